@@ -1,0 +1,294 @@
+//! Records: immutable events about one person.
+//!
+//! A record is never edited or deleted. Its id (authoring node + that node's
+//! sequence number) is globally unique; receiving the same id with other
+//! content is a conflict. State is derived from the set of records (see
+//! [`crate::view`]).
+
+use crate::citizen::CitizenId;
+use crate::code::Code;
+use crate::date::{Date, Quarter};
+use crate::hlc::Hlc;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Globally unique record id.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct RecordId {
+    /// Code of the authoring node.
+    pub node: Code,
+    /// The authoring node's own sequence number, from 1.
+    pub seq: u64,
+}
+
+impl RecordId {
+    /// Parses the display form `NODE-SEQ`, e.g. `410602100001-42`.
+    pub fn parse(s: &str) -> Option<RecordId> {
+        let (node, seq) = s.rsplit_once('-')?;
+        Some(RecordId {
+            node: Code::parse(node).ok()?,
+            seq: seq.parse().ok().filter(|&n| n > 0)?,
+        })
+    }
+}
+
+impl fmt::Display for RecordId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.node, self.seq)
+    }
+}
+
+impl fmt::Debug for RecordId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self}")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sex {
+    Male,
+    Female,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum MaritalStatus {
+    #[default]
+    Unspecified,
+    Single,
+    Married,
+    Divorced,
+    Widowed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum HukouType {
+    #[default]
+    Unspecified,
+    Agricultural,
+    NonAgricultural,
+}
+
+/// Purpose of an out-migration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    /// 务工
+    #[default]
+    Work,
+    /// 经商
+    Trade,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AckOutcome {
+    Confirmed,
+    Mismatch,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckResult {
+    Normal,
+    FollowUp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonRegistered {
+    pub name: String,
+    pub sex: Sex,
+    pub birth_date: Date,
+    #[serde(default)]
+    pub marital_status: MaritalStatus,
+    #[serde(default)]
+    pub hukou: HukouType,
+    #[serde(default)]
+    pub household: String,
+    #[serde(default)]
+    pub phone: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarriageRegistered {
+    pub marriage_date: Date,
+    #[serde(default)]
+    pub spouse: Option<CitizenId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutflowRegistered {
+    pub leave_date: Date,
+    #[serde(default)]
+    pub purpose: Purpose,
+    #[serde(default)]
+    pub expected_months: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateIssued {
+    pub number: String,
+    pub valid_from: Date,
+    pub valid_until: Date,
+    #[serde(default)]
+    pub marital_status: MaritalStatus,
+    #[serde(default)]
+    pub children: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InflowRegistered {
+    pub arrival_date: Date,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub employer: String,
+    /// Certificate presented; `None` when missing (补办).
+    #[serde(default)]
+    pub certificate_number: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InflowAcknowledged {
+    pub inflow: RecordId,
+    pub outcome: AckOutcome,
+    #[serde(default)]
+    pub certificate_number: Option<String>,
+    #[serde(default)]
+    pub certificate_valid_until: Option<Date>,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckReported {
+    pub quarter: Quarter,
+    pub check_date: Date,
+    pub result: CheckResult,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BirthRegistered {
+    pub birth_date: Date,
+    pub sex: Sex,
+    pub birth_order: u32,
+    #[serde(default)]
+    pub place: Option<Code>,
+    #[serde(default)]
+    pub service_number: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResidenceChanged {
+    pub change_date: Date,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub previous_residence: Option<Code>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Returned {
+    pub return_date: Date,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Correction {
+    pub target: RecordId,
+    pub reason: String,
+    /// `None` voids the target; `Some` replaces its body (same kind).
+    #[serde(default)]
+    pub amended: Option<Box<Body>>,
+}
+
+/// The typed body of a record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Body {
+    PersonRegistered(PersonRegistered),
+    MarriageRegistered(MarriageRegistered),
+    OutflowRegistered(OutflowRegistered),
+    CertificateIssued(CertificateIssued),
+    InflowRegistered(InflowRegistered),
+    InflowAcknowledged(InflowAcknowledged),
+    CheckReported(CheckReported),
+    BirthRegistered(BirthRegistered),
+    ResidenceChanged(ResidenceChanged),
+    Returned(Returned),
+    Correction(Correction),
+}
+
+impl Body {
+    /// Stable snake_case name of the body kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Body::PersonRegistered(_) => "person_registered",
+            Body::MarriageRegistered(_) => "marriage_registered",
+            Body::OutflowRegistered(_) => "outflow_registered",
+            Body::CertificateIssued(_) => "certificate_issued",
+            Body::InflowRegistered(_) => "inflow_registered",
+            Body::InflowAcknowledged(_) => "inflow_acknowledged",
+            Body::CheckReported(_) => "check_reported",
+            Body::BirthRegistered(_) => "birth_registered",
+            Body::ResidenceChanged(_) => "residence_changed",
+            Body::Returned(_) => "returned",
+            Body::Correction(_) => "correction",
+        }
+    }
+
+    /// The date the event happened, where the body has one.
+    pub fn event_date(&self) -> Option<Date> {
+        Some(match self {
+            Body::PersonRegistered(b) => b.birth_date,
+            Body::MarriageRegistered(b) => b.marriage_date,
+            Body::OutflowRegistered(b) => b.leave_date,
+            Body::CertificateIssued(b) => b.valid_from,
+            Body::InflowRegistered(b) => b.arrival_date,
+            Body::CheckReported(b) => b.check_date,
+            Body::BirthRegistered(b) => b.birth_date,
+            Body::ResidenceChanged(b) => b.change_date,
+            Body::Returned(b) => b.return_date,
+            Body::InflowAcknowledged(_) | Body::Correction(_) => return None,
+        })
+    }
+}
+
+/// An immutable record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    pub id: RecordId,
+    pub hlc: Hlc,
+    pub operator: String,
+    pub subject: CitizenId,
+    /// Registered locality (户籍地), a village code.
+    pub origin: Code,
+    /// Current residence (现居住地), a village code, when known.
+    pub residence: Option<Code>,
+    pub body: Body,
+}
+
+impl Record {
+    /// The authoring node.
+    pub fn author(&self) -> &Code {
+        &self.id.node
+    }
+
+    /// Total order used to fold records into state: by clock, then id.
+    pub fn order_key(&self) -> (Hlc, &RecordId) {
+        (self.hlc, &self.id)
+    }
+}

@@ -1,0 +1,247 @@
+//! Routing: which node is entitled to which record.
+//!
+//! Every node serves one jurisdiction. A village, township or county node with
+//! code P holds every record whose origin or residence lies under P. An
+//! exchange node with code X (national = empty, or a province) whose children
+//! are at level L holds the records that touch X *and* cross a boundary at
+//! level L (origin and residence under different children), so one county's
+//! people are never shown to a county that has no part in them.
+//!
+//! A record moves over a link N → M exactly when M holds it and N did not
+//! receive it from M. Because the nodes holding a record form a connected
+//! subtree that contains its author, this one rule yields every path the
+//! product needs: upward to the county, across the exchange tier, and down to
+//! the villages on both sides — and nowhere else.
+
+use crate::code::{Code, Level};
+use crate::record::Record;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// What kind of node serves a jurisdiction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeKind {
+    Village,
+    Township,
+    County,
+    /// A province or national exchange whose children are at `child_level`
+    /// (counties, or province exchanges under a national one).
+    Exchange { child_level: Level },
+}
+
+impl NodeKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            NodeKind::Village => "village",
+            NodeKind::Township => "township",
+            NodeKind::County => "county",
+            NodeKind::Exchange { .. } => "exchange",
+        }
+    }
+}
+
+/// A node's jurisdiction is not well formed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScopeError {
+    #[error(
+        "code {code} is a {level} code, but a {kind} node needs a {expected}-digit code"
+    )]
+    KindMismatch {
+        code: Code,
+        level: &'static str,
+        kind: &'static str,
+        expected: usize,
+    },
+    #[error(
+        "exchange {code} cannot have children at the {child} level: children must be below the exchange and at most county level"
+    )]
+    ExchangeChildren { code: Code, child: &'static str },
+    #[error("{parent} cannot be the upstream of {child}: {reason}")]
+    NotParent {
+        parent: Code,
+        child: Code,
+        reason: &'static str,
+    },
+}
+
+/// One node's jurisdiction: its code and kind.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct NodeScope {
+    pub code: Code,
+    pub kind: NodeKind,
+}
+
+/// A link of a node, seen from that node.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Link {
+    /// The node's upstream (the node it dials).
+    Parent,
+    /// A child node, by code.
+    Child(Code),
+}
+
+impl fmt::Display for Link {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Link::Parent => f.write_str("^"),
+            Link::Child(c) => write!(f, "{c}"),
+        }
+    }
+}
+
+/// True if the record's origin or residence lies under `scope`.
+pub fn touches(scope: &Code, r: &Record) -> bool {
+    r.origin.is_under(scope) || r.residence.as_ref().is_some_and(|c| c.is_under(scope))
+}
+
+/// True if origin and residence lie under different units at `level`.
+pub fn crosses(level: Level, r: &Record) -> bool {
+    match &r.residence {
+        Some(res) => r.origin.at_level(level) != res.at_level(level),
+        None => false,
+    }
+}
+
+impl NodeScope {
+    /// A checked scope: the code's level must fit the kind.
+    pub fn new(code: Code, kind: NodeKind) -> Result<NodeScope, ScopeError> {
+        let expected = match kind {
+            NodeKind::Village => Some(Level::Village),
+            NodeKind::Township => Some(Level::Township),
+            NodeKind::County => Some(Level::County),
+            NodeKind::Exchange { child_level } => {
+                if child_level <= code.level() || child_level > Level::County {
+                    return Err(ScopeError::ExchangeChildren {
+                        code,
+                        child: child_level.name(),
+                    });
+                }
+                if code.level() >= Level::County {
+                    return Err(ScopeError::KindMismatch {
+                        level: code.level().name(),
+                        code,
+                        kind: "exchange",
+                        expected: 2,
+                    });
+                }
+                None
+            }
+        };
+        if let Some(level) = expected
+            && code.level() != level
+        {
+            return Err(ScopeError::KindMismatch {
+                level: code.level().name(),
+                code,
+                kind: kind.name(),
+                expected: level.len(),
+            });
+        }
+        Ok(NodeScope { code, kind })
+    }
+
+    /// The natural kind for a code at village, township or county level.
+    pub fn for_code(code: Code) -> Result<NodeScope, ScopeError> {
+        let kind = match code.level() {
+            Level::Village => NodeKind::Village,
+            Level::Township => NodeKind::Township,
+            Level::County => NodeKind::County,
+            _ => NodeKind::Exchange {
+                child_level: Level::County,
+            },
+        };
+        NodeScope::new(code, kind)
+    }
+
+    /// Level of this node's children, if it has any.
+    pub fn child_level(&self) -> Option<Level> {
+        match self.kind {
+            NodeKind::Village => None,
+            NodeKind::Township => Some(Level::Village),
+            NodeKind::County => Some(Level::Township),
+            NodeKind::Exchange { child_level } => Some(child_level),
+        }
+    }
+
+    /// True if this node is entitled to hold `r`.
+    pub fn holds(&self, r: &Record) -> bool {
+        match self.kind {
+            NodeKind::Exchange { child_level } => {
+                touches(&self.code, r) && crosses(child_level, r)
+            }
+            _ => touches(&self.code, r),
+        }
+    }
+
+    /// The scope of a direct child `code`, or `None` if `code` is not a child.
+    pub fn child(&self, code: &Code) -> Option<NodeScope> {
+        let level = self.child_level()?;
+        if code.level() != level || !code.is_under(&self.code) {
+            return None;
+        }
+        let kind = match level {
+            Level::Village => NodeKind::Village,
+            Level::Township => NodeKind::Township,
+            Level::County => NodeKind::County,
+            _ => NodeKind::Exchange {
+                child_level: Level::County,
+            },
+        };
+        Some(NodeScope {
+            code: code.clone(),
+            kind,
+        })
+    }
+
+    /// The scope of this node's upstream `parent`, checked against the tree.
+    pub fn parent(&self, parent: &Code) -> Result<NodeScope, ScopeError> {
+        let not_parent = |reason| ScopeError::NotParent {
+            parent: parent.clone(),
+            child: self.code.clone(),
+            reason,
+        };
+        if !self.code.is_under(parent) || parent == &self.code {
+            return Err(not_parent("the child's code must start with the parent's code"));
+        }
+        let kind = match (self.code.level(), parent.level()) {
+            (Level::Village, Level::Township) => NodeKind::Township,
+            (Level::Township, Level::County) => NodeKind::County,
+            (Level::Village | Level::Township, _) => {
+                return Err(not_parent("a village dials its township, a township its county"));
+            }
+            (own, p) if p < Level::County => NodeKind::Exchange { child_level: own },
+            _ => return Err(not_parent("a county or exchange dials an exchange node")),
+        };
+        NodeScope::new(parent.clone(), kind)
+    }
+
+    /// The links of this node over which `r` must travel, given the node's
+    /// upstream (if any). The link the record came from is the caller's to
+    /// remove: a record is never sent back to the peer it came from.
+    pub fn links_for(&self, parent: Option<&NodeScope>, r: &Record) -> Vec<Link> {
+        let mut out = Vec::with_capacity(3);
+        if parent.is_some_and(|p| p.holds(r)) {
+            out.push(Link::Parent);
+        }
+        if let Some(level) = self.child_level() {
+            let candidates = [Some(&r.origin), r.residence.as_ref()];
+            for code in candidates.into_iter().flatten() {
+                if let Some(c) = code.at_level(level)
+                    && let Some(child) = self.child(&c)
+                    && child.holds(r)
+                    && !out.contains(&Link::Child(c.clone()))
+                {
+                    out.push(Link::Child(c));
+                }
+            }
+        }
+        out
+    }
+}
+
+impl fmt::Display for NodeScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.kind.name(), self.code)
+    }
+}

@@ -1,0 +1,193 @@
+//! Validation of records, the same wherever a record enters a node: written by
+//! an operator or received from a peer. A record that fails is refused whole.
+//!
+//! This module checks what a record says about itself (codes, dates, clock,
+//! field consistency). Rules that need other records (an acknowledgement must
+//! name an inflow the node holds, ...) are checked by the store's writers.
+
+use crate::code::Level;
+use crate::date::Date;
+use crate::hlc::HlcClock;
+use crate::record::{Body, Record, Sex};
+use std::fmt;
+
+/// A record that cannot be accepted, naming the field and the reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ValidationError {
+    pub field: String,
+    pub reason: String,
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.reason)
+    }
+}
+
+fn fail<T>(field: impl Into<String>, reason: impl Into<String>) -> Result<T, ValidationError> {
+    Err(ValidationError {
+        field: field.into(),
+        reason: reason.into(),
+    })
+}
+
+/// Limits a record is checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Current wall time, unix milliseconds.
+    pub now_ms: u64,
+    /// How far ahead of `now_ms` a record's clock or dates may be.
+    pub max_skew_ms: u64,
+}
+
+const MAX_TEXT: usize = 200;
+
+fn text(field: &str, value: &str, required: bool) -> Result<(), ValidationError> {
+    if required && value.trim().is_empty() {
+        return fail(field, "must not be empty");
+    }
+    if value.chars().count() > MAX_TEXT {
+        return fail(field, format!("longer than {MAX_TEXT} characters"));
+    }
+    if value.chars().any(char::is_control) {
+        return fail(field, "contains control characters");
+    }
+    Ok(())
+}
+
+/// Checks a record on its own.
+pub fn check_record(r: &Record, limits: Limits) -> Result<(), ValidationError> {
+    if r.id.seq == 0 {
+        return fail("id.seq", "must be 1 or more");
+    }
+    let author = &r.id.node;
+    if !matches!(
+        author.level(),
+        Level::Village | Level::Township | Level::County
+    ) {
+        return fail(
+            "id.node",
+            format!("{author} is a {} code; records are written by village, township or county nodes", author.level().name()),
+        );
+    }
+    if r.origin.level() != Level::Village {
+        return fail(
+            "origin",
+            format!("{} is a {} code; expected a 12-digit village code", r.origin, r.origin.level().name()),
+        );
+    }
+    if let Some(res) = &r.residence
+        && res.level() != Level::Village
+    {
+        return fail(
+            "residence",
+            format!("{res} is a {} code; expected a 12-digit village code", res.level().name()),
+        );
+    }
+    if !r.origin.is_under(author) && !r.residence.as_ref().is_some_and(|c| c.is_under(author)) {
+        return fail(
+            "id.node",
+            format!("author {author} is neither above the origin nor the residence of the record"),
+        );
+    }
+    text("operator", &r.operator, true)?;
+    if let Err(e) = HlcClock::check(r.hlc, limits.now_ms, limits.max_skew_ms) {
+        return fail("hlc", e.to_string());
+    }
+    let latest = Date::from_unix_ms(limits.now_ms + limits.max_skew_ms);
+    check_body(r, &r.body, latest, true)
+}
+
+fn not_future(field: &str, d: Date, latest: Date) -> Result<(), ValidationError> {
+    if d > latest {
+        return fail(field, format!("{d} is in the future"));
+    }
+    Ok(())
+}
+
+fn check_body(r: &Record, body: &Body, latest: Date, top: bool) -> Result<(), ValidationError> {
+    let needs_residence = |what: &str| -> Result<(), ValidationError> {
+        if r.residence.is_none() {
+            return fail("residence", format!("a {what} record must name the residence"));
+        }
+        Ok(())
+    };
+    match body {
+        Body::PersonRegistered(b) => {
+            text("person_registered.name", &b.name, true)?;
+            text("person_registered.household", &b.household, false)?;
+            text("person_registered.phone", &b.phone, false)?;
+            if b.birth_date != r.subject.birth_date() {
+                return fail(
+                    "person_registered.birth_date",
+                    format!("{} does not match the birth date {} in subject {}", b.birth_date, r.subject.birth_date(), r.subject),
+                );
+            }
+            let male = b.sex == Sex::Male;
+            if male != r.subject.is_male() {
+                return fail(
+                    "person_registered.sex",
+                    format!("{:?} does not match subject {} (sequence digit says {})", b.sex, r.subject, if r.subject.is_male() { "male" } else { "female" }),
+                );
+            }
+        }
+        Body::MarriageRegistered(b) => not_future("marriage_registered.marriage_date", b.marriage_date, latest)?,
+        Body::OutflowRegistered(b) => not_future("outflow_registered.leave_date", b.leave_date, latest)?,
+        Body::CertificateIssued(b) => {
+            text("certificate_issued.number", &b.number, true)?;
+            if b.valid_until <= b.valid_from {
+                return fail(
+                    "certificate_issued.valid_until",
+                    format!("{} must be after valid_from {}", b.valid_until, b.valid_from),
+                );
+            }
+        }
+        Body::InflowRegistered(b) => {
+            needs_residence("inflow")?;
+            not_future("inflow_registered.arrival_date", b.arrival_date, latest)?;
+            text("inflow_registered.address", &b.address, false)?;
+            text("inflow_registered.employer", &b.employer, false)?;
+            if let Some(n) = &b.certificate_number {
+                text("inflow_registered.certificate_number", n, true)?;
+            }
+        }
+        Body::InflowAcknowledged(b) => {
+            needs_residence("inflow acknowledgement")?;
+            text("inflow_acknowledged.note", &b.note, false)?;
+        }
+        Body::CheckReported(b) => {
+            needs_residence("check report")?;
+            not_future("check_reported.check_date", b.check_date, latest)?;
+            if b.check_date < b.quarter.first_day() {
+                return fail(
+                    "check_reported.check_date",
+                    format!("{} is before quarter {}", b.check_date, b.quarter),
+                );
+            }
+        }
+        Body::BirthRegistered(b) => {
+            not_future("birth_registered.birth_date", b.birth_date, latest)?;
+            if b.birth_order == 0 {
+                return fail("birth_registered.birth_order", "must be 1 or more");
+            }
+        }
+        Body::ResidenceChanged(b) => {
+            needs_residence("residence change")?;
+            not_future("residence_changed.change_date", b.change_date, latest)?;
+        }
+        Body::Returned(b) => not_future("returned.return_date", b.return_date, latest)?,
+        Body::Correction(c) => {
+            if !top {
+                return fail("correction.amended", "a correction cannot amend with another correction");
+            }
+            text("correction.reason", &c.reason, true)?;
+            if let Some(amended) = &c.amended {
+                if matches!(**amended, Body::Correction(_)) {
+                    return fail("correction.amended", "a correction cannot amend with another correction");
+                }
+                check_body(r, amended, latest, false)?;
+            }
+        }
+    }
+    Ok(())
+}

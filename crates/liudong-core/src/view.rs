@@ -1,0 +1,299 @@
+//! The derived person view.
+//!
+//! A person's view is a pure function of the *set* of records a node holds
+//! about them: records are folded in clock order ([`Record::order_key`]), with
+//! corrections applied first (the latest correction of a record wins). So two
+//! nodes holding the same records derive the same view, whatever order the
+//! records arrived in.
+
+use crate::citizen::CitizenId;
+use crate::code::Code;
+use crate::date::{Date, Quarter};
+use crate::hlc::Hlc;
+use crate::record::{AckOutcome, Body, CheckResult, MaritalStatus, Record, RecordId, Sex};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// Where the person is, as far as this node knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Only records that say nothing about whereabouts.
+    #[default]
+    Unknown,
+    /// At the registered locality (registered, or returned).
+    AtHome,
+    /// Outflow registered, not yet registered at a residence.
+    OutMigrated,
+    /// Registered (inflow) at a residence.
+    AtResidence,
+}
+
+/// The migrant certificate (婚育证明) as known here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Certificate {
+    pub number: String,
+    pub valid_from: Option<Date>,
+    pub valid_until: Option<Date>,
+    /// Record it was learned from (issue, or an origin's acknowledgement).
+    pub source: RecordId,
+}
+
+/// One inflow registration and its acknowledgement by the origin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inflow {
+    pub id: RecordId,
+    pub residence: Option<Code>,
+    pub arrival_date: Date,
+    pub certificate_number: Option<String>,
+    pub acknowledged: Option<(RecordId, AckOutcome)>,
+    /// Wall time (ms) of the inflow record's clock.
+    pub written_ms: u64,
+}
+
+/// One migrant episode: outflow → inflow → residence changes → return.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Episode {
+    pub outflow: Option<RecordId>,
+    pub left: Option<Date>,
+    pub inflow: Option<RecordId>,
+    pub arrived: Option<Date>,
+    /// Residences in order (destination, then each change).
+    pub residences: Vec<Code>,
+    pub returned: Option<Date>,
+}
+
+impl Episode {
+    pub fn is_open(&self) -> bool {
+        self.returned.is_none()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Birth {
+    pub id: RecordId,
+    pub birth_date: Date,
+    pub sex: Sex,
+    pub birth_order: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    pub quarter: Quarter,
+    pub check_date: Date,
+    pub result: CheckResult,
+    pub residence: Option<Code>,
+}
+
+/// Everything a node derives about one person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonView {
+    pub subject: CitizenId,
+    pub name: Option<String>,
+    pub sex: Sex,
+    pub birth_date: Date,
+    pub origin: Code,
+    pub residence: Option<Code>,
+    pub status: Status,
+    pub marital_status: MaritalStatus,
+    pub married_on: Option<Date>,
+    pub certificate: Option<Certificate>,
+    pub episodes: Vec<Episode>,
+    pub inflows: Vec<Inflow>,
+    pub checks: Vec<Check>,
+    pub births: Vec<Birth>,
+    /// Records folded into this view (corrections included).
+    pub records: u32,
+    /// Records voided by a correction.
+    pub voided: u32,
+    /// Highest clock among the records.
+    pub last_hlc: Hlc,
+}
+
+impl PersonView {
+    /// Derives the view from all records held about one subject. Returns
+    /// `None` for an empty set. Records about other subjects are ignored.
+    pub fn derive<'a>(records: impl IntoIterator<Item = &'a Record>) -> Option<PersonView> {
+        let mut all: Vec<&Record> = records.into_iter().collect();
+        let subject = all.first()?.subject.clone();
+        all.retain(|r| r.subject == subject);
+        all.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+        all.dedup_by(|a, b| a.id == b.id);
+        let first: &Record = all[0];
+
+        // Corrections first: the latest correction of each target decides.
+        let mut effective: HashMap<&RecordId, Option<&Body>> = HashMap::new();
+        for r in &all {
+            if let Body::Correction(c) = &r.body {
+                effective.insert(&c.target, c.amended.as_deref());
+            }
+        }
+
+        let mut v = PersonView {
+            sex: if subject.is_male() { Sex::Male } else { Sex::Female },
+            birth_date: subject.birth_date(),
+            subject,
+            name: None,
+            origin: first.origin.clone(),
+            residence: None,
+            status: Status::Unknown,
+            marital_status: MaritalStatus::Unspecified,
+            married_on: None,
+            certificate: None,
+            episodes: Vec::new(),
+            inflows: Vec::new(),
+            checks: Vec::new(),
+            births: Vec::new(),
+            records: all.len() as u32,
+            voided: 0,
+            last_hlc: all.last().map(|r| r.hlc).unwrap_or_default(),
+        };
+        let mut checks: BTreeMap<Quarter, Check> = BTreeMap::new();
+        for r in &all {
+            if matches!(r.body, Body::Correction(_)) {
+                continue;
+            }
+            let body = match effective.get(&r.id) {
+                Some(None) => {
+                    v.voided += 1;
+                    continue;
+                }
+                Some(Some(amended)) if amended.kind() == r.body.kind() => *amended,
+                _ => &r.body,
+            };
+            v.origin = r.origin.clone();
+            v.apply(r, body, &mut checks);
+        }
+        v.checks = checks.into_values().collect();
+        Some(v)
+    }
+
+    fn open_episode(&mut self) -> &mut Episode {
+        if !self.episodes.last().is_some_and(Episode::is_open) {
+            self.episodes.push(Episode::default());
+        }
+        self.episodes.last_mut().expect("just ensured")
+    }
+
+    fn apply(&mut self, r: &Record, body: &Body, checks: &mut BTreeMap<Quarter, Check>) {
+        match body {
+            Body::PersonRegistered(b) => {
+                self.name = Some(b.name.clone());
+                self.sex = b.sex;
+                self.birth_date = b.birth_date;
+                if b.marital_status != MaritalStatus::Unspecified {
+                    self.marital_status = b.marital_status;
+                }
+                if self.status == Status::Unknown {
+                    self.status = Status::AtHome;
+                }
+            }
+            Body::MarriageRegistered(b) => {
+                self.marital_status = MaritalStatus::Married;
+                self.married_on = Some(b.marriage_date);
+            }
+            Body::OutflowRegistered(b) => {
+                let ep = self.open_episode();
+                if ep.outflow.is_some() || ep.inflow.is_some() {
+                    // A new outflow while an episode is open starts a new one.
+                    self.episodes.push(Episode::default());
+                }
+                let ep = self.episodes.last_mut().expect("present");
+                ep.outflow = Some(r.id.clone());
+                ep.left = Some(b.leave_date);
+                ep.residences.extend(r.residence.clone());
+                self.residence = r.residence.clone();
+                self.status = Status::OutMigrated;
+            }
+            Body::CertificateIssued(b) => {
+                self.certificate = Some(Certificate {
+                    number: b.number.clone(),
+                    valid_from: Some(b.valid_from),
+                    valid_until: Some(b.valid_until),
+                    source: r.id.clone(),
+                });
+            }
+            Body::InflowRegistered(b) => {
+                let ep = self.open_episode();
+                if ep.inflow.is_some() {
+                    self.episodes.push(Episode::default());
+                }
+                let ep = self.episodes.last_mut().expect("present");
+                ep.inflow = Some(r.id.clone());
+                ep.arrived = Some(b.arrival_date);
+                if ep.residences.last() != r.residence.as_ref() {
+                    ep.residences.extend(r.residence.clone());
+                }
+                self.residence = r.residence.clone();
+                self.status = Status::AtResidence;
+                self.inflows.push(Inflow {
+                    id: r.id.clone(),
+                    residence: r.residence.clone(),
+                    arrival_date: b.arrival_date,
+                    certificate_number: b.certificate_number.clone(),
+                    acknowledged: None,
+                    written_ms: r.hlc.wall_ms(),
+                });
+            }
+            Body::InflowAcknowledged(b) => {
+                if let Some(inflow) = self.inflows.iter_mut().find(|i| i.id == b.inflow) {
+                    inflow.acknowledged = Some((r.id.clone(), b.outcome));
+                }
+                if let (Some(number), true) = (&b.certificate_number, b.outcome == AckOutcome::Confirmed) {
+                    let known = self.certificate.as_ref().is_some_and(|c| &c.number == number);
+                    if !known {
+                        self.certificate = Some(Certificate {
+                            number: number.clone(),
+                            valid_from: None,
+                            valid_until: b.certificate_valid_until,
+                            source: r.id.clone(),
+                        });
+                    }
+                }
+            }
+            Body::CheckReported(b) => {
+                checks.insert(
+                    b.quarter,
+                    Check {
+                        quarter: b.quarter,
+                        check_date: b.check_date,
+                        result: b.result,
+                        residence: r.residence.clone(),
+                    },
+                );
+            }
+            Body::BirthRegistered(b) => self.births.push(Birth {
+                id: r.id.clone(),
+                birth_date: b.birth_date,
+                sex: b.sex,
+                birth_order: b.birth_order,
+            }),
+            Body::ResidenceChanged(_) => {
+                let ep = self.open_episode();
+                ep.residences.extend(r.residence.clone());
+                self.residence = r.residence.clone();
+                self.status = Status::AtResidence;
+            }
+            Body::Returned(b) => {
+                if let Some(ep) = self.episodes.last_mut().filter(|e| e.is_open()) {
+                    ep.returned = Some(b.return_date);
+                }
+                self.residence = None;
+                self.status = Status::AtHome;
+            }
+            Body::Correction(_) => {}
+        }
+    }
+
+    /// The latest check report, if any.
+    pub fn last_check(&self) -> Option<&Check> {
+        self.checks.last()
+    }
+
+    /// True if the person's certificate is valid on `day`.
+    pub fn certificate_valid_on(&self, day: Date) -> bool {
+        self.certificate.as_ref().is_some_and(|c| {
+            c.valid_from.is_none_or(|f| f <= day) && c.valid_until.is_some_and(|u| day <= u)
+        })
+    }
+}
