@@ -159,3 +159,40 @@ pub fn example_bodies(today: Date) -> Vec<crate::record::Body> {
         Body::Correction(Correction { target, reason: "重复登记".into(), amended: None }),
     ]
 }
+
+/// Builds a record for tests: `author`'s record number `seq`, about a
+/// synthetic person from `origin`, living at `residence`.
+pub fn test_record(
+    author: &str,
+    seq: u64,
+    person: u64,
+    origin: &str,
+    residence: Option<&str>,
+    body: crate::record::Body,
+) -> crate::record::Record {
+    use crate::code::Code;
+    let mut rng = SynthRng::new(person);
+    let birth = birth_date(&mut rng, Date::new(2026, 1, 1).expect("valid"), 20, 45);
+    let subject = citizen_id(&mut rng, &origin[..6], birth, Sex::Female);
+    crate::record::Record {
+        id: crate::record::RecordId {
+            node: Code::parse(author).expect("valid author"),
+            seq,
+        },
+        hlc: crate::hlc::Hlc::new(1_790_000_000_000 + seq * 10, 0),
+        operator: "op".into(),
+        subject,
+        origin: Code::parse(origin).expect("valid origin"),
+        residence: residence.map(|c| Code::parse(c).expect("valid residence")),
+        body,
+    }
+}
+
+/// A simple outflow body for tests.
+pub fn outflow_body() -> crate::record::Body {
+    crate::record::Body::OutflowRegistered(crate::record::OutflowRegistered {
+        leave_date: Date::new(2026, 9, 1).expect("valid"),
+        purpose: crate::record::Purpose::Work,
+        expected_months: 12,
+    })
+}

@@ -1,1 +1,598 @@
+//! The embedded store of one Liudong node.
+//!
+//! This is the only crate that names sled. It keeps, in one sled tree (see
+//! [`keys`]): records by id, the local append log, one outbox per link (the
+//! routing index that lets a peer's pull cost what that peer receives), the
+//! subject index, derived person views, cursors and link status.
+//!
+//! Invariants:
+//! - A batch is applied atomically with one `apply_batch`: a record, its log
+//!   entry, its outbox entries, its subject entry, the refreshed views and the
+//!   cursor that the batch advances land together or not at all.
+//! - Applying is idempotent: a record already held is a no-op. A record whose
+//!   id is held with other bytes is a conflict: the whole batch is refused and
+//!   nothing of it is stored (only the conflict counter moves).
+//! - One writer at a time (a mutex), so local sequence numbers are assigned
+//!   and become visible in order: a reader that has seen seq `n` will never
+//!   later see a new entry below `n`.
+//! - [`Store::apply`] returns only after the batch is flushed to disk when
+//!   asked to be durable; callers acknowledge to peers only after that.
 
+pub mod keys;
+
+use keys::Dir;
+use liudong_core::validate::{Limits, check_record};
+use liudong_core::{Body, CitizenId, Code, Hlc, HlcClock, Link, NodeScope, PersonView, Record, RecordId, ValidationError};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "store I/O error: {0}; check that the data directory exists, is writable and has free space"
+    )]
+    Io(#[from] sled::Error),
+    #[error(
+        "record {id} is already held with different content (conflicting duplicate id); nothing of this batch was stored"
+    )]
+    Conflict { id: RecordId },
+    #[error("record {id}: {error}")]
+    Invalid { id: RecordId, error: ValidationError },
+    #[error("store is corrupt: {0}; restore the data directory from a backup or resync it from its upstream")]
+    Corrupt(String),
+    #[error(
+        "data directory belongs to node {found}, not {expected}; point data_dir at this node's own directory"
+    )]
+    WrongNode { found: String, expected: String },
+}
+
+impl StoreError {
+    /// True for failures that may pass if retried later (I/O).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Io(_))
+    }
+}
+
+/// A decoded record with its canonical bytes.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub record: Record,
+    pub bytes: Vec<u8>,
+}
+
+impl Incoming {
+    pub fn new(record: Record) -> Incoming {
+        let bytes = liudong_proto::encode_record(&record);
+        Incoming { record, bytes }
+    }
+}
+
+/// Where a batch came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// Written at this node.
+    Local,
+    /// Received over a link (never sent back over it).
+    Peer(Link),
+    /// Imported or repaired without a link.
+    Detached,
+}
+
+/// A cursor to move together with a batch.
+#[derive(Debug, Clone)]
+pub struct CursorUpdate {
+    pub dir: Dir,
+    pub link: Link,
+    pub value: u64,
+}
+
+/// What applying a batch did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApplyOutcome {
+    /// Records newly stored.
+    pub new: usize,
+    /// Records already held (no-ops).
+    pub duplicate: usize,
+    /// Highest local sequence number after the batch.
+    pub last_seq: u64,
+}
+
+/// A page of one link's outbox.
+#[derive(Debug, Clone, Default)]
+pub struct OutboxPage {
+    /// Canonical record bytes, in outbox order.
+    pub records: Vec<Vec<u8>>,
+    /// Outbox position covered (the last entry read, or the `after` given).
+    pub cursor: u64,
+    /// True if nothing was left after this page when it was read.
+    pub drained: bool,
+}
+
+/// Persisted status of one link.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct LinkStatus {
+    pub last_success_ms: Option<u64>,
+    pub last_failure_ms: Option<u64>,
+    pub last_error: Option<String>,
+    pub sessions: u64,
+    pub records_sent: u64,
+    pub records_received: u64,
+}
+
+/// A record draft written by an operator at this node.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub operator: String,
+    pub subject: CitizenId,
+    pub origin: Code,
+    pub residence: Option<Code>,
+    pub body: Body,
+}
+
+struct Writer {
+    next_seq: u64,
+    author_seq: u64,
+    clock: HlcClock,
+}
+
+/// Counters kept in memory since the store was opened.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub applied: AtomicU64,
+    pub duplicates: AtomicU64,
+    pub conflicts: AtomicU64,
+}
+
+/// Tuning for sled.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// sled page cache size in bytes.
+    pub cache_bytes: u64,
+    /// Background flush interval; `None` flushes only when asked.
+    pub flush_every_ms: Option<u64>,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            cache_bytes: 64 << 20,
+            flush_every_ms: Some(500),
+        }
+    }
+}
+
+/// One node's store.
+pub struct Store {
+    db: sled::Db,
+    tree: sled::Tree,
+    scope: NodeScope,
+    parent: Option<NodeScope>,
+    writer: Mutex<Writer>,
+    counters: Counters,
+}
+
+fn read_meta(tree: &sled::Tree, name: &str) -> Result<u64, StoreError> {
+    Ok(tree
+        .get(keys::meta(name))?
+        .and_then(|v| keys::u64_value(&v))
+        .unwrap_or(0))
+}
+
+impl Store {
+    /// Opens (or creates) the store of node `scope` in `path`.
+    pub fn open(
+        path: &Path,
+        scope: NodeScope,
+        parent: Option<NodeScope>,
+        opts: &StoreOptions,
+    ) -> Result<Store, StoreError> {
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(opts.cache_bytes)
+            .flush_every_ms(opts.flush_every_ms)
+            .open()?;
+        let tree = db.open_tree("liudong")?;
+        let owner = keys::meta("node");
+        match tree.get(&owner)? {
+            Some(v) if v.as_ref() != scope.code.to_string().as_bytes() => {
+                return Err(StoreError::WrongNode {
+                    found: String::from_utf8_lossy(&v).into_owned(),
+                    expected: scope.code.to_string(),
+                });
+            }
+            Some(_) => {}
+            None => {
+                tree.insert(owner, scope.code.to_string().as_bytes())?;
+                db.flush()?;
+            }
+        }
+        let writer = Writer {
+            next_seq: read_meta(&tree, "seq")?,
+            author_seq: read_meta(&tree, "author_seq")?,
+            clock: HlcClock::resume(Hlc(read_meta(&tree, "hlc")?)),
+        };
+        let counters = Counters::default();
+        counters.conflicts.store(read_meta(&tree, "conflicts")?, Ordering::Relaxed);
+        Ok(Store {
+            db,
+            tree,
+            scope,
+            parent,
+            writer: Mutex::new(writer),
+            counters,
+        })
+    }
+
+    pub fn scope(&self) -> &NodeScope {
+        &self.scope
+    }
+
+    pub fn parent(&self) -> Option<&NodeScope> {
+        self.parent.as_ref()
+    }
+
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Writer> {
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Validates and writes a record authored here, durably.
+    pub fn write_local(&self, draft: Draft, limits: Limits) -> Result<Record, StoreError> {
+        let mut w = self.lock();
+        let record = Record {
+            id: RecordId {
+                node: self.scope.code.clone(),
+                seq: w.author_seq + 1,
+            },
+            hlc: w.clock.tick(limits.now_ms),
+            operator: draft.operator,
+            subject: draft.subject,
+            origin: draft.origin,
+            residence: draft.residence,
+            body: draft.body,
+        };
+        check_record(&record, limits).map_err(|error| StoreError::Invalid {
+            id: record.id.clone(),
+            error,
+        })?;
+        let incoming = Incoming::new(record);
+        self.apply_locked(&mut w, std::slice::from_ref(&incoming), &Source::Local, None, true)?;
+        Ok(incoming.record)
+    }
+
+    /// Applies a batch of received records atomically (see the crate docs).
+    /// With `durable`, returns only after the batch is flushed to disk.
+    pub fn apply(
+        &self,
+        items: &[Incoming],
+        source: &Source,
+        cursor: Option<CursorUpdate>,
+        durable: bool,
+    ) -> Result<ApplyOutcome, StoreError> {
+        let mut w = self.lock();
+        self.apply_locked(&mut w, items, source, cursor, durable)
+    }
+
+    fn apply_locked(
+        &self,
+        w: &mut Writer,
+        items: &[Incoming],
+        source: &Source,
+        cursor: Option<CursorUpdate>,
+        durable: bool,
+    ) -> Result<ApplyOutcome, StoreError> {
+        let mut batch = sled::Batch::default();
+        let mut seq = w.next_seq;
+        let mut author_seq = w.author_seq;
+        let mut max_hlc = w.clock.last();
+        let mut in_batch: HashMap<Vec<u8>, &[u8]> = HashMap::new();
+        let mut subjects: BTreeMap<&str, Vec<&Record>> = BTreeMap::new();
+        let (source_key, skip) = match source {
+            Source::Local => (keys::LOCAL_SOURCE.to_vec(), None),
+            Source::Peer(l) => (keys::link(l), Some(l)),
+            Source::Detached => (keys::LOCAL_SOURCE.to_vec(), None),
+        };
+        let mut out = ApplyOutcome::default();
+        for item in items {
+            let id_key = keys::id(&item.record.id);
+            if let Some(prev) = in_batch.get(&id_key) {
+                if *prev != item.bytes.as_slice() {
+                    return Err(self.conflict(&item.record.id));
+                }
+                out.duplicate += 1;
+                continue;
+            }
+            if let Some(stored) = self.tree.get(keys::record(&id_key))? {
+                let (_, _, bytes) = keys::split_record_value(&stored)
+                    .ok_or_else(|| StoreError::Corrupt(format!("record {}", item.record.id)))?;
+                if bytes != item.bytes.as_slice() {
+                    return Err(self.conflict(&item.record.id));
+                }
+                out.duplicate += 1;
+                continue;
+            }
+            seq += 1;
+            let r = &item.record;
+            batch.insert(keys::record(&id_key), keys::record_value(seq, &source_key, &item.bytes));
+            batch.insert(keys::log(seq), id_key.clone());
+            for link in self.scope.links_for(self.parent.as_ref(), r) {
+                if Some(&link) != skip {
+                    batch.insert(keys::outbox(&keys::link(&link), seq), id_key.clone());
+                }
+            }
+            batch.insert(keys::subject(r.subject.as_str(), &id_key), &[][..]);
+            subjects.entry(r.subject.as_str()).or_default().push(r);
+            if r.id.node == self.scope.code {
+                author_seq = author_seq.max(r.id.seq);
+            }
+            max_hlc = max_hlc.max(r.hlc);
+            in_batch.insert(id_key, &item.bytes);
+            out.new += 1;
+        }
+        for (subject, fresh) in &subjects {
+            let mut all = self.subject_records(subject)?;
+            all.extend(fresh.iter().map(|r| (*r).clone()));
+            if let Some(view) = PersonView::derive(&all) {
+                let bytes = postcard::to_allocvec(&view)
+                    .map_err(|e| StoreError::Corrupt(format!("view encoding: {e}")))?;
+                batch.insert(keys::view(subject), bytes);
+            }
+        }
+        if out.new > 0 {
+            batch.insert(keys::meta("seq"), &seq.to_be_bytes()[..]);
+            batch.insert(keys::meta("author_seq"), &author_seq.to_be_bytes()[..]);
+            batch.insert(keys::meta("hlc"), &max_hlc.0.to_be_bytes()[..]);
+        }
+        if let Some(c) = &cursor {
+            batch.insert(keys::cursor(c.dir, &keys::link(&c.link)), &c.value.to_be_bytes()[..]);
+        }
+        self.tree.apply_batch(batch)?;
+        if durable {
+            self.db.flush()?;
+        }
+        w.next_seq = seq;
+        w.author_seq = author_seq;
+        w.clock.observe(max_hlc);
+        self.counters.applied.fetch_add(out.new as u64, Ordering::Relaxed);
+        self.counters.duplicates.fetch_add(out.duplicate as u64, Ordering::Relaxed);
+        out.last_seq = seq;
+        Ok(out)
+    }
+
+    fn conflict(&self, id: &RecordId) -> StoreError {
+        let n = self.counters.conflicts.fetch_add(1, Ordering::Relaxed) + 1;
+        tracing::warn!(record = %id, conflicts = n, "conflicting duplicate record id refused");
+        if let Err(e) = self.tree.insert(keys::meta("conflicts"), &n.to_be_bytes()[..]) {
+            tracing::warn!(error = %e, "could not persist the conflict counter");
+        }
+        StoreError::Conflict { id: id.clone() }
+    }
+
+    /// Reads a stored record's bytes and source.
+    fn stored(&self, id_key: &[u8]) -> Result<Option<(u64, Vec<u8>, Vec<u8>)>, StoreError> {
+        let Some(v) = self.tree.get(keys::record(id_key))? else {
+            return Ok(None);
+        };
+        let (seq, src, bytes) = keys::split_record_value(&v)
+            .ok_or_else(|| StoreError::Corrupt("record value".into()))?;
+        Ok(Some((seq, src.to_vec(), bytes.to_vec())))
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Record, StoreError> {
+        liudong_proto::decode_record(bytes).map_err(|e| StoreError::Corrupt(format!("stored record: {e}")))
+    }
+
+    /// A record by id.
+    pub fn get(&self, id: &RecordId) -> Result<Option<Record>, StoreError> {
+        match self.stored(&keys::id(id))? {
+            Some((_, _, bytes)) => Self::decode(&bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The canonical bytes of a record by id.
+    pub fn get_bytes(&self, id: &RecordId) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.stored(&keys::id(id))?.map(|(_, _, b)| b))
+    }
+
+    /// The link a record was received from (`None` for local or detached records).
+    pub fn source_of(&self, id: &RecordId) -> Result<Option<Link>, StoreError> {
+        Ok(self
+            .stored(&keys::id(id))?
+            .and_then(|(_, src, _)| keys::parse_link(&src)))
+    }
+
+    /// All records held about one subject.
+    pub fn subject_records(&self, subject: &str) -> Result<Vec<Record>, StoreError> {
+        let prefix = keys::prefixed(keys::SUBJECT, &[subject.as_bytes()]);
+        let mut out = Vec::new();
+        for kv in self.tree.scan_prefix(&prefix) {
+            let (k, _) = kv?;
+            let id_key = &k[prefix.len()..];
+            if let Some((_, _, bytes)) = self.stored(id_key)? {
+                out.push(Self::decode(&bytes)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The derived view of one person.
+    pub fn view(&self, subject: &CitizenId) -> Result<Option<PersonView>, StoreError> {
+        match self.tree.get(keys::view(subject.as_str()))? {
+            Some(v) => postcard::from_bytes(&v)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt(format!("view of a subject: {e}"))),
+            None => Ok(None),
+        }
+    }
+
+    /// Every view held, in subject order.
+    pub fn views(&self) -> impl Iterator<Item = Result<PersonView, StoreError>> + '_ {
+        self.tree.scan_prefix([keys::VIEW]).map(|kv| {
+            let (_, v) = kv?;
+            postcard::from_bytes(&v).map_err(|e| StoreError::Corrupt(format!("view: {e}")))
+        })
+    }
+
+    /// Reads one page of a link's outbox after position `after`.
+    pub fn outbox(&self, link: &Link, after: u64, max_records: usize, max_bytes: usize) -> Result<OutboxPage, StoreError> {
+        let lk = keys::link(link);
+        let start = keys::outbox(&lk, after.saturating_add(1));
+        let end = keys::outbox(&lk, u64::MAX);
+        let mut page = OutboxPage {
+            cursor: after,
+            ..OutboxPage::default()
+        };
+        let mut bytes_total = 0usize;
+        let mut iter = self.tree.range(start..=end);
+        for kv in iter.by_ref() {
+            let (k, id_key) = kv?;
+            let seq = keys::u64_value(&k[k.len() - 8..]).ok_or_else(|| StoreError::Corrupt("outbox key".into()))?;
+            let (_, _, bytes) = self.stored(&id_key)?.ok_or_else(|| {
+                StoreError::Corrupt(format!("outbox entry {seq} names a record that is not stored"))
+            })?;
+            bytes_total += bytes.len();
+            page.records.push(bytes);
+            page.cursor = seq;
+            if page.records.len() >= max_records || bytes_total >= max_bytes {
+                break;
+            }
+        }
+        page.drained = iter.next().is_none();
+        Ok(page)
+    }
+
+    /// Number of outbox entries of `link` after `after` (records pending on that link).
+    pub fn pending(&self, link: &Link, after: u64) -> Result<u64, StoreError> {
+        let lk = keys::link(link);
+        let start = keys::outbox(&lk, after.saturating_add(1));
+        let end = keys::outbox(&lk, u64::MAX);
+        Ok(self.tree.range(start..=end).count() as u64)
+    }
+
+    /// Links that have an outbox at this node (children seen in records, and the parent).
+    pub fn outbox_links(&self) -> Result<Vec<Link>, StoreError> {
+        let mut out: Vec<Link> = Vec::new();
+        let mut from = vec![keys::OUTBOX];
+        while let Some(kv) = self.tree.range(from.clone()..).next() {
+            let (k, _) = kv?;
+            if k.first() != Some(&keys::OUTBOX) {
+                break;
+            }
+            let link = keys::parse_link(&k[1..]).ok_or_else(|| StoreError::Corrupt("outbox key".into()))?;
+            let mut next = keys::prefixed(keys::OUTBOX, &[&keys::link(&link)]);
+            next.extend_from_slice(&[0xff; 9]);
+            out.push(link);
+            from = next;
+        }
+        Ok(out)
+    }
+
+    pub fn cursor(&self, dir: Dir, link: &Link) -> Result<u64, StoreError> {
+        Ok(self
+            .tree
+            .get(keys::cursor(dir, &keys::link(link)))?
+            .and_then(|v| keys::u64_value(&v))
+            .unwrap_or(0))
+    }
+
+    /// Sets a cursor on its own (one that no batch accompanies), durably.
+    pub fn set_cursor(&self, dir: Dir, link: &Link, value: u64) -> Result<(), StoreError> {
+        self.tree
+            .insert(keys::cursor(dir, &keys::link(link)), &value.to_be_bytes()[..])?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    pub fn link_status(&self, link: &Link) -> Result<LinkStatus, StoreError> {
+        match self.tree.get(keys::link_status(&keys::link(link)))? {
+            Some(v) => postcard::from_bytes(&v).map_err(|e| StoreError::Corrupt(format!("link status: {e}"))),
+            None => Ok(LinkStatus::default()),
+        }
+    }
+
+    pub fn update_link_status(&self, link: &Link, f: impl FnOnce(&mut LinkStatus)) -> Result<(), StoreError> {
+        let _w = self.lock();
+        let mut s = self.link_status(link)?;
+        f(&mut s);
+        let v = postcard::to_allocvec(&s).map_err(|e| StoreError::Corrupt(format!("link status: {e}")))?;
+        self.tree.insert(keys::link_status(&keys::link(link)), v)?;
+        Ok(())
+    }
+
+    /// Links with a stored status.
+    pub fn status_links(&self) -> Result<Vec<Link>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.tree.scan_prefix([keys::LINK]) {
+            let (k, _) = kv?;
+            out.extend(keys::parse_link(&k[1..]));
+        }
+        Ok(out)
+    }
+
+    /// Highest local sequence number.
+    pub fn last_seq(&self) -> u64 {
+        self.lock().next_seq
+    }
+
+    /// The node clock's high-water mark.
+    pub fn clock(&self) -> Hlc {
+        self.lock().clock.last()
+    }
+
+    /// Number of records held.
+    pub fn record_count(&self) -> usize {
+        self.tree.scan_prefix([keys::RECORD]).count()
+    }
+
+    /// Every record id held, in id order.
+    pub fn record_ids(&self) -> Result<Vec<RecordId>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.tree.scan_prefix([keys::RECORD]) {
+            let (k, _) = kv?;
+            out.push(keys::parse_id(&k[1..]).ok_or_else(|| StoreError::Corrupt("record key".into()))?);
+        }
+        Ok(out)
+    }
+
+    /// Records of the local log after `after`, up to `max` (a change feed).
+    pub fn log_after(&self, after: u64, max: usize) -> Result<Vec<(u64, Record)>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.tree.range(keys::log(after.saturating_add(1))..=keys::log(u64::MAX)).take(max) {
+            let (k, id_key) = kv?;
+            let seq = keys::u64_value(&k[1..]).ok_or_else(|| StoreError::Corrupt("log key".into()))?;
+            if let Some((_, _, bytes)) = self.stored(&id_key)? {
+                out.push((seq, Self::decode(&bytes)?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Flushes everything to disk.
+    pub fn flush(&self) -> Result<usize, StoreError> {
+        Ok(self.db.flush()?)
+    }
+
+    /// Bytes sled uses on disk.
+    pub fn size_on_disk(&self) -> Result<u64, StoreError> {
+        Ok(self.db.size_on_disk()?)
+    }
+
+    /// Raw access for tests that damage a store behind the engine's back.
+    #[doc(hidden)]
+    pub fn raw_tree(&self) -> &sled::Tree {
+        &self.tree
+    }
+}
+
+pub use keys::Dir as CursorDir;
+
+#[cfg(test)]
+mod tests;

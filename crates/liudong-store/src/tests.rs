@@ -1,0 +1,152 @@
+use super::*;
+use liudong_core::synth::{outflow_body, test_record};
+
+const T_A: &str = "410602100";
+const V_A1: &str = "410602100001";
+const V_A2: &str = "410602100002";
+const V_B1: &str = "440306018001";
+
+fn open(dir: &Path, code: &str, parent: Option<&str>) -> Store {
+    let scope = NodeScope::for_code(Code::parse(code).unwrap()).unwrap();
+    let parent = parent.map(|p| scope.parent(&Code::parse(p).unwrap()).unwrap());
+    Store::open(dir, scope, parent, &StoreOptions::default()).unwrap()
+}
+
+fn inc(r: Record) -> Incoming {
+    Incoming::new(r)
+}
+
+#[test]
+fn apply_is_idempotent_and_routes_to_outboxes() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path(), T_A, Some("410602"));
+    let batch = vec![
+        inc(test_record(V_A1, 1, 1, V_A1, None, outflow_body())),
+        inc(test_record(V_A1, 2, 2, V_A1, Some(V_A2), outflow_body())),
+        inc(test_record(V_A1, 3, 3, V_A1, Some(V_B1), outflow_body())),
+    ];
+    let from_a1 = Source::Peer(Link::Child(Code::parse(V_A1).unwrap()));
+    let out = s.apply(&batch, &from_a1, None, true).unwrap();
+    assert_eq!((out.new, out.duplicate, out.last_seq), (3, 0, 3));
+    let again = s.apply(&batch, &from_a1, None, true).unwrap();
+    assert_eq!((again.new, again.duplicate, again.last_seq), (0, 3, 3));
+    assert_eq!(s.record_count(), 3);
+
+    // Everything goes up; only the record living in A2 goes down to A2; nothing goes back to A1.
+    assert_eq!(s.outbox(&Link::Parent, 0, 100, 1 << 20).unwrap().records.len(), 3);
+    let a2 = Link::Child(Code::parse(V_A2).unwrap());
+    let page = s.outbox(&a2, 0, 100, 1 << 20).unwrap();
+    assert_eq!(page.records, vec![batch[1].bytes.clone()]);
+    assert!(page.drained);
+    assert_eq!(page.cursor, 2);
+    let a1 = Link::Child(Code::parse(V_A1).unwrap());
+    assert!(s.outbox(&a1, 0, 100, 1 << 20).unwrap().records.is_empty());
+    assert_eq!(s.pending(&Link::Parent, 1).unwrap(), 2);
+}
+
+#[test]
+fn conflicting_duplicate_refuses_the_whole_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path(), T_A, Some("410602"));
+    let r = test_record(V_A1, 1, 1, V_A1, None, outflow_body());
+    s.apply(&[inc(r.clone())], &Source::Detached, None, true).unwrap();
+    let mut other = r.clone();
+    other.operator = "someone-else".into();
+    let fresh = test_record(V_A1, 2, 2, V_A1, None, outflow_body());
+    let err = s
+        .apply(
+            &[inc(fresh.clone()), inc(other)],
+            &Source::Detached,
+            Some(CursorUpdate { dir: Dir::In, link: Link::Parent, value: 9 }),
+            true,
+        )
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
+    assert!(err.to_string().contains("410602100001-1"), "{err}");
+    assert_eq!(s.record_count(), 1, "nothing of the batch is stored");
+    assert!(s.get(&fresh.id).unwrap().is_none());
+    assert_eq!(s.cursor(Dir::In, &Link::Parent).unwrap(), 0, "cursor did not move");
+    assert_eq!(s.counters().conflicts.load(Ordering::Relaxed), 1);
+}
+
+#[test]
+fn cursor_moves_with_its_batch_and_state_survives_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let s = open(dir.path(), V_A2, Some(T_A));
+        let r = test_record(V_A1, 1, 1, V_A1, Some(V_A2), outflow_body());
+        s.apply(
+            &[inc(r)],
+            &Source::Peer(Link::Parent),
+            Some(CursorUpdate { dir: Dir::In, link: Link::Parent, value: 42 }),
+            true,
+        )
+        .unwrap();
+        // Received from the parent: never queued back to it.
+        assert_eq!(s.pending(&Link::Parent, 0).unwrap(), 0);
+        let draft = Draft {
+            operator: "cadre".into(),
+            subject: test_record(V_A2, 1, 5, V_A2, None, outflow_body()).subject,
+            origin: Code::parse(V_A2).unwrap(),
+            residence: None,
+            body: outflow_body(),
+        };
+        let limits = Limits { now_ms: 1_800_000_000_000, max_skew_ms: 300_000 };
+        let w = s.write_local(draft, limits).unwrap();
+        assert_eq!(w.id.seq, 1);
+        assert_eq!(s.pending(&Link::Parent, 0).unwrap(), 1);
+    }
+    let s = open(dir.path(), V_A2, Some(T_A));
+    assert_eq!(s.cursor(Dir::In, &Link::Parent).unwrap(), 42);
+    assert_eq!(s.last_seq(), 2);
+    assert!(s.clock() >= Hlc::new(1_800_000_000_000, 0));
+    drop(s);
+    let err = Store::open(
+        dir.path(),
+        NodeScope::for_code(Code::parse(V_A1).unwrap()).unwrap(),
+        None,
+        &StoreOptions::default(),
+    )
+    .err()
+    .unwrap();
+    assert!(matches!(err, StoreError::WrongNode { .. }), "{err}");
+}
+
+#[test]
+fn local_write_is_validated_and_changes_nothing_when_bad() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path(), V_A1, Some(T_A));
+    let subject = test_record(V_A1, 1, 5, V_A1, None, outflow_body()).subject;
+    let draft = Draft {
+        operator: "cadre".into(),
+        subject,
+        origin: Code::parse(V_B1).unwrap(),
+        residence: None,
+        body: outflow_body(),
+    };
+    let limits = Limits { now_ms: 1_800_000_000_000, max_skew_ms: 300_000 };
+    let err = s.write_local(draft, limits).unwrap_err();
+    assert!(err.to_string().contains("id.node"), "{err}");
+    assert_eq!(s.record_count(), 0);
+    assert_eq!(s.last_seq(), 0);
+}
+
+#[test]
+fn outbox_links_lists_each_link_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path(), T_A, Some("410602"));
+    let batch: Vec<_> = (1..=5)
+        .map(|i| inc(test_record(V_A1, i, i, V_A1, Some(V_A2), outflow_body())))
+        .collect();
+    s.apply(&batch, &Source::Detached, None, false).unwrap();
+    let mut links = s.outbox_links().unwrap();
+    links.sort();
+    assert_eq!(
+        links,
+        vec![
+            Link::Parent,
+            Link::Child(Code::parse(V_A1).unwrap()),
+            Link::Child(Code::parse(V_A2).unwrap())
+        ]
+    );
+}
