@@ -1,1 +1,274 @@
+//! The Liudong sync protocol engine.
+//!
+//! A session is one bidirectional stream opened by the lower node: it pushes
+//! the lower node's outbox for its upstream and pulls the upstream's outbox for
+//! it, in bounded batches with a window of unacknowledged batches each way.
+//! This crate implements both halves over plain message streams, so it runs
+//! in memory in tests; `liudong-net` carries the messages over gRPC.
+//!
+//! Invariants:
+//! - A receiver acknowledges a batch only after the batch *and the cursor it
+//!   advances* are durable (one atomic store batch, flushed).
+//! - Every received record is decoded, validated and checked for entitlement
+//!   before anything of its batch is stored; one bad record refuses its batch.
+//! - Cursors are positions in the sender's per-link outbox, so a resumed
+//!   session starts exactly where the last durable acknowledgement left off:
+//!   nothing is lost, and a resend after a crash is an idempotent no-op.
 
+mod client;
+mod error;
+mod link;
+mod server;
+
+pub use client::run_client_session;
+pub use error::SyncError;
+pub use link::{Connect, LinkConfig, LinkHandle, LinkOutcome, run_link};
+pub use server::{PeerInfo, serve_session};
+
+use bytes::Bytes;
+use liudong_core::validate::{Limits, check_record};
+use liudong_core::{Link, NodeScope, Record};
+use liudong_store::{ApplyOutcome, CursorDir, CursorUpdate, Draft, Incoming, OutboxPage, Source, Store};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// First client message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hello {
+    pub protocol: u32,
+    pub node: String,
+    pub pull_cursor: u64,
+    pub live: bool,
+    pub max_batch: u32,
+}
+
+/// First server message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Welcome {
+    pub protocol: u32,
+    pub node: String,
+    pub push_cursor: u64,
+    pub max_batch: u32,
+}
+
+/// A batch of encoded records in the sender's outbox order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Batch {
+    pub records: Vec<Bytes>,
+    pub cursor: u64,
+    pub drained: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientMsg {
+    Hello(Hello),
+    Push(Batch),
+    PullAck(u64),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerMsg {
+    Welcome(Welcome),
+    PushAck(u64),
+    Pull(Batch),
+}
+
+/// Limits and pacing of sessions.
+#[derive(Debug, Clone)]
+pub struct SyncConfig {
+    /// Most records in one batch.
+    pub max_batch: usize,
+    /// Most record bytes in one batch.
+    pub max_batch_bytes: usize,
+    /// Most unacknowledged batches in flight each way.
+    pub window: usize,
+    /// How far ahead of this node's clock a record may be.
+    pub max_skew_ms: u64,
+    /// A one-shot session with no message for this long fails.
+    pub idle_timeout: Duration,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            max_batch: 500,
+            max_batch_bytes: 1 << 20,
+            window: 4,
+            max_skew_ms: 5 * 60 * 1000,
+            idle_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What one session moved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionStats {
+    /// Records sent to the peer.
+    pub sent: u64,
+    /// Records received that were new here.
+    pub received: u64,
+    /// Records received that were already held.
+    pub duplicates: u64,
+    /// Batches exchanged (both ways).
+    pub batches: u64,
+}
+
+/// Source of wall time in unix milliseconds (injectable for tests).
+pub type WallClock = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> WallClock {
+    Arc::new(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0)
+    })
+}
+
+/// One node's sync engine: its store, limits and change notifications.
+pub struct Node {
+    store: Arc<Store>,
+    cfg: SyncConfig,
+    clock: WallClock,
+    changed: watch::Sender<u64>,
+}
+
+impl Node {
+    pub fn new(store: Arc<Store>, cfg: SyncConfig, clock: WallClock) -> Arc<Node> {
+        let (changed, _) = watch::channel(store.last_seq());
+        Arc::new(Node {
+            store,
+            cfg,
+            clock,
+            changed,
+        })
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    pub fn scope(&self) -> &NodeScope {
+        self.store.scope()
+    }
+
+    pub fn config(&self) -> &SyncConfig {
+        &self.cfg
+    }
+
+    pub fn now_ms(&self) -> u64 {
+        (self.clock)()
+    }
+
+    pub fn limits(&self) -> Limits {
+        Limits {
+            now_ms: self.now_ms(),
+            max_skew_ms: self.cfg.max_skew_ms,
+        }
+    }
+
+    /// Notified with the last local sequence number whenever records are stored.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
+    fn notify(&self, last_seq: u64) {
+        self.changed.send_replace(last_seq);
+    }
+
+    /// Validates and durably writes a record authored here, then wakes the links.
+    pub async fn write_local(self: &Arc<Self>, draft: Draft) -> Result<Record, SyncError> {
+        let node = self.clone();
+        let record = blocking(move || {
+            let limits = node.limits();
+            Ok(node.store.write_local(draft, limits)?)
+        })
+        .await?;
+        self.notify(self.store.last_seq());
+        Ok(record)
+    }
+
+    /// Reads one page of a link's outbox.
+    pub(crate) async fn read_outbox(self: &Arc<Self>, link: &Link, after: u64, max: usize) -> Result<OutboxPage, SyncError> {
+        let node = self.clone();
+        let link = link.clone();
+        blocking(move || Ok(node.store.outbox(&link, after, max, node.cfg.max_batch_bytes)?)).await
+    }
+
+    /// Decodes, validates, checks entitlement, and durably applies a received
+    /// batch together with the `In` cursor of `from`.
+    pub(crate) async fn apply_remote(
+        self: &Arc<Self>,
+        batch: Batch,
+        from: Link,
+        holder: NodeScope,
+        rule: &'static str,
+    ) -> Result<ApplyOutcome, SyncError> {
+        if batch.records.len() > self.cfg.max_batch {
+            return Err(SyncError::Limit(format!(
+                "batch of {} records exceeds max_batch {}",
+                batch.records.len(),
+                self.cfg.max_batch
+            )));
+        }
+        let node = self.clone();
+        let out = blocking(move || {
+            let items = node.check_batch(&batch, &holder, rule)?;
+            let cursor = CursorUpdate {
+                dir: CursorDir::In,
+                link: from.clone(),
+                value: batch.cursor,
+            };
+            Ok(node.store.apply(&items, &Source::Peer(from), Some(cursor), true)?)
+        })
+        .await?;
+        if out.new > 0 {
+            self.notify(out.last_seq);
+        }
+        Ok(out)
+    }
+
+    /// Decodes and checks every record of a batch; the first failure refuses it.
+    pub fn check_batch(&self, batch: &Batch, holder: &NodeScope, rule: &'static str) -> Result<Vec<Incoming>, SyncError> {
+        let limits = self.limits();
+        let mut items = Vec::with_capacity(batch.records.len());
+        for (index, bytes) in batch.records.iter().enumerate() {
+            let record = liudong_proto::decode_record(bytes).map_err(|error| SyncError::Decode { index, error })?;
+            check_record(&record, limits).map_err(|error| SyncError::Invalid {
+                id: record.id.clone(),
+                error,
+            })?;
+            if !holder.holds(&record) {
+                return Err(SyncError::NotEntitled {
+                    id: record.id.clone(),
+                    peer: holder.to_string(),
+                    rule,
+                });
+            }
+            let canonical = liudong_proto::encode_record(&record);
+            items.push(Incoming { record, bytes: canonical });
+        }
+        Ok(items)
+    }
+}
+
+/// Runs store work off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, SyncError> + Send + 'static,
+) -> Result<T, SyncError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| SyncError::Transport(format!("store task failed: {e}")))?
+}
+
+/// Rule text for records pushed by a child.
+pub const RULE_CHILD_PUSH: &str =
+    "a lower node may push only records whose origin or residence lies under it";
+/// Rule text for records sent by an upper node.
+pub const RULE_PARENT_SEND: &str =
+    "an upper node may send only records whose origin or residence lies under the receiving node";
+
+#[cfg(test)]
+mod tests;
