@@ -14,6 +14,7 @@
 pub mod citizen;
 pub mod code;
 pub mod date;
+pub mod divisions;
 pub mod hlc;
 pub mod record;
 pub mod routing;

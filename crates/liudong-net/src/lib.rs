@@ -1,1 +1,49 @@
+//! Liudong's transport: the sync protocol and the admin service over gRPC
+//! (tonic). The only crate that knows HTTP/2 and sockets; it maps sync errors
+//! to gRPC statuses in exactly one module ([`status`]).
 
+pub mod client;
+pub mod convert;
+pub mod server;
+pub mod status;
+
+pub use client::{GrpcConnector, NetOptions, admin_client};
+pub use server::{AdminService, SyncService};
+
+use liudong_proto::pb;
+use liudong_sync::{LinkHandle, Node};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
+
+/// Serves the sync service on an already-bound listener until `shutdown`.
+pub async fn serve_sync(
+    listener: TcpListener,
+    node: Arc<Node>,
+    opts: NetOptions,
+    shutdown: CancellationToken,
+) -> Result<(), tonic::transport::Error> {
+    let svc = pb::sync_server::SyncServer::new(SyncService::new(node, shutdown.clone()))
+        .max_decoding_message_size(opts.max_message_bytes)
+        .max_encoding_message_size(opts.max_message_bytes);
+    tonic::transport::Server::builder()
+        .http2_keepalive_interval(Some(opts.keepalive))
+        .tcp_nodelay(true)
+        .add_service(svc)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())
+        .await
+}
+
+/// Serves the admin service on an already-bound (loopback) listener until `shutdown`.
+pub async fn serve_admin(
+    listener: TcpListener,
+    node: Arc<Node>,
+    link: Option<LinkHandle>,
+    shutdown: CancellationToken,
+) -> Result<(), tonic::transport::Error> {
+    tonic::transport::Server::builder()
+        .add_service(pb::admin_server::AdminServer::new(AdminService::new(node, link)))
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())
+        .await
+}

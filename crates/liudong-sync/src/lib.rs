@@ -19,6 +19,7 @@ mod client;
 mod error;
 mod link;
 mod server;
+pub mod status;
 
 pub use client::run_client_session;
 pub use error::SyncError;

@@ -45,6 +45,7 @@ where
     let result = session(node, peer, hello, inbound, &out, cancel).instrument(span.clone()).await;
     span.in_scope(|| match &result {
         Ok((_, s)) => tracing::info!(sent = s.sent, received = s.received, duplicates = s.duplicates, "session served"),
+        Err(SyncError::Cancelled) => tracing::debug!("session ended by shutdown"),
         Err(e) => tracing::warn!(error = %e, "session failed"),
     });
     result

@@ -1,1 +1,111 @@
-fn main() {}
+//! `liudong`: the node binary.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use std::io::Read;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "liudong", version, about = "Liudong (流动): sync hub for migrant-population service records")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a node until SIGINT/SIGTERM.
+    Serve {
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Run one complete sync session with the upstream now.
+    Sync {
+        #[arg(long, short)]
+        config: PathBuf,
+        /// One session, then exit (the only mode; `serve` syncs continuously).
+        #[arg(long, required = true)]
+        once: bool,
+    },
+    /// Write records.
+    Record {
+        #[command(subcommand)]
+        command: RecordCommand,
+    },
+    /// Show links, cursors, pending records, last success and failure.
+    Status {
+        #[arg(long, short)]
+        config: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start a local 9-node topology on loopback, send a migrant's records
+    /// across two counties, and report where each arrived and how fast.
+    Demo {
+        /// Keep the nodes' sled directories here (default: a temporary directory).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum RecordCommand {
+    /// Validate and write one record authored by this node. The record is JSON:
+    /// {"operator": "...", "subject": "<citizen ID>", "origin": "<12-digit code>",
+    ///  "residence": "<12-digit code, optional>", "body": {"<kind>": {...}}}
+    /// with kind one of person_registered, marriage_registered, outflow_registered,
+    /// certificate_issued, inflow_registered, inflow_acknowledged, check_reported,
+    /// birth_registered, residence_changed, returned, correction.
+    Add {
+        #[arg(long, short)]
+        config: PathBuf,
+        /// The record JSON; read from standard input if absent.
+        #[arg(long)]
+        json: Option<String>,
+        /// Read the record JSON from this file.
+        #[arg(long, conflicts_with = "json")]
+        file: Option<PathBuf>,
+    },
+}
+
+fn init_tracing(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { config } => {
+            init_tracing("info");
+            liudong::cli::serve(&config).await
+        }
+        Command::Sync { config, .. } => {
+            init_tracing("warn");
+            liudong::cli::sync_once(&config).await
+        }
+        Command::Record { command: RecordCommand::Add { config, json, file } } => {
+            init_tracing("warn");
+            let json = match (json, file) {
+                (Some(j), _) => j,
+                (None, Some(f)) => std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?,
+                (None, None) => {
+                    let mut s = String::new();
+                    std::io::stdin().read_to_string(&mut s)?;
+                    s
+                }
+            };
+            liudong::cli::record_add(&config, &json).await
+        }
+        Command::Status { config, json } => {
+            init_tracing("warn");
+            liudong::cli::status(&config, json).await
+        }
+        Command::Demo { dir } => {
+            init_tracing("warn");
+            liudong::demo::run(dir).await.map(|_| ())
+        }
+    }
+}

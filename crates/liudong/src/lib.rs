@@ -1,0 +1,9 @@
+//! The Liudong node binary's library half: configuration, the node runner
+//! (store + sync service + admin service + link driver, with orderly
+//! shutdown), the local demo topology, and the CLI commands. `main.rs` only
+//! parses arguments and sets up tracing.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod runner;
