@@ -11,7 +11,9 @@ use tonic::Code;
 
 /// Opens a raw session as `node`, pushes one batch, and returns the status the server ends with.
 async fn push_raw(addr: std::net::SocketAddr, node: &str, records: Vec<Bytes>) -> tonic::Status {
-    let mut client = pb::sync_client::SyncClient::connect(format!("http://{addr}")).await.unwrap();
+    let mut client = pb::sync_client::SyncClient::connect(format!("http://{addr}"))
+        .await
+        .unwrap();
     let (tx, rx) = mpsc::channel(4);
     let frame = |f| pb::ClientFrame { frame: Some(f) };
     tx.send(frame(pb::client_frame::Frame::Hello(pb::Hello {
@@ -23,16 +25,22 @@ async fn push_raw(addr: std::net::SocketAddr, node: &str, records: Vec<Bytes>) -
     })))
     .await
     .unwrap();
-    tx.send(frame(pb::client_frame::Frame::Push(pb::Batch { records, cursor: 1, drained: true })))
-        .await
-        .unwrap();
+    tx.send(frame(pb::client_frame::Frame::Push(pb::Batch {
+        records,
+        cursor: 1,
+        drained: true,
+    })))
+    .await
+    .unwrap();
     let mut inbound = match client.session(ReceiverStream::new(rx)).await {
         Ok(r) => r.into_inner(),
         Err(s) => return s,
     };
     loop {
         match inbound.next().await {
-            Some(Ok(pb::ServerFrame { frame: Some(pb::server_frame::Frame::PushAck(_)) })) => {
+            Some(Ok(pb::ServerFrame {
+                frame: Some(pb::server_frame::Frame::PushAck(_)),
+            })) => {
                 return tonic::Status::ok("acknowledged");
             }
             Some(Ok(_)) => continue,
@@ -43,7 +51,14 @@ async fn push_raw(addr: std::net::SocketAddr, node: &str, records: Vec<Bytes>) -
 }
 
 fn good_record(seq: u64) -> pb::Record {
-    let r = liudong_core::synth::test_record(VILLAGE_A1, seq, seq, VILLAGE_A1, None, liudong_core::synth::outflow_body());
+    let r = liudong_core::synth::test_record(
+        VILLAGE_A1,
+        seq,
+        seq,
+        VILLAGE_A1,
+        None,
+        liudong_core::synth::outflow_body(),
+    );
     let mut r = liudong_proto::record_to_pb(&r);
     r.hlc = liudong_core::Hlc::new(liudong_sync::system_clock()() - 1000, 0).0;
     r
@@ -52,7 +67,15 @@ fn good_record(seq: u64) -> pb::Record {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_bad_input_gets_a_precise_status_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let topo = start(dir.path(), &[(EXCHANGE, None), (COUNTY_A, Some(EXCHANGE)), (TOWN_A, Some(COUNTY_A))]).await;
+    let topo = start(
+        dir.path(),
+        &[
+            (EXCHANGE, None),
+            (COUNTY_A, Some(EXCHANGE)),
+            (TOWN_A, Some(COUNTY_A)),
+        ],
+    )
+    .await;
     let town = topo.node(TOWN_A);
     let addr = town.sync_addr.unwrap();
     let store = town.node.store().clone();
@@ -65,35 +88,63 @@ async fn each_bad_input_gets_a_precise_status_and_changes_nothing() {
     let before = store.last_seq();
 
     let cases: Vec<(&str, Vec<u8>, Code, &str)> = vec![
-        ("malformed bytes", vec![0x0a, 0xff, 0xff, 0x01], Code::InvalidArgument, "cannot be decoded"),
-        ("unknown body", {
-            let mut r = good_record(2);
-            r.body = None;
-            let mut b = r.encode_to_vec();
-            // field 7 (body) holding an unknown oneof member, field number 99
-            b.extend_from_slice(&[0x3a, 0x03, 0x9a, 0x06, 0x00]);
-            b
-        }, Code::InvalidArgument, "body"),
-        ("wrong-length code", {
-            let mut r = good_record(3);
-            r.origin = "41060210000".into();
-            r.encode_to_vec()
-        }, Code::InvalidArgument, "origin"),
-        ("conflicting duplicate id", {
-            let mut r = ok.clone();
-            r.operator = "someone-else".into();
-            r.encode_to_vec()
-        }, Code::AlreadyExists, "410602100001-1"),
-        ("record of another village", {
-            let mut r = good_record(4);
-            r.id.as_mut().unwrap().node = VILLAGE_A2.into();
-            r.origin = VILLAGE_A2.into();
-            r.encode_to_vec()
-        }, Code::PermissionDenied, "not entitled"),
+        (
+            "malformed bytes",
+            vec![0x0a, 0xff, 0xff, 0x01],
+            Code::InvalidArgument,
+            "cannot be decoded",
+        ),
+        (
+            "unknown body",
+            {
+                let mut r = good_record(2);
+                r.body = None;
+                let mut b = r.encode_to_vec();
+                // field 7 (body) holding an unknown oneof member, field number 99
+                b.extend_from_slice(&[0x3a, 0x03, 0x9a, 0x06, 0x00]);
+                b
+            },
+            Code::InvalidArgument,
+            "body",
+        ),
+        (
+            "wrong-length code",
+            {
+                let mut r = good_record(3);
+                r.origin = "41060210000".into();
+                r.encode_to_vec()
+            },
+            Code::InvalidArgument,
+            "origin",
+        ),
+        (
+            "conflicting duplicate id",
+            {
+                let mut r = ok.clone();
+                r.operator = "someone-else".into();
+                r.encode_to_vec()
+            },
+            Code::AlreadyExists,
+            "410602100001-1",
+        ),
+        (
+            "record of another village",
+            {
+                let mut r = good_record(4);
+                r.id.as_mut().unwrap().node = VILLAGE_A2.into();
+                r.origin = VILLAGE_A2.into();
+                r.encode_to_vec()
+            },
+            Code::PermissionDenied,
+            "not entitled",
+        ),
     ];
     for (what, bytes, code, needle) in cases {
         // A valid record rides along in the same batch: it must not be stored either.
-        let batch = vec![Bytes::from(good_record(10).encode_to_vec()), Bytes::from(bytes)];
+        let batch = vec![
+            Bytes::from(good_record(10).encode_to_vec()),
+            Bytes::from(bytes),
+        ];
         let s = push_raw(addr, VILLAGE_A1, batch).await;
         assert_eq!(s.code(), code, "{what}: {s:?}");
         assert!(s.message().contains(needle), "{what}: {}", s.message());
@@ -102,9 +153,18 @@ async fn each_bad_input_gets_a_precise_status_and_changes_nothing() {
     }
 
     // A node that is not a child is refused before anything is read.
-    let s = push_raw(addr, VILLAGE_B1, vec![Bytes::from(good_record(11).encode_to_vec())]).await;
+    let s = push_raw(
+        addr,
+        VILLAGE_B1,
+        vec![Bytes::from(good_record(11).encode_to_vec())],
+    )
+    .await;
     assert_eq!(s.code(), Code::PermissionDenied, "{s:?}");
-    assert!(s.message().contains("not a direct child"), "{}", s.message());
+    assert!(
+        s.message().contains("not a direct child"),
+        "{}",
+        s.message()
+    );
     assert_eq!(store.record_count(), 1);
     topo.shutdown().await.unwrap();
 }

@@ -40,7 +40,9 @@ pub const WIDE: [(&str, Option<&str>); 14] = [
 
 /// Starts `nodes` with live links under `dir`.
 pub async fn start(dir: &Path, nodes: &[(&str, Option<&str>)]) -> Topology {
-    Topology::start(dir, nodes, true, |_| {}).await.expect("topology starts")
+    Topology::start(dir, nodes, true, |_| {})
+        .await
+        .expect("topology starts")
 }
 
 /// A synthetic person registered in `origin` (valid check digit, never a real person).
@@ -59,4 +61,44 @@ pub fn outflow(subject: &CitizenId, origin: &str, residence: Option<&str>) -> Dr
         residence: residence.map(|r| Code::parse(r).unwrap()),
         body: liudong_core::synth::outflow_body(),
     }
+}
+
+/// Path of the built `liudong` binary (built by `cargo test --workspace`
+/// because the `liudong` package has integration tests of its own).
+pub fn liudong_bin() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target directory");
+    let bin = dir.join("liudong");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build -p liudong` (or `cargo test --workspace`)",
+        bin.display()
+    );
+    bin
+}
+
+/// Writes a node config file for a real `liudong` process.
+pub fn write_config(
+    dir: &Path,
+    code: &str,
+    upstream: &str,
+    upstream_url: &str,
+) -> std::path::PathBuf {
+    let path = dir.join(format!("{code}.toml"));
+    let listen = if code.len() < 12 {
+        "listen = \"127.0.0.1:0\"\n"
+    } else {
+        ""
+    };
+    std::fs::write(
+        &path,
+        format!(
+            "[node]\ncode = \"{code}\"\ndata_dir = \"data-{code}\"\n{listen}insecure = true\n\n[upstream]\ncode = \"{upstream}\"\nurl = \"{upstream_url}\"\n\n[sync]\nlive = false\nmax_batch = 200\n"
+        ),
+    )
+    .unwrap();
+    path
 }

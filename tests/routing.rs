@@ -17,29 +17,64 @@ async fn a_cross_county_record_reaches_both_sides_and_nobody_else() {
     let who = person(1, VILLAGE_A1);
 
     // Written at a village of county A about a person living in a village of county B.
-    let crossing = topo.write(VILLAGE_A1, outflow(&who, VILLAGE_A1, Some(VILLAGE_B1))).await.unwrap();
-    let expect = s(&[VILLAGE_A1, TOWN_A, COUNTY_A, EXCHANGE, COUNTY_B, TOWN_B, VILLAGE_B1]);
-    topo.wait_for(&crossing.id, &expect, Duration::from_secs(20)).await.unwrap();
+    let crossing = topo
+        .write(VILLAGE_A1, outflow(&who, VILLAGE_A1, Some(VILLAGE_B1)))
+        .await
+        .unwrap();
+    let expect = s(&[
+        VILLAGE_A1, TOWN_A, COUNTY_A, EXCHANGE, COUNTY_B, TOWN_B, VILLAGE_B1,
+    ]);
+    topo.wait_for(&crossing.id, &expect, Duration::from_secs(20))
+        .await
+        .unwrap();
 
     // The inflow, written at the residence, flows back to the origin village.
-    let inflow = topo.write(VILLAGE_B1, outflow(&who, VILLAGE_A1, Some(VILLAGE_B1))).await.unwrap();
-    topo.wait_for(&inflow.id, &expect, Duration::from_secs(20)).await.unwrap();
+    let inflow = topo
+        .write(VILLAGE_B1, outflow(&who, VILLAGE_A1, Some(VILLAGE_B1)))
+        .await
+        .unwrap();
+    topo.wait_for(&inflow.id, &expect, Duration::from_secs(20))
+        .await
+        .unwrap();
 
     // A record that stays inside county A never reaches the exchange or county B.
-    let local = topo.write(VILLAGE_A1, outflow(&person(2, VILLAGE_A1), VILLAGE_A1, Some(VILLAGE_A_OTHER))).await.unwrap();
+    let local = topo
+        .write(
+            VILLAGE_A1,
+            outflow(&person(2, VILLAGE_A1), VILLAGE_A1, Some(VILLAGE_A_OTHER)),
+        )
+        .await
+        .unwrap();
     let local_expect = s(&[VILLAGE_A1, TOWN_A, COUNTY_A, TOWN_A_OTHER, VILLAGE_A_OTHER]);
-    topo.wait_for(&local.id, &local_expect, Duration::from_secs(20)).await.unwrap();
+    topo.wait_for(&local.id, &local_expect, Duration::from_secs(20))
+        .await
+        .unwrap();
 
     // A record of county C alone stays in county C.
-    let c_only = topo.write(VILLAGE_C1, outflow(&person(3, VILLAGE_C1), VILLAGE_C1, None)).await.unwrap();
-    topo.wait_for(&c_only.id, &s(&[VILLAGE_C1, TOWN_C, COUNTY_C]), Duration::from_secs(20)).await.unwrap();
+    let c_only = topo
+        .write(
+            VILLAGE_C1,
+            outflow(&person(3, VILLAGE_C1), VILLAGE_C1, None),
+        )
+        .await
+        .unwrap();
+    topo.wait_for(
+        &c_only.id,
+        &s(&[VILLAGE_C1, TOWN_C, COUNTY_C]),
+        Duration::from_secs(20),
+    )
+    .await
+    .unwrap();
 
     // Quiet period, then nobody else holds anything it is not entitled to.
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(topo.holders(&crossing.id).unwrap(), expect);
     assert_eq!(topo.holders(&inflow.id).unwrap(), expect);
     assert_eq!(topo.holders(&local.id).unwrap(), local_expect);
-    assert_eq!(topo.holders(&c_only.id).unwrap(), s(&[COUNTY_C, TOWN_C, VILLAGE_C1]));
+    assert_eq!(
+        topo.holders(&c_only.id).unwrap(),
+        s(&[COUNTY_C, TOWN_C, VILLAGE_C1])
+    );
     // The unrelated county holds nothing but its own record; the exchange only the crossing ones.
     assert_eq!(topo.node(COUNTY_C).node.store().record_count(), 1);
     assert_eq!(topo.node(EXCHANGE).node.store().record_count(), 2);
@@ -60,19 +95,42 @@ async fn one_shot_sessions_carry_the_same_records_as_live_ones() {
         (TOWN_B, Some(COUNTY_B)),
         (VILLAGE_B1, Some(TOWN_B)),
     ];
-    let topo = liudong::demo::Topology::start(dir.path(), &nodes, false, |_| {}).await.unwrap();
+    let topo = liudong::demo::Topology::start(dir.path(), &nodes, false, |_| {})
+        .await
+        .unwrap();
     let who = person(9, VILLAGE_A1);
-    let r = topo.write(VILLAGE_A1, outflow(&who, VILLAGE_A1, Some(VILLAGE_B1))).await.unwrap();
+    let r = topo
+        .write(VILLAGE_A1, outflow(&who, VILLAGE_A1, Some(VILLAGE_B1)))
+        .await
+        .unwrap();
     // Upward travel is push-on-write; downward needs the lower nodes to sync.
     let up = s(&[VILLAGE_A1, TOWN_A, COUNTY_A, EXCHANGE]);
-    topo.wait_for(&r.id, &up, Duration::from_secs(20)).await.unwrap();
+    topo.wait_for(&r.id, &up, Duration::from_secs(20))
+        .await
+        .unwrap();
     for code in [COUNTY_B, TOWN_B, VILLAGE_B1] {
-        let stats = topo.node(code).link.as_ref().unwrap().sync_now().await.unwrap();
+        let stats = topo
+            .node(code)
+            .link
+            .as_ref()
+            .unwrap()
+            .sync_now()
+            .await
+            .unwrap();
         assert_eq!(stats.received, 1, "{code} pulls the record once");
     }
-    let all = s(&[VILLAGE_A1, TOWN_A, COUNTY_A, EXCHANGE, COUNTY_B, TOWN_B, VILLAGE_B1]);
+    let all = s(&[
+        VILLAGE_A1, TOWN_A, COUNTY_A, EXCHANGE, COUNTY_B, TOWN_B, VILLAGE_B1,
+    ]);
     assert_eq!(topo.holders(&r.id).unwrap(), all);
-    let again = topo.node(VILLAGE_B1).link.as_ref().unwrap().sync_now().await.unwrap();
+    let again = topo
+        .node(VILLAGE_B1)
+        .link
+        .as_ref()
+        .unwrap()
+        .sync_now()
+        .await
+        .unwrap();
     assert_eq!((again.sent, again.received), (0, 0));
     topo.shutdown().await.unwrap();
 }

@@ -3,7 +3,11 @@
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../proto");
-    let files = ["liudong/v1/records.proto", "liudong/v1/sync.proto", "liudong/v1/admin.proto"];
+    let files = [
+        "liudong/v1/records.proto",
+        "liudong/v1/sync.proto",
+        "liudong/v1/admin.proto",
+    ];
     for f in &files {
         println!("cargo:rerun-if-changed={}", root.join(f).display());
     }

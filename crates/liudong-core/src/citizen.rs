@@ -122,12 +122,18 @@ mod tests {
         assert_eq!(id.birth_date().to_string(), "1990-01-01");
         let wrong = if c == '0' { '1' } else { '0' };
         let e = CitizenId::parse(&format!("{first17}{wrong}")).unwrap_err();
-        assert_eq!(e.to_string(), format!("{first17}{wrong}: check digit should be {c}"));
+        assert_eq!(
+            e.to_string(),
+            format!("{first17}{wrong}: check digit should be {c}")
+        );
         assert!(matches!(
             CitizenId::parse("41060219901301123X"),
             Err(CitizenIdError::BirthDate { .. })
         ));
-        assert!(matches!(CitizenId::parse("4106"), Err(CitizenIdError::Length { .. })));
+        assert!(matches!(
+            CitizenId::parse("4106"),
+            Err(CitizenIdError::Length { .. })
+        ));
         assert!(!format!("{id:?}").contains("410602"));
     }
 }

@@ -60,7 +60,9 @@ impl Level {
 /// Why a string is not a division code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CodeError {
-    #[error("division code {code:?} has {len} characters; expected 2, 4, 6, 9 or 12 digits (or CN)")]
+    #[error(
+        "division code {code:?} has {len} characters; expected 2, 4, 6, 9 or 12 digits (or CN)"
+    )]
     Length { code: String, len: usize },
     #[error("division code {code:?} contains a non-digit character")]
     NotDigits { code: String },
@@ -90,7 +92,9 @@ impl Code {
             return Ok(Code::national());
         }
         if !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(CodeError::NotDigits { code: s.to_string() });
+            return Err(CodeError::NotDigits {
+                code: s.to_string(),
+            });
         }
         if Level::from_len(s.len()).is_none() {
             return Err(CodeError::Length {
@@ -211,6 +215,10 @@ mod tests {
         let e = Code::parse("41060a").unwrap_err();
         assert!(e.to_string().contains("non-digit"), "{e}");
         let e = Code::parse_level("410602", Level::Village).unwrap_err();
-        assert!(e.to_string().contains("expected a village code (12 digits)"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("expected a village code (12 digits)"),
+            "{e}"
+        );
     }
 }

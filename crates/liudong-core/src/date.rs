@@ -65,7 +65,11 @@ impl Date {
         if s.len() != 8 || !s.bytes().all(|c| c.is_ascii_digit()) {
             return None;
         }
-        Date::new(s[0..4].parse().ok()?, s[4..6].parse().ok()?, s[6..8].parse().ok()?)
+        Date::new(
+            s[0..4].parse().ok()?,
+            s[4..6].parse().ok()?,
+            s[6..8].parse().ok()?,
+        )
     }
 
     /// Days since 1970-01-01.
@@ -167,17 +171,29 @@ impl Quarter {
 
     pub fn next(self) -> Quarter {
         if self.q == 4 {
-            Quarter { year: self.year + 1, q: 1 }
+            Quarter {
+                year: self.year + 1,
+                q: 1,
+            }
         } else {
-            Quarter { year: self.year, q: self.q + 1 }
+            Quarter {
+                year: self.year,
+                q: self.q + 1,
+            }
         }
     }
 
     pub fn prev(self) -> Quarter {
         if self.q == 1 {
-            Quarter { year: self.year - 1, q: 4 }
+            Quarter {
+                year: self.year - 1,
+                q: 4,
+            }
         } else {
-            Quarter { year: self.year, q: self.q - 1 }
+            Quarter {
+                year: self.year,
+                q: self.q - 1,
+            }
         }
     }
 }
@@ -208,7 +224,10 @@ mod tests {
     #[test]
     fn parses_and_rejects() {
         assert_eq!(Date::parse("2024-02-29").unwrap().to_string(), "2024-02-29");
-        assert!(matches!(Date::parse("2023-02-29"), Err(DateError::NotReal(_))));
+        assert!(matches!(
+            Date::parse("2023-02-29"),
+            Err(DateError::NotReal(_))
+        ));
         assert!(matches!(Date::parse("2023-2-9"), Err(DateError::Format(_))));
         assert_eq!(Date::parse("1970-01-01").unwrap().to_days(), 0);
         assert_eq!(Quarter::parse("2026Q4").unwrap().to_string(), "2026Q4");

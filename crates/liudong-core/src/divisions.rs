@@ -707,7 +707,8 @@ mod tests {
             (&[], None),
         ]);
         let mut split = unseal(&split);
-        let at = split.len() - 8; // name lengths 3, 3 → 2, 4
+        // Body ends: name lengths [3, 3], 6 name bytes, 4 empty levels × 3 bytes.
+        let at = split.len() - 12 - 6 - 2;
         assert_eq!(&split[at..at + 2], &[3, 3]);
         split[at..at + 2].copy_from_slice(&[2, 4]);
         assert!(

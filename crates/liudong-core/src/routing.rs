@@ -27,7 +27,9 @@ pub enum NodeKind {
     County,
     /// A province or national exchange whose children are at `child_level`
     /// (counties, or province exchanges under a national one).
-    Exchange { child_level: Level },
+    Exchange {
+        child_level: Level,
+    },
 }
 
 impl NodeKind {
@@ -44,9 +46,7 @@ impl NodeKind {
 /// A node's jurisdiction is not well formed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScopeError {
-    #[error(
-        "code {code} is a {level} code, but a {kind} node needs a {expected}-digit code"
-    )]
+    #[error("code {code} is a {level} code, but a {kind} node needs a {expected}-digit code")]
     KindMismatch {
         code: Code,
         level: &'static str,
@@ -167,9 +167,7 @@ impl NodeScope {
     /// True if this node is entitled to hold `r`.
     pub fn holds(&self, r: &Record) -> bool {
         match self.kind {
-            NodeKind::Exchange { child_level } => {
-                touches(&self.code, r) && crosses(child_level, r)
-            }
+            NodeKind::Exchange { child_level } => touches(&self.code, r) && crosses(child_level, r),
             _ => touches(&self.code, r),
         }
     }
@@ -202,13 +200,17 @@ impl NodeScope {
             reason,
         };
         if !self.code.is_under(parent) || parent == &self.code {
-            return Err(not_parent("the child's code must start with the parent's code"));
+            return Err(not_parent(
+                "the child's code must start with the parent's code",
+            ));
         }
         let kind = match (self.code.level(), parent.level()) {
             (Level::Village, Level::Township) => NodeKind::Township,
             (Level::Township, Level::County) => NodeKind::County,
             (Level::Village | Level::Township, _) => {
-                return Err(not_parent("a village dials its township, a township its county"));
+                return Err(not_parent(
+                    "a village dials its township, a township its county",
+                ));
             }
             (own, p) if p < Level::County => NodeKind::Exchange { child_level: own },
             _ => return Err(not_parent("a county or exchange dials an exchange node")),

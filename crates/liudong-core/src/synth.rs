@@ -41,8 +41,13 @@ impl SynthRng {
     }
 }
 
-const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡"];
-const GIVEN: &[&str] = &["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀", "霞", "平"];
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "秀", "霞", "平",
+];
 
 /// A synthetic two- or three-character name.
 pub fn name(rng: &mut SynthRng) -> String {
@@ -87,7 +92,11 @@ mod tests {
         for _ in 0..200 {
             let d = birth_date(&mut a, today, 15, 49);
             assert_eq!(d, birth_date(&mut b, today, 15, 49));
-            let sex = if a.chance(0.5) { Sex::Male } else { Sex::Female };
+            let sex = if a.chance(0.5) {
+                Sex::Male
+            } else {
+                Sex::Female
+            };
             b.chance(0.5);
             let id = citizen_id(&mut a, "410602", d, sex);
             assert_eq!(id, citizen_id(&mut b, "410602", d, sex));
@@ -115,8 +124,15 @@ pub fn example_bodies(today: Date) -> Vec<crate::record::Body> {
             household: "H-0001".into(),
             phone: "13800000000".into(),
         }),
-        Body::MarriageRegistered(MarriageRegistered { marriage_date: today.add_days(-400), spouse: None }),
-        Body::OutflowRegistered(OutflowRegistered { leave_date: today.add_days(-30), purpose: Purpose::Work, expected_months: 12 }),
+        Body::MarriageRegistered(MarriageRegistered {
+            marriage_date: today.add_days(-400),
+            spouse: None,
+        }),
+        Body::OutflowRegistered(OutflowRegistered {
+            leave_date: today.add_days(-30),
+            purpose: Purpose::Work,
+            expected_months: 12,
+        }),
         Body::CertificateIssued(CertificateIssued {
             number: "HB-2026-0001".into(),
             valid_from: today.add_days(-29),
@@ -137,7 +153,11 @@ pub fn example_bodies(today: Date) -> Vec<crate::record::Body> {
             certificate_valid_until: Some(today.add_days(3 * 365)),
             note: String::new(),
         }),
-        Body::CheckReported(CheckReported { quarter: today.quarter(), check_date: today, result: CheckResult::Normal }),
+        Body::CheckReported(CheckReported {
+            quarter: today.quarter(),
+            check_date: today,
+            result: CheckResult::Normal,
+        }),
         Body::BirthRegistered(BirthRegistered {
             birth_date: today.add_days(-3),
             sex: Sex::Male,
@@ -154,9 +174,15 @@ pub fn example_bodies(today: Date) -> Vec<crate::record::Body> {
         Body::Correction(Correction {
             target: target.clone(),
             reason: "录入错误".into(),
-            amended: Some(Box::new(Body::Returned(Returned { return_date: today.add_days(-2) }))),
+            amended: Some(Box::new(Body::Returned(Returned {
+                return_date: today.add_days(-2),
+            }))),
         }),
-        Body::Correction(Correction { target, reason: "重复登记".into(), amended: None }),
+        Body::Correction(Correction {
+            target,
+            reason: "重复登记".into(),
+            amended: None,
+        }),
     ]
 }
 

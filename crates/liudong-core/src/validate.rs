@@ -67,13 +67,20 @@ pub fn check_record(r: &Record, limits: Limits) -> Result<(), ValidationError> {
     ) {
         return fail(
             "id.node",
-            format!("{author} is a {} code; records are written by village, township or county nodes", author.level().name()),
+            format!(
+                "{author} is a {} code; records are written by village, township or county nodes",
+                author.level().name()
+            ),
         );
     }
     if r.origin.level() != Level::Village {
         return fail(
             "origin",
-            format!("{} is a {} code; expected a 12-digit village code", r.origin, r.origin.level().name()),
+            format!(
+                "{} is a {} code; expected a 12-digit village code",
+                r.origin,
+                r.origin.level().name()
+            ),
         );
     }
     if let Some(res) = &r.residence
@@ -81,7 +88,10 @@ pub fn check_record(r: &Record, limits: Limits) -> Result<(), ValidationError> {
     {
         return fail(
             "residence",
-            format!("{res} is a {} code; expected a 12-digit village code", res.level().name()),
+            format!(
+                "{res} is a {} code; expected a 12-digit village code",
+                res.level().name()
+            ),
         );
     }
     if !r.origin.is_under(author) && !r.residence.as_ref().is_some_and(|c| c.is_under(author)) {
@@ -108,7 +118,10 @@ fn not_future(field: &str, d: Date, latest: Date) -> Result<(), ValidationError>
 fn check_body(r: &Record, body: &Body, latest: Date, top: bool) -> Result<(), ValidationError> {
     let needs_residence = |what: &str| -> Result<(), ValidationError> {
         if r.residence.is_none() {
-            return fail("residence", format!("a {what} record must name the residence"));
+            return fail(
+                "residence",
+                format!("a {what} record must name the residence"),
+            );
         }
         Ok(())
     };
@@ -120,25 +133,46 @@ fn check_body(r: &Record, body: &Body, latest: Date, top: bool) -> Result<(), Va
             if b.birth_date != r.subject.birth_date() {
                 return fail(
                     "person_registered.birth_date",
-                    format!("{} does not match the birth date {} in subject {}", b.birth_date, r.subject.birth_date(), r.subject),
+                    format!(
+                        "{} does not match the birth date {} in subject {}",
+                        b.birth_date,
+                        r.subject.birth_date(),
+                        r.subject
+                    ),
                 );
             }
             let male = b.sex == Sex::Male;
             if male != r.subject.is_male() {
                 return fail(
                     "person_registered.sex",
-                    format!("{:?} does not match subject {} (sequence digit says {})", b.sex, r.subject, if r.subject.is_male() { "male" } else { "female" }),
+                    format!(
+                        "{:?} does not match subject {} (sequence digit says {})",
+                        b.sex,
+                        r.subject,
+                        if r.subject.is_male() {
+                            "male"
+                        } else {
+                            "female"
+                        }
+                    ),
                 );
             }
         }
-        Body::MarriageRegistered(b) => not_future("marriage_registered.marriage_date", b.marriage_date, latest)?,
-        Body::OutflowRegistered(b) => not_future("outflow_registered.leave_date", b.leave_date, latest)?,
+        Body::MarriageRegistered(b) => {
+            not_future("marriage_registered.marriage_date", b.marriage_date, latest)?
+        }
+        Body::OutflowRegistered(b) => {
+            not_future("outflow_registered.leave_date", b.leave_date, latest)?
+        }
         Body::CertificateIssued(b) => {
             text("certificate_issued.number", &b.number, true)?;
             if b.valid_until <= b.valid_from {
                 return fail(
                     "certificate_issued.valid_until",
-                    format!("{} must be after valid_from {}", b.valid_until, b.valid_from),
+                    format!(
+                        "{} must be after valid_from {}",
+                        b.valid_until, b.valid_from
+                    ),
                 );
             }
         }
@@ -178,12 +212,18 @@ fn check_body(r: &Record, body: &Body, latest: Date, top: bool) -> Result<(), Va
         Body::Returned(b) => not_future("returned.return_date", b.return_date, latest)?,
         Body::Correction(c) => {
             if !top {
-                return fail("correction.amended", "a correction cannot amend with another correction");
+                return fail(
+                    "correction.amended",
+                    "a correction cannot amend with another correction",
+                );
             }
             text("correction.reason", &c.reason, true)?;
             if let Some(amended) = &c.amended {
                 if matches!(**amended, Body::Correction(_)) {
-                    return fail("correction.amended", "a correction cannot amend with another correction");
+                    return fail(
+                        "correction.amended",
+                        "a correction cannot amend with another correction",
+                    );
                 }
                 check_body(r, amended, latest, false)?;
             }

@@ -130,7 +130,11 @@ impl PersonView {
         }
 
         let mut v = PersonView {
-            sex: if subject.is_male() { Sex::Male } else { Sex::Female },
+            sex: if subject.is_male() {
+                Sex::Male
+            } else {
+                Sex::Female
+            },
             birth_date: subject.birth_date(),
             subject,
             name: None,
@@ -239,8 +243,13 @@ impl PersonView {
                 if let Some(inflow) = self.inflows.iter_mut().find(|i| i.id == b.inflow) {
                     inflow.acknowledged = Some((r.id.clone(), b.outcome));
                 }
-                if let (Some(number), true) = (&b.certificate_number, b.outcome == AckOutcome::Confirmed) {
-                    let known = self.certificate.as_ref().is_some_and(|c| &c.number == number);
+                if let (Some(number), true) =
+                    (&b.certificate_number, b.outcome == AckOutcome::Confirmed)
+                {
+                    let known = self
+                        .certificate
+                        .as_ref()
+                        .is_some_and(|c| &c.number == number);
                     if !known {
                         self.certificate = Some(Certificate {
                             number: number.clone(),

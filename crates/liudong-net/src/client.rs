@@ -61,7 +61,8 @@ impl Connect for GrpcConnector {
     fn open(
         &self,
         outbound: mpsc::Receiver<ClientMsg>,
-    ) -> BoxFuture<'static, Result<BoxStream<'static, Result<ServerMsg, SyncError>>, SyncError>> {
+    ) -> BoxFuture<'static, Result<BoxStream<'static, Result<ServerMsg, SyncError>>, SyncError>>
+    {
         let mut client = pb::sync_client::SyncClient::new(self.channel.clone())
             .max_decoding_message_size(self.opts.max_message_bytes)
             .max_encoding_message_size(self.opts.max_message_bytes);
@@ -78,7 +79,9 @@ impl Connect for GrpcConnector {
 }
 
 /// A client of a node's local admin service.
-pub async fn admin_client(addr: &str) -> Result<pb::admin_client::AdminClient<Channel>, tonic::transport::Error> {
+pub async fn admin_client(
+    addr: &str,
+) -> Result<pb::admin_client::AdminClient<Channel>, tonic::transport::Error> {
     let channel = Endpoint::from_shared(format!("http://{addr}"))?
         .connect_timeout(Duration::from_secs(3))
         .connect()

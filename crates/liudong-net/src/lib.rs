@@ -43,7 +43,9 @@ pub async fn serve_admin(
     shutdown: CancellationToken,
 ) -> Result<(), tonic::transport::Error> {
     tonic::transport::Server::builder()
-        .add_service(pb::admin_server::AdminServer::new(AdminService::new(node, link)))
+        .add_service(pb::admin_server::AdminServer::new(AdminService::new(
+            node, link,
+        )))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())
         .await
 }

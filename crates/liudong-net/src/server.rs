@@ -32,14 +32,21 @@ impl SyncService {
 impl pb::sync_server::Sync for SyncService {
     type SessionStream = FrameStream;
 
-    async fn session(&self, request: Request<Streaming<pb::ClientFrame>>) -> Result<Response<FrameStream>, Status> {
+    async fn session(
+        &self,
+        request: Request<Streaming<pb::ClientFrame>>,
+    ) -> Result<Response<FrameStream>, Status> {
         let peer = PeerInfo {
             verified_code: None,
             addr: request.remote_addr().map(|a| a.to_string()),
         };
         let inbound = request.into_inner().map(|f| match f {
             Ok(frame) => client_from_pb(frame),
-            Err(s) => Err(SyncError::Transport(format!("{}: {}", s.code(), s.message()))),
+            Err(s) => Err(SyncError::Transport(format!(
+                "{}: {}",
+                s.code(),
+                s.message()
+            ))),
         });
         let (tx, rx) = mpsc::channel(16);
         let node = self.node.clone();
@@ -93,7 +100,11 @@ impl pb::admin_server::Admin for AdminService {
         request: Request<pb::WriteRecordRequest>,
     ) -> Result<Response<pb::WriteRecordResponse>, Status> {
         let draft = draft_from_request(request.into_inner())?;
-        let record = self.node.write_local(draft).await.map_err(|e| to_status(&e))?;
+        let record = self
+            .node
+            .write_local(draft)
+            .await
+            .map_err(|e| to_status(&e))?;
         tracing::info!(record = %record.id, kind = record.body.kind(), "record written");
         Ok(Response::new(pb::WriteRecordResponse {
             id: Some(pb::RecordId {
@@ -104,7 +115,10 @@ impl pb::admin_server::Admin for AdminService {
         }))
     }
 
-    async fn status(&self, _: Request<pb::StatusRequest>) -> Result<Response<pb::StatusResponse>, Status> {
+    async fn status(
+        &self,
+        _: Request<pb::StatusRequest>,
+    ) -> Result<Response<pb::StatusResponse>, Status> {
         let store = self.node.store().clone();
         let report = tokio::task::spawn_blocking(move || liudong_sync::status::report(&store))
             .await
@@ -114,7 +128,10 @@ impl pb::admin_server::Admin for AdminService {
         Ok(Response::new(pb::StatusResponse { json }))
     }
 
-    async fn sync_now(&self, _: Request<pb::SyncNowRequest>) -> Result<Response<pb::SyncNowResponse>, Status> {
+    async fn sync_now(
+        &self,
+        _: Request<pb::SyncNowRequest>,
+    ) -> Result<Response<pb::SyncNowResponse>, Status> {
         let link = self
             .link
             .as_ref()

@@ -8,10 +8,12 @@ use tonic::{Code, Status};
 pub fn to_status(e: &SyncError) -> Status {
     let code = match e {
         SyncError::Version { .. } | SyncError::WrongUpstream { .. } => Code::FailedPrecondition,
-        SyncError::Protocol(_) | SyncError::Decode { .. } | SyncError::Invalid { .. } => Code::InvalidArgument,
-        SyncError::NotChild { .. } | SyncError::IdentityMismatch { .. } | SyncError::NotEntitled { .. } => {
-            Code::PermissionDenied
+        SyncError::Protocol(_) | SyncError::Decode { .. } | SyncError::Invalid { .. } => {
+            Code::InvalidArgument
         }
+        SyncError::NotChild { .. }
+        | SyncError::IdentityMismatch { .. }
+        | SyncError::NotEntitled { .. } => Code::PermissionDenied,
         SyncError::Limit(_) => Code::ResourceExhausted,
         SyncError::Timeout(_) => Code::DeadlineExceeded,
         SyncError::Store(s) => match s {
@@ -42,9 +44,18 @@ mod tests {
 
     #[test]
     fn precise_codes() {
-        let id = RecordId { node: Div::parse("410602100001").unwrap(), seq: 1 };
-        assert_eq!(to_status(&SyncError::Store(StoreError::Conflict { id })).code(), Code::AlreadyExists);
-        let e = SyncError::NotChild { peer: Div::parse("440306018").unwrap(), server: Div::parse("410602").unwrap() };
+        let id = RecordId {
+            node: Div::parse("410602100001").unwrap(),
+            seq: 1,
+        };
+        assert_eq!(
+            to_status(&SyncError::Store(StoreError::Conflict { id })).code(),
+            Code::AlreadyExists
+        );
+        let e = SyncError::NotChild {
+            peer: Div::parse("440306018").unwrap(),
+            server: Div::parse("410602").unwrap(),
+        };
         let s = to_status(&e);
         assert_eq!(s.code(), Code::PermissionDenied);
         assert!(s.message().contains("440306018"));

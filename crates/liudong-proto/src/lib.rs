@@ -47,7 +47,11 @@ fn code(field: &'static str, s: &str) -> Result<Code, DecodeError> {
 }
 
 fn opt_code(field: &'static str, s: &str) -> Result<Option<Code>, DecodeError> {
-    if s.is_empty() { Ok(None) } else { code(field, s).map(Some) }
+    if s.is_empty() {
+        Ok(None)
+    } else {
+        code(field, s).map(Some)
+    }
 }
 
 fn date(field: &'static str, s: &str) -> Result<Date, DecodeError> {
@@ -58,7 +62,11 @@ fn date(field: &'static str, s: &str) -> Result<Date, DecodeError> {
 }
 
 fn opt_date(field: &'static str, s: &str) -> Result<Option<Date>, DecodeError> {
-    if s.is_empty() { Ok(None) } else { date(field, s).map(Some) }
+    if s.is_empty() {
+        Ok(None)
+    } else {
+        date(field, s).map(Some)
+    }
 }
 
 fn opt_string(s: &str) -> Option<String> {
@@ -100,13 +108,15 @@ fn sex_to(s: dom::Sex) -> i32 {
 
 fn marital_from(v: i32) -> Result<dom::MaritalStatus, DecodeError> {
     use dom::MaritalStatus as M;
-    Ok(match pb::MaritalStatus::try_from(v).map_err(|_| DecodeError::Enum("marital_status"))? {
-        pb::MaritalStatus::MaritalUnspecified => M::Unspecified,
-        pb::MaritalStatus::MaritalSingle => M::Single,
-        pb::MaritalStatus::MaritalMarried => M::Married,
-        pb::MaritalStatus::MaritalDivorced => M::Divorced,
-        pb::MaritalStatus::MaritalWidowed => M::Widowed,
-    })
+    Ok(
+        match pb::MaritalStatus::try_from(v).map_err(|_| DecodeError::Enum("marital_status"))? {
+            pb::MaritalStatus::MaritalUnspecified => M::Unspecified,
+            pb::MaritalStatus::MaritalSingle => M::Single,
+            pb::MaritalStatus::MaritalMarried => M::Married,
+            pb::MaritalStatus::MaritalDivorced => M::Divorced,
+            pb::MaritalStatus::MaritalWidowed => M::Widowed,
+        },
+    )
 }
 
 fn marital_to(m: dom::MaritalStatus) -> i32 {
@@ -144,7 +154,10 @@ fn body_from(b: Option<&pb::Body>, depth: u8) -> Result<Body, DecodeError> {
             spouse: if m.spouse.is_empty() {
                 None
             } else {
-                Some(CitizenId::parse(&m.spouse).map_err(|e| invalid("marriage_registered.spouse", e))?)
+                Some(
+                    CitizenId::parse(&m.spouse)
+                        .map_err(|e| invalid("marriage_registered.spouse", e))?,
+                )
             },
         }),
         K::OutflowRegistered(o) => Body::OutflowRegistered(dom::OutflowRegistered {
@@ -185,7 +198,8 @@ fn body_from(b: Option<&pb::Body>, depth: u8) -> Result<Body, DecodeError> {
             note: a.note.clone(),
         }),
         K::CheckReported(c) => Body::CheckReported(dom::CheckReported {
-            quarter: Quarter::parse(&c.quarter).map_err(|e| invalid("check_reported.quarter", e))?,
+            quarter: Quarter::parse(&c.quarter)
+                .map_err(|e| invalid("check_reported.quarter", e))?,
             check_date: date("check_reported.check_date", &c.check_date)?,
             result: match pb::CheckResult::try_from(c.result) {
                 Ok(pb::CheckResult::CheckNormal) => dom::CheckResult::Normal,
@@ -203,14 +217,20 @@ fn body_from(b: Option<&pb::Body>, depth: u8) -> Result<Body, DecodeError> {
         K::ResidenceChanged(r) => Body::ResidenceChanged(dom::ResidenceChanged {
             change_date: date("residence_changed.change_date", &r.change_date)?,
             address: r.address.clone(),
-            previous_residence: opt_code("residence_changed.previous_residence", &r.previous_residence)?,
+            previous_residence: opt_code(
+                "residence_changed.previous_residence",
+                &r.previous_residence,
+            )?,
         }),
         K::Returned(r) => Body::Returned(dom::Returned {
             return_date: date("returned.return_date", &r.return_date)?,
         }),
         K::Correction(c) => {
             if depth > 0 {
-                return Err(invalid("correction.amended", "a correction cannot contain a correction"));
+                return Err(invalid(
+                    "correction.amended",
+                    "a correction cannot contain a correction",
+                ));
             }
             Body::Correction(dom::Correction {
                 target: id_from("correction.target", c.target.as_ref())?,
@@ -243,7 +263,11 @@ pub fn body_to_pb(b: &Body) -> pb::Body {
         }),
         Body::MarriageRegistered(m) => K::MarriageRegistered(pb::MarriageRegistered {
             marriage_date: m.marriage_date.to_string(),
-            spouse: m.spouse.as_ref().map(|s| s.as_str().to_string()).unwrap_or_default(),
+            spouse: m
+                .spouse
+                .as_ref()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
         }),
         Body::OutflowRegistered(o) => K::OutflowRegistered(pb::OutflowRegistered {
             leave_date: o.leave_date.to_string(),
@@ -274,7 +298,10 @@ pub fn body_to_pb(b: &Body) -> pb::Body {
                 dom::AckOutcome::Mismatch => pb::AckOutcome::AckMismatch,
             }) as i32,
             certificate_number: a.certificate_number.clone().unwrap_or_default(),
-            certificate_valid_until: a.certificate_valid_until.map(|d| d.to_string()).unwrap_or_default(),
+            certificate_valid_until: a
+                .certificate_valid_until
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
             note: a.note.clone(),
         }),
         Body::CheckReported(c) => K::CheckReported(pb::CheckReported {
@@ -289,7 +316,11 @@ pub fn body_to_pb(b: &Body) -> pb::Body {
             birth_date: b.birth_date.to_string(),
             sex: sex_to(b.sex),
             birth_order: b.birth_order,
-            place: b.place.as_ref().map(|c| c.as_str().to_string()).unwrap_or_default(),
+            place: b
+                .place
+                .as_ref()
+                .map(|c| c.as_str().to_string())
+                .unwrap_or_default(),
             service_number: b.service_number.clone(),
         }),
         Body::ResidenceChanged(r) => K::ResidenceChanged(pb::ResidenceChanged {
@@ -326,7 +357,11 @@ pub fn record_to_pb(r: &Record) -> pb::Record {
         operator: r.operator.clone(),
         subject: r.subject.as_str().to_string(),
         origin: r.origin.as_str().to_string(),
-        residence: r.residence.as_ref().map(|c| c.as_str().to_string()).unwrap_or_default(),
+        residence: r
+            .residence
+            .as_ref()
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_default(),
         body: Some(body_to_pb(&r.body)),
     }
 }

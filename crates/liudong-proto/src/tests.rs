@@ -4,10 +4,18 @@ use liudong_core::synth::{SynthRng, citizen_id, example_bodies};
 fn record(body: Body) -> Record {
     let mut rng = SynthRng::new(1);
     Record {
-        id: RecordId { node: Code::parse("410602100001").unwrap(), seq: 9 },
+        id: RecordId {
+            node: Code::parse("410602100001").unwrap(),
+            seq: 9,
+        },
         hlc: Hlc::new(1_790_000_000_000, 3),
         operator: "op-1".into(),
-        subject: citizen_id(&mut rng, "410602", Date::new(1995, 3, 8).unwrap(), dom::Sex::Female),
+        subject: citizen_id(
+            &mut rng,
+            "410602",
+            Date::new(1995, 3, 8).unwrap(),
+            dom::Sex::Female,
+        ),
         origin: Code::parse("410602100001").unwrap(),
         residence: Some(Code::parse("440306018001").unwrap()),
         body,
@@ -27,14 +35,19 @@ fn every_body_round_trips() {
 
 #[test]
 fn malformed_records_name_the_field() {
-    let mut p = record_to_pb(&record(example_bodies(Date::new(2026, 11, 1).unwrap()).remove(2)));
+    let mut p = record_to_pb(&record(
+        example_bodies(Date::new(2026, 11, 1).unwrap()).remove(2),
+    ));
     p.origin = "41060".into();
     let e = record_from_pb(&p).unwrap_err();
     assert!(e.to_string().starts_with("field origin:"), "{e}");
     p.origin = "410602100001".into();
     p.body = Some(pb::Body { kind: None });
     assert!(matches!(record_from_pb(&p), Err(DecodeError::Missing(_))));
-    assert!(matches!(decode_record(&[0xff, 0xff, 0xff]), Err(DecodeError::Protobuf(_))));
+    assert!(matches!(
+        decode_record(&[0xff, 0xff, 0xff]),
+        Err(DecodeError::Protobuf(_))
+    ));
 }
 
 proptest::proptest! {

@@ -169,7 +169,14 @@ mod tests {
             let v = record_value(5, &src, b"abc");
             let (seq, s, b) = split_record_value(&v).unwrap();
             assert_eq!((seq, b), (5, &b"abc"[..]));
-            assert_eq!(s, if src == LOCAL_SOURCE { &[][..] } else { &src[..] });
+            assert_eq!(
+                s,
+                if src == LOCAL_SOURCE {
+                    &[][..]
+                } else {
+                    &src[..]
+                }
+            );
         }
     }
 }

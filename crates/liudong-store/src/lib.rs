@@ -22,7 +22,10 @@ pub mod keys;
 
 use keys::Dir;
 use liudong_core::validate::{Limits, check_record};
-use liudong_core::{Body, CitizenId, Code, Hlc, HlcClock, Link, NodeScope, PersonView, Record, RecordId, ValidationError};
+use liudong_core::{
+    Body, CitizenId, Code, Hlc, HlcClock, Link, NodeScope, PersonView, Record, RecordId,
+    ValidationError,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -41,8 +44,13 @@ pub enum StoreError {
     )]
     Conflict { id: RecordId },
     #[error("record {id}: {error}")]
-    Invalid { id: RecordId, error: ValidationError },
-    #[error("store is corrupt: {0}; restore the data directory from a backup or resync it from its upstream")]
+    Invalid {
+        id: RecordId,
+        error: ValidationError,
+    },
+    #[error(
+        "store is corrupt: {0}; restore the data directory from a backup or resync it from its upstream"
+    )]
     Corrupt(String),
     #[error(
         "data directory belongs to node {found}, not {expected}; point data_dir at this node's own directory"
@@ -216,7 +224,9 @@ impl Store {
             clock: HlcClock::resume(Hlc(read_meta(&tree, "hlc")?)),
         };
         let counters = Counters::default();
-        counters.conflicts.store(read_meta(&tree, "conflicts")?, Ordering::Relaxed);
+        counters
+            .conflicts
+            .store(read_meta(&tree, "conflicts")?, Ordering::Relaxed);
         Ok(Store {
             db,
             tree,
@@ -263,7 +273,13 @@ impl Store {
             error,
         })?;
         let incoming = Incoming::new(record);
-        self.apply_locked(&mut w, std::slice::from_ref(&incoming), &Source::Local, None, true)?;
+        self.apply_locked(
+            &mut w,
+            std::slice::from_ref(&incoming),
+            &Source::Local,
+            None,
+            true,
+        )?;
         Ok(incoming.record)
     }
 
@@ -320,7 +336,10 @@ impl Store {
             }
             seq += 1;
             let r = &item.record;
-            batch.insert(keys::record(&id_key), keys::record_value(seq, &source_key, &item.bytes));
+            batch.insert(
+                keys::record(&id_key),
+                keys::record_value(seq, &source_key, &item.bytes),
+            );
             batch.insert(keys::log(seq), id_key.clone());
             for link in self.scope.links_for(self.parent.as_ref(), r) {
                 if Some(&link) != skip {
@@ -351,7 +370,10 @@ impl Store {
             batch.insert(keys::meta("hlc"), &max_hlc.0.to_be_bytes()[..]);
         }
         if let Some(c) = &cursor {
-            batch.insert(keys::cursor(c.dir, &keys::link(&c.link)), &c.value.to_be_bytes()[..]);
+            batch.insert(
+                keys::cursor(c.dir, &keys::link(&c.link)),
+                &c.value.to_be_bytes()[..],
+            );
         }
         self.tree.apply_batch(batch)?;
         if durable {
@@ -360,8 +382,12 @@ impl Store {
         w.next_seq = seq;
         w.author_seq = author_seq;
         w.clock.observe(max_hlc);
-        self.counters.applied.fetch_add(out.new as u64, Ordering::Relaxed);
-        self.counters.duplicates.fetch_add(out.duplicate as u64, Ordering::Relaxed);
+        self.counters
+            .applied
+            .fetch_add(out.new as u64, Ordering::Relaxed);
+        self.counters
+            .duplicates
+            .fetch_add(out.duplicate as u64, Ordering::Relaxed);
         out.last_seq = seq;
         Ok(out)
     }
@@ -369,7 +395,10 @@ impl Store {
     fn conflict(&self, id: &RecordId) -> StoreError {
         let n = self.counters.conflicts.fetch_add(1, Ordering::Relaxed) + 1;
         tracing::warn!(record = %id, conflicts = n, "conflicting duplicate record id refused");
-        if let Err(e) = self.tree.insert(keys::meta("conflicts"), &n.to_be_bytes()[..]) {
+        if let Err(e) = self
+            .tree
+            .insert(keys::meta("conflicts"), &n.to_be_bytes()[..])
+        {
             tracing::warn!(error = %e, "could not persist the conflict counter");
         }
         StoreError::Conflict { id: id.clone() }
@@ -386,7 +415,8 @@ impl Store {
     }
 
     fn decode(bytes: &[u8]) -> Result<Record, StoreError> {
-        liudong_proto::decode_record(bytes).map_err(|e| StoreError::Corrupt(format!("stored record: {e}")))
+        liudong_proto::decode_record(bytes)
+            .map_err(|e| StoreError::Corrupt(format!("stored record: {e}")))
     }
 
     /// A record by id.
@@ -442,7 +472,13 @@ impl Store {
     }
 
     /// Reads one page of a link's outbox after position `after`.
-    pub fn outbox(&self, link: &Link, after: u64, max_records: usize, max_bytes: usize) -> Result<OutboxPage, StoreError> {
+    pub fn outbox(
+        &self,
+        link: &Link,
+        after: u64,
+        max_records: usize,
+        max_bytes: usize,
+    ) -> Result<OutboxPage, StoreError> {
         let lk = keys::link(link);
         let start = keys::outbox(&lk, after.saturating_add(1));
         let end = keys::outbox(&lk, u64::MAX);
@@ -454,9 +490,12 @@ impl Store {
         let mut iter = self.tree.range(start..=end);
         for kv in iter.by_ref() {
             let (k, id_key) = kv?;
-            let seq = keys::u64_value(&k[k.len() - 8..]).ok_or_else(|| StoreError::Corrupt("outbox key".into()))?;
+            let seq = keys::u64_value(&k[k.len() - 8..])
+                .ok_or_else(|| StoreError::Corrupt("outbox key".into()))?;
             let (_, _, bytes) = self.stored(&id_key)?.ok_or_else(|| {
-                StoreError::Corrupt(format!("outbox entry {seq} names a record that is not stored"))
+                StoreError::Corrupt(format!(
+                    "outbox entry {seq} names a record that is not stored"
+                ))
             })?;
             bytes_total += bytes.len();
             page.records.push(bytes);
@@ -486,7 +525,8 @@ impl Store {
             if k.first() != Some(&keys::OUTBOX) {
                 break;
             }
-            let link = keys::parse_link(&k[1..]).ok_or_else(|| StoreError::Corrupt("outbox key".into()))?;
+            let link = keys::parse_link(&k[1..])
+                .ok_or_else(|| StoreError::Corrupt("outbox key".into()))?;
             let mut next = keys::prefixed(keys::OUTBOX, &[&keys::link(&link)]);
             next.extend_from_slice(&[0xff; 9]);
             out.push(link);
@@ -505,24 +545,32 @@ impl Store {
 
     /// Sets a cursor on its own (one that no batch accompanies), durably.
     pub fn set_cursor(&self, dir: Dir, link: &Link, value: u64) -> Result<(), StoreError> {
-        self.tree
-            .insert(keys::cursor(dir, &keys::link(link)), &value.to_be_bytes()[..])?;
+        self.tree.insert(
+            keys::cursor(dir, &keys::link(link)),
+            &value.to_be_bytes()[..],
+        )?;
         self.db.flush()?;
         Ok(())
     }
 
     pub fn link_status(&self, link: &Link) -> Result<LinkStatus, StoreError> {
         match self.tree.get(keys::link_status(&keys::link(link)))? {
-            Some(v) => postcard::from_bytes(&v).map_err(|e| StoreError::Corrupt(format!("link status: {e}"))),
+            Some(v) => postcard::from_bytes(&v)
+                .map_err(|e| StoreError::Corrupt(format!("link status: {e}"))),
             None => Ok(LinkStatus::default()),
         }
     }
 
-    pub fn update_link_status(&self, link: &Link, f: impl FnOnce(&mut LinkStatus)) -> Result<(), StoreError> {
+    pub fn update_link_status(
+        &self,
+        link: &Link,
+        f: impl FnOnce(&mut LinkStatus),
+    ) -> Result<(), StoreError> {
         let _w = self.lock();
         let mut s = self.link_status(link)?;
         f(&mut s);
-        let v = postcard::to_allocvec(&s).map_err(|e| StoreError::Corrupt(format!("link status: {e}")))?;
+        let v = postcard::to_allocvec(&s)
+            .map_err(|e| StoreError::Corrupt(format!("link status: {e}")))?;
         self.tree.insert(keys::link_status(&keys::link(link)), v)?;
         Ok(())
     }
@@ -557,7 +605,9 @@ impl Store {
         let mut out = Vec::new();
         for kv in self.tree.scan_prefix([keys::RECORD]) {
             let (k, _) = kv?;
-            out.push(keys::parse_id(&k[1..]).ok_or_else(|| StoreError::Corrupt("record key".into()))?);
+            out.push(
+                keys::parse_id(&k[1..]).ok_or_else(|| StoreError::Corrupt("record key".into()))?,
+            );
         }
         Ok(out)
     }
@@ -565,9 +615,14 @@ impl Store {
     /// Records of the local log after `after`, up to `max` (a change feed).
     pub fn log_after(&self, after: u64, max: usize) -> Result<Vec<(u64, Record)>, StoreError> {
         let mut out = Vec::new();
-        for kv in self.tree.range(keys::log(after.saturating_add(1))..=keys::log(u64::MAX)).take(max) {
+        for kv in self
+            .tree
+            .range(keys::log(after.saturating_add(1))..=keys::log(u64::MAX))
+            .take(max)
+        {
             let (k, id_key) = kv?;
-            let seq = keys::u64_value(&k[1..]).ok_or_else(|| StoreError::Corrupt("log key".into()))?;
+            let seq =
+                keys::u64_value(&k[1..]).ok_or_else(|| StoreError::Corrupt("log key".into()))?;
             if let Some((_, _, bytes)) = self.stored(&id_key)? {
                 out.push((seq, Self::decode(&bytes)?));
             }

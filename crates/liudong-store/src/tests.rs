@@ -33,7 +33,13 @@ fn apply_is_idempotent_and_routes_to_outboxes() {
     assert_eq!(s.record_count(), 3);
 
     // Everything goes up; only the record living in A2 goes down to A2; nothing goes back to A1.
-    assert_eq!(s.outbox(&Link::Parent, 0, 100, 1 << 20).unwrap().records.len(), 3);
+    assert_eq!(
+        s.outbox(&Link::Parent, 0, 100, 1 << 20)
+            .unwrap()
+            .records
+            .len(),
+        3
+    );
     let a2 = Link::Child(Code::parse(V_A2).unwrap());
     let page = s.outbox(&a2, 0, 100, 1 << 20).unwrap();
     assert_eq!(page.records, vec![batch[1].bytes.clone()]);
@@ -49,7 +55,8 @@ fn conflicting_duplicate_refuses_the_whole_batch() {
     let dir = tempfile::tempdir().unwrap();
     let s = open(dir.path(), T_A, Some("410602"));
     let r = test_record(V_A1, 1, 1, V_A1, None, outflow_body());
-    s.apply(&[inc(r.clone())], &Source::Detached, None, true).unwrap();
+    s.apply(&[inc(r.clone())], &Source::Detached, None, true)
+        .unwrap();
     let mut other = r.clone();
     other.operator = "someone-else".into();
     let fresh = test_record(V_A1, 2, 2, V_A1, None, outflow_body());
@@ -57,7 +64,11 @@ fn conflicting_duplicate_refuses_the_whole_batch() {
         .apply(
             &[inc(fresh.clone()), inc(other)],
             &Source::Detached,
-            Some(CursorUpdate { dir: Dir::In, link: Link::Parent, value: 9 }),
+            Some(CursorUpdate {
+                dir: Dir::In,
+                link: Link::Parent,
+                value: 9,
+            }),
             true,
         )
         .unwrap_err();
@@ -65,7 +76,11 @@ fn conflicting_duplicate_refuses_the_whole_batch() {
     assert!(err.to_string().contains("410602100001-1"), "{err}");
     assert_eq!(s.record_count(), 1, "nothing of the batch is stored");
     assert!(s.get(&fresh.id).unwrap().is_none());
-    assert_eq!(s.cursor(Dir::In, &Link::Parent).unwrap(), 0, "cursor did not move");
+    assert_eq!(
+        s.cursor(Dir::In, &Link::Parent).unwrap(),
+        0,
+        "cursor did not move"
+    );
     assert_eq!(s.counters().conflicts.load(Ordering::Relaxed), 1);
 }
 
@@ -78,7 +93,11 @@ fn cursor_moves_with_its_batch_and_state_survives_reopen() {
         s.apply(
             &[inc(r)],
             &Source::Peer(Link::Parent),
-            Some(CursorUpdate { dir: Dir::In, link: Link::Parent, value: 42 }),
+            Some(CursorUpdate {
+                dir: Dir::In,
+                link: Link::Parent,
+                value: 42,
+            }),
             true,
         )
         .unwrap();
@@ -91,7 +110,10 @@ fn cursor_moves_with_its_batch_and_state_survives_reopen() {
             residence: None,
             body: outflow_body(),
         };
-        let limits = Limits { now_ms: 1_800_000_000_000, max_skew_ms: 300_000 };
+        let limits = Limits {
+            now_ms: 1_800_000_000_000,
+            max_skew_ms: 300_000,
+        };
         let w = s.write_local(draft, limits).unwrap();
         assert_eq!(w.id.seq, 1);
         assert_eq!(s.pending(&Link::Parent, 0).unwrap(), 1);
@@ -124,7 +146,10 @@ fn local_write_is_validated_and_changes_nothing_when_bad() {
         residence: None,
         body: outflow_body(),
     };
-    let limits = Limits { now_ms: 1_800_000_000_000, max_skew_ms: 300_000 };
+    let limits = Limits {
+        now_ms: 1_800_000_000_000,
+        max_skew_ms: 300_000,
+    };
     let err = s.write_local(draft, limits).unwrap_err();
     assert!(err.to_string().contains("id.node"), "{err}");
     assert_eq!(s.record_count(), 0);

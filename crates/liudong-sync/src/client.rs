@@ -49,9 +49,17 @@ where
     };
     let welcome = match tokio::time::timeout(cfg.idle_timeout, inbound.next()).await {
         Ok(Some(Ok(ServerMsg::Welcome(w)))) => w,
-        Ok(Some(Ok(_))) => return Err(SyncError::Protocol("the first server message must be Welcome".into())),
+        Ok(Some(Ok(_))) => {
+            return Err(SyncError::Protocol(
+                "the first server message must be Welcome".into(),
+            ));
+        }
         Ok(Some(Err(e))) => return Err(e),
-        Ok(None) => return Err(SyncError::Transport("upstream closed the stream before Welcome".into())),
+        Ok(None) => {
+            return Err(SyncError::Transport(
+                "upstream closed the stream before Welcome".into(),
+            ));
+        }
         Err(_) => return Err(SyncError::Timeout("no Welcome from upstream".into())),
     };
     if welcome.protocol != PROTOCOL_VERSION {
@@ -144,7 +152,11 @@ where
             Ok(None) => break,
             Ok(Some(Ok(_))) => continue,
             Ok(Some(Err(e))) => return Err(e),
-            Err(_) => return Err(SyncError::Timeout("upstream did not close the session".into())),
+            Err(_) => {
+                return Err(SyncError::Timeout(
+                    "upstream did not close the session".into(),
+                ));
+            }
         }
     }
     Ok(stats)

@@ -7,20 +7,31 @@ use liudong_store::StoreError;
 /// What went wrong in a sync session.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
-    #[error("protocol version {theirs} is not supported (this node speaks {ours}); upgrade the older node")]
+    #[error(
+        "protocol version {theirs} is not supported (this node speaks {ours}); upgrade the older node"
+    )]
     Version { ours: u32, theirs: u32 },
     #[error("protocol error: {0}")]
     Protocol(String),
-    #[error("node {peer} is not a direct child of {server}; a node may only sync with its own upstream")]
+    #[error(
+        "node {peer} is not a direct child of {server}; a node may only sync with its own upstream"
+    )]
     NotChild { peer: Code, server: Code },
-    #[error("session claims node {claimed}, but the peer's certificate is for {certified}; a node may only use its own certificate")]
+    #[error(
+        "session claims node {claimed}, but the peer's certificate is for {certified}; a node may only use its own certificate"
+    )]
     IdentityMismatch { claimed: Code, certified: Code },
-    #[error("upstream answered as node {found}, but this node's upstream is configured as {expected}; check [upstream] in the config")]
+    #[error(
+        "upstream answered as node {found}, but this node's upstream is configured as {expected}; check [upstream] in the config"
+    )]
     WrongUpstream { expected: Code, found: String },
     #[error("record #{index} of the batch cannot be decoded: {error}")]
     Decode { index: usize, error: DecodeError },
     #[error("record {id} is invalid: {error}")]
-    Invalid { id: RecordId, error: ValidationError },
+    Invalid {
+        id: RecordId,
+        error: ValidationError,
+    },
     #[error("record {id} is not entitled to {peer}: {rule}")]
     NotEntitled {
         id: RecordId,
@@ -48,7 +59,16 @@ impl SyncError {
             SyncError::Store(e) => e.is_retryable(),
             SyncError::Transport(_) | SyncError::Timeout(_) | SyncError::Cancelled => true,
             SyncError::Remote { code, .. } => {
-                matches!(code.as_str(), "Unavailable" | "DeadlineExceeded" | "ResourceExhausted" | "Aborted" | "Internal" | "Unknown" | "Cancelled")
+                matches!(
+                    code.as_str(),
+                    "Unavailable"
+                        | "DeadlineExceeded"
+                        | "ResourceExhausted"
+                        | "Aborted"
+                        | "Internal"
+                        | "Unknown"
+                        | "Cancelled"
+                )
             }
             _ => false,
         }

@@ -29,7 +29,9 @@ pub use server::{PeerInfo, serve_session};
 use bytes::Bytes;
 use liudong_core::validate::{Limits, check_record};
 use liudong_core::{Link, NodeScope, Record};
-use liudong_store::{ApplyOutcome, CursorDir, CursorUpdate, Draft, Incoming, OutboxPage, Source, Store};
+use liudong_store::{
+    ApplyOutcome, CursorDir, CursorUpdate, Draft, Incoming, OutboxPage, Source, Store,
+};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -192,10 +194,20 @@ impl Node {
     }
 
     /// Reads one page of a link's outbox.
-    pub(crate) async fn read_outbox(self: &Arc<Self>, link: &Link, after: u64, max: usize) -> Result<OutboxPage, SyncError> {
+    pub(crate) async fn read_outbox(
+        self: &Arc<Self>,
+        link: &Link,
+        after: u64,
+        max: usize,
+    ) -> Result<OutboxPage, SyncError> {
         let node = self.clone();
         let link = link.clone();
-        blocking(move || Ok(node.store.outbox(&link, after, max, node.cfg.max_batch_bytes)?)).await
+        blocking(move || {
+            Ok(node
+                .store
+                .outbox(&link, after, max, node.cfg.max_batch_bytes)?)
+        })
+        .await
     }
 
     /// Decodes, validates, checks entitlement, and durably applies a received
@@ -222,7 +234,9 @@ impl Node {
                 link: from.clone(),
                 value: batch.cursor,
             };
-            Ok(node.store.apply(&items, &Source::Peer(from), Some(cursor), true)?)
+            Ok(node
+                .store
+                .apply(&items, &Source::Peer(from), Some(cursor), true)?)
         })
         .await?;
         if out.new > 0 {
@@ -232,11 +246,17 @@ impl Node {
     }
 
     /// Decodes and checks every record of a batch; the first failure refuses it.
-    pub fn check_batch(&self, batch: &Batch, holder: &NodeScope, rule: &'static str) -> Result<Vec<Incoming>, SyncError> {
+    pub fn check_batch(
+        &self,
+        batch: &Batch,
+        holder: &NodeScope,
+        rule: &'static str,
+    ) -> Result<Vec<Incoming>, SyncError> {
         let limits = self.limits();
         let mut items = Vec::with_capacity(batch.records.len());
         for (index, bytes) in batch.records.iter().enumerate() {
-            let record = liudong_proto::decode_record(bytes).map_err(|error| SyncError::Decode { index, error })?;
+            let record = liudong_proto::decode_record(bytes)
+                .map_err(|error| SyncError::Decode { index, error })?;
             check_record(&record, limits).map_err(|error| SyncError::Invalid {
                 id: record.id.clone(),
                 error,
@@ -249,7 +269,10 @@ impl Node {
                 });
             }
             let canonical = liudong_proto::encode_record(&record);
-            items.push(Incoming { record, bytes: canonical });
+            items.push(Incoming {
+                record,
+                bytes: canonical,
+            });
         }
         Ok(items)
     }

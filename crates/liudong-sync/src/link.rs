@@ -65,7 +65,8 @@ impl LinkHandle {
             .send(tx)
             .await
             .map_err(|_| "the link driver is not running".to_string())?;
-        rx.await.map_err(|_| "the link driver stopped".to_string())?
+        rx.await
+            .map_err(|_| "the link driver stopped".to_string())?
     }
 }
 
@@ -106,18 +107,20 @@ async fn one_session(
         .instrument(span.clone())
         .await;
     let now = node.now_ms();
-    let status = node.store().update_link_status(&Link::Parent, |s| match &r {
-        Ok(st) => {
-            s.last_success_ms = Some(now);
-            s.sessions += 1;
-            s.records_sent += st.sent;
-            s.records_received += st.received;
-        }
-        Err(e) => {
-            s.last_failure_ms = Some(now);
-            s.last_error = Some(e.to_string());
-        }
-    });
+    let status = node
+        .store()
+        .update_link_status(&Link::Parent, |s| match &r {
+            Ok(st) => {
+                s.last_success_ms = Some(now);
+                s.sessions += 1;
+                s.records_sent += st.sent;
+                s.records_received += st.received;
+            }
+            Err(e) => {
+                s.last_failure_ms = Some(now);
+                s.last_error = Some(e.to_string());
+            }
+        });
     if let Err(e) = status {
         warn!(error = %e, "could not record link status");
     }
@@ -159,7 +162,11 @@ async fn drive(
         let wait = match result {
             Some(Ok(_)) => {
                 failures = 0;
-                if cfg.live { Duration::from_millis(50) } else { cfg.interval }
+                if cfg.live {
+                    Duration::from_millis(50)
+                } else {
+                    cfg.interval
+                }
             }
             Some(Err(SyncError::Cancelled)) => return,
             Some(Err(_)) => {

@@ -36,15 +36,26 @@ where
     let idle = node.config().idle_timeout;
     let hello = match tokio::time::timeout(idle, inbound.next()).await {
         Ok(Some(Ok(ClientMsg::Hello(h)))) => h,
-        Ok(Some(Ok(_))) => return Err(SyncError::Protocol("the first message must be Hello".into())),
+        Ok(Some(Ok(_))) => {
+            return Err(SyncError::Protocol(
+                "the first message must be Hello".into(),
+            ));
+        }
         Ok(Some(Err(e))) => return Err(e),
         Ok(None) => return Err(SyncError::Protocol("stream closed before Hello".into())),
         Err(_) => return Err(SyncError::Timeout("no Hello received".into())),
     };
     let span = info_span!("sync_serve", peer = %hello.node, addr = peer.addr.as_deref().unwrap_or("-"), live = hello.live);
-    let result = session(node, peer, hello, inbound, &out, cancel).instrument(span.clone()).await;
+    let result = session(node, peer, hello, inbound, &out, cancel)
+        .instrument(span.clone())
+        .await;
     span.in_scope(|| match &result {
-        Ok((_, s)) => tracing::info!(sent = s.sent, received = s.received, duplicates = s.duplicates, "session served"),
+        Ok((_, s)) => tracing::info!(
+            sent = s.sent,
+            received = s.received,
+            duplicates = s.duplicates,
+            "session served"
+        ),
         Err(SyncError::Cancelled) => tracing::debug!("session ended by shutdown"),
         Err(e) => tracing::warn!(error = %e, "session failed"),
     });
@@ -68,7 +79,8 @@ where
             theirs: hello.protocol,
         });
     }
-    let code = Code::parse(&hello.node).map_err(|e| SyncError::Protocol(format!("Hello.node: {e}")))?;
+    let code =
+        Code::parse(&hello.node).map_err(|e| SyncError::Protocol(format!("Hello.node: {e}")))?;
     if let Some(verified) = &peer.verified_code
         && verified != &code
     {
@@ -77,10 +89,13 @@ where
             certified: verified.clone(),
         });
     }
-    let child = node.scope().child(&code).ok_or_else(|| SyncError::NotChild {
-        peer: code.clone(),
-        server: node.scope().code.clone(),
-    })?;
+    let child = node
+        .scope()
+        .child(&code)
+        .ok_or_else(|| SyncError::NotChild {
+            peer: code.clone(),
+            server: node.scope().code.clone(),
+        })?;
     let link = Link::Child(code.clone());
     let cfg = node.config().clone();
     let max_batch = match hello.max_batch as usize {
@@ -165,12 +180,18 @@ where
         }
     }
     if !in_flight.is_empty() {
-        debug!(unacknowledged = in_flight.len(), "client closed with batches unacknowledged");
+        debug!(
+            unacknowledged = in_flight.len(),
+            "client closed with batches unacknowledged"
+        );
     }
     Ok((code, stats))
 }
 
-async fn send(out: &mpsc::Sender<Result<ServerMsg, SyncError>>, msg: ServerMsg) -> Result<(), SyncError> {
+async fn send(
+    out: &mpsc::Sender<Result<ServerMsg, SyncError>>,
+    msg: ServerMsg,
+) -> Result<(), SyncError> {
     out.send(Ok(msg))
         .await
         .map_err(|_| SyncError::Transport("client went away".into()))

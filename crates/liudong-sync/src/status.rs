@@ -72,7 +72,10 @@ pub fn report(store: &Store) -> Result<NodeReport, SyncError> {
         upstream: store.parent().map(|p| p.code.to_string()),
         records: store.record_count(),
         last_seq: store.last_seq(),
-        conflicts: store.counters().conflicts.load(std::sync::atomic::Ordering::Relaxed),
+        conflicts: store
+            .counters()
+            .conflicts
+            .load(std::sync::atomic::Ordering::Relaxed),
         links: out,
     })
 }

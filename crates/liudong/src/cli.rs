@@ -51,12 +51,18 @@ pub struct RecordInput {
 
 /// Parses operator JSON into a draft, naming the field at fault.
 pub fn parse_input(json: &str) -> Result<Draft> {
-    let input: RecordInput = serde_json::from_str(json).context("record JSON is not valid (see `liudong record add --help` for the format)")?;
+    let input: RecordInput = serde_json::from_str(json)
+        .context("record JSON is not valid (see `liudong record add --help` for the format)")?;
     Ok(Draft {
         operator: input.operator,
         subject: CitizenId::parse(&input.subject).context("field subject")?,
         origin: Code::parse(&input.origin).context("field origin")?,
-        residence: input.residence.as_deref().map(Code::parse).transpose().context("field residence")?,
+        residence: input
+            .residence
+            .as_deref()
+            .map(Code::parse)
+            .transpose()
+            .context("field residence")?,
         body: input.body,
     })
 }
@@ -66,13 +72,19 @@ fn to_request(d: &Draft) -> pb::WriteRecordRequest {
         operator: d.operator.clone(),
         subject: d.subject.as_str().to_string(),
         origin: d.origin.as_str().to_string(),
-        residence: d.residence.as_ref().map(|c| c.as_str().to_string()).unwrap_or_default(),
+        residence: d
+            .residence
+            .as_ref()
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_default(),
         body: Some(liudong_proto::body_to_pb(&d.body)),
     }
 }
 
 /// Connects to the running node's admin service, if there is one.
-async fn admin(cfg: &NodeConfig) -> Option<pb::admin_client::AdminClient<tonic::transport::Channel>> {
+async fn admin(
+    cfg: &NodeConfig,
+) -> Option<pb::admin_client::AdminClient<tonic::transport::Channel>> {
     let addr = cfg.admin_listen?;
     if addr.port() == 0 {
         return None;
@@ -90,7 +102,11 @@ pub async fn record_add(config: &Path, json: &str) -> Result<()> {
     let draft = parse_input(json)?;
     let (id, hlc) = match admin(&cfg).await {
         Some(mut client) => {
-            let r = client.write_record(to_request(&draft)).await.map_err(status_error)?.into_inner();
+            let r = client
+                .write_record(to_request(&draft))
+                .await
+                .map_err(status_error)?
+                .into_inner();
             let id = r.id.context("node answered without a record id")?;
             (format!("{}-{}", Code::parse(&id.node)?, id.seq), r.hlc)
         }
@@ -114,7 +130,11 @@ pub async fn sync_once(config: &Path) -> Result<()> {
     let cfg = Config::load(config)?;
     let (pushed, pulled) = match admin(&cfg).await {
         Some(mut client) => {
-            let r = client.sync_now(pb::SyncNowRequest {}).await.map_err(status_error)?.into_inner();
+            let r = client
+                .sync_now(pb::SyncNowRequest {})
+                .await
+                .map_err(status_error)?
+                .into_inner();
             (r.pushed, r.pulled)
         }
         None => {
@@ -124,9 +144,15 @@ pub async fn sync_once(config: &Path) -> Result<()> {
             let node = offline_node(&cfg)?;
             let connector = liudong_net::GrpcConnector::new(&url, cfg.net.clone())?;
             use liudong_sync::Connect;
-            let s = run_client_session(node.clone(), &parent, false, |rx| connector.open(rx), CancellationToken::new())
-                .await
-                .with_context(|| format!("sync with {} at {url}", parent.code))?;
+            let s = run_client_session(
+                node.clone(),
+                &parent,
+                false,
+                |rx| connector.open(rx),
+                CancellationToken::new(),
+            )
+            .await
+            .with_context(|| format!("sync with {} at {url}", parent.code))?;
             node.store().flush()?;
             (s.sent, s.received)
         }
@@ -140,7 +166,11 @@ pub async fn status(config: &Path, json: bool) -> Result<()> {
     let cfg = Config::load(config)?;
     let report: serde_json::Value = match admin(&cfg).await {
         Some(mut client) => {
-            let r = client.status(pb::StatusRequest {}).await.map_err(status_error)?.into_inner();
+            let r = client
+                .status(pb::StatusRequest {})
+                .await
+                .map_err(status_error)?
+                .into_inner();
             serde_json::from_str(&r.json)?
         }
         None => {
@@ -162,7 +192,14 @@ pub async fn status(config: &Path, json: bool) -> Result<()> {
     );
     println!(
         "{:<9} {:<14} {:>10} {:>10} {:>8} {:>9} {:<20} {:<20} last error",
-        "link", "peer", "cursor_in", "cursor_out", "pending", "sessions", "last success", "last failure"
+        "link",
+        "peer",
+        "cursor_in",
+        "cursor_out",
+        "pending",
+        "sessions",
+        "last success",
+        "last failure"
     );
     let when = |v: &serde_json::Value| v.as_u64().map(fmt_ms).unwrap_or_else(|| "-".into());
     for l in report["links"].as_array().into_iter().flatten() {
@@ -186,5 +223,10 @@ pub async fn status(config: &Path, json: bool) -> Result<()> {
 pub fn fmt_ms(ms: u64) -> String {
     let d = liudong_core::Date::from_unix_ms(ms);
     let secs = (ms / 1000 + 8 * 3600) % 86_400;
-    format!("{d} {:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+    format!(
+        "{d} {:02}:{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
 }

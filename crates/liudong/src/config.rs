@@ -199,13 +199,17 @@ impl Config {
             (Level::Township, None) => NodeKind::Township,
             (Level::County, None) => NodeKind::County,
             (Level::Village | Level::Township | Level::County, Some(_)) => {
-                bail!("[node] exchange_children is only for exchange nodes (codes CN, 2 or 4 digits)")
+                bail!(
+                    "[node] exchange_children is only for exchange nodes (codes CN, 2 or 4 digits)"
+                )
             }
             (_, children) => NodeKind::Exchange {
                 child_level: match children.as_deref().unwrap_or("county") {
                     "county" => Level::County,
                     "province" => Level::Province,
-                    other => bail!("[node] exchange_children = {other:?}: expected \"county\" or \"province\""),
+                    other => bail!(
+                        "[node] exchange_children = {other:?}: expected \"county\" or \"province\""
+                    ),
                 },
             },
         };
@@ -215,36 +219,54 @@ impl Config {
                 let pcode = Code::parse(&up.code).context("[upstream] code")?;
                 let p = scope.parent(&pcode).context("[upstream] code")?;
                 if !(up.url.starts_with("http://") || up.url.starts_with("https://")) {
-                    bail!("[upstream] url {:?} must start with http:// (or https://)", up.url);
+                    bail!(
+                        "[upstream] url {:?} must start with http:// (or https://)",
+                        up.url
+                    );
                 }
                 if !self.node.insecure {
-                    bail!("[node] insecure must be true: this version speaks plaintext gRPC only (mutual TLS is planned); use it on loopback or a trusted private network");
+                    bail!(
+                        "[node] insecure must be true: this version speaks plaintext gRPC only (mutual TLS is planned); use it on loopback or a trusted private network"
+                    );
                 }
                 if up.url.starts_with("https://") {
-                    bail!("[upstream] url: https is not supported yet; use http:// with insecure = true");
+                    bail!(
+                        "[upstream] url: https is not supported yet; use http:// with insecure = true"
+                    );
                 }
                 Some((p, up.url.clone()))
             }
             None => {
                 if !matches!(scope.kind, NodeKind::Exchange { .. }) {
-                    bail!("[upstream] is missing: a {} node must dial its upstream", scope.kind.name());
+                    bail!(
+                        "[upstream] is missing: a {} node must dial its upstream",
+                        scope.kind.name()
+                    );
                 }
                 None
             }
         };
         let parse_addr = |field: &str, v: &Option<String>| -> Result<Option<SocketAddr>> {
             v.as_deref()
-                .map(|s| s.parse::<SocketAddr>().with_context(|| format!("[node] {field} = {s:?} is not an address like 127.0.0.1:7400")))
+                .map(|s| {
+                    s.parse::<SocketAddr>().with_context(|| {
+                        format!("[node] {field} = {s:?} is not an address like 127.0.0.1:7400")
+                    })
+                })
                 .transpose()
         };
         let listen = parse_addr("listen", &self.node.listen)?;
         let admin_listen = parse_addr("admin_listen", &self.node.admin_listen)?;
         if let Some(a) = listen {
             if !self.node.insecure {
-                bail!("[node] insecure must be true: this version serves plaintext gRPC only (mutual TLS is planned)");
+                bail!(
+                    "[node] insecure must be true: this version serves plaintext gRPC only (mutual TLS is planned)"
+                );
             }
             if !a.ip().is_loopback() {
-                bail!("[node] listen = {a}: plaintext (insecure = true) is refused on non-loopback addresses; listen on 127.0.0.1 or put the node behind a TLS-terminating tunnel");
+                bail!(
+                    "[node] listen = {a}: plaintext (insecure = true) is refused on non-loopback addresses; listen on 127.0.0.1 or put the node behind a TLS-terminating tunnel"
+                );
             }
         }
         if let Some(a) = admin_listen
@@ -253,7 +275,10 @@ impl Config {
             bail!("[node] admin_listen = {a}: the admin service must listen on a loopback address");
         }
         if scope.child_level().is_some() && listen.is_none() {
-            bail!("[node] listen is missing: a {} node serves its children and needs a listen address", scope.kind.name());
+            bail!(
+                "[node] listen is missing: a {} node serves its children and needs a listen address",
+                scope.kind.name()
+            );
         }
         let s = &self.sync;
         if s.max_batch == 0 || s.max_batch > 10_000 {
@@ -263,7 +288,10 @@ impl Config {
             bail!("[sync] window = {}: expected 1 to 64", s.window);
         }
         if s.max_batch_bytes < 4096 || s.max_batch_bytes > self.net.max_message_mb << 19 {
-            bail!("[sync] max_batch_bytes = {}: expected 4096 up to half of [net] max_message_mb", s.max_batch_bytes);
+            bail!(
+                "[sync] max_batch_bytes = {}: expected 4096 up to half of [net] max_message_mb",
+                s.max_batch_bytes
+            );
         }
         if s.interval_secs == 0 || s.idle_timeout_secs == 0 || s.backoff_min_ms == 0 {
             bail!("[sync] interval_secs, idle_timeout_secs and backoff_min_ms must be positive");
@@ -321,8 +349,15 @@ mod tests {
 
     #[test]
     fn example_configs_validate() {
-        for f in ["county.toml", "township.toml", "village.toml", "exchange.toml"] {
-            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config").join(f);
+        for f in [
+            "county.toml",
+            "township.toml",
+            "village.toml",
+            "exchange.toml",
+        ] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../config")
+                .join(f);
             Config::load(&path).unwrap_or_else(|e| panic!("{f}: {e:#}"));
         }
     }
@@ -334,7 +369,10 @@ mod tests {
         let e = parse("[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\n").unwrap_err();
         assert!(format!("{e:#}").contains("[upstream] is missing"), "{e:#}");
         let e = parse("[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\n[upstream]\ncode = \"440306018\"\nurl = \"http://127.0.0.1:1\"\n").unwrap_err();
-        assert!(format!("{e:#}").contains("must start with the parent's code"), "{e:#}");
+        assert!(
+            format!("{e:#}").contains("must start with the parent's code"),
+            "{e:#}"
+        );
         let e = parse("[node]\ncode = \"410602\"\ndata_dir = \"d\"\ninsecure = true\nlisten = \"0.0.0.0:7400\"\n[upstream]\ncode = \"CN\"\nurl = \"http://127.0.0.1:1\"\n").unwrap_err();
         assert!(format!("{e:#}").contains("non-loopback"), "{e:#}");
         let e = parse("[node]\ncode = \"410602\"\ndata_dir = \"d\"\nlisten = \"127.0.0.1:7400\"\n[upstream]\ncode = \"CN\"\nurl = \"http://127.0.0.1:1\"\n").unwrap_err();

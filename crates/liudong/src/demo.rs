@@ -8,7 +8,9 @@
 //! at the nodes where operators would write them, and reports where each
 //! record arrived and how long it took.
 
-use crate::config::{Config, NetSection, NodeConfig, NodeSection, StoreSection, SyncSection, UpstreamSection};
+use crate::config::{
+    Config, NetSection, NodeConfig, NodeSection, StoreSection, SyncSection, UpstreamSection,
+};
 use crate::runner::{self, RunningNode};
 use anyhow::{Context, Result, bail};
 use liudong_core::record::*;
@@ -44,7 +46,12 @@ pub const DEMO_NODES: [(&str, Option<&str>); 9] = [
 ];
 
 /// Builds (and validates, as for a file) the config of one local node.
-pub fn local_config(code: &str, upstream: Option<(&str, String)>, data_dir: PathBuf, live: bool) -> Result<NodeConfig> {
+pub fn local_config(
+    code: &str,
+    upstream: Option<(&str, String)>,
+    data_dir: PathBuf,
+    live: bool,
+) -> Result<NodeConfig> {
     let level = Code::parse(code)?.level();
     let serves = level != liudong_core::Level::Village;
     let cfg = Config {
@@ -56,7 +63,10 @@ pub fn local_config(code: &str, upstream: Option<(&str, String)>, data_dir: Path
             admin_listen: None,
             insecure: true,
         },
-        upstream: upstream.map(|(code, url)| UpstreamSection { code: code.to_string(), url }),
+        upstream: upstream.map(|(code, url)| UpstreamSection {
+            code: code.to_string(),
+            url,
+        }),
         sync: SyncSection {
             live,
             interval_secs: 3600,
@@ -93,19 +103,28 @@ impl Topology {
         for (code, up) in nodes {
             let upstream = match up {
                 Some(p) => {
-                    let parent = running.get(*p).with_context(|| format!("start {p} before {code}"))?;
-                    let addr = parent.sync_addr.with_context(|| format!("{p} has no sync address"))?;
+                    let parent = running
+                        .get(*p)
+                        .with_context(|| format!("start {p} before {code}"))?;
+                    let addr = parent
+                        .sync_addr
+                        .with_context(|| format!("{p} has no sync address"))?;
                     Some((*p, format!("http://{addr}")))
                 }
                 None => None,
             };
             let mut cfg = local_config(code, upstream, dir.join(code), live)?;
             tweak(&mut cfg);
-            let node = runner::start(cfg).await.with_context(|| format!("starting node {code}"))?;
+            let node = runner::start(cfg)
+                .await
+                .with_context(|| format!("starting node {code}"))?;
             running.insert(code.to_string(), node);
         }
         let order = nodes.iter().map(|(c, _)| c.to_string()).collect();
-        Ok(Topology { nodes: running, order })
+        Ok(Topology {
+            nodes: running,
+            order,
+        })
     }
 
     pub fn node(&self, code: &str) -> &RunningNode {
@@ -130,17 +149,27 @@ impl Topology {
 
     /// Waits (bounded by `deadline`) until record `id` is at every node of
     /// `expect`, returning the time each took to receive it.
-    pub async fn wait_for(&self, id: &RecordId, expect: &[String], deadline: Duration) -> Result<BTreeMap<String, Duration>> {
+    pub async fn wait_for(
+        &self,
+        id: &RecordId,
+        expect: &[String],
+        deadline: Duration,
+    ) -> Result<BTreeMap<String, Duration>> {
         let start = Instant::now();
         let mut arrived: BTreeMap<String, Duration> = BTreeMap::new();
         while arrived.len() < expect.len() {
             for code in expect {
-                if !arrived.contains_key(code) && self.node(code).node.store().get_bytes(id)?.is_some() {
+                if !arrived.contains_key(code)
+                    && self.node(code).node.store().get_bytes(id)?.is_some()
+                {
                     arrived.insert(code.clone(), start.elapsed());
                 }
             }
             if start.elapsed() > deadline {
-                let missing: Vec<_> = expect.iter().filter(|c| !arrived.contains_key(*c)).collect();
+                let missing: Vec<_> = expect
+                    .iter()
+                    .filter(|c| !arrived.contains_key(*c))
+                    .collect();
                 bail!("record {id} did not reach {missing:?} within {deadline:?}");
             }
             tokio::time::sleep(Duration::from_millis(1)).await;
@@ -181,7 +210,10 @@ pub struct Row {
 pub fn demo_person(seed: u64, today: Date) -> (CitizenId, String) {
     let mut rng = SynthRng::new(seed);
     let birth = synth::birth_date(&mut rng, today, 22, 40);
-    (synth::citizen_id(&mut rng, COUNTY_A, birth, Sex::Female), synth::name(&mut rng))
+    (
+        synth::citizen_id(&mut rng, COUNTY_A, birth, Sex::Female),
+        synth::name(&mut rng),
+    )
 }
 
 /// The demo's records, in the order operators write them: (writing node, draft).
@@ -196,33 +228,57 @@ fn flow(today: Date, subject: &CitizenId, name: &str) -> Vec<(&'static str, Draf
         body,
     };
     vec![
-        (VILLAGE_A1, draft(None, Body::PersonRegistered(PersonRegistered {
-            name: name.to_string(),
-            sex: Sex::Female,
-            birth_date: subject.birth_date(),
-            marital_status: MaritalStatus::Married,
-            hukou: HukouType::Agricultural,
-            household: "A1-0042".into(),
-            phone: String::new(),
-        }))),
-        (VILLAGE_A1, draft(Some(&b1), Body::OutflowRegistered(OutflowRegistered {
-            leave_date: today.add_days(-10),
-            purpose: Purpose::Work,
-            expected_months: 12,
-        }))),
-        (TOWN_A, draft(Some(&b1), Body::CertificateIssued(CertificateIssued {
-            number: format!("豫鹤-{}-0001", today.year),
-            valid_from: today.add_days(-9),
-            valid_until: today.add_days(3 * 365),
-            marital_status: MaritalStatus::Married,
-            children: 1,
-        }))),
-        (VILLAGE_B1, draft(Some(&b1), Body::InflowRegistered(InflowRegistered {
-            arrival_date: today.add_days(-2),
-            address: "西乡街道固戍社区某工业园宿舍".into(),
-            employer: "某电子有限公司".into(),
-            certificate_number: Some(format!("豫鹤-{}-0001", today.year)),
-        }))),
+        (
+            VILLAGE_A1,
+            draft(
+                None,
+                Body::PersonRegistered(PersonRegistered {
+                    name: name.to_string(),
+                    sex: Sex::Female,
+                    birth_date: subject.birth_date(),
+                    marital_status: MaritalStatus::Married,
+                    hukou: HukouType::Agricultural,
+                    household: "A1-0042".into(),
+                    phone: String::new(),
+                }),
+            ),
+        ),
+        (
+            VILLAGE_A1,
+            draft(
+                Some(&b1),
+                Body::OutflowRegistered(OutflowRegistered {
+                    leave_date: today.add_days(-10),
+                    purpose: Purpose::Work,
+                    expected_months: 12,
+                }),
+            ),
+        ),
+        (
+            TOWN_A,
+            draft(
+                Some(&b1),
+                Body::CertificateIssued(CertificateIssued {
+                    number: format!("豫鹤-{}-0001", today.year),
+                    valid_from: today.add_days(-9),
+                    valid_until: today.add_days(3 * 365),
+                    marital_status: MaritalStatus::Married,
+                    children: 1,
+                }),
+            ),
+        ),
+        (
+            VILLAGE_B1,
+            draft(
+                Some(&b1),
+                Body::InflowRegistered(InflowRegistered {
+                    arrival_date: today.add_days(-2),
+                    address: "西乡街道固戍社区某工业园宿舍".into(),
+                    employer: "某电子有限公司".into(),
+                    certificate_number: Some(format!("豫鹤-{}-0001", today.year)),
+                }),
+            ),
+        ),
     ]
 }
 
@@ -236,10 +292,16 @@ pub async fn run(dir: Option<PathBuf>) -> Result<Vec<Row>> {
             tmp.path().to_path_buf()
         }
     };
-    println!("Liudong demo: 9 nodes on 127.0.0.1, sled stores under {}", dir.display());
+    println!(
+        "Liudong demo: 9 nodes on 127.0.0.1, sled stores under {}",
+        dir.display()
+    );
     let topo = Topology::start(&dir, &DEMO_NODES, true, |_| {}).await?;
     for (code, n) in &topo.nodes {
-        let addr = n.sync_addr.map(|a| a.to_string()).unwrap_or_else(|| "(dials only)".into());
+        let addr = n
+            .sync_addr
+            .map(|a| a.to_string())
+            .unwrap_or_else(|| "(dials only)".into());
         println!("  {:<14} {:<9} {}", code, n.node.scope().kind.name(), addr);
     }
     // Let the live sessions open before timing deliveries.
@@ -259,19 +321,22 @@ pub async fn run(dir: Option<PathBuf>) -> Result<Vec<Row>> {
             // The origin acknowledges the inflow notice once it has arrived.
             let inflow: RecordId = inflow_id.take().expect("set");
             let b1 = Code::parse(VILLAGE_B1)?;
-            (VILLAGE_A1, Draft {
-                operator: "demo-cadre".into(),
-                subject: subject.clone(),
-                origin: Code::parse(VILLAGE_A1)?,
-                residence: Some(b1),
-                body: Body::InflowAcknowledged(InflowAcknowledged {
-                    inflow,
-                    outcome: AckOutcome::Confirmed,
-                    certificate_number: Some(format!("豫鹤-{}-0001", today.year)),
-                    certificate_valid_until: Some(today.add_days(3 * 365)),
-                    note: String::new(),
-                }),
-            })
+            (
+                VILLAGE_A1,
+                Draft {
+                    operator: "demo-cadre".into(),
+                    subject: subject.clone(),
+                    origin: Code::parse(VILLAGE_A1)?,
+                    residence: Some(b1),
+                    body: Body::InflowAcknowledged(InflowAcknowledged {
+                        inflow,
+                        outcome: AckOutcome::Confirmed,
+                        certificate_number: Some(format!("豫鹤-{}-0001", today.year)),
+                        certificate_valid_until: Some(today.add_days(3 * 365)),
+                        note: String::new(),
+                    }),
+                },
+            )
         };
         let record = topo.write(at, draft).await?;
         let expect: Vec<String> = topo
@@ -280,11 +345,17 @@ pub async fn run(dir: Option<PathBuf>) -> Result<Vec<Row>> {
             .filter(|(_, n)| n.node.scope().holds(&record))
             .map(|(c, _)| c.clone())
             .collect();
-        let arrivals = topo.wait_for(&record.id, &expect, Duration::from_secs(20)).await?;
+        let arrivals = topo
+            .wait_for(&record.id, &expect, Duration::from_secs(20))
+            .await?;
         if matches!(record.body, Body::InflowRegistered(_)) {
             inflow_id = Some(record.id.clone());
         }
-        rows.push(Row { id: record.id.clone(), kind: record.body.kind(), arrivals });
+        rows.push(Row {
+            id: record.id.clone(),
+            kind: record.body.kind(),
+            arrivals,
+        });
         i += 1;
     }
     // Give stray copies time to show up, then check nobody else got anything.
@@ -293,7 +364,10 @@ pub async fn run(dir: Option<PathBuf>) -> Result<Vec<Row>> {
         let holders = topo.holders(&row.id)?;
         let expected: Vec<String> = row.arrivals.keys().cloned().collect();
         if holders != expected {
-            bail!("record {} is held by {holders:?}, expected exactly {expected:?}", row.id);
+            bail!(
+                "record {} is held by {holders:?}, expected exactly {expected:?}",
+                row.id
+            );
         }
     }
     print_report(&topo, &rows, &subject);
@@ -302,8 +376,15 @@ pub async fn run(dir: Option<PathBuf>) -> Result<Vec<Row>> {
             "\nPerson view at the residence village {VILLAGE_B1}: status {:?}, residence {}, certificate {} valid until {}",
             v.status,
             v.residence.map(|c| c.to_string()).unwrap_or_default(),
-            v.certificate.as_ref().map(|c| c.number.as_str()).unwrap_or("-"),
-            v.certificate.as_ref().and_then(|c| c.valid_until).map(|d| d.to_string()).unwrap_or_default(),
+            v.certificate
+                .as_ref()
+                .map(|c| c.number.as_str())
+                .unwrap_or("-"),
+            v.certificate
+                .as_ref()
+                .and_then(|c| c.valid_until)
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
         );
     }
     topo.shutdown().await?;
@@ -311,7 +392,10 @@ pub async fn run(dir: Option<PathBuf>) -> Result<Vec<Row>> {
 }
 
 fn print_report(topo: &Topology, rows: &[Row], subject: &CitizenId) {
-    println!("\nRecords of one synthetic migrant (subject {}), and where each arrived (ms after it was written):", subject.redacted());
+    println!(
+        "\nRecords of one synthetic migrant (subject {}), and where each arrived (ms after it was written):",
+        subject.redacted()
+    );
     let codes: Vec<&String> = topo.nodes.keys().collect();
     print!("{:<20} {:<20}", "record", "kind");
     for c in &codes {
@@ -329,5 +413,7 @@ fn print_report(topo: &Topology, rows: &[Row], subject: &CitizenId) {
         }
         println!();
     }
-    println!("\n— = not entitled, and not received. Every record reached exactly the nodes entitled to it.");
+    println!(
+        "\n— = not entitled, and not received. Every record reached exactly the nodes entitled to it."
+    );
 }

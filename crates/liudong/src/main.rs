@@ -6,7 +6,11 @@ use std::io::Read;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "liudong", version, about = "Liudong (流动): sync hub for migrant-population service records")]
+#[command(
+    name = "liudong",
+    version,
+    about = "Liudong (流动): sync hub for migrant-population service records"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -71,7 +75,10 @@ enum RecordCommand {
 fn init_tracing(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 #[tokio::main]
@@ -86,11 +93,14 @@ async fn main() -> Result<()> {
             init_tracing("warn");
             liudong::cli::sync_once(&config).await
         }
-        Command::Record { command: RecordCommand::Add { config, json, file } } => {
+        Command::Record {
+            command: RecordCommand::Add { config, json, file },
+        } => {
             init_tracing("warn");
             let json = match (json, file) {
                 (Some(j), _) => j,
-                (None, Some(f)) => std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?,
+                (None, Some(f)) => std::fs::read_to_string(&f)
+                    .with_context(|| format!("cannot read {}", f.display()))?,
                 (None, None) => {
                     let mut s = String::new();
                     std::io::stdin().read_to_string(&mut s)?;

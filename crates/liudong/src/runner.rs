@@ -81,7 +81,13 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
     let mut link = None;
     if let Some((parent, url)) = &cfg.parent {
         let connector = Arc::new(GrpcConnector::new(url, cfg.net.clone())?);
-        let (handle, task) = run_link(node.clone(), parent.clone(), connector, cfg.link.clone(), cancel.clone());
+        let (handle, task) = run_link(
+            node.clone(),
+            parent.clone(),
+            connector,
+            cfg.link.clone(),
+            cancel.clone(),
+        );
         tasks.spawn(async move {
             let _ = task.await;
         });
@@ -124,7 +130,9 @@ impl RunningNode {
     pub async fn shutdown(self, deadline: Duration) -> Result<()> {
         self.cancel.cancel();
         self.tasks.close();
-        let finished = tokio::time::timeout(deadline, self.tasks.wait()).await.is_ok();
+        let finished = tokio::time::timeout(deadline, self.tasks.wait())
+            .await
+            .is_ok();
         if !finished {
             tracing::warn!(node = %self.node.scope().code, "tasks did not finish before the shutdown deadline");
         }

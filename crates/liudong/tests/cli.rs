@@ -1,0 +1,106 @@
+//! Smoke tests of the built binary.
+
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_liudong"))
+}
+
+#[test]
+fn demo_runs_and_reports_deliveries() {
+    let out = bin().arg("demo").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "demo failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("inflow_acknowledged"), "{stdout}");
+    assert!(
+        stdout.contains("Every record reached exactly the nodes entitled to it"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn bad_config_is_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("bad.toml");
+    std::fs::write(&cfg, "[node]\ncode = \"4106021\"\ndata_dir = \"d\"\n").unwrap();
+    let out = bin()
+        .args(["status", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("7 characters"), "{err}");
+}
+
+#[test]
+fn record_add_rejects_bad_json_and_accepts_good_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("v.toml");
+    std::fs::write(
+        &cfg,
+        "[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\n[upstream]\ncode = \"410602100\"\nurl = \"http://127.0.0.1:9\"\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["record", "add", "--config"])
+        .arg(&cfg)
+        .args(["--json", r#"{"operator":"c","subject":"410602199001011234","origin":"410602100001","body":{"returned":{"return_date":"2026-01-01"}}}"#])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("subject") && err.contains("check digit should be"),
+        "{err}"
+    );
+
+    let out = bin()
+        .args(["record", "add", "--config"])
+        .arg(&cfg)
+        .args([
+            "--json",
+            r#"{"operator":"c","subject":"x","origin":"410602100001","body":{"teleported":{}}}"#,
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown variant `teleported`"), "{err}");
+
+    let id = {
+        let first17 = "41060219900101124";
+        let c = liudong_core::citizen::check_char(first17.as_bytes());
+        format!("{first17}{c}")
+    };
+    let json = format!(
+        r#"{{"operator":"c","subject":"{id}","origin":"410602100001","residence":"440306018001","body":{{"outflow_registered":{{"leave_date":"2026-10-01","purpose":"work","expected_months":6}}}}}}"#
+    );
+    let out = bin()
+        .args(["record", "add", "--config"])
+        .arg(&cfg)
+        .args(["--json", &json])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("written 410602100001-1"));
+    let out = bin()
+        .args(["status", "--json", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["records"], 1);
+    assert_eq!(
+        status["links"][0]["pending_out"], 1,
+        "waiting to be pushed up"
+    );
+}
