@@ -21,7 +21,7 @@ pub enum Level {
 
 impl Level {
     /// Code length of this level.
-    pub fn len(self) -> usize {
+    pub fn digits(self) -> usize {
         match self {
             Level::National => 0,
             Level::Province => 2,
@@ -113,7 +113,7 @@ impl Code {
                 code: c.to_string(),
                 found: c.level().name(),
                 expected: level.name(),
-                len: level.len(),
+                len: level.digits(),
             });
         }
         Ok(c)
@@ -138,7 +138,7 @@ impl Code {
 
     /// The ancestor (or self) at `level`, if this code is at least that deep.
     pub fn at_level(&self, level: Level) -> Option<Code> {
-        (self.0.len() >= level.len()).then(|| Code(self.0[..level.len()].to_string()))
+        (self.0.len() >= level.digits()).then(|| Code(self.0[..level.digits()].to_string()))
     }
 
     /// The parent code one administrative level up (village → township →

@@ -238,6 +238,12 @@ impl<'a> Reader<'a> {
     }
 
     fn varint(&mut self, what: &str) -> Result<u64, String> {
+        if let Some(&b) = self.bytes.get(self.pos)
+            && b < 0x80
+        {
+            self.pos += 1;
+            return Ok(b.into());
+        }
         let start = self.pos;
         let mut value = 0u64;
         for shift in (0..64).step_by(7) {
@@ -330,22 +336,26 @@ pub fn decode(bytes: &[u8]) -> Result<Divisions, String> {
             return Err(format!("{} has unknown bits {flags:#04x}", what("flags")));
         }
         let count = r.count(&what("count"))?;
+        // Built once per level: the loops below run 620,573 times.
+        let code_label = what("code");
+        let len_label = what("name length");
 
         let limit = 10u64.pow(width as u32);
         let parent_div = 10u64.pow((width - t.checked_sub(1).map_or(0, |p| WIDTHS[p])) as u32);
         let last = t + 1 == WIDTHS.len();
         let mut numeric = Vec::with_capacity(if last { 0 } else { count });
-        let mut ascii = Vec::with_capacity(count * width);
+        let mut ascii = vec![b'0'; count * width];
         let mut code = 0u64;
         let mut parent = 0usize;
         for i in 0..count {
-            let delta = r.varint(&what("code"))?;
+            let delta = r.varint(&code_label)?;
             if i > 0 && delta == 0 {
                 return Err(format!(
                     "{} #{i}: codes not strictly increasing",
                     what("code")
                 ));
             }
+            let prev = code;
             code = code
                 .checked_add(delta)
                 .filter(|&c| c < limit)
@@ -362,7 +372,15 @@ pub fn decode(bytes: &[u8]) -> Result<Divisions, String> {
                     ));
                 }
             }
-            push_digits(&mut ascii, code, width);
+            let slot = i * width;
+            if width > 3 && i > 0 && code / 1000 == prev / 1000 {
+                // Same parent as the previous code (usual for villages):
+                // copy its leading digits, format only the last three.
+                ascii.copy_within(slot - width..slot - 3, slot);
+                write_digits(&mut ascii[slot + width - 3..slot + width], code % 1000);
+            } else {
+                write_digits(&mut ascii[slot..slot + width], code);
+            }
             if !last {
                 numeric.push(code);
             }
@@ -375,7 +393,7 @@ pub fn decode(bytes: &[u8]) -> Result<Divisions, String> {
             let mut total = 0u64;
             starts.push(0u32);
             for i in 0..count {
-                let len = r.varint(&what("name length"))?;
+                let len = r.varint(&len_label)?;
                 total = total.saturating_add(len);
                 if len == 0 || total > r.remaining() as u64 || total > u64::from(u32::MAX) {
                     return Err(format!(
@@ -423,14 +441,12 @@ pub fn decode(bytes: &[u8]) -> Result<Divisions, String> {
     })
 }
 
-/// Appends `n` as exactly `width` ASCII digits (`n < 10^width`).
-fn push_digits(out: &mut Vec<u8>, mut n: u64, width: usize) {
-    let mut buf = [b'0'; 20];
-    for slot in buf[..width].iter_mut().rev() {
+/// Writes `n` into `out` as exactly `out.len()` ASCII digits (`n` must fit).
+fn write_digits(out: &mut [u8], mut n: u64) {
+    for slot in out.iter_mut().rev() {
         *slot = b'0' + (n % 10) as u8;
         n /= 10;
     }
-    out.extend_from_slice(&buf[..width]);
 }
 
 #[cfg(test)]
@@ -460,9 +476,12 @@ mod tests {
         bytes[..bytes.len() - 4].to_vec()
     }
 
+    /// One level for [`encode`]: codes and, optionally, names.
+    type TestLevel<'a> = (&'a [u64], Option<&'a [&'a [u8]]>);
+
     /// Test encoder mirroring `scripts/gen_divisions.py`: per level, codes
     /// (written as deltas, in the given order) and optional names.
-    fn encode(levels: &[(&[u64], Option<&[&[u8]]>)]) -> Vec<u8> {
+    fn encode(levels: &[TestLevel]) -> Vec<u8> {
         let mut out = b"LDDV".to_vec();
         out.extend_from_slice(&VERSION.to_le_bytes());
         for s in ["2023-06-30", "test"] {

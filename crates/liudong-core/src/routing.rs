@@ -135,7 +135,7 @@ impl NodeScope {
                 level: code.level().name(),
                 code,
                 kind: kind.name(),
-                expected: level.len(),
+                expected: level.digits(),
             });
         }
         Ok(NodeScope { code, kind })
@@ -245,5 +245,148 @@ impl NodeScope {
 impl fmt::Display for NodeScope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.kind.name(), self.code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::{outflow_body, test_record};
+
+    fn scope(code: &str) -> NodeScope {
+        NodeScope::for_code(Code::parse(code).unwrap()).unwrap()
+    }
+
+    fn c(code: &str) -> Code {
+        Code::parse(code).unwrap()
+    }
+
+    #[test]
+    fn who_holds_what() {
+        let crossing = test_record(
+            "410602100001",
+            1,
+            1,
+            "410602100001",
+            Some("440306018001"),
+            outflow_body(),
+        );
+        let local = test_record(
+            "410602100001",
+            2,
+            2,
+            "410602100001",
+            Some("410602001001"),
+            outflow_body(),
+        );
+        let home = test_record("410602100001", 3, 3, "410602100001", None, outflow_body());
+        let national = NodeScope::new(
+            Code::national(),
+            NodeKind::Exchange {
+                child_level: Level::County,
+            },
+        )
+        .unwrap();
+        let henan = NodeScope::new(
+            c("41"),
+            NodeKind::Exchange {
+                child_level: Level::County,
+            },
+        )
+        .unwrap();
+        for (s, want) in [
+            (scope("410602100001"), [true, true, true]),
+            (scope("410602100002"), [false, false, false]),
+            (scope("410602100"), [true, true, true]),
+            (scope("410602001"), [false, true, false]),
+            (scope("410602"), [true, true, true]),
+            (scope("440306"), [true, false, false]),
+            (scope("440306018001"), [true, false, false]),
+            (scope("330106"), [false, false, false]),
+            (national.clone(), [true, false, false]),
+            (henan, [true, false, false]),
+        ] {
+            assert_eq!(
+                [s.holds(&crossing), s.holds(&local), s.holds(&home)],
+                want,
+                "{s}"
+            );
+        }
+        // A national exchange above province exchanges holds only what crosses provinces.
+        let above_provinces = NodeScope::new(
+            Code::national(),
+            NodeKind::Exchange {
+                child_level: Level::Province,
+            },
+        )
+        .unwrap();
+        let in_province = test_record(
+            "410602100001",
+            4,
+            4,
+            "410602100001",
+            Some("410603001001"),
+            outflow_body(),
+        );
+        assert!(above_provinces.holds(&crossing));
+        assert!(!above_provinces.holds(&in_province));
+        assert!(national.holds(&in_province));
+    }
+
+    #[test]
+    fn links_follow_the_record_and_the_tree() {
+        let crossing = test_record(
+            "410602100001",
+            1,
+            1,
+            "410602100001",
+            Some("440306018001"),
+            outflow_body(),
+        );
+        let county = scope("410602");
+        let up = county.parent(&Code::national()).unwrap();
+        assert_eq!(
+            county.links_for(Some(&up), &crossing),
+            vec![Link::Parent, Link::Child(c("410602100"))]
+        );
+        let national = up;
+        assert_eq!(
+            national.links_for(None, &crossing),
+            vec![Link::Child(c("410602")), Link::Child(c("440306"))]
+        );
+        let town = scope("440306018");
+        let town_up = town.parent(&c("440306")).unwrap();
+        assert_eq!(
+            town.links_for(Some(&town_up), &crossing),
+            vec![Link::Parent, Link::Child(c("440306018001"))]
+        );
+        let local = test_record("410602100001", 2, 2, "410602100001", None, outflow_body());
+        assert_eq!(
+            county.links_for(Some(&national), &local),
+            vec![Link::Child(c("410602100"))]
+        );
+    }
+
+    #[test]
+    fn upstreams_must_fit_the_tree() {
+        let v = scope("410602100001");
+        assert_eq!(v.parent(&c("410602100")).unwrap().kind, NodeKind::Township);
+        assert!(
+            v.parent(&c("410602"))
+                .unwrap_err()
+                .to_string()
+                .contains("a village dials its township")
+        );
+        assert!(v.parent(&c("440306018")).is_err());
+        let county = scope("410602");
+        assert_eq!(
+            county.parent(&c("41")).unwrap().kind,
+            NodeKind::Exchange {
+                child_level: Level::County
+            }
+        );
+        assert!(scope("410602100").child(&c("410602100001")).is_some());
+        assert!(scope("410602100").child(&c("410602101001")).is_none());
+        assert!(NodeScope::new(c("410602"), NodeKind::Village).is_err());
     }
 }

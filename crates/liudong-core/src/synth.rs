@@ -52,9 +52,9 @@ const GIVEN: &[&str] = &[
 /// A synthetic two- or three-character name.
 pub fn name(rng: &mut SynthRng) -> String {
     let mut s = String::from(*rng.pick(SURNAMES));
-    s.push_str(*rng.pick(GIVEN));
+    s.push_str(rng.pick::<&str>(GIVEN));
     if rng.chance(0.6) {
-        s.push_str(*rng.pick(GIVEN));
+        s.push_str(rng.pick::<&str>(GIVEN));
     }
     s
 }
@@ -78,32 +78,6 @@ pub fn citizen_id(rng: &mut SynthRng, address6: &str, birth: Date, sex: Sex) -> 
 pub fn birth_date(rng: &mut SynthRng, today: Date, min_age: i32, max_age: i32) -> Date {
     let span = ((max_age - min_age) as i64 * 365).max(1);
     today.add_days(-(min_age as i64 * 365) - rng.below(span as u64) as i64)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn deterministic_and_valid() {
-        let today = Date::new(2026, 11, 1).unwrap();
-        let mut a = SynthRng::new(7);
-        let mut b = SynthRng::new(7);
-        for _ in 0..200 {
-            let d = birth_date(&mut a, today, 15, 49);
-            assert_eq!(d, birth_date(&mut b, today, 15, 49));
-            let sex = if a.chance(0.5) {
-                Sex::Male
-            } else {
-                Sex::Female
-            };
-            b.chance(0.5);
-            let id = citizen_id(&mut a, "410602", d, sex);
-            assert_eq!(id, citizen_id(&mut b, "410602", d, sex));
-            assert_eq!(id.birth_date(), d);
-            assert_eq!(id.is_male(), sex == Sex::Male);
-        }
-    }
 }
 
 /// One example body of every kind, for tests of encoders and stores.
@@ -221,4 +195,30 @@ pub fn outflow_body() -> crate::record::Body {
         purpose: crate::record::Purpose::Work,
         expected_months: 12,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deterministic_and_valid() {
+        let today = Date::new(2026, 11, 1).unwrap();
+        let mut a = SynthRng::new(7);
+        let mut b = SynthRng::new(7);
+        for _ in 0..200 {
+            let d = birth_date(&mut a, today, 15, 49);
+            assert_eq!(d, birth_date(&mut b, today, 15, 49));
+            let sex = if a.chance(0.5) {
+                Sex::Male
+            } else {
+                Sex::Female
+            };
+            b.chance(0.5);
+            let id = citizen_id(&mut a, "410602", d, sex);
+            assert_eq!(id, citizen_id(&mut b, "410602", d, sex));
+            assert_eq!(id.birth_date(), d);
+            assert_eq!(id.is_male(), sex == Sex::Male);
+        }
+    }
 }

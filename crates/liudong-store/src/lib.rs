@@ -141,6 +141,12 @@ pub struct Draft {
     pub body: Body,
 }
 
+/// A stored record: its source link key and bytes.
+struct Stored {
+    source: Vec<u8>,
+    bytes: Vec<u8>,
+}
+
 struct Writer {
     next_seq: u64,
     author_seq: u64,
@@ -405,13 +411,16 @@ impl Store {
     }
 
     /// Reads a stored record's bytes and source.
-    fn stored(&self, id_key: &[u8]) -> Result<Option<(u64, Vec<u8>, Vec<u8>)>, StoreError> {
+    fn stored(&self, id_key: &[u8]) -> Result<Option<Stored>, StoreError> {
         let Some(v) = self.tree.get(keys::record(id_key))? else {
             return Ok(None);
         };
-        let (seq, src, bytes) = keys::split_record_value(&v)
+        let (_, src, bytes) = keys::split_record_value(&v)
             .ok_or_else(|| StoreError::Corrupt("record value".into()))?;
-        Ok(Some((seq, src.to_vec(), bytes.to_vec())))
+        Ok(Some(Stored {
+            source: src.to_vec(),
+            bytes: bytes.to_vec(),
+        }))
     }
 
     fn decode(bytes: &[u8]) -> Result<Record, StoreError> {
@@ -422,21 +431,21 @@ impl Store {
     /// A record by id.
     pub fn get(&self, id: &RecordId) -> Result<Option<Record>, StoreError> {
         match self.stored(&keys::id(id))? {
-            Some((_, _, bytes)) => Self::decode(&bytes).map(Some),
+            Some(st) => Self::decode(&st.bytes).map(Some),
             None => Ok(None),
         }
     }
 
     /// The canonical bytes of a record by id.
     pub fn get_bytes(&self, id: &RecordId) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.stored(&keys::id(id))?.map(|(_, _, b)| b))
+        Ok(self.stored(&keys::id(id))?.map(|st| st.bytes))
     }
 
     /// The link a record was received from (`None` for local or detached records).
     pub fn source_of(&self, id: &RecordId) -> Result<Option<Link>, StoreError> {
         Ok(self
             .stored(&keys::id(id))?
-            .and_then(|(_, src, _)| keys::parse_link(&src)))
+            .and_then(|st| keys::parse_link(&st.source)))
     }
 
     /// All records held about one subject.
@@ -446,8 +455,8 @@ impl Store {
         for kv in self.tree.scan_prefix(&prefix) {
             let (k, _) = kv?;
             let id_key = &k[prefix.len()..];
-            if let Some((_, _, bytes)) = self.stored(id_key)? {
-                out.push(Self::decode(&bytes)?);
+            if let Some(st) = self.stored(id_key)? {
+                out.push(Self::decode(&st.bytes)?);
             }
         }
         Ok(out)
@@ -492,13 +501,13 @@ impl Store {
             let (k, id_key) = kv?;
             let seq = keys::u64_value(&k[k.len() - 8..])
                 .ok_or_else(|| StoreError::Corrupt("outbox key".into()))?;
-            let (_, _, bytes) = self.stored(&id_key)?.ok_or_else(|| {
+            let st = self.stored(&id_key)?.ok_or_else(|| {
                 StoreError::Corrupt(format!(
                     "outbox entry {seq} names a record that is not stored"
                 ))
             })?;
-            bytes_total += bytes.len();
-            page.records.push(bytes);
+            bytes_total += st.bytes.len();
+            page.records.push(st.bytes);
             page.cursor = seq;
             if page.records.len() >= max_records || bytes_total >= max_bytes {
                 break;
@@ -623,8 +632,8 @@ impl Store {
             let (k, id_key) = kv?;
             let seq =
                 keys::u64_value(&k[1..]).ok_or_else(|| StoreError::Corrupt("log key".into()))?;
-            if let Some((_, _, bytes)) = self.stored(&id_key)? {
-                out.push((seq, Self::decode(&bytes)?));
+            if let Some(st) = self.stored(&id_key)? {
+                out.push((seq, Self::decode(&st.bytes)?));
             }
         }
         Ok(out)
