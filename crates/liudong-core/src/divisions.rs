@@ -761,20 +761,4 @@ mod tests {
             }
         }
     }
-
-    #[test]
-    #[ignore = "timing; run with: cargo test --release -p liudong-core divisions_decode_time -- --ignored --nocapture"]
-    fn divisions_decode_time() {
-        let t = std::time::Instant::now();
-        let d = table();
-        let first = t.elapsed();
-        let t = std::time::Instant::now();
-        let again = decode(BLOB).unwrap();
-        let decode_only = t.elapsed();
-        eprintln!(
-            "first table() call: {first:?}; decode(): {decode_only:?}; {:?}",
-            d.counts()
-        );
-        assert_eq!(again.counts(), d.counts());
-    }
 }
