@@ -159,6 +159,8 @@ pub struct Counters {
     pub applied: AtomicU64,
     pub duplicates: AtomicU64,
     pub conflicts: AtomicU64,
+    /// Outbox entries read to serve peers (compare with records sent).
+    pub outbox_read: AtomicU64,
 }
 
 /// Tuning for sled.
@@ -514,6 +516,9 @@ impl Store {
             }
         }
         page.drained = iter.next().is_none();
+        self.counters
+            .outbox_read
+            .fetch_add(page.records.len() as u64, Ordering::Relaxed);
         Ok(page)
     }
 
@@ -660,3 +665,24 @@ pub use keys::Dir as CursorDir;
 
 #[cfg(test)]
 mod tests;
+
+/// The physical reference for benchmarks: a plain sled batch insert of
+/// (key, value) pairs into a fresh store at `path`, in batches of `batch`,
+/// flushing after each batch as the sync path does before acknowledging.
+pub fn raw_batch_insert(path: &Path, items: &[(Vec<u8>, Vec<u8>)], batch: usize, opts: &StoreOptions) -> Result<u64, StoreError> {
+    let db = sled::Config::new()
+        .path(path)
+        .cache_capacity(opts.cache_bytes)
+        .flush_every_ms(opts.flush_every_ms)
+        .open()?;
+    let tree = db.open_tree("raw")?;
+    for chunk in items.chunks(batch.max(1)) {
+        let mut b = sled::Batch::default();
+        for (k, v) in chunk {
+            b.insert(k.as_slice(), v.as_slice());
+        }
+        tree.apply_batch(b)?;
+        db.flush()?;
+    }
+    Ok(db.size_on_disk()?)
+}

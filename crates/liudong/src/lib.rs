@@ -3,6 +3,7 @@
 //! shutdown), the local demo topology, and the CLI commands. `main.rs` only
 //! parses arguments and sets up tracing.
 
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod demo;

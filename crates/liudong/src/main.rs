@@ -43,6 +43,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the benchmark suite (docs/performance.md): initial and incremental
+    /// sync, fan-out, cross-county latency, footprint.
+    Bench {
+        /// Tiny sizes, one run: checks that the suite works (used by the tests).
+        #[arg(long)]
+        smoke: bool,
+        /// Records on the large hub (default 1,000,000).
+        #[arg(long)]
+        records: Option<u64>,
+        /// Runs per scenario; the median is reported (default 3).
+        #[arg(long)]
+        runs: Option<usize>,
+        /// Only these scenarios (1-5), comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        only: Option<Vec<u32>>,
+        /// Write the results as JSON here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Start a local 9-node topology on loopback, send a migrant's records
     /// across two counties, and report where each arrived and how fast.
     Demo {
@@ -112,6 +131,17 @@ async fn main() -> Result<()> {
         Command::Status { config, json } => {
             init_tracing("warn");
             liudong::cli::status(&config, json).await
+        }
+        Command::Bench { smoke, records, runs, only, out } => {
+            init_tracing("error");
+            let mut o = if smoke { liudong::bench::BenchOptions::smoke() } else { liudong::bench::BenchOptions::full() };
+            if let Some(r) = records {
+                o.records = r;
+            }
+            if let Some(r) = runs {
+                o.runs = r.max(1);
+            }
+            liudong::bench::run(o, out, only).await.map(|_| ())
         }
         Command::Demo { dir } => {
             init_tracing("warn");
