@@ -49,6 +49,8 @@ impl GrpcConnector {
             .http2_keep_alive_interval(opts.keepalive)
             .keep_alive_timeout(opts.keepalive)
             .keep_alive_while_idle(true)
+            .initial_stream_window_size(crate::STREAM_WINDOW)
+            .initial_connection_window_size(crate::CONNECTION_WINDOW)
             .tcp_nodelay(true);
         Ok(GrpcConnector {
             channel: endpoint.connect_lazy(),

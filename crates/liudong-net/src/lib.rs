@@ -17,6 +17,12 @@ use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
 
+/// HTTP/2 flow-control windows: large enough for a window of full batches in
+/// flight (the 64 KiB protocol default stalls every batch on a round trip).
+pub const STREAM_WINDOW: u32 = 8 << 20;
+/// See [`STREAM_WINDOW`].
+pub const CONNECTION_WINDOW: u32 = 16 << 20;
+
 /// Serves the sync service on an already-bound listener until `shutdown`.
 pub async fn serve_sync(
     listener: TcpListener,
@@ -29,6 +35,8 @@ pub async fn serve_sync(
         .max_encoding_message_size(opts.max_message_bytes);
     tonic::transport::Server::builder()
         .http2_keepalive_interval(Some(opts.keepalive))
+        .initial_stream_window_size(Some(STREAM_WINDOW))
+        .initial_connection_window_size(Some(CONNECTION_WINDOW))
         .tcp_nodelay(true)
         .add_service(svc)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())

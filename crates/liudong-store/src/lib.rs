@@ -17,6 +17,10 @@
 //!   later see a new entry below `n`.
 //! - [`Store::apply`] returns only after the batch is flushed to disk when
 //!   asked to be durable; callers acknowledge to peers only after that.
+//! - The subject index and person views are derived from the log by an
+//!   indexer with its own cursor ([`Store::index_pending`]), off the
+//!   acknowledgement path; every read of a view first catches up, so a view
+//!   read is always a function of all records held.
 
 pub mod keys;
 
@@ -188,6 +192,7 @@ pub struct Store {
     scope: NodeScope,
     parent: Option<NodeScope>,
     writer: Mutex<Writer>,
+    indexer: Mutex<()>,
     counters: Counters,
 }
 
@@ -241,6 +246,7 @@ impl Store {
             scope,
             parent,
             writer: Mutex::new(writer),
+            indexer: Mutex::new(()),
             counters,
         })
     }
@@ -317,7 +323,6 @@ impl Store {
         let mut author_seq = w.author_seq;
         let mut max_hlc = w.clock.last();
         let mut in_batch: HashMap<Vec<u8>, &[u8]> = HashMap::new();
-        let mut subjects: BTreeMap<&str, Vec<&Record>> = BTreeMap::new();
         let (source_key, skip) = match source {
             Source::Local => (keys::LOCAL_SOURCE.to_vec(), None),
             Source::Peer(l) => (keys::link(l), Some(l)),
@@ -354,23 +359,12 @@ impl Store {
                     batch.insert(keys::outbox(&keys::link(&link), seq), id_key.clone());
                 }
             }
-            batch.insert(keys::subject(r.subject.as_str(), &id_key), &[][..]);
-            subjects.entry(r.subject.as_str()).or_default().push(r);
             if r.id.node == self.scope.code {
                 author_seq = author_seq.max(r.id.seq);
             }
             max_hlc = max_hlc.max(r.hlc);
             in_batch.insert(id_key, &item.bytes);
             out.new += 1;
-        }
-        for (subject, fresh) in &subjects {
-            let mut all = self.subject_records(subject)?;
-            all.extend(fresh.iter().map(|r| (*r).clone()));
-            if let Some(view) = PersonView::derive(&all) {
-                let bytes = postcard::to_allocvec(&view)
-                    .map_err(|e| StoreError::Corrupt(format!("view encoding: {e}")))?;
-                batch.insert(keys::view(subject), bytes);
-            }
         }
         if out.new > 0 {
             batch.insert(keys::meta("seq"), &seq.to_be_bytes()[..]);
@@ -450,8 +444,72 @@ impl Store {
             .and_then(|st| keys::parse_link(&st.source)))
     }
 
+    /// Brings the subject index and person views up to date with the log,
+    /// `max` log entries at a time; returns how many entries it indexed.
+    ///
+    /// Views are derived state, maintained from the log as a change feed,
+    /// off the acknowledgement path: the indexer keeps its own cursor
+    /// (`M/indexed`), groups the new entries by subject, and writes their
+    /// subject-index entries and refreshed views in one batch. After a crash
+    /// it resumes from its last written cursor; re-indexing is idempotent.
+    pub fn index_pending(&self, max: usize) -> Result<usize, StoreError> {
+        let _guard = self.indexer.lock().unwrap_or_else(|p| p.into_inner());
+        let done = read_meta(&self.tree, "indexed")?;
+        let mut by_subject: BTreeMap<String, Vec<Record>> = BTreeMap::new();
+        let mut batch = sled::Batch::default();
+        let mut last = done;
+        let mut n = 0;
+        for kv in self
+            .tree
+            .range(keys::log(done.saturating_add(1))..=keys::log(u64::MAX))
+            .take(max)
+        {
+            let (k, id_key) = kv?;
+            last = keys::u64_value(&k[1..]).ok_or_else(|| StoreError::Corrupt("log key".into()))?;
+            let st = self.stored(&id_key)?.ok_or_else(|| {
+                StoreError::Corrupt(format!("log entry {last} names a record that is not stored"))
+            })?;
+            let r = Self::decode(&st.bytes)?;
+            batch.insert(keys::subject(r.subject.as_str(), &id_key), &[][..]);
+            by_subject.entry(r.subject.as_str().to_string()).or_default().push(r);
+            n += 1;
+        }
+        if n == 0 {
+            return Ok(0);
+        }
+        for (subject, fresh) in by_subject {
+            let mut all = self.subject_records_indexed(&subject)?;
+            all.extend(fresh);
+            if let Some(view) = PersonView::derive(&all) {
+                let bytes = postcard::to_allocvec(&view)
+                    .map_err(|e| StoreError::Corrupt(format!("view encoding: {e}")))?;
+                batch.insert(keys::view(&subject), bytes);
+            }
+        }
+        batch.insert(keys::meta("indexed"), &last.to_be_bytes()[..]);
+        self.tree.apply_batch(batch)?;
+        Ok(n)
+    }
+
+    /// Indexes everything the log holds (see [`Store::index_pending`]).
+    pub fn catch_up(&self) -> Result<(), StoreError> {
+        while self.index_pending(10_000)? > 0 {}
+        Ok(())
+    }
+
+    /// How far the views lag behind the log (log entries not yet indexed).
+    pub fn index_lag(&self) -> Result<u64, StoreError> {
+        Ok(self.last_seq().saturating_sub(read_meta(&self.tree, "indexed")?))
+    }
+
     /// All records held about one subject.
     pub fn subject_records(&self, subject: &str) -> Result<Vec<Record>, StoreError> {
+        self.catch_up()?;
+        self.subject_records_indexed(subject)
+    }
+
+    /// The subject's records as far as the subject index has been built.
+    fn subject_records_indexed(&self, subject: &str) -> Result<Vec<Record>, StoreError> {
         let prefix = keys::prefixed(keys::SUBJECT, &[subject.as_bytes()]);
         let mut out = Vec::new();
         for kv in self.tree.scan_prefix(&prefix) {
@@ -466,6 +524,7 @@ impl Store {
 
     /// The derived view of one person.
     pub fn view(&self, subject: &CitizenId) -> Result<Option<PersonView>, StoreError> {
+        self.catch_up()?;
         match self.tree.get(keys::view(subject.as_str()))? {
             Some(v) => postcard::from_bytes(&v)
                 .map(Some)
@@ -475,11 +534,14 @@ impl Store {
     }
 
     /// Every view held, in subject order.
-    pub fn views(&self) -> impl Iterator<Item = Result<PersonView, StoreError>> + '_ {
-        self.tree.scan_prefix([keys::VIEW]).map(|kv| {
+    pub fn views(&self) -> Box<dyn Iterator<Item = Result<PersonView, StoreError>> + '_> {
+        if let Err(e) = self.catch_up() {
+            return Box::new(std::iter::once(Err(e)));
+        }
+        Box::new(self.tree.scan_prefix([keys::VIEW]).map(|kv| {
             let (_, v) = kv?;
             postcard::from_bytes(&v).map_err(|e| StoreError::Corrupt(format!("view: {e}")))
-        })
+        }))
     }
 
     /// Reads one page of a link's outbox after position `after`.
@@ -557,13 +619,14 @@ impl Store {
             .unwrap_or(0))
     }
 
-    /// Sets a cursor on its own (one that no batch accompanies), durably.
+    /// Records how far a peer has acknowledged this node's outbox. Advisory
+    /// (status display): it is flushed with the next batch, not on its own,
+    /// because the receiver's own durable cursor is what sessions resume from.
     pub fn set_cursor(&self, dir: Dir, link: &Link, value: u64) -> Result<(), StoreError> {
         self.tree.insert(
             keys::cursor(dir, &keys::link(link)),
             &value.to_be_bytes()[..],
         )?;
-        self.db.flush()?;
         Ok(())
     }
 

@@ -141,6 +141,9 @@ pub struct Node {
 impl Node {
     pub fn new(store: Arc<Store>, cfg: SyncConfig, clock: WallClock) -> Arc<Node> {
         let (changed, _) = watch::channel(store.last_seq());
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(index_views(store.clone(), changed.subscribe()));
+        }
         Arc::new(Node {
             store,
             cfg,
@@ -275,6 +278,22 @@ impl Node {
             });
         }
         Ok(items)
+    }
+}
+
+/// Keeps the subject index and person views up to date with the log, off
+/// the acknowledgement path; ends when the node is dropped.
+async fn index_views(store: Arc<Store>, mut changed: watch::Receiver<u64>) {
+    loop {
+        let s = store.clone();
+        match tokio::task::spawn_blocking(move || s.catch_up()).await {
+            Ok(Err(e)) => tracing::warn!(error = %e, "indexing views failed; retrying on the next change"),
+            Err(e) => tracing::warn!(error = %e, "view indexer task failed"),
+            Ok(Ok(())) => {}
+        }
+        if changed.changed().await.is_err() {
+            return;
+        }
     }
 }
 

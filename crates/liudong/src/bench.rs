@@ -330,6 +330,7 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
     let batch = SyncConfig::default().max_batch;
 
     let (mut sync_rate, mut raw_rate, mut wall, mut wire, mut rss, mut disk) = (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut apply_rate, mut read_rate, mut check_rate, mut index_ms) = (vec![], vec![], vec![], vec![]);
     let (mut inc_small, mut inc_large, mut inc_bytes_small, mut inc_bytes_large) = (vec![], vec![], vec![], vec![]);
     for run in 0..o.runs {
         let dir = work.join(format!("initial-{run}"));
@@ -338,8 +339,36 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
         liudong_store::raw_batch_insert(&dir.join("raw"), &raw_items, batch, &StoreOptions { cache_bytes: 32 << 20, flush_every_ms: Some(500) })?;
         raw_rate.push(items.len() as f64 / t.elapsed().as_secs_f64());
 
+        // Diagnostics: the receiver's apply path alone, and the hub's outbox reads alone.
+        let probe = open(&dir.join("probe"), TOWNSHIP, Some(COUNTY), 32)?;
+        let t = Instant::now();
+        for chunk in items.chunks(batch) {
+            probe.apply(chunk, &Source::Peer(liudong_core::Link::Parent), None, true)?;
+        }
+        apply_rate.push(items.len() as f64 / t.elapsed().as_secs_f64());
+        let checker = Node::new(probe.clone(), SyncConfig::default(), system_clock());
+        let holder = probe.scope().clone();
+        let t = Instant::now();
+        for chunk in items.chunks(batch) {
+            let b = liudong_sync::Batch { records: chunk.iter().map(|i| i.bytes.clone().into()).collect(), cursor: 0, drained: false };
+            checker.check_batch(&b, &holder, liudong_sync::RULE_PARENT_SEND)?;
+        }
+        check_rate.push(items.len() as f64 / t.elapsed().as_secs_f64());
+        drop(checker);
+        drop(probe);
         let county = open(&dir.join("county"), COUNTY, Some("CN"), 128)?;
         load(&county, &items)?;
+        let t = Instant::now();
+        let mut cursor = 0;
+        let town_link = liudong_core::Link::Child(Code::parse(TOWNSHIP)?);
+        loop {
+            let page = county.outbox(&town_link, cursor, batch, 1 << 20)?;
+            cursor = page.cursor;
+            if page.drained {
+                break;
+            }
+        }
+        read_rate.push(items.len() as f64 / t.elapsed().as_secs_f64());
         let hub = Hub::start(county).await?;
         let town = Node::new(open(&dir.join("town"), TOWNSHIP, Some(COUNTY), 32)?, SyncConfig::default(), system_clock());
         reset_peak_rss();
@@ -349,6 +378,12 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
         sync_rate.push(received as f64 / elapsed.as_secs_f64());
         wire.push(hub.proxy.take() as f64);
         rss.push(peak_rss_mb());
+        // Views are indexed off the acknowledgement path; wait for them (and
+        // report how long after the sync they were complete).
+        let t = Instant::now();
+        let st = town.store().clone();
+        tokio::task::spawn_blocking(move || st.catch_up()).await??;
+        index_ms.push(t.elapsed().as_secs_f64() * 1000.0);
         town.store().flush()?;
         disk.push(dir_size(&dir.join("town")) as f64);
 
@@ -392,6 +427,10 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
             notes: vec![
                 ("raw sled batch insert rec/s".into(), format!("{raw_r:.0}")),
                 ("sync / raw".into(), format!("{:.2} (target ≥ 0.50)", sync_r / raw_r)),
+                ("receiver apply alone rec/s".into(), format!("{:.0}", median(apply_rate))),
+                ("hub outbox read alone rec/s".into(), format!("{:.0}", median(read_rate))),
+                ("receiver decode+validate alone rec/s".into(), format!("{:.0}", median(check_rate))),
+                ("views complete after sync ms".into(), format!("{:.0}", median(index_ms))),
                 ("avg encoded record bytes".into(), format!("{avg:.0}")),
                 ("disk bytes per record / encoded".into(), format!("{:.2} (target ≤ 2.5)", median(disk) / o.records as f64 / avg)),
             ],
