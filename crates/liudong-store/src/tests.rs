@@ -295,3 +295,21 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn views_are_indexed_from_the_log_and_resume_after_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = test_record(V_A1, 1, 1, V_A1, Some(V_B1), outflow_body());
+    {
+        let s = open(dir.path(), T_A, Some("410602"));
+        s.apply(&[inc(r.clone())], &Source::Detached, None, true).unwrap();
+        assert_eq!(s.index_lag().unwrap(), 1, "views are not built on the apply path");
+        assert!(s.raw_tree().get(keys::view(r.subject.as_str())).unwrap().is_none());
+    }
+    // Reopened before the indexer ran: the first view read catches up.
+    let s = open(dir.path(), T_A, Some("410602"));
+    let v = s.view(&r.subject).unwrap().expect("view derived on read");
+    assert_eq!(v.residence.as_ref().map(|c| c.as_str()), Some(V_B1));
+    assert_eq!(s.index_lag().unwrap(), 0);
+    assert_eq!(s.index_pending(100).unwrap(), 0, "indexing twice is a no-op");
+}

@@ -331,6 +331,7 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
 
     let (mut sync_rate, mut raw_rate, mut wall, mut wire, mut rss, mut disk) = (vec![], vec![], vec![], vec![], vec![], vec![]);
     let (mut apply_rate, mut read_rate, mut check_rate, mut index_ms) = (vec![], vec![], vec![], vec![]);
+    let mut raw_disk = vec![];
     let (mut inc_small, mut inc_large, mut inc_bytes_small, mut inc_bytes_large) = (vec![], vec![], vec![], vec![]);
     for run in 0..o.runs {
         let dir = work.join(format!("initial-{run}"));
@@ -338,6 +339,7 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
         let t = Instant::now();
         liudong_store::raw_batch_insert(&dir.join("raw"), &raw_items, batch, &StoreOptions { cache_bytes: 32 << 20, flush_every_ms: Some(500) })?;
         raw_rate.push(items.len() as f64 / t.elapsed().as_secs_f64());
+        raw_disk.push(dir_size(&dir.join("raw")) as f64);
 
         // Diagnostics: the receiver's apply path alone, and the hub's outbox reads alone.
         let probe = open(&dir.join("probe"), TOWNSHIP, Some(COUNTY), 32)?;
@@ -433,6 +435,7 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
                 ("views complete after sync ms".into(), format!("{:.0}", median(index_ms))),
                 ("avg encoded record bytes".into(), format!("{avg:.0}")),
                 ("disk bytes per record / encoded".into(), format!("{:.2} (target ≤ 2.5)", median(disk) / o.records as f64 / avg)),
+                ("raw sled disk bytes per record / encoded".into(), format!("{:.2}", median(raw_disk) / o.records as f64 / avg)),
             ],
         },
         Measure {
