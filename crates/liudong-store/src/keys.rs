@@ -4,8 +4,8 @@
 //! | prefix | key                          | value                               |
 //! |--------|------------------------------|-------------------------------------|
 //! | `R`    | id                           | local seq (8) · source link · bytes |
-//! | `L`    | local seq (8, big endian)    | id                                  |
-//! | `O`    | link · local seq             | id (the per-link outbox)            |
+//! | `L`    | last local seq of the page   | page of (local seq, id): the log    |
+//! | `O`    | link · last local seq        | page of (local seq, id): the outbox |
 //! | `S`    | subject (18) · id            | empty (subject index)               |
 //! | `V`    | subject (18)                 | person view (postcard)              |
 //! | `C`    | direction · link             | cursor (8, big endian)              |
@@ -14,6 +14,13 @@
 //!
 //! `id` is `len · node code · seq (8, big endian)`; `link` is `0` for the
 //! parent or `len · child code`. Length prefixes keep every prefix scan exact.
+//!
+//! The log and the outboxes are *paged*: one applied batch writes one log
+//! page and one page per link it routes to, keyed by the highest local
+//! sequence number in the page, instead of one sled entry per record. A range
+//! read from position `p` starts at the first page whose key is `> p` and
+//! skips the entries `<= p` inside it. Per record, a batch then costs one
+//! sled insert (`R`) plus its share of a few page inserts.
 
 use liudong_core::{Code, Link, RecordId};
 
@@ -121,6 +128,28 @@ pub fn prefixed(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
     k
 }
 
+/// Encodes a page of (local seq, id key) entries, in ascending seq order.
+pub fn page<'a>(entries: impl IntoIterator<Item = (u64, &'a [u8])>) -> Vec<u8> {
+    let mut v = Vec::new();
+    for (seq, id_key) in entries {
+        v.extend_from_slice(&seq.to_be_bytes());
+        v.extend_from_slice(id_key);
+    }
+    v
+}
+
+/// Decodes a page written by [`page`]; `None` if it is malformed.
+pub fn parse_page(mut v: &[u8]) -> Option<Vec<(u64, &[u8])>> {
+    let mut out = Vec::new();
+    while !v.is_empty() {
+        let seq = u64::from_be_bytes(v.get(..8)?.try_into().ok()?);
+        let len = 1 + *v.get(8)? as usize + 8;
+        out.push((seq, v.get(8..8 + len)?));
+        v = &v[8 + len..];
+    }
+    Some(out)
+}
+
 /// Encodes a record's stored value.
 pub fn record_value(seq: u64, source: &[u8], bytes: &[u8]) -> Vec<u8> {
     let mut v = Vec::with_capacity(8 + source.len() + bytes.len());
@@ -165,6 +194,16 @@ mod tests {
         let c = Link::Child(Code::parse("410602100001").unwrap());
         assert_eq!(parse_link(&link(&c)).unwrap(), c);
         assert_eq!(parse_link(&link(&Link::Parent)).unwrap(), Link::Parent);
+        let other = id(&RecordId {
+            node: Code::parse("410602").unwrap(),
+            seq: 1,
+        });
+        let p = page([(3, id(&rid).as_slice()), (9, other.as_slice())]);
+        assert_eq!(
+            parse_page(&p).unwrap(),
+            vec![(3, id(&rid).as_slice()), (9, other.as_slice())]
+        );
+        assert!(parse_page(&p[..p.len() - 1]).is_none());
         for src in [LOCAL_SOURCE.to_vec(), link(&Link::Parent), link(&c)] {
             let v = record_value(5, &src, b"abc");
             let (seq, s, b) = split_record_value(&v).unwrap();

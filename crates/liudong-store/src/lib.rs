@@ -155,6 +155,10 @@ struct Writer {
     next_seq: u64,
     author_seq: u64,
     clock: HlcClock,
+    /// Highest sequence number held per authoring node (loaded lazily). A
+    /// record above it cannot be held yet, so its duplicate check needs no
+    /// tree look-up; records at or below it (repairs, resends) are looked up.
+    authors: HashMap<Code, u64>,
 }
 
 /// Counters kept in memory since the store was opened.
@@ -174,6 +178,8 @@ pub struct StoreOptions {
     pub cache_bytes: u64,
     /// Background flush interval; `None` flushes only when asked.
     pub flush_every_ms: Option<u64>,
+    /// zstd level for sled's on-disk pages (1–22); `None` stores them uncompressed.
+    pub compression: Option<i32>,
 }
 
 impl Default for StoreOptions {
@@ -181,6 +187,20 @@ impl Default for StoreOptions {
         StoreOptions {
             cache_bytes: 64 << 20,
             flush_every_ms: Some(500),
+            compression: Some(3),
+        }
+    }
+}
+
+impl StoreOptions {
+    fn sled_config(&self, path: &Path) -> sled::Config {
+        let c = sled::Config::new()
+            .path(path)
+            .cache_capacity(self.cache_bytes)
+            .flush_every_ms(self.flush_every_ms);
+        match self.compression {
+            Some(level) => c.use_compression(true).compression_factor(level),
+            None => c,
         }
     }
 }
@@ -211,11 +231,7 @@ impl Store {
         parent: Option<NodeScope>,
         opts: &StoreOptions,
     ) -> Result<Store, StoreError> {
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(opts.cache_bytes)
-            .flush_every_ms(opts.flush_every_ms)
-            .open()?;
+        let db = opts.sled_config(path).open()?;
         let tree = db.open_tree("liudong")?;
         let owner = keys::meta("node");
         match tree.get(&owner)? {
@@ -235,6 +251,7 @@ impl Store {
             next_seq: read_meta(&tree, "seq")?,
             author_seq: read_meta(&tree, "author_seq")?,
             clock: HlcClock::resume(Hlc(read_meta(&tree, "hlc")?)),
+            authors: HashMap::new(),
         };
         let counters = Counters::default();
         counters
@@ -329,6 +346,9 @@ impl Store {
             Source::Detached => (keys::LOCAL_SOURCE.to_vec(), None),
         };
         let mut out = ApplyOutcome::default();
+        let mut staged_authors: HashMap<Code, u64> = HashMap::new();
+        let mut log_page: Vec<(u64, Vec<u8>)> = Vec::new();
+        let mut outbox_pages: BTreeMap<Vec<u8>, Vec<(u64, usize)>> = BTreeMap::new();
         for item in items {
             let id_key = keys::id(&item.record.id);
             if let Some(prev) = in_batch.get(&id_key) {
@@ -338,7 +358,14 @@ impl Store {
                 out.duplicate += 1;
                 continue;
             }
-            if let Some(stored) = self.tree.get(keys::record(&id_key))? {
+            let author = &item.record.id.node;
+            let high = match staged_authors.get(author) {
+                Some(h) => *h,
+                None => self.author_high(w, author)?,
+            };
+            if item.record.id.seq > high {
+                staged_authors.insert(author.clone(), item.record.id.seq);
+            } else if let Some(stored) = self.tree.get(keys::record(&id_key))? {
                 let (_, _, bytes) = keys::split_record_value(&stored)
                     .ok_or_else(|| StoreError::Corrupt(format!("record {}", item.record.id)))?;
                 if bytes != item.bytes.as_slice() {
@@ -353,12 +380,15 @@ impl Store {
                 keys::record(&id_key),
                 keys::record_value(seq, &source_key, &item.bytes),
             );
-            batch.insert(keys::log(seq), id_key.clone());
             for link in self.scope.links_for(self.parent.as_ref(), r) {
                 if Some(&link) != skip {
-                    batch.insert(keys::outbox(&keys::link(&link), seq), id_key.clone());
+                    outbox_pages
+                        .entry(keys::link(&link))
+                        .or_default()
+                        .push((seq, log_page.len()));
                 }
             }
+            log_page.push((seq, id_key.clone()));
             if r.id.node == self.scope.code {
                 author_seq = author_seq.max(r.id.seq);
             }
@@ -367,6 +397,18 @@ impl Store {
             out.new += 1;
         }
         if out.new > 0 {
+            let entry = |i: &usize| (log_page[*i].0, log_page[*i].1.as_slice());
+            for (link_key, entries) in &outbox_pages {
+                let last = entries.last().map_or(seq, |e| e.0);
+                batch.insert(
+                    keys::outbox(link_key, last),
+                    keys::page(entries.iter().map(|(_, i)| entry(i))),
+                );
+            }
+            batch.insert(
+                keys::log(seq),
+                keys::page(log_page.iter().map(|(s, k)| (*s, k.as_slice()))),
+            );
             batch.insert(keys::meta("seq"), &seq.to_be_bytes()[..]);
             batch.insert(keys::meta("author_seq"), &author_seq.to_be_bytes()[..]);
             batch.insert(keys::meta("hlc"), &max_hlc.0.to_be_bytes()[..]);
@@ -383,6 +425,7 @@ impl Store {
         }
         w.next_seq = seq;
         w.author_seq = author_seq;
+        w.authors.extend(staged_authors);
         w.clock.observe(max_hlc);
         self.counters
             .applied
@@ -392,6 +435,59 @@ impl Store {
             .fetch_add(out.duplicate as u64, Ordering::Relaxed);
         out.last_seq = seq;
         Ok(out)
+    }
+
+    /// The highest sequence number held from `author` (0 if none).
+    fn author_high(&self, w: &mut Writer, author: &Code) -> Result<u64, StoreError> {
+        if let Some(h) = w.authors.get(author) {
+            return Ok(*h);
+        }
+        let code = author.as_str().as_bytes();
+        let prefix = keys::prefixed(keys::RECORD, &[&[code.len() as u8], code]);
+        let high = match self.tree.scan_prefix(&prefix).keys().next_back() {
+            Some(k) => {
+                keys::parse_id(&k?[1..])
+                    .ok_or_else(|| StoreError::Corrupt("record key".into()))?
+                    .seq
+            }
+            None => 0,
+        };
+        w.authors.insert(author.clone(), high);
+        Ok(high)
+    }
+
+    /// Visits the entries of a paged index (the log `L`, or one link's
+    /// outbox `O · link`) with a local sequence number above `after`, in
+    /// order. `visit` returns `false` to stop after the entry it was given;
+    /// the result says whether entries remain beyond that point.
+    fn scan_pages(
+        &self,
+        prefix: &[u8],
+        after: u64,
+        mut visit: impl FnMut(u64, &[u8]) -> Result<bool, StoreError>,
+    ) -> Result<bool, StoreError> {
+        let start = keys::prefixed(
+            prefix[0],
+            &[&prefix[1..], &after.saturating_add(1).to_be_bytes()],
+        );
+        let end = keys::prefixed(prefix[0], &[&prefix[1..], &u64::MAX.to_be_bytes()]);
+        let mut pages = self.tree.range(start..=end);
+        while let Some(kv) = pages.next() {
+            let (_, v) = kv?;
+            let entries =
+                keys::parse_page(&v).ok_or_else(|| StoreError::Corrupt("index page".into()))?;
+            let mut rest = entries.iter().filter(|(seq, _)| *seq > after).peekable();
+            while let Some((seq, id_key)) = rest.next() {
+                if !visit(*seq, id_key)? {
+                    let more = match pages.next() {
+                        Some(kv) => kv.map(|_| true)?,
+                        None => false,
+                    };
+                    return Ok(rest.peek().is_some() || more);
+                }
+            }
+        }
+        Ok(false)
     }
 
     fn conflict(&self, id: &RecordId) -> StoreError {
@@ -453,27 +549,29 @@ impl Store {
     /// subject-index entries and refreshed views in one batch. After a crash
     /// it resumes from its last written cursor; re-indexing is idempotent.
     pub fn index_pending(&self, max: usize) -> Result<usize, StoreError> {
+        if max == 0 {
+            return Ok(0);
+        }
         let _guard = self.indexer.lock().unwrap_or_else(|p| p.into_inner());
         let done = read_meta(&self.tree, "indexed")?;
         let mut by_subject: BTreeMap<String, Vec<Record>> = BTreeMap::new();
         let mut batch = sled::Batch::default();
         let mut last = done;
         let mut n = 0;
-        for kv in self
-            .tree
-            .range(keys::log(done.saturating_add(1))..=keys::log(u64::MAX))
-            .take(max)
-        {
-            let (k, id_key) = kv?;
-            last = keys::u64_value(&k[1..]).ok_or_else(|| StoreError::Corrupt("log key".into()))?;
-            let st = self.stored(&id_key)?.ok_or_else(|| {
-                StoreError::Corrupt(format!("log entry {last} names a record that is not stored"))
+        self.scan_pages(&[keys::LOG], done, |seq, id_key| {
+            last = seq;
+            let st = self.stored(id_key)?.ok_or_else(|| {
+                StoreError::Corrupt(format!("log entry {seq} names a record that is not stored"))
             })?;
             let r = Self::decode(&st.bytes)?;
-            batch.insert(keys::subject(r.subject.as_str(), &id_key), &[][..]);
-            by_subject.entry(r.subject.as_str().to_string()).or_default().push(r);
+            batch.insert(keys::subject(r.subject.as_str(), id_key), &[][..]);
+            by_subject
+                .entry(r.subject.as_str().to_string())
+                .or_default()
+                .push(r);
             n += 1;
-        }
+            Ok(n < max)
+        })?;
         if n == 0 {
             return Ok(0);
         }
@@ -499,7 +597,9 @@ impl Store {
 
     /// How far the views lag behind the log (log entries not yet indexed).
     pub fn index_lag(&self) -> Result<u64, StoreError> {
-        Ok(self.last_seq().saturating_sub(read_meta(&self.tree, "indexed")?))
+        Ok(self
+            .last_seq()
+            .saturating_sub(read_meta(&self.tree, "indexed")?))
     }
 
     /// All records held about one subject.
@@ -552,20 +652,14 @@ impl Store {
         max_records: usize,
         max_bytes: usize,
     ) -> Result<OutboxPage, StoreError> {
-        let lk = keys::link(link);
-        let start = keys::outbox(&lk, after.saturating_add(1));
-        let end = keys::outbox(&lk, u64::MAX);
+        let prefix = keys::prefixed(keys::OUTBOX, &[&keys::link(link)]);
         let mut page = OutboxPage {
             cursor: after,
             ..OutboxPage::default()
         };
         let mut bytes_total = 0usize;
-        let mut iter = self.tree.range(start..=end);
-        for kv in iter.by_ref() {
-            let (k, id_key) = kv?;
-            let seq = keys::u64_value(&k[k.len() - 8..])
-                .ok_or_else(|| StoreError::Corrupt("outbox key".into()))?;
-            let st = self.stored(&id_key)?.ok_or_else(|| {
+        let more = self.scan_pages(&prefix, after, |seq, id_key| {
+            let st = self.stored(id_key)?.ok_or_else(|| {
                 StoreError::Corrupt(format!(
                     "outbox entry {seq} names a record that is not stored"
                 ))
@@ -573,11 +667,9 @@ impl Store {
             bytes_total += st.bytes.len();
             page.records.push(st.bytes);
             page.cursor = seq;
-            if page.records.len() >= max_records || bytes_total >= max_bytes {
-                break;
-            }
-        }
-        page.drained = iter.next().is_none();
+            Ok(page.records.len() < max_records.max(1) && bytes_total < max_bytes)
+        })?;
+        page.drained = !more;
         self.counters
             .outbox_read
             .fetch_add(page.records.len() as u64, Ordering::Relaxed);
@@ -586,10 +678,13 @@ impl Store {
 
     /// Number of outbox entries of `link` after `after` (records pending on that link).
     pub fn pending(&self, link: &Link, after: u64) -> Result<u64, StoreError> {
-        let lk = keys::link(link);
-        let start = keys::outbox(&lk, after.saturating_add(1));
-        let end = keys::outbox(&lk, u64::MAX);
-        Ok(self.tree.range(start..=end).count() as u64)
+        let prefix = keys::prefixed(keys::OUTBOX, &[&keys::link(link)]);
+        let mut n = 0u64;
+        self.scan_pages(&prefix, after, |_, _| {
+            n += 1;
+            Ok(true)
+        })?;
+        Ok(n)
     }
 
     /// Links that have an outbox at this node (children seen in records, and the parent).
@@ -692,18 +787,15 @@ impl Store {
     /// Records of the local log after `after`, up to `max` (a change feed).
     pub fn log_after(&self, after: u64, max: usize) -> Result<Vec<(u64, Record)>, StoreError> {
         let mut out = Vec::new();
-        for kv in self
-            .tree
-            .range(keys::log(after.saturating_add(1))..=keys::log(u64::MAX))
-            .take(max)
-        {
-            let (k, id_key) = kv?;
-            let seq =
-                keys::u64_value(&k[1..]).ok_or_else(|| StoreError::Corrupt("log key".into()))?;
-            if let Some(st) = self.stored(&id_key)? {
+        if max == 0 {
+            return Ok(out);
+        }
+        self.scan_pages(&[keys::LOG], after, |seq, id_key| {
+            if let Some(st) = self.stored(id_key)? {
                 out.push((seq, Self::decode(&st.bytes)?));
             }
-        }
+            Ok(out.len() < max)
+        })?;
         Ok(out)
     }
 
@@ -732,12 +824,13 @@ mod tests;
 /// The physical reference for benchmarks: a plain sled batch insert of
 /// (key, value) pairs into a fresh store at `path`, in batches of `batch`,
 /// flushing after each batch as the sync path does before acknowledging.
-pub fn raw_batch_insert(path: &Path, items: &[(Vec<u8>, Vec<u8>)], batch: usize, opts: &StoreOptions) -> Result<u64, StoreError> {
-    let db = sled::Config::new()
-        .path(path)
-        .cache_capacity(opts.cache_bytes)
-        .flush_every_ms(opts.flush_every_ms)
-        .open()?;
+pub fn raw_batch_insert(
+    path: &Path,
+    items: &[(Vec<u8>, Vec<u8>)],
+    batch: usize,
+    opts: &StoreOptions,
+) -> Result<u64, StoreError> {
+    let db = opts.sled_config(path).open()?;
     let tree = db.open_tree("raw")?;
     for chunk in items.chunks(batch.max(1)) {
         let mut b = sled::Batch::default();

@@ -281,18 +281,38 @@ impl Node {
     }
 }
 
+/// The indexer waits for the log to be quiet this long before indexing ...
+pub const INDEX_QUIET: Duration = Duration::from_millis(200);
+/// ... unless this many log entries are waiting.
+pub const INDEX_MAX_LAG: u64 = 250_000;
+
 /// Keeps the subject index and person views up to date with the log, off
 /// the acknowledgement path; ends when the node is dropped.
+///
+/// Indexing is deferred while records keep arriving (a bulk sync applies at
+/// the speed of the disk and the views follow when it pauses, or whenever
+/// [`INDEX_MAX_LAG`] entries are waiting). Nothing reads a stale view: every
+/// view read catches the indexer up first.
 async fn index_views(store: Arc<Store>, mut changed: watch::Receiver<u64>) {
     loop {
         let s = store.clone();
         match tokio::task::spawn_blocking(move || s.catch_up()).await {
-            Ok(Err(e)) => tracing::warn!(error = %e, "indexing views failed; retrying on the next change"),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "indexing views failed; retrying on the next change")
+            }
             Err(e) => tracing::warn!(error = %e, "view indexer task failed"),
             Ok(Ok(())) => {}
         }
         if changed.changed().await.is_err() {
             return;
+        }
+        loop {
+            match tokio::time::timeout(INDEX_QUIET, changed.changed()).await {
+                Err(_) => break,
+                Ok(Err(_)) => return,
+                Ok(Ok(())) if store.index_lag().unwrap_or(u64::MAX) >= INDEX_MAX_LAG => break,
+                Ok(Ok(())) => {}
+            }
         }
     }
 }

@@ -199,7 +199,7 @@ async fn a_push_of_a_record_outside_the_child_is_refused_and_nothing_stored() {
     .unwrap();
     raw.insert(
         liudong_store::keys::outbox(&liudong_store::keys::link(&Link::Parent), 2),
-        id_key,
+        liudong_store::keys::page([(2, id_key.as_slice())]),
     )
     .unwrap();
     let err = session(&village, &town).await.unwrap_err();

@@ -38,9 +38,18 @@ pub struct BenchOptions {
     pub latency_samples: usize,
     /// Runs per scenario (the median is reported).
     pub runs: usize,
+    /// zstd level of every store in the run (0 = uncompressed), as `store.compression`.
+    pub compression: i32,
 }
 
 impl BenchOptions {
+    fn store_options(&self) -> StoreOptions {
+        StoreOptions {
+            compression: Some(self.compression).filter(|&l| l > 0),
+            ..StoreOptions::default()
+        }
+    }
+
     pub fn full() -> BenchOptions {
         BenchOptions {
             records: 1_000_000,
@@ -49,6 +58,7 @@ impl BenchOptions {
             fanout_county: "410621".into(),
             latency_samples: 50,
             runs: 3,
+            compression: 3,
         }
     }
 
@@ -60,6 +70,7 @@ impl BenchOptions {
             fanout_county: "410602".into(),
             latency_samples: 5,
             runs: 1,
+            compression: 3,
         }
     }
 }
@@ -113,7 +124,11 @@ fn dir_size(path: &Path) -> u64 {
     if let Ok(entries) = std::fs::read_dir(path) {
         for e in entries.flatten() {
             let p = e.path();
-            total += if p.is_dir() { dir_size(&p) } else { e.metadata().map(|m| m.len()).unwrap_or(0) };
+            total += if p.is_dir() {
+                dir_size(&p)
+            } else {
+                e.metadata().map(|m| m.len()).unwrap_or(0)
+            };
         }
     }
     total
@@ -153,7 +168,11 @@ impl Proxy {
                 });
             }
         });
-        Ok(Proxy { addr, bytes, cancel })
+        Ok(Proxy {
+            addr,
+            bytes,
+            cancel,
+        })
     }
 
     fn take(&self) -> u64 {
@@ -162,7 +181,11 @@ impl Proxy {
 }
 
 /// Copies one direction, counting bytes as they pass.
-async fn pump(mut from: tokio::net::tcp::OwnedReadHalf, mut to: tokio::net::tcp::OwnedWriteHalf, bytes: Arc<AtomicU64>) {
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    bytes: Arc<AtomicU64>,
+) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut buf = vec![0u8; 64 * 1024];
     loop {
@@ -190,9 +213,21 @@ impl Drop for Proxy {
 /// Generates `n` records about people of the villages under `township`, about
 /// four records a person, shaped like real ones (~300 encoded bytes).
 pub fn gen_records(n: u64, seed: u64, township: &str, first_seq: u64) -> Result<Vec<Record>> {
-    let villages: Vec<String> = divisions::table().children(township).iter().map(|s| s.to_string()).collect();
-    ensure!(!villages.is_empty(), "township {township} has no villages in the division table");
-    let residences = ["440306018001", "440306018002", "330106001001", "320583101001"];
+    let villages: Vec<String> = divisions::table()
+        .children(township)
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    ensure!(
+        !villages.is_empty(),
+        "township {township} has no villages in the division table"
+    );
+    let residences = [
+        "440306018001",
+        "440306018002",
+        "330106001001",
+        "320583101001",
+    ];
     let mut rng = SynthRng::new(seed);
     let now = system_clock()() - 86_400_000;
     let today = Date::from_unix_ms(now);
@@ -201,36 +236,65 @@ pub fn gen_records(n: u64, seed: u64, township: &str, first_seq: u64) -> Result<
     while (out.len() as u64) < n {
         let village = rng.pick(&villages).clone();
         let birth = synth::birth_date(&mut rng, today, 18, 49);
-        let sex = if rng.chance(0.5) { Sex::Female } else { Sex::Male };
+        let sex = if rng.chance(0.5) {
+            Sex::Female
+        } else {
+            Sex::Male
+        };
         let subject = synth::citizen_id(&mut rng, &township[..6], birth, sex);
         let name = synth::name(&mut rng);
         let residence = Code::parse(rng.pick::<&str>(&residences))?;
         let bodies = [
-            (None, Body::PersonRegistered(PersonRegistered {
-                name,
-                sex,
-                birth_date: birth,
-                marital_status: MaritalStatus::Married,
-                hukou: HukouType::Agricultural,
-                household: format!("{village}-户{:04}（{}村民小组）", rng.below(3000), rng.below(12) + 1),
-                phone: format!("13{:09}", rng.below(1_000_000_000)),
-            })),
-            (Some(residence.clone()), Body::OutflowRegistered(OutflowRegistered {
-                leave_date: today.add_days(-(rng.below(300) as i64) - 30),
-                purpose: Purpose::Work,
-                expected_months: 12,
-            })),
-            (Some(residence.clone()), Body::InflowRegistered(InflowRegistered {
-                arrival_date: today.add_days(-(rng.below(20) as i64)),
-                address: format!("广东省深圳市宝安区西乡街道固戍社区第{}工业园{}栋{}室", rng.below(9), rng.below(40), rng.below(900)),
-                employer: "深圳市宝安区某某电子科技有限公司（装配车间）".into(),
-                certificate_number: Some(format!("豫鹤{}-{:06}", today.year, rng.below(999_999))),
-            })),
-            (Some(residence), Body::CheckReported(CheckReported {
-                quarter: today.quarter(),
-                check_date: today.add_days(-(rng.below(20) as i64)),
-                result: CheckResult::Normal,
-            })),
+            (
+                None,
+                Body::PersonRegistered(PersonRegistered {
+                    name,
+                    sex,
+                    birth_date: birth,
+                    marital_status: MaritalStatus::Married,
+                    hukou: HukouType::Agricultural,
+                    household: format!(
+                        "{village}-户{:04}（{}村民小组）",
+                        rng.below(3000),
+                        rng.below(12) + 1
+                    ),
+                    phone: format!("13{:09}", rng.below(1_000_000_000)),
+                }),
+            ),
+            (
+                Some(residence.clone()),
+                Body::OutflowRegistered(OutflowRegistered {
+                    leave_date: today.add_days(-(rng.below(300) as i64) - 30),
+                    purpose: Purpose::Work,
+                    expected_months: 12,
+                }),
+            ),
+            (
+                Some(residence.clone()),
+                Body::InflowRegistered(InflowRegistered {
+                    arrival_date: today.add_days(-(rng.below(20) as i64)),
+                    address: format!(
+                        "广东省深圳市宝安区西乡街道固戍社区第{}工业园{}栋{}室",
+                        rng.below(9),
+                        rng.below(40),
+                        rng.below(900)
+                    ),
+                    employer: "深圳市宝安区某某电子科技有限公司（装配车间）".into(),
+                    certificate_number: Some(format!(
+                        "豫鹤{}-{:06}",
+                        today.year,
+                        rng.below(999_999)
+                    )),
+                }),
+            ),
+            (
+                Some(residence),
+                Body::CheckReported(CheckReported {
+                    quarter: today.quarter(),
+                    check_date: today.add_days(-(rng.below(20) as i64)),
+                    result: CheckResult::Normal,
+                }),
+            ),
         ];
         for (res, body) in bodies {
             if out.len() as u64 >= n {
@@ -239,7 +303,10 @@ pub fn gen_records(n: u64, seed: u64, township: &str, first_seq: u64) -> Result<
             let seq = seqs.entry(village.clone()).or_insert(first_seq);
             *seq += 1;
             out.push(Record {
-                id: RecordId { node: Code::parse(&village)?, seq: *seq },
+                id: RecordId {
+                    node: Code::parse(&village)?,
+                    seq: *seq,
+                },
                 hlc: Hlc::new(now + out.len() as u64 / 16, (out.len() % 16) as u16),
                 operator: format!("{village}-计生专干-{:02}", rng.below(4)),
                 subject: subject.clone(),
@@ -254,21 +321,34 @@ pub fn gen_records(n: u64, seed: u64, township: &str, first_seq: u64) -> Result<
 
 fn scope(code: &str, parent: Option<&str>) -> Result<(NodeScope, Option<NodeScope>)> {
     let s = NodeScope::for_code(Code::parse(code)?)?;
-    let p = parent.map(|p| s.parent(&Code::parse(p).expect("valid"))).transpose()?;
+    let p = parent
+        .map(|p| s.parent(&Code::parse(p).expect("valid")))
+        .transpose()?;
     Ok((s, p))
 }
 
-fn open(dir: &Path, code: &str, parent: Option<&str>, cache_mb: u64) -> Result<Arc<Store>> {
+fn open(
+    dir: &Path,
+    code: &str,
+    parent: Option<&str>,
+    cache_mb: u64,
+    o: &BenchOptions,
+) -> Result<Arc<Store>> {
     let (s, p) = scope(code, parent)?;
-    let opts = StoreOptions { cache_bytes: cache_mb << 20, flush_every_ms: Some(500) };
+    let opts = StoreOptions {
+        cache_bytes: cache_mb << 20,
+        ..o.store_options()
+    };
     Ok(Arc::new(Store::open(dir, s, p, &opts)?))
 }
 
-/// Loads records into a hub's store as if received from its children (not timed).
+/// Loads records into a hub's store as if received from its children, and
+/// brings its views up to date, as on a hub in steady state (not timed).
 fn load(store: &Store, items: &[Incoming]) -> Result<()> {
     for chunk in items.chunks(5_000) {
         store.apply(chunk, &Source::Detached, None, false)?;
     }
+    store.catch_up()?;
     store.flush()?;
     Ok(())
 }
@@ -287,9 +367,15 @@ impl Hub {
         let addr = listener.local_addr()?;
         let cancel = CancellationToken::new();
         let (n, c) = (node.clone(), cancel.clone());
-        tokio::spawn(async move { liudong_net::serve_sync(listener, n, NetOptions::default(), c).await });
+        tokio::spawn(async move {
+            liudong_net::serve_sync(listener, n, NetOptions::default(), c).await
+        });
         let proxy = Proxy::start(addr).await?;
-        Ok(Hub { node, proxy, cancel })
+        Ok(Hub {
+            node,
+            proxy,
+            cancel,
+        })
     }
 
     fn url(&self) -> String {
@@ -305,10 +391,21 @@ impl Drop for Hub {
 
 /// One one-shot session of `child` with the hub; returns (elapsed, records received).
 async fn session(child: &Arc<Node>, hub_url: &str) -> Result<(Duration, u64)> {
-    let parent = child.store().parent().context("child has no parent")?.clone();
+    let parent = child
+        .store()
+        .parent()
+        .context("child has no parent")?
+        .clone();
     let connector = GrpcConnector::new(hub_url, NetOptions::default())?;
     let t = Instant::now();
-    let s = run_client_session(child.clone(), &parent, false, |rx| connector.open(rx), CancellationToken::new()).await?;
+    let s = run_client_session(
+        child.clone(),
+        &parent,
+        false,
+        |rx| connector.open(rx),
+        CancellationToken::new(),
+    )
+    .await?;
     Ok((t.elapsed(), s.received))
 }
 
@@ -329,20 +426,31 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
         .collect();
     let batch = SyncConfig::default().max_batch;
 
-    let (mut sync_rate, mut raw_rate, mut wall, mut wire, mut rss, mut disk) = (vec![], vec![], vec![], vec![], vec![], vec![]);
-    let (mut apply_rate, mut read_rate, mut check_rate, mut index_ms) = (vec![], vec![], vec![], vec![]);
+    let (mut sync_rate, mut raw_rate, mut wall, mut wire, mut rss, mut disk) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut apply_rate, mut read_rate, mut check_rate, mut index_ms) =
+        (vec![], vec![], vec![], vec![]);
     let mut raw_disk = vec![];
-    let (mut inc_small, mut inc_large, mut inc_bytes_small, mut inc_bytes_large) = (vec![], vec![], vec![], vec![]);
+    let (mut inc_small, mut inc_large, mut inc_bytes_small, mut inc_bytes_large) =
+        (vec![], vec![], vec![], vec![]);
     for run in 0..o.runs {
         let dir = work.join(format!("initial-{run}"));
         // Raw sled batch insert of the same records (the physical reference).
         let t = Instant::now();
-        liudong_store::raw_batch_insert(&dir.join("raw"), &raw_items, batch, &StoreOptions { cache_bytes: 32 << 20, flush_every_ms: Some(500) })?;
+        liudong_store::raw_batch_insert(
+            &dir.join("raw"),
+            &raw_items,
+            batch,
+            &StoreOptions {
+                cache_bytes: 32 << 20,
+                ..o.store_options()
+            },
+        )?;
         raw_rate.push(items.len() as f64 / t.elapsed().as_secs_f64());
         raw_disk.push(dir_size(&dir.join("raw")) as f64);
 
         // Diagnostics: the receiver's apply path alone, and the hub's outbox reads alone.
-        let probe = open(&dir.join("probe"), TOWNSHIP, Some(COUNTY), 32)?;
+        let probe = open(&dir.join("probe"), TOWNSHIP, Some(COUNTY), 32, o)?;
         let t = Instant::now();
         for chunk in items.chunks(batch) {
             probe.apply(chunk, &Source::Peer(liudong_core::Link::Parent), None, true)?;
@@ -352,13 +460,17 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
         let holder = probe.scope().clone();
         let t = Instant::now();
         for chunk in items.chunks(batch) {
-            let b = liudong_sync::Batch { records: chunk.iter().map(|i| i.bytes.clone().into()).collect(), cursor: 0, drained: false };
+            let b = liudong_sync::Batch {
+                records: chunk.iter().map(|i| i.bytes.clone().into()).collect(),
+                cursor: 0,
+                drained: false,
+            };
             checker.check_batch(&b, &holder, liudong_sync::RULE_PARENT_SEND)?;
         }
         check_rate.push(items.len() as f64 / t.elapsed().as_secs_f64());
         drop(checker);
         drop(probe);
-        let county = open(&dir.join("county"), COUNTY, Some("CN"), 128)?;
+        let county = open(&dir.join("county"), COUNTY, Some("CN"), 128, o)?;
         load(&county, &items)?;
         let t = Instant::now();
         let mut cursor = 0;
@@ -372,10 +484,18 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
         }
         read_rate.push(items.len() as f64 / t.elapsed().as_secs_f64());
         let hub = Hub::start(county).await?;
-        let town = Node::new(open(&dir.join("town"), TOWNSHIP, Some(COUNTY), 32)?, SyncConfig::default(), system_clock());
+        let town = Node::new(
+            open(&dir.join("town"), TOWNSHIP, Some(COUNTY), 32, o)?,
+            SyncConfig::default(),
+            system_clock(),
+        );
         reset_peak_rss();
         let (elapsed, received) = session(&town, &hub.url()).await?;
-        ensure!(received == o.records, "initial sync received {received} of {} records", o.records);
+        ensure!(
+            received == o.records,
+            "initial sync received {received} of {} records",
+            o.records
+        );
         wall.push(elapsed.as_secs_f64() * 1000.0);
         sync_rate.push(received as f64 / elapsed.as_secs_f64());
         wire.push(hub.proxy.take() as f64);
@@ -390,28 +510,29 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
         disk.push(dir_size(&dir.join("town")) as f64);
 
         // Incremental: 10 new records on this large hub, and on a small one.
-        for (hub_ref, lat, bytes, label) in [(&hub, &mut inc_large, &mut inc_bytes_large, "large")] {
-            let fresh: Vec<Incoming> = gen_records(10, 1000 + run as u64, TOWNSHIP, 10_000_000)?.into_iter().map(Incoming::new).collect();
-            load(hub_ref.node.store(), &fresh)?;
-            hub_ref.proxy.take();
-            let (d, n) = session(&town, &hub_ref.url()).await?;
-            ensure!(n == 10, "{label} incremental sync received {n} records");
-            lat.push(d.as_secs_f64() * 1000.0);
-            bytes.push(hub_ref.proxy.take() as f64);
-        }
+        incremental(&hub, &town, run, &mut inc_large, &mut inc_bytes_large).await?;
         drop(hub);
-        let small_county = open(&dir.join("county-small"), COUNTY, Some("CN"), 128)?;
-        load(&small_county, &items[..o.small_records as usize])?;
+        let small_county = open(&dir.join("county-small"), COUNTY, Some("CN"), 128, o)?;
+        load(
+            &small_county,
+            &items[..(o.small_records as usize).min(items.len())],
+        )?;
         let small = Hub::start(small_county).await?;
-        let small_town = Node::new(open(&dir.join("town-small"), TOWNSHIP, Some(COUNTY), 32)?, SyncConfig::default(), system_clock());
+        let small_town = Node::new(
+            open(&dir.join("town-small"), TOWNSHIP, Some(COUNTY), 32, o)?,
+            SyncConfig::default(),
+            system_clock(),
+        );
         session(&small_town, &small.url()).await?;
-        let fresh: Vec<Incoming> = gen_records(10, 2000 + run as u64, TOWNSHIP, 10_000_000)?.into_iter().map(Incoming::new).collect();
-        load(small.node.store(), &fresh)?;
-        small.proxy.take();
-        let (d, n) = session(&small_town, &small.url()).await?;
-        ensure!(n == 10, "small incremental sync received {n} records");
-        inc_small.push(d.as_secs_f64() * 1000.0);
-        inc_bytes_small.push(small.proxy.take() as f64);
+        small_town.store().catch_up()?;
+        incremental(
+            &small,
+            &small_town,
+            run,
+            &mut inc_small,
+            &mut inc_bytes_small,
+        )
+        .await?;
         drop(small);
         std::fs::remove_dir_all(&dir).ok();
     }
@@ -428,14 +549,38 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
             disk_mb: median(disk.clone()) / 1e6,
             notes: vec![
                 ("raw sled batch insert rec/s".into(), format!("{raw_r:.0}")),
-                ("sync / raw".into(), format!("{:.2} (target ≥ 0.50)", sync_r / raw_r)),
-                ("receiver apply alone rec/s".into(), format!("{:.0}", median(apply_rate))),
-                ("hub outbox read alone rec/s".into(), format!("{:.0}", median(read_rate))),
-                ("receiver decode+validate alone rec/s".into(), format!("{:.0}", median(check_rate))),
-                ("views complete after sync ms".into(), format!("{:.0}", median(index_ms))),
+                (
+                    "sync / raw".into(),
+                    format!("{:.2} (target ≥ 0.50)", sync_r / raw_r),
+                ),
+                (
+                    "receiver apply alone rec/s".into(),
+                    format!("{:.0}", median(apply_rate)),
+                ),
+                (
+                    "hub outbox read alone rec/s".into(),
+                    format!("{:.0}", median(read_rate)),
+                ),
+                (
+                    "receiver decode+validate alone rec/s".into(),
+                    format!("{:.0}", median(check_rate)),
+                ),
+                (
+                    "views complete after sync ms".into(),
+                    format!("{:.0}", median(index_ms)),
+                ),
                 ("avg encoded record bytes".into(), format!("{avg:.0}")),
-                ("disk bytes per record / encoded".into(), format!("{:.2} (target ≤ 2.5)", median(disk) / o.records as f64 / avg)),
-                ("raw sled disk bytes per record / encoded".into(), format!("{:.2}", median(raw_disk) / o.records as f64 / avg)),
+                (
+                    "disk bytes per record / encoded".into(),
+                    format!(
+                        "{:.2} (target ≤ 2.5)",
+                        median(disk) / o.records as f64 / avg
+                    ),
+                ),
+                (
+                    "raw sled disk bytes per record / encoded".into(),
+                    format!("{:.2}", median(raw_disk) / o.records as f64 / avg),
+                ),
             ],
         },
         Measure {
@@ -445,24 +590,77 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
             records_per_s: 10.0 / (large_ms / 1000.0),
             wire_bytes: median(inc_bytes_large.clone()) as u64,
             notes: vec![
-                (format!("latency ms, hub {} records", o.small_records), format!("{small_ms:.1}")),
-                (format!("latency ms, hub {} records", o.records), format!("{large_ms:.1} (target ≤ 20)")),
-                ("large / small".into(), format!("{:.2} (target ≤ 1.5)", large_ms / small_ms)),
-                ("wire bytes small / large".into(), format!("{} / {}", median(inc_bytes_small) as u64, median(inc_bytes_large) as u64)),
+                (
+                    format!("latency ms, hub {} records", o.small_records),
+                    format!("{small_ms:.1}"),
+                ),
+                (
+                    format!("latency ms, hub {} records", o.records),
+                    format!("{large_ms:.1} (target ≤ 20)"),
+                ),
+                (
+                    "large / small".into(),
+                    format!("{:.2} (target ≤ 1.5)", large_ms / small_ms),
+                ),
+                (
+                    "wire bytes small / large".into(),
+                    format!(
+                        "{} / {}",
+                        median(inc_bytes_small) as u64,
+                        median(inc_bytes_large) as u64
+                    ),
+                ),
             ],
             ..Measure::default()
         },
     ])
 }
 
+/// Sessions measured per run of the incremental case (each brings 10 new records).
+const INCREMENTAL_SAMPLES: u64 = 20;
+
+/// The incremental case: 10 new records on `hub`, one session of `child`;
+/// repeated [`INCREMENTAL_SAMPLES`] times, every latency and byte count kept.
+async fn incremental(
+    hub: &Hub,
+    child: &Arc<Node>,
+    run: usize,
+    latency_ms: &mut Vec<f64>,
+    bytes: &mut Vec<f64>,
+) -> Result<()> {
+    for i in 0..INCREMENTAL_SAMPLES {
+        let first_seq = 10_000_000 + 100 * (run as u64 * INCREMENTAL_SAMPLES + i);
+        let fresh: Vec<Incoming> = gen_records(10, 1000 + first_seq, TOWNSHIP, first_seq)?
+            .into_iter()
+            .map(Incoming::new)
+            .collect();
+        load(hub.node.store(), &fresh)?;
+        hub.proxy.take();
+        let (d, n) = session(child, &hub.url()).await?;
+        ensure!(n == 10, "incremental sync received {n} of 10 records");
+        latency_ms.push(d.as_secs_f64() * 1000.0);
+        bytes.push(hub.proxy.take() as f64);
+    }
+    Ok(())
+}
+
 /// 3: a county hub, its townships and all their villages; new records spread
 /// over the villages; every township and village syncs.
 async fn fanout(o: &BenchOptions, work: &Path) -> Result<Measure> {
     let county = o.fanout_county.as_str();
-    let towns: Vec<String> = divisions::table().children(county).iter().map(|s| s.to_string()).collect();
+    let towns: Vec<String> = divisions::table()
+        .children(county)
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let villages: Vec<(String, String)> = towns
         .iter()
-        .flat_map(|t| divisions::table().children(t).into_iter().map(move |v| (t.clone(), v.to_string())))
+        .flat_map(|t| {
+            divisions::table()
+                .children(t)
+                .into_iter()
+                .map(move |v| (t.clone(), v.to_string()))
+        })
         .collect();
     ensure!(!villages.is_empty(), "county {county} has no villages");
     let per_town = (o.fanout_records / towns.len() as u64).max(1);
@@ -471,33 +669,51 @@ async fn fanout(o: &BenchOptions, work: &Path) -> Result<Measure> {
         if divisions::table().children(t).is_empty() {
             continue;
         }
-        items.extend(gen_records(per_town, 77 + i as u64, t, 0)?.into_iter().map(Incoming::new));
+        items.extend(
+            gen_records(per_town, 77 + i as u64, t, 0)?
+                .into_iter()
+                .map(Incoming::new),
+        );
     }
     let (mut walls, mut ratios) = (vec![], vec![]);
     let mut sent_total = 0;
     for run in 0..o.runs {
         let dir = work.join(format!("fanout-{run}"));
-        let hub_store = open(&dir.join(county), county, Some("CN"), 128)?;
+        let hub_store = open(&dir.join(county), county, Some("CN"), 128, o)?;
         load(&hub_store, &items)?;
         let hub = Hub::start(hub_store).await?;
         let t = Instant::now();
-        let read_before = hub.node.store().counters().outbox_read.load(Ordering::Relaxed);
+        let read_before = hub
+            .node
+            .store()
+            .counters()
+            .outbox_read
+            .load(Ordering::Relaxed);
         let mut sent = 0u64;
         let mut town_reads = 0u64;
         let mut town_sent = 0u64;
         for town in &towns {
-            let tstore = open(&dir.join(town), town, Some(county), 16)?;
+            let tstore = open(&dir.join(town), town, Some(county), 16, o)?;
             let tnode = Node::new(tstore, SyncConfig::default(), system_clock());
             let (_, n) = session(&tnode, &hub.url()).await?;
             sent += n;
             let thub = Hub::start(tnode.store().clone()).await?;
-            let before = thub.node.store().counters().outbox_read.load(Ordering::Relaxed);
+            let before = thub
+                .node
+                .store()
+                .counters()
+                .outbox_read
+                .load(Ordering::Relaxed);
             // Villages of this township, eight at a time.
-            let vs: Vec<&String> = villages.iter().filter(|(t, _)| t == town).map(|(_, v)| v).collect();
+            let vs: Vec<&String> = villages
+                .iter()
+                .filter(|(t, _)| t == town)
+                .map(|(_, v)| v)
+                .collect();
             for group in vs.chunks(8) {
                 let mut tasks = Vec::new();
                 for v in group {
-                    let vstore = open(&dir.join(v.as_str()), v, Some(town), 1)?;
+                    let vstore = open(&dir.join(v.as_str()), v, Some(town), 1, o)?;
                     let vnode = Node::new(vstore, SyncConfig::default(), system_clock());
                     let url = thub.url();
                     tasks.push(tokio::spawn(async move { session(&vnode, &url).await }));
@@ -506,11 +722,27 @@ async fn fanout(o: &BenchOptions, work: &Path) -> Result<Measure> {
                     town_sent += t.await??.1;
                 }
             }
-            town_reads += thub.node.store().counters().outbox_read.load(Ordering::Relaxed) - before;
+            town_reads += thub
+                .node
+                .store()
+                .counters()
+                .outbox_read
+                .load(Ordering::Relaxed)
+                - before;
         }
-        let hub_reads = hub.node.store().counters().outbox_read.load(Ordering::Relaxed) - read_before;
+        let hub_reads = hub
+            .node
+            .store()
+            .counters()
+            .outbox_read
+            .load(Ordering::Relaxed)
+            - read_before;
         walls.push(t.elapsed().as_secs_f64() * 1000.0);
-        ensure!(town_sent == items.len() as u64, "villages received {town_sent} of {} records", items.len());
+        ensure!(
+            town_sent == items.len() as u64,
+            "villages received {town_sent} of {} records",
+            items.len()
+        );
         ratios.push((hub_reads + town_reads) as f64 / (sent + town_sent) as f64);
         sent_total = sent + town_sent;
         drop(hub);
@@ -523,8 +755,14 @@ async fn fanout(o: &BenchOptions, work: &Path) -> Result<Measure> {
         records: items.len() as u64,
         records_per_s: sent_total as f64 / (wall / 1000.0),
         notes: vec![
-            ("county / townships / villages".into(), format!("{county} / {} / {}", towns.len(), villages.len())),
-            ("records read / records sent by hubs".into(), format!("{:.3} (target ≈ 1)", median(ratios))),
+            (
+                "county / townships / villages".into(),
+                format!("{county} / {} / {}", towns.len(), villages.len()),
+            ),
+            (
+                "records read / records sent by hubs".into(),
+                format!("{:.3} (target ≈ 1)", median(ratios)),
+            ),
         ],
         ..Measure::default()
     })
@@ -534,7 +772,10 @@ async fn fanout(o: &BenchOptions, work: &Path) -> Result<Measure> {
 /// at the origin village in county A, through live links (five hops).
 async fn cross_county(o: &BenchOptions, work: &Path) -> Result<Measure> {
     let dir = work.join("latency");
-    let topo = Topology::start(&dir, &demo::DEMO_NODES, true, |_| {}).await?;
+    let topo = Topology::start(&dir, &demo::DEMO_NODES, true, |c| {
+        c.store.compression = o.store_options().compression
+    })
+    .await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let mut lat = Vec::new();
     let today = Date::from_unix_ms(system_clock()());
@@ -575,7 +816,10 @@ async fn cross_county(o: &BenchOptions, work: &Path) -> Result<Measure> {
         wall_ms: med,
         records: o.latency_samples as u64,
         notes: vec![
-            ("median ms (5 hops)".into(), format!("{med:.1} (target ≤ 100)")),
+            (
+                "median ms (5 hops)".into(),
+                format!("{med:.1} (target ≤ 100)"),
+            ),
             ("p90 ms".into(), format!("{p90:.1}")),
         ],
         ..Measure::default()
@@ -591,19 +835,30 @@ async fn footprint(o: &BenchOptions, work: &Path) -> Result<Measure> {
     // County store with o.records records, written before the process starts.
     let county_dir = dir.join("county-data");
     {
-        let store = open(&county_dir, COUNTY, Some("CN"), 128)?;
-        let items: Vec<Incoming> = gen_records(o.records, 3, TOWNSHIP, 0)?.into_iter().map(Incoming::new).collect();
+        let store = open(&county_dir, COUNTY, Some("CN"), 128, o)?;
+        let items: Vec<Incoming> = gen_records(o.records, 3, TOWNSHIP, 0)?
+            .into_iter()
+            .map(Incoming::new)
+            .collect();
         load(&store, &items)?;
     }
     let county_cfg = dir.join("county.toml");
-    std::fs::write(&county_cfg, format!(
-        "[node]\ncode = \"{COUNTY}\"\ndata_dir = \"county-data\"\nlisten = \"127.0.0.1:0\"\ninsecure = true\n[upstream]\ncode = \"CN\"\nurl = \"http://127.0.0.1:9\"\n"
-    ))?;
+    std::fs::write(
+        &county_cfg,
+        format!(
+            "[node]\ncode = \"{COUNTY}\"\ndata_dir = \"county-data\"\nlisten = \"127.0.0.1:0\"\ninsecure = true\n[upstream]\ncode = \"CN\"\nurl = \"http://127.0.0.1:9\"\n[store]\ncompression = {}\n",
+            o.compression
+        ),
+    )?;
     let village_cfg = dir.join("village.toml");
-    std::fs::write(&village_cfg, format!(
-        "[node]\ncode = \"{}\"\ndata_dir = \"village-data\"\ninsecure = true\n[upstream]\ncode = \"{TOWNSHIP}\"\nurl = \"http://127.0.0.1:9\"\n",
-        demo::VILLAGE_A1
-    ))?;
+    std::fs::write(
+        &village_cfg,
+        format!(
+            "[node]\ncode = \"{}\"\ndata_dir = \"village-data\"\ninsecure = true\n[upstream]\ncode = \"{TOWNSHIP}\"\nurl = \"http://127.0.0.1:9\"\n[store]\ncompression = {}\n",
+            demo::VILLAGE_A1,
+            o.compression
+        ),
+    )?;
     let mut rss = Vec::new();
     for cfg in [&village_cfg, &county_cfg] {
         let mut child = std::process::Command::new(&exe)
@@ -615,7 +870,10 @@ async fn footprint(o: &BenchOptions, work: &Path) -> Result<Measure> {
             .spawn()?;
         tokio::time::sleep(Duration::from_secs(3)).await;
         let kb = proc_status_kb(Some(child.id()), "VmRSS:").unwrap_or(0);
-        let _ = std::process::Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        let _ = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status();
         let _ = child.wait();
         rss.push(kb as f64 / 1024.0);
     }
@@ -625,16 +883,29 @@ async fn footprint(o: &BenchOptions, work: &Path) -> Result<Measure> {
         peak_rss_mb: rss[1],
         disk_mb: dir_size(&county_dir) as f64 / 1e6,
         notes: vec![
-            ("idle village RSS MB".into(), format!("{:.1} (target ≤ 30)", rss[0])),
-            (format!("county hub RSS MB, {} records", o.records), format!("{:.1}", rss[1])),
-            ("county disk bytes per record".into(), format!("{:.0}", dir_size(&county_dir) as f64 / o.records as f64)),
+            (
+                "idle village RSS MB".into(),
+                format!("{:.1} (target ≤ 30)", rss[0]),
+            ),
+            (
+                format!("county hub RSS MB, {} records", o.records),
+                format!("{:.1}", rss[1]),
+            ),
+            (
+                "county disk bytes per record".into(),
+                format!("{:.0}", dir_size(&county_dir) as f64 / o.records as f64),
+            ),
         ],
         ..Measure::default()
     })
 }
 
 /// Runs the suite, prints the table and writes the JSON file.
-pub async fn run(o: BenchOptions, out: Option<PathBuf>, only: Option<Vec<u32>>) -> Result<Vec<Measure>> {
+pub async fn run(
+    o: BenchOptions,
+    out: Option<PathBuf>,
+    only: Option<Vec<u32>>,
+) -> Result<Vec<Measure>> {
     let tmp = tempfile::tempdir()?;
     let work = tmp.path();
     let want = |n: u32| only.as_ref().is_none_or(|v| v.contains(&n));
@@ -651,11 +922,20 @@ pub async fn run(o: BenchOptions, out: Option<PathBuf>, only: Option<Vec<u32>>) 
     if want(5) {
         all.push(footprint(&o, work).await?);
     }
-    println!("\n{:<24} {:>10} {:>10} {:>12} {:>12} {:>9} {:>9}", "scenario", "wall ms", "records", "records/s", "wire bytes", "rss MB", "disk MB");
+    println!(
+        "\n{:<24} {:>10} {:>10} {:>12} {:>12} {:>9} {:>9}",
+        "scenario", "wall ms", "records", "records/s", "wire bytes", "rss MB", "disk MB"
+    );
     for m in &all {
         println!(
             "{:<24} {:>10.1} {:>10} {:>12.0} {:>12} {:>9.1} {:>9.1}",
-            m.scenario, m.wall_ms, m.records, m.records_per_s, m.wire_bytes, m.peak_rss_mb, m.disk_mb
+            m.scenario,
+            m.wall_ms,
+            m.records,
+            m.records_per_s,
+            m.wire_bytes,
+            m.peak_rss_mb,
+            m.disk_mb
         );
         for (k, v) in &m.notes {
             println!("{:<24}   {k}: {v}", "");
@@ -670,9 +950,11 @@ pub async fn run(o: BenchOptions, out: Option<PathBuf>, only: Option<Vec<u32>>) 
 }
 
 fn machine() -> serde_json::Value {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|t| t.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()));
+    let cpu = std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|t| {
+        t.lines()
+            .find(|l| l.starts_with("model name"))
+            .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+    });
     serde_json::json!({
         "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
         "cpu": cpu,

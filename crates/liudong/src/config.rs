@@ -114,6 +114,8 @@ pub struct StoreSection {
     pub cache_mb: Option<u64>,
     /// Background flush interval in milliseconds (acknowledged batches are always flushed first). Default 500.
     pub flush_every_ms: u64,
+    /// zstd level (1–22) for sled's pages on disk; 0 stores them uncompressed. Default 3.
+    pub compression: i32,
 }
 
 impl Default for StoreSection {
@@ -121,6 +123,7 @@ impl Default for StoreSection {
         StoreSection {
             cache_mb: None,
             flush_every_ms: 500,
+            compression: 3,
         }
     }
 }
@@ -296,6 +299,12 @@ impl Config {
         if s.interval_secs == 0 || s.idle_timeout_secs == 0 || s.backoff_min_ms == 0 {
             bail!("[sync] interval_secs, idle_timeout_secs and backoff_min_ms must be positive");
         }
+        if !(0..=22).contains(&self.store.compression) {
+            bail!(
+                "[store] compression = {}: expected a zstd level from 1 to 22, or 0 for none",
+                self.store.compression
+            );
+        }
         let data_dir = if self.node.data_dir.is_absolute() {
             self.node.data_dir.clone()
         } else {
@@ -328,6 +337,7 @@ impl Config {
             store: liudong_store::StoreOptions {
                 cache_bytes: cache_mb << 20,
                 flush_every_ms: Some(self.store.flush_every_ms).filter(|&m| m > 0),
+                compression: Some(self.store.compression).filter(|&l| l > 0),
             },
             net: liudong_net::NetOptions {
                 max_message_bytes: self.net.max_message_mb << 20,

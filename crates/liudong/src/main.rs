@@ -61,6 +61,9 @@ enum Command {
         /// Write the results as JSON here.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// zstd level for every store in the run, as `store.compression` (0 = off; default 3).
+        #[arg(long, value_parser = clap::value_parser!(i32).range(0..=22))]
+        compression: Option<i32>,
     },
     /// Start a local 9-node topology on loopback, send a migrant's records
     /// across two counties, and report where each arrived and how fast.
@@ -132,11 +135,25 @@ async fn main() -> Result<()> {
             init_tracing("warn");
             liudong::cli::status(&config, json).await
         }
-        Command::Bench { smoke, records, runs, only, out } => {
+        Command::Bench {
+            smoke,
+            records,
+            runs,
+            only,
+            out,
+            compression,
+        } => {
             init_tracing("error");
-            let mut o = if smoke { liudong::bench::BenchOptions::smoke() } else { liudong::bench::BenchOptions::full() };
+            let mut o = if smoke {
+                liudong::bench::BenchOptions::smoke()
+            } else {
+                liudong::bench::BenchOptions::full()
+            };
             if let Some(r) = records {
                 o.records = r;
+            }
+            if let Some(c) = compression {
+                o.compression = c;
             }
             if let Some(r) = runs {
                 o.runs = r.max(1);

@@ -109,9 +109,17 @@ fn record_add_rejects_bad_json_and_accepts_good_json() {
 fn bench_smoke_runs_every_scenario() {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("bench.json");
-    let out = bin().args(["bench", "--smoke", "--out"]).arg(&json).output().unwrap();
+    let out = bin()
+        .args(["bench", "--smoke", "--out"])
+        .arg(&json)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "bench failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "bench failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let results = doc["results"].as_array().unwrap();
     assert_eq!(results.len(), 5, "{stdout}");
@@ -119,5 +127,8 @@ fn bench_smoke_runs_every_scenario() {
         assert!(r["scenario"].is_string());
     }
     assert!(results[0]["records_per_s"].as_f64().unwrap() > 0.0);
-    assert!(stdout.contains("records read / records sent by hubs: 1.000"), "{stdout}");
+    assert!(
+        stdout.contains("records read / records sent by hubs: 1.000"),
+        "{stdout}"
+    );
 }
