@@ -7,6 +7,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "liudong/v1/records.proto",
         "liudong/v1/sync.proto",
         "liudong/v1/admin.proto",
+        "liudong/v1/verify.proto",
     ];
     for f in &files {
         println!("cargo:rerun-if-changed={}", root.join(f).display());
@@ -16,6 +17,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_client(true)
         .build_server(true)
         .bytes(".liudong.v1.Batch.records")
+        .bytes(".liudong.v1.RecordBatch.records")
+        .bytes(".liudong.v1.VerifyResponse.records")
         .compile_fds(fds)?;
     Ok(())
 }

@@ -6,6 +6,7 @@ pub mod client;
 pub mod convert;
 pub mod server;
 pub mod status;
+pub mod verify;
 
 pub use client::{GrpcConnector, NetOptions, admin_client};
 pub use server::{AdminService, SyncService};
@@ -30,6 +31,7 @@ pub async fn serve_sync(
     opts: NetOptions,
     shutdown: CancellationToken,
 ) -> Result<(), tonic::transport::Error> {
+    let node_v = node.clone();
     let svc = pb::sync_server::SyncServer::new(SyncService::new(node, shutdown.clone()))
         .max_decoding_message_size(opts.max_message_bytes)
         .max_encoding_message_size(opts.max_message_bytes);
@@ -39,6 +41,11 @@ pub async fn serve_sync(
         .initial_connection_window_size(Some(CONNECTION_WINDOW))
         .tcp_nodelay(true)
         .add_service(svc)
+        .add_service(
+            pb::verify_server::VerifyServer::new(verify::VerifyService::new(node_v))
+                .max_decoding_message_size(opts.max_message_bytes)
+                .max_encoding_message_size(opts.max_message_bytes),
+        )
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())
         .await
 }
@@ -54,6 +61,18 @@ pub async fn serve_admin(
         .add_service(pb::admin_server::AdminServer::new(AdminService::new(
             node, link,
         )))
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())
+        .await
+}
+
+/// Serves a prepared admin service (e.g. one with a verifier) on a loopback listener until `shutdown`.
+pub async fn serve_admin_service(
+    listener: TcpListener,
+    svc: AdminService,
+    shutdown: CancellationToken,
+) -> Result<(), tonic::transport::Error> {
+    tonic::transport::Server::builder()
+        .add_service(pb::admin_server::AdminServer::new(svc))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())
         .await
 }

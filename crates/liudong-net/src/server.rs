@@ -65,11 +65,22 @@ impl pb::sync_server::Sync for SyncService {
 pub struct AdminService {
     node: Arc<Node>,
     link: Option<LinkHandle>,
+    verifier: Option<liudong_sync::verify::Verifier>,
 }
 
 impl AdminService {
     pub fn new(node: Arc<Node>, link: Option<LinkHandle>) -> AdminService {
-        AdminService { node, link }
+        AdminService {
+            node,
+            link,
+            verifier: None,
+        }
+    }
+
+    /// Lets `VerifyNow` compare this node with its upstream.
+    pub fn with_verifier(mut self, v: liudong_sync::verify::Verifier) -> AdminService {
+        self.verifier = Some(v);
+        self
     }
 }
 
@@ -141,5 +152,20 @@ impl pb::admin_server::Admin for AdminService {
             pushed: stats.sent,
             pulled: stats.received,
         }))
+    }
+
+    async fn verify_now(
+        &self,
+        request: Request<pb::VerifyNowRequest>,
+    ) -> Result<Response<pb::VerifyNowResponse>, Status> {
+        let v = self.verifier.as_ref().ok_or_else(|| {
+            Status::failed_precondition("this node has no upstream to verify against")
+        })?;
+        let report = v
+            .run(request.into_inner().repair)
+            .await
+            .map_err(|e| to_status(&e))?;
+        let json = serde_json::to_string(&report).map_err(|e| Status::internal(e.to_string()))?;
+        Ok(Response::new(pb::VerifyNowResponse { json }))
     }
 }

@@ -19,6 +19,9 @@ pub mod pb {
 /// Protocol version spoken by this build (see docs/protocol.md).
 pub const PROTOCOL_VERSION: u32 = 1;
 
+/// Verify protocol version spoken by this build (see docs/protocol.md, "Verify").
+pub const VERIFY_VERSION: u32 = 1;
+
 /// Why bytes are not a well-formed record.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {

@@ -115,6 +115,13 @@ pub fn link_status(link_key: &[u8]) -> Vec<u8> {
     prefixed(LINK, &[link_key])
 }
 
+/// The persisted high-water mark of an author: the highest sequence number
+/// of that author ever stored here. It never moves down, so a record removed
+/// behind the engine's back and delivered again is looked up, not assumed new.
+pub fn high_water(author: &Code) -> Vec<u8> {
+    prefixed(META, &[b"hw:", author.as_str().as_bytes()])
+}
+
 pub fn meta(name: &str) -> Vec<u8> {
     prefixed(META, &[name.as_bytes()])
 }

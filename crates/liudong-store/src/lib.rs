@@ -22,6 +22,7 @@
 //!   acknowledgement path; every read of a view first catches up, so a view
 //!   read is always a function of all records held.
 
+pub mod fingerprint;
 pub mod keys;
 
 use keys::Dir;
@@ -257,7 +258,7 @@ impl Store {
         counters
             .conflicts
             .store(read_meta(&tree, "conflicts")?, Ordering::Relaxed);
-        Ok(Store {
+        let store = Store {
             db,
             tree,
             scope,
@@ -265,7 +266,9 @@ impl Store {
             writer: Mutex::new(writer),
             indexer: Mutex::new(()),
             counters,
-        })
+        };
+        store.backfill_fingerprints()?;
+        Ok(store)
     }
 
     pub fn scope(&self) -> &NodeScope {
@@ -349,6 +352,7 @@ impl Store {
         let mut staged_authors: HashMap<Code, u64> = HashMap::new();
         let mut log_page: Vec<(u64, Vec<u8>)> = Vec::new();
         let mut outbox_pages: BTreeMap<Vec<u8>, Vec<(u64, usize)>> = BTreeMap::new();
+        let mut fp = fingerprint::Pending::default();
         for item in items {
             let id_key = keys::id(&item.record.id);
             if let Some(prev) = in_batch.get(&id_key) {
@@ -363,7 +367,8 @@ impl Store {
                 Some(h) => *h,
                 None => self.author_high(w, author)?,
             };
-            if item.record.id.seq > high {
+            let fresh = item.record.id.seq > high;
+            if fresh {
                 staged_authors.insert(author.clone(), item.record.id.seq);
             } else if let Some(stored) = self.tree.get(keys::record(&id_key))? {
                 let (_, _, bytes) = keys::split_record_value(&stored)
@@ -380,14 +385,16 @@ impl Store {
                 keys::record(&id_key),
                 keys::record_value(seq, &source_key, &item.bytes),
             );
-            for link in self.scope.links_for(self.parent.as_ref(), r) {
-                if Some(&link) != skip {
+            let links = self.scope.links_for(self.parent.as_ref(), r);
+            for link in &links {
+                if Some(link) != skip {
                     outbox_pages
-                        .entry(keys::link(&link))
+                        .entry(keys::link(link))
                         .or_default()
                         .push((seq, log_page.len()));
                 }
             }
+            self.fingerprint_new(&mut fp, item, &id_key, &links, fresh)?;
             log_page.push((seq, id_key.clone()));
             if r.id.node == self.scope.code {
                 author_seq = author_seq.max(r.id.seq);
@@ -409,10 +416,14 @@ impl Store {
                 keys::log(seq),
                 keys::page(log_page.iter().map(|(s, k)| (*s, k.as_slice()))),
             );
+            for (author, high) in &staged_authors {
+                batch.insert(keys::high_water(author), &high.to_be_bytes()[..]);
+            }
             batch.insert(keys::meta("seq"), &seq.to_be_bytes()[..]);
             batch.insert(keys::meta("author_seq"), &author_seq.to_be_bytes()[..]);
             batch.insert(keys::meta("hlc"), &max_hlc.0.to_be_bytes()[..]);
         }
+        fp.write(&mut batch);
         if let Some(c) = &cursor {
             batch.insert(
                 keys::cursor(c.dir, &keys::link(&c.link)),
@@ -442,6 +453,13 @@ impl Store {
         if let Some(h) = w.authors.get(author) {
             return Ok(*h);
         }
+        if let Some(v) = self.tree.get(keys::high_water(author))? {
+            let high =
+                keys::u64_value(&v).ok_or_else(|| StoreError::Corrupt("high-water mark".into()))?;
+            w.authors.insert(author.clone(), high);
+            return Ok(high);
+        }
+        // A store written before marks were persisted: the highest record key.
         let code = author.as_str().as_bytes();
         let prefix = keys::prefixed(keys::RECORD, &[&[code.len() as u8], code]);
         let high = match self.tree.scan_prefix(&prefix).keys().next_back() {
@@ -842,3 +860,6 @@ pub fn raw_batch_insert(
     }
     Ok(db.size_on_disk()?)
 }
+
+#[cfg(test)]
+mod fingerprint_tests;

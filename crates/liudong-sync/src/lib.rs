@@ -20,6 +20,7 @@ mod error;
 mod link;
 mod server;
 pub mod status;
+pub mod verify;
 
 pub use client::run_client_session;
 pub use error::SyncError;

@@ -19,6 +19,10 @@ pub struct LinkReport {
     /// Records in this node's outbox for the peer not yet acknowledged
     /// (upstream: waiting to be pushed up; child: waiting to be pulled down).
     pub pending_out: u64,
+    /// This node's fingerprint of the records it shares with the peer (hex / count).
+    pub fingerprint: String,
+    /// The outcome of the last verification of this link, if any.
+    pub receipt: Option<liudong_store::fingerprint::Receipt>,
     #[serde(flatten)]
     pub status: LinkStatus,
 }
@@ -63,6 +67,8 @@ pub fn report(store: &Store) -> Result<NodeReport, SyncError> {
             cursor_in: store.cursor(CursorDir::In, &link)?,
             cursor_out,
             pending_out: store.pending(&link, cursor_out)?,
+            fingerprint: store.fingerprint(&link)?.hex(),
+            receipt: store.receipt(&link)?,
             status: store.link_status(&link)?,
         });
     }

@@ -190,6 +190,7 @@ pub async fn status(config: &Path, json: bool) -> Result<()> {
         report["last_seq"],
         report["conflicts"]
     );
+    let mut receipts = Vec::new();
     println!(
         "{:<9} {:<14} {:>10} {:>10} {:>8} {:>9} {:<20} {:<20} last error",
         "link",
@@ -203,6 +204,7 @@ pub async fn status(config: &Path, json: bool) -> Result<()> {
     );
     let when = |v: &serde_json::Value| v.as_u64().map(fmt_ms).unwrap_or_else(|| "-".into());
     for l in report["links"].as_array().into_iter().flatten() {
+        receipts.push(receipt_line(l));
         println!(
             "{:<9} {:<14} {:>10} {:>10} {:>8} {:>9} {:<20} {:<20} {}",
             l["role"].as_str().unwrap_or("?"),
@@ -216,7 +218,125 @@ pub async fn status(config: &Path, json: bool) -> Result<()> {
             l["last_error"].as_str().unwrap_or("-")
         );
     }
+    for r in receipts {
+        println!("{r}");
+    }
     Ok(())
+}
+
+/// The sync receipt of one link, as `liudong status` prints it.
+fn receipt_line(l: &serde_json::Value) -> String {
+    let peer = l["peer"].as_str().unwrap_or("?");
+    let r = &l["receipt"];
+    if r.is_null() {
+        return format!(
+            "{peer}: not verified yet (fingerprint {}); run `liudong verify`",
+            l["fingerprint"].as_str().unwrap_or("?")
+        );
+    }
+    let at = r["at_ms"].as_u64().map(fmt_ms).unwrap_or_default();
+    if r["in_step"].as_bool() == Some(true) {
+        format!(
+            "in step with {peer} as of {at}, cursor {}, fingerprint {}",
+            r["cursor_in"],
+            r["fingerprint"].as_str().unwrap_or("?")
+        )
+    } else {
+        format!(
+            "NOT in step with {peer} as of {at}, cursor {}, fingerprint {}; differing: {}; run `liudong verify --repair`",
+            r["cursor_in"],
+            r["fingerprint"].as_str().unwrap_or("?"),
+            r["differing"]
+                .as_array()
+                .map(|a| a
+                    .iter()
+                    .filter_map(|v| v.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "))
+                .unwrap_or_default()
+        )
+    }
+}
+
+/// `liudong verify [--repair]`: audits the store and compares this node's
+/// scope with its upstream; with `repair`, transfers what is missing both ways.
+/// Exits with an error when the node is not in step at the end.
+pub async fn verify(config: &Path, repair: bool, json: bool) -> Result<()> {
+    let cfg = Config::load(config)?;
+    let report: liudong_sync::verify::VerifyReport = match admin(&cfg).await {
+        Some(mut client) => {
+            let r = client
+                .verify_now(pb::VerifyNowRequest { repair })
+                .await
+                .map_err(status_error)?
+                .into_inner();
+            serde_json::from_str(&r.json).context("verify report from the running node")?
+        }
+        None => {
+            let Some((parent, url)) = cfg.parent.clone() else {
+                bail!("this node has no [upstream] to verify against");
+            };
+            let node = offline_node(&cfg)?;
+            let peer = liudong_net::verify::GrpcVerifier::new(&url, cfg.net.clone())?;
+            let r = liudong_sync::verify::run_verify(node.clone(), &parent, &peer, repair)
+                .await
+                .with_context(|| format!("verify with {} at {url}", parent.code))?;
+            node.store().flush()?;
+            r
+        }
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_verify(&report);
+    }
+    if !report.in_step {
+        bail!(
+            "{} is not in step with {}{}",
+            report.node,
+            report.upstream,
+            if repair {
+                " even after repair (see the conflicting records above)"
+            } else {
+                "; run `liudong verify --repair`"
+            }
+        );
+    }
+    Ok(())
+}
+
+fn print_verify(r: &liudong_sync::verify::VerifyReport) {
+    println!("verify {} against {}", r.scope, r.upstream);
+    if !r.audit.is_clean() {
+        println!(
+            "  local audit: {} records missing, {} corrupt (removed so that repair can restore them)",
+            r.audit.missing.len(),
+            r.audit.corrupt.len()
+        );
+    }
+    for d in &r.buckets {
+        println!(
+            "  differs: {}: here {}, upstream {}; missing here {}, missing upstream {}, conflicting {}",
+            d.bucket,
+            d.here,
+            d.there,
+            d.missing_here.len(),
+            d.missing_there.len(),
+            d.conflicting.len()
+        );
+    }
+    if r.fetched + r.offered > 0 {
+        println!(
+            "  repaired: fetched {} records, offered {} ({} new upstream)",
+            r.fetched, r.offered, r.offered_new
+        );
+    }
+    println!(
+        "  {}: fingerprint here {}, upstream {}",
+        if r.in_step { "in step" } else { "NOT in step" },
+        r.local,
+        r.remote
+    );
 }
 
 /// Formats unix milliseconds as China Standard Time.

@@ -26,6 +26,47 @@ pub struct Config {
     pub store: StoreSection,
     #[serde(default)]
     pub net: NetSection,
+    #[serde(default)]
+    pub verify: VerifySection,
+    #[serde(default)]
+    pub bundle: BundleSection,
+}
+
+/// `[bundle]`: offline bundles.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BundleSection {
+    /// Nodes whose bundles this node imports: `[[bundle.trusted]]` with `code`
+    /// and `public_key` (as printed by `liudong key show` on that node).
+    pub trusted: Vec<crate::bundle::TrustedSigner>,
+}
+
+/// `[verify]`: periodic comparison of this node's scope with its upstream.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VerifySection {
+    /// Seconds between verifications with the upstream; 0 turns the periodic run off
+    /// (`liudong verify` still works). Default 3600.
+    pub interval_secs: u64,
+    /// Transfer the missing records both ways when the fingerprints differ. Default true.
+    pub repair: bool,
+}
+
+impl Default for VerifySection {
+    fn default() -> Self {
+        VerifySection {
+            interval_secs: 3600,
+            repair: true,
+        }
+    }
+}
+
+/// Validated `[verify]` settings.
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    /// `None`: no periodic verification.
+    pub interval: Option<Duration>,
+    pub repair: bool,
 }
 
 /// `[node]`: who this node is and where it keeps its data.
@@ -162,6 +203,8 @@ pub struct NodeConfig {
     pub link: liudong_sync::LinkConfig,
     pub store: liudong_store::StoreOptions,
     pub net: liudong_net::NetOptions,
+    pub verify: VerifyOptions,
+    pub bundle_trusted: Vec<crate::bundle::TrustedSigner>,
 }
 
 impl Config {
@@ -217,6 +260,16 @@ impl Config {
             },
         };
         let scope = NodeScope::new(code, kind).context("[node] code")?;
+        for t in &self.bundle.trusted {
+            Code::parse(&t.code).context("[[bundle.trusted]] code")?;
+            if !t.public_key.starts_with("ed25519:") || t.public_key.len() != 8 + 64 {
+                bail!(
+                    "[[bundle.trusted]] public_key {:?} for {}: expected ed25519:<64 hex digits> as printed by `liudong key show`",
+                    t.public_key,
+                    t.code
+                );
+            }
+        }
         let parent = match &self.upstream {
             Some(up) => {
                 let pcode = Code::parse(&up.code).context("[upstream] code")?;
@@ -344,6 +397,12 @@ impl Config {
                 keepalive: Duration::from_secs(self.net.keepalive_secs),
                 connect_timeout: Duration::from_secs(self.net.connect_timeout_secs),
             },
+            verify: VerifyOptions {
+                interval: Some(Duration::from_secs(self.verify.interval_secs))
+                    .filter(|d| !d.is_zero()),
+                repair: self.verify.repair,
+            },
+            bundle_trusted: self.bundle.trusted.clone(),
         })
     }
 }

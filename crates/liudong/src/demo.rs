@@ -79,6 +79,8 @@ pub fn local_config(
             ..StoreSection::default()
         },
         net: NetSection::default(),
+        verify: Default::default(),
+        bundle: Default::default(),
     };
     cfg.validate(Path::new("."))
 }

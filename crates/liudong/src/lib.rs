@@ -4,6 +4,7 @@
 //! parses arguments and sets up tracing.
 
 pub mod bench;
+pub mod bundle;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -43,6 +43,27 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Audit the store and compare this node's scope with its upstream
+    /// (fingerprints, top-down); exits non-zero if they differ at the end.
+    Verify {
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Transfer the missing records both ways.
+        #[arg(long)]
+        repair: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// This node's bundle signing key.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Offline bundles: carry records where there is no network.
+    Bundle {
+        #[command(subcommand)]
+        command: BundleCommand,
+    },
     /// Run the benchmark suite (docs/performance.md): initial and incremental
     /// sync, fan-out, cross-county latency, footprint.
     Bench {
@@ -71,6 +92,40 @@ enum Command {
         /// Keep the nodes' sled directories here (default: a temporary directory).
         #[arg(long)]
         dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Print the node code and public key (for the importers' [[bundle.trusted]]).
+    Show {
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum BundleCommand {
+    /// Write the records node CODE (upstream or child) is entitled to and lacks
+    /// as one signed, compressed file. The node must not be running.
+    Export {
+        #[arg(long, short)]
+        config: PathBuf,
+        /// The receiving node's code.
+        #[arg(long = "for")]
+        for_code: String,
+        /// Start after this outbox position (the cursor of the receiver's last
+        /// receipt); default: what the receiver last acknowledged.
+        #[arg(long)]
+        since: Option<u64>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Verify a bundle's signature and entitlement and apply it (idempotent).
+    Import {
+        #[arg(long, short)]
+        config: PathBuf,
+        file: PathBuf,
     },
 }
 
@@ -134,6 +189,34 @@ async fn main() -> Result<()> {
         Command::Status { config, json } => {
             init_tracing("warn");
             liudong::cli::status(&config, json).await
+        }
+        Command::Verify {
+            config,
+            repair,
+            json,
+        } => {
+            init_tracing("warn");
+            liudong::cli::verify(&config, repair, json).await
+        }
+        Command::Key {
+            command: KeyCommand::Show { config },
+        } => {
+            init_tracing("warn");
+            liudong::bundle::cli_key_show(&config)
+        }
+        Command::Bundle { command } => {
+            init_tracing("warn");
+            match command {
+                BundleCommand::Export {
+                    config,
+                    for_code,
+                    since,
+                    out,
+                } => liudong::bundle::cli_export(&config, &for_code, since, &out),
+                BundleCommand::Import { config, file } => {
+                    liudong::bundle::cli_import(&config, &file).await
+                }
+            }
         }
         Command::Bench {
             smoke,

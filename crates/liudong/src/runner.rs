@@ -79,7 +79,18 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
     }
 
     let mut link = None;
+    let mut verifier = None;
     if let Some((parent, url)) = &cfg.parent {
+        let peer = Arc::new(liudong_net::verify::GrpcVerifier::new(
+            url,
+            cfg.net.clone(),
+        )?);
+        let v = liudong_sync::verify::Verifier::new(node.clone(), parent.clone(), peer);
+        if let Some(every) = cfg.verify.interval {
+            let (v, repair, cancel) = (v.clone(), cfg.verify.repair, cancel.clone());
+            tasks.spawn(v.run_periodic(every, repair, cancel));
+        }
+        verifier = Some(v);
         let connector = Arc::new(GrpcConnector::new(url, cfg.net.clone())?);
         let (handle, task) = run_link(
             node.clone(),
@@ -100,9 +111,13 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
             .await
             .with_context(|| format!("cannot listen on {addr} ([node] admin_listen)"))?;
         admin_addr = Some(listener.local_addr()?);
-        let (node, link, cancel) = (node.clone(), link.clone(), cancel.clone());
+        let mut svc = liudong_net::AdminService::new(node.clone(), link.clone());
+        if let Some(v) = verifier {
+            svc = svc.with_verifier(v);
+        }
+        let cancel = cancel.clone();
         tasks.spawn(async move {
-            if let Err(e) = liudong_net::serve_admin(listener, node, link, cancel).await {
+            if let Err(e) = liudong_net::serve_admin_service(listener, svc, cancel).await {
                 tracing::error!(error = %e, "admin service stopped");
             }
         });

@@ -1,0 +1,501 @@
+//! Anti-entropy: the `Verify` exchange between a node and its upper node.
+//!
+//! The lower node audits its own store (fingerprint index against the records
+//! actually stored), then compares the fingerprints of its scope with the
+//! upper node's digest of the same scope top-down — root, months, buckets —
+//! lists the members of the buckets that differ, and (with `repair`) fetches
+//! exactly the records it lacks and offers exactly the records the upper node
+//! lacks. Both transfers go through the normal decode → validate →
+//! entitlement → atomic apply path. The outcome is kept as the link's sync
+//! receipt, shown by `liudong status`.
+
+use crate::{Batch, Node, RULE_CHILD_PUSH, RULE_PARENT_SEND, SyncError, blocking};
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use liudong_core::{Code, Link, NodeScope, RecordId};
+use liudong_proto::VERIFY_VERSION;
+use liudong_store::fingerprint::{AuditReport, Bucket, Digest, Receipt};
+use liudong_store::{CursorDir, Source};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use tracing::{Instrument, info, info_span, warn};
+
+/// Most months or buckets named in one query.
+pub const MAX_QUERY_ITEMS: usize = 256;
+/// Most members listed in one answer.
+pub const MAX_MEMBERS: usize = 200_000;
+
+/// One question of the lower node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerifyQuery {
+    Root,
+    Months,
+    Buckets(Vec<u32>),
+    Members(Vec<Bucket>),
+    Fetch(Vec<RecordId>),
+    Offer(Vec<Bytes>),
+}
+
+/// A request: version, the asking node, the question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyRequest {
+    pub version: u32,
+    pub node: String,
+    pub query: VerifyQuery,
+}
+
+/// The upper node's answer (only the part asked for is filled).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VerifyAnswer {
+    pub version: u32,
+    pub node: String,
+    pub root: Option<Digest>,
+    pub months: Vec<(u32, Digest)>,
+    pub buckets: Vec<(Bucket, Digest)>,
+    pub members: Vec<(Bucket, RecordId, [u8; 32])>,
+    pub records: Vec<Bytes>,
+    pub applied_new: u64,
+    pub applied_duplicate: u64,
+}
+
+/// Sends verify requests to the upper node (implemented by the transport).
+pub trait VerifyPeer: Send + Sync + 'static {
+    fn call(&self, req: VerifyRequest) -> BoxFuture<'static, Result<VerifyAnswer, SyncError>>;
+}
+
+/// How one bucket differs.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BucketDiff {
+    /// e.g. "origin 410602100001 in 2026-11".
+    pub bucket: String,
+    /// Members held here / at the upper node.
+    pub here: u64,
+    pub there: u64,
+    /// Record ids the upper node holds and this node lacks.
+    pub missing_here: Vec<String>,
+    /// Record ids this node holds and the upper node lacks.
+    pub missing_there: Vec<String>,
+    /// Record ids held on both sides with different content (not repairable).
+    pub conflicting: Vec<String>,
+}
+
+/// The outcome of one verification.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub node: String,
+    pub upstream: String,
+    /// The scope compared (this node's, as the upstream sees it).
+    pub scope: String,
+    /// What the local audit found and removed from the fingerprints.
+    pub audit: AuditReport,
+    /// Fingerprints equal before any repair.
+    pub in_step_before: bool,
+    /// Fingerprints equal at the end.
+    pub in_step: bool,
+    pub local: String,
+    pub remote: String,
+    pub buckets: Vec<BucketDiff>,
+    /// Records fetched from the upstream and newly stored here.
+    pub fetched: u64,
+    /// Records offered to the upstream / newly stored there.
+    pub offered: u64,
+    pub offered_new: u64,
+}
+
+impl Node {
+    /// Decodes, validates, checks entitlement and durably applies records
+    /// received outside a session (no cursor moves).
+    pub(crate) async fn apply_checked(
+        self: &Arc<Self>,
+        records: Vec<Bytes>,
+        from: Link,
+        holder: NodeScope,
+        rule: &'static str,
+    ) -> Result<liudong_store::ApplyOutcome, SyncError> {
+        if records.len() > self.config().max_batch {
+            return Err(SyncError::Limit(format!(
+                "{} records in one request exceed max_batch {}",
+                records.len(),
+                self.config().max_batch
+            )));
+        }
+        let node = self.clone();
+        let out = blocking(move || {
+            let batch = Batch {
+                records,
+                cursor: 0,
+                drained: false,
+            };
+            let items = node.check_batch(&batch, &holder, rule)?;
+            Ok(node
+                .store()
+                .apply(&items, &Source::Peer(from), None, true)?)
+        })
+        .await?;
+        if out.new > 0 {
+            self.changed.send_replace(out.last_seq);
+        }
+        Ok(out)
+    }
+}
+
+fn too_many(what: &str, n: usize, max: usize) -> SyncError {
+    SyncError::Limit(format!(
+        "{n} {what} in one verify request exceed the limit of {max}; ask in smaller pieces"
+    ))
+}
+
+/// Answers one verify request of a child (the upper node's side).
+pub async fn serve_verify(
+    node: Arc<Node>,
+    peer: crate::PeerInfo,
+    req: VerifyRequest,
+) -> Result<VerifyAnswer, SyncError> {
+    if req.version != VERIFY_VERSION {
+        return Err(SyncError::Version {
+            ours: VERIFY_VERSION,
+            theirs: req.version,
+        });
+    }
+    let code = Code::parse(&req.node)
+        .map_err(|e| SyncError::Protocol(format!("VerifyRequest.node: {e}")))?;
+    if let Some(verified) = &peer.verified_code
+        && verified != &code
+    {
+        return Err(SyncError::IdentityMismatch {
+            claimed: code,
+            certified: verified.clone(),
+        });
+    }
+    let child = node
+        .scope()
+        .child(&code)
+        .ok_or_else(|| SyncError::NotChild {
+            peer: code.clone(),
+            server: node.scope().code.clone(),
+        })?;
+    let link = Link::Child(code.clone());
+    let mut ans = VerifyAnswer {
+        version: VERIFY_VERSION,
+        node: node.scope().code.to_string(),
+        ..VerifyAnswer::default()
+    };
+    let store = node.store().clone();
+    match req.query {
+        VerifyQuery::Root => {
+            ans.root = Some(blocking(move || Ok(store.fingerprint(&link)?)).await?);
+        }
+        VerifyQuery::Months => {
+            ans.months = blocking(move || Ok(store.fingerprint_months(&link)?)).await?;
+        }
+        VerifyQuery::Buckets(months) => {
+            if months.len() > MAX_QUERY_ITEMS {
+                return Err(too_many("months", months.len(), MAX_QUERY_ITEMS));
+            }
+            ans.buckets = blocking(move || {
+                let mut out = Vec::new();
+                for m in months {
+                    out.extend(store.fingerprint_buckets(&link, m)?);
+                }
+                Ok(out)
+            })
+            .await?;
+        }
+        VerifyQuery::Members(buckets) => {
+            if buckets.len() > MAX_QUERY_ITEMS {
+                return Err(too_many("buckets", buckets.len(), MAX_QUERY_ITEMS));
+            }
+            ans.members = blocking(move || {
+                let mut out = Vec::new();
+                for b in buckets {
+                    for (id, h) in store.bucket_members(&link, &b)? {
+                        out.push((b.clone(), id, h));
+                    }
+                    if out.len() > MAX_MEMBERS {
+                        return Err(too_many("members", out.len(), MAX_MEMBERS));
+                    }
+                }
+                Ok(out)
+            })
+            .await?;
+        }
+        VerifyQuery::Fetch(ids) => {
+            let max = node.config().max_batch;
+            if ids.len() > max {
+                return Err(too_many("record ids", ids.len(), max));
+            }
+            let child = child.clone();
+            ans.records = blocking(move || {
+                let mut out = Vec::with_capacity(ids.len());
+                for id in ids {
+                    let Some(r) = store.get(&id)? else { continue };
+                    if !child.holds(&r) {
+                        return Err(SyncError::NotEntitled {
+                            id,
+                            peer: child.to_string(),
+                            rule: RULE_PARENT_SEND,
+                        });
+                    }
+                    if let Some(b) = store.get_bytes(&id)? {
+                        out.push(Bytes::from(b));
+                    }
+                }
+                Ok(out)
+            })
+            .await?;
+        }
+        VerifyQuery::Offer(records) => {
+            let out = node
+                .apply_checked(records, link, child, RULE_CHILD_PUSH)
+                .await?;
+            ans.applied_new = out.new as u64;
+            ans.applied_duplicate = out.duplicate as u64;
+        }
+    }
+    Ok(ans)
+}
+
+fn diff_keys<K: Ord + Clone>(here: &[(K, Digest)], there: &[(K, Digest)]) -> Vec<K> {
+    let a: BTreeMap<&K, &Digest> = here.iter().map(|(k, d)| (k, d)).collect();
+    let b: BTreeMap<&K, &Digest> = there.iter().map(|(k, d)| (k, d)).collect();
+    let keys: BTreeSet<&K> = a.keys().chain(b.keys()).copied().collect();
+    keys.into_iter()
+        .filter(|k| a.get(k) != b.get(k))
+        .cloned()
+        .collect()
+}
+
+/// Runs one verification of this node's scope against its upstream `parent`.
+pub async fn run_verify(
+    node: Arc<Node>,
+    parent: &NodeScope,
+    peer: &dyn VerifyPeer,
+    repair: bool,
+) -> Result<VerifyReport, SyncError> {
+    let span = info_span!("verify", upstream = %parent.code, repair);
+    verify_inner(node, parent, peer, repair)
+        .instrument(span)
+        .await
+}
+
+async fn verify_inner(
+    node: Arc<Node>,
+    parent: &NodeScope,
+    peer: &dyn VerifyPeer,
+    repair: bool,
+) -> Result<VerifyReport, SyncError> {
+    let own = node.scope().clone();
+    let store = node.store().clone();
+    let ask = |query| {
+        peer.call(VerifyRequest {
+            version: VERIFY_VERSION,
+            node: own.code.to_string(),
+            query,
+        })
+    };
+    let audit = {
+        let s = store.clone();
+        blocking(move || Ok(s.audit()?)).await?
+    };
+    let local_root = |store: Arc<liudong_store::Store>| async move {
+        blocking(move || Ok(store.fingerprint(&Link::Parent)?)).await
+    };
+    let root = ask(VerifyQuery::Root).await?;
+    if root.node != parent.code.to_string() {
+        return Err(SyncError::WrongUpstream {
+            expected: parent.code.clone(),
+            found: root.node,
+        });
+    }
+    let remote_before = root.root.unwrap_or_default();
+    let local_before = local_root(store.clone()).await?;
+    let in_step_before = remote_before == local_before;
+    let mut diffs: Vec<BucketDiff> = Vec::new();
+    let mut missing_here: Vec<RecordId> = Vec::new();
+    let mut missing_there: Vec<RecordId> = Vec::new();
+    if !in_step_before {
+        let there = ask(VerifyQuery::Months).await?.months;
+        let s = store.clone();
+        let here = blocking(move || Ok(s.fingerprint_months(&Link::Parent)?)).await?;
+        let months = diff_keys(&here, &there);
+        let mut buckets = Vec::new();
+        for chunk in months.chunks(MAX_QUERY_ITEMS) {
+            let there = ask(VerifyQuery::Buckets(chunk.to_vec())).await?.buckets;
+            let s = store.clone();
+            let ms = chunk.to_vec();
+            let here = blocking(move || {
+                let mut out = Vec::new();
+                for m in ms {
+                    out.extend(s.fingerprint_buckets(&Link::Parent, m)?);
+                }
+                Ok(out)
+            })
+            .await?;
+            buckets.extend(diff_keys(&here, &there));
+        }
+        for chunk in buckets.chunks(64) {
+            let there = ask(VerifyQuery::Members(chunk.to_vec())).await?.members;
+            let mut there_by: BTreeMap<Bucket, BTreeMap<RecordId, [u8; 32]>> = BTreeMap::new();
+            for (b, id, h) in there {
+                there_by.entry(b).or_default().insert(id, h);
+            }
+            for b in chunk {
+                let s = store.clone();
+                let bb = b.clone();
+                let here: BTreeMap<RecordId, [u8; 32]> =
+                    blocking(move || Ok(s.bucket_members(&Link::Parent, &bb)?))
+                        .await?
+                        .into_iter()
+                        .collect();
+                let empty = BTreeMap::new();
+                let there = there_by.get(b).unwrap_or(&empty);
+                let mut d = BucketDiff {
+                    bucket: b.to_string(),
+                    here: here.len() as u64,
+                    there: there.len() as u64,
+                    missing_here: Vec::new(),
+                    missing_there: Vec::new(),
+                    conflicting: Vec::new(),
+                };
+                for (id, h) in there {
+                    match here.get(id) {
+                        None => {
+                            d.missing_here.push(id.to_string());
+                            missing_here.push(id.clone());
+                        }
+                        Some(x) if x != h => d.conflicting.push(id.to_string()),
+                        Some(_) => {}
+                    }
+                }
+                for id in here.keys().filter(|id| !there.contains_key(id)) {
+                    d.missing_there.push(id.to_string());
+                    missing_there.push(id.clone());
+                }
+                diffs.push(d);
+            }
+        }
+    }
+    let mut report = VerifyReport {
+        node: own.code.to_string(),
+        upstream: parent.code.to_string(),
+        scope: own.to_string(),
+        audit,
+        in_step_before,
+        in_step: in_step_before,
+        local: local_before.hex(),
+        remote: remote_before.hex(),
+        buckets: diffs,
+        fetched: 0,
+        offered: 0,
+        offered_new: 0,
+    };
+    for d in &report.buckets {
+        warn!(
+            bucket = %d.bucket,
+            here = d.here,
+            there = d.there,
+            missing_here = d.missing_here.len(),
+            missing_there = d.missing_there.len(),
+            conflicting = d.conflicting.len(),
+            "fingerprints differ"
+        );
+    }
+    if repair && !in_step_before {
+        let max = node.config().max_batch.max(1);
+        for chunk in missing_here.chunks(max) {
+            let records = ask(VerifyQuery::Fetch(chunk.to_vec())).await?.records;
+            let out = node
+                .apply_checked(records, Link::Parent, own.clone(), RULE_PARENT_SEND)
+                .await?;
+            report.fetched += out.new as u64;
+        }
+        for chunk in missing_there.chunks(max) {
+            let s = store.clone();
+            let ids = chunk.to_vec();
+            let records = blocking(move || {
+                let mut out = Vec::new();
+                for id in ids {
+                    out.extend(s.get_bytes(&id)?.map(Bytes::from));
+                }
+                Ok(out)
+            })
+            .await?;
+            report.offered += records.len() as u64;
+            report.offered_new += ask(VerifyQuery::Offer(records)).await?.applied_new;
+        }
+        let remote = ask(VerifyQuery::Root).await?.root.unwrap_or_default();
+        let local = local_root(store.clone()).await?;
+        report.in_step = remote == local;
+        report.local = local.hex();
+        report.remote = remote.hex();
+    }
+    let receipt = Receipt {
+        peer: parent.code.to_string(),
+        at_ms: node.now_ms(),
+        in_step: report.in_step,
+        cursor_in: store.cursor(CursorDir::In, &Link::Parent)?,
+        cursor_out: store.cursor(CursorDir::Out, &Link::Parent)?,
+        fingerprint: report.local.clone(),
+        differing: if report.in_step {
+            Vec::new()
+        } else {
+            report.buckets.iter().map(|d| d.bucket.clone()).collect()
+        },
+    };
+    store.set_receipt(&Link::Parent, &receipt)?;
+    info!(
+        in_step_before = report.in_step_before,
+        in_step = report.in_step,
+        differing = report.buckets.len(),
+        fetched = report.fetched,
+        offered_new = report.offered_new,
+        audit_missing = report.audit.missing.len(),
+        audit_corrupt = report.audit.corrupt.len(),
+        "verify finished"
+    );
+    Ok(report)
+}
+
+/// Everything needed to verify a node against its upstream, shareable
+/// between the periodic task and the admin service (one run at a time).
+#[derive(Clone)]
+pub struct Verifier {
+    node: Arc<Node>,
+    parent: NodeScope,
+    peer: Arc<dyn VerifyPeer>,
+    running: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Verifier {
+    pub fn new(node: Arc<Node>, parent: NodeScope, peer: Arc<dyn VerifyPeer>) -> Verifier {
+        Verifier {
+            node,
+            parent,
+            peer,
+            running: Arc::new(tokio::sync::Mutex::new(())),
+        }
+    }
+
+    /// Runs one verification now (waiting for one already running).
+    pub async fn run(&self, repair: bool) -> Result<VerifyReport, SyncError> {
+        let _one = self.running.lock().await;
+        run_verify(self.node.clone(), &self.parent, self.peer.as_ref(), repair).await
+    }
+
+    /// Verifies every `interval` until cancelled; failures are logged and
+    /// retried at the next interval.
+    pub async fn run_periodic(self, interval: Duration, repair: bool, cancel: CancellationToken) {
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                _ = tokio::time::sleep(interval) => {}
+            }
+            if let Err(e) = self.run(repair).await {
+                warn!(error = %e, "periodic verify failed; retrying at the next interval");
+            }
+        }
+    }
+}
