@@ -146,6 +146,9 @@ async fn drive(
         if cancel.is_cancelled() {
             return;
         }
+        // Changes stored from here on wake the next one-shot session, so a
+        // record that arrives while this session runs is not left waiting.
+        changed.borrow_and_update();
         // A session (live or one-shot), interruptible by an explicit request.
         let session_cancel = cancel.child_token();
         let mut pending = None;
@@ -175,7 +178,6 @@ async fn drive(
             }
             None => Duration::ZERO,
         };
-        changed.borrow_and_update();
         tokio::select! {
             _ = cancel.cancelled() => return,
             _ = tokio::time::sleep(wait) => {}
