@@ -7,6 +7,8 @@ use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use liudong_proto::pb;
 use liudong_sync::{ClientMsg, Connect, ServerMsg, SyncError};
+use crate::tls::TlsContext;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -21,6 +23,9 @@ pub struct NetOptions {
     pub keepalive: Duration,
     /// Time allowed to establish a connection.
     pub connect_timeout: Duration,
+    /// Mutual TLS identity and trust; `None` is plaintext (loopback only,
+    /// `insecure = true`).
+    pub tls: Option<Arc<TlsContext>>,
 }
 
 impl Default for NetOptions {
@@ -29,8 +34,26 @@ impl Default for NetOptions {
             max_message_bytes: 16 << 20,
             keepalive: Duration::from_secs(20),
             connect_timeout: Duration::from_secs(10),
+            tls: None,
         }
     }
+}
+
+/// Applies the client TLS configuration of `opts` to an upstream endpoint.
+pub(crate) fn with_tls(
+    endpoint: Endpoint,
+    opts: &NetOptions,
+    url: &str,
+) -> Result<Endpoint, SyncError> {
+    let Some(tls) = &opts.tls else {
+        return Ok(endpoint);
+    };
+    let cfg = tls
+        .client_config()
+        .map_err(|e| SyncError::Transport(e.to_string()))?;
+    endpoint
+        .tls_config(cfg)
+        .map_err(|e| SyncError::Transport(format!("upstream address {url:?}: TLS: {e}")))
 }
 
 /// Opens sync sessions to one upstream over gRPC.
@@ -52,6 +75,7 @@ impl GrpcConnector {
             .initial_stream_window_size(crate::STREAM_WINDOW)
             .initial_connection_window_size(crate::CONNECTION_WINDOW)
             .tcp_nodelay(true);
+        let endpoint = with_tls(endpoint, &opts, url)?;
         Ok(GrpcConnector {
             channel: endpoint.connect_lazy(),
             opts,

@@ -4,8 +4,10 @@
 
 pub mod client;
 pub mod convert;
+pub mod pki;
 pub mod server;
 pub mod status;
+pub mod tls;
 pub mod verify;
 
 pub use client::{GrpcConnector, NetOptions, admin_client};
@@ -32,22 +34,48 @@ pub async fn serve_sync(
     shutdown: CancellationToken,
 ) -> Result<(), tonic::transport::Error> {
     let node_v = node.clone();
-    let svc = pb::sync_server::SyncServer::new(SyncService::new(node, shutdown.clone()))
+    let store = node.store().clone();
+    let mut sync = SyncService::new(node, shutdown.clone());
+    let mut verify = verify::VerifyService::new(node_v);
+    if let Some(tls) = &opts.tls {
+        sync = sync.with_tls(tls.clone());
+        verify = verify.with_tls(tls.clone());
+    }
+    let svc = pb::sync_server::SyncServer::new(sync)
         .max_decoding_message_size(opts.max_message_bytes)
         .max_encoding_message_size(opts.max_message_bytes);
-    tonic::transport::Server::builder()
+    let router = tonic::transport::Server::builder()
         .http2_keepalive_interval(Some(opts.keepalive))
         .initial_stream_window_size(Some(STREAM_WINDOW))
         .initial_connection_window_size(Some(CONNECTION_WINDOW))
         .tcp_nodelay(true)
         .add_service(svc)
         .add_service(
-            pb::verify_server::VerifyServer::new(verify::VerifyService::new(node_v))
+            pb::verify_server::VerifyServer::new(verify)
                 .max_decoding_message_size(opts.max_message_bytes)
                 .max_encoding_message_size(opts.max_message_bytes),
-        )
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())
-        .await
+        );
+    match &opts.tls {
+        None => {
+            router
+                .serve_with_incoming_shutdown(
+                    TcpListenerStream::new(listener),
+                    shutdown.cancelled_owned(),
+                )
+                .await
+        }
+        Some(tls) => {
+            let config = tls.server_config();
+            tokio::spawn(tls.revocation().clone().watch(shutdown.clone()));
+            let incoming = tls::incoming(listener, config, store, shutdown.clone());
+            router
+                .serve_with_incoming_shutdown(
+                    tokio_stream::wrappers::ReceiverStream::new(incoming),
+                    shutdown.cancelled_owned(),
+                )
+                .await
+        }
+    }
 }
 
 /// Serves the admin service on an already-bound (loopback) listener until `shutdown`.

@@ -7,8 +7,10 @@ use liudong_core::{CitizenId, Code};
 use liudong_proto::pb;
 use liudong_store::Draft;
 use liudong_sync::{LinkHandle, Node, PeerInfo, SyncError, serve_session};
+use crate::tls::TlsContext;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
@@ -20,12 +22,104 @@ type FrameStream = Pin<Box<dyn Stream<Item = Result<pb::ServerFrame, Status>> + 
 pub struct SyncService {
     node: Arc<Node>,
     cancel: CancellationToken,
+    tls: Option<Arc<TlsContext>>,
 }
 
 impl SyncService {
     pub fn new(node: Arc<Node>, cancel: CancellationToken) -> SyncService {
-        SyncService { node, cancel }
+        SyncService {
+            node,
+            cancel,
+            tls: None,
+        }
     }
+
+    /// Requires every session to come with a verified client certificate.
+    pub fn with_tls(mut self, tls: Arc<TlsContext>) -> SyncService {
+        self.tls = Some(tls);
+        self
+    }
+}
+
+/// The verified identity of a request's peer: `Ok(None)` without TLS.
+/// With TLS the certificate is checked again (revocation may have changed
+/// since the handshake, and HTTP/2 reuses connections); a refusal is
+/// audited.
+pub(crate) async fn verified_peer<T>(
+    node: &Arc<Node>,
+    tls: Option<&Arc<TlsContext>>,
+    request: &Request<T>,
+) -> Result<PeerInfo, Status> {
+    let addr = request.remote_addr().map(|a| a.to_string());
+    let Some(tls) = tls else {
+        return Ok(PeerInfo {
+            verified_code: None,
+            addr,
+            fingerprint: None,
+        });
+    };
+    let checked = match request.peer_certs() {
+        None => Err("no client certificate".to_string()),
+        Some(certs) => match certs.first() {
+            None => Err("no client certificate".to_string()),
+            Some(der) => tls.check(der).map_err(|e| e.to_string()),
+        },
+    };
+    match checked {
+        Ok(id) => Ok(PeerInfo {
+            verified_code: Some(id.code),
+            addr,
+            fingerprint: Some(id.fingerprint),
+        }),
+        Err(reason) => {
+            tracing::warn!(addr = addr.as_deref().unwrap_or("-"), error = %reason, "peer refused");
+            let fp = request
+                .peer_certs()
+                .and_then(|c| c.first().map(|d| crate::tls::fingerprint(d)));
+            let peer = request
+                .peer_certs()
+                .and_then(|c| c.first().and_then(|d| crate::tls::cert_code(d).ok()))
+                .map(|c| c.to_string());
+            let store = node.store().clone();
+            let event = liudong_store::audit::AuditEvent::Refused {
+                peer,
+                fingerprint: fp,
+                addr,
+                reason: reason.clone(),
+            };
+            let _ = tokio::task::spawn_blocking(move || store.audit_append(event)).await;
+            Err(Status::permission_denied(format!(
+                "client certificate refused: {reason}"
+            )))
+        }
+    }
+}
+
+/// Cancels `session` when the certificate `fingerprint` is revoked; returns
+/// the flag telling that this is why the session ended.
+fn cut_on_revocation(
+    tls: &Arc<TlsContext>,
+    fingerprint: String,
+    session: CancellationToken,
+) -> Arc<AtomicBool> {
+    let revoked = Arc::new(AtomicBool::new(false));
+    let flag = revoked.clone();
+    let revocation = tls.revocation().clone();
+    let mut changes = revocation.subscribe();
+    tokio::spawn(async move {
+        loop {
+            if revocation.is_revoked(&fingerprint) {
+                flag.store(true, Ordering::SeqCst);
+                session.cancel();
+                return;
+            }
+            tokio::select! {
+                _ = session.cancelled() => return,
+                r = changes.changed() => if r.is_err() { return },
+            }
+        }
+    });
+    revoked
 }
 
 #[tonic::async_trait]
@@ -36,10 +130,7 @@ impl pb::sync_server::Sync for SyncService {
         &self,
         request: Request<Streaming<pb::ClientFrame>>,
     ) -> Result<Response<FrameStream>, Status> {
-        let peer = PeerInfo {
-            verified_code: None,
-            addr: request.remote_addr().map(|a| a.to_string()),
-        };
+        let peer = verified_peer(&self.node, self.tls.as_ref(), &request).await?;
         let inbound = request.into_inner().map(|f| match f {
             Ok(frame) => client_from_pb(frame),
             Err(s) => Err(SyncError::Transport(format!(
@@ -51,10 +142,34 @@ impl pb::sync_server::Sync for SyncService {
         let (tx, rx) = mpsc::channel(16);
         let node = self.node.clone();
         let cancel = self.cancel.child_token();
+        let revoked = match (&self.tls, &peer.fingerprint) {
+            (Some(tls), Some(fp)) => Some((
+                cut_on_revocation(tls, fp.clone(), cancel.clone()),
+                peer.verified_code.clone(),
+                fp.clone(),
+            )),
+            _ => None,
+        };
         tokio::spawn(async move {
-            if let Err(e) = serve_session(node, peer, Box::pin(inbound), tx.clone(), cancel).await {
-                let _ = tx.send(Err(e)).await;
-            }
+            let cancel_guard = cancel.clone().drop_guard();
+            let result = serve_session(node.clone(), peer.clone(), Box::pin(inbound), tx.clone(), cancel).await;
+            drop(cancel_guard);
+            let err = match (result, revoked) {
+                (Ok(_), _) => return,
+                (Err(SyncError::Cancelled), Some((flag, Some(code), fp)))
+                    if flag.load(Ordering::SeqCst) =>
+                {
+                    let e = SyncError::Revoked {
+                        peer: code.clone(),
+                        fingerprint: fp.clone(),
+                    };
+                    tracing::warn!(peer = %code, fingerprint = %fp, "live session ended: certificate revoked");
+                    liudong_sync::audit::write_refusal(&node, &code.to_string(), peer.fingerprint.clone(), peer.addr.clone(), &e).await;
+                    e
+                }
+                (Err(e), _) => e,
+            };
+            let _ = tx.send(Err(err)).await;
         });
         let out = ReceiverStream::new(rx).map(|m| m.map(server_to_pb).map_err(|e| to_status(&e)));
         Ok(Response::new(Box::pin(out)))

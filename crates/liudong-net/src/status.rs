@@ -13,7 +13,8 @@ pub fn to_status(e: &SyncError) -> Status {
         }
         SyncError::NotChild { .. }
         | SyncError::IdentityMismatch { .. }
-        | SyncError::NotEntitled { .. } => Code::PermissionDenied,
+        | SyncError::NotEntitled { .. }
+        | SyncError::Revoked { .. } => Code::PermissionDenied,
         SyncError::Limit(_) => Code::ResourceExhausted,
         SyncError::Timeout(_) => Code::DeadlineExceeded,
         SyncError::Store(s) => match s {

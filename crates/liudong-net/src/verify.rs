@@ -8,7 +8,7 @@ use liudong_core::{Code, RecordId};
 use liudong_proto::pb;
 use liudong_store::fingerprint::{Bucket, Digest};
 use liudong_sync::verify::{VerifyAnswer, VerifyPeer, VerifyQuery, VerifyRequest, serve_verify};
-use liudong_sync::{Node, PeerInfo, SyncError};
+use liudong_sync::{Node, SyncError};
 use std::sync::Arc;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Request, Response, Status};
@@ -189,11 +189,18 @@ pub fn answer_from_pb(a: pb::VerifyResponse) -> Result<VerifyAnswer, SyncError> 
 /// The upper node's `Verify` service.
 pub struct VerifyService {
     node: Arc<Node>,
+    tls: Option<Arc<crate::tls::TlsContext>>,
 }
 
 impl VerifyService {
     pub fn new(node: Arc<Node>) -> VerifyService {
-        VerifyService { node }
+        VerifyService { node, tls: None }
+    }
+
+    /// Requires a verified client certificate naming the requesting node.
+    pub fn with_tls(mut self, tls: Arc<crate::tls::TlsContext>) -> VerifyService {
+        self.tls = Some(tls);
+        self
     }
 }
 
@@ -203,18 +210,30 @@ impl pb::verify_server::Verify for VerifyService {
         &self,
         request: Request<pb::VerifyRequest>,
     ) -> Result<Response<pb::VerifyResponse>, Status> {
-        let peer = PeerInfo {
-            verified_code: None,
-            addr: request.remote_addr().map(|a| a.to_string()),
-        };
+        let peer = crate::server::verified_peer(&self.node, self.tls.as_ref(), &request).await?;
         let req = request_from_pb(request.into_inner()).map_err(|e| to_status(&e))?;
         let node = req.node.clone();
+        let (peer_fp, peer_addr) = (peer.fingerprint.clone(), peer.addr.clone());
         let ans = serve_verify(self.node.clone(), peer, req)
             .await
-            .map_err(|e| {
+        ;
+        let ans = match ans {
+            Ok(a) => a,
+            Err(e) => {
                 tracing::warn!(peer = %node, error = %e, "verify request refused");
-                to_status(&e)
-            })?;
+                if e.is_refusal() {
+                    liudong_sync::audit::write_refusal(
+                        &self.node,
+                        &node,
+                        peer_fp,
+                        peer_addr,
+                        &e,
+                    )
+                    .await;
+                }
+                return Err(to_status(&e));
+            }
+        };
         Ok(Response::new(answer_to_pb(ans)))
     }
 }
@@ -233,6 +252,7 @@ impl GrpcVerifier {
             .connect_timeout(opts.connect_timeout)
             .timeout(std::time::Duration::from_secs(120))
             .tcp_nodelay(true);
+        let endpoint = crate::client::with_tls(endpoint, &opts, url)?;
         Ok(GrpcVerifier {
             channel: endpoint.connect_lazy(),
             opts,

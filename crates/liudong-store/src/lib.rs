@@ -22,6 +22,7 @@
 //!   acknowledgement path; every read of a view first catches up, so a view
 //!   read is always a function of all records held.
 
+pub mod audit;
 pub mod fingerprint;
 pub mod keys;
 

@@ -1,6 +1,7 @@
 //! The dialling half of a session (the lower node).
 
-use crate::{Batch, ClientMsg, Hello, Node, RULE_PARENT_SEND, ServerMsg, SessionStats, SyncError};
+use crate::audit::SessionAudit;
+use crate::{Batch, ClientMsg, Hello, Node, PeerInfo, RULE_PARENT_SEND, ServerMsg, SessionStats, SyncError};
 use futures::{Stream, StreamExt};
 use liudong_core::{Link, NodeScope};
 use liudong_proto::PROTOCOL_VERSION;
@@ -75,6 +76,34 @@ where
         });
     }
     let max_batch = (welcome.max_batch as usize).clamp(1, cfg.max_batch);
+    let mut audit = SessionAudit::new(
+        node.clone(),
+        parent.code.to_string(),
+        "dialled",
+        &PeerInfo::default(),
+        live,
+    );
+    let result = session(&node, live, inbound, tx, welcome, max_batch, &mut audit, cancel).await;
+    audit.finish(&result.as_ref().map(|s| s.clone()).map_err(crate::server::clone_err)).await;
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn session<S>(
+    node: &Arc<Node>,
+    live: bool,
+    mut inbound: S,
+    tx: mpsc::Sender<ClientMsg>,
+    welcome: crate::Welcome,
+    max_batch: usize,
+    audit: &mut SessionAudit,
+    cancel: CancellationToken,
+) -> Result<SessionStats, SyncError>
+where
+    S: Stream<Item = Result<ServerMsg, SyncError>> + Unpin,
+{
+    let cfg = node.config().clone();
+    let store = node.store().clone();
     let own = node.scope().clone();
 
     let mut stats = SessionStats::default();
@@ -92,8 +121,10 @@ where
                 stats.sent += page.records.len() as u64;
                 stats.batches += 1;
                 in_flight.push_back(page.cursor);
+                let records: Vec<bytes::Bytes> = page.records.into_iter().map(Into::into).collect();
+                audit.disclosing(&records).await?;
                 let batch = Batch {
-                    records: page.records.into_iter().map(Into::into).collect(),
+                    records,
                     cursor: page.cursor,
                     drained: page.drained,
                 };
@@ -131,7 +162,8 @@ where
                 }
                 Ok(Some(Ok(ServerMsg::Pull(batch)))) => {
                     let (upto, drained) = (batch.cursor, batch.drained);
-                    let outcome = node.apply_remote(batch, Link::Parent, own.clone(), RULE_PARENT_SEND).await?;
+                    let (outcome, subjects) = node.apply_remote(batch, Link::Parent, own.clone(), RULE_PARENT_SEND, None).await?;
+                    audit.received(subjects);
                     stats.received += outcome.new as u64;
                     stats.duplicates += outcome.duplicate as u64;
                     stats.batches += 1;

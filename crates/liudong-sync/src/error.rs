@@ -38,6 +38,10 @@ pub enum SyncError {
         peer: String,
         rule: &'static str,
     },
+    #[error(
+        "certificate {fingerprint} of node {peer} has been revoked; the node needs a new certificate from its CA"
+    )]
+    Revoked { peer: Code, fingerprint: String },
     #[error("limit exceeded: {0}")]
     Limit(String),
     #[error("timed out: {0}")]
@@ -53,6 +57,18 @@ pub enum SyncError {
 }
 
 impl SyncError {
+    /// True if the peer was refused for who it is or what it sent (identity,
+    /// jurisdiction, entitlement): such errors are audited and counted.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            SyncError::NotChild { .. }
+                | SyncError::IdentityMismatch { .. }
+                | SyncError::NotEntitled { .. }
+                | SyncError::Revoked { .. }
+        )
+    }
+
     /// True if the same session may succeed later without anyone acting.
     pub fn is_retryable(&self) -> bool {
         match self {

@@ -15,6 +15,7 @@
 //!   session starts exactly where the last durable acknowledgement left off:
 //!   nothing is lost, and a resend after a crash is an idempotent no-op.
 
+pub mod audit;
 mod client;
 mod error;
 mod link;
@@ -29,7 +30,8 @@ pub use server::{PeerInfo, serve_session};
 
 use bytes::Bytes;
 use liudong_core::validate::{Limits, check_record};
-use liudong_core::{Link, NodeScope, Record};
+use liudong_core::{Code, Link, NodeScope, Record};
+use std::collections::BTreeSet;
 use liudong_store::{
     ApplyOutcome, CursorDir, CursorUpdate, Draft, Incoming, OutboxPage, Source, Store,
 };
@@ -222,7 +224,8 @@ impl Node {
         from: Link,
         holder: NodeScope,
         rule: &'static str,
-    ) -> Result<ApplyOutcome, SyncError> {
+        authors_under: Option<Code>,
+    ) -> Result<(ApplyOutcome, BTreeSet<String>), SyncError> {
         if batch.records.len() > self.cfg.max_batch {
             return Err(SyncError::Limit(format!(
                 "batch of {} records exceeds max_batch {}",
@@ -233,18 +236,26 @@ impl Node {
         let node = self.clone();
         let out = blocking(move || {
             let items = node.check_batch(&batch, &holder, rule)?;
+            if let Some(peer) = &authors_under {
+                check_authors(&items, peer)?;
+            }
+            let subjects = items
+                .iter()
+                .map(|i| i.record.subject.as_str().to_string())
+                .collect();
             let cursor = CursorUpdate {
                 dir: CursorDir::In,
                 link: from.clone(),
                 value: batch.cursor,
             };
-            Ok(node
+            let out = node
                 .store
-                .apply(&items, &Source::Peer(from), Some(cursor), true)?)
+                .apply(&items, &Source::Peer(from), Some(cursor), true)?;
+            Ok((out, subjects))
         })
         .await?;
-        if out.new > 0 {
-            self.notify(out.last_seq);
+        if out.0.new > 0 {
+            self.notify(out.0.last_seq);
         }
         Ok(out)
     }
@@ -279,6 +290,20 @@ impl Node {
             });
         }
         Ok(items)
+    }
+}
+
+/// Refuses a batch pushed by `peer` if a record was authored by a node
+/// that is neither `peer` nor under it: a lower node forwards only what it or
+/// its own children wrote (what it received from above never goes back up).
+pub fn check_authors(items: &[Incoming], peer: &Code) -> Result<(), SyncError> {
+    match items.iter().find(|i| !i.record.id.node.is_under(peer)) {
+        None => Ok(()),
+        Some(i) => Err(SyncError::NotEntitled {
+            id: i.record.id.clone(),
+            peer: peer.to_string(),
+            rule: RULE_CHILD_AUTHOR,
+        }),
     }
 }
 
@@ -330,6 +355,9 @@ pub(crate) async fn blocking<T: Send + 'static>(
 /// Rule text for records pushed by a child.
 pub const RULE_CHILD_PUSH: &str =
     "a lower node may push only records whose origin or residence lies under it";
+/// Rule text for records pushed by a child that it did not author or forward from below.
+pub const RULE_CHILD_AUTHOR: &str =
+    "a lower node may push only records authored by itself or by nodes under it";
 /// Rule text for records sent by an upper node.
 pub const RULE_PARENT_SEND: &str =
     "an upper node may send only records whose origin or residence lies under the receiving node";

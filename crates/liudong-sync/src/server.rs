@@ -1,5 +1,6 @@
 //! The serving half of a session (the upper node).
 
+use crate::audit::SessionAudit;
 use crate::{Batch, ClientMsg, Node, RULE_CHILD_PUSH, ServerMsg, SessionStats, SyncError, Welcome};
 use futures::{Stream, StreamExt};
 use liudong_core::{Code, Link};
@@ -18,6 +19,8 @@ pub struct PeerInfo {
     pub verified_code: Option<Code>,
     /// Remote address, for logs.
     pub addr: Option<String>,
+    /// SHA-256 fingerprint of the peer's verified certificate, for the audit trail.
+    pub fingerprint: Option<String>,
 }
 
 /// Serves one session, sending its messages on `out`. On failure the typed
@@ -46,8 +49,12 @@ where
         Err(_) => return Err(SyncError::Timeout("no Hello received".into())),
     };
     let span = info_span!("sync_serve", peer = %hello.node, addr = peer.addr.as_deref().unwrap_or("-"), live = hello.live);
-    let result = session(node, peer, hello, inbound, &out, cancel)
+    let mut audit = SessionAudit::new(node.clone(), hello.node.clone(), "served", &peer, hello.live);
+    let result = session(node, peer, hello, inbound, &out, cancel, &mut audit)
         .instrument(span.clone())
+        .await;
+    audit
+        .finish(&result.as_ref().map(|(_, s)| s.clone()).map_err(clone_err))
         .await;
     span.in_scope(|| match &result {
         Ok((_, s)) => tracing::info!(
@@ -69,6 +76,7 @@ async fn session<In>(
     mut inbound: In,
     out: &mpsc::Sender<Result<ServerMsg, SyncError>>,
     cancel: CancellationToken,
+    audit: &mut SessionAudit,
 ) -> Result<(Code, SessionStats), SyncError>
 where
     In: Stream<Item = Result<ClientMsg, SyncError>> + Unpin,
@@ -128,10 +136,12 @@ where
                 stats.sent += page.records.len() as u64;
                 stats.batches += 1;
                 in_flight.push_back(page.cursor);
+                let records: Vec<bytes::Bytes> = page.records.into_iter().map(Into::into).collect();
+                audit.disclosing(&records).await?;
                 send(
                     out,
                     ServerMsg::Pull(Batch {
-                        records: page.records.into_iter().map(Into::into).collect(),
+                        records,
                         cursor: page.cursor,
                         drained: page.drained,
                     }),
@@ -159,7 +169,8 @@ where
                 Ok(Some(Ok(ClientMsg::Push(batch)))) => {
                     let upto = batch.cursor;
                     let n = batch.records.len() as u64;
-                    let outcome = node.apply_remote(batch, link.clone(), child.clone(), RULE_CHILD_PUSH).await?;
+                    let (outcome, subjects) = node.apply_remote(batch, link.clone(), child.clone(), RULE_CHILD_PUSH, Some(code.clone())).await?;
+                    audit.received(subjects);
                     stats.received += outcome.new as u64;
                     stats.duplicates += outcome.duplicate as u64;
                     stats.batches += 1;
@@ -195,4 +206,28 @@ async fn send(
     out.send(Ok(msg))
         .await
         .map_err(|_| SyncError::Transport("client went away".into()))
+}
+
+/// A copy of an error for the audit trail (its text and whether it is a refusal).
+pub(crate) fn clone_err(e: &SyncError) -> SyncError {
+    match e {
+        SyncError::NotChild { peer, server } => SyncError::NotChild {
+            peer: peer.clone(),
+            server: server.clone(),
+        },
+        SyncError::IdentityMismatch { claimed, certified } => SyncError::IdentityMismatch {
+            claimed: claimed.clone(),
+            certified: certified.clone(),
+        },
+        SyncError::NotEntitled { id, peer, rule } => SyncError::NotEntitled {
+            id: id.clone(),
+            peer: peer.clone(),
+            rule,
+        },
+        SyncError::Revoked { peer, fingerprint } => SyncError::Revoked {
+            peer: peer.clone(),
+            fingerprint: fingerprint.clone(),
+        },
+        other => SyncError::Protocol(other.to_string()),
+    }
 }

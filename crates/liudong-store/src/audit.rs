@@ -1,0 +1,311 @@
+//! The audit trail: an append-only log of who received what, who wrote what,
+//! and what was refused.
+//!
+//! It lives in its own sled tree (`audit`), so it never collides with the
+//! record keys and is not part of record fingerprints:
+//!
+//! | prefix | key                       | value                    |
+//! |--------|---------------------------|--------------------------|
+//! | `A`    | seq (8, big endian)       | entry (JSON)             |
+//! | `D`    | subject (18) · seq (8)    | empty (subject index)    |
+//! | `M`    | name                      | counter (8, big endian)  |
+//!
+//! Invariants:
+//! - Entries are only ever appended; nothing in this crate updates or
+//!   removes one. An entry and its subject index entries are one batch.
+//! - Citizen IDs are stored here (the trail must answer "who received this
+//!   person's records") but never logged.
+
+use crate::{Store, StoreError};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+const ENTRY: u8 = b'A';
+const BY_SUBJECT: u8 = b'D';
+const META: u8 = b'M';
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum AuditEvent {
+    /// A sync session ended (either side).
+    Session {
+        /// The other node's code.
+        peer: String,
+        /// `served` (this node was the upper node) or `dialled`.
+        role: String,
+        /// The peer certificate's SHA-256 fingerprint (none without TLS).
+        fingerprint: Option<String>,
+        addr: Option<String>,
+        live: bool,
+        sent: u64,
+        received: u64,
+        duplicates: u64,
+        /// Distinct persons whose records were sent / received.
+        subjects_sent: u64,
+        subjects_received: u64,
+        /// `ok`, or the error that ended the session.
+        outcome: String,
+    },
+    /// Records were sent to a peer (written as they are sent, so a live
+    /// session's disclosures are in the trail before the session ends).
+    Disclosed {
+        peer: String,
+        fingerprint: Option<String>,
+        records: u64,
+        /// Citizen IDs of the persons concerned.
+        subjects: Vec<String>,
+    },
+    /// Something a peer tried was refused (TLS handshake, identity, entitlement).
+    Refused {
+        peer: Option<String>,
+        fingerprint: Option<String>,
+        addr: Option<String>,
+        reason: String,
+    },
+    /// An operator wrote a record on this node.
+    RecordWritten {
+        operator: String,
+        record: String,
+        kind: String,
+        subject: String,
+    },
+    /// Records were imported outside a session (bundle import, repair).
+    Imported {
+        source: String,
+        records: u64,
+        subjects: Vec<String>,
+    },
+}
+
+impl AuditEvent {
+    /// The peer this event concerns, if any.
+    pub fn peer(&self) -> Option<&str> {
+        match self {
+            AuditEvent::Session { peer, .. } | AuditEvent::Disclosed { peer, .. } => Some(peer),
+            AuditEvent::Refused { peer, .. } => peer.as_deref(),
+            AuditEvent::Imported { source, .. } => Some(source),
+            AuditEvent::RecordWritten { .. } => None,
+        }
+    }
+
+    fn subjects(&self) -> BTreeSet<&str> {
+        match self {
+            AuditEvent::Disclosed { subjects, .. } | AuditEvent::Imported { subjects, .. } => {
+                subjects.iter().map(String::as_str).collect()
+            }
+            AuditEvent::RecordWritten { subject, .. } => [subject.as_str()].into(),
+            _ => BTreeSet::new(),
+        }
+    }
+}
+
+/// One entry of the trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Position in the trail (increasing).
+    pub seq: u64,
+    /// Wall time, unix milliseconds.
+    pub time_ms: u64,
+    #[serde(flatten)]
+    pub event: AuditEvent,
+}
+
+/// Which entries to read.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Only entries at or after this time (unix ms).
+    pub since_ms: Option<u64>,
+    /// Only entries concerning this peer code.
+    pub peer: Option<String>,
+    /// Only entries concerning this citizen ID.
+    pub subject: Option<String>,
+    /// At most this many (the newest).
+    pub limit: Option<usize>,
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+fn meta_key(name: &str) -> Vec<u8> {
+    let mut k = vec![META];
+    k.extend_from_slice(name.as_bytes());
+    k
+}
+
+impl Store {
+    fn audit_tree(&self) -> Result<sled::Tree, StoreError> {
+        Ok(self.db.open_tree("audit")?)
+    }
+
+    /// Appends an event to the trail; returns its sequence number.
+    pub fn audit_append(&self, event: AuditEvent) -> Result<u64, StoreError> {
+        let tree = self.audit_tree()?;
+        let seq = self.db.generate_id()? + 1;
+        let entry = AuditEntry {
+            seq,
+            time_ms: now_ms(),
+            event,
+        };
+        let value = serde_json::to_vec(&entry)
+            .map_err(|e| StoreError::Corrupt(format!("audit entry not encodable: {e}")))?;
+        let mut batch = sled::Batch::default();
+        let mut key = vec![ENTRY];
+        key.extend_from_slice(&seq.to_be_bytes());
+        batch.insert(key, value);
+        for s in entry.event.subjects() {
+            let mut k = vec![BY_SUBJECT];
+            k.extend_from_slice(s.as_bytes());
+            k.extend_from_slice(&seq.to_be_bytes());
+            batch.insert(k, &[][..]);
+        }
+        if matches!(entry.event, AuditEvent::Refused { .. }) {
+            let refused = self.refused_count()? + 1;
+            batch.insert(meta_key("refused"), &refused.to_be_bytes()[..]);
+        }
+        tree.apply_batch(batch)?;
+        Ok(seq)
+    }
+
+    /// Number of refusals recorded in the trail.
+    pub fn refused_count(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .audit_tree()?
+            .get(meta_key("refused"))?
+            .and_then(|v| crate::keys::u64_value(&v))
+            .unwrap_or(0))
+    }
+
+    fn audit_entry(tree: &sled::Tree, key: &[u8]) -> Result<Option<AuditEntry>, StoreError> {
+        match tree.get(key)? {
+            None => Ok(None),
+            Some(v) => serde_json::from_slice(&v)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt(format!("audit entry unreadable: {e}"))),
+        }
+    }
+
+    /// Reads the entries matching `filter`, oldest first.
+    pub fn audit_query(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
+        let tree = self.audit_tree()?;
+        let keep = |e: &AuditEntry| {
+            filter.since_ms.is_none_or(|t| e.time_ms >= t)
+                && filter
+                    .peer
+                    .as_deref()
+                    .is_none_or(|p| e.event.peer() == Some(p))
+        };
+        let mut out = Vec::new();
+        match &filter.subject {
+            Some(subject) => {
+                let mut prefix = vec![BY_SUBJECT];
+                prefix.extend_from_slice(subject.as_bytes());
+                for kv in tree.scan_prefix(&prefix) {
+                    let (k, _) = kv?;
+                    let Some(seq) = k.get(prefix.len()..) else {
+                        continue;
+                    };
+                    let mut key = vec![ENTRY];
+                    key.extend_from_slice(seq);
+                    if let Some(e) = Self::audit_entry(&tree, &key)?
+                        && keep(&e)
+                    {
+                        out.push(e);
+                    }
+                }
+            }
+            None => {
+                for kv in tree.scan_prefix([ENTRY]) {
+                    let (_, v) = kv?;
+                    let e: AuditEntry = serde_json::from_slice(&v)
+                        .map_err(|e| StoreError::Corrupt(format!("audit entry unreadable: {e}")))?;
+                    if keep(&e) {
+                        out.push(e);
+                    }
+                }
+            }
+        }
+        if let Some(n) = filter.limit
+            && out.len() > n
+        {
+            out.drain(..out.len() - n);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::StoreOptions;
+    use liudong_core::{Code, NodeScope};
+
+    #[test]
+    fn append_and_query() {
+        let dir = tempfile::tempdir().unwrap();
+        let scope = NodeScope::for_code(Code::parse("410602100").unwrap()).unwrap();
+        let store = Store::open(dir.path(), scope, None, &StoreOptions::default()).unwrap();
+        let a = "410602199001011237".to_string();
+        let b = "410602199001011245".to_string();
+        store
+            .audit_append(AuditEvent::Disclosed {
+                peer: "410602100001".into(),
+                fingerprint: None,
+                records: 3,
+                subjects: vec![a.clone(), b.clone()],
+            })
+            .unwrap();
+        store
+            .audit_append(AuditEvent::Refused {
+                peer: Some("410602100002".into()),
+                fingerprint: None,
+                addr: None,
+                reason: "x".into(),
+            })
+            .unwrap();
+        store
+            .audit_append(AuditEvent::RecordWritten {
+                operator: "op".into(),
+                record: "410602100/1".into(),
+                kind: "returned".into(),
+                subject: b.clone(),
+            })
+            .unwrap();
+        let all = store.audit_query(&AuditFilter::default()).unwrap();
+        assert_eq!(all.len(), 3);
+        assert!(all.windows(2).all(|w| w[0].seq < w[1].seq));
+        let by_a = store
+            .audit_query(&AuditFilter {
+                subject: Some(a),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(by_a.len(), 1);
+        let by_b = store
+            .audit_query(&AuditFilter {
+                subject: Some(b),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(by_b.len(), 2);
+        let by_peer = store
+            .audit_query(&AuditFilter {
+                peer: Some("410602100002".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(by_peer.len(), 1);
+        assert_eq!(store.refused_count().unwrap(), 1);
+        let last = store
+            .audit_query(&AuditFilter {
+                limit: Some(1),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(last[0].seq, all[2].seq);
+    }
+}

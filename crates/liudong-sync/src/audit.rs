@@ -1,0 +1,146 @@
+//! Writing the audit trail of sessions: what was disclosed to whom, and how
+//! each session ended.
+//!
+//! A batch's disclosure entry is written *before* the batch is sent, so the
+//! trail never misses records that left this node (it may list a batch that
+//! the transport then failed to deliver).
+
+use crate::{Node, PeerInfo, SessionStats, SyncError, blocking};
+use bytes::Bytes;
+use liudong_store::audit::AuditEvent;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// The citizen IDs of encoded records (records that do not decode are skipped:
+/// they were checked when stored).
+pub fn subjects_of<'a>(records: impl IntoIterator<Item = &'a Bytes>) -> BTreeSet<String> {
+    records
+        .into_iter()
+        .filter_map(|b| liudong_proto::decode_record(b).ok())
+        .map(|r| r.subject.as_str().to_string())
+        .collect()
+}
+
+/// The audit state of one session.
+pub(crate) struct SessionAudit {
+    node: Arc<Node>,
+    peer: String,
+    role: &'static str,
+    fingerprint: Option<String>,
+    addr: Option<String>,
+    live: bool,
+    sent: BTreeSet<String>,
+    received: BTreeSet<String>,
+}
+
+impl SessionAudit {
+    pub(crate) fn new(
+        node: Arc<Node>,
+        peer: String,
+        role: &'static str,
+        info: &PeerInfo,
+        live: bool,
+    ) -> SessionAudit {
+        SessionAudit {
+            node,
+            peer,
+            role,
+            fingerprint: info.fingerprint.clone(),
+            addr: info.addr.clone(),
+            live,
+            sent: BTreeSet::new(),
+            received: BTreeSet::new(),
+        }
+    }
+
+    /// Records that `records` are about to be sent to the peer.
+    pub(crate) async fn disclosing(&mut self, records: &[Bytes]) -> Result<(), SyncError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let subjects = subjects_of(records);
+        self.sent.extend(subjects.iter().cloned());
+        let event = AuditEvent::Disclosed {
+            peer: self.peer.clone(),
+            fingerprint: self.fingerprint.clone(),
+            records: records.len() as u64,
+            subjects: subjects.into_iter().collect(),
+        };
+        let store = self.node.store().clone();
+        blocking(move || Ok(store.audit_append(event)?)).await?;
+        Ok(())
+    }
+
+    /// Notes the persons of a received batch.
+    pub(crate) fn received(&mut self, subjects: BTreeSet<String>) {
+        self.received.extend(subjects);
+    }
+
+    /// Writes the session entry, and a refusal entry if the peer was refused.
+    pub(crate) async fn finish(self, result: &Result<SessionStats, SyncError>) {
+        let (stats, outcome) = match result {
+            Ok(s) => (s.clone(), "ok".to_string()),
+            Err(e) => (SessionStats::default(), e.to_string()),
+        };
+        let mut events = vec![AuditEvent::Session {
+            peer: self.peer.clone(),
+            role: self.role.to_string(),
+            fingerprint: self.fingerprint.clone(),
+            addr: self.addr.clone(),
+            live: self.live,
+            sent: stats.sent,
+            received: stats.received,
+            duplicates: stats.duplicates,
+            subjects_sent: self.sent.len() as u64,
+            subjects_received: self.received.len() as u64,
+            outcome,
+        }];
+        if let Err(e) = result
+            && e.is_refusal()
+        {
+            events.push(refusal(&self.peer, self.fingerprint.clone(), self.addr.clone(), e));
+        }
+        write(&self.node, events).await;
+    }
+}
+
+/// The refusal entry for `e`.
+pub fn refusal(
+    peer: &str,
+    fingerprint: Option<String>,
+    addr: Option<String>,
+    e: &SyncError,
+) -> AuditEvent {
+    AuditEvent::Refused {
+        peer: Some(peer.to_string()),
+        fingerprint,
+        addr,
+        reason: e.to_string(),
+    }
+}
+
+/// Appends events; a failure is logged (the session's own outcome stands).
+pub(crate) async fn write(node: &Arc<Node>, events: Vec<AuditEvent>) {
+    let store = node.store().clone();
+    let r = blocking(move || {
+        for e in events {
+            store.audit_append(e)?;
+        }
+        Ok(())
+    })
+    .await;
+    if let Err(e) = r {
+        tracing::error!(error = %e, "audit trail not written");
+    }
+}
+
+/// Appends a refusal entry for `e` (e.g. a live session cut on revocation).
+pub async fn write_refusal(
+    node: &Arc<Node>,
+    peer: &str,
+    fingerprint: Option<String>,
+    addr: Option<String>,
+    e: &SyncError,
+) {
+    write(node, vec![refusal(peer, fingerprint, addr, e)]).await;
+}
