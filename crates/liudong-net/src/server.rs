@@ -269,6 +269,26 @@ impl pb::admin_server::Admin for AdminService {
         }))
     }
 
+    async fn audit(
+        &self,
+        request: Request<pb::AuditRequest>,
+    ) -> Result<Response<pb::AuditResponse>, Status> {
+        let r = request.into_inner();
+        let filter = liudong_store::audit::AuditFilter {
+            since_ms: (r.since_ms > 0).then_some(r.since_ms),
+            peer: (!r.peer.is_empty()).then_some(r.peer),
+            subject: (!r.subject.is_empty()).then_some(r.subject),
+            limit: (r.limit > 0).then_some(r.limit as usize),
+        };
+        let store = self.node.store().clone();
+        let entries = tokio::task::spawn_blocking(move || store.audit_query(&filter))
+            .await
+            .map_err(|e| Status::internal(e.to_string()))?
+            .map_err(|e| to_status(&SyncError::Store(e)))?;
+        let json = serde_json::to_string(&entries).map_err(|e| Status::internal(e.to_string()))?;
+        Ok(Response::new(pb::AuditResponse { json }))
+    }
+
     async fn verify_now(
         &self,
         request: Request<pb::VerifyNowRequest>,

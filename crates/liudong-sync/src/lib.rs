@@ -192,7 +192,15 @@ impl Node {
         let node = self.clone();
         let record = blocking(move || {
             let limits = node.limits();
-            Ok(node.store.write_local(draft, limits)?)
+            let record = node.store.write_local(draft, limits)?;
+            node.store
+                .audit_append(liudong_store::audit::AuditEvent::RecordWritten {
+                    operator: record.operator.clone(),
+                    record: record.id.to_string(),
+                    kind: record.body.kind().to_string(),
+                    subject: record.subject.as_str().to_string(),
+                })?;
+            Ok(record)
         })
         .await?;
         self.notify(self.store.last_seq());

@@ -36,6 +36,9 @@ pub struct NodeReport {
     pub records: usize,
     pub last_seq: u64,
     pub conflicts: u64,
+    /// Peers refused for identity, jurisdiction or entitlement (see `liudong audit`).
+    #[serde(default)]
+    pub refused: u64,
     pub links: Vec<LinkReport>,
 }
 
@@ -82,6 +85,7 @@ pub fn report(store: &Store) -> Result<NodeReport, SyncError> {
             .counters()
             .conflicts
             .load(std::sync::atomic::Ordering::Relaxed),
+        refused: store.refused_count()?,
         links: out,
     })
 }

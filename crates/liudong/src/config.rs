@@ -30,6 +30,9 @@ pub struct Config {
     pub verify: VerifySection,
     #[serde(default)]
     pub bundle: BundleSection,
+    /// Mutual TLS identity; required unless `[node] insecure = true` (loopback only).
+    #[serde(default)]
+    pub tls: Option<crate::security::TlsSection>,
 }
 
 /// `[bundle]`: offline bundles.
@@ -90,8 +93,8 @@ pub struct NodeSection {
     /// `status` and `sync --once` while the node runs. Default 127.0.0.1:0 (none reachable).
     #[serde(default)]
     pub admin_listen: Option<String>,
-    /// Allow plaintext gRPC. Required in this version (mutual TLS is planned);
-    /// refused on any non-loopback address.
+    /// Allow plaintext gRPC without `[tls]`: for tests and demos on loopback
+    /// only (refused on any non-loopback address; a warning is logged at start).
     #[serde(default)]
     pub insecure: bool,
 }
@@ -280,16 +283,6 @@ impl Config {
                         up.url
                     );
                 }
-                if !self.node.insecure {
-                    bail!(
-                        "[node] insecure must be true: this version speaks plaintext gRPC only (mutual TLS is planned); use it on loopback or a trusted private network"
-                    );
-                }
-                if up.url.starts_with("https://") {
-                    bail!(
-                        "[upstream] url: https is not supported yet; use http:// with insecure = true"
-                    );
-                }
                 Some((p, up.url.clone()))
             }
             None => {
@@ -313,18 +306,13 @@ impl Config {
         };
         let listen = parse_addr("listen", &self.node.listen)?;
         let admin_listen = parse_addr("admin_listen", &self.node.admin_listen)?;
-        if let Some(a) = listen {
-            if !self.node.insecure {
-                bail!(
-                    "[node] insecure must be true: this version serves plaintext gRPC only (mutual TLS is planned)"
-                );
-            }
-            if !a.ip().is_loopback() {
-                bail!(
-                    "[node] listen = {a}: plaintext (insecure = true) is refused on non-loopback addresses; listen on 127.0.0.1 or put the node behind a TLS-terminating tunnel"
-                );
-            }
-        }
+        let tls = crate::security::transport(
+            self,
+            &scope,
+            parent.as_ref().map(|(p, u): &(NodeScope, String)| (&p.code, u.as_str())),
+            listen,
+            base,
+        )?;
         if let Some(a) = admin_listen
             && !a.ip().is_loopback()
         {
@@ -396,6 +384,7 @@ impl Config {
                 max_message_bytes: self.net.max_message_mb << 20,
                 keepalive: Duration::from_secs(self.net.keepalive_secs),
                 connect_timeout: Duration::from_secs(self.net.connect_timeout_secs),
+                tls,
             },
             verify: VerifyOptions {
                 interval: Some(Duration::from_secs(self.verify.interval_secs))
@@ -445,7 +434,7 @@ mod tests {
         let e = parse("[node]\ncode = \"410602\"\ndata_dir = \"d\"\ninsecure = true\nlisten = \"0.0.0.0:7400\"\n[upstream]\ncode = \"CN\"\nurl = \"http://127.0.0.1:1\"\n").unwrap_err();
         assert!(format!("{e:#}").contains("non-loopback"), "{e:#}");
         let e = parse("[node]\ncode = \"410602\"\ndata_dir = \"d\"\nlisten = \"127.0.0.1:7400\"\n[upstream]\ncode = \"CN\"\nurl = \"http://127.0.0.1:1\"\n").unwrap_err();
-        assert!(format!("{e:#}").contains("insecure must be true"), "{e:#}");
+        assert!(format!("{e:#}").contains("[tls] is missing"), "{e:#}");
         let e = parse("[node]\ncode = \"410602\"\ndata_dir = \"d\"\nbogus = 1\n").unwrap_err();
         assert!(format!("{e:#}").contains("unknown field"), "{e:#}");
     }

@@ -81,6 +81,7 @@ pub fn local_config(
         net: NetSection::default(),
         verify: Default::default(),
         bundle: Default::default(),
+        tls: None,
     };
     cfg.validate(Path::new("."))
 }
@@ -101,6 +102,18 @@ impl Topology {
         live: bool,
         tweak: impl Fn(&mut NodeConfig),
     ) -> Result<Topology> {
+        Topology::start_with(dir, nodes, live, None, tweak).await
+    }
+
+    /// As [`Topology::start`]; with `pki`, every link uses mutual TLS with
+    /// the certificates it issued (see `demo_tls.rs`).
+    pub async fn start_with(
+        dir: &Path,
+        nodes: &[(&str, Option<&str>)],
+        live: bool,
+        pki: Option<&crate::demo_tls::DemoPki>,
+        tweak: impl Fn(&mut NodeConfig),
+    ) -> Result<Topology> {
         let mut running: BTreeMap<String, RunningNode> = BTreeMap::new();
         for (code, up) in nodes {
             let upstream = match up {
@@ -116,6 +129,9 @@ impl Topology {
                 None => None,
             };
             let mut cfg = local_config(code, upstream, dir.join(code), live)?;
+            if let Some(pki) = pki {
+                pki.secure(&mut cfg)?;
+            }
             tweak(&mut cfg);
             let node = runner::start(cfg)
                 .await
@@ -298,7 +314,9 @@ pub async fn run(dir: Option<PathBuf>) -> Result<Vec<Row>> {
         "Liudong demo: 9 nodes on 127.0.0.1, sled stores under {}",
         dir.display()
     );
-    let topo = Topology::start(&dir, &DEMO_NODES, true, |_| {}).await?;
+    let pki = crate::demo_tls::DemoPki::create(&dir, &DEMO_NODES)?;
+    let topo = Topology::start_with(&dir, &DEMO_NODES, true, Some(&pki), |_| {}).await?;
+    println!("  every link: mutual TLS 1.3 (CAs and node certificates in {}/pki)", dir.display());
     for (code, n) in &topo.nodes {
         let addr = n
             .sync_addr

@@ -64,6 +64,33 @@ enum Command {
         #[command(subcommand)]
         command: BundleCommand,
     },
+    /// Certificate authority of a hub operator: create it, issue node
+    /// certificates, revoke them (docs/security.md).
+    Ca {
+        #[command(subcommand)]
+        command: CaCommand,
+    },
+    /// Read the audit trail: sessions (who received which persons' records),
+    /// operator writes, refusals.
+    Audit {
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Only entries at or after this time: YYYY-MM-DD[THH:MM[:SS]] (China
+        /// Standard Time) or unix milliseconds.
+        #[arg(long)]
+        since: Option<String>,
+        /// Only entries concerning this peer node code.
+        #[arg(long)]
+        peer: Option<String>,
+        /// Only entries concerning this citizen ID ("who received this person's records").
+        #[arg(long)]
+        subject: Option<String>,
+        /// At most this many entries (the newest).
+        #[arg(long)]
+        limit: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the benchmark suite (docs/performance.md): initial and incremental
     /// sync, fan-out, cross-county latency, footprint.
     Bench {
@@ -92,6 +119,45 @@ enum Command {
         /// Keep the nodes' sled directories here (default: a temporary directory).
         #[arg(long)]
         dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CaCommand {
+    /// Create a CA for a jurisdiction (ca.crt, ca.key with mode 0600) in DIR.
+    Init {
+        /// The operator's division code: the CA may certify only nodes under it.
+        #[arg(long)]
+        code: String,
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Issue a key and certificate for node CODE into OUT (node.crt, node.key, ca.crt).
+    Issue {
+        /// The CA directory.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        out: PathBuf,
+        /// Validity in days (default 825).
+        #[arg(long, default_value_t = liudong_net::pki::NODE_DAYS)]
+        days: i64,
+    },
+    /// Revoke a node certificate: add its fingerprint to DIR/revoked.txt (or --list).
+    Revoke {
+        /// The CA directory.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// The certificate to revoke (PEM).
+        #[arg(long)]
+        cert: PathBuf,
+        /// Revocation list to update (default DIR/revoked.txt).
+        #[arg(long)]
+        list: Option<PathBuf>,
+        #[arg(long, default_value = "unspecified")]
+        reason: String,
     },
 }
 
@@ -217,6 +283,44 @@ async fn main() -> Result<()> {
                     liudong::bundle::cli_import(&config, &file).await
                 }
             }
+        }
+        Command::Ca { command } => {
+            init_tracing("warn");
+            match command {
+                CaCommand::Init { code, dir } => liudong::security::cli_ca_init(&code, &dir),
+                CaCommand::Issue {
+                    dir,
+                    code,
+                    out,
+                    days,
+                } => liudong::security::cli_ca_issue(&dir, &code, &out, days),
+                CaCommand::Revoke {
+                    dir,
+                    cert,
+                    list,
+                    reason,
+                } => liudong::security::cli_ca_revoke(&dir, &cert, list.as_deref(), &reason),
+            }
+        }
+        Command::Audit {
+            config,
+            since,
+            peer,
+            subject,
+            limit,
+            json,
+        } => {
+            init_tracing("warn");
+            let filter = liudong_store::audit::AuditFilter {
+                since_ms: since
+                    .as_deref()
+                    .map(liudong::security::parse_since)
+                    .transpose()?,
+                peer,
+                subject,
+                limit,
+            };
+            liudong::security::cli_audit(&config, filter, json).await
         }
         Command::Bench {
             smoke,

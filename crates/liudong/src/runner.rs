@@ -61,6 +61,13 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
         tokio::task::spawn_blocking(move || open_store(&cfg)).await??
     };
     let node = Node::new(store, cfg.sync.clone(), clock);
+    match &cfg.net.tls {
+        None => tracing::warn!(
+            node = %cfg.scope.code,
+            "insecure = true: links are plaintext and unauthenticated (loopback only); configure [tls] for real use"
+        ),
+        Some(t) => tracing::info!(node = %cfg.scope.code, cert = t.fingerprint(), "mutual TLS"),
+    }
     let cancel = CancellationToken::new();
     let tasks = TaskTracker::new();
 
