@@ -1,0 +1,404 @@
+//! Mutual TLS and authorization at the serving edge, with real nodes and real
+//! certificates on 127.0.0.1: who may connect, who may pull and push what,
+//! and that every refusal is audited.
+
+use bytes::Bytes;
+use futures::StreamExt;
+use liudong::demo::local_config;
+use liudong_core::Code;
+use liudong_net::pki::{self, Ca, Issued};
+use liudong_net::tls::{TlsContext, TlsFiles};
+use liudong_proto::pb;
+use liudong_store::audit::{AuditEvent, AuditFilter};
+use liudong_sync::{Connect, SessionStats, SyncError, run_client_session};
+use liudong_tests::*;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::sync::CancellationToken;
+
+/// The CAs of the tests: county A's, county B's, and a rogue CA that also
+/// calls itself 410602 but is not the one the nodes trust.
+struct Pki {
+    dir: PathBuf,
+    a: Ca,
+    b: Ca,
+    rogue: Ca,
+    revoked: PathBuf,
+}
+
+impl Pki {
+    fn new(dir: &Path) -> Pki {
+        let a = pki::ca_init(&Code::parse(COUNTY_A).unwrap(), &dir.join("ca-a")).unwrap();
+        let b = pki::ca_init(&Code::parse(COUNTY_B).unwrap(), &dir.join("ca-b")).unwrap();
+        let rogue = pki::ca_init(&Code::parse(COUNTY_A).unwrap(), &dir.join("ca-rogue")).unwrap();
+        Pki {
+            dir: dir.to_path_buf(),
+            a,
+            b,
+            rogue,
+            revoked: dir.join("revoked.txt"),
+        }
+    }
+
+    /// Writes an identity into its own directory and returns its `[tls]` files.
+    fn files(&self, name: &str, issued: &Issued, trust: &[&Ca]) -> TlsFiles {
+        let d = self.dir.join(name);
+        issued.write(&d, &trust[0].cert_pem).unwrap();
+        let mut ca_certs = Vec::new();
+        for (i, ca) in trust.iter().enumerate() {
+            let p = d.join(format!("trust-{i}.crt"));
+            std::fs::write(&p, &ca.cert_pem).unwrap();
+            ca_certs.push(p);
+        }
+        TlsFiles {
+            ca_certs,
+            cert: d.join(pki::NODE_CERT),
+            key: d.join(pki::NODE_KEY),
+            revoked: Some(self.revoked.clone()),
+        }
+    }
+}
+
+fn code(s: &str) -> Code {
+    Code::parse(s).unwrap()
+}
+
+/// Starts township A over TLS, trusting county A's CA and (to exercise the
+/// jurisdiction check) county B's. Its own upstream is unreachable.
+async fn start_township(pki: &Pki) -> (liudong::runner::RunningNode, String) {
+    let issued = pki.a.issue(&code(TOWN_A), 30).unwrap();
+    let files = pki.files("town", &issued, &[&pki.a, &pki.b]);
+    let mut cfg = local_config(
+        TOWN_A,
+        Some((COUNTY_A, "http://127.0.0.1:9".into())),
+        pki.dir.join("town-data"),
+        true,
+    )
+    .unwrap();
+    cfg.net.tls = Some(TlsContext::load(&files, &code(TOWN_A), Some(&code(COUNTY_A))).unwrap());
+    cfg.parent.as_mut().unwrap().1 = "https://127.0.0.1:9".into();
+    let node = liudong::runner::start(cfg).await.unwrap();
+    let url = format!("https://{}", node.sync_addr.unwrap());
+    (node, url)
+}
+
+/// Runs one session with the township as node `claimed`, presenting `tls`
+/// (or plaintext), from a fresh store.
+async fn session_as(
+    dir: &Path,
+    url: &str,
+    claimed: &str,
+    tls: Option<Arc<TlsContext>>,
+    live: bool,
+    cancel: CancellationToken,
+) -> Result<SessionStats, SyncError> {
+    let plain_url = url.replacen("https://", "http://", 1);
+    let mut cfg = local_config(
+        claimed,
+        Some((TOWN_A, plain_url.clone())),
+        dir.join(format!("client-{}", rand_suffix())),
+        live,
+    )
+    .unwrap();
+    if tls.is_some() {
+        cfg.parent.as_mut().unwrap().1 = url.to_string();
+    }
+    cfg.net.tls = tls;
+    cfg.sync.idle_timeout = Duration::from_secs(5);
+    let store = liudong::runner::open_store(&cfg).unwrap();
+    let node = liudong_sync::Node::new(store, cfg.sync.clone(), liudong_sync::system_clock());
+    let (parent, url) = cfg.parent.clone().unwrap();
+    let connector = liudong_net::GrpcConnector::new(&url, cfg.net.clone())?;
+    run_client_session(node, &parent, live, |rx| connector.open(rx), cancel).await
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+fn client_tls(pki: &Pki, name: &str, issued: &Issued, trust: &[&Ca], as_code: &str) -> Arc<TlsContext> {
+    let files = pki.files(name, issued, trust);
+    TlsContext::load(&files, &code(as_code), Some(&code(TOWN_A))).unwrap()
+}
+
+fn refusals(node: &liudong::runner::RunningNode) -> Vec<String> {
+    node.node
+        .store()
+        .audit_query(&AuditFilter::default())
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e.event {
+            AuditEvent::Refused { reason, .. } => Some(reason),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Waits (bounded) until the township's trail holds a refusal containing `what`.
+async fn refused_with(node: &liudong::runner::RunningNode, what: &str) -> String {
+    let start = Instant::now();
+    loop {
+        if let Some(r) = refusals(node).into_iter().find(|r| r.contains(what)) {
+            return r;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "no refusal containing {what:?} in {:?}",
+            refusals(node)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_valid_certificates_of_the_right_jurisdiction_are_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new(dir.path());
+    let (town, url) = start_township(&pki).await;
+    let never = CancellationToken::new;
+
+    // A valid certificate from county A's CA: the session works.
+    let good = pki.a.issue(&code(VILLAGE_A1), 30).unwrap();
+    let tls = client_tls(&pki, "good", &good, &[&pki.a], VILLAGE_A1);
+    session_as(dir.path(), &url, VILLAGE_A1, Some(tls), false, never())
+        .await
+        .expect("mutual TLS session with a valid certificate");
+    let sessions = town
+        .node
+        .store()
+        .audit_query(&AuditFilter {
+            peer: Some(VILLAGE_A1.into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(
+        sessions.iter().any(|e| matches!(&e.event,
+            AuditEvent::Session { fingerprint: Some(f), outcome, .. } if *f == good.fingerprint && outcome == "ok")),
+        "the session is audited with the certificate fingerprint: {sessions:?}"
+    );
+
+    // A certificate from a CA the township does not trust (same name, other key).
+    let rogue = pki.rogue.issue(&code(VILLAGE_A1), 30).unwrap();
+    let tls = client_tls(&pki, "rogue", &rogue, &[&pki.rogue, &pki.a], VILLAGE_A1);
+    let e = session_as(dir.path(), &url, VILLAGE_A1, Some(tls), false, never())
+        .await
+        .expect_err("wrong CA refused");
+    println!("wrong CA, client sees: {e}");
+    refused_with(&town, "TLS handshake").await;
+
+    // An expired certificate.
+    let now = time::OffsetDateTime::now_utc();
+    let expired = pki
+        .a
+        .sign(
+            &code(VILLAGE_A1),
+            now - time::Duration::days(10),
+            now - time::Duration::days(1),
+        )
+        .unwrap();
+    let files = pki.files("expired", &expired, &[&pki.a]);
+    // A node refuses to start with its own expired certificate only at the
+    // handshake; load it anyway to present it.
+    let tls = TlsContext::load(&files, &code(VILLAGE_A1), Some(&code(TOWN_A))).unwrap();
+    let e = session_as(dir.path(), &url, VILLAGE_A1, Some(tls), false, never())
+        .await
+        .expect_err("expired certificate refused");
+    println!("expired, client sees: {e}");
+    refused_with(&town, "Expired").await;
+
+    // County B's CA (trusted by this township) certifying a village of county A:
+    // outside its jurisdiction.
+    let outside = pki
+        .b
+        .sign(&code(VILLAGE_A1), now - time::Duration::hours(1), now + time::Duration::days(1))
+        .unwrap();
+    assert!(
+        pki.b.issue(&code(VILLAGE_A1), 30).is_err(),
+        "`ca issue` itself refuses codes outside the CA's jurisdiction"
+    );
+    let files = pki.files("outside", &outside, &[&pki.b, &pki.a]);
+    assert!(
+        TlsContext::load(&files, &code(VILLAGE_A1), Some(&code(TOWN_A)))
+            .unwrap_err()
+            .to_string()
+            .contains("jurisdiction"),
+        "a node refuses to start with such a certificate"
+    );
+    let status = push_raw(&url, raw_config(&outside, &pki.a), VILLAGE_A1, vec![]).await;
+    assert_ne!(status.code(), tonic::Code::Ok, "certificate outside the CA's jurisdiction refused");
+    println!("outside jurisdiction, client sees: {status:?}");
+    refused_with(&town, "outside that CA's jurisdiction").await;
+
+    // Plaintext against the TLS node.
+    let e = session_as(dir.path(), &url, VILLAGE_A1, None, false, never())
+        .await
+        .expect_err("plaintext refused");
+    println!("plaintext, client sees: {e}");
+
+    assert!(town.node.store().refused_count().unwrap() >= 3);
+    town.shutdown(Duration::from_secs(5)).await.unwrap();
+}
+
+/// A client TLS configuration presenting `issued` (no checks of our own).
+fn raw_config(issued: &Issued, ca: &Ca) -> tonic::transport::ClientTlsConfig {
+    tonic::transport::ClientTlsConfig::new()
+        .domain_name(liudong_net::tls::dns_name(&code(TOWN_A)))
+        .identity(tonic::transport::Identity::from_pem(&issued.cert_pem, &issued.key_pem))
+        .ca_certificate(tonic::transport::Certificate::from_pem(&ca.cert_pem))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identity_and_entitlement_are_enforced_from_the_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new(dir.path());
+    let (town, url) = start_township(&pki).await;
+    let never = CancellationToken::new;
+
+    // Village A2's certificate used by a session claiming village A1: refused,
+    // so A2 cannot pull A1's outbox.
+    let a2 = pki.a.issue(&code(VILLAGE_A2), 30).unwrap();
+    let files = pki.files("a2", &a2, &[&pki.a]);
+    let tls = TlsContext::load(&files, &code(VILLAGE_A2), Some(&code(TOWN_A))).unwrap();
+    let e = session_as(dir.path(), &url, VILLAGE_A1, Some(tls.clone()), false, never())
+        .await
+        .expect_err("certificate for another code refused");
+    let msg = e.to_string();
+    assert!(msg.contains("PermissionDenied") && msg.contains(VILLAGE_A2), "{msg}");
+    refused_with(&town, "certificate is for 410602100002").await;
+
+    // A village of county B (certified by county B's CA, which the township
+    // trusts) is not a child of township A: it may not pull anything.
+    let b1 = pki.b.issue(&code(VILLAGE_B1), 30).unwrap();
+    let files = pki.files("b1", &b1, &[&pki.b, &pki.a]);
+    let tls_b1 = TlsContext::load(&files, &code(VILLAGE_B1), Some(&code(TOWN_A))).unwrap();
+    let e = session_as(dir.path(), &url, VILLAGE_B1, Some(tls_b1), false, never())
+        .await
+        .expect_err("not a child");
+    assert!(e.to_string().contains("not a direct child"), "{e}");
+
+    // Village A2 pushing a record authored by village A1 (about a person of A1):
+    // not entitled, nothing stored.
+    let record = liudong_core::synth::test_record(
+        VILLAGE_A1,
+        1,
+        1,
+        VILLAGE_A1,
+        None,
+        liudong_core::synth::outflow_body(),
+    );
+    let mut pbr = liudong_proto::record_to_pb(&record);
+    pbr.hlc = liudong_core::Hlc::new(liudong_sync::system_clock()() - 1000, 0).0;
+    let bytes = Bytes::from(prost::Message::encode_to_vec(&pbr));
+    let status = push_raw(&url, tls.client_config().unwrap(), VILLAGE_A2, vec![bytes.clone()]).await;
+    assert_eq!(status.code(), tonic::Code::PermissionDenied, "{status:?}");
+    assert!(status.message().contains("authored by itself"), "{}", status.message());
+    assert!(town.node.store().get_bytes(&record.id).unwrap().is_none());
+    refused_with(&town, "authored by itself").await;
+    // The same record pushed by its author is accepted.
+    let a1 = pki.a.issue(&code(VILLAGE_A1), 30).unwrap();
+    let files = pki.files("a1", &a1, &[&pki.a]);
+    let tls_a1 = TlsContext::load(&files, &code(VILLAGE_A1), Some(&code(TOWN_A))).unwrap();
+    let status = push_raw(&url, tls_a1.client_config().unwrap(), VILLAGE_A1, vec![bytes]).await;
+    assert_eq!(status.code(), tonic::Code::Ok, "{status:?}");
+    assert!(town.node.store().get_bytes(&record.id).unwrap().is_some());
+
+    let report = liudong_sync::status::report(town.node.store()).unwrap();
+    assert!(report.refused >= 3, "status counts refusals: {}", report.refused);
+    town.shutdown(Duration::from_secs(5)).await.unwrap();
+}
+
+/// Opens a raw TLS session as `node`, pushes one batch, returns the final status.
+async fn push_raw(
+    url: &str,
+    tls: tonic::transport::ClientTlsConfig,
+    node: &str,
+    records: Vec<Bytes>,
+) -> tonic::Status {
+    let channel = match tonic::transport::Endpoint::from_shared(url.to_string())
+        .unwrap()
+        .tls_config(tls)
+        .unwrap()
+        .connect()
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => return tonic::Status::unavailable(format!("{e:?}")),
+    };
+    let mut client = pb::sync_client::SyncClient::new(channel);
+    let (tx, rx) = mpsc::channel(4);
+    let frame = |f| pb::ClientFrame { frame: Some(f) };
+    tx.send(frame(pb::client_frame::Frame::Hello(pb::Hello {
+        protocol: 1,
+        node: node.into(),
+        pull_cursor: u64::MAX,
+        live: false,
+        max_batch: 100,
+    })))
+    .await
+    .unwrap();
+    tx.send(frame(pb::client_frame::Frame::Push(pb::Batch {
+        records,
+        cursor: 1,
+        drained: true,
+    })))
+    .await
+    .unwrap();
+    let mut inbound = match client.session(ReceiverStream::new(rx)).await {
+        Ok(r) => r.into_inner(),
+        Err(s) => return s,
+    };
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), inbound.next()).await {
+            Ok(Some(Ok(pb::ServerFrame {
+                frame: Some(pb::server_frame::Frame::PushAck(_)),
+            }))) => return tonic::Status::ok("acknowledged"),
+            Ok(Some(Ok(_))) => continue,
+            Ok(Some(Err(s))) => return s,
+            Ok(None) => panic!("the session ended without an error"),
+            Err(_) => panic!("no answer within 10 s"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revocation_refuses_new_sessions_and_cuts_live_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new(dir.path());
+    let (town, url) = start_township(&pki).await;
+
+    let a1 = pki.a.issue(&code(VILLAGE_A1), 30).unwrap();
+    let tls = client_tls(&pki, "a1", &a1, &[&pki.a], VILLAGE_A1);
+    let (d, u, t) = (dir.path().to_path_buf(), url.clone(), tls.clone());
+    let live = tokio::spawn(async move {
+        session_as(&d, &u, VILLAGE_A1, Some(t), true, CancellationToken::new()).await
+    });
+    // Give the live session time to open (it then stays open).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!live.is_finished(), "the live session is open");
+
+    let revoked_at = Instant::now();
+    pki::revoke(&pki.revoked, &a1.cert_pem, "key lost").unwrap();
+    let result = tokio::time::timeout(Duration::from_secs(5), live)
+        .await
+        .expect("live session ended within 5 s of the revocation")
+        .unwrap();
+    let cut_after = revoked_at.elapsed();
+    let e = result.expect_err("the live session ends with an error");
+    assert!(e.to_string().contains("revoked"), "{e}");
+    println!("live session of a revoked certificate cut after {cut_after:?}");
+    assert!(cut_after < Duration::from_secs(2), "cut within the reload bound: {cut_after:?}");
+    refused_with(&town, "revoked").await;
+
+    // A new session with the revoked certificate is refused at the handshake.
+    let e = session_as(dir.path(), &url, VILLAGE_A1, Some(tls), false, CancellationToken::new())
+        .await
+        .expect_err("revoked certificate refused");
+    println!("revoked, client sees: {e}");
+    refused_with(&town, "TLS handshake").await;
+    town.shutdown(Duration::from_secs(5)).await.unwrap();
+}
