@@ -32,9 +32,33 @@ pub fn to_status(e: &SyncError) -> Status {
 
 /// Turns a status received from a peer into a sync error.
 pub fn from_status(s: &Status) -> SyncError {
+    let mut message = s.message().to_string();
+    // Transport failures carry their cause in the error chain, not the message.
+    let mut cause = std::error::Error::source(s);
+    let mut chain = Vec::new();
+    while let Some(c) = cause {
+        chain.push(c.to_string());
+        cause = c.source();
+    }
+    if let Some(last) = chain.last() {
+        message = format!("{message}: {last}");
+    }
+    if message.contains("received fatal alert") {
+        message.push_str(
+            "; the peer refused this node's TLS certificate or this node refused the peer's (wrong CA, expired, revoked, or outside the CA's jurisdiction): see `liudong audit` on the upstream",
+        );
+    } else if message.contains("connection closed") || message.contains("broken pipe") {
+        message.push_str(
+            "; the upstream closed the connection (if it uses TLS it may have refused this node's certificate, or this node speaks plaintext to a TLS node: check [tls] and the https:// url, and `liudong audit` on the upstream)",
+        );
+    } else if message.contains("certificate") || message.contains("InvalidCertificate") {
+        message.push_str(
+            "; the upstream's TLS certificate was not accepted: check [tls] ca_certs and [upstream] code",
+        );
+    }
     SyncError::Remote {
         code: format!("{:?}", s.code()),
-        message: s.message().to_string(),
+        message,
     }
 }
 

@@ -647,7 +647,7 @@ pub fn incoming(
                         let _ = tx.send(Ok(stream)).await;
                     }
                     Ok(Err(e)) => {
-                        let reason = e.to_string();
+                        let reason = handshake_reason(&e);
                         tracing::warn!(addr = %addr, error = %reason, "TLS handshake refused");
                         let entry = liudong_store::audit::AuditEvent::Refused {
                             peer: None,
@@ -665,4 +665,19 @@ pub fn incoming(
         }
     });
     rx
+}
+
+/// A readable reason for a refused handshake (our own checks' messages
+/// rather than rustls' debug form).
+fn handshake_reason(e: &std::io::Error) -> String {
+    match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+        Some(rustls::Error::InvalidCertificate(rustls::CertificateError::Other(o))) => {
+            format!("invalid peer certificate: {}", o.0)
+        }
+        Some(rustls::Error::InvalidCertificate(rustls::CertificateError::Revoked)) => {
+            "invalid peer certificate: revoked (on the revocation list)".into()
+        }
+        Some(other) => other.to_string(),
+        None => e.to_string(),
+    }
 }
