@@ -1,0 +1,122 @@
+//! The operator's commands for node identity and the audit trail, run as
+//! the built binary: `ca init | issue | revoke`, a `[tls]` config, `audit`.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_liudong"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+#[cfg(unix)]
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn ca_issue_revoke_and_audit_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&run(&["ca", "init", "--code", "410602", "--dir", "ca"], d));
+    #[cfg(unix)]
+    assert_eq!(mode(&d.join("ca/ca.key")), 0o600);
+    // A second init over the same CA is refused rather than overwriting its key.
+    assert!(!run(&["ca", "init", "--code", "410602", "--dir", "ca"], d).status.success());
+
+    let out = ok(&run(
+        &["ca", "issue", "--dir", "ca", "--code", "410602100", "--out", "town"],
+        d,
+    ));
+    assert!(out.contains("fingerprint sha256:"), "{out}");
+    #[cfg(unix)]
+    assert_eq!(mode(&d.join("town/node.key")), 0o600);
+    // Outside the CA's jurisdiction: refused with the reason.
+    let out = run(
+        &["ca", "issue", "--dir", "ca", "--code", "440306018", "--out", "other"],
+        d,
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("outside that CA's jurisdiction"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A township configured with [tls].
+    let cfg = d.join("town.toml");
+    let write_cfg = |extra: &str| {
+        std::fs::write(
+            &cfg,
+            format!(
+                "[node]\ncode = \"410602100\"\ndata_dir = \"data\"\nlisten = \"127.0.0.1:0\"\n{extra}\n[upstream]\ncode = \"410602\"\nurl = \"https://127.0.0.1:9\"\n\n[tls]\nca_certs = [\"town/ca.crt\"]\ncert = \"town/node.crt\"\nkey = \"town/node.key\"\nrevoked = \"ca/revoked.txt\"\n"
+            ),
+        )
+        .unwrap();
+    };
+    write_cfg("");
+    ok(&run(&["status", "--config", "town.toml"], d));
+    // insecure together with [tls] is refused with the reason.
+    write_cfg("insecure = true\n");
+    let out = run(&["status", "--config", "town.toml"], d);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("insecure = true and a [tls] section"));
+    write_cfg("");
+
+    // An operator write (node stopped: straight into the store), then the trail.
+    let record = r#"{"operator": "cadre-07", "subject": "410602199001011231", "origin": "410602100001",
+        "body": {"outflow_registered": {"leave_date": "2026-10-01", "purpose": "work", "expected_months": 12}}}"#;
+    let out = run(
+        &["record", "add", "--config", "town.toml", "--json", record],
+        d,
+    );
+    if out.status.success() {
+        let trail = ok(&run(
+            &[
+                "audit",
+                "--config",
+                "town.toml",
+                "--subject",
+                "410602199001011231",
+                "--json",
+            ],
+            d,
+        ));
+        assert!(trail.contains("record_written") && trail.contains("cadre-07"), "{trail}");
+        let text = ok(&run(&["audit", "--config", "town.toml"], d));
+        assert!(text.contains("operator cadre-07 wrote"), "{text}");
+        assert!(!text.contains("410602199001011231"), "the text form names no citizen ID: {text}");
+    } else {
+        panic!(
+            "record add failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    let out = ok(&run(
+        &["ca", "revoke", "--dir", "ca", "--cert", "town/node.crt", "--reason", "test"],
+        d,
+    ));
+    assert!(out.contains("revoked sha256:"), "{out}");
+    let list = std::fs::read_to_string(d.join("ca/revoked.txt")).unwrap();
+    assert_eq!(list.lines().count(), 1);
+    let out = ok(&run(
+        &["ca", "revoke", "--dir", "ca", "--cert", "town/node.crt"],
+        d,
+    ));
+    assert!(out.contains("already revoked"), "{out}");
+}
