@@ -21,6 +21,15 @@ pub fn subjects_of<'a>(records: impl IntoIterator<Item = &'a Bytes>) -> BTreeSet
         .collect()
 }
 
+/// The distinct citizen IDs of checked records.
+pub fn subjects_of_items(items: &[liudong_store::Incoming]) -> Vec<String> {
+    let set: BTreeSet<String> = items
+        .iter()
+        .map(|i| i.record.subject.as_str().to_string())
+        .collect();
+    set.into_iter().collect()
+}
+
 /// The audit state of one session.
 pub(crate) struct SessionAudit {
     node: Arc<Node>,

@@ -130,9 +130,22 @@ impl Node {
                 drained: false,
             };
             let items = node.check_batch(&batch, &holder, rule)?;
-            Ok(node
+            let source = match &from {
+                Link::Parent => "verify repair: fetched from the upstream".to_string(),
+                Link::Child(c) => format!("verify repair: offered by {c}"),
+            };
+            let out = node
                 .store()
-                .apply(&items, &Source::Peer(from), None, true)?)
+                .apply(&items, &Source::Peer(from), None, true)?;
+            if out.new > 0 {
+                node.store()
+                    .audit_append(liudong_store::audit::AuditEvent::Imported {
+                        source,
+                        records: out.new as u64,
+                        subjects: crate::audit::subjects_of_items(&items),
+                    })?;
+            }
+            Ok(out)
         })
         .await?;
         if out.new > 0 {
@@ -177,6 +190,7 @@ pub async fn serve_verify(
             peer: code.clone(),
             server: node.scope().code.clone(),
         })?;
+    let fingerprint = peer.fingerprint.clone();
     let link = Link::Child(code.clone());
     let mut ans = VerifyAnswer {
         version: VERIFY_VERSION,
@@ -246,6 +260,7 @@ pub async fn serve_verify(
                 Ok(out)
             })
             .await?;
+            disclosed(&node, code.to_string(), fingerprint, &ans.records).await?;
         }
         VerifyQuery::Offer(records) => {
             let out = node
@@ -256,6 +271,27 @@ pub async fn serve_verify(
         }
     }
     Ok(ans)
+}
+
+/// Audits records about to leave this node outside a session (verify repair).
+async fn disclosed(
+    node: &Arc<Node>,
+    peer: String,
+    fingerprint: Option<String>,
+    records: &[Bytes],
+) -> Result<(), SyncError> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let event = liudong_store::audit::AuditEvent::Disclosed {
+        peer,
+        fingerprint,
+        records: records.len() as u64,
+        subjects: crate::audit::subjects_of(records).into_iter().collect(),
+    };
+    let store = node.store().clone();
+    blocking(move || Ok(store.audit_append(event)?)).await?;
+    Ok(())
 }
 
 fn diff_keys<K: Ord + Clone>(here: &[(K, Digest)], there: &[(K, Digest)]) -> Vec<K> {
@@ -424,6 +460,7 @@ async fn verify_inner(
             })
             .await?;
             report.offered += records.len() as u64;
+            disclosed(&node, parent.code.to_string(), None, &records).await?;
             report.offered_new += ask(VerifyQuery::Offer(records)).await?.applied_new;
         }
         let remote = ask(VerifyQuery::Root).await?.root.unwrap_or_default();

@@ -339,6 +339,7 @@ pub async fn import(
     }
     let advance = body.since <= current;
     let node2 = node.clone();
+    let from = body.from.clone();
     let outcome = tokio::task::spawn_blocking(move || -> Result<_> {
         let batch = Batch {
             records: body.records.into_iter().map(Into::into).collect(),
@@ -346,14 +347,25 @@ pub async fn import(
             drained: true,
         };
         let items = node2.check_batch(&batch, &holder, rule)?;
+        if let Link::Child(c) = &link {
+            liudong_sync::check_authors(&items, c)?;
+        }
         let cursor = advance.then(|| CursorUpdate {
             dir: CursorDir::In,
             link: link.clone(),
             value: body.upto,
         });
-        Ok(node2
+        let outcome = node2
             .store()
-            .apply(&items, &Source::Peer(link), cursor, true)?)
+            .apply(&items, &Source::Peer(link), cursor, true)?;
+        node2
+            .store()
+            .audit_append(liudong_store::audit::AuditEvent::Imported {
+                source: format!("bundle from {from}"),
+                records: items.len() as u64,
+                subjects: liudong_sync::audit::subjects_of_items(&items),
+            })?;
+        Ok(outcome)
     })
     .await??;
     out.new = outcome.new;
