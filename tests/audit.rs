@@ -100,9 +100,7 @@ async fn audit_lists_exactly_the_nodes_that_received_a_persons_records() {
         })
         .unwrap();
     let fp = std::fs::read_to_string(pki.node_dir(VILLAGE_B1).join("node.crt")).unwrap();
-    let fp = liudong_net::tls::fingerprint(
-        &rustls_pem(&fp),
-    );
+    let fp = liudong_net::tls::fingerprint(&rustls_pem(&fp));
     assert!(
         town_to_village.iter().any(|e| matches!(&e.event,
             AuditEvent::Disclosed { fingerprint: Some(f), .. } if *f == fp)),

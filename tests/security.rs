@@ -121,7 +121,13 @@ fn rand_suffix() -> u64 {
     N.fetch_add(1, Ordering::Relaxed)
 }
 
-fn client_tls(pki: &Pki, name: &str, issued: &Issued, trust: &[&Ca], as_code: &str) -> Arc<TlsContext> {
+fn client_tls(
+    pki: &Pki,
+    name: &str,
+    issued: &Issued,
+    trust: &[&Ca],
+    as_code: &str,
+) -> Arc<TlsContext> {
     let files = pki.files(name, issued, trust);
     TlsContext::load(&files, &code(as_code), Some(&code(TOWN_A))).unwrap()
 }
@@ -215,7 +221,11 @@ async fn only_valid_certificates_of_the_right_jurisdiction_are_accepted() {
     // outside its jurisdiction.
     let outside = pki
         .b
-        .sign(&code(VILLAGE_A1), now - time::Duration::hours(1), now + time::Duration::days(1))
+        .sign(
+            &code(VILLAGE_A1),
+            now - time::Duration::hours(1),
+            now + time::Duration::days(1),
+        )
         .unwrap();
     assert!(
         pki.b.issue(&code(VILLAGE_A1), 30).is_err(),
@@ -230,7 +240,11 @@ async fn only_valid_certificates_of_the_right_jurisdiction_are_accepted() {
         "a node refuses to start with such a certificate"
     );
     let status = push_raw(&url, raw_config(&outside, &pki.a), VILLAGE_A1, vec![]).await;
-    assert_ne!(status.code(), tonic::Code::Ok, "certificate outside the CA's jurisdiction refused");
+    assert_ne!(
+        status.code(),
+        tonic::Code::Ok,
+        "certificate outside the CA's jurisdiction refused"
+    );
     println!("outside jurisdiction, client sees: {status:?}");
     refused_with(&town, "outside that CA's jurisdiction").await;
 
@@ -248,7 +262,10 @@ async fn only_valid_certificates_of_the_right_jurisdiction_are_accepted() {
 fn raw_config(issued: &Issued, ca: &Ca) -> tonic::transport::ClientTlsConfig {
     tonic::transport::ClientTlsConfig::new()
         .domain_name(liudong_net::tls::dns_name(&code(TOWN_A)))
-        .identity(tonic::transport::Identity::from_pem(&issued.cert_pem, &issued.key_pem))
+        .identity(tonic::transport::Identity::from_pem(
+            &issued.cert_pem,
+            &issued.key_pem,
+        ))
         .ca_certificate(tonic::transport::Certificate::from_pem(&ca.cert_pem))
 }
 
@@ -264,11 +281,21 @@ async fn identity_and_entitlement_are_enforced_from_the_certificate() {
     let a2 = pki.a.issue(&code(VILLAGE_A2), 30).unwrap();
     let files = pki.files("a2", &a2, &[&pki.a]);
     let tls = TlsContext::load(&files, &code(VILLAGE_A2), Some(&code(TOWN_A))).unwrap();
-    let e = session_as(dir.path(), &url, VILLAGE_A1, Some(tls.clone()), false, never())
-        .await
-        .expect_err("certificate for another code refused");
+    let e = session_as(
+        dir.path(),
+        &url,
+        VILLAGE_A1,
+        Some(tls.clone()),
+        false,
+        never(),
+    )
+    .await
+    .expect_err("certificate for another code refused");
     let msg = e.to_string();
-    assert!(msg.contains("PermissionDenied") && msg.contains(VILLAGE_A2), "{msg}");
+    assert!(
+        msg.contains("PermissionDenied") && msg.contains(VILLAGE_A2),
+        "{msg}"
+    );
     refused_with(&town, "certificate is for 410602100002").await;
 
     // A village of county B (certified by county B's CA, which the township
@@ -278,7 +305,10 @@ async fn identity_and_entitlement_are_enforced_from_the_certificate() {
     let tls_b1 = TlsContext::load(&files, &code(VILLAGE_B1), Some(&code(TOWN_A))).unwrap();
     let status = push_raw(&url, tls_b1.client_config().unwrap(), VILLAGE_B1, vec![]).await;
     assert_eq!(status.code(), tonic::Code::PermissionDenied, "{status:?}");
-    assert!(status.message().contains("not a direct child"), "{status:?}");
+    assert!(
+        status.message().contains("not a direct child"),
+        "{status:?}"
+    );
 
     // Village A2 pushing a record authored by village A1 (about a person of
     // A1 living in A2, so A2 holds it): A2 may not forward it up, nothing stored.
@@ -293,21 +323,41 @@ async fn identity_and_entitlement_are_enforced_from_the_certificate() {
     let mut pbr = liudong_proto::record_to_pb(&record);
     pbr.hlc = liudong_core::Hlc::new(liudong_sync::system_clock()() - 1000, 0).0;
     let bytes = Bytes::from(prost::Message::encode_to_vec(&pbr));
-    let status = push_raw(&url, tls.client_config().unwrap(), VILLAGE_A2, vec![bytes.clone()]).await;
+    let status = push_raw(
+        &url,
+        tls.client_config().unwrap(),
+        VILLAGE_A2,
+        vec![bytes.clone()],
+    )
+    .await;
     assert_eq!(status.code(), tonic::Code::PermissionDenied, "{status:?}");
-    assert!(status.message().contains("authored by itself"), "{}", status.message());
+    assert!(
+        status.message().contains("authored by itself"),
+        "{}",
+        status.message()
+    );
     assert!(town.node.store().get_bytes(&record.id).unwrap().is_none());
     refused_with(&town, "authored by itself").await;
     // The same record pushed by its author is accepted.
     let a1 = pki.a.issue(&code(VILLAGE_A1), 30).unwrap();
     let files = pki.files("a1", &a1, &[&pki.a]);
     let tls_a1 = TlsContext::load(&files, &code(VILLAGE_A1), Some(&code(TOWN_A))).unwrap();
-    let status = push_raw(&url, tls_a1.client_config().unwrap(), VILLAGE_A1, vec![bytes]).await;
+    let status = push_raw(
+        &url,
+        tls_a1.client_config().unwrap(),
+        VILLAGE_A1,
+        vec![bytes],
+    )
+    .await;
     assert_eq!(status.code(), tonic::Code::Ok, "{status:?}");
     assert!(town.node.store().get_bytes(&record.id).unwrap().is_some());
 
     let report = liudong_sync::status::report(town.node.store()).unwrap();
-    assert!(report.refused >= 3, "status counts refusals: {}", report.refused);
+    assert!(
+        report.refused >= 3,
+        "status counts refusals: {}",
+        report.refused
+    );
     town.shutdown(Duration::from_secs(5)).await.unwrap();
 }
 
@@ -390,13 +440,23 @@ async fn revocation_refuses_new_sessions_and_cuts_live_ones() {
     let e = result.expect_err("the live session ends with an error");
     assert!(e.to_string().contains("revoked"), "{e}");
     println!("live session of a revoked certificate cut after {cut_after:?}");
-    assert!(cut_after < Duration::from_secs(2), "cut within the reload bound: {cut_after:?}");
+    assert!(
+        cut_after < Duration::from_secs(2),
+        "cut within the reload bound: {cut_after:?}"
+    );
     refused_with(&town, "revoked").await;
 
     // A new session with the revoked certificate is refused at the handshake.
-    let e = session_as(dir.path(), &url, VILLAGE_A1, Some(tls), false, CancellationToken::new())
-        .await
-        .expect_err("revoked certificate refused");
+    let e = session_as(
+        dir.path(),
+        &url,
+        VILLAGE_A1,
+        Some(tls),
+        false,
+        CancellationToken::new(),
+    )
+    .await
+    .expect_err("revoked certificate refused");
     println!("revoked, client sees: {e}");
     refused_with(&town, "TLS handshake").await;
     town.shutdown(Duration::from_secs(5)).await.unwrap();

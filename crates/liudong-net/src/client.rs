@@ -2,12 +2,12 @@
 
 use crate::convert::{client_to_pb, server_from_pb};
 use crate::status::from_status;
+use crate::tls::TlsContext;
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use liudong_proto::pb;
 use liudong_sync::{ClientMsg, Connect, ServerMsg, SyncError};
-use crate::tls::TlsContext;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;

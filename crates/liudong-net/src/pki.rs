@@ -85,7 +85,8 @@ pub fn ca_init(code: &Code, dir: &Path) -> Result<Ca, TlsError> {
     let mut p = CertificateParams::default();
     p.distinguished_name
         .push(DnType::CommonName, format!("Liudong CA {code}"));
-    p.distinguished_name.push(DnType::OrganizationName, "Liudong");
+    p.distinguished_name
+        .push(DnType::OrganizationName, "Liudong");
     p.subject_alt_names = vec![SanType::URI(ia5(format!("{CA_URI}{code}"))?)];
     p.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
     p.key_usages = vec![
@@ -115,12 +116,12 @@ pub fn ca_load(dir: &Path) -> Result<Ca, TlsError> {
     };
     let cert_pem = read(CA_CERT)?;
     let key = KeyPair::from_pem(&read(CA_KEY)?)?;
-    let der = rustls::pki_types::CertificateDer::from(
-        pem_der(&cert_pem).ok_or_else(|| TlsError::Pem {
+    let der = rustls::pki_types::CertificateDer::from(pem_der(&cert_pem).ok_or_else(|| {
+        TlsError::Pem {
             path: dir.join(CA_CERT),
             what: "not a PEM certificate".into(),
-        })?,
-    );
+        }
+    })?);
     let code = ca_code(&der).ok_or_else(|| TlsError::CaNoCode {
         path: dir.join(CA_CERT),
     })?;
@@ -182,7 +183,8 @@ impl Ca {
         let mut p = CertificateParams::default();
         p.distinguished_name
             .push(DnType::CommonName, format!("Liudong node {code}"));
-        p.distinguished_name.push(DnType::OrganizationName, "Liudong");
+        p.distinguished_name
+            .push(DnType::OrganizationName, "Liudong");
         p.subject_alt_names = vec![
             SanType::URI(ia5(format!("{NODE_URI}{code}"))?),
             SanType::DnsName(ia5(dns_name(code))?),
@@ -238,11 +240,7 @@ impl Issued {
 /// Appends the fingerprint of the certificate in `cert_pem` to the
 /// revocation list `list` (created if missing); returns the fingerprint
 /// and whether it was newly added.
-pub fn revoke(
-    list: &Path,
-    cert_pem: &str,
-    reason: &str,
-) -> Result<(String, Code, bool), TlsError> {
+pub fn revoke(list: &Path, cert_pem: &str, reason: &str) -> Result<(String, Code, bool), TlsError> {
     let der = pem_der(cert_pem).ok_or_else(|| TlsError::Other("not a PEM certificate".into()))?;
     let code = crate::tls::cert_code(&der)?;
     let fp = fingerprint(&der);

@@ -2,12 +2,12 @@
 
 use crate::convert::{client_from_pb, server_to_pb};
 use crate::status::to_status;
+use crate::tls::TlsContext;
 use futures::{Stream, StreamExt};
 use liudong_core::{CitizenId, Code};
 use liudong_proto::pb;
 use liudong_store::Draft;
 use liudong_sync::{LinkHandle, Node, PeerInfo, SyncError, serve_session};
-use crate::tls::TlsContext;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -152,7 +152,14 @@ impl pb::sync_server::Sync for SyncService {
         };
         tokio::spawn(async move {
             let cancel_guard = cancel.clone().drop_guard();
-            let result = serve_session(node.clone(), peer.clone(), Box::pin(inbound), tx.clone(), cancel).await;
+            let result = serve_session(
+                node.clone(),
+                peer.clone(),
+                Box::pin(inbound),
+                tx.clone(),
+                cancel,
+            )
+            .await;
             drop(cancel_guard);
             let err = match (result, revoked) {
                 (Ok(_), _) => return,
@@ -164,7 +171,14 @@ impl pb::sync_server::Sync for SyncService {
                         fingerprint: fp.clone(),
                     };
                     tracing::warn!(peer = %code, fingerprint = %fp, "live session ended: certificate revoked");
-                    liudong_sync::audit::write_refusal(&node, &code.to_string(), peer.fingerprint.clone(), peer.addr.clone(), &e).await;
+                    liudong_sync::audit::write_refusal(
+                        &node,
+                        &code.to_string(),
+                        peer.fingerprint.clone(),
+                        peer.addr.clone(),
+                        &e,
+                    )
+                    .await;
                     e
                 }
                 (Err(e), _) => e,

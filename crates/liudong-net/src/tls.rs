@@ -469,9 +469,10 @@ impl TlsContext {
     /// The client side for dialling the upstream: its certificate must carry
     /// the DNS name of the upstream's code and chain to a trusted CA.
     pub fn client_config(&self) -> Result<tonic::transport::ClientTlsConfig, TlsError> {
-        let upstream = self.upstream.as_ref().ok_or_else(|| {
-            TlsError::Other("this node has no upstream to dial over TLS".into())
-        })?;
+        let upstream = self
+            .upstream
+            .as_ref()
+            .ok_or_else(|| TlsError::Other("this node has no upstream to dial over TLS".into()))?;
         let mut c = tonic::transport::ClientTlsConfig::new()
             .domain_name(dns_name(upstream))
             .identity(tonic::transport::Identity::from_pem(
@@ -495,12 +496,10 @@ fn build_server_config(
     for ca in cas {
         roots.add(ca.der.clone())?;
     }
-    let inner = rustls::server::WebPkiClientVerifier::builder_with_provider(
-        Arc::new(roots),
-        provider(),
-    )
-    .build()
-    .map_err(|e| TlsError::Other(format!("client verifier: {e}")))?;
+    let inner =
+        rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
+            .build()
+            .map_err(|e| TlsError::Other(format!("client verifier: {e}")))?;
     let verifier = NodeClientVerifier {
         inner,
         ctx: CheckCtx {
@@ -655,7 +654,8 @@ pub fn incoming(
                             addr: Some(addr.to_string()),
                             reason: format!("TLS handshake: {reason}"),
                         };
-                        let _ = tokio::task::spawn_blocking(move || store.audit_append(entry)).await;
+                        let _ =
+                            tokio::task::spawn_blocking(move || store.audit_append(entry)).await;
                     }
                     Err(_) => {
                         tracing::warn!(addr = %addr, "TLS handshake timed out");

@@ -107,7 +107,12 @@ impl SessionAudit {
         if let Err(e) = result
             && e.is_refusal()
         {
-            events.push(refusal(&self.peer, self.fingerprint.clone(), self.addr.clone(), e));
+            events.push(refusal(
+                &self.peer,
+                self.fingerprint.clone(),
+                self.addr.clone(),
+                e,
+            ));
         }
         write(&self.node, events).await;
     }

@@ -1,7 +1,9 @@
 //! The dialling half of a session (the lower node).
 
 use crate::audit::SessionAudit;
-use crate::{Batch, ClientMsg, Hello, Node, PeerInfo, RULE_PARENT_SEND, ServerMsg, SessionStats, SyncError};
+use crate::{
+    Batch, ClientMsg, Hello, Node, PeerInfo, RULE_PARENT_SEND, ServerMsg, SessionStats, SyncError,
+};
 use futures::{Stream, StreamExt};
 use liudong_core::{Link, NodeScope};
 use liudong_proto::PROTOCOL_VERSION;
@@ -83,8 +85,18 @@ where
         &PeerInfo::default(),
         live,
     );
-    let result = session(&node, live, inbound, tx, welcome, max_batch, &mut audit, cancel).await;
-    audit.finish(&result.as_ref().map(|s| s.clone()).map_err(crate::server::clone_err)).await;
+    let result = session(
+        &node, live, inbound, tx, welcome, max_batch, &mut audit, cancel,
+    )
+    .await;
+    audit
+        .finish(
+            &result
+                .as_ref()
+                .map(|s| s.clone())
+                .map_err(crate::server::clone_err),
+        )
+        .await;
     result
 }
 

@@ -31,10 +31,10 @@ pub use server::{PeerInfo, serve_session};
 use bytes::Bytes;
 use liudong_core::validate::{Limits, check_record};
 use liudong_core::{Code, Link, NodeScope, Record};
-use std::collections::BTreeSet;
 use liudong_store::{
     ApplyOutcome, CursorDir, CursorUpdate, Draft, Incoming, OutboxPage, Source, Store,
 };
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;

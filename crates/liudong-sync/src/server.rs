@@ -49,7 +49,13 @@ where
         Err(_) => return Err(SyncError::Timeout("no Hello received".into())),
     };
     let span = info_span!("sync_serve", peer = %hello.node, addr = peer.addr.as_deref().unwrap_or("-"), live = hello.live);
-    let mut audit = SessionAudit::new(node.clone(), hello.node.clone(), "served", &peer, hello.live);
+    let mut audit = SessionAudit::new(
+        node.clone(),
+        hello.node.clone(),
+        "served",
+        &peer,
+        hello.live,
+    );
     let result = session(node, peer, hello, inbound, &out, cancel, &mut audit)
         .instrument(span.clone())
         .await;

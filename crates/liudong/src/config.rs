@@ -309,7 +309,9 @@ impl Config {
         let tls = crate::security::transport(
             self,
             &scope,
-            parent.as_ref().map(|(p, u): &(NodeScope, String)| (&p.code, u.as_str())),
+            parent
+                .as_ref()
+                .map(|(p, u): &(NodeScope, String)| (&p.code, u.as_str())),
             listen,
             base,
         )?;

@@ -316,7 +316,10 @@ pub async fn run(dir: Option<PathBuf>) -> Result<Vec<Row>> {
     );
     let pki = crate::demo_tls::DemoPki::create(&dir, &DEMO_NODES)?;
     let topo = Topology::start_with(&dir, &DEMO_NODES, true, Some(&pki), |_| {}).await?;
-    println!("  every link: mutual TLS 1.3 (CAs and node certificates in {}/pki)", dir.display());
+    println!(
+        "  every link: mutual TLS 1.3 (CAs and node certificates in {}/pki)",
+        dir.display()
+    );
     for (code, n) in &topo.nodes {
         let addr = n
             .sync_addr

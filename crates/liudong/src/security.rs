@@ -96,7 +96,9 @@ pub fn transport(
             if let Some((_, url)) = upstream
                 && !url.starts_with("https://")
             {
-                bail!("[upstream] url {url:?}: with [tls] the upstream is dialled as https://host:port");
+                bail!(
+                    "[upstream] url {url:?}: with [tls] the upstream is dialled as https://host:port"
+                );
             }
             let files = TlsFiles {
                 ca_certs: t.ca_certs.iter().map(rel).collect(),
@@ -104,8 +106,8 @@ pub fn transport(
                 key: rel(&t.key),
                 revoked: t.revoked.as_ref().map(rel),
             };
-            let ctx = TlsContext::load(&files, &scope.code, upstream.map(|(c, _)| c))
-                .context("[tls]")?;
+            let ctx =
+                TlsContext::load(&files, &scope.code, upstream.map(|(c, _)| c)).context("[tls]")?;
             Ok(Some(ctx))
         }
     }
@@ -160,7 +162,10 @@ pub fn cli_ca_revoke(dir: &Path, cert: &Path, list: Option<&Path>, reason: &str)
             list.display()
         );
     } else {
-        println!("{fp} (node {code}) was already revoked in {}", list.display());
+        println!(
+            "{fp} (node {code}) was already revoked in {}",
+            list.display()
+        );
     }
     Ok(())
 }
@@ -274,7 +279,9 @@ pub fn describe(e: &AuditEntry) -> String {
         } => format!(
             "REFUSED {}{}{}: {reason}",
             peer.as_deref().unwrap_or("unknown peer"),
-            addr.as_deref().map(|a| format!(" from {a}")).unwrap_or_default(),
+            addr.as_deref()
+                .map(|a| format!(" from {a}"))
+                .unwrap_or_default(),
             fp(fingerprint)
         ),
         AuditEvent::RecordWritten {

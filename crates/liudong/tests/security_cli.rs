@@ -36,10 +36,23 @@ fn ca_issue_revoke_and_audit_from_the_command_line() {
     #[cfg(unix)]
     assert_eq!(mode(&d.join("ca/ca.key")), 0o600);
     // A second init over the same CA is refused rather than overwriting its key.
-    assert!(!run(&["ca", "init", "--code", "410602", "--dir", "ca"], d).status.success());
+    assert!(
+        !run(&["ca", "init", "--code", "410602", "--dir", "ca"], d)
+            .status
+            .success()
+    );
 
     let out = ok(&run(
-        &["ca", "issue", "--dir", "ca", "--code", "410602100", "--out", "town"],
+        &[
+            "ca",
+            "issue",
+            "--dir",
+            "ca",
+            "--code",
+            "410602100",
+            "--out",
+            "town",
+        ],
         d,
     ));
     assert!(out.contains("fingerprint sha256:"), "{out}");
@@ -47,7 +60,16 @@ fn ca_issue_revoke_and_audit_from_the_command_line() {
     assert_eq!(mode(&d.join("town/node.key")), 0o600);
     // Outside the CA's jurisdiction: refused with the reason.
     let out = run(
-        &["ca", "issue", "--dir", "ca", "--code", "440306018", "--out", "other"],
+        &[
+            "ca",
+            "issue",
+            "--dir",
+            "ca",
+            "--code",
+            "440306018",
+            "--out",
+            "other",
+        ],
         d,
     );
     assert!(!out.status.success());
@@ -96,10 +118,16 @@ fn ca_issue_revoke_and_audit_from_the_command_line() {
             ],
             d,
         ));
-        assert!(trail.contains("record_written") && trail.contains("cadre-07"), "{trail}");
+        assert!(
+            trail.contains("record_written") && trail.contains("cadre-07"),
+            "{trail}"
+        );
         let text = ok(&run(&["audit", "--config", "town.toml"], d));
         assert!(text.contains("operator cadre-07 wrote"), "{text}");
-        assert!(!text.contains("410602199001011231"), "the text form names no citizen ID: {text}");
+        assert!(
+            !text.contains("410602199001011231"),
+            "the text form names no citizen ID: {text}"
+        );
     } else {
         panic!(
             "record add failed: {}",
@@ -108,7 +136,16 @@ fn ca_issue_revoke_and_audit_from_the_command_line() {
     }
 
     let out = ok(&run(
-        &["ca", "revoke", "--dir", "ca", "--cert", "town/node.crt", "--reason", "test"],
+        &[
+            "ca",
+            "revoke",
+            "--dir",
+            "ca",
+            "--cert",
+            "town/node.crt",
+            "--reason",
+            "test",
+        ],
         d,
     ));
     assert!(out.contains("revoked sha256:"), "{out}");
