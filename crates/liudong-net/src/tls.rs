@@ -139,7 +139,14 @@ pub fn fingerprint(der: &[u8]) -> String {
     s
 }
 
-fn uris(der: &[u8]) -> Result<(Vec<String>, Vec<u8>, Vec<u8>), TlsError> {
+/// The URI SANs, raw issuer name and raw subject name of a certificate.
+struct CertNames {
+    uris: Vec<String>,
+    issuer: Vec<u8>,
+    subject: Vec<u8>,
+}
+
+fn uris(der: &[u8]) -> Result<CertNames, TlsError> {
     use x509_parser::prelude::*;
     let (_, cert) = X509Certificate::from_der(der).map_err(|e| TlsError::Parse(e.to_string()))?;
     let mut out = Vec::new();
@@ -150,11 +157,11 @@ fn uris(der: &[u8]) -> Result<(Vec<String>, Vec<u8>, Vec<u8>), TlsError> {
             }
         }
     }
-    Ok((
-        out,
-        cert.tbs_certificate.issuer.as_raw().to_vec(),
-        cert.tbs_certificate.subject.as_raw().to_vec(),
-    ))
+    Ok(CertNames {
+        uris: out,
+        issuer: cert.tbs_certificate.issuer.as_raw().to_vec(),
+        subject: cert.tbs_certificate.subject.as_raw().to_vec(),
+    })
 }
 
 fn code_with_prefix(uris: &[String], prefix: &str) -> Result<Option<Code>, TlsError> {
@@ -172,8 +179,7 @@ fn code_with_prefix(uris: &[String], prefix: &str) -> Result<Option<Code>, TlsEr
 
 /// The node code a certificate names (its `liudong:node:` URI SAN).
 pub fn cert_code(der: &[u8]) -> Result<Code, TlsError> {
-    let (u, _, _) = uris(der)?;
-    code_with_prefix(&u, NODE_URI)?.ok_or(TlsError::NoCode)
+    code_with_prefix(&uris(der)?.uris, NODE_URI)?.ok_or(TlsError::NoCode)
 }
 
 /// The identity a (chain-verified) peer certificate proves.
@@ -385,7 +391,9 @@ impl TlsContext {
         for path in &files.ca_certs {
             let text = read(path)?;
             for der in pem_certs(path, &text)? {
-                let (u, _, subject) = uris(&der)?;
+                let CertNames {
+                    uris: u, subject, ..
+                } = uris(&der)?;
                 let code = code_with_prefix(&u, CA_URI)?
                     .ok_or_else(|| TlsError::CaNoCode { path: path.clone() })?;
                 cas.push(TrustedCa { code, subject, der });
@@ -586,7 +594,9 @@ struct TlsContextRef<'a> {
 
 impl TlsContextRef<'_> {
     fn check(&self, der: &[u8]) -> Result<PeerIdentity, TlsError> {
-        let (u, issuer, _) = uris(der)?;
+        let CertNames {
+            uris: u, issuer, ..
+        } = uris(der)?;
         let code = code_with_prefix(&u, NODE_URI)?.ok_or(TlsError::NoCode)?;
         let cas: Vec<&TrustedCa> = self.cas.iter().filter(|c| c.subject == issuer).collect();
         if cas.is_empty() {

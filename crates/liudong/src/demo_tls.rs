@@ -31,12 +31,12 @@ impl DemoPki {
         for (code, _) in nodes {
             let code = Code::parse(code)?;
             let ca = ca_code(&code);
-            if !cas.contains_key(&ca) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = cas.entry(ca.clone()) {
                 let d = root.join(format!("ca-{ca}"));
                 if !d.join(pki::CA_KEY).exists() {
                     pki::ca_init(&ca, &d).with_context(|| format!("CA {ca}"))?;
                 }
-                cas.insert(ca, d);
+                slot.insert(d);
             }
         }
         for (code, _) in nodes {
