@@ -394,7 +394,7 @@ impl Store {
                         .push((seq, log_page.len()));
                 }
             }
-            self.fingerprint_new(&mut fp, item, &id_key, &links, fresh)?;
+            self.fingerprint_new(&mut fp, item, &id_key, &links, seq)?;
             log_page.push((seq, id_key.clone()));
             if r.id.node == self.scope.code {
                 author_seq = author_seq.max(r.id.seq);
