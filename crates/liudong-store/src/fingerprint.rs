@@ -16,7 +16,7 @@
 //! | `F` · link · `2` · month · area          | digest of one bucket    |
 //! | `G` · link · month · area · first seq    | page of (id, blake3)    |
 //!
-//! A digest is the XOR of the members' blake3 hashes plus their count (XOR is
+//! A digest is the XOR of the members' hashes (blake3, first 16 bytes) plus their count (XOR is
 //! commutative, so the digest does not depend on arrival order). Adding a
 //! record touches at most 3 links × 3 digests (read once per batch) and one
 //! entry in a member page per link: O(1) point reads and writes, no scans.
@@ -39,13 +39,13 @@ const BUCKET: u8 = 2;
 /// A commutative digest of a set of records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub struct Digest {
-    pub xor: [u8; 32],
+    pub xor: Hash,
     pub count: u64,
 }
 
 impl Digest {
     /// Adds (`add == true`) or removes one member hash.
-    pub fn toggle(&mut self, hash: &[u8; 32], add: bool) {
+    pub fn toggle(&mut self, hash: &Hash, add: bool) {
         for (a, b) in self.xor.iter_mut().zip(hash) {
             *a ^= b;
         }
@@ -63,12 +63,12 @@ impl Digest {
     }
 
     pub fn decode(v: &[u8]) -> Option<Digest> {
-        if v.len() != 40 {
+        if v.len() != HASH_LEN + 8 {
             return None;
         }
         Some(Digest {
-            xor: v[..32].try_into().ok()?,
-            count: u64::from_be_bytes(v[32..].try_into().ok()?),
+            xor: v[..HASH_LEN].try_into().ok()?,
+            count: u64::from_be_bytes(v[HASH_LEN..].try_into().ok()?),
         })
     }
 
@@ -112,9 +112,21 @@ pub fn bucket_of(r: &Record) -> Bucket {
     }
 }
 
+/// Bytes of a member hash.
+pub const HASH_LEN: usize = 16;
+
+/// A member hash: the first 16 bytes of blake3 of a record's canonical bytes.
+/// 128 bits make an accidental collision negligible (fingerprints detect
+/// drift; authenticity is the job of TLS and bundle signatures) and keep the
+/// incompressible part of the member pages small.
+pub type Hash = [u8; HASH_LEN];
+
 /// The member hash of a record's canonical bytes.
-pub fn hash(bytes: &[u8]) -> [u8; 32] {
-    *blake3::hash(bytes).as_bytes()
+pub fn hash(bytes: &[u8]) -> Hash {
+    let full = blake3::hash(bytes);
+    full.as_bytes()[..HASH_LEN]
+        .try_into()
+        .expect("blake3 output is 32 bytes")
 }
 
 fn area_part(area: &str) -> Vec<u8> {
@@ -187,7 +199,7 @@ pub fn parse_page_key(k: &[u8]) -> Option<(Vec<u8>, Bucket, usize)> {
 
 /// Encodes a member page: (id key, blake3 hash) pairs. Id keys are
 /// self-delimiting (`len · code · seq`).
-fn encode_page<'a>(members: impl IntoIterator<Item = (&'a [u8], &'a [u8; 32])>) -> Vec<u8> {
+fn encode_page<'a>(members: impl IntoIterator<Item = (&'a [u8], &'a Hash)>) -> Vec<u8> {
     let mut v = Vec::new();
     for (id_key, h) in members {
         v.extend_from_slice(id_key);
@@ -197,14 +209,14 @@ fn encode_page<'a>(members: impl IntoIterator<Item = (&'a [u8], &'a [u8; 32])>) 
 }
 
 /// Decodes a member page; `None` if it is malformed.
-pub fn decode_page(mut v: &[u8]) -> Option<Vec<(&[u8], [u8; 32])>> {
+pub fn decode_page(mut v: &[u8]) -> Option<Vec<(&[u8], Hash)>> {
     let mut out = Vec::new();
     while !v.is_empty() {
         let id_len = 1 + *v.first()? as usize + 8;
         let id_key = v.get(..id_len)?;
-        let h: [u8; 32] = v.get(id_len..id_len + 32)?.try_into().ok()?;
+        let h: Hash = v.get(id_len..id_len + HASH_LEN)?.try_into().ok()?;
         out.push((id_key, h));
-        v = &v[id_len + 32..];
+        v = &v[id_len + HASH_LEN..];
     }
     Some(out)
 }
@@ -222,7 +234,7 @@ pub fn decode_page(mut v: &[u8]) -> Option<Vec<(&[u8], [u8; 32])>> {
 #[derive(Default)]
 pub struct Pending {
     digests: HashMap<Vec<u8>, Digest>,
-    pages: BTreeMap<Vec<u8>, (u64, Vec<(Vec<u8>, [u8; 32])>)>,
+    pages: BTreeMap<Vec<u8>, (u64, Vec<(Vec<u8>, Hash)>)>,
     rewrites: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
@@ -243,7 +255,7 @@ impl Pending {
         tree: &sled::Tree,
         lk: &[u8],
         b: &Bucket,
-        h: &[u8; 32],
+        h: &Hash,
         add: bool,
     ) -> Result<(), sled::Error> {
         for key in [root_key(lk), month_key(lk, b.month), bucket_key(lk, b)] {
@@ -260,7 +272,7 @@ impl Pending {
         link: &Link,
         b: &Bucket,
         id_key: &[u8],
-        h: [u8; 32],
+        h: Hash,
         seq: u64,
     ) -> Result<(), sled::Error> {
         let lk = keys::link(link);
@@ -282,8 +294,8 @@ impl Pending {
         key: Vec<u8>,
         lk: &[u8],
         b: &Bucket,
-        kept: &[(&[u8], [u8; 32])],
-        dropped: &[[u8; 32]],
+        kept: &[(&[u8], Hash)],
+        dropped: &[Hash],
     ) -> Result<(), sled::Error> {
         for h in dropped {
             self.toggle_all(tree, lk, b, h, false)?;
@@ -475,7 +487,7 @@ impl Store {
         &self,
         link: &Link,
         b: &Bucket,
-    ) -> Result<Vec<(RecordId, [u8; 32])>, StoreError> {
+    ) -> Result<Vec<(RecordId, Hash)>, StoreError> {
         let prefix = member_prefix(&keys::link(link), b);
         let mut out = Vec::new();
         for kv in self.tree.scan_prefix(&prefix) {
@@ -491,7 +503,7 @@ impl Store {
     }
 
     /// Whether the record a member names is stored with the member's hash.
-    fn member_state(&self, id_key: &[u8], h: &[u8; 32]) -> Result<MemberState, StoreError> {
+    fn member_state(&self, id_key: &[u8], h: &Hash) -> Result<MemberState, StoreError> {
         Ok(match self.tree.get(keys::record(id_key))? {
             None => MemberState::Missing,
             Some(v) => match keys::split_record_value(&v) {

@@ -827,6 +827,19 @@ impl Store {
         Ok(self.db.size_on_disk()?)
     }
 
+    /// Key and value bytes held under each key prefix (`R`, `L`, `O`, …),
+    /// before sled's own overhead and compression: what the store's disk
+    /// footprint is made of. O(entries); a diagnostic for benchmarks.
+    pub fn logical_bytes_by_prefix(&self) -> Result<BTreeMap<char, u64>, StoreError> {
+        let mut out = BTreeMap::new();
+        for kv in self.tree.iter() {
+            let (k, v) = kv?;
+            let tag = k.first().map_or('?', |b| *b as char);
+            *out.entry(tag).or_default() += (k.len() + v.len()) as u64;
+        }
+        Ok(out)
+    }
+
     /// Raw access for tests that damage a store behind the engine's back.
     #[doc(hidden)]
     pub fn raw_tree(&self) -> &sled::Tree {
