@@ -221,6 +221,10 @@ pub fn decode_page(mut v: &[u8]) -> Option<Vec<(&[u8], Hash)>> {
     Some(out)
 }
 
+/// The members a batch adds to one bucket, and the lowest local sequence
+/// number among them (the page's key).
+type NewPage = (u64, Vec<(Vec<u8>, Hash)>);
+
 /// Digest changes and new member pages accumulated for one store batch (the
 /// writer lock is held, so reading the current digests and writing them back
 /// is race-free).
@@ -234,7 +238,8 @@ pub fn decode_page(mut v: &[u8]) -> Option<Vec<(&[u8], Hash)>> {
 #[derive(Default)]
 pub struct Pending {
     digests: HashMap<Vec<u8>, Digest>,
-    pages: BTreeMap<Vec<u8>, (u64, Vec<(Vec<u8>, Hash)>)>,
+    /// Bucket prefix → (lowest local seq, new members).
+    pages: BTreeMap<Vec<u8>, NewPage>,
     rewrites: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
