@@ -215,3 +215,162 @@ fn sigkill_at_random_points_loses_and_duplicates_nothing() {
         kills.0, kills.1
     );
 }
+
+/// SIGTERM to both nodes in the middle of a large two-way sync: each exits 0
+/// within the deadline, having finished or abandoned its current batch
+/// cleanly (what it holds is exactly its peer's outbox up to its durable
+/// cursor); the next start resumes and completes the sync.
+#[test]
+fn sigterm_mid_sync_exits_cleanly_and_resumes() {
+    const N_DOWN: u64 = 12_000;
+    const N_UP: u64 = 4_000;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let county_cfg = write_live_config(
+        d,
+        COUNTY_A,
+        (EXCHANGE, "http://127.0.0.1:9"),
+        Some(free_port()),
+        "",
+    );
+    add(d, COUNTY_A, EXCHANGE, &down(1, N_DOWN));
+    let mut county = NodeProcess::spawn(&county_cfg, &d.join("county.log"));
+    let proxy = rt.block_on(Proxy::start(county.sync_addr(), 0, 0, 1));
+    let town_cfg = write_live_config(
+        d,
+        TOWN_A,
+        (COUNTY_A, &proxy.url()),
+        Some(free_port()),
+        "",
+    );
+    add(d, TOWN_A, COUNTY_A, &up(1, N_UP));
+    let mut town = NodeProcess::spawn(&town_cfg, &d.join("town.log"));
+    town.start_line();
+    std::thread::sleep(Duration::from_millis(900));
+    let (ts, t_town) = town.terminate(Duration::from_secs(25));
+    let (cs, t_county) = county.terminate(Duration::from_secs(25));
+    assert!(ts.success() && cs.success(), "exit codes {ts} {cs}");
+    {
+        let county = open_store(d, COUNTY_A, EXCHANGE);
+        let town = open_store(d, TOWN_A, COUNTY_A);
+        let pulled = town.record_count() as u64 - N_UP;
+        let pushed = county.record_count() as u64 - N_DOWN;
+        let c_in = town.cursor(liudong_store::CursorDir::In, &Link::Parent).unwrap();
+        let t_in = county
+            .cursor(liudong_store::CursorDir::In, &town_link())
+            .unwrap();
+        assert_eq!(
+            pulled,
+            county.pending(&town_link(), 0).unwrap() - county.pending(&town_link(), c_in).unwrap(),
+            "the township holds exactly the county's outbox up to its cursor"
+        );
+        assert_eq!(
+            pushed,
+            town.pending(&Link::Parent, 0).unwrap() - town.pending(&Link::Parent, t_in).unwrap(),
+            "the county holds exactly the township's outbox up to its cursor"
+        );
+        assert!(
+            pulled < N_DOWN || pushed < N_UP,
+            "SIGTERM came after the sync had finished; add records"
+        );
+        assert_no_duplicates(&county, "county after SIGTERM");
+        assert_no_duplicates(&town, "township after SIGTERM");
+        eprintln!(
+            "SIGTERM mid-sync: township exited in {t_town:?} holding {pulled}/{N_DOWN} pulled, county in {t_county:?} holding {pushed}/{N_UP} pushed"
+        );
+    }
+    let mut county = NodeProcess::spawn(&county_cfg, &d.join("county.log"));
+    proxy.retarget(county.sync_addr());
+    let mut town = NodeProcess::spawn(&town_cfg, &d.join("town.log"));
+    wait_in_step(&county_cfg, &town_cfg, N_DOWN + N_UP, Duration::from_secs(120));
+    let (ts, _) = town.terminate(Duration::from_secs(25));
+    let (cs, _) = county.terminate(Duration::from_secs(25));
+    assert!(ts.success() && cs.success(), "exit codes {ts} {cs}");
+    assert_converged(d, N_DOWN, N_UP);
+}
+
+/// A township whose clock runs two hours ahead has its records refused by
+/// the county (beyond `max_skew_secs`) with a clear error, and the county's
+/// clock is not dragged forward; a township 90 s ahead (within the skew) is
+/// absorbed by the hybrid clock: the county accepts its record, and the
+/// county's next own record is ordered after it although its wall clock is
+/// behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clock_skew_refused_beyond_the_limit_absorbed_within_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let topo = start(dir.path(), &[(EXCHANGE, None), (COUNTY_A, Some(EXCHANGE))]).await;
+    let url = format!("http://{}", topo.node(COUNTY_A).sync_addr.unwrap());
+    let skewed = |ahead_ms: u64| -> liudong_sync::WallClock {
+        let sys = liudong_sync::system_clock();
+        std::sync::Arc::new(move || sys() + ahead_ms)
+    };
+    let start_town = |code: &str, ahead_ms: u64| {
+        let cfg = liudong::demo::local_config(
+            code,
+            Some((COUNTY_A, url.clone())),
+            dir.path().join(code),
+            true,
+        )
+        .unwrap();
+        liudong::runner::start_with_clock(cfg, skewed(ahead_ms))
+    };
+    let fast = start_town(TOWN_A, 2 * 3600 * 1000).await.unwrap();
+    let slightly = start_town(TOWN_A_OTHER, 90 * 1000).await.unwrap();
+
+    let far = fast
+        .node
+        .write_local(outflow(&person(1, VILLAGE_A1), VILLAGE_A1, None))
+        .await
+        .unwrap();
+    let near = slightly
+        .node
+        .write_local(outflow(&person(2, VILLAGE_A_OTHER), VILLAGE_A_OTHER, None))
+        .await
+        .unwrap();
+    let county = topo.node(COUNTY_A).node.clone();
+    let t = Instant::now();
+    let error = loop {
+        let s = fast.node.store().link_status(&Link::Parent).unwrap();
+        if let Some(e) = s.last_error {
+            break e;
+        }
+        assert!(t.elapsed() < Duration::from_secs(30), "no refusal seen");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        error.contains("InvalidArgument")
+            && error.contains(&far.id.to_string())
+            && error.contains("hlc")
+            && error.contains("ahead of this node's clock (limit 300000 ms)")
+            && error.contains("check the sending node's system clock"),
+        "{error}"
+    );
+    // The accepted record arrives; the refused one never does.
+    let t = Instant::now();
+    while county.store().get(&near.id).unwrap().is_none() {
+        assert!(t.elapsed() < Duration::from_secs(30), "near record not synced");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(county.store().get(&far.id).unwrap().is_none());
+    assert_eq!(fast.node.store().pending(&Link::Parent, 0).unwrap(), 1);
+    assert!(
+        county.store().clock() < far.hlc,
+        "a refused record does not move the clock"
+    );
+    // Absorbed: the county's clock has moved past its own wall time.
+    let wall = liudong_sync::system_clock()();
+    assert!(near.hlc.wall_ms() > wall, "the near record is still ahead");
+    assert!(county.store().clock() >= near.hlc);
+    let own = county
+        .write_local(outflow(&person(3, VILLAGE_A1), VILLAGE_A1, None))
+        .await
+        .unwrap();
+    assert!(
+        own.hlc > near.hlc,
+        "the county's next record is ordered after the skewed one"
+    );
+    fast.shutdown(Duration::from_secs(5)).await.unwrap();
+    slightly.shutdown(Duration::from_secs(5)).await.unwrap();
+    topo.shutdown().await.unwrap();
+}
