@@ -374,3 +374,81 @@ async fn clock_skew_refused_beyond_the_limit_absorbed_within_it() {
     slightly.shutdown(Duration::from_secs(5)).await.unwrap();
     topo.shutdown().await.unwrap();
 }
+
+/// A lossy link: a proxy between a township and its county drops, stalls,
+/// delays and truncates the first connections at seeded random points. The
+/// sync still completes both ways, the fingerprints match, and nothing is
+/// stored twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broken_links_sync_completes_and_fingerprints_match() {
+    const SEED: u64 = 0x11_0c;
+    const FAULTY: u64 = 24;
+    const N_DOWN: u64 = 6000;
+    const N_UP: u64 = 2000;
+    let dir = tempfile::tempdir().unwrap();
+    let topo = start(dir.path(), &[(EXCHANGE, None), (COUNTY_A, Some(EXCHANGE))]).await;
+    let county = topo.node(COUNTY_A).node.clone();
+    for chunk in down(1, N_DOWN).chunks(1000) {
+        county
+            .store()
+            .apply(chunk, &Source::Detached, None, true)
+            .unwrap();
+    }
+    let proxy = Proxy::start(topo.node(COUNTY_A).sync_addr.unwrap(), SEED, FAULTY, 120_000).await;
+    {
+        let scope = liudong_core::NodeScope::for_code(Code::parse(TOWN_A).unwrap()).unwrap();
+        let parent = scope.parent(&Code::parse(COUNTY_A).unwrap()).unwrap();
+        let s = Store::open(
+            &dir.path().join(TOWN_A),
+            scope,
+            Some(parent),
+            &Default::default(),
+        )
+        .unwrap();
+        s.apply(&up(1, N_UP), &Source::Detached, None, true).unwrap();
+    }
+    let mut cfg = liudong::demo::local_config(
+        TOWN_A,
+        Some((COUNTY_A, proxy.url())),
+        dir.path().join(TOWN_A),
+        true,
+    )
+    .unwrap();
+    cfg.sync.idle_timeout = Duration::from_secs(2);
+    cfg.net.keepalive = Duration::from_secs(1);
+    cfg.net.connect_timeout = Duration::from_secs(2);
+    cfg.link.backoff_min = Duration::from_millis(50);
+    cfg.link.backoff_max = Duration::from_millis(500);
+    cfg.verify.interval = None;
+    let town = liudong::runner::start(cfg).await.unwrap();
+    let t = Instant::now();
+    loop {
+        let (c, w) = (
+            county.store().fingerprint(&town_link()).unwrap(),
+            town.node.store().fingerprint(&Link::Parent).unwrap(),
+        );
+        if c == w && c.count == N_DOWN + N_UP {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(120),
+            "not in step after 120 s: county {}, township {}; proxy {:?}",
+            c.hex(),
+            w.hex(),
+            proxy.stats
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let s = &proxy.stats;
+    eprintln!(
+        "seed {SEED:#x}: in step after {:?}; proxy: {s:?}",
+        t.elapsed()
+    );
+    assert!(s.broken() >= 5, "the proxy broke too few connections: {s:?}");
+    assert_eq!(county.store().record_count() as u64, N_DOWN + N_UP);
+    assert_eq!(town.node.store().record_count() as u64, N_DOWN + N_UP);
+    assert_no_duplicates(county.store(), "county");
+    assert_no_duplicates(town.node.store(), "township");
+    town.shutdown(Duration::from_secs(10)).await.unwrap();
+    topo.shutdown().await.unwrap();
+}

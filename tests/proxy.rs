@@ -23,8 +23,8 @@ pub enum Fault {
     Drop { after: u64 },
     /// After this many bytes, forward nothing for `ms`, then close.
     Stall { after: u64, ms: u64 },
-    /// Delay every chunk by up to `ms`, then carry on.
-    Delay { ms: u64 },
+    /// Delay every chunk by up to `ms`; close after `after` bytes.
+    Delay { ms: u64, after: u64 },
     /// After this many bytes, forward only part of the next chunk and close.
     Truncate { after: u64 },
 }
@@ -40,9 +40,10 @@ pub struct ProxyStats {
 }
 
 impl ProxyStats {
-    /// Connections that were broken (dropped, stalled or truncated).
+    /// Connections that were broken (every fault ends its connection).
     pub fn broken(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
+        self.delayed.load(Ordering::Relaxed)
+            + self.dropped.load(Ordering::Relaxed)
             + self.stalled.load(Ordering::Relaxed)
             + self.truncated.load(Ordering::Relaxed)
     }
@@ -77,7 +78,7 @@ impl Proxy {
                 n += 1;
                 let fault = if n <= faulty {
                     let after = rng.random_range(0..max_bytes.max(1));
-                    match rng.random_range(0..5u32) {
+                    match rng.random_range(0..4u32) {
                         0 => Fault::Drop { after },
                         1 => Fault::Stall {
                             after,
@@ -85,9 +86,9 @@ impl Proxy {
                         },
                         2 => Fault::Delay {
                             ms: rng.random_range(1..40),
+                            after,
                         },
-                        3 => Fault::Truncate { after },
-                        _ => Fault::Clean,
+                        _ => Fault::Truncate { after },
                     }
                 } else {
                     Fault::Clean
@@ -141,9 +142,34 @@ async fn relay(
     let (br, bw) = b.into_split();
     let conn = stop.child_token();
     let moved = Arc::new(AtomicU64::new(0));
-    let up = pump(ar, bw, fault, seed, moved.clone(), stats.clone(), conn.clone());
-    let down = pump(br, aw, fault, seed ^ 1, moved, stats.clone(), conn.clone());
+    let struck = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let shared = Shared {
+        moved,
+        struck,
+        stats: stats.clone(),
+        conn,
+    };
+    let up = pump(ar, bw, fault, seed, shared.clone());
+    let down = pump(br, aw, fault, seed ^ 1, shared);
     tokio::join!(up, down);
+}
+
+/// State of one proxied connection, shared by its two directions.
+#[derive(Clone)]
+struct Shared {
+    moved: Arc<AtomicU64>,
+    struck: Arc<std::sync::atomic::AtomicBool>,
+    stats: Arc<ProxyStats>,
+    conn: CancellationToken,
+}
+
+impl Shared {
+    /// Counts the fault once per connection.
+    fn strike(&self, counter: &AtomicU64) {
+        if !self.struck.swap(true, Ordering::Relaxed) {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 /// Copies one direction until EOF, an error, or the fault strikes (which ends both).
@@ -152,10 +178,14 @@ async fn pump(
     mut to: OwnedWriteHalf,
     fault: Fault,
     seed: u64,
-    moved: Arc<AtomicU64>,
-    stats: Arc<ProxyStats>,
-    conn: CancellationToken,
+    sh: Shared,
 ) {
+    let Shared {
+        ref moved,
+        ref stats,
+        ref conn,
+        ..
+    } = sh;
     let mut rng = StdRng::seed_from_u64(seed);
     let mut buf = vec![0u8; 16 * 1024];
     loop {
@@ -167,16 +197,12 @@ async fn pump(
         let mut chunk = &buf[..n];
         match fault {
             Fault::Drop { after } if total > after => {
-                if !conn.is_cancelled() {
-                    stats.dropped.fetch_add(1, Ordering::Relaxed);
-                }
+                sh.strike(&stats.dropped);
                 conn.cancel();
                 return;
             }
             Fault::Stall { after, ms } if total > after => {
-                if !conn.is_cancelled() {
-                    stats.stalled.fetch_add(1, Ordering::Relaxed);
-                }
+                sh.strike(&stats.stalled);
                 tokio::select! {
                     _ = conn.cancelled() => {}
                     _ = tokio::time::sleep(Duration::from_millis(ms)) => {}
@@ -185,18 +211,18 @@ async fn pump(
                 return;
             }
             Fault::Truncate { after } if total > after => {
-                if !conn.is_cancelled() {
-                    stats.truncated.fetch_add(1, Ordering::Relaxed);
-                }
+                sh.strike(&stats.truncated);
                 chunk = &chunk[..rng.random_range(0..chunk.len())];
                 let _ = to.write_all(chunk).await;
                 conn.cancel();
                 return;
             }
-            Fault::Delay { ms } => {
-                if total == n as u64 {
-                    stats.delayed.fetch_add(1, Ordering::Relaxed);
-                }
+            Fault::Delay { after, .. } if total > after => {
+                conn.cancel();
+                return;
+            }
+            Fault::Delay { ms, .. } => {
+                sh.strike(&stats.delayed);
                 tokio::time::sleep(Duration::from_millis(rng.random_range(0..=ms))).await;
             }
             _ => {}
