@@ -452,3 +452,144 @@ async fn broken_links_sync_completes_and_fingerprints_match() {
     town.shutdown(Duration::from_secs(10)).await.unwrap();
     topo.shutdown().await.unwrap();
 }
+
+/// Pushes batches of `per` fresh village records on one raw session until the
+/// server ends it; returns the acknowledged cursors and the final status.
+async fn push_until_refused(
+    addr: std::net::SocketAddr,
+    first_seq: u64,
+    batches: u64,
+    per: u64,
+) -> (Vec<u64>, tonic::Status) {
+    let mut client = match pb::sync_client::SyncClient::connect(format!("http://{addr}")).await {
+        Ok(c) => c,
+        Err(e) => return (Vec::new(), tonic::Status::unavailable(e.to_string())),
+    };
+    let (tx, rx) = mpsc::channel(4);
+    let frame = |f| pb::ClientFrame { frame: Some(f) };
+    tx.send(frame(pb::client_frame::Frame::Hello(pb::Hello {
+        protocol: 1,
+        node: VILLAGE_A1.into(),
+        pull_cursor: u64::MAX,
+        live: false,
+        max_batch: 500,
+    })))
+    .await
+    .unwrap();
+    let mut inbound = match client.session(ReceiverStream::new(rx)).await {
+        Ok(r) => r.into_inner(),
+        Err(s) => return (Vec::new(), s),
+    };
+    let now = liudong_sync::system_clock()();
+    let mut acks = Vec::new();
+    let mut next = first_seq;
+    for _ in 0..batches {
+        let records: Vec<Bytes> = (next..next + per)
+            .map(|seq| {
+                let r = test_record(VILLAGE_A1, seq, seq, VILLAGE_A1, None, outflow_body());
+                let mut r = liudong_proto::record_to_pb(&r);
+                r.hlc = liudong_core::Hlc::new(now - 1000, 0).0;
+                Bytes::from(r.encode_to_vec())
+            })
+            .collect();
+        next += per;
+        let cursor = next - 1;
+        let sent = tx
+            .send(frame(pb::client_frame::Frame::Push(pb::Batch {
+                records,
+                cursor,
+                drained: false,
+            })))
+            .await;
+        if sent.is_err() {
+            // The server ended the session: report its status.
+            while let Some(item) = inbound.next().await {
+                if let Err(s) = item {
+                    return (acks, s);
+                }
+            }
+            return (acks, tonic::Status::ok("ended"));
+        }
+        // One batch at a time: wait for its ack or the end.
+        loop {
+            match inbound.next().await {
+                Some(Ok(pb::ServerFrame {
+                    frame: Some(pb::server_frame::Frame::PushAck(a)),
+                })) => {
+                    acks.push(a.cursor);
+                    break;
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(s)) => return (acks, s),
+                None => return (acks, tonic::Status::ok("ended")),
+            }
+        }
+    }
+    (acks, tonic::Status::ok("all acknowledged"))
+}
+
+/// A data directory that cannot take more writes (a real `liudong serve`
+/// process whose file size limit, `ulimit -f`, stands in for a full disk):
+/// the node refuses records with UNAVAILABLE and a clear message, and every
+/// batch it acknowledged is on disk after a restart without the limit.
+#[test]
+fn full_disk_refuses_records_and_never_acknowledges_what_it_did_not_store() {
+    const LIMIT_KB: u64 = 3072;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = write_live_config(d, TOWN_A, (COUNTY_A, "http://127.0.0.1:9"), None, "");
+    let mut cmd = Command::new("sh");
+    // The shell ignores SIGXFSZ (so a write past the limit fails with EFBIG
+    // instead of killing the process) and execs the node under the limit.
+    cmd.arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f {}; exec \"$0\" \"$@\"",
+            LIMIT_KB * 2
+        ))
+        .arg(liudong_bin());
+    let mut town = NodeProcess::spawn_with(cmd, &cfg, &d.join("town.log"));
+    let addr = town.sync_addr();
+    let (acks, status) = rt.block_on(push_until_refused(addr, 1, 400, 200));
+    eprintln!(
+        "{} batches acknowledged, then {:?}: {}",
+        acks.len(),
+        status.code(),
+        status.message()
+    );
+    assert!(!acks.is_empty(), "the store took some records first");
+    assert_eq!(status.code(), tonic::Code::Unavailable, "{status:?}");
+    assert!(
+        status.message().contains("store I/O error")
+            && status.message().contains("free space"),
+        "{}",
+        status.message()
+    );
+    let acked_upto = *acks.last().unwrap();
+    // It keeps refusing: a new session is not acknowledged either.
+    let (again, status) = rt.block_on(push_until_refused(addr, acked_upto + 1, 1, 10));
+    assert!(again.is_empty(), "acknowledged after the disk filled: {again:?}");
+    assert_ne!(status.code(), tonic::Code::Ok, "{status:?}");
+    eprintln!("next session: {:?}: {}", status.code(), status.message());
+    town.kill9();
+    // Without the limit: every acknowledged record is there.
+    let store = open_store(d, TOWN_A, COUNTY_A);
+    for seq in 1..=acked_upto {
+        let id = liudong_core::RecordId {
+            node: Code::parse(VILLAGE_A1).unwrap(),
+            seq,
+        };
+        assert!(
+            store.get(&id).unwrap().is_some(),
+            "acknowledged record {id} is missing"
+        );
+    }
+    let cursor = store
+        .cursor(
+            liudong_store::CursorDir::In,
+            &Link::Child(Code::parse(VILLAGE_A1).unwrap()),
+        )
+        .unwrap();
+    assert!(cursor >= acked_upto, "durable cursor {cursor} < acknowledged {acked_upto}");
+    assert_no_duplicates(&store, "after the disk filled");
+}
