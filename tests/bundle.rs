@@ -64,7 +64,7 @@ async fn bundles_carry_records_once_and_refuse_bad_files() {
     );
 
     // Refusals first: nothing may be stored by any of them.
-    let err = |r: anyhow::Result<_>| format!("{:#}", r.err().expect("refused"));
+    let err = |r: anyhow::Result<_>| format!("{:#}", r.expect_err("refused"));
     let mut tampered = b1.clone();
     let mid = tampered.len() / 2;
     tampered[mid] ^= 1;

@@ -114,8 +114,16 @@ fn assert_converged(dir: &Path, n_down: u64, n_up: u64) {
         .map(|i| i.record.id)
         .collect();
     want.sort();
-    assert_eq!(county.record_ids().unwrap(), want, "county holds exactly all");
-    assert_eq!(town.record_ids().unwrap(), want, "township holds exactly all");
+    assert_eq!(
+        county.record_ids().unwrap(),
+        want,
+        "county holds exactly all"
+    );
+    assert_eq!(
+        town.record_ids().unwrap(),
+        want,
+        "township holds exactly all"
+    );
     let (cf, tf) = (
         county.fingerprint(&town_link()).unwrap(),
         town.fingerprint(&Link::Parent).unwrap(),
@@ -155,13 +163,7 @@ fn sigkill_at_random_points_loses_and_duplicates_nothing() {
     add(d, COUNTY_A, EXCHANGE, &down(1, n_down));
     let mut county = NodeProcess::spawn(&county_cfg, &d.join("county.log"));
     let proxy = rt.block_on(Proxy::start(county.sync_addr(), SEED, 0, 1));
-    let town_cfg = write_live_config(
-        d,
-        TOWN_A,
-        (COUNTY_A, &proxy.url()),
-        Some(free_port()),
-        "",
-    );
+    let town_cfg = write_live_config(d, TOWN_A, (COUNTY_A, &proxy.url()), Some(free_port()), "");
     add(d, TOWN_A, COUNTY_A, &up(1, n_up));
     let mut town = NodeProcess::spawn(&town_cfg, &d.join("town.log"));
     let mut kills = (0, 0);
@@ -173,7 +175,12 @@ fn sigkill_at_random_points_loses_and_duplicates_nothing() {
         if victim != 1 {
             county.kill9();
             kills.0 += 1;
-            add(d, COUNTY_A, EXCHANGE, &down(n_down + 1, n_down + DOWN_PER_CYCLE));
+            add(
+                d,
+                COUNTY_A,
+                EXCHANGE,
+                &down(n_down + 1, n_down + DOWN_PER_CYCLE),
+            );
             n_down += DOWN_PER_CYCLE;
         }
         if victim != 0 {
@@ -203,13 +210,21 @@ fn sigkill_at_random_points_loses_and_duplicates_nothing() {
             ["county", "township", "both"][victim as usize]
         );
     }
-    wait_in_step(&county_cfg, &town_cfg, n_down + n_up, Duration::from_secs(120));
+    wait_in_step(
+        &county_cfg,
+        &town_cfg,
+        n_down + n_up,
+        Duration::from_secs(120),
+    );
     let (s, _) = town.terminate(Duration::from_secs(25));
     assert!(s.success(), "township exit {s}");
     let (s, _) = county.terminate(Duration::from_secs(25));
     assert!(s.success(), "county exit {s}");
     assert_converged(d, n_down, n_up);
-    assert!(interrupted > 0, "no kill landed mid-sync; add records per cycle");
+    assert!(
+        interrupted > 0,
+        "no kill landed mid-sync; add records per cycle"
+    );
     eprintln!(
         "seed {SEED:#x}: county killed {} times, township {} times, {interrupted} of {CYCLES} cycles mid-sync; {n_down} records down, {n_up} up, in step once each",
         kills.0, kills.1
@@ -237,13 +252,7 @@ fn sigterm_mid_sync_exits_cleanly_and_resumes() {
     add(d, COUNTY_A, EXCHANGE, &down(1, N_DOWN));
     let mut county = NodeProcess::spawn(&county_cfg, &d.join("county.log"));
     let proxy = rt.block_on(Proxy::start(county.sync_addr(), 0, 0, 1));
-    let town_cfg = write_live_config(
-        d,
-        TOWN_A,
-        (COUNTY_A, &proxy.url()),
-        Some(free_port()),
-        "",
-    );
+    let town_cfg = write_live_config(d, TOWN_A, (COUNTY_A, &proxy.url()), Some(free_port()), "");
     add(d, TOWN_A, COUNTY_A, &up(1, N_UP));
     let mut town = NodeProcess::spawn(&town_cfg, &d.join("town.log"));
     town.start_line();
@@ -256,7 +265,9 @@ fn sigterm_mid_sync_exits_cleanly_and_resumes() {
         let town = open_store(d, TOWN_A, COUNTY_A);
         let pulled = town.record_count() as u64 - N_UP;
         let pushed = county.record_count() as u64 - N_DOWN;
-        let c_in = town.cursor(liudong_store::CursorDir::In, &Link::Parent).unwrap();
+        let c_in = town
+            .cursor(liudong_store::CursorDir::In, &Link::Parent)
+            .unwrap();
         let t_in = county
             .cursor(liudong_store::CursorDir::In, &town_link())
             .unwrap();
@@ -283,7 +294,12 @@ fn sigterm_mid_sync_exits_cleanly_and_resumes() {
     let mut county = NodeProcess::spawn(&county_cfg, &d.join("county.log"));
     proxy.retarget(county.sync_addr());
     let mut town = NodeProcess::spawn(&town_cfg, &d.join("town.log"));
-    wait_in_step(&county_cfg, &town_cfg, N_DOWN + N_UP, Duration::from_secs(120));
+    wait_in_step(
+        &county_cfg,
+        &town_cfg,
+        N_DOWN + N_UP,
+        Duration::from_secs(120),
+    );
     let (ts, _) = town.terminate(Duration::from_secs(25));
     let (cs, _) = county.terminate(Duration::from_secs(25));
     assert!(ts.success() && cs.success(), "exit codes {ts} {cs}");
@@ -349,7 +365,10 @@ async fn clock_skew_refused_beyond_the_limit_absorbed_within_it() {
     // The accepted record arrives; the refused one never does.
     let t = Instant::now();
     while county.store().get(&near.id).unwrap().is_none() {
-        assert!(t.elapsed() < Duration::from_secs(30), "near record not synced");
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "near record not synced"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(county.store().get(&far.id).unwrap().is_none());
@@ -394,7 +413,13 @@ async fn broken_links_sync_completes_and_fingerprints_match() {
             .apply(chunk, &Source::Detached, None, true)
             .unwrap();
     }
-    let proxy = Proxy::start(topo.node(COUNTY_A).sync_addr.unwrap(), SEED, FAULTY, 120_000).await;
+    let proxy = Proxy::start(
+        topo.node(COUNTY_A).sync_addr.unwrap(),
+        SEED,
+        FAULTY,
+        120_000,
+    )
+    .await;
     {
         let scope = liudong_core::NodeScope::for_code(Code::parse(TOWN_A).unwrap()).unwrap();
         let parent = scope.parent(&Code::parse(COUNTY_A).unwrap()).unwrap();
@@ -405,7 +430,8 @@ async fn broken_links_sync_completes_and_fingerprints_match() {
             &Default::default(),
         )
         .unwrap();
-        s.apply(&up(1, N_UP), &Source::Detached, None, true).unwrap();
+        s.apply(&up(1, N_UP), &Source::Detached, None, true)
+            .unwrap();
     }
     let mut cfg = liudong::demo::local_config(
         TOWN_A,
@@ -444,7 +470,10 @@ async fn broken_links_sync_completes_and_fingerprints_match() {
         "seed {SEED:#x}: in step after {:?}; proxy: {s:?}",
         t.elapsed()
     );
-    assert!(s.broken() >= 5, "the proxy broke too few connections: {s:?}");
+    assert!(
+        s.broken() >= 5,
+        "the proxy broke too few connections: {s:?}"
+    );
     assert_eq!(county.store().record_count() as u64, N_DOWN + N_UP);
     assert_eq!(town.node.store().record_count() as u64, N_DOWN + N_UP);
     assert_no_duplicates(county.store(), "county");
@@ -560,15 +589,17 @@ fn full_disk_refuses_records_and_never_acknowledges_what_it_did_not_store() {
     assert!(!acks.is_empty(), "the store took some records first");
     assert_eq!(status.code(), tonic::Code::Unavailable, "{status:?}");
     assert!(
-        status.message().contains("store I/O error")
-            && status.message().contains("free space"),
+        status.message().contains("store I/O error") && status.message().contains("free space"),
         "{}",
         status.message()
     );
     let acked_upto = *acks.last().unwrap();
     // It keeps refusing: a new session is not acknowledged either.
     let (again, status) = rt.block_on(push_until_refused(addr, acked_upto + 1, 1, 10));
-    assert!(again.is_empty(), "acknowledged after the disk filled: {again:?}");
+    assert!(
+        again.is_empty(),
+        "acknowledged after the disk filled: {again:?}"
+    );
     assert_ne!(status.code(), tonic::Code::Ok, "{status:?}");
     eprintln!("next session: {:?}: {}", status.code(), status.message());
     town.kill9();
@@ -590,6 +621,9 @@ fn full_disk_refuses_records_and_never_acknowledges_what_it_did_not_store() {
             &Link::Child(Code::parse(VILLAGE_A1).unwrap()),
         )
         .unwrap();
-    assert!(cursor >= acked_upto, "durable cursor {cursor} < acknowledged {acked_upto}");
+    assert!(
+        cursor >= acked_upto,
+        "durable cursor {cursor} < acknowledged {acked_upto}"
+    );
     assert_no_duplicates(&store, "after the disk filled");
 }

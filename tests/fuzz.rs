@@ -44,15 +44,29 @@ fn runner(cases: u32) -> TestRunner {
 /// A change applied to one encoded record of a batch.
 #[derive(Debug, Clone)]
 enum Mutation {
-    FlipBit { at: usize, bit: u8 },
-    Truncate { keep: usize },
-    Splice { at: usize, bytes: Vec<u8> },
+    FlipBit {
+        at: usize,
+        bit: u8,
+    },
+    Truncate {
+        keep: usize,
+    },
+    Splice {
+        at: usize,
+        bytes: Vec<u8>,
+    },
     Random(Vec<u8>),
     /// Replaces the record with a copy of one already held, altered (a conflict).
-    ConflictWithHeld { pick: usize },
+    ConflictWithHeld {
+        pick: usize,
+    },
     /// Resends a record already held, unchanged (a no-op).
-    ResendHeld { pick: usize },
-    FarFuture { ahead_ms: u64 },
+    ResendHeld {
+        pick: usize,
+    },
+    FarFuture {
+        ahead_ms: u64,
+    },
     Origin(String),
     Author(String),
     Subject(String),
@@ -338,7 +352,10 @@ async fn mutated_batches_are_applied_whole_or_not_at_all() {
     });
     let (acked_batches, refused) = *stats.lock().unwrap();
     eprintln!("{CASES} cases: {acked_batches} batches acknowledged, {refused} refused");
-    assert!(acked_batches > 20 && refused > 20, "both outcomes exercised");
+    assert!(
+        acked_batches > 20 && refused > 20,
+        "both outcomes exercised"
+    );
 }
 
 /// Random frame sequences: arbitrary bytes decoded as frames, and
@@ -359,14 +376,21 @@ async fn random_frame_sequences_end_cleanly() {
         (any::<u32>(), "[0-9A-Z]{0,13}", any::<u64>(), any::<u32>()).prop_map(
             |(protocol, node, pull_cursor, max_batch)| Ok(ClientMsg::Hello(Hello {
                 protocol: protocol % 3,
-                node: if node.len() % 2 == 0 { VILLAGE_A1.into() } else { node },
+                node: if node.len() % 2 == 0 {
+                    VILLAGE_A1.into()
+                } else {
+                    node
+                },
                 pull_cursor,
                 live: false,
                 max_batch,
             }))
         ),
         any::<u64>().prop_map(|c| Ok(ClientMsg::PullAck(c % 4))),
-        (proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..50), 0..4), any::<u64>())
+        (
+            proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..50), 0..4),
+            any::<u64>()
+        )
             .prop_map(|(recs, cursor)| Ok(ClientMsg::Push(Batch {
                 records: recs.into_iter().map(Bytes::from).collect(),
                 cursor,
@@ -387,5 +411,8 @@ async fn random_frame_sequences_end_cleanly() {
             .unwrap();
     });
     let after = snapshot(node.store(), &link);
-    assert_eq!(after.records, before.records, "random bytes never make a record");
+    assert_eq!(
+        after.records, before.records,
+        "random bytes never make a record"
+    );
 }

@@ -131,11 +131,7 @@ impl NodeProcess {
 
     /// Starts the node with a prepared command (e.g. `sh -c 'ulimit ...; exec "$0" "$@"'`
     /// with the binary as `$0`); `serve --config <config>` is appended.
-    pub fn spawn_with(
-        mut cmd: std::process::Command,
-        config: &Path,
-        log: &Path,
-    ) -> NodeProcess {
+    pub fn spawn_with(mut cmd: std::process::Command, config: &Path, log: &Path) -> NodeProcess {
         let starts_before = starts_in(log).len();
         let file = std::fs::OpenOptions::new()
             .create(true)
@@ -321,9 +317,15 @@ pub fn assert_no_duplicates(store: &liudong_store::Store, what: &str) {
         .raw_tree()
         .scan_prefix([liudong_store::keys::SUBJECT])
         .count();
-    assert_eq!(subject_entries, records, "{what}: one subject entry per record");
+    assert_eq!(
+        subject_entries, records,
+        "{what}: one subject entry per record"
+    );
     let audit = store.audit().unwrap();
-    assert!(audit.is_clean(), "{what}: fingerprint index audit {audit:?}");
+    assert!(
+        audit.is_clean(),
+        "{what}: fingerprint index audit {audit:?}"
+    );
     assert_eq!(
         store
             .counters()

@@ -168,9 +168,12 @@ async fn every_limit_has_a_precise_status_and_stores_nothing_beyond_it() {
     let (tx, mut rx) = open(addr, big).await;
     tx.send(hello(false)).await.unwrap();
     for b in 0..3u64 {
-        tx.send(push((b * 10 + 1..=b * 10 + 10).map(good).collect(), b * 10 + 10))
-            .await
-            .unwrap();
+        tx.send(push(
+            (b * 10 + 1..=b * 10 + 10).map(good).collect(),
+            b * 10 + 10,
+        ))
+        .await
+        .unwrap();
     }
     let (acks, s) = until_status(&tx, &mut rx, true).await;
     assert_eq!(acks, vec![10, 20]);
@@ -209,16 +212,7 @@ async fn every_limit_has_a_precise_status_and_stores_nothing_beyond_it() {
 
     // Records for the village wait in the township's outbox.
     let down: Vec<Incoming> = (1..=5)
-        .map(|i| {
-            Incoming::new(test_record(
-                TOWN_A,
-                i,
-                i,
-                VILLAGE_A1,
-                None,
-                outflow_body(),
-            ))
-        })
+        .map(|i| Incoming::new(test_record(TOWN_A, i, i, VILLAGE_A1, None, outflow_body())))
         .collect();
     store.apply(&down, &Source::Detached, None, true).unwrap();
 
