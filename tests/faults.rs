@@ -255,8 +255,13 @@ fn sigterm_mid_sync_exits_cleanly_and_resumes() {
     let town_cfg = write_live_config(d, TOWN_A, (COUNTY_A, &proxy.url()), Some(free_port()), "");
     add(d, TOWN_A, COUNTY_A, &up(1, N_UP));
     let mut town = NodeProcess::spawn(&town_cfg, &d.join("town.log"));
+    // SIGTERM once records are moving (the township has pulled some).
     town.start_line();
-    std::thread::sleep(Duration::from_millis(900));
+    let t = Instant::now();
+    while status(&town_cfg).is_none_or(|r| r["records"].as_u64() <= Some(N_UP)) {
+        assert!(t.elapsed() < Duration::from_secs(60), "the sync never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let (ts, t_town) = town.terminate(Duration::from_secs(25));
     let (cs, t_county) = county.terminate(Duration::from_secs(25));
     assert!(ts.success() && cs.success(), "exit codes {ts} {cs}");
