@@ -676,18 +676,25 @@ impl Store {
             ..OutboxPage::default()
         };
         let mut bytes_total = 0usize;
+        // A record that would take a non-empty page over `max_bytes` is left
+        // for the next page (a single larger record is sent alone).
+        let mut held_back = false;
         let more = self.scan_pages(&prefix, after, |seq, id_key| {
             let st = self.stored(id_key)?.ok_or_else(|| {
                 StoreError::Corrupt(format!(
                     "outbox entry {seq} names a record that is not stored"
                 ))
             })?;
+            if !page.records.is_empty() && bytes_total + st.bytes.len() > max_bytes {
+                held_back = true;
+                return Ok(false);
+            }
             bytes_total += st.bytes.len();
             page.records.push(st.bytes);
             page.cursor = seq;
             Ok(page.records.len() < max_records.max(1) && bytes_total < max_bytes)
         })?;
-        page.drained = !more;
+        page.drained = !more && !held_back;
         self.counters
             .outbox_read
             .fetch_add(page.records.len() as u64, Ordering::Relaxed);
