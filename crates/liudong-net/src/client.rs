@@ -26,6 +26,8 @@ pub struct NetOptions {
     /// Mutual TLS identity and trust; `None` is plaintext (loopback only,
     /// `insecure = true`).
     pub tls: Option<Arc<TlsContext>>,
+    /// Most concurrent HTTP/2 streams a peer may open on one connection (server side).
+    pub max_streams: u32,
 }
 
 impl Default for NetOptions {
@@ -35,6 +37,7 @@ impl Default for NetOptions {
             keepalive: Duration::from_secs(20),
             connect_timeout: Duration::from_secs(10),
             tls: None,
+            max_streams: 32,
         }
     }
 }

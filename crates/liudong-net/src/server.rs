@@ -133,11 +133,7 @@ impl pb::sync_server::Sync for SyncService {
         let peer = verified_peer(&self.node, self.tls.as_ref(), &request).await?;
         let inbound = request.into_inner().map(|f| match f {
             Ok(frame) => client_from_pb(frame),
-            Err(s) => Err(SyncError::Transport(format!(
-                "{}: {}",
-                s.code(),
-                s.message()
-            ))),
+            Err(s) => Err(crate::status::from_inbound(&s)),
         });
         let (tx, rx) = mpsc::channel(16);
         let node = self.node.clone();

@@ -395,7 +395,7 @@ impl Store {
                         .push((seq, log_page.len()));
                 }
             }
-            self.fingerprint_new(&mut fp, item, &id_key, &links, fresh)?;
+            self.fingerprint_new(&mut fp, item, &id_key, &links, seq)?;
             log_page.push((seq, id_key.clone()));
             if r.id.node == self.scope.code {
                 author_seq = author_seq.max(r.id.seq);
@@ -677,18 +677,25 @@ impl Store {
             ..OutboxPage::default()
         };
         let mut bytes_total = 0usize;
+        // A record that would take a non-empty page over `max_bytes` is left
+        // for the next page (a single larger record is sent alone).
+        let mut held_back = false;
         let more = self.scan_pages(&prefix, after, |seq, id_key| {
             let st = self.stored(id_key)?.ok_or_else(|| {
                 StoreError::Corrupt(format!(
                     "outbox entry {seq} names a record that is not stored"
                 ))
             })?;
+            if !page.records.is_empty() && bytes_total + st.bytes.len() > max_bytes {
+                held_back = true;
+                return Ok(false);
+            }
             bytes_total += st.bytes.len();
             page.records.push(st.bytes);
             page.cursor = seq;
             Ok(page.records.len() < max_records.max(1) && bytes_total < max_bytes)
         })?;
-        page.drained = !more;
+        page.drained = !more && !held_back;
         self.counters
             .outbox_read
             .fetch_add(page.records.len() as u64, Ordering::Relaxed);
@@ -826,6 +833,19 @@ impl Store {
     /// Bytes sled uses on disk.
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
         Ok(self.db.size_on_disk()?)
+    }
+
+    /// Key and value bytes held under each key prefix (`R`, `L`, `O`, …),
+    /// before sled's own overhead and compression: what the store's disk
+    /// footprint is made of. O(entries); a diagnostic for benchmarks.
+    pub fn logical_bytes_by_prefix(&self) -> Result<BTreeMap<char, u64>, StoreError> {
+        let mut out = BTreeMap::new();
+        for kv in self.tree.iter() {
+            let (k, v) = kv?;
+            let tag = k.first().map_or('?', |b| *b as char);
+            *out.entry(tag).or_default() += (k.len() + v.len()) as u64;
+        }
+        Ok(out)
     }
 
     /// Raw access for tests that damage a store behind the engine's back.
