@@ -8,11 +8,15 @@
 //! |--------|---------------------------|--------------------------|
 //! | `A`    | seq (8, big endian)       | entry (JSON)             |
 //! | `D`    | subject (18) · seq (8)    | empty (subject index)    |
-//! | `M`    | name                      | counter (8, big endian)  |
+//! | `M`    | name                      | counter / cursor (8, BE) |
 //!
 //! Invariants:
 //! - Entries are only ever appended; nothing in this crate updates or
-//!   removes one. An entry and its subject index entries are one batch.
+//!   removes one.
+//! - Appending is one insert (a disclosure is written before each batch is
+//!   sent, so it must be cheap). The subject index `D` is derived from the
+//!   entries later, from its own cursor (`M indexed`), when a subject query
+//!   needs it; indexing is idempotent.
 //! - Citizen IDs are stored here (the trail must answer "who received this
 //!   person's records") but never logged.
 
@@ -157,12 +161,6 @@ impl Store {
         let mut key = vec![ENTRY];
         key.extend_from_slice(&seq.to_be_bytes());
         batch.insert(key, value);
-        for s in entry.event.subjects() {
-            let mut k = vec![BY_SUBJECT];
-            k.extend_from_slice(s.as_bytes());
-            k.extend_from_slice(&seq.to_be_bytes());
-            batch.insert(k, &[][..]);
-        }
         if matches!(entry.event, AuditEvent::Refused { .. }) {
             let refused = self.refused_count()? + 1;
             batch.insert(meta_key("refused"), &refused.to_be_bytes()[..]);
@@ -178,6 +176,45 @@ impl Store {
             .get(meta_key("refused"))?
             .and_then(|v| crate::keys::u64_value(&v))
             .unwrap_or(0))
+    }
+
+    /// Brings the subject index up to date with the entries.
+    fn audit_index(&self, tree: &sled::Tree) -> Result<(), StoreError> {
+        let done = tree
+            .get(meta_key("indexed"))?
+            .and_then(|v| crate::keys::u64_value(&v))
+            .unwrap_or(0);
+        let mut start = vec![ENTRY];
+        start.extend_from_slice(&(done + 1).to_be_bytes());
+        let mut batch = sled::Batch::default();
+        let mut last = done;
+        let mut pending = 0usize;
+        for kv in tree.range(start..) {
+            let (k, v) = kv?;
+            if k.first() != Some(&ENTRY) {
+                break;
+            }
+            let e: AuditEntry = serde_json::from_slice(&v)
+                .map_err(|e| StoreError::Corrupt(format!("audit entry unreadable: {e}")))?;
+            for s in e.event.subjects() {
+                let mut key = vec![BY_SUBJECT];
+                key.extend_from_slice(s.as_bytes());
+                key.extend_from_slice(&e.seq.to_be_bytes());
+                batch.insert(key, &[][..]);
+                pending += 1;
+            }
+            last = e.seq;
+            if pending >= 50_000 {
+                batch.insert(meta_key("indexed"), &last.to_be_bytes()[..]);
+                tree.apply_batch(std::mem::take(&mut batch))?;
+                pending = 0;
+            }
+        }
+        if last != done {
+            batch.insert(meta_key("indexed"), &last.to_be_bytes()[..]);
+            tree.apply_batch(batch)?;
+        }
+        Ok(())
     }
 
     fn audit_entry(tree: &sled::Tree, key: &[u8]) -> Result<Option<AuditEntry>, StoreError> {
@@ -202,6 +239,7 @@ impl Store {
         let mut out = Vec::new();
         match &filter.subject {
             Some(subject) => {
+                self.audit_index(&tree)?;
                 let mut prefix = vec![BY_SUBJECT];
                 prefix.extend_from_slice(subject.as_bytes());
                 for kv in tree.scan_prefix(&prefix) {
