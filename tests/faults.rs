@@ -259,7 +259,10 @@ fn sigterm_mid_sync_exits_cleanly_and_resumes() {
     town.start_line();
     let t = Instant::now();
     while status(&town_cfg).is_none_or(|r| r["records"].as_u64() <= Some(N_UP)) {
-        assert!(t.elapsed() < Duration::from_secs(60), "the sync never started");
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "the sync never started"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     let (ts, t_town) = town.terminate(Duration::from_secs(25));

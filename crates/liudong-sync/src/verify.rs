@@ -115,20 +115,14 @@ impl Node {
         holder: NodeScope,
         rule: &'static str,
     ) -> Result<liudong_store::ApplyOutcome, SyncError> {
-        if records.len() > self.config().max_batch {
-            return Err(SyncError::Limit(format!(
-                "{} records in one request exceed max_batch {}",
-                records.len(),
-                self.config().max_batch
-            )));
-        }
+        let batch = Batch {
+            records,
+            cursor: 0,
+            drained: false,
+        };
+        self.check_limits(&batch)?;
         let node = self.clone();
         let out = blocking(move || {
-            let batch = Batch {
-                records,
-                cursor: 0,
-                drained: false,
-            };
             let items = node.check_batch(&batch, &holder, rule)?;
             Ok(node
                 .store()
