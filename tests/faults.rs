@@ -575,7 +575,13 @@ fn full_disk_refuses_records_and_never_acknowledges_what_it_did_not_store() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let cfg = write_live_config(d, TOWN_A, (COUNTY_A, "http://127.0.0.1:9"), None, "");
+    let cfg = write_live_config(
+        d,
+        TOWN_A,
+        (COUNTY_A, "http://127.0.0.1:9"),
+        Some(free_port()),
+        "",
+    );
     let mut cmd = Command::new("sh");
     // The shell ignores SIGXFSZ (so a write past the limit fails with EFBIG
     // instead of killing the process) and execs the node under the limit.
@@ -587,29 +593,56 @@ fn full_disk_refuses_records_and_never_acknowledges_what_it_did_not_store() {
         .arg(liudong_bin());
     let mut town = NodeProcess::spawn_with(cmd, &cfg, &d.join("town.log"));
     let addr = town.sync_addr();
-    let (acks, status) = rt.block_on(push_until_refused(addr, 1, 400, 200));
+    let (acks, refusal) = rt.block_on(push_until_refused(addr, 1, 400, 200));
     eprintln!(
         "{} batches acknowledged, then {:?}: {}",
         acks.len(),
-        status.code(),
-        status.message()
+        refusal.code(),
+        refusal.message()
     );
     assert!(!acks.is_empty(), "the store took some records first");
-    assert_eq!(status.code(), tonic::Code::Unavailable, "{status:?}");
+    assert_eq!(refusal.code(), tonic::Code::Unavailable, "{refusal:?}");
     assert!(
-        status.message().contains("store I/O error") && status.message().contains("free space"),
+        refusal.message().contains("store I/O error") && refusal.message().contains("free space"),
         "{}",
-        status.message()
+        refusal.message()
     );
     let acked_upto = *acks.last().unwrap();
     // It keeps refusing: a new session is not acknowledged either.
-    let (again, status) = rt.block_on(push_until_refused(addr, acked_upto + 1, 1, 10));
+    let (again, refusal) = rt.block_on(push_until_refused(addr, acked_upto + 1, 1, 10));
     assert!(
         again.is_empty(),
         "acknowledged after the disk filled: {again:?}"
     );
-    assert_ne!(status.code(), tonic::Code::Ok, "{status:?}");
-    eprintln!("next session: {:?}: {}", status.code(), status.message());
+    assert_ne!(refusal.code(), tonic::Code::Ok, "{refusal:?}");
+    eprintln!("next session: {:?}: {}", refusal.code(), refusal.message());
+    // An operator's write is refused too, and status says why.
+    let subject = person(7, VILLAGE_A1);
+    let out = Command::new(liudong_bin())
+        .args(["record", "add", "--config"])
+        .arg(&cfg)
+        .arg("--json")
+        .arg(format!(
+            r#"{{"operator":"c","subject":"{}","origin":"{VILLAGE_A1}","body":{{"returned":{{"return_date":"2026-01-01"}}}}}}"#,
+            subject.as_str()
+        ))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "record add succeeded on a full disk");
+    assert!(err.contains("store I/O error"), "{err}");
+    let out = Command::new(liudong_bin())
+        .args(["status", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    eprintln!("status: {text}");
+    assert!(
+        text.contains("STORE CANNOT WRITE") || text.contains("store I/O error"),
+        "{text}"
+    );
     town.kill9();
     // Without the limit: every acknowledged record is there.
     let store = open_store(d, TOWN_A, COUNTY_A);

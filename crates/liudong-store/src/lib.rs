@@ -215,6 +215,10 @@ pub struct Store {
     writer: Mutex<Writer>,
     indexer: Mutex<()>,
     counters: Counters,
+    /// Set when a batch could not be written or flushed: the writer's
+    /// in-memory state may then be ahead of the disk, so every later batch
+    /// is refused until the store is reopened (see [`Store::write_failed`]).
+    write_failed: std::sync::atomic::AtomicBool,
 }
 
 fn read_meta(tree: &sled::Tree, name: &str) -> Result<u64, StoreError> {
@@ -266,6 +270,7 @@ impl Store {
             writer: Mutex::new(writer),
             indexer: Mutex::new(()),
             counters,
+            write_failed: Default::default(),
         };
         store.backfill_fingerprints()?;
         Ok(store)
@@ -338,6 +343,11 @@ impl Store {
         cursor: Option<CursorUpdate>,
         durable: bool,
     ) -> Result<ApplyOutcome, StoreError> {
+        if self.write_failed() {
+            return Err(StoreError::Io(sled::Error::Io(std::io::Error::other(
+                "an earlier write to the data directory failed, so this node accepts no records until it is restarted",
+            ))));
+        }
         let mut batch = sled::Batch::default();
         let mut seq = w.next_seq;
         let mut author_seq = w.author_seq;
@@ -430,9 +440,17 @@ impl Store {
                 &c.value.to_be_bytes()[..],
             );
         }
-        self.tree.apply_batch(batch)?;
-        if durable {
-            self.db.flush()?;
+        let written = self.tree.apply_batch(batch).and_then(|()| {
+            if durable {
+                self.db.flush().map(|_| ())
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(e) = written {
+            self.write_failed.store(true, Ordering::SeqCst);
+            tracing::error!(error = %e, "the store cannot write; refusing all records until restart");
+            return Err(e.into());
         }
         w.next_seq = seq;
         w.author_seq = author_seq;
@@ -780,6 +798,12 @@ impl Store {
             out.extend(keys::parse_link(&k[1..]));
         }
         Ok(out)
+    }
+
+    /// True once a batch could not be written: the store then refuses every
+    /// batch (nothing more is acknowledged) until it is reopened.
+    pub fn write_failed(&self) -> bool {
+        self.write_failed.load(Ordering::SeqCst)
     }
 
     /// Highest local sequence number.

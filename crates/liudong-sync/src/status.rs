@@ -36,6 +36,8 @@ pub struct NodeReport {
     pub records: usize,
     pub last_seq: u64,
     pub conflicts: u64,
+    /// The store failed to write and refuses all records until restart.
+    pub write_failed: bool,
     pub links: Vec<LinkReport>,
 }
 
@@ -82,6 +84,7 @@ pub fn report(store: &Store) -> Result<NodeReport, SyncError> {
             .counters()
             .conflicts
             .load(std::sync::atomic::Ordering::Relaxed),
+        write_failed: store.write_failed(),
         links: out,
     })
 }
