@@ -58,13 +58,36 @@ fn town_link() -> Link {
     Link::Child(Code::parse(TOWN_A).unwrap())
 }
 
+/// Runs a command, failing the test if it takes more than 30 s.
+fn output(cmd: &mut Command) -> std::process::Output {
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let id = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill")
+                .args(["-KILL", &id.to_string()])
+                .status();
+            panic!("{cmd:?} did not finish within 30 s");
+        }
+    }
+}
+
 /// `liudong status --json` of a running node (through its admin service).
 fn status(config: &Path) -> Option<serde_json::Value> {
-    let out = Command::new(liudong_bin())
-        .args(["status", "--json", "--config"])
-        .arg(config)
-        .output()
-        .unwrap();
+    let out = output(
+        Command::new(liudong_bin())
+            .args(["status", "--json", "--config"])
+            .arg(config),
+    );
     if !out.status.success() {
         return None;
     }
@@ -549,7 +572,10 @@ async fn push_until_refused(
         }
         // One batch at a time: wait for its ack or the end.
         loop {
-            match inbound.next().await {
+            let item = tokio::time::timeout(Duration::from_secs(30), inbound.next())
+                .await
+                .expect("the node answers a pushed batch within 30 s");
+            match item {
                 Some(Ok(pb::ServerFrame {
                     frame: Some(pb::server_frame::Frame::PushAck(a)),
                 })) => {
@@ -618,32 +644,34 @@ fn full_disk_refuses_records_and_never_acknowledges_what_it_did_not_store() {
     eprintln!("next session: {:?}: {}", refusal.code(), refusal.message());
     // An operator's write is refused too, and status says why.
     let subject = person(7, VILLAGE_A1);
-    let out = Command::new(liudong_bin())
-        .args(["record", "add", "--config"])
-        .arg(&cfg)
-        .arg("--json")
-        .arg(format!(
-            r#"{{"operator":"c","subject":"{}","origin":"{VILLAGE_A1}","body":{{"returned":{{"return_date":"2026-01-01"}}}}}}"#,
-            subject.as_str()
-        ))
-        .output()
-        .unwrap();
+    let out = output(
+        Command::new(liudong_bin())
+            .args(["record", "add", "--config"])
+            .arg(&cfg)
+            .arg("--json")
+            .arg(format!(
+                r#"{{"operator":"c","subject":"{}","origin":"{VILLAGE_A1}","body":{{"returned":{{"return_date":"2026-01-01"}}}}}}"#,
+                subject.as_str()
+            )),
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "record add succeeded on a full disk");
     assert!(err.contains("store I/O error"), "{err}");
-    let out = Command::new(liudong_bin())
-        .args(["status", "--config"])
-        .arg(&cfg)
-        .output()
-        .unwrap();
+    let out = output(
+        Command::new(liudong_bin())
+            .args(["status", "--config"])
+            .arg(&cfg),
+    );
     let text =
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    eprintln!("status: {text}");
-    assert!(
-        text.contains("STORE CANNOT WRITE") || text.contains("store I/O error"),
-        "{text}"
-    );
-    town.kill9();
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("STORE CANNOT WRITE"), "{text}");
+    // SIGTERM: it exits promptly, saying why it could not flush.
+    let (exit, took) = town.terminate(Duration::from_secs(25));
+    assert!(!exit.success(), "a node whose store failed exits non-zero");
+    let log = std::fs::read_to_string(&town.log).unwrap();
+    assert!(log.contains("stopped without a final flush"), "{log}");
+    eprintln!("SIGTERM after the disk filled: exit {exit} after {took:?}");
     // Without the limit: every acknowledged record is there.
     let store = open_store(d, TOWN_A, COUNTY_A);
     for seq in 1..=acked_upto {

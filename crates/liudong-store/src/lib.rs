@@ -343,11 +343,7 @@ impl Store {
         cursor: Option<CursorUpdate>,
         durable: bool,
     ) -> Result<ApplyOutcome, StoreError> {
-        if self.write_failed() {
-            return Err(StoreError::Io(sled::Error::Io(std::io::Error::other(
-                "an earlier write to the data directory failed, so this node accepts no records until it is restarted",
-            ))));
-        }
+        self.check_writable()?;
         let mut batch = sled::Batch::default();
         let mut seq = w.next_seq;
         let mut author_seq = w.author_seq;
@@ -447,11 +443,7 @@ impl Store {
                 Ok(())
             }
         });
-        if let Err(e) = written {
-            self.write_failed.store(true, Ordering::SeqCst);
-            tracing::error!(error = %e, "the store cannot write; refusing all records until restart");
-            return Err(e.into());
-        }
+        self.wrote(written)?;
         w.next_seq = seq;
         w.author_seq = author_seq;
         w.authors.extend(staged_authors);
@@ -621,7 +613,7 @@ impl Store {
             }
         }
         batch.insert(keys::meta("indexed"), &last.to_be_bytes()[..]);
-        self.tree.apply_batch(batch)?;
+        self.wrote(self.tree.apply_batch(batch))?;
         Ok(n)
     }
 
@@ -761,10 +753,10 @@ impl Store {
     /// (status display): it is flushed with the next batch, not on its own,
     /// because the receiver's own durable cursor is what sessions resume from.
     pub fn set_cursor(&self, dir: Dir, link: &Link, value: u64) -> Result<(), StoreError> {
-        self.tree.insert(
+        self.wrote(self.tree.insert(
             keys::cursor(dir, &keys::link(link)),
             &value.to_be_bytes()[..],
-        )?;
+        ))?;
         Ok(())
     }
 
@@ -786,7 +778,7 @@ impl Store {
         f(&mut s);
         let v = postcard::to_allocvec(&s)
             .map_err(|e| StoreError::Corrupt(format!("link status: {e}")))?;
-        self.tree.insert(keys::link_status(&keys::link(link)), v)?;
+        self.wrote(self.tree.insert(keys::link_status(&keys::link(link)), v))?;
         Ok(())
     }
 
@@ -804,6 +796,30 @@ impl Store {
     /// batch (nothing more is acknowledged) until it is reopened.
     pub fn write_failed(&self) -> bool {
         self.write_failed.load(Ordering::SeqCst)
+    }
+
+    /// Passes a write's result on, remembering a failure (see [`Store::write_failed`]).
+    fn wrote<T>(&self, r: Result<T, sled::Error>) -> Result<T, StoreError> {
+        r.map_err(|e| {
+            if !self.write_failed.swap(true, Ordering::SeqCst) {
+                tracing::error!(error = %e, "the store cannot write; refusing all records until restart");
+            }
+            e.into()
+        })
+    }
+
+    /// Fails once a write has failed. Callers check this before anything
+    /// that scans the tree too: after an I/O error sled can spin forever in
+    /// a read that happens to restructure a page (observed with sled 0.34 on
+    /// a full disk), so a failed store is not read either, except by point
+    /// look-ups.
+    pub fn check_writable(&self) -> Result<(), StoreError> {
+        if self.write_failed() {
+            return Err(StoreError::Io(sled::Error::Io(std::io::Error::other(
+                "an earlier write to the data directory failed, so this node accepts no records until it is restarted",
+            ))));
+        }
+        Ok(())
     }
 
     /// Highest local sequence number.

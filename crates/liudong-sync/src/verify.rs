@@ -148,6 +148,7 @@ pub async fn serve_verify(
     peer: crate::PeerInfo,
     req: VerifyRequest,
 ) -> Result<VerifyAnswer, SyncError> {
+    node.store().check_writable()?;
     if req.version != VERIFY_VERSION {
         return Err(SyncError::Version {
             ours: VERIFY_VERSION,
@@ -270,6 +271,7 @@ pub async fn run_verify(
     repair: bool,
 ) -> Result<VerifyReport, SyncError> {
     let span = info_span!("verify", upstream = %parent.code, repair);
+    node.store().check_writable()?;
     verify_inner(node, parent, peer, repair)
         .instrument(span)
         .await
