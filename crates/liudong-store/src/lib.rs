@@ -400,7 +400,7 @@ impl Store {
                         .push((seq, log_page.len()));
                 }
             }
-            self.fingerprint_new(&mut fp, item, &id_key, &links, fresh)?;
+            self.fingerprint_new(&mut fp, item, &id_key, &links, seq)?;
             log_page.push((seq, id_key.clone()));
             if r.id.node == self.scope.code {
                 author_seq = author_seq.max(r.id.seq);
@@ -872,6 +872,19 @@ impl Store {
     /// Bytes sled uses on disk.
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
         Ok(self.db.size_on_disk()?)
+    }
+
+    /// Key and value bytes held under each key prefix (`R`, `L`, `O`, …),
+    /// before sled's own overhead and compression: what the store's disk
+    /// footprint is made of. O(entries); a diagnostic for benchmarks.
+    pub fn logical_bytes_by_prefix(&self) -> Result<BTreeMap<char, u64>, StoreError> {
+        let mut out = BTreeMap::new();
+        for kv in self.tree.iter() {
+            let (k, v) = kv?;
+            let tag = k.first().map_or('?', |b| *b as char);
+            *out.entry(tag).or_default() += (k.len() + v.len()) as u64;
+        }
+        Ok(out)
     }
 
     /// Raw access for tests that damage a store behind the engine's back.
