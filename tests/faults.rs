@@ -58,13 +58,36 @@ fn town_link() -> Link {
     Link::Child(Code::parse(TOWN_A).unwrap())
 }
 
+/// Runs a command, failing the test if it takes more than 30 s.
+fn output(cmd: &mut Command) -> std::process::Output {
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let id = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill")
+                .args(["-KILL", &id.to_string()])
+                .status();
+            panic!("{cmd:?} did not finish within 30 s");
+        }
+    }
+}
+
 /// `liudong status --json` of a running node (through its admin service).
 fn status(config: &Path) -> Option<serde_json::Value> {
-    let out = Command::new(liudong_bin())
-        .args(["status", "--json", "--config"])
-        .arg(config)
-        .output()
-        .unwrap();
+    let out = output(
+        Command::new(liudong_bin())
+            .args(["status", "--json", "--config"])
+            .arg(config),
+    );
     if !out.status.success() {
         return None;
     }
@@ -549,7 +572,10 @@ async fn push_until_refused(
         }
         // One batch at a time: wait for its ack or the end.
         loop {
-            match inbound.next().await {
+            let item = tokio::time::timeout(Duration::from_secs(30), inbound.next())
+                .await
+                .expect("the node answers a pushed batch within 30 s");
+            match item {
                 Some(Ok(pb::ServerFrame {
                     frame: Some(pb::server_frame::Frame::PushAck(a)),
                 })) => {
@@ -575,7 +601,13 @@ fn full_disk_refuses_records_and_never_acknowledges_what_it_did_not_store() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let cfg = write_live_config(d, TOWN_A, (COUNTY_A, "http://127.0.0.1:9"), None, "");
+    let cfg = write_live_config(
+        d,
+        TOWN_A,
+        (COUNTY_A, "http://127.0.0.1:9"),
+        Some(free_port()),
+        "",
+    );
     let mut cmd = Command::new("sh");
     // The shell ignores SIGXFSZ (so a write past the limit fails with EFBIG
     // instead of killing the process) and execs the node under the limit.
@@ -587,30 +619,59 @@ fn full_disk_refuses_records_and_never_acknowledges_what_it_did_not_store() {
         .arg(liudong_bin());
     let mut town = NodeProcess::spawn_with(cmd, &cfg, &d.join("town.log"));
     let addr = town.sync_addr();
-    let (acks, status) = rt.block_on(push_until_refused(addr, 1, 400, 200));
+    let (acks, refusal) = rt.block_on(push_until_refused(addr, 1, 400, 200));
     eprintln!(
         "{} batches acknowledged, then {:?}: {}",
         acks.len(),
-        status.code(),
-        status.message()
+        refusal.code(),
+        refusal.message()
     );
     assert!(!acks.is_empty(), "the store took some records first");
-    assert_eq!(status.code(), tonic::Code::Unavailable, "{status:?}");
+    assert_eq!(refusal.code(), tonic::Code::Unavailable, "{refusal:?}");
     assert!(
-        status.message().contains("store I/O error") && status.message().contains("free space"),
+        refusal.message().contains("store I/O error") && refusal.message().contains("free space"),
         "{}",
-        status.message()
+        refusal.message()
     );
     let acked_upto = *acks.last().unwrap();
     // It keeps refusing: a new session is not acknowledged either.
-    let (again, status) = rt.block_on(push_until_refused(addr, acked_upto + 1, 1, 10));
+    let (again, refusal) = rt.block_on(push_until_refused(addr, acked_upto + 1, 1, 10));
     assert!(
         again.is_empty(),
         "acknowledged after the disk filled: {again:?}"
     );
-    assert_ne!(status.code(), tonic::Code::Ok, "{status:?}");
-    eprintln!("next session: {:?}: {}", status.code(), status.message());
-    town.kill9();
+    assert_ne!(refusal.code(), tonic::Code::Ok, "{refusal:?}");
+    eprintln!("next session: {:?}: {}", refusal.code(), refusal.message());
+    // An operator's write is refused too, and status says why.
+    let subject = person(7, VILLAGE_A1);
+    let out = output(
+        Command::new(liudong_bin())
+            .args(["record", "add", "--config"])
+            .arg(&cfg)
+            .arg("--json")
+            .arg(format!(
+                r#"{{"operator":"c","subject":"{}","origin":"{VILLAGE_A1}","body":{{"returned":{{"return_date":"2026-01-01"}}}}}}"#,
+                subject.as_str()
+            )),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "record add succeeded on a full disk");
+    assert!(err.contains("store I/O error"), "{err}");
+    let out = output(
+        Command::new(liudong_bin())
+            .args(["status", "--config"])
+            .arg(&cfg),
+    );
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("STORE CANNOT WRITE"), "{text}");
+    // SIGTERM: it exits promptly, saying why it could not flush.
+    let (exit, took) = town.terminate(Duration::from_secs(25));
+    assert!(!exit.success(), "a node whose store failed exits non-zero");
+    let log = std::fs::read_to_string(&town.log).unwrap();
+    assert!(log.contains("stopped without a final flush"), "{log}");
+    eprintln!("SIGTERM after the disk filled: exit {exit} after {took:?}");
     // Without the limit: every acknowledged record is there.
     let store = open_store(d, TOWN_A, COUNTY_A);
     for seq in 1..=acked_upto {

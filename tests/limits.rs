@@ -275,3 +275,44 @@ async fn every_limit_has_a_precise_status_and_stores_nothing_beyond_it() {
     drop((tx, rx));
     topo.shutdown().await.unwrap();
 }
+
+/// An outbox page stays within `max_batch_bytes` (a single larger record is
+/// sent alone), and the records held back start the next page.
+#[test]
+fn outbox_pages_stay_within_the_byte_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let scope =
+        liudong_core::NodeScope::for_code(liudong_core::Code::parse(TOWN_A).unwrap()).unwrap();
+    let parent = scope
+        .parent(&liudong_core::Code::parse(COUNTY_A).unwrap())
+        .unwrap();
+    let store =
+        liudong_store::Store::open(dir.path(), scope, Some(parent), &Default::default()).unwrap();
+    let recs: Vec<Incoming> = (1..=10)
+        .map(|i| Incoming::new(test_record(TOWN_A, i, i, VILLAGE_A1, None, outflow_body())))
+        .collect();
+    store.apply(&recs, &Source::Local, None, true).unwrap();
+    let size = recs[0].bytes.len();
+    let link = liudong_core::Link::Parent;
+    let budget = 3 * size + size / 2;
+    let mut after = 0;
+    let mut pages = Vec::new();
+    loop {
+        let page = store.outbox(&link, after, 100, budget).unwrap();
+        let bytes: usize = page.records.iter().map(Vec::len).sum();
+        assert!(bytes <= budget, "page of {bytes} bytes over {budget}");
+        pages.push(page.records.len());
+        after = page.cursor;
+        if page.drained {
+            break;
+        }
+    }
+    assert_eq!(pages, vec![3, 3, 3, 1]);
+    let single = store.outbox(&link, 0, 100, 10).unwrap();
+    assert_eq!(
+        single.records.len(),
+        1,
+        "a record over the budget goes alone"
+    );
+    assert!(!single.drained);
+}

@@ -226,6 +226,7 @@ mod properties {
         out
     }
 
+    #[allow(clippy::type_complexity)]
     fn snapshot(
         s: &Store,
     ) -> (

@@ -35,6 +35,7 @@ where
 {
     let cfg = node.config().clone();
     let store = node.store().clone();
+    store.check_writable()?;
     let (tx, rx) = mpsc::channel(cfg.window * 2 + 4);
     let hello = Hello {
         protocol: PROTOCOL_VERSION,

@@ -222,6 +222,7 @@ impl Node {
         after: u64,
         max: usize,
     ) -> Result<OutboxPage, SyncError> {
+        self.store.check_writable()?;
         let node = self.clone();
         let link = link.clone();
         blocking(move || {
@@ -372,6 +373,10 @@ pub const INDEX_MAX_LAG: u64 = 250_000;
 /// view read catches the indexer up first.
 async fn index_views(store: Arc<Store>, mut changed: watch::Receiver<u64>) {
     loop {
+        if store.write_failed() {
+            tracing::error!("the store cannot write; view indexing stopped");
+            return;
+        }
         let s = store.clone();
         match tokio::task::spawn_blocking(move || s.catch_up()).await {
             Ok(Err(e)) => {

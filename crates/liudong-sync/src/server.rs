@@ -116,6 +116,7 @@ where
         0 => cfg.max_batch,
         n => n.min(cfg.max_batch),
     };
+    node.store().check_writable()?;
     let push_cursor = node.store().cursor(CursorDir::In, &link)?;
     send(
         out,

@@ -39,11 +39,26 @@ pub struct NodeReport {
     /// Peers refused for identity, jurisdiction or entitlement (see `liudong audit`).
     #[serde(default)]
     pub refused: u64,
+    /// The store failed to write and refuses all records until restart.
+    pub write_failed: bool,
     pub links: Vec<LinkReport>,
 }
 
 /// Gathers the report from the store.
 pub fn report(store: &Store) -> Result<NodeReport, SyncError> {
+    if store.write_failed() {
+        // Only what needs no scan of a store that failed (see `check_writable`).
+        return Ok(NodeReport {
+            node: store.scope().code.to_string(),
+            kind: store.scope().kind.name(),
+            upstream: store.parent().map(|p| p.code.to_string()),
+            records: 0,
+            last_seq: store.last_seq(),
+            conflicts: 0,
+            write_failed: true,
+            links: Vec::new(),
+        });
+    }
     let mut links: Vec<Link> = store.outbox_links()?;
     for l in store.status_links()? {
         if !links.contains(&l) {
@@ -86,6 +101,7 @@ pub fn report(store: &Store) -> Result<NodeReport, SyncError> {
             .conflicts
             .load(std::sync::atomic::Ordering::Relaxed),
         refused: store.refused_count()?,
+        write_failed: store.write_failed(),
         links: out,
     })
 }

@@ -115,20 +115,14 @@ impl Node {
         holder: NodeScope,
         rule: &'static str,
     ) -> Result<liudong_store::ApplyOutcome, SyncError> {
-        if records.len() > self.config().max_batch {
-            return Err(SyncError::Limit(format!(
-                "{} records in one request exceed max_batch {}",
-                records.len(),
-                self.config().max_batch
-            )));
-        }
+        let batch = Batch {
+            records,
+            cursor: 0,
+            drained: false,
+        };
+        self.check_limits(&batch)?;
         let node = self.clone();
         let out = blocking(move || {
-            let batch = Batch {
-                records,
-                cursor: 0,
-                drained: false,
-            };
             let items = node.check_batch(&batch, &holder, rule)?;
             let source = match &from {
                 Link::Parent => "verify repair: fetched from the upstream".to_string(),
@@ -167,6 +161,7 @@ pub async fn serve_verify(
     peer: crate::PeerInfo,
     req: VerifyRequest,
 ) -> Result<VerifyAnswer, SyncError> {
+    node.store().check_writable()?;
     if req.version != VERIFY_VERSION {
         return Err(SyncError::Version {
             ours: VERIFY_VERSION,
@@ -312,6 +307,7 @@ pub async fn run_verify(
     repair: bool,
 ) -> Result<VerifyReport, SyncError> {
     let span = info_span!("verify", upstream = %parent.code, repair);
+    node.store().check_writable()?;
     verify_inner(node, parent, peer, repair)
         .instrument(span)
         .await

@@ -183,13 +183,19 @@ pub async fn status(config: &Path, json: bool) -> Result<()> {
         return Ok(());
     }
     println!(
-        "node {} ({}), {} records, local seq {}, conflicts refused {}",
+        "node {} ({}), {} records, local seq {}, conflicts refused {}, peers refused {} (see `liudong audit`)",
         report["node"].as_str().unwrap_or("?"),
         report["kind"].as_str().unwrap_or("?"),
         report["records"],
         report["last_seq"],
-        report["conflicts"]
+        report["conflicts"],
+        report["refused"].as_u64().unwrap_or(0)
     );
+    if report["write_failed"] == true {
+        println!(
+            "STORE CANNOT WRITE: records are refused until the node is restarted; check that the data directory is writable and has free space"
+        );
+    }
     let mut receipts = Vec::new();
     println!(
         "{:<9} {:<14} {:>10} {:>10} {:>8} {:>9} {:<20} {:<20} last error",
