@@ -55,6 +55,7 @@ pub fn report(store: &Store) -> Result<NodeReport, SyncError> {
             records: 0,
             last_seq: store.last_seq(),
             conflicts: 0,
+            refused: 0,
             write_failed: true,
             links: Vec::new(),
         });
