@@ -296,3 +296,49 @@ pub fn describe(e: &AuditEntry) -> String {
     };
     format!("#{:<6} {at}  {what}", e.seq)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn validate(toml_text: &str) -> Result<NodeConfig> {
+        let c: Config = toml::from_str(toml_text)?;
+        c.validate(Path::new("/tmp"))
+    }
+
+    #[test]
+    fn plaintext_only_on_loopback() {
+        assert!(loopback_url("http://127.0.0.1:7200"));
+        assert!(loopback_url("http://localhost:7200/"));
+        assert!(loopback_url("http://[::1]:7200"));
+        assert!(!loopback_url("http://10.1.2.3:7200"));
+        assert!(!loopback_url("http://county-hub.example:7200"));
+        let e = validate("[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\n[upstream]\ncode = \"410602100\"\nurl = \"http://10.1.2.3:7300\"\n").unwrap_err();
+        assert!(
+            format!("{e:#}").contains("refused to non-loopback"),
+            "{e:#}"
+        );
+        let e = validate("[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\n[upstream]\ncode = \"410602100\"\nurl = \"https://127.0.0.1:7300\"\n").unwrap_err();
+        assert!(
+            format!("{e:#}").contains("https needs a [tls] section"),
+            "{e:#}"
+        );
+        let e = validate("[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\n[upstream]\ncode = \"410602100\"\nurl = \"https://127.0.0.1:7300\"\n[tls]\nca_certs = [\"missing/ca.crt\"]\ncert = \"missing/node.crt\"\nkey = \"missing/node.key\"\n").unwrap_err();
+        assert!(
+            format!("{e:#}").contains("cannot read /tmp/missing/ca.crt"),
+            "{e:#}"
+        );
+    }
+
+    #[test]
+    fn since_accepts_dates_and_unix_ms() {
+        assert_eq!(parse_since("1796000000000").unwrap(), 1_796_000_000_000);
+        // 2026-12-01 00:00 China Standard Time is 2026-11-30 16:00 UTC.
+        assert_eq!(parse_since("2026-12-01").unwrap(), 1_796_054_400_000);
+        assert_eq!(
+            parse_since("2026-12-01T08:30").unwrap(),
+            1_796_054_400_000 + (8 * 3600 + 30 * 60) * 1000
+        );
+        assert!(parse_since("yesterday").is_err());
+    }
+}
