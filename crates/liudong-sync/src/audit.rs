@@ -61,26 +61,6 @@ fn scan_subject(mut b: &[u8]) -> Option<&str> {
     None
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn subject_scan_matches_decoding() {
-        for seq in 1..20 {
-            let r = liudong_core::synth::test_record(
-                "410602100001",
-                seq,
-                seq,
-                "410602100001",
-                Some("440306018001"),
-                liudong_core::synth::outflow_body(),
-            );
-            let bytes = liudong_proto::encode_record(&r);
-            assert_eq!(super::scan_subject(&bytes), Some(r.subject.as_str()));
-        }
-        assert_eq!(super::scan_subject(&[0xff]), None);
-    }
-}
-
 /// The distinct citizen IDs of checked records.
 pub fn subjects_of_items(items: &[liudong_store::Incoming]) -> Vec<String> {
     let set: BTreeSet<String> = items
@@ -217,4 +197,24 @@ pub async fn write_refusal(
     e: &SyncError,
 ) {
     write(node, vec![refusal(peer, fingerprint, addr, e)]).await;
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn subject_scan_matches_decoding() {
+        for seq in 1..20 {
+            let r = liudong_core::synth::test_record(
+                "410602100001",
+                seq,
+                seq,
+                "410602100001",
+                Some("440306018001"),
+                liudong_core::synth::outflow_body(),
+            );
+            let bytes = liudong_proto::encode_record(&r);
+            assert_eq!(super::scan_subject(&bytes), Some(r.subject.as_str()));
+        }
+        assert_eq!(super::scan_subject(&[0xff]), None);
+    }
 }
