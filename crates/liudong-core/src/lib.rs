@@ -21,6 +21,7 @@ pub mod routing;
 pub mod synth;
 pub mod validate;
 pub mod view;
+pub mod workflow;
 
 pub use citizen::CitizenId;
 pub use code::{Code, CodeError, Level};
