@@ -16,6 +16,7 @@ pub mod code;
 pub mod date;
 pub mod divisions;
 pub mod hlc;
+pub mod overdue;
 pub mod record;
 pub mod routing;
 pub mod synth;

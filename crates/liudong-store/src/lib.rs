@@ -23,6 +23,7 @@
 //!   read is always a function of all records held.
 
 pub mod fingerprint;
+pub mod held;
 pub mod keys;
 
 use keys::Dir;
@@ -248,6 +249,14 @@ impl Store {
                 db.flush()?;
             }
         }
+        if read_meta(&tree, "view_format")? != held::VIEW_FORMAT {
+            // Views of another encoding: re-derive them all from the log.
+            tree.remove(keys::meta("indexed"))?;
+            tree.insert(
+                keys::meta("view_format"),
+                &held::VIEW_FORMAT.to_be_bytes()[..],
+            )?;
+        }
         let writer = Writer {
             next_seq: read_meta(&tree, "seq")?,
             author_seq: read_meta(&tree, "author_seq")?,
@@ -306,6 +315,7 @@ impl Store {
             id: record.id.clone(),
             error,
         })?;
+        self.check_workflow_local(&record)?;
         let incoming = Incoming::new(record);
         self.apply_locked(
             &mut w,
@@ -596,6 +606,7 @@ impl Store {
         for (subject, fresh) in by_subject {
             let mut all = self.subject_records_indexed(&subject)?;
             all.extend(fresh);
+            held::reflag(&self.tree, &subject, &all, &mut batch)?;
             if let Some(view) = PersonView::derive(&all) {
                 let bytes = postcard::to_allocvec(&view)
                     .map_err(|e| StoreError::Corrupt(format!("view encoding: {e}")))?;
