@@ -18,6 +18,7 @@ pub mod divisions;
 pub mod hlc;
 pub mod overdue;
 pub mod record;
+pub mod report;
 pub mod routing;
 pub mod synth;
 pub mod validate;
