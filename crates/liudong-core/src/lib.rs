@@ -17,6 +17,7 @@ pub mod date;
 pub mod divisions;
 pub mod hlc;
 pub mod overdue;
+pub mod population;
 pub mod record;
 pub mod report;
 pub mod routing;

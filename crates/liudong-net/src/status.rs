@@ -29,6 +29,16 @@ pub fn to_status(e: &SyncError) -> Status {
     Status::new(code, e.to_string())
 }
 
+/// Maps an operator query error to a gRPC status.
+pub fn query_status(e: liudong_sync::query::QueryError) -> Status {
+    use liudong_sync::query::QueryError;
+    match e {
+        QueryError::Bad(m) => Status::invalid_argument(m),
+        QueryError::NotFound(m) => Status::not_found(m),
+        QueryError::Store(s) => to_status(&SyncError::Store(s)),
+    }
+}
+
 /// Turns a status received from a peer into a sync error.
 pub fn from_status(s: &Status) -> SyncError {
     SyncError::Remote {

@@ -18,6 +18,7 @@
 mod client;
 mod error;
 mod link;
+pub mod query;
 mod server;
 pub mod status;
 pub mod verify;

@@ -81,6 +81,7 @@ pub fn local_config(
         net: NetSection::default(),
         verify: Default::default(),
         bundle: Default::default(),
+        workflow: Default::default(),
     };
     cfg.validate(Path::new("."))
 }

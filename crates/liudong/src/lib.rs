@@ -8,4 +8,6 @@ pub mod bundle;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod report_cmd;
 pub mod runner;
+pub mod seed;
