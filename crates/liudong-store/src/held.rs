@@ -122,3 +122,6 @@ impl crate::Store {
             .filter(|i| i.kind == IssueKind::Breach))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -232,6 +232,7 @@ mod properties {
         Vec<(RecordId, Vec<u8>)>,
         Vec<PersonView>,
         Vec<(Link, Vec<RecordId>)>,
+        Vec<held::HeldRecord>,
     ) {
         let records = s
             .record_ids()
@@ -254,7 +255,7 @@ mod properties {
             ids.sort();
             outboxes.push((link, ids));
         }
-        (records, views, outboxes)
+        (records, views, outboxes, s.held().unwrap())
     }
 
     proptest! {
