@@ -48,7 +48,9 @@ fn a_record_missing_context_is_held_flagged_and_released_when_it_arrives() {
     let dir = tempfile::tempdir().unwrap();
     let s = open(dir.path(), T_A, "410602");
     let inflow = test_record("440306018001", 1, 1, V_A1, Some(V_B1), inflow());
-    let ack = test_record(V_A1, 1, 1, V_A1, Some(V_B1), ack(&inflow));
+    let mut ack = test_record(V_A1, 1, 1, V_A1, Some(V_B1), ack(&inflow));
+    // Written after the origin saw the inflow: a later clock.
+    ack.hlc = liudong_core::Hlc::new(inflow.hlc.wall_ms() + 1000, 0);
     // The acknowledgement arrives first: stored, and flagged.
     from_peer(&s, std::slice::from_ref(&ack));
     assert!(s.get(&ack.id).unwrap().is_some());
