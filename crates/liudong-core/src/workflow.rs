@@ -210,7 +210,11 @@ mod tests {
         let outflow = rec(2, 1, outflow_body());
         let good = rec(3, 1, ack(inflow.id.clone()));
         assert_eq!(check(&good, &[inflow.clone(), outflow.clone()]), Ok(()));
-        let e = check(&rec(3, 1, ack(outflow.id.clone())), &[outflow.clone()]).unwrap_err();
+        let e = check(
+            &rec(3, 1, ack(outflow.id.clone())),
+            std::slice::from_ref(&outflow),
+        )
+        .unwrap_err();
         assert_eq!(e.kind, IssueKind::Breach);
         assert_eq!(e.field, "inflow_acknowledged.inflow");
         assert!(e.reason.contains("not an inflow registration"), "{e}");

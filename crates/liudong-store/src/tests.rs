@@ -226,14 +226,14 @@ mod properties {
         out
     }
 
-    fn snapshot(
-        s: &Store,
-    ) -> (
+    type Snapshot = (
         Vec<(RecordId, Vec<u8>)>,
         Vec<PersonView>,
         Vec<(Link, Vec<RecordId>)>,
         Vec<held::HeldRecord>,
-    ) {
+    );
+
+    fn snapshot(s: &Store) -> Snapshot {
         let records = s
             .record_ids()
             .unwrap()

@@ -213,8 +213,8 @@ pub async fn overdue(config: &Path, kinds: Vec<String>, json: bool) -> Result<()
     }
     for h in &a.held {
         println!(
-            "{:<16} {} {} {} ({}): {}",
-            "held", "待补信息", h.subject, h.id, h.kind, h.issue
+            "held             待补信息 {} {} ({}): {}",
+            h.subject, h.id, h.kind, h.issue
         );
     }
     Ok(())
