@@ -310,3 +310,6 @@ impl PersonView {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;
