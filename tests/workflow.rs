@@ -382,6 +382,26 @@ async fn county_report_is_the_sum_of_township_reports_and_rules_hold_across_node
     assert_eq!((c.checks_due, c.checks_reported), (2, 1));
     assert_eq!((c.cert_women, c.cert_valid), (2, 1)); // p1 holds one, p2 does not
 
+    // Timeliness of arrival at the origin village: p1's and p2's inflow
+    // notices (registered now, so in the current month) reached A1.
+    let now_month = format!("{:04}-{:02}", today.year, today.month);
+    let q = Query::Report {
+        month: now_month,
+        code: None,
+        ack_days: 30,
+    };
+    let at_origin: Report = serde_json::from_value(
+        query::run(
+            f.topo.node(VILLAGE_A1).node.store(),
+            &q,
+            liudong_sync::system_clock()(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(at_origin.arrival.notices, 2);
+    assert!(at_origin.arrival.mean_days().unwrap() < 1.0);
+
     // The correction is held and flagged on the residence side only.
     let ov = query::run(
         f.topo.node(VILLAGE_B1).node.store(),

@@ -259,6 +259,28 @@ pub struct Report {
     pub ack_days: i64,
     pub rows: Vec<Row>,
     pub total: Row,
+    /// Timeliness of arrival at the node that computed the report (filled in
+    /// by the caller, which knows arrival times; not additive over units).
+    #[serde(default)]
+    pub arrival: Arrival,
+}
+
+/// Days from an inflow's registration to its arrival at this node, over the
+/// month's inflow notices about people whose origin is under the unit (at the
+/// origin village node: its arrival at the origin).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Arrival {
+    /// Notices whose arrival time is known here.
+    pub notices: u64,
+    /// Sum of their delays, milliseconds.
+    pub delay_ms_total: u64,
+}
+
+impl Arrival {
+    /// Mean delay in days.
+    pub fn mean_days(&self) -> Option<f64> {
+        ratio(self.delay_ms_total, self.notices, 1.0).map(|ms| ms / 86_400_000.0)
+    }
 }
 
 fn unit_name(code: &Code) -> String {
@@ -314,6 +336,7 @@ pub fn compute<'a>(
         ack_days,
         rows,
         total,
+        arrival: Arrival::default(),
     }
 }
 

@@ -18,6 +18,23 @@ use std::collections::BTreeMap;
 /// Key prefix of the flags.
 pub const HELD: u8 = b'H';
 
+/// Key prefix of arrival times: `T · last local seq of an applied batch (8, BE)`
+/// → unix ms when the batch was stored. One entry per batch, so the arrival
+/// time of a record is that of the first entry at or above its local seq.
+pub const ARRIVAL: u8 = b'T';
+
+/// Stages the arrival time of a batch whose last local sequence number is `seq`.
+pub(crate) fn stage_arrival(batch: &mut sled::Batch, seq: u64) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    batch.insert(
+        keys::prefixed(ARRIVAL, &[&seq.to_be_bytes()]),
+        &now.to_be_bytes()[..],
+    );
+}
+
 /// Version of the person-view encoding (`V`). A store whose views were
 /// written in another version re-derives all of them on open.
 pub const VIEW_FORMAT: u64 = 2;
@@ -85,6 +102,22 @@ impl crate::Store {
             );
         }
         Ok(out)
+    }
+
+    /// When this node stored record `id` (unix ms), if it holds it and the
+    /// store recorded arrival times then (stores written before did not).
+    pub fn arrival_ms(&self, id: &RecordId) -> Result<Option<u64>, StoreError> {
+        let Some(v) = self.raw_tree().get(keys::record(&keys::id(id)))? else {
+            return Ok(None);
+        };
+        let (seq, _, _) = keys::split_record_value(&v)
+            .ok_or_else(|| StoreError::Corrupt("record value".into()))?;
+        let from = keys::prefixed(ARRIVAL, &[&seq.to_be_bytes()]);
+        let to = keys::prefixed(ARRIVAL, &[&u64::MAX.to_be_bytes()]);
+        match self.raw_tree().range(from..=to).next() {
+            Some(kv) => Ok(keys::u64_value(&kv?.1)),
+            None => Ok(None),
+        }
     }
 
     /// Checks a record written here against the workflow rules, with the

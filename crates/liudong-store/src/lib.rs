@@ -429,6 +429,7 @@ impl Store {
             for (author, high) in &staged_authors {
                 batch.insert(keys::high_water(author), &high.to_be_bytes()[..]);
             }
+            held::stage_arrival(&mut batch, seq);
             batch.insert(keys::meta("seq"), &seq.to_be_bytes()[..]);
             batch.insert(keys::meta("author_seq"), &author_seq.to_be_bytes()[..]);
             batch.insert(keys::meta("hlc"), &max_hlc.0.to_be_bytes()[..]);

@@ -160,7 +160,18 @@ pub fn run(store: &Store, q: &Query, now_ms: u64) -> Result<serde_json::Value, Q
                 tracing::debug!("report at an exchange node covers only the records crossing it");
             }
             let views: Vec<PersonView> = store.views().collect::<Result<_, _>>()?;
-            let r: Report = report::compute(&views, &code, m, *ack_days);
+            let mut r: Report = report::compute(&views, &code, m, *ack_days);
+            for v in views.iter().filter(|v| v.origin.is_under(&code)) {
+                for i in &v.inflows {
+                    if !m.contains(Date::from_unix_ms(i.written_ms)) {
+                        continue;
+                    }
+                    if let Some(at) = store.arrival_ms(&i.id)? {
+                        r.arrival.notices += 1;
+                        r.arrival.delay_ms_total += at.saturating_sub(i.written_ms);
+                    }
+                }
+            }
             to_json(&r)
         }
     }

@@ -346,6 +346,19 @@ pub fn render(
                 out.push_str(s.trim_end());
                 out.push('\n');
             }
+            if let Some(days) = r.arrival.mean_days() {
+                out.push_str(&if english {
+                    format!(
+                        "inflow notices of the month arrived here {days:.2} days after registration on average ({} notices)\n",
+                        r.arrival.notices
+                    )
+                } else {
+                    format!(
+                        "本月流入通报自登记至到达本节点平均 {days:.2} 天（{} 条）\n",
+                        r.arrival.notices
+                    )
+                });
+            }
         }
     }
     Ok(out)

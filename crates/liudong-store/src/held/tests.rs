@@ -67,7 +67,13 @@ fn a_record_missing_context_is_held_flagged_and_released_when_it_arrives() {
         "came from the parent: goes down to the origin village"
     );
     // The inflow arrives: the flag goes, and the view links the two.
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
     from_peer(&s, std::slice::from_ref(&inflow));
+    let at = s.arrival_ms(&inflow.id).unwrap().unwrap();
+    assert!(at >= before && at >= s.arrival_ms(&ack.id).unwrap().unwrap());
     assert_eq!(s.held().unwrap(), vec![]);
     let v = s.view(&ack.subject).unwrap().unwrap();
     assert!(v.inflows[0].acknowledged.is_some());
