@@ -64,7 +64,7 @@ async fn bundles_carry_records_once_and_refuse_bad_files() {
     );
 
     // Refusals first: nothing may be stored by any of them.
-    let err = |r: anyhow::Result<_>| format!("{:#}", r.err().expect("refused"));
+    let err = |r: anyhow::Result<_>| format!("{:#}", r.expect_err("refused"));
     let mut tampered = b1.clone();
     let mid = tampered.len() / 2;
     tampered[mid] ^= 1;
@@ -169,4 +169,90 @@ async fn bundles_carry_records_once_and_refuse_bad_files() {
     let (b4, _) = export(&county, &key, &town_code, Some(160), 3).unwrap();
     let out = import(&town, &b4, &trusted, &RingVerifier).await.unwrap();
     assert_eq!((out.new, out.cursor_advanced, out.cursor), (10, false, 150));
+}
+
+/// Bundles both ways (county → township and township → county), then a real
+/// gRPC session between the two: it moves nothing, because each import
+/// advanced the receiver's cursor exactly as a network session would have.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_imports_both_ways_the_next_network_session_moves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let county_store = store(&dir.path().join("c"), COUNTY_A, EXCHANGE);
+    let town_store = store(&dir.path().join("t"), TOWN_A, COUNTY_A);
+    let county = Node::new(county_store.clone(), SyncConfig::default(), system_clock());
+    let town = Node::new(town_store.clone(), SyncConfig::default(), system_clock());
+    county_store
+        .apply(&recs(1, 120), &Source::Detached, None, true)
+        .unwrap();
+    let upward: Vec<Incoming> = (1..=80)
+        .map(|i| {
+            Incoming::new(test_record(
+                TOWN_A,
+                i,
+                5000 + i,
+                VILLAGE_A2,
+                None,
+                outflow_body(),
+            ))
+        })
+        .collect();
+    town_store
+        .apply(&upward, &Source::Local, None, true)
+        .unwrap();
+    let county_key = NodeKey::load_or_create(&dir.path().join("c")).unwrap();
+    let town_key = NodeKey::load_or_create(&dir.path().join("t")).unwrap();
+    let trust = |code: &str, key: &NodeKey| {
+        vec![TrustedSigner {
+            code: code.into(),
+            public_key: key.public_key(),
+        }]
+    };
+    let town_code = Code::parse(TOWN_A).unwrap();
+    let county_code = Code::parse(COUNTY_A).unwrap();
+    let (down, _) = export(&county_store, &county_key, &town_code, None, 1).unwrap();
+    let out = import(&town, &down, &trust(COUNTY_A, &county_key), &RingVerifier)
+        .await
+        .unwrap();
+    assert_eq!((out.new, out.cursor_advanced), (120, true));
+    let (up, _) = export(&town_store, &town_key, &county_code, None, 1).unwrap();
+    let out = import(&county, &up, &trust(TOWN_A, &town_key), &RingVerifier)
+        .await
+        .unwrap();
+    assert_eq!((out.new, out.cursor_advanced), (80, true));
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let server = tokio::spawn(liudong_net::serve_sync(
+        listener,
+        county.clone(),
+        Default::default(),
+        stop.clone(),
+    ));
+    let connector =
+        liudong_net::GrpcConnector::new(&format!("http://{addr}"), Default::default()).unwrap();
+    let parent = town_store.parent().unwrap().clone();
+    let stats = liudong_sync::run_client_session(
+        town.clone(),
+        &parent,
+        false,
+        |rx| liudong_sync::Connect::open(&connector, rx),
+        tokio_util::sync::CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (stats.sent, stats.received, stats.duplicates),
+        (0, 0, 0),
+        "nothing resent after the bundles"
+    );
+    assert_eq!(
+        town_store.fingerprint(&Link::Parent).unwrap(),
+        county_store
+            .fingerprint(&Link::Child(town_code.clone()))
+            .unwrap()
+    );
+    assert_eq!(town_store.fingerprint(&Link::Parent).unwrap().count, 200);
+    stop.cancel();
+    server.await.unwrap().unwrap();
 }

@@ -102,3 +102,236 @@ pub fn write_config(
     .unwrap();
     path
 }
+
+pub mod proxy;
+
+/// A real `liudong serve` process, its config and its log.
+pub struct NodeProcess {
+    pub child: std::process::Child,
+    pub config: std::path::PathBuf,
+    pub log: std::path::PathBuf,
+    /// "node started" lines in the log before this process was spawned.
+    starts_before: usize,
+}
+
+fn starts_in(log: &Path) -> Vec<String> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains("node started"))
+        .map(str::to_string)
+        .collect()
+}
+
+impl NodeProcess {
+    /// Starts `liudong serve --config <config>`, logging to `log` (appended).
+    pub fn spawn(config: &Path, log: &Path) -> NodeProcess {
+        NodeProcess::spawn_with(std::process::Command::new(liudong_bin()), config, log)
+    }
+
+    /// Starts the node with a prepared command (e.g. `sh -c 'ulimit ...; exec "$0" "$@"'`
+    /// with the binary as `$0`); `serve --config <config>` is appended.
+    pub fn spawn_with(mut cmd: std::process::Command, config: &Path, log: &Path) -> NodeProcess {
+        let starts_before = starts_in(log).len();
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .unwrap();
+        let child = cmd
+            .args(["serve", "--config"])
+            .arg(config)
+            .env("NO_COLOR", "1")
+            .env("RUST_LOG", "info")
+            .stdout(std::process::Stdio::null())
+            .stderr(file)
+            .spawn()
+            .unwrap();
+        NodeProcess {
+            child,
+            config: config.to_path_buf(),
+            log: log.to_path_buf(),
+            starts_before,
+        }
+    }
+
+    /// The "node started" line this process logged (waits up to 30 s).
+    pub fn start_line(&mut self) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            if let Some(line) = starts_in(&self.log).get(self.starts_before) {
+                return line.clone();
+            }
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!(
+                    "node exited before it started ({status}):\n{}",
+                    std::fs::read_to_string(&self.log).unwrap_or_default()
+                );
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "node did not start within 30 s:\n{}",
+                std::fs::read_to_string(&self.log).unwrap_or_default()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// The sync address this process logged when it started.
+    pub fn sync_addr(&mut self) -> std::net::SocketAddr {
+        let line = self.start_line();
+        let at = line.find("sync=Some(").expect("a sync address") + "sync=Some(".len();
+        let end = line[at..].find(')').expect("closing parenthesis");
+        line[at..at + end].parse().expect("socket address")
+    }
+
+    /// The number of records the store held when this process started.
+    pub fn records_at_start(&mut self) -> u64 {
+        let line = self.start_line();
+        let at = line.find("records=").expect("a record count") + "records=".len();
+        line[at..]
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+
+    /// SIGKILL: the process dies at once, mid-write or not.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Sends SIGTERM and waits up to `deadline` for the exit; returns the
+    /// exit status and how long it took (panics on timeout).
+    pub fn terminate(
+        &mut self,
+        deadline: std::time::Duration,
+    ) -> (std::process::ExitStatus, std::time::Duration) {
+        let t = std::time::Instant::now();
+        let ok = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -TERM failed");
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return (s, t.elapsed());
+            }
+            if t.elapsed() > deadline {
+                self.kill9();
+                panic!(
+                    "node did not exit within {deadline:?} of SIGTERM:\n{}",
+                    std::fs::read_to_string(&self.log).unwrap_or_default()
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.kill9();
+        }
+    }
+}
+
+/// A loopback port picked by the OS (bound, then released for a node process
+/// to take; used for admin addresses that tools must find again).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Writes the config of a live node process: `listen` on an OS-assigned
+/// port for hubs, an admin port if given, fast retries, no periodic verify;
+/// `extra` is appended (more `[sync]`/`[net]` keys must go in `sync_extra`).
+pub fn write_live_config(
+    dir: &Path,
+    code: &str,
+    upstream: (&str, &str),
+    admin_port: Option<u16>,
+    sync_extra: &str,
+) -> std::path::PathBuf {
+    let path = dir.join(format!("{code}.toml"));
+    let listen = if code.len() < 12 {
+        "listen = \"127.0.0.1:0\"\n"
+    } else {
+        ""
+    };
+    let admin = admin_port
+        .map(|p| format!("admin_listen = \"127.0.0.1:{p}\"\n"))
+        .unwrap_or_default();
+    std::fs::write(
+        &path,
+        format!(
+            "[node]\ncode = \"{code}\"\ndata_dir = \"data-{code}\"\n{listen}{admin}insecure = true\n\n\
+             [upstream]\ncode = \"{}\"\nurl = \"{}\"\n\n\
+             [sync]\nlive = true\nbackoff_min_ms = 50\nbackoff_max_secs = 1\nidle_timeout_secs = 5\n{sync_extra}\n\
+             [net]\nkeepalive_secs = 2\nconnect_timeout_secs = 2\n\n\
+             [verify]\ninterval_secs = 0\n",
+            upstream.0, upstream.1
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// Opens a node's store directly (its process must not be running).
+pub fn open_store(dir: &Path, code: &str, parent: &str) -> liudong_store::Store {
+    let scope = liudong_core::NodeScope::for_code(Code::parse(code).unwrap()).unwrap();
+    let p = scope.parent(&Code::parse(parent).unwrap()).unwrap();
+    liudong_store::Store::open(
+        &dir.join(format!("data-{code}")),
+        scope,
+        Some(p),
+        &liudong_store::StoreOptions::default(),
+    )
+    .unwrap()
+}
+
+/// Checks that nothing is counted twice in a store: every record has one log
+/// entry and one subject-index entry, the fingerprint index matches the
+/// records (audit clean), and no conflict was counted.
+pub fn assert_no_duplicates(store: &liudong_store::Store, what: &str) {
+    let records = store.record_count();
+    assert_eq!(
+        store.last_seq() as usize,
+        records,
+        "{what}: one log sequence number per record"
+    );
+    assert_eq!(
+        store.log_after(0, usize::MAX).unwrap().len(),
+        records,
+        "{what}: one log entry per record"
+    );
+    store.catch_up().unwrap();
+    let subject_entries = store
+        .raw_tree()
+        .scan_prefix([liudong_store::keys::SUBJECT])
+        .count();
+    assert_eq!(
+        subject_entries, records,
+        "{what}: one subject entry per record"
+    );
+    let audit = store.audit().unwrap();
+    assert!(
+        audit.is_clean(),
+        "{what}: fingerprint index audit {audit:?}"
+    );
+    assert_eq!(
+        store
+            .counters()
+            .conflicts
+            .load(std::sync::atomic::Ordering::Relaxed),
+        0,
+        "{what}: no conflicts"
+    );
+}

@@ -134,3 +134,87 @@ async fn one_shot_sessions_carry_the_same_records_as_live_ones() {
     assert_eq!((again.sent, again.received), (0, 0));
     topo.shutdown().await.unwrap();
 }
+
+/// Province exchanges under a national one: each tier passes on only what
+/// crosses its own level.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stacked_exchanges_pass_on_only_what_crosses_their_level() {
+    use liudong_core::{Code, Level, NodeKind, NodeScope};
+    const HENAN: &str = "41";
+    const GUANGDONG: &str = "44";
+    const COUNTY_A2: &str = "410603";
+    const TOWN_A2: &str = "410603001";
+    const VILLAGE_A2_1: &str = "410603001001";
+    let nodes = [
+        (EXCHANGE, None),
+        (HENAN, Some(EXCHANGE)),
+        (GUANGDONG, Some(EXCHANGE)),
+        (COUNTY_A, Some(HENAN)),
+        (TOWN_A, Some(COUNTY_A)),
+        (VILLAGE_A1, Some(TOWN_A)),
+        (COUNTY_A2, Some(HENAN)),
+        (TOWN_A2, Some(COUNTY_A2)),
+        (VILLAGE_A2_1, Some(TOWN_A2)),
+        (COUNTY_B, Some(GUANGDONG)),
+        (TOWN_B, Some(COUNTY_B)),
+        (VILLAGE_B1, Some(TOWN_B)),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let topo = liudong::demo::Topology::start(dir.path(), &nodes, true, |cfg| {
+        if cfg.scope.code == Code::national() {
+            cfg.scope = NodeScope::new(
+                Code::national(),
+                NodeKind::Exchange {
+                    child_level: Level::Province,
+                },
+            )
+            .unwrap();
+        }
+    })
+    .await
+    .unwrap();
+
+    // Across provinces: through both province exchanges and the national one.
+    let crossing = topo
+        .write(
+            VILLAGE_A1,
+            outflow(&person(11, VILLAGE_A1), VILLAGE_A1, Some(VILLAGE_B1)),
+        )
+        .await
+        .unwrap();
+    let far = s(&[
+        VILLAGE_A1, TOWN_A, COUNTY_A, HENAN, EXCHANGE, GUANGDONG, COUNTY_B, TOWN_B, VILLAGE_B1,
+    ]);
+    topo.wait_for(&crossing.id, &far, Duration::from_secs(20))
+        .await
+        .unwrap();
+
+    // Across counties inside Henan: the province exchange, not the national one.
+    let in_province = topo
+        .write(
+            VILLAGE_A1,
+            outflow(&person(12, VILLAGE_A1), VILLAGE_A1, Some(VILLAGE_A2_1)),
+        )
+        .await
+        .unwrap();
+    let near = s(&[
+        VILLAGE_A1,
+        TOWN_A,
+        COUNTY_A,
+        HENAN,
+        COUNTY_A2,
+        TOWN_A2,
+        VILLAGE_A2_1,
+    ]);
+    topo.wait_for(&in_province.id, &near, Duration::from_secs(20))
+        .await
+        .unwrap();
+
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(topo.holders(&crossing.id).unwrap(), far);
+    assert_eq!(topo.holders(&in_province.id).unwrap(), near);
+    assert_eq!(topo.node(EXCHANGE).node.store().record_count(), 1);
+    assert_eq!(topo.node(GUANGDONG).node.store().record_count(), 1);
+    assert_eq!(topo.node(HENAN).node.store().record_count(), 2);
+    topo.shutdown().await.unwrap();
+}

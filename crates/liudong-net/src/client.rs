@@ -21,6 +21,8 @@ pub struct NetOptions {
     pub keepalive: Duration,
     /// Time allowed to establish a connection.
     pub connect_timeout: Duration,
+    /// Most concurrent HTTP/2 streams a peer may open on one connection (server side).
+    pub max_streams: u32,
 }
 
 impl Default for NetOptions {
@@ -29,6 +31,7 @@ impl Default for NetOptions {
             max_message_bytes: 16 << 20,
             keepalive: Duration::from_secs(20),
             connect_timeout: Duration::from_secs(10),
+            max_streams: 32,
         }
     }
 }

@@ -37,6 +37,7 @@ pub async fn serve_sync(
         .max_encoding_message_size(opts.max_message_bytes);
     tonic::transport::Server::builder()
         .http2_keepalive_interval(Some(opts.keepalive))
+        .max_concurrent_streams(Some(opts.max_streams))
         .initial_stream_window_size(Some(STREAM_WINDOW))
         .initial_connection_window_size(Some(CONNECTION_WINDOW))
         .tcp_nodelay(true)

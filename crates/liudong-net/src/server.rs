@@ -6,7 +6,7 @@ use futures::{Stream, StreamExt};
 use liudong_core::{CitizenId, Code};
 use liudong_proto::pb;
 use liudong_store::Draft;
-use liudong_sync::{LinkHandle, Node, PeerInfo, SyncError, serve_session};
+use liudong_sync::{LinkHandle, Node, PeerInfo, serve_session};
 use std::pin::Pin;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -42,11 +42,7 @@ impl pb::sync_server::Sync for SyncService {
         };
         let inbound = request.into_inner().map(|f| match f {
             Ok(frame) => client_from_pb(frame),
-            Err(s) => Err(SyncError::Transport(format!(
-                "{}: {}",
-                s.code(),
-                s.message()
-            ))),
+            Err(s) => Err(crate::status::from_inbound(&s)),
         });
         let (tx, rx) = mpsc::channel(16);
         let node = self.node.clone();

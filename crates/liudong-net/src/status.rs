@@ -39,6 +39,23 @@ pub fn query_status(e: liudong_sync::query::QueryError) -> Status {
     }
 }
 
+/// Turns the error of a peer's inbound frame stream (as tonic reports it)
+/// into a sync error: a frame over the message size limit is a limit
+/// (`RESOURCE_EXHAUSTED`), a frame that is not valid protobuf is the peer's
+/// fault (`INVALID_ARGUMENT`), anything else a transport failure.
+pub fn from_inbound(s: &Status) -> SyncError {
+    match s.code() {
+        Code::OutOfRange | Code::ResourceExhausted => SyncError::Limit(format!(
+            "frame refused: {} ([net] max_message_mb)",
+            s.message()
+        )),
+        Code::Internal if s.message().contains("decode") => {
+            SyncError::Protocol(format!("frame cannot be decoded: {}", s.message()))
+        }
+        _ => SyncError::Transport(format!("{}: {}", s.code(), s.message())),
+    }
+}
+
 /// Turns a status received from a peer into a sync error.
 pub fn from_status(s: &Status) -> SyncError {
     SyncError::Remote {

@@ -6,7 +6,7 @@ use crate::status::{from_status, to_status};
 use futures::future::BoxFuture;
 use liudong_core::{Code, RecordId};
 use liudong_proto::pb;
-use liudong_store::fingerprint::{Bucket, Digest};
+use liudong_store::fingerprint::{Bucket, Digest, Hash};
 use liudong_sync::verify::{VerifyAnswer, VerifyPeer, VerifyQuery, VerifyRequest, serve_verify};
 use liudong_sync::{Node, PeerInfo, SyncError};
 use std::sync::Arc;
@@ -31,7 +31,7 @@ fn digest_from(d: Option<pb::Digest>) -> Result<Digest, SyncError> {
             .xor
             .as_slice()
             .try_into()
-            .map_err(|_| bad("digest must be 32 bytes"))?,
+            .map_err(|_| bad("digest must be 16 bytes"))?,
         count: d.count,
     })
 }
@@ -172,11 +172,11 @@ pub fn answer_from_pb(a: pb::VerifyResponse) -> Result<VerifyAnswer, SyncError> 
             .members
             .into_iter()
             .map(|m| {
-                let h: [u8; 32] = m
+                let h: Hash = m
                     .hash
                     .as_slice()
                     .try_into()
-                    .map_err(|_| bad("member hash must be 32 bytes"))?;
+                    .map_err(|_| bad("member hash must be 16 bytes"))?;
                 Ok((bucket_from(m.bucket)?, id_from(m.id)?, h))
             })
             .collect::<Result<_, SyncError>>()?,

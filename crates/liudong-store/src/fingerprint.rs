@@ -14,18 +14,20 @@
 //! | `F` · link · `0`                         | root digest of the link |
 //! | `F` · link · `1` · month                 | digest of one month     |
 //! | `F` · link · `2` · month · area          | digest of one bucket    |
-//! | `G` · link · month · area · id           | blake3 of record bytes  |
+//! | `G` · link · month · area · first seq    | page of (id, blake3)    |
 //!
-//! A digest is the XOR of the members' blake3 hashes plus their count (XOR is
+//! A digest is the XOR of the members' hashes (blake3, first 16 bytes) plus their count (XOR is
 //! commutative, so the digest does not depend on arrival order). Adding a
-//! record touches at most 3 links × 3 digests + 1 member key per link: O(1)
-//! point reads and writes, no scans. The `G` member index makes the listing of
-//! one bucket a prefix scan, and is what [`crate::Store::audit`] checks
-//! against the records actually stored.
+//! record touches at most 3 links × 3 digests (read once per batch) and one
+//! entry in a member page per link: O(1) point reads and writes, no scans.
+//! The `G` member pages (one per batch and bucket, keyed by the lowest local
+//! sequence number in the page) make the listing of one bucket a prefix scan,
+//! and are what [`crate::Store::audit`] checks against the records actually
+//! stored.
 
 use crate::{Incoming, Store, StoreError, keys};
 use liudong_core::{Date, Link, Record, RecordId};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 pub const FINGERPRINT: u8 = b'F';
 pub const MEMBER: u8 = b'G';
@@ -37,13 +39,13 @@ const BUCKET: u8 = 2;
 /// A commutative digest of a set of records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub struct Digest {
-    pub xor: [u8; 32],
+    pub xor: Hash,
     pub count: u64,
 }
 
 impl Digest {
     /// Adds (`add == true`) or removes one member hash.
-    pub fn toggle(&mut self, hash: &[u8; 32], add: bool) {
+    pub fn toggle(&mut self, hash: &Hash, add: bool) {
         for (a, b) in self.xor.iter_mut().zip(hash) {
             *a ^= b;
         }
@@ -61,12 +63,12 @@ impl Digest {
     }
 
     pub fn decode(v: &[u8]) -> Option<Digest> {
-        if v.len() != 40 {
+        if v.len() != HASH_LEN + 8 {
             return None;
         }
         Some(Digest {
-            xor: v[..32].try_into().ok()?,
-            count: u64::from_be_bytes(v[32..].try_into().ok()?),
+            xor: v[..HASH_LEN].try_into().ok()?,
+            count: u64::from_be_bytes(v[HASH_LEN..].try_into().ok()?),
         })
     }
 
@@ -110,9 +112,21 @@ pub fn bucket_of(r: &Record) -> Bucket {
     }
 }
 
+/// Bytes of a member hash.
+pub const HASH_LEN: usize = 16;
+
+/// A member hash: the first 16 bytes of blake3 of a record's canonical bytes.
+/// 128 bits make an accidental collision negligible (fingerprints detect
+/// drift; authenticity is the job of TLS and bundle signatures) and keep the
+/// incompressible part of the member pages small.
+pub type Hash = [u8; HASH_LEN];
+
 /// The member hash of a record's canonical bytes.
-pub fn hash(bytes: &[u8]) -> [u8; 32] {
-    *blake3::hash(bytes).as_bytes()
+pub fn hash(bytes: &[u8]) -> Hash {
+    let full = blake3::hash(bytes);
+    full.as_bytes()[..HASH_LEN]
+        .try_into()
+        .expect("blake3 output is 32 bytes")
 }
 
 fn area_part(area: &str) -> Vec<u8> {
@@ -157,14 +171,18 @@ pub fn member_prefix(lk: &[u8], b: &Bucket) -> Vec<u8> {
     keys::prefixed(MEMBER, &[lk, &b.month.to_be_bytes(), &area_part(&b.area)])
 }
 
-pub fn member_key(lk: &[u8], b: &Bucket, id_key: &[u8]) -> Vec<u8> {
-    let mut k = member_prefix(lk, b);
-    k.extend_from_slice(id_key);
+/// The key of one member page: the bucket's prefix and the lowest local
+/// sequence number among the page's members (unique: a stored record has one
+/// local sequence number and is in one page per link).
+pub fn page_key(prefix: &[u8], first_seq: u64) -> Vec<u8> {
+    let mut k = Vec::with_capacity(prefix.len() + 8);
+    k.extend_from_slice(prefix);
+    k.extend_from_slice(&first_seq.to_be_bytes());
     k
 }
 
-/// Splits a member key into (link key, bucket, id key).
-pub fn parse_member_key(k: &[u8]) -> Option<(Vec<u8>, Bucket, RecordId)> {
+/// Splits a member page key into (link key, bucket, bucket prefix length).
+pub fn parse_page_key(k: &[u8]) -> Option<(Vec<u8>, Bucket, usize)> {
     if *k.first()? != MEMBER {
         return None;
     }
@@ -174,19 +192,55 @@ pub fn parse_member_key(k: &[u8]) -> Option<(Vec<u8>, Bucket, RecordId)> {
         n => 1 + n as usize,
     };
     let lk = rest.get(..link_len)?.to_vec();
-    let tail = rest.get(link_len..)?;
-    let b = parse_bucket_tail(tail)?;
-    let id_at = 5 + b.area.len();
-    let id = keys::parse_id(tail.get(id_at..)?)?;
-    Some((lk, b, id))
+    let b = parse_bucket_tail(rest.get(link_len..)?)?;
+    let prefix_len = 1 + link_len + 5 + b.area.len();
+    (k.len() == prefix_len + 8).then_some((lk, b, prefix_len))
 }
 
-/// Digest changes accumulated for one store batch (the writer lock is held,
-/// so reading the current digests and writing them back is race-free).
+/// Encodes a member page: (id key, blake3 hash) pairs. Id keys are
+/// self-delimiting (`len · code · seq`).
+fn encode_page<'a>(members: impl IntoIterator<Item = (&'a [u8], &'a Hash)>) -> Vec<u8> {
+    let mut v = Vec::new();
+    for (id_key, h) in members {
+        v.extend_from_slice(id_key);
+        v.extend_from_slice(h);
+    }
+    v
+}
+
+/// Decodes a member page; `None` if it is malformed.
+pub fn decode_page(mut v: &[u8]) -> Option<Vec<(&[u8], Hash)>> {
+    let mut out = Vec::new();
+    while !v.is_empty() {
+        let id_len = 1 + *v.first()? as usize + 8;
+        let id_key = v.get(..id_len)?;
+        let h: Hash = v.get(id_len..id_len + HASH_LEN)?.try_into().ok()?;
+        out.push((id_key, h));
+        v = &v[id_len + HASH_LEN..];
+    }
+    Some(out)
+}
+
+/// The members a batch adds to one bucket, and the lowest local sequence
+/// number among them (the page's key).
+type NewPage = (u64, Vec<(Vec<u8>, Hash)>);
+
+/// Digest changes and new member pages accumulated for one store batch (the
+/// writer lock is held, so reading the current digests and writing them back
+/// is race-free).
+///
+/// Members are *paged* like the log: one batch writes one page per
+/// (link, bucket) it touches rather than one sled entry per record and link,
+/// so a bulk sync pays for fingerprints a few page inserts per batch. A
+/// record's membership is not looked up on the write path: the store applies
+/// each record once (a record already held is a no-op), and [`Store::audit`]
+/// removes members whose record is gone or damaged, and duplicate members.
 #[derive(Default)]
 pub struct Pending {
     digests: HashMap<Vec<u8>, Digest>,
-    members: HashMap<Vec<u8>, Option<[u8; 32]>>,
+    /// Bucket prefix → (lowest local seq, new members).
+    pages: BTreeMap<Vec<u8>, NewPage>,
+    rewrites: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
 impl Pending {
@@ -201,19 +255,12 @@ impl Pending {
         Ok(self.digests.get_mut(&key).expect("inserted above"))
     }
 
-    fn member(&mut self, tree: &sled::Tree, key: &[u8]) -> Result<Option<[u8; 32]>, sled::Error> {
-        if let Some(m) = self.members.get(key) {
-            return Ok(*m);
-        }
-        Ok(tree.get(key)?.and_then(|v| v.as_ref().try_into().ok()))
-    }
-
     fn toggle_all(
         &mut self,
         tree: &sled::Tree,
         lk: &[u8],
         b: &Bucket,
-        h: &[u8; 32],
+        h: &Hash,
         add: bool,
     ) -> Result<(), sled::Error> {
         for key in [root_key(lk), month_key(lk, b.month), bucket_key(lk, b)] {
@@ -222,42 +269,44 @@ impl Pending {
         Ok(())
     }
 
-    /// Makes `id` a member of `link`'s bucket `b` with hash `h` (idempotent:
-    /// a member already present with the same hash changes nothing).
-    /// `fresh` says the record was never held before (its sequence number is
-    /// above its author's high-water mark), so it cannot be a member yet and
-    /// the member look-up is skipped.
+    /// Adds record `id_key` (stored at local sequence `seq`, hash `h`) to
+    /// `link`'s bucket `b`. The caller guarantees the record is newly stored.
     pub fn add(
         &mut self,
         tree: &sled::Tree,
         link: &Link,
         b: &Bucket,
         id_key: &[u8],
-        h: [u8; 32],
-        fresh: bool,
+        h: Hash,
+        seq: u64,
     ) -> Result<(), sled::Error> {
         let lk = keys::link(link);
-        let mk = member_key(&lk, b, id_key);
-        let existing = if fresh { None } else { self.member(tree, &mk)? };
-        match existing {
-            Some(old) if old == h => return Ok(()),
-            Some(old) => self.toggle_all(tree, &lk, b, &old, false)?,
-            None => {}
-        }
         self.toggle_all(tree, &lk, b, &h, true)?;
-        self.members.insert(mk, Some(h));
+        let page = self
+            .pages
+            .entry(member_prefix(&lk, b))
+            .or_insert_with(|| (seq, Vec::new()));
+        page.0 = page.0.min(seq);
+        page.1.push((id_key.to_vec(), h));
         Ok(())
     }
 
-    /// Removes a member given by its key (no-op if absent).
-    pub fn remove(&mut self, tree: &sled::Tree, member_key: &[u8]) -> Result<(), sled::Error> {
-        let Some((lk, b, _)) = parse_member_key(member_key) else {
-            return Ok(());
-        };
-        if let Some(old) = self.member(tree, member_key)? {
-            self.toggle_all(tree, &lk, &b, &old, false)?;
-            self.members.insert(member_key.to_vec(), None);
+    /// Replaces the page at `key` with `kept` after removing the members
+    /// `dropped` from the digests of bucket `b` of link `lk`.
+    fn rewrite(
+        &mut self,
+        tree: &sled::Tree,
+        key: Vec<u8>,
+        lk: &[u8],
+        b: &Bucket,
+        kept: &[(&[u8], Hash)],
+        dropped: &[Hash],
+    ) -> Result<(), sled::Error> {
+        for h in dropped {
+            self.toggle_all(tree, lk, b, h, false)?;
         }
+        self.rewrites
+            .push((key, encode_page(kept.iter().map(|(k, h)| (*k, h)))));
         Ok(())
     }
 
@@ -270,10 +319,15 @@ impl Pending {
                 batch.insert(k, d.encode());
             }
         }
-        for (k, m) in self.members {
-            match m {
-                Some(h) => batch.insert(k, &h[..]),
-                None => batch.remove(k),
+        for (prefix, (first, members)) in self.pages {
+            let v = encode_page(members.iter().map(|(k, h)| (k.as_slice(), h)));
+            batch.insert(page_key(&prefix, first), v);
+        }
+        for (k, v) in self.rewrites {
+            if v.is_empty() {
+                batch.remove(k);
+            } else {
+                batch.insert(k, v);
             }
         }
     }
@@ -321,6 +375,13 @@ fn receipt_key(lk: &[u8]) -> Vec<u8> {
     keys::prefixed(keys::META, &[b"receipt:", lk])
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MemberState {
+    Intact,
+    Missing,
+    Corrupt,
+}
+
 fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("fingerprint index: {what}"))
 }
@@ -333,12 +394,12 @@ impl Store {
         item: &Incoming,
         id_key: &[u8],
         links: &[Link],
-        fresh: bool,
+        seq: u64,
     ) -> Result<(), StoreError> {
         let b = bucket_of(&item.record);
         let h = hash(&item.bytes);
         for link in links {
-            pending.add(&self.tree, link, &b, id_key, h, fresh)?;
+            pending.add(&self.tree, link, &b, id_key, h, seq)?;
         }
         Ok(())
     }
@@ -355,7 +416,7 @@ impl Store {
         let mut n = 0u64;
         for kv in self.tree.scan_prefix([keys::RECORD]) {
             let (k, v) = kv?;
-            let (_, _, bytes) =
+            let (seq, _, bytes) =
                 keys::split_record_value(&v).ok_or_else(|| corrupt("record value"))?;
             let r = liudong_proto::decode_record(bytes)
                 .map_err(|e| StoreError::Corrupt(format!("stored record: {e}")))?;
@@ -364,7 +425,7 @@ impl Store {
                 bytes: bytes.to_vec(),
             };
             let links = self.scope.links_for(self.parent.as_ref(), &item.record);
-            self.fingerprint_new(&mut pending, &item, &k[1..], &links, false)?;
+            self.fingerprint_new(&mut pending, &item, &k[1..], &links, seq)?;
             n += 1;
             if n.is_multiple_of(10_000) {
                 let mut batch = sled::Batch::default();
@@ -431,16 +492,30 @@ impl Store {
         &self,
         link: &Link,
         b: &Bucket,
-    ) -> Result<Vec<(RecordId, [u8; 32])>, StoreError> {
+    ) -> Result<Vec<(RecordId, Hash)>, StoreError> {
         let prefix = member_prefix(&keys::link(link), b);
         let mut out = Vec::new();
         for kv in self.tree.scan_prefix(&prefix) {
-            let (k, v) = kv?;
-            let id = keys::parse_id(&k[prefix.len()..]).ok_or_else(|| corrupt("member key"))?;
-            let h: [u8; 32] = v.as_ref().try_into().map_err(|_| corrupt("member hash"))?;
-            out.push((id, h));
+            let (_, v) = kv?;
+            for (id_key, h) in decode_page(&v).ok_or_else(|| corrupt("member page"))? {
+                out.push((
+                    keys::parse_id(id_key).ok_or_else(|| corrupt("member id"))?,
+                    h,
+                ));
+            }
         }
         Ok(out)
+    }
+
+    /// Whether the record a member names is stored with the member's hash.
+    fn member_state(&self, id_key: &[u8], h: &Hash) -> Result<MemberState, StoreError> {
+        Ok(match self.tree.get(keys::record(id_key))? {
+            None => MemberState::Missing,
+            Some(v) => match keys::split_record_value(&v) {
+                Some((_, _, bytes)) if hash(bytes) == *h => MemberState::Intact,
+                _ => MemberState::Corrupt,
+            },
+        })
     }
 
     /// Checks the fingerprint index against the records actually stored and
@@ -451,52 +526,67 @@ impl Store {
     /// write path.
     pub fn audit(&self) -> Result<AuditReport, StoreError> {
         let mut report = AuditReport::default();
-        // Read-only pass first, without blocking writers.
-        let mut suspects: Vec<Vec<u8>> = Vec::new();
+        // Read-only pass first, without blocking writers: the buckets with a
+        // member whose record is gone or damaged, or that is listed twice.
+        let mut suspects: BTreeSet<Vec<u8>> = BTreeSet::new();
+        let mut bucket: Vec<u8> = Vec::new();
+        let mut seen: HashSet<Vec<u8>> = HashSet::new();
         for kv in self.tree.scan_prefix([MEMBER]) {
             let (k, v) = kv?;
-            report.checked += 1;
-            let (_, _, id) = parse_member_key(&k).ok_or_else(|| corrupt("member key"))?;
-            let ok = match self.tree.get(keys::record(&keys::id(&id)))? {
-                Some(stored) => keys::split_record_value(&stored)
-                    .is_some_and(|(_, _, bytes)| hash(bytes).as_slice() == v.as_ref()),
-                None => false,
-            };
-            if !ok {
-                suspects.push(k.to_vec());
+            let (_, _, plen) = parse_page_key(&k).ok_or_else(|| corrupt("member page key"))?;
+            if k[..plen] != bucket[..] {
+                bucket = k[..plen].to_vec();
+                seen.clear();
+            }
+            for (id_key, h) in decode_page(&v).ok_or_else(|| corrupt("member page"))? {
+                report.checked += 1;
+                let ok = seen.insert(id_key.to_vec())
+                    && self.member_state(id_key, &h)? == MemberState::Intact;
+                if !ok {
+                    suspects.insert(bucket.clone());
+                }
             }
         }
         if suspects.is_empty() {
             return Ok(report);
         }
+        // Under the writer lock, re-read each suspect bucket and rewrite its
+        // pages without the bad members.
         let _w = self.lock();
         let mut pending = Pending::default();
         let mut batch = sled::Batch::default();
-        let mut seen = std::collections::BTreeSet::new();
-        for mk in suspects {
-            let (_, _, id) = parse_member_key(&mk).ok_or_else(|| corrupt("member key"))?;
-            let Some(h) = self.tree.get(&mk)? else {
-                continue;
-            };
-            let rk = keys::record(&keys::id(&id));
-            let stored = self.tree.get(&rk)?;
-            let state = match &stored {
-                None => Some(false),
-                Some(v) => match keys::split_record_value(v) {
-                    Some((_, _, bytes)) if hash(bytes).as_slice() == h.as_ref() => None,
-                    _ => Some(true),
-                },
-            };
-            let Some(is_corrupt) = state else { continue };
-            pending.remove(&self.tree, &mk)?;
-            if is_corrupt {
-                batch.remove(rk);
-            }
-            if seen.insert(id.to_string()) {
-                if is_corrupt || stored.is_some() {
-                    report.corrupt.push(id.to_string());
-                } else {
-                    report.missing.push(id.to_string());
+        let mut named = BTreeSet::new();
+        for prefix in suspects {
+            let mut seen: HashSet<Vec<u8>> = HashSet::new();
+            for kv in self.tree.scan_prefix(&prefix) {
+                let (k, v) = kv?;
+                let (lk, b, _) = parse_page_key(&k).ok_or_else(|| corrupt("member page key"))?;
+                let members = decode_page(&v).ok_or_else(|| corrupt("member page"))?;
+                let (mut kept, mut dropped) = (Vec::new(), Vec::new());
+                for (id_key, h) in members {
+                    if !seen.insert(id_key.to_vec()) {
+                        dropped.push(h);
+                        continue;
+                    }
+                    let state = self.member_state(id_key, &h)?;
+                    if state == MemberState::Intact {
+                        kept.push((id_key, h));
+                        continue;
+                    }
+                    dropped.push(h);
+                    let id = keys::parse_id(id_key).ok_or_else(|| corrupt("member id"))?;
+                    if state == MemberState::Corrupt {
+                        batch.remove(keys::record(id_key));
+                    }
+                    if named.insert(id.to_string()) {
+                        match state {
+                            MemberState::Corrupt => report.corrupt.push(id.to_string()),
+                            _ => report.missing.push(id.to_string()),
+                        }
+                    }
+                }
+                if !dropped.is_empty() {
+                    pending.rewrite(&self.tree, k.to_vec(), &lk, &b, &kept, &dropped)?;
                 }
             }
         }

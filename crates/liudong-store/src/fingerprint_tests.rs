@@ -141,3 +141,31 @@ fn audit_finds_deleted_and_corrupt_records() {
     assert_eq!(out.new, 2);
     assert_eq!(s.fingerprint(&Link::Parent).unwrap(), before);
 }
+
+#[test]
+fn audit_removes_a_member_listed_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path(), T_A, Some(C_A));
+    let rs = records(12);
+    s.apply(&rs, &Source::Detached, None, true).unwrap();
+    let before = s.fingerprint(&Link::Parent).unwrap();
+    // A record deleted behind the store's back and received again before any
+    // audit ran is listed twice in its bucket, and the digest is off.
+    s.raw_tree()
+        .remove(keys::record(&keys::id(&rs[5].record.id)))
+        .unwrap();
+    assert_eq!(
+        s.apply(&rs[5..6], &Source::Detached, None, true)
+            .unwrap()
+            .new,
+        1
+    );
+    assert_ne!(s.fingerprint(&Link::Parent).unwrap(), before);
+    let report = s.audit().unwrap();
+    assert!(report.missing.is_empty() && report.corrupt.is_empty());
+    assert_eq!(s.fingerprint(&Link::Parent).unwrap(), before);
+    let b = fingerprint::bucket_of(&rs[5].record);
+    let members = s.bucket_members(&Link::Parent, &b).unwrap();
+    let listed = members.iter().filter(|(id, _)| *id == rs[5].record.id);
+    assert_eq!(listed.count(), 1);
+}

@@ -216,6 +216,10 @@ pub struct Store {
     writer: Mutex<Writer>,
     indexer: Mutex<()>,
     counters: Counters,
+    /// Set when a batch could not be written or flushed: the writer's
+    /// in-memory state may then be ahead of the disk, so every later batch
+    /// is refused until the store is reopened (see [`Store::write_failed`]).
+    write_failed: std::sync::atomic::AtomicBool,
 }
 
 fn read_meta(tree: &sled::Tree, name: &str) -> Result<u64, StoreError> {
@@ -275,6 +279,7 @@ impl Store {
             writer: Mutex::new(writer),
             indexer: Mutex::new(()),
             counters,
+            write_failed: Default::default(),
         };
         store.backfill_fingerprints()?;
         Ok(store)
@@ -348,6 +353,7 @@ impl Store {
         cursor: Option<CursorUpdate>,
         durable: bool,
     ) -> Result<ApplyOutcome, StoreError> {
+        self.check_writable()?;
         let mut batch = sled::Batch::default();
         let mut seq = w.next_seq;
         let mut author_seq = w.author_seq;
@@ -404,7 +410,7 @@ impl Store {
                         .push((seq, log_page.len()));
                 }
             }
-            self.fingerprint_new(&mut fp, item, &id_key, &links, fresh)?;
+            self.fingerprint_new(&mut fp, item, &id_key, &links, seq)?;
             log_page.push((seq, id_key.clone()));
             if r.id.node == self.scope.code {
                 author_seq = author_seq.max(r.id.seq);
@@ -441,10 +447,14 @@ impl Store {
                 &c.value.to_be_bytes()[..],
             );
         }
-        self.tree.apply_batch(batch)?;
-        if durable {
-            self.db.flush()?;
-        }
+        let written = self.tree.apply_batch(batch).and_then(|()| {
+            if durable {
+                self.db.flush().map(|_| ())
+            } else {
+                Ok(())
+            }
+        });
+        self.wrote(written)?;
         w.next_seq = seq;
         w.author_seq = author_seq;
         w.authors.extend(staged_authors);
@@ -615,7 +625,7 @@ impl Store {
             }
         }
         batch.insert(keys::meta("indexed"), &last.to_be_bytes()[..]);
-        self.tree.apply_batch(batch)?;
+        self.wrote(self.tree.apply_batch(batch))?;
         Ok(n)
     }
 
@@ -688,18 +698,25 @@ impl Store {
             ..OutboxPage::default()
         };
         let mut bytes_total = 0usize;
+        // A record that would take a non-empty page over `max_bytes` is left
+        // for the next page (a single larger record is sent alone).
+        let mut held_back = false;
         let more = self.scan_pages(&prefix, after, |seq, id_key| {
             let st = self.stored(id_key)?.ok_or_else(|| {
                 StoreError::Corrupt(format!(
                     "outbox entry {seq} names a record that is not stored"
                 ))
             })?;
+            if !page.records.is_empty() && bytes_total + st.bytes.len() > max_bytes {
+                held_back = true;
+                return Ok(false);
+            }
             bytes_total += st.bytes.len();
             page.records.push(st.bytes);
             page.cursor = seq;
             Ok(page.records.len() < max_records.max(1) && bytes_total < max_bytes)
         })?;
-        page.drained = !more;
+        page.drained = !more && !held_back;
         self.counters
             .outbox_read
             .fetch_add(page.records.len() as u64, Ordering::Relaxed);
@@ -748,10 +765,10 @@ impl Store {
     /// (status display): it is flushed with the next batch, not on its own,
     /// because the receiver's own durable cursor is what sessions resume from.
     pub fn set_cursor(&self, dir: Dir, link: &Link, value: u64) -> Result<(), StoreError> {
-        self.tree.insert(
+        self.wrote(self.tree.insert(
             keys::cursor(dir, &keys::link(link)),
             &value.to_be_bytes()[..],
-        )?;
+        ))?;
         Ok(())
     }
 
@@ -773,7 +790,7 @@ impl Store {
         f(&mut s);
         let v = postcard::to_allocvec(&s)
             .map_err(|e| StoreError::Corrupt(format!("link status: {e}")))?;
-        self.tree.insert(keys::link_status(&keys::link(link)), v)?;
+        self.wrote(self.tree.insert(keys::link_status(&keys::link(link)), v))?;
         Ok(())
     }
 
@@ -785,6 +802,36 @@ impl Store {
             out.extend(keys::parse_link(&k[1..]));
         }
         Ok(out)
+    }
+
+    /// True once a batch could not be written: the store then refuses every
+    /// batch (nothing more is acknowledged) until it is reopened.
+    pub fn write_failed(&self) -> bool {
+        self.write_failed.load(Ordering::SeqCst)
+    }
+
+    /// Passes a write's result on, remembering a failure (see [`Store::write_failed`]).
+    fn wrote<T>(&self, r: Result<T, sled::Error>) -> Result<T, StoreError> {
+        r.map_err(|e| {
+            if !self.write_failed.swap(true, Ordering::SeqCst) {
+                tracing::error!(error = %e, "the store cannot write; refusing all records until restart");
+            }
+            e.into()
+        })
+    }
+
+    /// Fails once a write has failed. Callers check this before anything
+    /// that scans the tree too: after an I/O error sled can spin forever in
+    /// a read that happens to restructure a page (observed with sled 0.34 on
+    /// a full disk), so a failed store is not read either, except by point
+    /// look-ups.
+    pub fn check_writable(&self) -> Result<(), StoreError> {
+        if self.write_failed() {
+            return Err(StoreError::Io(sled::Error::Io(std::io::Error::other(
+                "an earlier write to the data directory failed, so this node accepts no records until it is restarted",
+            ))));
+        }
+        Ok(())
     }
 
     /// Highest local sequence number.
@@ -837,6 +884,19 @@ impl Store {
     /// Bytes sled uses on disk.
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
         Ok(self.db.size_on_disk()?)
+    }
+
+    /// Key and value bytes held under each key prefix (`R`, `L`, `O`, …),
+    /// before sled's own overhead and compression: what the store's disk
+    /// footprint is made of. O(entries); a diagnostic for benchmarks.
+    pub fn logical_bytes_by_prefix(&self) -> Result<BTreeMap<char, u64>, StoreError> {
+        let mut out = BTreeMap::new();
+        for kv in self.tree.iter() {
+            let (k, v) = kv?;
+            let tag = k.first().map_or('?', |b| *b as char);
+            *out.entry(tag).or_default() += (k.len() + v.len()) as u64;
+        }
+        Ok(out)
     }
 
     /// Raw access for tests that damage a store behind the engine's back.

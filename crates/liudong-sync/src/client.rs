@@ -32,6 +32,7 @@ where
 {
     let cfg = node.config().clone();
     let store = node.store().clone();
+    store.check_writable()?;
     let (tx, rx) = mpsc::channel(cfg.window * 2 + 4);
     let hello = Hello {
         protocol: PROTOCOL_VERSION,
@@ -84,6 +85,7 @@ where
     let mut in_flight: VecDeque<u64> = VecDeque::new();
     let mut push_idle = false;
     let mut pull_done = false;
+    let mut session_records = 0u64;
     loop {
         while !push_idle && in_flight.len() < cfg.window {
             changed.borrow_and_update();
@@ -107,8 +109,11 @@ where
         if !live && push_idle && in_flight.is_empty() && pull_done {
             break;
         }
+        // A live session may stay quiet, but never while a batch waits for
+        // its acknowledgement.
+        let quiet_ok = live && in_flight.is_empty();
         let next = async {
-            if live {
+            if quiet_ok {
                 Ok(inbound.next().await)
             } else {
                 tokio::time::timeout(cfg.idle_timeout, inbound.next()).await
@@ -118,7 +123,7 @@ where
             _ = cancel.cancelled() => return Err(SyncError::Cancelled),
             _ = changed.changed(), if push_idle && live => push_idle = false,
             msg = next => match msg {
-                Err(_) => return Err(SyncError::Timeout(format!("no message from upstream for {:?}", cfg.idle_timeout))),
+                Err(_) => return Err(SyncError::Timeout(format!("no message from upstream for {:?} ([sync] idle_timeout_secs){}", cfg.idle_timeout, if in_flight.is_empty() { "" } else { " while a batch awaited its acknowledgement" }))),
                 Ok(None) => return Err(SyncError::Transport("upstream ended the session early".into())),
                 Ok(Some(Err(e))) => return Err(e),
                 Ok(Some(Ok(ServerMsg::PushAck(c)))) => {
@@ -131,6 +136,7 @@ where
                 }
                 Ok(Some(Ok(ServerMsg::Pull(batch)))) => {
                     let (upto, drained) = (batch.cursor, batch.drained);
+                    node.count_session(&mut session_records, batch.records.len())?;
                     let outcome = node.apply_remote(batch, Link::Parent, own.clone(), RULE_PARENT_SEND).await?;
                     stats.received += outcome.new as u64;
                     stats.duplicates += outcome.duplicate as u64;

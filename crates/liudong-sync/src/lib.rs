@@ -90,8 +90,14 @@ pub struct SyncConfig {
     pub window: usize,
     /// How far ahead of this node's clock a record may be.
     pub max_skew_ms: u64,
-    /// A one-shot session with no message for this long fails.
+    /// A one-shot session with no message for this long fails; so does any
+    /// session (live ones too) waiting this long for an acknowledgement.
     pub idle_timeout: Duration,
+    /// Largest encoded record accepted from a peer (checked before decoding).
+    pub max_record_bytes: usize,
+    /// Most records a peer may send in one session; the session then ends
+    /// with `RESOURCE_EXHAUSTED` and resumes in a new one from the durable cursor.
+    pub max_session_records: u64,
 }
 
 impl Default for SyncConfig {
@@ -102,6 +108,8 @@ impl Default for SyncConfig {
             window: 4,
             max_skew_ms: 5 * 60 * 1000,
             idle_timeout: Duration::from_secs(60),
+            max_record_bytes: 64 << 10,
+            max_session_records: 10_000_000,
         }
     }
 }
@@ -205,6 +213,7 @@ impl Node {
         after: u64,
         max: usize,
     ) -> Result<OutboxPage, SyncError> {
+        self.store.check_writable()?;
         let node = self.clone();
         let link = link.clone();
         blocking(move || {
@@ -224,13 +233,7 @@ impl Node {
         holder: NodeScope,
         rule: &'static str,
     ) -> Result<ApplyOutcome, SyncError> {
-        if batch.records.len() > self.cfg.max_batch {
-            return Err(SyncError::Limit(format!(
-                "batch of {} records exceeds max_batch {}",
-                batch.records.len(),
-                self.cfg.max_batch
-            )));
-        }
+        self.check_limits(&batch)?;
         let node = self.clone();
         let out = blocking(move || {
             let items = node.check_batch(&batch, &holder, rule)?;
@@ -248,6 +251,47 @@ impl Node {
             self.notify(out.last_seq);
         }
         Ok(out)
+    }
+
+    /// Checks a received batch against this node's size limits before
+    /// anything of it is decoded: at most `max_batch` records, each at most
+    /// `max_record_bytes`. (The whole frame is bounded by the transport's
+    /// message size.)
+    pub fn check_limits(&self, batch: &Batch) -> Result<(), SyncError> {
+        if batch.records.len() > self.cfg.max_batch {
+            return Err(SyncError::Limit(format!(
+                "batch of {} records exceeds [sync] max_batch = {}; send smaller batches",
+                batch.records.len(),
+                self.cfg.max_batch
+            )));
+        }
+        if let Some((index, r)) = batch
+            .records
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.len() > self.cfg.max_record_bytes)
+        {
+            return Err(SyncError::Limit(format!(
+                "record #{index} of the batch is {} bytes, more than [sync] max_record_bytes = {}",
+                r.len(),
+                self.cfg.max_record_bytes
+            )));
+        }
+        Ok(())
+    }
+
+    /// Counts `n` more records received in a session; refuses the batch that
+    /// would take the session beyond `max_session_records`.
+    pub(crate) fn count_session(&self, so_far: &mut u64, n: usize) -> Result<(), SyncError> {
+        let total = so_far.saturating_add(n as u64);
+        if total > self.cfg.max_session_records {
+            return Err(SyncError::Limit(format!(
+                "session would exceed [sync] max_session_records = {} (received {so_far}, batch of {n}); start a new session to continue",
+                self.cfg.max_session_records
+            )));
+        }
+        *so_far = total;
+        Ok(())
     }
 
     /// Decodes and checks every record of a batch; the first failure refuses it.
@@ -304,6 +348,10 @@ pub const INDEX_MAX_LAG: u64 = 250_000;
 /// view read catches the indexer up first.
 async fn index_views(store: Arc<Store>, mut changed: watch::Receiver<u64>) {
     loop {
+        if store.write_failed() {
+            tracing::error!("the store cannot write; view indexing stopped");
+            return;
+        }
         let s = store.clone();
         match tokio::task::spawn_blocking(move || s.catch_up()).await {
             Ok(Err(e)) => {

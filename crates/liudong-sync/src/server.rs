@@ -102,6 +102,7 @@ where
         0 => cfg.max_batch,
         n => n.min(cfg.max_batch),
     };
+    node.store().check_writable()?;
     let push_cursor = node.store().cursor(CursorDir::In, &link)?;
     send(
         out,
@@ -120,6 +121,7 @@ where
     let mut in_flight: VecDeque<u64> = VecDeque::new();
     let mut idle = false; // drained; waiting for changes (live) or done (one-shot)
     let mut announced = false; // the client has been told we are drained
+    let mut session_records = 0u64;
     loop {
         while !idle && in_flight.len() < cfg.window {
             changed.borrow_and_update();
@@ -142,8 +144,11 @@ where
             cursor = page.cursor;
             idle = page.drained;
         }
+        // A live session may stay quiet, but never while a batch waits for
+        // its acknowledgement.
+        let quiet_ok = hello.live && in_flight.is_empty();
         let next = async {
-            if hello.live {
+            if quiet_ok {
                 Ok(inbound.next().await)
             } else {
                 tokio::time::timeout(cfg.idle_timeout, inbound.next()).await
@@ -153,12 +158,13 @@ where
             _ = cancel.cancelled() => return Err(SyncError::Cancelled),
             _ = changed.changed(), if idle && hello.live => idle = false,
             msg = next => match msg {
-                Err(_) => return Err(SyncError::Timeout(format!("no message from {code} for {:?}", cfg.idle_timeout))),
+                Err(_) => return Err(SyncError::Timeout(format!("no message from {code} for {:?} ([sync] idle_timeout_secs){}", cfg.idle_timeout, if in_flight.is_empty() { "" } else { " while a batch awaited its acknowledgement" }))),
                 Ok(None) => break,
                 Ok(Some(Err(e))) => return Err(e),
                 Ok(Some(Ok(ClientMsg::Push(batch)))) => {
                     let upto = batch.cursor;
                     let n = batch.records.len() as u64;
+                    node.count_session(&mut session_records, batch.records.len())?;
                     let outcome = node.apply_remote(batch, link.clone(), child.clone(), RULE_CHILD_PUSH).await?;
                     stats.received += outcome.new as u64;
                     stats.duplicates += outcome.duplicate as u64;

@@ -36,11 +36,26 @@ pub struct NodeReport {
     pub records: usize,
     pub last_seq: u64,
     pub conflicts: u64,
+    /// The store failed to write and refuses all records until restart.
+    pub write_failed: bool,
     pub links: Vec<LinkReport>,
 }
 
 /// Gathers the report from the store.
 pub fn report(store: &Store) -> Result<NodeReport, SyncError> {
+    if store.write_failed() {
+        // Only what needs no scan of a store that failed (see `check_writable`).
+        return Ok(NodeReport {
+            node: store.scope().code.to_string(),
+            kind: store.scope().kind.name(),
+            upstream: store.parent().map(|p| p.code.to_string()),
+            records: 0,
+            last_seq: store.last_seq(),
+            conflicts: 0,
+            write_failed: true,
+            links: Vec::new(),
+        });
+    }
     let mut links: Vec<Link> = store.outbox_links()?;
     for l in store.status_links()? {
         if !links.contains(&l) {
@@ -82,6 +97,7 @@ pub fn report(store: &Store) -> Result<NodeReport, SyncError> {
             .counters()
             .conflicts
             .load(std::sync::atomic::Ordering::Relaxed),
+        write_failed: store.write_failed(),
         links: out,
     })
 }

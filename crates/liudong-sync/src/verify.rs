@@ -14,7 +14,7 @@ use bytes::Bytes;
 use futures::future::BoxFuture;
 use liudong_core::{Code, Link, NodeScope, RecordId};
 use liudong_proto::VERIFY_VERSION;
-use liudong_store::fingerprint::{AuditReport, Bucket, Digest, Receipt};
+use liudong_store::fingerprint::{AuditReport, Bucket, Digest, Hash, Receipt};
 use liudong_store::{CursorDir, Source};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -55,7 +55,7 @@ pub struct VerifyAnswer {
     pub root: Option<Digest>,
     pub months: Vec<(u32, Digest)>,
     pub buckets: Vec<(Bucket, Digest)>,
-    pub members: Vec<(Bucket, RecordId, [u8; 32])>,
+    pub members: Vec<(Bucket, RecordId, Hash)>,
     pub records: Vec<Bytes>,
     pub applied_new: u64,
     pub applied_duplicate: u64,
@@ -115,20 +115,14 @@ impl Node {
         holder: NodeScope,
         rule: &'static str,
     ) -> Result<liudong_store::ApplyOutcome, SyncError> {
-        if records.len() > self.config().max_batch {
-            return Err(SyncError::Limit(format!(
-                "{} records in one request exceed max_batch {}",
-                records.len(),
-                self.config().max_batch
-            )));
-        }
+        let batch = Batch {
+            records,
+            cursor: 0,
+            drained: false,
+        };
+        self.check_limits(&batch)?;
         let node = self.clone();
         let out = blocking(move || {
-            let batch = Batch {
-                records,
-                cursor: 0,
-                drained: false,
-            };
             let items = node.check_batch(&batch, &holder, rule)?;
             Ok(node
                 .store()
@@ -154,6 +148,7 @@ pub async fn serve_verify(
     peer: crate::PeerInfo,
     req: VerifyRequest,
 ) -> Result<VerifyAnswer, SyncError> {
+    node.store().check_writable()?;
     if req.version != VERIFY_VERSION {
         return Err(SyncError::Version {
             ours: VERIFY_VERSION,
@@ -276,6 +271,7 @@ pub async fn run_verify(
     repair: bool,
 ) -> Result<VerifyReport, SyncError> {
     let span = info_span!("verify", upstream = %parent.code, repair);
+    node.store().check_writable()?;
     verify_inner(node, parent, peer, repair)
         .instrument(span)
         .await
@@ -338,14 +334,14 @@ async fn verify_inner(
         }
         for chunk in buckets.chunks(64) {
             let there = ask(VerifyQuery::Members(chunk.to_vec())).await?.members;
-            let mut there_by: BTreeMap<Bucket, BTreeMap<RecordId, [u8; 32]>> = BTreeMap::new();
+            let mut there_by: BTreeMap<Bucket, BTreeMap<RecordId, Hash>> = BTreeMap::new();
             for (b, id, h) in there {
                 there_by.entry(b).or_default().insert(id, h);
             }
             for b in chunk {
                 let s = store.clone();
                 let bb = b.clone();
-                let here: BTreeMap<RecordId, [u8; 32]> =
+                let here: BTreeMap<RecordId, Hash> =
                     blocking(move || Ok(s.bucket_members(&Link::Parent, &bb)?))
                         .await?
                         .into_iter()

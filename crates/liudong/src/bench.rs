@@ -431,6 +431,7 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
     let (mut apply_rate, mut read_rate, mut check_rate, mut index_ms) =
         (vec![], vec![], vec![], vec![]);
     let mut raw_disk = vec![];
+    let mut layout = String::new();
     let (mut inc_small, mut inc_large, mut inc_bytes_small, mut inc_bytes_large) =
         (vec![], vec![], vec![], vec![]);
     for run in 0..o.runs {
@@ -508,6 +509,12 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
         index_ms.push(t.elapsed().as_secs_f64() * 1000.0);
         town.store().flush()?;
         disk.push(dir_size(&dir.join("town")) as f64);
+        let by_prefix = town.store().logical_bytes_by_prefix()?;
+        layout = by_prefix
+            .iter()
+            .map(|(tag, bytes)| format!("{tag} {:.0}", *bytes as f64 / o.records as f64))
+            .collect::<Vec<_>>()
+            .join(" · ");
 
         // Incremental: 10 new records on this large hub, and on a small one.
         incremental(&hub, &town, run, &mut inc_large, &mut inc_bytes_large).await?;
@@ -580,6 +587,10 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
                 (
                     "raw sled disk bytes per record / encoded".into(),
                     format!("{:.2}", median(raw_disk) / o.records as f64 / avg),
+                ),
+                (
+                    "store bytes per record by key prefix (before sled)".into(),
+                    layout,
                 ),
             ],
         },

@@ -190,6 +190,11 @@ pub async fn status(config: &Path, json: bool) -> Result<()> {
         report["last_seq"],
         report["conflicts"]
     );
+    if report["write_failed"] == true {
+        println!(
+            "STORE CANNOT WRITE: records are refused until the node is restarted; check that the data directory is writable and has free space"
+        );
+    }
     let mut receipts = Vec::new();
     println!(
         "{:<9} {:<14} {:>10} {:>10} {:>8} {:>9} {:<20} {:<20} last error",

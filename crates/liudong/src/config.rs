@@ -150,8 +150,15 @@ pub struct SyncSection {
     pub window: usize,
     /// Largest accepted clock lead of a record over this node's clock, seconds. Default 300.
     pub max_skew_secs: u64,
-    /// A one-shot session silent for this long fails, seconds. Default 60.
+    /// A one-shot session silent for this long fails, seconds; so does any session
+    /// (live ones too) whose peer leaves a batch unacknowledged this long. Default 60.
     pub idle_timeout_secs: u64,
+    /// Largest encoded record accepted from a peer, bytes (checked before decoding;
+    /// a valid record is well under 4 KiB). Default 65536.
+    pub max_record_bytes: usize,
+    /// Most records a peer may send in one session; beyond it the session ends with
+    /// RESOURCE_EXHAUSTED and the next one resumes from the durable cursor. Default 10000000.
+    pub max_session_records: u64,
     /// First retry delay after a failed session, milliseconds. Default 500.
     pub backoff_min_ms: u64,
     /// Longest retry delay, seconds. Default 300.
@@ -168,6 +175,8 @@ impl Default for SyncSection {
             window: 4,
             max_skew_secs: 300,
             idle_timeout_secs: 60,
+            max_record_bytes: 64 << 10,
+            max_session_records: 10_000_000,
             backoff_min_ms: 500,
             backoff_max_secs: 300,
         }
@@ -206,6 +215,9 @@ pub struct NetSection {
     pub keepalive_secs: u64,
     /// Connection timeout, seconds. Default 10.
     pub connect_timeout_secs: u64,
+    /// Most concurrent HTTP/2 streams (sessions, verify calls) a peer may open on
+    /// one connection to this node. Default 32.
+    pub max_streams: u32,
 }
 
 impl Default for NetSection {
@@ -214,6 +226,7 @@ impl Default for NetSection {
             max_message_mb: 16,
             keepalive_secs: 20,
             connect_timeout_secs: 10,
+            max_streams: 32,
         }
     }
 }
@@ -380,6 +393,28 @@ impl Config {
                 s.max_batch_bytes
             );
         }
+        if s.max_record_bytes < 1024 || s.max_record_bytes > self.net.max_message_mb << 19 {
+            bail!(
+                "[sync] max_record_bytes = {}: expected 1024 up to half of [net] max_message_mb",
+                s.max_record_bytes
+            );
+        }
+        if s.max_session_records < s.max_batch as u64 {
+            bail!(
+                "[sync] max_session_records = {}: expected at least max_batch ({})",
+                s.max_session_records,
+                s.max_batch
+            );
+        }
+        if self.net.max_message_mb == 0 || self.net.max_message_mb > 256 {
+            bail!(
+                "[net] max_message_mb = {}: expected 1 to 256",
+                self.net.max_message_mb
+            );
+        }
+        if self.net.max_streams == 0 {
+            bail!("[net] max_streams must be at least 1");
+        }
         if s.interval_secs == 0 || s.idle_timeout_secs == 0 || s.backoff_min_ms == 0 {
             bail!("[sync] interval_secs, idle_timeout_secs and backoff_min_ms must be positive");
         }
@@ -411,6 +446,8 @@ impl Config {
                 window: s.window,
                 max_skew_ms: s.max_skew_secs * 1000,
                 idle_timeout: Duration::from_secs(s.idle_timeout_secs),
+                max_record_bytes: s.max_record_bytes,
+                max_session_records: s.max_session_records,
             },
             link: liudong_sync::LinkConfig {
                 live: s.live,
@@ -427,6 +464,7 @@ impl Config {
                 max_message_bytes: self.net.max_message_mb << 20,
                 keepalive: Duration::from_secs(self.net.keepalive_secs),
                 connect_timeout: Duration::from_secs(self.net.connect_timeout_secs),
+                max_streams: self.net.max_streams,
             },
             verify: VerifyOptions {
                 interval: Some(Duration::from_secs(self.verify.interval_secs))

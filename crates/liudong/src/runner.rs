@@ -152,6 +152,12 @@ impl RunningNode {
             tracing::warn!(node = %self.node.scope().code, "tasks did not finish before the shutdown deadline");
         }
         let store = self.node.store().clone();
+        if store.write_failed() {
+            anyhow::bail!(
+                "node {} stopped without a final flush: its store could not write (check that the data directory is writable and has free space); everything acknowledged was flushed before its acknowledgement",
+                self.node.scope().code
+            );
+        }
         tokio::task::spawn_blocking(move || store.flush())
             .await?
             .context("flushing the store at shutdown")?;
