@@ -17,8 +17,8 @@ pub const TOWN_A_OTHER: &str = "410602001";
 pub const VILLAGE_A_OTHER: &str = "410602001001";
 /// An unrelated county in a third province (西湖区, Hangzhou), with a township and a village.
 pub const COUNTY_C: &str = "330106";
-pub const TOWN_C: &str = "330106001";
-pub const VILLAGE_C1: &str = "330106001001";
+pub const TOWN_C: &str = "330106002";
+pub const VILLAGE_C1: &str = "330106002051";
 
 /// The demo topology plus an unrelated township of county A and an unrelated county.
 pub const WIDE: [(&str, Option<&str>); 14] = [

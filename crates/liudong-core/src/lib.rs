@@ -16,11 +16,15 @@ pub mod code;
 pub mod date;
 pub mod divisions;
 pub mod hlc;
+pub mod overdue;
+pub mod population;
 pub mod record;
+pub mod report;
 pub mod routing;
 pub mod synth;
 pub mod validate;
 pub mod view;
+pub mod workflow;
 
 pub use citizen::CitizenId;
 pub use code::{Code, CodeError, Level};

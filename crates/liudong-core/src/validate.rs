@@ -5,7 +5,7 @@
 //! field consistency). Rules that need other records (an acknowledgement must
 //! name an inflow the node holds, ...) are checked by the store's writers.
 
-use crate::code::Level;
+use crate::code::{Code, Level};
 use crate::date::Date;
 use crate::hlc::HlcClock;
 use crate::record::{Body, Record, Sex};
@@ -100,12 +100,42 @@ pub fn check_record(r: &Record, limits: Limits) -> Result<(), ValidationError> {
             format!("author {author} is neither above the origin nor the residence of the record"),
         );
     }
+    known_code("id.node", author)?;
+    known_code("origin", &r.origin)?;
+    if let Some(res) = &r.residence {
+        known_code("residence", res)?;
+    }
     text("operator", &r.operator, true)?;
     if let Err(e) = HlcClock::check(r.hlc, limits.now_ms, limits.max_skew_ms) {
         return fail("hlc", e.to_string());
     }
     let latest = Date::from_unix_ms(limits.now_ms + limits.max_skew_ms);
+    if r.subject.birth_date() > latest {
+        return fail(
+            "subject",
+            format!(
+                "{}: birth date {} is in the future",
+                r.subject,
+                r.subject.birth_date()
+            ),
+        );
+    }
     check_body(r, &r.body, latest, true)
+}
+
+/// Refuses a code that is not in the embedded NBS division table.
+pub fn known_code(field: &str, code: &Code) -> Result<(), ValidationError> {
+    let t = crate::divisions::table();
+    if code.is_national() || t.contains(code.as_str()) {
+        return Ok(());
+    }
+    fail(
+        field,
+        format!(
+            "{code} is not in the division table (NBS, data date {}); use a real statistical division code",
+            t.data_date()
+        ),
+    )
 }
 
 fn not_future(field: &str, d: Date, latest: Date) -> Result<(), ValidationError> {
@@ -201,12 +231,18 @@ fn check_body(r: &Record, body: &Body, latest: Date, top: bool) -> Result<(), Va
         }
         Body::BirthRegistered(b) => {
             not_future("birth_registered.birth_date", b.birth_date, latest)?;
+            if let Some(place) = &b.place {
+                known_code("birth_registered.place", place)?;
+            }
             if b.birth_order == 0 {
                 return fail("birth_registered.birth_order", "must be 1 or more");
             }
         }
         Body::ResidenceChanged(b) => {
             needs_residence("residence change")?;
+            if let Some(prev) = &b.previous_residence {
+                known_code("residence_changed.previous_residence", prev)?;
+            }
             not_future("residence_changed.change_date", b.change_date, latest)?;
         }
         Body::Returned(b) => not_future("returned.return_date", b.return_date, latest)?,
@@ -230,4 +266,132 @@ fn check_body(r: &Record, body: &Body, latest: Date, top: bool) -> Result<(), Va
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::*;
+    use crate::synth::{example_bodies, test_record};
+    use crate::{Code, Date, Hlc, Quarter};
+
+    const NOW: u64 = 1_790_000_000_000 + 86_400_000;
+    const LIMITS: Limits = Limits {
+        now_ms: NOW,
+        max_skew_ms: 300_000,
+    };
+
+    fn body(kind: &str) -> Body {
+        example_bodies(Date::new(2026, 9, 1).unwrap())
+            .into_iter()
+            .find(|b| b.kind() == kind)
+            .unwrap()
+    }
+
+    fn rec(body: Body) -> Record {
+        test_record(
+            "410602100001",
+            1,
+            1,
+            "410602100001",
+            Some("440306018001"),
+            body,
+        )
+    }
+
+    fn field_of(r: &Record) -> String {
+        check_record(r, LIMITS).unwrap_err().field
+    }
+
+    #[test]
+    fn codes_must_be_in_the_division_table() {
+        assert_eq!(
+            check_record(&rec(body("outflow_registered")), LIMITS),
+            Ok(())
+        );
+        let mut r = rec(body("outflow_registered"));
+        r.residence = Some(Code::parse("440306018999").unwrap());
+        let e = check_record(&r, LIMITS).unwrap_err();
+        assert_eq!(e.field, "residence");
+        assert!(e.reason.contains("not in the division table"), "{e}");
+        let mut r = rec(body("outflow_registered"));
+        r.origin = Code::parse("410602100999").unwrap();
+        r.id.node = Code::parse("410602100").unwrap();
+        assert_eq!(field_of(&r), "origin");
+        // Wrong length for the role.
+        let mut r = rec(body("outflow_registered"));
+        r.origin = Code::parse("410602100").unwrap();
+        assert_eq!(field_of(&r), "origin");
+    }
+
+    #[test]
+    fn subject_must_match_the_declared_person() {
+        let mut r = rec(body("person_registered"));
+        if let Body::PersonRegistered(p) = &mut r.body {
+            p.birth_date = r.subject.birth_date();
+            p.sex = Sex::Female;
+        }
+        assert_eq!(check_record(&r, LIMITS), Ok(()));
+        let mut bad = r.clone();
+        if let Body::PersonRegistered(p) = &mut bad.body {
+            p.sex = Sex::Male;
+        }
+        assert_eq!(field_of(&bad), "person_registered.sex");
+        let mut bad = r.clone();
+        if let Body::PersonRegistered(p) = &mut bad.body {
+            p.birth_date = p.birth_date.add_days(1);
+        }
+        assert_eq!(field_of(&bad), "person_registered.birth_date");
+        // A birth date in the future (relative to the node's clock).
+        let early = Limits {
+            now_ms: 0,
+            max_skew_ms: 0,
+        };
+        let mut r = rec(body("marriage_registered"));
+        r.hlc = Hlc::new(0, 0);
+        if let Body::MarriageRegistered(m) = &mut r.body {
+            m.marriage_date = Date::new(1960, 1, 1).unwrap();
+        }
+        assert_eq!(check_record(&r, early).unwrap_err().field, "subject");
+    }
+
+    #[test]
+    fn clocks_dates_and_quarters() {
+        let mut r = rec(body("outflow_registered"));
+        r.hlc = Hlc::new(NOW + 300_001, 0);
+        assert_eq!(field_of(&r), "hlc");
+        r.hlc = Hlc::new(NOW + 299_000, 0);
+        assert_eq!(check_record(&r, LIMITS), Ok(()));
+
+        let mut r = rec(body("certificate_issued"));
+        assert_eq!(check_record(&r, LIMITS), Ok(()));
+        if let Body::CertificateIssued(c) = &mut r.body {
+            c.valid_until = c.valid_from;
+        }
+        assert_eq!(field_of(&r), "certificate_issued.valid_until");
+
+        assert!(Quarter::parse("2026Q4").is_ok());
+        assert!(Quarter::parse("2026Q5").is_err());
+        assert!(Quarter::parse("2026-4").is_err());
+        let mut r = rec(body("check_reported"));
+        if let Body::CheckReported(c) = &mut r.body {
+            c.quarter = Quarter::parse("2026Q3").unwrap();
+            c.check_date = Date::new(2026, 8, 1).unwrap();
+        }
+        assert_eq!(check_record(&r, LIMITS), Ok(()));
+        if let Body::CheckReported(c) = &mut r.body {
+            c.quarter = Quarter::parse("2026Q4").unwrap();
+        }
+        assert_eq!(field_of(&r), "check_reported.check_date");
+    }
+
+    #[test]
+    fn corrections_must_say_why() {
+        let mut r = rec(body("correction"));
+        assert_eq!(check_record(&r, LIMITS), Ok(()));
+        if let Body::Correction(c) = &mut r.body {
+            c.reason = " ".into();
+        }
+        assert_eq!(field_of(&r), "correction.reason");
+    }
 }

@@ -49,6 +49,8 @@ pub struct Inflow {
     pub acknowledged: Option<(RecordId, AckOutcome)>,
     /// Wall time (ms) of the inflow record's clock.
     pub written_ms: u64,
+    /// Wall time (ms) of the acknowledgement record's clock.
+    pub acknowledged_ms: Option<u64>,
 }
 
 /// One migrant episode: outflow → inflow → residence changes → return.
@@ -237,11 +239,13 @@ impl PersonView {
                     certificate_number: b.certificate_number.clone(),
                     acknowledged: None,
                     written_ms: r.hlc.wall_ms(),
+                    acknowledged_ms: None,
                 });
             }
             Body::InflowAcknowledged(b) => {
                 if let Some(inflow) = self.inflows.iter_mut().find(|i| i.id == b.inflow) {
                     inflow.acknowledged = Some((r.id.clone(), b.outcome));
+                    inflow.acknowledged_ms = Some(r.hlc.wall_ms());
                 }
                 if let (Some(number), true) =
                     (&b.certificate_number, b.outcome == AckOutcome::Confirmed)
@@ -306,3 +310,6 @@ impl PersonView {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,7 +1,7 @@
 //! gRPC services: `Sync` for peers, `Admin` for local operators.
 
 use crate::convert::{client_from_pb, server_to_pb};
-use crate::status::to_status;
+use crate::status::{query_status, to_status};
 use crate::tls::TlsContext;
 use futures::{Stream, StreamExt};
 use liudong_core::{CitizenId, Code};
@@ -312,5 +312,23 @@ impl pb::admin_server::Admin for AdminService {
             .map_err(|e| to_status(&e))?;
         let json = serde_json::to_string(&report).map_err(|e| Status::internal(e.to_string()))?;
         Ok(Response::new(pb::VerifyNowResponse { json }))
+    }
+
+    async fn query(
+        &self,
+        request: Request<pb::QueryRequest>,
+    ) -> Result<Response<pb::QueryResponse>, Status> {
+        let q: liudong_sync::query::Query = serde_json::from_str(&request.into_inner().json)
+            .map_err(|e| Status::invalid_argument(format!("query: {e}")))?;
+        let node = self.node.clone();
+        let answer = tokio::task::spawn_blocking(move || {
+            liudong_sync::query::run(node.store(), &q, node.now_ms())
+        })
+        .await
+        .map_err(|e| Status::internal(e.to_string()))?
+        .map_err(query_status)?;
+        Ok(Response::new(pb::QueryResponse {
+            json: answer.to_string(),
+        }))
     }
 }

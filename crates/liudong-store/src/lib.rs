@@ -24,6 +24,7 @@
 
 pub mod audit;
 pub mod fingerprint;
+pub mod held;
 pub mod keys;
 
 use keys::Dir;
@@ -253,6 +254,14 @@ impl Store {
                 db.flush()?;
             }
         }
+        if read_meta(&tree, "view_format")? != held::VIEW_FORMAT {
+            // Views of another encoding: re-derive them all from the log.
+            tree.remove(keys::meta("indexed"))?;
+            tree.insert(
+                keys::meta("view_format"),
+                &held::VIEW_FORMAT.to_be_bytes()[..],
+            )?;
+        }
         let writer = Writer {
             next_seq: read_meta(&tree, "seq")?,
             author_seq: read_meta(&tree, "author_seq")?,
@@ -312,6 +321,7 @@ impl Store {
             id: record.id.clone(),
             error,
         })?;
+        self.check_workflow_local(&record)?;
         let incoming = Incoming::new(record);
         self.apply_locked(
             &mut w,
@@ -426,6 +436,7 @@ impl Store {
             for (author, high) in &staged_authors {
                 batch.insert(keys::high_water(author), &high.to_be_bytes()[..]);
             }
+            held::stage_arrival(&mut batch, seq);
             batch.insert(keys::meta("seq"), &seq.to_be_bytes()[..]);
             batch.insert(keys::meta("author_seq"), &author_seq.to_be_bytes()[..]);
             batch.insert(keys::meta("hlc"), &max_hlc.0.to_be_bytes()[..]);
@@ -607,6 +618,7 @@ impl Store {
         for (subject, fresh) in by_subject {
             let mut all = self.subject_records_indexed(&subject)?;
             all.extend(fresh);
+            held::reflag(&self.tree, &subject, &all, &mut batch)?;
             if let Some(view) = PersonView::derive(&all) {
                 let bytes = postcard::to_allocvec(&view)
                     .map_err(|e| StoreError::Corrupt(format!("view encoding: {e}")))?;

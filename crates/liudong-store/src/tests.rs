@@ -226,14 +226,14 @@ mod properties {
         out
     }
 
-    #[allow(clippy::type_complexity)]
-    fn snapshot(
-        s: &Store,
-    ) -> (
+    type Snapshot = (
         Vec<(RecordId, Vec<u8>)>,
         Vec<PersonView>,
         Vec<(Link, Vec<RecordId>)>,
-    ) {
+        Vec<held::HeldRecord>,
+    );
+
+    fn snapshot(s: &Store) -> Snapshot {
         let records = s
             .record_ids()
             .unwrap()
@@ -255,7 +255,7 @@ mod properties {
             ids.sort();
             outboxes.push((link, ids));
         }
-        (records, views, outboxes)
+        (records, views, outboxes, s.held().unwrap())
     }
 
     proptest! {

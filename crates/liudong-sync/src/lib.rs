@@ -19,6 +19,7 @@ pub mod audit;
 mod client;
 mod error;
 mod link;
+pub mod query;
 mod server;
 pub mod status;
 pub mod verify;
@@ -320,10 +321,17 @@ impl Node {
         rule: &'static str,
     ) -> Result<Vec<Incoming>, SyncError> {
         let limits = self.limits();
-        let mut items = Vec::with_capacity(batch.records.len());
+        let mut items: Vec<Incoming> = Vec::with_capacity(batch.records.len());
         for (index, bytes) in batch.records.iter().enumerate() {
             let record = liudong_proto::decode_record(bytes)
                 .map_err(|error| SyncError::Decode { index, error })?;
+            let earlier: Vec<&Record> = items.iter().map(|i| &i.record).collect();
+            if let Some(issue) = self.store.workflow_breach(&record, &earlier)? {
+                return Err(SyncError::Invalid {
+                    id: record.id.clone(),
+                    error: issue.to_validation(),
+                });
+            }
             check_record(&record, limits).map_err(|error| SyncError::Invalid {
                 id: record.id.clone(),
                 error,

@@ -225,7 +225,7 @@ pub fn gen_records(n: u64, seed: u64, township: &str, first_seq: u64) -> Result<
     let residences = [
         "440306018001",
         "440306018002",
-        "330106001001",
+        "330106002051",
         "320583101001",
     ];
     let mut rng = SynthRng::new(seed);

@@ -33,6 +33,33 @@ pub struct Config {
     /// Mutual TLS identity; required unless `[node] insecure = true` (loopback only).
     #[serde(default)]
     pub tls: Option<crate::security::TlsSection>,
+    #[serde(default)]
+    pub workflow: WorkflowSection,
+}
+
+/// `[workflow]`: thresholds of the overdue lists and the report (DOMAIN.md defaults).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkflowSection {
+    /// N: a migrant is listed when the quarterly check report is missing for
+    /// this many consecutive completed quarters. Default 2.
+    pub missed_quarters: u32,
+    /// D: certificates expired or expiring within this many days are listed. Default 30.
+    pub certificate_days: i64,
+    /// A: inflow notices not acknowledged within this many days are listed, and
+    /// the report's feedback rate counts acknowledgements within it. Default 30.
+    pub ack_days: i64,
+}
+
+impl Default for WorkflowSection {
+    fn default() -> Self {
+        let t = liudong_core::overdue::Thresholds::default();
+        WorkflowSection {
+            missed_quarters: t.missed_quarters,
+            certificate_days: t.certificate_days,
+            ack_days: t.ack_days,
+        }
+    }
 }
 
 /// `[bundle]`: offline bundles.
@@ -221,6 +248,8 @@ pub struct NodeConfig {
     pub net: liudong_net::NetOptions,
     pub verify: VerifyOptions,
     pub bundle_trusted: Vec<crate::bundle::TrustedSigner>,
+    /// `[workflow]` thresholds.
+    pub thresholds: liudong_core::overdue::Thresholds,
 }
 
 impl Config {
@@ -275,6 +304,7 @@ impl Config {
                 },
             },
         };
+        crate::report_cmd::check_known_code("[node] code", &code)?;
         let scope = NodeScope::new(code, kind).context("[node] code")?;
         for t in &self.bundle.trusted {
             Code::parse(&t.code).context("[[bundle.trusted]] code")?;
@@ -289,6 +319,7 @@ impl Config {
         let parent = match &self.upstream {
             Some(up) => {
                 let pcode = Code::parse(&up.code).context("[upstream] code")?;
+                crate::report_cmd::check_known_code("[upstream] code", &pcode)?;
                 let p = scope.parent(&pcode).context("[upstream] code")?;
                 if !(up.url.starts_with("http://") || up.url.starts_with("https://")) {
                     bail!(
@@ -432,6 +463,7 @@ impl Config {
                 repair: self.verify.repair,
             },
             bundle_trusted: self.bundle.trusted.clone(),
+            thresholds: crate::report_cmd::thresholds(&self.workflow)?,
         })
     }
 }

@@ -82,6 +82,7 @@ pub fn local_config(
         verify: Default::default(),
         bundle: Default::default(),
         tls: None,
+        workflow: Default::default(),
     };
     cfg.validate(Path::new("."))
 }

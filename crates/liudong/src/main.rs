@@ -113,6 +113,50 @@ enum Command {
         #[arg(long, value_parser = clap::value_parser!(i32).range(0..=22))]
         compression: Option<i32>,
     },
+    /// A person's derived view: status, episodes, certificate, checks, births.
+    Person {
+        #[command(subcommand)]
+        command: PersonCommand,
+    },
+    /// Overdue and attention lists of this node's jurisdiction (thresholds in [workflow]).
+    Overdue {
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Only these kinds: missing_checks, certificate, no_certificate,
+        /// unacknowledged, held (repeat or comma-separate; default all).
+        #[arg(long = "kind", value_delimiter = ',')]
+        kinds: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The monthly report (月报) of a jurisdiction this node holds.
+    Report {
+        #[arg(long, short)]
+        config: PathBuf,
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// The unit to report on (default: this node's code); rows are its children.
+        #[arg(long)]
+        code: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: liudong::report_cmd::Format,
+        /// Column labels: zh (default) or en.
+        #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
+        lang: String,
+    },
+    /// Write a deterministic synthetic population for this node's county
+    /// (the node must be stopped). Never real people.
+    Seed {
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Seed number: the same seed writes the same records.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Households to generate.
+        #[arg(long, default_value_t = 200)]
+        households: u64,
+    },
     /// Start a local 9-node topology on loopback, send a migrant's records
     /// across two counties, and report where each arrived and how fast.
     Demo {
@@ -158,6 +202,19 @@ enum CaCommand {
         list: Option<PathBuf>,
         #[arg(long, default_value = "unspecified")]
         reason: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum PersonCommand {
+    /// Print the view of one person (table, or --json).
+    Show {
+        #[arg(long, short)]
+        config: PathBuf,
+        /// The person's citizen ID.
+        id: String,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -346,6 +403,38 @@ async fn main() -> Result<()> {
                 o.runs = r.max(1);
             }
             liudong::bench::run(o, out, only).await.map(|_| ())
+        }
+        Command::Person {
+            command: PersonCommand::Show { config, id, json },
+        } => {
+            init_tracing("warn");
+            liudong::report_cmd::person_show(&config, &id, json).await
+        }
+        Command::Overdue {
+            config,
+            kinds,
+            json,
+        } => {
+            init_tracing("warn");
+            liudong::report_cmd::overdue(&config, kinds, json).await
+        }
+        Command::Report {
+            config,
+            month,
+            code,
+            format,
+            lang,
+        } => {
+            init_tracing("warn");
+            liudong::report_cmd::report(&config, &month, code, format, lang == "en").await
+        }
+        Command::Seed {
+            config,
+            seed,
+            households,
+        } => {
+            init_tracing("warn");
+            liudong::seed::cli_seed(&config, seed, households)
         }
         Command::Demo { dir } => {
             init_tracing("warn");

@@ -1,0 +1,370 @@
+//! Overdue and attention lists (DOMAIN.md, "Overdue situations").
+//!
+//! For one person's view and a day, the situations operators must see:
+//! - [`Kind::MissingChecks`]: a current migrant whose quarterly check report
+//!   is missing for `missed_quarters` (N) or more consecutive completed
+//!   quarters. Quarters are due from the quarter of arrival (or of leaving,
+//!   when no inflow is known) up to the last completed quarter;
+//! - [`Kind::Certificate`]: a current migrant's certificate expired, or
+//!   expiring within `certificate_days` (D);
+//! - [`Kind::NoCertificate`]: a current migrant registered on inflow without
+//!   a certificate, and no valid certificate known since;
+//! - [`Kind::Unacknowledged`]: an inflow notice not acknowledged by the origin
+//!   within `ack_days` (A) of its registration.
+//!
+//! "Current migrant" means the person's last episode is open. Pure functions
+//! of the view, the day and the thresholds.
+
+use crate::citizen::CitizenId;
+use crate::code::Code;
+use crate::date::{Date, Quarter};
+use crate::record::RecordId;
+use crate::view::{Episode, PersonView};
+use serde::{Deserialize, Serialize};
+
+/// Thresholds, from configuration (defaults from DOMAIN.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Thresholds {
+    /// N: consecutive quarters without a check report. Default 2.
+    pub missed_quarters: u32,
+    /// D: days before expiry a certificate is listed. Default 30.
+    pub certificate_days: i64,
+    /// A: days an inflow notice may wait for its acknowledgement. Default 30.
+    pub ack_days: i64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            missed_quarters: 2,
+            certificate_days: 30,
+            ack_days: 30,
+        }
+    }
+}
+
+/// Kinds of overdue situations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    MissingChecks,
+    Certificate,
+    NoCertificate,
+    Unacknowledged,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [
+        Kind::MissingChecks,
+        Kind::Certificate,
+        Kind::NoCertificate,
+        Kind::Unacknowledged,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::MissingChecks => "missing_checks",
+            Kind::Certificate => "certificate",
+            Kind::NoCertificate => "no_certificate",
+            Kind::Unacknowledged => "unacknowledged",
+        }
+    }
+
+    /// The operators' word for it.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Kind::MissingChecks => "双查报告缺报",
+            Kind::Certificate => "婚育证明过期/将过期",
+            Kind::NoCertificate => "流入未持证",
+            Kind::Unacknowledged => "通报未反馈",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == s)
+    }
+}
+
+/// One entry of an overdue list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub kind: Kind,
+    pub subject: CitizenId,
+    pub origin: Code,
+    pub residence: Option<Code>,
+    /// The record concerned (inflow, certificate), where there is one.
+    pub record: Option<RecordId>,
+    /// Since when (first missed quarter's start, expiry, inflow date).
+    pub since: Option<Date>,
+    /// Quarters missed, or days overdue / days left.
+    pub count: i64,
+    pub detail: String,
+}
+
+fn episode_start(e: &Episode) -> Option<Date> {
+    e.arrived.or(e.left)
+}
+
+/// The overdue situations of one person on `today`, in [`Kind`] order.
+pub fn for_person(v: &PersonView, today: Date, t: &Thresholds) -> Vec<Item> {
+    let mut out = Vec::new();
+    let item = |kind, record, since, count, detail: String| Item {
+        kind,
+        subject: v.subject.clone(),
+        origin: v.origin.clone(),
+        residence: v.residence.clone(),
+        record,
+        since,
+        count,
+        detail,
+    };
+    let current = v.episodes.last().filter(|e| e.is_open());
+    if let Some(ep) = current {
+        // Missing quarterly checks.
+        if let Some(start) = episode_start(ep) {
+            let first_due = start.quarter();
+            let mut q: Quarter = today.quarter().prev();
+            let mut missed = 0u32;
+            while q >= first_due && !v.checks.iter().any(|c| c.quarter == q) {
+                missed += 1;
+                q = q.prev();
+            }
+            if missed >= t.missed_quarters.max(1) {
+                let first_missed = q.next();
+                out.push(item(
+                    Kind::MissingChecks,
+                    ep.inflow.clone().or(ep.outflow.clone()),
+                    Some(first_missed.first_day()),
+                    i64::from(missed),
+                    format!(
+                        "no check report for {missed} consecutive quarters ({}Q{} to {}Q{})",
+                        first_missed.year,
+                        first_missed.q,
+                        today.quarter().prev().year,
+                        today.quarter().prev().q
+                    ),
+                ));
+            }
+        }
+        // Certificate expired or expiring.
+        if let Some(c) = &v.certificate
+            && let Some(until) = c.valid_until
+        {
+            let left = until.to_days() - today.to_days();
+            if left <= t.certificate_days {
+                let detail = if left < 0 {
+                    format!("certificate {} expired on {until}", c.number)
+                } else {
+                    format!(
+                        "certificate {} expires on {until} (in {left} days)",
+                        c.number
+                    )
+                };
+                out.push(item(
+                    Kind::Certificate,
+                    Some(c.source.clone()),
+                    Some(until),
+                    left,
+                    detail,
+                ));
+            }
+        }
+        // Inflow without a certificate.
+        if let Some(inflow) = ep
+            .inflow
+            .as_ref()
+            .and_then(|id| v.inflows.iter().find(|i| &i.id == id))
+            && inflow.certificate_number.is_none()
+            && !v.certificate_valid_on(today)
+        {
+            out.push(item(
+                Kind::NoCertificate,
+                Some(inflow.id.clone()),
+                Some(inflow.arrival_date),
+                today.to_days() - inflow.arrival_date.to_days(),
+                format!(
+                    "registered on inflow {} without a certificate (补办)",
+                    inflow.arrival_date
+                ),
+            ));
+        }
+    }
+    // Notices not acknowledged in time.
+    for i in &v.inflows {
+        if i.acknowledged.is_some() {
+            continue;
+        }
+        let registered = Date::from_unix_ms(i.written_ms);
+        let waited = today.to_days() - registered.to_days();
+        if waited > t.ack_days {
+            out.push(item(
+                Kind::Unacknowledged,
+                Some(i.id.clone()),
+                Some(registered),
+                waited,
+                format!(
+                    "inflow notice {} registered {registered} not acknowledged after {waited} days",
+                    i.id
+                ),
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hlc::Hlc;
+    use crate::record::*;
+    use crate::synth::test_record;
+    use crate::view::PersonView;
+
+    const O: &str = "410602100001";
+    const R: &str = "440306018001";
+
+    fn d(s: &str) -> Date {
+        Date::parse(s).unwrap()
+    }
+
+    fn ms(day: &str) -> u64 {
+        // Noon in China on that day.
+        (d(day).to_days() as u64) * 86_400_000 + 4 * 3_600_000
+    }
+
+    fn rec(seq: u64, day: &str, body: Body) -> Record {
+        let mut r = test_record(O, seq, 1, O, Some(R), body);
+        r.hlc = Hlc::new(ms(day), 0);
+        r
+    }
+
+    fn outflow(day: &str) -> Body {
+        Body::OutflowRegistered(OutflowRegistered {
+            leave_date: d(day),
+            purpose: Purpose::Work,
+            expected_months: 12,
+        })
+    }
+
+    fn inflow(day: &str, cert: Option<&str>) -> Body {
+        Body::InflowRegistered(InflowRegistered {
+            arrival_date: d(day),
+            address: String::new(),
+            employer: String::new(),
+            certificate_number: cert.map(String::from),
+        })
+    }
+
+    fn check(q: &str, day: &str) -> Body {
+        Body::CheckReported(CheckReported {
+            quarter: Quarter::parse(q).unwrap(),
+            check_date: d(day),
+            result: CheckResult::Normal,
+        })
+    }
+
+    fn cert(from: &str, until: &str) -> Body {
+        Body::CertificateIssued(CertificateIssued {
+            number: "C-1".into(),
+            valid_from: d(from),
+            valid_until: d(until),
+            marital_status: MaritalStatus::Married,
+            children: 0,
+        })
+    }
+
+    fn kinds(records: &[Record], today: &str) -> Vec<(Kind, i64)> {
+        let v = PersonView::derive(records).unwrap();
+        for_person(&v, d(today), &Thresholds::default())
+            .into_iter()
+            .map(|i| (i.kind, i.count))
+            .collect()
+    }
+
+    #[test]
+    fn missing_checks_counts_consecutive_completed_quarters() {
+        let base = vec![
+            rec(1, "2026-01-10", outflow("2026-01-10")),
+            rec(2, "2026-01-11", cert("2026-01-11", "2029-01-10")),
+            rec(3, "2026-01-20", inflow("2026-01-20", Some("C-1"))),
+        ];
+        let mut acked = base.clone();
+        acked.push(rec(
+            4,
+            "2026-01-25",
+            Body::InflowAcknowledged(InflowAcknowledged {
+                inflow: base[2].id.clone(),
+                outcome: AckOutcome::Confirmed,
+                certificate_number: None,
+                certificate_valid_until: None,
+                note: String::new(),
+            }),
+        ));
+        // Q1 due only: one missed quarter is below N = 2.
+        assert_eq!(kinds(&acked, "2026-05-01"), vec![]);
+        // Q1 and Q2 missed.
+        assert_eq!(kinds(&acked, "2026-08-01"), vec![(Kind::MissingChecks, 2)]);
+        // Q2 reported: the streak is Q3 only by 2026-11.
+        let mut reported = acked.clone();
+        reported.push(rec(5, "2026-06-01", check("2026Q2", "2026-06-01")));
+        assert_eq!(kinds(&reported, "2026-11-01"), vec![]);
+        assert_eq!(
+            kinds(&reported, "2027-01-05"),
+            vec![(Kind::MissingChecks, 2)]
+        );
+        // After the return nothing is due.
+        let mut back = acked.clone();
+        back.push(rec(
+            6,
+            "2026-03-01",
+            Body::Returned(Returned {
+                return_date: d("2026-03-01"),
+            }),
+        ));
+        assert_eq!(kinds(&back, "2026-12-01"), vec![]);
+    }
+
+    #[test]
+    fn certificates_expired_expiring_and_missing() {
+        let rs = vec![
+            rec(1, "2026-11-01", outflow("2026-11-01")),
+            rec(2, "2026-11-01", cert("2026-11-01", "2026-12-31")),
+        ];
+        // 2026-12-01: 30 days left, listed (D = 30); 2026-11-30: 31 days, not.
+        assert_eq!(kinds(&rs, "2026-11-30"), vec![]);
+        assert_eq!(kinds(&rs, "2026-12-01"), vec![(Kind::Certificate, 30)]);
+        assert_eq!(kinds(&rs, "2027-01-02"), vec![(Kind::Certificate, -2)]);
+        // Inflow without a certificate, none known: listed until one is issued.
+        let mut bare = vec![
+            rec(1, "2026-10-01", outflow("2026-10-01")),
+            rec(3, "2026-10-05", inflow("2026-10-05", None)),
+        ];
+        assert_eq!(kinds(&bare, "2026-10-20"), vec![(Kind::NoCertificate, 15)]);
+        bare.push(rec(4, "2026-10-21", cert("2026-10-21", "2029-10-20")));
+        assert_eq!(kinds(&bare, "2026-10-22"), vec![]);
+    }
+
+    #[test]
+    fn notices_not_acknowledged_within_a_days() {
+        let rs = vec![
+            rec(1, "2026-10-01", outflow("2026-10-01")),
+            rec(2, "2026-10-01", cert("2026-10-01", "2029-10-01")),
+            rec(3, "2026-10-05", inflow("2026-10-05", Some("C-1"))),
+        ];
+        assert_eq!(kinds(&rs, "2026-11-04"), vec![]);
+        assert_eq!(kinds(&rs, "2026-11-05"), vec![(Kind::Unacknowledged, 31)]);
+        let mut acked = rs.clone();
+        acked.push(rec(
+            4,
+            "2026-11-10",
+            Body::InflowAcknowledged(InflowAcknowledged {
+                inflow: rs[2].id.clone(),
+                outcome: AckOutcome::Confirmed,
+                certificate_number: None,
+                certificate_valid_until: None,
+                note: String::new(),
+            }),
+        ));
+        assert_eq!(kinds(&acked, "2026-11-20"), vec![]);
+    }
+}

@@ -1,0 +1,296 @@
+//! Workflow rules: what a record may say given the other records about the
+//! same person.
+//!
+//! - an inflow acknowledgement (反馈) must refer to an inflow registration of
+//!   the same person;
+//! - a correction must refer to an existing record of the same person, say why
+//!   (checked by [`crate::validate`]) and amend it with a body of the same kind;
+//! - a residence change or a return must fall within an open migrant episode
+//!   (an outflow or inflow not yet closed by a return).
+//!
+//! Every context a rule needs is a record about the same subject, so the rules
+//! are evaluated against the subject's records only. A failure is either a
+//! [`Breach`](IssueKind::Breach) (the context is present and contradicts the
+//! record: no set of further records can make it right) or
+//! [`MissingContext`](IssueKind::MissingContext) (the context is not held here
+//! yet). Where a record is written both are refused; where a record arrives by
+//! sync a breach is refused and missing context is *held and flagged*: the
+//! record is stored, marked, and re-evaluated whenever more records about its
+//! subject arrive.
+
+use crate::record::{Body, Record, RecordId};
+use crate::validate::ValidationError;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Whether a rule failure can be cured by records not held yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IssueKind {
+    /// The record contradicts records held here.
+    Breach,
+    /// A record the rule needs is not held here (yet).
+    MissingContext,
+}
+
+/// A workflow rule a record fails, naming the field and the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkflowIssue {
+    pub kind: IssueKind,
+    pub field: String,
+    pub reason: String,
+}
+
+impl WorkflowIssue {
+    fn breach(field: &str, reason: String) -> WorkflowIssue {
+        WorkflowIssue {
+            kind: IssueKind::Breach,
+            field: field.into(),
+            reason,
+        }
+    }
+
+    fn missing(field: &str, reason: String) -> WorkflowIssue {
+        WorkflowIssue {
+            kind: IssueKind::MissingContext,
+            field: field.into(),
+            reason,
+        }
+    }
+
+    /// As a validation error (for refusals).
+    pub fn to_validation(&self) -> ValidationError {
+        ValidationError {
+            field: self.field.clone(),
+            reason: self.reason.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for WorkflowIssue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.reason)
+    }
+}
+
+/// Checks `r` against `context`, the other records held about the same
+/// subject (records about other subjects are treated as not about this
+/// person). `r` itself may be in `context`.
+pub fn check(r: &Record, context: &[Record]) -> Result<(), WorkflowIssue> {
+    let by_id: HashMap<&RecordId, &Record> = context.iter().map(|c| (&c.id, c)).collect();
+    match &r.body {
+        Body::InflowAcknowledged(b) => match by_id.get(&b.inflow) {
+            None => Err(WorkflowIssue::missing(
+                "inflow_acknowledged.inflow",
+                format!("inflow record {} is not held here", b.inflow),
+            )),
+            Some(t) if t.subject != r.subject => Err(WorkflowIssue::breach(
+                "inflow_acknowledged.inflow",
+                format!("record {} is about another person", b.inflow),
+            )),
+            Some(t) if !matches!(t.body, Body::InflowRegistered(_)) => Err(WorkflowIssue::breach(
+                "inflow_acknowledged.inflow",
+                format!(
+                    "record {} is a {} record, not an inflow registration",
+                    b.inflow,
+                    t.body.kind()
+                ),
+            )),
+            Some(_) => Ok(()),
+        },
+        Body::Correction(c) => match by_id.get(&c.target) {
+            None => Err(WorkflowIssue::missing(
+                "correction.target",
+                format!("record {} is not held here", c.target),
+            )),
+            Some(t) if t.subject != r.subject => Err(WorkflowIssue::breach(
+                "correction.target",
+                format!("record {} is about another person", c.target),
+            )),
+            Some(t) if t.id == r.id => Err(WorkflowIssue::breach(
+                "correction.target",
+                "a correction cannot correct itself".into(),
+            )),
+            Some(t) => match &c.amended {
+                Some(a) if a.kind() != t.body.kind() => Err(WorkflowIssue::breach(
+                    "correction.amended",
+                    format!(
+                        "replacement is a {} body but record {} is a {} record",
+                        a.kind(),
+                        c.target,
+                        t.body.kind()
+                    ),
+                )),
+                _ => Ok(()),
+            },
+        },
+        Body::ResidenceChanged(_) | Body::Returned(_) => {
+            let field = if matches!(r.body, Body::Returned(_)) {
+                "returned"
+            } else {
+                "residence_changed"
+            };
+            if open_episode_before(r, context) {
+                Ok(())
+            } else {
+                Err(WorkflowIssue::missing(
+                    field,
+                    "no open migrant episode (an outflow or inflow not yet closed by a return) is held for this person".into(),
+                ))
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
+/// True if, folding the subject's records ordered before `r` (voided records
+/// left out), a migrant episode is open when `r` happens.
+fn open_episode_before(r: &Record, context: &[Record]) -> bool {
+    let mut earlier: Vec<&Record> = context
+        .iter()
+        .filter(|c| c.subject == r.subject && c.order_key() < r.order_key())
+        .collect();
+    earlier.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+    let mut effective: HashMap<&RecordId, Option<&Body>> = HashMap::new();
+    for c in &earlier {
+        if let Body::Correction(k) = &c.body {
+            effective.insert(&k.target, k.amended.as_deref());
+        }
+    }
+    let mut open = false;
+    for c in earlier {
+        let body = match effective.get(&c.id) {
+            Some(None) => continue,
+            Some(Some(b)) if b.kind() == c.body.kind() => *b,
+            _ => &c.body,
+        };
+        match body {
+            Body::OutflowRegistered(_) | Body::InflowRegistered(_) => open = true,
+            Body::Returned(_) => open = false,
+            _ => {}
+        }
+    }
+    open
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::*;
+    use crate::synth::{example_bodies, outflow_body, test_record};
+    use crate::{Date, Hlc};
+
+    const V: &str = "410602100001";
+    const R: &str = "440306018001";
+
+    fn rec(seq: u64, person: u64, body: Body) -> Record {
+        test_record(V, seq, person, V, Some(R), body)
+    }
+
+    fn body(kind: &str) -> Body {
+        example_bodies(Date::new(2026, 10, 1).unwrap())
+            .into_iter()
+            .find(|b| b.kind() == kind)
+            .unwrap()
+    }
+
+    fn ack(target: RecordId) -> Body {
+        match body("inflow_acknowledged") {
+            Body::InflowAcknowledged(mut b) => {
+                b.inflow = target;
+                Body::InflowAcknowledged(b)
+            }
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn acknowledgement_must_refer_to_an_inflow() {
+        let inflow = rec(1, 1, body("inflow_registered"));
+        let outflow = rec(2, 1, outflow_body());
+        let good = rec(3, 1, ack(inflow.id.clone()));
+        assert_eq!(check(&good, &[inflow.clone(), outflow.clone()]), Ok(()));
+        let e = check(
+            &rec(3, 1, ack(outflow.id.clone())),
+            std::slice::from_ref(&outflow),
+        )
+        .unwrap_err();
+        assert_eq!(e.kind, IssueKind::Breach);
+        assert_eq!(e.field, "inflow_acknowledged.inflow");
+        assert!(e.reason.contains("not an inflow registration"), "{e}");
+        let e = check(&good, &[outflow]).unwrap_err();
+        assert_eq!(e.kind, IssueKind::MissingContext);
+        assert!(e.reason.contains("not held here"), "{e}");
+        // Another person's inflow.
+        let other = rec(4, 2, body("inflow_registered"));
+        let e = check(&rec(5, 1, ack(other.id.clone())), &[other]).unwrap_err();
+        assert_eq!(e.kind, IssueKind::Breach);
+        assert!(e.reason.contains("another person"), "{e}");
+    }
+
+    #[test]
+    fn correction_must_refer_to_an_existing_record_of_the_same_kind() {
+        let outflow = rec(1, 1, outflow_body());
+        let fix = |amended: Option<Body>| {
+            rec(
+                2,
+                1,
+                Body::Correction(Correction {
+                    target: outflow.id.clone(),
+                    reason: "录入错误".into(),
+                    amended: amended.map(Box::new),
+                }),
+            )
+        };
+        assert_eq!(check(&fix(None), std::slice::from_ref(&outflow)), Ok(()));
+        assert_eq!(
+            check(&fix(Some(outflow_body())), std::slice::from_ref(&outflow)),
+            Ok(())
+        );
+        let e = check(&fix(None), &[]).unwrap_err();
+        assert_eq!(
+            (e.kind, e.field.as_str()),
+            (IssueKind::MissingContext, "correction.target")
+        );
+        let e = check(&fix(Some(body("returned"))), std::slice::from_ref(&outflow)).unwrap_err();
+        assert_eq!(
+            (e.kind, e.field.as_str()),
+            (IssueKind::Breach, "correction.amended")
+        );
+    }
+
+    #[test]
+    fn return_and_residence_change_need_an_open_episode() {
+        let outflow = rec(1, 1, outflow_body());
+        let ret = rec(2, 1, body("returned"));
+        let change = rec(3, 1, body("residence_changed"));
+        assert_eq!(check(&ret, std::slice::from_ref(&outflow)), Ok(()));
+        assert_eq!(check(&change, std::slice::from_ref(&outflow)), Ok(()));
+        // Nothing open.
+        let e = check(&ret, &[]).unwrap_err();
+        assert_eq!(
+            (e.kind, e.field.as_str()),
+            (IssueKind::MissingContext, "returned")
+        );
+        // Closed by the earlier return.
+        let e = check(&change, &[outflow.clone(), ret.clone()]).unwrap_err();
+        assert_eq!(e.field, "residence_changed");
+        // The outflow comes after the return in clock order: still nothing open.
+        let mut late = outflow.clone();
+        late.hlc = Hlc::new(ret.hlc.wall_ms() + 1, 0);
+        assert!(check(&ret, &[late]).is_err());
+        // A voided outflow opens nothing.
+        let void = rec(
+            4,
+            1,
+            Body::Correction(Correction {
+                target: outflow.id.clone(),
+                reason: "重复登记".into(),
+                amended: None,
+            }),
+        );
+        let mut change2 = change.clone();
+        change2.hlc = Hlc::new(void.hlc.wall_ms() + 1, 0);
+        assert!(check(&change2, &[outflow, void]).is_err());
+    }
+}

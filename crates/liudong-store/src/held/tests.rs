@@ -1,0 +1,143 @@
+//! Held-and-flagged records: stored, marked, re-evaluated when context arrives;
+//! writers refuse what breaks a rule.
+
+use crate::{Draft, Incoming, Source, Store, StoreOptions};
+use liudong_core::record::*;
+use liudong_core::synth::test_record;
+use liudong_core::validate::Limits;
+use liudong_core::workflow::IssueKind;
+use liudong_core::{Code, Date, Link, NodeScope, Record};
+
+const T_A: &str = "410602100";
+const V_A1: &str = "410602100001";
+const V_B1: &str = "440306018001";
+
+fn open(dir: &std::path::Path, code: &str, parent: &str) -> Store {
+    let scope = NodeScope::for_code(Code::parse(code).unwrap()).unwrap();
+    let parent = scope.parent(&Code::parse(parent).unwrap()).unwrap();
+    Store::open(dir, scope, Some(parent), &StoreOptions::default()).unwrap()
+}
+
+fn inflow() -> Body {
+    Body::InflowRegistered(InflowRegistered {
+        arrival_date: Date::new(2026, 9, 1).unwrap(),
+        address: String::new(),
+        employer: String::new(),
+        certificate_number: None,
+    })
+}
+
+fn ack(target: &Record) -> Body {
+    Body::InflowAcknowledged(InflowAcknowledged {
+        inflow: target.id.clone(),
+        outcome: AckOutcome::Confirmed,
+        certificate_number: None,
+        certificate_valid_until: None,
+        note: String::new(),
+    })
+}
+
+fn from_peer(s: &Store, rs: &[Record]) {
+    let items: Vec<Incoming> = rs.iter().cloned().map(Incoming::new).collect();
+    s.apply(&items, &Source::Peer(Link::Parent), None, true)
+        .unwrap();
+}
+
+#[test]
+fn a_record_missing_context_is_held_flagged_and_released_when_it_arrives() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path(), T_A, "410602");
+    let inflow = test_record("440306018001", 1, 1, V_A1, Some(V_B1), inflow());
+    let mut ack = test_record(V_A1, 1, 1, V_A1, Some(V_B1), ack(&inflow));
+    // Written after the origin saw the inflow: a later clock.
+    ack.hlc = liudong_core::Hlc::new(inflow.hlc.wall_ms() + 1000, 0);
+    // The acknowledgement arrives first: stored, and flagged.
+    from_peer(&s, std::slice::from_ref(&ack));
+    assert!(s.get(&ack.id).unwrap().is_some());
+    let held = s.held().unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].id, ack.id);
+    assert_eq!(held[0].issue.kind, IssueKind::MissingContext);
+    assert_eq!(held[0].issue.field, "inflow_acknowledged.inflow");
+    // It is routed on like any record (the next node may hold the context).
+    assert_eq!(
+        s.pending(&Link::Child(Code::parse(V_A1).unwrap()), 0)
+            .unwrap(),
+        1,
+        "came from the parent: goes down to the origin village"
+    );
+    // The inflow arrives: the flag goes, and the view links the two.
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    from_peer(&s, std::slice::from_ref(&inflow));
+    let at = s.arrival_ms(&inflow.id).unwrap().unwrap();
+    assert!(at >= before && at >= s.arrival_ms(&ack.id).unwrap().unwrap());
+    assert_eq!(s.held().unwrap(), vec![]);
+    let v = s.view(&ack.subject).unwrap().unwrap();
+    assert!(v.inflows[0].acknowledged.is_some());
+    // Reopening keeps the state.
+    drop(s);
+    let s = open(dir.path(), T_A, "410602");
+    assert_eq!(s.held().unwrap(), vec![]);
+}
+
+#[test]
+fn writers_refuse_workflow_breaches_and_missing_context() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path(), V_A1, T_A);
+    let limits = Limits {
+        now_ms: 1_790_000_000_000 + 86_400_000,
+        max_skew_ms: 300_000,
+    };
+    let subject = test_record(V_A1, 1, 1, V_A1, None, inflow()).subject;
+    let draft = |body: Body| Draft {
+        operator: "cadre".into(),
+        subject: subject.clone(),
+        origin: Code::parse(V_A1).unwrap(),
+        residence: Some(Code::parse(V_B1).unwrap()),
+        body,
+    };
+    let field = |e: crate::StoreError| match e {
+        crate::StoreError::Invalid { error, .. } => error.field,
+        other => panic!("{other}"),
+    };
+    // A return with no open episode.
+    let ret = Body::Returned(Returned {
+        return_date: Date::new(2026, 9, 10).unwrap(),
+    });
+    let e = s.write_local(draft(ret.clone()), limits).unwrap_err();
+    assert_eq!(field(e), "returned");
+    // An outflow opens one; the return is then accepted.
+    let out = s
+        .write_local(draft(liudong_core::synth::outflow_body()), limits)
+        .unwrap();
+    s.write_local(draft(ret), limits).unwrap();
+    // An acknowledgement naming the outflow is a breach.
+    let e = s.write_local(draft(ack(&out)), limits).unwrap_err();
+    assert_eq!(field(e), "inflow_acknowledged.inflow");
+    // A correction of a record not held here.
+    let mut ghost = out.clone();
+    ghost.id.seq = 99;
+    let fix = Body::Correction(Correction {
+        target: ghost.id.clone(),
+        reason: "录入错误".into(),
+        amended: None,
+    });
+    let e = s.write_local(draft(fix), limits).unwrap_err();
+    assert_eq!(field(e), "correction.target");
+    // Nothing refused was stored; nothing written here is flagged.
+    assert_eq!(s.record_count(), 2);
+    assert_eq!(s.held().unwrap(), vec![]);
+    // A received acknowledgement naming the outflow is a breach (refused by sync).
+    let bad = test_record(T_A, 1, 1, V_A1, Some(V_B1), ack(&out));
+    let mut bad = bad;
+    bad.subject = subject.clone();
+    let issue = s.workflow_breach(&bad, &[]).unwrap().unwrap();
+    assert_eq!(issue.kind, IssueKind::Breach);
+    // ... whereas one naming a record not held is only missing context.
+    let mut unknown = bad.clone();
+    unknown.body = ack(&ghost);
+    assert_eq!(s.workflow_breach(&unknown, &[]).unwrap(), None);
+}

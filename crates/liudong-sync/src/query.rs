@@ -1,0 +1,182 @@
+//! Operator queries over a node's derived state: a person's view, the overdue
+//! lists and the monthly report. Each reads the person views (the indexer is
+//! caught up first) and never scans the raw log. The same functions serve the
+//! running node's admin service and the CLI on a stopped node's store.
+
+use liudong_core::overdue::{self, Kind, Thresholds};
+use liudong_core::report::{self, Month, Report};
+use liudong_core::view::PersonView;
+use liudong_core::{CitizenId, Code, Date, NodeKind};
+use liudong_store::held::HeldRecord;
+use liudong_store::{Store, StoreError};
+use serde::{Deserialize, Serialize};
+
+/// Why a query cannot be answered.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// The request is wrong (names the field and the reason).
+    #[error("{0}")]
+    Bad(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A query, as sent to the admin service (JSON).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "query", rename_all = "snake_case")]
+pub enum Query {
+    Person {
+        subject: String,
+    },
+    Overdue {
+        /// Empty: every kind, and the held records.
+        #[serde(default)]
+        kinds: Vec<String>,
+        thresholds: Thresholds,
+    },
+    Report {
+        month: String,
+        /// Default: the node's own code.
+        #[serde(default)]
+        code: Option<String>,
+        ack_days: i64,
+    },
+}
+
+/// `liudong person show`: the view and what follows from it today.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PersonAnswer {
+    pub view: PersonView,
+    pub today: Date,
+    pub certificate_valid_today: bool,
+    pub held: Vec<HeldRecord>,
+}
+
+/// `liudong overdue`: the lists of this node's jurisdiction.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OverdueAnswer {
+    pub node: String,
+    pub today: Date,
+    pub thresholds: Thresholds,
+    pub items: Vec<overdue::Item>,
+    /// Records held and flagged for missing context (see `liudong_store::held`).
+    pub held: Vec<HeldRecord>,
+}
+
+/// True if the view concerns `scope`'s jurisdiction (origin or any residence under it).
+fn in_jurisdiction(v: &PersonView, scope: &Code) -> bool {
+    v.origin.is_under(scope)
+        || v.residence.as_ref().is_some_and(|r| r.is_under(scope))
+        || v.inflows
+            .iter()
+            .any(|i| i.residence.as_ref().is_some_and(|r| r.is_under(scope)))
+}
+
+/// Answers a query as JSON, for `now_ms`.
+pub fn run(store: &Store, q: &Query, now_ms: u64) -> Result<serde_json::Value, QueryError> {
+    let today = Date::from_unix_ms(now_ms);
+    match q {
+        Query::Person { subject } => {
+            let id =
+                CitizenId::parse(subject).map_err(|e| QueryError::Bad(format!("subject {e}")))?;
+            let view = store.view(&id)?.ok_or_else(|| {
+                QueryError::NotFound(format!(
+                    "no records about {} are held at this node",
+                    id.redacted()
+                ))
+            })?;
+            let held = store
+                .held()?
+                .into_iter()
+                .filter(|h| h.subject == id.as_str())
+                .collect();
+            to_json(&PersonAnswer {
+                certificate_valid_today: view.certificate_valid_on(today),
+                view,
+                today,
+                held,
+            })
+        }
+        Query::Overdue { kinds, thresholds } => {
+            let mut wanted = Vec::new();
+            let mut with_held = kinds.is_empty();
+            for k in kinds {
+                if k == "held" {
+                    with_held = true;
+                    continue;
+                }
+                wanted.push(Kind::parse(k).ok_or_else(|| {
+                    QueryError::Bad(format!(
+                        "kind {k:?}: expected missing_checks, certificate, no_certificate, unacknowledged or held"
+                    ))
+                })?);
+            }
+            let all = kinds.is_empty();
+            let scope = store.scope().code.clone();
+            let mut items = Vec::new();
+            for v in store.views() {
+                let v = v?;
+                if !in_jurisdiction(&v, &scope) {
+                    continue;
+                }
+                items.extend(
+                    overdue::for_person(&v, today, thresholds)
+                        .into_iter()
+                        .filter(|i| all || wanted.contains(&i.kind)),
+                );
+            }
+            items.sort_by(|a, b| {
+                (a.kind, &a.origin, &a.subject).cmp(&(b.kind, &b.origin, &b.subject))
+            });
+            let held = if with_held { store.held()? } else { Vec::new() };
+            to_json(&OverdueAnswer {
+                node: scope.to_string(),
+                today,
+                thresholds: *thresholds,
+                items,
+                held,
+            })
+        }
+        Query::Report {
+            month,
+            code,
+            ack_days,
+        } => {
+            let m = Month::parse(month)
+                .ok_or_else(|| QueryError::Bad(format!("month {month:?}: expected YYYY-MM")))?;
+            let own = &store.scope().code;
+            let code = match code {
+                Some(c) => Code::parse(c).map_err(|e| QueryError::Bad(format!("code: {e}")))?,
+                None => own.clone(),
+            };
+            if !code.is_under(own) {
+                return Err(QueryError::Bad(format!(
+                    "code {code}: this node ({own}) holds only jurisdictions under its own code"
+                )));
+            }
+            if matches!(store.scope().kind, NodeKind::Exchange { .. }) {
+                tracing::debug!("report at an exchange node covers only the records crossing it");
+            }
+            let views: Vec<PersonView> = store.views().collect::<Result<_, _>>()?;
+            let mut r: Report = report::compute(&views, &code, m, *ack_days);
+            for v in views.iter().filter(|v| v.origin.is_under(&code)) {
+                for i in &v.inflows {
+                    if !m.contains(Date::from_unix_ms(i.written_ms)) {
+                        continue;
+                    }
+                    if let Some(at) = store.arrival_ms(&i.id)? {
+                        r.arrival.notices += 1;
+                        r.arrival.delay_ms_total += at.saturating_sub(i.written_ms);
+                    }
+                }
+            }
+            to_json(&r)
+        }
+    }
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<serde_json::Value, QueryError> {
+    serde_json::to_value(v).map_err(|e| QueryError::Bad(format!("encoding: {e}")))
+}

@@ -1,0 +1,451 @@
+//! Operator commands over derived state: `liudong person show`, `liudong
+//! overdue` and `liudong report`. They ask the running node's admin service
+//! (`Query`), or open the store directly when the node is stopped; either way
+//! the answer comes from `liudong_sync::query`.
+
+use crate::config::{Config, NodeConfig, WorkflowSection};
+use anyhow::{Context, Result, bail};
+use liudong_core::Code;
+use liudong_core::overdue::Thresholds;
+use liudong_core::report::{COLUMNS, Counts, Report, cell};
+use liudong_proto::pb;
+use liudong_sync::query::{OverdueAnswer, PersonAnswer, Query};
+use std::path::Path;
+
+/// Refuses a configured code that is not in the embedded division table.
+pub fn check_known_code(field: &str, code: &Code) -> Result<()> {
+    if code.level() == liudong_core::Level::National {
+        return Ok(());
+    }
+    liudong_core::validate::known_code(field, code).map_err(|e| {
+        anyhow::anyhow!(
+            "{} = {code}: {}; a node must serve a unit that exists",
+            e.field,
+            e.reason
+        )
+    })
+}
+
+/// Validated `[workflow]` thresholds.
+pub fn thresholds(w: &WorkflowSection) -> Result<Thresholds> {
+    if w.missed_quarters == 0 || w.certificate_days < 0 || w.ack_days <= 0 {
+        bail!(
+            "[workflow] missed_quarters must be at least 1, certificate_days 0 or more and ack_days at least 1"
+        );
+    }
+    Ok(Thresholds {
+        missed_quarters: w.missed_quarters,
+        certificate_days: w.certificate_days,
+        ack_days: w.ack_days,
+    })
+}
+
+/// Runs a query at the running node, or on the store if the node is stopped.
+pub async fn query(cfg: &NodeConfig, q: &Query) -> Result<serde_json::Value> {
+    let client = match cfg.admin_listen.filter(|a| a.port() != 0) {
+        Some(addr) => liudong_net::admin_client(&addr.to_string()).await.ok(),
+        None => None,
+    };
+    match client {
+        Some(mut c) => {
+            let r = c
+                .query(pb::QueryRequest {
+                    json: serde_json::to_string(q)?,
+                })
+                .await
+                .map_err(|s| anyhow::anyhow!("{}: {}", s.code(), s.message()))?
+                .into_inner();
+            Ok(serde_json::from_str(&r.json)?)
+        }
+        None => {
+            let store = crate::runner::open_store(cfg)?;
+            let now = liudong_sync::system_clock()();
+            Ok(liudong_sync::query::run(&store, q, now)?)
+        }
+    }
+}
+
+/// `liudong person show ID [--json]`.
+pub async fn person_show(config: &Path, subject: &str, json: bool) -> Result<()> {
+    let cfg = Config::load(config)?;
+    let v = query(
+        &cfg,
+        &Query::Person {
+            subject: subject.to_string(),
+        },
+    )
+    .await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    let a: PersonAnswer = serde_json::from_value(v).context("person answer")?;
+    let p = &a.view;
+    let opt = |c: &Option<Code>| c.as_ref().map_or("-".to_string(), |c| c.to_string());
+    println!(
+        "{}  {}",
+        p.subject,
+        p.name.as_deref().unwrap_or("(name not held here)")
+    );
+    println!(
+        "sex {:?}, born {}, marital status {:?}{}",
+        p.sex,
+        p.birth_date,
+        p.marital_status,
+        p.married_on
+            .map(|d| format!(" (married {d})"))
+            .unwrap_or_default()
+    );
+    println!(
+        "status {:?}; origin {}; residence {}",
+        p.status,
+        p.origin,
+        opt(&p.residence)
+    );
+    match &p.certificate {
+        Some(c) => println!(
+            "certificate {} valid {} to {} ({} on {}) from record {}",
+            c.number,
+            c.valid_from.map_or("?".into(), |d| d.to_string()),
+            c.valid_until.map_or("?".into(), |d| d.to_string()),
+            if a.certificate_valid_today {
+                "valid"
+            } else {
+                "NOT valid"
+            },
+            a.today,
+            c.source
+        ),
+        None => println!("certificate: none known"),
+    }
+    for (n, e) in p.episodes.iter().enumerate() {
+        println!(
+            "episode {}: left {} ({}), arrived {} ({}), residences [{}], {}",
+            n + 1,
+            e.left.map_or("-".into(), |d| d.to_string()),
+            e.outflow.as_ref().map_or("-".into(), |i| i.to_string()),
+            e.arrived.map_or("-".into(), |d| d.to_string()),
+            e.inflow.as_ref().map_or("-".into(), |i| i.to_string()),
+            e.residences
+                .iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join(" → "),
+            e.returned
+                .map_or("open".to_string(), |d| format!("returned {d}"))
+        );
+    }
+    for i in &p.inflows {
+        println!(
+            "inflow {} at {} on {}: certificate {}, {}",
+            i.id,
+            opt(&i.residence),
+            i.arrival_date,
+            i.certificate_number.as_deref().unwrap_or("missing (补办)"),
+            match &i.acknowledged {
+                Some((id, o)) => format!("acknowledged {o:?} by {id}"),
+                None => "not acknowledged".into(),
+            }
+        );
+    }
+    if !p.checks.is_empty() {
+        println!(
+            "check reports: {}",
+            p.checks
+                .iter()
+                .map(|c| format!(
+                    "{}Q{} {} {:?}",
+                    c.quarter.year, c.quarter.q, c.check_date, c.result
+                ))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+    }
+    for b in &p.births {
+        println!(
+            "birth {} {:?}, order {} ({})",
+            b.birth_date, b.sex, b.birth_order, b.id
+        );
+    }
+    println!("{} records, {} voided", p.records, p.voided);
+    for h in &a.held {
+        println!("HELD {} ({}): {}", h.id, h.kind, h.issue);
+    }
+    Ok(())
+}
+
+/// `liudong overdue [--kind ...] [--json]`.
+pub async fn overdue(config: &Path, kinds: Vec<String>, json: bool) -> Result<()> {
+    let cfg = Config::load(config)?;
+    let v = query(
+        &cfg,
+        &Query::Overdue {
+            kinds,
+            thresholds: cfg.thresholds,
+        },
+    )
+    .await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    let a: OverdueAnswer = serde_json::from_value(v).context("overdue answer")?;
+    println!(
+        "node {} on {}: {} overdue, {} held (N = {} quarters, D = {} days, A = {} days)",
+        a.node,
+        a.today,
+        a.items.len(),
+        a.held.len(),
+        a.thresholds.missed_quarters,
+        a.thresholds.certificate_days,
+        a.thresholds.ack_days
+    );
+    for i in &a.items {
+        println!(
+            "{:<16} {} {} {:<12} {:<12} {}",
+            i.kind.name(),
+            i.kind.label_zh(),
+            i.subject,
+            i.origin,
+            i.residence.as_ref().map_or("-".into(), |c| c.to_string()),
+            i.detail
+        );
+    }
+    for h in &a.held {
+        println!(
+            "held             待补信息 {} {} ({}): {}",
+            h.subject, h.id, h.kind, h.issue
+        );
+    }
+    Ok(())
+}
+
+/// Output format of `liudong report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+/// `liudong report --month YYYY-MM [--code P] [--format ...] [--lang zh|en]`.
+pub async fn report(
+    config: &Path,
+    month: &str,
+    code: Option<String>,
+    format: Format,
+    english: bool,
+) -> Result<()> {
+    let cfg = Config::load(config)?;
+    let v = query(
+        &cfg,
+        &Query::Report {
+            month: month.to_string(),
+            code,
+            ack_days: cfg.thresholds.ack_days,
+        },
+    )
+    .await?;
+    let r: Report = serde_json::from_value(v.clone()).context("report answer")?;
+    print!("{}", render(&r, format, english, &v)?);
+    Ok(())
+}
+
+/// Renders a report (`json_value` is the report as received, for `Json`).
+pub fn render(
+    r: &Report,
+    format: Format,
+    english: bool,
+    json_value: &serde_json::Value,
+) -> Result<String> {
+    let label = |c: &(&'static str, &'static str, &'static str)| -> &'static str {
+        if english { c.2 } else { c.1 }
+    };
+    let unit_label = if english { "unit" } else { "单位" };
+    let name_label = if english { "name" } else { "名称" };
+    let total_label = if english { "total" } else { "合计" };
+    let mut rows: Vec<(String, String, &Counts)> = r
+        .rows
+        .iter()
+        .map(|x| (x.code.to_string(), x.name.clone(), &x.counts))
+        .collect();
+    rows.push((
+        r.total.code.to_string(),
+        format!("{} {total_label}", r.total.name),
+        &r.total.counts,
+    ));
+    let mut out = String::new();
+    match format {
+        Format::Json => {
+            out.push_str(&serde_json::to_string_pretty(json_value)?);
+            out.push('\n');
+        }
+        Format::Csv => {
+            let esc = |s: &str| {
+                if s.contains([',', '"', '\n']) {
+                    format!("\"{}\"", s.replace('"', "\"\""))
+                } else {
+                    s.to_string()
+                }
+            };
+            let mut head = vec![unit_label.to_string(), name_label.to_string()];
+            head.extend(COLUMNS.iter().map(|c| esc(label(c))));
+            out.push_str(&head.join(","));
+            out.push('\n');
+            for (code, name, c) in &rows {
+                let mut line = vec![code.clone(), esc(name)];
+                line.extend(COLUMNS.iter().map(|col| cell(c, col.0)));
+                out.push_str(&line.join(","));
+                out.push('\n');
+            }
+        }
+        Format::Table => {
+            out.push_str(&format!(
+                "{} {} {} ({} {})\n",
+                if english { "Monthly report" } else { "月报" },
+                r.month,
+                r.total.name,
+                r.code,
+                if english {
+                    format!("feedback within {} days", r.ack_days)
+                } else {
+                    format!("反馈时限 {} 天", r.ack_days)
+                }
+            ));
+            let mut head = vec![unit_label.to_string(), name_label.to_string()];
+            head.extend(COLUMNS.iter().map(|c| label(c).to_string()));
+            let mut table: Vec<Vec<String>> = vec![head];
+            for (code, name, c) in &rows {
+                let mut line = vec![code.clone(), name.clone()];
+                line.extend(COLUMNS.iter().map(|col| cell(c, col.0)));
+                table.push(line);
+            }
+            // Display width: CJK characters take two columns.
+            let width = |s: &str| -> usize {
+                s.chars()
+                    .map(|ch| if (ch as u32) >= 0x2E80 { 2 } else { 1 })
+                    .sum()
+            };
+            let cols = table[0].len();
+            let widths: Vec<usize> = (0..cols)
+                .map(|i| table.iter().map(|r| width(&r[i])).max().unwrap_or(0))
+                .collect();
+            for line in table {
+                let mut s = String::new();
+                for (i, cell) in line.iter().enumerate() {
+                    let pad = widths[i] - width(cell);
+                    if i < 2 {
+                        s.push_str(cell);
+                        s.push_str(&" ".repeat(pad));
+                    } else {
+                        s.push_str(&" ".repeat(pad));
+                        s.push_str(cell);
+                    }
+                    s.push_str("  ");
+                }
+                out.push_str(s.trim_end());
+                out.push('\n');
+            }
+            if let Some(days) = r.arrival.mean_days() {
+                out.push_str(&if english {
+                    format!(
+                        "inflow notices of the month arrived here {days:.2} days after registration on average ({} notices)\n",
+                        r.arrival.notices
+                    )
+                } else {
+                    format!(
+                        "本月流入通报自登记至到达本节点平均 {days:.2} 天（{} 条）\n",
+                        r.arrival.notices
+                    )
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn parse(s: &str) -> Result<NodeConfig> {
+        let c: Config = toml::from_str(s)?;
+        c.validate(Path::new("/tmp"))
+    }
+
+    #[test]
+    fn a_node_with_a_code_not_in_the_table_refuses_to_start() {
+        let ok = "[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\n[upstream]\ncode = \"410602100\"\nurl = \"http://127.0.0.1:1\"\n";
+        parse(ok).unwrap();
+        let e = parse(&ok.replace("410602100001", "410602100999")).unwrap_err();
+        let msg = format!("{e:#}");
+        assert!(msg.contains("[node] code = 410602100999"), "{msg}");
+        assert!(msg.contains("not in the division table"), "{msg}");
+        assert!(msg.contains("2023-06-30"), "{msg}");
+        let e = parse(
+            &ok.replace("410602100001", "410699100001")
+                .replace("\"410602100\"", "\"410699100\""),
+        )
+        .unwrap_err();
+        assert!(
+            format!("{e:#}").contains("not in the division table"),
+            "{e:#}"
+        );
+    }
+
+    #[test]
+    fn workflow_thresholds_default_and_validate() {
+        let ok = "[node]\ncode = \"410602\"\ndata_dir = \"d\"\ninsecure = true\nlisten = \"127.0.0.1:1\"\n[upstream]\ncode = \"CN\"\nurl = \"http://127.0.0.1:1\"\n";
+        let c = parse(ok).unwrap();
+        assert_eq!(c.thresholds, Thresholds::default());
+        assert_eq!(
+            (
+                c.thresholds.missed_quarters,
+                c.thresholds.certificate_days,
+                c.thresholds.ack_days
+            ),
+            (2, 30, 30)
+        );
+        let c = parse(&format!(
+            "{ok}[workflow]\nmissed_quarters = 3\nack_days = 15\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            (c.thresholds.missed_quarters, c.thresholds.ack_days),
+            (3, 15)
+        );
+        let e = parse(&format!("{ok}[workflow]\nmissed_quarters = 0\n")).unwrap_err();
+        assert!(format!("{e:#}").contains("[workflow]"), "{e:#}");
+    }
+
+    #[test]
+    fn report_renders_chinese_by_default_and_english_on_request() {
+        let r = liudong_core::report::compute(
+            std::iter::empty(),
+            &Code::parse("410602100").unwrap(),
+            liudong_core::report::Month::parse("2026-10").unwrap(),
+            30,
+        );
+        let v = serde_json::to_value(&r).unwrap();
+        let zh = render(&r, Format::Table, false, &v).unwrap();
+        assert!(
+            zh.contains("出生数") && zh.contains("合计") && zh.contains("鹤壁集镇"),
+            "{zh}"
+        );
+        let en = render(&r, Format::Csv, true, &v).unwrap();
+        let head = en.lines().next().unwrap();
+        assert!(
+            head.starts_with("unit,name,births,boys,girls,sex ratio"),
+            "{head}"
+        );
+        // One row per village of the township, plus the total.
+        let villages = liudong_core::divisions::table().children("410602100").len();
+        assert_eq!(en.lines().count(), 1 + villages + 1);
+        assert!(
+            render(&r, Format::Json, false, &v)
+                .unwrap()
+                .contains("\"rows\"")
+        );
+    }
+}

@@ -1,0 +1,422 @@
+//! Workflows across real nodes: the county's monthly report equals the sum of
+//! its townships' reports computed at the townships on the same records;
+//! writers refuse workflow breaches; a record missing context at a receiving
+//! node is held, flagged and visible in its overdue list.
+
+use liudong_core::record::*;
+use liudong_core::report::{Counts, Month, Report};
+use liudong_core::{CitizenId, Code, Date, Record};
+use liudong_store::Draft;
+use liudong_sync::query::{self, OverdueAnswer, Query};
+use liudong_tests::*;
+use std::time::Duration;
+
+const NODES: [(&str, Option<&str>); 10] = [
+    (EXCHANGE, None),
+    (COUNTY_A, Some(EXCHANGE)),
+    (TOWN_A, Some(COUNTY_A)),
+    (VILLAGE_A1, Some(TOWN_A)),
+    (VILLAGE_A2, Some(TOWN_A)),
+    (TOWN_A_OTHER, Some(COUNTY_A)),
+    (VILLAGE_A_OTHER, Some(TOWN_A_OTHER)),
+    (COUNTY_B, Some(EXCHANGE)),
+    (TOWN_B, Some(COUNTY_B)),
+    (VILLAGE_B1, Some(TOWN_B)),
+];
+
+fn draft(who: &CitizenId, origin: &str, residence: Option<&str>, body: Body) -> Draft {
+    Draft {
+        operator: "test-cadre".into(),
+        subject: who.clone(),
+        origin: Code::parse(origin).unwrap(),
+        residence: residence.map(|r| Code::parse(r).unwrap()),
+        body,
+    }
+}
+
+struct Flow {
+    topo: liudong::demo::Topology,
+    written: Vec<Record>,
+    month: Month,
+}
+
+impl Flow {
+    fn day(&self, n: u32) -> Date {
+        Date::new(self.month.year, self.month.month, n).unwrap()
+    }
+
+    async fn write(&mut self, at: &str, d: Draft) -> Record {
+        let r = self
+            .topo
+            .write(at, d)
+            .await
+            .unwrap_or_else(|e| panic!("write at {at}: {e:#}"));
+        self.written.push(r.clone());
+        r
+    }
+
+    /// Waits until every record written is at every node entitled to it.
+    async fn settle(&self) {
+        for r in &self.written {
+            let expect: Vec<String> = self
+                .topo
+                .nodes
+                .iter()
+                .filter(|(_, n)| n.node.scope().holds(r))
+                .map(|(c, _)| c.clone())
+                .collect();
+            self.topo
+                .wait_for(&r.id, &expect, Duration::from_secs(30))
+                .await
+                .unwrap();
+        }
+    }
+}
+
+fn registered(who: &CitizenId) -> Body {
+    Body::PersonRegistered(PersonRegistered {
+        name: "测试".into(),
+        sex: Sex::Female,
+        birth_date: who.birth_date(),
+        marital_status: MaritalStatus::Married,
+        hukou: HukouType::Agricultural,
+        household: String::new(),
+        phone: String::new(),
+    })
+}
+
+fn inflow(day: Date) -> Body {
+    Body::InflowRegistered(InflowRegistered {
+        arrival_date: day,
+        address: String::new(),
+        employer: String::new(),
+        certificate_number: None,
+    })
+}
+
+fn outflow(day: Date) -> Body {
+    Body::OutflowRegistered(OutflowRegistered {
+        leave_date: day,
+        purpose: Purpose::Work,
+        expected_months: 12,
+    })
+}
+
+fn check(day: Date) -> Body {
+    Body::CheckReported(CheckReported {
+        quarter: day.quarter(),
+        check_date: day,
+        result: CheckResult::Normal,
+    })
+}
+
+fn birth(day: Date, sex: Sex) -> Body {
+    Body::BirthRegistered(BirthRegistered {
+        birth_date: day,
+        sex,
+        birth_order: 1,
+        place: None,
+        service_number: String::new(),
+    })
+}
+
+fn report_at(flow: &Flow, node: &str, code: &str) -> Report {
+    let store = flow.topo.node(node).node.store();
+    let q = Query::Report {
+        month: flow.month.to_string(),
+        code: Some(code.into()),
+        ack_days: 30,
+    };
+    serde_json::from_value(query::run(store, &q, liudong_sync::system_clock()()).unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn county_report_is_the_sum_of_township_reports_and_rules_hold_across_nodes() {
+    let dir = tempfile::tempdir().unwrap();
+    let topo = liudong::demo::Topology::start(dir.path(), &NODES, true, |c| {
+        c.admin_listen = Some("127.0.0.1:0".parse().unwrap());
+    })
+    .await
+    .unwrap();
+    // Last month: complete, and every date in it is in the past.
+    let today = Date::from_unix_ms(liudong_sync::system_clock()());
+    let last = Date::new(today.year, today.month, 1).unwrap().add_days(-1);
+    let month = Month::parse(&format!("{:04}-{:02}", last.year, last.month)).unwrap();
+    let mut f = Flow {
+        topo,
+        written: Vec::new(),
+        month,
+    };
+
+    // p1: from A1 to B1 (another county), certificate, inflow, acknowledgement, check.
+    let p1 = person(101, VILLAGE_A1);
+    f.write(VILLAGE_A1, draft(&p1, VILLAGE_A1, None, registered(&p1)))
+        .await;
+    let d = f.day(3);
+    f.write(
+        VILLAGE_A1,
+        draft(&p1, VILLAGE_A1, Some(VILLAGE_B1), outflow(d)),
+    )
+    .await;
+    let d4 = f.day(4);
+    f.write(
+        TOWN_A,
+        draft(
+            &p1,
+            VILLAGE_A1,
+            Some(VILLAGE_B1),
+            Body::CertificateIssued(CertificateIssued {
+                number: "C-101".into(),
+                valid_from: d4,
+                valid_until: d4.add_days(3 * 365),
+                marital_status: MaritalStatus::Married,
+                children: 0,
+            }),
+        ),
+    )
+    .await;
+    let d6 = f.day(6);
+    let in1 = f
+        .write(
+            VILLAGE_B1,
+            draft(&p1, VILLAGE_A1, Some(VILLAGE_B1), inflow(d6)),
+        )
+        .await;
+    f.topo
+        .wait_for(&in1.id, &[VILLAGE_A1.to_string()], Duration::from_secs(30))
+        .await
+        .unwrap();
+    f.write(
+        VILLAGE_A1,
+        draft(
+            &p1,
+            VILLAGE_A1,
+            Some(VILLAGE_B1),
+            Body::InflowAcknowledged(InflowAcknowledged {
+                inflow: in1.id.clone(),
+                outcome: AckOutcome::Confirmed,
+                certificate_number: Some("C-101".into()),
+                certificate_valid_until: None,
+                note: String::new(),
+            }),
+        ),
+    )
+    .await;
+    let d10 = f.day(10);
+    f.write(
+        VILLAGE_B1,
+        draft(&p1, VILLAGE_A1, Some(VILLAGE_B1), check(d10)),
+    )
+    .await;
+
+    // p2: from A1 to the other township of the county; a boy born.
+    let p2 = person(102, VILLAGE_A1);
+    f.write(VILLAGE_A1, draft(&p2, VILLAGE_A1, None, registered(&p2)))
+        .await;
+    f.write(
+        VILLAGE_A1,
+        draft(&p2, VILLAGE_A1, Some(VILLAGE_A_OTHER), outflow(d)),
+    )
+    .await;
+    f.write(
+        VILLAGE_A_OTHER,
+        draft(&p2, VILLAGE_A1, Some(VILLAGE_A_OTHER), inflow(d6)),
+    )
+    .await;
+    f.write(
+        VILLAGE_A_OTHER,
+        draft(&p2, VILLAGE_A1, Some(VILLAGE_A_OTHER), check(d10)),
+    )
+    .await;
+    let d12 = f.day(12);
+    f.write(
+        VILLAGE_A1,
+        draft(&p2, VILLAGE_A1, None, birth(d12, Sex::Male)),
+    )
+    .await;
+
+    // p3: at home in the other township; married and a girl born this month.
+    let p3 = person(103, VILLAGE_A_OTHER);
+    f.write(
+        VILLAGE_A_OTHER,
+        draft(&p3, VILLAGE_A_OTHER, None, registered(&p3)),
+    )
+    .await;
+    let d14 = f.day(14);
+    f.write(
+        VILLAGE_A_OTHER,
+        draft(
+            &p3,
+            VILLAGE_A_OTHER,
+            None,
+            Body::MarriageRegistered(MarriageRegistered {
+                marriage_date: d14,
+                spouse: None,
+            }),
+        ),
+    )
+    .await;
+    f.write(
+        VILLAGE_A_OTHER,
+        draft(&p3, VILLAGE_A_OTHER, None, birth(d12, Sex::Female)),
+    )
+    .await;
+
+    // p4: from county B, living in A2 (notice not acknowledged).
+    let p4 = person(104, VILLAGE_B1);
+    f.write(
+        VILLAGE_A2,
+        draft(&p4, VILLAGE_B1, Some(VILLAGE_A2), inflow(d6)),
+    )
+    .await;
+
+    // p5: from A2 to the other township, back on day 20.
+    let p5 = person(105, VILLAGE_A2);
+    f.write(VILLAGE_A2, draft(&p5, VILLAGE_A2, None, registered(&p5)))
+        .await;
+    f.write(
+        VILLAGE_A2,
+        draft(&p5, VILLAGE_A2, Some(VILLAGE_A_OTHER), outflow(d)),
+    )
+    .await;
+    f.write(
+        VILLAGE_A_OTHER,
+        draft(&p5, VILLAGE_A2, Some(VILLAGE_A_OTHER), inflow(d6)),
+    )
+    .await;
+    let d20 = f.day(20);
+    f.write(
+        VILLAGE_A2,
+        draft(
+            &p5,
+            VILLAGE_A2,
+            Some(VILLAGE_A_OTHER),
+            Body::Returned(Returned { return_date: d20 }),
+        ),
+    )
+    .await;
+
+    // Writers refuse rule breaches: a second return with no open episode.
+    let e = f
+        .topo
+        .write(
+            VILLAGE_A2,
+            draft(
+                &p5,
+                VILLAGE_A2,
+                Some(VILLAGE_A_OTHER),
+                Body::Returned(Returned { return_date: d20 }),
+            ),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{e:#}").contains("returned: no open migrant episode"),
+        "{e:#}"
+    );
+
+    // A correction written at township A about p1's registration, carrying
+    // p1's residence: the residence side never holds the target, so it is
+    // held and flagged there, and visible to its operators.
+    let reg1 = f.written[0].clone();
+    let fix = f
+        .write(
+            TOWN_A,
+            draft(
+                &p1,
+                VILLAGE_A1,
+                Some(VILLAGE_B1),
+                Body::Correction(Correction {
+                    target: reg1.id.clone(),
+                    reason: "姓名录入错误".into(),
+                    amended: Some(Box::new(registered(&p1))),
+                }),
+            ),
+        )
+        .await;
+    f.settle().await;
+
+    // The county's report (asked over its admin service) ...
+    let admin = f.topo.node(COUNTY_A).admin_addr.unwrap();
+    let mut client = liudong_net::admin_client(&admin.to_string()).await.unwrap();
+    let q = Query::Report {
+        month: f.month.to_string(),
+        code: None,
+        ack_days: 30,
+    };
+    let answer = client
+        .query(liudong_proto::pb::QueryRequest {
+            json: serde_json::to_string(&q).unwrap(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let county: Report = serde_json::from_str(&answer.json).unwrap();
+    // ... equals, row by row, the townships' own reports at the townships.
+    let mut sum = Counts::default();
+    for town in [TOWN_A, TOWN_A_OTHER] {
+        let own = report_at(&f, town, town);
+        let row = county
+            .rows
+            .iter()
+            .find(|r| r.code.as_str() == town)
+            .unwrap();
+        assert_eq!(row.counts, own.total.counts, "township {town}");
+        sum += own.total.counts;
+    }
+    assert_eq!(county.total.counts, sum);
+    for r in &county.rows {
+        if ![TOWN_A, TOWN_A_OTHER].contains(&r.code.as_str()) {
+            assert_eq!(r.counts, Counts::default(), "{}", r.code);
+        }
+    }
+    // And the figures are the expected ones, not vacuously equal.
+    let c = county.total.counts;
+    assert_eq!((c.births, c.boys, c.girls), (2, 1, 1));
+    assert_eq!(c.population, 4); // p1, p2, p3, p5 (p4 is registered in county B)
+    assert_eq!(c.marriages, 1);
+    assert_eq!(c.outflows, 3); // p1, p2, p5
+    assert_eq!(c.inflows, 3); // p2, p4, p5 arrived under the county
+    assert_eq!(c.migrants_out, 2); // p1, p2 (p5 returned)
+    assert_eq!(c.migrants_in, 2); // p2, p4
+    assert_eq!((c.checks_due, c.checks_reported), (2, 1));
+    assert_eq!((c.cert_women, c.cert_valid), (2, 1)); // p1 holds one, p2 does not
+
+    // Timeliness of arrival at the origin village: p1's and p2's inflow
+    // notices (registered now, so in the current month) reached A1.
+    let now_month = format!("{:04}-{:02}", today.year, today.month);
+    let q = Query::Report {
+        month: now_month,
+        code: None,
+        ack_days: 30,
+    };
+    let at_origin: Report = serde_json::from_value(
+        query::run(
+            f.topo.node(VILLAGE_A1).node.store(),
+            &q,
+            liudong_sync::system_clock()(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(at_origin.arrival.notices, 2);
+    assert!(at_origin.arrival.mean_days().unwrap() < 1.0);
+
+    // The correction is held and flagged on the residence side only.
+    let ov = query::run(
+        f.topo.node(VILLAGE_B1).node.store(),
+        &Query::Overdue {
+            kinds: vec!["held".into()],
+            thresholds: Default::default(),
+        },
+        liudong_sync::system_clock()(),
+    )
+    .unwrap();
+    let ov: OverdueAnswer = serde_json::from_value(ov).unwrap();
+    assert_eq!(ov.held.len(), 1);
+    assert_eq!(ov.held[0].id, fix.id);
+    assert_eq!(ov.held[0].issue.field, "correction.target");
+    assert!(f.topo.node(TOWN_A).node.store().held().unwrap().is_empty());
+
+    f.topo.shutdown().await.unwrap();
+}
