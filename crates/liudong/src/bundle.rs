@@ -393,6 +393,18 @@ pub fn cli_export(config: &Path, for_code: &str, since: Option<u64>, out: &Path)
     let store = crate::runner::open_store(&cfg)?;
     let now = (liudong_sync::system_clock())();
     let (bytes, body) = export(&store, &key, &for_code, since, now)?;
+    if !body.records.is_empty() {
+        let records: Vec<bytes::Bytes> = body.records.iter().cloned().map(Into::into).collect();
+        store.audit_append(liudong_store::audit::AuditEvent::Disclosed {
+            peer: for_code.to_string(),
+            fingerprint: None,
+            records: records.len() as u64,
+            subjects: liudong_sync::audit::subjects_of(&records)
+                .into_iter()
+                .collect(),
+        })?;
+        store.flush()?;
+    }
     let tmp = out.with_extension("partial");
     std::fs::write(&tmp, &bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, out).with_context(|| format!("cannot write {}", out.display()))?;
