@@ -1,11 +1,13 @@
 //! Routing: which node is entitled to which record.
 //!
 //! Every node serves one jurisdiction. A village, township or county node with
-//! code P holds every record whose origin or residence lies under P. An
-//! exchange node with code X (national = empty, or a province) whose children
-//! are at level L holds the records that touch X *and* cross a boundary at
-//! level L (origin and residence under different children), so one county's
-//! people are never shown to a county that has no part in them.
+//! code P holds every record one of whose *places* lies under P: its origin,
+//! its residence, and for a residence change the residence the person left
+//! (so the old residence learns the person is gone). An exchange node with
+//! code X (national = empty, or a province) whose children are at level L
+//! holds the records that touch X *and* cross a boundary at level L (places
+//! under different children), so one county's people are never shown to a
+//! county that has no part in them.
 //!
 //! A record moves over a link N → M exactly when M holds it and N did not
 //! receive it from M. Because the nodes holding a record form a connected
@@ -90,17 +92,29 @@ impl fmt::Display for Link {
     }
 }
 
-/// True if the record's origin or residence lies under `scope`.
-pub fn touches(scope: &Code, r: &Record) -> bool {
-    r.origin.is_under(scope) || r.residence.as_ref().is_some_and(|c| c.is_under(scope))
+/// The places a record concerns: its origin, its residence if known, and,
+/// for a residence change, the residence the person left (that side must
+/// learn the person is gone).
+pub fn places(r: &Record) -> impl Iterator<Item = &Code> {
+    let previous = match &r.body {
+        crate::Body::ResidenceChanged(b) => b.previous_residence.as_ref(),
+        _ => None,
+    };
+    std::iter::once(&r.origin)
+        .chain(r.residence.as_ref())
+        .chain(previous)
 }
 
-/// True if origin and residence lie under different units at `level`.
+/// True if any place of the record (origin, residence, previous residence)
+/// lies under `scope`.
+pub fn touches(scope: &Code, r: &Record) -> bool {
+    places(r).any(|c| c.is_under(scope))
+}
+
+/// True if the record's places lie under different units at `level`.
 pub fn crosses(level: Level, r: &Record) -> bool {
-    match &r.residence {
-        Some(res) => r.origin.at_level(level) != res.at_level(level),
-        None => false,
-    }
+    let origin = r.origin.at_level(level);
+    places(r).any(|c| c.at_level(level) != origin)
 }
 
 impl NodeScope {
@@ -227,8 +241,7 @@ impl NodeScope {
             out.push(Link::Parent);
         }
         if let Some(level) = self.child_level() {
-            let candidates = [Some(&r.origin), r.residence.as_ref()];
-            for code in candidates.into_iter().flatten() {
+            for code in places(r) {
                 if let Some(c) = code.at_level(level)
                     && let Some(child) = self.child(&c)
                     && child.holds(r)
@@ -388,5 +401,31 @@ mod tests {
         assert!(scope("410602100").child(&c("410602100001")).is_some());
         assert!(scope("410602100").child(&c("410602101001")).is_none());
         assert!(NodeScope::new(c("410602"), NodeKind::Village).is_err());
+    }
+
+    #[test]
+    fn a_residence_change_reaches_the_residence_the_person_left() {
+        let moved = test_record(
+            "410602001001",
+            7,
+            7,
+            "410602100001",
+            Some("410602001001"),
+            crate::Body::ResidenceChanged(crate::record::ResidenceChanged {
+                change_date: crate::Date::new(2026, 10, 1).unwrap(),
+                address: String::new(),
+                previous_residence: Some(c("410602100002")),
+            }),
+        );
+        // The old residence's village and township hold it, as do the new ones.
+        for code in ["410602100002", "410602100", "410602001001", "410602001", "410602"] {
+            assert!(scope(code).holds(&moved), "{code}");
+        }
+        assert!(!scope("410602100003").holds(&moved));
+        // The township of the origin (also the old residence) sends it to the old residence's village.
+        let links = scope("410602100").links_for(Some(&scope("410602")), &moved);
+        assert!(links.contains(&Link::Child(c("410602100002"))), "{links:?}");
+        // Inside one county: nothing for the exchange.
+        assert!(!NodeScope::for_code(Code::national()).unwrap().holds(&moved));
     }
 }

@@ -9,7 +9,7 @@
 //! disappears as soon as the context arrives. Records written here never
 //! carry a flag: the writer refuses what breaks a rule.
 
-use crate::{StoreError, keys};
+use crate::{Incoming, StoreError, keys};
 use liudong_core::workflow::{self, IssueKind, WorkflowIssue};
 use liudong_core::{Body, Record, RecordId};
 use serde::{Deserialize, Serialize};
@@ -136,15 +136,15 @@ impl crate::Store {
     pub fn workflow_breach(
         &self,
         r: &Record,
-        batch: &[&Record],
+        batch: &[Incoming],
     ) -> Result<Option<WorkflowIssue>, StoreError> {
         let target = match &r.body {
             Body::InflowAcknowledged(b) => &b.inflow,
             Body::Correction(c) => &c.target,
             _ => return Ok(None),
         };
-        let found = match batch.iter().find(|x| &x.id == target) {
-            Some(x) => Some((*x).clone()),
+        let found = match batch.iter().find(|x| &x.record.id == target) {
+            Some(x) => Some(x.record.clone()),
             None => self.get(target)?,
         };
         let Some(found) = found else {

@@ -325,8 +325,7 @@ impl Node {
         for (index, bytes) in batch.records.iter().enumerate() {
             let record = liudong_proto::decode_record(bytes)
                 .map_err(|error| SyncError::Decode { index, error })?;
-            let earlier: Vec<&Record> = items.iter().map(|i| &i.record).collect();
-            if let Some(issue) = self.store.workflow_breach(&record, &earlier)? {
+            if let Some(issue) = self.store.workflow_breach(&record, &items)? {
                 return Err(SyncError::Invalid {
                     id: record.id.clone(),
                     error: issue.to_validation(),
