@@ -67,7 +67,7 @@ fn good_record(seq: u64) -> pb::Record {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_bad_input_gets_a_precise_status_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let topo = start(
+    let topo = start_plain(
         dir.path(),
         &[
             (EXCHANGE, None),

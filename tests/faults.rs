@@ -346,7 +346,7 @@ fn sigterm_mid_sync_exits_cleanly_and_resumes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clock_skew_refused_beyond_the_limit_absorbed_within_it() {
     let dir = tempfile::tempdir().unwrap();
-    let topo = start(dir.path(), &[(EXCHANGE, None), (COUNTY_A, Some(EXCHANGE))]).await;
+    let topo = start_plain(dir.path(), &[(EXCHANGE, None), (COUNTY_A, Some(EXCHANGE))]).await;
     let url = format!("http://{}", topo.node(COUNTY_A).sync_addr.unwrap());
     let skewed = |ahead_ms: u64| -> liudong_sync::WallClock {
         let sys = liudong_sync::system_clock();
@@ -436,7 +436,7 @@ async fn broken_links_sync_completes_and_fingerprints_match() {
     const N_DOWN: u64 = 6000;
     const N_UP: u64 = 2000;
     let dir = tempfile::tempdir().unwrap();
-    let topo = start(dir.path(), &[(EXCHANGE, None), (COUNTY_A, Some(EXCHANGE))]).await;
+    let topo = start_plain(dir.path(), &[(EXCHANGE, None), (COUNTY_A, Some(EXCHANGE))]).await;
     let county = topo.node(COUNTY_A).node.clone();
     for chunk in down(1, N_DOWN).chunks(1000) {
         county

@@ -38,8 +38,30 @@ pub const WIDE: [(&str, Option<&str>); 14] = [
     (VILLAGE_C1, Some(TOWN_C)),
 ];
 
-/// Starts `nodes` with live links under `dir`.
+/// Starts `nodes` with live links under `dir`, every link over mutual TLS
+/// as deployed (one CA per county operator and one for the exchange).
 pub async fn start(dir: &Path, nodes: &[(&str, Option<&str>)]) -> Topology {
+    start_tls(dir, nodes, true, |_| {}).await
+}
+
+/// As [`start`], with one-shot or live links and a config tweak.
+pub async fn start_tls(
+    dir: &Path,
+    nodes: &[(&str, Option<&str>)],
+    live: bool,
+    tweak: impl Fn(&mut liudong::config::NodeConfig),
+) -> Topology {
+    let pki = liudong::demo_tls::DemoPki::create(dir, nodes).expect("certificates");
+    Topology::start_with(dir, nodes, live, Some(&pki), tweak)
+        .await
+        .expect("topology starts")
+}
+
+/// Starts `nodes` with plaintext links (`insecure = true`, loopback only).
+/// For tests that drive a node with a raw gRPC client or with `liudong`
+/// processes configured by [`write_config`]; TLS itself is tested in
+/// `security.rs` and `audit.rs`.
+pub async fn start_plain(dir: &Path, nodes: &[(&str, Option<&str>)]) -> Topology {
     Topology::start(dir, nodes, true, |_| {})
         .await
         .expect("topology starts")

@@ -13,7 +13,7 @@ const RECORDS: u64 = 20_000;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_mid_sync_resumes_without_loss_or_duplicates() {
     let dir = tempfile::tempdir().unwrap();
-    let topo = start(dir.path(), &[(EXCHANGE, None), (COUNTY_A, Some(EXCHANGE))]).await;
+    let topo = start_plain(dir.path(), &[(EXCHANGE, None), (COUNTY_A, Some(EXCHANGE))]).await;
     let county = topo.node(COUNTY_A);
     // The county holds many records for township A.
     let batch: Vec<Incoming> = (1..=RECORDS)

@@ -95,9 +95,7 @@ async fn one_shot_sessions_carry_the_same_records_as_live_ones() {
         (TOWN_B, Some(COUNTY_B)),
         (VILLAGE_B1, Some(TOWN_B)),
     ];
-    let topo = liudong::demo::Topology::start(dir.path(), &nodes, false, |_| {})
-        .await
-        .unwrap();
+    let topo = start_tls(dir.path(), &nodes, false, |_| {}).await;
     let who = person(9, VILLAGE_A1);
     let r = topo
         .write(VILLAGE_A1, outflow(&who, VILLAGE_A1, Some(VILLAGE_B1)))
@@ -160,7 +158,7 @@ async fn stacked_exchanges_pass_on_only_what_crosses_their_level() {
         (VILLAGE_B1, Some(TOWN_B)),
     ];
     let dir = tempfile::tempdir().unwrap();
-    let topo = liudong::demo::Topology::start(dir.path(), &nodes, true, |cfg| {
+    let topo = start_tls(dir.path(), &nodes, true, |cfg| {
         if cfg.scope.code == Code::national() {
             cfg.scope = NodeScope::new(
                 Code::national(),
@@ -171,8 +169,7 @@ async fn stacked_exchanges_pass_on_only_what_crosses_their_level() {
             .unwrap();
         }
     })
-    .await
-    .unwrap();
+    .await;
 
     // Across provinces: through both province exchanges and the national one.
     let crossing = topo

@@ -63,8 +63,9 @@ async fn verify_detects_names_and_repairs_damage_both_ways() {
         cs.fingerprint(&town_link).unwrap()
     );
     let county_scope = ts.parent().unwrap().clone();
-    let url = format!("http://{}", county.sync_addr.unwrap());
-    let peer = liudong_net::verify::GrpcVerifier::new(&url, Default::default()).unwrap();
+    // The town's own transport options: mutual TLS with its certificate.
+    let url = format!("https://{}", county.sync_addr.unwrap());
+    let peer = liudong_net::verify::GrpcVerifier::new(&url, town.net.clone()).unwrap();
 
     // In step: nothing to do.
     let r = run_verify(town.node.clone(), &county_scope, &peer, true)
@@ -103,8 +104,8 @@ async fn verify_detects_names_and_repairs_damage_both_ways() {
         assert!(cs.raw_tree().remove(record_key(id)).unwrap().is_some());
     }
     // The county's own verification (against its exchange) audits its store.
-    let ex_url = format!("http://{}", topo.node(EXCHANGE).sync_addr.unwrap());
-    let ex_peer = liudong_net::verify::GrpcVerifier::new(&ex_url, Default::default()).unwrap();
+    let ex_url = format!("https://{}", topo.node(EXCHANGE).sync_addr.unwrap());
+    let ex_peer = liudong_net::verify::GrpcVerifier::new(&ex_url, county.net.clone()).unwrap();
     let cr = run_verify(
         county.node.clone(),
         &cs.parent().unwrap().clone(),
@@ -225,7 +226,7 @@ async fn verify_detects_names_and_repairs_damage_both_ways() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_command_and_status_receipt() {
     let dir = tempfile::tempdir().unwrap();
-    let topo = start(dir.path(), &[(EXCHANGE, None), (COUNTY_A, Some(EXCHANGE))]).await;
+    let topo = start_plain(dir.path(), &[(EXCHANGE, None), (COUNTY_A, Some(EXCHANGE))]).await;
     let county = topo.node(COUNTY_A);
     let records: Vec<Incoming> = (1..=40)
         .map(|i| {

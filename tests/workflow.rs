@@ -133,11 +133,10 @@ fn report_at(flow: &Flow, node: &str, code: &str) -> Report {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn county_report_is_the_sum_of_township_reports_and_rules_hold_across_nodes() {
     let dir = tempfile::tempdir().unwrap();
-    let topo = liudong::demo::Topology::start(dir.path(), &NODES, true, |c| {
+    let topo = start_tls(dir.path(), &NODES, true, |c| {
         c.admin_listen = Some("127.0.0.1:0".parse().unwrap());
     })
-    .await
-    .unwrap();
+    .await;
     // Last month: complete, and every date in it is in the past.
     let today = Date::from_unix_ms(liudong_sync::system_clock()());
     let last = Date::new(today.year, today.month, 1).unwrap().add_days(-1);

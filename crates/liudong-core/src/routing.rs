@@ -418,7 +418,13 @@ mod tests {
             }),
         );
         // The old residence's village and township hold it, as do the new ones.
-        for code in ["410602100002", "410602100", "410602001001", "410602001", "410602"] {
+        for code in [
+            "410602100002",
+            "410602100",
+            "410602001001",
+            "410602001",
+            "410602",
+        ] {
             assert!(scope(code).holds(&moved), "{code}");
         }
         assert!(!scope("410602100003").holds(&moved));

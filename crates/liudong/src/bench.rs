@@ -780,10 +780,12 @@ async fn fanout(o: &BenchOptions, work: &Path) -> Result<Measure> {
 }
 
 /// 4: time from writing an inflow at a village of county B until it is stored
-/// at the origin village in county A, through live links (five hops).
+/// at the origin village in county A, through live links (five hops), every
+/// link over mutual TLS as deployed.
 async fn cross_county(o: &BenchOptions, work: &Path) -> Result<Measure> {
     let dir = work.join("latency");
-    let topo = Topology::start(&dir, &demo::DEMO_NODES, true, |c| {
+    let pki = crate::demo_tls::DemoPki::create(&dir, &demo::DEMO_NODES)?;
+    let topo = Topology::start_with(&dir, &demo::DEMO_NODES, true, Some(&pki), |c| {
         c.store.compression = o.store_options().compression
     })
     .await?;

@@ -26,6 +26,9 @@ pub struct RunningNode {
     pub admin_addr: Option<SocketAddr>,
     /// Handle to the upstream link driver.
     pub link: Option<LinkHandle>,
+    /// The node's transport options (its TLS identity included), for tools
+    /// and tests that connect to other nodes as this node.
+    pub net: liudong_net::NetOptions,
     cancel: CancellationToken,
     tasks: TaskTracker,
 }
@@ -142,6 +145,7 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
         sync_addr,
         admin_addr,
         link,
+        net: cfg.net.clone(),
         cancel,
         tasks,
     })
