@@ -127,7 +127,10 @@ fn report_at(flow: &Flow, node: &str, code: &str) -> Report {
         code: Some(code.into()),
         ack_days: 30,
     };
-    serde_json::from_value(query::run(store, &q, liudong_sync::system_clock()()).unwrap()).unwrap()
+    serde_json::from_value(
+        query::run(store, "test-operator", &q, liudong_sync::system_clock()()).unwrap(),
+    )
+    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -345,7 +348,11 @@ async fn county_report_is_the_sum_of_township_reports_and_rules_hold_across_node
     };
     let answer = client
         .query(liudong_proto::pb::QueryRequest {
-            json: serde_json::to_string(&q).unwrap(),
+            json: serde_json::to_string(&query::OperatorQuery {
+                operator: "county-operator".into(),
+                query: q,
+            })
+            .unwrap(),
         })
         .await
         .unwrap()
@@ -392,6 +399,7 @@ async fn county_report_is_the_sum_of_township_reports_and_rules_hold_across_node
     let at_origin: Report = serde_json::from_value(
         query::run(
             f.topo.node(VILLAGE_A1).node.store(),
+            "test-operator",
             &q,
             liudong_sync::system_clock()(),
         )
@@ -404,6 +412,7 @@ async fn county_report_is_the_sum_of_township_reports_and_rules_hold_across_node
     // The correction is held and flagged on the residence side only.
     let ov = query::run(
         f.topo.node(VILLAGE_B1).node.store(),
+        "test-operator",
         &Query::Overdue {
             kinds: vec!["held".into()],
             thresholds: Default::default(),
@@ -416,6 +425,32 @@ async fn county_report_is_the_sum_of_township_reports_and_rules_hold_across_node
     assert_eq!(ov.held[0].id, fix.id);
     assert_eq!(ov.held[0].issue.field, "correction.target");
     assert!(f.topo.node(TOWN_A).node.store().held().unwrap().is_empty());
+
+    // Both views are in the audit trail: who looked, at what, and (for the
+    // overdue list) the person shown, findable by that person's ID.
+    let b1 = f.topo.node(VILLAGE_B1).node.store();
+    let held_subject = ov.held[0].subject.clone();
+    let viewed = b1
+        .audit_query(&liudong_store::audit::AuditFilter {
+            subject: Some(held_subject.clone()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(
+        viewed.iter().any(|e| matches!(
+            &e.event,
+            liudong_store::audit::AuditEvent::Viewed { operator, query, subjects }
+                if operator == "test-operator" && query == "overdue held" && subjects == &vec![held_subject.clone()]
+        )),
+        "{viewed:?}"
+    );
+    let a1 = f.topo.node(VILLAGE_A1).node.store();
+    let all = a1.audit_query(&Default::default()).unwrap();
+    assert!(all.iter().any(|e| matches!(
+        &e.event,
+        liudong_store::audit::AuditEvent::Viewed { query, subjects, .. }
+            if query.starts_with("report ") && subjects.is_empty()
+    )));
 
     f.topo.shutdown().await.unwrap();
 }

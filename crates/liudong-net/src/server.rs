@@ -318,11 +318,12 @@ impl pb::admin_server::Admin for AdminService {
         &self,
         request: Request<pb::QueryRequest>,
     ) -> Result<Response<pb::QueryResponse>, Status> {
-        let q: liudong_sync::query::Query = serde_json::from_str(&request.into_inner().json)
-            .map_err(|e| Status::invalid_argument(format!("query: {e}")))?;
+        let q: liudong_sync::query::OperatorQuery =
+            serde_json::from_str(&request.into_inner().json)
+                .map_err(|e| Status::invalid_argument(format!("query: {e}")))?;
         let node = self.node.clone();
         let answer = tokio::task::spawn_blocking(move || {
-            liudong_sync::query::run(node.store(), &q, node.now_ms())
+            liudong_sync::query::run(node.store(), &q.operator, &q.query, node.now_ms())
         })
         .await
         .map_err(|e| Status::internal(e.to_string()))?

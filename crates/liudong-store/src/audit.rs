@@ -74,6 +74,15 @@ pub enum AuditEvent {
         kind: String,
         subject: String,
     },
+    /// An operator read personal data or figures on this node (`person show`,
+    /// `overdue`, `report`): who, what, and the persons shown.
+    Viewed {
+        operator: String,
+        /// The query, e.g. `person`, `overdue missing_checks`, `report 2026-10 410602`.
+        query: String,
+        /// Citizen IDs of the persons shown (none for a report's figures).
+        subjects: Vec<String>,
+    },
     /// Records were imported outside a session (bundle import, repair).
     Imported {
         source: String,
@@ -89,15 +98,15 @@ impl AuditEvent {
             AuditEvent::Session { peer, .. } | AuditEvent::Disclosed { peer, .. } => Some(peer),
             AuditEvent::Refused { peer, .. } => peer.as_deref(),
             AuditEvent::Imported { source, .. } => Some(source),
-            AuditEvent::RecordWritten { .. } => None,
+            AuditEvent::RecordWritten { .. } | AuditEvent::Viewed { .. } => None,
         }
     }
 
     fn subjects(&self) -> BTreeSet<&str> {
         match self {
-            AuditEvent::Disclosed { subjects, .. } | AuditEvent::Imported { subjects, .. } => {
-                subjects.iter().map(String::as_str).collect()
-            }
+            AuditEvent::Disclosed { subjects, .. }
+            | AuditEvent::Imported { subjects, .. }
+            | AuditEvent::Viewed { subjects, .. } => subjects.iter().map(String::as_str).collect(),
             AuditEvent::RecordWritten { subject, .. } => [subject.as_str()].into(),
             _ => BTreeSet::new(),
         }

@@ -45,6 +45,28 @@ pub enum Query {
     },
 }
 
+/// A query with the operator who asks it (the admin service's request body).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OperatorQuery {
+    /// Who asks: recorded in the audit trail with the persons shown.
+    pub operator: String,
+    pub query: Query,
+}
+
+impl Query {
+    /// A short description for the audit trail (no personal data).
+    fn describe(&self) -> String {
+        match self {
+            Query::Person { .. } => "person".into(),
+            Query::Overdue { kinds, .. } if kinds.is_empty() => "overdue".into(),
+            Query::Overdue { kinds, .. } => format!("overdue {}", kinds.join(",")),
+            Query::Report { month, code, .. } => {
+                format!("report {month} {}", code.as_deref().unwrap_or("(own code)"))
+            }
+        }
+    }
+}
+
 /// `liudong person show`: the view and what follows from it today.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PersonAnswer {
@@ -74,8 +96,29 @@ fn in_jurisdiction(v: &PersonView, scope: &Code) -> bool {
             .any(|i| i.residence.as_ref().is_some_and(|r| r.is_under(scope)))
 }
 
-/// Answers a query as JSON, for `now_ms`.
-pub fn run(store: &Store, q: &Query, now_ms: u64) -> Result<serde_json::Value, QueryError> {
+/// Answers `operator`'s query as JSON, for `now_ms`, and records in the
+/// audit trail who viewed what and which persons were shown.
+pub fn run(
+    store: &Store,
+    operator: &str,
+    q: &Query,
+    now_ms: u64,
+) -> Result<serde_json::Value, QueryError> {
+    let (answer, subjects) = answer(store, q, now_ms)?;
+    store.audit_append(liudong_store::audit::AuditEvent::Viewed {
+        operator: operator.to_string(),
+        query: q.describe(),
+        subjects,
+    })?;
+    Ok(answer)
+}
+
+/// The answer and the citizen IDs of the persons it shows.
+fn answer(
+    store: &Store,
+    q: &Query,
+    now_ms: u64,
+) -> Result<(serde_json::Value, Vec<String>), QueryError> {
     let today = Date::from_unix_ms(now_ms);
     match q {
         Query::Person { subject } => {
@@ -92,12 +135,14 @@ pub fn run(store: &Store, q: &Query, now_ms: u64) -> Result<serde_json::Value, Q
                 .into_iter()
                 .filter(|h| h.subject == id.as_str())
                 .collect();
-            to_json(&PersonAnswer {
+            let shown = vec![id.as_str().to_string()];
+            let json = to_json(&PersonAnswer {
                 certificate_valid_today: view.certificate_valid_on(today),
                 view,
                 today,
                 held,
-            })
+            })?;
+            Ok((json, shown))
         }
         Query::Overdue { kinds, thresholds } => {
             let mut wanted = Vec::new();
@@ -131,13 +176,19 @@ pub fn run(store: &Store, q: &Query, now_ms: u64) -> Result<serde_json::Value, Q
                 (a.kind, &a.origin, &a.subject).cmp(&(b.kind, &b.origin, &b.subject))
             });
             let held = if with_held { store.held()? } else { Vec::new() };
-            to_json(&OverdueAnswer {
+            let shown: std::collections::BTreeSet<String> = items
+                .iter()
+                .map(|i| i.subject.to_string())
+                .chain(held.iter().map(|h| h.subject.to_string()))
+                .collect();
+            let json = to_json(&OverdueAnswer {
                 node: scope.to_string(),
                 today,
                 thresholds: *thresholds,
                 items,
                 held,
-            })
+            })?;
+            Ok((json, shown.into_iter().collect()))
         }
         Query::Report {
             month,
@@ -172,7 +223,7 @@ pub fn run(store: &Store, q: &Query, now_ms: u64) -> Result<serde_json::Value, Q
                     }
                 }
             }
-            to_json(&r)
+            Ok((to_json(&r)?, Vec::new()))
         }
     }
 }

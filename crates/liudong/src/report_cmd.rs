@@ -40,8 +40,19 @@ pub fn thresholds(w: &WorkflowSection) -> Result<Thresholds> {
     })
 }
 
-/// Runs a query at the running node, or on the store if the node is stopped.
+/// The operator running this command, for the audit trail: `LIUDONG_OPERATOR`,
+/// else the login name.
+pub fn operator() -> String {
+    ["LIUDONG_OPERATOR", "USER", "LOGNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Runs a query at the running node, or on the store if the node is stopped;
+/// either way the node's audit trail records who viewed what.
 pub async fn query(cfg: &NodeConfig, q: &Query) -> Result<serde_json::Value> {
+    let operator = operator();
     let client = match cfg.admin_listen.filter(|a| a.port() != 0) {
         Some(addr) => liudong_net::admin_client(&addr.to_string()).await.ok(),
         None => None,
@@ -50,7 +61,10 @@ pub async fn query(cfg: &NodeConfig, q: &Query) -> Result<serde_json::Value> {
         Some(mut c) => {
             let r = c
                 .query(pb::QueryRequest {
-                    json: serde_json::to_string(q)?,
+                    json: serde_json::to_string(&liudong_sync::query::OperatorQuery {
+                        operator,
+                        query: q.clone(),
+                    })?,
                 })
                 .await
                 .map_err(|s| anyhow::anyhow!("{}: {}", s.code(), s.message()))?
@@ -60,7 +74,7 @@ pub async fn query(cfg: &NodeConfig, q: &Query) -> Result<serde_json::Value> {
         None => {
             let store = crate::runner::open_store(cfg)?;
             let now = liudong_sync::system_clock()();
-            Ok(liudong_sync::query::run(&store, q, now)?)
+            Ok(liudong_sync::query::run(&store, &operator, q, now)?)
         }
     }
 }

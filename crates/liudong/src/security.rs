@@ -293,6 +293,14 @@ pub fn describe(e: &AuditEntry) -> String {
         AuditEvent::Imported {
             source, records, ..
         } => format!("imported {records} records from {source}"),
+        AuditEvent::Viewed {
+            operator,
+            query,
+            subjects,
+        } => format!(
+            "operator {operator} viewed {query} ({} persons shown)",
+            subjects.len()
+        ),
     };
     format!("#{:<6} {at}  {what}", e.seq)
 }
