@@ -17,7 +17,6 @@ use liudong_proto::pb;
 use liudong_sync::{LinkHandle, Node};
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
 
 /// HTTP/2 flow-control windows: large enough for a window of full batches in
@@ -59,10 +58,7 @@ pub async fn serve_sync(
     match &opts.tls {
         None => {
             router
-                .serve_with_incoming_shutdown(
-                    TcpListenerStream::new(listener),
-                    shutdown.cancelled_owned(),
-                )
+                .serve_with_incoming_shutdown(incoming(listener), shutdown.cancelled_owned())
                 .await
         }
         Some(tls) => {
@@ -79,6 +75,13 @@ pub async fn serve_sync(
     }
 }
 
+/// Accepted connections with TCP_NODELAY: small frames (acknowledgements,
+/// one-record batches) go out at once instead of waiting for the peer's
+/// delayed ACK (~40 ms per exchange on Linux).
+fn incoming(listener: TcpListener) -> tonic::transport::server::TcpIncoming {
+    tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true))
+}
+
 /// Serves the admin service on an already-bound (loopback) listener until `shutdown`.
 pub async fn serve_admin(
     listener: TcpListener,
@@ -90,7 +93,7 @@ pub async fn serve_admin(
         .add_service(pb::admin_server::AdminServer::new(AdminService::new(
             node, link,
         )))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())
+        .serve_with_incoming_shutdown(incoming(listener), shutdown.cancelled_owned())
         .await
 }
 
@@ -102,6 +105,6 @@ pub async fn serve_admin_service(
 ) -> Result<(), tonic::transport::Error> {
     tonic::transport::Server::builder()
         .add_service(pb::admin_server::AdminServer::new(svc))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())
+        .serve_with_incoming_shutdown(incoming(listener), shutdown.cancelled_owned())
         .await
 }
