@@ -3,7 +3,7 @@
 use crate::audit::SessionAudit;
 use crate::{Batch, ClientMsg, Node, RULE_CHILD_PUSH, ServerMsg, SessionStats, SyncError, Welcome};
 use futures::{Stream, StreamExt};
-use liudong_core::{Code, Link};
+use liudong_core::{Code, Link, NodeScope};
 use liudong_proto::PROTOCOL_VERSION;
 use liudong_store::CursorDir;
 use std::collections::VecDeque;
@@ -21,6 +21,37 @@ pub struct PeerInfo {
     pub addr: Option<String>,
     /// SHA-256 fingerprint of the peer's verified certificate, for the audit trail.
     pub fingerprint: Option<String>,
+}
+
+impl PeerInfo {
+    /// The child this peer is, from the code it claims in `field`: the claim
+    /// must parse, match the code its certificate proves (when the transport
+    /// verified one), and name a direct child of `node`.
+    pub(crate) fn identify_child(
+        &self,
+        node: &Node,
+        claimed: &str,
+        field: &str,
+    ) -> Result<(Code, NodeScope), SyncError> {
+        let code =
+            Code::parse(claimed).map_err(|e| SyncError::Protocol(format!("{field}: {e}")))?;
+        if let Some(verified) = &self.verified_code
+            && verified != &code
+        {
+            return Err(SyncError::IdentityMismatch {
+                claimed: code,
+                certified: verified.clone(),
+            });
+        }
+        let child = node
+            .scope()
+            .child(&code)
+            .ok_or_else(|| SyncError::NotChild {
+                peer: code.clone(),
+                server: node.scope().code.clone(),
+            })?;
+        Ok((code, child))
+    }
 }
 
 /// Serves one session, sending its messages on `out`. On failure the typed
@@ -93,23 +124,7 @@ where
             theirs: hello.protocol,
         });
     }
-    let code =
-        Code::parse(&hello.node).map_err(|e| SyncError::Protocol(format!("Hello.node: {e}")))?;
-    if let Some(verified) = &peer.verified_code
-        && verified != &code
-    {
-        return Err(SyncError::IdentityMismatch {
-            claimed: code,
-            certified: verified.clone(),
-        });
-    }
-    let child = node
-        .scope()
-        .child(&code)
-        .ok_or_else(|| SyncError::NotChild {
-            peer: code.clone(),
-            server: node.scope().code.clone(),
-        })?;
+    let (code, child) = peer.identify_child(&node, &hello.node, "Hello.node")?;
     let link = Link::Child(code.clone());
     let cfg = node.config().clone();
     let max_batch = match hello.max_batch as usize {

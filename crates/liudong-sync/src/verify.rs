@@ -12,7 +12,7 @@
 use crate::{Batch, Node, RULE_CHILD_PUSH, RULE_PARENT_SEND, SyncError, blocking};
 use bytes::Bytes;
 use futures::future::BoxFuture;
-use liudong_core::{Code, Link, NodeScope, RecordId};
+use liudong_core::{Link, NodeScope, RecordId};
 use liudong_proto::VERIFY_VERSION;
 use liudong_store::fingerprint::{AuditReport, Bucket, Digest, Hash, Receipt};
 use liudong_store::{CursorDir, Source};
@@ -168,23 +168,7 @@ pub async fn serve_verify(
             theirs: req.version,
         });
     }
-    let code = Code::parse(&req.node)
-        .map_err(|e| SyncError::Protocol(format!("VerifyRequest.node: {e}")))?;
-    if let Some(verified) = &peer.verified_code
-        && verified != &code
-    {
-        return Err(SyncError::IdentityMismatch {
-            claimed: code,
-            certified: verified.clone(),
-        });
-    }
-    let child = node
-        .scope()
-        .child(&code)
-        .ok_or_else(|| SyncError::NotChild {
-            peer: code.clone(),
-            server: node.scope().code.clone(),
-        })?;
+    let (code, child) = peer.identify_child(&node, &req.node, "VerifyRequest.node")?;
     let fingerprint = peer.fingerprint.clone();
     let link = Link::Child(code.clone());
     let mut ans = VerifyAnswer {
