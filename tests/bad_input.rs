@@ -1,53 +1,19 @@
 //! Bad input over the wire: each gets a precise gRPC status and changes nothing.
 
 use bytes::Bytes;
-use futures::StreamExt;
 use liudong_proto::pb;
 use liudong_tests::*;
 use prost::Message;
-use tokio::sync::mpsc;
-use tokio_stream::wrappers::ReceiverStream;
 use tonic::Code;
 
-/// Opens a raw session as `node`, pushes one batch, and returns the status the server ends with.
+/// Opens a raw plaintext session as `node`, pushes one batch, and returns the status the server ends with.
 async fn push_raw(addr: std::net::SocketAddr, node: &str, records: Vec<Bytes>) -> tonic::Status {
-    let mut client = pb::sync_client::SyncClient::connect(format!("http://{addr}"))
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
         .await
         .unwrap();
-    let (tx, rx) = mpsc::channel(4);
-    let frame = |f| pb::ClientFrame { frame: Some(f) };
-    tx.send(frame(pb::client_frame::Frame::Hello(pb::Hello {
-        protocol: 1,
-        node: node.into(),
-        pull_cursor: u64::MAX,
-        live: false,
-        max_batch: 100,
-    })))
-    .await
-    .unwrap();
-    tx.send(frame(pb::client_frame::Frame::Push(pb::Batch {
-        records,
-        cursor: 1,
-        drained: true,
-    })))
-    .await
-    .unwrap();
-    let mut inbound = match client.session(ReceiverStream::new(rx)).await {
-        Ok(r) => r.into_inner(),
-        Err(s) => return s,
-    };
-    loop {
-        match inbound.next().await {
-            Some(Ok(pb::ServerFrame {
-                frame: Some(pb::server_frame::Frame::PushAck(_)),
-            })) => {
-                return tonic::Status::ok("acknowledged");
-            }
-            Some(Ok(_)) => continue,
-            Some(Err(s)) => return s,
-            None => panic!("the session ended without an error"),
-        }
-    }
+    push_raw_on(channel, node, records).await
 }
 
 fn good_record(seq: u64) -> pb::Record {

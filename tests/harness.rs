@@ -127,6 +127,57 @@ pub fn write_config(
 
 pub mod proxy;
 
+/// Opens one raw sync session on `channel` as `node`, pushes one batch and
+/// returns the status the server ends with (`ok("acknowledged")` if it was
+/// acknowledged). Waits at most 10 s for each frame.
+pub async fn push_raw_on(
+    channel: tonic::transport::Channel,
+    node: &str,
+    records: Vec<bytes::Bytes>,
+) -> tonic::Status {
+    use futures::StreamExt;
+    use liudong_proto::pb;
+    let mut client = pb::sync_client::SyncClient::new(channel);
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let frame = |f| pb::ClientFrame { frame: Some(f) };
+    let hello = pb::Hello {
+        protocol: 1,
+        node: node.into(),
+        pull_cursor: u64::MAX,
+        live: false,
+        max_batch: 100,
+    };
+    let push = pb::Batch {
+        records,
+        cursor: 1,
+        drained: true,
+    };
+    for f in [
+        pb::client_frame::Frame::Hello(hello),
+        pb::client_frame::Frame::Push(push),
+    ] {
+        tx.send(frame(f)).await.expect("session channel open");
+    }
+    let mut inbound = match client
+        .session(tokio_stream::wrappers::ReceiverStream::new(rx))
+        .await
+    {
+        Ok(r) => r.into_inner(),
+        Err(s) => return s,
+    };
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(10), inbound.next()).await {
+            Ok(Some(Ok(pb::ServerFrame {
+                frame: Some(pb::server_frame::Frame::PushAck(_)),
+            }))) => return tonic::Status::ok("acknowledged"),
+            Ok(Some(Ok(_))) => continue,
+            Ok(Some(Err(s))) => return s,
+            Ok(None) => panic!("the session ended without an error"),
+            Err(_) => panic!("no answer within 10 s"),
+        }
+    }
+}
+
 /// A real `liudong serve` process, its config and its log.
 pub struct NodeProcess {
     pub child: std::process::Child,

@@ -3,20 +3,16 @@
 //! and that every refusal is audited.
 
 use bytes::Bytes;
-use futures::StreamExt;
 use liudong::demo::local_config;
 use liudong_core::Code;
 use liudong_net::pki::{self, Ca, Issued};
 use liudong_net::tls::{TlsContext, TlsFiles};
-use liudong_proto::pb;
 use liudong_store::audit::{AuditEvent, AuditFilter};
 use liudong_sync::{Connect, SessionStats, SyncError, run_client_session};
 use liudong_tests::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
-use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 
 /// The CAs of the tests: county A's, county B's, and a rogue CA that also
@@ -378,40 +374,7 @@ async fn push_raw(
         Ok(c) => c,
         Err(e) => return tonic::Status::unavailable(format!("{e:?}")),
     };
-    let mut client = pb::sync_client::SyncClient::new(channel);
-    let (tx, rx) = mpsc::channel(4);
-    let frame = |f| pb::ClientFrame { frame: Some(f) };
-    tx.send(frame(pb::client_frame::Frame::Hello(pb::Hello {
-        protocol: 1,
-        node: node.into(),
-        pull_cursor: u64::MAX,
-        live: false,
-        max_batch: 100,
-    })))
-    .await
-    .unwrap();
-    tx.send(frame(pb::client_frame::Frame::Push(pb::Batch {
-        records,
-        cursor: 1,
-        drained: true,
-    })))
-    .await
-    .unwrap();
-    let mut inbound = match client.session(ReceiverStream::new(rx)).await {
-        Ok(r) => r.into_inner(),
-        Err(s) => return s,
-    };
-    loop {
-        match tokio::time::timeout(Duration::from_secs(10), inbound.next()).await {
-            Ok(Some(Ok(pb::ServerFrame {
-                frame: Some(pb::server_frame::Frame::PushAck(_)),
-            }))) => return tonic::Status::ok("acknowledged"),
-            Ok(Some(Ok(_))) => continue,
-            Ok(Some(Err(s))) => return s,
-            Ok(None) => panic!("the session ended without an error"),
-            Err(_) => panic!("no answer within 10 s"),
-        }
-    }
+    push_raw_on(channel, node, records).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
