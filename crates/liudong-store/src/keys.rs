@@ -11,6 +11,12 @@
 //! | `C`    | direction · link             | cursor (8, big endian)              |
 //! | `K`    | link                         | link status (postcard)              |
 //! | `M`    | name                         | meta value                          |
+//! | `F`    | link · level · (month · area)| fingerprint digest (fingerprint.rs) |
+//! | `G`    | link · month · area · seq    | member page (fingerprint.rs)        |
+//! | `H`    | subject · id                 | held-record flag (held.rs)          |
+//! | `T`    | last local seq of a batch    | arrival time, unix ms (held.rs)     |
+//!
+//! The audit trail lives in a tree of its own (`audit.rs`).
 //!
 //! `id` is `len · node code · seq (8, big endian)`; `link` is `0` for the
 //! parent or `len · child code`. Length prefixes keep every prefix scan exact.
