@@ -71,7 +71,7 @@ enum Command {
         command: CaCommand,
     },
     /// Read the audit trail: sessions (who received which persons' records),
-    /// operator writes, refusals.
+    /// operator writes and views (person show, overdue, report), refusals.
     Audit {
         #[arg(long, short)]
         config: PathBuf,
