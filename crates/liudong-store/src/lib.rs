@@ -238,7 +238,7 @@ impl Store {
         parent: Option<NodeScope>,
         opts: &StoreOptions,
     ) -> Result<Store, StoreError> {
-        let db = opts.sled_config(path).open()?;
+        let db = open_sled(&opts.sled_config(path))?;
         let tree = db.open_tree("liudong")?;
         let owner = keys::meta("node");
         match tree.get(&owner)? {
@@ -932,6 +932,27 @@ pub fn raw_batch_insert(
         db.flush()?;
     }
     Ok(db.size_on_disk()?)
+}
+
+/// Opens sled, waiting (bounded: 2 s) for the directory's file lock when it
+/// is still held by a store of this process that is being dropped: sled
+/// releases the lock from its background flusher thread, so a store closed
+/// and reopened at once (a restart in the same process, a test) can find
+/// it taken for a few milliseconds. Another process holding the lock is
+/// still refused after the wait.
+fn open_sled(cfg: &sled::Config) -> Result<sled::Db, sled::Error> {
+    let mut attempts = 0;
+    loop {
+        match cfg.open() {
+            Err(sled::Error::Io(e))
+                if attempts < 100 && e.to_string().contains("could not acquire lock") =>
+            {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            r => return r,
+        }
+    }
 }
 
 #[cfg(test)]
