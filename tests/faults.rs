@@ -666,6 +666,35 @@ fn full_disk_refuses_records_and_never_acknowledges_what_it_did_not_store() {
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("STORE CANNOT WRITE"), "{text}");
+    // The standard health service says so too (checked once a second).
+    let status = rt.block_on(async {
+        let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+        let mut last = 0;
+        for _ in 0..50 {
+            last = health
+                .check(tonic_health::pb::HealthCheckRequest {
+                    service: "liudong.v1.Sync".into(),
+                })
+                .await
+                .unwrap()
+                .into_inner()
+                .status;
+            if last != tonic_health::pb::health_check_response::ServingStatus::Serving as i32 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        last
+    });
+    assert_eq!(
+        status,
+        tonic_health::pb::health_check_response::ServingStatus::NotServing as i32
+    );
     // SIGTERM: it exits promptly, saying why it could not flush.
     let (exit, took) = town.terminate(Duration::from_secs(25));
     assert!(!exit.success(), "a node whose store failed exits non-zero");

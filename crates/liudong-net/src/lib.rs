@@ -43,12 +43,34 @@ pub async fn serve_sync(
     let svc = pb::sync_server::SyncServer::new(sync)
         .max_decoding_message_size(opts.max_message_bytes)
         .max_encoding_message_size(opts.max_message_bytes);
+    // Standard gRPC health (`grpc.health.v1`; the services report SERVING
+    // while the store can write) and reflection (`grpc.reflection.v1`).
+    let (health, health_svc) = tonic_health::server::health_reporter();
+    health
+        .set_serving::<pb::sync_server::SyncServer<SyncService>>()
+        .await;
+    health
+        .set_serving::<pb::verify_server::VerifyServer<verify::VerifyService>>()
+        .await;
+    tokio::spawn(report_health(health, store.clone(), shutdown.clone()));
+    // Reflection advertises exactly the services this port serves (the admin
+    // service is on the loopback admin port only).
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(liudong_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .with_service_name("liudong.v1.Sync")
+        .with_service_name("liudong.v1.Verify")
+        .with_service_name("grpc.health.v1.Health")
+        .build_v1()
+        .expect("the embedded descriptor set is valid");
     let router = tonic::transport::Server::builder()
         .http2_keepalive_interval(Some(opts.keepalive))
         .max_concurrent_streams(Some(opts.max_streams))
         .initial_stream_window_size(Some(STREAM_WINDOW))
         .initial_connection_window_size(Some(CONNECTION_WINDOW))
         .tcp_nodelay(true)
+        .add_service(health_svc)
+        .add_service(reflection)
         .add_service(svc)
         .add_service(
             pb::verify_server::VerifyServer::new(verify)
@@ -71,6 +93,30 @@ pub async fn serve_sync(
                     shutdown.cancelled_owned(),
                 )
                 .await
+        }
+    }
+}
+
+/// Marks the sync and verify services NOT_SERVING once the store has failed a
+/// write (it then refuses every batch), checking every second until `shutdown`.
+async fn report_health(
+    health: tonic_health::server::HealthReporter,
+    store: Arc<liudong_store::Store>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+        }
+        if store.write_failed() {
+            health
+                .set_not_serving::<pb::sync_server::SyncServer<SyncService>>()
+                .await;
+            health
+                .set_not_serving::<pb::verify_server::VerifyServer<verify::VerifyService>>()
+                .await;
+            return;
         }
     }
 }

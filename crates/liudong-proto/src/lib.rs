@@ -16,6 +16,11 @@ pub mod pb {
     tonic::include_proto!("liudong.v1");
 }
 
+/// The encoded `FileDescriptorSet` of `proto/liudong/v1/*.proto`, served by
+/// the gRPC reflection service.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/liudong_descriptor.bin"));
+
 /// Protocol version spoken by this build (see docs/protocol.md).
 pub const PROTOCOL_VERSION: u32 = 1;
 
