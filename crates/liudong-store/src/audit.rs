@@ -137,13 +137,6 @@ pub struct AuditFilter {
     pub limit: Option<usize>,
 }
 
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
 fn meta_key(name: &str) -> Vec<u8> {
     let mut k = vec![META];
     k.extend_from_slice(name.as_bytes());
@@ -151,37 +144,34 @@ fn meta_key(name: &str) -> Vec<u8> {
 }
 
 impl Store {
-    fn audit_tree(&self) -> Result<sled::Tree, StoreError> {
-        Ok(self.db.open_tree("audit")?)
-    }
-
     /// Appends an event to the trail; returns its sequence number.
     pub fn audit_append(&self, event: AuditEvent) -> Result<u64, StoreError> {
-        let tree = self.audit_tree()?;
+        let tree = &self.audit;
         let seq = self.db.generate_id()? + 1;
         let entry = AuditEntry {
             seq,
-            time_ms: now_ms(),
+            time_ms: crate::now_ms(),
             event,
         };
         let value = serde_json::to_vec(&entry)
             .map_err(|e| StoreError::Corrupt(format!("audit entry not encodable: {e}")))?;
-        let mut batch = sled::Batch::default();
         let mut key = vec![ENTRY];
         key.extend_from_slice(&seq.to_be_bytes());
-        batch.insert(key, value);
+        tree.insert(key, value)?;
         if matches!(entry.event, AuditEvent::Refused { .. }) {
-            let refused = self.refused_count()? + 1;
-            batch.insert(meta_key("refused"), &refused.to_be_bytes()[..]);
+            // An atomic increment: refusals are written by concurrent tasks.
+            tree.update_and_fetch(meta_key("refused"), |old| {
+                let n = old.and_then(crate::keys::u64_value).unwrap_or(0);
+                Some((n + 1).to_be_bytes().to_vec())
+            })?;
         }
-        tree.apply_batch(batch)?;
         Ok(seq)
     }
 
     /// Number of refusals recorded in the trail.
     pub fn refused_count(&self) -> Result<u64, StoreError> {
         Ok(self
-            .audit_tree()?
+            .audit
             .get(meta_key("refused"))?
             .and_then(|v| crate::keys::u64_value(&v))
             .unwrap_or(0))
@@ -237,7 +227,7 @@ impl Store {
 
     /// Reads the entries matching `filter`, oldest first.
     pub fn audit_query(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
-        let tree = self.audit_tree()?;
+        let tree = &self.audit;
         let keep = |e: &AuditEntry| {
             filter.since_ms.is_none_or(|t| e.time_ms >= t)
                 && filter

@@ -25,13 +25,9 @@ pub const ARRIVAL: u8 = b'T';
 
 /// Stages the arrival time of a batch whose last local sequence number is `seq`.
 pub(crate) fn stage_arrival(batch: &mut sled::Batch, seq: u64) {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0);
     batch.insert(
         keys::prefixed(ARRIVAL, &[&seq.to_be_bytes()]),
-        &now.to_be_bytes()[..],
+        &crate::now_ms().to_be_bytes()[..],
     );
 }
 

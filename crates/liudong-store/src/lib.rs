@@ -217,10 +217,20 @@ pub struct Store {
     writer: Mutex<Writer>,
     indexer: Mutex<()>,
     counters: Counters,
+    /// The audit trail, a tree of its own (see `audit.rs`).
+    audit: sled::Tree,
     /// Set when a batch could not be written or flushed: the writer's
     /// in-memory state may then be ahead of the disk, so every later batch
     /// is refused until the store is reopened (see [`Store::write_failed`]).
     write_failed: std::sync::atomic::AtomicBool,
+}
+
+/// Wall-clock time in unix milliseconds (0 if the clock is before 1970).
+pub(crate) fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 fn read_meta(tree: &sled::Tree, name: &str) -> Result<u64, StoreError> {
@@ -240,6 +250,7 @@ impl Store {
     ) -> Result<Store, StoreError> {
         let db = open_sled(&opts.sled_config(path))?;
         let tree = db.open_tree("liudong")?;
+        let audit = db.open_tree("audit")?;
         let owner = keys::meta("node");
         match tree.get(&owner)? {
             Some(v) if v.as_ref() != scope.code.to_string().as_bytes() => {
@@ -280,6 +291,7 @@ impl Store {
             writer: Mutex::new(writer),
             indexer: Mutex::new(()),
             counters,
+            audit,
             write_failed: Default::default(),
         };
         store.backfill_fingerprints()?;
