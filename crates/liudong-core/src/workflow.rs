@@ -73,13 +73,25 @@ impl std::fmt::Display for WorkflowIssue {
     }
 }
 
+/// True if the rules for `body` look at other records (the only bodies
+/// [`check`] can refuse); every other record passes without context.
+pub fn needs_context(body: &Body) -> bool {
+    matches!(
+        body,
+        Body::InflowAcknowledged(_)
+            | Body::Correction(_)
+            | Body::ResidenceChanged(_)
+            | Body::Returned(_)
+    )
+}
+
 /// Checks `r` against `context`, the other records held about the same
 /// subject (records about other subjects are treated as not about this
 /// person). `r` itself may be in `context`.
 pub fn check(r: &Record, context: &[Record]) -> Result<(), WorkflowIssue> {
-    let by_id: HashMap<&RecordId, &Record> = context.iter().map(|c| (&c.id, c)).collect();
+    let find = |id: &RecordId| context.iter().find(|c| &c.id == id);
     match &r.body {
-        Body::InflowAcknowledged(b) => match by_id.get(&b.inflow) {
+        Body::InflowAcknowledged(b) => match find(&b.inflow) {
             None => Err(WorkflowIssue::missing(
                 "inflow_acknowledged.inflow",
                 format!("inflow record {} is not held here", b.inflow),
@@ -98,7 +110,7 @@ pub fn check(r: &Record, context: &[Record]) -> Result<(), WorkflowIssue> {
             )),
             Some(_) => Ok(()),
         },
-        Body::Correction(c) => match by_id.get(&c.target) {
+        Body::Correction(c) => match find(&c.target) {
             None => Err(WorkflowIssue::missing(
                 "correction.target",
                 format!("record {} is not held here", c.target),
