@@ -392,6 +392,44 @@ pub fn encode_record(r: &Record) -> Vec<u8> {
     record_to_pb(r).encode_to_vec()
 }
 
+/// `Record.subject` (field 4, a string) read straight from encoded record
+/// bytes without decoding the record (the audit trail needs it for every
+/// record sent). `None` if the bytes are malformed or carry no subject.
+pub fn record_subject(mut b: &[u8]) -> Option<&str> {
+    fn varint(b: &mut &[u8]) -> Option<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let (&byte, rest) = b.split_first()?;
+            *b = rest;
+            v |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Some(v);
+            }
+        }
+        None
+    }
+    while !b.is_empty() {
+        let key = varint(&mut b)?;
+        match key & 7 {
+            0 => {
+                varint(&mut b)?;
+            }
+            1 => b = b.get(8..)?,
+            5 => b = b.get(4..)?,
+            2 => {
+                let len = usize::try_from(varint(&mut b)?).ok()?;
+                let (field, rest) = (b.get(..len)?, b.get(len..)?);
+                if key >> 3 == 4 {
+                    return std::str::from_utf8(field).ok();
+                }
+                b = rest;
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
 /// Decodes record bytes into a domain record.
 pub fn decode_record(bytes: &[u8]) -> Result<Record, DecodeError> {
     let p = pb::Record::decode(bytes).map_err(|e| DecodeError::Protobuf(e.to_string()))?;

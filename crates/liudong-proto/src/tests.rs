@@ -64,3 +64,13 @@ proptest::proptest! {
         let _ = decode_record(&bytes);
     }
 }
+
+#[test]
+fn subject_scan_matches_decoding() {
+    for body in example_bodies(Date::new(2026, 10, 1).unwrap()) {
+        let r = record(body);
+        let bytes = encode_record(&r);
+        assert_eq!(record_subject(&bytes), Some(r.subject.as_str()));
+    }
+    assert_eq!(record_subject(&[0xff]), None);
+}

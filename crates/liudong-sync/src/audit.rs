@@ -15,7 +15,7 @@ use std::sync::Arc;
 pub fn subjects_of<'a>(records: impl IntoIterator<Item = &'a Bytes>) -> BTreeSet<String> {
     records
         .into_iter()
-        .filter_map(|b| match scan_subject(b) {
+        .filter_map(|b| match liudong_proto::record_subject(b) {
             Some(s) => Some(s.to_string()),
             None => liudong_proto::decode_record(b)
                 .ok()
@@ -24,50 +24,12 @@ pub fn subjects_of<'a>(records: impl IntoIterator<Item = &'a Bytes>) -> BTreeSet
         .collect()
 }
 
-/// `Record.subject` (field 4, a string) read straight from the encoded
-/// bytes without decoding the record: this runs for every record sent.
-fn scan_subject(mut b: &[u8]) -> Option<&str> {
-    fn varint(b: &mut &[u8]) -> Option<u64> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let (&byte, rest) = b.split_first()?;
-            *b = rest;
-            v |= u64::from(byte & 0x7f) << shift;
-            if byte & 0x80 == 0 {
-                return Some(v);
-            }
-        }
-        None
-    }
-    while !b.is_empty() {
-        let key = varint(&mut b)?;
-        match key & 7 {
-            0 => {
-                varint(&mut b)?;
-            }
-            1 => b = b.get(8..)?,
-            5 => b = b.get(4..)?,
-            2 => {
-                let len = usize::try_from(varint(&mut b)?).ok()?;
-                let (field, rest) = (b.get(..len)?, b.get(len..)?);
-                if key >> 3 == 4 {
-                    return std::str::from_utf8(field).ok();
-                }
-                b = rest;
-            }
-            _ => return None,
-        }
-    }
-    None
-}
-
 /// The distinct citizen IDs of checked records.
-pub fn subjects_of_items(items: &[liudong_store::Incoming]) -> Vec<String> {
-    let set: BTreeSet<String> = items
+pub fn subjects_of_items(items: &[liudong_store::Incoming]) -> BTreeSet<String> {
+    items
         .iter()
         .map(|i| i.record.subject.as_str().to_string())
-        .collect();
-    set.into_iter().collect()
+        .collect()
 }
 
 /// The audit state of one session.
@@ -197,24 +159,4 @@ pub async fn write_refusal(
     e: &SyncError,
 ) {
     write(node, vec![refusal(peer, fingerprint, addr, e)]).await;
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn subject_scan_matches_decoding() {
-        for seq in 1..20 {
-            let r = liudong_core::synth::test_record(
-                "410602100001",
-                seq,
-                seq,
-                "410602100001",
-                Some("440306018001"),
-                liudong_core::synth::outflow_body(),
-            );
-            let bytes = liudong_proto::encode_record(&r);
-            assert_eq!(super::scan_subject(&bytes), Some(r.subject.as_str()));
-        }
-        assert_eq!(super::scan_subject(&[0xff]), None);
-    }
 }

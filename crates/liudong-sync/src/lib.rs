@@ -251,10 +251,7 @@ impl Node {
             if let Some(peer) = &authors_under {
                 check_authors(&items, peer)?;
             }
-            let subjects = items
-                .iter()
-                .map(|i| i.record.subject.as_str().to_string())
-                .collect();
+            let subjects = audit::subjects_of_items(&items);
             let cursor = CursorUpdate {
                 dir: CursorDir::In,
                 link: from.clone(),

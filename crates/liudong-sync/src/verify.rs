@@ -136,7 +136,9 @@ impl Node {
                     .audit_append(liudong_store::audit::AuditEvent::Imported {
                         source,
                         records: out.new as u64,
-                        subjects: crate::audit::subjects_of_items(&items),
+                        subjects: crate::audit::subjects_of_items(&items)
+                            .into_iter()
+                            .collect(),
                     })?;
             }
             Ok(out)

@@ -363,7 +363,9 @@ pub async fn import(
             .audit_append(liudong_store::audit::AuditEvent::Imported {
                 source: format!("bundle from {from}"),
                 records: items.len() as u64,
-                subjects: liudong_sync::audit::subjects_of_items(&items),
+                subjects: liudong_sync::audit::subjects_of_items(&items)
+                    .into_iter()
+                    .collect(),
             })?;
         Ok(outcome)
     })
