@@ -74,15 +74,30 @@ pub fn person(seed: u64, origin: &str) -> CitizenId {
     citizen_id(&mut rng, &origin[..6], birth, Sex::Female)
 }
 
-/// An outflow draft for `subject` of `origin` heading to `residence`.
-pub fn outflow(subject: &CitizenId, origin: &str, residence: Option<&str>) -> Draft {
+/// A draft of `body` about `subject` of `origin`, living at `residence`.
+pub fn draft(
+    subject: &CitizenId,
+    origin: &str,
+    residence: Option<&str>,
+    body: liudong_core::Body,
+) -> Draft {
     Draft {
         operator: "test-cadre".into(),
         subject: subject.clone(),
         origin: Code::parse(origin).unwrap(),
         residence: residence.map(|r| Code::parse(r).unwrap()),
-        body: liudong_core::synth::outflow_body(),
+        body,
     }
+}
+
+/// An outflow draft for `subject` of `origin` heading to `residence`.
+pub fn outflow(subject: &CitizenId, origin: &str, residence: Option<&str>) -> Draft {
+    draft(
+        subject,
+        origin,
+        residence,
+        liudong_core::synth::outflow_body(),
+    )
 }
 
 /// Path of the built `liudong` binary (built by `cargo test --workspace`

@@ -5,7 +5,7 @@
 
 use liudong_core::record::*;
 use liudong_core::report::{Counts, Month, Report};
-use liudong_core::{CitizenId, Code, Date, Record};
+use liudong_core::{CitizenId, Date, Record};
 use liudong_store::Draft;
 use liudong_sync::query::{self, OverdueAnswer, Query};
 use liudong_tests::*;
@@ -23,16 +23,6 @@ const NODES: [(&str, Option<&str>); 10] = [
     (TOWN_B, Some(COUNTY_B)),
     (VILLAGE_B1, Some(TOWN_B)),
 ];
-
-fn draft(who: &CitizenId, origin: &str, residence: Option<&str>, body: Body) -> Draft {
-    Draft {
-        operator: "test-cadre".into(),
-        subject: who.clone(),
-        origin: Code::parse(origin).unwrap(),
-        residence: residence.map(|r| Code::parse(r).unwrap()),
-        body,
-    }
-}
 
 struct Flow {
     topo: liudong::demo::Topology,
