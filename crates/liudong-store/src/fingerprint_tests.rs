@@ -5,17 +5,9 @@ use super::*;
 use crate::fingerprint::{Digest, bucket_of};
 use liudong_core::synth::{outflow_body, test_record};
 
-const T_A: &str = "410602100";
-const C_A: &str = "410602";
-const V_A1: &str = "410602100001";
-const V_A2: &str = "410602100002";
-const V_B1: &str = "440306018001";
+use crate::tests::{T_A, V_A1, V_A2, V_B1, open};
 
-fn open(dir: &Path, code: &str, parent: Option<&str>) -> Store {
-    let scope = NodeScope::for_code(Code::parse(code).unwrap()).unwrap();
-    let parent = parent.map(|p| scope.parent(&Code::parse(p).unwrap()).unwrap());
-    Store::open(dir, scope, parent, &StoreOptions::default()).unwrap()
-}
+const C_A: &str = "410602";
 
 fn records(n: u64) -> Vec<Incoming> {
     (1..=n)

@@ -1,12 +1,13 @@
 use super::*;
 use liudong_core::synth::{outflow_body, test_record};
 
-const T_A: &str = "410602100";
-const V_A1: &str = "410602100001";
-const V_A2: &str = "410602100002";
-const V_B1: &str = "440306018001";
+pub(crate) const T_A: &str = "410602100";
+pub(crate) const V_A1: &str = "410602100001";
+pub(crate) const V_A2: &str = "410602100002";
+pub(crate) const V_B1: &str = "440306018001";
 
-fn open(dir: &Path, code: &str, parent: Option<&str>) -> Store {
+/// Opens a store for `code` (with upstream `parent`) under `dir`.
+pub(crate) fn open(dir: &Path, code: &str, parent: Option<&str>) -> Store {
     let scope = NodeScope::for_code(Code::parse(code).unwrap()).unwrap();
     let parent = parent.map(|p| scope.parent(&Code::parse(p).unwrap()).unwrap());
     Store::open(dir, scope, parent, &StoreOptions::default()).unwrap()

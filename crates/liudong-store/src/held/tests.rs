@@ -1,21 +1,17 @@
 //! Held-and-flagged records: stored, marked, re-evaluated when context arrives;
 //! writers refuse what breaks a rule.
 
-use crate::{Draft, Incoming, Source, Store, StoreOptions};
+use crate::{Draft, Incoming, Source, Store};
 use liudong_core::record::*;
 use liudong_core::synth::test_record;
 use liudong_core::validate::Limits;
 use liudong_core::workflow::IssueKind;
-use liudong_core::{Code, Date, Link, NodeScope, Record};
+use liudong_core::{Code, Date, Link, Record};
 
-const T_A: &str = "410602100";
-const V_A1: &str = "410602100001";
-const V_B1: &str = "440306018001";
+use crate::tests::{T_A, V_A1, V_B1};
 
 fn open(dir: &std::path::Path, code: &str, parent: &str) -> Store {
-    let scope = NodeScope::for_code(Code::parse(code).unwrap()).unwrap();
-    let parent = scope.parent(&Code::parse(parent).unwrap()).unwrap();
-    Store::open(dir, scope, Some(parent), &StoreOptions::default()).unwrap()
+    crate::tests::open(dir, code, Some(parent))
 }
 
 fn inflow() -> Body {
