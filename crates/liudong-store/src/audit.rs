@@ -238,7 +238,7 @@ impl Store {
         let mut out = Vec::new();
         match &filter.subject {
             Some(subject) => {
-                self.audit_index(&tree)?;
+                self.audit_index(tree)?;
                 let mut prefix = vec![BY_SUBJECT];
                 prefix.extend_from_slice(subject.as_bytes());
                 for kv in tree.scan_prefix(&prefix) {
@@ -248,7 +248,7 @@ impl Store {
                     };
                     let mut key = vec![ENTRY];
                     key.extend_from_slice(seq);
-                    if let Some(e) = Self::audit_entry(&tree, &key)?
+                    if let Some(e) = Self::audit_entry(tree, &key)?
                         && keep(&e)
                     {
                         out.push(e);
