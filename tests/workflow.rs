@@ -76,20 +76,11 @@ fn registered(who: &CitizenId) -> Body {
 }
 
 fn inflow(day: Date) -> Body {
-    Body::InflowRegistered(InflowRegistered {
-        arrival_date: day,
-        address: String::new(),
-        employer: String::new(),
-        certificate_number: None,
-    })
+    liudong_core::synth::inflow_on(day, None)
 }
 
 fn outflow(day: Date) -> Body {
-    Body::OutflowRegistered(OutflowRegistered {
-        leave_date: day,
-        purpose: Purpose::Work,
-        expected_months: 12,
-    })
+    liudong_core::synth::outflow_on(day)
 }
 
 fn check(day: Date) -> Body {

@@ -239,20 +239,11 @@ mod tests {
     }
 
     fn outflow(day: &str) -> Body {
-        Body::OutflowRegistered(OutflowRegistered {
-            leave_date: d(day),
-            purpose: Purpose::Work,
-            expected_months: 12,
-        })
+        crate::synth::outflow_on(d(day))
     }
 
     fn inflow(day: &str, cert: Option<&str>) -> Body {
-        Body::InflowRegistered(InflowRegistered {
-            arrival_date: d(day),
-            address: String::new(),
-            employer: String::new(),
-            certificate_number: cert.map(String::from),
-        })
+        crate::synth::inflow_on(d(day), cert)
     }
 
     fn check(q: &str, day: &str) -> Body {

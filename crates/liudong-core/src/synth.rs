@@ -190,10 +190,26 @@ pub fn test_record(
 
 /// A simple outflow body for tests.
 pub fn outflow_body() -> crate::record::Body {
+    outflow_on(Date::new(2026, 9, 1).expect("valid"))
+}
+
+/// An outflow for work, leaving on `day`, expected to last 12 months.
+pub fn outflow_on(day: Date) -> crate::record::Body {
     crate::record::Body::OutflowRegistered(crate::record::OutflowRegistered {
-        leave_date: Date::new(2026, 9, 1).expect("valid"),
+        leave_date: day,
         purpose: crate::record::Purpose::Work,
         expected_months: 12,
+    })
+}
+
+/// An inflow registration arriving on `day`, with the migrant certificate
+/// number `cert` if one was shown.
+pub fn inflow_on(day: Date, cert: Option<&str>) -> crate::record::Body {
+    crate::record::Body::InflowRegistered(crate::record::InflowRegistered {
+        arrival_date: day,
+        address: String::new(),
+        employer: String::new(),
+        certificate_number: cert.map(String::from),
     })
 }
 
