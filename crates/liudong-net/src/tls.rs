@@ -202,6 +202,8 @@ struct TrustedCa {
 pub struct Revocation {
     path: Option<PathBuf>,
     set: RwLock<HashSet<String>>,
+    /// The list's text as last read, so an unchanged file is not parsed again.
+    last_text: std::sync::Mutex<String>,
     /// Bumped on every change of the set.
     version: watch::Sender<u64>,
 }
@@ -239,25 +241,32 @@ pub fn parse_revocation_list(path: &Path, text: &str) -> Result<HashSet<String>,
     Ok(set)
 }
 
+/// The text of the list at `path`; a list that does not exist yet is empty
+/// (it revokes nothing; `ca revoke` creates it).
+fn read_list_text(path: &Path) -> Result<String, TlsError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(source) => Err(TlsError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
 impl Revocation {
     fn load(path: Option<PathBuf>) -> Result<Revocation, TlsError> {
-        let set = match &path {
-            None => HashSet::new(),
-            Some(p) => match std::fs::read_to_string(p) {
-                Ok(text) => parse_revocation_list(p, &text)?,
-                // A list that does not exist yet revokes nothing; `ca revoke` creates it.
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => HashSet::new(),
-                Err(source) => {
-                    return Err(TlsError::Read {
-                        path: p.clone(),
-                        source,
-                    });
-                }
-            },
+        let (set, text) = match &path {
+            None => (HashSet::new(), String::new()),
+            Some(p) => {
+                let text = read_list_text(p)?;
+                (parse_revocation_list(p, &text)?, text)
+            }
         };
         Ok(Revocation {
             path,
             set: RwLock::new(set),
+            last_text: std::sync::Mutex::new(text),
             version: watch::channel(0).0,
         })
     }
@@ -281,17 +290,28 @@ impl Revocation {
         let Some(path) = &self.path else {
             return false;
         };
-        let new = match std::fs::read_to_string(path) {
-            Ok(text) => match parse_revocation_list(path, &text) {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::error!(error = %e, "revocation list not reloaded; the previous list stays in force");
-                    return false;
-                }
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => HashSet::new(),
+        let text = match read_list_text(path) {
+            Ok(text) => text,
             Err(e) => {
-                tracing::error!(path = %path.display(), error = %e, "revocation list not readable; the previous list stays in force");
+                tracing::error!(error = %e, "revocation list not readable; the previous list stays in force");
+                return false;
+            }
+        };
+        {
+            // Unchanged since the last reload: nothing to parse (or to log again).
+            let mut last = match self.last_text.lock() {
+                Ok(l) => l,
+                Err(p) => p.into_inner(),
+            };
+            if *last == text {
+                return false;
+            }
+            *last = text.clone();
+        }
+        let new = match parse_revocation_list(path, &text) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "revocation list not reloaded; the previous list stays in force");
                 return false;
             }
         };
