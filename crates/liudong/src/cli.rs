@@ -82,7 +82,7 @@ fn to_request(d: &Draft) -> pb::WriteRecordRequest {
 }
 
 /// Connects to the running node's admin service, if there is one.
-async fn admin(
+pub(crate) async fn admin(
     cfg: &NodeConfig,
 ) -> Option<pb::admin_client::AdminClient<tonic::transport::Channel>> {
     let addr = cfg.admin_listen?;
@@ -92,7 +92,7 @@ async fn admin(
     liudong_net::admin_client(&addr.to_string()).await.ok()
 }
 
-fn status_error(s: tonic::Status) -> anyhow::Error {
+pub(crate) fn status_error(s: tonic::Status) -> anyhow::Error {
     anyhow::anyhow!("{}: {}", s.code(), s.message())
 }
 

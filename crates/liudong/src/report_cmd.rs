@@ -53,11 +53,7 @@ pub fn operator() -> String {
 /// either way the node's audit trail records who viewed what.
 pub async fn query(cfg: &NodeConfig, q: &Query) -> Result<serde_json::Value> {
     let operator = operator();
-    let client = match cfg.admin_listen.filter(|a| a.port() != 0) {
-        Some(addr) => liudong_net::admin_client(&addr.to_string()).await.ok(),
-        None => None,
-    };
-    match client {
+    match crate::cli::admin(cfg).await {
         Some(mut c) => {
             let r = c
                 .query(pb::QueryRequest {
@@ -67,7 +63,7 @@ pub async fn query(cfg: &NodeConfig, q: &Query) -> Result<serde_json::Value> {
                     })?,
                 })
                 .await
-                .map_err(|s| anyhow::anyhow!("{}: {}", s.code(), s.message()))?
+                .map_err(crate::cli::status_error)?
                 .into_inner();
             Ok(serde_json::from_str(&r.json)?)
         }

@@ -211,11 +211,7 @@ pub async fn cli_audit(config: &Path, filter: AuditFilter, json: bool) -> Result
 }
 
 async fn read_audit(cfg: &NodeConfig, filter: AuditFilter) -> Result<Vec<AuditEntry>> {
-    let running = match cfg.admin_listen {
-        Some(a) if a.port() != 0 => liudong_net::admin_client(&a.to_string()).await.ok(),
-        _ => None,
-    };
-    match running {
+    match crate::cli::admin(cfg).await {
         Some(mut client) => {
             let r = client
                 .audit(pb::AuditRequest {
@@ -225,7 +221,7 @@ async fn read_audit(cfg: &NodeConfig, filter: AuditFilter) -> Result<Vec<AuditEn
                     limit: filter.limit.unwrap_or(0) as u32,
                 })
                 .await
-                .map_err(|s| anyhow::anyhow!("{}: {}", s.code(), s.message()))?
+                .map_err(crate::cli::status_error)?
                 .into_inner();
             serde_json::from_str(&r.json).context("audit entries from the running node")
         }
