@@ -69,21 +69,32 @@ impl GrpcConnector {
     /// A connector for `url` (e.g. `http://127.0.0.1:7400`). The connection is
     /// made lazily and re-established as needed.
     pub fn new(url: &str, opts: NetOptions) -> Result<GrpcConnector, SyncError> {
-        let endpoint = Endpoint::from_shared(url.to_string())
-            .map_err(|e| SyncError::Transport(format!("upstream address {url:?}: {e}")))?
-            .connect_timeout(opts.connect_timeout)
-            .http2_keep_alive_interval(opts.keepalive)
-            .keep_alive_timeout(opts.keepalive)
-            .keep_alive_while_idle(true)
-            .initial_stream_window_size(crate::STREAM_WINDOW)
-            .initial_connection_window_size(crate::CONNECTION_WINDOW)
-            .tcp_nodelay(true);
-        let endpoint = with_tls(endpoint, &opts, url)?;
         Ok(GrpcConnector {
-            channel: endpoint.connect_lazy(),
+            channel: upstream_endpoint(url, &opts)?.connect_lazy(),
             opts,
         })
     }
+
+    /// A `Verify` client over this connector's connection (one connection to
+    /// the upstream carries both the sync sessions and the verifications).
+    pub fn verifier(&self) -> crate::verify::GrpcVerifier {
+        crate::verify::GrpcVerifier::on(self.channel.clone(), self.opts.clone())
+    }
+}
+
+/// The endpoint of the upstream at `url`: timeouts, keepalive, flow-control
+/// windows, TCP_NODELAY and, when configured, the node's TLS identity.
+pub(crate) fn upstream_endpoint(url: &str, opts: &NetOptions) -> Result<Endpoint, SyncError> {
+    let endpoint = Endpoint::from_shared(url.to_string())
+        .map_err(|e| SyncError::Transport(format!("upstream address {url:?}: {e}")))?
+        .connect_timeout(opts.connect_timeout)
+        .http2_keep_alive_interval(opts.keepalive)
+        .keep_alive_timeout(opts.keepalive)
+        .keep_alive_while_idle(true)
+        .initial_stream_window_size(crate::STREAM_WINDOW)
+        .initial_connection_window_size(crate::CONNECTION_WINDOW)
+        .tcp_nodelay(true);
+    with_tls(endpoint, opts, url)
 }
 
 impl Connect for GrpcConnector {

@@ -10,7 +10,7 @@ use liudong_store::fingerprint::{Bucket, Digest, Hash};
 use liudong_sync::verify::{VerifyAnswer, VerifyPeer, VerifyQuery, VerifyRequest, serve_verify};
 use liudong_sync::{Node, SyncError};
 use std::sync::Arc;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 use tonic::{Request, Response, Status};
 
 fn bad(what: &str) -> SyncError {
@@ -230,6 +230,9 @@ impl pb::verify_server::Verify for VerifyService {
     }
 }
 
+/// Longest a single verify call may take.
+const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// The lower node's `Verify` client.
 pub struct GrpcVerifier {
     channel: Channel,
@@ -239,16 +242,13 @@ pub struct GrpcVerifier {
 impl GrpcVerifier {
     /// A verifier for the upstream at `url` (connected lazily).
     pub fn new(url: &str, opts: NetOptions) -> Result<GrpcVerifier, SyncError> {
-        let endpoint = Endpoint::from_shared(url.to_string())
-            .map_err(|e| SyncError::Transport(format!("upstream address {url:?}: {e}")))?
-            .connect_timeout(opts.connect_timeout)
-            .timeout(std::time::Duration::from_secs(120))
-            .tcp_nodelay(true);
-        let endpoint = crate::client::with_tls(endpoint, &opts, url)?;
-        Ok(GrpcVerifier {
-            channel: endpoint.connect_lazy(),
-            opts,
-        })
+        let channel = crate::client::upstream_endpoint(url, &opts)?.connect_lazy();
+        Ok(GrpcVerifier::on(channel, opts))
+    }
+
+    /// A verifier over an existing connection to the upstream.
+    pub(crate) fn on(channel: Channel, opts: NetOptions) -> GrpcVerifier {
+        GrpcVerifier { channel, opts }
     }
 }
 
@@ -258,10 +258,9 @@ impl VerifyPeer for GrpcVerifier {
             .max_decoding_message_size(self.opts.max_message_bytes)
             .max_encoding_message_size(self.opts.max_message_bytes);
         Box::pin(async move {
-            let r = client
-                .verify(request_to_pb(req))
-                .await
-                .map_err(|s| from_status(&s))?;
+            let mut request = tonic::Request::new(request_to_pb(req));
+            request.set_timeout(CALL_TIMEOUT);
+            let r = client.verify(request).await.map_err(|s| from_status(&s))?;
             answer_from_pb(r.into_inner())
         })
     }

@@ -91,17 +91,14 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
     let mut link = None;
     let mut verifier = None;
     if let Some((parent, url)) = &cfg.parent {
-        let peer = Arc::new(liudong_net::verify::GrpcVerifier::new(
-            url,
-            cfg.net.clone(),
-        )?);
+        let connector = Arc::new(GrpcConnector::new(url, cfg.net.clone())?);
+        let peer = Arc::new(connector.verifier());
         let v = liudong_sync::verify::Verifier::new(node.clone(), parent.clone(), peer);
         if let Some(every) = cfg.verify.interval {
             let (v, repair, cancel) = (v.clone(), cfg.verify.repair, cancel.clone());
             tasks.spawn(v.run_periodic(every, repair, cancel));
         }
         verifier = Some(v);
-        let connector = Arc::new(GrpcConnector::new(url, cfg.net.clone())?);
         let (handle, task) = run_link(
             node.clone(),
             parent.clone(),
