@@ -149,6 +149,17 @@ fn ca_code(der: &[u8]) -> Option<Code> {
     })
 }
 
+/// The jurisdiction a CA certificate (PEM) names (`liudong:ca:<code>`), e.g.
+/// to file another operator's CA under its code.
+pub fn ca_cert_code(pem: &str) -> Result<Code, TlsError> {
+    let der = pem_der(pem).ok_or_else(|| TlsError::Other("not a PEM certificate".into()))?;
+    ca_code(&der).ok_or_else(|| {
+        TlsError::Other(
+            "certificate names no CA jurisdiction (URI SAN liudong:ca:<code>); it is not a CA made by `liudong ca init`".into(),
+        )
+    })
+}
+
 /// A node key and certificate just issued.
 pub struct Issued {
     pub cert_pem: String,

@@ -9,6 +9,8 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod demo_tls;
+pub mod enrol_file;
+pub mod init;
 pub mod progress;
 pub mod report_cmd;
 pub mod runner;

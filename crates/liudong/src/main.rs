@@ -64,6 +64,75 @@ enum Command {
         #[command(subcommand)]
         command: BundleCommand,
     },
+    /// Set up a node: `--code` for a county hub or an exchange (config, data
+    /// directory, the operator's CA and the node's certificate), `--enrol FILE`
+    /// for a township or village (unpacks the file its county hub issued).
+    /// Prints numbered next steps (docs/operations.md).
+    Init {
+        /// The hub's division code: 6 digits (county), or CN, 2 or 4 digits (exchange).
+        #[arg(long, required_unless_present = "enrol", conflicts_with = "enrol")]
+        code: Option<String>,
+        /// An enrolment file from `liudong enrol` (township or village).
+        #[arg(long)]
+        enrol: Option<PathBuf>,
+        /// Directory of the config (liudong.toml) and tls/ (and ca/ of a hub).
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// Data directory of the store (default DIR/data).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// The upstream's address, https://host:port (a county: its exchange).
+        #[arg(long, conflicts_with = "enrol")]
+        upstream_url: Option<String>,
+        /// The upstream's code (a county: the exchange it dials; default CN).
+        #[arg(long, conflicts_with = "enrol")]
+        upstream_code: Option<String>,
+        /// Sync listen address (default 0.0.0.0:7000 exchange, :7200 county, :7300 township).
+        #[arg(long)]
+        listen: Option<String>,
+        /// Admin listen address, loopback (default 127.0.0.1:7001/7201/7301/7401).
+        #[arg(long)]
+        admin_listen: Option<String>,
+        /// Exchange nodes: level of their children, county (default) or province.
+        #[arg(long, conflicts_with = "enrol")]
+        exchange_children: Option<String>,
+        /// Another operator's CA certificate to trust (the exchange's for a
+        /// county; each county's for an exchange); repeatable.
+        #[arg(long, conflicts_with = "enrol")]
+        trust_ca: Vec<PathBuf>,
+        /// The hub's CA directory (default DIR/ca).
+        #[arg(long, conflicts_with = "enrol")]
+        ca_dir: Option<PathBuf>,
+        /// Overwrite an existing config and reissue the node's certificate.
+        #[arg(long)]
+        force: bool,
+    },
+    /// On a county hub: issue a township's or village's key and certificate
+    /// from the county CA and write its enrolment file (mode 0600).
+    Enrol {
+        /// The county hub's config.
+        #[arg(long, short)]
+        config: PathBuf,
+        /// The township (9 digits) or village (12 digits) to enrol.
+        #[arg(long)]
+        code: String,
+        /// The address the node dials: this hub's for a township (default: from
+        /// [node] listen if it names a host), its township's for a village.
+        #[arg(long)]
+        url_for_child: Option<String>,
+        /// The county CA directory (default: ca/ beside the config).
+        #[arg(long)]
+        ca_dir: Option<PathBuf>,
+        /// Certificate validity in days (default 825).
+        #[arg(long, default_value_t = liudong_net::pki::NODE_DAYS)]
+        days: i64,
+        /// The enrolment file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
     /// Certificate authority of a hub operator: create it, issue node
     /// certificates, revoke them (docs/security.md).
     Ca {
@@ -340,6 +409,68 @@ async fn main() -> Result<()> {
                     liudong::bundle::cli_import(&config, &file).await
                 }
             }
+        }
+        Command::Init {
+            code,
+            enrol,
+            dir,
+            data_dir,
+            upstream_url,
+            upstream_code,
+            listen,
+            admin_listen,
+            exchange_children,
+            trust_ca,
+            ca_dir,
+            force,
+        } => {
+            init_tracing("warn");
+            let done = match enrol {
+                Some(file) => liudong::init::unpack(&liudong::init::UnpackOptions {
+                    file,
+                    dir,
+                    data_dir,
+                    listen,
+                    admin_listen,
+                    force,
+                })?,
+                None => liudong::init::init_hub(&liudong::init::InitOptions {
+                    code: code.unwrap_or_default(),
+                    dir,
+                    data_dir,
+                    upstream_url,
+                    upstream_code,
+                    listen,
+                    admin_listen,
+                    exchange_children,
+                    trust_ca,
+                    ca_dir,
+                    force,
+                })?,
+            };
+            done.print();
+            Ok(())
+        }
+        Command::Enrol {
+            config,
+            code,
+            url_for_child,
+            ca_dir,
+            days,
+            out,
+            force,
+        } => {
+            init_tracing("warn");
+            liudong::init::enrol(&liudong::init::EnrolOptions {
+                config,
+                code,
+                url_for_child,
+                ca_dir,
+                days,
+                out,
+                force,
+            })
+            .map(|_| ())
         }
         Command::Ca { command } => {
             init_tracing("warn");

@@ -1,0 +1,243 @@
+//! The enrolment file a county hub hands to a township or village
+//! (`liudong enrol`, unpacked by `liudong init --enrol`).
+//!
+//! Format, version 1 (UTF-8 text):
+//!
+//! ```text
+//! # comment lines (who it is for, that it holds a private key, how to unpack it)
+//! liudong-enrol v1 sha256:<64 hex digits> <N>
+//! <N bytes: a JSON object, the fields of [`Enrolment`]>
+//! ```
+//!
+//! The header line names the format version, the SHA-256 of the JSON bytes
+//! and their length, so a truncated or altered file is refused before
+//! anything is written. A newer version is refused with a message to
+//! upgrade this binary.
+
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+
+/// Header line prefix.
+pub const MAGIC: &str = "liudong-enrol";
+/// The format version written (and the only one read).
+pub const VERSION: u32 = 1;
+
+/// What a township or village node needs to join its county.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Enrolment {
+    /// The node's division code.
+    pub code: String,
+    /// Its name in the division table (or its level and code for villages).
+    pub name: String,
+    /// The county whose CA issued the certificate.
+    pub issued_by: String,
+    /// Date of issue, `YYYY-MM-DD`.
+    pub issued_on: String,
+    /// The node it dials: the county (township) or its township (village).
+    pub upstream_code: String,
+    /// The upstream's address, `https://host:port`.
+    pub upstream_url: String,
+    /// `sha256:<hex>` of the node certificate.
+    pub fingerprint: String,
+    /// The node certificate (PEM).
+    pub node_cert: String,
+    /// The node's private key (PEM).
+    pub node_key: String,
+    /// The county CA certificate (PEM).
+    pub ca_cert: String,
+    /// The CA's revocation list at the time of issue.
+    pub revoked: String,
+    /// How to keep the revocation list current and how to revoke this certificate.
+    pub revocation_hint: String,
+}
+
+/// Why an enrolment file is refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum EnrolFileError {
+    #[error(
+        "not a Liudong enrolment file (no `{MAGIC} v1 sha256:... <length>` line); give the file written by `liudong enrol`"
+    )]
+    NotEnrolment,
+    #[error(
+        "format version {0} is newer than this liudong understands (version {VERSION}); install the liudong version of the county hub"
+    )]
+    Version(u32),
+    #[error("header line is damaged ({0}); ask the county operator for a new file")]
+    Header(String),
+    #[error(
+        "file is truncated: {got} of {want} bytes after the header; copy it again (or ask the county operator for a new file)"
+    )]
+    Truncated { got: usize, want: usize },
+    #[error(
+        "file is corrupted: its contents do not match the checksum in the header; copy it again (or ask the county operator for a new file)"
+    )]
+    Checksum,
+    #[error("file contents cannot be read ({0}); ask the county operator for a new file")]
+    Json(String),
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    let d = ring::digest::digest(&ring::digest::SHA256, bytes);
+    d.as_ref()
+        .iter()
+        .fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// The file text of an enrolment.
+pub fn encode(e: &Enrolment) -> String {
+    let json = serde_json::to_string_pretty(e).expect("an enrolment serializes");
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "# Liudong enrolment file for node {} ({}), issued by county {} on {}.",
+        e.code, e.name, e.issued_by, e.issued_on
+    );
+    let _ = writeln!(
+        s,
+        "# It holds the node's PRIVATE KEY: carry it by hand, never by e-mail; delete it once unpacked."
+    );
+    let _ = writeln!(
+        s,
+        "# Unpack on the node's machine: liudong init --enrol <this file> --dir /etc/liudong"
+    );
+    let _ = writeln!(
+        s,
+        "{MAGIC} v{VERSION} sha256:{} {}",
+        sha256_hex(json.as_bytes()),
+        json.len()
+    );
+    s.push_str(&json);
+    s
+}
+
+/// Reads an enrolment file, refusing a wrong, newer, truncated or corrupted one.
+pub fn decode(bytes: &[u8]) -> Result<Enrolment, EnrolFileError> {
+    let mut rest = bytes;
+    let header = loop {
+        if rest.is_empty() {
+            return Err(EnrolFileError::NotEnrolment);
+        }
+        let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+        let line = String::from_utf8_lossy(&rest[..end]).trim_end().to_string();
+        rest = &rest[(end + 1).min(rest.len())..];
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        if !line.starts_with(MAGIC) {
+            return Err(EnrolFileError::NotEnrolment);
+        }
+        break line;
+    };
+    let parts: Vec<&str> = header.split_whitespace().collect();
+    if parts.first() != Some(&MAGIC) {
+        return Err(EnrolFileError::NotEnrolment);
+    }
+    let version = parts
+        .get(1)
+        .and_then(|v| v.strip_prefix('v'))
+        .and_then(|v| v.parse::<u32>().ok())
+        .ok_or_else(|| EnrolFileError::Header("no version".into()))?;
+    if version != VERSION {
+        return Err(EnrolFileError::Version(version));
+    }
+    let sum = parts
+        .get(2)
+        .and_then(|s| s.strip_prefix("sha256:"))
+        .filter(|s| s.len() == 64)
+        .ok_or_else(|| EnrolFileError::Header("no sha256 checksum".into()))?;
+    let want: usize = parts
+        .get(3)
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| EnrolFileError::Header("no length".into()))?;
+    if parts.len() != 4 {
+        return Err(EnrolFileError::Header("unexpected fields".into()));
+    }
+    if rest.len() < want {
+        return Err(EnrolFileError::Truncated {
+            got: rest.len(),
+            want,
+        });
+    }
+    // Trailing white space (an editor's final newline) is tolerated; anything
+    // else after the JSON is damage.
+    if !rest[want..].iter().all(u8::is_ascii_whitespace) {
+        return Err(EnrolFileError::Checksum);
+    }
+    let json = &rest[..want];
+    if sha256_hex(json) != sum.to_ascii_lowercase() {
+        return Err(EnrolFileError::Checksum);
+    }
+    serde_json::from_slice(json).map_err(|e| EnrolFileError::Json(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Enrolment {
+        Enrolment {
+            code: "410602100".into(),
+            name: "鹤壁集镇".into(),
+            issued_by: "410602".into(),
+            issued_on: "2026-12-01".into(),
+            upstream_code: "410602".into(),
+            upstream_url: "https://county-hub.example:7200".into(),
+            fingerprint: "sha256:00".into(),
+            node_cert: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".into(),
+            node_key: "-----BEGIN PRIVATE KEY-----\nBBBB\n-----END PRIVATE KEY-----\n".into(),
+            ca_cert: "-----BEGIN CERTIFICATE-----\nCCCC\n-----END CERTIFICATE-----\n".into(),
+            revoked: "# none\n".into(),
+            revocation_hint: "copy revoked.txt".into(),
+        }
+    }
+
+    #[test]
+    fn round_trip_and_damage_is_refused() {
+        let e = sample();
+        let text = encode(&e);
+        assert_eq!(decode(text.as_bytes()).unwrap(), e);
+        let mut nl = text.clone();
+        nl.push('\n');
+        assert_eq!(decode(nl.as_bytes()).unwrap(), e);
+
+        // Truncated anywhere in the body.
+        let body_start = text.find('{').unwrap();
+        for cut in [
+            body_start + 1,
+            text.len() / 2 + body_start / 2,
+            text.len() - 1,
+        ] {
+            assert!(
+                matches!(
+                    decode(&text.as_bytes()[..cut]),
+                    Err(EnrolFileError::Truncated { .. })
+                ),
+                "cut at {cut}"
+            );
+        }
+        // One byte changed in the key.
+        let bad = text.replacen("BBBB", "BBBC", 1);
+        assert_eq!(decode(bad.as_bytes()), Err(EnrolFileError::Checksum));
+        // Garbage appended.
+        let mut long = text.clone();
+        long.push_str("x");
+        assert_eq!(decode(long.as_bytes()), Err(EnrolFileError::Checksum));
+        // A newer format, another file, a damaged header.
+        let newer = text.replacen("liudong-enrol v1 ", "liudong-enrol v2 ", 1);
+        assert_eq!(decode(newer.as_bytes()), Err(EnrolFileError::Version(2)));
+        assert_eq!(
+            decode(b"[node]\ncode = \"410602\"\n"),
+            Err(EnrolFileError::NotEnrolment)
+        );
+        assert_eq!(decode(b""), Err(EnrolFileError::NotEnrolment));
+        let noline = text.replacen(" sha256:", " md5:", 1);
+        assert!(matches!(
+            decode(noline.as_bytes()),
+            Err(EnrolFileError::Header(_))
+        ));
+    }
+}
