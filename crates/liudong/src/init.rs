@@ -948,3 +948,243 @@ pub fn unpack(o: &UnpackOptions) -> Result<SetUp> {
         steps,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::NodeConfig;
+
+    fn hub(dir: &Path, code: &str, upstream: Option<(&str, &str)>) -> InitOptions {
+        InitOptions {
+            code: code.into(),
+            dir: dir.to_path_buf(),
+            upstream_url: upstream.map(|u| u.1.to_string()),
+            upstream_code: upstream.map(|u| u.0.to_string()),
+            ..InitOptions::default()
+        }
+    }
+
+    fn load(path: &Path) -> NodeConfig {
+        Config::load(path).unwrap_or_else(|e| panic!("{}: {e:#}", path.display()))
+    }
+
+    fn enrol_opts(config: &Path, code: &str, url: Option<&str>, out: &Path) -> EnrolOptions {
+        EnrolOptions {
+            config: config.to_path_buf(),
+            code: code.into(),
+            url_for_child: url.map(str::to_string),
+            ca_dir: None,
+            days: 30,
+            out: out.to_path_buf(),
+            force: false,
+        }
+    }
+
+    fn check_level(cfg: &NodeConfig, kind: NodeKind, set: &SetUp) {
+        let d = defaults(kind);
+        assert_eq!(cfg.scope.kind, kind);
+        assert_eq!(cfg.link.live, d.live);
+        assert_eq!(cfg.link.interval.as_secs(), d.interval_secs);
+        assert_eq!(cfg.store.cache_bytes, d.cache_mb << 20);
+        assert_eq!(
+            cfg.verify.interval.map(|i| i.as_secs()),
+            Some(d.verify_secs)
+        );
+        assert_eq!(cfg.listen.map(|a| a.to_string()).as_deref(), d.listen);
+        assert_eq!(cfg.admin_listen.unwrap().to_string(), d.admin_listen);
+        assert_eq!(
+            cfg.thresholds,
+            liudong_core::overdue::Thresholds::default(),
+            "workflow thresholds are DOMAIN.md's defaults"
+        );
+        let tls = cfg.net.tls.as_ref().expect("mutual TLS, not insecure");
+        assert_eq!(tls.fingerprint(), set.fingerprint);
+        assert!(cfg.data_dir.is_dir(), "data directory created");
+        assert!(!set.steps.is_empty());
+    }
+
+    #[cfg(unix)]
+    fn mode(p: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn every_level_gets_a_config_that_loads_with_its_defaults() {
+        let t = tempfile::tempdir().unwrap();
+        // National exchange, a province exchange under it, a county hub.
+        let ex = init_hub(&hub(&t.path().join("cn"), "CN", None)).unwrap();
+        let cfg = load(&ex.config);
+        check_level(
+            &cfg,
+            NodeKind::Exchange {
+                child_level: Level::County,
+            },
+            &ex,
+        );
+        assert!(cfg.parent.is_none());
+        let mut o = hub(&t.path().join("cn-p"), "CN", None);
+        o.exchange_children = Some("province".into());
+        let cfg = load(&init_hub(&o).unwrap().config);
+        assert_eq!(
+            cfg.scope.kind,
+            NodeKind::Exchange {
+                child_level: Level::Province
+            }
+        );
+        let p = init_hub(&hub(
+            &t.path().join("41"),
+            "41",
+            Some(("CN", "https://exchange.example:7000")),
+        ))
+        .unwrap();
+        let cfg = load(&p.config);
+        assert_eq!(cfg.parent.as_ref().unwrap().0.code.to_string(), "CN");
+
+        let dir = t.path().join("county");
+        let mut o = hub(
+            &dir,
+            "410602",
+            Some(("CN", "https://exchange.example:7000")),
+        );
+        o.listen = Some("127.0.0.1:7200".into());
+        let county = init_hub(&o).unwrap();
+        let cfg = load(&county.config);
+        assert_eq!(cfg.listen.unwrap().to_string(), "127.0.0.1:7200");
+        let mut o = hub(
+            &t.path().join("county-default"),
+            "410602",
+            Some(("CN", "https://exchange.example:7000")),
+        );
+        o.trust_ca = vec![t.path().join("cn/ca/ca.crt")];
+        let c2 = init_hub(&o).unwrap();
+        check_level(&load(&c2.config), NodeKind::County, &c2);
+        let text = std::fs::read_to_string(&c2.config).unwrap();
+        assert!(text.contains("\"tls/ca-cn.crt\""), "{text}");
+        #[cfg(unix)]
+        {
+            assert_eq!(mode(&dir.join("tls/node.key")), 0o600);
+            assert_eq!(mode(&dir.join("ca/ca.key")), 0o600);
+        }
+
+        // Township and village from enrolment files of the county.
+        let town_file = t.path().join("town.enrol");
+        enrol(&enrol_opts(&county.config, "410602100", None, &town_file)).unwrap();
+        #[cfg(unix)]
+        assert_eq!(mode(&town_file), 0o600);
+        let town = unpack(&UnpackOptions {
+            file: town_file,
+            dir: t.path().join("town"),
+            ..UnpackOptions::default()
+        })
+        .unwrap();
+        let cfg = load(&town.config);
+        check_level(&cfg, NodeKind::Township, &town);
+        let (up, url) = cfg.parent.as_ref().unwrap();
+        assert_eq!(
+            (up.code.to_string().as_str(), url.as_str()),
+            ("410602", "https://127.0.0.1:7200")
+        );
+        #[cfg(unix)]
+        assert_eq!(mode(&t.path().join("town/tls/node.key")), 0o600);
+
+        let vil_file = t.path().join("vil.enrol");
+        enrol(&enrol_opts(
+            &county.config,
+            "410602100001",
+            Some("https://township.example:7300"),
+            &vil_file,
+        ))
+        .unwrap();
+        let vil = unpack(&UnpackOptions {
+            file: vil_file,
+            dir: t.path().join("vil"),
+            ..UnpackOptions::default()
+        })
+        .unwrap();
+        let cfg = load(&vil.config);
+        check_level(&cfg, NodeKind::Village, &vil);
+        assert_eq!(cfg.parent.as_ref().unwrap().0.code.to_string(), "410602100");
+        // Every issued certificate is kept at the CA for revocation.
+        let kept = std::fs::read_dir(dir.join("ca/issued")).unwrap().count();
+        assert_eq!(kept, 3, "the hub's own, the township's, the village's");
+    }
+
+    #[test]
+    fn refusals_name_the_problem() {
+        let t = tempfile::tempdir().unwrap();
+        let err = |r: Result<SetUp>| format!("{:#}", r.unwrap_err());
+        let e = err(init_hub(&hub(
+            t.path(),
+            "410699",
+            Some(("CN", "https://x:1")),
+        )));
+        assert!(
+            e.contains("410699") && e.contains("not in the embedded division table"),
+            "{e}"
+        );
+        let e = err(init_hub(&hub(t.path(), "410602100", None)));
+        assert!(e.contains("liudong enrol") && e.contains("--enrol"), "{e}");
+        let e = err(init_hub(&hub(t.path(), "410602", None)));
+        assert!(e.contains("--upstream-url is missing"), "{e}");
+        let e = err(init_hub(&hub(
+            t.path(),
+            "410602",
+            Some(("CN", "http://x:1")),
+        )));
+        assert!(e.contains("https://"), "{e}");
+        assert!(!t.path().join(CONFIG_FILE).exists());
+
+        let dir = t.path().join("hub");
+        let o = hub(
+            &dir,
+            "410602",
+            Some(("CN", "https://exchange.example:7000")),
+        );
+        let first = init_hub(&o).unwrap();
+        let before = std::fs::read_to_string(dir.join("tls/node.crt")).unwrap();
+        let e = err(init_hub(&o));
+        assert!(e.contains("already exists") && e.contains("--force"), "{e}");
+        assert_eq!(
+            std::fs::read_to_string(dir.join("tls/node.crt")).unwrap(),
+            before
+        );
+        let again = init_hub(&InitOptions {
+            force: true,
+            ..o.clone()
+        })
+        .unwrap();
+        assert_ne!(again.fingerprint, first.fingerprint, "--force reissues");
+        load(&again.config);
+
+        let out = t.path().join("x.enrol");
+        let enrol_err = |code: &str, url: Option<&str>| {
+            format!(
+                "{:#}",
+                enrol(&enrol_opts(&again.config, code, url, &out)).unwrap_err()
+            )
+        };
+        let e = enrol_err("440306018", None);
+        assert!(e.contains("outside this hub's area"), "{e}");
+        let e = enrol_err("410602", None);
+        assert!(e.contains("county code"), "{e}");
+        let e = enrol_err("410602100001", None);
+        assert!(
+            e.contains("--url-for-child is missing") && e.contains("410602100"),
+            "{e}"
+        );
+        let e = enrol_err("410602100", None);
+        assert!(
+            e.contains("--url-for-child is missing") && e.contains("0.0.0.0:7200"),
+            "{e}"
+        );
+        assert!(!out.exists(), "nothing written on refusal");
+
+        let ex = init_hub(&hub(&t.path().join("cn"), "CN", None)).unwrap();
+        let e = format!(
+            "{:#}",
+            enrol(&enrol_opts(&ex.config, "410602", None, &out)).unwrap_err()
+        );
+        assert!(e.contains("issued by county hubs"), "{e}");
+    }
+}
