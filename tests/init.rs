@@ -1,0 +1,347 @@
+//! The operator's set-up path with the real `liudong` binary: `init` a
+//! county hub, `enrol` a township and a village, `init --enrol` each into
+//! its own directory, start the three nodes from the generated configs and
+//! see records written at the township and at the village reach the hub over
+//! mutual TLS. Also the refusals: a corrupted or truncated enrolment file,
+//! a code outside the hub's area, overwriting a node's config.
+
+use liudong_net::tls::fingerprint;
+use liudong_store::audit::{AuditEntry, AuditEvent};
+use liudong_tests::*;
+use std::path::Path;
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+fn liudong(args: &[&str]) -> Output {
+    std::process::Command::new(liudong_bin())
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("liudong runs")
+}
+
+/// Runs `liudong args`, expecting success; returns its standard output.
+fn ok(args: &[&str]) -> String {
+    let out = liudong(args);
+    assert!(
+        out.status.success(),
+        "liudong {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs `liudong args`, expecting failure; returns its standard error.
+fn fails(args: &[&str]) -> String {
+    let out = liudong(args);
+    assert!(
+        !out.status.success(),
+        "liudong {args:?} should have failed:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn cert_fingerprint(dir: &Path) -> String {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let der = CertificateDer::from_pem_file(dir.join("tls/node.crt")).unwrap();
+    fingerprint(&der)
+}
+
+fn status(config: &Path) -> serde_json::Value {
+    serde_json::from_str(&ok(&["status", "--config", s(config), "--json"])).unwrap()
+}
+
+fn audit(config: &Path, peer: &str) -> Vec<AuditEntry> {
+    serde_json::from_str(&ok(&[
+        "audit",
+        "--config",
+        s(config),
+        "--peer",
+        peer,
+        "--json",
+    ]))
+    .unwrap()
+}
+
+/// Polls `probe` until it returns true (at most `limit`; a bound, not a
+/// measurement: a slow machine only waits longer).
+fn wait_for(what: &str, limit: Duration, mut probe: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !probe() {
+        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[cfg(unix)]
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn enrolled_township_and_village_reach_the_hub_over_mutual_tls() {
+    let t = tempfile::tempdir().unwrap();
+    let (hub, town, vil) = (
+        t.path().join("hub"),
+        t.path().join("town"),
+        t.path().join("vil"),
+    );
+    let hub_cfg = hub.join("liudong.toml");
+
+    // County hub: its own CA and certificate; the exchange is not part of this test.
+    let hub_admin = format!("127.0.0.1:{}", free_port());
+    let out = ok(&[
+        "init",
+        "--code",
+        COUNTY_A,
+        "--dir",
+        s(&hub),
+        "--upstream-url",
+        "https://127.0.0.1:9",
+        "--listen",
+        "127.0.0.1:0",
+        "--admin-listen",
+        &hub_admin,
+    ]);
+    assert!(
+        out.contains("鹤山区") && out.contains("Next steps:\n  1. "),
+        "{out}"
+    );
+    let config_text = std::fs::read_to_string(&hub_cfg).unwrap();
+    assert!(
+        config_text.contains("[tls]") && !config_text.contains("insecure"),
+        "{config_text}"
+    );
+    let mut hub_node = NodeProcess::spawn(&hub_cfg, &t.path().join("hub.log"));
+    let hub_addr = hub_node.sync_addr();
+
+    // A second init into the same directory is refused and changes nothing.
+    let err = fails(&[
+        "init",
+        "--code",
+        COUNTY_A,
+        "--dir",
+        s(&hub),
+        "--upstream-url",
+        "https://127.0.0.1:9",
+    ]);
+    assert!(
+        err.contains("already exists") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&hub_cfg).unwrap(), config_text);
+
+    // Enrol the township at the hub and unpack it on "its machine".
+    let town_file = t.path().join("town.enrol");
+    let url = format!("https://{hub_addr}");
+    let out = ok(&[
+        "enrol",
+        "--config",
+        s(&hub_cfg),
+        "--code",
+        TOWN_A,
+        "--url-for-child",
+        &url,
+        "--out",
+        s(&town_file),
+    ]);
+    assert!(out.contains("by hand"), "{out}");
+    #[cfg(unix)]
+    assert_eq!(mode(&town_file), 0o600);
+    let town_admin = format!("127.0.0.1:{}", free_port());
+    let out = ok(&[
+        "init",
+        "--enrol",
+        s(&town_file),
+        "--dir",
+        s(&town),
+        "--listen",
+        "127.0.0.1:0",
+        "--admin-listen",
+        &town_admin,
+    ]);
+    assert!(out.contains("Delete the enrolment file"), "{out}");
+    #[cfg(unix)]
+    assert_eq!(mode(&town.join("tls/node.key")), 0o600);
+    let town_cfg = town.join("liudong.toml");
+    let mut town_node = NodeProcess::spawn(&town_cfg, &t.path().join("town.log"));
+    let town_addr = town_node.sync_addr();
+
+    // The village enrols with the county (its CA certifies the whole county)
+    // and dials its township.
+    let vil_file = t.path().join("vil.enrol");
+    ok(&[
+        "enrol",
+        "--config",
+        s(&hub_cfg),
+        "--code",
+        VILLAGE_A1,
+        "--url-for-child",
+        &format!("https://{town_addr}"),
+        "--out",
+        s(&vil_file),
+    ]);
+    let vil_admin = format!("127.0.0.1:{}", free_port());
+    ok(&[
+        "init",
+        "--enrol",
+        s(&vil_file),
+        "--dir",
+        s(&vil),
+        "--admin-listen",
+        &vil_admin,
+    ]);
+    let vil_cfg = vil.join("liudong.toml");
+    let mut vil_node = NodeProcess::spawn(&vil_cfg, &t.path().join("vil.log"));
+    vil_node.start_line();
+
+    // A record written at the township and one at the village.
+    let record = |seed: u64, origin: &str| {
+        format!(
+            r#"{{"operator":"cadre-1","subject":"{}","origin":"{origin}","body":{{"outflow_registered":{{"leave_date":"2026-10-01"}}}}}}"#,
+            person(seed, origin).as_str()
+        )
+    };
+    ok(&[
+        "record",
+        "add",
+        "--config",
+        s(&town_cfg),
+        "--json",
+        &record(71, VILLAGE_A2),
+    ]);
+    ok(&[
+        "record",
+        "add",
+        "--config",
+        s(&vil_cfg),
+        "--json",
+        &record(72, VILLAGE_A1),
+    ]);
+
+    wait_for("both records at the hub", Duration::from_secs(60), || {
+        status(&hub_cfg)["records"] == 2
+    });
+    // The hub knew the township by its enrolled certificate, the township the village by its own.
+    let town_fp = cert_fingerprint(&town);
+    let served_with = |cfg: &Path, peer: &str, fp: &str| {
+        audit(cfg, peer).iter().any(|e| {
+            matches!(&e.event, AuditEvent::Session { role, fingerprint, received, .. }
+                if role == "served" && fingerprint.as_deref() == Some(fp) && *received >= 1)
+        })
+    };
+    wait_for(
+        "the hub's audit of the township's session",
+        Duration::from_secs(60),
+        || served_with(&hub_cfg, TOWN_A, &town_fp),
+    );
+    let vil_fp = cert_fingerprint(&vil);
+    wait_for(
+        "the township's audit of the village's session",
+        Duration::from_secs(60),
+        || served_with(&town_cfg, VILLAGE_A1, &vil_fp),
+    );
+
+    // Unpacking again over the township is refused.
+    let err = fails(&["init", "--enrol", s(&town_file), "--dir", s(&town)]);
+    assert!(err.contains("already exists"), "{err}");
+
+    for n in [&mut vil_node, &mut town_node, &mut hub_node] {
+        let (st, _) = n.terminate(Duration::from_secs(30));
+        assert!(st.success(), "{st}");
+    }
+}
+
+#[test]
+fn damaged_files_and_foreign_codes_are_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let hub = t.path().join("hub");
+    let hub_cfg = hub.join("liudong.toml");
+    ok(&[
+        "init",
+        "--code",
+        COUNTY_A,
+        "--dir",
+        s(&hub),
+        "--upstream-url",
+        "https://127.0.0.1:9",
+        "--listen",
+        "127.0.0.1:7200",
+    ]);
+
+    // Outside the county's area, or not a township/village: nothing is written.
+    let out = t.path().join("x.enrol");
+    for (code, want) in [
+        (TOWN_B, "outside this hub's area"),
+        (VILLAGE_B1, "outside this hub's area"),
+        (COUNTY_A, "county code"),
+        ("410602999", "not in the embedded division table"),
+    ] {
+        let err = fails(&[
+            "enrol",
+            "--config",
+            s(&hub_cfg),
+            "--code",
+            code,
+            "--out",
+            s(&out),
+        ]);
+        assert!(err.contains(want) && err.contains(code), "{code}: {err}");
+        assert!(!out.exists());
+    }
+    // A township of another county cannot be set up with a plain init either.
+    let err = fails(&["init", "--code", TOWN_A, "--dir", s(&t.path().join("t"))]);
+    assert!(err.contains("liudong enrol"), "{err}");
+    let err = fails(&["init", "--code", "410699", "--dir", s(&t.path().join("t"))]);
+    assert!(err.contains("410699"), "{err}");
+
+    // The hub's own listen address names a host: it is the township's default URL.
+    let file = t.path().join("town.enrol");
+    ok(&[
+        "enrol",
+        "--config",
+        s(&hub_cfg),
+        "--code",
+        TOWN_A,
+        "--out",
+        s(&file),
+    ]);
+    let good = std::fs::read(&file).unwrap();
+    let dest = t.path().join("town");
+    let unpack = |bytes: &[u8], name: &str| {
+        let f = t.path().join(name);
+        std::fs::write(&f, bytes).unwrap();
+        fails(&["init", "--enrol", s(&f), "--dir", s(&dest)])
+    };
+    // One byte of the body changed (inside the key): corrupted.
+    let mut bad = good.clone();
+    let at = bad.len() - 200;
+    bad[at] = if bad[at] == b'A' { b'B' } else { b'A' };
+    let err = unpack(&bad, "bad.enrol");
+    assert!(err.contains("corrupted"), "{err}");
+    // Cut short, as by an interrupted copy: truncated.
+    let err = unpack(&good[..good.len() * 2 / 3], "short.enrol");
+    assert!(err.contains("truncated"), "{err}");
+    // Another file altogether.
+    let err = unpack(b"[node]\ncode = \"410602100\"\n", "other.enrol");
+    assert!(err.contains("not a Liudong enrolment file"), "{err}");
+    assert!(
+        !dest.join("liudong.toml").exists(),
+        "nothing unpacked from a bad file"
+    );
+    assert!(!dest.join("tls/node.key").exists());
+
+    // The intact file unpacks, and its config dials the hub's address.
+    ok(&["init", "--enrol", s(&file), "--dir", s(&dest)]);
+    let text = std::fs::read_to_string(dest.join("liudong.toml")).unwrap();
+    assert!(text.contains("url = \"https://127.0.0.1:7200\""), "{text}");
+}
