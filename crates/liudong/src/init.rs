@@ -446,6 +446,23 @@ fn absolute(p: &Path) -> Result<PathBuf> {
     }
 }
 
+/// Refuses a listen address that is not `IP:port` before anything is written.
+fn check_addrs(listen: &Option<String>, admin: &Option<String>) -> Result<()> {
+    for (flag, v) in [("--listen", listen), ("--admin-listen", admin)] {
+        if let Some(v) = v {
+            let a: std::net::SocketAddr = v
+                .parse()
+                .with_context(|| format!("{flag} {v:?} is not an address like 0.0.0.0:7300"))?;
+            if flag == "--admin-listen" && !a.ip().is_loopback() {
+                bail!(
+                    "--admin-listen {v}: the admin service listens on a loopback address (127.0.0.1)"
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 fn refuse_existing_config(config: &Path, force: bool) -> Result<()> {
     if config.exists() && !force {
         bail!(
@@ -501,6 +518,7 @@ pub fn init_hub(o: &InitOptions) -> Result<SetUp> {
     if o.exchange_children.is_some() && kind == NodeKind::County {
         bail!("--exchange-children is only for exchange nodes (codes CN, 2 or 4 digits)");
     }
+    check_addrs(&o.listen, &o.admin_listen)?;
     let dir = absolute(&o.dir)?;
     let config = dir.join(CONFIG_FILE);
     refuse_existing_config(&config, o.force)?;
@@ -527,6 +545,20 @@ pub fn init_hub(o: &InitOptions) -> Result<SetUp> {
         bail!(
             "--upstream-url {url:?}: every link is mutual TLS, so the address is https://host:port"
         );
+    }
+    let mut trust = Vec::new();
+    for f in &o.trust_ca {
+        let pem = std::fs::read_to_string(f)
+            .with_context(|| format!("--trust-ca: cannot read {}", f.display()))?;
+        let other =
+            pki::ca_cert_code(&pem).with_context(|| format!("--trust-ca {}", f.display()))?;
+        if other == code {
+            bail!(
+                "--trust-ca {}: that is a CA for {code} itself; give the other operator's CA certificate",
+                f.display()
+            );
+        }
+        trust.push((other, pem));
     }
     let tls = dir.join(TLS_DIR);
     create_dir(&tls)?;
@@ -584,21 +616,11 @@ pub fn init_hub(o: &InitOptions) -> Result<SetUp> {
     )?;
     let mut ca_certs = vec![PathBuf::from(TLS_DIR).join(pki::CA_CERT)];
     let mut trusted = Vec::new();
-    for f in &o.trust_ca {
-        let pem = std::fs::read_to_string(f)
-            .with_context(|| format!("--trust-ca: cannot read {}", f.display()))?;
-        let other =
-            pki::ca_cert_code(&pem).with_context(|| format!("--trust-ca {}", f.display()))?;
-        if other == code {
-            bail!(
-                "--trust-ca {}: that is a CA for {code} itself; give the other operator's CA certificate",
-                f.display()
-            );
-        }
+    for (other, pem) in &trust {
         let name = format!("ca-{}.crt", other.to_string().to_ascii_lowercase());
         write_file(&tls.join(&name), pem.as_bytes(), 0o644, o.force)?;
         ca_certs.push(PathBuf::from(TLS_DIR).join(name));
-        trusted.push(other);
+        trusted.push(other.clone());
     }
     let data_dir = match &o.data_dir {
         Some(d) => absolute(d)?,
@@ -851,6 +873,7 @@ pub fn unpack(o: &UnpackOptions) -> Result<SetUp> {
         );
     }
     let upstream = Code::parse(&e.upstream_code).context("enrolment file: upstream_code")?;
+    check_addrs(&o.listen, &o.admin_listen)?;
     let dir = absolute(&o.dir)?;
     let config = dir.join(CONFIG_FILE);
     refuse_existing_config(&config, o.force)?;
@@ -1134,6 +1157,20 @@ mod tests {
         )));
         assert!(e.contains("https://"), "{e}");
         assert!(!t.path().join(CONFIG_FILE).exists());
+        // Bad flags are refused before anything is written.
+        let bad = t.path().join("bad");
+        let mut o = hub(&bad, "410602", Some(("CN", "https://x:1")));
+        o.admin_listen = Some("0.0.0.0:7201".into());
+        assert!(err(init_hub(&o)).contains("loopback"));
+        o.admin_listen = None;
+        o.listen = Some("county-hub:7200".into());
+        assert!(err(init_hub(&o)).contains("--listen"));
+        o.listen = None;
+        let not_ca = t.path().join("not-ca.crt");
+        std::fs::write(&not_ca, "hello").unwrap();
+        o.trust_ca = vec![not_ca];
+        assert!(err(init_hub(&o)).contains("--trust-ca"));
+        assert!(!bad.exists(), "nothing written for refused flags");
 
         let dir = t.path().join("hub");
         let o = hub(
@@ -1179,6 +1216,23 @@ mod tests {
             "{e}"
         );
         assert!(!out.exists(), "nothing written on refusal");
+
+        // A CA kept outside the config's directory (--ca-dir) serves enrol the same way.
+        let mut o = hub(
+            &t.path().join("hub2"),
+            "410602",
+            Some(("CN", "https://exchange.example:7000")),
+        );
+        o.ca_dir = Some(t.path().join("usb/ca-410602"));
+        o.listen = Some("127.0.0.1:7200".into());
+        let h2 = init_hub(&o).unwrap();
+        assert!(t.path().join("usb/ca-410602/ca.key").exists());
+        let text = std::fs::read_to_string(&h2.config).unwrap();
+        assert!(text.contains("usb/ca-410602/revoked.txt"), "{text}");
+        let mut eo = enrol_opts(&h2.config, "410602100", None, &out);
+        assert!(format!("{:#}", enrol(&eo).unwrap_err()).contains("--ca-dir"));
+        eo.ca_dir = o.ca_dir.clone();
+        enrol(&eo).unwrap();
 
         let ex = init_hub(&hub(&t.path().join("cn"), "CN", None)).unwrap();
         let e = format!(
