@@ -224,7 +224,7 @@ mod tests {
         assert_eq!(decode(bad.as_bytes()), Err(EnrolFileError::Checksum));
         // Garbage appended.
         let mut long = text.clone();
-        long.push_str("x");
+        long.push('x');
         assert_eq!(decode(long.as_bytes()), Err(EnrolFileError::Checksum));
         // A newer format, another file, a damaged header.
         let newer = text.replacen("liudong-enrol v1 ", "liudong-enrol v2 ", 1);
