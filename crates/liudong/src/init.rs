@@ -355,13 +355,13 @@ pub fn render(plan: &Plan) -> String {
         "ca_certs = [{}]   # CAs trusted for peers",
         cas.join(", ")
     );
-    if plan.kind == NodeKind::County {
+    if plan.kind == NodeKind::County && plan.ca_certs.len() == 1 {
         let _ = writeln!(
             s,
             "# a county hub also trusts the exchange operator's CA: copy it to tls/ and add it above"
         );
     }
-    if matches!(plan.kind, NodeKind::Exchange { .. }) {
+    if matches!(plan.kind, NodeKind::Exchange { .. }) && plan.ca_certs.len() == 1 {
         let _ = writeln!(
             s,
             "# an exchange trusts the CA of every county it serves: copy each county's ca.crt to tls/ and add it above"
