@@ -153,9 +153,17 @@ pub fn division_name(code: &Code) -> Result<String> {
             code.level().digits()
         );
     }
-    Ok(t.name(code.as_str())
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("{} {code}", code.level().name())))
+    // Villages carry no names in the shipped table: name the unit they belong to.
+    Ok(match t.name(code.as_str()) {
+        Some(n) => n.to_string(),
+        None => match code
+            .parent()
+            .and_then(|p| t.name(p.as_str()).map(str::to_string))
+        {
+            Some(p) => format!("a {} of {p}", code.level().name()),
+            None => format!("{} {code}", code.level().name()),
+        },
+    })
 }
 
 /// The node kind a code is set up as (exchange nodes: `children`).
