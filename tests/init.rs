@@ -1,5 +1,5 @@
-//! The operator's set-up path with the real `liudong` binary: `init` a
-//! county hub, `enrol` a township and a village, `init --enrol` each into
+//! The operator's set-up path with the real `liudong` binary: `init` an
+//! exchange and a county hub that trust each other's CA, `enrol` a township and a village, `init --enrol` each into
 //! its own directory, start the three nodes from the generated configs and
 //! see records written at the township and at the village reach the hub over
 //! mutual TLS. Also the refusals: a corrupted or truncated enrolment file,
@@ -97,8 +97,26 @@ fn enrolled_township_and_village_reach_the_hub_over_mutual_tls() {
     );
     let hub_cfg = hub.join("liudong.toml");
 
-    // County hub: its own CA and certificate; the exchange is not part of this test.
+    // The national exchange, run by another operator with its own CA.
+    let ex = t.path().join("exchange");
+    let ex_cfg = ex.join("liudong.toml");
+    let ex_addr = format!("127.0.0.1:{}", free_port());
+    let ex_admin = format!("127.0.0.1:{}", free_port());
+    ok(&[
+        "init",
+        "--code",
+        "CN",
+        "--dir",
+        s(&ex),
+        "--listen",
+        &ex_addr,
+        "--admin-listen",
+        &ex_admin,
+    ]);
+
+    // County hub: its own CA and certificate, trusting the exchange's CA.
     let hub_admin = format!("127.0.0.1:{}", free_port());
+    let ex_url = format!("https://{ex_addr}");
     let out = ok(&[
         "init",
         "--code",
@@ -106,7 +124,9 @@ fn enrolled_township_and_village_reach_the_hub_over_mutual_tls() {
         "--dir",
         s(&hub),
         "--upstream-url",
-        "https://127.0.0.1:9",
+        &ex_url,
+        "--trust-ca",
+        s(&ex.join("ca/ca.crt")),
         "--listen",
         "127.0.0.1:0",
         "--admin-listen",
@@ -121,6 +141,17 @@ fn enrolled_township_and_village_reach_the_hub_over_mutual_tls() {
         config_text.contains("[tls]") && !config_text.contains("insecure"),
         "{config_text}"
     );
+    // The exchange operator adds the county's CA, as docs/operations.md says.
+    std::fs::copy(hub.join("ca/ca.crt"), ex.join("tls/ca-410602.crt")).unwrap();
+    let ex_text = std::fs::read_to_string(&ex_cfg).unwrap();
+    let edited = ex_text.replace(
+        "ca_certs = [\"tls/ca.crt\"]",
+        "ca_certs = [\"tls/ca.crt\", \"tls/ca-410602.crt\"]",
+    );
+    assert_ne!(edited, ex_text, "{ex_text}");
+    std::fs::write(&ex_cfg, edited).unwrap();
+    let mut ex_node = NodeProcess::spawn(&ex_cfg, &t.path().join("exchange.log"));
+    ex_node.start_line();
     let mut hub_node = NodeProcess::spawn(&hub_cfg, &t.path().join("hub.log"));
     let hub_addr = hub_node.sync_addr();
 
@@ -251,11 +282,24 @@ fn enrolled_township_and_village_reach_the_hub_over_mutual_tls() {
         || served_with(&town_cfg, VILLAGE_A1, &vil_fp),
     );
 
+    // The county hub's link to the exchange works too (mutual trust of the two CAs).
+    // (A live session records no success until it ends: ask for a one-shot one.)
+    let out = ok(&["sync", "--once", "--config", s(&hub_cfg)]);
+    assert!(out.contains("sync complete"), "{out}");
+    let up = status(&hub_cfg)["links"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|l| l["peer"] == "CN")
+        .cloned()
+        .expect("an upstream link to CN");
+    assert!(up["last_success_ms"].is_u64(), "{up}");
+
     // Unpacking again over the township is refused.
     let err = fails(&["init", "--enrol", s(&town_file), "--dir", s(&town)]);
     assert!(err.contains("already exists"), "{err}");
 
-    for n in [&mut vil_node, &mut town_node, &mut hub_node] {
+    for n in [&mut vil_node, &mut town_node, &mut hub_node, &mut ex_node] {
         let (st, _) = n.terminate(Duration::from_secs(30));
         assert!(st.success(), "{st}");
     }
