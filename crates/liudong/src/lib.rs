@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod bundle;
 pub mod cli;
+pub mod console;
 pub mod config;
 pub mod demo;
 pub mod demo_tls;
