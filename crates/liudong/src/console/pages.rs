@@ -469,7 +469,19 @@ fn person(c: &Console, r: &Req, s: &Session) -> Page {
     let Some(id) = r.param("id").map(str::trim).filter(|i| !i.is_empty()) else {
         return Ok((title, "", person_form(l, "")));
     };
-    let v = run(c, s, &Query::Person { subject: id.to_uppercase() }).map_err(|e| query_error(l, e))?;
+    let v = match run(c, s, &Query::Person { subject: id.to_uppercase() }) {
+        Ok(v) => v,
+        // A mistyped or unknown ID: the form again, with what was typed.
+        Err(QueryError::Bad(m) | QueryError::NotFound(m)) => {
+            let body = format!(
+                "{}<div class=\"error\" id=\"error\"><p>{}</p></div>",
+                person_form(l, id),
+                esc(&m)
+            );
+            return Ok((title, "", body));
+        }
+        Err(e) => return Err(query_error(l, e)),
+    };
     let a: PersonAnswer = decode(l, v)?;
     let p = &a.view;
     let opt = |c: &Option<liudong_core::Code>| c.as_ref().map_or("-".to_string(), |c| code_cell(&c.to_string()));

@@ -255,7 +255,7 @@ fn respond(status: StatusCode, content_type: &'static str, body: String) -> Resp
         ),
     );
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
@@ -335,7 +335,14 @@ impl Console {
 
     fn login_form(&self, r: &Req, status: StatusCode, message: Option<&str>) -> Response<Full<Bytes>> {
         let l = r.lang;
-        let csrf = super::session::token();
+        // Keep the token of an earlier form (another tab, or the browser's
+        // own requests redirected here) so that every open form stays valid.
+        let csrf = r
+            .cookies
+            .get(LOGIN_COOKIE)
+            .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+            .cloned()
+            .unwrap_or_else(super::session::token);
         let msg = message
             .map(|m| format!("<p class=\"error\" id=\"login-error\">{}</p>", esc(m)))
             .unwrap_or_default();
@@ -432,6 +439,9 @@ impl Console {
                 resp.headers_mut()
                     .insert(header::CACHE_CONTROL, HeaderValue::from_static("max-age=3600"));
                 return resp;
+            }
+            (Method::GET, "/favicon.ico") => {
+                return respond(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", String::new());
             }
             (Method::GET, "/login") => {
                 if self.session(&r).is_some() {
