@@ -264,7 +264,7 @@ fn start_browser(dir: &Path, screens: PathBuf) -> (ChromeDriver, Driver) {
                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                     "--no-first-run", "--disable-background-networking",
                     "--disable-component-update", "--disable-sync",
-                    "--window-size=1280,1000",
+                    "--window-size=1280,1700",
                     format!("--user-data-dir={}", profile.display()),
                     format!("--host-resolver-rules=MAP {HOST} 127.0.0.1"),
                 ]
@@ -343,7 +343,7 @@ async fn console_pages_in_a_real_browser_match_the_cli_figures() {
     );
     {
         let store = liudong::runner::open_store(&cfg).unwrap();
-        let n = liudong::seed::seed_store(&store, 7, 40, clock()).unwrap();
+        let n = liudong::seed::seed_store(&store, 7, 120, clock()).unwrap();
         assert!(n > 100, "seeded {n} records");
         store.flush().unwrap();
     }

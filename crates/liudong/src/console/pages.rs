@@ -463,6 +463,73 @@ fn overdue(c: &Console, r: &Req, s: &Session) -> Page {
     Ok((l.t("逾期事项", "Overdue").into(), "/overdue", b))
 }
 
+/// The operators' words for the view's enumerations (English: the CLI's).
+fn sex(l: Lang, x: liudong_core::record::Sex) -> String {
+    use liudong_core::record::Sex::*;
+    let zh = match x {
+        Male => "男",
+        Female => "女",
+    };
+    word(l, zh, x)
+}
+
+fn word(l: Lang, zh: &str, x: impl std::fmt::Debug) -> String {
+    match l {
+        Lang::Zh => zh.to_string(),
+        Lang::En => format!("{x:?}"),
+    }
+}
+
+fn marital(l: Lang, x: liudong_core::record::MaritalStatus) -> String {
+    use liudong_core::record::MaritalStatus::*;
+    let zh = match x {
+        Unspecified => "未说明",
+        Single => "未婚",
+        Married => "已婚",
+        Divorced => "离婚",
+        Widowed => "丧偶",
+    };
+    word(l, zh, x)
+}
+
+fn status(l: Lang, x: liudong_core::view::Status) -> String {
+    use liudong_core::view::Status::*;
+    let zh = match x {
+        Unknown => "不详",
+        AtHome => "在户籍地",
+        OutMigrated => "已外出",
+        AtResidence => "已在流入地登记",
+    };
+    word(l, zh, x)
+}
+
+fn check_result(l: Lang, x: liudong_core::record::CheckResult) -> String {
+    use liudong_core::record::CheckResult::*;
+    let zh = match x {
+        Normal => "正常",
+        FollowUp => "需随访",
+    };
+    word(l, zh, x)
+}
+
+fn ack(l: Lang, x: liudong_core::record::AckOutcome) -> String {
+    use liudong_core::record::AckOutcome::*;
+    let zh = match x {
+        Confirmed => "已核实",
+        Mismatch => "信息不符",
+    };
+    word(l, zh, x)
+}
+
+/// A table body row saying there is nothing, when `empty`.
+fn none_row(l: Lang, empty: bool, cols: usize) -> String {
+    if empty {
+        format!("<tr><td colspan=\"{cols}\" class=\"muted\">{}</td></tr>", l.t("无", "none"))
+    } else {
+        String::new()
+    }
+}
+
 fn person(c: &Console, r: &Req, s: &Session) -> Page {
     let l = r.lang;
     let title = l.t("个人信息", "Person").to_string();
@@ -491,9 +558,9 @@ fn person(c: &Console, r: &Req, s: &Session) -> Page {
         "<table class=\"facts\" id=\"person\"><tbody>\
          <tr><th>{}</th><td id=\"subject\">{}</td></tr>\
          <tr><th>{}</th><td id=\"name\">{}</td></tr>\
-         <tr><th>{}</th><td>{:?}, {}</td></tr>\
-         <tr><th>{}</th><td>{:?}{}</td></tr>\
-         <tr><th>{}</th><td id=\"status\">{:?}</td></tr>\
+         <tr><th>{}</th><td>{}, {}</td></tr>\
+         <tr><th>{}</th><td>{}{}</td></tr>\
+         <tr><th>{}</th><td id=\"status\">{}</td></tr>\
          <tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr>\
          <tr><th>{}</th><td id=\"certificate\">{}</td></tr>\
          <tr><th>{}</th><td><span id=\"records\">{}</span> ({} <span id=\"voided\">{}</span>)</td></tr>\
@@ -503,13 +570,13 @@ fn person(c: &Console, r: &Req, s: &Session) -> Page {
         l.t("姓名", "Name"),
         esc(p.name.as_deref().unwrap_or(l.t("（本节点无姓名）", "(name not held here)"))),
         l.t("性别、出生日期", "Sex, born"),
-        p.sex,
+        sex(l, p.sex),
         p.birth_date,
         l.t("婚姻状况", "Marital status"),
-        p.marital_status,
+        marital(l, p.marital_status),
         p.married_on.map(|d| format!(" ({d})")).unwrap_or_default(),
         l.t("状态", "Status"),
-        p.status,
+        status(l, p.status),
         l.t("户籍地", "Origin"),
         code_cell(&p.origin.to_string()),
         l.t("现居住地", "Residence"),
@@ -554,6 +621,7 @@ fn person(c: &Console, r: &Req, s: &Session) -> Page {
             e.returned.map_or(l.t("未返回", "open").to_string(), |d| d.to_string())
         );
     }
+    b.push_str(&none_row(l, p.episodes.is_empty(), 5));
     let _ = write!(
         b,
         "</tbody></table><h2>{}</h2><table id=\"inflows\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
@@ -573,11 +641,12 @@ fn person(c: &Console, r: &Req, s: &Session) -> Page {
             i.arrival_date,
             esc(i.certificate_number.as_deref().unwrap_or(l.t("未持证（补办）", "missing (补办)"))),
             esc(&match &i.acknowledged {
-                Some((id, o)) => format!("{o:?} {id}"),
+                Some((id, o)) => format!("{} {id}", ack(l, *o)),
                 None => l.t("未反馈", "not acknowledged").to_string(),
             })
         );
     }
+    b.push_str(&none_row(l, p.inflows.is_empty(), 5));
     let _ = write!(
         b,
         "</tbody></table><h2>{}</h2><table id=\"checks\"><tbody>",
@@ -586,21 +655,26 @@ fn person(c: &Console, r: &Req, s: &Session) -> Page {
     for k in &p.checks {
         let _ = write!(
             b,
-            "<tr class=\"check\"><td>{}Q{}</td><td>{}</td><td>{:?}</td></tr>",
-            k.quarter.year, k.quarter.q, k.check_date, k.result
+            "<tr class=\"check\"><td>{}Q{}</td><td>{}</td><td>{}</td></tr>",
+            k.quarter.year,
+            k.quarter.q,
+            k.check_date,
+            check_result(l, k.result)
         );
     }
+    b.push_str(&none_row(l, p.checks.is_empty(), 3));
     let _ = write!(b, "</tbody></table><h2>{}</h2><table id=\"births\"><tbody>", l.t("生育", "Births"));
     for x in &p.births {
         let _ = write!(
             b,
-            "<tr class=\"birth\"><td>{}</td><td>{:?}</td><td>{}</td><td>{}</td></tr>",
+            "<tr class=\"birth\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             x.birth_date,
-            x.sex,
+            sex(l, x.sex),
             x.birth_order,
             esc(&x.id.to_string())
         );
     }
+    b.push_str(&none_row(l, p.births.is_empty(), 4));
     b.push_str("</tbody></table>");
     for h in &a.held {
         let _ = write!(
