@@ -153,6 +153,23 @@ mod tests {
     }
 
     #[test]
+    fn the_example_section_in_county_toml_validates() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/county.toml");
+        let text = std::fs::read_to_string(path).unwrap();
+        let block: String = text
+            .lines()
+            .skip_while(|l| *l != "# [console]")
+            .skip(1)
+            .take_while(|l| l.starts_with("# "))
+            .map(|l| format!("{}\n", &l[2..]))
+            .collect();
+        let s: ConsoleSection = toml::from_str(&block).unwrap();
+        let o = s.validate(false).unwrap();
+        assert_eq!(o.listen.port(), 8443);
+        assert_eq!(o, section("").unwrap(), "the example shows the defaults");
+    }
+
+    #[test]
     fn plaintext_console_only_on_loopback() {
         let s: ConsoleSection = toml::from_str("listen = \"0.0.0.0:8443\"").unwrap();
         assert!(s.validate(true).is_ok());
