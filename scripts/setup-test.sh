@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the tests need besides Rust crates: Debian's headless
-# Chromium and its WebDriver (tests/console.rs drives the web console with
-# them). Idempotent: does nothing when both are already installed.
+# Chromium, its WebDriver and CJK fonts (tests/console.rs drives the web
+# console with them and saves screenshots). Idempotent: does nothing when
+# all are installed.
 set -euo pipefail
 need=()
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
-command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+for pkg in chromium chromium-driver fonts-noto-cjk; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+        need+=("$pkg")
+    fi
+done
 if [ ${#need[@]} -eq 0 ]; then
     exit 0
 fi
@@ -16,4 +20,4 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -q
-"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${need[@]}" fonts-noto-cjk
+"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${need[@]}"
