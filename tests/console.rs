@@ -95,7 +95,9 @@ fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> std::io::R
     let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let json_text = rest.to_string();
     serde_json::from_str(&json_text).map_err(|e| {
-        std::io::Error::other(format!("{method} {path}: bad answer {e}: {head} {json_text:.300}"))
+        std::io::Error::other(format!(
+            "{method} {path}: bad answer {e}: {head} {json_text:.300}"
+        ))
     })
 }
 
@@ -408,7 +410,11 @@ async fn console_pages_in_a_real_browser_match_the_cli_figures() {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&ops_file).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "operators file mode");
-        assert!(!std::fs::read_to_string(&ops_file).unwrap().contains(PASSWORD));
+        assert!(
+            !std::fs::read_to_string(&ops_file)
+                .unwrap()
+                .contains(PASSWORD)
+        );
     }
 
     let screens = std::env::var_os("CARGO_TARGET_DIR")
@@ -486,12 +492,12 @@ fn browse(
             thresholds,
         },
     );
-    assert!(!od.items.is_empty(), "the seeded population has overdue items");
-    assert_eq!(num(&d.text("#records")), store.record_count() as u64);
-    assert_eq!(
-        num(&d.text("#migrants-out")),
-        rep.total.counts.migrants_out
+    assert!(
+        !od.items.is_empty(),
+        "the seeded population has overdue items"
     );
+    assert_eq!(num(&d.text("#records")), store.record_count() as u64);
+    assert_eq!(num(&d.text("#migrants-out")), rep.total.counts.migrants_out);
     assert_eq!(num(&d.text("#migrants-in")), rep.total.counts.migrants_in);
     for k in liudong_core::overdue::Kind::ALL {
         let n = od.items.iter().filter(|i| i.kind == k).count() as u64;
@@ -540,7 +546,9 @@ fn browse(
         .iter()
         .chain(&ins)
         .map(|e| {
-            let a = d.attr(e, "data-outflows").or_else(|| d.attr(e, "data-inflows"));
+            let a = d
+                .attr(e, "data-outflows")
+                .or_else(|| d.attr(e, "data-inflows"));
             num(&a.unwrap())
         })
         .sum();
@@ -550,10 +558,7 @@ fn browse(
     // Overdue lists.
     d.open(&format!("{base}/overdue"));
     assert_eq!(num(&d.text("#overdue-count")), od.items.len() as u64);
-    assert_eq!(
-        d.find_all("tr.item").len(),
-        od.items.len() + od.held.len()
-    );
+    assert_eq!(d.find_all("tr.item").len(), od.items.len() + od.held.len());
     d.screenshot("overdue");
     let kind = od.items[0].kind;
     d.open(&format!("{base}/overdue?kind={}", kind.name()));
@@ -565,7 +570,11 @@ fn browse(
     // A person's view, reached from the list, and its audit entry.
     let subject = od.items[0].subject.clone();
     d.click_then(&format!("a[href='/person?id={subject}']"), "#subject");
-    assert!(d.url().contains(&format!("/person?id={subject}")), "{}", d.url());
+    assert!(
+        d.url().contains(&format!("/person?id={subject}")),
+        "{}",
+        d.url()
+    );
     let a: PersonAnswer = answer(
         node,
         Query::Person {
@@ -616,7 +625,9 @@ fn browse(
     assert_eq!(d.text("h1"), "月报");
 
     // Errors are friendly pages, and what the user typed is escaped.
-    d.open(&format!("{base}/person?id=%3Cscript%3Ealert(1)%3C%2Fscript%3E"));
+    d.open(&format!(
+        "{base}/person?id=%3Cscript%3Ealert(1)%3C%2Fscript%3E"
+    ));
     d.wait_for("#error");
     let typed = d.find("#person-id");
     assert_eq!(

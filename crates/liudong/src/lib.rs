@@ -6,8 +6,8 @@
 pub mod bench;
 pub mod bundle;
 pub mod cli;
-pub mod console;
 pub mod config;
+pub mod console;
 pub mod demo;
 pub mod demo_tls;
 pub mod progress;

@@ -164,7 +164,11 @@ async fn start_console(
     let Some(console) = crate::console::Console::new(node.clone(), cfg) else {
         return Ok(None);
     };
-    let addr = cfg.console.as_ref().map(|c| c.listen).expect("console configured");
+    let addr = cfg
+        .console
+        .as_ref()
+        .map(|c| c.listen)
+        .expect("console configured");
     let tls = match &cfg.net.tls {
         Some(t) => Some(
             t.browser_server_config()
@@ -182,7 +186,12 @@ async fn start_console(
         .await
         .with_context(|| format!("cannot listen on {addr} ([console] listen)"))?;
     let bound = listener.local_addr()?;
-    tasks.spawn(crate::console::serve(listener, console, tls, cancel.clone()));
+    tasks.spawn(crate::console::serve(
+        listener,
+        console,
+        tls,
+        cancel.clone(),
+    ));
     Ok(Some(bound))
 }
 

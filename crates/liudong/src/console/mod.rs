@@ -154,7 +154,8 @@ mod tests {
 
     #[test]
     fn the_example_section_in_county_toml_validates() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/county.toml");
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/county.toml");
         let text = std::fs::read_to_string(path).unwrap();
         let block: String = text
             .lines()

@@ -39,7 +39,12 @@ pub fn path(data_dir: &Path) -> PathBuf {
 /// Checks an operator name: 1 to 64 letters, digits, `.`, `_` or `-` (CJK allowed).
 pub fn check_name(name: &str) -> Result<()> {
     let n = name.chars().count();
-    if n == 0 || n > 64 || !name.chars().all(|c| c.is_alphanumeric() || "._-".contains(c)) {
+    if n == 0
+        || n > 64
+        || !name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "._-".contains(c))
+    {
         bail!(
             "operator name {name:?}: expected 1 to 64 letters, digits, '.', '_' or '-' (no spaces)"
         );
@@ -208,7 +213,11 @@ pub fn cli_add(config: &Path, name: &str, password_stdin: bool) -> Result<()> {
     ops.save(&path)?;
     println!(
         "{} console operator {name} in {} (takes effect at once, no restart needed)",
-        if new { "added" } else { "changed the password of" },
+        if new {
+            "added"
+        } else {
+            "changed the password of"
+        },
         path.display()
     );
     Ok(())

@@ -74,7 +74,10 @@ fn run(c: &Console, s: &Session, q: &Query) -> Result<serde_json::Value, QueryEr
     query::run(c.node.store(), &audit_name(&s.operator), q, c.node.now_ms())
 }
 
-fn decode<T: serde::de::DeserializeOwned>(lang: Lang, v: serde_json::Value) -> Result<T, PageError> {
+fn decode<T: serde::de::DeserializeOwned>(
+    lang: Lang,
+    v: serde_json::Value,
+) -> Result<T, PageError> {
     serde_json::from_value(v).map_err(|e| store_error(lang, e))
 }
 
@@ -99,7 +102,8 @@ fn overview(c: &Console, r: &Req) -> Page {
         .views()
         .collect::<Result<_, _>>()
         .map_err(|e| store_error(l, e))?;
-    let rep = liudong_core::report::compute(&views, &store.scope().code, month, c.thresholds.ack_days);
+    let rep =
+        liudong_core::report::compute(&views, &store.scope().code, month, c.thresholds.ack_days);
     let (counts, held) =
         query::overdue_counts(store, &c.thresholds, now).map_err(|e| query_error(l, e))?;
     let links = liudong_sync::status::report(store).map_err(|e| store_error(l, e))?;
@@ -116,7 +120,12 @@ fn overview(c: &Console, r: &Req) -> Page {
         )
     };
     let mut b = String::from("<section class=\"cards\">");
-    b.push_str(&card("records", l.t("记录数", "Records"), store.record_count().to_string(), "/"));
+    b.push_str(&card(
+        "records",
+        l.t("记录数", "Records"),
+        store.record_count().to_string(),
+        "/",
+    ));
     b.push_str(&card(
         "migrants-out",
         l.t("外出流动人口", "Migrants out"),
@@ -152,11 +161,19 @@ fn overview(c: &Console, r: &Req) -> Page {
             &format!("/overdue?kind={}", k.name()),
         ));
     }
-    b.push_str(&card("overdue-held", l.t("待补信息", "Held"), held.to_string(), "/overdue?kind=held"));
+    b.push_str(&card(
+        "overdue-held",
+        l.t("待补信息", "Held"),
+        held.to_string(),
+        "/overdue?kind=held",
+    ));
     let _ = write!(
         b,
         "</section><p class=\"muted\">{} {month}</p><h2>{}</h2>{}",
-        l.t("流动人口数为本月末数。", "Migrant counts are as of the end of the month"),
+        l.t(
+            "流动人口数为本月末数。",
+            "Migrant counts are as of the end of the month"
+        ),
         l.t("查询个人", "Find a person"),
         person_form(l, "")
     );
@@ -222,12 +239,19 @@ fn nodes(c: &Console, r: &Req) -> Page {
         );
     }
     if rep.links.is_empty() {
-        let _ = write!(b, "<tr><td colspan=\"8\">{}</td></tr>", l.t("暂无链路。", "No links yet."));
+        let _ = write!(
+            b,
+            "<tr><td colspan=\"8\">{}</td></tr>",
+            l.t("暂无链路。", "No links yet.")
+        );
     }
     let _ = write!(
         b,
         "</tbody></table><p class=\"muted\">{} {} {}</p>",
-        l.t("超过同步间隔两倍未成功同步即标为超时未联系；同步间隔", "A link is silent when it has not synced for twice the sync interval; interval"),
+        l.t(
+            "超过同步间隔两倍未成功同步即标为超时未联系；同步间隔",
+            "A link is silent when it has not synced for twice the sync interval; interval"
+        ),
         c.expected_interval.as_secs(),
         l.t("秒。", "s.")
     );
@@ -240,7 +264,10 @@ fn report(c: &Console, r: &Req, s: &Session) -> Page {
         Some(m) => Month::parse(m).ok_or_else(|| {
             PageError::new(
                 StatusCode::BAD_REQUEST,
-                format!("{} {m:?}", l.t("月份格式应为 YYYY-MM：", "The month must be YYYY-MM:")),
+                format!(
+                    "{} {m:?}",
+                    l.t("月份格式应为 YYYY-MM：", "The month must be YYYY-MM:")
+                ),
             )
         })?,
         None => month_now(c),
@@ -267,9 +294,15 @@ fn report(c: &Console, r: &Req, s: &Session) -> Page {
     for _ in 0..CHART_MONTHS {
         months.push(m);
         m = if m.month == 1 {
-            Month { year: m.year - 1, month: 12 }
+            Month {
+                year: m.year - 1,
+                month: 12,
+            }
         } else {
-            Month { year: m.year, month: m.month - 1 }
+            Month {
+                year: m.year,
+                month: m.month - 1,
+            }
         };
     }
     months.reverse();
@@ -307,7 +340,12 @@ fn report(c: &Console, r: &Req, s: &Session) -> Page {
         })
     );
     b.push_str("<div class=\"scroll\"><table id=\"report\"><thead><tr>");
-    let _ = write!(b, "<th>{}</th><th>{}</th>", l.t("单位", "Unit"), l.t("名称", "Name"));
+    let _ = write!(
+        b,
+        "<th>{}</th><th>{}</th>",
+        l.t("单位", "Unit"),
+        l.t("名称", "Name")
+    );
     for col in COLUMNS {
         let _ = write!(b, "<th>{}</th>", esc(l.t(col.1, col.2)));
     }
@@ -368,7 +406,10 @@ fn report(c: &Console, r: &Req, s: &Session) -> Page {
 
 fn overdue(c: &Console, r: &Req, s: &Session) -> Page {
     let l = r.lang;
-    let kind = r.param("kind").filter(|k| !k.is_empty()).map(str::to_string);
+    let kind = r
+        .param("kind")
+        .filter(|k| !k.is_empty())
+        .map(str::to_string);
     let v = run(
         c,
         s,
@@ -383,7 +424,11 @@ fn overdue(c: &Console, r: &Req, s: &Session) -> Page {
     let _ = write!(
         b,
         "<a href=\"/overdue\"{}>{}</a>",
-        if kind.is_none() { " class=\"current\"" } else { "" },
+        if kind.is_none() {
+            " class=\"current\""
+        } else {
+            ""
+        },
         l.t("全部", "All")
     );
     for k in liudong_core::overdue::Kind::ALL {
@@ -391,14 +436,22 @@ fn overdue(c: &Console, r: &Req, s: &Session) -> Page {
             b,
             "<a href=\"/overdue?kind={}\"{}>{}</a>",
             k.name(),
-            if kind.as_deref() == Some(k.name()) { " class=\"current\"" } else { "" },
+            if kind.as_deref() == Some(k.name()) {
+                " class=\"current\""
+            } else {
+                ""
+            },
             esc(l.t(k.label_zh(), k.name()))
         );
     }
     let _ = write!(
         b,
         "<a href=\"/overdue?kind=held\"{}>{}</a></p>",
-        if kind.as_deref() == Some("held") { " class=\"current\"" } else { "" },
+        if kind.as_deref() == Some("held") {
+            " class=\"current\""
+        } else {
+            ""
+        },
         l.t("待补信息", "held")
     );
     let _ = write!(
@@ -438,7 +491,9 @@ fn overdue(c: &Console, r: &Req, s: &Session) -> Page {
             url(&id),
             esc(&id),
             code_cell(&i.origin.to_string()),
-            i.residence.as_ref().map_or("-".into(), |c| code_cell(&c.to_string())),
+            i.residence
+                .as_ref()
+                .map_or("-".into(), |c| code_cell(&c.to_string())),
             i.since.map_or("-".into(), |d| d.to_string()),
             i.count,
             esc(&i.detail)
@@ -457,7 +512,11 @@ fn overdue(c: &Console, r: &Req, s: &Session) -> Page {
         );
     }
     if a.items.is_empty() && a.held.is_empty() {
-        let _ = write!(b, "<tr><td colspan=\"7\">{}</td></tr>", l.t("没有逾期事项。", "Nothing overdue."));
+        let _ = write!(
+            b,
+            "<tr><td colspan=\"7\">{}</td></tr>",
+            l.t("没有逾期事项。", "Nothing overdue.")
+        );
     }
     b.push_str("</tbody></table>");
     Ok((l.t("逾期事项", "Overdue").into(), "/overdue", b))
@@ -524,7 +583,10 @@ fn ack(l: Lang, x: liudong_core::record::AckOutcome) -> String {
 /// A table body row saying there is nothing, when `empty`.
 fn none_row(l: Lang, empty: bool, cols: usize) -> String {
     if empty {
-        format!("<tr><td colspan=\"{cols}\" class=\"muted\">{}</td></tr>", l.t("无", "none"))
+        format!(
+            "<tr><td colspan=\"{cols}\" class=\"muted\">{}</td></tr>",
+            l.t("无", "none")
+        )
     } else {
         String::new()
     }
@@ -536,7 +598,13 @@ fn person(c: &Console, r: &Req, s: &Session) -> Page {
     let Some(id) = r.param("id").map(str::trim).filter(|i| !i.is_empty()) else {
         return Ok((title, "", person_form(l, "")));
     };
-    let v = match run(c, s, &Query::Person { subject: id.to_uppercase() }) {
+    let v = match run(
+        c,
+        s,
+        &Query::Person {
+            subject: id.to_uppercase(),
+        },
+    ) {
         Ok(v) => v,
         // A mistyped or unknown ID: the form again, with what was typed.
         Err(QueryError::Bad(m) | QueryError::NotFound(m)) => {
@@ -551,7 +619,10 @@ fn person(c: &Console, r: &Req, s: &Session) -> Page {
     };
     let a: PersonAnswer = decode(l, v)?;
     let p = &a.view;
-    let opt = |c: &Option<liudong_core::Code>| c.as_ref().map_or("-".to_string(), |c| code_cell(&c.to_string()));
+    let opt = |c: &Option<liudong_core::Code>| {
+        c.as_ref()
+            .map_or("-".to_string(), |c| code_cell(&c.to_string()))
+    };
     let mut b = person_form(l, id);
     let _ = write!(
         b,
@@ -568,7 +639,10 @@ fn person(c: &Console, r: &Req, s: &Session) -> Page {
         l.t("公民身份号码", "Citizen ID"),
         esc(p.subject.as_str()),
         l.t("姓名", "Name"),
-        esc(p.name.as_deref().unwrap_or(l.t("（本节点无姓名）", "(name not held here)"))),
+        esc(p
+            .name
+            .as_deref()
+            .unwrap_or(l.t("（本节点无姓名）", "(name not held here)"))),
         l.t("性别、出生日期", "Sex, born"),
         sex(l, p.sex),
         p.birth_date,
@@ -617,8 +691,13 @@ fn person(c: &Console, r: &Req, s: &Session) -> Page {
             n + 1,
             e.left.map_or("-".into(), |d| d.to_string()),
             e.arrived.map_or("-".into(), |d| d.to_string()),
-            e.residences.iter().map(|c| code_cell(&c.to_string())).collect::<Vec<_>>().join(" → "),
-            e.returned.map_or(l.t("未返回", "open").to_string(), |d| d.to_string())
+            e.residences
+                .iter()
+                .map(|c| code_cell(&c.to_string()))
+                .collect::<Vec<_>>()
+                .join(" → "),
+            e.returned
+                .map_or(l.t("未返回", "open").to_string(), |d| d.to_string())
         );
     }
     b.push_str(&none_row(l, p.episodes.is_empty(), 5));
@@ -639,7 +718,10 @@ fn person(c: &Console, r: &Req, s: &Session) -> Page {
             esc(&i.id.to_string()),
             opt(&i.residence),
             i.arrival_date,
-            esc(i.certificate_number.as_deref().unwrap_or(l.t("未持证（补办）", "missing (补办)"))),
+            esc(i
+                .certificate_number
+                .as_deref()
+                .unwrap_or(l.t("未持证（补办）", "missing (补办)"))),
             esc(&match &i.acknowledged {
                 Some((id, o)) => format!("{} {id}", ack(l, *o)),
                 None => l.t("未反馈", "not acknowledged").to_string(),
@@ -663,7 +745,11 @@ fn person(c: &Console, r: &Req, s: &Session) -> Page {
         );
     }
     b.push_str(&none_row(l, p.checks.is_empty(), 3));
-    let _ = write!(b, "</tbody></table><h2>{}</h2><table id=\"births\"><tbody>", l.t("生育", "Births"));
+    let _ = write!(
+        b,
+        "</tbody></table><h2>{}</h2><table id=\"births\"><tbody>",
+        l.t("生育", "Births")
+    );
     for x in &p.births {
         let _ = write!(
             b,

@@ -69,11 +69,7 @@ pub fn code_cell(code: &str) -> String {
     if name.is_empty() {
         esc(code)
     } else {
-        format!(
-            "{} <span class=\"muted\">{}</span>",
-            esc(code),
-            esc(name)
-        )
+        format!("{} <span class=\"muted\">{}</span>", esc(code), esc(name))
     }
 }
 
@@ -150,9 +146,9 @@ pub fn page(f: &Frame, title: &str, body: &str) -> String {
             l.t("退出", "Log out")
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "</div></header><main><h1>{}</h1>{body}</main><footer>{}</footer></body></html>\n",
+        "</div></header><main><h1>{}</h1>{body}</main><footer>{}</footer></body></html>",
         esc(title),
         l.t(
             "本页内容含个人信息，查看记录已留痕审计。",
@@ -285,7 +281,10 @@ mod tests {
         let svg = flow_chart(Lang::Zh, &months);
         assert_eq!(svg.matches("data-outflows=").count(), 3);
         assert_eq!(svg.matches("data-inflows=\"7\"").count(), 3);
-        assert!(svg.contains(">50</text>"), "axis tops at 50 for a maximum of 30");
+        assert!(
+            svg.contains(">50</text>"),
+            "axis tops at 50 for a maximum of 30"
+        );
         assert!(svg.contains("流出") && !svg.contains("<script"));
         assert!(flow_chart(Lang::En, &[]).contains("Outflows"));
     }

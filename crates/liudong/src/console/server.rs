@@ -136,7 +136,9 @@ pub async fn serve(
             match acceptor {
                 Some(a) => match tokio::time::timeout(READ_TIMEOUT, a.accept(tcp)).await {
                     Ok(Ok(s)) => connection(TokioIo::new(s), console, peer, cancel).await,
-                    Ok(Err(e)) => tracing::debug!(error = %e, %peer, "console: TLS handshake failed"),
+                    Ok(Err(e)) => {
+                        tracing::debug!(error = %e, %peer, "console: TLS handshake failed")
+                    }
                     Err(_) => tracing::debug!(%peer, "console: TLS handshake timed out"),
                 },
                 None => connection(TokioIo::new(tcp), console, peer, cancel).await,
@@ -254,8 +256,14 @@ fn respond(status: StatusCode, content_type: &'static str, body: String) -> Resp
             "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
     );
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
@@ -266,7 +274,11 @@ fn html(status: StatusCode, body: String) -> Response<Full<Bytes>> {
 }
 
 fn redirect(to: &str) -> Response<Full<Bytes>> {
-    let mut r = respond(StatusCode::SEE_OTHER, "text/plain; charset=utf-8", String::new());
+    let mut r = respond(
+        StatusCode::SEE_OTHER,
+        "text/plain; charset=utf-8",
+        String::new(),
+    );
     if let Ok(v) = HeaderValue::from_str(to) {
         r.headers_mut().insert(header::LOCATION, v);
     }
@@ -311,7 +323,11 @@ impl Console {
         );
         html(
             status,
-            page(&self.frame(r, s, ""), l.t("出错了", "Something went wrong"), &body),
+            page(
+                &self.frame(r, s, ""),
+                l.t("出错了", "Something went wrong"),
+                &body,
+            ),
         )
     }
 
@@ -333,7 +349,12 @@ impl Console {
         }
     }
 
-    fn login_form(&self, r: &Req, status: StatusCode, message: Option<&str>) -> Response<Full<Bytes>> {
+    fn login_form(
+        &self,
+        r: &Req,
+        status: StatusCode,
+        message: Option<&str>,
+    ) -> Response<Full<Bytes>> {
         let l = r.lang;
         // Keep the token of an earlier form (another tab, or the browser's
         // own requests redirected here) so that every open form stays valid.
@@ -356,15 +377,24 @@ impl Console {
             l.t("密码", "Password"),
             l.t("登录", "Log in")
         );
-        let mut resp = html(status, page(&self.frame(r, None, ""), l.t("登录", "Log in"), &body));
-        resp.headers_mut()
-            .append(header::SET_COOKIE, self.cookie(LOGIN_COOKIE, &csrf, Some(3600)));
+        let mut resp = html(
+            status,
+            page(&self.frame(r, None, ""), l.t("登录", "Log in"), &body),
+        );
+        resp.headers_mut().append(
+            header::SET_COOKIE,
+            self.cookie(LOGIN_COOKIE, &csrf, Some(3600)),
+        );
         resp
     }
 
     async fn login(self: &Arc<Self>, r: &Req) -> Response<Full<Bytes>> {
         let l = r.lang;
-        let expected = r.cookies.get(LOGIN_COOKIE).map(String::as_str).unwrap_or("");
+        let expected = r
+            .cookies
+            .get(LOGIN_COOKIE)
+            .map(String::as_str)
+            .unwrap_or("");
         if expected.is_empty() || r.field("csrf") != expected || !r.same_origin {
             return self.login_form(
                 r,
@@ -381,7 +411,10 @@ impl Console {
         if let Err(Refusal::Locked { retry_secs }) = self.sessions.check_allowed(&name, now) {
             tracing::warn!(operator = %name, addr = %r.peer.ip(), "console: login refused, too many failures");
             let msg = match l {
-                Lang::Zh => format!("登录失败次数过多，请 {} 分钟后再试。", retry_secs.div_ceil(60)),
+                Lang::Zh => format!(
+                    "登录失败次数过多，请 {} 分钟后再试。",
+                    retry_secs.div_ceil(60)
+                ),
                 Lang::En => format!(
                     "Too many failed logins; try again in {} minutes.",
                     retry_secs.div_ceil(60)
@@ -427,7 +460,10 @@ impl Console {
         tracing::info!(operator = %name, addr = %r.peer.ip(), "console: login");
         let mut resp = redirect("/");
         let h = resp.headers_mut();
-        h.append(header::SET_COOKIE, self.cookie(SESSION_COOKIE, &token, None));
+        h.append(
+            header::SET_COOKIE,
+            self.cookie(SESSION_COOKIE, &token, None),
+        );
         h.append(header::SET_COOKIE, self.cookie(LOGIN_COOKIE, "", Some(0)));
         resp
     }
@@ -436,12 +472,18 @@ impl Console {
         match (r.method.clone(), r.path.as_str()) {
             (Method::GET, "/console.css") => {
                 let mut resp = respond(StatusCode::OK, "text/css; charset=utf-8", CSS.into());
-                resp.headers_mut()
-                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("max-age=3600"));
+                resp.headers_mut().insert(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("max-age=3600"),
+                );
                 return resp;
             }
             (Method::GET, "/favicon.ico") => {
-                return respond(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", String::new());
+                return respond(
+                    StatusCode::NOT_FOUND,
+                    "text/plain; charset=utf-8",
+                    String::new(),
+                );
             }
             (Method::GET, "/login") => {
                 if self.session(&r).is_some() {
@@ -458,7 +500,10 @@ impl Console {
                 _ => self.login_form(
                     &r,
                     StatusCode::FORBIDDEN,
-                    Some(r.lang.t("会话已过期，请重新登录。", "Your session expired; please log in again.")),
+                    Some(r.lang.t(
+                        "会话已过期，请重新登录。",
+                        "Your session expired; please log in again.",
+                    )),
                 ),
             };
         };
@@ -468,7 +513,10 @@ impl Console {
                     &r,
                     Some(&s),
                     StatusCode::FORBIDDEN,
-                    r.lang.t("表单已过期，请重试。", "The form expired; please try again."),
+                    r.lang.t(
+                        "表单已过期，请重试。",
+                        "The form expired; please try again.",
+                    ),
                 );
             }
             if r.path == "/logout" {
@@ -479,10 +527,20 @@ impl Console {
                     .append(header::SET_COOKIE, self.cookie(SESSION_COOKIE, "", Some(0)));
                 return resp;
             }
-            return self.error_page(&r, Some(&s), StatusCode::NOT_FOUND, r.lang.t("没有这个页面。", "No such page."));
+            return self.error_page(
+                &r,
+                Some(&s),
+                StatusCode::NOT_FOUND,
+                r.lang.t("没有这个页面。", "No such page."),
+            );
         }
         if r.method != Method::GET {
-            return self.error_page(&r, Some(&s), StatusCode::METHOD_NOT_ALLOWED, r.lang.t("不支持的请求。", "Unsupported request."));
+            return self.error_page(
+                &r,
+                Some(&s),
+                StatusCode::METHOD_NOT_ALLOWED,
+                r.lang.t("不支持的请求。", "Unsupported request."),
+            );
         }
         let c = self.clone();
         let done = tokio::task::spawn_blocking(move || {
@@ -491,9 +549,10 @@ impl Console {
         })
         .await;
         match done {
-            Ok((c, r, s, Ok((title, current, body)))) => {
-                html(StatusCode::OK, page(&c.frame(&r, Some(&s), current), &title, &body))
-            }
+            Ok((c, r, s, Ok((title, current, body)))) => html(
+                StatusCode::OK,
+                page(&c.frame(&r, Some(&s), current), &title, &body),
+            ),
             Ok((c, r, s, Err(e))) => c.error_page(&r, Some(&s), e.status, &e.message),
             Err(e) => {
                 tracing::error!(error = %e, "console: page task failed");
@@ -505,12 +564,14 @@ impl Console {
 
 fn dummy_hash() -> &'static str {
     static H: OnceLock<String> = OnceLock::new();
-    H.get_or_init(|| {
-        operators::hash_password("no operator has this password").unwrap_or_default()
-    })
+    H.get_or_init(|| operators::hash_password("no operator has this password").unwrap_or_default())
 }
 
-async fn handle(c: Arc<Console>, req: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
+async fn handle(
+    c: Arc<Console>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+) -> Response<Full<Bytes>> {
     let r = match parse(req, peer).await {
         Ok(r) => r,
         Err(resp) => return resp,
@@ -518,8 +579,10 @@ async fn handle(c: Arc<Console>, req: Request<Incoming>, peer: SocketAddr) -> Re
     let lang = r.lang_param;
     let mut resp = c.route(r).await;
     if let Some(l) = lang {
-        resp.headers_mut()
-            .append(header::SET_COOKIE, c.cookie(LANG_COOKIE, l.code(), Some(365 * 86_400)));
+        resp.headers_mut().append(
+            header::SET_COOKIE,
+            c.cookie(LANG_COOKIE, l.code(), Some(365 * 86_400)),
+        );
     }
     resp
 }

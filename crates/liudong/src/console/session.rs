@@ -173,7 +173,10 @@ mod tests {
         let (t, _) = s.create("a", 0);
         assert_ne!(t, s.create("a", 0).0, "tokens are random");
         assert_eq!(s.touch(&t, 59_000).unwrap().operator, "a");
-        assert!(s.touch(&t, 119_000).is_some(), "use renews the idle timeout");
+        assert!(
+            s.touch(&t, 119_000).is_some(),
+            "use renews the idle timeout"
+        );
         assert!(s.touch(&t, 180_000).is_none(), "idle for 61 s");
         assert!(s.touch(&t, 0).is_none(), "an expired session is gone");
         let (t, _) = s.create("a", 0);
