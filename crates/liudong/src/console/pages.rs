@@ -293,17 +293,7 @@ fn report(c: &Console, r: &Req, s: &Session) -> Page {
     let mut m = month;
     for _ in 0..CHART_MONTHS {
         months.push(m);
-        m = if m.month == 1 {
-            Month {
-                year: m.year - 1,
-                month: 12,
-            }
-        } else {
-            Month {
-                year: m.year,
-                month: m.month - 1,
-            }
-        };
+        m = m.prev();
     }
     months.reverse();
     let bars: Vec<ChartMonth> = months
@@ -522,62 +512,36 @@ fn overdue(c: &Console, r: &Req, s: &Session) -> Page {
     Ok((l.t("逾期事项", "Overdue").into(), "/overdue", b))
 }
 
-/// The operators' words for the view's enumerations (English: the CLI's).
-fn sex(l: Lang, x: liudong_core::record::Sex) -> String {
-    use liudong_core::record::Sex::*;
-    let zh = match x {
-        Male => "男",
-        Female => "女",
-    };
-    word(l, zh, x)
-}
+/// The operators' words for the states a person's view shows, by the
+/// state's name (English pages show the name, as the CLI does).
+const WORDS: [(&str, &str); 15] = [
+    ("Male", "男"),
+    ("Female", "女"),
+    ("Unspecified", "未说明"),
+    ("Single", "未婚"),
+    ("Married", "已婚"),
+    ("Divorced", "离婚"),
+    ("Widowed", "丧偶"),
+    ("Unknown", "不详"),
+    ("AtHome", "在户籍地"),
+    ("OutMigrated", "已外出"),
+    ("AtResidence", "已在流入地登记"),
+    ("Normal", "正常"),
+    ("FollowUp", "需随访"),
+    ("Confirmed", "已核实"),
+    ("Mismatch", "信息不符"),
+];
 
-fn word(l: Lang, zh: &str, x: impl std::fmt::Debug) -> String {
+/// A state of the view in the page's language.
+fn word(l: Lang, x: impl std::fmt::Debug) -> String {
+    let name = format!("{x:?}");
     match l {
-        Lang::Zh => zh.to_string(),
-        Lang::En => format!("{x:?}"),
+        Lang::En => name,
+        Lang::Zh => WORDS
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map_or(name, |(_, zh)| zh.to_string()),
     }
-}
-
-fn marital(l: Lang, x: liudong_core::record::MaritalStatus) -> String {
-    use liudong_core::record::MaritalStatus::*;
-    let zh = match x {
-        Unspecified => "未说明",
-        Single => "未婚",
-        Married => "已婚",
-        Divorced => "离婚",
-        Widowed => "丧偶",
-    };
-    word(l, zh, x)
-}
-
-fn status(l: Lang, x: liudong_core::view::Status) -> String {
-    use liudong_core::view::Status::*;
-    let zh = match x {
-        Unknown => "不详",
-        AtHome => "在户籍地",
-        OutMigrated => "已外出",
-        AtResidence => "已在流入地登记",
-    };
-    word(l, zh, x)
-}
-
-fn check_result(l: Lang, x: liudong_core::record::CheckResult) -> String {
-    use liudong_core::record::CheckResult::*;
-    let zh = match x {
-        Normal => "正常",
-        FollowUp => "需随访",
-    };
-    word(l, zh, x)
-}
-
-fn ack(l: Lang, x: liudong_core::record::AckOutcome) -> String {
-    use liudong_core::record::AckOutcome::*;
-    let zh = match x {
-        Confirmed => "已核实",
-        Mismatch => "信息不符",
-    };
-    word(l, zh, x)
 }
 
 /// A table body row saying there is nothing, when `empty`.
@@ -644,13 +608,13 @@ fn person(c: &Console, r: &Req, s: &Session) -> Page {
             .as_deref()
             .unwrap_or(l.t("（本节点无姓名）", "(name not held here)"))),
         l.t("性别、出生日期", "Sex, born"),
-        sex(l, p.sex),
+        word(l, p.sex),
         p.birth_date,
         l.t("婚姻状况", "Marital status"),
-        marital(l, p.marital_status),
+        word(l, p.marital_status),
         p.married_on.map(|d| format!(" ({d})")).unwrap_or_default(),
         l.t("状态", "Status"),
-        status(l, p.status),
+        word(l, p.status),
         l.t("户籍地", "Origin"),
         code_cell(&p.origin.to_string()),
         l.t("现居住地", "Residence"),
@@ -723,7 +687,7 @@ fn person(c: &Console, r: &Req, s: &Session) -> Page {
                 .as_deref()
                 .unwrap_or(l.t("未持证（补办）", "missing (补办)"))),
             esc(&match &i.acknowledged {
-                Some((id, o)) => format!("{} {id}", ack(l, *o)),
+                Some((id, o)) => format!("{} {id}", word(l, o)),
                 None => l.t("未反馈", "not acknowledged").to_string(),
             })
         );
@@ -741,7 +705,7 @@ fn person(c: &Console, r: &Req, s: &Session) -> Page {
             k.quarter.year,
             k.quarter.q,
             k.check_date,
-            check_result(l, k.result)
+            word(l, k.result)
         );
     }
     b.push_str(&none_row(l, p.checks.is_empty(), 3));
@@ -755,7 +719,7 @@ fn person(c: &Console, r: &Req, s: &Session) -> Page {
             b,
             "<tr class=\"birth\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             x.birth_date,
-            sex(l, x.sex),
+            word(l, x.sex),
             x.birth_order,
             esc(&x.id.to_string())
         );
@@ -773,4 +737,44 @@ fn person(c: &Console, r: &Req, s: &Session) -> Page {
         );
     }
     Ok((title, "", b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use liudong_core::record::{AckOutcome, CheckResult, MaritalStatus, Sex};
+    use liudong_core::view::Status;
+
+    #[test]
+    fn every_state_shown_has_a_chinese_word() {
+        let names: Vec<String> = [
+            word(Lang::Zh, Sex::Male),
+            word(Lang::Zh, Sex::Female),
+            word(Lang::Zh, MaritalStatus::Unspecified),
+            word(Lang::Zh, MaritalStatus::Single),
+            word(Lang::Zh, MaritalStatus::Married),
+            word(Lang::Zh, MaritalStatus::Divorced),
+            word(Lang::Zh, MaritalStatus::Widowed),
+            word(Lang::Zh, Status::Unknown),
+            word(Lang::Zh, Status::AtHome),
+            word(Lang::Zh, Status::OutMigrated),
+            word(Lang::Zh, Status::AtResidence),
+            word(Lang::Zh, CheckResult::Normal),
+            word(Lang::Zh, CheckResult::FollowUp),
+            word(Lang::Zh, AckOutcome::Confirmed),
+            word(Lang::Zh, AckOutcome::Mismatch),
+        ]
+        .into();
+        for n in &names {
+            assert!(n.chars().all(|c| !c.is_ascii_alphabetic()), "{n}");
+        }
+        assert_eq!(word(Lang::En, Status::OutMigrated), "OutMigrated");
+    }
+
+    #[test]
+    fn the_chart_months_step_back_across_years() {
+        let m = Month::parse("2026-02").unwrap();
+        assert_eq!(m.prev().to_string(), "2026-01");
+        assert_eq!(m.prev().prev().to_string(), "2025-12");
+    }
 }
