@@ -202,18 +202,20 @@ fn nodes(c: &Console, r: &Req) -> Page {
         l.t("拒绝的对端", "peers refused"),
         rep.refused
     );
-    let _ = write!(
-        b,
-        "<table id=\"links\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-        l.t("方向", "Role"),
-        l.t("节点", "Node"),
-        l.t("状态", "State"),
-        l.t("最近成功", "Last success"),
-        l.t("最近失败", "Last failure"),
-        l.t("待发送", "Pending out"),
-        l.t("会话数", "Sessions"),
-        l.t("最近错误", "Last error")
-    );
+    b.push_str(&table_head(
+        l,
+        "links",
+        &[
+            ("方向", "Role"),
+            ("节点", "Node"),
+            ("状态", "State"),
+            ("最近成功", "Last success"),
+            ("最近失败", "Last failure"),
+            ("待发送", "Pending out"),
+            ("会话数", "Sessions"),
+            ("最近错误", "Last error"),
+        ],
+    ));
     for k in &rep.links {
         let silent = link_silent(k, now, c.expected_interval);
         let _ = write!(
@@ -460,17 +462,19 @@ fn overdue(c: &Console, r: &Req, s: &Session) -> Page {
         a.thresholds.ack_days,
         l.t("天", "days"),
     );
-    let _ = write!(
-        b,
-        "<table id=\"overdue\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-        l.t("事项", "Kind"),
-        l.t("公民身份号码", "Citizen ID"),
-        l.t("户籍地", "Origin"),
-        l.t("现居住地", "Residence"),
-        l.t("起始", "Since"),
-        l.t("计数", "Count"),
-        l.t("说明", "Detail")
-    );
+    b.push_str(&table_head(
+        l,
+        "overdue",
+        &[
+            ("事项", "Kind"),
+            ("公民身份号码", "Citizen ID"),
+            ("户籍地", "Origin"),
+            ("现居住地", "Residence"),
+            ("起始", "Since"),
+            ("计数", "Count"),
+            ("说明", "Detail"),
+        ],
+    ));
     for i in &a.items {
         let id = i.subject.to_string();
         let _ = write!(
@@ -542,6 +546,16 @@ fn word(l: Lang, x: impl std::fmt::Debug) -> String {
             .find(|(k, _)| *k == name)
             .map_or(name, |(_, zh)| zh.to_string()),
     }
+}
+
+/// The opening of a table with its header row (`cols`: Chinese, English).
+fn table_head(l: Lang, id: &str, cols: &[(&str, &str)]) -> String {
+    let mut h = format!("<table id=\"{id}\"><thead><tr>");
+    for (zh, en) in cols {
+        let _ = write!(h, "<th>{}</th>", esc(l.t(zh, en)));
+    }
+    h.push_str("</tr></thead><tbody>");
+    h
 }
 
 /// A table body row saying there is nothing, when `empty`.
@@ -639,15 +653,18 @@ fn person(c: &Console, r: &Req, s: &Session) -> Page {
         l.t("作废", "voided"),
         p.voided
     );
-    let _ = write!(
-        b,
-        "<h2>{}</h2><table id=\"episodes\"><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-        l.t("流动经历", "Migration episodes"),
-        l.t("外出", "Left"),
-        l.t("到达", "Arrived"),
-        l.t("居住地", "Residences"),
-        l.t("返回", "Returned")
-    );
+    let _ = write!(b, "<h2>{}</h2>", l.t("流动经历", "Migration episodes"));
+    b.push_str(&table_head(
+        l,
+        "episodes",
+        &[
+            ("#", "#"),
+            ("外出", "Left"),
+            ("到达", "Arrived"),
+            ("居住地", "Residences"),
+            ("返回", "Returned"),
+        ],
+    ));
     for (n, e) in p.episodes.iter().enumerate() {
         let _ = write!(
             b,
@@ -667,14 +684,20 @@ fn person(c: &Console, r: &Req, s: &Session) -> Page {
     b.push_str(&none_row(l, p.episodes.is_empty(), 5));
     let _ = write!(
         b,
-        "</tbody></table><h2>{}</h2><table id=\"inflows\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        "</tbody></table><h2>{}</h2>",
         l.t("流入登记", "Inflow registrations"),
-        l.t("记录", "Record"),
-        l.t("居住地", "Residence"),
-        l.t("到达日期", "Arrival"),
-        l.t("婚育证明", "Certificate"),
-        l.t("反馈", "Acknowledgement")
     );
+    b.push_str(&table_head(
+        l,
+        "inflows",
+        &[
+            ("记录", "Record"),
+            ("居住地", "Residence"),
+            ("到达日期", "Arrival"),
+            ("婚育证明", "Certificate"),
+            ("反馈", "Acknowledgement"),
+        ],
+    ));
     for i in &p.inflows {
         let _ = write!(
             b,
