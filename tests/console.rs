@@ -217,8 +217,12 @@ impl Driver {
     }
 
     fn login(&self, base: &str, password: &str) {
+        self.login_as(base, OPERATOR, password);
+    }
+
+    fn login_as(&self, base: &str, name: &str, password: &str) {
         self.open(&format!("{base}/login"));
-        self.type_into("#name", OPERATOR);
+        self.type_into("#name", name);
         self.type_into("#password", password);
         self.click_then("#login", "#login-error, #operator");
     }
@@ -465,6 +469,14 @@ fn browse(
     assert!(d.text("#login-error").contains("错误"));
     assert!(d.find_all("#operator").is_empty());
     d.screenshot("login-refused");
+    // Repeated failures lock the name out (5 by the config), whatever the password.
+    for _ in 0..5 {
+        d.login_as(base, "li.ming", "guessing-again-1");
+        assert!(d.text("#login-error").contains("错误"));
+    }
+    d.login_as(base, "li.ming", "guessing-again-2");
+    assert!(d.text("#login-error").contains("次数过多"), "locked out");
+    d.screenshot("login-locked");
 
     d.login(base, PASSWORD);
     assert_eq!(d.url(), format!("{base}/"));
