@@ -349,7 +349,13 @@ async fn console_pages_in_a_real_browser_match_the_cli_figures() {
     );
     {
         let store = liudong::runner::open_store(&cfg).unwrap();
-        let n = liudong::seed::seed_store(&store, 7, 120, clock()).unwrap();
+        // The population ends with the last second of yesterday (China time):
+        // the generator stamps a day's records at hours that may still lie
+        // ahead today, and a record ahead of the clock is refused.
+        let day = 86_400_000;
+        let cst = 8 * 3_600_000;
+        let end_of_yesterday = (clock() + cst) / day * day - cst - 1000;
+        let n = liudong::seed::seed_store(&store, 7, 120, end_of_yesterday).unwrap();
         assert!(n > 100, "seeded {n} records");
         store.flush().unwrap();
     }
