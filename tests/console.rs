@@ -438,6 +438,23 @@ async fn console_pages_in_a_real_browser_match_the_cli_figures() {
     let browsing = tokio::task::spawn_blocking(move || {
         let (_chromedriver, d) = start_browser(&browse_dir, screens);
         browse(&d, &base, &node, thresholds, interval, &offset);
+        // Removing the operator (CLI, node running) ends their session at once.
+        d.login(&base, PASSWORD);
+        assert_eq!(d.url(), format!("{base}/"));
+        let out = Command::new(liudong_bin())
+            .args(["operator", "remove", "--config"])
+            .arg(&conf)
+            .args(["--name", OPERATOR])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "operator remove: {out:?}");
+        d.open(&format!("{base}/overdue"));
+        assert!(d.url().ends_with("/login"), "removed: {}", d.url());
+        d.login(&base, PASSWORD);
+        assert!(
+            d.text("#login-error").contains("错误"),
+            "a removed operator cannot log in"
+        );
         d.call("DELETE", "", None);
     })
     .await;
