@@ -167,10 +167,13 @@ pub enum OperatorCommand {
     /// Add an operator, or set a new password for one (read from the terminal,
     /// or one line from standard input with --password-stdin).
     Add {
+        /// The node's config file (the operators file is in its data directory).
         #[arg(long, short)]
         config: PathBuf,
+        /// Login name: letters, digits, '.', '_' or '-'.
         #[arg(long)]
         name: String,
+        /// Read the password as one line from standard input (for scripts).
         #[arg(long)]
         password_stdin: bool,
     },
