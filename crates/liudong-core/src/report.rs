@@ -69,6 +69,20 @@ impl Month {
         next.expect("valid").add_days(-1)
     }
 
+    /// The month before.
+    pub fn prev(self) -> Month {
+        match self.month {
+            1 => Month {
+                year: self.year - 1,
+                month: 12,
+            },
+            m => Month {
+                year: self.year,
+                month: m - 1,
+            },
+        }
+    }
+
     pub fn contains(self, d: Date) -> bool {
         d.year == self.year && d.month == self.month
     }

@@ -489,6 +489,19 @@ impl TlsContext {
         self.server.clone()
     }
 
+    /// A server side for web browsers (the node's web console): the node's
+    /// certificate and key, TLS 1.2 and 1.3, no client certificate, HTTP/1.1.
+    pub fn browser_server_config(&self) -> Result<Arc<rustls::ServerConfig>, TlsError> {
+        let key = PrivateKeyDer::from_pem_slice(self.key_pem.as_bytes())
+            .map_err(|e| TlsError::Other(format!("node key: {e}")))?;
+        let mut cfg = rustls::ServerConfig::builder_with_provider(provider())
+            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
+            .with_no_client_auth()
+            .with_single_cert(self.chain.clone(), key)?;
+        cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(Arc::new(cfg))
+    }
+
     /// The code this node dials, if any.
     pub fn upstream(&self) -> Option<&Code> {
         self.upstream.as_ref()

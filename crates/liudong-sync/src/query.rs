@@ -160,21 +160,7 @@ fn answer(
             }
             let all = kinds.is_empty();
             let scope = store.scope().code.clone();
-            let mut items = Vec::new();
-            for v in store.views() {
-                let v = v?;
-                if !in_jurisdiction(&v, &scope) {
-                    continue;
-                }
-                items.extend(
-                    overdue::for_person(&v, today, thresholds)
-                        .into_iter()
-                        .filter(|i| all || wanted.contains(&i.kind)),
-                );
-            }
-            items.sort_by(|a, b| {
-                (a.kind, &a.origin, &a.subject).cmp(&(b.kind, &b.origin, &b.subject))
-            });
+            let items = overdue_items(store, today, thresholds, |k| all || wanted.contains(&k))?;
             let held = if with_held { store.held()? } else { Vec::new() };
             let shown: std::collections::BTreeSet<String> = items
                 .iter()
@@ -226,6 +212,46 @@ fn answer(
             Ok((to_json(&r)?, Vec::new()))
         }
     }
+}
+
+/// The overdue items of the node's jurisdiction whose kind `keep` accepts,
+/// sorted by kind, origin and subject.
+fn overdue_items(
+    store: &Store,
+    today: Date,
+    thresholds: &Thresholds,
+    keep: impl Fn(Kind) -> bool,
+) -> Result<Vec<overdue::Item>, QueryError> {
+    let scope = store.scope().code.clone();
+    let mut items = Vec::new();
+    for v in store.views() {
+        let v = v?;
+        if !in_jurisdiction(&v, &scope) {
+            continue;
+        }
+        items.extend(
+            overdue::for_person(&v, today, thresholds)
+                .into_iter()
+                .filter(|i| keep(i.kind)),
+        );
+    }
+    items.sort_by(|a, b| (a.kind, &a.origin, &a.subject).cmp(&(b.kind, &b.origin, &b.subject)));
+    Ok(items)
+}
+
+/// How many items each overdue list has, and how many records are held: the
+/// figures only, which show no person (so nothing is audited).
+pub fn overdue_counts(
+    store: &Store,
+    thresholds: &Thresholds,
+    now_ms: u64,
+) -> Result<(Vec<(Kind, usize)>, usize), QueryError> {
+    let items = overdue_items(store, Date::from_unix_ms(now_ms), thresholds, |_| true)?;
+    let counts = Kind::ALL
+        .iter()
+        .map(|&k| (k, items.iter().filter(|i| i.kind == k).count()))
+        .collect();
+    Ok((counts, store.held()?.len()))
 }
 
 fn to_json<T: Serialize>(v: &T) -> Result<serde_json::Value, QueryError> {

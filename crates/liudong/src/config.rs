@@ -35,6 +35,9 @@ pub struct Config {
     pub tls: Option<crate::security::TlsSection>,
     #[serde(default)]
     pub workflow: WorkflowSection,
+    /// The web console for county operators; absent: no console.
+    #[serde(default)]
+    pub console: Option<crate::console::ConsoleSection>,
 }
 
 /// `[workflow]`: thresholds of the overdue lists and the report (DOMAIN.md defaults).
@@ -250,6 +253,8 @@ pub struct NodeConfig {
     pub bundle_trusted: Vec<crate::bundle::TrustedSigner>,
     /// `[workflow]` thresholds.
     pub thresholds: liudong_core::overdue::Thresholds,
+    /// `[console]`, validated; `None`: no console.
+    pub console: Option<crate::console::ConsoleOptions>,
 }
 
 impl Config {
@@ -350,6 +355,7 @@ impl Config {
         };
         let listen = parse_addr("listen", &self.node.listen)?;
         let admin_listen = parse_addr("admin_listen", &self.node.admin_listen)?;
+        let tls_configured = self.tls.is_some();
         let tls = crate::security::transport(
             self,
             &scope,
@@ -464,6 +470,11 @@ impl Config {
             },
             bundle_trusted: self.bundle.trusted.clone(),
             thresholds: crate::report_cmd::thresholds(&self.workflow)?,
+            console: self
+                .console
+                .as_ref()
+                .map(|c| c.validate(tls_configured))
+                .transpose()?,
         })
     }
 }

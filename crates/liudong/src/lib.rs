@@ -7,6 +7,7 @@ pub mod bench;
 pub mod bundle;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod demo;
 pub mod demo_tls;
 pub mod enrol_file;

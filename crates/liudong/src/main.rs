@@ -226,6 +226,11 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         households: u64,
     },
+    /// Web console operators: add, list, remove (see docs/console.md).
+    Operator {
+        #[command(subcommand)]
+        command: liudong::console::operators::OperatorCommand,
+    },
     /// Start a local 9-node topology on loopback, send a migrant's records
     /// across two counties, and report where each arrived and how fast.
     Demo {
@@ -566,6 +571,10 @@ async fn main() -> Result<()> {
         } => {
             init_tracing("warn");
             liudong::seed::cli_seed(&config, seed, households)
+        }
+        Command::Operator { command } => {
+            init_tracing("warn");
+            command.run()
         }
         Command::Demo { dir } => {
             init_tracing("warn");

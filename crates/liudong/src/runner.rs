@@ -24,6 +24,8 @@ pub struct RunningNode {
     pub sync_addr: Option<SocketAddr>,
     /// Bound admin address, if configured.
     pub admin_addr: Option<SocketAddr>,
+    /// Bound web console address (`[console]`), if configured.
+    pub console_addr: Option<SocketAddr>,
     /// Handle to the upstream link driver.
     pub link: Option<LinkHandle>,
     /// The node's transport options (its TLS identity included), for tools
@@ -129,11 +131,13 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
             }
         });
     }
+    let console_addr = start_console(&cfg, &node, &cancel, &tasks).await?;
     tracing::info!(
         node = %node.scope().code,
         kind = node.scope().kind.name(),
         sync = ?sync_addr,
         admin = ?admin_addr,
+        console = ?console_addr,
         records = node.store().last_seq(),
         "node started"
     );
@@ -141,11 +145,54 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
         node,
         sync_addr,
         admin_addr,
+        console_addr,
         link,
         net: cfg.net.clone(),
         cancel,
         tasks,
     })
+}
+
+/// Starts the web console if `[console]` is configured: HTTPS with the
+/// node's certificate, or plaintext on loopback for an `insecure` node.
+async fn start_console(
+    cfg: &NodeConfig,
+    node: &Arc<Node>,
+    cancel: &CancellationToken,
+    tasks: &TaskTracker,
+) -> Result<Option<SocketAddr>> {
+    let Some(console) = crate::console::Console::new(node.clone(), cfg) else {
+        return Ok(None);
+    };
+    let addr = cfg
+        .console
+        .as_ref()
+        .map(|c| c.listen)
+        .expect("console configured");
+    let tls = match &cfg.net.tls {
+        Some(t) => Some(
+            t.browser_server_config()
+                .context("[console]: the node's [tls] certificate cannot serve HTTPS")?,
+        ),
+        None if addr.ip().is_loopback() => {
+            tracing::warn!(%addr, "console served WITHOUT TLS (insecure = true, loopback only); configure [tls] for real use");
+            None
+        }
+        None => anyhow::bail!(
+            "[console] listen = {addr}: the console needs the node's [tls] certificate (HTTPS); without [tls] (insecure = true) it may only listen on loopback"
+        ),
+    };
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} ([console] listen)"))?;
+    let bound = listener.local_addr()?;
+    tasks.spawn(crate::console::serve(
+        listener,
+        console,
+        tls,
+        cancel.clone(),
+    ));
+    Ok(Some(bound))
 }
 
 impl RunningNode {

@@ -1,0 +1,295 @@
+//! Console operators: names and argon2id password hashes (PHC strings) in
+//! `console-operators.json` in the node's data directory, mode 0600.
+//!
+//! The file is replaced atomically (write a temporary file, rename), and the
+//! console reads it at every login and request, so `liudong operator add` and
+//! `remove` take effect on a running node without restart; removing an
+//! operator ends their sessions at their next request.
+
+use anyhow::{Context, Result, bail};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Shortest accepted password, characters.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// One operator.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Operator {
+    pub name: String,
+    /// argon2id PHC string (`$argon2id$v=19$...`).
+    pub hash: String,
+    /// When the operator was added (Unix ms).
+    pub added_ms: u64,
+}
+
+/// The operators file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Operators {
+    pub operators: Vec<Operator>,
+}
+
+/// The path of the operators file of a node whose data directory is `data_dir`.
+pub fn path(data_dir: &Path) -> PathBuf {
+    data_dir.join(super::OPERATORS_FILE)
+}
+
+/// Checks an operator name: 1 to 64 letters, digits, `.`, `_` or `-` (CJK allowed).
+pub fn check_name(name: &str) -> Result<()> {
+    let n = name.chars().count();
+    if n == 0
+        || n > 64
+        || !name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "._-".contains(c))
+    {
+        bail!(
+            "operator name {name:?}: expected 1 to 64 letters, digits, '.', '_' or '-' (no spaces)"
+        );
+    }
+    Ok(())
+}
+
+/// Hashes a password (argon2id, default parameters, random salt).
+pub fn hash_password(password: &str) -> Result<String> {
+    let mut salt = [0u8; 16];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut salt)
+        .map_err(|_| anyhow::anyhow!("the system random generator failed"))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    Ok(argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?
+        .to_string())
+}
+
+/// True if `password` matches the PHC string `hash`.
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+impl Operators {
+    /// Reads the file; a missing file is an empty list.
+    pub fn load(path: &Path) -> Result<Operators> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => serde_json::from_str(&text).with_context(|| {
+                format!(
+                    "operators file {} is damaged; restore it or remove it and add the operators again",
+                    path.display()
+                )
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Operators::default()),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Operator> {
+        self.operators.iter().find(|o| o.name == name)
+    }
+
+    /// Writes the file atomically with mode 0600.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create directory {}", dir.display()))?;
+        let tmp = path.with_extension("json.tmp");
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let mut f = opts
+            .open(&tmp)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        #[cfg(unix)]
+        std::fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+        f.write_all(serde_json::to_string_pretty(self)?.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+            .with_context(|| format!("cannot replace {}", path.display()))?;
+        Ok(())
+    }
+
+    /// Adds (or replaces the password of) an operator.
+    pub fn set(&mut self, name: &str, password: &str, now_ms: u64) -> Result<bool> {
+        check_name(name)?;
+        if password.chars().count() < MIN_PASSWORD_CHARS {
+            bail!("the password must have at least {MIN_PASSWORD_CHARS} characters");
+        }
+        let op = Operator {
+            name: name.to_string(),
+            hash: hash_password(password)?,
+            added_ms: now_ms,
+        };
+        match self.operators.iter_mut().find(|o| o.name == name) {
+            Some(o) => {
+                *o = op;
+                Ok(false)
+            }
+            None => {
+                self.operators.push(op);
+                self.operators.sort_by(|a, b| a.name.cmp(&b.name));
+                Ok(true)
+            }
+        }
+    }
+}
+
+fn read_password(stdin: bool) -> Result<String> {
+    if stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
+        return Ok(line.trim_end_matches(['\n', '\r']).to_string());
+    }
+    let p = rpassword::prompt_password("password: ")
+        .context("reading the password from the terminal (use --password-stdin in scripts)")?;
+    let again = rpassword::prompt_password("password again: ")?;
+    if p != again {
+        bail!("the two passwords differ; nothing was changed");
+    }
+    Ok(p)
+}
+
+fn operators_path(config: &Path) -> Result<PathBuf> {
+    let cfg = crate::config::Config::load(config)?;
+    Ok(path(&cfg.data_dir))
+}
+
+/// `liudong operator ...`.
+#[derive(Debug, clap::Subcommand)]
+pub enum OperatorCommand {
+    /// Add an operator, or set a new password for one (read from the terminal,
+    /// or one line from standard input with --password-stdin).
+    Add {
+        /// The node's config file (the operators file is in its data directory).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Login name: letters, digits, '.', '_' or '-'.
+        #[arg(long)]
+        name: String,
+        /// Read the password as one line from standard input (for scripts).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the operators.
+    List {
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Remove an operator (their sessions end at their next request).
+    Remove {
+        #[arg(long, short)]
+        config: PathBuf,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+impl OperatorCommand {
+    pub fn run(self) -> Result<()> {
+        match self {
+            OperatorCommand::Add {
+                config,
+                name,
+                password_stdin,
+            } => cli_add(&config, &name, password_stdin),
+            OperatorCommand::List { config } => cli_list(&config),
+            OperatorCommand::Remove { config, name } => cli_remove(&config, &name),
+        }
+    }
+}
+
+/// `liudong operator add`.
+pub fn cli_add(config: &Path, name: &str, password_stdin: bool) -> Result<()> {
+    let path = operators_path(config)?;
+    check_name(name)?;
+    let mut ops = Operators::load(&path)?;
+    let password = read_password(password_stdin)?;
+    let now = liudong_sync::system_clock()();
+    let new = ops.set(name, &password, now)?;
+    ops.save(&path)?;
+    println!(
+        "{} console operator {name} in {} (takes effect at once, no restart needed)",
+        if new {
+            "added"
+        } else {
+            "changed the password of"
+        },
+        path.display()
+    );
+    Ok(())
+}
+
+/// `liudong operator list`.
+pub fn cli_list(config: &Path) -> Result<()> {
+    let path = operators_path(config)?;
+    let ops = Operators::load(&path)?;
+    if ops.operators.is_empty() {
+        println!(
+            "no console operators in {}; add one with `liudong operator add`",
+            path.display()
+        );
+    }
+    for o in &ops.operators {
+        println!("{}  added {}", o.name, crate::cli::fmt_ms(o.added_ms));
+    }
+    Ok(())
+}
+
+/// `liudong operator remove`.
+pub fn cli_remove(config: &Path, name: &str) -> Result<()> {
+    let path = operators_path(config)?;
+    let mut ops = Operators::load(&path)?;
+    let before = ops.operators.len();
+    ops.operators.retain(|o| o.name != name);
+    if ops.operators.len() == before {
+        bail!(
+            "no console operator named {name:?} in {}; `liudong operator list` shows them",
+            path.display()
+        );
+    }
+    ops.save(&path)?;
+    println!("removed console operator {name}; their sessions end at their next request");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_verify_and_file_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = path(dir.path());
+        let mut ops = Operators::load(&p).unwrap();
+        assert!(ops.operators.is_empty());
+        assert!(ops.set("wang.li", "correct horse battery", 1).unwrap());
+        assert!(ops.set("x", "short", 1).is_err());
+        assert!(ops.set("has space", "long enough password", 1).is_err());
+        ops.save(&p).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&p).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let back = Operators::load(&p).unwrap();
+        let op = back.get("wang.li").unwrap();
+        assert!(op.hash.starts_with("$argon2id$"), "{}", op.hash);
+        assert!(!op.hash.contains("correct horse"));
+        assert!(verify_password(&op.hash, "correct horse battery"));
+        assert!(!verify_password(&op.hash, "correct horse batterz"));
+        assert!(!verify_password("not a hash", "x"));
+        std::fs::write(&p, "{").unwrap();
+        assert!(
+            format!("{:#}", Operators::load(&p).unwrap_err()).contains("damaged"),
+            "damaged file"
+        );
+    }
+}
