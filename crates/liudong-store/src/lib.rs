@@ -26,6 +26,7 @@ pub mod audit;
 pub mod fingerprint;
 pub mod held;
 pub mod keys;
+pub mod peer;
 
 use keys::Dir;
 use liudong_core::validate::{Limits, check_record};
@@ -962,6 +963,7 @@ impl Store {
 }
 
 pub use keys::Dir as CursorDir;
+pub use peer::PeerState;
 
 #[cfg(test)]
 mod tests;

@@ -119,7 +119,9 @@ impl Node {
             records,
             cursor: 0,
             drained: false,
+            remaining: None,
         };
+        let peer = self.peer_code(&from);
         self.check_limits(&batch)?;
         let node = self.clone();
         let out = blocking(move || {
@@ -147,6 +149,7 @@ impl Node {
         if out.new > 0 {
             self.changed.send_replace(out.last_seq);
         }
+        self.metrics().applied(&peer, out.new as u64);
         Ok(out)
     }
 }
