@@ -161,11 +161,13 @@ pub async fn push_raw_on(
         pull_cursor: u64::MAX,
         live: false,
         max_batch: 100,
+        ..Default::default()
     };
     let push = pb::Batch {
         records,
         cursor: 1,
         drained: true,
+        remaining: None,
     };
     for f in [
         pb::client_frame::Frame::Hello(hello),

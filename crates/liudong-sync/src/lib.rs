@@ -29,7 +29,7 @@ pub mod verify;
 pub use client::run_client_session;
 pub use error::SyncError;
 pub use link::{Connect, LinkConfig, LinkHandle, LinkOutcome, run_link};
-pub use peers::SyncProgress;
+pub use peers::{SyncProgress, VerifyProgress};
 pub use server::{PeerInfo, serve_session};
 
 use bytes::Bytes;

@@ -29,10 +29,26 @@ pub struct SyncProgress {
     pub done: bool,
 }
 
+/// The progress of the current (or last) verification with the upstream.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VerifyProgress {
+    /// Verifications started since the node started.
+    pub run: u64,
+    /// `audit` (checking the local store), `compare` (buckets compared with
+    /// the upstream's), `fetch` (missing records fetched), `offer` (records
+    /// the upstream lacks offered), or `done`.
+    pub step: &'static str,
+    /// Units of the step finished (buckets or records).
+    pub done: u64,
+    /// Units of the step in all, when known.
+    pub total: Option<u64>,
+}
+
 /// Session bookkeeping of a node.
 pub(crate) struct Peers {
     open: Mutex<BTreeMap<Link, usize>>,
     progress: watch::Sender<SyncProgress>,
+    verify: watch::Sender<VerifyProgress>,
 }
 
 impl Default for Peers {
@@ -40,6 +56,7 @@ impl Default for Peers {
         Peers {
             open: Mutex::new(BTreeMap::new()),
             progress: watch::channel(SyncProgress::default()).0,
+            verify: watch::channel(VerifyProgress::default()).0,
         }
     }
 }
@@ -81,6 +98,28 @@ impl Node {
 
     pub(crate) fn progress(&self, f: impl FnOnce(&mut SyncProgress)) {
         self.peers.progress.send_modify(f);
+    }
+
+    /// Progress of verifications, updated per step and per chunk.
+    pub fn verify_progress(&self) -> watch::Receiver<VerifyProgress> {
+        self.peers.verify.subscribe()
+    }
+
+    /// Starts step `step` of the current verification (`new_run` starts a run).
+    pub(crate) fn verify_step(&self, step: &'static str, total: Option<u64>, new_run: bool) {
+        self.peers.verify.send_modify(|p| {
+            *p = VerifyProgress {
+                run: p.run + u64::from(new_run),
+                step,
+                done: 0,
+                total,
+            }
+        });
+    }
+
+    /// Adds `n` finished units to the current verification step.
+    pub(crate) fn verify_done(&self, n: u64) {
+        self.peers.verify.send_modify(|p| p.done += n);
     }
 
     /// Counts a session with `link`'s peer as open until the guard drops.

@@ -144,6 +144,12 @@ pub async fn sync_once(config: &Path) -> Result<()> {
             let node = offline_node(&cfg)?;
             let connector = liudong_net::GrpcConnector::new(&url, cfg.net.clone())?;
             use liudong_sync::Connect;
+            let shown = crate::monitoring::Shown::start(
+                &node,
+                format!("同步 sync with {}", parent.code),
+                1,
+                false,
+            );
             let s = run_client_session(
                 node.clone(),
                 &parent,
@@ -151,8 +157,9 @@ pub async fn sync_once(config: &Path) -> Result<()> {
                 |rx| connector.open(rx),
                 CancellationToken::new(),
             )
-            .await
-            .with_context(|| format!("sync with {} at {url}", parent.code))?;
+            .await;
+            shown.stop().await;
+            let s = s.with_context(|| format!("sync with {} at {url}", parent.code))?;
             node.store().flush()?;
             (s.sent, s.received)
         }
@@ -198,30 +205,49 @@ pub async fn status(config: &Path, json: bool) -> Result<()> {
     }
     let mut receipts = Vec::new();
     println!(
-        "{:<9} {:<14} {:>10} {:>10} {:>8} {:>9} {:<20} {:<20} last error",
+        "{:<8} {:<12} {:>8} {:>8} {:<19} {:>6} {:<9} {:>8} {:<19} last error",
         "link",
         "peer",
-        "cursor_in",
-        "cursor_out",
-        "pending",
+        "pend.out",
+        "pend.in",
+        "last contact",
+        "every",
+        "state",
         "sessions",
         "last success",
-        "last failure"
     );
     let when = |v: &serde_json::Value| v.as_u64().map(fmt_ms).unwrap_or_else(|| "-".into());
     for l in report["links"].as_array().into_iter().flatten() {
         receipts.push(receipt_line(l));
+        let state = if l["connected"] == true {
+            "connected"
+        } else if l["silent"] == true {
+            "SILENT"
+        } else {
+            "-"
+        };
         println!(
-            "{:<9} {:<14} {:>10} {:>10} {:>8} {:>9} {:<20} {:<20} {}",
+            "{:<8} {:<12} {:>8} {:>8} {:<19} {:>6} {:<9} {:>8} {:<19} {}",
             l["role"].as_str().unwrap_or("?"),
             l["peer"].as_str().unwrap_or("?"),
-            l["cursor_in"],
-            l["cursor_out"],
             l["pending_out"],
+            l["pending_in"].as_u64().map_or("?".into(), |n| n.to_string()),
+            when(&l["last_contact_ms"]),
+            l["expected_interval_secs"]
+                .as_u64()
+                .map_or("-".into(), |s| format!("{s}s")),
+            state,
             l["sessions"],
             when(&l["last_success_ms"]),
-            when(&l["last_failure_ms"]),
             l["last_error"].as_str().unwrap_or("-")
+        );
+    }
+    if report["links"]
+        .as_array()
+        .is_some_and(|a| a.iter().any(|l| l["silent"] == true))
+    {
+        println!(
+            "SILENT: a lower node not heard from for twice its expected interval (or never); check that it runs and can reach this node"
         );
     }
     for r in receipts {
@@ -284,9 +310,10 @@ pub async fn verify(config: &Path, repair: bool, json: bool) -> Result<()> {
             };
             let node = offline_node(&cfg)?;
             let peer = liudong_net::verify::GrpcVerifier::new(&url, cfg.net.clone())?;
-            let r = liudong_sync::verify::run_verify(node.clone(), &parent, &peer, repair)
-                .await
-                .with_context(|| format!("verify with {} at {url}", parent.code))?;
+            let shown = crate::monitoring::Shown::start(&node, String::new(), u64::MAX, true);
+            let r = liudong_sync::verify::run_verify(node.clone(), &parent, &peer, repair).await;
+            shown.stop().await;
+            let r = r.with_context(|| format!("verify with {} at {url}", parent.code))?;
             node.store().flush()?;
             r
         }

@@ -35,6 +35,8 @@ pub struct Config {
     pub tls: Option<crate::security::TlsSection>,
     #[serde(default)]
     pub workflow: WorkflowSection,
+    #[serde(default)]
+    pub metrics: crate::monitoring::MetricsSection,
 }
 
 /// `[workflow]`: thresholds of the overdue lists and the report (DOMAIN.md defaults).
@@ -250,6 +252,8 @@ pub struct NodeConfig {
     pub bundle_trusted: Vec<crate::bundle::TrustedSigner>,
     /// `[workflow]` thresholds.
     pub thresholds: liudong_core::overdue::Thresholds,
+    /// `[metrics] listen`: address of the Prometheus endpoint, if enabled.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Config {
@@ -438,6 +442,13 @@ impl Config {
                 idle_timeout: Duration::from_secs(s.idle_timeout_secs),
                 max_record_bytes: s.max_record_bytes,
                 max_session_records: s.max_session_records,
+                // Announced to the upstream: when to expect this node again.
+                sync_interval_secs: u32::try_from(if s.live {
+                    s.backoff_max_secs
+                } else {
+                    s.interval_secs
+                })
+                .unwrap_or(u32::MAX),
             },
             link: liudong_sync::LinkConfig {
                 live: s.live,
@@ -464,6 +475,7 @@ impl Config {
             },
             bundle_trusted: self.bundle.trusted.clone(),
             thresholds: crate::report_cmd::thresholds(&self.workflow)?,
+            metrics_listen: self.metrics.validate()?,
         })
     }
 }

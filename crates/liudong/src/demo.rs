@@ -83,6 +83,7 @@ pub fn local_config(
         bundle: Default::default(),
         tls: None,
         workflow: Default::default(),
+        metrics: Default::default(),
     };
     cfg.validate(Path::new("."))
 }

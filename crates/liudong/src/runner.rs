@@ -24,6 +24,8 @@ pub struct RunningNode {
     pub sync_addr: Option<SocketAddr>,
     /// Bound admin address, if configured.
     pub admin_addr: Option<SocketAddr>,
+    /// Bound metrics address (`[metrics] listen`), if enabled.
+    pub metrics_addr: Option<SocketAddr>,
     /// Handle to the upstream link driver.
     pub link: Option<LinkHandle>,
     /// The node's transport options (its TLS identity included), for tools
@@ -91,6 +93,12 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
     let mut link = None;
     let mut verifier = None;
     if let Some((parent, url)) = &cfg.parent {
+        // An initial sync or a long catch-up shows its progress.
+        let follower = crate::monitoring::SyncFollower::new(
+            format!("初始同步 sync with {}", parent.code),
+            crate::monitoring::SERVE_PROGRESS_MIN,
+        );
+        tasks.spawn(follower.follow(node.sync_progress(), cancel.clone()));
         let connector = Arc::new(GrpcConnector::new(url, cfg.net.clone())?);
         let peer = Arc::new(connector.verifier());
         let v = liudong_sync::verify::Verifier::new(node.clone(), parent.clone(), peer);
@@ -129,6 +137,7 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
             }
         });
     }
+    let metrics_addr = crate::monitoring::start_metrics(&cfg, &node, &cancel, &tasks).await?;
     tracing::info!(
         node = %node.scope().code,
         kind = node.scope().kind.name(),
@@ -141,6 +150,7 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
         node,
         sync_addr,
         admin_addr,
+        metrics_addr,
         link,
         net: cfg.net.clone(),
         cancel,
