@@ -79,9 +79,13 @@ fn metric(m: &BTreeMap<String, f64>, key: &str) -> f64 {
 
 /// The county's config: metrics on an OS-assigned loopback port.
 fn county_config(dir: &Path, exchange_url: String) -> liudong::config::NodeConfig {
-    let mut cfg =
-        liudong::demo::local_config(COUNTY_A, Some((EXCHANGE, exchange_url)), dir.join(COUNTY_A), true)
-            .unwrap();
+    let mut cfg = liudong::demo::local_config(
+        COUNTY_A,
+        Some((EXCHANGE, exchange_url)),
+        dir.join(COUNTY_A),
+        true,
+    )
+    .unwrap();
     cfg.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
     cfg.verify.interval = None;
     cfg
@@ -127,7 +131,12 @@ async fn a_county_sees_a_syncing_and_a_silent_township() {
     // it) and to one that never connects (中山北路街道).
     county
         .store()
-        .apply(&records(COUNTY_A, VILLAGE_A1, 1, N_DOWN), &Source::Detached, None, true)
+        .apply(
+            &records(COUNTY_A, VILLAGE_A1, 1, N_DOWN),
+            &Source::Detached,
+            None,
+            true,
+        )
         .unwrap();
     county
         .store()
@@ -142,10 +151,20 @@ async fn a_county_sees_a_syncing_and_a_silent_township() {
     {
         let scope = liudong_core::NodeScope::for_code(Code::parse(TOWN_A).unwrap()).unwrap();
         let parent = scope.parent(&Code::parse(COUNTY_A).unwrap()).unwrap();
-        let s = Store::open(&dir.path().join(TOWN_A), scope, Some(parent), &Default::default())
-            .unwrap();
-        s.apply(&records(TOWN_A, VILLAGE_A2, 1, N_UP), &Source::Detached, None, true)
-            .unwrap();
+        let s = Store::open(
+            &dir.path().join(TOWN_A),
+            scope,
+            Some(parent),
+            &Default::default(),
+        )
+        .unwrap();
+        s.apply(
+            &records(TOWN_A, VILLAGE_A2, 1, N_UP),
+            &Source::Detached,
+            None,
+            true,
+        )
+        .unwrap();
     }
     let mut cfg = liudong::demo::local_config(
         TOWN_A,
@@ -314,11 +333,7 @@ async fn a_county_sees_a_syncing_and_a_silent_township() {
         (N_DOWN + N_SILENT + N_UP) as f64
     );
     let report = liudong_sync::status::report_node(&county).unwrap();
-    let syncing = report
-        .links
-        .iter()
-        .find(|l| l.peer == TOWN_A)
-        .unwrap();
+    let syncing = report.links.iter().find(|l| l.peer == TOWN_A).unwrap();
     assert_eq!(syncing.pending_in, Some(0));
     assert_eq!(syncing.pending_out, 0, "{syncing:?}");
     assert!(!syncing.silent);

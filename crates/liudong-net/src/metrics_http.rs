@@ -76,9 +76,10 @@ async fn answer(mut stream: TcpStream, node: Arc<Node>) -> std::io::Result<()> {
     let path = target.split('?').next().unwrap_or("");
     let (status, content_type, body) = match (method, path) {
         ("GET" | "HEAD", "/metrics") => {
-            let rendered = tokio::task::spawn_blocking(move || liudong_sync::metrics::scrape(&node))
-                .await
-                .map_err(std::io::Error::other)?;
+            let rendered =
+                tokio::task::spawn_blocking(move || liudong_sync::metrics::scrape(&node))
+                    .await
+                    .map_err(std::io::Error::other)?;
             match rendered {
                 Ok(text) => ("200 OK", CONTENT_TYPE, text),
                 Err(e) => {

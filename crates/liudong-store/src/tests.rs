@@ -437,7 +437,12 @@ fn record_count_is_kept_across_reopen_without_a_scan() {
     drop(s);
     let s = open(dir.path(), T_A, Some("410602"));
     assert_eq!(s.record_count(), 6);
-    assert!(s.raw_tree().get(keys::meta(RECORDS_META)).unwrap().is_some());
+    assert!(
+        s.raw_tree()
+            .get(keys::meta(RECORDS_META))
+            .unwrap()
+            .is_some()
+    );
 }
 
 #[test]

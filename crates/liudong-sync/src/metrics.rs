@@ -431,7 +431,11 @@ mod tests {
         m.session("served", "ok", Duration::from_secs(7200));
         m.session("dialled", "failed", Duration::from_millis(5));
         let s = samples(&m.render(&Gauges::default()));
-        let b = |le: &str| s[&format!("liudong_sync_session_duration_seconds_bucket{{role=\"served\",le=\"{le}\"}}")];
+        let b = |le: &str| {
+            s[&format!(
+                "liudong_sync_session_duration_seconds_bucket{{role=\"served\",le=\"{le}\"}}"
+            )]
+        };
         assert_eq!(b("0.01"), 0.0);
         assert_eq!(b("0.05"), 1.0);
         assert_eq!(b("2.5"), 2.0);

@@ -69,7 +69,12 @@ pub(crate) struct OpenSession {
 
 impl Drop for OpenSession {
     fn drop(&mut self) {
-        let mut open = self.node.peers.open.lock().unwrap_or_else(|p| p.into_inner());
+        let mut open = self
+            .node
+            .peers
+            .open
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         if let Some(n) = open.get_mut(&self.link) {
             *n -= 1;
             if *n == 0 {

@@ -140,7 +140,10 @@ where
         }
     })
     .await;
-    let result = exchange(&node, &hello, &code, &child, &link, inbound, out, cancel, audit).await;
+    let result = exchange(
+        &node, &hello, &code, &child, &link, inbound, out, cancel, audit,
+    )
+    .await;
     crate::peers::record_session(&node, &link, &result).await;
     result.map(|stats| (code, stats))
 }
@@ -194,7 +197,8 @@ where
             let remaining = backlog.after(node, &page).await?;
             if !page.records.is_empty() || !announced {
                 stats.sent += page.records.len() as u64;
-                node.metrics().sent(code.as_str(), page.records.len() as u64);
+                node.metrics()
+                    .sent(code.as_str(), page.records.len() as u64);
                 stats.batches += 1;
                 in_flight.push_back(page.cursor);
                 let records: Vec<bytes::Bytes> = page.records.into_iter().map(Into::into).collect();

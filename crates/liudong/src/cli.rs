@@ -231,7 +231,9 @@ pub async fn status(config: &Path, json: bool) -> Result<()> {
             l["role"].as_str().unwrap_or("?"),
             l["peer"].as_str().unwrap_or("?"),
             l["pending_out"],
-            l["pending_in"].as_u64().map_or("?".into(), |n| n.to_string()),
+            l["pending_in"]
+                .as_u64()
+                .map_or("?".into(), |n| n.to_string()),
             when(&l["last_contact_ms"]),
             l["expected_interval_secs"]
                 .as_u64()

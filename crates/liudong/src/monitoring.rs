@@ -136,7 +136,11 @@ impl SyncFollower {
     }
 
     /// Follows `rx` until it closes or `cancel` fires.
-    pub async fn follow(mut self, mut rx: watch::Receiver<SyncProgress>, cancel: CancellationToken) {
+    pub async fn follow(
+        mut self,
+        mut rx: watch::Receiver<SyncProgress>,
+        cancel: CancellationToken,
+    ) {
         self.session = rx.borrow_and_update().session;
         loop {
             tokio::select! {
@@ -167,7 +171,11 @@ pub async fn follow_verify(mut rx: watch::Receiver<VerifyProgress>, cancel: Canc
                 bar.finish("done");
             }
             if p.step != "done" && !p.step.is_empty() {
-                let unit = if p.step == "compare" { "months" } else { "records" };
+                let unit = if p.step == "compare" {
+                    "months"
+                } else {
+                    "records"
+                };
                 shown = Some((p.step, Progress::new(verify_label(p.step), unit, p.total)));
             }
         }
@@ -176,7 +184,11 @@ pub async fn follow_verify(mut rx: watch::Receiver<VerifyProgress>, cancel: Canc
         }
     }
     if let Some((_, bar)) = shown {
-        bar.finish(if rx.borrow().step == "done" { "done" } else { "stopped" });
+        bar.finish(if rx.borrow().step == "done" {
+            "done"
+        } else {
+            "stopped"
+        });
     }
 }
 
@@ -227,7 +239,13 @@ impl Shown {
 mod tests {
     use super::*;
 
-    fn p(session: u64, pushed: u64, push_total: u64, pulled: u64, pull_total: Option<u64>) -> SyncProgress {
+    fn p(
+        session: u64,
+        pushed: u64,
+        push_total: u64,
+        pulled: u64,
+        pull_total: Option<u64>,
+    ) -> SyncProgress {
         SyncProgress {
             session,
             pushed,
@@ -273,7 +291,10 @@ mod tests {
         let s = MetricsSection {
             listen: Some("127.0.0.1:9464".into()),
         };
-        assert_eq!(s.validate().unwrap(), Some("127.0.0.1:9464".parse().unwrap()));
+        assert_eq!(
+            s.validate().unwrap(),
+            Some("127.0.0.1:9464".parse().unwrap())
+        );
         let e = MetricsSection {
             listen: Some("localhost".into()),
         }
