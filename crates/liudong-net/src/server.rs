@@ -168,6 +168,7 @@ impl pb::sync_server::Sync for SyncService {
                         fingerprint: fp.clone(),
                     };
                     tracing::warn!(peer = %code, fingerprint = %fp, "live session ended: certificate revoked");
+                    node.metrics().refused("revoked");
                     liudong_sync::audit::write_refusal(
                         &node,
                         &code.to_string(),
