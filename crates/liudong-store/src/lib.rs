@@ -472,7 +472,12 @@ impl Store {
                 &c.value.to_be_bytes()[..],
             );
         }
-        let written = self.tree.apply_batch(batch).and_then(|()| {
+        let applied = self.tree.apply_batch(batch);
+        if applied.is_ok() {
+            // The tree now holds the batch, and the count with it.
+            self.records.fetch_add(out.new as u64, Ordering::Relaxed);
+        }
+        let written = applied.and_then(|()| {
             if durable {
                 self.db.flush().map(|_| ())
             } else {
@@ -484,7 +489,6 @@ impl Store {
         w.author_seq = author_seq;
         w.authors.extend(staged_authors);
         w.clock.observe(max_hlc);
-        self.records.fetch_add(out.new as u64, Ordering::Relaxed);
         self.counters
             .applied
             .fetch_add(out.new as u64, Ordering::Relaxed);
@@ -870,10 +874,17 @@ impl Store {
         self.lock().clock.last()
     }
 
-    /// Number of records held: O(1), from the count the store maintains
-    /// (see [`RECORDS_META`]).
+    /// Number of records held: one look-up of the count the store maintains
+    /// (see [`RECORDS_META`]), read from the tree so that it agrees with the
+    /// records any reader sees (the count is written in their batch).
     pub fn record_count(&self) -> usize {
-        self.records.load(Ordering::Relaxed) as usize
+        let stored = self
+            .tree
+            .get(keys::meta(RECORDS_META))
+            .ok()
+            .flatten()
+            .and_then(|v| keys::u64_value(&v));
+        stored.unwrap_or_else(|| self.records.load(Ordering::Relaxed)) as usize
     }
 
     /// Counts the records by scanning them: O(records).
