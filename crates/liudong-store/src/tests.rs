@@ -466,3 +466,36 @@ fn record_count_follows_records_an_audit_removes() {
     drop(s);
     assert_eq!(open(dir.path(), T_A, Some("410602")).record_count(), 2);
 }
+
+/// Measurement, not run by default: the maintained count against the scan
+/// it replaced. `N=100000 cargo test -p liudong-store measure_record_count
+/// -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn measure_record_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path(), T_A, Some("410602"));
+    let from_a1 = Source::Peer(Link::Child(Code::parse(V_A1).unwrap()));
+    let n: u64 = std::env::var("N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    for chunk in (1..=n).collect::<Vec<_>>().chunks(1000) {
+        let batch: Vec<Incoming> = chunk
+            .iter()
+            .map(|&i| inc(test_record(V_A1, i, i, V_A1, None, outflow_body())))
+            .collect();
+        s.apply(&batch, &from_a1, None, false).unwrap();
+    }
+    let t = std::time::Instant::now();
+    let scanned = s.scan_record_count();
+    let scan = t.elapsed();
+    let t = std::time::Instant::now();
+    let mut kept = 0;
+    for _ in 0..1000 {
+        kept = s.record_count();
+    }
+    let lookup = t.elapsed() / 1000;
+    assert_eq!(scanned, kept as u64);
+    eprintln!("records {n}: scan {scan:?}, maintained count {lookup:?}");
+}
