@@ -143,6 +143,7 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
         kind = node.scope().kind.name(),
         sync = ?sync_addr,
         admin = ?admin_addr,
+        metrics = ?metrics_addr,
         records = node.store().last_seq(),
         "node started"
     );
