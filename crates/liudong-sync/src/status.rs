@@ -10,6 +10,10 @@ use std::collections::BTreeSet;
 /// seconds: the default `[sync] interval_secs` (see docs/monitoring.md).
 pub const DEFAULT_EXPECTED_INTERVAL_SECS: u64 = 300;
 
+/// The longest interval a lower node may announce (a week): beyond it, a
+/// node that stopped would never be flagged.
+pub const MAX_EXPECTED_INTERVAL_SECS: u64 = 7 * 86_400;
+
 /// A lower node is `silent` when not heard from for this many times its
 /// expected interval (one missed session is tolerated).
 pub const SILENT_AFTER_INTERVALS: u64 = 2;
@@ -142,7 +146,9 @@ pub fn report_at(
             Link::Child(_) => Some(
                 state
                     .announced_interval_secs
-                    .unwrap_or(DEFAULT_EXPECTED_INTERVAL_SECS),
+                    .map_or(DEFAULT_EXPECTED_INTERVAL_SECS, |a| {
+                        a.min(MAX_EXPECTED_INTERVAL_SECS)
+                    }),
             ),
         };
         out.push(LinkReport {
