@@ -42,6 +42,7 @@ impl Store {
         link: &Link,
         f: impl FnOnce(&mut PeerState),
     ) -> Result<(), StoreError> {
+        self.check_writable()?;
         let _w = self.lock();
         let mut s = self.peer_state(link)?;
         f(&mut s);
