@@ -533,6 +533,7 @@ async fn push_until_refused(
         pull_cursor: u64::MAX,
         live: false,
         max_batch: 500,
+        ..Default::default()
     })))
     .await
     .unwrap();
@@ -559,6 +560,7 @@ async fn push_until_refused(
                 records,
                 cursor,
                 drained: false,
+                remaining: None,
             })))
             .await;
         if sent.is_err() {

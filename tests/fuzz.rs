@@ -251,6 +251,7 @@ fn hello() -> ClientMsg {
         pull_cursor: u64::MAX,
         live: false,
         max_batch: 8,
+        ..Default::default()
     })
 }
 
@@ -317,6 +318,7 @@ async fn mutated_batches_are_applied_whole_or_not_at_all() {
                         records: batch.clone(),
                         cursor,
                         drained: true,
+                        remaining: None,
                     })),
                 ];
                 let (acks, end) = rt.block_on(serve(&node, frames));
@@ -384,6 +386,7 @@ async fn random_frame_sequences_end_cleanly() {
                 pull_cursor,
                 live: false,
                 max_batch,
+                ..Default::default()
             }))
         ),
         any::<u64>().prop_map(|c| Ok(ClientMsg::PullAck(c % 4))),
@@ -395,6 +398,7 @@ async fn random_frame_sequences_end_cleanly() {
                 records: recs.into_iter().map(Bytes::from).collect(),
                 cursor,
                 drained: false,
+                remaining: None,
             }))),
     ];
     let strategy = proptest::collection::vec(frame, 0..6);

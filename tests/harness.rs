@@ -161,11 +161,13 @@ pub async fn push_raw_on(
         pull_cursor: u64::MAX,
         live: false,
         max_batch: 100,
+        ..Default::default()
     };
     let push = pb::Batch {
         records,
         cursor: 1,
         drained: true,
+        remaining: None,
     };
     for f in [
         pb::client_frame::Frame::Hello(hello),
@@ -385,11 +387,16 @@ pub fn open_store(dir: &Path, code: &str, parent: &str) -> liudong_store::Store 
     .unwrap()
 }
 
-/// Checks that nothing is counted twice in a store: every record has one log
-/// entry and one subject-index entry, the fingerprint index matches the
+/// Checks that nothing is counted twice in a store: the maintained record
+/// count is right, every record has one log entry and one subject-index entry, the fingerprint index matches the
 /// records (audit clean), and no conflict was counted.
 pub fn assert_no_duplicates(store: &liudong_store::Store, what: &str) {
     let records = store.record_count();
+    assert_eq!(
+        store.record_ids().unwrap().len(),
+        records,
+        "{what}: the store's maintained record count matches its records"
+    );
     assert_eq!(
         store.last_seq() as usize,
         records,

@@ -45,6 +45,7 @@ fn hello(live: bool) -> pb::ClientFrame {
         pull_cursor: 0,
         live,
         max_batch: 10,
+        ..Default::default()
     }))
 }
 
@@ -53,6 +54,7 @@ fn push(records: Vec<Bytes>, cursor: u64) -> pb::ClientFrame {
         records,
         cursor,
         drained: false,
+        remaining: None,
     }))
 }
 
@@ -249,6 +251,7 @@ async fn every_limit_has_a_precise_status_and_stores_nothing_beyond_it() {
         pull_cursor: 0,
         live: true,
         max_batch: 10,
+        ..Default::default()
     })))
     .await
     .unwrap();

@@ -8,6 +8,7 @@ fn batch_to(b: Batch) -> pb::Batch {
         records: b.records,
         cursor: b.cursor,
         drained: b.drained,
+        remaining: b.remaining,
     }
 }
 
@@ -16,6 +17,7 @@ fn batch_from(b: pb::Batch) -> Batch {
         records: b.records,
         cursor: b.cursor,
         drained: b.drained,
+        remaining: b.remaining,
     }
 }
 
@@ -28,6 +30,8 @@ pub fn client_to_pb(m: ClientMsg) -> pb::ClientFrame {
             pull_cursor: h.pull_cursor,
             live: h.live,
             max_batch: h.max_batch,
+            sync_interval_secs: h.sync_interval_secs,
+            backlog: h.backlog,
         }),
         ClientMsg::Push(b) => Frame::Push(batch_to(b)),
         ClientMsg::PullAck(c) => Frame::PullAck(pb::Ack { cursor: c }),
@@ -44,6 +48,8 @@ pub fn client_from_pb(f: pb::ClientFrame) -> Result<ClientMsg, SyncError> {
             pull_cursor: h.pull_cursor,
             live: h.live,
             max_batch: h.max_batch,
+            sync_interval_secs: h.sync_interval_secs,
+            backlog: h.backlog,
         }),
         Some(Frame::Push(b)) => ClientMsg::Push(batch_from(b)),
         Some(Frame::PullAck(a)) => ClientMsg::PullAck(a.cursor),

@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod convert;
+pub mod metrics_http;
 pub mod pki;
 pub mod server;
 pub mod status;
@@ -11,6 +12,7 @@ pub mod tls;
 pub mod verify;
 
 pub use client::{GrpcConnector, NetOptions, admin_client};
+pub use metrics_http::serve_metrics;
 pub use server::{AdminService, SyncService};
 
 use liudong_proto::pb;

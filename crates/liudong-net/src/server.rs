@@ -73,6 +73,7 @@ pub(crate) async fn verified_peer<T>(
         }),
         Err(reason) => {
             tracing::warn!(addr = addr.as_deref().unwrap_or("-"), error = %reason, "peer refused");
+            node.metrics().refused("certificate");
             let fp = request
                 .peer_certs()
                 .and_then(|c| c.first().map(|d| crate::tls::fingerprint(d)));
@@ -167,6 +168,7 @@ impl pb::sync_server::Sync for SyncService {
                         fingerprint: fp.clone(),
                     };
                     tracing::warn!(peer = %code, fingerprint = %fp, "live session ended: certificate revoked");
+                    node.metrics().refused("revoked");
                     liudong_sync::audit::write_refusal(
                         &node,
                         &code.to_string(),
@@ -255,8 +257,8 @@ impl pb::admin_server::Admin for AdminService {
         &self,
         _: Request<pb::StatusRequest>,
     ) -> Result<Response<pb::StatusResponse>, Status> {
-        let store = self.node.store().clone();
-        let report = tokio::task::spawn_blocking(move || liudong_sync::status::report(&store))
+        let node = self.node.clone();
+        let report = tokio::task::spawn_blocking(move || liudong_sync::status::report_node(&node))
             .await
             .map_err(|e| Status::internal(e.to_string()))?
             .map_err(|e| to_status(&e))?;

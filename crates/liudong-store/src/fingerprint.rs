@@ -592,6 +592,8 @@ impl Store {
         }
         pending.write(&mut batch);
         self.tree.apply_batch(batch)?;
+        // Records removed here, or gone behind the store's back: count anew.
+        self.recount_records()?;
         self.db.flush()?;
         tracing::warn!(
             missing = report.missing.len(),

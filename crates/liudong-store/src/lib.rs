@@ -26,6 +26,7 @@ pub mod audit;
 pub mod fingerprint;
 pub mod held;
 pub mod keys;
+pub mod peer;
 
 use keys::Dir;
 use liudong_core::validate::{Limits, check_record};
@@ -174,6 +175,10 @@ pub struct Counters {
     pub outbox_read: AtomicU64,
 }
 
+/// Meta key of the persisted record count, written in the same sled batch as
+/// the records it counts, so it survives a crash exactly as they do.
+const RECORDS_META: &str = "records";
+
 /// Tuning for sled.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
@@ -217,6 +222,9 @@ pub struct Store {
     writer: Mutex<Writer>,
     indexer: Mutex<()>,
     counters: Counters,
+    /// Records held: persisted under [`RECORDS_META`] with every batch that
+    /// adds records, recounted once when a store has no count yet.
+    records: AtomicU64,
     /// The audit trail, a tree of its own (see `audit.rs`).
     audit: sled::Tree,
     /// Set when a batch could not be written or flushed: the writer's
@@ -291,10 +299,12 @@ impl Store {
             writer: Mutex::new(writer),
             indexer: Mutex::new(()),
             counters,
+            records: AtomicU64::new(0),
             audit,
             write_failed: Default::default(),
         };
         store.backfill_fingerprints()?;
+        store.load_record_count()?;
         Ok(store)
     }
 
@@ -452,6 +462,8 @@ impl Store {
             batch.insert(keys::meta("seq"), &seq.to_be_bytes()[..]);
             batch.insert(keys::meta("author_seq"), &author_seq.to_be_bytes()[..]);
             batch.insert(keys::meta("hlc"), &max_hlc.0.to_be_bytes()[..]);
+            let records = self.records.load(Ordering::Relaxed) + out.new as u64;
+            batch.insert(keys::meta(RECORDS_META), &records.to_be_bytes()[..]);
         }
         fp.write(&mut batch);
         if let Some(c) = &cursor {
@@ -460,7 +472,12 @@ impl Store {
                 &c.value.to_be_bytes()[..],
             );
         }
-        let written = self.tree.apply_batch(batch).and_then(|()| {
+        let applied = self.tree.apply_batch(batch);
+        if applied.is_ok() {
+            // The tree now holds the batch, and the count with it.
+            self.records.fetch_add(out.new as u64, Ordering::Relaxed);
+        }
+        let written = applied.and_then(|()| {
             if durable {
                 self.db.flush().map(|_| ())
             } else {
@@ -857,9 +874,46 @@ impl Store {
         self.lock().clock.last()
     }
 
-    /// Number of records held.
+    /// Number of records held: one look-up of the count the store maintains
+    /// (see [`RECORDS_META`]), read from the tree so that it agrees with the
+    /// records any reader sees (the count is written in their batch).
     pub fn record_count(&self) -> usize {
-        self.tree.scan_prefix([keys::RECORD]).count()
+        let stored = self
+            .tree
+            .get(keys::meta(RECORDS_META))
+            .ok()
+            .flatten()
+            .and_then(|v| keys::u64_value(&v));
+        stored.unwrap_or_else(|| self.records.load(Ordering::Relaxed)) as usize
+    }
+
+    /// Counts the records by scanning them: O(records).
+    fn scan_record_count(&self) -> u64 {
+        self.tree.scan_prefix([keys::RECORD]).count() as u64
+    }
+
+    /// Loads the persisted record count; a store written before the count
+    /// was kept is counted once and the count persisted.
+    fn load_record_count(&self) -> Result<(), StoreError> {
+        let n = match self.tree.get(keys::meta(RECORDS_META))? {
+            Some(v) => {
+                keys::u64_value(&v).ok_or_else(|| StoreError::Corrupt("record count".into()))?
+            }
+            None => self.recount_records()?,
+        };
+        self.records.store(n, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Recounts the records and persists the count (after records were
+    /// removed by an audit, or for a store that has no count yet). The caller
+    /// holds the writer lock or runs before the store is shared.
+    pub(crate) fn recount_records(&self) -> Result<u64, StoreError> {
+        let n = self.scan_record_count();
+        self.tree
+            .insert(keys::meta(RECORDS_META), &n.to_be_bytes()[..])?;
+        self.records.store(n, Ordering::Relaxed);
+        Ok(n)
     }
 
     /// Every record id held, in id order.
@@ -920,6 +974,7 @@ impl Store {
 }
 
 pub use keys::Dir as CursorDir;
+pub use peer::PeerState;
 
 #[cfg(test)]
 mod tests;

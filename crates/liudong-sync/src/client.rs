@@ -1,6 +1,7 @@
 //! The dialling half of a session (the lower node).
 
 use crate::audit::SessionAudit;
+use crate::peers::Backlog;
 use crate::{
     Batch, ClientMsg, Hello, Node, PeerInfo, RULE_PARENT_SEND, ServerMsg, SessionStats, SyncError,
 };
@@ -33,16 +34,45 @@ where
     Fut: Future<Output = Result<S, SyncError>>,
     S: Stream<Item = Result<ServerMsg, SyncError>> + Unpin,
 {
+    let started = std::time::Instant::now();
+    node.progress(|p| {
+        *p = crate::SyncProgress {
+            session: p.session + 1,
+            ..Default::default()
+        }
+    });
+    let result = dial(node.clone(), parent, live, open, cancel).await;
+    node.progress(|p| p.done = true);
+    crate::peers::count_session(&node, "dialled", &result, started);
+    result
+}
+
+async fn dial<F, Fut, S>(
+    node: Arc<Node>,
+    parent: &NodeScope,
+    live: bool,
+    open: F,
+    cancel: CancellationToken,
+) -> Result<SessionStats, SyncError>
+where
+    F: FnOnce(mpsc::Receiver<ClientMsg>) -> Fut,
+    Fut: Future<Output = Result<S, SyncError>>,
+    S: Stream<Item = Result<ServerMsg, SyncError>> + Unpin,
+{
     let cfg = node.config().clone();
     let store = node.store().clone();
     store.check_writable()?;
     let (tx, rx) = mpsc::channel(cfg.window * 2 + 4);
+    let own_cursor = store.cursor(CursorDir::Out, &Link::Parent)?;
+    let backlog = Backlog::count(&node, &Link::Parent, own_cursor).await?;
     let hello = Hello {
         protocol: PROTOCOL_VERSION,
         node: node.scope().code.to_string(),
         pull_cursor: store.cursor(CursorDir::In, &Link::Parent)?,
         live,
         max_batch: cfg.max_batch as u32,
+        sync_interval_secs: cfg.sync_interval_secs,
+        backlog: Some(backlog.left()),
     };
     tx.send(ClientMsg::Hello(hello))
         .await
@@ -79,6 +109,15 @@ where
         });
     }
     let max_batch = (welcome.max_batch as usize).clamp(1, cfg.max_batch);
+    let _open = node.session_open(&Link::Parent);
+    node.note_peer(&Link::Parent, |_| {}).await;
+    let backlog = if welcome.push_cursor == own_cursor {
+        backlog
+    } else {
+        Backlog::count(&node, &Link::Parent, welcome.push_cursor).await?
+    };
+    let push_total = backlog.left();
+    node.progress(|p| p.push_total = Some(push_total));
     let mut audit = SessionAudit::new(
         node.clone(),
         parent.code.to_string(),
@@ -87,7 +126,7 @@ where
         live,
     );
     let result = session(
-        &node, live, inbound, tx, welcome, max_batch, &mut audit, cancel,
+        &node, live, inbound, tx, welcome, max_batch, backlog, &mut audit, cancel,
     )
     .await;
     audit
@@ -109,6 +148,7 @@ async fn session<S>(
     tx: mpsc::Sender<ClientMsg>,
     welcome: crate::Welcome,
     max_batch: usize,
+    mut backlog: Backlog,
     audit: &mut SessionAudit,
     cancel: CancellationToken,
 ) -> Result<SessionStats, SyncError>
@@ -119,6 +159,7 @@ where
     let store = node.store().clone();
     let own = node.scope().clone();
 
+    let parent_code = node.peer_code(&Link::Parent);
     let mut stats = SessionStats::default();
     let mut changed = node.subscribe();
     // The server's word on what it holds of ours is the truth to resume from.
@@ -131,8 +172,16 @@ where
         while !push_idle && in_flight.len() < cfg.window {
             changed.borrow_and_update();
             let page = node.read_outbox(&Link::Parent, cursor, max_batch).await?;
+            let remaining = backlog.after(node, &page).await?;
             if !page.records.is_empty() {
-                stats.sent += page.records.len() as u64;
+                let n = page.records.len() as u64;
+                stats.sent += n;
+                node.metrics().sent(&parent_code, n);
+                node.progress(|p| {
+                    p.pushed += n;
+                    // Records written during the session raise the total.
+                    p.push_total = Some(p.pushed + remaining);
+                });
                 stats.batches += 1;
                 in_flight.push_back(page.cursor);
                 let records: Vec<bytes::Bytes> = page.records.into_iter().map(Into::into).collect();
@@ -141,6 +190,7 @@ where
                     records,
                     cursor: page.cursor,
                     drained: page.drained,
+                    remaining: Some(remaining),
                 };
                 if tx.send(ClientMsg::Push(batch)).await.is_err() {
                     return Err(gone(&mut inbound).await);
@@ -178,7 +228,8 @@ where
                     crate::blocking(move || Ok(s.set_cursor(CursorDir::Out, &Link::Parent, c)?)).await?;
                 }
                 Ok(Some(Ok(ServerMsg::Pull(batch)))) => {
-                    let (upto, drained) = (batch.cursor, batch.drained);
+                    let (upto, drained, remaining) = (batch.cursor, batch.drained, batch.remaining);
+                    let n = batch.records.len() as u64;
                     node.count_session(&mut session_records, batch.records.len())?;
                     let (outcome, subjects) = node.apply_remote(batch, Link::Parent, own.clone(), RULE_PARENT_SEND, None).await?;
                     audit.received(subjects);
@@ -186,6 +237,13 @@ where
                     stats.duplicates += outcome.duplicate as u64;
                     stats.batches += 1;
                     debug!(new = outcome.new, cursor = upto, drained, "pull batch applied");
+                    node.progress(|p| {
+                        p.pulled += n;
+                        p.pull_total = remaining.map(|r| p.pulled + r);
+                    });
+                    if remaining.is_some() {
+                        node.note_peer(&Link::Parent, move |s| s.pending_in = remaining).await;
+                    }
                     if tx.send(ClientMsg::PullAck(upto)).await.is_err() {
                         return Err(gone(&mut inbound).await);
                     }

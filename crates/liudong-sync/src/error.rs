@@ -69,6 +69,27 @@ impl SyncError {
         )
     }
 
+    /// Why this node refused the peer or what it sent, as the `reason`
+    /// label of `liudong_refused_total` (see docs/monitoring.md); `None` for
+    /// failures that are not a refusal (transport, timeouts, the peer's own
+    /// refusals, shutdown).
+    pub fn refusal_reason(&self) -> Option<&'static str> {
+        Some(match self {
+            SyncError::NotChild { .. } => "not_child",
+            SyncError::IdentityMismatch { .. } => "identity_mismatch",
+            SyncError::NotEntitled { .. } => "not_entitled",
+            SyncError::Revoked { .. } => "revoked",
+            SyncError::Invalid { .. } => "invalid_record",
+            SyncError::Decode { .. } => "undecodable_record",
+            SyncError::Limit(_) => "limit",
+            SyncError::Version { .. } => "protocol_version",
+            SyncError::WrongUpstream { .. } => "wrong_upstream",
+            SyncError::Store(StoreError::Conflict { .. }) => "conflict",
+            SyncError::Protocol(_) => "protocol",
+            _ => return None,
+        })
+    }
+
     /// True if the same session may succeed later without anyone acting.
     pub fn is_retryable(&self) -> bool {
         match self {

@@ -19,6 +19,8 @@ pub mod audit;
 mod client;
 mod error;
 mod link;
+pub mod metrics;
+mod peers;
 pub mod query;
 mod server;
 pub mod status;
@@ -27,6 +29,7 @@ pub mod verify;
 pub use client::run_client_session;
 pub use error::SyncError;
 pub use link::{Connect, LinkConfig, LinkHandle, LinkOutcome, run_link};
+pub use peers::{SyncProgress, VerifyProgress};
 pub use server::{PeerInfo, serve_session};
 
 use bytes::Bytes;
@@ -41,13 +44,18 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 /// First client message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Hello {
     pub protocol: u32,
     pub node: String,
     pub pull_cursor: u64,
     pub live: bool,
     pub max_batch: u32,
+    /// Seconds within which the client expects to sync again (0 = not announced).
+    pub sync_interval_secs: u32,
+    /// The client's unacknowledged outbox for the server when it opened the
+    /// session (`None` from clients that do not report it).
+    pub backlog: Option<u64>,
 }
 
 /// First server message.
@@ -65,6 +73,9 @@ pub struct Batch {
     pub records: Vec<Bytes>,
     pub cursor: u64,
     pub drained: bool,
+    /// Records left in the sender's outbox after this batch (`None` from
+    /// senders that do not report it). Advisory: status and progress.
+    pub remaining: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +111,10 @@ pub struct SyncConfig {
     /// Most records a peer may send in one session; the session then ends
     /// with `RESOURCE_EXHAUSTED` and resumes in a new one from the durable cursor.
     pub max_session_records: u64,
+    /// Seconds within which this node, as a client, expects to sync again
+    /// (its one-shot interval, or a live link's longest retry delay),
+    /// announced to the upstream in `Hello`; 0 announces nothing.
+    pub sync_interval_secs: u32,
 }
 
 impl Default for SyncConfig {
@@ -112,6 +127,7 @@ impl Default for SyncConfig {
             idle_timeout: Duration::from_secs(60),
             max_record_bytes: 64 << 10,
             max_session_records: 10_000_000,
+            sync_interval_secs: 0,
         }
     }
 }
@@ -148,6 +164,8 @@ pub struct Node {
     cfg: SyncConfig,
     clock: WallClock,
     changed: watch::Sender<u64>,
+    metrics: metrics::Metrics,
+    peers: peers::Peers,
 }
 
 impl Node {
@@ -161,6 +179,8 @@ impl Node {
             cfg,
             clock,
             changed,
+            metrics: Default::default(),
+            peers: Default::default(),
         })
     }
 
@@ -246,6 +266,7 @@ impl Node {
     ) -> Result<(ApplyOutcome, BTreeSet<String>), SyncError> {
         self.check_limits(&batch)?;
         let node = self.clone();
+        let from_link = from.clone();
         let out = blocking(move || {
             let items = node.check_batch(&batch, &holder, rule)?;
             if let Some(peer) = &authors_under {
@@ -266,6 +287,8 @@ impl Node {
         if out.0.new > 0 {
             self.notify(out.0.last_seq);
         }
+        self.metrics
+            .applied(&self.peer_code(&from_link), out.0.new as u64);
         Ok(out)
     }
 

@@ -106,24 +106,7 @@ async fn one_session(
     let r = run_client_session(node.clone(), parent, live, move |rx| c.open(rx), cancel)
         .instrument(span.clone())
         .await;
-    let now = node.now_ms();
-    let status = node
-        .store()
-        .update_link_status(&Link::Parent, |s| match &r {
-            Ok(st) => {
-                s.last_success_ms = Some(now);
-                s.sessions += 1;
-                s.records_sent += st.sent;
-                s.records_received += st.received;
-            }
-            Err(e) => {
-                s.last_failure_ms = Some(now);
-                s.last_error = Some(e.to_string());
-            }
-        });
-    if let Err(e) = status {
-        warn!(error = %e, "could not record link status");
-    }
+    crate::peers::record_session(node, &Link::Parent, &r).await;
     span.in_scope(|| match &r {
         Ok(s) => info!(sent = s.sent, received = s.received, "session complete"),
         Err(SyncError::Cancelled) => {}

@@ -1,6 +1,7 @@
 //! The serving half of a session (the upper node).
 
 use crate::audit::SessionAudit;
+use crate::peers::Backlog;
 use crate::{Batch, ClientMsg, Node, RULE_CHILD_PUSH, ServerMsg, SessionStats, SyncError, Welcome};
 use futures::{Stream, StreamExt};
 use liudong_core::{Code, Link, NodeScope};
@@ -87,9 +88,11 @@ where
         &peer,
         hello.live,
     );
-    let result = session(node, peer, hello, inbound, &out, cancel, &mut audit)
+    let started = std::time::Instant::now();
+    let result = session(node.clone(), peer, hello, inbound, &out, cancel, &mut audit)
         .instrument(span.clone())
         .await;
+    crate::peers::count_session(&node, "served", &result, started);
     audit
         .finish(&result.as_ref().map(|(_, s)| s.clone()).map_err(clone_err))
         .await;
@@ -110,7 +113,7 @@ async fn session<In>(
     node: Arc<Node>,
     peer: PeerInfo,
     hello: crate::Hello,
-    mut inbound: In,
+    inbound: In,
     out: &mpsc::Sender<Result<ServerMsg, SyncError>>,
     cancel: CancellationToken,
     audit: &mut SessionAudit,
@@ -126,13 +129,48 @@ where
     }
     let (code, child) = peer.identify_child(&node, &hello.node, "Hello.node")?;
     let link = Link::Child(code.clone());
+    let _open = node.session_open(&link);
+    let (interval, backlog) = (hello.sync_interval_secs, hello.backlog);
+    node.note_peer(&link, move |s| {
+        if interval > 0 {
+            s.announced_interval_secs = Some(interval.into());
+        }
+        if backlog.is_some() {
+            s.pending_in = backlog;
+        }
+    })
+    .await;
+    let result = exchange(
+        &node, &hello, &code, &child, &link, inbound, out, cancel, audit,
+    )
+    .await;
+    crate::peers::record_session(&node, &link, &result).await;
+    result.map(|stats| (code, stats))
+}
+
+/// The batches of a session whose peer is identified as `child`.
+#[allow(clippy::too_many_arguments)]
+async fn exchange<In>(
+    node: &Arc<Node>,
+    hello: &crate::Hello,
+    code: &Code,
+    child: &NodeScope,
+    link: &Link,
+    mut inbound: In,
+    out: &mpsc::Sender<Result<ServerMsg, SyncError>>,
+    cancel: CancellationToken,
+    audit: &mut SessionAudit,
+) -> Result<SessionStats, SyncError>
+where
+    In: Stream<Item = Result<ClientMsg, SyncError>> + Unpin,
+{
     let cfg = node.config().clone();
     let max_batch = match hello.max_batch as usize {
         0 => cfg.max_batch,
         n => n.min(cfg.max_batch),
     };
     node.store().check_writable()?;
-    let push_cursor = node.store().cursor(CursorDir::In, &link)?;
+    let push_cursor = node.store().cursor(CursorDir::In, link)?;
     send(
         out,
         ServerMsg::Welcome(Welcome {
@@ -147,6 +185,7 @@ where
     let mut stats = SessionStats::default();
     let mut changed = node.subscribe();
     let mut cursor = hello.pull_cursor;
+    let mut backlog = Backlog::count(node, link, cursor).await?;
     let mut in_flight: VecDeque<u64> = VecDeque::new();
     let mut idle = false; // drained; waiting for changes (live) or done (one-shot)
     let mut announced = false; // the client has been told we are drained
@@ -154,9 +193,12 @@ where
     loop {
         while !idle && in_flight.len() < cfg.window {
             changed.borrow_and_update();
-            let page = node.read_outbox(&link, cursor, max_batch).await?;
+            let page = node.read_outbox(link, cursor, max_batch).await?;
+            let remaining = backlog.after(node, &page).await?;
             if !page.records.is_empty() || !announced {
                 stats.sent += page.records.len() as u64;
+                node.metrics()
+                    .sent(code.as_str(), page.records.len() as u64);
                 stats.batches += 1;
                 in_flight.push_back(page.cursor);
                 let records: Vec<bytes::Bytes> = page.records.into_iter().map(Into::into).collect();
@@ -167,6 +209,7 @@ where
                         records,
                         cursor: page.cursor,
                         drained: page.drained,
+                        remaining: Some(remaining),
                     }),
                 )
                 .await?;
@@ -195,6 +238,7 @@ where
                 Ok(Some(Ok(ClientMsg::Push(batch)))) => {
                     let upto = batch.cursor;
                     let n = batch.records.len() as u64;
+                    let remaining = batch.remaining;
                     node.count_session(&mut session_records, batch.records.len())?;
                     let (outcome, subjects) = node.apply_remote(batch, link.clone(), child.clone(), RULE_CHILD_PUSH, Some(code.clone())).await?;
                     audit.received(subjects);
@@ -203,6 +247,9 @@ where
                     stats.batches += 1;
                     debug!(records = n, new = outcome.new, cursor = upto, "push batch applied");
                     send(out, ServerMsg::PushAck(upto)).await?;
+                    if remaining.is_some() {
+                        node.note_peer(link, move |s| s.pending_in = remaining).await;
+                    }
                 }
                 Ok(Some(Ok(ClientMsg::PullAck(c)))) => {
                     match in_flight.pop_front() {
@@ -223,7 +270,7 @@ where
             "client closed with batches unacknowledged"
         );
     }
-    Ok((code, stats))
+    Ok(stats)
 }
 
 async fn send(

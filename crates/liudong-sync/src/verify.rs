@@ -119,7 +119,9 @@ impl Node {
             records,
             cursor: 0,
             drained: false,
+            remaining: None,
         };
+        let peer = self.peer_code(&from);
         self.check_limits(&batch)?;
         let node = self.clone();
         let out = blocking(move || {
@@ -147,6 +149,7 @@ impl Node {
         if out.new > 0 {
             self.changed.send_replace(out.last_seq);
         }
+        self.metrics().applied(&peer, out.new as u64);
         Ok(out)
     }
 }
@@ -294,9 +297,11 @@ pub async fn run_verify(
 ) -> Result<VerifyReport, SyncError> {
     let span = info_span!("verify", upstream = %parent.code, repair);
     node.store().check_writable()?;
-    verify_inner(node, parent, peer, repair)
+    let r = verify_inner(node.clone(), parent, peer, repair)
         .instrument(span)
-        .await
+        .await;
+    node.verify_step("done", None, false);
+    r
 }
 
 async fn verify_inner(
@@ -314,6 +319,7 @@ async fn verify_inner(
             query,
         })
     };
+    node.verify_step("audit", None, true);
     let audit = {
         let s = store.clone();
         blocking(move || Ok(s.audit()?)).await?
@@ -340,6 +346,7 @@ async fn verify_inner(
         let here = blocking(move || Ok(s.fingerprint_months(&Link::Parent)?)).await?;
         let months = diff_keys(&here, &there);
         let mut buckets = Vec::new();
+        node.verify_step("compare", Some(months.len() as u64), false);
         for chunk in months.chunks(MAX_QUERY_ITEMS) {
             let there = ask(VerifyQuery::Buckets(chunk.to_vec())).await?.buckets;
             let s = store.clone();
@@ -353,6 +360,7 @@ async fn verify_inner(
             })
             .await?;
             buckets.extend(diff_keys(&here, &there));
+            node.verify_done(chunk.len() as u64);
         }
         for chunk in buckets.chunks(64) {
             let there = ask(VerifyQuery::Members(chunk.to_vec())).await?.members;
@@ -423,13 +431,16 @@ async fn verify_inner(
     }
     if repair && !in_step_before {
         let max = node.config().max_batch.max(1);
+        node.verify_step("fetch", Some(missing_here.len() as u64), false);
         for chunk in missing_here.chunks(max) {
             let records = ask(VerifyQuery::Fetch(chunk.to_vec())).await?.records;
             let out = node
                 .apply_checked(records, Link::Parent, own.clone(), RULE_PARENT_SEND)
                 .await?;
             report.fetched += out.new as u64;
+            node.verify_done(chunk.len() as u64);
         }
+        node.verify_step("offer", Some(missing_there.len() as u64), false);
         for chunk in missing_there.chunks(max) {
             let s = store.clone();
             let ids = chunk.to_vec();
@@ -444,6 +455,7 @@ async fn verify_inner(
             report.offered += records.len() as u64;
             disclosed(&node, parent.code.to_string(), None, &records).await?;
             report.offered_new += ask(VerifyQuery::Offer(records)).await?.applied_new;
+            node.verify_done(chunk.len() as u64);
         }
         let remote = ask(VerifyQuery::Root).await?.root.unwrap_or_default();
         let local = local_root(store.clone()).await?;

@@ -465,6 +465,7 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
                 records: chunk.iter().map(|i| i.bytes.clone().into()).collect(),
                 cursor: 0,
                 drained: false,
+                remaining: None,
             };
             checker.check_batch(&b, &holder, liudong_sync::RULE_PARENT_SEND)?;
         }

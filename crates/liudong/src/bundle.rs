@@ -345,6 +345,7 @@ pub async fn import(
             records: body.records.into_iter().map(Into::into).collect(),
             cursor: body.upto,
             drained: true,
+            remaining: None,
         };
         let items = node2.check_batch(&batch, &holder, rule)?;
         if let Link::Child(c) = &link {

@@ -144,6 +144,12 @@ pub async fn sync_once(config: &Path) -> Result<()> {
             let node = offline_node(&cfg)?;
             let connector = liudong_net::GrpcConnector::new(&url, cfg.net.clone())?;
             use liudong_sync::Connect;
+            let shown = crate::monitoring::Shown::start(
+                &node,
+                format!("同步 sync with {}", parent.code),
+                1,
+                false,
+            );
             let s = run_client_session(
                 node.clone(),
                 &parent,
@@ -151,8 +157,9 @@ pub async fn sync_once(config: &Path) -> Result<()> {
                 |rx| connector.open(rx),
                 CancellationToken::new(),
             )
-            .await
-            .with_context(|| format!("sync with {} at {url}", parent.code))?;
+            .await;
+            shown.stop().await;
+            let s = s.with_context(|| format!("sync with {} at {url}", parent.code))?;
             node.store().flush()?;
             (s.sent, s.received)
         }
@@ -182,7 +189,16 @@ pub async fn status(config: &Path, json: bool) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
-    println!(
+    print!("{}", status_text(&report));
+    Ok(())
+}
+
+/// The human form of a status report (the JSON of [`liudong_sync::status::NodeReport`]).
+pub fn status_text(report: &serde_json::Value) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
         "node {} ({}), {} records, local seq {}, conflicts refused {}, peers refused {} (see `liudong audit`)",
         report["node"].as_str().unwrap_or("?"),
         report["kind"].as_str().unwrap_or("?"),
@@ -192,42 +208,67 @@ pub async fn status(config: &Path, json: bool) -> Result<()> {
         report["refused"].as_u64().unwrap_or(0)
     );
     if report["write_failed"] == true {
-        println!(
+        let _ = writeln!(
+            out,
             "STORE CANNOT WRITE: records are refused until the node is restarted; check that the data directory is writable and has free space"
         );
     }
     let mut receipts = Vec::new();
-    println!(
-        "{:<9} {:<14} {:>10} {:>10} {:>8} {:>9} {:<20} {:<20} last error",
+    let _ = writeln!(
+        out,
+        "{:<8} {:<12} {:>8} {:>8} {:<19} {:>6} {:<9} {:>8} {:<19} last error",
         "link",
         "peer",
-        "cursor_in",
-        "cursor_out",
-        "pending",
+        "pend.out",
+        "pend.in",
+        "last contact",
+        "every",
+        "state",
         "sessions",
         "last success",
-        "last failure"
     );
     let when = |v: &serde_json::Value| v.as_u64().map(fmt_ms).unwrap_or_else(|| "-".into());
     for l in report["links"].as_array().into_iter().flatten() {
         receipts.push(receipt_line(l));
-        println!(
-            "{:<9} {:<14} {:>10} {:>10} {:>8} {:>9} {:<20} {:<20} {}",
+        let state = if l["connected"] == true {
+            "connected"
+        } else if l["silent"] == true {
+            "SILENT"
+        } else {
+            "-"
+        };
+        let _ = writeln!(
+            out,
+            "{:<8} {:<12} {:>8} {:>8} {:<19} {:>6} {:<9} {:>8} {:<19} {}",
             l["role"].as_str().unwrap_or("?"),
             l["peer"].as_str().unwrap_or("?"),
-            l["cursor_in"],
-            l["cursor_out"],
-            l["pending_out"],
-            l["sessions"],
+            l["pending_out"].to_string(),
+            l["pending_in"]
+                .as_u64()
+                .map_or("?".into(), |n| n.to_string()),
+            when(&l["last_contact_ms"]),
+            l["expected_interval_secs"]
+                .as_u64()
+                .map_or("-".into(), |s| format!("{s}s")),
+            state,
+            l["sessions"].to_string(),
             when(&l["last_success_ms"]),
-            when(&l["last_failure_ms"]),
             l["last_error"].as_str().unwrap_or("-")
         );
     }
-    for r in receipts {
-        println!("{r}");
+    if report["links"]
+        .as_array()
+        .is_some_and(|a| a.iter().any(|l| l["silent"] == true))
+    {
+        let _ = writeln!(
+            out,
+            "SILENT: a lower node not heard from for twice its expected interval (or never); check that it runs and can reach this node"
+        );
     }
-    Ok(())
+    for r in receipts {
+        let _ = writeln!(out, "{r}");
+    }
+    out
 }
 
 /// The sync receipt of one link, as `liudong status` prints it.
@@ -284,9 +325,10 @@ pub async fn verify(config: &Path, repair: bool, json: bool) -> Result<()> {
             };
             let node = offline_node(&cfg)?;
             let peer = liudong_net::verify::GrpcVerifier::new(&url, cfg.net.clone())?;
-            let r = liudong_sync::verify::run_verify(node.clone(), &parent, &peer, repair)
-                .await
-                .with_context(|| format!("verify with {} at {url}", parent.code))?;
+            let shown = crate::monitoring::Shown::start(&node, String::new(), u64::MAX, true);
+            let r = liudong_sync::verify::run_verify(node.clone(), &parent, &peer, repair).await;
+            shown.stop().await;
+            let r = r.with_context(|| format!("verify with {} at {url}", parent.code))?;
             node.store().flush()?;
             r
         }
@@ -355,4 +397,73 @@ pub fn fmt_ms(ms: u64) -> String {
         secs / 60 % 60,
         secs % 60
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use liudong_core::synth::{outflow_body, test_record};
+    use liudong_core::{Link, NodeScope};
+    use liudong_store::{Incoming, Source, Store};
+
+    #[test]
+    fn status_text_flags_silent_lower_nodes_and_shows_both_backlogs() {
+        let dir = tempfile::tempdir().unwrap();
+        let scope = NodeScope::for_code(Code::parse("410602").unwrap()).unwrap();
+        let parent = scope.parent(&Code::parse("CN").unwrap()).unwrap();
+        let store = Store::open(dir.path(), scope, Some(parent), &Default::default()).unwrap();
+        // Two records for a township that never connected (中山北路街道).
+        let down: Vec<Incoming> = (1..=2)
+            .map(|i| {
+                Incoming::new(test_record(
+                    "410602",
+                    i,
+                    i,
+                    "410602001001",
+                    None,
+                    outflow_body(),
+                ))
+            })
+            .collect();
+        store.apply(&down, &Source::Detached, None, true).unwrap();
+        // A township heard from a minute ago, with 7 records still to push.
+        let now = 1_800_000_000_000;
+        let town = Link::Child(Code::parse("410602100").unwrap());
+        store
+            .update_peer_state(&town, |p| {
+                p.last_contact_ms = Some(now - 60_000);
+                p.pending_in = Some(7);
+                p.announced_interval_secs = Some(600);
+            })
+            .unwrap();
+        let report = liudong_sync::status::report_at(&store, now, &Default::default()).unwrap();
+        let text = status_text(&serde_json::to_value(&report).unwrap());
+        let line = |peer: &str| {
+            text.lines()
+                .find(|l| l.starts_with("child") && l.contains(peer))
+                .unwrap_or_else(|| panic!("no line for {peer}:\n{text}"))
+                .split_whitespace()
+                .collect::<Vec<_>>()
+        };
+        let silent = line("410602001");
+        assert_eq!(&silent[2..5], ["2", "?", "-"], "{text}");
+        assert!(
+            silent.contains(&"SILENT") && silent.contains(&"300s"),
+            "{text}"
+        );
+        let heard = line("410602100");
+        assert_eq!(&heard[2..4], ["0", "7"], "{text}");
+        assert!(
+            !heard.contains(&"SILENT") && heard.contains(&"600s"),
+            "{text}"
+        );
+        assert!(
+            text.contains("SILENT: a lower node not heard from"),
+            "{text}"
+        );
+        assert!(
+            text.starts_with("node 410602 (county), 2 records"),
+            "{text}"
+        );
+    }
 }

@@ -38,6 +38,8 @@ pub struct Config {
     /// The web console for county operators; absent: no console.
     #[serde(default)]
     pub console: Option<crate::console::ConsoleSection>,
+    #[serde(default)]
+    pub metrics: crate::monitoring::MetricsSection,
 }
 
 /// `[workflow]`: thresholds of the overdue lists and the report (DOMAIN.md defaults).
@@ -255,6 +257,8 @@ pub struct NodeConfig {
     pub thresholds: liudong_core::overdue::Thresholds,
     /// `[console]`, validated; `None`: no console.
     pub console: Option<crate::console::ConsoleOptions>,
+    /// `[metrics] listen`: address of the Prometheus endpoint, if enabled.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Config {
@@ -444,6 +448,13 @@ impl Config {
                 idle_timeout: Duration::from_secs(s.idle_timeout_secs),
                 max_record_bytes: s.max_record_bytes,
                 max_session_records: s.max_session_records,
+                // Announced to the upstream: when to expect this node again.
+                sync_interval_secs: u32::try_from(if s.live {
+                    s.backoff_max_secs
+                } else {
+                    s.interval_secs
+                })
+                .unwrap_or(u32::MAX),
             },
             link: liudong_sync::LinkConfig {
                 live: s.live,
@@ -475,6 +486,7 @@ impl Config {
                 .as_ref()
                 .map(|c| c.validate(tls_configured))
                 .transpose()?,
+            metrics_listen: self.metrics.validate()?,
         })
     }
 }

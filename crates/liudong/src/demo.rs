@@ -84,6 +84,7 @@ pub fn local_config(
         tls: None,
         workflow: Default::default(),
         console: None,
+        metrics: Default::default(),
     };
     cfg.validate(Path::new("."))
 }

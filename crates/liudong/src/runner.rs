@@ -26,6 +26,8 @@ pub struct RunningNode {
     pub admin_addr: Option<SocketAddr>,
     /// Bound web console address (`[console]`), if configured.
     pub console_addr: Option<SocketAddr>,
+    /// Bound metrics address (`[metrics] listen`), if enabled.
+    pub metrics_addr: Option<SocketAddr>,
     /// Handle to the upstream link driver.
     pub link: Option<LinkHandle>,
     /// The node's transport options (its TLS identity included), for tools
@@ -93,6 +95,12 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
     let mut link = None;
     let mut verifier = None;
     if let Some((parent, url)) = &cfg.parent {
+        // An initial sync or a long catch-up shows its progress.
+        let follower = crate::monitoring::SyncFollower::new(
+            format!("初始同步 sync with {}", parent.code),
+            crate::monitoring::SERVE_PROGRESS_MIN,
+        );
+        tasks.spawn(follower.follow(node.sync_progress(), cancel.clone()));
         let connector = Arc::new(GrpcConnector::new(url, cfg.net.clone())?);
         let peer = Arc::new(connector.verifier());
         let v = liudong_sync::verify::Verifier::new(node.clone(), parent.clone(), peer);
@@ -132,12 +140,14 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
         });
     }
     let console_addr = start_console(&cfg, &node, &cancel, &tasks).await?;
+    let metrics_addr = crate::monitoring::start_metrics(&cfg, &node, &cancel, &tasks).await?;
     tracing::info!(
         node = %node.scope().code,
         kind = node.scope().kind.name(),
         sync = ?sync_addr,
         admin = ?admin_addr,
         console = ?console_addr,
+        metrics = ?metrics_addr,
         records = node.store().last_seq(),
         "node started"
     );
@@ -146,6 +156,7 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
         sync_addr,
         admin_addr,
         console_addr,
+        metrics_addr,
         link,
         net: cfg.net.clone(),
         cancel,

@@ -26,7 +26,7 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-pub use pages::{audit_name, link_silent};
+pub use pages::audit_name;
 pub use server::{Console, serve};
 
 /// The operators file in the node's data directory (mode 0600).

@@ -9,9 +9,7 @@ use hyper::StatusCode;
 use liudong_core::Date;
 use liudong_core::report::{COLUMNS, Counts, Month, Report, cell};
 use liudong_sync::query::{self, OverdueAnswer, PersonAnswer, Query, QueryError};
-use liudong_sync::status::LinkReport;
 use std::fmt::Write;
-use std::time::Duration;
 
 type Page = Result<(String, &'static str, String), PageError>;
 
@@ -43,14 +41,6 @@ pub fn audit_name(operator: &str) -> String {
 ///
 /// The one place that decides "silent": when `LinkReport` carries its own
 /// `silent` / `last_contact_ms`, switch this function over to them.
-pub fn link_silent(l: &LinkReport, now_ms: u64, expected_interval: Duration) -> bool {
-    let limit = 2 * expected_interval.as_millis() as u64;
-    match l.status.last_success_ms {
-        Some(t) => now_ms.saturating_sub(t) > limit,
-        None => true,
-    }
-}
-
 fn store_error(lang: Lang, e: impl std::fmt::Display) -> PageError {
     tracing::error!(error = %e, "console: reading the store failed");
     PageError::new(
@@ -106,12 +96,8 @@ fn overview(c: &Console, r: &Req) -> Page {
         liudong_core::report::compute(&views, &store.scope().code, month, c.thresholds.ack_days);
     let (counts, held) =
         query::overdue_counts(store, &c.thresholds, now).map_err(|e| query_error(l, e))?;
-    let links = liudong_sync::status::report(store).map_err(|e| store_error(l, e))?;
-    let silent = links
-        .links
-        .iter()
-        .filter(|k| link_silent(k, now, c.expected_interval))
-        .count();
+    let links = liudong_sync::status::report_node(&c.node).map_err(|e| store_error(l, e))?;
+    let silent = links.links.iter().filter(|k| k.silent).count();
     let card = |id: &str, label: &str, value: String, href: &str| {
         format!(
             "<a class=\"card\" href=\"{href}\"><span class=\"label\">{}</span><span class=\"value\" id=\"{id}\">{}</span></a>",
@@ -191,8 +177,7 @@ fn person_form(l: Lang, value: &str) -> String {
 
 fn nodes(c: &Console, r: &Req) -> Page {
     let l = r.lang;
-    let now = c.node.now_ms();
-    let rep = liudong_sync::status::report(c.node.store()).map_err(|e| store_error(l, e))?;
+    let rep = liudong_sync::status::report_node(&c.node).map_err(|e| store_error(l, e))?;
     let mut b = format!(
         "<p>{} <b id=\"node-records\">{}</b> · {} {} · {} {}</p>",
         l.t("本节点记录", "Records here"),
@@ -209,18 +194,21 @@ fn nodes(c: &Console, r: &Req) -> Page {
             ("方向", "Role"),
             ("节点", "Node"),
             ("状态", "State"),
+            ("最近联系", "Last contact"),
+            ("预期间隔（秒）", "Expected interval (s)"),
             ("最近成功", "Last success"),
             ("最近失败", "Last failure"),
             ("待发送", "Pending out"),
+            ("待接收", "Pending in"),
             ("会话数", "Sessions"),
             ("最近错误", "Last error"),
         ],
     ));
     for k in &rep.links {
-        let silent = link_silent(k, now, c.expected_interval);
+        let silent = k.silent;
         let _ = write!(
             b,
-            "<tr class=\"link{}\" data-peer=\"{}\" data-silent=\"{silent}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+            "<tr class=\"link{}\" data-peer=\"{}\" data-silent=\"{silent}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
             if silent { " silent" } else { "" },
             esc(&k.peer),
             match k.role {
@@ -230,12 +218,18 @@ fn nodes(c: &Console, r: &Req) -> Page {
             code_cell(&k.peer),
             if silent {
                 l.t("超时未联系", "silent")
+            } else if k.connected {
+                l.t("在线", "connected")
             } else {
                 l.t("正常", "in contact")
             },
+            esc(&fmt_ms(k.last_contact_ms)),
+            k.expected_interval_secs
+                .map_or(String::new(), |s| s.to_string()),
             esc(&fmt_ms(k.status.last_success_ms)),
             esc(&fmt_ms(k.status.last_failure_ms)),
             k.pending_out,
+            k.pending_in.map_or(String::new(), |p| p.to_string()),
             k.status.sessions,
             esc(k.status.last_error.as_deref().unwrap_or("")),
         );
@@ -243,19 +237,17 @@ fn nodes(c: &Console, r: &Req) -> Page {
     if rep.links.is_empty() {
         let _ = write!(
             b,
-            "<tr><td colspan=\"8\">{}</td></tr>",
+            "<tr><td colspan=\"11\">{}</td></tr>",
             l.t("暂无链路。", "No links yet.")
         );
     }
     let _ = write!(
         b,
-        "</tbody></table><p class=\"muted\">{} {} {}</p>",
+        "</tbody></table><p class=\"muted\">{}</p>",
         l.t(
-            "超过同步间隔两倍未成功同步即标为超时未联系；同步间隔",
-            "A link is silent when it has not synced for twice the sync interval; interval"
-        ),
-        c.expected_interval.as_secs(),
-        l.t("秒。", "s.")
+            "下级节点超过其预期同步间隔（由该节点在同步时通报）两倍未联系即标为超时未联系。",
+            "A lower node is silent when it has not been in contact for twice its expected sync interval (which it announces when it syncs)."
+        )
     );
     Ok((l.t("下级节点", "Lower nodes").into(), "/nodes", b))
 }

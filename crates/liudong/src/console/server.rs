@@ -38,7 +38,6 @@ pub struct Console {
     operators: PathBuf,
     pub(super) thresholds: liudong_core::overdue::Thresholds,
     /// How often this node expects to hear from each link (for "silent").
-    pub(super) expected_interval: Duration,
     /// Cookies carry `Secure` (the console is served over TLS).
     secure: bool,
     pub(super) node_label: String,
@@ -54,7 +53,6 @@ impl Console {
             sessions: Sessions::new(opts),
             operators: operators::path(&cfg.data_dir),
             thresholds: cfg.thresholds,
-            expected_interval: cfg.link.interval,
             secure: cfg.net.tls.is_some(),
             node_label: format!("{code} {name}").trim().to_string(),
             node,

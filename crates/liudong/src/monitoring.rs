@@ -1,0 +1,305 @@
+//! The operator's view of a running node beyond `liudong status`: the
+//! `[metrics]` endpoint, and progress output of long syncs and
+//! verifications (turned from the sync library's watch channels into
+//! [`Progress`] lines on standard error). See docs/monitoring.md.
+
+use crate::config::NodeConfig;
+use crate::progress::Progress;
+use anyhow::{Context, Result, bail};
+use liudong_sync::{Node, SyncProgress, VerifyProgress};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// A sync session moving at least this many records shows progress while
+/// the node runs (`liudong serve`): an initial sync, or a long catch-up.
+pub const SERVE_PROGRESS_MIN: u64 = 10_000;
+
+/// `[metrics]`: the Prometheus endpoint.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSection {
+    /// Address of the plain-HTTP metrics endpoint (`GET /metrics`), e.g.
+    /// "127.0.0.1:9464". Absent (the default): no endpoint.
+    pub listen: Option<String>,
+}
+
+impl MetricsSection {
+    /// The address to serve on, if any.
+    pub fn validate(&self) -> Result<Option<SocketAddr>> {
+        let Some(s) = self.listen.as_deref() else {
+            return Ok(None);
+        };
+        let addr: SocketAddr = s.parse().with_context(|| {
+            format!("[metrics] listen = {s:?} is not an address like 127.0.0.1:9464")
+        })?;
+        if addr.port() == 0 && !addr.ip().is_loopback() {
+            bail!("[metrics] listen = {s:?}: give a fixed port for the scraper to reach");
+        }
+        Ok(Some(addr))
+    }
+}
+
+/// Binds and serves the metrics endpoint if `[metrics] listen` is set.
+pub async fn start_metrics(
+    cfg: &NodeConfig,
+    node: &Arc<Node>,
+    cancel: &CancellationToken,
+    tasks: &TaskTracker,
+) -> Result<Option<SocketAddr>> {
+    let Some(addr) = cfg.metrics_listen else {
+        return Ok(None);
+    };
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} ([metrics] listen)"))?;
+    let bound = listener.local_addr()?;
+    if !bound.ip().is_loopback() {
+        tracing::warn!(addr = %bound, "metrics are served over plain, unauthenticated HTTP beyond loopback: restrict access to the scraper (they hold division codes and counts, no personal data)");
+    }
+    let (node, cancel) = (node.clone(), cancel.clone());
+    tasks.spawn(async move {
+        if let Err(e) = liudong_net::serve_metrics(listener, node, cancel).await {
+            tracing::error!(error = %e, "metrics endpoint stopped");
+        }
+    });
+    Ok(Some(bound))
+}
+
+/// Turns the progress of sessions with the upstream into [`Progress`]
+/// output: a session moving at least `min_total` records gets a progress
+/// line until it has moved them (a live session then carries on quietly).
+pub struct SyncFollower {
+    label: String,
+    min_total: u64,
+    shown: Option<Progress>,
+    /// The session the line is (or was) about.
+    session: u64,
+    /// That session's line has ended (it stays quiet from then on).
+    finished: bool,
+}
+
+impl SyncFollower {
+    pub fn new(label: impl Into<String>, min_total: u64) -> Self {
+        SyncFollower {
+            label: label.into(),
+            min_total,
+            shown: None,
+            session: 0,
+            finished: false,
+        }
+    }
+
+    /// Records moved and to move in all (`None` while not known).
+    fn counts(p: &SyncProgress) -> (u64, Option<u64>) {
+        let done = p.pushed + p.pulled;
+        let total = p.push_total.map(|t| t + p.pull_total.unwrap_or(p.pulled));
+        (done, total.map(|t| t.max(done)))
+    }
+
+    /// Takes one update. Returns whether a progress line is showing.
+    pub fn update(&mut self, p: &SyncProgress) -> bool {
+        if p.session != self.session {
+            self.end("interrupted");
+            self.session = p.session;
+            self.finished = false;
+        }
+        let (done, total) = Self::counts(p);
+        if self.shown.is_none()
+            && !self.finished
+            && !p.done
+            && total.is_some_and(|t| t >= self.min_total.max(1) && done < t)
+        {
+            self.shown = Some(Progress::new(self.label.clone(), "records", total));
+        }
+        if let Some(bar) = &mut self.shown {
+            if let Some(t) = total {
+                bar.set_total(t);
+            }
+            bar.set(done);
+            let caught_up = total.is_some_and(|t| done >= t) && p.pull_total.is_some();
+            if p.done || caught_up {
+                self.end(if p.done { "session ended" } else { "caught up" });
+                self.finished = true;
+            }
+        }
+        self.shown.is_some()
+    }
+
+    fn end(&mut self, summary: &str) {
+        if let Some(bar) = self.shown.take() {
+            bar.finish(summary);
+        }
+    }
+
+    /// Follows `rx` until it closes or `cancel` fires.
+    pub async fn follow(
+        mut self,
+        mut rx: watch::Receiver<SyncProgress>,
+        cancel: CancellationToken,
+    ) {
+        self.session = rx.borrow_and_update().session;
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                r = rx.changed() => if r.is_err() { break },
+            }
+            let p = rx.borrow_and_update().clone();
+            self.update(&p);
+        }
+        // The last word (e.g. the session's end) may have come with the stop.
+        let p = rx.borrow().clone();
+        self.update(&p);
+        self.end("stopped");
+    }
+}
+
+/// Shows the steps of verifications as [`Progress`] lines until `cancel`.
+pub async fn follow_verify(mut rx: watch::Receiver<VerifyProgress>, cancel: CancellationToken) {
+    let mut shown: Option<(&'static str, Progress)> = None;
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            r = rx.changed() => if r.is_err() { break },
+        }
+        let p = rx.borrow_and_update().clone();
+        if shown.as_ref().is_none_or(|(step, _)| *step != p.step) {
+            if let Some((_, bar)) = shown.take() {
+                bar.finish("done");
+            }
+            if p.step != "done" && !p.step.is_empty() {
+                let unit = if p.step == "compare" {
+                    "months"
+                } else {
+                    "records"
+                };
+                shown = Some((p.step, Progress::new(verify_label(p.step), unit, p.total)));
+            }
+        }
+        if let Some((_, bar)) = &mut shown {
+            bar.set(p.done);
+        }
+    }
+    if let Some((_, bar)) = shown {
+        bar.finish(if rx.borrow().step == "done" {
+            "done"
+        } else {
+            "stopped"
+        });
+    }
+}
+
+fn verify_label(step: &str) -> String {
+    match step {
+        "audit" => "核验 verify: checking the local store".into(),
+        "compare" => "核验 verify: comparing with the upstream".into(),
+        "fetch" => "核验 verify: fetching missing records".into(),
+        "offer" => "核验 verify: offering records the upstream lacks".into(),
+        other => format!("核验 verify: {other}"),
+    }
+}
+
+/// Progress output of one command, following a node's sessions and
+/// verifications until [`Shown::stop`].
+pub struct Shown {
+    cancel: CancellationToken,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Shown {
+    /// Shows the syncs of `node` that move at least `min_total` records,
+    /// and (with `verify`) its verifications.
+    pub fn start(node: &Arc<Node>, label: String, min_total: u64, verify: bool) -> Shown {
+        let cancel = CancellationToken::new();
+        let mut tasks = vec![tokio::spawn(
+            SyncFollower::new(label, min_total).follow(node.sync_progress(), cancel.clone()),
+        )];
+        if verify {
+            tasks.push(tokio::spawn(follow_verify(
+                node.verify_progress(),
+                cancel.clone(),
+            )));
+        }
+        Shown { cancel, tasks }
+    }
+
+    /// Ends the output (closing any line still open).
+    pub async fn stop(self) {
+        self.cancel.cancel();
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(
+        session: u64,
+        pushed: u64,
+        push_total: u64,
+        pulled: u64,
+        pull_total: Option<u64>,
+    ) -> SyncProgress {
+        SyncProgress {
+            session,
+            pushed,
+            push_total: Some(push_total),
+            pulled,
+            pull_total,
+            done: false,
+        }
+    }
+
+    #[test]
+    fn a_large_session_shows_progress_until_caught_up() {
+        let mut f = SyncFollower::new("sync", 100);
+        assert!(f.update(&p(1, 0, 60, 0, Some(80))), "140 records to move");
+        assert!(f.update(&p(1, 60, 60, 40, Some(80))));
+        assert!(!f.update(&p(1, 60, 60, 80, Some(80))), "caught up");
+        // A live session carrying on with single records stays quiet.
+        assert!(!f.update(&p(1, 61, 61, 80, Some(80))));
+    }
+
+    #[test]
+    fn a_small_session_shows_nothing_and_a_new_session_starts_afresh() {
+        let mut f = SyncFollower::new("sync", 100);
+        assert!(!f.update(&p(1, 0, 5, 0, Some(3))));
+        assert!(f.update(&p(2, 0, 500, 0, None)), "pull total not known yet");
+        assert!(f.update(&p(2, 200, 500, 0, None)));
+        let mut done = p(2, 500, 500, 10, Some(10));
+        done.done = true;
+        assert!(!f.update(&done));
+    }
+
+    #[test]
+    fn a_pull_only_session_shows_progress_once_the_upstream_reports() {
+        let mut f = SyncFollower::new("sync", 100);
+        assert!(!f.update(&p(1, 0, 0, 0, None)));
+        assert!(f.update(&p(1, 0, 0, 500, Some(1000))));
+        assert!(!f.update(&p(1, 0, 0, 1000, Some(1000))));
+    }
+
+    #[test]
+    fn metrics_listen_is_optional_and_checked() {
+        assert_eq!(MetricsSection::default().validate().unwrap(), None);
+        let s = MetricsSection {
+            listen: Some("127.0.0.1:9464".into()),
+        };
+        assert_eq!(
+            s.validate().unwrap(),
+            Some("127.0.0.1:9464".parse().unwrap())
+        );
+        let e = MetricsSection {
+            listen: Some("localhost".into()),
+        }
+        .validate()
+        .unwrap_err();
+        assert!(format!("{e:#}").contains("[metrics] listen"), "{e:#}");
+    }
+}
