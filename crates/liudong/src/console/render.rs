@@ -176,16 +176,24 @@ pub fn flow_chart(lang: Lang, months: &[ChartMonth]) -> String {
         .unwrap_or(0)
         .max(1);
     // A round axis maximum: 1, 2 or 5 times a power of ten.
-    let mut top_value = 1u64;
+    let (mut top_value, mut factor) = (1u64, 1u64);
     'outer: for p in 0..19 {
         for f in [1u64, 2, 5] {
             let v = f * 10u64.pow(p);
             if v >= max {
-                top_value = v;
+                (top_value, factor) = (v, f);
                 break 'outer;
             }
         }
     }
+    // Grid lines at whole, evenly spaced values: 0-1-…-5, or steps of 2, 5, 10, 20, 50, …
+    let lines = if top_value <= 5 {
+        top_value
+    } else if factor == 2 {
+        4
+    } else {
+        5
+    };
     let plot_h = h - bottom - top;
     let plot_w = w - left - 10.0;
     let slot = plot_w / months.len().max(1) as f64;
@@ -198,8 +206,8 @@ pub fn flow_chart(lang: Lang, months: &[ChartMonth]) -> String {
          <title>{}</title>",
         esc(lang.t("各月流出与流入", "Outflows and inflows by month"))
     );
-    for i in 0..=4 {
-        let v = top_value * i / 4;
+    for i in 0..=lines {
+        let v = top_value / lines * i;
         let yy = y(v);
         let _ = write!(
             s,
@@ -279,6 +287,12 @@ mod tests {
             })
             .collect();
         let svg = flow_chart(Lang::Zh, &months);
+        let labels: Vec<&str> = svg
+            .split("text-anchor=\"end\" fill=\"#57606a\">")
+            .skip(1)
+            .map(|t| &t[..t.find('<').unwrap()])
+            .collect();
+        assert_eq!(labels, ["0", "10", "20", "30", "40", "50"], "even grid");
         assert_eq!(svg.matches("data-outflows=").count(), 3);
         assert_eq!(svg.matches("data-inflows=\"7\"").count(), 3);
         assert!(
