@@ -37,7 +37,7 @@ pub fn seed_store(
         first_seq,
         seed,
         households,
-        today: Date::from_unix_ms(now_ms),
+        today: last_seedable_day(now_ms),
     });
     let limits = Limits {
         now_ms,
@@ -51,6 +51,12 @@ pub fn seed_store(
         store.apply(&items, &Source::Local, None, true)?;
     }
     Ok(records.len())
+}
+
+/// The last day whose generated records (stamped at noon China time) are not
+/// ahead of `now_ms`: today from noon on, yesterday before it.
+fn last_seedable_day(now_ms: u64) -> Date {
+    Date::from_unix_ms(now_ms.saturating_sub(12 * 3_600_000))
 }
 
 /// The CLI entry point.
@@ -71,4 +77,39 @@ pub fn cli_seed(config: &Path, seed: u64, households: u64) -> Result<()> {
         cfg.scope.code
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use liudong_core::{Code, NodeScope};
+    use liudong_store::Store;
+
+    const HOUR: u64 = 3_600_000;
+
+    /// 2026-12-02 00:00 China time, in unix milliseconds.
+    fn midnight_cst() -> u64 {
+        Date::new(2026, 12, 2).unwrap().to_days() as u64 * 24 * HOUR - 8 * HOUR
+    }
+
+    #[test]
+    fn the_last_seedable_day_turns_at_noon_china_time() {
+        let d = |ms| last_seedable_day(ms).to_string();
+        assert_eq!(d(midnight_cst() + 30 * 60_000), "2026-12-01");
+        assert_eq!(d(midnight_cst() + 12 * HOUR - 1), "2026-12-01");
+        assert_eq!(d(midnight_cst() + 12 * HOUR), "2026-12-02");
+        assert_eq!(d(midnight_cst() + 24 * HOUR - 1), "2026-12-02");
+    }
+
+    #[test]
+    fn seeding_in_the_morning_china_time_stores_nothing_ahead_of_the_clock() {
+        let dir = tempfile::tempdir().unwrap();
+        let scope = NodeScope::for_code(Code::parse("410602100").unwrap()).unwrap();
+        let parent = scope.parent(&Code::parse("410602").unwrap()).unwrap();
+        let store = Store::open(dir.path(), scope, Some(parent), &Default::default()).unwrap();
+        let now = midnight_cst() + 30 * 60_000; // 00:30, before the day's noon stamps
+        let n = seed_store(&store, 7, 300, now).unwrap();
+        assert!(n > 20, "seeded {n} records");
+        assert_eq!(store.record_count(), n);
+    }
 }
