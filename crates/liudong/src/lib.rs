@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod demo_tls;
+pub mod ledger;
 pub mod progress;
 pub mod report_cmd;
 pub mod runner;

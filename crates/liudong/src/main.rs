@@ -145,6 +145,47 @@ enum Command {
         #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
         lang: String,
     },
+    /// Import a migrant ledger (流动人口台账, .xlsx or .csv) as records
+    /// (docs/ledgers.md). A file with errors imports nothing unless --skip-invalid.
+    Import {
+        /// The ledger file: .xlsx (first worksheet) or .csv (UTF-8).
+        file: PathBuf,
+        #[arg(long, short)]
+        config: PathBuf,
+        /// TOML column map for other headers: [columns] "header" = "field".
+        #[arg(long)]
+        map: Option<PathBuf>,
+        /// Import the valid rows; write the rejected ones with their reasons to a file.
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Where --skip-invalid writes rejected rows (default: FILE.rejects.csv beside FILE).
+        #[arg(long, requires = "skip_invalid")]
+        rejects: Option<PathBuf>,
+        /// Operator recorded on the records and in the audit trail
+        /// (default: LIUDONG_OPERATOR, else the login name).
+        #[arg(long)]
+        operator: Option<String>,
+        /// Check every row and report; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export persons, the overdue lists or the monthly report as .xlsx or
+    /// .csv (UTF-8 with BOM), Chinese headers by default (docs/ledgers.md).
+    Export {
+        #[arg(value_enum)]
+        what: liudong::ledger::export::What,
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Output file: .xlsx or .csv.
+        #[arg(long)]
+        out: PathBuf,
+        /// The month of `export report`, YYYY-MM.
+        #[arg(long)]
+        month: Option<String>,
+        /// Header language: zh (default) or en.
+        #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
+        lang: String,
+    },
     /// Write a deterministic synthetic population for this node's county
     /// (the node must be stopped). Never real people.
     Seed {
@@ -427,6 +468,37 @@ async fn main() -> Result<()> {
         } => {
             init_tracing("warn");
             liudong::report_cmd::report(&config, &month, code, format, lang == "en").await
+        }
+        Command::Import {
+            file,
+            config,
+            map,
+            skip_invalid,
+            rejects,
+            operator,
+            dry_run,
+        } => {
+            init_tracing("warn");
+            let o = liudong::ledger::import::ImportOptions {
+                file,
+                config,
+                map,
+                skip_invalid,
+                rejects,
+                operator,
+                dry_run,
+            };
+            liudong::ledger::import::import(&o).await.map(|_| ())
+        }
+        Command::Export {
+            what,
+            config,
+            out,
+            month,
+            lang,
+        } => {
+            init_tracing("warn");
+            liudong::ledger::export::export(&config, what, &out, month.as_deref(), lang == "en").await
         }
         Command::Seed {
             config,

@@ -1,0 +1,312 @@
+//! `liudong import`: a ledger file (XLSX or CSV) into records.
+//!
+//! Every row is checked first (see [`super::rows`]); a file with errors
+//! imports nothing unless `--skip-invalid`, which imports the good rows and
+//! writes the rejected ones, with their reasons, to a CSV file. The records
+//! are then written in batches through the running node's admin service
+//! (`WriteRecords`) or, when the node is stopped, its store: the same
+//! validation, audit trail (operator writes) and sync as `liudong record add`.
+//! Each batch is one store transaction that skips records identical to ones
+//! already held about the same person, so importing a file again — whole or
+//! after a crash half-way — adds nothing twice.
+
+use super::columns::{Field, Mapping, Resolved, column, letter};
+use super::read::{self, Table};
+use super::rows::{RowContext, RowError, row_drafts};
+use crate::config::{Config, NodeConfig};
+use crate::progress::Progress;
+use anyhow::{Context, Result, bail};
+use liudong_proto::pb;
+use liudong_store::Draft;
+use liudong_sync::Node;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Rows written per batch (one store transaction; at most 4 records a row).
+pub const ROWS_PER_BATCH: usize = 1000;
+/// Errors printed on the terminal (all of them go to the rejects file).
+const ERRORS_SHOWN: usize = 50;
+
+/// What `liudong import` was asked to do.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub file: PathBuf,
+    pub config: PathBuf,
+    pub map: Option<PathBuf>,
+    pub skip_invalid: bool,
+    pub rejects: Option<PathBuf>,
+    pub operator: Option<String>,
+    pub dry_run: bool,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// Data rows read (blank rows aside).
+    pub rows: usize,
+    pub rejected: usize,
+    /// Records written now.
+    pub written: usize,
+    /// Records already held (an earlier import of the same rows).
+    pub existing: usize,
+    pub rejects_file: Option<PathBuf>,
+}
+
+/// One rejected row.
+struct Rejected {
+    row: usize,
+    cells: Vec<String>,
+    errors: Vec<RowError>,
+}
+
+/// Where the records go: the running node, or its store.
+enum Sink {
+    Admin(pb::admin_client::AdminClient<tonic::transport::Channel>),
+    Store(Arc<Node>),
+}
+
+impl Sink {
+    async fn open(cfg: &NodeConfig) -> Result<Sink> {
+        Ok(match crate::cli::admin(cfg).await {
+            Some(c) => Sink::Admin(c),
+            None => {
+                let store = crate::runner::open_store(cfg)?;
+                Sink::Store(Node::new(
+                    store,
+                    cfg.sync.clone(),
+                    liudong_sync::system_clock(),
+                ))
+            }
+        })
+    }
+
+    /// Writes one batch; returns (written, already held).
+    async fn write(&mut self, drafts: Vec<Draft>) -> Result<(usize, usize)> {
+        let existing: Vec<bool> = match self {
+            Sink::Admin(c) => c
+                .write_records(pb::WriteRecordsRequest {
+                    records: drafts.iter().map(crate::cli::to_request).collect(),
+                    skip_identical: true,
+                })
+                .await
+                .map_err(crate::cli::status_error)?
+                .into_inner()
+                .records
+                .iter()
+                .map(|r| r.existing)
+                .collect(),
+            Sink::Store(node) => node
+                .write_local_batch(drafts, true)
+                .await?
+                .iter()
+                .map(|w| w.existing)
+                .collect(),
+        };
+        let held = existing.iter().filter(|e| **e).count();
+        Ok((existing.len() - held, held))
+    }
+}
+
+/// A row error as the operator reads it: row, column letter and header, reason.
+fn describe(row: usize, e: &RowError, cols: &Resolved, headers: &[String]) -> String {
+    match e.field {
+        None => format!("row {row}: {}", e.reason),
+        Some(f) => format!("row {row}, {}: {}", column_label(f, cols, headers), e.reason),
+    }
+}
+
+fn column_label(f: Field, cols: &Resolved, headers: &[String]) -> String {
+    match cols.index.get(&f) {
+        Some(i) => format!("column {} ({})", letter(*i), headers[*i].trim()),
+        None => format!("{} (no such column in the file)", column(f).header),
+    }
+}
+
+/// The reason text of the rejects file: `header: reason; ...`.
+fn reasons(e: &[RowError], cols: &Resolved, headers: &[String]) -> String {
+    e.iter()
+        .map(|e| match e.field {
+            None => e.reason.clone(),
+            Some(f) => {
+                let h = cols
+                    .index
+                    .get(&f)
+                    .map_or(column(f).header, |i| headers[*i].trim());
+                format!("{h}: {}", e.reason)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Header of the two columns the rejects file adds.
+pub const REJECT_ROW: &str = "原行号";
+pub const REJECT_REASON: &str = "错误原因";
+
+fn write_rejects(path: &Path, table: &Table, cols: &Resolved, rejected: &[Rejected]) -> Result<()> {
+    let mut head = table.headers.clone();
+    head.push(REJECT_ROW.into());
+    head.push(REJECT_REASON.into());
+    let mut rows = Vec::with_capacity(rejected.len());
+    for r in rejected {
+        let mut cells = r.cells.clone();
+        cells.resize(table.headers.len().max(cells.len()), String::new());
+        cells.push(r.row.to_string());
+        cells.push(reasons(&r.errors, cols, &table.headers));
+        rows.push(cells);
+    }
+    super::write::csv_file(path, &head, rows.iter().map(|r| r.as_slice()))
+        .with_context(|| format!("cannot write the rejects file {}", path.display()))
+}
+
+fn default_rejects(file: &Path) -> PathBuf {
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "ledger".into());
+    file.with_file_name(format!("{stem}.rejects.csv"))
+}
+
+/// `liudong import`.
+pub async fn import(o: &ImportOptions) -> Result<ImportSummary> {
+    let cfg = Config::load(&o.config)?;
+    if o.rejects.is_some() && !o.skip_invalid {
+        bail!("--rejects is used with --skip-invalid (without it, a file with errors imports nothing)");
+    }
+    let mapping = match &o.map {
+        Some(p) => Mapping::load(p)?,
+        None => Mapping::default(),
+    };
+    let table = read::read(&o.file)?;
+    for n in &table.notes {
+        eprintln!("note: {n}");
+    }
+    let cols = mapping
+        .resolve(&table.headers)
+        .with_context(|| format!("{}: header row", o.file.display()))?;
+    if !cols.unused.is_empty() {
+        eprintln!(
+            "note: columns not imported (no field): {}",
+            cols.unused.join(", ")
+        );
+    }
+    let ctx = RowContext {
+        operator: o
+            .operator
+            .clone()
+            .unwrap_or_else(crate::report_cmd::operator),
+        node: cfg.scope.code.clone(),
+        limits: liudong_core::validate::Limits {
+            now_ms: liudong_sync::system_clock()(),
+            max_skew_ms: cfg.sync.max_skew_ms,
+        },
+    };
+    let mut summary = ImportSummary::default();
+    let mut good: Vec<(usize, Vec<Draft>)> = Vec::new();
+    let mut rejected: Vec<Rejected> = Vec::new();
+    for (row, cells) in &table.rows {
+        if read::is_blank(cells) {
+            continue;
+        }
+        summary.rows += 1;
+        match row_drafts(cells, &cols, &ctx) {
+            Ok(d) => good.push((*row, d)),
+            Err(errors) => rejected.push(Rejected {
+                row: *row,
+                cells: cells.clone(),
+                errors,
+            }),
+        }
+    }
+    summary.rejected = rejected.len();
+    let lines: Vec<String> = rejected
+        .iter()
+        .flat_map(|r| {
+            r.errors
+                .iter()
+                .map(|e| describe(r.row, e, &cols, &table.headers))
+        })
+        .collect();
+    for l in lines.iter().take(ERRORS_SHOWN) {
+        eprintln!("{l}");
+    }
+    if lines.len() > ERRORS_SHOWN {
+        eprintln!(
+            "... and {} more errors (--skip-invalid writes every rejected row with its reasons to a file)",
+            lines.len() - ERRORS_SHOWN
+        );
+    }
+    if !rejected.is_empty() {
+        if !o.skip_invalid {
+            bail!(
+                "{} of {} rows have errors (listed above); nothing was imported. Correct them and import the file again, or import the other rows with --skip-invalid (rejected rows go to a file)",
+                rejected.len(),
+                summary.rows
+            );
+        }
+        let path = o.rejects.clone().unwrap_or_else(|| default_rejects(&o.file));
+        write_rejects(&path, &table, &cols, &rejected)?;
+        eprintln!(
+            "{} rejected rows written to {} (original cells + {REJECT_ROW} + {REJECT_REASON})",
+            rejected.len(),
+            path.display()
+        );
+        summary.rejects_file = Some(path);
+    }
+    let records: usize = good.iter().map(|(_, d)| d.len()).sum();
+    if o.dry_run {
+        println!(
+            "dry run: {} rows read, {} valid ({records} records), {} rejected; nothing was written",
+            summary.rows,
+            good.len(),
+            summary.rejected
+        );
+        return Ok(summary);
+    }
+    let mut sink = Sink::open(&cfg).await?;
+    let mut progress = Progress::new("导入 import", "rows", Some(good.len() as u64));
+    for chunk in good.chunks(ROWS_PER_BATCH) {
+        let first = chunk.first().map_or(0, |c| c.0);
+        let last = chunk.last().map_or(0, |c| c.0);
+        let drafts: Vec<Draft> = chunk.iter().flat_map(|(_, d)| d.iter().cloned()).collect();
+        let (new, held) = sink.write(drafts).await.with_context(|| {
+            format!(
+                "writing rows {first}–{last}: {} records were written before this batch (importing the file again skips them)",
+                summary.written
+            )
+        })?;
+        summary.written += new;
+        summary.existing += held;
+        progress.inc(chunk.len() as u64);
+    }
+    if let Sink::Store(node) = &sink {
+        node.store().flush()?;
+    }
+    progress.finish(&format!(
+        "{} records written, {} already held",
+        summary.written, summary.existing
+    ));
+    println!(
+        "imported {} of {} rows from {}: {} records written, {} already held (not written again), {} rows rejected",
+        good.len(),
+        summary.rows,
+        o.file.display(),
+        summary.written,
+        summary.existing,
+        summary.rejected
+    );
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_go_beside_the_ledger_by_default() {
+        assert_eq!(
+            default_rejects(Path::new("/d/台账.xlsx")),
+            PathBuf::from("/d/台账.rejects.csv")
+        );
+    }
+}
