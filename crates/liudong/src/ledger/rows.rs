@@ -157,8 +157,17 @@ fn parse_count(s: &str) -> Result<u32, String> {
         .map_err(|_| format!("{s:?}: expected a whole number (0 or more)"))
 }
 
+/// A village code of the division table.
 fn parse_code(s: &str) -> Result<Code, String> {
-    Code::parse(s).map_err(|e| e.to_string())
+    let c = Code::parse(s).map_err(|e| e.to_string())?;
+    if c.level() != liudong_core::Level::Village {
+        return Err(format!(
+            "{c} is a {} code; expected a 12-digit village code",
+            c.level().name()
+        ));
+    }
+    liudong_core::validate::known_code("", &c).map_err(|e| e.reason)?;
+    Ok(c)
 }
 
 fn parse_subject(s: &str) -> Result<CitizenId, String> {
@@ -232,6 +241,12 @@ pub fn row_drafts(
                 ),
             );
         }
+    }
+    if !c.text(Field::ArrivalDate).is_empty() && c.text(Field::Residence).is_empty() {
+        c.err(
+            Field::Residence,
+            "required with 流入日期: an inflow is registered at the residence",
+        );
     }
     if !cert_no.is_empty() && !certificate && c.text(Field::ArrivalDate).is_empty() {
         c.err(
@@ -481,17 +496,36 @@ mod tests {
     #[test]
     fn validation_failures_map_to_columns() {
         let subject = id(true);
-        // An inflow without a residence; a code not in the table; a future date.
+        // A sex the citizen ID contradicts; an inflow without a residence.
         let (cols, cells) = sheet(&[
             ("公民身份号码", &subject),
             ("姓名", "测试乙"),
             ("性别", "男"),
             ("户籍地代码", "410602100001"),
+            ("流出日期", "2026-09-01"),
+        ]);
+        let e = row_drafts(&cells, &cols, &ctx()).unwrap_err();
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].field, Some(Field::Sex), "{e:?}");
+        assert!(e[0].reason.contains("does not match subject"), "{e:?}");
+        let (cols, cells) = sheet(&[
+            ("公民身份号码", &subject),
+            ("姓名", "测试乙"),
+            ("户籍地代码", "410602100001"),
             ("流入日期", "2026-09-01"),
         ]);
         let e = row_drafts(&cells, &cols, &ctx()).unwrap_err();
-        assert_eq!(e[0].field, Some(Field::Sex), "{e:?}");
-        assert_eq!(e[1].field, Some(Field::Residence), "{e:?}");
+        assert_eq!(e[0].field, Some(Field::Residence), "{e:?}");
+        // A leave date in the future (checked by liudong_core::validate).
+        let (cols, cells) = sheet(&[
+            ("公民身份号码", &subject),
+            ("姓名", "测试乙"),
+            ("户籍地代码", "410602100001"),
+            ("流出日期", "2027-01-01"),
+        ]);
+        let e = row_drafts(&cells, &cols, &ctx()).unwrap_err();
+        assert_eq!(e[0].field, Some(Field::LeaveDate), "{e:?}");
+        assert!(e[0].reason.contains("in the future"), "{e:?}");
         let (cols, cells) = sheet(&[
             ("公民身份号码", &subject),
             ("姓名", "测试乙"),
