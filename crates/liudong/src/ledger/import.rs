@@ -303,6 +303,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_shipped_example_ledger_is_valid_at_the_county() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/ledger-example.csv");
+        let table = read::read(&path).unwrap();
+        assert!(table.notes.is_empty(), "{:?}", table.notes);
+        let cols = Mapping::default().resolve(&table.headers).unwrap();
+        assert_eq!(cols.unused, vec!["序号"]);
+        let ctx = RowContext {
+            operator: "example".into(),
+            node: liudong_core::Code::parse("410602").unwrap(),
+            limits: liudong_core::validate::Limits {
+                now_ms: 1_790_000_000_000,
+                max_skew_ms: 300_000,
+            },
+        };
+        let kinds: Vec<Vec<&str>> = table
+            .rows
+            .iter()
+            .map(|(row, cells)| {
+                row_drafts(cells, &cols, &ctx)
+                    .unwrap_or_else(|e| panic!("row {row}: {e:?}"))
+                    .iter()
+                    .map(|d| d.body.kind())
+                    .collect()
+            })
+            .collect();
+        let counts: Vec<usize> = kinds.iter().map(Vec::len).collect();
+        assert_eq!(counts, [3, 2, 2, 2, 1, 4], "{kinds:?}");
+    }
+
+    #[test]
     fn rejects_go_beside_the_ledger_by_default() {
         assert_eq!(
             default_rejects(Path::new("/d/台账.xlsx")),
