@@ -261,7 +261,14 @@ fn xlsx_and_csv_ledgers_import_through_the_running_node_and_sync_down() {
 
     // The person's view shows what the row said (date cells included).
     let (r0, _) = row(0);
-    let o = liudong(&["person", "show", &r0[2], "--json", "--config", s(&county_cfg)]);
+    let o = liudong(&[
+        "person",
+        "show",
+        &r0[2],
+        "--json",
+        "--config",
+        s(&county_cfg),
+    ]);
     assert!(o.ok, "{}", o.stderr);
     let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(v["view"]["name"], r0[1]);
@@ -345,13 +352,12 @@ fn errors_import_nothing_and_skip_invalid_writes_the_rejects() {
     assert!(o.ok, "{}", o.stderr);
     assert_eq!(records(&cfg), good as u64);
     let text = std::fs::read_to_string(&rejects).unwrap();
-    let text = text.strip_prefix('\u{FEFF}').expect("rejects file has a BOM");
+    let text = text
+        .strip_prefix('\u{FEFF}')
+        .expect("rejects file has a BOM");
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 1 + bad_rows.len(), "{text}");
-    assert_eq!(
-        lines[0],
-        format!("{},原行号,错误原因", HEADERS.join(","))
-    );
+    assert_eq!(lines[0], format!("{},原行号,错误原因", HEADERS.join(",")));
     // Original cells, then the row number and the reasons.
     assert!(lines[1].starts_with(&csv_line(&rs[1])), "{}", lines[1]);
     assert!(lines[1].contains(",3,公民身份号码: "), "{}", lines[1]);
@@ -460,14 +466,24 @@ fn exports_match_the_cli_views_and_are_audited() {
 
     // Persons, CSV: BOM, Chinese headers, one row per person.
     let persons = d.join("persons.csv");
-    let o = liudong(&["export", "persons", "--config", s(&cfg), "--out", s(&persons)]);
+    let o = liudong(&[
+        "export",
+        "persons",
+        "--config",
+        s(&cfg),
+        "--out",
+        s(&persons),
+    ]);
     assert!(o.ok, "{}", o.stderr);
     let bytes = std::fs::read(&persons).unwrap();
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
     let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
     let mut lines = text.lines();
     let head = lines.next().unwrap();
-    assert!(head.starts_with("公民身份号码,姓名,性别,出生日期"), "{head}");
+    assert!(
+        head.starts_with("公民身份号码,姓名,性别,出生日期"),
+        "{head}"
+    );
     let body: Vec<&str> = lines.collect();
     assert_eq!(body.len(), rs.len());
     let (r0, _) = row(0);
@@ -482,7 +498,16 @@ fn exports_match_the_cli_views_and_are_audited() {
 
     // Persons, XLSX in English.
     let en = d.join("persons.xlsx");
-    let o = liudong(&["export", "persons", "--lang", "en", "--config", s(&cfg), "--out", s(&en)]);
+    let o = liudong(&[
+        "export",
+        "persons",
+        "--lang",
+        "en",
+        "--config",
+        s(&cfg),
+        "--out",
+        s(&en),
+    ]);
     assert!(o.ok, "{}", o.stderr);
     let x = xlsx_rows(&en);
     assert_eq!(x[0][0], Data::String("citizen ID".into()));
@@ -491,7 +516,14 @@ fn exports_match_the_cli_views_and_are_audited() {
     // Overdue, CSV: the in-migrants' inflows are not acknowledged yet... or
     // not due; whatever `overdue --json` lists, the export lists.
     let overdue = d.join("overdue.csv");
-    let o = liudong(&["export", "overdue", "--config", s(&cfg), "--out", s(&overdue)]);
+    let o = liudong(&[
+        "export",
+        "overdue",
+        "--config",
+        s(&cfg),
+        "--out",
+        s(&overdue),
+    ]);
     assert!(o.ok, "{}", o.stderr);
     let o = liudong(&["overdue", "--json", "--config", s(&cfg)]);
     let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
@@ -502,9 +534,26 @@ fn exports_match_the_cli_views_and_are_audited() {
 
     // Report, XLSX: the same figures as `report --format json`.
     let report = d.join("report.xlsx");
-    let o = liudong(&["export", "report", "--month", "2026-10", "--config", s(&cfg), "--out", s(&report)]);
+    let o = liudong(&[
+        "export",
+        "report",
+        "--month",
+        "2026-10",
+        "--config",
+        s(&cfg),
+        "--out",
+        s(&report),
+    ]);
     assert!(o.ok, "{}", o.stderr);
-    let o = liudong(&["report", "--month", "2026-10", "--format", "json", "--config", s(&cfg)]);
+    let o = liudong(&[
+        "report",
+        "--month",
+        "2026-10",
+        "--format",
+        "json",
+        "--config",
+        s(&cfg),
+    ]);
     assert!(o.ok, "{}", o.stderr);
     let json: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     let r: Report = serde_json::from_value(json.clone()).unwrap();
@@ -539,8 +588,10 @@ fn exports_match_the_cli_views_and_are_audited() {
     }
 }
 
-/// Import speed: 10,000 rows through a running node's admin service
-/// (release build; docs/ledgers.md). Prints the time; checks the count.
+/// Import speed: 10,000 rows checked only (`--dry-run`), through a running
+/// node's admin service, again (all held), and 10,000 more on the stopped
+/// node's store (release build; docs/ledgers.md). Prints the times; checks
+/// the counts.
 #[test]
 #[ignore = "measurement: cargo test --release -p liudong-tests --test ledger -- --ignored --nocapture"]
 fn import_10000_rows_speed() {
@@ -558,18 +609,31 @@ fn import_10000_rows_speed() {
     let (rs, n) = rows(0..10_000);
     let file = d.join("10000.xlsx");
     write_xlsx(&file, &rs);
-    let t = Instant::now();
-    let o = import(&cfg, &file, &[]);
-    let first = t.elapsed();
-    assert!(o.ok, "{}", o.stderr);
+    let timed = |extra: &[&str]| {
+        let t = Instant::now();
+        let o = import(&cfg, &file, extra);
+        assert!(o.ok, "{}", o.stderr);
+        (o, t.elapsed().as_secs_f64())
+    };
+    let (_, dry) = timed(&["--dry-run"]);
+    assert_eq!(records(&cfg), 0);
+    let (_, first) = timed(&[]);
     assert_eq!(records(&cfg), n as u64);
-    let t = Instant::now();
-    let o = import(&cfg, &file, &[]);
-    let again = t.elapsed();
+    let (o, again) = timed(&[]);
     assert!(o.stdout.contains("0 records written"), "{}", o.stdout);
+    let (s, _) = county.terminate(Duration::from_secs(25));
+    assert!(s.success());
+    let (rs2, n2) = rows(10_000..20_000);
+    let file2 = d.join("10000-more.csv");
+    write_csv(&file2, &HEADERS, &rs2);
+    let t = Instant::now();
+    let o = import(&cfg, &file2, &[]);
+    let offline = t.elapsed().as_secs_f64();
+    assert!(o.ok, "{}", o.stderr);
+    assert_eq!(records(&cfg), (n + n2) as u64);
     eprintln!(
-        "10,000 rows ({n} records) from XLSX via the admin service: {:.2} s; re-import (all held): {:.2} s",
-        first.as_secs_f64(),
-        again.as_secs_f64()
+        "10,000 rows ({n} records), XLSX: check only (--dry-run) {dry:.2} s; \
+         import via the running node's admin service {first:.2} s; again (all held) {again:.2} s; \
+         10,000 more rows ({n2} records), CSV, on the stopped node's store {offline:.2} s"
     );
 }

@@ -271,7 +271,11 @@ impl pb::admin_server::Admin for AdminService {
             .await
             .map_err(|e| to_status(&e))?;
         let new = out.iter().filter(|w| !w.existing).count();
-        tracing::info!(records = new, existing = out.len() - new, "record batch written");
+        tracing::info!(
+            records = new,
+            existing = out.len() - new,
+            "record batch written"
+        );
         Ok(Response::new(pb::WriteRecordsResponse {
             records: out
                 .into_iter()

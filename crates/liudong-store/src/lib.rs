@@ -58,7 +58,9 @@ pub enum StoreError {
     },
     /// A draft of a batch write (see [`Store::write_local_batch`]) fails;
     /// nothing of the batch was written.
-    #[error("draft #{index} of the batch (would be record {id}): {error}; nothing of this batch was written")]
+    #[error(
+        "draft #{index} of the batch (would be record {id}): {error}; nothing of this batch was written"
+    )]
     InvalidInBatch {
         index: usize,
         id: RecordId,
@@ -377,7 +379,7 @@ impl Store {
         skip_identical: bool,
     ) -> Result<Vec<LocalWrite>, StoreError> {
         let mut w = self.lock();
-        let mut clock = w.clock.clone();
+        let mut clock = w.clock;
         let mut seq = w.author_seq;
         let mut out: Vec<LocalWrite> = Vec::with_capacity(drafts.len());
         let mut held: HashMap<CitizenId, Vec<Record>> = HashMap::new();

@@ -270,6 +270,14 @@ fn persons_are_paged_in_subject_order_and_every_page_is_audited() {
         .flatten()
         .collect();
     assert_eq!(shown, want);
-    let bad = run(&store, "op", &Query::Persons { after: None, limit: 0 }, 0);
+    let bad = run(
+        &store,
+        "op",
+        &Query::Persons {
+            after: None,
+            limit: 0,
+        },
+        0,
+    );
     assert!(matches!(bad, Err(crate::query::QueryError::Bad(_))));
 }

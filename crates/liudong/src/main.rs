@@ -498,7 +498,8 @@ async fn main() -> Result<()> {
             lang,
         } => {
             init_tracing("warn");
-            liudong::ledger::export::export(&config, what, &out, month.as_deref(), lang == "en").await
+            liudong::ledger::export::export(&config, what, &out, month.as_deref(), lang == "en")
+                .await
         }
         Command::Seed {
             config,

@@ -146,7 +146,11 @@ impl Progress {
         let bar = match self.total {
             Some(t) if t > 0 => {
                 let filled = (self.done.min(t) as usize * BAR_WIDTH) / t as usize;
-                format!("[{}{}] ", "#".repeat(filled), "-".repeat(BAR_WIDTH - filled))
+                format!(
+                    "[{}{}] ",
+                    "#".repeat(filled),
+                    "-".repeat(BAR_WIDTH - filled)
+                )
             }
             _ => String::new(),
         };

@@ -412,10 +412,18 @@ mod tests {
         assert!(msg.contains("公民身份号码 (subject)"), "{msg}");
         assert!(msg.contains("--map"), "{msg}");
         let e = m
-            .resolve(&headers(&["姓名", "身份证号", "公民身份号码", "户籍地代码"]))
+            .resolve(&headers(&[
+                "姓名",
+                "身份证号",
+                "公民身份号码",
+                "户籍地代码",
+            ]))
             .unwrap_err();
         let msg = format!("{e:#}");
-        assert!(msg.contains("columns B (身份证号) and C (公民身份号码)"), "{msg}");
+        assert!(
+            msg.contains("columns B (身份证号) and C (公民身份号码)"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -427,7 +435,10 @@ mod tests {
         assert_eq!(r.index[&Field::Origin], 2);
         let e = Mapping::parse("[columns]\n\"证件号\" = \"id_card\"\n").unwrap_err();
         let msg = format!("{e:#}");
-        assert!(msg.contains("unknown field") && msg.contains("subject"), "{msg}");
+        assert!(
+            msg.contains("unknown field") && msg.contains("subject"),
+            "{msg}"
+        );
     }
 
     #[test]

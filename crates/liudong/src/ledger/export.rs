@@ -201,7 +201,11 @@ pub fn person_row(p: &PersonView, today: Date, english: bool) -> Vec<Cell> {
 pub fn report_sheet(r: &Report, english: bool) -> Sheet {
     let mut headers = vec![h(english, "单位", "unit"), h(english, "名称", "name")];
     headers.extend(COLUMNS.iter().map(|c| h(english, c.1, c.2)));
-    let total = format!("{} {}", r.total.name, if english { "total" } else { "合计" });
+    let total = format!(
+        "{} {}",
+        r.total.name,
+        if english { "total" } else { "合计" }
+    );
     let rows = r
         .rows
         .iter()
@@ -252,7 +256,10 @@ fn overdue_sheet(a: &OverdueAnswer, english: bool) -> Sheet {
                 i.subject.as_str().into(),
                 i.origin.to_string().into(),
                 place(&i.residence).0.into(),
-                i.record.as_ref().map_or(String::new(), |r| r.to_string()).into(),
+                i.record
+                    .as_ref()
+                    .map_or(String::new(), |r| r.to_string())
+                    .into(),
                 date(i.since),
                 Cell::Number(i.count as f64),
                 i.detail.clone().into(),

@@ -111,7 +111,11 @@ impl Sink {
 fn describe(row: usize, e: &RowError, cols: &Resolved, headers: &[String]) -> String {
     match e.field {
         None => format!("row {row}: {}", e.reason),
-        Some(f) => format!("row {row}, {}: {}", column_label(f, cols, headers), e.reason),
+        Some(f) => format!(
+            "row {row}, {}: {}",
+            column_label(f, cols, headers),
+            e.reason
+        ),
     }
 }
 
@@ -171,7 +175,9 @@ fn default_rejects(file: &Path) -> PathBuf {
 pub async fn import(o: &ImportOptions) -> Result<ImportSummary> {
     let cfg = Config::load(&o.config)?;
     if o.rejects.is_some() && !o.skip_invalid {
-        bail!("--rejects is used with --skip-invalid (without it, a file with errors imports nothing)");
+        bail!(
+            "--rejects is used with --skip-invalid (without it, a file with errors imports nothing)"
+        );
     }
     let mapping = match &o.map {
         Some(p) => Mapping::load(p)?,
@@ -244,7 +250,10 @@ pub async fn import(o: &ImportOptions) -> Result<ImportSummary> {
                 summary.rows
             );
         }
-        let path = o.rejects.clone().unwrap_or_else(|| default_rejects(&o.file));
+        let path = o
+            .rejects
+            .clone()
+            .unwrap_or_else(|| default_rejects(&o.file));
         write_rejects(&path, &table, &cols, &rejected)?;
         eprintln!(
             "{} rejected rows written to {} (original cells + {REJECT_ROW} + {REJECT_REASON})",

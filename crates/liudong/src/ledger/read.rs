@@ -36,10 +36,7 @@ pub fn kind_of(path: &Path) -> Result<Kind> {
             "{}: old Excel 97-2003 .xls files are not read; open it in Excel or WPS and save it as .xlsx (Excel 工作簿) or CSV UTF-8",
             path.display()
         ),
-        _ => bail!(
-            "{}: expected a .xlsx or .csv file",
-            path.display()
-        ),
+        _ => bail!("{}: expected a .xlsx or .csv file", path.display()),
     }
 }
 
@@ -195,7 +192,10 @@ mod tests {
         assert_eq!(plain.headers, vec!["姓名", "公民身份号码"]);
         assert_eq!(with_bom.headers, plain.headers);
         assert_eq!(with_bom.rows, plain.rows);
-        assert_eq!(plain.rows[1], (3, vec!["乙,丙".to_string(), "2".to_string()]));
+        assert_eq!(
+            plain.rows[1],
+            (3, vec!["乙,丙".to_string(), "2".to_string()])
+        );
         assert!(plain.notes.is_empty());
     }
 
@@ -239,6 +239,10 @@ mod tests {
         assert_eq!(t.rows[0].0, 2);
         assert_eq!(t.rows[0].1[0], "410602100201");
         assert_eq!(t.rows[0].1[1], "2026-10-01");
-        assert!(t.notes.iter().any(|n| n.contains("cell C2")), "{:?}", t.notes);
+        assert!(
+            t.notes.iter().any(|n| n.contains("cell C2")),
+            "{:?}",
+            t.notes
+        );
     }
 }

@@ -76,7 +76,11 @@ impl Cells<'_> {
         }
     }
 
-    fn required<T>(&mut self, f: Field, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
+    fn required<T>(
+        &mut self,
+        f: Field,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
         if self.text(f).is_empty() {
             self.err(f, "required, but empty");
             return None;
@@ -131,14 +135,20 @@ fn parse_marital(s: &str) -> Result<MaritalStatus, String> {
         "已婚" | "初婚" | "再婚" | "复婚" | "married" => MaritalStatus::Married,
         "离婚" | "divorced" => MaritalStatus::Divorced,
         "丧偶" | "widowed" => MaritalStatus::Widowed,
-        _ => return Err(format!("{s:?}: expected 未婚, 已婚 (初婚/再婚), 离婚 or 丧偶")),
+        _ => {
+            return Err(format!(
+                "{s:?}: expected 未婚, 已婚 (初婚/再婚), 离婚 or 丧偶"
+            ));
+        }
     })
 }
 
 fn parse_hukou(s: &str) -> Result<HukouType, String> {
     Ok(match s {
         "农业" | "农业户口" | "agricultural" => HukouType::Agricultural,
-        "非农业" | "非农业户口" | "城镇" | "non_agricultural" => HukouType::NonAgricultural,
+        "非农业" | "非农业户口" | "城镇" | "non_agricultural" => {
+            HukouType::NonAgricultural
+        }
         _ => return Err(format!("{s:?}: expected 农业 or 非农业")),
     })
 }
@@ -337,9 +347,9 @@ fn check_drafts(drafts: &[Draft], ctx: &RowContext) -> Result<(), Vec<RowError>>
     for r in &records {
         let e = match check_record(r, ctx.limits) {
             Err(e) => Some(e),
-            Ok(()) if workflow::needs_context(&r.body) => {
-                workflow::check(r, &records).err().map(|i| i.to_validation())
-            }
+            Ok(()) if workflow::needs_context(&r.body) => workflow::check(r, &records)
+                .err()
+                .map(|i| i.to_validation()),
             Ok(()) => None,
         };
         if let Some(e) = e {
@@ -463,7 +473,10 @@ mod tests {
             panic!()
         };
         assert_eq!(i.certificate_number.as_deref(), Some("HB-1"));
-        assert!(d.iter().all(|d| d.residence.is_some() && d.operator == "tester"));
+        assert!(
+            d.iter()
+                .all(|d| d.residence.is_some() && d.operator == "tester")
+        );
     }
 
     #[test]
@@ -549,7 +562,13 @@ mod tests {
     #[test]
     fn dates_in_the_forms_ledgers_use() {
         let d = Date::new(2026, 10, 1).unwrap();
-        for s in ["2026-10-01", "2026/10/1", "2026.10.01", "20261001", "2026年10月1日"] {
+        for s in [
+            "2026-10-01",
+            "2026/10/1",
+            "2026.10.01",
+            "20261001",
+            "2026年10月1日",
+        ] {
             assert_eq!(parse_date(s), Ok(d), "{s}");
         }
         for s in ["2026-10", "1/10/2026", "2026-02-30", "abc", "2026年10月"] {

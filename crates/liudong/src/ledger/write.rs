@@ -115,7 +115,10 @@ fn xlsx_file(path: &Path, sheet: &Sheet) -> Result<()> {
     let bold = Format::new().set_bold();
     for (c, h) in sheet.headers.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, h, &bold)?;
-        let width = h.chars().map(|ch| if ch.is_ascii() { 1 } else { 2 }).sum::<usize>();
+        let width = h
+            .chars()
+            .map(|ch| if ch.is_ascii() { 1 } else { 2 })
+            .sum::<usize>();
         ws.set_column_width(c as u16, width.max(12) as f64)?;
     }
     ws.set_freeze_panes(1, 0)?;
