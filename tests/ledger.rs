@@ -209,6 +209,18 @@ fn wait_records(cfg: &Path, n: u64, limit: Duration) {
     }
 }
 
+/// A county node to run as a process, with an admin port (its upstream,
+/// the exchange, is not running).
+fn live_county(d: &Path) -> PathBuf {
+    write_live_config(
+        d,
+        COUNTY_A,
+        (EXCHANGE, "http://127.0.0.1:9"),
+        Some(free_port()),
+        "",
+    )
+}
+
 /// A stopped county node (its CLI commands open the store).
 fn offline_county(d: &Path) -> PathBuf {
     write_config(d, COUNTY_A, EXCHANGE, "http://127.0.0.1:9")
@@ -221,13 +233,7 @@ fn offline_county(d: &Path) -> PathBuf {
 fn xlsx_and_csv_ledgers_import_through_the_running_node_and_sync_down() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let county_cfg = write_live_config(
-        d,
-        COUNTY_A,
-        (EXCHANGE, "http://127.0.0.1:9"),
-        Some(free_port()),
-        "",
-    );
+    let county_cfg = live_county(d);
     let mut county = NodeProcess::spawn(&county_cfg, &d.join("county.log"));
     let town_cfg = write_live_config(
         d,
@@ -597,13 +603,7 @@ fn exports_match_the_cli_views_and_are_audited() {
 fn import_10000_rows_speed() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let cfg = write_live_config(
-        d,
-        COUNTY_A,
-        (EXCHANGE, "http://127.0.0.1:9"),
-        Some(free_port()),
-        "",
-    );
+    let cfg = live_county(d);
     let mut county = NodeProcess::spawn(&cfg, &d.join("county.log"));
     county.start_line();
     let (rs, n) = rows(0..10_000);

@@ -147,28 +147,7 @@ enum Command {
     },
     /// Import a migrant ledger (流动人口台账, .xlsx or .csv) as records
     /// (docs/ledgers.md). A file with errors imports nothing unless --skip-invalid.
-    Import {
-        /// The ledger file: .xlsx (first worksheet) or .csv (UTF-8).
-        file: PathBuf,
-        #[arg(long, short)]
-        config: PathBuf,
-        /// TOML column map for other headers: [columns] "header" = "field".
-        #[arg(long)]
-        map: Option<PathBuf>,
-        /// Import the valid rows; write the rejected ones with their reasons to a file.
-        #[arg(long)]
-        skip_invalid: bool,
-        /// Where --skip-invalid writes rejected rows (default: FILE.rejects.csv beside FILE).
-        #[arg(long, requires = "skip_invalid")]
-        rejects: Option<PathBuf>,
-        /// Operator recorded on the records and in the audit trail
-        /// (default: LIUDONG_OPERATOR, else the login name).
-        #[arg(long)]
-        operator: Option<String>,
-        /// Check every row and report; write nothing.
-        #[arg(long)]
-        dry_run: bool,
-    },
+    Import(liudong::ledger::import::ImportOptions),
     /// Export persons, the overdue lists or the monthly report as .xlsx or
     /// .csv (UTF-8 with BOM), Chinese headers by default (docs/ledgers.md).
     Export {
@@ -469,25 +448,8 @@ async fn main() -> Result<()> {
             init_tracing("warn");
             liudong::report_cmd::report(&config, &month, code, format, lang == "en").await
         }
-        Command::Import {
-            file,
-            config,
-            map,
-            skip_invalid,
-            rejects,
-            operator,
-            dry_run,
-        } => {
+        Command::Import(o) => {
             init_tracing("warn");
-            let o = liudong::ledger::import::ImportOptions {
-                file,
-                config,
-                map,
-                skip_invalid,
-                rejects,
-                operator,
-                dry_run,
-            };
             liudong::ledger::import::import(&o).await.map(|_| ())
         }
         Command::Export {

@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use liudong_core::record::{MaritalStatus, Sex};
 use liudong_core::report::{COLUMNS, Report, cell};
 use liudong_core::view::Status;
-use liudong_core::{Code, Date, PersonView};
+use liudong_core::{Code, Date, Level, PersonView};
 use liudong_proto::pb;
 use liudong_store::Store;
 use liudong_sync::query::{OperatorQuery, OverdueAnswer, PersonsAnswer, Query};
@@ -76,57 +76,53 @@ fn h(english: bool, zh: &str, en: &str) -> String {
     if english { en } else { zh }.to_string()
 }
 
+/// A code and its place name: the names the division table has for its
+/// county, township and village, e.g. `鹤山区 鹤壁集镇`.
 fn place(c: &Option<Code>) -> (String, String) {
-    match c {
-        None => (String::new(), String::new()),
-        Some(c) => (
-            c.to_string(),
-            liudong_core::divisions::table()
-                .name(c.as_str())
-                .unwrap_or("")
-                .to_string(),
-        ),
-    }
+    let Some(c) = c else {
+        return (String::new(), String::new());
+    };
+    let t = liudong_core::divisions::table();
+    let names: Vec<&str> = [Level::County, Level::Township, Level::Village]
+        .into_iter()
+        .filter_map(|l| c.at_level(l))
+        .filter_map(|a| t.name(a.as_str()))
+        .collect();
+    (c.to_string(), names.join(" "))
 }
 
 fn date(d: Option<Date>) -> Cell {
     d.map_or(Cell::Text(String::new()), |d| Cell::Text(d.to_string()))
 }
 
-fn sex(s: Sex, english: bool) -> &'static str {
-    match (s, english) {
-        (Sex::Male, false) => "男",
-        (Sex::Female, false) => "女",
-        (Sex::Male, true) => "male",
-        (Sex::Female, true) => "female",
+/// The word for a value: (Chinese, English).
+fn word((zh, en): (&'static str, &'static str), english: bool) -> &'static str {
+    if english { en } else { zh }
+}
+
+fn sex(s: Sex) -> (&'static str, &'static str) {
+    match s {
+        Sex::Male => ("男", "male"),
+        Sex::Female => ("女", "female"),
     }
 }
 
-fn marital(m: MaritalStatus, english: bool) -> &'static str {
-    match (m, english) {
-        (MaritalStatus::Unspecified, false) => "",
-        (MaritalStatus::Single, false) => "未婚",
-        (MaritalStatus::Married, false) => "已婚",
-        (MaritalStatus::Divorced, false) => "离婚",
-        (MaritalStatus::Widowed, false) => "丧偶",
-        (MaritalStatus::Unspecified, true) => "",
-        (MaritalStatus::Single, true) => "single",
-        (MaritalStatus::Married, true) => "married",
-        (MaritalStatus::Divorced, true) => "divorced",
-        (MaritalStatus::Widowed, true) => "widowed",
+fn marital(m: MaritalStatus) -> (&'static str, &'static str) {
+    match m {
+        MaritalStatus::Unspecified => ("", ""),
+        MaritalStatus::Single => ("未婚", "single"),
+        MaritalStatus::Married => ("已婚", "married"),
+        MaritalStatus::Divorced => ("离婚", "divorced"),
+        MaritalStatus::Widowed => ("丧偶", "widowed"),
     }
 }
 
-fn status(s: Status, english: bool) -> &'static str {
-    match (s, english) {
-        (Status::Unknown, false) => "未知",
-        (Status::AtHome, false) => "在户籍地",
-        (Status::OutMigrated, false) => "流出在外",
-        (Status::AtResidence, false) => "在流入地",
-        (Status::Unknown, true) => "unknown",
-        (Status::AtHome, true) => "at home",
-        (Status::OutMigrated, true) => "out-migrated",
-        (Status::AtResidence, true) => "at residence",
+fn status(s: Status) -> (&'static str, &'static str) {
+    match s {
+        Status::Unknown => ("未知", "unknown"),
+        Status::AtHome => ("在户籍地", "at home"),
+        Status::OutMigrated => ("流出在外", "out-migrated"),
+        Status::AtResidence => ("在流入地", "at residence"),
     }
 }
 
@@ -159,23 +155,18 @@ pub fn person_row(p: &PersonView, today: Date, english: bool) -> Vec<Cell> {
     let (res, res_name) = place(&p.residence);
     let episode = p.episodes.last();
     let cert = p.certificate.as_ref();
-    let yes_no = |b: bool| match (b, english) {
-        (true, false) => "是",
-        (false, false) => "否",
-        (true, true) => "yes",
-        (false, true) => "no",
-    };
+    let yes_no = |b: bool| word(if b { ("是", "yes") } else { ("否", "no") }, english);
     vec![
         p.subject.as_str().into(),
         p.name.clone().unwrap_or_default().into(),
-        sex(p.sex, english).into(),
+        word(sex(p.sex), english).into(),
         date(Some(p.birth_date)),
-        marital(p.marital_status, english).into(),
+        word(marital(p.marital_status), english).into(),
         origin.into(),
         origin_name.into(),
         res.into(),
         res_name.into(),
-        status(p.status, english).into(),
+        word(status(p.status), english).into(),
         date(episode.and_then(|e| e.left)),
         date(episode.and_then(|e| e.arrived)),
         cert.map_or(String::new(), |c| c.number.clone()).into(),
@@ -378,9 +369,14 @@ pub async fn export(
     progress.set(sheet.rows.len() as u64);
     progress.finish(&format!("{}", out.display()));
     println!(
-        "exported {} rows to {} (the persons shown are recorded in the audit trail)",
+        "exported {} rows to {}{}",
         sheet.rows.len(),
-        out.display()
+        out.display(),
+        if what == What::Report {
+            ""
+        } else {
+            " (the persons exported are recorded in the audit trail)"
+        }
     );
     Ok(())
 }

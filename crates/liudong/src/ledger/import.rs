@@ -27,15 +27,28 @@ pub const ROWS_PER_BATCH: usize = 1000;
 /// Errors printed on the terminal (all of them go to the rejects file).
 const ERRORS_SHOWN: usize = 50;
 
-/// What `liudong import` was asked to do.
-#[derive(Debug, Clone)]
+/// What `liudong import` was asked to do (its command-line arguments).
+#[derive(Debug, Clone, clap::Args)]
 pub struct ImportOptions {
+    /// The ledger file: .xlsx (first worksheet) or .csv (UTF-8).
     pub file: PathBuf,
+    #[arg(long, short)]
     pub config: PathBuf,
+    /// TOML column map for other headers: [columns] "header" = "field".
+    #[arg(long)]
     pub map: Option<PathBuf>,
+    /// Import the valid rows; write the rejected ones with their reasons to a file.
+    #[arg(long)]
     pub skip_invalid: bool,
+    /// Where --skip-invalid writes rejected rows (default: FILE.rejects.csv beside FILE).
+    #[arg(long, requires = "skip_invalid")]
     pub rejects: Option<PathBuf>,
+    /// Operator recorded on the records and in the audit trail
+    /// (default: LIUDONG_OPERATOR, else the login name).
+    #[arg(long)]
     pub operator: Option<String>,
+    /// Check every row and report; write nothing.
+    #[arg(long)]
     pub dry_run: bool,
 }
 
