@@ -637,3 +637,41 @@ fn import_10000_rows_speed() {
          10,000 more rows ({n2} records), CSV, on the stopped node's store {offline:.2} s"
     );
 }
+
+/// An import killed with SIGKILL wherever it is (before, during or after
+/// its batches) is completed by importing the file again: every record
+/// once, none twice.
+#[test]
+fn a_killed_import_is_completed_by_importing_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = offline_county(d);
+    let (rs, n) = rows(0..3000);
+    let file = d.join("big.csv");
+    write_csv(&file, &HEADERS, &rs);
+    let mut child = Command::new(liudong_bin())
+        .args(["import", s(&file), "--config", s(&cfg)])
+        .env("LIUDONG_OPERATOR", OPERATOR)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    let _ = child.kill();
+    child.wait().unwrap();
+    let before = records(&cfg);
+    let o = import(&cfg, &file, &[]);
+    assert!(o.ok, "{}", o.stderr);
+    assert!(
+        o.stdout.contains(&format!(
+            "{} records written, {before} already held",
+            n as u64 - before
+        )),
+        "{}",
+        o.stdout
+    );
+    eprintln!("killed after {before} of {n} records; the second import wrote the rest");
+    let store = open_store(d, COUNTY_A, EXCHANGE);
+    assert_eq!(store.record_count(), n);
+    assert_no_duplicates(&store, "after a killed import and a re-import");
+}
