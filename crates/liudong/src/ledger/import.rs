@@ -93,21 +93,25 @@ impl Sink {
         })
     }
 
-    /// Writes one batch; returns (written, already held).
+    /// Writes one batch; returns (written, already held). Through the admin
+    /// service a batch larger than [`ADMIN_REQUEST_BYTES`] goes as several
+    /// requests (each its own transaction; a re-import skips what landed).
     async fn write(&mut self, drafts: Vec<Draft>) -> Result<(usize, usize)> {
         let existing: Vec<bool> = match self {
-            Sink::Admin(c) => c
-                .write_records(pb::WriteRecordsRequest {
-                    records: drafts.iter().map(crate::cli::to_request).collect(),
-                    skip_identical: true,
-                })
-                .await
-                .map_err(crate::cli::status_error)?
-                .into_inner()
-                .records
-                .iter()
-                .map(|r| r.existing)
-                .collect(),
+            Sink::Admin(c) => {
+                let mut existing = Vec::with_capacity(drafts.len());
+                for records in admin_requests(&drafts) {
+                    let r = c
+                        .write_records(pb::WriteRecordsRequest {
+                            records,
+                            skip_identical: true,
+                        })
+                        .await
+                        .map_err(crate::cli::status_error)?;
+                    existing.extend(r.into_inner().records.iter().map(|r| r.existing));
+                }
+                existing
+            }
             Sink::Store(node) => node
                 .write_local_batch(drafts, true)
                 .await?
@@ -118,6 +122,31 @@ impl Sink {
         let held = existing.iter().filter(|e| **e).count();
         Ok((existing.len() - held, held))
     }
+}
+
+/// Largest admin `WriteRecords` request sent (the admin service accepts
+/// gRPC messages up to 4 MiB).
+pub const ADMIN_REQUEST_BYTES: usize = 1 << 20;
+
+/// The drafts as admin write requests, grouped into messages of at most
+/// [`ADMIN_REQUEST_BYTES`] (a single larger record goes alone).
+fn admin_requests(drafts: &[Draft]) -> Vec<Vec<pb::WriteRecordRequest>> {
+    use prost::Message;
+    let mut out: Vec<Vec<pb::WriteRecordRequest>> = Vec::new();
+    let mut size = 0;
+    for d in drafts {
+        let r = crate::cli::to_request(d);
+        let len = r.encoded_len() + 8;
+        match out.last_mut() {
+            Some(last) if size + len <= ADMIN_REQUEST_BYTES => last.push(r),
+            _ => {
+                out.push(vec![r]);
+                size = 0;
+            }
+        }
+        size += len;
+    }
+    out
 }
 
 /// A row error as the operator reads it: row, column letter and header, reason.
@@ -352,6 +381,42 @@ mod tests {
             .collect();
         let counts: Vec<usize> = kinds.iter().map(Vec::len).collect();
         assert_eq!(counts, [3, 2, 2, 2, 1, 4], "{kinds:?}");
+    }
+
+    #[test]
+    fn admin_requests_stay_under_the_message_limit() {
+        let subject = liudong_core::synth::citizen_id(
+            &mut liudong_core::synth::SynthRng::new(1),
+            "410602",
+            liudong_core::Date::new(1990, 1, 1).unwrap(),
+            liudong_core::record::Sex::Female,
+        );
+        let draft = |address: String| Draft {
+            operator: "op".into(),
+            subject: subject.clone(),
+            origin: liudong_core::Code::parse("440306018001").unwrap(),
+            residence: Some(liudong_core::Code::parse("410602100001").unwrap()),
+            body: liudong_core::Body::InflowRegistered(liudong_core::record::InflowRegistered {
+                arrival_date: liudong_core::Date::new(2026, 1, 1).unwrap(),
+                address,
+                employer: String::new(),
+                certificate_number: None,
+            }),
+        };
+        // 4,000 records of ~600 bytes: more than one request, each under the limit.
+        let drafts: Vec<Draft> = (0..4000).map(|i| draft(format!("{i:0>200}路"))).collect();
+        let reqs = admin_requests(&drafts);
+        assert!(reqs.len() > 1);
+        assert_eq!(reqs.iter().map(Vec::len).sum::<usize>(), drafts.len());
+        for r in &reqs {
+            let msg = pb::WriteRecordsRequest {
+                records: r.clone(),
+                skip_identical: true,
+            };
+            assert!(prost::Message::encoded_len(&msg) <= ADMIN_REQUEST_BYTES);
+        }
+        // Small batches stay one request.
+        assert_eq!(admin_requests(&drafts[..10]).len(), 1);
     }
 
     #[test]
