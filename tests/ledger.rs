@@ -564,6 +564,28 @@ fn exports_match_the_cli_views_and_are_audited() {
     let json: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     let r: Report = serde_json::from_value(json.clone()).unwrap();
     assert!(r.total.counts.outflows > 0 && r.total.counts.inflows > 0);
+    // --code: the township's report, one row per village (CSV).
+    let town = d.join("town.csv");
+    let o = liudong(&[
+        "export",
+        "report",
+        "--month",
+        "2026-10",
+        "--code",
+        TOWN_A,
+        "--config",
+        s(&cfg),
+        "--out",
+        s(&town),
+    ]);
+    assert!(o.ok, "{}", o.stderr);
+    let villages = liudong_core::divisions::table().children(TOWN_A).len();
+    let text = std::fs::read_to_string(&town).unwrap();
+    assert_eq!(text.lines().count(), 1 + villages + 1);
+    assert!(
+        text.lines().nth(1).unwrap().starts_with(VILLAGE_A1),
+        "{text}"
+    );
     let x = xlsx_rows(&report);
     assert_eq!(x[0][0], Data::String("单位".into()));
     assert_eq!(x[0][2], Data::String("出生数".into()));

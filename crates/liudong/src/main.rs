@@ -161,6 +161,9 @@ enum Command {
         /// The month of `export report`, YYYY-MM.
         #[arg(long)]
         month: Option<String>,
+        /// The unit of `export report` (default: this node's code); rows are its children.
+        #[arg(long)]
+        code: Option<String>,
         /// Header language: zh (default) or en.
         #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
         lang: String,
@@ -457,11 +460,19 @@ async fn main() -> Result<()> {
             config,
             out,
             month,
+            code,
             lang,
         } => {
             init_tracing("warn");
-            liudong::ledger::export::export(&config, what, &out, month.as_deref(), lang == "en")
-                .await
+            liudong::ledger::export::export(
+                &config,
+                what,
+                &out,
+                month.as_deref(),
+                code.as_deref(),
+                lang == "en",
+            )
+            .await
         }
         Command::Seed {
             config,

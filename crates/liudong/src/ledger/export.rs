@@ -282,6 +282,7 @@ pub async fn export(
     what: What,
     out: &Path,
     month: Option<&str>,
+    code: Option<&str>,
     english: bool,
 ) -> Result<()> {
     let cfg = Config::load(config)?;
@@ -289,8 +290,8 @@ pub async fn export(
     if what == What::Report && month.is_none() {
         bail!("export report needs --month YYYY-MM");
     }
-    if what != What::Report && month.is_some() {
-        bail!("--month is for export report only");
+    if what != What::Report && (month.is_some() || code.is_some()) {
+        bail!("--month and --code are for export report only");
     }
     let operator = crate::report_cmd::operator();
     let mut q = Querier::open(&cfg).await?;
@@ -353,7 +354,7 @@ pub async fn export(
                     &operator,
                     Query::Report {
                         month: month.unwrap_or_default().to_string(),
-                        code: None,
+                        code: code.map(str::to_string),
                         ack_days: cfg.thresholds.ack_days,
                     },
                 )
