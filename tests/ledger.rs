@@ -111,17 +111,28 @@ fn write_csv(path: &Path, headers: &[&str], rows: &[Vec<String>]) {
     std::fs::write(path, text).unwrap();
 }
 
-/// An XLSX ledger: IDs as text, dates as real Excel dates (as operators type them).
+/// An XLSX ledger as operators keep it: a title merged across the columns
+/// in row 1, headers in row 2, IDs as text, dates as real Excel dates.
 fn write_xlsx(path: &Path, rows: &[Vec<String>]) {
     let mut book = rust_xlsxwriter::Workbook::new();
     let ws = book.add_worksheet();
     ws.set_name("流动人口台账").unwrap();
     let date_fmt = rust_xlsxwriter::Format::new().set_num_format("yyyy/m/d");
+    let title = rust_xlsxwriter::Format::new().set_bold();
+    ws.merge_range(
+        0,
+        0,
+        0,
+        HEADERS.len() as u16 - 1,
+        "2026年鹤山区流动人口台账",
+        &title,
+    )
+    .unwrap();
     for (c, h) in HEADERS.iter().enumerate() {
-        ws.write_string(0, c as u16, *h).unwrap();
+        ws.write_string(1, c as u16, *h).unwrap();
     }
     for (r, cells) in rows.iter().enumerate() {
-        let r = r as u32 + 1;
+        let r = r as u32 + 2;
         for (c, v) in cells.iter().enumerate() {
             let c16 = c as u16;
             if v.is_empty() {
@@ -249,6 +260,7 @@ fn xlsx_and_csv_ledgers_import_through_the_running_node_and_sync_down() {
     write_xlsx(&xlsx, &xrows);
     let o = import(&county_cfg, &xlsx, &[]);
     assert!(o.ok, "{}\n{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("the header row is row 2"), "{}", o.stderr);
     assert!(
         o.stdout
             .contains(&format!("{xn} records written, 0 already held")),

@@ -205,6 +205,38 @@ fn write_rejects(path: &Path, table: &Table, cols: &Resolved, rejected: &[Reject
         .with_context(|| format!("cannot write the rejects file {}", path.display()))
 }
 
+/// Rows above the header that may hold a title (e.g. `XX村流动人口台账`,
+/// often merged across the columns) or a blank line.
+const TITLE_ROWS: usize = 5;
+
+/// The header row: the first row, or the first of the next [`TITLE_ROWS`]
+/// that names every required column (the rows above it are skipped, with a
+/// note). The error is the first row's when none does.
+fn locate_header(mut table: Table, mapping: &Mapping) -> Result<(Table, Resolved)> {
+    let first = match mapping.resolve(&table.headers) {
+        Ok(cols) => return Ok((table, cols)),
+        Err(e) => e,
+    };
+    let found = table
+        .rows
+        .iter()
+        .take(TITLE_ROWS)
+        .enumerate()
+        .find_map(|(i, (_, cells))| mapping.resolve(cells).ok().map(|c| (i, c)));
+    let Some((i, cols)) = found else {
+        return Err(first);
+    };
+    let mut rest = table.rows.split_off(i);
+    let (row, headers) = rest.remove(0);
+    table.notes.push(format!(
+        "the header row is row {row}; the {} row(s) above it are not imported",
+        row - 1
+    ));
+    table.headers = headers;
+    table.rows = rest;
+    Ok((table, cols))
+}
+
 fn default_rejects(file: &Path) -> PathBuf {
     let stem = file
         .file_stem()
@@ -226,12 +258,11 @@ pub async fn import(o: &ImportOptions) -> Result<ImportSummary> {
         None => Mapping::default(),
     };
     let table = read::read(&o.file)?;
+    let (table, cols) = locate_header(table, &mapping)
+        .with_context(|| format!("{}: header row", o.file.display()))?;
     for n in &table.notes {
         eprintln!("note: {n}");
     }
-    let cols = mapping
-        .resolve(&table.headers)
-        .with_context(|| format!("{}: header row", o.file.display()))?;
     if !cols.unused.is_empty() {
         eprintln!(
             "note: columns not imported (no field): {}",
@@ -417,6 +448,23 @@ mod tests {
         }
         // Small batches stay one request.
         assert_eq!(admin_requests(&drafts[..10]).len(), 1);
+    }
+
+    #[test]
+    fn a_title_row_above_the_headers_is_skipped() {
+        let t = read::read_csv(
+            "2026年鹤壁集镇流动人口台账,,\n,,\n姓名,公民身份号码,户籍地代码\n甲,1,2\n".as_bytes(),
+        )
+        .unwrap();
+        let (t, cols) = locate_header(t, &Mapping::default()).unwrap();
+        assert_eq!(t.headers, vec!["姓名", "公民身份号码", "户籍地代码"]);
+        assert_eq!(t.rows, vec![(4, vec!["甲".into(), "1".into(), "2".into()])]);
+        assert_eq!(cols.index[&Field::Origin], 2);
+        assert!(t.notes[0].contains("header row is row 3"), "{:?}", t.notes);
+        // No header anywhere near the top: the first row's error.
+        let t = read::read_csv("标题\n姓名,户籍地代码\n".as_bytes()).unwrap();
+        let e = locate_header(t, &Mapping::default()).unwrap_err();
+        assert!(format!("{e:#}").contains("公民身份号码 (subject)"), "{e:#}");
     }
 
     #[test]
