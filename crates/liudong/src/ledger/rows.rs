@@ -390,6 +390,9 @@ fn to_row_error(field: &str, reason: &str, node: &Code) -> RowError {
         format!(
             "neither 户籍地代码 nor 现居住地代码 is under this node ({node}); import the row at the node of its origin or residence"
         )
+    } else if f.is_none() {
+        // Not a cell (e.g. `operator`: the --operator given): say which field.
+        format!("{field}: {reason}")
     } else {
         reason.to_string()
     };
@@ -557,6 +560,21 @@ mod tests {
         let e = row_drafts(&cells, &cols, &ctx()).unwrap_err();
         assert_eq!(e[0].field, Some(Field::Origin));
         assert!(e[0].reason.contains("under this node (410602)"), "{e:?}");
+    }
+
+    #[test]
+    fn a_failure_outside_the_cells_names_its_field() {
+        let subject = id(true);
+        let (cols, cells) = sheet(&[
+            ("公民身份号码", &subject),
+            ("姓名", "测试丙"),
+            ("户籍地代码", "410602100001"),
+        ]);
+        let mut c = ctx();
+        c.operator = " ".into();
+        let e = row_drafts(&cells, &cols, &c).unwrap_err();
+        assert_eq!(e[0].field, None);
+        assert_eq!(e[0].reason, "operator: must not be empty");
     }
 
     #[test]
