@@ -253,6 +253,46 @@ impl pb::admin_server::Admin for AdminService {
         }))
     }
 
+    async fn write_records(
+        &self,
+        request: Request<pb::WriteRecordsRequest>,
+    ) -> Result<Response<pb::WriteRecordsResponse>, Status> {
+        let r = request.into_inner();
+        let drafts = r
+            .records
+            .into_iter()
+            .enumerate()
+            .map(|(i, w)| {
+                draft_from_request(w)
+                    .map_err(|s| Status::invalid_argument(format!("record #{i}: {}", s.message())))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let out = self
+            .node
+            .write_local_batch(drafts, r.skip_identical)
+            .await
+            .map_err(|e| to_status(&e))?;
+        let new = out.iter().filter(|w| !w.existing).count();
+        tracing::info!(
+            records = new,
+            existing = out.len() - new,
+            "record batch written"
+        );
+        Ok(Response::new(pb::WriteRecordsResponse {
+            records: out
+                .into_iter()
+                .map(|w| pb::WrittenRecord {
+                    id: Some(pb::RecordId {
+                        node: w.record.id.node.as_str().to_string(),
+                        seq: w.record.id.seq,
+                    }),
+                    hlc: w.record.hlc.0,
+                    existing: w.existing,
+                })
+                .collect(),
+        }))
+    }
+
     async fn status(
         &self,
         _: Request<pb::StatusRequest>,

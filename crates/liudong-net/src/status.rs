@@ -19,7 +19,7 @@ pub fn to_status(e: &SyncError) -> Status {
         SyncError::Timeout(_) => Code::DeadlineExceeded,
         SyncError::Store(s) => match s {
             StoreError::Conflict { .. } => Code::AlreadyExists,
-            StoreError::Invalid { .. } => Code::InvalidArgument,
+            StoreError::Invalid { .. } | StoreError::InvalidInBatch { .. } => Code::InvalidArgument,
             StoreError::Io(_) => Code::Unavailable,
             StoreError::Corrupt(_) => Code::DataLoss,
             StoreError::WrongNode { .. } => Code::FailedPrecondition,

@@ -30,6 +30,7 @@ pub mod peer;
 
 use keys::Dir;
 use liudong_core::validate::{Limits, check_record};
+use liudong_core::workflow;
 use liudong_core::{
     Body, CitizenId, Code, Hlc, HlcClock, Link, NodeScope, PersonView, Record, RecordId,
     ValidationError,
@@ -53,6 +54,16 @@ pub enum StoreError {
     Conflict { id: RecordId },
     #[error("record {id}: {error}")]
     Invalid {
+        id: RecordId,
+        error: ValidationError,
+    },
+    /// A draft of a batch write (see [`Store::write_local_batch`]) fails;
+    /// nothing of the batch was written.
+    #[error(
+        "draft #{index} of the batch (would be record {id}): {error}; nothing of this batch was written"
+    )]
+    InvalidInBatch {
+        index: usize,
         id: RecordId,
         error: ValidationError,
     },
@@ -147,6 +158,14 @@ pub struct Draft {
     pub origin: Code,
     pub residence: Option<Code>,
     pub body: Body,
+}
+
+/// One entry of [`Store::write_local_batch`]'s result.
+#[derive(Debug, Clone)]
+pub struct LocalWrite {
+    pub record: Record,
+    /// True if an identical record was already held (nothing was written).
+    pub existing: bool,
 }
 
 /// A stored record: its source link key and bytes.
@@ -353,6 +372,85 @@ impl Store {
             true,
         )?;
         Ok(incoming.record)
+    }
+
+    /// Validates and writes a batch of records authored here, atomically and
+    /// durably (one flush for the batch: what `liudong import` uses). Every
+    /// draft gets the checks of [`Store::write_local`]; the first that fails
+    /// refuses the whole batch, naming its index. With `skip_identical`, a
+    /// draft identical to a record already held about the same subject (same
+    /// origin, residence and body; operator, id and clock aside), or to an
+    /// earlier draft of the batch, is not written again: its entry in the
+    /// result is that record, with `existing` set.
+    pub fn write_local_batch(
+        &self,
+        drafts: Vec<Draft>,
+        limits: Limits,
+        skip_identical: bool,
+    ) -> Result<Vec<LocalWrite>, StoreError> {
+        let mut w = self.lock();
+        let mut clock = w.clock;
+        let mut seq = w.author_seq;
+        let mut out: Vec<LocalWrite> = Vec::with_capacity(drafts.len());
+        let mut held: HashMap<CitizenId, Vec<Record>> = HashMap::new();
+        for (index, draft) in drafts.into_iter().enumerate() {
+            if !held.contains_key(&draft.subject)
+                && (skip_identical || workflow::needs_context(&draft.body))
+            {
+                let context = self.subject_records(draft.subject.as_str())?;
+                held.insert(draft.subject.clone(), context);
+            }
+            let context = held.entry(draft.subject.clone()).or_default();
+            if skip_identical
+                && let Some(same) = context.iter().find(|r| {
+                    r.origin == draft.origin
+                        && r.residence == draft.residence
+                        && r.body == draft.body
+                })
+            {
+                out.push(LocalWrite {
+                    record: same.clone(),
+                    existing: true,
+                });
+                continue;
+            }
+            let record = Record {
+                id: RecordId {
+                    node: self.scope.code.clone(),
+                    seq: seq + 1,
+                },
+                hlc: clock.tick(limits.now_ms),
+                operator: draft.operator,
+                subject: draft.subject,
+                origin: draft.origin,
+                residence: draft.residence,
+                body: draft.body,
+            };
+            let invalid = |error| StoreError::InvalidInBatch {
+                index,
+                id: record.id.clone(),
+                error,
+            };
+            check_record(&record, limits).map_err(invalid)?;
+            if workflow::needs_context(&record.body) {
+                workflow::check(&record, context).map_err(|i| invalid(i.to_validation()))?;
+            }
+            seq += 1;
+            context.push(record.clone());
+            out.push(LocalWrite {
+                record,
+                existing: false,
+            });
+        }
+        let items: Vec<Incoming> = out
+            .iter()
+            .filter(|x| !x.existing)
+            .map(|x| Incoming::new(x.record.clone()))
+            .collect();
+        if !items.is_empty() {
+            self.apply_locked(&mut w, &items, &Source::Local, None, true)?;
+        }
+        Ok(out)
     }
 
     /// Applies a batch of received records atomically (see the crate docs).
@@ -709,6 +807,29 @@ impl Store {
             return Box::new(std::iter::once(Err(e)));
         }
         Box::new(self.tree.scan_prefix([keys::VIEW]).map(|kv| {
+            let (_, v) = kv?;
+            postcard::from_bytes(&v).map_err(|e| StoreError::Corrupt(format!("view: {e}")))
+        }))
+    }
+
+    /// The views held after subject `after` (all when `None`), in subject
+    /// order: a paged read of [`Store::views`].
+    pub fn views_after(
+        &self,
+        after: Option<&str>,
+    ) -> Box<dyn Iterator<Item = Result<PersonView, StoreError>> + '_> {
+        let Some(after) = after else {
+            return self.views();
+        };
+        if let Err(e) = self.catch_up() {
+            return Box::new(std::iter::once(Err(e)));
+        }
+        let start = keys::view(after);
+        let range = (
+            std::ops::Bound::Excluded(start),
+            std::ops::Bound::Excluded(vec![keys::VIEW + 1]),
+        );
+        Box::new(self.tree.range(range).map(|kv| {
             let (_, v) = kv?;
             postcard::from_bytes(&v).map_err(|e| StoreError::Corrupt(format!("view: {e}")))
         }))

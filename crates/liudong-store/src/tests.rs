@@ -499,3 +499,74 @@ fn measure_record_count() {
     assert_eq!(scanned, kept as u64);
     eprintln!("records {n}: scan {scan:?}, maintained count {lookup:?}");
 }
+
+#[test]
+fn a_local_batch_is_one_transaction_that_skips_identical_records() {
+    use liudong_core::record::Returned;
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path(), V_A1, Some(T_A));
+    let limits = Limits {
+        now_ms: 1_800_000_000_000,
+        max_skew_ms: 300_000,
+    };
+    let draft = |person: u64, body: Body| Draft {
+        operator: "cadre".into(),
+        subject: test_record(V_A1, 1, person, V_A1, None, outflow_body()).subject,
+        origin: Code::parse(V_A1).unwrap(),
+        residence: None,
+        body,
+    };
+    let back = || {
+        Body::Returned(Returned {
+            return_date: liudong_core::Date::new(2026, 11, 1).unwrap(),
+        })
+    };
+    // A return needs an open episode: the outflow earlier in the batch is its context.
+    let first = vec![
+        draft(1, outflow_body()),
+        draft(1, back()),
+        draft(2, outflow_body()),
+    ];
+    let out = s.write_local_batch(first.clone(), limits, true).unwrap();
+    assert!(out.iter().all(|w| !w.existing));
+    let seqs: Vec<u64> = out.iter().map(|w| w.record.id.seq).collect();
+    assert_eq!(seqs, [1, 2, 3]);
+    assert_eq!(s.record_count(), 3);
+
+    // Again, plus a repeat inside the batch and one new record: only that is written.
+    let mut again = first.clone();
+    again.push(draft(3, outflow_body()));
+    again.push(draft(3, outflow_body()));
+    let out = s.write_local_batch(again, limits, true).unwrap();
+    let existing: Vec<bool> = out.iter().map(|w| w.existing).collect();
+    assert_eq!(existing, [true, true, true, false, true]);
+    assert_eq!(out[0].record.id, RecordId::parse("410602100001-1").unwrap());
+    assert_eq!(out[4].record.id, out[3].record.id);
+    assert_eq!(s.record_count(), 4);
+
+    // Without skip_identical the same drafts are new records.
+    let out = s
+        .write_local_batch(vec![draft(2, outflow_body())], limits, false)
+        .unwrap();
+    assert!(!out[0].existing);
+    assert_eq!(s.record_count(), 5);
+
+    // One bad draft refuses the batch, naming its index; nothing is written.
+    let mut bad = draft(4, outflow_body());
+    bad.origin = Code::parse(V_B1).unwrap();
+    let err = s
+        .write_local_batch(vec![draft(5, outflow_body()), bad], limits, true)
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::InvalidInBatch { index: 1, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("nothing of this batch"), "{err}");
+    // A return without an episode is refused by the workflow rules.
+    let err = s
+        .write_local_batch(vec![draft(6, back())], limits, true)
+        .unwrap_err();
+    assert!(err.to_string().contains("returned"), "{err}");
+    assert_eq!(s.record_count(), 5);
+    assert_eq!(s.last_seq(), 5);
+}

@@ -236,6 +236,38 @@ impl Node {
         Ok(record)
     }
 
+    /// Validates and durably writes a batch of records authored here in one
+    /// store transaction (see [`Store::write_local_batch`]), records each new
+    /// one in the audit trail as an operator write, then wakes the links.
+    pub async fn write_local_batch(
+        self: &Arc<Self>,
+        drafts: Vec<Draft>,
+        skip_identical: bool,
+    ) -> Result<Vec<liudong_store::LocalWrite>, SyncError> {
+        let node = self.clone();
+        let out = blocking(move || {
+            let limits = node.limits();
+            let out = node
+                .store
+                .write_local_batch(drafts, limits, skip_identical)?;
+            for w in out.iter().filter(|w| !w.existing) {
+                node.store
+                    .audit_append(liudong_store::audit::AuditEvent::RecordWritten {
+                        operator: w.record.operator.clone(),
+                        record: w.record.id.to_string(),
+                        kind: w.record.body.kind().to_string(),
+                        subject: w.record.subject.as_str().to_string(),
+                    })?;
+            }
+            Ok(out)
+        })
+        .await?;
+        if out.iter().any(|w| !w.existing) {
+            self.notify(self.store.last_seq());
+        }
+        Ok(out)
+    }
+
     /// Reads one page of a link's outbox.
     pub(crate) async fn read_outbox(
         self: &Arc<Self>,

@@ -36,6 +36,13 @@ pub enum Query {
         kinds: Vec<String>,
         thresholds: Thresholds,
     },
+    /// The persons of this node's jurisdiction, a page at a time in subject
+    /// order (`liudong export persons`): at most `limit` after `after`.
+    Persons {
+        #[serde(default)]
+        after: Option<String>,
+        limit: usize,
+    },
     Report {
         month: String,
         /// Default: the node's own code.
@@ -60,6 +67,7 @@ impl Query {
             Query::Person { .. } => "person".into(),
             Query::Overdue { kinds, .. } if kinds.is_empty() => "overdue".into(),
             Query::Overdue { kinds, .. } => format!("overdue {}", kinds.join(",")),
+            Query::Persons { .. } => "persons (export)".into(),
             Query::Report { month, code, .. } => {
                 format!("report {month} {}", code.as_deref().unwrap_or("(own code)"))
             }
@@ -86,6 +94,20 @@ pub struct OverdueAnswer {
     /// Records held and flagged for missing context (see `liudong_store::held`).
     pub held: Vec<HeldRecord>,
 }
+
+/// `liudong export persons`: one page of person views.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PersonsAnswer {
+    pub node: String,
+    pub today: Date,
+    pub persons: Vec<PersonView>,
+    /// The subject to ask the next page after; `None` on the last page.
+    pub next: Option<String>,
+}
+
+/// Most persons one `Persons` page may ask for (an admin answer stays far
+/// below the gRPC message limit).
+pub const MAX_PERSONS_PAGE: usize = 1000;
 
 /// True if the view concerns `scope`'s jurisdiction (origin or any residence under it).
 fn in_jurisdiction(v: &PersonView, scope: &Code) -> bool {
@@ -175,6 +197,40 @@ fn answer(
                 held,
             })?;
             Ok((json, shown.into_iter().collect()))
+        }
+        Query::Persons { after, limit } => {
+            if *limit == 0 || *limit > MAX_PERSONS_PAGE {
+                return Err(QueryError::Bad(format!(
+                    "limit {limit}: expected 1 to {MAX_PERSONS_PAGE}"
+                )));
+            }
+            let scope = store.scope().code.clone();
+            let mut persons = Vec::new();
+            let mut next = None;
+            for v in store.views_after(after.as_deref()) {
+                let v = v?;
+                if !in_jurisdiction(&v, &scope) {
+                    continue;
+                }
+                if persons.len() == *limit {
+                    next = persons
+                        .last()
+                        .map(|p: &PersonView| p.subject.as_str().to_string());
+                    break;
+                }
+                persons.push(v);
+            }
+            let shown = persons
+                .iter()
+                .map(|p| p.subject.as_str().to_string())
+                .collect();
+            let json = to_json(&PersonsAnswer {
+                node: scope.to_string(),
+                today,
+                persons,
+                next,
+            })?;
+            Ok((json, shown))
         }
         Query::Report {
             month,

@@ -206,3 +206,78 @@ async fn a_push_of_a_record_outside_the_child_is_refused_and_nothing_stored() {
     assert!(err.to_string().contains("not entitled"), "{err}");
     assert_eq!(ids(&town).len(), 0, "the whole batch was refused");
 }
+
+/// `Query::Persons` pages through the jurisdiction in subject order, each
+/// page audited with the persons it shows; a person of another jurisdiction
+/// is never listed.
+#[test]
+fn persons_are_paged_in_subject_order_and_every_page_is_audited() {
+    use crate::query::{PersonsAnswer, Query, run};
+    use liudong_store::audit::{AuditEvent, AuditFilter};
+    let dir = tempfile::tempdir().unwrap();
+    let scope = NodeScope::for_code(Code::parse("410602100").unwrap()).unwrap();
+    let store = Store::open(dir.path(), scope, None, &StoreOptions::default()).unwrap();
+    let mut records: Vec<Record> = (1..=7)
+        .map(|p| test_record("410602100001", p, p, "410602100001", None, outflow_body()))
+        .collect();
+    // Held here (from the exchange, say) but of another county: not listed.
+    records.push(test_record(
+        "440306018001",
+        1,
+        99,
+        "440306018001",
+        None,
+        outflow_body(),
+    ));
+    let items: Vec<_> = records
+        .iter()
+        .cloned()
+        .map(liudong_store::Incoming::new)
+        .collect();
+    store.apply(&items, &Source::Detached, None, true).unwrap();
+    let mut want: Vec<String> = records[..7]
+        .iter()
+        .map(|r| r.subject.as_str().to_string())
+        .collect();
+    want.sort();
+    let mut got = Vec::new();
+    let mut after = None;
+    let mut pages = 0;
+    for _ in 0..10 {
+        let q = Query::Persons { after, limit: 3 };
+        let a: PersonsAnswer =
+            serde_json::from_value(run(&store, "op", &q, 1_800_000_000_000).unwrap()).unwrap();
+        pages += 1;
+        assert!(a.persons.len() <= 3);
+        got.extend(a.persons.iter().map(|p| p.subject.as_str().to_string()));
+        match a.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(got, want);
+    assert_eq!(pages, 3);
+    let shown: Vec<String> = store
+        .audit_query(&AuditFilter::default())
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e.event {
+            AuditEvent::Viewed {
+                query, subjects, ..
+            } if query == "persons (export)" => Some(subjects),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(shown, want);
+    let bad = run(
+        &store,
+        "op",
+        &Query::Persons {
+            after: None,
+            limit: 0,
+        },
+        0,
+    );
+    assert!(matches!(bad, Err(crate::query::QueryError::Bad(_))));
+}

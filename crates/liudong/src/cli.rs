@@ -67,7 +67,7 @@ pub fn parse_input(json: &str) -> Result<Draft> {
     })
 }
 
-fn to_request(d: &Draft) -> pb::WriteRecordRequest {
+pub(crate) fn to_request(d: &Draft) -> pb::WriteRecordRequest {
     pb::WriteRecordRequest {
         operator: d.operator.clone(),
         subject: d.subject.as_str().to_string(),

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod demo_tls;
 pub mod enrol_file;
 pub mod init;
+pub mod ledger;
 pub mod monitoring;
 pub mod progress;
 pub mod report_cmd;

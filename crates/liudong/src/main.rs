@@ -214,6 +214,29 @@ enum Command {
         #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
         lang: String,
     },
+    /// Import a migrant ledger (流动人口台账, .xlsx or .csv) as records
+    /// (docs/ledgers.md). A file with errors imports nothing unless --skip-invalid.
+    Import(liudong::ledger::import::ImportOptions),
+    /// Export persons, the overdue lists or the monthly report as .xlsx or
+    /// .csv (UTF-8 with BOM), Chinese headers by default (docs/ledgers.md).
+    Export {
+        #[arg(value_enum)]
+        what: liudong::ledger::export::What,
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Output file: .xlsx or .csv.
+        #[arg(long)]
+        out: PathBuf,
+        /// The month of `export report`, YYYY-MM.
+        #[arg(long)]
+        month: Option<String>,
+        /// The unit of `export report` (default: this node's code); rows are its children.
+        #[arg(long)]
+        code: Option<String>,
+        /// Header language: zh (default) or en.
+        #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
+        lang: String,
+    },
     /// Write a deterministic synthetic population for this node's county
     /// (the node must be stopped). Never real people.
     Seed {
@@ -563,6 +586,29 @@ async fn main() -> Result<()> {
         } => {
             init_tracing("warn");
             liudong::report_cmd::report(&config, &month, code, format, lang == "en").await
+        }
+        Command::Import(o) => {
+            init_tracing("warn");
+            liudong::ledger::import::import(&o).await.map(|_| ())
+        }
+        Command::Export {
+            what,
+            config,
+            out,
+            month,
+            code,
+            lang,
+        } => {
+            init_tracing("warn");
+            liudong::ledger::export::export(
+                &config,
+                what,
+                &out,
+                month.as_deref(),
+                code.as_deref(),
+                lang == "en",
+            )
+            .await
         }
         Command::Seed {
             config,
