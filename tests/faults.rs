@@ -8,7 +8,7 @@ use futures::StreamExt;
 use liudong_core::synth::{outflow_body, test_record};
 use liudong_core::{Code, Link};
 use liudong_proto::pb;
-use liudong_store::{Incoming, Source, Store};
+use liudong_store::{Incoming, Source};
 use liudong_tests::proxy::Proxy;
 use liudong_tests::*;
 use prost::Message;
@@ -452,15 +452,7 @@ async fn broken_links_sync_completes_and_fingerprints_match() {
     )
     .await;
     {
-        let scope = liudong_core::NodeScope::for_code(Code::parse(TOWN_A).unwrap()).unwrap();
-        let parent = scope.parent(&Code::parse(COUNTY_A).unwrap()).unwrap();
-        let s = Store::open(
-            &dir.path().join(TOWN_A),
-            scope,
-            Some(parent),
-            &Default::default(),
-        )
-        .unwrap();
+        let s = open_store_at(&dir.path().join(TOWN_A), TOWN_A, COUNTY_A);
         s.apply(&up(1, N_UP), &Source::Detached, None, true)
             .unwrap();
     }

@@ -376,10 +376,15 @@ pub fn write_live_config(
 
 /// Opens a node's store directly (its process must not be running).
 pub fn open_store(dir: &Path, code: &str, parent: &str) -> liudong_store::Store {
+    open_store_at(&dir.join(format!("data-{code}")), code, parent)
+}
+
+/// Opens the store of node `code` (below `parent`) in the data directory `data`.
+pub fn open_store_at(data: &Path, code: &str, parent: &str) -> liudong_store::Store {
     let scope = liudong_core::NodeScope::for_code(Code::parse(code).unwrap()).unwrap();
     let p = scope.parent(&Code::parse(parent).unwrap()).unwrap();
     liudong_store::Store::open(
-        &dir.join(format!("data-{code}")),
+        data,
         scope,
         Some(p),
         &liudong_store::StoreOptions::default(),

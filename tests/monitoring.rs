@@ -4,7 +4,7 @@
 
 use liudong_core::synth::{outflow_body, test_record};
 use liudong_core::{Code, Link};
-use liudong_store::{Incoming, Source, Store};
+use liudong_store::{Incoming, Source};
 use liudong_tests::*;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -149,15 +149,7 @@ async fn a_county_sees_a_syncing_and_a_silent_township() {
         .unwrap();
     // Written at the township while its link is down (before it runs).
     {
-        let scope = liudong_core::NodeScope::for_code(Code::parse(TOWN_A).unwrap()).unwrap();
-        let parent = scope.parent(&Code::parse(COUNTY_A).unwrap()).unwrap();
-        let s = Store::open(
-            &dir.path().join(TOWN_A),
-            scope,
-            Some(parent),
-            &Default::default(),
-        )
-        .unwrap();
+        let s = open_store_at(&dir.path().join(TOWN_A), TOWN_A, COUNTY_A);
         s.apply(
             &records(TOWN_A, VILLAGE_A2, 1, N_UP),
             &Source::Detached,

@@ -887,30 +887,14 @@ pub fn unpack(o: &UnpackOptions) -> Result<SetUp> {
     refuse_existing_config(&config, o.force)?;
     let tls = dir.join(TLS_DIR);
     create_dir(&tls)?;
-    write_file(
-        &tls.join(pki::NODE_KEY),
-        e.node_key.as_bytes(),
-        0o600,
-        o.force,
-    )?;
-    write_file(
-        &tls.join(pki::NODE_CERT),
-        e.node_cert.as_bytes(),
-        0o644,
-        o.force,
-    )?;
-    write_file(
-        &tls.join(pki::CA_CERT),
-        e.ca_cert.as_bytes(),
-        0o644,
-        o.force,
-    )?;
-    write_file(
-        &tls.join(pki::REVOKED),
-        e.revoked.as_bytes(),
-        0o644,
-        o.force,
-    )?;
+    for (name, content, mode) in [
+        (pki::NODE_KEY, &e.node_key, 0o600),
+        (pki::NODE_CERT, &e.node_cert, 0o644),
+        (pki::CA_CERT, &e.ca_cert, 0o644),
+        (pki::REVOKED, &e.revoked, 0o644),
+    ] {
+        write_file(&tls.join(name), content.as_bytes(), mode, o.force)?;
+    }
     let data_dir = match &o.data_dir {
         Some(d) => absolute(d)?,
         None => dir.join("data"),
