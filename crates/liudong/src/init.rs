@@ -355,6 +355,7 @@ pub fn render(plan: &Plan) -> String {
         w.ack_days
     );
     let _ = writeln!(s);
+    s.push_str(&optional_sections(plan.kind));
     let _ = writeln!(s, "# Mutual TLS on every link (docs/security.md).");
     let _ = writeln!(s, "[tls]");
     let cas: Vec<String> = plan.ca_certs.iter().map(|p| qpath(p)).collect();
@@ -391,6 +392,27 @@ pub fn render(plan: &Plan) -> String {
         "revoked = {:<25} # the CA's revocation list, re-read every 250 ms",
         qpath(&plan.revoked)
     );
+    s
+}
+
+/// The optional sections, commented out: the Prometheus endpoint on every
+/// node, and on a hub the web console (remove the leading `# ` to enable).
+fn optional_sections(kind: NodeKind) -> String {
+    let mut s = String::from(
+        "# Prometheus metrics, plain HTTP: keep it on loopback or behind the firewall (docs/monitoring.md).\n\
+         # [metrics]\n\
+         # listen = \"127.0.0.1:9464\"\n\n",
+    );
+    if matches!(kind, NodeKind::County | NodeKind::Exchange { .. }) {
+        s.push_str(
+            "# The web console for operators, HTTPS with this node's certificate (docs/console.md);\n\
+             # add accounts with `liudong operator add --config <this file> --name NAME`.\n\
+             # [console]\n\
+             # listen = \"127.0.0.1:8443\"     # the address operators' browsers reach\n\
+             # idle_timeout_secs = 900       # a session unused this long ends\n\
+             # max_session_secs = 28800      # a session ends this long after login\n\n",
+        );
+    }
     s
 }
 
@@ -1066,6 +1088,28 @@ mod tests {
         let county = init_hub(&o).unwrap();
         let cfg = load(&county.config);
         assert_eq!(cfg.listen.unwrap().to_string(), "127.0.0.1:7200");
+        assert!(cfg.console.is_none() && cfg.metrics_listen.is_none());
+        // The commented optional sections validate once uncommented.
+        let text = std::fs::read_to_string(&county.config).unwrap();
+        let mut optional = false;
+        let enabled: String = text
+            .lines()
+            .map(|l| {
+                optional |= l == "# [metrics]";
+                match l.strip_prefix("# ") {
+                    Some(rest) if optional && (rest.starts_with('[') || rest.contains(" = ")) => {
+                        rest
+                    }
+                    _ => l,
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let enabled_path = dir.join("enabled.toml");
+        std::fs::write(&enabled_path, enabled).unwrap();
+        let cfg = load(&enabled_path);
+        assert_eq!(cfg.metrics_listen.unwrap().to_string(), "127.0.0.1:9464");
+        assert!(cfg.console.is_some(), "console enabled");
         let mut o = hub(
             &t.path().join("county-default"),
             "410602",
