@@ -4,6 +4,7 @@
 
 use liudong_core::synth::{outflow_body, test_record};
 use liudong_core::{Code, Link};
+use liudong_proto::pb;
 use liudong_store::{Incoming, Source};
 use liudong_tests::*;
 use std::collections::BTreeMap;
@@ -172,6 +173,7 @@ async fn a_county_sees_a_syncing_and_a_silent_township() {
     cfg.link.backoff_min = Duration::from_secs(TOWN_RETRY_SECS);
     cfg.link.backoff_max = Duration::from_secs(TOWN_RETRY_SECS);
     cfg.sync.sync_interval_secs = TOWN_RETRY_SECS as u32;
+    cfg.admin_listen = Some("127.0.0.1:0".parse().unwrap());
     let town = liudong::runner::start(cfg).await.unwrap();
 
     // The township reports 25 waiting; the county takes 10 and refuses the
@@ -300,8 +302,46 @@ async fn a_county_sees_a_syncing_and_a_silent_township() {
     let m = scrape(metrics_addr).await;
     assert_eq!(metric(&m, "liudong_store_records"), records_before as f64);
 
-    let stats = town.link.as_ref().unwrap().sync_now().await.unwrap();
-    assert_eq!(stats.sent, N_UP - SESSION_MAX);
+    // `liudong sync --once` on the running township: through its admin
+    // service, whose Progress call reports the session the command follows.
+    let admin_addr = town.admin_addr.unwrap();
+    let mut admin = liudong_net::admin_client(&admin_addr.to_string())
+        .await
+        .unwrap();
+    let before = admin
+        .progress(pb::ProgressRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    let stats = admin
+        .sync_now(pb::SyncNowRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(stats.pushed, N_UP - SESSION_MAX);
+    let after = admin
+        .progress(pb::ProgressRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    // The township's link is live: a new session may already follow the one
+    // the command ran, so only the count of sessions is certain here.
+    assert!(after.sync_session > before.sync_session);
+    assert!(after.sync_pushed <= after.sync_push_total.unwrap_or(u64::MAX));
+    // `liudong verify` likewise: the run is counted and ends at `done`.
+    let report = admin
+        .verify_now(pb::VerifyNowRequest { repair: false })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(report.json.contains("\"in_step\""), "{}", report.json);
+    let verified = admin
+        .progress(pb::ProgressRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(verified.verify_run, before.verify_run + 1);
+    assert_eq!(verified.verify_step, "done");
     let m = scrape(metrics_addr).await;
     assert_eq!(
         metric(&m, &peer("liudong_records_applied_total", TOWN_A)),

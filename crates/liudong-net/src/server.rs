@@ -341,6 +341,26 @@ impl pb::admin_server::Admin for AdminService {
         Ok(Response::new(pb::AuditResponse { json }))
     }
 
+    async fn progress(
+        &self,
+        _: Request<pb::ProgressRequest>,
+    ) -> Result<Response<pb::ProgressResponse>, Status> {
+        let s = self.node.sync_progress().borrow().clone();
+        let v = self.node.verify_progress().borrow().clone();
+        Ok(Response::new(pb::ProgressResponse {
+            sync_session: s.session,
+            sync_pushed: s.pushed,
+            sync_pulled: s.pulled,
+            sync_push_total: s.push_total,
+            sync_pull_total: s.pull_total,
+            sync_done: s.done,
+            verify_run: v.run,
+            verify_step: v.step.to_string(),
+            verify_done: v.done,
+            verify_total: v.total,
+        }))
+    }
+
     async fn verify_now(
         &self,
         request: Request<pb::VerifyNowRequest>,

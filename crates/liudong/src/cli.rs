@@ -130,11 +130,14 @@ pub async fn sync_once(config: &Path) -> Result<()> {
     let cfg = Config::load(config)?;
     let (pushed, pulled) = match admin(&cfg).await {
         Some(mut client) => {
-            let r = client
-                .sync_now(pb::SyncNowRequest {})
-                .await
-                .map_err(status_error)?
-                .into_inner();
+            let label = match &cfg.parent {
+                Some((p, _)) => format!("同步 sync with {}", p.code),
+                None => "同步 sync".into(),
+            };
+            let shown = crate::monitoring::Shown::start_admin(client.clone(), label, 1, false);
+            let r = client.sync_now(pb::SyncNowRequest {}).await;
+            shown.stop().await;
+            let r = r.map_err(status_error)?.into_inner();
             (r.pushed, r.pulled)
         }
         None => {
@@ -312,11 +315,15 @@ pub async fn verify(config: &Path, repair: bool, json: bool) -> Result<()> {
     let cfg = Config::load(config)?;
     let report: liudong_sync::verify::VerifyReport = match admin(&cfg).await {
         Some(mut client) => {
-            let r = client
-                .verify_now(pb::VerifyNowRequest { repair })
-                .await
-                .map_err(status_error)?
-                .into_inner();
+            let shown = crate::monitoring::Shown::start_admin(
+                client.clone(),
+                String::new(),
+                u64::MAX,
+                true,
+            );
+            let r = client.verify_now(pb::VerifyNowRequest { repair }).await;
+            shown.stop().await;
+            let r = r.map_err(status_error)?.into_inner();
             serde_json::from_str(&r.json).context("verify report from the running node")?
         }
         None => {

@@ -6,6 +6,7 @@
 use crate::config::NodeConfig;
 use crate::progress::Progress;
 use anyhow::{Context, Result, bail};
+use liudong_proto::pb;
 use liudong_sync::{Node, SyncProgress, VerifyProgress};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -202,32 +203,123 @@ fn verify_label(step: &str) -> String {
     }
 }
 
+/// How often a command polls the running node's progress.
+const ADMIN_POLL: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// The node's progress as its admin service reports it.
+fn from_admin(r: &pb::ProgressResponse) -> (SyncProgress, VerifyProgress) {
+    let step = match r.verify_step.as_str() {
+        "audit" => "audit",
+        "compare" => "compare",
+        "fetch" => "fetch",
+        "offer" => "offer",
+        "done" => "done",
+        _ => "",
+    };
+    (
+        SyncProgress {
+            session: r.sync_session,
+            pushed: r.sync_pushed,
+            push_total: r.sync_push_total,
+            pulled: r.sync_pulled,
+            pull_total: r.sync_pull_total,
+            done: r.sync_done,
+        },
+        VerifyProgress {
+            run: r.verify_run,
+            step,
+            done: r.verify_done,
+            total: r.verify_total,
+        },
+    )
+}
+
 /// Progress output of one command, following a node's sessions and
 /// verifications until [`Shown::stop`].
 pub struct Shown {
     cancel: CancellationToken,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// What feeds the followers when the work runs in another process:
+    /// stopped (after its last poll) before them.
+    feeder: Option<(CancellationToken, tokio::task::JoinHandle<()>)>,
 }
 
 impl Shown {
     /// Shows the syncs of `node` that move at least `min_total` records,
     /// and (with `verify`) its verifications.
     pub fn start(node: &Arc<Node>, label: String, min_total: u64, verify: bool) -> Shown {
+        Shown::follow(
+            node.sync_progress(),
+            verify.then(|| node.verify_progress()),
+            label,
+            min_total,
+        )
+    }
+
+    /// The same for work a running node does for this command: its progress
+    /// is polled through the admin service (`Progress`) a few times a second.
+    pub fn start_admin(
+        client: pb::admin_client::AdminClient<tonic::transport::Channel>,
+        label: String,
+        min_total: u64,
+        verify: bool,
+    ) -> Shown {
+        let (sync_tx, sync_rx) = watch::channel(SyncProgress::default());
+        let (verify_tx, verify_rx) = watch::channel(VerifyProgress::default());
+        let mut shown = Shown::follow(sync_rx, verify.then_some(verify_rx), label, min_total);
+        let stop = CancellationToken::new();
+        let polling = stop.clone();
+        let feeder = tokio::spawn(async move {
+            let mut client = client;
+            let mut tick = tokio::time::interval(ADMIN_POLL);
+            loop {
+                let last = tokio::select! {
+                    _ = polling.cancelled() => true,
+                    _ = tick.tick() => false,
+                };
+                // A failed poll only costs this update; the command's own
+                // call reports what went wrong. After the stop, one last poll
+                // brings the end of the work (its `done`).
+                if let Ok(r) = client.progress(pb::ProgressRequest {}).await {
+                    let (s, v) = from_admin(&r.into_inner());
+                    sync_tx.send_if_modified(|p| std::mem::replace(p, s.clone()) != s);
+                    verify_tx.send_if_modified(|p| std::mem::replace(p, v.clone()) != v);
+                }
+                if last {
+                    break;
+                }
+            }
+        });
+        shown.feeder = Some((stop, feeder));
+        shown
+    }
+
+    fn follow(
+        sync: watch::Receiver<SyncProgress>,
+        verify: Option<watch::Receiver<VerifyProgress>>,
+        label: String,
+        min_total: u64,
+    ) -> Shown {
         let cancel = CancellationToken::new();
         let mut tasks = vec![tokio::spawn(
-            SyncFollower::new(label, min_total).follow(node.sync_progress(), cancel.clone()),
+            SyncFollower::new(label, min_total).follow(sync, cancel.clone()),
         )];
-        if verify {
-            tasks.push(tokio::spawn(follow_verify(
-                node.verify_progress(),
-                cancel.clone(),
-            )));
+        if let Some(rx) = verify {
+            tasks.push(tokio::spawn(follow_verify(rx, cancel.clone())));
         }
-        Shown { cancel, tasks }
+        Shown {
+            cancel,
+            tasks,
+            feeder: None,
+        }
     }
 
     /// Ends the output (closing any line still open).
     pub async fn stop(self) {
+        if let Some((stop, feeder)) = self.feeder {
+            stop.cancel();
+            let _ = feeder.await;
+        }
         self.cancel.cancel();
         for t in self.tasks {
             let _ = t.await;
@@ -283,6 +375,30 @@ mod tests {
         assert!(!f.update(&p(1, 0, 0, 0, None)));
         assert!(f.update(&p(1, 0, 0, 500, Some(1000))));
         assert!(!f.update(&p(1, 0, 0, 1000, Some(1000))));
+    }
+
+    #[test]
+    fn admin_progress_converts_back_to_the_library_view() {
+        let r = pb::ProgressResponse {
+            sync_session: 3,
+            sync_pushed: 10,
+            sync_pulled: 5,
+            sync_push_total: Some(20),
+            sync_pull_total: None,
+            sync_done: false,
+            verify_run: 2,
+            verify_step: "fetch".into(),
+            verify_done: 7,
+            verify_total: Some(9),
+        };
+        let (s, v) = from_admin(&r);
+        assert_eq!(s, p(3, 10, 20, 5, None));
+        assert_eq!((v.run, v.step, v.done, v.total), (2, "fetch", 7, Some(9)));
+        let unknown = pb::ProgressResponse {
+            verify_step: "newer-step".into(),
+            ..r
+        };
+        assert_eq!(from_admin(&unknown).1.step, "");
     }
 
     #[test]
