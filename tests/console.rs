@@ -621,6 +621,18 @@ fn browse(
     assert_eq!(d.find_all("tr.inflow").len(), a.view.inflows.len());
     assert_eq!(d.find_all("tr.check").len(), a.view.checks.len());
     assert_eq!(d.find_all("tr.birth").len(), a.view.births.len());
+    // The record history: every record held about the person, in order.
+    let shown_ids: Vec<String> = d
+        .find_all("tr.record")
+        .iter()
+        .map(|r| d.attr(r, "data-id").unwrap())
+        .collect();
+    let held_ids: Vec<String> = a.history.iter().map(|h| h.id.clone()).collect();
+    assert_eq!(shown_ids, held_ids);
+    assert_eq!(
+        a.history.len(),
+        store.subject_records(subject.as_str()).unwrap().len()
+    );
     d.screenshot("person");
     let trail = store
         .audit_query(&AuditFilter {

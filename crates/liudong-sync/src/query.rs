@@ -82,6 +82,46 @@ pub struct PersonAnswer {
     pub today: Date,
     pub certificate_valid_today: bool,
     pub held: Vec<HeldRecord>,
+    /// Every record held about the person, oldest first (the record history).
+    #[serde(default)]
+    pub history: Vec<HistoryEntry>,
+}
+
+/// One record of a person's history, as an operator reads it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct HistoryEntry {
+    /// `<author node>-<seq>`.
+    pub id: String,
+    /// The body kind (`outflow_registered`, …).
+    pub kind: String,
+    /// The date the event happened, where the body has one.
+    pub event_date: Option<Date>,
+    /// When it was written (China Standard Time date of its clock).
+    pub written: Date,
+    /// The operator account that wrote it.
+    pub operator: String,
+    pub origin: String,
+    pub residence: Option<String>,
+    /// For a correction: the record it corrects.
+    pub corrects: Option<String>,
+}
+
+impl HistoryEntry {
+    fn of(r: &liudong_core::Record) -> HistoryEntry {
+        HistoryEntry {
+            id: r.id.to_string(),
+            kind: r.body.kind().to_string(),
+            event_date: r.body.event_date(),
+            written: Date::from_unix_ms(r.hlc.wall_ms()),
+            operator: r.operator.clone(),
+            origin: r.origin.to_string(),
+            residence: r.residence.as_ref().map(|c| c.to_string()),
+            corrects: match &r.body {
+                liudong_core::Body::Correction(c) => Some(c.target.to_string()),
+                _ => None,
+            },
+        }
+    }
 }
 
 /// `liudong overdue`: the lists of this node's jurisdiction.
@@ -157,12 +197,16 @@ fn answer(
                 .into_iter()
                 .filter(|h| h.subject == id.as_str())
                 .collect();
+            let mut records = store.subject_records(id.as_str())?;
+            records.sort_by(|a, b| (a.hlc.0, &a.id).cmp(&(b.hlc.0, &b.id)));
+            let history = records.iter().map(HistoryEntry::of).collect();
             let shown = vec![id.as_str().to_string()];
             let json = to_json(&PersonAnswer {
                 certificate_valid_today: view.certificate_valid_on(today),
                 view,
                 today,
                 held,
+                history,
             })?;
             Ok((json, shown))
         }

@@ -158,6 +158,20 @@ pub async fn person_show(config: &Path, subject: &str, json: bool) -> Result<()>
             }
         );
     }
+    for h in &a.history {
+        println!(
+            "record {} {} {}: written {} by {}{}",
+            h.id,
+            h.kind,
+            h.event_date.map_or("-".into(), |d| d.to_string()),
+            h.written,
+            h.operator,
+            h.corrects
+                .as_ref()
+                .map(|t| format!(", corrects {t}"))
+                .unwrap_or_default()
+        );
+    }
     if !p.checks.is_empty() {
         println!(
             "check reports: {}",

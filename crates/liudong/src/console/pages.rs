@@ -541,6 +541,25 @@ fn word(l: Lang, x: impl std::fmt::Debug) -> String {
 }
 
 /// The opening of a table with its header row (`cols`: Chinese, English).
+/// A record kind as operators call it.
+fn kind_word<'a>(l: Lang, kind: &'a str) -> &'a str {
+    let zh = match kind {
+        "person_registered" => "人员登记",
+        "marriage_registered" => "婚姻登记",
+        "outflow_registered" => "流出登记",
+        "certificate_issued" => "婚育证明",
+        "inflow_registered" => "流入登记",
+        "inflow_acknowledged" => "流入反馈",
+        "check_reported" => "双查报告",
+        "birth_registered" => "出生登记",
+        "residence_changed" => "居住地变更",
+        "returned" => "返回",
+        "correction" => "更正",
+        other => other,
+    };
+    l.t(zh, kind)
+}
+
 fn table_head(l: Lang, id: &str, cols: &[(&str, &str)]) -> String {
     let mut h = format!("<table id=\"{id}\"><thead><tr>");
     for (zh, en) in cols {
@@ -741,6 +760,38 @@ fn person(c: &Console, r: &Req, s: &Session) -> Page {
     }
     b.push_str(&none_row(l, p.births.is_empty(), 4));
     b.push_str("</tbody></table>");
+    let _ = write!(b, "<h2>{}</h2>", l.t("记录历史", "Record history"));
+    b.push_str(&table_head(
+        l,
+        "history",
+        &[
+            ("记录", "Record"),
+            ("类型", "Kind"),
+            ("事件日期", "Event date"),
+            ("录入日期", "Written"),
+            ("录入人", "Operator"),
+            ("户籍地", "Origin"),
+            ("现居住地", "Residence"),
+            ("更正对象", "Corrects"),
+        ],
+    ));
+    for h in &a.history {
+        let _ = write!(
+            b,
+            "<tr class=\"record\" data-id=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&h.id),
+            esc(&h.id),
+            esc(kind_word(l, &h.kind)),
+            h.event_date.map_or("-".into(), |d| d.to_string()),
+            h.written,
+            esc(&h.operator),
+            esc(&h.origin),
+            esc(h.residence.as_deref().unwrap_or("-")),
+            esc(h.corrects.as_deref().unwrap_or("")),
+        );
+    }
+    b.push_str(&none_row(l, a.history.is_empty(), 8));
+    b.push_str("</tbody></table>");
     for h in &a.held {
         let _ = write!(
             b,
@@ -784,6 +835,23 @@ mod tests {
             assert!(n.chars().all(|c| !c.is_ascii_alphabetic()), "{n}");
         }
         assert_eq!(word(Lang::En, Status::OutMigrated), "OutMigrated");
+        for kind in [
+            "person_registered",
+            "marriage_registered",
+            "outflow_registered",
+            "certificate_issued",
+            "inflow_registered",
+            "inflow_acknowledged",
+            "check_reported",
+            "birth_registered",
+            "residence_changed",
+            "returned",
+            "correction",
+        ] {
+            let zh = kind_word(Lang::Zh, kind);
+            assert!(zh.chars().all(|c| !c.is_ascii()), "{kind}: {zh}");
+            assert_eq!(kind_word(Lang::En, kind), kind);
+        }
     }
 
     #[test]
