@@ -542,7 +542,7 @@ fn word(l: Lang, x: impl std::fmt::Debug) -> String {
 
 /// The opening of a table with its header row (`cols`: Chinese, English).
 /// A record kind as operators call it.
-fn kind_word<'a>(l: Lang, kind: &'a str) -> &'a str {
+fn kind_word(l: Lang, kind: &str) -> &str {
     let zh = match kind {
         "person_registered" => "人员登记",
         "marriage_registered" => "婚姻登记",
