@@ -78,6 +78,10 @@ pub fn from_status(s: &Status) -> SyncError {
         message.push_str(
             "; the upstream closed the connection (if it uses TLS it may have refused this node's certificate, or this node speaks plaintext to a TLS node: check [tls] and the https:// url, and `liudong audit` on the upstream)",
         );
+    } else if message.contains("tcp connect error") {
+        message.push_str(
+            "; the upstream could not be reached: check that it runs and listens at [upstream] url, and that the network between allows it",
+        );
     } else if message.contains("certificate") || message.contains("InvalidCertificate") {
         message.push_str(
             "; the upstream's TLS certificate was not accepted: check [tls] ca_certs and [upstream] code",
@@ -93,6 +97,17 @@ pub fn from_status(s: &Status) -> SyncError {
 mod tests {
     use super::*;
     use liudong_core::{Code as Div, RecordId};
+
+    #[test]
+    fn an_unreachable_upstream_is_said_so_not_blamed_on_the_peer() {
+        let e = from_status(&Status::unavailable(
+            "tcp connect error: Connection refused (os error 111)",
+        ));
+        let text = e.to_string();
+        assert!(text.starts_with("Unavailable: tcp connect error"), "{text}");
+        assert!(text.contains("could not be reached"), "{text}");
+        assert!(!text.contains("refused this node"), "{text}");
+    }
 
     #[test]
     fn precise_codes() {

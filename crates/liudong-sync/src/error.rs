@@ -48,7 +48,9 @@ pub enum SyncError {
     Timeout(String),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("peer refused: {code}: {message}")]
+    /// A status from the link: the peer's answer, or the transport's own
+    /// failure (unreachable, TLS refused), with a hint where one is known.
+    #[error("{code}: {message}")]
     Remote { code: String, message: String },
     #[error("transport: {0}")]
     Transport(String),
