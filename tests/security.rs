@@ -141,6 +141,15 @@ fn refusals(node: &liudong::runner::RunningNode) -> Vec<String> {
         .collect()
 }
 
+/// The township's `liudong_refused_total{reason=...}` (0 when absent).
+fn refused_metric(node: &liudong::runner::RunningNode, reason: &str) -> u64 {
+    let text = liudong_sync::metrics::scrape(&node.node).unwrap();
+    let key = format!("liudong_refused_total{{reason=\"{reason}\"}} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&key))
+        .map_or(0, |v| v.trim().parse().unwrap())
+}
+
 /// Waits (bounded) until the township's trail holds a refusal containing `what`.
 async fn refused_with(node: &liudong::runner::RunningNode, what: &str) -> String {
     let start = Instant::now();
@@ -251,6 +260,18 @@ async fn only_valid_certificates_of_the_right_jurisdiction_are_accepted() {
     println!("plaintext, client sees: {e}");
 
     assert!(town.node.store().refused_count().unwrap() >= 3);
+    // The handshake refusals are counted by reason: wrong CA, expired and
+    // outside the jurisdiction are certificates; plaintext is not TLS at all.
+    assert!(refused_metric(&town, "tls_certificate") >= 3);
+    let start = Instant::now();
+    while refused_metric(&town, "tls_handshake") == 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "plaintext not counted"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(refused_metric(&town, "tls_revoked"), 0);
     town.shutdown(Duration::from_secs(5)).await.unwrap();
 }
 
@@ -422,5 +443,6 @@ async fn revocation_refuses_new_sessions_and_cuts_live_ones() {
     .expect_err("revoked certificate refused");
     println!("revoked, client sees: {e}");
     refused_with(&town, "TLS handshake").await;
+    assert!(refused_metric(&town, "tls_revoked") >= 1);
     town.shutdown(Duration::from_secs(5)).await.unwrap();
 }

@@ -35,6 +35,7 @@ pub async fn serve_sync(
     shutdown: CancellationToken,
 ) -> Result<(), tonic::transport::Error> {
     let node_v = node.clone();
+    let node_h = node.clone();
     let store = node.store().clone();
     let mut sync = SyncService::new(node, shutdown.clone());
     let mut verify = verify::VerifyService::new(node_v);
@@ -88,7 +89,7 @@ pub async fn serve_sync(
         Some(tls) => {
             let config = tls.server_config();
             tokio::spawn(tls.revocation().clone().watch(shutdown.clone()));
-            let incoming = tls::incoming(listener, config, store, shutdown.clone());
+            let incoming = tls::incoming(listener, config, node_h, shutdown.clone());
             router
                 .serve_with_incoming_shutdown(
                     tokio_stream::wrappers::ReceiverStream::new(incoming),

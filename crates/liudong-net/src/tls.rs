@@ -17,7 +17,6 @@
 //!   certificate that becomes revoked are ended (see `server.rs`).
 
 use liudong_core::Code;
-use liudong_store::Store;
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
@@ -657,11 +656,12 @@ impl TlsContextRef<'_> {
 
 /// Accepts TCP connections on `listener` and completes TLS handshakes off
 /// the accept loop; yields the established streams until `shutdown`.
-/// Refused handshakes are logged and written to the audit trail of `store`.
+/// Refused handshakes are logged, written to the audit trail of `node`'s
+/// store and counted in its metrics (`liudong_refused_total{reason="tls_…"}`).
 pub fn incoming(
     listener: TcpListener,
     config: Arc<rustls::ServerConfig>,
-    store: Arc<Store>,
+    node: Arc<liudong_sync::Node>,
     shutdown: CancellationToken,
 ) -> mpsc::Receiver<Result<TlsStream<TcpStream>, std::io::Error>> {
     let (tx, rx) = mpsc::channel(64);
@@ -682,14 +682,16 @@ pub fn incoming(
             let _ = tcp.set_nodelay(true);
             let acceptor = acceptor.clone();
             let tx = tx.clone();
-            let store = store.clone();
+            let node = node.clone();
             tokio::spawn(async move {
                 match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
                     Ok(Ok(stream)) => {
                         let _ = tx.send(Ok(stream)).await;
                     }
                     Ok(Err(e)) => {
+                        node.metrics().refused(handshake_refusal(&e));
                         let reason = handshake_reason(&e);
+                        let store = node.store().clone();
                         tracing::warn!(addr = %addr, error = %reason, "TLS handshake refused");
                         let entry = liudong_store::audit::AuditEvent::Refused {
                             peer: None,
@@ -708,6 +710,21 @@ pub fn incoming(
         }
     });
     rx
+}
+
+/// The `reason` label of a refused handshake: `tls_revoked` (a certificate
+/// on the revocation list), `tls_certificate` (any other certificate this
+/// node does not accept: unknown CA, expired, outside the CA's
+/// jurisdiction, no node code, none presented), `tls_handshake` (anything
+/// else, e.g. plaintext or a TLS version this node does not speak).
+fn handshake_refusal(e: &std::io::Error) -> &'static str {
+    match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+        Some(rustls::Error::InvalidCertificate(rustls::CertificateError::Revoked)) => "tls_revoked",
+        Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented) => {
+            "tls_certificate"
+        }
+        _ => "tls_handshake",
+    }
 }
 
 /// A readable reason for a refused handshake (our own checks' messages
