@@ -446,3 +446,45 @@ async fn revocation_refuses_new_sessions_and_cuts_live_ones() {
     assert!(refused_metric(&town, "tls_revoked") >= 1);
     town.shutdown(Duration::from_secs(5)).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_refuses_an_upstream_whose_certificate_is_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new(dir.path());
+    let (town, url) = start_township(&pki).await;
+    let a1 = pki.a.issue(&code(VILLAGE_A1), 30).unwrap();
+
+    // Before: the village dials its township over mutual TLS.
+    let tls = client_tls(&pki, "a1-before", &a1, &[&pki.a], VILLAGE_A1);
+    session_as(
+        dir.path(),
+        &url,
+        VILLAGE_A1,
+        Some(tls),
+        false,
+        CancellationToken::new(),
+    )
+    .await
+    .expect("session with the township");
+
+    // The county operator revokes the township's certificate (its key was
+    // lost); the village's copy of the list names it: the village no longer
+    // sends its people's records to whoever holds that key.
+    let town_cert = std::fs::read_to_string(pki.dir.join("town").join(pki::NODE_CERT)).unwrap();
+    pki::revoke(&pki.revoked, &town_cert, "key lost").unwrap();
+    let tls = client_tls(&pki, "a1-after", &a1, &[&pki.a], VILLAGE_A1);
+    let e = session_as(
+        dir.path(),
+        &url,
+        VILLAGE_A1,
+        Some(tls),
+        false,
+        CancellationToken::new(),
+    )
+    .await
+    .expect_err("an upstream with a revoked certificate is refused");
+    let text = e.to_string();
+    assert!(text.contains("revocation list"), "{text}");
+    println!("revoked upstream, the village sees: {text}");
+    town.shutdown(Duration::from_secs(5)).await.unwrap();
+}

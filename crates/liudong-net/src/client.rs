@@ -10,6 +10,7 @@ use liudong_proto::pb;
 use liudong_sync::{ClientMsg, Connect, ServerMsg, SyncError};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::{Channel, Endpoint};
@@ -43,20 +44,68 @@ impl Default for NetOptions {
 }
 
 /// Applies the client TLS configuration of `opts` to an upstream endpoint.
-pub(crate) fn with_tls(
-    endpoint: Endpoint,
-    opts: &NetOptions,
-    url: &str,
-) -> Result<Endpoint, SyncError> {
+/// Dials the upstream over TLS with the node's own verifier
+/// ([`crate::tls::TlsContext::dial_config`]: chain, code, jurisdiction and
+/// revocation), one TCP connection per call, TCP_NODELAY.
+#[derive(Clone)]
+struct TlsDialer {
+    config: Arc<rustls::ClientConfig>,
+    name: rustls::pki_types::ServerName<'static>,
+}
+
+impl tonic::codegen::Service<tonic::codegen::http::Uri> for TlsDialer {
+    type Response = hyper_util::rt::TokioIo<tokio_rustls::client::TlsStream<TcpStream>>;
+    type Error = std::io::Error;
+    type Future = BoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, uri: tonic::codegen::http::Uri) -> Self::Future {
+        let dialer = self.clone();
+        Box::pin(async move {
+            let host = uri.host().unwrap_or_default().trim_matches(['[', ']']);
+            let port = uri.port_u16().unwrap_or(443);
+            let tcp = TcpStream::connect((host, port)).await?;
+            tcp.set_nodelay(true)?;
+            let tls = tokio_rustls::TlsConnector::from(dialer.config)
+                .connect(dialer.name, tcp)
+                .await?;
+            Ok(hyper_util::rt::TokioIo::new(tls))
+        })
+    }
+}
+
+/// The channel to the upstream at `url` (made lazily, re-established as
+/// needed): timeouts, keepalive, flow-control windows, TCP_NODELAY and,
+/// when configured, the node's TLS identity and checks.
+pub(crate) fn upstream_channel(url: &str, opts: &NetOptions) -> Result<Channel, SyncError> {
+    let bad =
+        |e: &dyn std::fmt::Display| SyncError::Transport(format!("upstream address {url:?}: {e}"));
     let Some(tls) = &opts.tls else {
-        return Ok(endpoint);
+        return Ok(endpoint(url, opts)
+            .map_err(|e| bad(&e))?
+            .tcp_nodelay(true)
+            .connect_lazy());
     };
-    let cfg = tls
-        .client_config()
+    // The dialer does TLS itself, so the endpoint is told plain http (tonic
+    // refuses an https address it does not secure); the peer sees TLS.
+    let plain = match url.strip_prefix("https://") {
+        Some(rest) => format!("http://{rest}"),
+        None => {
+            return Err(bad(&"with [tls] the upstream url must start with https://"));
+        }
+    };
+    let (config, name) = tls
+        .dial_config()
         .map_err(|e| SyncError::Transport(e.to_string()))?;
-    endpoint
-        .tls_config(cfg)
-        .map_err(|e| SyncError::Transport(format!("upstream address {url:?}: TLS: {e}")))
+    Ok(endpoint(&plain, opts)
+        .map_err(|e| bad(&e))?
+        .connect_with_connector_lazy(TlsDialer { config, name }))
 }
 
 /// Opens sync sessions to one upstream over gRPC.
@@ -70,7 +119,7 @@ impl GrpcConnector {
     /// made lazily and re-established as needed.
     pub fn new(url: &str, opts: NetOptions) -> Result<GrpcConnector, SyncError> {
         Ok(GrpcConnector {
-            channel: upstream_endpoint(url, &opts)?.connect_lazy(),
+            channel: upstream_channel(url, &opts)?,
             opts,
         })
     }
@@ -82,19 +131,14 @@ impl GrpcConnector {
     }
 }
 
-/// The endpoint of the upstream at `url`: timeouts, keepalive, flow-control
-/// windows, TCP_NODELAY and, when configured, the node's TLS identity.
-pub(crate) fn upstream_endpoint(url: &str, opts: &NetOptions) -> Result<Endpoint, SyncError> {
-    let endpoint = Endpoint::from_shared(url.to_string())
-        .map_err(|e| SyncError::Transport(format!("upstream address {url:?}: {e}")))?
+fn endpoint(url: &str, opts: &NetOptions) -> Result<Endpoint, tonic::transport::Error> {
+    Ok(Endpoint::from_shared(url.to_string())?
         .connect_timeout(opts.connect_timeout)
         .http2_keep_alive_interval(opts.keepalive)
         .keep_alive_timeout(opts.keepalive)
         .keep_alive_while_idle(true)
         .initial_stream_window_size(crate::STREAM_WINDOW)
-        .initial_connection_window_size(crate::CONNECTION_WINDOW)
-        .tcp_nodelay(true);
-    with_tls(endpoint, opts, url)
+        .initial_connection_window_size(crate::CONNECTION_WINDOW))
 }
 
 impl Connect for GrpcConnector {

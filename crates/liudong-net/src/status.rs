@@ -78,6 +78,10 @@ pub fn from_status(s: &Status) -> SyncError {
         message.push_str(
             "; the upstream closed the connection (if it uses TLS it may have refused this node's certificate, or this node speaks plaintext to a TLS node: check [tls] and the https:// url, and `liudong audit` on the upstream)",
         );
+    } else if message.contains("invalid peer certificate: Revoked") {
+        message.push_str(
+            "; the upstream's certificate is on this node's revocation list ([tls] revoked): nothing is sent to it until its operator issues it a new certificate",
+        );
     } else if message.contains("tcp connect error") {
         message.push_str(
             "; the upstream could not be reached: check that it runs and listens at [upstream] url, and that the network between allows it",

@@ -506,8 +506,9 @@ impl TlsContext {
         self.upstream.as_ref()
     }
 
-    /// The client side for dialling the upstream: its certificate must carry
-    /// the DNS name of the upstream's code and chain to a trusted CA.
+    /// A tonic client configuration presenting this node's certificate and
+    /// trusting its CAs (chain and host name checks only: tools and tests
+    /// that speak raw gRPC; the node itself dials with [`Self::dial_config`]).
     pub fn client_config(&self) -> Result<tonic::transport::ClientTlsConfig, TlsError> {
         let upstream = self
             .upstream
@@ -523,6 +524,118 @@ impl TlsContext {
             c = c.ca_certificate(tonic::transport::Certificate::from_pem(pem));
         }
         Ok(c)
+    }
+
+    /// The client side for dialling the upstream: TLS 1.3, this node's
+    /// certificate, and the upstream's certificate checked like a client's
+    /// on the serving side — chained to a trusted CA, carrying the DNS name
+    /// of the upstream's code, within the issuing CA's jurisdiction and not
+    /// on the revocation list (re-read live). Returns the configuration and
+    /// the name to ask for.
+    pub fn dial_config(
+        &self,
+    ) -> Result<
+        (
+            Arc<rustls::ClientConfig>,
+            rustls::pki_types::ServerName<'static>,
+        ),
+        TlsError,
+    > {
+        let upstream = self
+            .upstream
+            .as_ref()
+            .ok_or_else(|| TlsError::Other("this node has no upstream to dial over TLS".into()))?;
+        let mut roots = rustls::RootCertStore::empty();
+        for ca in &self.cas {
+            roots.add(ca.der.clone())?;
+        }
+        let inner = rustls::client::WebPkiServerVerifier::builder_with_provider(
+            Arc::new(roots),
+            provider(),
+        )
+        .build()
+        .map_err(|e| TlsError::Other(format!("server verifier: {e}")))?;
+        let verifier = NodeServerVerifier {
+            inner,
+            ctx: CheckCtx {
+                cas: self.cas.clone(),
+                revocation: self.revocation.clone(),
+            },
+        };
+        let key = PrivateKeyDer::from_pem_slice(self.key_pem.as_bytes())
+            .map_err(|e| TlsError::Other(format!("node key: {e}")))?;
+        let mut cfg = rustls::ClientConfig::builder_with_provider(provider())
+            .with_protocol_versions(&[&rustls::version::TLS13])?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_client_auth_cert(self.chain.clone(), key)?;
+        cfg.alpn_protocols = vec![b"h2".to_vec()];
+        let name = rustls::pki_types::ServerName::try_from(dns_name(upstream))
+            .map_err(|e| TlsError::Other(format!("upstream name: {e}")))?;
+        Ok((Arc::new(cfg), name))
+    }
+}
+
+/// The dialling side's check of the upstream's certificate: the chain and
+/// the host name (the upstream's code) as rustls checks them, then what it
+/// does not: the issuing CA's jurisdiction and the revocation list.
+#[derive(Debug)]
+struct NodeServerVerifier {
+    inner: Arc<rustls::client::WebPkiServerVerifier>,
+    ctx: CheckCtx,
+}
+
+impl rustls::client::danger::ServerCertVerifier for NodeServerVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &rustls::pki_types::ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        self.inner.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        )?;
+        let probe = TlsContextRef {
+            cas: &self.ctx.cas,
+            revocation: &self.ctx.revocation,
+        };
+        match probe.check(end_entity) {
+            Ok(_) => Ok(rustls::client::danger::ServerCertVerified::assertion()),
+            Err(TlsError::Revoked { .. }) => Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::Revoked,
+            )),
+            Err(e) => Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::Other(rustls::OtherError(Arc::new(e))),
+            )),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
     }
 }
 

@@ -242,7 +242,7 @@ pub struct GrpcVerifier {
 impl GrpcVerifier {
     /// A verifier for the upstream at `url` (connected lazily).
     pub fn new(url: &str, opts: NetOptions) -> Result<GrpcVerifier, SyncError> {
-        let channel = crate::client::upstream_endpoint(url, &opts)?.connect_lazy();
+        let channel = crate::client::upstream_channel(url, &opts)?;
         Ok(GrpcVerifier::on(channel, opts))
     }
 

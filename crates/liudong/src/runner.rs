@@ -92,6 +92,13 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
         });
     }
 
+    // A node that serves re-reads its revocation list in `serve_sync`; one
+    // that only dials (a village) re-reads it here, so that an upstream
+    // revoked while it runs is refused at the next connection.
+    if let (None, Some(tls)) = (cfg.listen, &cfg.net.tls) {
+        tasks.spawn(tls.revocation().clone().watch(cancel.clone()));
+    }
+
     let mut link = None;
     let mut verifier = None;
     if let Some((parent, url)) = &cfg.parent {
