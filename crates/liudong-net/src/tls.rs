@@ -601,19 +601,8 @@ impl rustls::client::danger::ServerCertVerifier for NodeServerVerifier {
             ocsp_response,
             now,
         )?;
-        let probe = TlsContextRef {
-            cas: &self.ctx.cas,
-            revocation: &self.ctx.revocation,
-        };
-        match probe.check(end_entity) {
-            Ok(_) => Ok(rustls::client::danger::ServerCertVerified::assertion()),
-            Err(TlsError::Revoked { .. }) => Err(rustls::Error::InvalidCertificate(
-                rustls::CertificateError::Revoked,
-            )),
-            Err(e) => Err(rustls::Error::InvalidCertificate(
-                rustls::CertificateError::Other(rustls::OtherError(Arc::new(e))),
-            )),
-        }
+        self.ctx.check_peer(end_entity)?;
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
     }
 
     fn verify_tls12_signature(
@@ -675,6 +664,26 @@ struct CheckCtx {
     revocation: Arc<Revocation>,
 }
 
+impl CheckCtx {
+    /// What the chain check leaves to us (code, jurisdiction, revocation),
+    /// as the handshake error a peer's certificate fails with.
+    fn check_peer(&self, der: &[u8]) -> Result<(), rustls::Error> {
+        let probe = TlsContextRef {
+            cas: &self.cas,
+            revocation: &self.revocation,
+        };
+        match probe.check(der) {
+            Ok(_) => Ok(()),
+            Err(TlsError::Revoked { .. }) => Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::Revoked,
+            )),
+            Err(e) => Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::Other(rustls::OtherError(Arc::new(e))),
+            )),
+        }
+    }
+}
+
 #[derive(Debug)]
 struct NodeClientVerifier {
     inner: Arc<dyn ClientCertVerifier>,
@@ -694,19 +703,8 @@ impl ClientCertVerifier for NodeClientVerifier {
     ) -> Result<ClientCertVerified, rustls::Error> {
         self.inner
             .verify_client_cert(end_entity, intermediates, now)?;
-        let probe = TlsContextRef {
-            cas: &self.ctx.cas,
-            revocation: &self.ctx.revocation,
-        };
-        match probe.check(end_entity) {
-            Ok(_) => Ok(ClientCertVerified::assertion()),
-            Err(TlsError::Revoked { .. }) => Err(rustls::Error::InvalidCertificate(
-                rustls::CertificateError::Revoked,
-            )),
-            Err(e) => Err(rustls::Error::InvalidCertificate(
-                rustls::CertificateError::Other(rustls::OtherError(Arc::new(e))),
-            )),
-        }
+        self.ctx.check_peer(end_entity)?;
+        Ok(ClientCertVerified::assertion())
     }
 
     fn verify_tls12_signature(

@@ -208,6 +208,13 @@ fn qpath(p: &Path) -> String {
     quote(&p.to_string_lossy())
 }
 
+/// One `key = value   # comment` line of a rendered config, the comments
+/// aligned.
+fn entry(s: &mut String, key: &str, value: impl std::fmt::Display, comment: &str) {
+    let kv = format!("{key} = {value}");
+    s.push_str(&format!("{kv:<35} # {comment}\n"));
+}
+
 /// The commented config of a plan, with the defaults of its level.
 pub fn render(plan: &Plan) -> String {
     use std::fmt::Write as _;
@@ -232,29 +239,33 @@ pub fn render(plan: &Plan) -> String {
     );
     let _ = writeln!(s, "# Relative paths are relative to this file.");
     let _ = writeln!(s, "[node]");
-    let _ = writeln!(
-        s,
-        "code = {:<28} # the division this node serves",
-        quote(&plan.code.to_string())
+    entry(
+        &mut s,
+        "code",
+        quote(&plan.code.to_string()),
+        "the division this node serves",
     );
     if let NodeKind::Exchange { child_level } = plan.kind {
-        let _ = writeln!(
-            s,
-            "exchange_children = {:<15} # level of the nodes that dial it: \"county\" or \"province\"",
-            quote(child_level.name())
+        entry(
+            &mut s,
+            "exchange_children",
+            quote(child_level.name()),
+            "level of the nodes that dial it: \"county\" or \"province\"",
         );
     }
-    let _ = writeln!(
-        s,
-        "data_dir = {:<24} # the sled store; back it up (docs/operations.md)",
-        qpath(&plan.data_dir)
+    entry(
+        &mut s,
+        "data_dir",
+        qpath(&plan.data_dir),
+        "the sled store; back it up (docs/operations.md)",
     );
     match &plan.listen {
         Some(l) => {
-            let _ = writeln!(
-                s,
-                "listen = {:<26} # its child nodes dial this address (mutual TLS)",
-                quote(l)
+            entry(
+                &mut s,
+                "listen",
+                quote(l),
+                "its child nodes dial this address (mutual TLS)",
             );
         }
         None => {
@@ -264,24 +275,27 @@ pub fn render(plan: &Plan) -> String {
             );
         }
     }
-    let _ = writeln!(
-        s,
-        "admin_listen = {:<20} # loopback only: liudong status / record add / verify reach the running node here",
-        quote(&plan.admin_listen)
+    entry(
+        &mut s,
+        "admin_listen",
+        quote(&plan.admin_listen),
+        "loopback only: liudong status / record add / verify reach the running node here",
     );
     let _ = writeln!(s);
     match &plan.upstream {
         Some((code, url)) => {
             let _ = writeln!(s, "[upstream]");
-            let _ = writeln!(
-                s,
-                "code = {:<28} # the node this one dials",
-                quote(&code.to_string())
+            entry(
+                &mut s,
+                "code",
+                quote(&code.to_string()),
+                "the node this one dials",
             );
-            let _ = writeln!(
-                s,
-                "url = {:<29} # its sync address; https because every link is mutual TLS",
-                quote(url)
+            entry(
+                &mut s,
+                "url",
+                quote(url),
+                "its sync address; https because every link is mutual TLS",
             );
         }
         None => {
@@ -293,15 +307,17 @@ pub fn render(plan: &Plan) -> String {
     }
     let _ = writeln!(s);
     let _ = writeln!(s, "[sync]");
-    let _ = writeln!(
-        s,
-        "live = {:<28} # true: keep a session open, records cross at once; false: one-shot sessions",
-        d.live
+    entry(
+        &mut s,
+        "live",
+        d.live,
+        "true: keep a session open, records cross at once; false: one-shot sessions",
     );
-    let _ = writeln!(
-        s,
-        "interval_secs = {:<19} # one-shot session period when live = false (and after each local write)",
-        d.interval_secs
+    entry(
+        &mut s,
+        "interval_secs",
+        d.interval_secs,
+        "one-shot session period when live = false (and after each local write)",
     );
     let _ = writeln!(
         s,
@@ -313,14 +329,17 @@ pub fn render(plan: &Plan) -> String {
     );
     let _ = writeln!(s);
     let _ = writeln!(s, "[store]");
-    let _ = writeln!(
-        s,
-        "cache_mb = {:<24} # sled page cache (village 8, township 32, hubs 128)",
-        d.cache_mb
+    entry(
+        &mut s,
+        "cache_mb",
+        d.cache_mb,
+        "sled page cache (village 8, township 32, hubs 128)",
     );
-    let _ = writeln!(
-        s,
-        "compression = 3                     # zstd level of pages on disk (1-22), 0 = off"
+    entry(
+        &mut s,
+        "compression",
+        "3",
+        "zstd level of pages on disk (1-22), 0 = off",
     );
     let _ = writeln!(s);
     let _ = writeln!(
@@ -328,31 +347,37 @@ pub fn render(plan: &Plan) -> String {
         "# Periodic proof that this node and its upstream hold the same records of its scope."
     );
     let _ = writeln!(s, "[verify]");
-    let _ = writeln!(
-        s,
-        "interval_secs = {:<19} # 0 = only when an operator runs `liudong verify`",
-        d.verify_secs
+    entry(
+        &mut s,
+        "interval_secs",
+        d.verify_secs,
+        "0 = only when an operator runs `liudong verify`",
     );
-    let _ = writeln!(
-        s,
-        "repair = true                       # transfer the missing records both ways when they differ"
+    entry(
+        &mut s,
+        "repair",
+        "true",
+        "transfer the missing records both ways when they differ",
     );
     let _ = writeln!(s);
     let _ = writeln!(s, "[workflow]");
-    let _ = writeln!(
-        s,
-        "missed_quarters = {:<17} # N: list migrants missing this many consecutive quarterly check reports",
-        w.missed_quarters
+    entry(
+        &mut s,
+        "missed_quarters",
+        w.missed_quarters,
+        "N: list migrants missing this many consecutive quarterly check reports",
     );
-    let _ = writeln!(
-        s,
-        "certificate_days = {:<16} # D: list certificates expired or expiring within this many days",
-        w.certificate_days
+    entry(
+        &mut s,
+        "certificate_days",
+        w.certificate_days,
+        "D: list certificates expired or expiring within this many days",
     );
-    let _ = writeln!(
-        s,
-        "ack_days = {:<24} # A: list inflow notices unacknowledged after this many days",
-        w.ack_days
+    entry(
+        &mut s,
+        "ack_days",
+        w.ack_days,
+        "A: list inflow notices unacknowledged after this many days",
     );
     let _ = writeln!(s);
     s.push_str(&optional_sections(plan.kind));
@@ -382,15 +407,17 @@ pub fn render(plan: &Plan) -> String {
         qpath(&plan.cert),
         plan.code
     );
-    let _ = writeln!(
-        s,
-        "key = {:<29} # its private key, mode 0600",
-        qpath(&plan.key)
+    entry(
+        &mut s,
+        "key",
+        qpath(&plan.key),
+        "its private key, mode 0600",
     );
-    let _ = writeln!(
-        s,
-        "revoked = {:<25} # the CA's revocation list, re-read every 250 ms",
-        qpath(&plan.revoked)
+    entry(
+        &mut s,
+        "revoked",
+        qpath(&plan.revoked),
+        "the CA's revocation list, re-read every 250 ms",
     );
     s
 }
