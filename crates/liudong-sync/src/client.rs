@@ -42,6 +42,8 @@ where
         }
     });
     let result = dial(node.clone(), parent, live, open, cancel).await;
+    // The end of the session: its contact and the last backlog reported.
+    node.note_peer(&Link::Parent, |_| {}).await;
     node.progress(|p| p.done = true);
     crate::peers::count_session(&node, "dialled", &result, started);
     result
@@ -241,8 +243,8 @@ where
                         p.pulled += n;
                         p.pull_total = remaining.map(|r| p.pulled + r);
                     });
-                    if remaining.is_some() {
-                        node.note_peer(&Link::Parent, move |s| s.pending_in = remaining).await;
+                    if let Some(r) = remaining {
+                        node.note_backlog(&Link::Parent, r);
                     }
                     if tx.send(ClientMsg::PullAck(upto)).await.is_err() {
                         return Err(gone(&mut inbound).await);

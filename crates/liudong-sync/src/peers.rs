@@ -47,6 +47,10 @@ pub struct VerifyProgress {
 /// Session bookkeeping of a node.
 pub(crate) struct Peers {
     open: Mutex<BTreeMap<Link, usize>>,
+    /// What each peer last reported it still has to send, kept in memory
+    /// while its session runs (updated per batch) and stored in its peer
+    /// state when the session ends.
+    backlog: Mutex<BTreeMap<Link, u64>>,
     progress: watch::Sender<SyncProgress>,
     verify: watch::Sender<VerifyProgress>,
 }
@@ -55,6 +59,7 @@ impl Default for Peers {
     fn default() -> Self {
         Peers {
             open: Mutex::new(BTreeMap::new()),
+            backlog: Mutex::new(BTreeMap::new()),
             progress: watch::channel(SyncProgress::default()).0,
             verify: watch::channel(VerifyProgress::default()).0,
         }
@@ -94,6 +99,25 @@ impl Node {
     pub fn connected_links(&self) -> BTreeSet<Link> {
         let open = self.peers.open.lock().unwrap_or_else(|p| p.into_inner());
         open.keys().cloned().collect()
+    }
+
+    /// Backlogs peers reported in sessions whose end has not been stored yet.
+    pub fn reported_backlogs(&self) -> BTreeMap<Link, u64> {
+        self.peers
+            .backlog
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// `link`'s peer reported `remaining` records still to send (in memory:
+    /// this is called per batch; [`Node::note_peer`] stores it).
+    pub(crate) fn note_backlog(&self, link: &Link, remaining: u64) {
+        self.peers
+            .backlog
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(link.clone(), remaining);
     }
 
     /// Progress of the sessions with the upstream, updated per batch.
@@ -149,17 +173,27 @@ impl Node {
         }
     }
 
-    /// Records contact with `link`'s peer now, and what `f` changes. A
-    /// failure is logged: monitoring never fails a session.
+    /// Records contact with `link`'s peer now, the backlog it reported since
+    /// the last call, and what `f` changes. A failure is logged: monitoring
+    /// never fails a session.
     pub(crate) async fn note_peer(
         self: &Arc<Self>,
         link: &Link,
         f: impl FnOnce(&mut PeerState) + Send + 'static,
     ) {
         let (store, link, now) = (self.store.clone(), link.clone(), self.now_ms());
+        let reported = self
+            .peers
+            .backlog
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&link);
         let r = blocking(move || {
             Ok(store.update_peer_state(&link, |s| {
                 s.last_contact_ms = Some(now);
+                if reported.is_some() {
+                    s.pending_in = reported;
+                }
                 f(s);
             })?)
         })
@@ -237,8 +271,9 @@ pub(crate) fn count_session<T>(
     }
 }
 
-/// Records the end of a session with `link`'s peer in its link status and
-/// peer state (last contact, success or failure and its error).
+/// Records the end of a session with `link`'s peer in its link status
+/// (success or failure and its error; the session itself stores the peer
+/// state, see [`Node::note_peer`]).
 pub(crate) async fn record_session(
     node: &Arc<Node>,
     link: &Link,
@@ -247,7 +282,6 @@ pub(crate) async fn record_session(
     if matches!(result, Err(SyncError::Cancelled)) {
         return;
     }
-    node.note_peer(link, |_| {}).await;
     let now = node.now_ms();
     let outcome = result
         .as_ref()

@@ -144,6 +144,8 @@ where
         &node, &hello, &code, &child, &link, inbound, out, cancel, audit,
     )
     .await;
+    // The end of the session: its contact and the last backlog reported.
+    node.note_peer(&link, |_| {}).await;
     crate::peers::record_session(&node, &link, &result).await;
     result.map(|stats| (code, stats))
 }
@@ -247,8 +249,8 @@ where
                     stats.batches += 1;
                     debug!(records = n, new = outcome.new, cursor = upto, "push batch applied");
                     send(out, ServerMsg::PushAck(upto)).await?;
-                    if remaining.is_some() {
-                        node.note_peer(link, move |s| s.pending_in = remaining).await;
+                    if let Some(r) = remaining {
+                        node.note_backlog(link, r);
                     }
                 }
                 Ok(Some(Ok(ClientMsg::PullAck(c)))) => {

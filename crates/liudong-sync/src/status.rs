@@ -4,7 +4,7 @@ use crate::{Node, SyncError};
 use liudong_core::Link;
 use liudong_store::{CursorDir, LinkStatus, Store};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Expected sync interval of a lower node that has not announced one, in
 /// seconds: the default `[sync] interval_secs` (see docs/monitoring.md).
@@ -76,12 +76,22 @@ pub struct NodeReport {
 /// Gathers the report from the store of a node that is not running (no
 /// sessions open), as of the system clock.
 pub fn report(store: &Store) -> Result<NodeReport, SyncError> {
-    report_at(store, crate::system_clock()(), &BTreeSet::new())
+    report_at(
+        store,
+        crate::system_clock()(),
+        &BTreeSet::new(),
+        &BTreeMap::new(),
+    )
 }
 
 /// Gathers the report of a running node: its clock, its open sessions.
 pub fn report_node(node: &Node) -> Result<NodeReport, SyncError> {
-    report_at(node.store(), node.now_ms(), &node.connected_links())
+    report_at(
+        node.store(),
+        node.now_ms(),
+        &node.connected_links(),
+        &node.reported_backlogs(),
+    )
 }
 
 /// Whether a lower node last heard from at `last_contact_ms` is silent at `now_ms`.
@@ -94,11 +104,13 @@ pub fn is_silent(last_contact_ms: Option<u64>, expected_secs: u64, now_ms: u64) 
     }
 }
 
-/// The report as of `now_ms`, with sessions open on `connected`.
+/// The report as of `now_ms`, with sessions open on `connected` whose peers
+/// reported the backlogs in `reported` (newer than the stored ones).
 pub fn report_at(
     store: &Store,
     now_ms: u64,
     connected: &BTreeSet<Link>,
+    reported: &BTreeMap<Link, u64>,
 ) -> Result<NodeReport, SyncError> {
     if store.write_failed() {
         // Only what needs no scan of a store that failed (see `check_writable`).
@@ -157,7 +169,7 @@ pub fn report_at(
             cursor_in: store.cursor(CursorDir::In, &link)?,
             cursor_out,
             pending_out: store.pending(&link, cursor_out)?,
-            pending_in: state.pending_in,
+            pending_in: reported.get(&link).copied().or(state.pending_in),
             last_contact_ms,
             connected: is_connected,
             expected_interval_secs,

@@ -443,7 +443,9 @@ mod tests {
                 p.announced_interval_secs = Some(600);
             })
             .unwrap();
-        let report = liudong_sync::status::report_at(&store, now, &Default::default()).unwrap();
+        let report =
+            liudong_sync::status::report_at(&store, now, &Default::default(), &Default::default())
+                .unwrap();
         let text = status_text(&serde_json::to_value(&report).unwrap());
         let line = |peer: &str| {
             text.lines()
