@@ -226,7 +226,9 @@ fn answer(
             }
             let all = kinds.is_empty();
             let scope = store.scope().code.clone();
-            let items = overdue_items(store, today, thresholds, |k| all || wanted.contains(&k))?;
+            let items = overdue_items(store.views(), &scope, today, thresholds, |k| {
+                all || wanted.contains(&k)
+            })?;
             let held = if with_held { store.held()? } else { Vec::new() };
             let shown: std::collections::BTreeSet<String> = items
                 .iter()
@@ -314,23 +316,27 @@ fn answer(
     }
 }
 
-/// The overdue items of the node's jurisdiction whose kind `keep` accepts,
-/// sorted by kind, origin and subject.
-fn overdue_items(
-    store: &Store,
+/// The overdue items among `views` of the people in `scope`'s jurisdiction
+/// whose kind `keep` accepts, sorted by kind, origin and subject.
+fn overdue_items<V>(
+    views: impl IntoIterator<Item = Result<V, StoreError>>,
+    scope: &Code,
     today: Date,
     thresholds: &Thresholds,
     keep: impl Fn(Kind) -> bool,
-) -> Result<Vec<overdue::Item>, QueryError> {
-    let scope = store.scope().code.clone();
+) -> Result<Vec<overdue::Item>, QueryError>
+where
+    V: std::borrow::Borrow<PersonView>,
+{
     let mut items = Vec::new();
-    for v in store.views() {
+    for v in views {
         let v = v?;
-        if !in_jurisdiction(&v, &scope) {
+        let v = v.borrow();
+        if !in_jurisdiction(v, scope) {
             continue;
         }
         items.extend(
-            overdue::for_person(&v, today, thresholds)
+            overdue::for_person(v, today, thresholds)
                 .into_iter()
                 .filter(|i| keep(i.kind)),
         );
@@ -339,14 +345,22 @@ fn overdue_items(
     Ok(items)
 }
 
-/// How many items each overdue list has, and how many records are held: the
-/// figures only, which show no person (so nothing is audited).
+/// How many items each overdue list has among `views` (the node's person
+/// views, already read), and how many records are held: the figures only,
+/// which show no person (so nothing is audited).
 pub fn overdue_counts(
     store: &Store,
+    views: &[PersonView],
     thresholds: &Thresholds,
     now_ms: u64,
 ) -> Result<(Vec<(Kind, usize)>, usize), QueryError> {
-    let items = overdue_items(store, Date::from_unix_ms(now_ms), thresholds, |_| true)?;
+    let items = overdue_items(
+        views.iter().map(Ok),
+        &store.scope().code,
+        Date::from_unix_ms(now_ms),
+        thresholds,
+        |_| true,
+    )?;
     let counts = Kind::ALL
         .iter()
         .map(|&k| (k, items.iter().filter(|i| i.kind == k).count()))

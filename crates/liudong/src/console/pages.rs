@@ -95,7 +95,7 @@ fn overview(c: &Console, r: &Req) -> Page {
     let rep =
         liudong_core::report::compute(&views, &store.scope().code, month, c.thresholds.ack_days);
     let (counts, held) =
-        query::overdue_counts(store, &c.thresholds, now).map_err(|e| query_error(l, e))?;
+        query::overdue_counts(store, &views, &c.thresholds, now).map_err(|e| query_error(l, e))?;
     let links = liudong_sync::status::report_node(&c.node).map_err(|e| store_error(l, e))?;
     let silent = links.links.iter().filter(|k| k.silent).count();
     let card = |id: &str, label: &str, value: String, href: &str| {
