@@ -73,6 +73,47 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
     })
 }
 
+/// The operators file as the console reads it for every request: read
+/// again only when it changed (`operator add`/`remove` replace it, so its
+/// inode, size or modification time differ), otherwise one `stat`.
+pub struct OperatorsFile {
+    path: PathBuf,
+    cached: std::sync::Mutex<Option<(Stamp, std::sync::Arc<Operators>)>>,
+}
+
+/// What tells one version of the file from the next (`None`: no file).
+type Stamp = Option<(u64, u64, Option<std::time::SystemTime>)>;
+
+impl OperatorsFile {
+    pub fn new(path: PathBuf) -> OperatorsFile {
+        OperatorsFile {
+            path,
+            cached: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The operators as the file says now.
+    pub fn current(&self) -> Result<std::sync::Arc<Operators>> {
+        use std::os::unix::fs::MetadataExt;
+        let stamp: Stamp = match std::fs::metadata(&self.path) {
+            Ok(m) => Some((m.ino(), m.len(), m.modified().ok())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot read {}", self.path.display()));
+            }
+        };
+        let mut cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((s, ops)) = cached.as_ref()
+            && *s == stamp
+        {
+            return Ok(ops.clone());
+        }
+        let ops = std::sync::Arc::new(Operators::load(&self.path)?);
+        *cached = Some((stamp, ops.clone()));
+        Ok(ops)
+    }
+}
+
 impl Operators {
     /// Reads the file; a missing file is an empty list.
     pub fn load(path: &Path) -> Result<Operators> {
@@ -290,6 +331,31 @@ mod tests {
         assert!(
             format!("{:#}", Operators::load(&p).unwrap_err()).contains("damaged"),
             "damaged file"
+        );
+    }
+
+    #[test]
+    fn the_file_is_read_again_only_when_it_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = path(dir.path());
+        let file = OperatorsFile::new(p.clone());
+        assert!(file.current().unwrap().operators.is_empty(), "no file yet");
+        let mut ops = Operators::default();
+        ops.set("wang.li", "correct horse battery", 1).unwrap();
+        ops.save(&p).unwrap();
+        let first = file.current().unwrap();
+        assert!(first.get("wang.li").is_some(), "a new file is read");
+        assert!(std::sync::Arc::ptr_eq(&first, &file.current().unwrap()));
+        ops.set("zhang.san", "another long password", 2).unwrap();
+        ops.save(&p).unwrap();
+        assert!(
+            file.current().unwrap().get("zhang.san").is_some(),
+            "a replaced file is read"
+        );
+        std::fs::remove_file(&p).unwrap();
+        assert!(
+            file.current().unwrap().operators.is_empty(),
+            "a removed file"
         );
     }
 }

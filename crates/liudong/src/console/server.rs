@@ -1,7 +1,7 @@
 //! The console's HTTP side: TLS accept, HTTP/1.1 (hyper), routing, cookies,
 //! forms, login and logout. The pages themselves are in `pages.rs`.
 
-use super::operators::{self, Operators};
+use super::operators::{self, OperatorsFile};
 use super::pages;
 use super::render::{Frame, Lang, esc, page};
 use super::session::{Refusal, Session, Sessions};
@@ -15,7 +15,6 @@ use liudong_sync::Node;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -35,7 +34,7 @@ const LANG_COOKIE: &str = "ld_lang";
 pub struct Console {
     pub(super) node: Arc<Node>,
     pub(super) sessions: Sessions,
-    operators: PathBuf,
+    operators: OperatorsFile,
     pub(super) thresholds: liudong_core::overdue::Thresholds,
     /// How often this node expects to hear from each link (for "silent").
     /// Cookies carry `Secure` (the console is served over TLS).
@@ -51,7 +50,7 @@ impl Console {
         let name = super::render::division_name(&code);
         Some(Arc::new(Console {
             sessions: Sessions::new(opts),
-            operators: operators::path(&cfg.data_dir),
+            operators: OperatorsFile::new(operators::path(&cfg.data_dir)),
             thresholds: cfg.thresholds,
             secure: cfg.net.tls.is_some(),
             node_label: format!("{code} {name}").trim().to_string(),
@@ -333,7 +332,7 @@ impl Console {
     fn session(&self, r: &Req) -> Option<(String, Session)> {
         let token = r.cookies.get(SESSION_COOKIE)?;
         let s = self.sessions.touch(token, self.node.now_ms())?;
-        match Operators::load(&self.operators) {
+        match self.operators.current() {
             Ok(ops) if ops.get(&s.operator).is_some() => Some((token.clone(), s)),
             Ok(_) => {
                 tracing::info!(operator = %s.operator, "console: operator removed; session ended");
@@ -420,7 +419,7 @@ impl Console {
             };
             return self.login_form(r, StatusCode::TOO_MANY_REQUESTS, Some(&msg));
         }
-        let ops = match Operators::load(&self.operators) {
+        let ops = match self.operators.current() {
             Ok(o) => o,
             Err(e) => {
                 tracing::error!(error = %format!("{e:#}"), "console: cannot read the operators file");
