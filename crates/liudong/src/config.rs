@@ -533,4 +533,49 @@ mod tests {
         let e = parse("[node]\ncode = \"410602\"\ndata_dir = \"d\"\nbogus = 1\n").unwrap_err();
         assert!(format!("{e:#}").contains("unknown field"), "{e:#}");
     }
+
+    #[test]
+    fn a_node_with_a_code_not_in_the_table_refuses_to_start() {
+        let ok = "[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\n[upstream]\ncode = \"410602100\"\nurl = \"http://127.0.0.1:1\"\n";
+        parse(ok).unwrap();
+        let e = parse(&ok.replace("410602100001", "410602100999")).unwrap_err();
+        let msg = format!("{e:#}");
+        assert!(msg.contains("[node] code = 410602100999"), "{msg}");
+        assert!(msg.contains("not in the division table"), "{msg}");
+        assert!(msg.contains("2023-06-30"), "{msg}");
+        let e = parse(
+            &ok.replace("410602100001", "410699100001")
+                .replace("\"410602100\"", "\"410699100\""),
+        )
+        .unwrap_err();
+        assert!(
+            format!("{e:#}").contains("not in the division table"),
+            "{e:#}"
+        );
+    }
+
+    #[test]
+    fn workflow_thresholds_default_and_validate() {
+        let ok = "[node]\ncode = \"410602\"\ndata_dir = \"d\"\ninsecure = true\nlisten = \"127.0.0.1:1\"\n[upstream]\ncode = \"CN\"\nurl = \"http://127.0.0.1:1\"\n";
+        let c = parse(ok).unwrap();
+        assert_eq!(c.thresholds, liudong_core::overdue::Thresholds::default());
+        assert_eq!(
+            (
+                c.thresholds.missed_quarters,
+                c.thresholds.certificate_days,
+                c.thresholds.ack_days
+            ),
+            (2, 30, 30)
+        );
+        let c = parse(&format!(
+            "{ok}[workflow]\nmissed_quarters = 3\nack_days = 15\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            (c.thresholds.missed_quarters, c.thresholds.ack_days),
+            (3, 15)
+        );
+        let e = parse(&format!("{ok}[workflow]\nmissed_quarters = 0\n")).unwrap_err();
+        assert!(format!("{e:#}").contains("[workflow]"), "{e:#}");
+    }
 }
