@@ -11,18 +11,9 @@ use liudong_sync::query::{self, OverdueAnswer, Query};
 use liudong_tests::*;
 use std::time::Duration;
 
-const NODES: [(&str, Option<&str>); 10] = [
-    (EXCHANGE, None),
-    (COUNTY_A, Some(EXCHANGE)),
-    (TOWN_A, Some(COUNTY_A)),
-    (VILLAGE_A1, Some(TOWN_A)),
-    (VILLAGE_A2, Some(TOWN_A)),
-    (TOWN_A_OTHER, Some(COUNTY_A)),
-    (VILLAGE_A_OTHER, Some(TOWN_A_OTHER)),
-    (COUNTY_B, Some(EXCHANGE)),
-    (TOWN_B, Some(COUNTY_B)),
-    (VILLAGE_B1, Some(TOWN_B)),
-];
+/// The harness's wide topology up to county B's first village (without
+/// county B's second village and county C).
+const NODES: &[(&str, Option<&str>)] = WIDE.split_at(10).0;
 
 struct Flow {
     topo: liudong::demo::Topology,
@@ -117,7 +108,7 @@ fn report_at(flow: &Flow, node: &str, code: &str) -> Report {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn county_report_is_the_sum_of_township_reports_and_rules_hold_across_nodes() {
     let dir = tempfile::tempdir().unwrap();
-    let topo = start_tls(dir.path(), &NODES, true, |c| {
+    let topo = start_tls(dir.path(), NODES, true, |c| {
         c.admin_listen = Some("127.0.0.1:0".parse().unwrap());
     })
     .await;
