@@ -2,32 +2,18 @@
 //! refusal of tampered, truncated, untrusted, misaddressed and older bundles.
 
 use liudong::bundle::{BundleSigner, NodeKey, RingVerifier, TrustedSigner, export, import};
-use liudong_core::synth::{outflow_body, test_record};
-use liudong_core::{Code, Link, NodeScope};
-use liudong_store::{CursorDir, Incoming, Source, Store, StoreOptions};
+use liudong_core::{Code, Link};
+use liudong_store::{CursorDir, Incoming, Source, Store};
 use liudong_sync::{Node, SyncConfig, system_clock};
 use liudong_tests::*;
 use std::sync::Arc;
 
 fn store(dir: &std::path::Path, code: &str, parent: &str) -> Arc<Store> {
-    let scope = NodeScope::for_code(Code::parse(code).unwrap()).unwrap();
-    let p = scope.parent(&Code::parse(parent).unwrap()).unwrap();
-    Arc::new(Store::open(dir, scope, Some(p), &StoreOptions::default()).unwrap())
+    Arc::new(open_store_at(dir, code, parent))
 }
 
 fn recs(from: u64, to: u64) -> Vec<Incoming> {
-    (from..=to)
-        .map(|i| {
-            Incoming::new(test_record(
-                VILLAGE_A1,
-                i,
-                i,
-                VILLAGE_A1,
-                None,
-                outflow_body(),
-            ))
-        })
-        .collect()
+    outflows(VILLAGE_A1, VILLAGE_A1, from..=to, 0)
 }
 
 #[tokio::test]
@@ -184,18 +170,7 @@ async fn after_imports_both_ways_the_next_network_session_moves_nothing() {
     county_store
         .apply(&recs(1, 120), &Source::Detached, None, true)
         .unwrap();
-    let upward: Vec<Incoming> = (1..=80)
-        .map(|i| {
-            Incoming::new(test_record(
-                TOWN_A,
-                i,
-                5000 + i,
-                VILLAGE_A2,
-                None,
-                outflow_body(),
-            ))
-        })
-        .collect();
+    let upward = outflows(TOWN_A, VILLAGE_A2, 1..=80, 5000);
     town_store
         .apply(&upward, &Source::Local, None, true)
         .unwrap();

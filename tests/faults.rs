@@ -32,18 +32,7 @@ fn down(from: u64, to: u64) -> Vec<Incoming> {
 
 /// Records the township authored, to be pushed up to the county.
 fn up(from: u64, to: u64) -> Vec<Incoming> {
-    (from..=to)
-        .map(|i| {
-            Incoming::new(test_record(
-                TOWN_A,
-                i,
-                1_000_000 + i,
-                VILLAGE_A2,
-                None,
-                outflow_body(),
-            ))
-        })
-        .collect()
+    outflows(TOWN_A, VILLAGE_A2, from..=to, 1_000_000)
 }
 
 fn add(dir: &Path, code: &str, parent: &str, records: &[Incoming]) {

@@ -379,6 +379,28 @@ pub fn open_store(dir: &Path, code: &str, parent: &str) -> liudong_store::Store 
     open_store_at(&dir.join(format!("data-{code}")), code, parent)
 }
 
+/// Outflow records with sequence numbers `seqs`, authored by `author`, each
+/// about its own synthetic person (number `person_base + seq`) registered at
+/// `origin`.
+pub fn outflows(
+    author: &str,
+    origin: &str,
+    seqs: std::ops::RangeInclusive<u64>,
+    person_base: u64,
+) -> Vec<liudong_store::Incoming> {
+    seqs.map(|i| {
+        liudong_store::Incoming::new(liudong_core::synth::test_record(
+            author,
+            i,
+            person_base + i,
+            origin,
+            None,
+            liudong_core::synth::outflow_body(),
+        ))
+    })
+    .collect()
+}
+
 /// Opens the store of node `code` (below `parent`) in the data directory `data`.
 pub fn open_store_at(data: &Path, code: &str, parent: &str) -> liudong_store::Store {
     let scope = liudong_core::NodeScope::for_code(Code::parse(code).unwrap()).unwrap();

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 use liudong_core::synth::{outflow_body, test_record};
 use liudong_proto::pb;
-use liudong_store::{Incoming, Source};
+use liudong_store::Source;
 use liudong_tests::*;
 use prost::Message;
 use std::time::{Duration, Instant};
@@ -213,9 +213,7 @@ async fn every_limit_has_a_precise_status_and_stores_nothing_beyond_it() {
     assert!(t.elapsed() < Duration::from_secs(10));
 
     // Records for the village wait in the township's outbox.
-    let down: Vec<Incoming> = (1..=5)
-        .map(|i| Incoming::new(test_record(TOWN_A, i, i, VILLAGE_A1, None, outflow_body())))
-        .collect();
+    let down = outflows(TOWN_A, VILLAGE_A1, 1..=5, 0);
     store.apply(&down, &Source::Detached, None, true).unwrap();
 
     // A live session may stay quiet once everything is acknowledged ...
@@ -291,9 +289,7 @@ fn outbox_pages_stay_within_the_byte_budget() {
         .unwrap();
     let store =
         liudong_store::Store::open(dir.path(), scope, Some(parent), &Default::default()).unwrap();
-    let recs: Vec<Incoming> = (1..=10)
-        .map(|i| Incoming::new(test_record(TOWN_A, i, i, VILLAGE_A1, None, outflow_body())))
-        .collect();
+    let recs = outflows(TOWN_A, VILLAGE_A1, 1..=10, 0);
     store.apply(&recs, &Source::Local, None, true).unwrap();
     let size = recs[0].bytes.len();
     let link = liudong_core::Link::Parent;

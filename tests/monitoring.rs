@@ -2,7 +2,6 @@
 //! each way, last contact and error, silent nodes) and the Prometheus
 //! metrics endpoint, with real nodes over gRPC on 127.0.0.1.
 
-use liudong_core::synth::{outflow_body, test_record};
 use liudong_core::{Code, Link};
 use liudong_proto::pb;
 use liudong_store::{Incoming, Source};
@@ -25,18 +24,7 @@ const TOWN_RETRY_SECS: u64 = 3600;
 
 /// Records authored by `author` about persons of `origin`.
 fn records(author: &str, origin: &str, first: u64, n: u64) -> Vec<Incoming> {
-    (first..first + n)
-        .map(|i| {
-            Incoming::new(test_record(
-                author,
-                i,
-                500 + i,
-                origin,
-                None,
-                outflow_body(),
-            ))
-        })
-        .collect()
+    outflows(author, origin, first..=first + n - 1, 500)
 }
 
 /// `GET path` on `addr` over HTTP/1.1: (status line, headers, body).

@@ -230,18 +230,7 @@ async fn verify_command_and_status_receipt() {
     let dir = tempfile::tempdir().unwrap();
     let topo = start_plain(dir.path(), &[(EXCHANGE, None), (COUNTY_A, Some(EXCHANGE))]).await;
     let county = topo.node(COUNTY_A);
-    let records: Vec<Incoming> = (1..=40)
-        .map(|i| {
-            Incoming::new(test_record(
-                VILLAGE_A1,
-                i,
-                i,
-                VILLAGE_A1,
-                None,
-                outflow_body(),
-            ))
-        })
-        .collect();
+    let records = outflows(VILLAGE_A1, VILLAGE_A1, 1..=40, 0);
     county
         .node
         .store()
