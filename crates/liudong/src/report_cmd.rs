@@ -275,6 +275,21 @@ pub async fn report(
     Ok(())
 }
 
+/// The report's lines as shown and exported: (code, name, figures) of each
+/// unit, then the total, named "<unit> 合计" (or "total").
+pub fn report_rows(r: &Report, english: bool) -> Vec<(String, String, &Counts)> {
+    let total_label = if english { "total" } else { "合计" };
+    r.rows
+        .iter()
+        .map(|x| (x.code.to_string(), x.name.clone(), &x.counts))
+        .chain(std::iter::once((
+            r.total.code.to_string(),
+            format!("{} {total_label}", r.total.name),
+            &r.total.counts,
+        )))
+        .collect()
+}
+
 /// Renders a report (`json_value` is the report as received, for `Json`).
 pub fn render(
     r: &Report,
@@ -287,17 +302,7 @@ pub fn render(
     };
     let unit_label = if english { "unit" } else { "单位" };
     let name_label = if english { "name" } else { "名称" };
-    let total_label = if english { "total" } else { "合计" };
-    let mut rows: Vec<(String, String, &Counts)> = r
-        .rows
-        .iter()
-        .map(|x| (x.code.to_string(), x.name.clone(), &x.counts))
-        .collect();
-    rows.push((
-        r.total.code.to_string(),
-        format!("{} {total_label}", r.total.name),
-        &r.total.counts,
-    ));
+    let rows = report_rows(r, english);
     let mut out = String::new();
     match format {
         Format::Json => {

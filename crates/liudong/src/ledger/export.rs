@@ -192,20 +192,8 @@ pub fn person_row(p: &PersonView, today: Date, english: bool) -> Vec<Cell> {
 pub fn report_sheet(r: &Report, english: bool) -> Sheet {
     let mut headers = vec![h(english, "单位", "unit"), h(english, "名称", "name")];
     headers.extend(COLUMNS.iter().map(|c| h(english, c.1, c.2)));
-    let total = format!(
-        "{} {}",
-        r.total.name,
-        if english { "total" } else { "合计" }
-    );
-    let rows = r
-        .rows
-        .iter()
-        .map(|x| (x.code.to_string(), x.name.clone(), &x.counts))
-        .chain(std::iter::once((
-            r.total.code.to_string(),
-            total,
-            &r.total.counts,
-        )))
+    let rows = crate::report_cmd::report_rows(r, english)
+        .into_iter()
         .map(|(code, name, counts)| {
             let mut row: Vec<Cell> = vec![code.into(), name.into()];
             row.extend(COLUMNS.iter().map(|c| Cell::figure(cell(counts, c.0))));
