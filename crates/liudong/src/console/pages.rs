@@ -352,16 +352,17 @@ fn report(c: &Console, r: &Req, s: &Session) -> Page {
         }
         b.push_str("</tr>");
     };
-    for x in &rep.rows {
-        row(&mut b, &x.code.to_string(), &x.name, &x.counts, "unit");
+    let rows = crate::report_cmd::report_rows(&rep, l == Lang::En);
+    let units = rows.len() - 1;
+    for (i, (code, name, counts)) in rows.iter().enumerate() {
+        row(
+            &mut b,
+            code,
+            name,
+            counts,
+            if i < units { "unit" } else { "total" },
+        );
     }
-    row(
-        &mut b,
-        &rep.total.code.to_string(),
-        &format!("{} {}", rep.total.name, l.t("合计", "total")),
-        &rep.total.counts,
-        "total",
-    );
     b.push_str("</tbody></table></div>");
     if let Some(days) = rep.arrival.mean_days() {
         let _ = write!(
