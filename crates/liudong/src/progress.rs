@@ -25,6 +25,7 @@ pub struct Progress {
     last_draw: Option<Instant>,
     last_tenth: u64,
     terminal: bool,
+    /// Prints nothing (the unit tests' reporters).
     quiet: bool,
 }
 
@@ -43,13 +44,6 @@ impl Progress {
             terminal: std::io::stderr().is_terminal(),
             quiet: false,
         }
-    }
-
-    /// A progress that prints nothing (for `--quiet` and for callers in tests).
-    pub fn hidden() -> Self {
-        let mut p = Progress::new("", "", None);
-        p.quiet = true;
-        p
     }
 
     /// Sets the total once it becomes known.
@@ -83,11 +77,6 @@ impl Progress {
             self.last_tenth = tenth;
             eprintln!("{}", self.line());
         }
-    }
-
-    /// Finished units so far.
-    pub fn done(&self) -> u64 {
-        self.done
     }
 
     /// Ends the line with a closing summary.
@@ -179,7 +168,7 @@ mod tests {
         p.quiet = true;
         p.inc(7);
         p.inc(3);
-        assert_eq!(p.done(), 10);
+        assert_eq!(p.done, 10);
         assert!(p.line().starts_with("initial sync: 10 records ("));
     }
 
