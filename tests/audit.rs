@@ -2,10 +2,10 @@
 //! recorded with its certificate fingerprint, and the trail answers "who
 //! received this person's records" exactly.
 
-use liudong::demo::{DEMO_NODES, Topology};
-use liudong::demo_tls::DemoPki;
 use liudong_proto::pb;
 use liudong_store::audit::{AuditEvent, AuditFilter};
+use liudong_testkit::demo::{DEMO_NODES, Topology};
+use liudong_testkit::demo_tls::DemoPki;
 use liudong_tests::*;
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -112,7 +112,12 @@ async fn audit_lists_exactly_the_nodes_that_received_a_persons_records() {
     let addr = listener.local_addr().unwrap();
     let cancel = tokio_util::sync::CancellationToken::new();
     let n = topo.node(COUNTY_A).node.clone();
-    let served = tokio::spawn(liudong_net::serve_admin(listener, n, None, cancel.clone()));
+    let served = tokio::spawn(liudong_node::admin::serve_admin(
+        listener,
+        n,
+        None,
+        cancel.clone(),
+    ));
     let mut admin = liudong_net::admin_client(&addr.to_string()).await.unwrap();
     let r = admin
         .audit(pb::AuditRequest {

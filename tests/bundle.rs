@@ -1,9 +1,9 @@
 //! Offline bundles: export, signed import, idempotence, cursor advance, and
 //! refusal of tampered, truncated, untrusted, misaddressed and older bundles.
 
-use liudong::bundle::{BundleSigner, NodeKey, RingVerifier, TrustedSigner, export, import};
 use liudong_core::{Code, Link};
 use liudong_store::{CursorDir, Incoming, Source, Store};
+use liudong_sync::bundle::{BundleSigner, NodeKey, RingVerifier, TrustedSigner, export, import};
 use liudong_sync::{Node, SyncConfig, system_clock};
 use liudong_tests::*;
 use std::sync::Arc;
@@ -30,7 +30,7 @@ async fn bundles_carry_records_once_and_refuse_bad_files() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.path().join("c").join(liudong::bundle::KEY_FILE))
+        let mode = std::fs::metadata(dir.path().join("c").join(liudong_sync::bundle::KEY_FILE))
             .unwrap()
             .permissions()
             .mode();
@@ -50,7 +50,7 @@ async fn bundles_carry_records_once_and_refuse_bad_files() {
     );
 
     // Refusals first: nothing may be stored by any of them.
-    let err = |r: anyhow::Result<_>| format!("{:#}", r.expect_err("refused"));
+    let err = |r: Result<_, liudong_sync::bundle::BundleError>| r.expect_err("refused").to_string();
     let mut tampered = b1.clone();
     let mid = tampered.len() / 2;
     tampered[mid] ^= 1;

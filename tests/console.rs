@@ -10,11 +10,11 @@
 //! Needs Debian's `chromium` and `chromium-driver`: `scripts/setup-test.sh`
 //! installs them (the README's test command runs it).
 
-use liudong::console::{ConsoleSection, audit_name};
+use liudong_console::{ConsoleSection, audit_name};
 use liudong_core::Date;
 use liudong_core::report::{COLUMNS, Month, Report, cell};
+use liudong_node::query::{self, OverdueAnswer, PersonAnswer, Query};
 use liudong_store::audit::{AuditEvent, AuditFilter};
-use liudong_sync::query::{self, OverdueAnswer, PersonAnswer, Query};
 use liudong_tests::{COUNTY_A, EXCHANGE, TOWN_A, VILLAGE_A1, free_port, liudong_bin};
 use serde_json::{Value, json};
 use std::io::{Read, Write};
@@ -313,11 +313,16 @@ async fn console_pages_in_a_real_browser_match_the_cli_figures() {
         (TOWN_A, Some(COUNTY_A)),
         (VILLAGE_A1, Some(TOWN_A)),
     ];
-    let pki = liudong::demo_tls::DemoPki::create(dir.path(), &nodes).unwrap();
-    let topo =
-        liudong::demo::Topology::start_with(dir.path(), &nodes[..1], true, Some(&pki), |_| {})
-            .await
-            .unwrap();
+    let pki = liudong_testkit::demo_tls::DemoPki::create(dir.path(), &nodes).unwrap();
+    let topo = liudong_testkit::demo::Topology::start_with(
+        dir.path(),
+        &nodes[..1],
+        true,
+        Some(&pki),
+        |_| {},
+    )
+    .await
+    .unwrap();
 
     // The county node: seeded while stopped, then started with the console
     // and a clock the test can move forward (to expire a session).
@@ -328,7 +333,7 @@ async fn console_pages_in_a_real_browser_match_the_cli_figures() {
     };
     let parent_url = format!("http://{}", topo.node(EXCHANGE).sync_addr.unwrap());
     let county_dir = dir.path().join(COUNTY_A);
-    let mut cfg = liudong::demo::local_config(
+    let mut cfg = liudong_testkit::demo::local_config(
         COUNTY_A,
         Some((EXCHANGE, parent_url)),
         county_dir.clone(),
@@ -348,18 +353,18 @@ async fn console_pages_in_a_real_browser_match_the_cli_figures() {
         .unwrap(),
     );
     {
-        let store = liudong::runner::open_store(&cfg).unwrap();
+        let store = liudong_node::runner::open_store(&cfg).unwrap();
         // The population ends with the last second of yesterday (China time):
         // the generator stamps a day's records at hours that may still lie
         // ahead today, and a record ahead of the clock is refused.
         let day = 86_400_000;
         let cst = 8 * 3_600_000;
         let end_of_yesterday = (clock() + cst) / day * day - cst - 1000;
-        let n = liudong::seed::seed_store(&store, 7, 120, end_of_yesterday).unwrap();
+        let n = liudong_ops::seed::seed_store(&store, 7, 120, end_of_yesterday).unwrap();
         assert!(n > 100, "seeded {n} records");
         store.flush().unwrap();
     }
-    let county = liudong::runner::start_with_clock(cfg.clone(), clock.clone())
+    let county = liudong_testkit::start_node_with_clock(cfg.clone(), clock.clone())
         .await
         .unwrap();
     let console = county.console_addr.expect("console listening");
@@ -368,7 +373,7 @@ async fn console_pages_in_a_real_browser_match_the_cli_figures() {
     for (code, parent) in [(TOWN_A, 0), (VILLAGE_A1, 1)] {
         let url = format!("http://{}", started[parent].sync_addr.unwrap());
         let parent_code = started[parent].node.scope().code.to_string();
-        let mut c = liudong::demo::local_config(
+        let mut c = liudong_testkit::demo::local_config(
             code,
             Some((&parent_code, url)),
             dir.path().join(code),
@@ -376,7 +381,7 @@ async fn console_pages_in_a_real_browser_match_the_cli_figures() {
         )
         .unwrap();
         pki.secure(&mut c).unwrap();
-        started.push(liudong::runner::start(c).await.unwrap());
+        started.push(liudong_testkit::start_node(c).await.unwrap());
     }
 
     // The operator, added with the CLI as an administrator would (a config
@@ -415,7 +420,7 @@ async fn console_pages_in_a_real_browser_match_the_cli_figures() {
         String::from_utf8_lossy(&list.stdout).contains(OPERATOR),
         "{list:?}"
     );
-    let ops_file = county_dir.join(liudong::console::OPERATORS_FILE);
+    let ops_file = county_dir.join(liudong_console::OPERATORS_FILE);
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&ops_file).unwrap().permissions().mode();
@@ -652,7 +657,7 @@ fn browse(
 
     // Lower nodes: the town, with the silence the console's rule gives.
     d.open(&format!("{base}/nodes"));
-    let status = liudong_sync::status::report_node(node).unwrap();
+    let status = liudong_node::status::report_node(node).unwrap();
     let town = status.links.iter().find(|l| l.peer == TOWN_A).unwrap();
     let row = d.find(&format!("tr[data-peer='{TOWN_A}']"));
     let shown_silent = d.attr(&row, "data-silent").unwrap();

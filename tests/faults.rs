@@ -342,14 +342,14 @@ async fn clock_skew_refused_beyond_the_limit_absorbed_within_it() {
         std::sync::Arc::new(move || sys() + ahead_ms)
     };
     let start_town = |code: &str, ahead_ms: u64| {
-        let cfg = liudong::demo::local_config(
+        let cfg = liudong_testkit::demo::local_config(
             code,
             Some((COUNTY_A, url.clone())),
             dir.path().join(code),
             true,
         )
         .unwrap();
-        liudong::runner::start_with_clock(cfg, skewed(ahead_ms))
+        liudong_testkit::start_node_with_clock(cfg, skewed(ahead_ms))
     };
     let fast = start_town(TOWN_A, 2 * 3600 * 1000).await.unwrap();
     let slightly = start_town(TOWN_A_OTHER, 90 * 1000).await.unwrap();
@@ -445,7 +445,7 @@ async fn broken_links_sync_completes_and_fingerprints_match() {
         s.apply(&up(1, N_UP), &Source::Detached, None, true)
             .unwrap();
     }
-    let mut cfg = liudong::demo::local_config(
+    let mut cfg = liudong_testkit::demo::local_config(
         TOWN_A,
         Some((COUNTY_A, proxy.url())),
         dir.path().join(TOWN_A),
@@ -458,7 +458,7 @@ async fn broken_links_sync_completes_and_fingerprints_match() {
     cfg.link.backoff_min = Duration::from_millis(50);
     cfg.link.backoff_max = Duration::from_millis(500);
     cfg.verify.interval = None;
-    let town = liudong::runner::start(cfg).await.unwrap();
+    let town = liudong_testkit::start_node(cfg).await.unwrap();
     let t = Instant::now();
     loop {
         let (c, w) = (

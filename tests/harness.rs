@@ -2,13 +2,13 @@
 //! nodes (each with its own sled directory, gRPC on 127.0.0.1 port 0) and
 //! building synthetic records.
 
-use liudong::demo::Topology;
 use liudong_core::synth::{SynthRng, birth_date, citizen_id};
 use liudong_core::{CitizenId, Code, Date, record::Sex};
 use liudong_store::Draft;
+use liudong_testkit::demo::Topology;
 use std::path::Path;
 
-pub use liudong::demo::{
+pub use liudong_testkit::demo::{
     COUNTY_A, COUNTY_B, EXCHANGE, TOWN_A, TOWN_B, VILLAGE_A1, VILLAGE_A2, VILLAGE_B1, VILLAGE_B2,
 };
 
@@ -49,9 +49,9 @@ pub async fn start_tls(
     dir: &Path,
     nodes: &[(&str, Option<&str>)],
     live: bool,
-    tweak: impl Fn(&mut liudong::config::NodeConfig),
+    tweak: impl Fn(&mut liudong_node::config::NodeConfig),
 ) -> Topology {
-    let pki = liudong::demo_tls::DemoPki::create(dir, nodes).expect("certificates");
+    let pki = liudong_testkit::demo_tls::DemoPki::create(dir, nodes).expect("certificates");
     Topology::start_with(dir, nodes, live, Some(&pki), tweak)
         .await
         .expect("topology starts")

@@ -102,7 +102,7 @@ async fn until_status(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_limit_has_a_precise_status_and_stores_nothing_beyond_it() {
     let dir = tempfile::tempdir().unwrap();
-    let topo = liudong::demo::Topology::start(
+    let topo = liudong_testkit::demo::Topology::start(
         dir.path(),
         &[
             (EXCHANGE, None),

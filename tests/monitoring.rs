@@ -67,8 +67,8 @@ fn metric(m: &BTreeMap<String, f64>, key: &str) -> f64 {
 }
 
 /// The county's config: metrics on an OS-assigned loopback port.
-fn county_config(dir: &Path, exchange_url: String) -> liudong::config::NodeConfig {
-    let mut cfg = liudong::demo::local_config(
+fn county_config(dir: &Path, exchange_url: String) -> liudong_node::config::NodeConfig {
+    let mut cfg = liudong_testkit::demo::local_config(
         COUNTY_A,
         Some((EXCHANGE, exchange_url)),
         dir.join(COUNTY_A),
@@ -95,7 +95,7 @@ async fn until(what: &str, mut done: impl FnMut() -> bool) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_county_sees_a_syncing_and_a_silent_township() {
     let dir = tempfile::tempdir().unwrap();
-    let mut topo = liudong::demo::Topology::start(
+    let mut topo = liudong_testkit::demo::Topology::start(
         dir.path(),
         &[(EXCHANGE, None), (COUNTY_A, Some(EXCHANGE))],
         true,
@@ -147,7 +147,7 @@ async fn a_county_sees_a_syncing_and_a_silent_township() {
         )
         .unwrap();
     }
-    let mut cfg = liudong::demo::local_config(
+    let mut cfg = liudong_testkit::demo::local_config(
         TOWN_A,
         Some((COUNTY_A, format!("http://{county_addr}"))),
         dir.path().join(TOWN_A),
@@ -162,7 +162,7 @@ async fn a_county_sees_a_syncing_and_a_silent_township() {
     cfg.link.backoff_max = Duration::from_secs(TOWN_RETRY_SECS);
     cfg.sync.sync_interval_secs = TOWN_RETRY_SECS as u32;
     cfg.admin_listen = Some("127.0.0.1:0".parse().unwrap());
-    let town = liudong::runner::start(cfg).await.unwrap();
+    let town = liudong_testkit::start_node(cfg).await.unwrap();
 
     // The township reports 25 waiting; the county takes 10 and refuses the
     // rest of the session (max_session_records).
@@ -176,7 +176,7 @@ async fn a_county_sees_a_syncing_and_a_silent_township() {
             .is_some()
     })
     .await;
-    let report = liudong_sync::status::report_node(&county).unwrap();
+    let report = liudong_node::status::report_node(&county).unwrap();
     let json = serde_json::to_value(&report).unwrap();
     let links = json["links"].as_array().unwrap();
     let link = |peer: &str| {
@@ -205,7 +205,7 @@ async fn a_county_sees_a_syncing_and_a_silent_township() {
     assert_eq!(silent["last_contact_ms"], serde_json::Value::Null);
     assert_eq!(
         silent["expected_interval_secs"],
-        liudong_sync::status::DEFAULT_EXPECTED_INTERVAL_SECS
+        liudong_node::status::DEFAULT_EXPECTED_INTERVAL_SECS
     );
     assert_eq!(silent["silent"], true);
     assert_eq!(json["records"], N_DOWN + N_SILENT + SESSION_MAX);
@@ -273,7 +273,7 @@ async fn a_county_sees_a_syncing_and_a_silent_township() {
     // The old store closes once the last task holding it has ended.
     let mut attempts = 0;
     let restarted = loop {
-        match liudong::runner::start(cfg.clone()).await {
+        match liudong_testkit::start_node(cfg.clone()).await {
             Ok(n) => break n,
             Err(e) => {
                 attempts += 1;
@@ -352,7 +352,7 @@ async fn a_county_sees_a_syncing_and_a_silent_township() {
         metric(&m, "liudong_store_records"),
         (N_DOWN + N_SILENT + N_UP) as f64
     );
-    let report = liudong_sync::status::report_node(&county).unwrap();
+    let report = liudong_node::status::report_node(&county).unwrap();
     let syncing = report.links.iter().find(|l| l.peer == TOWN_A).unwrap();
     assert_eq!(syncing.pending_in, Some(0));
     assert_eq!(syncing.pending_out, 0, "{syncing:?}");

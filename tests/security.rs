@@ -3,12 +3,12 @@
 //! and that every refusal is audited.
 
 use bytes::Bytes;
-use liudong::demo::local_config;
 use liudong_core::Code;
-use liudong_net::pki::{self, Ca, Issued};
 use liudong_net::tls::{TlsContext, TlsFiles};
+use liudong_ops::pki::{self, Ca, Issued};
 use liudong_store::audit::{AuditEvent, AuditFilter};
 use liudong_sync::{Connect, SessionStats, SyncError, run_client_session};
+use liudong_testkit::demo::local_config;
 use liudong_tests::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -64,7 +64,7 @@ fn code(s: &str) -> Code {
 
 /// Starts township A over TLS, trusting county A's CA and (to exercise the
 /// jurisdiction check) county B's. Its own upstream is unreachable.
-async fn start_township(pki: &Pki) -> (liudong::runner::RunningNode, String) {
+async fn start_township(pki: &Pki) -> (liudong_node::runner::RunningNode, String) {
     let issued = pki.a.issue(&code(TOWN_A), 30).unwrap();
     let files = pki.files("town", &issued, &[&pki.a, &pki.b]);
     let mut cfg = local_config(
@@ -76,7 +76,7 @@ async fn start_township(pki: &Pki) -> (liudong::runner::RunningNode, String) {
     .unwrap();
     cfg.net.tls = Some(TlsContext::load(&files, &code(TOWN_A), Some(&code(COUNTY_A))).unwrap());
     cfg.parent.as_mut().unwrap().1 = "https://127.0.0.1:9".into();
-    let node = liudong::runner::start(cfg).await.unwrap();
+    let node = liudong_testkit::start_node(cfg).await.unwrap();
     let url = format!("https://{}", node.sync_addr.unwrap());
     (node, url)
 }
@@ -104,7 +104,7 @@ async fn session_as(
     }
     cfg.net.tls = tls;
     cfg.sync.idle_timeout = Duration::from_secs(5);
-    let store = liudong::runner::open_store(&cfg).unwrap();
+    let store = liudong_node::runner::open_store(&cfg).unwrap();
     let node = liudong_sync::Node::new(store, cfg.sync.clone(), liudong_sync::system_clock());
     let (parent, url) = cfg.parent.clone().unwrap();
     let connector = liudong_net::GrpcConnector::new(&url, cfg.net.clone())?;
@@ -128,7 +128,7 @@ fn client_tls(
     TlsContext::load(&files, &code(as_code), Some(&code(TOWN_A))).unwrap()
 }
 
-fn refusals(node: &liudong::runner::RunningNode) -> Vec<String> {
+fn refusals(node: &liudong_node::runner::RunningNode) -> Vec<String> {
     node.node
         .store()
         .audit_query(&AuditFilter::default())
@@ -142,8 +142,8 @@ fn refusals(node: &liudong::runner::RunningNode) -> Vec<String> {
 }
 
 /// The township's `liudong_refused_total{reason=...}` (0 when absent).
-fn refused_metric(node: &liudong::runner::RunningNode, reason: &str) -> u64 {
-    let text = liudong_sync::metrics::scrape(&node.node).unwrap();
+fn refused_metric(node: &liudong_node::runner::RunningNode, reason: &str) -> u64 {
+    let text = liudong_node::metrics_http::scrape(&node.node).unwrap();
     let key = format!("liudong_refused_total{{reason=\"{reason}\"}} ");
     text.lines()
         .find_map(|l| l.strip_prefix(&key))
@@ -151,7 +151,7 @@ fn refused_metric(node: &liudong::runner::RunningNode, reason: &str) -> u64 {
 }
 
 /// Waits (bounded) until the township's trail holds a refusal containing `what`.
-async fn refused_with(node: &liudong::runner::RunningNode, what: &str) -> String {
+async fn refused_with(node: &liudong_node::runner::RunningNode, what: &str) -> String {
     let start = Instant::now();
     loop {
         if let Some(r) = refusals(node).into_iter().find(|r| r.contains(what)) {
@@ -369,7 +369,7 @@ async fn identity_and_entitlement_are_enforced_from_the_certificate() {
     assert_eq!(status.code(), tonic::Code::Ok, "{status:?}");
     assert!(town.node.store().get_bytes(&record.id).unwrap().is_some());
 
-    let report = liudong_sync::status::report(town.node.store()).unwrap();
+    let report = liudong_node::status::report(town.node.store()).unwrap();
     assert!(
         report.refused >= 3,
         "status counts refusals: {}",

@@ -6,8 +6,8 @@
 use liudong_core::record::*;
 use liudong_core::report::{Counts, Month, Report};
 use liudong_core::{CitizenId, Date, Record};
+use liudong_node::query::{self, OverdueAnswer, Query};
 use liudong_store::Draft;
-use liudong_sync::query::{self, OverdueAnswer, Query};
 use liudong_tests::*;
 use std::time::Duration;
 
@@ -16,7 +16,7 @@ use std::time::Duration;
 const NODES: &[(&str, Option<&str>)] = WIDE.split_at(10).0;
 
 struct Flow {
-    topo: liudong::demo::Topology,
+    topo: liudong_testkit::demo::Topology,
     written: Vec<Record>,
     month: Month,
 }

@@ -1,112 +1,17 @@
 //! Dialling the upstream.
 
+use crate::channel::{NetOptions, upstream_channel};
 use crate::convert::{client_to_pb, server_from_pb};
 use crate::status::from_status;
-use crate::tls::TlsContext;
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use liudong_proto::pb;
 use liudong_sync::{ClientMsg, Connect, ServerMsg, SyncError};
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::{Channel, Endpoint};
-
-/// Transport settings of a client or server.
-#[derive(Debug, Clone)]
-pub struct NetOptions {
-    /// Largest gRPC message accepted or sent.
-    pub max_message_bytes: usize,
-    /// HTTP/2 keepalive ping interval (detects dead links in live sessions).
-    pub keepalive: Duration,
-    /// Time allowed to establish a connection.
-    pub connect_timeout: Duration,
-    /// Mutual TLS identity and trust; `None` is plaintext (loopback only,
-    /// `insecure = true`).
-    pub tls: Option<Arc<TlsContext>>,
-    /// Most concurrent HTTP/2 streams a peer may open on one connection (server side).
-    pub max_streams: u32,
-}
-
-impl Default for NetOptions {
-    fn default() -> Self {
-        NetOptions {
-            max_message_bytes: 16 << 20,
-            keepalive: Duration::from_secs(20),
-            connect_timeout: Duration::from_secs(10),
-            tls: None,
-            max_streams: 32,
-        }
-    }
-}
-
-/// Applies the client TLS configuration of `opts` to an upstream endpoint.
-/// Dials the upstream over TLS with the node's own verifier
-/// ([`crate::tls::TlsContext::dial_config`]: chain, code, jurisdiction and
-/// revocation), one TCP connection per call, TCP_NODELAY.
-#[derive(Clone)]
-struct TlsDialer {
-    config: Arc<rustls::ClientConfig>,
-    name: rustls::pki_types::ServerName<'static>,
-}
-
-impl tonic::codegen::Service<tonic::codegen::http::Uri> for TlsDialer {
-    type Response = hyper_util::rt::TokioIo<tokio_rustls::client::TlsStream<TcpStream>>;
-    type Error = std::io::Error;
-    type Future = BoxFuture<'static, Result<Self::Response, Self::Error>>;
-
-    fn poll_ready(
-        &mut self,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Result<(), Self::Error>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, uri: tonic::codegen::http::Uri) -> Self::Future {
-        let dialer = self.clone();
-        Box::pin(async move {
-            let host = uri.host().unwrap_or_default().trim_matches(['[', ']']);
-            let port = uri.port_u16().unwrap_or(443);
-            let tcp = TcpStream::connect((host, port)).await?;
-            tcp.set_nodelay(true)?;
-            let tls = tokio_rustls::TlsConnector::from(dialer.config)
-                .connect(dialer.name, tcp)
-                .await?;
-            Ok(hyper_util::rt::TokioIo::new(tls))
-        })
-    }
-}
-
-/// The channel to the upstream at `url` (made lazily, re-established as
-/// needed): timeouts, keepalive, flow-control windows, TCP_NODELAY and,
-/// when configured, the node's TLS identity and checks.
-pub(crate) fn upstream_channel(url: &str, opts: &NetOptions) -> Result<Channel, SyncError> {
-    let bad =
-        |e: &dyn std::fmt::Display| SyncError::Transport(format!("upstream address {url:?}: {e}"));
-    let Some(tls) = &opts.tls else {
-        return Ok(endpoint(url, opts)
-            .map_err(|e| bad(&e))?
-            .tcp_nodelay(true)
-            .connect_lazy());
-    };
-    // The dialer does TLS itself, so the endpoint is told plain http (tonic
-    // refuses an https address it does not secure); the peer sees TLS.
-    let plain = match url.strip_prefix("https://") {
-        Some(rest) => format!("http://{rest}"),
-        None => {
-            return Err(bad(&"with [tls] the upstream url must start with https://"));
-        }
-    };
-    let (config, name) = tls
-        .dial_config()
-        .map_err(|e| SyncError::Transport(e.to_string()))?;
-    Ok(endpoint(&plain, opts)
-        .map_err(|e| bad(&e))?
-        .connect_with_connector_lazy(TlsDialer { config, name }))
-}
 
 /// Opens sync sessions to one upstream over gRPC.
 pub struct GrpcConnector {
@@ -129,16 +34,6 @@ impl GrpcConnector {
     pub fn verifier(&self) -> crate::verify::GrpcVerifier {
         crate::verify::GrpcVerifier::on(self.channel.clone(), self.opts.clone())
     }
-}
-
-fn endpoint(url: &str, opts: &NetOptions) -> Result<Endpoint, tonic::transport::Error> {
-    Ok(Endpoint::from_shared(url.to_string())?
-        .connect_timeout(opts.connect_timeout)
-        .http2_keep_alive_interval(opts.keepalive)
-        .keep_alive_timeout(opts.keepalive)
-        .keep_alive_while_idle(true)
-        .initial_stream_window_size(crate::STREAM_WINDOW)
-        .initial_connection_window_size(crate::CONNECTION_WINDOW))
 }
 
 impl Connect for GrpcConnector {

@@ -1,31 +1,24 @@
-//! Liudong's transport: the sync protocol and the admin service over gRPC
-//! (tonic). The only crate that knows HTTP/2 and sockets; it maps sync errors
+//! Liudong's peer transport: the sync and verify protocols over gRPC
+//! (tonic) with mutual TLS. The only crate that knows HTTP/2 and sockets; it maps sync errors
 //! to gRPC statuses in exactly one module ([`status`]).
 
+pub mod channel;
 pub mod client;
 pub mod convert;
-pub mod metrics_http;
-pub mod pki;
 pub mod server;
 pub mod status;
 pub mod tls;
 pub mod verify;
 
-pub use client::{GrpcConnector, NetOptions, admin_client};
-pub use metrics_http::serve_metrics;
-pub use server::{AdminService, SyncService};
+pub use channel::{CONNECTION_WINDOW, NetOptions, STREAM_WINDOW};
+pub use client::{GrpcConnector, admin_client};
+pub use server::{SyncService, verified_peer};
 
 use liudong_proto::pb;
-use liudong_sync::{LinkHandle, Node};
+use liudong_sync::Node;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-
-/// HTTP/2 flow-control windows: large enough for a window of full batches in
-/// flight (the 64 KiB protocol default stalls every batch on a round trip).
-pub const STREAM_WINDOW: u32 = 8 << 20;
-/// See [`STREAM_WINDOW`].
-pub const CONNECTION_WINDOW: u32 = 16 << 20;
 
 /// Serves the sync service on an already-bound listener until `shutdown`.
 pub async fn serve_sync(
@@ -127,33 +120,6 @@ async fn report_health(
 /// Accepted connections with TCP_NODELAY: small frames (acknowledgements,
 /// one-record batches) go out at once instead of waiting for the peer's
 /// delayed ACK (~40 ms per exchange on Linux).
-fn incoming(listener: TcpListener) -> tonic::transport::server::TcpIncoming {
+pub fn incoming(listener: TcpListener) -> tonic::transport::server::TcpIncoming {
     tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true))
-}
-
-/// Serves the admin service on an already-bound (loopback) listener until `shutdown`.
-pub async fn serve_admin(
-    listener: TcpListener,
-    node: Arc<Node>,
-    link: Option<LinkHandle>,
-    shutdown: CancellationToken,
-) -> Result<(), tonic::transport::Error> {
-    tonic::transport::Server::builder()
-        .add_service(pb::admin_server::AdminServer::new(AdminService::new(
-            node, link,
-        )))
-        .serve_with_incoming_shutdown(incoming(listener), shutdown.cancelled_owned())
-        .await
-}
-
-/// Serves a prepared admin service (e.g. one with a verifier) on a loopback listener until `shutdown`.
-pub async fn serve_admin_service(
-    listener: TcpListener,
-    svc: AdminService,
-    shutdown: CancellationToken,
-) -> Result<(), tonic::transport::Error> {
-    tonic::transport::Server::builder()
-        .add_service(pb::admin_server::AdminServer::new(svc))
-        .serve_with_incoming_shutdown(incoming(listener), shutdown.cancelled_owned())
-        .await
 }

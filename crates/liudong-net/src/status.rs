@@ -30,16 +30,6 @@ pub fn to_status(e: &SyncError) -> Status {
     Status::new(code, e.to_string())
 }
 
-/// Maps an operator query error to a gRPC status.
-pub fn query_status(e: liudong_sync::query::QueryError) -> Status {
-    use liudong_sync::query::QueryError;
-    match e {
-        QueryError::Bad(m) => Status::invalid_argument(m),
-        QueryError::NotFound(m) => Status::not_found(m),
-        QueryError::Store(s) => to_status(&SyncError::Store(s)),
-    }
-}
-
 /// Turns the error of a peer's inbound frame stream (as tonic reports it)
 /// into a sync error: a frame over the message size limit is a limit
 /// (`RESOURCE_EXHAUSTED`), a frame that is not valid protobuf is the peer's

@@ -1,7 +1,7 @@
 //! The `Verify` service over gRPC: the upper node's service and the lower
 //! node's client, with the conversions between verify messages and protobuf.
 
-use crate::NetOptions;
+use crate::channel::{NetOptions, upstream_channel};
 use crate::status::{from_status, to_status};
 use futures::future::BoxFuture;
 use liudong_core::{Code, RecordId};
@@ -242,7 +242,7 @@ pub struct GrpcVerifier {
 impl GrpcVerifier {
     /// A verifier for the upstream at `url` (connected lazily).
     pub fn new(url: &str, opts: NetOptions) -> Result<GrpcVerifier, SyncError> {
-        let channel = crate::client::upstream_channel(url, &opts)?;
+        let channel = upstream_channel(url, &opts)?;
         Ok(GrpcVerifier::on(channel, opts))
     }
 

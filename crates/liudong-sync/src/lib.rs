@@ -16,14 +16,13 @@
 //!   nothing is lost, and a resend after a crash is an idempotent no-op.
 
 pub mod audit;
+pub mod bundle;
 mod client;
 mod error;
 mod link;
 pub mod metrics;
 mod peers;
-pub mod query;
 mod server;
-pub mod status;
 pub mod verify;
 
 pub use client::run_client_session;

@@ -282,29 +282,6 @@ impl Metrics {
     }
 }
 
-/// Reads the gauges of `node` from its store and renders every metric.
-/// Blocking (store reads): call it off the async runtime.
-pub fn scrape(node: &crate::Node) -> Result<String, crate::SyncError> {
-    let report = crate::status::report_node(node)?;
-    let gauges = Gauges {
-        records: report.records as u64,
-        store_bytes: node.store().size_on_disk()?,
-        peers: report
-            .links
-            .iter()
-            .map(|l| PeerGauges {
-                peer: l.peer.clone(),
-                role: l.role,
-                pending_out: l.pending_out,
-                pending_in: l.pending_in,
-                silent: l.silent,
-                last_contact_ms: l.last_contact_ms,
-            })
-            .collect(),
-    };
-    Ok(node.metrics().render(&gauges))
-}
-
 fn header(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {}", escape_help(help));
     let _ = writeln!(out, "# TYPE {name} {kind}");

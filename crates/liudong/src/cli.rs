@@ -1,22 +1,25 @@
 //! The operator commands.
 
-use crate::config::{Config, NodeConfig};
-use crate::runner;
 use anyhow::{Context, Result, bail};
-use liudong_core::{Body, CitizenId, Code};
+use liudong_core::Code;
+use liudong_node::access;
+use liudong_node::config::Config;
+use liudong_node::runner;
+use liudong_node::status::fmt_ms;
 use liudong_proto::pb;
-use liudong_store::Draft;
-use liudong_sync::{Node, run_client_session, system_clock};
-use serde::Deserialize;
+use liudong_sync::run_client_session;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 /// `liudong serve`: runs until SIGINT or SIGTERM, then shuts down cleanly.
 pub async fn serve(config: &Path) -> Result<()> {
     let cfg = Config::load(config)?;
-    let node = runner::start(cfg).await?;
+    let mut node = runner::start(cfg.clone()).await?;
+    if let Err(e) = liudong_console::start(&mut node, &cfg).await {
+        let _ = node.shutdown(Duration::from_secs(20)).await;
+        return Err(e);
+    }
     wait_for_signal().await?;
     tracing::info!("shutdown requested");
     node.shutdown(Duration::from_secs(20)).await
@@ -32,86 +35,22 @@ async fn wait_for_signal() -> Result<()> {
     Ok(())
 }
 
-/// A record as an operator writes it (`liudong record add`).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RecordInput {
-    /// Operator account writing the record.
-    pub operator: String,
-    /// Citizen ID of the person.
-    pub subject: String,
-    /// 12-digit village code of the registered locality.
-    pub origin: String,
-    /// 12-digit village code of the residence, when known.
-    #[serde(default)]
-    pub residence: Option<String>,
-    /// The record body, e.g. `{"outflow_registered": {"leave_date": "2026-10-01"}}`.
-    pub body: Body,
-}
-
-/// Parses operator JSON into a draft, naming the field at fault.
-pub fn parse_input(json: &str) -> Result<Draft> {
-    let input: RecordInput = serde_json::from_str(json)
-        .context("record JSON is not valid (see `liudong record add --help` for the format)")?;
-    Ok(Draft {
-        operator: input.operator,
-        subject: CitizenId::parse(&input.subject).context("field subject")?,
-        origin: Code::parse(&input.origin).context("field origin")?,
-        residence: input
-            .residence
-            .as_deref()
-            .map(Code::parse)
-            .transpose()
-            .context("field residence")?,
-        body: input.body,
-    })
-}
-
-pub(crate) fn to_request(d: &Draft) -> pb::WriteRecordRequest {
-    pb::WriteRecordRequest {
-        operator: d.operator.clone(),
-        subject: d.subject.as_str().to_string(),
-        origin: d.origin.as_str().to_string(),
-        residence: d
-            .residence
-            .as_ref()
-            .map(|c| c.as_str().to_string())
-            .unwrap_or_default(),
-        body: Some(liudong_proto::body_to_pb(&d.body)),
-    }
-}
-
-/// Connects to the running node's admin service, if there is one.
-pub(crate) async fn admin(
-    cfg: &NodeConfig,
-) -> Option<pb::admin_client::AdminClient<tonic::transport::Channel>> {
-    let addr = cfg.admin_listen?;
-    if addr.port() == 0 {
-        return None;
-    }
-    liudong_net::admin_client(&addr.to_string()).await.ok()
-}
-
-pub(crate) fn status_error(s: tonic::Status) -> anyhow::Error {
-    anyhow::anyhow!("{}: {}", s.code(), s.message())
-}
-
 /// `liudong record add`: validates and writes one record at this node.
 pub async fn record_add(config: &Path, json: &str) -> Result<()> {
     let cfg = Config::load(config)?;
-    let draft = parse_input(json)?;
-    let (id, hlc) = match admin(&cfg).await {
+    let draft = access::parse_input(json)?;
+    let (id, hlc) = match access::admin(&cfg).await {
         Some(mut client) => {
             let r = client
-                .write_record(to_request(&draft))
+                .write_record(access::to_request(&draft))
                 .await
-                .map_err(status_error)?
+                .map_err(access::status_error)?
                 .into_inner();
             let id = r.id.context("node answered without a record id")?;
             (format!("{}-{}", Code::parse(&id.node)?, id.seq), r.hlc)
         }
         None => {
-            let node = offline_node(&cfg)?;
+            let node = access::offline_node(&cfg)?;
             let r = node.write_local(draft).await?;
             (r.id.to_string(), r.hlc.0)
         }
@@ -120,34 +59,30 @@ pub async fn record_add(config: &Path, json: &str) -> Result<()> {
     Ok(())
 }
 
-fn offline_node(cfg: &NodeConfig) -> Result<Arc<Node>> {
-    let store = runner::open_store(cfg)?;
-    Ok(Node::new(store, cfg.sync.clone(), system_clock()))
-}
-
 /// `liudong sync --once`: one complete session with the upstream.
 pub async fn sync_once(config: &Path) -> Result<()> {
     let cfg = Config::load(config)?;
-    let (pushed, pulled) = match admin(&cfg).await {
+    let (pushed, pulled) = match access::admin(&cfg).await {
         Some(mut client) => {
             let label = match &cfg.parent {
                 Some((p, _)) => format!("同步 sync with {}", p.code),
                 None => "同步 sync".into(),
             };
-            let shown = crate::monitoring::Shown::start_admin(client.clone(), label, 1, false);
+            let shown =
+                liudong_node::monitoring::Shown::start_admin(client.clone(), label, 1, false);
             let r = client.sync_now(pb::SyncNowRequest {}).await;
             shown.stop().await;
-            let r = r.map_err(status_error)?.into_inner();
+            let r = r.map_err(access::status_error)?.into_inner();
             (r.pushed, r.pulled)
         }
         None => {
             let Some((parent, url)) = cfg.parent.clone() else {
                 bail!("this node has no [upstream] to sync with");
             };
-            let node = offline_node(&cfg)?;
+            let node = access::offline_node(&cfg)?;
             let connector = liudong_net::GrpcConnector::new(&url, cfg.net.clone())?;
             use liudong_sync::Connect;
-            let shown = crate::monitoring::Shown::start(
+            let shown = liudong_node::monitoring::Shown::start(
                 &node,
                 format!("同步 sync with {}", parent.code),
                 1,
@@ -174,18 +109,18 @@ pub async fn sync_once(config: &Path) -> Result<()> {
 /// `liudong status`: links, cursors, pending records, last success and failure.
 pub async fn status(config: &Path, json: bool) -> Result<()> {
     let cfg = Config::load(config)?;
-    let report: serde_json::Value = match admin(&cfg).await {
+    let report: serde_json::Value = match access::admin(&cfg).await {
         Some(mut client) => {
             let r = client
                 .status(pb::StatusRequest {})
                 .await
-                .map_err(status_error)?
+                .map_err(access::status_error)?
                 .into_inner();
             serde_json::from_str(&r.json)?
         }
         None => {
             let store = runner::open_store(&cfg)?;
-            serde_json::to_value(liudong_sync::status::report(&store)?)?
+            serde_json::to_value(liudong_node::status::report(&store)?)?
         }
     };
     if json {
@@ -196,7 +131,7 @@ pub async fn status(config: &Path, json: bool) -> Result<()> {
     Ok(())
 }
 
-/// The human form of a status report (the JSON of [`liudong_sync::status::NodeReport`]).
+/// The human form of a status report (the JSON of [`liudong_node::status::NodeReport`]).
 pub fn status_text(report: &serde_json::Value) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
@@ -313,9 +248,9 @@ fn receipt_line(l: &serde_json::Value) -> String {
 /// Exits with an error when the node is not in step at the end.
 pub async fn verify(config: &Path, repair: bool, json: bool) -> Result<()> {
     let cfg = Config::load(config)?;
-    let report: liudong_sync::verify::VerifyReport = match admin(&cfg).await {
+    let report: liudong_sync::verify::VerifyReport = match access::admin(&cfg).await {
         Some(mut client) => {
-            let shown = crate::monitoring::Shown::start_admin(
+            let shown = liudong_node::monitoring::Shown::start_admin(
                 client.clone(),
                 String::new(),
                 u64::MAX,
@@ -323,16 +258,17 @@ pub async fn verify(config: &Path, repair: bool, json: bool) -> Result<()> {
             );
             let r = client.verify_now(pb::VerifyNowRequest { repair }).await;
             shown.stop().await;
-            let r = r.map_err(status_error)?.into_inner();
+            let r = r.map_err(access::status_error)?.into_inner();
             serde_json::from_str(&r.json).context("verify report from the running node")?
         }
         None => {
             let Some((parent, url)) = cfg.parent.clone() else {
                 bail!("this node has no [upstream] to verify against");
             };
-            let node = offline_node(&cfg)?;
+            let node = access::offline_node(&cfg)?;
             let peer = liudong_net::verify::GrpcVerifier::new(&url, cfg.net.clone())?;
-            let shown = crate::monitoring::Shown::start(&node, String::new(), u64::MAX, true);
+            let shown =
+                liudong_node::monitoring::Shown::start(&node, String::new(), u64::MAX, true);
             let r = liudong_sync::verify::run_verify(node.clone(), &parent, &peer, repair).await;
             shown.stop().await;
             let r = r.with_context(|| format!("verify with {} at {url}", parent.code))?;
@@ -394,18 +330,6 @@ fn print_verify(r: &liudong_sync::verify::VerifyReport) {
     );
 }
 
-/// Formats unix milliseconds as China Standard Time.
-pub fn fmt_ms(ms: u64) -> String {
-    let d = liudong_core::Date::from_unix_ms(ms);
-    let secs = (ms / 1000 + 8 * 3600) % 86_400;
-    format!(
-        "{d} {:02}:{:02}:{:02}",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -444,7 +368,7 @@ mod tests {
             })
             .unwrap();
         let report =
-            liudong_sync::status::report_at(&store, now, &Default::default(), &Default::default())
+            liudong_node::status::report_at(&store, now, &Default::default(), &Default::default())
                 .unwrap();
         let text = status_text(&serde_json::to_value(&report).unwrap());
         let line = |peer: &str| {

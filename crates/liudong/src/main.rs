@@ -1,4 +1,14 @@
-//! `liudong`: the node binary.
+//! `liudong`: the node binary. Commands, signals and printing only: the
+//! work is done by the library crates (`liudong-node`, `liudong-ops`,
+//! `liudong-ledger`, `liudong-console`, and for `demo`/`bench` the
+//! `liudong-testkit` and `liudong-bench` crates).
+
+mod audit_cmd;
+mod bundle_cmd;
+mod cli;
+mod operator_cmd;
+mod report_cmd;
+mod setup_cmd;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -124,7 +134,7 @@ enum Command {
         #[arg(long)]
         ca_dir: Option<PathBuf>,
         /// Certificate validity in days (default 825).
-        #[arg(long, default_value_t = liudong_net::pki::NODE_DAYS)]
+        #[arg(long, default_value_t = liudong_ops::pki::NODE_DAYS)]
         days: i64,
         /// The enrolment file to write.
         #[arg(long)]
@@ -209,19 +219,19 @@ enum Command {
         #[arg(long)]
         code: Option<String>,
         #[arg(long, value_enum, default_value = "table")]
-        format: liudong::report_cmd::Format,
+        format: report_cmd::Format,
         /// Column labels: zh (default) or en.
         #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
         lang: String,
     },
     /// Import a migrant ledger (流动人口台账, .xlsx or .csv) as records
     /// (docs/ledgers.md). A file with errors imports nothing unless --skip-invalid.
-    Import(liudong::ledger::import::ImportOptions),
+    Import(ImportArgs),
     /// Export persons, the overdue lists or the monthly report as .xlsx or
     /// .csv (UTF-8 with BOM), Chinese headers by default (docs/ledgers.md).
     Export {
         #[arg(value_enum)]
-        what: liudong::ledger::export::What,
+        what: ExportWhat,
         #[arg(long, short)]
         config: PathBuf,
         /// Output file: .xlsx or .csv.
@@ -252,7 +262,7 @@ enum Command {
     /// Web console operators: add, list, remove (see docs/console.md).
     Operator {
         #[command(subcommand)]
-        command: liudong::console::operators::OperatorCommand,
+        command: operator_cmd::OperatorCommand,
     },
     /// Start a local 9-node topology on loopback, send a migrant's records
     /// across two counties, and report where each arrived and how fast.
@@ -261,6 +271,66 @@ enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+}
+
+/// What `liudong import` was asked to do (its command-line arguments).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ImportArgs {
+    /// The ledger file: .xlsx (first worksheet) or .csv (UTF-8).
+    pub file: PathBuf,
+    #[arg(long, short)]
+    pub config: PathBuf,
+    /// TOML column map for other headers: [columns] "header" = "field".
+    #[arg(long)]
+    pub map: Option<PathBuf>,
+    /// Import the valid rows; write the rejected ones with their reasons to a file.
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Where --skip-invalid writes rejected rows (default: FILE.rejects.csv beside FILE).
+    #[arg(long, requires = "skip_invalid")]
+    pub rejects: Option<PathBuf>,
+    /// Operator recorded on the records and in the audit trail
+    /// (default: LIUDONG_OPERATOR, else the login name).
+    #[arg(long)]
+    pub operator: Option<String>,
+    /// Check every row and report; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+impl From<ImportArgs> for liudong_ledger::import::ImportOptions {
+    fn from(a: ImportArgs) -> Self {
+        liudong_ledger::import::ImportOptions {
+            file: a.file,
+            config: a.config,
+            map: a.map,
+            skip_invalid: a.skip_invalid,
+            rejects: a.rejects,
+            operator: a.operator,
+            dry_run: a.dry_run,
+        }
+    }
+}
+
+/// What `liudong export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ExportWhat {
+    /// Every person of this node's jurisdiction (人员台账).
+    Persons,
+    /// The overdue lists (逾期事项).
+    Overdue,
+    /// The monthly report (月报); needs --month.
+    Report,
+}
+
+impl From<ExportWhat> for liudong_ledger::export::What {
+    fn from(w: ExportWhat) -> Self {
+        match w {
+            ExportWhat::Persons => liudong_ledger::export::What::Persons,
+            ExportWhat::Overdue => liudong_ledger::export::What::Overdue,
+            ExportWhat::Report => liudong_ledger::export::What::Report,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -283,7 +353,7 @@ enum CaCommand {
         #[arg(long)]
         out: PathBuf,
         /// Validity in days (default 825).
-        #[arg(long, default_value_t = liudong_net::pki::NODE_DAYS)]
+        #[arg(long, default_value_t = liudong_ops::pki::NODE_DAYS)]
         days: i64,
     },
     /// Revoke a node certificate: add its fingerprint to DIR/revoked.txt (or --list).
@@ -384,11 +454,11 @@ async fn main() -> Result<()> {
     match cli.command {
         Command::Serve { config } => {
             init_tracing("info");
-            liudong::cli::serve(&config).await
+            cli::serve(&config).await
         }
         Command::Sync { config, .. } => {
             init_tracing("warn");
-            liudong::cli::sync_once(&config).await
+            cli::sync_once(&config).await
         }
         Command::Record {
             command: RecordCommand::Add { config, json, file },
@@ -404,11 +474,11 @@ async fn main() -> Result<()> {
                     s
                 }
             };
-            liudong::cli::record_add(&config, &json).await
+            cli::record_add(&config, &json).await
         }
         Command::Status { config, json } => {
             init_tracing("warn");
-            liudong::cli::status(&config, json).await
+            cli::status(&config, json).await
         }
         Command::Verify {
             config,
@@ -416,13 +486,13 @@ async fn main() -> Result<()> {
             json,
         } => {
             init_tracing("warn");
-            liudong::cli::verify(&config, repair, json).await
+            cli::verify(&config, repair, json).await
         }
         Command::Key {
             command: KeyCommand::Show { config },
         } => {
             init_tracing("warn");
-            liudong::bundle::cli_key_show(&config)
+            bundle_cmd::cli_key_show(&config)
         }
         Command::Bundle { command } => {
             init_tracing("warn");
@@ -432,9 +502,9 @@ async fn main() -> Result<()> {
                     for_code,
                     since,
                     out,
-                } => liudong::bundle::cli_export(&config, &for_code, since, &out),
+                } => bundle_cmd::cli_export(&config, &for_code, since, &out),
                 BundleCommand::Import { config, file } => {
-                    liudong::bundle::cli_import(&config, &file).await
+                    bundle_cmd::cli_import(&config, &file).await
                 }
             }
         }
@@ -454,7 +524,7 @@ async fn main() -> Result<()> {
         } => {
             init_tracing("warn");
             let done = match enrol {
-                Some(file) => liudong::init::unpack(&liudong::init::UnpackOptions {
+                Some(file) => liudong_ops::init::unpack(&liudong_ops::init::UnpackOptions {
                     file,
                     dir,
                     data_dir,
@@ -462,7 +532,7 @@ async fn main() -> Result<()> {
                     admin_listen,
                     force,
                 })?,
-                None => liudong::init::init_hub(&liudong::init::InitOptions {
+                None => liudong_ops::init::init_hub(&liudong_ops::init::InitOptions {
                     code: code.unwrap_or_default(),
                     dir,
                     data_dir,
@@ -489,7 +559,7 @@ async fn main() -> Result<()> {
             force,
         } => {
             init_tracing("warn");
-            liudong::init::enrol(&liudong::init::EnrolOptions {
+            liudong_ops::init::enrol(&liudong_ops::init::EnrolOptions {
                 config,
                 code,
                 url_for_child,
@@ -503,19 +573,19 @@ async fn main() -> Result<()> {
         Command::Ca { command } => {
             init_tracing("warn");
             match command {
-                CaCommand::Init { code, dir } => liudong::security::cli_ca_init(&code, &dir),
+                CaCommand::Init { code, dir } => setup_cmd::ca_init(&code, &dir),
                 CaCommand::Issue {
                     dir,
                     code,
                     out,
                     days,
-                } => liudong::security::cli_ca_issue(&dir, &code, &out, days),
+                } => setup_cmd::ca_issue(&dir, &code, &out, days),
                 CaCommand::Revoke {
                     dir,
                     cert,
                     list,
                     reason,
-                } => liudong::security::cli_ca_revoke(&dir, &cert, list.as_deref(), &reason),
+                } => setup_cmd::ca_revoke(&dir, &cert, list.as_deref(), &reason),
             }
         }
         Command::Audit {
@@ -528,15 +598,12 @@ async fn main() -> Result<()> {
         } => {
             init_tracing("warn");
             let filter = liudong_store::audit::AuditFilter {
-                since_ms: since
-                    .as_deref()
-                    .map(liudong::security::parse_since)
-                    .transpose()?,
+                since_ms: since.as_deref().map(audit_cmd::parse_since).transpose()?,
                 peer,
                 subject,
                 limit,
             };
-            liudong::security::cli_audit(&config, filter, json).await
+            audit_cmd::cli_audit(&config, filter, json).await
         }
         Command::Bench {
             smoke,
@@ -548,9 +615,9 @@ async fn main() -> Result<()> {
         } => {
             init_tracing("error");
             let mut o = if smoke {
-                liudong::bench::BenchOptions::smoke()
+                liudong_bench::BenchOptions::smoke()
             } else {
-                liudong::bench::BenchOptions::full()
+                liudong_bench::BenchOptions::full()
             };
             if let Some(r) = records {
                 o.records = r;
@@ -561,13 +628,13 @@ async fn main() -> Result<()> {
             if let Some(r) = runs {
                 o.runs = r.max(1);
             }
-            liudong::bench::run(o, out, only).await.map(|_| ())
+            liudong_bench::run(o, out, only).await.map(|_| ())
         }
         Command::Person {
             command: PersonCommand::Show { config, id, json },
         } => {
             init_tracing("warn");
-            liudong::report_cmd::person_show(&config, &id, json).await
+            report_cmd::person_show(&config, &id, json).await
         }
         Command::Overdue {
             config,
@@ -575,7 +642,7 @@ async fn main() -> Result<()> {
             json,
         } => {
             init_tracing("warn");
-            liudong::report_cmd::overdue(&config, kinds, json).await
+            report_cmd::overdue(&config, kinds, json).await
         }
         Command::Report {
             config,
@@ -585,11 +652,11 @@ async fn main() -> Result<()> {
             lang,
         } => {
             init_tracing("warn");
-            liudong::report_cmd::report(&config, &month, code, format, lang == "en").await
+            report_cmd::report(&config, &month, code, format, lang == "en").await
         }
         Command::Import(o) => {
             init_tracing("warn");
-            liudong::ledger::import::import(&o).await.map(|_| ())
+            liudong_ledger::import::import(&o.into()).await.map(|_| ())
         }
         Command::Export {
             what,
@@ -600,9 +667,9 @@ async fn main() -> Result<()> {
             lang,
         } => {
             init_tracing("warn");
-            liudong::ledger::export::export(
+            liudong_ledger::export::export(
                 &config,
-                what,
+                what.into(),
                 &out,
                 month.as_deref(),
                 code.as_deref(),
@@ -616,7 +683,7 @@ async fn main() -> Result<()> {
             households,
         } => {
             init_tracing("warn");
-            liudong::seed::cli_seed(&config, seed, households)
+            setup_cmd::seed(&config, seed, households)
         }
         Command::Operator { command } => {
             init_tracing("warn");
@@ -624,7 +691,7 @@ async fn main() -> Result<()> {
         }
         Command::Demo { dir } => {
             init_tracing("warn");
-            liudong::demo::run(dir).await.map(|_| ())
+            liudong_testkit::demo::run(dir).await.map(|_| ())
         }
     }
 }

@@ -1,79 +1,16 @@
 //! Operator commands over derived state: `liudong person show`, `liudong
 //! overdue` and `liudong report`. They ask the running node's admin service
 //! (`Query`), or open the store directly when the node is stopped; either way
-//! the answer comes from `liudong_sync::query`.
+//! the answer comes from `liudong_node::query`.
 
-use crate::config::{Config, NodeConfig, WorkflowSection};
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use liudong_core::Code;
-use liudong_core::overdue::Thresholds;
-use liudong_core::report::{COLUMNS, Counts, Report, cell};
-use liudong_proto::pb;
-use liudong_sync::query::{OverdueAnswer, PersonAnswer, Query};
+use liudong_core::report::{COLUMNS, Report, cell};
+use liudong_node::access::query;
+use liudong_node::config::Config;
+use liudong_node::query::{OverdueAnswer, PersonAnswer, Query};
+use liudong_node::report::report_rows;
 use std::path::Path;
-
-/// Refuses a configured code that is not in the embedded division table.
-pub fn check_known_code(field: &str, code: &Code) -> Result<()> {
-    if code.level() == liudong_core::Level::National {
-        return Ok(());
-    }
-    liudong_core::validate::known_code(field, code).map_err(|e| {
-        anyhow::anyhow!(
-            "{} = {code}: {}; a node must serve a unit that exists",
-            e.field,
-            e.reason
-        )
-    })
-}
-
-/// Validated `[workflow]` thresholds.
-pub fn thresholds(w: &WorkflowSection) -> Result<Thresholds> {
-    if w.missed_quarters == 0 || w.certificate_days < 0 || w.ack_days <= 0 {
-        bail!(
-            "[workflow] missed_quarters must be at least 1, certificate_days 0 or more and ack_days at least 1"
-        );
-    }
-    Ok(Thresholds {
-        missed_quarters: w.missed_quarters,
-        certificate_days: w.certificate_days,
-        ack_days: w.ack_days,
-    })
-}
-
-/// The operator running this command, for the audit trail: `LIUDONG_OPERATOR`,
-/// else the login name.
-pub fn operator() -> String {
-    ["LIUDONG_OPERATOR", "USER", "LOGNAME"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
-        .unwrap_or_else(|| "unknown".into())
-}
-
-/// Runs a query at the running node, or on the store if the node is stopped;
-/// either way the node's audit trail records who viewed what.
-pub async fn query(cfg: &NodeConfig, q: &Query) -> Result<serde_json::Value> {
-    let operator = operator();
-    match crate::cli::admin(cfg).await {
-        Some(mut c) => {
-            let r = c
-                .query(pb::QueryRequest {
-                    json: serde_json::to_string(&liudong_sync::query::OperatorQuery {
-                        operator,
-                        query: q.clone(),
-                    })?,
-                })
-                .await
-                .map_err(crate::cli::status_error)?
-                .into_inner();
-            Ok(serde_json::from_str(&r.json)?)
-        }
-        None => {
-            let store = crate::runner::open_store(cfg)?;
-            let now = liudong_sync::system_clock()();
-            Ok(liudong_sync::query::run(&store, &operator, q, now)?)
-        }
-    }
-}
 
 /// `liudong person show ID [--json]`.
 pub async fn person_show(config: &Path, subject: &str, json: bool) -> Result<()> {
@@ -273,21 +210,6 @@ pub async fn report(
     let r: Report = serde_json::from_value(v.clone()).context("report answer")?;
     print!("{}", render(&r, format, english, &v)?);
     Ok(())
-}
-
-/// The report's lines as shown and exported: (code, name, figures) of each
-/// unit, then the total, named "<unit> 合计" (or "total").
-pub fn report_rows(r: &Report, english: bool) -> Vec<(String, String, &Counts)> {
-    let total_label = if english { "total" } else { "合计" };
-    r.rows
-        .iter()
-        .map(|x| (x.code.to_string(), x.name.clone(), &x.counts))
-        .chain(std::iter::once((
-            r.total.code.to_string(),
-            format!("{} {total_label}", r.total.name),
-            &r.total.counts,
-        )))
-        .collect()
 }
 
 /// Renders a report (`json_value` is the report as received, for `Json`).

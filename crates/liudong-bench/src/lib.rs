@@ -1,0 +1,988 @@
+//! `liudong bench`: the benchmark suite (docs/performance.md).
+//!
+//! Real nodes (sled on disk, gRPC on loopback through a byte-counting TCP
+//! proxy, the production code paths) on synthetic records shaped like real
+//! ones (real division codes, valid citizen IDs, ~300 encoded bytes). Every
+//! scenario reports the median of several runs and, where the issue asks for
+//! one, a ratio against a baseline measured in the same run.
+
+use anyhow::{Context, Result, bail, ensure};
+use liudong_core::divisions;
+use liudong_core::record::*;
+use liudong_core::synth::{self, SynthRng};
+use liudong_core::{Code, Date, Hlc, NodeScope, Record, RecordId};
+use liudong_net::{GrpcConnector, NetOptions};
+use liudong_store::{Incoming, Source, Store, StoreOptions};
+use liudong_sync::{Connect, Node, SyncConfig, run_client_session, system_clock};
+use liudong_testkit::demo::{self, Topology};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_util::sync::CancellationToken;
+
+/// Sizes of a bench run.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchOptions {
+    /// Records on the hub for the initial sync and the large incremental case.
+    pub records: u64,
+    /// Records on the small hub of the incremental case.
+    pub small_records: u64,
+    /// New records spread over the villages in the fan-out case.
+    pub fanout_records: u64,
+    /// County whose townships and villages form the fan-out case.
+    pub fanout_county: String,
+    /// Samples for the cross-county latency.
+    pub latency_samples: usize,
+    /// Runs per scenario (the median is reported).
+    pub runs: usize,
+    /// zstd level of every store in the run (0 = uncompressed), as `store.compression`.
+    pub compression: i32,
+}
+
+impl BenchOptions {
+    fn store_options(&self) -> StoreOptions {
+        StoreOptions {
+            compression: Some(self.compression).filter(|&l| l > 0),
+            ..StoreOptions::default()
+        }
+    }
+
+    pub fn full() -> BenchOptions {
+        BenchOptions {
+            records: 1_000_000,
+            small_records: 10_000,
+            fanout_records: 100_000,
+            fanout_county: "410621".into(),
+            latency_samples: 50,
+            runs: 3,
+            compression: 3,
+        }
+    }
+
+    pub fn smoke() -> BenchOptions {
+        BenchOptions {
+            records: 2_000,
+            small_records: 500,
+            fanout_records: 2_000,
+            fanout_county: "410602".into(),
+            latency_samples: 5,
+            runs: 1,
+            compression: 3,
+        }
+    }
+}
+
+/// One scenario's measurements (medians).
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Measure {
+    pub scenario: String,
+    pub wall_ms: f64,
+    pub records: u64,
+    pub records_per_s: f64,
+    pub wire_bytes: u64,
+    pub peak_rss_mb: f64,
+    pub disk_mb: f64,
+    /// Scenario-specific figures (baseline rates, ratios, targets).
+    pub notes: Vec<(String, String)>,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    if v.is_empty() { 0.0 } else { v[v.len() / 2] }
+}
+
+// ---- process measurements -------------------------------------------------
+
+fn proc_status_kb(pid: Option<u32>, field: &str) -> Option<u64> {
+    let path = match pid {
+        Some(p) => format!("/proc/{p}/status"),
+        None => "/proc/self/status".into(),
+    };
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines()
+        .find(|l| l.starts_with(field))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// Resets the peak-RSS mark of this process (Linux `clear_refs` 5).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn peak_rss_mb() -> f64 {
+    proc_status_kb(None, "VmHWM:").unwrap_or(0) as f64 / 1024.0
+}
+
+fn dir_size(path: &Path) -> u64 {
+    let mut total = 0;
+    if let Ok(entries) = std::fs::read_dir(path) {
+        for e in entries.flatten() {
+            let p = e.path();
+            total += if p.is_dir() {
+                dir_size(&p)
+            } else {
+                e.metadata().map(|m| m.len()).unwrap_or(0)
+            };
+        }
+    }
+    total
+}
+
+// ---- a byte-counting TCP proxy ----------------------------------------------
+
+/// Forwards 127.0.0.1:<port> to `target`, counting bytes both ways.
+struct Proxy {
+    addr: std::net::SocketAddr,
+    bytes: Arc<AtomicU64>,
+    cancel: CancellationToken,
+}
+
+impl Proxy {
+    async fn start(target: std::net::SocketAddr) -> Result<Proxy> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let bytes = Arc::new(AtomicU64::new(0));
+        let cancel = CancellationToken::new();
+        let (b, c) = (bytes.clone(), cancel.clone());
+        tokio::spawn(async move {
+            loop {
+                let (inbound, _) = tokio::select! {
+                    _ = c.cancelled() => return,
+                    r = listener.accept() => match r { Ok(x) => x, Err(_) => return },
+                };
+                let b = b.clone();
+                tokio::spawn(async move {
+                    let _ = inbound.set_nodelay(true);
+                    if let Ok(out) = TcpStream::connect(target).await {
+                        let _ = out.set_nodelay(true);
+                        let (ri, wi) = inbound.into_split();
+                        let (ro, wo) = out.into_split();
+                        tokio::join!(pump(ri, wo, b.clone()), pump(ro, wi, b));
+                    }
+                });
+            }
+        });
+        Ok(Proxy {
+            addr,
+            bytes,
+            cancel,
+        })
+    }
+
+    fn take(&self) -> u64 {
+        self.bytes.swap(0, Ordering::Relaxed)
+    }
+}
+
+/// Copies one direction, counting bytes as they pass.
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    bytes: Arc<AtomicU64>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match from.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                bytes.fetch_add(n as u64, Ordering::Relaxed);
+                if to.write_all(&buf[..n]).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = to.shutdown().await;
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+// ---- synthetic records ------------------------------------------------------
+
+/// Generates `n` records about people of the villages under `township`, about
+/// four records a person, shaped like real ones (~300 encoded bytes).
+pub fn gen_records(n: u64, seed: u64, township: &str, first_seq: u64) -> Result<Vec<Record>> {
+    let villages: Vec<String> = divisions::table()
+        .children(township)
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    ensure!(
+        !villages.is_empty(),
+        "township {township} has no villages in the division table"
+    );
+    let residences = [
+        "440306018001",
+        "440306018002",
+        "330106002051",
+        "320583101001",
+    ];
+    let mut rng = SynthRng::new(seed);
+    let now = system_clock()() - 86_400_000;
+    let today = Date::from_unix_ms(now);
+    let mut out = Vec::with_capacity(n as usize);
+    let mut seqs = std::collections::HashMap::<String, u64>::new();
+    while (out.len() as u64) < n {
+        let village = rng.pick(&villages).clone();
+        let birth = synth::birth_date(&mut rng, today, 18, 49);
+        let sex = if rng.chance(0.5) {
+            Sex::Female
+        } else {
+            Sex::Male
+        };
+        let subject = synth::citizen_id(&mut rng, &township[..6], birth, sex);
+        let name = synth::name(&mut rng);
+        let residence = Code::parse(rng.pick::<&str>(&residences))?;
+        let bodies = [
+            (
+                None,
+                Body::PersonRegistered(PersonRegistered {
+                    name,
+                    sex,
+                    birth_date: birth,
+                    marital_status: MaritalStatus::Married,
+                    hukou: HukouType::Agricultural,
+                    household: format!(
+                        "{village}-户{:04}（{}村民小组）",
+                        rng.below(3000),
+                        rng.below(12) + 1
+                    ),
+                    phone: format!("13{:09}", rng.below(1_000_000_000)),
+                }),
+            ),
+            (
+                Some(residence.clone()),
+                Body::OutflowRegistered(OutflowRegistered {
+                    leave_date: today.add_days(-(rng.below(300) as i64) - 30),
+                    purpose: Purpose::Work,
+                    expected_months: 12,
+                }),
+            ),
+            (
+                Some(residence.clone()),
+                Body::InflowRegistered(InflowRegistered {
+                    arrival_date: today.add_days(-(rng.below(20) as i64)),
+                    address: format!(
+                        "广东省深圳市宝安区西乡街道固戍社区第{}工业园{}栋{}室",
+                        rng.below(9),
+                        rng.below(40),
+                        rng.below(900)
+                    ),
+                    employer: "深圳市宝安区某某电子科技有限公司（装配车间）".into(),
+                    certificate_number: Some(format!(
+                        "豫鹤{}-{:06}",
+                        today.year,
+                        rng.below(999_999)
+                    )),
+                }),
+            ),
+            (
+                Some(residence),
+                Body::CheckReported(CheckReported {
+                    quarter: today.quarter(),
+                    check_date: today.add_days(-(rng.below(20) as i64)),
+                    result: CheckResult::Normal,
+                }),
+            ),
+        ];
+        for (res, body) in bodies {
+            if out.len() as u64 >= n {
+                break;
+            }
+            let seq = seqs.entry(village.clone()).or_insert(first_seq);
+            *seq += 1;
+            out.push(Record {
+                id: RecordId {
+                    node: Code::parse(&village)?,
+                    seq: *seq,
+                },
+                hlc: Hlc::new(now + out.len() as u64 / 16, (out.len() % 16) as u16),
+                operator: format!("{village}-计生专干-{:02}", rng.below(4)),
+                subject: subject.clone(),
+                origin: Code::parse(&village)?,
+                residence: res,
+                body,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn scope(code: &str, parent: Option<&str>) -> Result<(NodeScope, Option<NodeScope>)> {
+    let s = NodeScope::for_code(Code::parse(code)?)?;
+    let p = parent
+        .map(|p| s.parent(&Code::parse(p).expect("valid")))
+        .transpose()?;
+    Ok((s, p))
+}
+
+fn open(
+    dir: &Path,
+    code: &str,
+    parent: Option<&str>,
+    cache_mb: u64,
+    o: &BenchOptions,
+) -> Result<Arc<Store>> {
+    let (s, p) = scope(code, parent)?;
+    let opts = StoreOptions {
+        cache_bytes: cache_mb << 20,
+        ..o.store_options()
+    };
+    Ok(Arc::new(Store::open(dir, s, p, &opts)?))
+}
+
+/// Loads records into a hub's store as if received from its children, and
+/// brings its views up to date, as on a hub in steady state (not timed).
+fn load(store: &Store, items: &[Incoming]) -> Result<()> {
+    for chunk in items.chunks(5_000) {
+        store.apply(chunk, &Source::Detached, None, false)?;
+    }
+    store.catch_up()?;
+    store.flush()?;
+    Ok(())
+}
+
+/// A hub serving on loopback, reached through a counting proxy.
+struct Hub {
+    node: Arc<Node>,
+    proxy: Proxy,
+    cancel: CancellationToken,
+}
+
+impl Hub {
+    async fn start(store: Arc<Store>) -> Result<Hub> {
+        let node = Node::new(store, SyncConfig::default(), system_clock());
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let cancel = CancellationToken::new();
+        let (n, c) = (node.clone(), cancel.clone());
+        tokio::spawn(async move {
+            liudong_net::serve_sync(listener, n, NetOptions::default(), c).await
+        });
+        let proxy = Proxy::start(addr).await?;
+        Ok(Hub {
+            node,
+            proxy,
+            cancel,
+        })
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.proxy.addr)
+    }
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+/// One one-shot session of `child` with the hub; returns (elapsed, records received).
+async fn session(child: &Arc<Node>, hub_url: &str) -> Result<(Duration, u64)> {
+    let parent = child
+        .store()
+        .parent()
+        .context("child has no parent")?
+        .clone();
+    let connector = GrpcConnector::new(hub_url, NetOptions::default())?;
+    let t = Instant::now();
+    let s = run_client_session(
+        child.clone(),
+        &parent,
+        false,
+        |rx| connector.open(rx),
+        CancellationToken::new(),
+    )
+    .await?;
+    Ok((t.elapsed(), s.received))
+}
+
+// ---- scenarios --------------------------------------------------------------
+
+const COUNTY: &str = "410602";
+const TOWNSHIP: &str = "410602100";
+
+/// 1 and 2: initial sync against the raw reference, then incremental syncs.
+async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Measure>> {
+    println!("generating {} records …", o.records);
+    let records = gen_records(o.records, 1, TOWNSHIP, 0)?;
+    let items: Vec<Incoming> = records.into_iter().map(Incoming::new).collect();
+    let avg = items.iter().map(|i| i.bytes.len()).sum::<usize>() as f64 / items.len() as f64;
+    let raw_items: Vec<(Vec<u8>, Vec<u8>)> = items
+        .iter()
+        .map(|i| (liudong_store::keys::id(&i.record.id), i.bytes.clone()))
+        .collect();
+    let batch = SyncConfig::default().max_batch;
+
+    let (mut sync_rate, mut raw_rate, mut wall, mut wire, mut rss, mut disk) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut apply_rate, mut read_rate, mut check_rate, mut index_ms) =
+        (vec![], vec![], vec![], vec![]);
+    let mut raw_disk = vec![];
+    let mut layout = String::new();
+    let (mut inc_small, mut inc_large, mut inc_bytes_small, mut inc_bytes_large) =
+        (vec![], vec![], vec![], vec![]);
+    for run in 0..o.runs {
+        let dir = work.join(format!("initial-{run}"));
+        // Raw sled batch insert of the same records (the physical reference).
+        let t = Instant::now();
+        liudong_store::raw_batch_insert(
+            &dir.join("raw"),
+            &raw_items,
+            batch,
+            &StoreOptions {
+                cache_bytes: 32 << 20,
+                ..o.store_options()
+            },
+        )?;
+        raw_rate.push(items.len() as f64 / t.elapsed().as_secs_f64());
+        raw_disk.push(dir_size(&dir.join("raw")) as f64);
+
+        // Diagnostics: the receiver's apply path alone, and the hub's outbox reads alone.
+        let probe = open(&dir.join("probe"), TOWNSHIP, Some(COUNTY), 32, o)?;
+        let t = Instant::now();
+        for chunk in items.chunks(batch) {
+            probe.apply(chunk, &Source::Peer(liudong_core::Link::Parent), None, true)?;
+        }
+        apply_rate.push(items.len() as f64 / t.elapsed().as_secs_f64());
+        let checker = Node::new(probe.clone(), SyncConfig::default(), system_clock());
+        let holder = probe.scope().clone();
+        let t = Instant::now();
+        for chunk in items.chunks(batch) {
+            let b = liudong_sync::Batch {
+                records: chunk.iter().map(|i| i.bytes.clone().into()).collect(),
+                cursor: 0,
+                drained: false,
+                remaining: None,
+            };
+            checker.check_batch(&b, &holder, liudong_sync::RULE_PARENT_SEND)?;
+        }
+        check_rate.push(items.len() as f64 / t.elapsed().as_secs_f64());
+        drop(checker);
+        drop(probe);
+        let county = open(&dir.join("county"), COUNTY, Some("CN"), 128, o)?;
+        load(&county, &items)?;
+        let t = Instant::now();
+        let mut cursor = 0;
+        let town_link = liudong_core::Link::Child(Code::parse(TOWNSHIP)?);
+        loop {
+            let page = county.outbox(&town_link, cursor, batch, 1 << 20)?;
+            cursor = page.cursor;
+            if page.drained {
+                break;
+            }
+        }
+        read_rate.push(items.len() as f64 / t.elapsed().as_secs_f64());
+        let hub = Hub::start(county).await?;
+        let town = Node::new(
+            open(&dir.join("town"), TOWNSHIP, Some(COUNTY), 32, o)?,
+            SyncConfig::default(),
+            system_clock(),
+        );
+        reset_peak_rss();
+        let (elapsed, received) = session(&town, &hub.url()).await?;
+        ensure!(
+            received == o.records,
+            "initial sync received {received} of {} records",
+            o.records
+        );
+        wall.push(elapsed.as_secs_f64() * 1000.0);
+        sync_rate.push(received as f64 / elapsed.as_secs_f64());
+        wire.push(hub.proxy.take() as f64);
+        rss.push(peak_rss_mb());
+        // Views are indexed off the acknowledgement path; wait for them (and
+        // report how long after the sync they were complete).
+        let t = Instant::now();
+        let st = town.store().clone();
+        tokio::task::spawn_blocking(move || st.catch_up()).await??;
+        index_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        town.store().flush()?;
+        disk.push(dir_size(&dir.join("town")) as f64);
+        let by_prefix = town.store().logical_bytes_by_prefix()?;
+        layout = by_prefix
+            .iter()
+            .map(|(tag, bytes)| format!("{tag} {:.0}", *bytes as f64 / o.records as f64))
+            .collect::<Vec<_>>()
+            .join(" · ");
+
+        // Incremental: 10 new records on this large hub, and on a small one.
+        incremental(&hub, &town, run, &mut inc_large, &mut inc_bytes_large).await?;
+        drop(hub);
+        let small_county = open(&dir.join("county-small"), COUNTY, Some("CN"), 128, o)?;
+        load(
+            &small_county,
+            &items[..(o.small_records as usize).min(items.len())],
+        )?;
+        let small = Hub::start(small_county).await?;
+        let small_town = Node::new(
+            open(&dir.join("town-small"), TOWNSHIP, Some(COUNTY), 32, o)?,
+            SyncConfig::default(),
+            system_clock(),
+        );
+        session(&small_town, &small.url()).await?;
+        small_town.store().catch_up()?;
+        incremental(
+            &small,
+            &small_town,
+            run,
+            &mut inc_small,
+            &mut inc_bytes_small,
+        )
+        .await?;
+        drop(small);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+    let (sync_r, raw_r) = (median(sync_rate), median(raw_rate));
+    let (small_ms, large_ms) = (median(inc_small), median(inc_large));
+    Ok(vec![
+        Measure {
+            scenario: "1 initial sync".into(),
+            wall_ms: median(wall),
+            records: o.records,
+            records_per_s: sync_r,
+            wire_bytes: median(wire) as u64,
+            peak_rss_mb: median(rss),
+            disk_mb: median(disk.clone()) / 1e6,
+            notes: vec![
+                ("raw sled batch insert rec/s".into(), format!("{raw_r:.0}")),
+                (
+                    "sync / raw".into(),
+                    format!("{:.2} (target ≥ 0.50)", sync_r / raw_r),
+                ),
+                (
+                    "receiver apply alone rec/s".into(),
+                    format!("{:.0}", median(apply_rate)),
+                ),
+                (
+                    "hub outbox read alone rec/s".into(),
+                    format!("{:.0}", median(read_rate)),
+                ),
+                (
+                    "receiver decode+validate alone rec/s".into(),
+                    format!("{:.0}", median(check_rate)),
+                ),
+                (
+                    "views complete after sync ms".into(),
+                    format!("{:.0}", median(index_ms)),
+                ),
+                ("avg encoded record bytes".into(), format!("{avg:.0}")),
+                (
+                    "disk bytes per record / encoded".into(),
+                    format!(
+                        "{:.2} (target ≤ 2.5)",
+                        median(disk) / o.records as f64 / avg
+                    ),
+                ),
+                (
+                    "raw sled disk bytes per record / encoded".into(),
+                    format!("{:.2}", median(raw_disk) / o.records as f64 / avg),
+                ),
+                (
+                    "store bytes per record by key prefix (before sled)".into(),
+                    layout,
+                ),
+            ],
+        },
+        Measure {
+            scenario: "2 incremental sync".into(),
+            wall_ms: large_ms,
+            records: 10,
+            records_per_s: 10.0 / (large_ms / 1000.0),
+            wire_bytes: median(inc_bytes_large.clone()) as u64,
+            notes: vec![
+                (
+                    format!("latency ms, hub {} records", o.small_records),
+                    format!("{small_ms:.1}"),
+                ),
+                (
+                    format!("latency ms, hub {} records", o.records),
+                    format!("{large_ms:.1} (target ≤ 20)"),
+                ),
+                (
+                    "large / small".into(),
+                    format!("{:.2} (target ≤ 1.5)", large_ms / small_ms),
+                ),
+                (
+                    "wire bytes small / large".into(),
+                    format!(
+                        "{} / {}",
+                        median(inc_bytes_small) as u64,
+                        median(inc_bytes_large) as u64
+                    ),
+                ),
+            ],
+            ..Measure::default()
+        },
+    ])
+}
+
+/// Sessions measured per run of the incremental case (each brings 10 new records).
+const INCREMENTAL_SAMPLES: u64 = 20;
+
+/// The incremental case: 10 new records on `hub`, one session of `child`;
+/// repeated [`INCREMENTAL_SAMPLES`] times, every latency and byte count kept.
+async fn incremental(
+    hub: &Hub,
+    child: &Arc<Node>,
+    run: usize,
+    latency_ms: &mut Vec<f64>,
+    bytes: &mut Vec<f64>,
+) -> Result<()> {
+    for i in 0..INCREMENTAL_SAMPLES {
+        let first_seq = 10_000_000 + 100 * (run as u64 * INCREMENTAL_SAMPLES + i);
+        let fresh: Vec<Incoming> = gen_records(10, 1000 + first_seq, TOWNSHIP, first_seq)?
+            .into_iter()
+            .map(Incoming::new)
+            .collect();
+        load(hub.node.store(), &fresh)?;
+        hub.proxy.take();
+        let (d, n) = session(child, &hub.url()).await?;
+        ensure!(n == 10, "incremental sync received {n} of 10 records");
+        latency_ms.push(d.as_secs_f64() * 1000.0);
+        bytes.push(hub.proxy.take() as f64);
+    }
+    Ok(())
+}
+
+/// 3: a county hub, its townships and all their villages; new records spread
+/// over the villages; every township and village syncs.
+async fn fanout(o: &BenchOptions, work: &Path) -> Result<Measure> {
+    let county = o.fanout_county.as_str();
+    let towns: Vec<String> = divisions::table()
+        .children(county)
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let villages: Vec<(String, String)> = towns
+        .iter()
+        .flat_map(|t| {
+            divisions::table()
+                .children(t)
+                .into_iter()
+                .map(move |v| (t.clone(), v.to_string()))
+        })
+        .collect();
+    ensure!(!villages.is_empty(), "county {county} has no villages");
+    let per_town = (o.fanout_records / towns.len() as u64).max(1);
+    let mut items = Vec::new();
+    for (i, t) in towns.iter().enumerate() {
+        if divisions::table().children(t).is_empty() {
+            continue;
+        }
+        items.extend(
+            gen_records(per_town, 77 + i as u64, t, 0)?
+                .into_iter()
+                .map(Incoming::new),
+        );
+    }
+    let (mut walls, mut ratios) = (vec![], vec![]);
+    let mut sent_total = 0;
+    for run in 0..o.runs {
+        let dir = work.join(format!("fanout-{run}"));
+        let hub_store = open(&dir.join(county), county, Some("CN"), 128, o)?;
+        load(&hub_store, &items)?;
+        let hub = Hub::start(hub_store).await?;
+        let t = Instant::now();
+        let read_before = hub
+            .node
+            .store()
+            .counters()
+            .outbox_read
+            .load(Ordering::Relaxed);
+        let mut sent = 0u64;
+        let mut town_reads = 0u64;
+        let mut town_sent = 0u64;
+        for town in &towns {
+            let tstore = open(&dir.join(town), town, Some(county), 16, o)?;
+            let tnode = Node::new(tstore, SyncConfig::default(), system_clock());
+            let (_, n) = session(&tnode, &hub.url()).await?;
+            sent += n;
+            let thub = Hub::start(tnode.store().clone()).await?;
+            let before = thub
+                .node
+                .store()
+                .counters()
+                .outbox_read
+                .load(Ordering::Relaxed);
+            // Villages of this township, eight at a time.
+            let vs: Vec<&String> = villages
+                .iter()
+                .filter(|(t, _)| t == town)
+                .map(|(_, v)| v)
+                .collect();
+            for group in vs.chunks(8) {
+                let mut tasks = Vec::new();
+                for v in group {
+                    let vstore = open(&dir.join(v.as_str()), v, Some(town), 1, o)?;
+                    let vnode = Node::new(vstore, SyncConfig::default(), system_clock());
+                    let url = thub.url();
+                    tasks.push(tokio::spawn(async move { session(&vnode, &url).await }));
+                }
+                for t in tasks {
+                    town_sent += t.await??.1;
+                }
+            }
+            town_reads += thub
+                .node
+                .store()
+                .counters()
+                .outbox_read
+                .load(Ordering::Relaxed)
+                - before;
+        }
+        let hub_reads = hub
+            .node
+            .store()
+            .counters()
+            .outbox_read
+            .load(Ordering::Relaxed)
+            - read_before;
+        walls.push(t.elapsed().as_secs_f64() * 1000.0);
+        ensure!(
+            town_sent == items.len() as u64,
+            "villages received {town_sent} of {} records",
+            items.len()
+        );
+        ratios.push((hub_reads + town_reads) as f64 / (sent + town_sent) as f64);
+        sent_total = sent + town_sent;
+        drop(hub);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+    let wall = median(walls);
+    Ok(Measure {
+        scenario: "3 fan-out".into(),
+        wall_ms: wall,
+        records: items.len() as u64,
+        records_per_s: sent_total as f64 / (wall / 1000.0),
+        notes: vec![
+            (
+                "county / townships / villages".into(),
+                format!("{county} / {} / {}", towns.len(), villages.len()),
+            ),
+            (
+                "records read / records sent by hubs".into(),
+                format!("{:.3} (target ≈ 1)", median(ratios)),
+            ),
+        ],
+        ..Measure::default()
+    })
+}
+
+/// 4: time from writing an inflow at a village of county B until it is stored
+/// at the origin village in county A, through live links (five hops), every
+/// link over mutual TLS as deployed.
+async fn cross_county(o: &BenchOptions, work: &Path) -> Result<Measure> {
+    let dir = work.join("latency");
+    let pki = liudong_testkit::demo_tls::DemoPki::create(&dir, &demo::DEMO_NODES)?;
+    let topo = Topology::start_with(&dir, &demo::DEMO_NODES, true, Some(&pki), |c| {
+        c.store.compression = o.store_options().compression
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut lat = Vec::new();
+    let today = Date::from_unix_ms(system_clock()());
+    for i in 0..o.latency_samples {
+        let mut rng = SynthRng::new(500 + i as u64);
+        let birth = synth::birth_date(&mut rng, today, 20, 40);
+        let subject = synth::citizen_id(&mut rng, COUNTY, birth, Sex::Female);
+        let draft = liudong_store::Draft {
+            operator: "bench".into(),
+            subject,
+            origin: Code::parse(demo::VILLAGE_A1)?,
+            residence: Some(Code::parse(demo::VILLAGE_B1)?),
+            body: Body::InflowRegistered(InflowRegistered {
+                arrival_date: today,
+                address: "西乡街道".into(),
+                employer: String::new(),
+                certificate_number: None,
+            }),
+        };
+        let t = Instant::now();
+        let r = topo.write(demo::VILLAGE_B1, draft).await?;
+        let origin = topo.node(demo::VILLAGE_A1).node.store().clone();
+        while origin.get_bytes(&r.id)?.is_none() {
+            if t.elapsed() > Duration::from_secs(10) {
+                bail!("record {} did not reach {} in 10 s", r.id, demo::VILLAGE_A1);
+            }
+            tokio::time::sleep(Duration::from_micros(200)).await;
+        }
+        lat.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    topo.shutdown().await?;
+    let mut sorted = lat.clone();
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    let p90 = sorted[(sorted.len() * 9 / 10).min(sorted.len() - 1)];
+    let med = median(lat);
+    Ok(Measure {
+        scenario: "4 cross-county latency".into(),
+        wall_ms: med,
+        records: o.latency_samples as u64,
+        notes: vec![
+            (
+                "median ms (5 hops)".into(),
+                format!("{med:.1} (target ≤ 100)"),
+            ),
+            ("p90 ms".into(), format!("{p90:.1}")),
+        ],
+        ..Measure::default()
+    })
+}
+
+/// 5: RSS of real `liudong serve` processes: an idle village, and a county
+/// hub holding `records` records.
+async fn footprint(o: &BenchOptions, work: &Path) -> Result<Measure> {
+    let exe = std::env::current_exe()?;
+    let dir = work.join("footprint");
+    std::fs::create_dir_all(&dir)?;
+    // County store with o.records records, written before the process starts.
+    let county_dir = dir.join("county-data");
+    {
+        let store = open(&county_dir, COUNTY, Some("CN"), 128, o)?;
+        let items: Vec<Incoming> = gen_records(o.records, 3, TOWNSHIP, 0)?
+            .into_iter()
+            .map(Incoming::new)
+            .collect();
+        load(&store, &items)?;
+    }
+    let county_cfg = dir.join("county.toml");
+    std::fs::write(
+        &county_cfg,
+        format!(
+            "[node]\ncode = \"{COUNTY}\"\ndata_dir = \"county-data\"\nlisten = \"127.0.0.1:0\"\ninsecure = true\n[upstream]\ncode = \"CN\"\nurl = \"http://127.0.0.1:9\"\n[store]\ncompression = {}\n",
+            o.compression
+        ),
+    )?;
+    let village_cfg = dir.join("village.toml");
+    std::fs::write(
+        &village_cfg,
+        format!(
+            "[node]\ncode = \"{}\"\ndata_dir = \"village-data\"\ninsecure = true\n[upstream]\ncode = \"{TOWNSHIP}\"\nurl = \"http://127.0.0.1:9\"\n[store]\ncompression = {}\n",
+            demo::VILLAGE_A1,
+            o.compression
+        ),
+    )?;
+    let mut rss = Vec::new();
+    for cfg in [&village_cfg, &county_cfg] {
+        let mut child = std::process::Command::new(&exe)
+            .args(["serve", "--config"])
+            .arg(cfg)
+            .env("RUST_LOG", "error")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let kb = proc_status_kb(Some(child.id()), "VmRSS:").unwrap_or(0);
+        let _ = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status();
+        let _ = child.wait();
+        rss.push(kb as f64 / 1024.0);
+    }
+    Ok(Measure {
+        scenario: "5 footprint".into(),
+        records: o.records,
+        peak_rss_mb: rss[1],
+        disk_mb: dir_size(&county_dir) as f64 / 1e6,
+        notes: vec![
+            (
+                "idle village RSS MB".into(),
+                format!("{:.1} (target ≤ 30)", rss[0]),
+            ),
+            (
+                format!("county hub RSS MB, {} records", o.records),
+                format!("{:.1}", rss[1]),
+            ),
+            (
+                "county disk bytes per record".into(),
+                format!("{:.0}", dir_size(&county_dir) as f64 / o.records as f64),
+            ),
+        ],
+        ..Measure::default()
+    })
+}
+
+/// Runs the suite, prints the table and writes the JSON file.
+pub async fn run(
+    o: BenchOptions,
+    out: Option<PathBuf>,
+    only: Option<Vec<u32>>,
+) -> Result<Vec<Measure>> {
+    let tmp = tempfile::tempdir()?;
+    let work = tmp.path();
+    let want = |n: u32| only.as_ref().is_none_or(|v| v.contains(&n));
+    let mut all = Vec::new();
+    if want(1) || want(2) {
+        all.extend(initial_and_incremental(&o, work).await?);
+    }
+    if want(3) {
+        all.push(fanout(&o, work).await?);
+    }
+    if want(4) {
+        all.push(cross_county(&o, work).await?);
+    }
+    if want(5) {
+        all.push(footprint(&o, work).await?);
+    }
+    println!(
+        "\n{:<24} {:>10} {:>10} {:>12} {:>12} {:>9} {:>9}",
+        "scenario", "wall ms", "records", "records/s", "wire bytes", "rss MB", "disk MB"
+    );
+    for m in &all {
+        println!(
+            "{:<24} {:>10.1} {:>10} {:>12.0} {:>12} {:>9.1} {:>9.1}",
+            m.scenario,
+            m.wall_ms,
+            m.records,
+            m.records_per_s,
+            m.wire_bytes,
+            m.peak_rss_mb,
+            m.disk_mb
+        );
+        for (k, v) in &m.notes {
+            println!("{:<24}   {k}: {v}", "");
+        }
+    }
+    if let Some(path) = out {
+        let doc = serde_json::json!({ "options": o, "machine": machine(), "results": all });
+        std::fs::write(&path, serde_json::to_string_pretty(&doc)?)?;
+        println!("\nwritten {}", path.display());
+    }
+    Ok(all)
+}
+
+fn machine() -> serde_json::Value {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|t| {
+        t.lines()
+            .find(|l| l.starts_with("model name"))
+            .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+    });
+    serde_json::json!({
+        "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        "cpu": cpu,
+        "mem_total_kb": proc_meminfo("MemTotal:"),
+    })
+}
+
+fn proc_meminfo(field: &str) -> Option<u64> {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()?
+        .lines()
+        .find(|l| l.starts_with(field))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}

@@ -1,0 +1,917 @@
+//! Node configuration: TOML, then environment overrides, then `validate()`.
+//!
+//! Every field is documented here and in `config/*.toml`; defaults are
+//! explicit. A config that cannot work is refused at start with a message that
+//! names the field and says what to do.
+
+use anyhow::{Context, Result, bail};
+use liudong_core::code::Level;
+use liudong_core::overdue::Thresholds;
+use liudong_core::{Code, NodeKind, NodeScope};
+use liudong_net::tls::{TlsContext, TlsFiles};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A whole node configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub node: NodeSection,
+    /// The node this one dials; absent only for the top exchange node.
+    #[serde(default)]
+    pub upstream: Option<UpstreamSection>,
+    #[serde(default)]
+    pub sync: SyncSection,
+    #[serde(default)]
+    pub store: StoreSection,
+    #[serde(default)]
+    pub net: NetSection,
+    #[serde(default)]
+    pub verify: VerifySection,
+    #[serde(default)]
+    pub bundle: BundleSection,
+    /// Mutual TLS identity; required unless `[node] insecure = true` (loopback only).
+    #[serde(default)]
+    pub tls: Option<TlsSection>,
+    #[serde(default)]
+    pub workflow: WorkflowSection,
+    /// The web console for county operators; absent: no console.
+    #[serde(default)]
+    pub console: Option<ConsoleSection>,
+    #[serde(default)]
+    pub metrics: MetricsSection,
+}
+
+/// `[workflow]`: thresholds of the overdue lists and the report (DOMAIN.md defaults).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkflowSection {
+    /// N: a migrant is listed when the quarterly check report is missing for
+    /// this many consecutive completed quarters. Default 2.
+    pub missed_quarters: u32,
+    /// D: certificates expired or expiring within this many days are listed. Default 30.
+    pub certificate_days: i64,
+    /// A: inflow notices not acknowledged within this many days are listed, and
+    /// the report's feedback rate counts acknowledgements within it. Default 30.
+    pub ack_days: i64,
+}
+
+impl Default for WorkflowSection {
+    fn default() -> Self {
+        let t = liudong_core::overdue::Thresholds::default();
+        WorkflowSection {
+            missed_quarters: t.missed_quarters,
+            certificate_days: t.certificate_days,
+            ack_days: t.ack_days,
+        }
+    }
+}
+
+/// `[bundle]`: offline bundles.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BundleSection {
+    /// Nodes whose bundles this node imports: `[[bundle.trusted]]` with `code`
+    /// and `public_key` (as printed by `liudong key show` on that node).
+    pub trusted: Vec<liudong_sync::bundle::TrustedSigner>,
+}
+
+/// `[verify]`: periodic comparison of this node's scope with its upstream.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VerifySection {
+    /// Seconds between verifications with the upstream; 0 turns the periodic run off
+    /// (`liudong verify` still works). Default 3600.
+    pub interval_secs: u64,
+    /// Transfer the missing records both ways when the fingerprints differ. Default true.
+    pub repair: bool,
+}
+
+impl Default for VerifySection {
+    fn default() -> Self {
+        VerifySection {
+            interval_secs: 3600,
+            repair: true,
+        }
+    }
+}
+
+/// Validated `[verify]` settings.
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    /// `None`: no periodic verification.
+    pub interval: Option<Duration>,
+    pub repair: bool,
+}
+
+/// `[node]`: who this node is and where it keeps its data.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSection {
+    /// Division code served: 12 digits (village), 9 (township), 6 (county),
+    /// or for an exchange node 2 digits (province), 4 (prefecture) or `CN` (national).
+    pub code: String,
+    /// For exchange nodes: level of the child nodes, `county` (default) or `province`.
+    #[serde(default)]
+    pub exchange_children: Option<String>,
+    /// Directory of this node's sled store (created if missing). Relative paths
+    /// are relative to the config file.
+    pub data_dir: PathBuf,
+    /// Address the sync service listens on for child nodes. Villages have no
+    /// children and may omit it.
+    #[serde(default)]
+    pub listen: Option<String>,
+    /// Loopback address of the local admin service used by `liudong record add`,
+    /// `status` and `sync --once` while the node runs. Default 127.0.0.1:0 (none reachable).
+    #[serde(default)]
+    pub admin_listen: Option<String>,
+    /// Allow plaintext gRPC without `[tls]`: for tests and demos on loopback
+    /// only (refused on any non-loopback address; a warning is logged at start).
+    #[serde(default)]
+    pub insecure: bool,
+}
+
+/// `[upstream]`: the upper node this node dials.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamSection {
+    /// The upstream's division code (its township, county or exchange).
+    pub code: String,
+    /// Its sync address, e.g. `http://127.0.0.1:7300`.
+    pub url: String,
+}
+
+/// `[sync]`: session pacing and limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyncSection {
+    /// Keep a session open and exchange each record as soon as it is written (true),
+    /// or run one-shot sessions every `interval_secs` and after each local write (false).
+    pub live: bool,
+    /// Seconds between one-shot sessions when `live = false`. Default 300.
+    pub interval_secs: u64,
+    /// Most records per batch. Default 500.
+    pub max_batch: usize,
+    /// Most record bytes per batch. Default 1 MiB.
+    pub max_batch_bytes: usize,
+    /// Unacknowledged batches in flight each way. Default 4.
+    pub window: usize,
+    /// Largest accepted clock lead of a record over this node's clock, seconds. Default 300.
+    pub max_skew_secs: u64,
+    /// A one-shot session silent for this long fails, seconds; so does any session
+    /// (live ones too) whose peer leaves a batch unacknowledged this long. Default 60.
+    pub idle_timeout_secs: u64,
+    /// Largest encoded record accepted from a peer, bytes (checked before decoding;
+    /// a valid record is well under 4 KiB). Default 65536.
+    pub max_record_bytes: usize,
+    /// Most records a peer may send in one session; beyond it the session ends with
+    /// RESOURCE_EXHAUSTED and the next one resumes from the durable cursor. Default 10000000.
+    pub max_session_records: u64,
+    /// First retry delay after a failed session, milliseconds. Default 500.
+    pub backoff_min_ms: u64,
+    /// Longest retry delay, seconds. Default 300.
+    pub backoff_max_secs: u64,
+}
+
+impl Default for SyncSection {
+    fn default() -> Self {
+        SyncSection {
+            live: true,
+            interval_secs: 300,
+            max_batch: 500,
+            max_batch_bytes: 1 << 20,
+            window: 4,
+            max_skew_secs: 300,
+            idle_timeout_secs: 60,
+            max_record_bytes: 64 << 10,
+            max_session_records: 10_000_000,
+            backoff_min_ms: 500,
+            backoff_max_secs: 300,
+        }
+    }
+}
+
+/// `[store]`: sled tuning.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSection {
+    /// sled page cache in MiB. Default: 8 for villages, 32 for townships, 128 for counties and exchanges.
+    pub cache_mb: Option<u64>,
+    /// Background flush interval in milliseconds (acknowledged batches are always flushed first). Default 500.
+    pub flush_every_ms: u64,
+    /// zstd level (1–22) for sled's pages on disk; 0 stores them uncompressed. Default 3.
+    pub compression: i32,
+}
+
+impl Default for StoreSection {
+    fn default() -> Self {
+        StoreSection {
+            cache_mb: None,
+            flush_every_ms: 500,
+            compression: 3,
+        }
+    }
+}
+
+/// `[net]`: transport limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetSection {
+    /// Largest gRPC message, MiB. Default 16.
+    pub max_message_mb: usize,
+    /// HTTP/2 keepalive interval, seconds. Default 20.
+    pub keepalive_secs: u64,
+    /// Connection timeout, seconds. Default 10.
+    pub connect_timeout_secs: u64,
+    /// Most concurrent HTTP/2 streams (sessions, verify calls) a peer may open on
+    /// one connection to this node. Default 32.
+    pub max_streams: u32,
+}
+
+impl Default for NetSection {
+    fn default() -> Self {
+        NetSection {
+            max_message_mb: 16,
+            keepalive_secs: 20,
+            connect_timeout_secs: 10,
+            max_streams: 32,
+        }
+    }
+}
+
+/// A validated configuration, ready to run.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    pub scope: NodeScope,
+    pub parent: Option<(NodeScope, String)>,
+    pub data_dir: PathBuf,
+    pub listen: Option<SocketAddr>,
+    pub admin_listen: Option<SocketAddr>,
+    pub sync: liudong_sync::SyncConfig,
+    pub link: liudong_sync::LinkConfig,
+    pub store: liudong_store::StoreOptions,
+    pub net: liudong_net::NetOptions,
+    pub verify: VerifyOptions,
+    pub bundle_trusted: Vec<liudong_sync::bundle::TrustedSigner>,
+    /// `[workflow]` thresholds.
+    pub thresholds: liudong_core::overdue::Thresholds,
+    /// `[console]`, validated; `None`: no console.
+    pub console: Option<ConsoleOptions>,
+    /// `[metrics] listen`: address of the Prometheus endpoint, if enabled.
+    pub metrics_listen: Option<SocketAddr>,
+}
+
+impl Config {
+    /// Reads a config file, applies environment overrides and validates it.
+    pub fn load(path: &Path) -> Result<NodeConfig> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        let mut cfg: Config = toml::from_str(&text)
+            .with_context(|| format!("config file {} is not valid", path.display()))?;
+        cfg.apply_env(|k| std::env::var(k).ok());
+        let base = path.parent().unwrap_or(Path::new("."));
+        cfg.validate(base)
+            .with_context(|| format!("config file {}", path.display()))
+    }
+
+    /// Environment overrides: `LIUDONG_DATA_DIR`, `LIUDONG_LISTEN`,
+    /// `LIUDONG_ADMIN_LISTEN`, `LIUDONG_UPSTREAM_URL`.
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) {
+        if let Some(v) = get("LIUDONG_DATA_DIR") {
+            self.node.data_dir = v.into();
+        }
+        if let Some(v) = get("LIUDONG_LISTEN") {
+            self.node.listen = Some(v);
+        }
+        if let Some(v) = get("LIUDONG_ADMIN_LISTEN") {
+            self.node.admin_listen = Some(v);
+        }
+        if let (Some(v), Some(up)) = (get("LIUDONG_UPSTREAM_URL"), self.upstream.as_mut()) {
+            up.url = v;
+        }
+    }
+
+    /// Checks everything that can be checked before start.
+    pub fn validate(&self, base: &Path) -> Result<NodeConfig> {
+        let code = Code::parse(&self.node.code).context("[node] code")?;
+        let kind = match (code.level(), &self.node.exchange_children) {
+            (Level::Village, None) => NodeKind::Village,
+            (Level::Township, None) => NodeKind::Township,
+            (Level::County, None) => NodeKind::County,
+            (Level::Village | Level::Township | Level::County, Some(_)) => {
+                bail!(
+                    "[node] exchange_children is only for exchange nodes (codes CN, 2 or 4 digits)"
+                )
+            }
+            (_, children) => NodeKind::Exchange {
+                child_level: match children.as_deref().unwrap_or("county") {
+                    "county" => Level::County,
+                    "province" => Level::Province,
+                    other => bail!(
+                        "[node] exchange_children = {other:?}: expected \"county\" or \"province\""
+                    ),
+                },
+            },
+        };
+        check_known_code("[node] code", &code)?;
+        let scope = NodeScope::new(code, kind).context("[node] code")?;
+        for t in &self.bundle.trusted {
+            Code::parse(&t.code).context("[[bundle.trusted]] code")?;
+            if !t.public_key.starts_with("ed25519:") || t.public_key.len() != 8 + 64 {
+                bail!(
+                    "[[bundle.trusted]] public_key {:?} for {}: expected ed25519:<64 hex digits> as printed by `liudong key show`",
+                    t.public_key,
+                    t.code
+                );
+            }
+        }
+        let parent = match &self.upstream {
+            Some(up) => {
+                let pcode = Code::parse(&up.code).context("[upstream] code")?;
+                check_known_code("[upstream] code", &pcode)?;
+                let p = scope.parent(&pcode).context("[upstream] code")?;
+                if !(up.url.starts_with("http://") || up.url.starts_with("https://")) {
+                    bail!(
+                        "[upstream] url {:?} must start with http:// (or https://)",
+                        up.url
+                    );
+                }
+                Some((p, up.url.clone()))
+            }
+            None => {
+                if !matches!(scope.kind, NodeKind::Exchange { .. }) {
+                    bail!(
+                        "[upstream] is missing: a {} node must dial its upstream",
+                        scope.kind.name()
+                    );
+                }
+                None
+            }
+        };
+        let parse_addr = |field: &str, v: &Option<String>| -> Result<Option<SocketAddr>> {
+            v.as_deref()
+                .map(|s| {
+                    s.parse::<SocketAddr>().with_context(|| {
+                        format!("[node] {field} = {s:?} is not an address like 127.0.0.1:7400")
+                    })
+                })
+                .transpose()
+        };
+        let listen = parse_addr("listen", &self.node.listen)?;
+        let admin_listen = parse_addr("admin_listen", &self.node.admin_listen)?;
+        let tls_configured = self.tls.is_some();
+        let tls = transport(
+            self,
+            &scope,
+            parent
+                .as_ref()
+                .map(|(p, u): &(NodeScope, String)| (&p.code, u.as_str())),
+            listen,
+            base,
+        )?;
+        if let Some(a) = admin_listen
+            && !a.ip().is_loopback()
+        {
+            bail!("[node] admin_listen = {a}: the admin service must listen on a loopback address");
+        }
+        if scope.child_level().is_some() && listen.is_none() {
+            bail!(
+                "[node] listen is missing: a {} node serves its children and needs a listen address",
+                scope.kind.name()
+            );
+        }
+        let s = &self.sync;
+        if s.max_batch == 0 || s.max_batch > 10_000 {
+            bail!("[sync] max_batch = {}: expected 1 to 10000", s.max_batch);
+        }
+        if s.window == 0 || s.window > 64 {
+            bail!("[sync] window = {}: expected 1 to 64", s.window);
+        }
+        if s.max_batch_bytes < 4096 || s.max_batch_bytes > self.net.max_message_mb << 19 {
+            bail!(
+                "[sync] max_batch_bytes = {}: expected 4096 up to half of [net] max_message_mb",
+                s.max_batch_bytes
+            );
+        }
+        if s.max_record_bytes < 1024 || s.max_record_bytes > self.net.max_message_mb << 19 {
+            bail!(
+                "[sync] max_record_bytes = {}: expected 1024 up to half of [net] max_message_mb",
+                s.max_record_bytes
+            );
+        }
+        if s.max_session_records < s.max_batch as u64 {
+            bail!(
+                "[sync] max_session_records = {}: expected at least max_batch ({})",
+                s.max_session_records,
+                s.max_batch
+            );
+        }
+        if self.net.max_message_mb == 0 || self.net.max_message_mb > 256 {
+            bail!(
+                "[net] max_message_mb = {}: expected 1 to 256",
+                self.net.max_message_mb
+            );
+        }
+        if self.net.max_streams == 0 {
+            bail!("[net] max_streams must be at least 1");
+        }
+        if s.interval_secs == 0 || s.idle_timeout_secs == 0 || s.backoff_min_ms == 0 {
+            bail!("[sync] interval_secs, idle_timeout_secs and backoff_min_ms must be positive");
+        }
+        if !(0..=22).contains(&self.store.compression) {
+            bail!(
+                "[store] compression = {}: expected a zstd level from 1 to 22, or 0 for none",
+                self.store.compression
+            );
+        }
+        let data_dir = if self.node.data_dir.is_absolute() {
+            self.node.data_dir.clone()
+        } else {
+            base.join(&self.node.data_dir)
+        };
+        let cache_mb = self.store.cache_mb.unwrap_or(match scope.kind {
+            NodeKind::Village => 8,
+            NodeKind::Township => 32,
+            _ => 128,
+        });
+        Ok(NodeConfig {
+            scope,
+            parent,
+            data_dir,
+            listen,
+            admin_listen,
+            sync: liudong_sync::SyncConfig {
+                max_batch: s.max_batch,
+                max_batch_bytes: s.max_batch_bytes,
+                window: s.window,
+                max_skew_ms: s.max_skew_secs * 1000,
+                idle_timeout: Duration::from_secs(s.idle_timeout_secs),
+                max_record_bytes: s.max_record_bytes,
+                max_session_records: s.max_session_records,
+                // Announced to the upstream: when to expect this node again.
+                sync_interval_secs: u32::try_from(if s.live {
+                    s.backoff_max_secs
+                } else {
+                    s.interval_secs
+                })
+                .unwrap_or(u32::MAX),
+            },
+            link: liudong_sync::LinkConfig {
+                live: s.live,
+                interval: Duration::from_secs(s.interval_secs),
+                backoff_min: Duration::from_millis(s.backoff_min_ms),
+                backoff_max: Duration::from_secs(s.backoff_max_secs),
+            },
+            store: liudong_store::StoreOptions {
+                cache_bytes: cache_mb << 20,
+                flush_every_ms: Some(self.store.flush_every_ms).filter(|&m| m > 0),
+                compression: Some(self.store.compression).filter(|&l| l > 0),
+            },
+            net: liudong_net::NetOptions {
+                max_message_bytes: self.net.max_message_mb << 20,
+                keepalive: Duration::from_secs(self.net.keepalive_secs),
+                connect_timeout: Duration::from_secs(self.net.connect_timeout_secs),
+                tls,
+                max_streams: self.net.max_streams,
+            },
+            verify: VerifyOptions {
+                interval: Some(Duration::from_secs(self.verify.interval_secs))
+                    .filter(|d| !d.is_zero()),
+                repair: self.verify.repair,
+            },
+            bundle_trusted: self.bundle.trusted.clone(),
+            thresholds: thresholds(&self.workflow)?,
+            console: self
+                .console
+                .as_ref()
+                .map(|c| c.validate(tls_configured))
+                .transpose()?,
+            metrics_listen: self.metrics.validate()?,
+        })
+    }
+}
+
+/// Refuses a configured code that is not in the embedded division table.
+pub fn check_known_code(field: &str, code: &Code) -> Result<()> {
+    if code.level() == liudong_core::Level::National {
+        return Ok(());
+    }
+    liudong_core::validate::known_code(field, code).map_err(|e| {
+        anyhow::anyhow!(
+            "{} = {code}: {}; a node must serve a unit that exists",
+            e.field,
+            e.reason
+        )
+    })
+}
+
+/// Validated `[workflow]` thresholds.
+pub fn thresholds(w: &WorkflowSection) -> Result<Thresholds> {
+    if w.missed_quarters == 0 || w.certificate_days < 0 || w.ack_days <= 0 {
+        bail!(
+            "[workflow] missed_quarters must be at least 1, certificate_days 0 or more and ack_days at least 1"
+        );
+    }
+    Ok(Thresholds {
+        missed_quarters: w.missed_quarters,
+        certificate_days: w.certificate_days,
+        ack_days: w.ack_days,
+    })
+}
+
+/// `[console]`: the web console. Absent: no console.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleSection {
+    /// Address the console listens on, e.g. `127.0.0.1:8443` (HTTPS with the
+    /// node's `[tls]` certificate).
+    pub listen: String,
+    /// A session unused for this long ends, seconds. Default 900 (15 minutes).
+    #[serde(default = "default_idle")]
+    pub idle_timeout_secs: u64,
+    /// A session ends this long after login, used or not, seconds. Default 28800 (8 hours).
+    #[serde(default = "default_max_session")]
+    pub max_session_secs: u64,
+    /// Failed logins for one operator name before logins under that name are
+    /// refused for `lockout_secs`. Default 5.
+    #[serde(default = "default_max_failures")]
+    pub max_failed_logins: u32,
+    /// How long logins under a name stay refused after too many failures, seconds. Default 900.
+    #[serde(default = "default_lockout")]
+    pub lockout_secs: u64,
+}
+
+fn default_idle() -> u64 {
+    900
+}
+fn default_max_session() -> u64 {
+    8 * 3600
+}
+fn default_max_failures() -> u32 {
+    5
+}
+fn default_lockout() -> u64 {
+    900
+}
+
+/// Validated `[console]` settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleOptions {
+    pub listen: SocketAddr,
+    pub idle_timeout: Duration,
+    pub max_session: Duration,
+    pub max_failed_logins: u32,
+    pub lockout: Duration,
+}
+
+impl ConsoleSection {
+    /// Checks the section; `tls` says whether the node has a `[tls]` identity
+    /// (without one the node is `insecure` and the console stays on loopback).
+    pub fn validate(&self, tls: bool) -> Result<ConsoleOptions> {
+        let listen: SocketAddr = self.listen.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "[console] listen = {:?} is not an address like 127.0.0.1:8443",
+                self.listen
+            )
+        })?;
+        if !tls && !listen.ip().is_loopback() {
+            bail!(
+                "[console] listen = {listen}: the console is served over HTTPS with the node's [tls] certificate; this node has no [tls] (insecure = true), so the console may only listen on a loopback address such as 127.0.0.1:8443"
+            );
+        }
+        if !(60..=86_400).contains(&self.idle_timeout_secs) {
+            bail!(
+                "[console] idle_timeout_secs = {}: expected 60 to 86400",
+                self.idle_timeout_secs
+            );
+        }
+        if self.max_session_secs < self.idle_timeout_secs || self.max_session_secs > 7 * 86_400 {
+            bail!(
+                "[console] max_session_secs = {}: expected at least idle_timeout_secs ({}) and at most 604800 (a week)",
+                self.max_session_secs,
+                self.idle_timeout_secs
+            );
+        }
+        if !(1..=100).contains(&self.max_failed_logins) {
+            bail!(
+                "[console] max_failed_logins = {}: expected 1 to 100",
+                self.max_failed_logins
+            );
+        }
+        if !(1..=86_400).contains(&self.lockout_secs) {
+            bail!(
+                "[console] lockout_secs = {}: expected 1 to 86400",
+                self.lockout_secs
+            );
+        }
+        Ok(ConsoleOptions {
+            listen,
+            idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+            max_session: Duration::from_secs(self.max_session_secs),
+            max_failed_logins: self.max_failed_logins,
+            lockout: Duration::from_secs(self.lockout_secs),
+        })
+    }
+}
+
+/// `[metrics]`: the Prometheus endpoint.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSection {
+    /// Address of the plain-HTTP metrics endpoint (`GET /metrics`), e.g.
+    /// "127.0.0.1:9464". Absent (the default): no endpoint.
+    pub listen: Option<String>,
+}
+
+impl MetricsSection {
+    /// The address to serve on, if any.
+    pub fn validate(&self) -> Result<Option<SocketAddr>> {
+        let Some(s) = self.listen.as_deref() else {
+            return Ok(None);
+        };
+        let addr: SocketAddr = s.parse().with_context(|| {
+            format!("[metrics] listen = {s:?} is not an address like 127.0.0.1:9464")
+        })?;
+        if addr.port() == 0 && !addr.ip().is_loopback() {
+            bail!("[metrics] listen = {s:?}: give a fixed port for the scraper to reach");
+        }
+        Ok(Some(addr))
+    }
+}
+
+/// `[tls]`: this node's certificate and the CAs it trusts (mutual TLS on
+/// every link). Paths are relative to the config file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSection {
+    /// CA certificates (PEM) trusted for peers: the CA that issued this node's
+    /// certificate and its children's, and the CA of the upstream's operator
+    /// if that is another one (an exchange lists the CA of every county).
+    pub ca_certs: Vec<PathBuf>,
+    /// This node's certificate (PEM), from `liudong ca issue`.
+    pub cert: PathBuf,
+    /// This node's private key (PEM, mode 0600), from `liudong ca issue`.
+    pub key: PathBuf,
+    /// Revocation list (`revoked.txt` of the CA, one SHA-256 fingerprint a
+    /// line); re-read every 250 ms, so a revocation takes effect without restart.
+    #[serde(default)]
+    pub revoked: Option<PathBuf>,
+}
+
+fn loopback_url(url: &str) -> bool {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let host = rest.split('/').next().unwrap_or_default();
+    let host = match host.strip_prefix('[') {
+        Some(h) => h.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host),
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Checks the transport settings: either `[tls]` (https upstream) or
+/// `insecure = true` on loopback only (http upstream). Loads the TLS files.
+pub fn transport(
+    cfg: &Config,
+    scope: &NodeScope,
+    upstream: Option<(&Code, &str)>,
+    listen: Option<SocketAddr>,
+    base: &Path,
+) -> Result<Option<Arc<TlsContext>>> {
+    let rel = |p: &PathBuf| {
+        if p.is_absolute() {
+            p.clone()
+        } else {
+            base.join(p)
+        }
+    };
+    match (&cfg.tls, cfg.node.insecure) {
+        (Some(_), true) => bail!(
+            "[node] insecure = true and a [tls] section are both set; remove insecure to use mutual TLS, or remove [tls] for a loopback-only test node"
+        ),
+        (None, false) => bail!(
+            "[tls] is missing: every link uses mutual TLS; issue this node a certificate with `liudong ca issue --code {} --out DIR` and name it in [tls] (see docs/security.md), or set [node] insecure = true for a loopback-only test node",
+            scope.code
+        ),
+        (None, true) => {
+            if let Some(a) = listen
+                && !a.ip().is_loopback()
+            {
+                bail!(
+                    "[node] listen = {a}: plaintext (insecure = true) is refused on non-loopback addresses; configure [tls] or listen on 127.0.0.1"
+                );
+            }
+            if let Some((_, url)) = upstream {
+                if url.starts_with("https://") {
+                    bail!(
+                        "[upstream] url {url:?}: https needs a [tls] section (and insecure removed)"
+                    );
+                }
+                if !loopback_url(url) {
+                    bail!(
+                        "[upstream] url {url:?}: plaintext (insecure = true) is refused to non-loopback addresses; configure [tls] and use https://"
+                    );
+                }
+            }
+            Ok(None)
+        }
+        (Some(t), false) => {
+            if let Some((_, url)) = upstream
+                && !url.starts_with("https://")
+            {
+                bail!(
+                    "[upstream] url {url:?}: with [tls] the upstream is dialled as https://host:port"
+                );
+            }
+            let files = TlsFiles {
+                ca_certs: t.ca_certs.iter().map(rel).collect(),
+                cert: rel(&t.cert),
+                key: rel(&t.key),
+                revoked: t.revoked.as_ref().map(rel),
+            };
+            let ctx =
+                TlsContext::load(&files, &scope.code, upstream.map(|(c, _)| c)).context("[tls]")?;
+            Ok(Some(ctx))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<NodeConfig> {
+        let c: Config = toml::from_str(s)?;
+        c.validate(Path::new("/tmp"))
+    }
+
+    #[test]
+    fn example_configs_validate() {
+        for f in [
+            "county.toml",
+            "township.toml",
+            "village.toml",
+            "exchange.toml",
+        ] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../config")
+                .join(f);
+            Config::load(&path).unwrap_or_else(|e| panic!("{f}: {e:#}"));
+        }
+    }
+
+    #[test]
+    fn bad_configs_say_what_is_wrong() {
+        let e = parse("[node]\ncode = \"41060\"\ndata_dir = \"d\"\n").unwrap_err();
+        assert!(format!("{e:#}").contains("5 characters"), "{e:#}");
+        let e = parse("[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\n").unwrap_err();
+        assert!(format!("{e:#}").contains("[upstream] is missing"), "{e:#}");
+        let e = parse("[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\n[upstream]\ncode = \"440306018\"\nurl = \"http://127.0.0.1:1\"\n").unwrap_err();
+        assert!(
+            format!("{e:#}").contains("must start with the parent's code"),
+            "{e:#}"
+        );
+        let e = parse("[node]\ncode = \"410602\"\ndata_dir = \"d\"\ninsecure = true\nlisten = \"0.0.0.0:7400\"\n[upstream]\ncode = \"CN\"\nurl = \"http://127.0.0.1:1\"\n").unwrap_err();
+        assert!(format!("{e:#}").contains("non-loopback"), "{e:#}");
+        let e = parse("[node]\ncode = \"410602\"\ndata_dir = \"d\"\nlisten = \"127.0.0.1:7400\"\n[upstream]\ncode = \"CN\"\nurl = \"http://127.0.0.1:1\"\n").unwrap_err();
+        assert!(format!("{e:#}").contains("[tls] is missing"), "{e:#}");
+        let e = parse("[node]\ncode = \"410602\"\ndata_dir = \"d\"\nbogus = 1\n").unwrap_err();
+        assert!(format!("{e:#}").contains("unknown field"), "{e:#}");
+    }
+
+    #[test]
+    fn a_node_with_a_code_not_in_the_table_refuses_to_start() {
+        let ok = "[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\n[upstream]\ncode = \"410602100\"\nurl = \"http://127.0.0.1:1\"\n";
+        parse(ok).unwrap();
+        let e = parse(&ok.replace("410602100001", "410602100999")).unwrap_err();
+        let msg = format!("{e:#}");
+        assert!(msg.contains("[node] code = 410602100999"), "{msg}");
+        assert!(msg.contains("not in the division table"), "{msg}");
+        assert!(msg.contains("2023-06-30"), "{msg}");
+        let e = parse(
+            &ok.replace("410602100001", "410699100001")
+                .replace("\"410602100\"", "\"410699100\""),
+        )
+        .unwrap_err();
+        assert!(
+            format!("{e:#}").contains("not in the division table"),
+            "{e:#}"
+        );
+    }
+
+    #[test]
+    fn workflow_thresholds_default_and_validate() {
+        let ok = "[node]\ncode = \"410602\"\ndata_dir = \"d\"\ninsecure = true\nlisten = \"127.0.0.1:1\"\n[upstream]\ncode = \"CN\"\nurl = \"http://127.0.0.1:1\"\n";
+        let c = parse(ok).unwrap();
+        assert_eq!(c.thresholds, liudong_core::overdue::Thresholds::default());
+        assert_eq!(
+            (
+                c.thresholds.missed_quarters,
+                c.thresholds.certificate_days,
+                c.thresholds.ack_days
+            ),
+            (2, 30, 30)
+        );
+        let c = parse(&format!(
+            "{ok}[workflow]\nmissed_quarters = 3\nack_days = 15\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            (c.thresholds.missed_quarters, c.thresholds.ack_days),
+            (3, 15)
+        );
+        let e = parse(&format!("{ok}[workflow]\nmissed_quarters = 0\n")).unwrap_err();
+        assert!(format!("{e:#}").contains("[workflow]"), "{e:#}");
+    }
+}
+
+#[cfg(test)]
+mod console_section_tests {
+    use super::*;
+
+    fn section(extra: &str) -> Result<ConsoleOptions> {
+        let s: ConsoleSection = toml::from_str(&format!("listen = \"127.0.0.1:8443\"\n{extra}"))?;
+        s.validate(true)
+    }
+
+    #[test]
+    fn defaults_and_limits() {
+        let o = section("").unwrap();
+        assert_eq!(o.idle_timeout, Duration::from_secs(900));
+        assert_eq!(o.max_session, Duration::from_secs(8 * 3600));
+        assert_eq!((o.max_failed_logins, o.lockout.as_secs()), (5, 900));
+        let e = section("idle_timeout_secs = 10").unwrap_err();
+        assert!(format!("{e:#}").contains("idle_timeout_secs = 10"), "{e:#}");
+        let e = section("idle_timeout_secs = 600\nmax_session_secs = 300").unwrap_err();
+        assert!(format!("{e:#}").contains("max_session_secs"), "{e:#}");
+        let e = section("max_failed_logins = 0").unwrap_err();
+        assert!(format!("{e:#}").contains("max_failed_logins"), "{e:#}");
+        let e: ConsoleSection = toml::from_str("listen = \"nowhere\"").unwrap();
+        assert!(format!("{:#}", e.validate(true).unwrap_err()).contains("not an address"));
+    }
+
+    #[test]
+    fn the_example_section_in_county_toml_validates() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/county.toml");
+        let text = std::fs::read_to_string(path).unwrap();
+        let block: String = text
+            .lines()
+            .skip_while(|l| *l != "# [console]")
+            .skip(1)
+            .take_while(|l| l.starts_with("# "))
+            .map(|l| format!("{}\n", &l[2..]))
+            .collect();
+        let s: ConsoleSection = toml::from_str(&block).unwrap();
+        let o = s.validate(false).unwrap();
+        assert_eq!(o.listen.port(), 8443);
+        assert_eq!(o, section("").unwrap(), "the example shows the defaults");
+    }
+
+    #[test]
+    fn plaintext_console_only_on_loopback() {
+        let s: ConsoleSection = toml::from_str("listen = \"0.0.0.0:8443\"").unwrap();
+        assert!(s.validate(true).is_ok());
+        let e = s.validate(false).unwrap_err();
+        assert!(format!("{e:#}").contains("loopback"), "{e:#}");
+    }
+}
+
+#[cfg(test)]
+mod tls_tests {
+    use super::*;
+
+    fn validate(toml_text: &str) -> Result<NodeConfig> {
+        let c: Config = toml::from_str(toml_text)?;
+        c.validate(Path::new("/tmp"))
+    }
+
+    #[test]
+    fn plaintext_only_on_loopback() {
+        assert!(loopback_url("http://127.0.0.1:7200"));
+        assert!(loopback_url("http://localhost:7200/"));
+        assert!(loopback_url("http://[::1]:7200"));
+        assert!(!loopback_url("http://10.1.2.3:7200"));
+        assert!(!loopback_url("http://county-hub.example:7200"));
+        let e = validate("[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\n[upstream]\ncode = \"410602100\"\nurl = \"http://10.1.2.3:7300\"\n").unwrap_err();
+        assert!(
+            format!("{e:#}").contains("refused to non-loopback"),
+            "{e:#}"
+        );
+        let e = validate("[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\n[upstream]\ncode = \"410602100\"\nurl = \"https://127.0.0.1:7300\"\n").unwrap_err();
+        assert!(
+            format!("{e:#}").contains("https needs a [tls] section"),
+            "{e:#}"
+        );
+        let e = validate("[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\n[upstream]\ncode = \"410602100\"\nurl = \"https://127.0.0.1:7300\"\n[tls]\nca_certs = [\"missing/ca.crt\"]\ncert = \"missing/node.crt\"\nkey = \"missing/node.key\"\n").unwrap_err();
+        assert!(
+            format!("{e:#}").contains("cannot read /tmp/missing/ca.crt"),
+            "{e:#}"
+        );
+    }
+}

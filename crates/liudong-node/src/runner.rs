@@ -1,0 +1,211 @@
+//! Starting and stopping one node.
+//!
+//! Order at start: open the store → bind listeners → serve sync and admin →
+//! start the upstream link. At shutdown: cancel → the servers stop accepting
+//! and sessions end at a batch boundary (a batch is applied and flushed whole
+//! or not at all) → wait for every task under a deadline → flush sled.
+
+use crate::config::NodeConfig;
+use anyhow::{Context, Result};
+use liudong_net::GrpcConnector;
+use liudong_store::Store;
+use liudong_sync::{LinkHandle, Node, WallClock, run_link, system_clock};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// A running node.
+pub struct RunningNode {
+    pub node: Arc<Node>,
+    /// Bound sync address (for children), if the node serves any.
+    pub sync_addr: Option<SocketAddr>,
+    /// Bound admin address, if configured.
+    pub admin_addr: Option<SocketAddr>,
+    /// Bound web console address (`[console]`), once the console crate has
+    /// started it on this node (see `liudong_console::start`).
+    pub console_addr: Option<SocketAddr>,
+    /// Bound metrics address (`[metrics] listen`), if enabled.
+    pub metrics_addr: Option<SocketAddr>,
+    /// Handle to the upstream link driver.
+    pub link: Option<LinkHandle>,
+    /// The node's transport options (its TLS identity included), for tools
+    /// and tests that connect to other nodes as this node.
+    pub net: liudong_net::NetOptions,
+    cancel: CancellationToken,
+    tasks: TaskTracker,
+}
+
+/// Opens a node's store (refusing a directory that belongs to another node).
+pub fn open_store(cfg: &NodeConfig) -> Result<Arc<Store>> {
+    std::fs::create_dir_all(&cfg.data_dir)
+        .with_context(|| format!("cannot create data directory {}", cfg.data_dir.display()))?;
+    let store = Store::open(
+        &cfg.data_dir,
+        cfg.scope.clone(),
+        cfg.parent.as_ref().map(|(p, _)| p.clone()),
+        &cfg.store,
+    )
+    .with_context(|| {
+        format!(
+            "cannot open the store in {} (is another liudong process using it?)",
+            cfg.data_dir.display()
+        )
+    })?;
+    Ok(Arc::new(store))
+}
+
+/// Starts a node with the system clock.
+pub async fn start(cfg: NodeConfig) -> Result<RunningNode> {
+    start_with_clock(cfg, system_clock()).await
+}
+
+/// Starts a node with the given wall clock (tests use a skewed one).
+pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<RunningNode> {
+    let store = {
+        let cfg = cfg.clone();
+        tokio::task::spawn_blocking(move || open_store(&cfg)).await??
+    };
+    let node = Node::new(store, cfg.sync.clone(), clock);
+    match &cfg.net.tls {
+        None => tracing::warn!(
+            node = %cfg.scope.code,
+            "insecure = true: links are plaintext and unauthenticated (loopback only); configure [tls] for real use"
+        ),
+        Some(t) => tracing::info!(node = %cfg.scope.code, cert = t.fingerprint(), "mutual TLS"),
+    }
+    let cancel = CancellationToken::new();
+    let tasks = TaskTracker::new();
+
+    let mut sync_addr = None;
+    if let Some(addr) = cfg.listen {
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr} ([node] listen)"))?;
+        sync_addr = Some(listener.local_addr()?);
+        let (node, opts, cancel) = (node.clone(), cfg.net.clone(), cancel.clone());
+        tasks.spawn(async move {
+            if let Err(e) = liudong_net::serve_sync(listener, node, opts, cancel).await {
+                tracing::error!(error = %e, "sync service stopped");
+            }
+        });
+    }
+
+    // A node that serves re-reads its revocation list in `serve_sync`; one
+    // that only dials (a village) re-reads it here, so that an upstream
+    // revoked while it runs is refused at the next connection.
+    if let (None, Some(tls)) = (cfg.listen, &cfg.net.tls) {
+        tasks.spawn(tls.revocation().clone().watch(cancel.clone()));
+    }
+
+    let mut link = None;
+    let mut verifier = None;
+    if let Some((parent, url)) = &cfg.parent {
+        // An initial sync or a long catch-up shows its progress.
+        let follower = crate::monitoring::SyncFollower::new(
+            format!("初始同步 sync with {}", parent.code),
+            crate::monitoring::SERVE_PROGRESS_MIN,
+        );
+        tasks.spawn(follower.follow(node.sync_progress(), cancel.clone()));
+        let connector = Arc::new(GrpcConnector::new(url, cfg.net.clone())?);
+        let peer = Arc::new(connector.verifier());
+        let v = liudong_sync::verify::Verifier::new(node.clone(), parent.clone(), peer);
+        if let Some(every) = cfg.verify.interval {
+            let (v, repair, cancel) = (v.clone(), cfg.verify.repair, cancel.clone());
+            tasks.spawn(v.run_periodic(every, repair, cancel));
+        }
+        verifier = Some(v);
+        let (handle, task) = run_link(
+            node.clone(),
+            parent.clone(),
+            connector,
+            cfg.link.clone(),
+            cancel.clone(),
+        );
+        tasks.spawn(async move {
+            let _ = task.await;
+        });
+        link = Some(handle);
+    }
+
+    let mut admin_addr = None;
+    if let Some(addr) = cfg.admin_listen {
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr} ([node] admin_listen)"))?;
+        admin_addr = Some(listener.local_addr()?);
+        let mut svc = crate::admin::AdminService::new(node.clone(), link.clone());
+        if let Some(v) = verifier {
+            svc = svc.with_verifier(v);
+        }
+        let cancel = cancel.clone();
+        tasks.spawn(async move {
+            if let Err(e) = crate::admin::serve_admin_service(listener, svc, cancel).await {
+                tracing::error!(error = %e, "admin service stopped");
+            }
+        });
+    }
+    let metrics_addr = crate::metrics_http::start_metrics(&cfg, &node, &cancel, &tasks).await?;
+    tracing::info!(
+        node = %node.scope().code,
+        kind = node.scope().kind.name(),
+        sync = ?sync_addr,
+        admin = ?admin_addr,
+        metrics = ?metrics_addr,
+        records = node.store().last_seq(),
+        "node started"
+    );
+    Ok(RunningNode {
+        node,
+        sync_addr,
+        admin_addr,
+        console_addr: None,
+        metrics_addr,
+        link,
+        net: cfg.net.clone(),
+        cancel,
+        tasks,
+    })
+}
+
+impl RunningNode {
+    /// Stops the node: cancel, wait for tasks (up to `deadline`), flush.
+    pub async fn shutdown(self, deadline: Duration) -> Result<()> {
+        self.cancel.cancel();
+        self.tasks.close();
+        let finished = tokio::time::timeout(deadline, self.tasks.wait())
+            .await
+            .is_ok();
+        if !finished {
+            tracing::warn!(node = %self.node.scope().code, "tasks did not finish before the shutdown deadline");
+        }
+        let store = self.node.store().clone();
+        if store.write_failed() {
+            anyhow::bail!(
+                "node {} stopped without a final flush: its store could not write (check that the data directory is writable and has free space); everything acknowledged was flushed before its acknowledgement",
+                self.node.scope().code
+            );
+        }
+        tokio::task::spawn_blocking(move || store.flush())
+            .await?
+            .context("flushing the store at shutdown")?;
+        tracing::info!(node = %self.node.scope().code, "node stopped");
+        Ok(())
+    }
+
+    /// The cancellation token (cancelling it starts shutdown).
+    pub fn cancel_token(&self) -> CancellationToken {
+        self.cancel.clone()
+    }
+
+    /// Runs `task` as one of the node's tasks: shutdown cancels the token
+    /// and waits for it under the deadline.
+    pub fn spawn<F>(&self, task: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.tasks.spawn(task);
+    }
+}

@@ -1,0 +1,425 @@
+//! Offline bundles (sneakernet): a signed, compressed file carrying the part
+//! of one link's outbox that the peer lacks, for places without a network.
+//!
+//! File layout (all integers big endian), see docs/protocol.md ("Bundles"):
+//!
+//! ```text
+//! "LDBUNDLE" · version u16 (=1) · signer code (u8 len · ascii) · public key (u8 len · bytes)
+//! · payload length u32 · payload (gzip of a postcard `BundleBody`)
+//! · signature (u8 len · bytes) over everything before it
+//! ```
+//!
+//! The importer trusts a signer only if `[[bundle.trusted]]` lists its code
+//! with that exact public key. Signing sits behind [`BundleSigner`] /
+//! [`BundleVerifier`] so the node key can later be the TLS node key.
+
+use crate::{Batch, Node, RULE_CHILD_PUSH, RULE_PARENT_SEND, SyncError};
+use liudong_core::{Code, Link, NodeScope};
+use liudong_store::{CursorDir, CursorUpdate, Source, Store, StoreError};
+use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
+use serde::{Deserialize, Serialize};
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Why a bundle could not be written, opened or imported.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error(
+        "the bundle file is truncated or not a Liudong bundle; copy it again from the exporting node"
+    )]
+    Truncated,
+    #[error("not a Liudong bundle (wrong magic bytes)")]
+    NotABundle,
+    #[error(
+        "bundle format version {0} is not supported (this node reads {VERSION}); export it again with this version"
+    )]
+    Version(u16),
+    #[error("the bundle file has {0} unexpected trailing bytes; it was altered")]
+    Trailing(usize),
+    #[error(
+        "bundle signer {signer} with key {key} is not trusted; add it to [[bundle.trusted]] (see `liudong key show` on {signer})"
+    )]
+    Untrusted { signer: String, key: String },
+    #[error("public key {0:?} is not of the form ed25519:<hex>")]
+    BadKey(String),
+    #[error("bundle signature does not verify: the file was altered or not signed by this key")]
+    BadSignature,
+    #[error("bundle payload: {0}")]
+    Payload(String),
+    #[error("bundle says it is from {from} but is signed by {signer}")]
+    SignerMismatch { from: String, signer: String },
+    #[error("this bundle is for node {to}, not {node}")]
+    NotForThisNode { to: String, node: String },
+    #[error("{peer} is neither the upstream nor a child of {node}; bundles travel over one link")]
+    NotALink { peer: String, node: String },
+    #[error("bundle sender code: {0}")]
+    BadSender(String),
+    #[error("cannot generate a node signing key")]
+    KeyGeneration,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("bundle refused: {0}")]
+    Refused(#[from] SyncError),
+}
+
+const MAGIC: &[u8; 8] = b"LDBUNDLE";
+const VERSION: u16 = 1;
+/// Largest bundle payload accepted (uncompressed), to bound memory.
+pub const MAX_PAYLOAD: usize = 1 << 30;
+/// Name of the node signing key in the data directory.
+pub const KEY_FILE: &str = "node-signing.key";
+
+/// Signs bundles as one node.
+pub trait BundleSigner {
+    /// Scheme and public key, e.g. `ed25519:<hex>`.
+    fn public_key(&self) -> String;
+    fn sign(&self, msg: &[u8]) -> Vec<u8>;
+}
+
+/// Checks a signature by a public key in the `scheme:hex` form.
+pub trait BundleVerifier {
+    fn verify(&self, public_key: &str, msg: &[u8], sig: &[u8]) -> Result<(), BundleError>;
+}
+
+/// An Ed25519 node key, kept as PKCS#8 in the data directory (mode 0600).
+pub struct NodeKey(Ed25519KeyPair);
+
+/// Why the node signing key could not be loaded or created.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyFileError {
+    #[error("cannot generate a node signing key")]
+    Generate,
+    #[error("{path}: {error}")]
+    Io { path: String, error: std::io::Error },
+    #[error(
+        "{path} is not an Ed25519 PKCS#8 key; delete it to generate a new one (and update the importers' [[bundle.trusted]])"
+    )]
+    NotAKey { path: String },
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+impl NodeKey {
+    /// Loads the key from `data_dir`, generating it (0600) on first use.
+    pub fn load_or_create(data_dir: &Path) -> Result<NodeKey, KeyFileError> {
+        let path = data_dir.join(KEY_FILE);
+        let io = |e: std::io::Error| KeyFileError::Io {
+            path: path.display().to_string(),
+            error: e,
+        };
+        if !path.exists() {
+            let rng = ring::rand::SystemRandom::new();
+            let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| KeyFileError::Generate)?;
+            std::fs::create_dir_all(data_dir).map_err(io)?;
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+            let mut f = opts.open(&path).map_err(io)?;
+            f.write_all(pkcs8.as_ref()).map_err(io)?;
+            f.sync_all().map_err(io)?;
+        }
+        let bytes = std::fs::read(&path).map_err(io)?;
+        let pair = Ed25519KeyPair::from_pkcs8(&bytes).map_err(|_| KeyFileError::NotAKey {
+            path: path.display().to_string(),
+        })?;
+        Ok(NodeKey(pair))
+    }
+}
+
+impl BundleSigner for NodeKey {
+    fn public_key(&self) -> String {
+        format!("ed25519:{}", hex(self.0.public_key().as_ref()))
+    }
+    fn sign(&self, msg: &[u8]) -> Vec<u8> {
+        self.0.sign(msg).as_ref().to_vec()
+    }
+}
+
+/// Verifies `ed25519:<hex>` signatures with ring.
+pub struct RingVerifier;
+
+impl BundleVerifier for RingVerifier {
+    fn verify(&self, public_key: &str, msg: &[u8], sig: &[u8]) -> Result<(), BundleError> {
+        let key = public_key
+            .strip_prefix("ed25519:")
+            .and_then(unhex)
+            .ok_or_else(|| BundleError::BadKey(public_key.to_string()))?;
+        UnparsedPublicKey::new(&ED25519, key)
+            .verify(msg, sig)
+            .map_err(|_| BundleError::BadSignature)
+    }
+}
+
+/// A trusted bundle signer (`[[bundle.trusted]]`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TrustedSigner {
+    pub code: String,
+    pub public_key: String,
+}
+
+/// The signed content of a bundle.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BundleBody {
+    /// The exporting node.
+    pub from: String,
+    /// The node the bundle is for.
+    pub to: String,
+    pub created_ms: u64,
+    /// Outbox positions covered: after `since`, up to and including `upto`.
+    pub since: u64,
+    pub upto: u64,
+    /// Canonical record bytes in outbox order.
+    pub records: Vec<Vec<u8>>,
+}
+
+/// The link of `store`'s node towards `code`, if `code` is its upstream or a child.
+fn link_to(store: &Store, code: &Code) -> Option<Link> {
+    if store.parent().is_some_and(|p| &p.code == code) {
+        return Some(Link::Parent);
+    }
+    store.scope().child(code).map(|_| Link::Child(code.clone()))
+}
+
+/// Builds a signed bundle of the records `for_code` lacks: this node's
+/// outbox for that link after `since` (default: what the peer last acknowledged).
+pub fn export(
+    store: &Store,
+    signer: &dyn BundleSigner,
+    for_code: &Code,
+    since: Option<u64>,
+    now_ms: u64,
+) -> Result<(Vec<u8>, BundleBody), BundleError> {
+    let link = link_to(store, for_code).ok_or_else(|| BundleError::NotALink {
+        peer: for_code.to_string(),
+        node: store.scope().code.to_string(),
+    })?;
+    let since = match since {
+        Some(s) => s,
+        None => store.cursor(CursorDir::Out, &link)?,
+    };
+    let mut body = BundleBody {
+        from: store.scope().code.to_string(),
+        to: for_code.to_string(),
+        created_ms: now_ms,
+        since,
+        upto: since,
+        records: Vec::new(),
+    };
+    loop {
+        let page = store.outbox(&link, body.upto, 10_000, 64 << 20)?;
+        let n = page.records.len();
+        body.records.extend(page.records);
+        body.upto = page.cursor;
+        if page.drained || n == 0 {
+            break;
+        }
+    }
+    let raw = postcard::to_allocvec(&body).map_err(|e| BundleError::Payload(e.to_string()))?;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let payload = gz
+        .write_all(&raw)
+        .and_then(|()| gz.finish())
+        .map_err(|e| BundleError::Payload(e.to_string()))?;
+    let mut out = Vec::with_capacity(payload.len() + 200);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&VERSION.to_be_bytes());
+    let code = store.scope().code.to_string();
+    out.push(code.len() as u8);
+    out.extend_from_slice(code.as_bytes());
+    let pk = signer.public_key();
+    out.push(pk.len() as u8);
+    out.extend_from_slice(pk.as_bytes());
+    out.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+    out.extend_from_slice(&payload);
+    let sig = signer.sign(&out);
+    out.push(sig.len() as u8);
+    out.extend_from_slice(&sig);
+    Ok((out, body))
+}
+
+struct Reader<'a>(&'a [u8], usize);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], BundleError> {
+        let s = self
+            .0
+            .get(self.1..self.1 + n)
+            .ok_or(BundleError::Truncated)?;
+        self.1 += n;
+        Ok(s)
+    }
+    fn short(&mut self) -> Result<&'a [u8], BundleError> {
+        let n = self.take(1)?[0] as usize;
+        self.take(n)
+    }
+}
+
+/// Checks a bundle's framing, signer trust and signature; returns its body.
+pub fn open(
+    bytes: &[u8],
+    trusted: &[TrustedSigner],
+    verifier: &dyn BundleVerifier,
+) -> Result<BundleBody, BundleError> {
+    let mut r = Reader(bytes, 0);
+    if r.take(8)? != MAGIC {
+        return Err(BundleError::NotABundle);
+    }
+    let version = u16::from_be_bytes([r.take(1)?[0], r.take(1)?[0]]);
+    if version != VERSION {
+        return Err(BundleError::Version(version));
+    }
+    let signer = std::str::from_utf8(r.short()?)
+        .map_err(|_| BundleError::Truncated)?
+        .to_string();
+    let pk = std::str::from_utf8(r.short()?)
+        .map_err(|_| BundleError::Truncated)?
+        .to_string();
+    let mut len = [0u8; 4];
+    len.copy_from_slice(r.take(4)?);
+    let len = u32::from_be_bytes(len) as usize;
+    let payload = r.take(len)?;
+    let signed_len = r.1;
+    let sig = r.short()?;
+    if r.1 != bytes.len() {
+        return Err(BundleError::Trailing(bytes.len() - r.1));
+    }
+    if !trusted
+        .iter()
+        .any(|t| t.code == signer && t.public_key == pk)
+    {
+        return Err(BundleError::Untrusted { signer, key: pk });
+    }
+    verifier.verify(&pk, &bytes[..signed_len], sig)?;
+    let mut raw = Vec::new();
+    flate2::read::GzDecoder::new(payload)
+        .take(MAX_PAYLOAD as u64 + 1)
+        .read_to_end(&mut raw)
+        .map_err(|e| BundleError::Payload(format!("does not decompress: {e}")))?;
+    if raw.len() > MAX_PAYLOAD {
+        return Err(BundleError::Payload(format!("exceeds {MAX_PAYLOAD} bytes")));
+    }
+    let body: BundleBody = postcard::from_bytes(&raw)
+        .map_err(|e| BundleError::Payload(format!("does not decode: {e}")))?;
+    if body.from != signer {
+        return Err(BundleError::SignerMismatch {
+            from: body.from,
+            signer,
+        });
+    }
+    Ok(body)
+}
+
+/// What importing a bundle did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportOutcome {
+    pub from: String,
+    pub records: usize,
+    pub new: usize,
+    pub duplicate: usize,
+    /// The link's receive cursor moved to the bundle's end.
+    pub cursor_advanced: bool,
+    pub cursor: u64,
+}
+
+/// Verifies and applies a bundle at `node`: entitlement of every record is
+/// checked as for a network batch, the batch is applied atomically and
+/// idempotently, and the receive cursor of the link moves to the bundle's end
+/// when the bundle continues from where the node already was (so the next
+/// network session does not resend). A replayed or older bundle changes nothing.
+pub async fn import(
+    node: &Arc<Node>,
+    bytes: &[u8],
+    trusted: &[TrustedSigner],
+    verifier: &dyn BundleVerifier,
+) -> Result<ImportOutcome, BundleError> {
+    let body = open(bytes, trusted, verifier)?;
+    let store = node.store().clone();
+    let own = store.scope().clone();
+    if body.to != own.code.to_string() {
+        return Err(BundleError::NotForThisNode {
+            to: body.to,
+            node: own.code.to_string(),
+        });
+    }
+    let from = Code::parse(&body.from).map_err(|e| BundleError::BadSender(e.to_string()))?;
+    let link = link_to(&store, &from).ok_or_else(|| BundleError::NotALink {
+        peer: from.to_string(),
+        node: own.code.to_string(),
+    })?;
+    let (holder, rule): (NodeScope, &'static str) = match &link {
+        Link::Parent => (own.clone(), RULE_PARENT_SEND),
+        Link::Child(c) => (
+            own.child(c).expect("link_to checked the child"),
+            RULE_CHILD_PUSH,
+        ),
+    };
+    let current = store.cursor(CursorDir::In, &link)?;
+    let mut out = ImportOutcome {
+        from: body.from.clone(),
+        records: body.records.len(),
+        new: 0,
+        duplicate: 0,
+        cursor_advanced: false,
+        cursor: current,
+    };
+    if body.upto <= current {
+        out.duplicate = body.records.len();
+        return Ok(out); // replayed or older: nothing to do
+    }
+    let advance = body.since <= current;
+    let node2 = node.clone();
+    let from = body.from.clone();
+    let outcome = crate::blocking(move || {
+        let batch = Batch {
+            records: body.records.into_iter().map(Into::into).collect(),
+            cursor: body.upto,
+            drained: true,
+            remaining: None,
+        };
+        let items = node2.check_batch(&batch, &holder, rule)?;
+        if let Link::Child(c) = &link {
+            crate::check_authors(&items, c)?;
+        }
+        let cursor = advance.then(|| CursorUpdate {
+            dir: CursorDir::In,
+            link: link.clone(),
+            value: body.upto,
+        });
+        let outcome = node2
+            .store()
+            .apply(&items, &Source::Peer(link), cursor, true)?;
+        node2
+            .store()
+            .audit_append(liudong_store::audit::AuditEvent::Imported {
+                source: format!("bundle from {from}"),
+                records: items.len() as u64,
+                subjects: crate::audit::subjects_of_items(&items)
+                    .into_iter()
+                    .collect(),
+            })?;
+        Ok(outcome)
+    })
+    .await?;
+    out.new = outcome.new;
+    out.duplicate = outcome.duplicate;
+    out.cursor_advanced = advance;
+    if advance {
+        out.cursor = body.upto;
+    }
+    Ok(out)
+}

@@ -1,0 +1,113 @@
+//! Certificates for a local topology, laid out as operators would: one CA
+//! per county operator (certifying the county, its townships and villages)
+//! and one for the exchange operator. A township or village trusts its
+//! county's CA; a county trusts its own CA and the exchange's; the exchange
+//! trusts its own CA and every county's.
+
+use anyhow::{Context, Result};
+use liudong_core::code::Level;
+use liudong_core::{Code, NodeKind};
+use liudong_net::tls::{TlsContext, TlsFiles};
+use liudong_node::config::NodeConfig;
+use liudong_ops::pki;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The CAs and node certificates of a local topology, under one directory.
+pub struct DemoPki {
+    dir: PathBuf,
+    /// CA directory by jurisdiction code (counties, and the exchange's code).
+    cas: BTreeMap<Code, PathBuf>,
+    /// The revocation list every node watches.
+    pub revoked: PathBuf,
+}
+
+impl DemoPki {
+    /// Creates the CAs and issues a certificate for every node of `nodes`
+    /// under `dir/pki` (reusing those already there).
+    pub fn create(dir: &Path, nodes: &[(&str, Option<&str>)]) -> Result<DemoPki> {
+        let root = dir.join("pki");
+        let mut cas = BTreeMap::new();
+        for (code, _) in nodes {
+            let code = Code::parse(code)?;
+            let ca = ca_code(&code);
+            if let std::collections::btree_map::Entry::Vacant(slot) = cas.entry(ca.clone()) {
+                let d = root.join(format!("ca-{ca}"));
+                if !d.join(pki::CA_KEY).exists() {
+                    pki::ca_init(&ca, &d).with_context(|| format!("CA {ca}"))?;
+                }
+                slot.insert(d);
+            }
+        }
+        for (code, _) in nodes {
+            let code = Code::parse(code)?;
+            let out = root.join(format!("node-{code}"));
+            if out.join(pki::NODE_CERT).exists() {
+                continue; // a kept demo directory: reuse its certificates
+            }
+            let ca = pki::ca_load(&cas[&ca_code(&code)])?;
+            ca.issue(&code, 30)?.write(&out, &ca.cert_pem)?;
+        }
+        Ok(DemoPki {
+            revoked: root.join(pki::REVOKED),
+            dir: root,
+            cas,
+        })
+    }
+
+    /// The certificate directory of node `code` (`node.crt`, `node.key`).
+    pub fn node_dir(&self, code: &str) -> PathBuf {
+        self.dir.join(format!("node-{code}"))
+    }
+
+    /// The CA directory of jurisdiction `code`.
+    pub fn ca_dir(&self, code: &str) -> Option<&PathBuf> {
+        Code::parse(code).ok().and_then(|c| self.cas.get(&c))
+    }
+
+    /// The `[tls]` files of node `code`.
+    pub fn files(&self, code: &Code, kind: NodeKind) -> TlsFiles {
+        let mut ca_certs = Vec::new();
+        let own = ca_code(code);
+        ca_certs.push(self.cas[&own].join(pki::CA_CERT));
+        if !matches!(kind, NodeKind::Village | NodeKind::Township) {
+            for (c, d) in &self.cas {
+                let exchange_ca = c.level() < Level::County;
+                let wanted = match kind {
+                    NodeKind::County => exchange_ca,
+                    _ => true,
+                };
+                if wanted && *c != own {
+                    ca_certs.push(d.join(pki::CA_CERT));
+                }
+            }
+        }
+        let nd = self.node_dir(&code.to_string());
+        TlsFiles {
+            ca_certs,
+            cert: nd.join(pki::NODE_CERT),
+            key: nd.join(pki::NODE_KEY),
+            revoked: Some(self.revoked.clone()),
+        }
+    }
+
+    /// Switches a (validated, plaintext) local config to mutual TLS.
+    pub fn secure(&self, cfg: &mut NodeConfig) -> Result<()> {
+        let files = self.files(&cfg.scope.code, cfg.scope.kind);
+        let upstream = cfg.parent.as_ref().map(|(p, _)| p.code.clone());
+        cfg.net.tls = Some(
+            TlsContext::load(&files, &cfg.scope.code, upstream.as_ref())
+                .with_context(|| format!("TLS files of node {}", cfg.scope.code))?,
+        );
+        if let Some((_, url)) = &mut cfg.parent {
+            *url = url.replacen("http://", "https://", 1);
+        }
+        Ok(())
+    }
+}
+
+/// The operator whose CA certifies `code`: its county, or for an exchange
+/// node the exchange itself.
+fn ca_code(code: &Code) -> Code {
+    code.at_level(Level::County).unwrap_or_else(|| code.clone())
+}
