@@ -194,9 +194,11 @@ mod tests {
     async fn serves_the_router_with_the_client_address_and_stops_on_cancel() {
         let router = Router::new().route(
             "/who",
-            get(|axum::Extension(ClientAddr(a)): axum::Extension<ClientAddr>| async move {
-                a.ip().to_string()
-            }),
+            get(
+                |axum::Extension(ClientAddr(a)): axum::Extension<ClientAddr>| async move {
+                    a.ip().to_string()
+                },
+            ),
         );
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -218,7 +220,10 @@ mod tests {
             "a".repeat(20_000)
         );
         let answer = exchange(addr, &big).await;
-        assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 431"), "{answer}");
+        assert!(
+            answer.is_empty() || answer.starts_with("HTTP/1.1 431"),
+            "{answer}"
+        );
         cancel.cancel();
         tokio::time::timeout(Duration::from_secs(5), server)
             .await

@@ -200,11 +200,10 @@ mod tests {
 
     async fn node() -> (tempfile::TempDir, Arc<Node>) {
         let dir = tempfile::tempdir().unwrap();
-        let scope =
-            liudong_core::NodeScope::for_code(liudong_core::Code::parse("410602").unwrap())
-                .unwrap();
-        let store = liudong_store::Store::open(dir.path(), scope, None, &Default::default())
+        let scope = liudong_core::NodeScope::for_code(liudong_core::Code::parse("410602").unwrap())
             .unwrap();
+        let store =
+            liudong_store::Store::open(dir.path(), scope, None, &Default::default()).unwrap();
         let node = Node::new(
             Arc::new(store),
             Default::default(),
@@ -232,7 +231,10 @@ mod tests {
         assert_eq!(r.headers()[header::CONTENT_TYPE], CONTENT_TYPE);
         let body = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
         let text = String::from_utf8(body.to_vec()).unwrap();
-        assert!(text.contains("\nliudong_refused_total{reason=\"limit\"} 1\n"), "{text}");
+        assert!(
+            text.contains("\nliudong_refused_total{reason=\"limit\"} 1\n"),
+            "{text}"
+        );
         assert!(text.contains("\nliudong_store_records 0\n"), "{text}");
 
         let r = call(
@@ -251,13 +253,20 @@ mod tests {
 
         let r = call(router(node.clone()), "HEAD", "/metrics", "").await;
         assert_eq!(r.status(), StatusCode::OK);
-        assert_eq!(call(router(node.clone()), "GET", "/", "").await.status(), StatusCode::OK);
         assert_eq!(
-            call(router(node.clone()), "GET", "/nothing", "").await.status(),
+            call(router(node.clone()), "GET", "/", "").await.status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            call(router(node.clone()), "GET", "/nothing", "")
+                .await
+                .status(),
             StatusCode::NOT_FOUND
         );
         assert_eq!(
-            call(router(node.clone()), "POST", "/metrics", "").await.status(),
+            call(router(node.clone()), "POST", "/metrics", "")
+                .await
+                .status(),
             StatusCode::METHOD_NOT_ALLOWED
         );
         assert_eq!(

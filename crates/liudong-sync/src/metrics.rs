@@ -26,10 +26,10 @@ pub const DURATION_BUCKETS: [f64; 12] = [
 ];
 
 /// How a session ended, for `liudong_sync_sessions_total{outcome}`.
-pub fn outcome<T>(result: &Result<T, crate::SyncError>) -> &'static str {
+pub fn outcome<T>(result: &Result<T, crate::error::SyncError>) -> &'static str {
     match result {
         Ok(_) => "ok",
-        Err(crate::SyncError::Cancelled) => "cancelled",
+        Err(crate::error::SyncError::Cancelled) => "cancelled",
         Err(e) if e.refusal_reason().is_some() => "refused",
         Err(_) => "failed",
     }
