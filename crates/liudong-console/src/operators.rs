@@ -6,7 +6,7 @@
 //! `remove` take effect on a running node without restart; removing an
 //! operator ends their sessions at their next request.
 
-use anyhow::{Context, Result, bail};
+use crate::error::ConsoleError;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -36,6 +36,8 @@ pub fn path(data_dir: &Path) -> PathBuf {
     data_dir.join(crate::OPERATORS_FILE)
 }
 
+type Result<T, E = ConsoleError> = std::result::Result<T, E>;
+
 /// Checks an operator name: 1 to 64 letters, digits, `.`, `_` or `-` (CJK allowed).
 pub fn check_name(name: &str) -> Result<()> {
     let n = name.chars().count();
@@ -45,9 +47,7 @@ pub fn check_name(name: &str) -> Result<()> {
             .chars()
             .all(|c| c.is_alphanumeric() || "._-".contains(c))
     {
-        bail!(
-            "operator name {name:?}: expected 1 to 64 letters, digits, '.', '_' or '-' (no spaces)"
-        );
+        return Err(ConsoleError::BadName(name.to_string()));
     }
     Ok(())
 }
@@ -56,11 +56,11 @@ pub fn check_name(name: &str) -> Result<()> {
 pub fn hash_password(password: &str) -> Result<String> {
     let mut salt = [0u8; 16];
     ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut salt)
-        .map_err(|_| anyhow::anyhow!("the system random generator failed"))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+        .map_err(|_| ConsoleError::Random)?;
+    let salt = SaltString::encode_b64(&salt).map_err(ConsoleError::Hash)?;
     Ok(argon2::Argon2::default()
         .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?
+        .map_err(ConsoleError::Hash)?
         .to_string())
 }
 
@@ -98,8 +98,11 @@ impl OperatorsFile {
         let stamp: Stamp = match std::fs::metadata(&self.path) {
             Ok(m) => Some((m.ino(), m.len(), m.modified().ok())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => {
-                return Err(e).with_context(|| format!("cannot read {}", self.path.display()));
+            Err(source) => {
+                return Err(ConsoleError::Read {
+                    path: self.path.clone(),
+                    source,
+                });
             }
         };
         let mut cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
@@ -118,14 +121,15 @@ impl Operators {
     /// Reads the file; a missing file is an empty list.
     pub fn load(path: &Path) -> Result<Operators> {
         match std::fs::read_to_string(path) {
-            Ok(text) => serde_json::from_str(&text).with_context(|| {
-                format!(
-                    "operators file {} is damaged; restore it or remove it and add the operators again",
-                    path.display()
-                )
+            Ok(text) => serde_json::from_str(&text).map_err(|source| ConsoleError::Damaged {
+                path: path.to_path_buf(),
+                source,
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Operators::default()),
-            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+            Err(source) => Err(ConsoleError::Read {
+                path: path.to_path_buf(),
+                source,
+            }),
         }
     }
 
@@ -136,30 +140,39 @@ impl Operators {
     /// Writes the file atomically with mode 0600.
     pub fn save(&self, path: &Path) -> Result<()> {
         let dir = path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create directory {}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|source| ConsoleError::CreateDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
         let tmp = path.with_extension("json.tmp");
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let mut f = opts
-            .open(&tmp)
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
-        #[cfg(unix)]
-        std::fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
-        f.write_all(serde_json::to_string_pretty(self)?.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-            .with_context(|| format!("cannot replace {}", path.display()))?;
-        Ok(())
+        let write = || -> std::io::Result<()> {
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+            let mut f = opts.open(&tmp)?;
+            #[cfg(unix)]
+            std::fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+            f.write_all(&serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?)?;
+            f.sync_all()
+        };
+        write().map_err(|source| ConsoleError::Write {
+            path: tmp.clone(),
+            source,
+        })?;
+        std::fs::rename(&tmp, path).map_err(|source| ConsoleError::Replace {
+            path: path.to_path_buf(),
+            source,
+        })
     }
 
     /// Adds (or replaces the password of) an operator.
     pub fn set(&mut self, name: &str, password: &str, now_ms: u64) -> Result<bool> {
         check_name(name)?;
         if password.chars().count() < MIN_PASSWORD_CHARS {
-            bail!("the password must have at least {MIN_PASSWORD_CHARS} characters");
+            return Err(ConsoleError::ShortPassword {
+                min: MIN_PASSWORD_CHARS,
+            });
         }
         let op = Operator {
             name: name.to_string(),
@@ -178,12 +191,6 @@ impl Operators {
             }
         }
     }
-}
-
-/// The operators file of the node configured in `config`.
-pub fn operators_path(config: &Path) -> Result<PathBuf> {
-    let cfg = liudong_node::config::Config::load(config)?;
-    Ok(path(&cfg.data_dir))
 }
 
 #[cfg(test)]
@@ -215,7 +222,10 @@ mod tests {
         assert!(!verify_password("not a hash", "x"));
         std::fs::write(&p, "{").unwrap();
         assert!(
-            format!("{:#}", Operators::load(&p).unwrap_err()).contains("damaged"),
+            Operators::load(&p)
+                .unwrap_err()
+                .to_string()
+                .contains("damaged"),
             "damaged file"
         );
     }

@@ -3,9 +3,9 @@
 //! personal data only through `query::run`, which audits the view.
 
 use crate::render::{ChartMonth, Lang, code_cell, esc, flow_chart, url};
-use crate::server::{Console, PageError, Req};
 use crate::session::Session;
-use hyper::StatusCode;
+use crate::state::{Console, PageError, Req};
+use axum::http::StatusCode;
 use liudong_core::Date;
 use liudong_core::report::{COLUMNS, Counts, Month, Report, cell};
 use liudong_node::query::{self, OverdueAnswer, PersonAnswer, Query, QueryError};

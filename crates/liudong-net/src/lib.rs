@@ -1,10 +1,12 @@
 //! Liudong's peer transport: the sync and verify protocols over gRPC
 //! (tonic) with mutual TLS. The only crate that knows HTTP/2 and sockets; it maps sync errors
-//! to gRPC statuses in exactly one module ([`status`]).
+//! to gRPC statuses in exactly one module ([`status`]). [`http`] serves the node's
+//! HTTP/1.1 sites (metrics, web console) from axum routers.
 
 pub mod channel;
 pub mod client;
 pub mod convert;
+pub mod http;
 pub mod server;
 pub mod status;
 pub mod tls;

@@ -1,127 +1,119 @@
 //! The Prometheus metrics endpoint: `GET /metrics` over plain HTTP/1.1 on
-//! `[metrics] listen`, in the text exposition format 0.0.4.
+//! `[metrics] listen`.
 //!
-//! A deliberately tiny handler on a tokio listener (one request per
-//! connection, `Connection: close`) rather than an HTTP framework: a scrape
-//! is one small GET, and tonic's own HTTP stack speaks only HTTP/2 here.
-//! Requests are bounded in size, time and concurrency.
+//! An axum router ([`router`]) served by `liudong_net::http::serve_http`:
+//! one request per connection (then the connection is closed), the request
+//! head bounded to 8 KiB, each connection to 10 s, 8 connections at a time.
+//! The answer is in the Prometheus text format 0.0.4, or in OpenMetrics
+//! when the scraper's `Accept` header prefers it (Prometheus does).
 
 use crate::config::NodeConfig;
 use anyhow::{Context, Result};
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use liudong_net::http::{HttpOptions, serve_http};
 use liudong_sync::Node;
+use liudong_sync::metrics::Format;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-/// Largest request head read.
-const MAX_REQUEST: usize = 8 << 10;
-/// Time allowed for one request and its answer.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-/// Scrapes served at once; further connections wait for a slot.
-const MAX_CONCURRENT: usize = 8;
+/// How the endpoint treats connections: one small GET each.
+fn options() -> HttpOptions {
+    HttpOptions {
+        name: "metrics",
+        read_timeout: Duration::from_secs(10),
+        connection_timeout: Some(Duration::from_secs(10)),
+        keep_alive: false,
+        title_case_headers: true,
+        max_head_bytes: Some(8 << 10),
+        max_connections: Some(8),
+        shutdown_grace: Duration::from_secs(5),
+    }
+}
 
-/// The content type of the text exposition format.
+/// The content type of the text exposition format 0.0.4 (the default).
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-/// Serves the metrics of `node` on `listener` until `shutdown`.
-pub async fn serve_metrics(
-    listener: TcpListener,
-    node: Arc<Node>,
-    shutdown: CancellationToken,
-) -> std::io::Result<()> {
-    let slots = Arc::new(Semaphore::new(MAX_CONCURRENT));
-    loop {
-        let permit = tokio::select! {
-            _ = shutdown.cancelled() => return Ok(()),
-            p = slots.clone().acquire_owned() => p.map_err(std::io::Error::other)?,
-        };
-        let stream = tokio::select! {
-            _ = shutdown.cancelled() => return Ok(()),
-            r = listener.accept() => match r {
-                Ok((s, _)) => s,
-                Err(e) => {
-                    // E.g. out of file descriptors: back off, keep serving.
-                    tracing::warn!(error = %e, "metrics endpoint: accept failed");
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                    continue;
-                }
-            },
-        };
-        let node = node.clone();
-        tokio::spawn(async move {
-            if let Ok(Err(e)) = tokio::time::timeout(REQUEST_TIMEOUT, answer(stream, node)).await {
-                tracing::debug!(error = %e, "metrics request failed");
-            }
-            drop(permit);
-        });
+/// The routes of the endpoint: `GET /metrics`, a pointer at `GET /`,
+/// `404` for other paths and `405` for other methods (`HEAD` is a `GET`
+/// without the body).
+pub fn router(node: Arc<Node>) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .route(
+            "/",
+            get(|| async { "liudong node: metrics at /metrics (see docs/monitoring.md)\n" }),
+        )
+        .fallback(|| async {
+            (
+                StatusCode::NOT_FOUND,
+                "not found: the metrics are at /metrics\n",
+            )
+        })
+        .method_not_allowed_fallback(|| async {
+            (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "only GET and HEAD are served\n",
+            )
+        })
+        .with_state(node)
+}
+
+async fn metrics(State(node): State<Arc<Node>>, headers: HeaderMap) -> Response {
+    let format = negotiate(
+        headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+    );
+    match tokio::task::spawn_blocking(move || scrape_as(&node, format)).await {
+        Ok(Ok(text)) => ([(header::CONTENT_TYPE, format.content_type())], text).into_response(),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "metrics could not be read");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("metrics unavailable: {e}\n"),
+            )
+                .into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "metrics task failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
+        }
     }
 }
 
-/// Reads one request head and answers it.
-async fn answer(mut stream: TcpStream, node: Arc<Node>) -> std::io::Result<()> {
-    let mut head = Vec::with_capacity(512);
-    let mut buf = [0u8; 1024];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < MAX_REQUEST {
-        let n = stream.read(&mut buf).await?;
-        if n == 0 {
-            break;
+/// The format an `Accept` header asks for: OpenMetrics when it lists
+/// `application/openmetrics-text` with a weight at least that of
+/// `text/plain`, else the text format 0.0.4 (also for no header).
+pub fn negotiate(accept: &str) -> Format {
+    let (mut openmetrics, mut plain) = (0.0f32, 0.0f32);
+    for range in accept.split(',') {
+        let mut params = range.split(';');
+        let media = params.next().unwrap_or("").trim();
+        let q = params
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if media.eq_ignore_ascii_case("application/openmetrics-text") {
+            openmetrics = openmetrics.max(q);
+        } else if media.eq_ignore_ascii_case("text/plain") {
+            plain = plain.max(q);
         }
-        head.extend_from_slice(&buf[..n]);
     }
-    let line = head.split(|b| *b == b'\n').next().unwrap_or_default();
-    let line = String::from_utf8_lossy(line);
-    let mut parts = line.split_whitespace();
-    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    let path = target.split('?').next().unwrap_or("");
-    let (status, content_type, body) = match (method, path) {
-        ("GET" | "HEAD", "/metrics") => {
-            let rendered = tokio::task::spawn_blocking(move || scrape(&node))
-                .await
-                .map_err(std::io::Error::other)?;
-            match rendered {
-                Ok(text) => ("200 OK", CONTENT_TYPE, text),
-                Err(e) => {
-                    tracing::warn!(error = %e, "metrics could not be read");
-                    (
-                        "503 Service Unavailable",
-                        "text/plain; charset=utf-8",
-                        format!("metrics unavailable: {e}\n"),
-                    )
-                }
-            }
-        }
-        ("GET" | "HEAD", "/") => (
-            "200 OK",
-            "text/plain; charset=utf-8",
-            "liudong node: metrics at /metrics (see docs/monitoring.md)\n".to_string(),
-        ),
-        (_, "/metrics" | "/") => (
-            "405 Method Not Allowed",
-            "text/plain; charset=utf-8",
-            "only GET and HEAD are served\n".to_string(),
-        ),
-        _ => (
-            "404 Not Found",
-            "text/plain; charset=utf-8",
-            "not found: the metrics are at /metrics\n".to_string(),
-        ),
-    };
-    let mut response = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    if method != "HEAD" {
-        response.extend_from_slice(body.as_bytes());
+    if openmetrics > 0.0 && openmetrics >= plain {
+        Format::OpenMetrics
+    } else {
+        Format::Prometheus
     }
-    stream.write_all(&response).await?;
-    stream.shutdown().await
 }
+
 /// Binds and serves the metrics endpoint if `[metrics] listen` is set.
 pub async fn start_metrics(
     cfg: &NodeConfig,
@@ -139,18 +131,25 @@ pub async fn start_metrics(
     if !bound.ip().is_loopback() {
         tracing::warn!(addr = %bound, "metrics are served over plain, unauthenticated HTTP beyond loopback: restrict access to the scraper (they hold division codes and counts, no personal data)");
     }
-    let (node, cancel) = (node.clone(), cancel.clone());
-    tasks.spawn(async move {
-        if let Err(e) = crate::metrics_http::serve_metrics(listener, node, cancel).await {
-            tracing::error!(error = %e, "metrics endpoint stopped");
-        }
-    });
+    tasks.spawn(serve_http(
+        listener,
+        router(node.clone()),
+        None,
+        options(),
+        cancel.clone(),
+    ));
     Ok(Some(bound))
 }
 
-/// Reads the gauges of `node` from its store and renders every metric.
-/// Blocking (store reads): call it off the async runtime.
+/// Reads the gauges of `node` from its store and renders every metric in
+/// the text format 0.0.4. Blocking (store reads): call it off the async
+/// runtime.
 pub fn scrape(node: &Node) -> Result<String, liudong_sync::SyncError> {
+    scrape_as(node, Format::Prometheus)
+}
+
+/// As [`scrape`], in `format`.
+pub fn scrape_as(node: &Node, format: Format) -> Result<String, liudong_sync::SyncError> {
     let report = crate::status::report_node(node)?;
     let gauges = liudong_sync::metrics::Gauges {
         records: report.records as u64,
@@ -168,5 +167,111 @@ pub fn scrape(node: &Node) -> Result<String, liudong_sync::SyncError> {
             })
             .collect(),
     };
-    Ok(node.metrics().render(&gauges))
+    Ok(node.metrics().render_as(&gauges, format))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    #[test]
+    fn prometheus_gets_openmetrics_and_others_the_text_format() {
+        // What Prometheus 2.x and 3.x send by default.
+        assert_eq!(
+            negotiate(
+                "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+            ),
+            Format::OpenMetrics
+        );
+        assert_eq!(
+            negotiate("text/plain;version=0.0.4;q=1.0,application/openmetrics-text;q=0.5"),
+            Format::Prometheus
+        );
+        assert_eq!(negotiate(""), Format::Prometheus);
+        assert_eq!(negotiate("*/*"), Format::Prometheus);
+        assert_eq!(
+            negotiate("application/openmetrics-text;q=0"),
+            Format::Prometheus
+        );
+    }
+
+    async fn node() -> (tempfile::TempDir, Arc<Node>) {
+        let dir = tempfile::tempdir().unwrap();
+        let scope = liudong_core::NodeScope::for_code(liudong_core::Code::parse("410602").unwrap())
+            .unwrap();
+        let store =
+            liudong_store::Store::open(dir.path(), scope, None, &Default::default()).unwrap();
+        let node = Node::new(
+            Arc::new(store),
+            Default::default(),
+            liudong_sync::system_clock(),
+        );
+        (dir, node)
+    }
+
+    async fn call(router: Router, method: &str, path: &str, accept: &str) -> Response {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::ACCEPT, accept)
+            .body(Body::empty())
+            .unwrap();
+        router.oneshot(req).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn routes_answer_by_path_and_method() {
+        let (_dir, node) = node().await;
+        node.metrics().refused("limit");
+        let r = call(router(node.clone()), "GET", "/metrics", "").await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()[header::CONTENT_TYPE], CONTENT_TYPE);
+        let body = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(
+            text.contains("\nliudong_refused_total{reason=\"limit\"} 1\n"),
+            "{text}"
+        );
+        assert!(text.contains("\nliudong_store_records 0\n"), "{text}");
+
+        let r = call(
+            router(node.clone()),
+            "GET",
+            "/metrics?x=1",
+            "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5",
+        )
+        .await;
+        assert_eq!(
+            r.headers()[header::CONTENT_TYPE],
+            Format::OpenMetrics.content_type()
+        );
+        let body = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
+        assert!(body.ends_with(b"# EOF\n"));
+
+        let r = call(router(node.clone()), "HEAD", "/metrics", "").await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(
+            call(router(node.clone()), "GET", "/", "").await.status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            call(router(node.clone()), "GET", "/nothing", "")
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            call(router(node.clone()), "POST", "/metrics", "")
+                .await
+                .status(),
+            StatusCode::METHOD_NOT_ALLOWED
+        );
+        assert_eq!(
+            call(router(node), "DELETE", "/", "").await.status(),
+            StatusCode::METHOD_NOT_ALLOWED
+        );
+    }
 }

@@ -18,7 +18,7 @@ pub async fn serve(config: &Path) -> Result<()> {
     let mut node = runner::start(cfg.clone()).await?;
     if let Err(e) = liudong_console::start(&mut node, &cfg).await {
         let _ = node.shutdown(Duration::from_secs(20)).await;
-        return Err(e);
+        return Err(e.into());
     }
     wait_for_signal().await?;
     tracing::info!("shutdown requested");

@@ -1,7 +1,7 @@
 //! `liudong operator add | list | remove`: the web console's accounts.
 
 use anyhow::{Context, Result, bail};
-use liudong_console::operators::{Operators, check_name, operators_path};
+use liudong_console::operators::{Operators, check_name};
 use std::path::{Path, PathBuf};
 
 /// `liudong operator ...`.
@@ -63,6 +63,12 @@ fn read_password(stdin: bool) -> Result<String> {
         bail!("the two passwords differ; nothing was changed");
     }
     Ok(p)
+}
+
+/// The operators file of the node configured in `config`.
+fn operators_path(config: &Path) -> Result<PathBuf> {
+    let cfg = liudong_node::config::Config::load(config)?;
+    Ok(liudong_console::operators::path(&cfg.data_dir))
 }
 
 /// `liudong operator add`.
