@@ -1,5 +1,10 @@
-use super::*;
+use crate::keys::{self, Dir};
+use crate::{CursorUpdate, Draft, Incoming, Source, Store, StoreError, StoreOptions, held};
 use liudong_core::synth::{outflow_body, test_record};
+use liudong_core::validate::Limits;
+use liudong_core::{Body, Code, Hlc, Link, NodeScope, PersonView, Record, RecordId};
+use std::path::Path;
+use std::sync::atomic::Ordering;
 
 pub(crate) const T_A: &str = "410602100";
 pub(crate) const V_A1: &str = "410602100001";
@@ -312,7 +317,7 @@ fn views_are_indexed_from_the_log_and_resume_after_reopen() {
             "views are not built on the apply path"
         );
         assert!(
-            s.raw_tree()
+            s.raw()
                 .get(keys::view(r.subject.as_str()))
                 .unwrap()
                 .is_none()
@@ -432,14 +437,14 @@ fn record_count_is_kept_across_reopen_without_a_scan() {
     assert_eq!(s.scan_record_count(), 6);
     // The persisted count is what a reopen uses: a store written before it
     // existed is counted once at open.
-    s.raw_tree().remove(keys::meta(RECORDS_META)).unwrap();
+    s.raw().remove(keys::meta(keys::META_RECORDS)).unwrap();
     s.flush().unwrap();
     drop(s);
     let s = open(dir.path(), T_A, Some("410602"));
     assert_eq!(s.record_count(), 6);
     assert!(
-        s.raw_tree()
-            .get(keys::meta(RECORDS_META))
+        s.raw()
+            .get(keys::meta(keys::META_RECORDS))
             .unwrap()
             .is_some()
     );
@@ -456,10 +461,10 @@ fn record_count_follows_records_an_audit_removes() {
     s.apply(&batch, &from_a1, None, true).unwrap();
     // Damage one record's bytes behind the store's back.
     let key = keys::record(&keys::id(&batch[0].record.id));
-    let mut v = s.raw_tree().get(&key).unwrap().unwrap().to_vec();
+    let mut v = s.raw().get(&key).unwrap().unwrap().to_vec();
     let last = v.len() - 1;
     v[last] ^= 0xff;
-    s.raw_tree().insert(&key, v).unwrap();
+    s.raw().insert(&key, v).unwrap();
     let report = s.audit().unwrap();
     assert_eq!(report.corrupt.len(), 1);
     assert_eq!(s.record_count(), 2);
@@ -570,3 +575,4 @@ fn a_local_batch_is_one_transaction_that_skips_identical_records() {
     assert_eq!(s.record_count(), 5);
     assert_eq!(s.last_seq(), 5);
 }
+
