@@ -1,6 +1,6 @@
 //! Fuzz-style tests (proptest, a fixed seed and a bounded number of cases):
 //! random and mutated records and sync frames fed to the decoder, the
-//! validator and the serving half of a session over a real sled store.
+//! validator and the serving half of a session over a real on-disk store.
 //!
 //! Properties: nothing panics; a batch is either acknowledged and then held
 //! whole (canonical bytes), or refused and the store is unchanged (records,

@@ -1,5 +1,5 @@
 //! Shared helpers for the integration tests: starting topologies of real
-//! nodes (each with its own sled directory, gRPC on 127.0.0.1 port 0) and
+//! nodes (each with its own store directory, gRPC on 127.0.0.1 port 0) and
 //! building synthetic records.
 
 use liudong_core::synth::{SynthRng, birth_date, citizen_id};
@@ -436,7 +436,7 @@ pub fn assert_no_duplicates(store: &liudong_store::Store, what: &str) {
     );
     store.catch_up().unwrap();
     let subject_entries = store
-        .raw_tree()
+        .raw()
         .scan_prefix([liudong_store::keys::SUBJECT])
         .count();
     assert_eq!(

@@ -1,6 +1,6 @@
 //! Anti-entropy: records deleted or corrupted behind the sync engine's back
-//! (directly in sled) are detected by `Verify`, named by scope, and restored
-//! exactly by repair — both ways.
+//! (directly in the store's engine) are detected by `Verify`, named by
+//! scope, and restored exactly by repair — both ways.
 
 use liudong_core::synth::{outflow_body, test_record};
 use liudong_core::{Code, Link, RecordId};
@@ -82,7 +82,7 @@ async fn verify_detects_names_and_repairs_damage_both_ways() {
         .map(|&i| records[i as usize - 1].record.id.clone())
         .collect();
     for id in &deleted {
-        assert!(ts.raw_tree().remove(record_key(id)).unwrap().is_some());
+        assert!(ts.raw().remove(record_key(id)).unwrap().is_some());
     }
     let corrupted: Vec<RecordId> = [1u64, 3]
         .iter()
@@ -90,10 +90,10 @@ async fn verify_detects_names_and_repairs_damage_both_ways() {
         .collect();
     for id in &corrupted {
         let k = record_key(id);
-        let mut v = ts.raw_tree().get(&k).unwrap().unwrap().to_vec();
+        let mut v = ts.raw().get(&k).unwrap().unwrap().to_vec();
         let at = v.len() - 3;
         v[at] ^= 0x20;
-        ts.raw_tree().insert(k, v).unwrap();
+        ts.raw().insert(k, v).unwrap();
     }
     // Damage the county: delete 3 records (of A2) that the township still holds.
     let lost_up: Vec<RecordId> = [21u64, 23, 25]
@@ -101,7 +101,7 @@ async fn verify_detects_names_and_repairs_damage_both_ways() {
         .map(|&i| records[i as usize - 1].record.id.clone())
         .collect();
     for id in &lost_up {
-        assert!(cs.raw_tree().remove(record_key(id)).unwrap().is_some());
+        assert!(cs.raw().remove(record_key(id)).unwrap().is_some());
     }
     // The county's own verification (against its exchange) audits its store.
     let ex_url = format!("https://{}", topo.node(EXCHANGE).sync_addr.unwrap());

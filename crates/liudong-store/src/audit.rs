@@ -1,32 +1,27 @@
 //! The audit trail: an append-only log of who received what, who wrote what,
 //! and what was refused.
 //!
-//! It lives in its own sled tree (`audit`), so it never collides with the
-//! record keys and is not part of record fingerprints:
-//!
-//! | prefix | key                       | value                    |
-//! |--------|---------------------------|--------------------------|
-//! | `A`    | seq (8, big endian)       | entry (JSON)             |
-//! | `D`    | subject (18) · seq (8)    | empty (subject index)    |
-//! | `M`    | name                      | counter / cursor (8, BE) |
+//! It lives in its own tree ([`keys::TREE_AUDIT`]; its key layout is in
+//! [`keys`]), so it never collides with the record keys and is not part of
+//! record fingerprints: entries by sequence number, a subject index, and
+//! counters.
 //!
 //! Invariants:
 //! - Entries are only ever appended; nothing in this crate updates or
 //!   removes one.
 //! - Appending is one insert (a disclosure is written before each batch is
-//!   sent, so it must be cheap). The subject index `D` is derived from the
-//!   entries later, from its own cursor (`M indexed`), when a subject query
-//!   needs it; indexing is idempotent.
+//!   sent, so it must be cheap). The subject index is derived from the
+//!   entries later, from its own cursor, when a subject query needs it;
+//!   indexing is idempotent.
 //! - Citizen IDs are stored here (the trail must answer "who received this
 //!   person's records") but never logged.
 
-use crate::{Store, StoreError};
+use crate::engine::{Batch, Db, Tree};
+use crate::error::StoreError;
+use crate::keys;
+use crate::types::now_ms;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-
-const ENTRY: u8 = b'A';
-const BY_SUBJECT: u8 = b'D';
-const META: u8 = b'M';
 
 /// What happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,87 +132,87 @@ pub struct AuditFilter {
     pub limit: Option<usize>,
 }
 
-fn meta_key(name: &str) -> Vec<u8> {
-    let mut k = vec![META];
-    k.extend_from_slice(name.as_bytes());
-    k
+/// The trail: the audit tree, and the database whose persisted id counter
+/// numbers the entries.
+pub(crate) struct Trail {
+    db: Db,
+    tree: Tree,
 }
 
-impl Store {
+impl Trail {
+    pub(crate) fn new(db: Db, tree: Tree) -> Trail {
+        Trail { db, tree }
+    }
+
     /// Appends an event to the trail; returns its sequence number.
-    pub fn audit_append(&self, event: AuditEvent) -> Result<u64, StoreError> {
-        let tree = &self.audit;
+    pub(crate) fn append(&self, event: AuditEvent) -> Result<u64, StoreError> {
         let seq = self.db.generate_id()? + 1;
         let entry = AuditEntry {
             seq,
-            time_ms: crate::now_ms(),
+            time_ms: now_ms(),
             event,
         };
         let value = serde_json::to_vec(&entry)
             .map_err(|e| StoreError::Corrupt(format!("audit entry not encodable: {e}")))?;
-        let mut key = vec![ENTRY];
-        key.extend_from_slice(&seq.to_be_bytes());
-        tree.insert(key, value)?;
+        self.tree.insert(keys::audit_entry(seq), value)?;
         if matches!(entry.event, AuditEvent::Refused { .. }) {
             // An atomic increment: refusals are written by concurrent tasks.
-            tree.update_and_fetch(meta_key("refused"), |old| {
-                let n = old.and_then(crate::keys::u64_value).unwrap_or(0);
-                Some((n + 1).to_be_bytes().to_vec())
-            })?;
+            self.tree
+                .update(keys::audit_meta(keys::AUDIT_REFUSED), |old| {
+                    let n = old.and_then(keys::u64_value).unwrap_or(0);
+                    Some((n + 1).to_be_bytes().to_vec())
+                })?;
         }
         Ok(seq)
     }
 
     /// Number of refusals recorded in the trail.
-    pub fn refused_count(&self) -> Result<u64, StoreError> {
+    pub(crate) fn refused_count(&self) -> Result<u64, StoreError> {
         Ok(self
-            .audit
-            .get(meta_key("refused"))?
-            .and_then(|v| crate::keys::u64_value(&v))
+            .tree
+            .get(keys::audit_meta(keys::AUDIT_REFUSED))?
+            .and_then(|v| keys::u64_value(&v))
             .unwrap_or(0))
     }
 
     /// Brings the subject index up to date with the entries.
-    fn audit_index(&self, tree: &sled::Tree) -> Result<(), StoreError> {
+    fn index(&self) -> Result<(), StoreError> {
+        let tree = &self.tree;
+        let cursor = keys::audit_meta(keys::AUDIT_INDEXED);
         let done = tree
-            .get(meta_key("indexed"))?
-            .and_then(|v| crate::keys::u64_value(&v))
+            .get(&cursor)?
+            .and_then(|v| keys::u64_value(&v))
             .unwrap_or(0);
-        let mut start = vec![ENTRY];
-        start.extend_from_slice(&(done + 1).to_be_bytes());
-        let mut batch = sled::Batch::default();
+        let mut batch = Batch::default();
         let mut last = done;
         let mut pending = 0usize;
-        for kv in tree.range(start..) {
+        for kv in tree.range(keys::audit_entry(done + 1)..) {
             let (k, v) = kv?;
-            if k.first() != Some(&ENTRY) {
+            if k.first() != Some(&keys::AUDIT_ENTRY) {
                 break;
             }
             let e: AuditEntry = serde_json::from_slice(&v)
                 .map_err(|e| StoreError::Corrupt(format!("audit entry unreadable: {e}")))?;
             for s in e.event.subjects() {
-                let mut key = vec![BY_SUBJECT];
-                key.extend_from_slice(s.as_bytes());
-                key.extend_from_slice(&e.seq.to_be_bytes());
-                batch.insert(key, &[][..]);
+                batch.insert(keys::audit_by_subject(s, e.seq), b"");
                 pending += 1;
             }
             last = e.seq;
             if pending >= 50_000 {
-                batch.insert(meta_key("indexed"), &last.to_be_bytes()[..]);
-                tree.apply_batch(std::mem::take(&mut batch))?;
+                batch.insert(&cursor, last.to_be_bytes());
+                tree.apply(std::mem::take(&mut batch))?;
                 pending = 0;
             }
         }
         if last != done {
-            batch.insert(meta_key("indexed"), &last.to_be_bytes()[..]);
-            tree.apply_batch(batch)?;
+            batch.insert(&cursor, last.to_be_bytes());
+            tree.apply(batch)?;
         }
         Ok(())
     }
 
-    fn audit_entry(tree: &sled::Tree, key: &[u8]) -> Result<Option<AuditEntry>, StoreError> {
-        match tree.get(key)? {
+    fn entry(&self, key: &[u8]) -> Result<Option<AuditEntry>, StoreError> {
+        match self.tree.get(key)? {
             None => Ok(None),
             Some(v) => serde_json::from_slice(&v)
                 .map(Some)
@@ -226,8 +221,7 @@ impl Store {
     }
 
     /// Reads the entries matching `filter`, oldest first.
-    pub fn audit_query(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
-        let tree = &self.audit;
+    pub(crate) fn query(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
         let keep = |e: &AuditEntry| {
             filter.since_ms.is_none_or(|t| e.time_ms >= t)
                 && filter
@@ -238,17 +232,15 @@ impl Store {
         let mut out = Vec::new();
         match &filter.subject {
             Some(subject) => {
-                self.audit_index(tree)?;
-                let mut prefix = vec![BY_SUBJECT];
-                prefix.extend_from_slice(subject.as_bytes());
-                for kv in tree.scan_prefix(&prefix) {
+                self.index()?;
+                let prefix = keys::audit_subject_prefix(subject);
+                for kv in self.tree.scan_prefix(&prefix) {
                     let (k, _) = kv?;
                     let Some(seq) = k.get(prefix.len()..) else {
                         continue;
                     };
-                    let mut key = vec![ENTRY];
-                    key.extend_from_slice(seq);
-                    if let Some(e) = Self::audit_entry(tree, &key)?
+                    let key = keys::prefixed(keys::AUDIT_ENTRY, &[seq]);
+                    if let Some(e) = self.entry(&key)?
                         && keep(&e)
                     {
                         out.push(e);
@@ -256,7 +248,7 @@ impl Store {
                 }
             }
             None => {
-                for kv in tree.scan_prefix([ENTRY]) {
+                for kv in self.tree.scan_prefix([keys::AUDIT_ENTRY]) {
                     let (_, v) = kv?;
                     let e: AuditEntry = serde_json::from_slice(&v)
                         .map_err(|e| StoreError::Corrupt(format!("audit entry unreadable: {e}")))?;
@@ -278,7 +270,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::StoreOptions;
+    use crate::{Store, StoreOptions};
     use liudong_core::{Code, NodeScope};
 
     #[test]

@@ -1,6 +1,6 @@
 //! Scoped fingerprints: per link, a three-level tree of commutative digests
 //! over the records the node shares with the peer on that link, maintained
-//! incrementally inside every `apply_batch`.
+//! incrementally inside every apply batch.
 //!
 //! A record belongs to the *scope of a link* exactly when the routing rule
 //! sends it over that link (`NodeScope::links_for`, including the link it came
@@ -9,12 +9,8 @@
 //! the record's month (from its HLC, UTC) and its origin code, so a
 //! difference can be narrowed down to "village 410602100001, 2026-11".
 //!
-//! | key                                      | value                   |
-//! |------------------------------------------|-------------------------|
-//! | `F` · link · `0`                         | root digest of the link |
-//! | `F` · link · `1` · month                 | digest of one month     |
-//! | `F` · link · `2` · month · area          | digest of one bucket    |
-//! | `G` · link · month · area · first seq    | page of (id, blake3)    |
+//! The keys (`F` digests per link at three levels, `G` member pages) are
+//! laid out in [`keys`].
 //!
 //! A digest is the XOR of the members' hashes (blake3, first 16 bytes) plus their count (XOR is
 //! commutative, so the digest does not depend on arrival order). Adding a
@@ -25,16 +21,12 @@
 //! and are what [`crate::Store::audit`] checks against the records actually
 //! stored.
 
-use crate::{Incoming, Store, StoreError, keys};
-use liudong_core::{Date, Link, Record, RecordId};
+use crate::engine::{Batch, EngineError, Tree};
+use crate::error::StoreError;
+use crate::keys;
+use crate::types::Incoming;
+use liudong_core::{Date, Link, NodeScope, Record, RecordId};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-
-pub const FINGERPRINT: u8 = b'F';
-pub const MEMBER: u8 = b'G';
-
-const ROOT: u8 = 0;
-const MONTH: u8 = 1;
-const BUCKET: u8 = 2;
 
 /// A commutative digest of a set of records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
@@ -129,72 +121,26 @@ pub fn hash(bytes: &[u8]) -> Hash {
         .expect("blake3 output is 32 bytes")
 }
 
-fn area_part(area: &str) -> Vec<u8> {
-    let mut v = Vec::with_capacity(1 + area.len());
-    v.push(area.len() as u8);
-    v.extend_from_slice(area.as_bytes());
-    v
+fn root_key(lk: &[u8]) -> Vec<u8> {
+    keys::fp_root(lk)
 }
 
-pub fn root_key(lk: &[u8]) -> Vec<u8> {
-    keys::prefixed(FINGERPRINT, &[lk, &[ROOT]])
+fn month_key(lk: &[u8], month: u32) -> Vec<u8> {
+    keys::fp_month(lk, month)
 }
 
-pub fn month_key(lk: &[u8], month: u32) -> Vec<u8> {
-    keys::prefixed(FINGERPRINT, &[lk, &[MONTH], &month.to_be_bytes()])
+fn bucket_key(lk: &[u8], b: &Bucket) -> Vec<u8> {
+    keys::fp_bucket(lk, b.month, &b.area)
 }
 
-pub fn months_prefix(lk: &[u8]) -> Vec<u8> {
-    keys::prefixed(FINGERPRINT, &[lk, &[MONTH]])
-}
-
-pub fn bucket_key(lk: &[u8], b: &Bucket) -> Vec<u8> {
-    keys::prefixed(
-        FINGERPRINT,
-        &[lk, &[BUCKET], &b.month.to_be_bytes(), &area_part(&b.area)],
-    )
-}
-
-pub fn buckets_of_month_prefix(lk: &[u8], month: u32) -> Vec<u8> {
-    keys::prefixed(FINGERPRINT, &[lk, &[BUCKET], &month.to_be_bytes()])
-}
-
-/// Parses the month and area after a `buckets_of_month_prefix`-style key's link part.
-pub fn parse_bucket_tail(tail: &[u8]) -> Option<Bucket> {
-    let month = u32::from_be_bytes(tail.get(..4)?.try_into().ok()?);
-    let len = *tail.get(4)? as usize;
-    let area = std::str::from_utf8(tail.get(5..5 + len)?).ok()?.to_string();
-    Some(Bucket { month, area })
-}
-
-pub fn member_prefix(lk: &[u8], b: &Bucket) -> Vec<u8> {
-    keys::prefixed(MEMBER, &[lk, &b.month.to_be_bytes(), &area_part(&b.area)])
-}
-
-/// The key of one member page: the bucket's prefix and the lowest local
-/// sequence number among the page's members (unique: a stored record has one
-/// local sequence number and is in one page per link).
-pub fn page_key(prefix: &[u8], first_seq: u64) -> Vec<u8> {
-    let mut k = Vec::with_capacity(prefix.len() + 8);
-    k.extend_from_slice(prefix);
-    k.extend_from_slice(&first_seq.to_be_bytes());
-    k
+fn member_prefix(lk: &[u8], b: &Bucket) -> Vec<u8> {
+    keys::member_prefix(lk, b.month, &b.area)
 }
 
 /// Splits a member page key into (link key, bucket, bucket prefix length).
-pub fn parse_page_key(k: &[u8]) -> Option<(Vec<u8>, Bucket, usize)> {
-    if *k.first()? != MEMBER {
-        return None;
-    }
-    let rest = &k[1..];
-    let link_len = match *rest.first()? {
-        0 => 1,
-        n => 1 + n as usize,
-    };
-    let lk = rest.get(..link_len)?.to_vec();
-    let b = parse_bucket_tail(rest.get(link_len..)?)?;
-    let prefix_len = 1 + link_len + 5 + b.area.len();
-    (k.len() == prefix_len + 8).then_some((lk, b, prefix_len))
+fn parse_page_key(k: &[u8]) -> Option<(Vec<u8>, Bucket, usize)> {
+    let (lk, month, area, plen) = keys::parse_member_page(k)?;
+    Some((lk, Bucket { month, area }, plen))
 }
 
 /// Encodes a member page: (id key, blake3 hash) pairs. Id keys are
@@ -209,7 +155,7 @@ fn encode_page<'a>(members: impl IntoIterator<Item = (&'a [u8], &'a Hash)>) -> V
 }
 
 /// Decodes a member page; `None` if it is malformed.
-pub fn decode_page(mut v: &[u8]) -> Option<Vec<(&[u8], Hash)>> {
+fn decode_page(mut v: &[u8]) -> Option<Vec<(&[u8], Hash)>> {
     let mut out = Vec::new();
     while !v.is_empty() {
         let id_len = 1 + *v.first()? as usize + 8;
@@ -230,13 +176,13 @@ type NewPage = (u64, Vec<(Vec<u8>, Hash)>);
 /// is race-free).
 ///
 /// Members are *paged* like the log: one batch writes one page per
-/// (link, bucket) it touches rather than one sled entry per record and link,
+/// (link, bucket) it touches rather than one entry per record and link,
 /// so a bulk sync pays for fingerprints a few page inserts per batch. A
 /// record's membership is not looked up on the write path: the store applies
-/// each record once (a record already held is a no-op), and [`Store::audit`]
+/// each record once (a record already held is a no-op), and [`crate::Store::audit`]
 /// removes members whose record is gone or damaged, and duplicate members.
 #[derive(Default)]
-pub struct Pending {
+pub(crate) struct Pending {
     digests: HashMap<Vec<u8>, Digest>,
     /// Bucket prefix → (lowest local seq, new members).
     pages: BTreeMap<Vec<u8>, NewPage>,
@@ -244,7 +190,7 @@ pub struct Pending {
 }
 
 impl Pending {
-    fn digest(&mut self, tree: &sled::Tree, key: Vec<u8>) -> Result<&mut Digest, sled::Error> {
+    fn digest(&mut self, tree: &Tree, key: Vec<u8>) -> Result<&mut Digest, EngineError> {
         if !self.digests.contains_key(&key) {
             let d = tree
                 .get(&key)?
@@ -257,12 +203,12 @@ impl Pending {
 
     fn toggle_all(
         &mut self,
-        tree: &sled::Tree,
+        tree: &Tree,
         lk: &[u8],
         b: &Bucket,
         h: &Hash,
         add: bool,
-    ) -> Result<(), sled::Error> {
+    ) -> Result<(), EngineError> {
         for key in [root_key(lk), month_key(lk, b.month), bucket_key(lk, b)] {
             self.digest(tree, key)?.toggle(h, add);
         }
@@ -271,15 +217,15 @@ impl Pending {
 
     /// Adds record `id_key` (stored at local sequence `seq`, hash `h`) to
     /// `link`'s bucket `b`. The caller guarantees the record is newly stored.
-    pub fn add(
+    pub(crate) fn add(
         &mut self,
-        tree: &sled::Tree,
+        tree: &Tree,
         link: &Link,
         b: &Bucket,
         id_key: &[u8],
         h: Hash,
         seq: u64,
-    ) -> Result<(), sled::Error> {
+    ) -> Result<(), EngineError> {
         let lk = keys::link(link);
         self.toggle_all(tree, &lk, b, &h, true)?;
         let page = self
@@ -295,13 +241,13 @@ impl Pending {
     /// `dropped` from the digests of bucket `b` of link `lk`.
     fn rewrite(
         &mut self,
-        tree: &sled::Tree,
+        tree: &Tree,
         key: Vec<u8>,
         lk: &[u8],
         b: &Bucket,
         kept: &[(&[u8], Hash)],
         dropped: &[Hash],
-    ) -> Result<(), sled::Error> {
+    ) -> Result<(), EngineError> {
         for h in dropped {
             self.toggle_all(tree, lk, b, h, false)?;
         }
@@ -311,7 +257,7 @@ impl Pending {
     }
 
     /// Writes the accumulated changes into `batch`.
-    pub fn write(self, batch: &mut sled::Batch) {
+    pub(crate) fn write(self, batch: &mut Batch) {
         for (k, d) in self.digests {
             if d.count == 0 {
                 batch.remove(k);
@@ -321,7 +267,7 @@ impl Pending {
         }
         for (prefix, (first, members)) in self.pages {
             let v = encode_page(members.iter().map(|(k, h)| (k.as_slice(), h)));
-            batch.insert(page_key(&prefix, first), v);
+            batch.insert(keys::member_page(&prefix, first), v);
         }
         for (k, v) in self.rewrites {
             if v.is_empty() {
@@ -371,10 +317,6 @@ pub struct Receipt {
     pub differing: Vec<String>,
 }
 
-fn receipt_key(lk: &[u8]) -> Vec<u8> {
-    keys::prefixed(keys::META, &[b"receipt:", lk])
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum MemberState {
     Intact,
@@ -386,237 +328,232 @@ fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("fingerprint index: {what}"))
 }
 
-impl Store {
-    /// Adds the fingerprint entries of newly stored records to `pending`.
-    pub(crate) fn fingerprint_new(
-        &self,
-        pending: &mut Pending,
-        item: &Incoming,
-        id_key: &[u8],
-        links: &[Link],
-        seq: u64,
-    ) -> Result<(), StoreError> {
-        let b = bucket_of(&item.record);
-        let h = hash(&item.bytes);
-        for link in links {
-            pending.add(&self.tree, link, &b, id_key, h, seq)?;
-        }
-        Ok(())
+/// Adds the fingerprint entries of a newly stored record (stored at local
+/// sequence `seq`, in the scopes of `links`) to `pending`.
+pub(crate) fn add_record(
+    pending: &mut Pending,
+    tree: &Tree,
+    item: &Incoming,
+    id_key: &[u8],
+    links: &[Link],
+    seq: u64,
+) -> Result<(), EngineError> {
+    let b = bucket_of(&item.record);
+    let h = hash(&item.bytes);
+    for link in links {
+        pending.add(tree, link, &b, id_key, h, seq)?;
     }
+    Ok(())
+}
 
-    /// Builds the fingerprint index from the stored records if this store
-    /// predates it (once; O(records)).
-    pub(crate) fn backfill_fingerprints(&self) -> Result<(), StoreError> {
-        let flag = keys::meta("fingerprints");
-        if self.tree.get(&flag)?.is_some() {
-            return Ok(());
+/// Builds the fingerprint index from the stored records if this store
+/// predates it (once; O(records)); returns how many records it indexed, or
+/// `None` if the index was already built. The caller holds the writer lock
+/// (or has not shared the store yet) and flushes afterwards.
+pub(crate) fn backfill(
+    tree: &Tree,
+    scope: &NodeScope,
+    parent: Option<&NodeScope>,
+) -> Result<Option<u64>, StoreError> {
+    let flag = keys::meta(keys::META_FINGERPRINTS);
+    if tree.get(&flag)?.is_some() {
+        return Ok(None);
+    }
+    let mut pending = Pending::default();
+    let mut n = 0u64;
+    for kv in tree.scan_prefix([keys::RECORD]) {
+        let (k, v) = kv?;
+        let (seq, _, bytes) =
+            keys::split_record_value(&v).ok_or_else(|| corrupt("record value"))?;
+        let r = liudong_proto::decode_record(bytes)
+            .map_err(|e| StoreError::Corrupt(format!("stored record: {e}")))?;
+        let item = Incoming {
+            record: r,
+            bytes: bytes.to_vec(),
+        };
+        let links = scope.links_for(parent, &item.record);
+        add_record(
+            &mut pending,
+            tree,
+            &item,
+            keys::id_key_of_record(&k),
+            &links,
+            seq,
+        )?;
+        n += 1;
+        if n.is_multiple_of(10_000) {
+            let mut batch = Batch::default();
+            std::mem::take(&mut pending).write(&mut batch);
+            tree.apply(batch)?;
         }
-        let _w = self.lock();
-        let mut pending = Pending::default();
-        let mut n = 0u64;
-        for kv in self.tree.scan_prefix([keys::RECORD]) {
-            let (k, v) = kv?;
-            let (seq, _, bytes) =
-                keys::split_record_value(&v).ok_or_else(|| corrupt("record value"))?;
-            let r = liudong_proto::decode_record(bytes)
-                .map_err(|e| StoreError::Corrupt(format!("stored record: {e}")))?;
-            let item = Incoming {
-                record: r,
-                bytes: bytes.to_vec(),
-            };
-            let links = self.scope.links_for(self.parent.as_ref(), &item.record);
-            self.fingerprint_new(&mut pending, &item, &k[1..], &links, seq)?;
-            n += 1;
-            if n.is_multiple_of(10_000) {
-                let mut batch = sled::Batch::default();
-                std::mem::take(&mut pending).write(&mut batch);
-                self.tree.apply_batch(batch)?;
+    }
+    let mut batch = Batch::default();
+    pending.write(&mut batch);
+    batch.insert(flag, [1u8]);
+    tree.apply(batch)?;
+    Ok(Some(n))
+}
+
+/// The root digest of a link's scope.
+pub(crate) fn root(tree: &Tree, link: &Link) -> Result<Digest, StoreError> {
+    Ok(tree
+        .get(root_key(&keys::link(link)))?
+        .and_then(|v| Digest::decode(&v))
+        .unwrap_or_default())
+}
+
+/// The digests of every month of a link's scope.
+pub(crate) fn months(tree: &Tree, link: &Link) -> Result<Vec<(u32, Digest)>, StoreError> {
+    let lk = keys::link(link);
+    let mut out = Vec::new();
+    for kv in tree.scan_prefix(keys::fp_months(&lk)) {
+        let (k, v) = kv?;
+        let month = keys::parse_fp_month(&k, &lk).ok_or_else(|| corrupt("month key"))?;
+        out.push((month, Digest::decode(&v).ok_or_else(|| corrupt("digest"))?));
+    }
+    Ok(out)
+}
+
+/// The digests of every bucket of one month of a link's scope.
+pub(crate) fn buckets(
+    tree: &Tree,
+    link: &Link,
+    month: u32,
+) -> Result<Vec<(Bucket, Digest)>, StoreError> {
+    let lk = keys::link(link);
+    let mut out = Vec::new();
+    for kv in tree.scan_prefix(keys::fp_buckets_of_month(&lk, month)) {
+        let (k, v) = kv?;
+        let (month, area) = keys::parse_fp_bucket(&k, &lk).ok_or_else(|| corrupt("bucket key"))?;
+        out.push((
+            Bucket { month, area },
+            Digest::decode(&v).ok_or_else(|| corrupt("digest"))?,
+        ));
+    }
+    Ok(out)
+}
+
+/// The members (record id and hash) of one bucket of a link's scope.
+pub(crate) fn members(
+    tree: &Tree,
+    link: &Link,
+    b: &Bucket,
+) -> Result<Vec<(RecordId, Hash)>, StoreError> {
+    let prefix = member_prefix(&keys::link(link), b);
+    let mut out = Vec::new();
+    for kv in tree.scan_prefix(&prefix) {
+        let (_, v) = kv?;
+        for (id_key, h) in decode_page(&v).ok_or_else(|| corrupt("member page"))? {
+            out.push((
+                keys::parse_id(id_key).ok_or_else(|| corrupt("member id"))?,
+                h,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Whether the record a member names is stored with the member's hash.
+fn member_state(tree: &Tree, id_key: &[u8], h: &Hash) -> Result<MemberState, StoreError> {
+    Ok(match tree.get(keys::record(id_key))? {
+        None => MemberState::Missing,
+        Some(v) => match keys::split_record_value(&v) {
+            Some((_, _, bytes)) if hash(bytes) == *h => MemberState::Intact,
+            _ => MemberState::Corrupt,
+        },
+    })
+}
+
+/// The read-only first pass of an audit, without blocking writers: the
+/// buckets (member page prefixes) with a member whose record is gone or
+/// damaged, or that is listed twice. Counts the members checked in `report`.
+pub(crate) fn audit_suspects(
+    tree: &Tree,
+    report: &mut AuditReport,
+) -> Result<BTreeSet<Vec<u8>>, StoreError> {
+    let mut suspects: BTreeSet<Vec<u8>> = BTreeSet::new();
+    let mut bucket: Vec<u8> = Vec::new();
+    let mut seen: HashSet<Vec<u8>> = HashSet::new();
+    for kv in tree.scan_prefix([keys::MEMBER]) {
+        let (k, v) = kv?;
+        let (_, _, plen) = parse_page_key(&k).ok_or_else(|| corrupt("member page key"))?;
+        if k[..plen] != bucket[..] {
+            bucket = k[..plen].to_vec();
+            seen.clear();
+        }
+        for (id_key, h) in decode_page(&v).ok_or_else(|| corrupt("member page"))? {
+            report.checked += 1;
+            let ok = seen.insert(id_key.to_vec())
+                && member_state(tree, id_key, &h)? == MemberState::Intact;
+            if !ok {
+                suspects.insert(bucket.clone());
             }
         }
-        let mut batch = sled::Batch::default();
-        pending.write(&mut batch);
-        batch.insert(flag, &[1u8][..]);
-        self.tree.apply_batch(batch)?;
-        self.db.flush()?;
-        if n > 0 {
-            tracing::info!(records = n, "built the fingerprint index");
-        }
-        Ok(())
     }
+    Ok(suspects)
+}
 
-    /// The root digest of a link's scope.
-    pub fn fingerprint(&self, link: &Link) -> Result<Digest, StoreError> {
-        Ok(self
-            .tree
-            .get(root_key(&keys::link(link)))?
-            .and_then(|v| Digest::decode(&v))
-            .unwrap_or_default())
-    }
-
-    /// The digests of every month of a link's scope.
-    pub fn fingerprint_months(&self, link: &Link) -> Result<Vec<(u32, Digest)>, StoreError> {
-        let prefix = months_prefix(&keys::link(link));
-        let mut out = Vec::new();
-        for kv in self.tree.scan_prefix(&prefix) {
-            let (k, v) = kv?;
-            let month = u32::from_be_bytes(
-                k[prefix.len()..]
-                    .try_into()
-                    .map_err(|_| corrupt("month key"))?,
-            );
-            out.push((month, Digest::decode(&v).ok_or_else(|| corrupt("digest"))?));
-        }
-        Ok(out)
-    }
-
-    /// The digests of every bucket of one month of a link's scope.
-    pub fn fingerprint_buckets(
-        &self,
-        link: &Link,
-        month: u32,
-    ) -> Result<Vec<(Bucket, Digest)>, StoreError> {
-        let lk = keys::link(link);
-        let prefix = buckets_of_month_prefix(&lk, month);
-        let skip = 1 + lk.len() + 1;
-        let mut out = Vec::new();
-        for kv in self.tree.scan_prefix(&prefix) {
-            let (k, v) = kv?;
-            let b = parse_bucket_tail(&k[skip..]).ok_or_else(|| corrupt("bucket key"))?;
-            out.push((b, Digest::decode(&v).ok_or_else(|| corrupt("digest"))?));
-        }
-        Ok(out)
-    }
-
-    /// The members (record id and hash) of one bucket of a link's scope.
-    pub fn bucket_members(
-        &self,
-        link: &Link,
-        b: &Bucket,
-    ) -> Result<Vec<(RecordId, Hash)>, StoreError> {
-        let prefix = member_prefix(&keys::link(link), b);
-        let mut out = Vec::new();
-        for kv in self.tree.scan_prefix(&prefix) {
-            let (_, v) = kv?;
-            for (id_key, h) in decode_page(&v).ok_or_else(|| corrupt("member page"))? {
-                out.push((
-                    keys::parse_id(id_key).ok_or_else(|| corrupt("member id"))?,
-                    h,
-                ));
-            }
-        }
-        Ok(out)
-    }
-
-    /// Whether the record a member names is stored with the member's hash.
-    fn member_state(&self, id_key: &[u8], h: &Hash) -> Result<MemberState, StoreError> {
-        Ok(match self.tree.get(keys::record(id_key))? {
-            None => MemberState::Missing,
-            Some(v) => match keys::split_record_value(&v) {
-                Some((_, _, bytes)) if hash(bytes) == *h => MemberState::Intact,
-                _ => MemberState::Corrupt,
-            },
-        })
-    }
-
-    /// Checks the fingerprint index against the records actually stored and
-    /// repairs the index: a record indexed but gone is removed from the
-    /// fingerprints; a record whose bytes no longer match its hash (or no
-    /// longer decode) is removed entirely, so that a repair can fetch it again.
-    /// O(records); runs at the start of every verification, never on the
-    /// write path.
-    pub fn audit(&self) -> Result<AuditReport, StoreError> {
-        let mut report = AuditReport::default();
-        // Read-only pass first, without blocking writers: the buckets with a
-        // member whose record is gone or damaged, or that is listed twice.
-        let mut suspects: BTreeSet<Vec<u8>> = BTreeSet::new();
-        let mut bucket: Vec<u8> = Vec::new();
+/// The second pass of an audit, under the writer lock: re-reads each suspect
+/// bucket and returns the batch that rewrites its pages without the bad
+/// members (and removes damaged records), naming them in `report`.
+pub(crate) fn audit_repair(
+    tree: &Tree,
+    suspects: BTreeSet<Vec<u8>>,
+    report: &mut AuditReport,
+) -> Result<Batch, StoreError> {
+    let mut pending = Pending::default();
+    let mut batch = Batch::default();
+    let mut named = BTreeSet::new();
+    for prefix in suspects {
         let mut seen: HashSet<Vec<u8>> = HashSet::new();
-        for kv in self.tree.scan_prefix([MEMBER]) {
+        for kv in tree.scan_prefix(&prefix) {
             let (k, v) = kv?;
-            let (_, _, plen) = parse_page_key(&k).ok_or_else(|| corrupt("member page key"))?;
-            if k[..plen] != bucket[..] {
-                bucket = k[..plen].to_vec();
-                seen.clear();
-            }
-            for (id_key, h) in decode_page(&v).ok_or_else(|| corrupt("member page"))? {
-                report.checked += 1;
-                let ok = seen.insert(id_key.to_vec())
-                    && self.member_state(id_key, &h)? == MemberState::Intact;
-                if !ok {
-                    suspects.insert(bucket.clone());
-                }
-            }
-        }
-        if suspects.is_empty() {
-            return Ok(report);
-        }
-        // Under the writer lock, re-read each suspect bucket and rewrite its
-        // pages without the bad members.
-        let _w = self.lock();
-        let mut pending = Pending::default();
-        let mut batch = sled::Batch::default();
-        let mut named = BTreeSet::new();
-        for prefix in suspects {
-            let mut seen: HashSet<Vec<u8>> = HashSet::new();
-            for kv in self.tree.scan_prefix(&prefix) {
-                let (k, v) = kv?;
-                let (lk, b, _) = parse_page_key(&k).ok_or_else(|| corrupt("member page key"))?;
-                let members = decode_page(&v).ok_or_else(|| corrupt("member page"))?;
-                let (mut kept, mut dropped) = (Vec::new(), Vec::new());
-                for (id_key, h) in members {
-                    if !seen.insert(id_key.to_vec()) {
-                        dropped.push(h);
-                        continue;
-                    }
-                    let state = self.member_state(id_key, &h)?;
-                    if state == MemberState::Intact {
-                        kept.push((id_key, h));
-                        continue;
-                    }
+            let (lk, b, _) = parse_page_key(&k).ok_or_else(|| corrupt("member page key"))?;
+            let members = decode_page(&v).ok_or_else(|| corrupt("member page"))?;
+            let (mut kept, mut dropped) = (Vec::new(), Vec::new());
+            for (id_key, h) in members {
+                if !seen.insert(id_key.to_vec()) {
                     dropped.push(h);
-                    let id = keys::parse_id(id_key).ok_or_else(|| corrupt("member id"))?;
-                    if state == MemberState::Corrupt {
-                        batch.remove(keys::record(id_key));
-                    }
-                    if named.insert(id.to_string()) {
-                        match state {
-                            MemberState::Corrupt => report.corrupt.push(id.to_string()),
-                            _ => report.missing.push(id.to_string()),
-                        }
-                    }
+                    continue;
                 }
-                if !dropped.is_empty() {
-                    pending.rewrite(&self.tree, k.to_vec(), &lk, &b, &kept, &dropped)?;
+                let state = member_state(tree, id_key, &h)?;
+                if state == MemberState::Intact {
+                    kept.push((id_key, h));
+                    continue;
+                }
+                dropped.push(h);
+                let id = keys::parse_id(id_key).ok_or_else(|| corrupt("member id"))?;
+                if state == MemberState::Corrupt {
+                    batch.remove(keys::record(id_key));
+                }
+                if named.insert(id.to_string()) {
+                    match state {
+                        MemberState::Corrupt => report.corrupt.push(id.to_string()),
+                        _ => report.missing.push(id.to_string()),
+                    }
                 }
             }
+            if !dropped.is_empty() {
+                pending.rewrite(tree, k.to_vec(), &lk, &b, &kept, &dropped)?;
+            }
         }
-        pending.write(&mut batch);
-        self.tree.apply_batch(batch)?;
-        // Records removed here, or gone behind the store's back: count anew.
-        self.recount_records()?;
-        self.db.flush()?;
-        tracing::warn!(
-            missing = report.missing.len(),
-            corrupt = report.corrupt.len(),
-            "audit found records missing or corrupt in this store"
-        );
-        Ok(report)
     }
+    pending.write(&mut batch);
+    Ok(batch)
+}
 
-    /// Stores the receipt of the last verification of `link`.
-    pub fn set_receipt(&self, link: &Link, r: &Receipt) -> Result<(), StoreError> {
-        let v = postcard::to_allocvec(r).map_err(|e| corrupt(&e.to_string()))?;
-        self.tree.insert(receipt_key(&keys::link(link)), v)?;
-        Ok(())
-    }
+/// The key and value that store `r` as the receipt of `link`.
+pub(crate) fn receipt_entry(link: &Link, r: &Receipt) -> Result<(Vec<u8>, Vec<u8>), StoreError> {
+    let v = postcard::to_allocvec(r).map_err(|e| corrupt(&e.to_string()))?;
+    Ok((keys::receipt(&keys::link(link)), v))
+}
 
-    /// The receipt of the last verification of `link`, if any.
-    pub fn receipt(&self, link: &Link) -> Result<Option<Receipt>, StoreError> {
-        match self.tree.get(receipt_key(&keys::link(link)))? {
-            Some(v) => Ok(Some(
-                postcard::from_bytes(&v).map_err(|e| corrupt(&e.to_string()))?,
-            )),
-            None => Ok(None),
-        }
+/// The receipt of the last verification of `link`, if any.
+pub(crate) fn receipt(tree: &Tree, link: &Link) -> Result<Option<Receipt>, StoreError> {
+    match tree.get(keys::receipt(&keys::link(link)))? {
+        Some(v) => Ok(Some(
+            postcard::from_bytes(&v).map_err(|e| corrupt(&e.to_string()))?,
+        )),
+        None => Ok(None),
     }
 }

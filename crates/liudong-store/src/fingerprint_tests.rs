@@ -1,9 +1,11 @@
 //! Fingerprint maintenance: order independence, idempotence, equality of the
 //! two ends of a link, backfill, and the audit of damaged stores.
 
-use super::*;
-use crate::fingerprint::{Digest, bucket_of};
+use crate::fingerprint::{self, Digest, bucket_of};
+use crate::keys;
+use crate::{Incoming, Source};
 use liudong_core::synth::{outflow_body, test_record};
+use liudong_core::{Code, Link};
 
 use crate::tests::{T_A, V_A1, V_A2, V_B1, open};
 
@@ -87,16 +89,16 @@ fn backfill_matches_incremental() {
         expected = s.fingerprint(&Link::Parent).unwrap();
         // Forget the index, as a store from before fingerprints would be.
         let mut gone = Vec::new();
-        for kv in s.raw_tree().iter() {
+        for kv in s.raw().iter() {
             let (k, _) = kv.unwrap();
             if matches!(k[0], b'F' | b'G') {
                 gone.push(k);
             }
         }
         for k in gone {
-            s.raw_tree().remove(k).unwrap();
+            s.raw().remove(k).unwrap();
         }
-        s.raw_tree().remove(keys::meta("fingerprints")).unwrap();
+        s.raw().remove(keys::meta("fingerprints")).unwrap();
         s.flush().unwrap();
         assert_eq!(s.fingerprint(&Link::Parent).unwrap(), Digest::default());
     }
@@ -114,12 +116,12 @@ fn audit_finds_deleted_and_corrupt_records() {
     assert!(s.audit().unwrap().is_clean());
     // Delete one record, corrupt another, behind the store's back.
     let del = keys::record(&keys::id(&rs[3].record.id));
-    s.raw_tree().remove(&del).unwrap();
+    s.raw().remove(&del).unwrap();
     let bad = keys::record(&keys::id(&rs[4].record.id));
-    let mut v = s.raw_tree().get(&bad).unwrap().unwrap().to_vec();
+    let mut v = s.raw().get(&bad).unwrap().unwrap().to_vec();
     let last = v.len() - 1;
     v[last] ^= 0x55;
-    s.raw_tree().insert(&bad, v).unwrap();
+    s.raw().insert(&bad, v).unwrap();
     let report = s.audit().unwrap();
     assert_eq!(report.missing, vec![rs[3].record.id.to_string()]);
     assert_eq!(report.corrupt, vec![rs[4].record.id.to_string()]);
@@ -143,7 +145,7 @@ fn audit_removes_a_member_listed_twice() {
     let before = s.fingerprint(&Link::Parent).unwrap();
     // A record deleted behind the store's back and received again before any
     // audit ran is listed twice in its bucket, and the digest is off.
-    s.raw_tree()
+    s.raw()
         .remove(keys::record(&keys::id(&rs[5].record.id)))
         .unwrap();
     assert_eq!(

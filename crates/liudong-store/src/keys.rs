@@ -1,43 +1,99 @@
-//! Key encodings. Everything lives in one sled tree so that one
-//! `apply_batch` can atomically write a record and all its bookkeeping.
+//! The key layout: every key prefix and key encoding of the store, in one
+//! place. Other modules build and parse keys only through this module, so a
+//! byte of the on-disk layout is defined exactly once.
 //!
-//! | prefix | key                          | value                               |
-//! |--------|------------------------------|-------------------------------------|
-//! | `R`    | id                           | local seq (8) · source link · bytes |
-//! | `L`    | last local seq of the page   | page of (local seq, id): the log    |
-//! | `O`    | link · last local seq        | page of (local seq, id): the outbox |
-//! | `S`    | subject (18) · id            | empty (subject index)               |
-//! | `V`    | subject (18)                 | person view (postcard)              |
-//! | `C`    | direction · link             | cursor (8, big endian)              |
-//! | `K`    | link                         | link status (postcard)              |
-//! | `M`    | name                         | meta value                          |
-//! | `F`    | link · level · (month · area)| fingerprint digest (fingerprint.rs) |
-//! | `G`    | link · month · area · seq    | member page (fingerprint.rs)        |
-//! | `H`    | subject · id                 | held-record flag (held.rs)          |
-//! | `T`    | last local seq of a batch    | arrival time, unix ms (held.rs)     |
+//! The records and their bookkeeping live in one tree ([`TREE_RECORDS`]) so
+//! that one atomic engine batch can write a record and all that goes with it:
 //!
-//! The audit trail lives in a tree of its own (`audit.rs`).
+//! | prefix | key                                 | value                                | written by |
+//! |--------|-------------------------------------|--------------------------------------|------------|
+//! | `R`    | id                                  | local seq (8) · source link · bytes  | the writer (apply batch); removed by the audit when damaged |
+//! | `L`    | last local seq of the page (8)      | page of (local seq, id): the log     | the writer (apply batch) |
+//! | `O`    | link · last local seq of the page   | page of (local seq, id): the outbox  | the writer (apply batch) |
+//! | `T`    | last local seq of a batch (8)       | arrival time, unix ms (8)            | the writer (apply batch) |
+//! | `S`    | subject (18) · id                   | empty (subject index)                | the indexer |
+//! | `V`    | subject (18)                        | person view (postcard)               | the indexer |
+//! | `H`    | subject (18) · id                   | held-record flag (postcard)          | the indexer |
+//! | `C`    | direction (`i`/`o`) · link          | cursor (8)                           | `In`: the writer (with its batch); `Out`: `set_cursor` |
+//! | `K`    | link                                | link status (postcard)               | `update_link_status` |
+//! | `F`    | link · `0`                          | root digest of the link's scope      | the writer (apply batch), the audit |
+//! | `F`    | link · `1` · month (4)              | digest of one month                  | the writer, the audit |
+//! | `F`    | link · `2` · month (4) · area       | digest of one bucket                 | the writer, the audit |
+//! | `G`    | link · month (4) · area · seq (8)   | member page of (id, hash)            | the writer (first seq of the page), the audit (rewrites) |
+//! | `M`    | name                                | meta value (see below)               | see below |
 //!
-//! `id` is `len · node code · seq (8, big endian)`; `link` is `0` for the
-//! parent or `len · child code`. Length prefixes keep every prefix scan exact.
+//! Meta names (`M` · name): `node` (the owning node's code, written at first
+//! open), `seq` (last local seq), `author_seq` (last seq authored here),
+//! `hlc` (clock high-water), `records` (records held) and `hw:` · author code
+//! (highest seq held per author), all written by the writer in its apply
+//! batch; `conflicts` (conflicting duplicates refused, by the writer);
+//! `indexed` (the indexer's cursor) and `view_format` (the view encoding,
+//! at open); `fingerprints` (the fingerprint index is built, by the
+//! backfill); `receipt:` · link (sync receipt, by verification); `peer:` ·
+//! link (peer state, by `update_peer_state`).
+//!
+//! The audit trail has a tree of its own ([`TREE_AUDIT`]), so it never
+//! collides with the record keys and is not part of fingerprints:
+//!
+//! | prefix | key                       | value                    | written by |
+//! |--------|---------------------------|--------------------------|------------|
+//! | `A`    | seq (8)                   | entry (JSON)             | `audit_append` |
+//! | `D`    | subject (18) · seq (8)    | empty (subject index)    | the trail's own indexer, on query |
+//! | `M`    | name                      | counter / cursor (8)     | `refused` by `audit_append`, `indexed` by the trail's indexer |
+//!
+//! Numbers are big endian, so keys sort in numeric order. `id` is
+//! `len · node code · seq (8)`; `link` is `0` for the parent or
+//! `len · child code`; `area` is `len · origin code`. Length prefixes keep
+//! every prefix scan exact.
 //!
 //! The log and the outboxes are *paged*: one applied batch writes one log
 //! page and one page per link it routes to, keyed by the highest local
-//! sequence number in the page, instead of one sled entry per record. A range
+//! sequence number in the page, instead of one entry per record. A range
 //! read from position `p` starts at the first page whose key is `> p` and
 //! skips the entries `<= p` inside it. Per record, a batch then costs one
-//! sled insert (`R`) plus its share of a few page inserts.
+//! insert (`R`) plus its share of a few page inserts.
 
 use liudong_core::{Code, Link, RecordId};
+
+/// The tree of records and their bookkeeping.
+pub const TREE_RECORDS: &str = "liudong";
+/// The tree of the audit trail.
+pub const TREE_AUDIT: &str = "audit";
 
 pub const RECORD: u8 = b'R';
 pub const LOG: u8 = b'L';
 pub const OUTBOX: u8 = b'O';
+pub const ARRIVAL: u8 = b'T';
 pub const SUBJECT: u8 = b'S';
 pub const VIEW: u8 = b'V';
+pub const HELD: u8 = b'H';
 pub const CURSOR: u8 = b'C';
 pub const LINK: u8 = b'K';
+pub const FINGERPRINT: u8 = b'F';
+pub const MEMBER: u8 = b'G';
 pub const META: u8 = b'M';
+
+/// Prefixes of the audit tree.
+pub const AUDIT_ENTRY: u8 = b'A';
+pub const AUDIT_BY_SUBJECT: u8 = b'D';
+pub const AUDIT_META: u8 = b'M';
+
+/// Meta names (`M` · name) of the record tree.
+pub const META_NODE: &str = "node";
+pub const META_SEQ: &str = "seq";
+pub const META_AUTHOR_SEQ: &str = "author_seq";
+pub const META_HLC: &str = "hlc";
+/// The number of records held, written in the same batch as the records it
+/// counts, so it survives a crash exactly as they do.
+pub const META_RECORDS: &str = "records";
+pub const META_CONFLICTS: &str = "conflicts";
+pub const META_INDEXED: &str = "indexed";
+pub const META_VIEW_FORMAT: &str = "view_format";
+pub const META_FINGERPRINTS: &str = "fingerprints";
+
+/// Meta names of the audit tree.
+pub const AUDIT_REFUSED: &str = "refused";
+pub const AUDIT_INDEXED: &str = "indexed";
 
 pub fn id(id: &RecordId) -> Vec<u8> {
     let code = id.node.as_str().as_bytes();
@@ -84,6 +140,28 @@ pub fn record(id_key: &[u8]) -> Vec<u8> {
     prefixed(RECORD, &[id_key])
 }
 
+/// The id key inside a record key (`R` · id).
+pub fn id_key_of_record(record_key: &[u8]) -> &[u8] {
+    record_key.get(1..).unwrap_or_default()
+}
+
+/// The id of a record key (`R` · id).
+pub fn parse_record(record_key: &[u8]) -> Option<RecordId> {
+    parse_id(record_key.get(1..)?)
+}
+
+/// The link of a key made of one prefix byte and a link (an outbox page
+/// `O · link · seq`, a link status `K · link`).
+pub fn parse_link_after_prefix(key: &[u8]) -> Option<Link> {
+    parse_link(key.get(1..)?)
+}
+
+/// Prefix of the records authored by `author`.
+pub fn records_of(author: &Code) -> Vec<u8> {
+    let code = author.as_str().as_bytes();
+    prefixed(RECORD, &[&[code.len() as u8], code])
+}
+
 pub fn log(seq: u64) -> Vec<u8> {
     prefixed(LOG, &[&seq.to_be_bytes()])
 }
@@ -92,12 +170,46 @@ pub fn outbox(link_key: &[u8], seq: u64) -> Vec<u8> {
     prefixed(OUTBOX, &[link_key, &seq.to_be_bytes()])
 }
 
+/// Prefix of one link's outbox pages.
+pub fn outbox_of(link_key: &[u8]) -> Vec<u8> {
+    prefixed(OUTBOX, &[link_key])
+}
+
+/// The first key after every outbox page of the link whose outbox prefix
+/// is `outbox_prefix` (to skip to the next link's outbox).
+pub fn after_outbox(outbox_prefix: &[u8]) -> Vec<u8> {
+    let mut k = outbox_prefix.to_vec();
+    k.extend_from_slice(&[0xff; 9]);
+    k
+}
+
+/// The key range of the pages of a paged index (the log `L`, or one link's
+/// outbox `O · link`) that can hold entries above `after`: from the first
+/// page keyed above `after` to the last.
+pub fn pages_after(index_prefix: &[u8], after: u64) -> (Vec<u8>, Vec<u8>) {
+    let mut start = index_prefix.to_vec();
+    start.extend_from_slice(&after.saturating_add(1).to_be_bytes());
+    let mut end = index_prefix.to_vec();
+    end.extend_from_slice(&u64::MAX.to_be_bytes());
+    (start, end)
+}
+
 pub fn subject(subject: &str, id_key: &[u8]) -> Vec<u8> {
     prefixed(SUBJECT, &[subject.as_bytes(), id_key])
 }
 
+/// Prefix of one subject's index entries; the rest of a key is an id key.
+pub fn subject_prefix(subject: &str) -> Vec<u8> {
+    prefixed(SUBJECT, &[subject.as_bytes()])
+}
+
 pub fn view(subject: &str) -> Vec<u8> {
     prefixed(VIEW, &[subject.as_bytes()])
+}
+
+/// The first key after every view.
+pub fn views_end() -> Vec<u8> {
+    vec![VIEW + 1]
 }
 
 /// Direction of a cursor.
@@ -130,6 +242,164 @@ pub fn high_water(author: &Code) -> Vec<u8> {
 
 pub fn meta(name: &str) -> Vec<u8> {
     prefixed(META, &[name.as_bytes()])
+}
+
+/// The receipt of the last verification of a link.
+pub fn receipt(link_key: &[u8]) -> Vec<u8> {
+    prefixed(META, &[b"receipt:", link_key])
+}
+
+/// Prefix of the peer states.
+pub fn peers() -> Vec<u8> {
+    prefixed(META, &[b"peer:"])
+}
+
+/// The state of a link's peer (last contact, backlog, announced interval).
+pub fn peer(link_key: &[u8]) -> Vec<u8> {
+    prefixed(META, &[b"peer:", link_key])
+}
+
+/// The held-record flag of record `id_key` about `subject`.
+pub fn held(subject: &str, id_key: &[u8]) -> Vec<u8> {
+    prefixed(HELD, &[subject.as_bytes(), id_key])
+}
+
+/// Prefix of the held-record flags of one subject.
+pub fn held_of(subject: &str) -> Vec<u8> {
+    prefixed(HELD, &[subject.as_bytes()])
+}
+
+/// The arrival time of the batch whose last local sequence number is `seq`
+/// (one entry per batch: a record's arrival time is that of the first entry
+/// at or above its local seq).
+pub fn arrival(seq: u64) -> Vec<u8> {
+    prefixed(ARRIVAL, &[&seq.to_be_bytes()])
+}
+
+// ---- fingerprints (`F`, `G`) ----
+
+/// Levels of the `F` digests.
+const FP_ROOT: u8 = 0;
+const FP_MONTH: u8 = 1;
+const FP_BUCKET: u8 = 2;
+
+fn area_part(area: &str) -> Vec<u8> {
+    let mut v = Vec::with_capacity(1 + area.len());
+    v.push(area.len() as u8);
+    v.extend_from_slice(area.as_bytes());
+    v
+}
+
+/// The root digest of a link's scope.
+pub fn fp_root(link_key: &[u8]) -> Vec<u8> {
+    prefixed(FINGERPRINT, &[link_key, &[FP_ROOT]])
+}
+
+/// The digest of one month of a link's scope.
+pub fn fp_month(link_key: &[u8], month: u32) -> Vec<u8> {
+    prefixed(FINGERPRINT, &[link_key, &[FP_MONTH], &month.to_be_bytes()])
+}
+
+/// Prefix of the month digests of a link's scope.
+pub fn fp_months(link_key: &[u8]) -> Vec<u8> {
+    prefixed(FINGERPRINT, &[link_key, &[FP_MONTH]])
+}
+
+/// The digest of one bucket (month, origin area) of a link's scope.
+pub fn fp_bucket(link_key: &[u8], month: u32, area: &str) -> Vec<u8> {
+    prefixed(
+        FINGERPRINT,
+        &[
+            link_key,
+            &[FP_BUCKET],
+            &month.to_be_bytes(),
+            &area_part(area),
+        ],
+    )
+}
+
+/// Prefix of the bucket digests of one month of a link's scope.
+pub fn fp_buckets_of_month(link_key: &[u8], month: u32) -> Vec<u8> {
+    prefixed(FINGERPRINT, &[link_key, &[FP_BUCKET], &month.to_be_bytes()])
+}
+
+/// Parses the `month · area` tail of a bucket digest key (after
+/// [`fp_buckets_of_month`] minus the month) or of a member page key.
+pub fn parse_bucket_tail(tail: &[u8]) -> Option<(u32, String)> {
+    let month = u32::from_be_bytes(tail.get(..4)?.try_into().ok()?);
+    let len = *tail.get(4)? as usize;
+    let area = std::str::from_utf8(tail.get(5..5 + len)?).ok()?.to_string();
+    Some((month, area))
+}
+
+/// The month and area of a bucket digest key of link `link_key`.
+pub fn parse_fp_bucket(key: &[u8], link_key: &[u8]) -> Option<(u32, String)> {
+    parse_bucket_tail(key.get(1 + link_key.len() + 1..)?)
+}
+
+/// The month of a month digest key of link `link_key`.
+pub fn parse_fp_month(key: &[u8], link_key: &[u8]) -> Option<u32> {
+    Some(u32::from_be_bytes(
+        key.get(1 + link_key.len() + 1..)?.try_into().ok()?,
+    ))
+}
+
+/// Prefix of the member pages of one bucket of a link's scope.
+pub fn member_prefix(link_key: &[u8], month: u32, area: &str) -> Vec<u8> {
+    prefixed(MEMBER, &[link_key, &month.to_be_bytes(), &area_part(area)])
+}
+
+/// The key of one member page: the bucket's prefix and the lowest local
+/// sequence number among the page's members (unique: a stored record has one
+/// local sequence number and is in one page per link).
+pub fn member_page(bucket_prefix: &[u8], first_seq: u64) -> Vec<u8> {
+    let mut k = Vec::with_capacity(bucket_prefix.len() + 8);
+    k.extend_from_slice(bucket_prefix);
+    k.extend_from_slice(&first_seq.to_be_bytes());
+    k
+}
+
+/// A member page key split up: link key, month, area, and the length of
+/// the bucket's prefix.
+pub type MemberPageKey = (Vec<u8>, u32, String, usize);
+
+/// Splits a member page key (see [`member_page`]).
+pub fn parse_member_page(k: &[u8]) -> Option<MemberPageKey> {
+    if *k.first()? != MEMBER {
+        return None;
+    }
+    let rest = &k[1..];
+    let link_len = match *rest.first()? {
+        0 => 1,
+        n => 1 + n as usize,
+    };
+    let lk = rest.get(..link_len)?.to_vec();
+    let (month, area) = parse_bucket_tail(rest.get(link_len..)?)?;
+    let prefix_len = 1 + link_len + 5 + area.len();
+    (k.len() == prefix_len + 8).then_some((lk, month, area, prefix_len))
+}
+
+// ---- the audit tree ----
+
+/// An entry of the audit trail.
+pub fn audit_entry(seq: u64) -> Vec<u8> {
+    prefixed(AUDIT_ENTRY, &[&seq.to_be_bytes()])
+}
+
+/// The audit subject index entry of (`subject`, entry `seq`).
+pub fn audit_by_subject(subject: &str, seq: u64) -> Vec<u8> {
+    prefixed(AUDIT_BY_SUBJECT, &[subject.as_bytes(), &seq.to_be_bytes()])
+}
+
+/// Prefix of one subject's audit index entries; the rest of a key is the
+/// entry's seq (8).
+pub fn audit_subject_prefix(subject: &str) -> Vec<u8> {
+    prefixed(AUDIT_BY_SUBJECT, &[subject.as_bytes()])
+}
+
+/// A counter or cursor of the audit tree.
+pub fn audit_meta(name: &str) -> Vec<u8> {
+    prefixed(AUDIT_META, &[name.as_bytes()])
 }
 
 pub fn prefixed(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
@@ -230,5 +500,85 @@ mod tests {
                 }
             );
         }
+    }
+
+    /// The layout is the on-disk format: these bytes must never change.
+    #[test]
+    fn keys_are_byte_identical_to_the_layout() {
+        let cat = |parts: &[&[u8]]| parts.concat();
+        let month = 202611u32.to_be_bytes();
+        let area = "410602100001";
+        let area_part = cat(&[&[12], area.as_bytes()]);
+        let parent = link(&Link::Parent);
+        assert_eq!(parent, [0]);
+        let child = link(&Link::Child(Code::parse("410602100001").unwrap()));
+        assert_eq!(child, cat(&[&[12], b"410602100001"]));
+        let rid = id(&RecordId {
+            node: Code::parse("410602100").unwrap(),
+            seq: 7,
+        });
+        assert_eq!(rid, cat(&[&[9], b"410602100", &7u64.to_be_bytes()]));
+        let subject = "410602199001011237";
+        let cases: Vec<(Vec<u8>, Vec<u8>)> = vec![
+            (record(&rid), cat(&[b"R", &rid])),
+            (log(5), cat(&[b"L", &5u64.to_be_bytes()])),
+            (outbox(&child, 5), cat(&[b"O", &child, &5u64.to_be_bytes()])),
+            (arrival(5), cat(&[b"T", &5u64.to_be_bytes()])),
+            (
+                self::subject(subject, &rid),
+                cat(&[b"S", subject.as_bytes(), &rid]),
+            ),
+            (view(subject), cat(&[b"V", subject.as_bytes()])),
+            (held(subject, &rid), cat(&[b"H", subject.as_bytes(), &rid])),
+            (cursor(Dir::In, &parent), b"Ci\0".to_vec()),
+            (cursor(Dir::Out, &child), cat(&[b"Co", &child])),
+            (link_status(&child), cat(&[b"K", &child])),
+            (fp_root(&parent), vec![b'F', 0, 0]),
+            (fp_month(&parent, 202611), cat(&[b"F\0\x01", &month])),
+            (
+                fp_bucket(&child, 202611, area),
+                cat(&[b"F", &child, &[2], &month, &area_part]),
+            ),
+            (
+                member_page(&member_prefix(&parent, 202611, area), 3),
+                cat(&[b"G\0", &month, &area_part, &3u64.to_be_bytes()]),
+            ),
+            (meta(META_SEQ), b"Mseq".to_vec()),
+            (meta(META_RECORDS), b"Mrecords".to_vec()),
+            (
+                high_water(&Code::parse("410602100").unwrap()),
+                b"Mhw:410602100".to_vec(),
+            ),
+            (receipt(&parent), b"Mreceipt:\0".to_vec()),
+            (peer(&child), cat(&[b"Mpeer:", &child])),
+            (audit_entry(3), cat(&[b"A", &3u64.to_be_bytes()])),
+            (
+                audit_by_subject(subject, 3),
+                cat(&[b"D", subject.as_bytes(), &3u64.to_be_bytes()]),
+            ),
+            (audit_meta(AUDIT_REFUSED), b"Mrefused".to_vec()),
+        ];
+        for (i, (got, want)) in cases.iter().enumerate() {
+            assert_eq!(got, want, "case {i}");
+        }
+        let page_key = member_page(&member_prefix(&child, 202611, area), 3);
+        assert_eq!(
+            parse_member_page(&page_key),
+            Some((child.clone(), 202611, area.to_string(), page_key.len() - 8))
+        );
+        assert_eq!(
+            parse_fp_bucket(&fp_bucket(&child, 202611, area), &child),
+            Some((202611, area.to_string()))
+        );
+        assert_eq!(
+            parse_fp_month(&fp_month(&child, 202611), &child),
+            Some(202611)
+        );
+        assert_eq!(parse_record(&record(&rid)), parse_id(&rid));
+        assert_eq!(
+            parse_link_after_prefix(&outbox(&child, 9)),
+            parse_link(&child)
+        );
+        assert_eq!((TREE_RECORDS, TREE_AUDIT), ("liudong", "audit"));
     }
 }

@@ -3,10 +3,12 @@
 //! reported it still has to send, and the sync interval it announced.
 //!
 //! Kept apart from [`crate::LinkStatus`] (whose postcard encoding is
-//! already on disk) under `M peer: · link`, written outside record batches
+//! already on disk) under [`keys::peer`], written outside record batches
 //! (advisory, like the `Out` cursors).
 
-use crate::{Store, StoreError, keys};
+use crate::engine::Tree;
+use crate::error::StoreError;
+use crate::keys;
 use liudong_core::Link;
 use serde::{Deserialize, Serialize};
 
@@ -22,46 +24,32 @@ pub struct PeerState {
     pub announced_interval_secs: Option<u64>,
 }
 
-fn peer_key(link: &Link) -> Vec<u8> {
-    keys::prefixed(keys::META, &[b"peer:", &keys::link(link)])
+/// The stored state of `link`'s peer (default if none).
+pub(crate) fn get(tree: &Tree, link: &Link) -> Result<PeerState, StoreError> {
+    match tree.get(keys::peer(&keys::link(link)))? {
+        Some(v) => {
+            postcard::from_bytes(&v).map_err(|e| StoreError::Corrupt(format!("peer state: {e}")))
+        }
+        None => Ok(PeerState::default()),
+    }
 }
 
-impl Store {
-    /// The stored state of `link`'s peer (default if none).
-    pub fn peer_state(&self, link: &Link) -> Result<PeerState, StoreError> {
-        match self.raw_tree().get(peer_key(link))? {
-            Some(v) => postcard::from_bytes(&v)
-                .map_err(|e| StoreError::Corrupt(format!("peer state: {e}"))),
-            None => Ok(PeerState::default()),
-        }
-    }
+/// The key and value that store `state` as `link`'s peer state.
+pub(crate) fn entry(link: &Link, state: &PeerState) -> Result<(Vec<u8>, Vec<u8>), StoreError> {
+    let v = postcard::to_allocvec(state)
+        .map_err(|e| StoreError::Corrupt(format!("peer state: {e}")))?;
+    Ok((keys::peer(&keys::link(link)), v))
+}
 
-    /// Updates the state of `link`'s peer.
-    pub fn update_peer_state(
-        &self,
-        link: &Link,
-        f: impl FnOnce(&mut PeerState),
-    ) -> Result<(), StoreError> {
-        self.check_writable()?;
-        let _w = self.lock();
-        let mut s = self.peer_state(link)?;
-        f(&mut s);
-        let v = postcard::to_allocvec(&s)
-            .map_err(|e| StoreError::Corrupt(format!("peer state: {e}")))?;
-        self.wrote(self.raw_tree().insert(peer_key(link), v))?;
-        Ok(())
+/// Links with a stored peer state.
+pub(crate) fn links(tree: &Tree) -> Result<Vec<Link>, StoreError> {
+    let prefix = keys::peers();
+    let mut out = Vec::new();
+    for kv in tree.scan_prefix(&prefix) {
+        let (k, _) = kv?;
+        out.extend(keys::parse_link(&k[prefix.len()..]));
     }
-
-    /// Links with a stored peer state.
-    pub fn peer_links(&self) -> Result<Vec<Link>, StoreError> {
-        let prefix = keys::prefixed(keys::META, &[b"peer:"]);
-        let mut out = Vec::new();
-        for kv in self.raw_tree().scan_prefix(&prefix) {
-            let (k, _) = kv?;
-            out.extend(keys::parse_link(&k[prefix.len()..]));
-        }
-        Ok(out)
-    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -1,5 +1,10 @@
-use super::*;
+use crate::keys::{self, Dir};
+use crate::{CursorUpdate, Draft, Incoming, Source, Store, StoreError, StoreOptions, held};
 use liudong_core::synth::{outflow_body, test_record};
+use liudong_core::validate::Limits;
+use liudong_core::{Body, Code, Hlc, Link, NodeScope, PersonView, Record, RecordId};
+use std::path::Path;
+use std::sync::atomic::Ordering;
 
 pub(crate) const T_A: &str = "410602100";
 pub(crate) const V_A1: &str = "410602100001";
@@ -312,7 +317,7 @@ fn views_are_indexed_from_the_log_and_resume_after_reopen() {
             "views are not built on the apply path"
         );
         assert!(
-            s.raw_tree()
+            s.raw()
                 .get(keys::view(r.subject.as_str()))
                 .unwrap()
                 .is_none()
@@ -432,14 +437,14 @@ fn record_count_is_kept_across_reopen_without_a_scan() {
     assert_eq!(s.scan_record_count(), 6);
     // The persisted count is what a reopen uses: a store written before it
     // existed is counted once at open.
-    s.raw_tree().remove(keys::meta(RECORDS_META)).unwrap();
+    s.raw().remove(keys::meta(keys::META_RECORDS)).unwrap();
     s.flush().unwrap();
     drop(s);
     let s = open(dir.path(), T_A, Some("410602"));
     assert_eq!(s.record_count(), 6);
     assert!(
-        s.raw_tree()
-            .get(keys::meta(RECORDS_META))
+        s.raw()
+            .get(keys::meta(keys::META_RECORDS))
             .unwrap()
             .is_some()
     );
@@ -456,10 +461,10 @@ fn record_count_follows_records_an_audit_removes() {
     s.apply(&batch, &from_a1, None, true).unwrap();
     // Damage one record's bytes behind the store's back.
     let key = keys::record(&keys::id(&batch[0].record.id));
-    let mut v = s.raw_tree().get(&key).unwrap().unwrap().to_vec();
+    let mut v = s.raw().get(&key).unwrap().unwrap().to_vec();
     let last = v.len() - 1;
     v[last] ^= 0xff;
-    s.raw_tree().insert(&key, v).unwrap();
+    s.raw().insert(&key, v).unwrap();
     let report = s.audit().unwrap();
     assert_eq!(report.corrupt.len(), 1);
     assert_eq!(s.record_count(), 2);
@@ -569,4 +574,173 @@ fn a_local_batch_is_one_transaction_that_skips_identical_records() {
     assert!(err.to_string().contains("returned"), "{err}");
     assert_eq!(s.record_count(), 5);
     assert_eq!(s.last_seq(), 5);
+}
+
+// ---- the change notification and the locks ----
+
+fn parent_bound(first: u64, n: u64) -> Vec<Incoming> {
+    (first..first + n)
+        .map(|i| inc(test_record(V_A1, i, i, V_A1, None, outflow_body())))
+        .collect()
+}
+
+#[test]
+fn the_change_notification_follows_the_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = std::sync::Arc::new(open(dir.path(), T_A, Some("410602")));
+    let mut rx = s.subscribe();
+    assert_eq!(*rx.borrow_and_update(), 0);
+    let from_a1 = Source::Peer(Link::Child(Code::parse(V_A1).unwrap()));
+    const BATCHES: u64 = 20;
+    const SIZE: u64 = 5;
+    let batches: Vec<Vec<Incoming>> = (0..BATCHES)
+        .map(|b| parent_bound(b * SIZE + 1, SIZE))
+        .collect();
+    let writer = {
+        let (s, batches, from) = (s.clone(), batches.clone(), from_a1.clone());
+        std::thread::spawn(move || {
+            for b in &batches {
+                s.apply(b, &from, None, true).unwrap();
+            }
+        })
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let last = rt.block_on(async {
+        let mut seen = 0;
+        // At most one notification per batch; each is checked on arrival.
+        for _ in 0..BATCHES {
+            tokio::time::timeout(std::time::Duration::from_secs(60), rx.changed())
+                .await
+                .expect("a notification for every committed batch")
+                .unwrap();
+            let seq = *rx.borrow_and_update();
+            assert!(seq > seen, "the notified sequence number only grows");
+            // Everything up to the notified position is readable.
+            let log = s.log_after(0, seq as usize).unwrap();
+            assert_eq!(log.len() as u64, seq);
+            for (_, r) in &log {
+                assert!(s.get(&r.id).unwrap().is_some());
+            }
+            assert!(s.pending(&Link::Parent, 0).unwrap() >= seq);
+            assert!(s.record_count() as u64 >= seq);
+            seen = seq;
+            if seen == BATCHES * SIZE {
+                break;
+            }
+        }
+        seen
+    });
+    writer.join().unwrap();
+    assert_eq!(last, BATCHES * SIZE);
+    // Every durability flush ran with the writer lock free, and before the
+    // notification of its batch.
+    let probes = s.flush_probe.lock().unwrap().clone();
+    assert_eq!(probes.len() as u64, BATCHES);
+    for p in &probes {
+        assert!(p.writer_free, "{p:?}");
+        assert!(p.notified < p.batch_last_seq, "{p:?}");
+    }
+    // A batch that adds nothing (duplicates) or is refused notifies nothing.
+    s.apply(&batches[0], &from_a1, None, true).unwrap();
+    let mut other = batches[1][0].record.clone();
+    other.operator = "someone-else".into();
+    assert!(s.apply(&[inc(other)], &from_a1, None, true).is_err());
+    assert!(!rx.has_changed().unwrap());
+}
+
+#[test]
+fn local_writes_notify_after_they_are_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path(), V_A1, Some(T_A));
+    let mut rx = s.subscribe();
+    let limits = Limits {
+        now_ms: 1_800_000_000_000,
+        max_skew_ms: 300_000,
+    };
+    let draft = |person: u64| Draft {
+        operator: "cadre".into(),
+        subject: test_record(V_A1, 1, person, V_A1, None, outflow_body()).subject,
+        origin: Code::parse(V_A1).unwrap(),
+        residence: None,
+        body: outflow_body(),
+    };
+    let r = s.write_local(draft(1), limits).unwrap();
+    assert!(rx.has_changed().unwrap());
+    assert_eq!(*rx.borrow_and_update(), 1);
+    assert!(s.get(&r.id).unwrap().is_some());
+    s.write_local_batch(vec![draft(2), draft(3)], limits, true)
+        .unwrap();
+    assert_eq!(*rx.borrow_and_update(), 3);
+    // Identical drafts write nothing, so nothing is notified.
+    let again = s
+        .write_local_batch(vec![draft(2), draft(3)], limits, true)
+        .unwrap();
+    assert!(again.iter().all(|w| w.existing));
+    assert!(!rx.has_changed().unwrap());
+    assert_eq!(s.last_seq(), 3);
+}
+
+#[test]
+fn readers_of_the_writer_state_never_wait_for_the_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = std::sync::Arc::new(open(dir.path(), T_A, Some("410602")));
+    let from_a1 = Source::Peer(Link::Child(Code::parse(V_A1).unwrap()));
+    s.apply(&parent_bound(1, 3), &from_a1, None, true).unwrap();
+    let clock = s.clock();
+    assert!(clock > Hlc(0));
+    // A writer in the middle of a long apply holds the writer lock ...
+    let writer = s.lock();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = {
+        let s = s.clone();
+        std::thread::spawn(move || {
+            // ... while what async tasks call goes ahead.
+            let seen = (s.last_seq(), s.clock(), s.record_count());
+            s.update_link_status(&Link::Parent, |st| st.sessions += 1)
+                .unwrap();
+            s.update_peer_state(&Link::Parent, |p| p.pending_in = Some(9))
+                .unwrap();
+            tx.send(seen).unwrap();
+        })
+    };
+    // A hang guard, not a timing measurement: the reader finishes at once
+    // unless it waits for the lock this thread holds.
+    let seen = rx.recv_timeout(std::time::Duration::from_secs(60));
+    drop(writer);
+    reader.join().unwrap();
+    assert_eq!(
+        seen.expect("readers did not wait for the writer lock"),
+        (3, clock, 3)
+    );
+    assert_eq!(s.link_status(&Link::Parent).unwrap().sessions, 1);
+    assert_eq!(s.peer_state(&Link::Parent).unwrap().pending_in, Some(9));
+}
+
+#[test]
+fn concurrent_status_updates_are_not_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = std::sync::Arc::new(open(dir.path(), T_A, Some("410602")));
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let s = s.clone();
+            std::thread::spawn(move || {
+                for _ in 0..50 {
+                    s.update_link_status(&Link::Parent, |st| st.sessions += 1)
+                        .unwrap();
+                    s.update_peer_state(&Link::Parent, |p| {
+                        p.pending_in = Some(p.pending_in.unwrap_or(0) + 1)
+                    })
+                    .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(s.link_status(&Link::Parent).unwrap().sessions, 200);
+    assert_eq!(s.peer_state(&Link::Parent).unwrap().pending_in, Some(200));
 }

@@ -38,7 +38,7 @@ use liudong_store::{
     ApplyOutcome, CursorDir, CursorUpdate, Draft, Incoming, OutboxPage, Source, Store,
 };
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -162,22 +162,19 @@ pub struct Node {
     store: Arc<Store>,
     cfg: SyncConfig,
     clock: WallClock,
-    changed: watch::Sender<u64>,
     metrics: metrics::Metrics,
     peers: peers::Peers,
 }
 
 impl Node {
     pub fn new(store: Arc<Store>, cfg: SyncConfig, clock: WallClock) -> Arc<Node> {
-        let (changed, _) = watch::channel(store.last_seq());
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            rt.spawn(index_views(store.clone(), changed.subscribe()));
+            rt.spawn(index_views(Arc::downgrade(&store), store.subscribe()));
         }
         Arc::new(Node {
             store,
             cfg,
             clock,
-            changed,
             metrics: Default::default(),
             peers: Default::default(),
         })
@@ -206,13 +203,10 @@ impl Node {
         }
     }
 
-    /// Notified with the last local sequence number whenever records are stored.
+    /// Notified with the last local sequence number whenever records are
+    /// stored (the store's own notification, see [`Store::subscribe`]).
     pub fn subscribe(&self) -> watch::Receiver<u64> {
-        self.changed.subscribe()
-    }
-
-    fn notify(&self, last_seq: u64) {
-        self.changed.send_replace(last_seq);
+        self.store.subscribe()
     }
 
     /// Validates and durably writes a record authored here, then wakes the links.
@@ -231,7 +225,6 @@ impl Node {
             Ok(record)
         })
         .await?;
-        self.notify(self.store.last_seq());
         Ok(record)
     }
 
@@ -261,9 +254,6 @@ impl Node {
             Ok(out)
         })
         .await?;
-        if out.iter().any(|w| !w.existing) {
-            self.notify(self.store.last_seq());
-        }
         Ok(out)
     }
 
@@ -315,9 +305,6 @@ impl Node {
             Ok((out, subjects))
         })
         .await?;
-        if out.0.new > 0 {
-            self.notify(out.0.last_seq);
-        }
         self.metrics
             .applied(&self.peer_code(&from_link), out.0.new as u64);
         Ok(out)
@@ -423,19 +410,20 @@ pub const INDEX_QUIET: Duration = Duration::from_millis(200);
 pub const INDEX_MAX_LAG: u64 = 250_000;
 
 /// Keeps the subject index and person views up to date with the log, off
-/// the acknowledgement path; ends when the node is dropped.
+/// the acknowledgement path; ends when the store is dropped (it holds the
+/// store only while indexing, so it does not keep it open).
 ///
 /// Indexing is deferred while records keep arriving (a bulk sync applies at
 /// the speed of the disk and the views follow when it pauses, or whenever
 /// [`INDEX_MAX_LAG`] entries are waiting). Nothing reads a stale view: every
 /// view read catches the indexer up first.
-async fn index_views(store: Arc<Store>, mut changed: watch::Receiver<u64>) {
+async fn index_views(store: Weak<Store>, mut changed: watch::Receiver<u64>) {
     loop {
-        if store.write_failed() {
+        let Some(s) = store.upgrade() else { return };
+        if s.write_failed() {
             tracing::error!("the store cannot write; view indexing stopped");
             return;
         }
-        let s = store.clone();
         match tokio::task::spawn_blocking(move || s.catch_up()).await {
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "indexing views failed; retrying on the next change")
@@ -450,7 +438,15 @@ async fn index_views(store: Arc<Store>, mut changed: watch::Receiver<u64>) {
             match tokio::time::timeout(INDEX_QUIET, changed.changed()).await {
                 Err(_) => break,
                 Ok(Err(_)) => return,
-                Ok(Ok(())) if store.index_lag().unwrap_or(u64::MAX) >= INDEX_MAX_LAG => break,
+                Ok(Ok(()))
+                    if store
+                        .upgrade()
+                        .and_then(|s| s.index_lag().ok())
+                        .unwrap_or(u64::MAX)
+                        >= INDEX_MAX_LAG =>
+                {
+                    break;
+                }
                 Ok(Ok(())) => {}
             }
         }

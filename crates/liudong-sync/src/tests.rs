@@ -180,7 +180,7 @@ async fn a_push_of_a_record_outside_the_child_is_refused_and_nothing_stored() {
     // Smuggle a record of another village into the village's outbox for its parent.
     let foreign = test_record("410602100002", 1, 9, "410602100002", None, outflow_body());
     let good = test_record("410602100001", 1, 1, "410602100001", None, outflow_body());
-    let raw = village.store().raw_tree();
+    let raw = village.store().raw();
     village
         .store()
         .apply(

@@ -146,9 +146,6 @@ impl Node {
             Ok(out)
         })
         .await?;
-        if out.new > 0 {
-            self.changed.send_replace(out.last_seq);
-        }
         self.metrics().applied(&peer, out.new as u64);
         Ok(out)
     }
