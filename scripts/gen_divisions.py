@@ -30,7 +30,9 @@ The decoder is crates/liudong-core/src/divisions.rs and must be kept in step.
     crc32    u32      CRC-32 (IEEE, as zlib.crc32) of every preceding byte
 
 Village names are left out by default: they add ~13 MB. Pass
---with-village-names to measure (the decoder accepts either form).
+--with-village-names to measure (the decoder accepts either form). Address
+resolution reads them from data/villages.bin instead, written by
+scripts/gen_village_names.py: rerun it after this script.
 """
 
 import argparse

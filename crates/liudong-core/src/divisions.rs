@@ -21,6 +21,10 @@
 //! completely (magic, version, CRC-32, strictly increasing codes, every code's
 //! parent present, UTF-8 names), so a corrupt file is an error, never a panic.
 //!
+//! Village names, for resolving addresses, are shipped apart in
+//! `data/villages.bin` (2.8 MB, read by [`crate::address`] only): rerun
+//! `scripts/gen_village_names.py` whenever this table is regenerated.
+//!
 //! Codes are given as plain digit strings of 2, 4, 6, 9 or 12 digits, as in
 //! [`crate::Code::as_str`]; the empty string is the national root.
 
@@ -171,6 +175,46 @@ impl Divisions {
         let n = |t: usize| self.tiers[t].len();
         (n(0), n(1), n(2), n(3), n(4))
     }
+
+    // Positional access for the address index (`crate::address`), which
+    // numbers the divisions of each level 0 (province) to 4 (village) by
+    // their position in code order. `level` must be below 5 and `i` below
+    // `level_len(level)`.
+
+    /// Number of divisions of `level`.
+    pub(crate) fn level_len(&self, level: usize) -> usize {
+        self.tiers[level].len()
+    }
+
+    /// The code of division `i` of `level`.
+    pub(crate) fn code_at(&self, level: usize, i: usize) -> &str {
+        self.tiers[level].code(i)
+    }
+
+    /// The name of division `i` of `level` (`None` for villages).
+    pub(crate) fn name_at(&self, level: usize, i: usize) -> Option<&str> {
+        self.tiers[level].name(i)
+    }
+
+    /// Level and position of `code`, if it is in the table.
+    pub(crate) fn position(&self, code: &str) -> Option<(usize, usize)> {
+        let t = self.tier_of(code)?;
+        Some((t, self.tiers[t].find(code)?))
+    }
+
+    /// Positions, in `level`, of the codes that start with `prefix`.
+    pub(crate) fn range_under(&self, level: usize, prefix: &str) -> Range<usize> {
+        let tier = &self.tiers[level];
+        if prefix.len() > tier.width {
+            return 0..0;
+        }
+        tier.with_prefix(prefix)
+    }
+
+    /// All codes of `level`, concatenated in code order.
+    pub(crate) fn level_codes(&self, level: usize) -> &str {
+        &self.tiers[level].codes
+    }
 }
 
 impl fmt::Debug for Divisions {
@@ -184,7 +228,7 @@ impl fmt::Debug for Divisions {
 }
 
 /// CRC-32 (IEEE 802.3, reflected, as Python's `zlib.crc32`).
-fn crc32(bytes: &[u8]) -> u32 {
+pub(crate) fn crc32(bytes: &[u8]) -> u32 {
     const TABLE: [u32; 256] = {
         let mut table = [0u32; 256];
         let mut i = 0;

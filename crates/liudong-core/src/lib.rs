@@ -1,9 +1,9 @@
 //! Liudong's pure domain model.
 //!
 //! This crate owns the meaning of things: division codes and the jurisdiction
-//! tree, citizen IDs, dates, the hybrid logical clock, records and their bodies,
-//! the routing rules that decide which node is entitled to which record,
-//! validation, and the derived person view.
+//! tree, the addresses that name them, citizen IDs, dates, the hybrid logical
+//! clock, records and their bodies, the routing rules that decide which node is
+//! entitled to which record, validation, and the derived person view.
 //!
 //! Invariants:
 //! - No I/O, no async, no global state: every function's result depends only on
@@ -11,6 +11,7 @@
 //! - Every type that crosses a trust boundary has a checked constructor
 //!   (`parse`/`new`) and an error that names the field and the reason.
 
+pub mod address;
 pub mod citizen;
 pub mod code;
 pub mod date;
