@@ -28,7 +28,8 @@ const MAX_CONCURRENT: usize = 8;
 /// The content type of the text exposition format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-/// Serves the metrics of `node` on `listener` until `shutdown`.
+/// Serves the metrics of `node` on `listener` until `shutdown` (each request
+/// is one of the node's tasks).
 pub async fn serve_metrics(
     listener: TcpListener,
     node: Arc<Node>,
@@ -52,10 +53,15 @@ pub async fn serve_metrics(
                 }
             },
         };
-        let node = node.clone();
-        tokio::spawn(async move {
-            if let Ok(Err(e)) = tokio::time::timeout(REQUEST_TIMEOUT, answer(stream, node)).await {
-                tracing::debug!(error = %e, "metrics request failed");
+        let (spawner, node, shutdown) = (node.clone(), node.clone(), shutdown.clone());
+        spawner.spawn(async move {
+            tokio::select! {
+                _ = shutdown.cancelled() => {}
+                r = tokio::time::timeout(REQUEST_TIMEOUT, answer(stream, node)) => {
+                    if let Ok(Err(e)) = r {
+                        tracing::debug!(error = %e, "metrics request failed");
+                    }
+                }
             }
             drop(permit);
         });

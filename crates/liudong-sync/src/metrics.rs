@@ -62,10 +62,10 @@ impl Histogram {
 }
 
 /// How a session ended, for `liudong_sync_sessions_total{outcome}`.
-pub fn outcome<T>(result: &Result<T, crate::SyncError>) -> &'static str {
+pub fn outcome<T>(result: &Result<T, crate::error::SyncError>) -> &'static str {
     match result {
         Ok(_) => "ok",
-        Err(crate::SyncError::Cancelled) => "cancelled",
+        Err(crate::error::SyncError::Cancelled) => "cancelled",
         Err(e) if e.refusal_reason().is_some() => "refused",
         Err(_) => "failed",
     }

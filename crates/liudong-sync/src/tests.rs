@@ -2,8 +2,9 @@
 use super::*;
 use futures::StreamExt;
 use liudong_core::synth::{outflow_body, test_record};
-use liudong_core::{Code, Record};
-use liudong_store::StoreOptions;
+use liudong_core::{Code, Link, NodeScope, Record};
+use liudong_store::{Source, Store, StoreOptions};
+use std::sync::Arc;
 use tokio_stream_shim::ReceiverStream;
 
 mod tokio_stream_shim {
@@ -206,3 +207,4 @@ async fn a_push_of_a_record_outside_the_child_is_refused_and_nothing_stored() {
     assert!(err.to_string().contains("not entitled"), "{err}");
     assert_eq!(ids(&town).len(), 0, "the whole batch was refused");
 }
+
