@@ -778,8 +778,7 @@ pub fn incoming(
 ) -> mpsc::Receiver<Result<TlsStream<TcpStream>, std::io::Error>> {
     let (tx, rx) = mpsc::channel(64);
     let acceptor = TlsAcceptor::from(config);
-    let tasks = node.clone();
-    tasks.spawn(async move {
+    node.clone().spawn(async move {
         loop {
             let (tcp, addr) = tokio::select! {
                 _ = shutdown.cancelled() => return,
@@ -795,8 +794,9 @@ pub fn incoming(
             let _ = tcp.set_nodelay(true);
             let acceptor = acceptor.clone();
             let tx = tx.clone();
-            let (node, shutdown) = (node.clone(), shutdown.clone());
-            node.clone().spawn(async move {
+            let (peer_node, shutdown) = (node.clone(), shutdown.clone());
+            node.spawn(async move {
+                let node = peer_node;
                 let handshake = tokio::select! {
                     // Shutting down: the server accepts no more connections.
                     _ = shutdown.cancelled() => return,

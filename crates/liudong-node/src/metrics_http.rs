@@ -16,7 +16,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 /// Largest request head read.
 const MAX_REQUEST: usize = 8 << 10;
@@ -133,7 +132,6 @@ pub async fn start_metrics(
     cfg: &NodeConfig,
     node: &Arc<Node>,
     cancel: &CancellationToken,
-    tasks: &TaskTracker,
 ) -> Result<Option<SocketAddr>> {
     let Some(addr) = cfg.metrics_listen else {
         return Ok(None);
@@ -145,9 +143,9 @@ pub async fn start_metrics(
     if !bound.ip().is_loopback() {
         tracing::warn!(addr = %bound, "metrics are served over plain, unauthenticated HTTP beyond loopback: restrict access to the scraper (they hold division codes and counts, no personal data)");
     }
-    let (node, cancel) = (node.clone(), cancel.clone());
-    tasks.spawn(async move {
-        if let Err(e) = crate::metrics_http::serve_metrics(listener, node, cancel).await {
+    let (served, cancel) = (node.clone(), cancel.clone());
+    node.spawn(async move {
+        if let Err(e) = crate::metrics_http::serve_metrics(listener, served, cancel).await {
             tracing::error!(error = %e, "metrics endpoint stopped");
         }
     });

@@ -76,7 +76,6 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
         Some(t) => tracing::info!(node = %cfg.scope.code, cert = t.fingerprint(), "mutual TLS"),
     }
     let cancel = node.cancel_token();
-    let tasks = node.tasks().clone();
 
     let mut sync_addr = None;
     if let Some(addr) = cfg.listen {
@@ -84,9 +83,9 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
             .await
             .with_context(|| format!("cannot listen on {addr} ([node] listen)"))?;
         sync_addr = Some(listener.local_addr()?);
-        let (node, opts, cancel) = (node.clone(), cfg.net.clone(), cancel.clone());
-        tasks.spawn(async move {
-            if let Err(e) = liudong_net::serve_sync(listener, node, opts, cancel).await {
+        let (served, opts, cancel) = (node.clone(), cfg.net.clone(), cancel.clone());
+        node.spawn(async move {
+            if let Err(e) = liudong_net::serve_sync(listener, served, opts, cancel).await {
                 tracing::error!(error = %e, "sync service stopped");
             }
         });
@@ -96,7 +95,7 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
     // that only dials (a village) re-reads it here, so that an upstream
     // revoked while it runs is refused at the next connection.
     if let (None, Some(tls)) = (cfg.listen, &cfg.net.tls) {
-        tasks.spawn(tls.revocation().clone().watch(cancel.clone()));
+        node.spawn(tls.revocation().clone().watch(cancel.clone()));
     }
 
     let mut link = None;
@@ -107,13 +106,13 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
             format!("初始同步 sync with {}", parent.code),
             crate::monitoring::SERVE_PROGRESS_MIN,
         );
-        tasks.spawn(follower.follow(node.sync_progress(), cancel.clone()));
+        node.spawn(follower.follow(node.sync_progress(), cancel.clone()));
         let connector = Arc::new(GrpcConnector::new(url, cfg.net.clone())?);
         let peer = Arc::new(connector.verifier());
         let v = liudong_sync::verify::Verifier::new(node.clone(), parent.clone(), peer);
         if let Some(every) = cfg.verify.interval {
             let (v, repair, cancel) = (v.clone(), cfg.verify.repair, cancel.clone());
-            tasks.spawn(v.run_periodic(every, repair, cancel));
+            node.spawn(v.run_periodic(every, repair, cancel));
         }
         verifier = Some(v);
         let (handle, _task) = run_link(
@@ -137,13 +136,13 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
             svc = svc.with_verifier(v);
         }
         let cancel = cancel.clone();
-        tasks.spawn(async move {
+        node.spawn(async move {
             if let Err(e) = crate::admin::serve_admin_service(listener, svc, cancel).await {
                 tracing::error!(error = %e, "admin service stopped");
             }
         });
     }
-    let metrics_addr = crate::metrics_http::start_metrics(&cfg, &node, &cancel, &tasks).await?;
+    let metrics_addr = crate::metrics_http::start_metrics(&cfg, &node, &cancel).await?;
     tracing::info!(
         node = %node.scope().code,
         kind = node.scope().kind.name(),
