@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 /// Sizes of a bench run.
 #[derive(Debug, Clone, Serialize)]
@@ -150,14 +151,16 @@ impl Proxy {
         let bytes = Arc::new(AtomicU64::new(0));
         let cancel = CancellationToken::new();
         let (b, c) = (bytes.clone(), cancel.clone());
-        tokio::spawn(async move {
+        let tasks = TaskTracker::new();
+        let conns = tasks.clone();
+        tasks.spawn(async move {
             loop {
                 let (inbound, _) = tokio::select! {
                     _ = c.cancelled() => return,
                     r = listener.accept() => match r { Ok(x) => x, Err(_) => return },
                 };
                 let b = b.clone();
-                tokio::spawn(async move {
+                conns.spawn(async move {
                     let _ = inbound.set_nodelay(true);
                     if let Ok(out) = TcpStream::connect(target).await {
                         let _ = out.set_nodelay(true);
@@ -367,9 +370,9 @@ impl Hub {
         let addr = listener.local_addr()?;
         let cancel = CancellationToken::new();
         let (n, c) = (node.clone(), cancel.clone());
-        tokio::spawn(async move {
-            liudong_net::serve_sync(listener, n, NetOptions::default(), c).await
-        });
+        node.spawn(
+            async move { liudong_net::serve_sync(listener, n, NetOptions::default(), c).await },
+        );
         let proxy = Proxy::start(addr).await?;
         Ok(Hub {
             node,
@@ -458,7 +461,6 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
         }
         apply_rate.push(items.len() as f64 / t.elapsed().as_secs_f64());
         let checker = Node::new(probe.clone(), SyncConfig::default(), system_clock());
-        let holder = probe.scope().clone();
         let t = Instant::now();
         for chunk in items.chunks(batch) {
             let b = liudong_sync::Batch {
@@ -467,7 +469,7 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
                 drained: false,
                 remaining: None,
             };
-            checker.check_batch(&b, &holder, liudong_sync::RULE_PARENT_SEND)?;
+            checker.admit(&liudong_core::Link::Parent, &b)?;
         }
         check_rate.push(items.len() as f64 / t.elapsed().as_secs_f64());
         drop(checker);
@@ -723,15 +725,15 @@ async fn fanout(o: &BenchOptions, work: &Path) -> Result<Measure> {
                 .map(|(_, v)| v)
                 .collect();
             for group in vs.chunks(8) {
-                let mut tasks = Vec::new();
+                let mut tasks = tokio::task::JoinSet::new();
                 for v in group {
                     let vstore = open(&dir.join(v.as_str()), v, Some(town), 1, o)?;
                     let vnode = Node::new(vstore, SyncConfig::default(), system_clock());
                     let url = thub.url();
-                    tasks.push(tokio::spawn(async move { session(&vnode, &url).await }));
+                    tasks.spawn(async move { session(&vnode, &url).await });
                 }
-                for t in tasks {
-                    town_sent += t.await??.1;
+                while let Some(t) = tasks.join_next().await {
+                    town_sent += t??.1;
                 }
             }
             town_reads += thub

@@ -22,7 +22,10 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-/// Serves the sync service on an already-bound listener until `shutdown`.
+/// Serves the sync service on an already-bound listener until `shutdown`
+/// (normally the node's token). Every task it starts — sessions, TLS
+/// handshakes, the health reporter, the revocation watcher — is one of
+/// `node`'s tracked tasks ([`Node::spawn`]).
 pub async fn serve_sync(
     listener: TcpListener,
     node: Arc<Node>,
@@ -50,7 +53,7 @@ pub async fn serve_sync(
     health
         .set_serving::<pb::verify_server::VerifyServer<verify::VerifyService>>()
         .await;
-    tokio::spawn(report_health(health, store.clone(), shutdown.clone()));
+    node_h.spawn(report_health(health, store.clone(), shutdown.clone()));
     // Reflection advertises exactly the services this port serves (the admin
     // service is on the loopback admin port only).
     let reflection = tonic_reflection::server::Builder::configure()
@@ -83,7 +86,7 @@ pub async fn serve_sync(
         }
         Some(tls) => {
             let config = tls.server_config();
-            tokio::spawn(tls.revocation().clone().watch(shutdown.clone()));
+            node_h.spawn(tls.revocation().clone().watch(shutdown.clone()));
             let incoming = tls::incoming(listener, config, node_h, shutdown.clone());
             router
                 .serve_with_incoming_shutdown(

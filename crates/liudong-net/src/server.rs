@@ -94,9 +94,10 @@ pub async fn verified_peer<T>(
     }
 }
 
-/// Cancels `session` when the certificate `fingerprint` is revoked; returns
-/// the flag telling that this is why the session ended.
+/// Cancels `session` when the certificate `fingerprint` is revoked (a task of
+/// `node`); returns the flag telling that this is why the session ended.
 fn cut_on_revocation(
+    node: &Node,
     tls: &Arc<TlsContext>,
     fingerprint: String,
     session: CancellationToken,
@@ -105,7 +106,7 @@ fn cut_on_revocation(
     let flag = revoked.clone();
     let revocation = tls.revocation().clone();
     let mut changes = revocation.subscribe();
-    tokio::spawn(async move {
+    node.spawn(async move {
         loop {
             if revocation.is_revoked(&fingerprint) {
                 flag.store(true, Ordering::SeqCst);
@@ -139,13 +140,13 @@ impl pb::sync_server::Sync for SyncService {
         let cancel = self.cancel.child_token();
         let revoked = match (&self.tls, &peer.fingerprint) {
             (Some(tls), Some(fp)) => Some((
-                cut_on_revocation(tls, fp.clone(), cancel.clone()),
+                cut_on_revocation(&self.node, tls, fp.clone(), cancel.clone()),
                 peer.verified_code.clone(),
                 fp.clone(),
             )),
             _ => None,
         };
-        tokio::spawn(async move {
+        self.node.spawn(async move {
             let cancel_guard = cancel.clone().drop_guard();
             let result = serve_session(
                 node.clone(),

@@ -1,33 +1,64 @@
 //! The one place where errors become gRPC statuses and back.
 
-use liudong_store::StoreError;
-use liudong_sync::SyncError;
+use liudong_sync::{StatusCode, SyncError};
 use tonic::{Code, Status};
 
-/// Maps a sync error to the precise gRPC status a peer receives.
+/// Maps a sync error to the precise gRPC status a peer receives: the code
+/// of its kind ([`SyncError::code`]) and its message. A status relayed from
+/// the upstream (e.g. a verification the admin service ran) is answered as
+/// `UNKNOWN`: it is not this node's verdict.
 pub fn to_status(e: &SyncError) -> Status {
     let code = match e {
-        SyncError::Version { .. } | SyncError::WrongUpstream { .. } => Code::FailedPrecondition,
-        SyncError::Protocol(_) | SyncError::Decode { .. } | SyncError::Invalid { .. } => {
-            Code::InvalidArgument
-        }
-        SyncError::NotChild { .. }
-        | SyncError::IdentityMismatch { .. }
-        | SyncError::NotEntitled { .. }
-        | SyncError::Revoked { .. } => Code::PermissionDenied,
-        SyncError::Limit(_) => Code::ResourceExhausted,
-        SyncError::Timeout(_) => Code::DeadlineExceeded,
-        SyncError::Store(s) => match s {
-            StoreError::Conflict { .. } => Code::AlreadyExists,
-            StoreError::Invalid { .. } | StoreError::InvalidInBatch { .. } => Code::InvalidArgument,
-            StoreError::Io(_) => Code::Unavailable,
-            StoreError::Corrupt(_) => Code::DataLoss,
-            StoreError::WrongNode { .. } => Code::FailedPrecondition,
-        },
         SyncError::Remote { .. } => Code::Unknown,
-        SyncError::Transport(_) | SyncError::Cancelled => Code::Unavailable,
+        e => to_code(e.code()),
     };
     Status::new(code, e.to_string())
+}
+
+/// The gRPC code of a [`StatusCode`].
+pub fn to_code(c: StatusCode) -> Code {
+    match c {
+        StatusCode::Ok => Code::Ok,
+        StatusCode::Cancelled => Code::Cancelled,
+        StatusCode::Unknown => Code::Unknown,
+        StatusCode::InvalidArgument => Code::InvalidArgument,
+        StatusCode::DeadlineExceeded => Code::DeadlineExceeded,
+        StatusCode::NotFound => Code::NotFound,
+        StatusCode::AlreadyExists => Code::AlreadyExists,
+        StatusCode::PermissionDenied => Code::PermissionDenied,
+        StatusCode::ResourceExhausted => Code::ResourceExhausted,
+        StatusCode::FailedPrecondition => Code::FailedPrecondition,
+        StatusCode::Aborted => Code::Aborted,
+        StatusCode::OutOfRange => Code::OutOfRange,
+        StatusCode::Unimplemented => Code::Unimplemented,
+        StatusCode::Internal => Code::Internal,
+        StatusCode::Unavailable => Code::Unavailable,
+        StatusCode::DataLoss => Code::DataLoss,
+        StatusCode::Unauthenticated => Code::Unauthenticated,
+    }
+}
+
+/// The [`StatusCode`] of a gRPC code.
+pub fn from_code(c: Code) -> StatusCode {
+    match c {
+        Code::Ok => StatusCode::Ok,
+        Code::Cancelled => StatusCode::Cancelled,
+        Code::Unknown => StatusCode::Unknown,
+        Code::InvalidArgument => StatusCode::InvalidArgument,
+        Code::DeadlineExceeded => StatusCode::DeadlineExceeded,
+        Code::NotFound => StatusCode::NotFound,
+        Code::AlreadyExists => StatusCode::AlreadyExists,
+        Code::PermissionDenied => StatusCode::PermissionDenied,
+        Code::ResourceExhausted => StatusCode::ResourceExhausted,
+        Code::FailedPrecondition => StatusCode::FailedPrecondition,
+        Code::Aborted => StatusCode::Aborted,
+        Code::OutOfRange => StatusCode::OutOfRange,
+        Code::Unimplemented => StatusCode::Unimplemented,
+        Code::Internal => StatusCode::Internal,
+        Code::Unavailable => StatusCode::Unavailable,
+        Code::DataLoss => StatusCode::DataLoss,
+        Code::Unauthenticated => StatusCode::Unauthenticated,
+    }
 }
 
 /// Turns the error of a peer's inbound frame stream (as tonic reports it)
@@ -82,7 +113,7 @@ pub fn from_status(s: &Status) -> SyncError {
         );
     }
     SyncError::Remote {
-        code: format!("{:?}", s.code()),
+        code: from_code(s.code()),
         message,
     }
 }
@@ -91,6 +122,57 @@ pub fn from_status(s: &Status) -> SyncError {
 mod tests {
     use super::*;
     use liudong_core::{Code as Div, RecordId};
+    use liudong_store::StoreError;
+
+    #[test]
+    fn every_code_converts_both_ways_with_its_number_and_name() {
+        for c in StatusCode::ALL {
+            let g = to_code(c);
+            assert_eq!(g as i32, c as i32, "{c}");
+            assert_eq!(format!("{g:?}"), c.to_string());
+            assert_eq!(from_code(g), c);
+        }
+    }
+
+    /// What a peer receives for an error is classified like the error
+    /// itself: retryable at one end of the link is retryable at the other.
+    #[test]
+    fn a_status_received_is_classified_like_the_error_sent() {
+        let div = |s: &str| Div::parse(s).unwrap();
+        let id = RecordId {
+            node: div("410602100001"),
+            seq: 1,
+        };
+        let errors = vec![
+            SyncError::Version { ours: 1, theirs: 2 },
+            SyncError::Protocol("x".into()),
+            SyncError::NotChild {
+                peer: div("440306018"),
+                server: div("410602"),
+            },
+            SyncError::WrongUpstream {
+                expected: div("410602"),
+                found: "410603".into(),
+            },
+            SyncError::NotEntitled {
+                id: id.clone(),
+                peer: "p".into(),
+                rule: "r",
+            },
+            SyncError::Store(StoreError::Conflict { id }),
+            SyncError::Store(StoreError::Corrupt("x".into())),
+            SyncError::Limit("x".into()),
+            SyncError::Timeout("x".into()),
+            SyncError::Transport("x".into()),
+            SyncError::Cancelled,
+        ];
+        for e in errors {
+            let received = from_status(&to_status(&e));
+            assert_eq!(received.code(), e.code(), "{e}");
+            assert_eq!(received.is_retryable(), e.is_retryable(), "{e}");
+            assert!(matches!(received, SyncError::Remote { .. }));
+        }
+    }
 
     #[test]
     fn an_unreachable_upstream_is_said_so_not_blamed_on_the_peer() {

@@ -766,7 +766,8 @@ impl TlsContextRef<'_> {
 }
 
 /// Accepts TCP connections on `listener` and completes TLS handshakes off
-/// the accept loop; yields the established streams until `shutdown`.
+/// the accept loop (the loop and each handshake are tasks of `node`); yields
+/// the established streams until `shutdown`.
 /// Refused handshakes are logged, written to the audit trail of `node`'s
 /// store and counted in its metrics (`liudong_refused_total{reason="tls_…"}`).
 pub fn incoming(
@@ -777,7 +778,7 @@ pub fn incoming(
 ) -> mpsc::Receiver<Result<TlsStream<TcpStream>, std::io::Error>> {
     let (tx, rx) = mpsc::channel(64);
     let acceptor = TlsAcceptor::from(config);
-    tokio::spawn(async move {
+    node.clone().spawn(async move {
         loop {
             let (tcp, addr) = tokio::select! {
                 _ = shutdown.cancelled() => return,
@@ -793,9 +794,15 @@ pub fn incoming(
             let _ = tcp.set_nodelay(true);
             let acceptor = acceptor.clone();
             let tx = tx.clone();
-            let node = node.clone();
-            tokio::spawn(async move {
-                match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+            let (peer_node, shutdown) = (node.clone(), shutdown.clone());
+            node.spawn(async move {
+                let node = peer_node;
+                let handshake = tokio::select! {
+                    // Shutting down: the server accepts no more connections.
+                    _ = shutdown.cancelled() => return,
+                    r = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)) => r,
+                };
+                match handshake {
                     Ok(Ok(stream)) => {
                         let _ = tx.send(Ok(stream)).await;
                     }

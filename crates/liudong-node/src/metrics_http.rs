@@ -21,7 +21,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 /// How the endpoint treats connections: one small GET each.
 fn options() -> HttpOptions {
@@ -119,7 +118,6 @@ pub async fn start_metrics(
     cfg: &NodeConfig,
     node: &Arc<Node>,
     cancel: &CancellationToken,
-    tasks: &TaskTracker,
 ) -> Result<Option<SocketAddr>> {
     let Some(addr) = cfg.metrics_listen else {
         return Ok(None);
@@ -131,7 +129,7 @@ pub async fn start_metrics(
     if !bound.ip().is_loopback() {
         tracing::warn!(addr = %bound, "metrics are served over plain, unauthenticated HTTP beyond loopback: restrict access to the scraper (they hold division codes and counts, no personal data)");
     }
-    tasks.spawn(serve_http(
+    node.spawn(serve_http(
         listener,
         router(node.clone()),
         None,

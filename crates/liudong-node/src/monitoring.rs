@@ -8,6 +8,7 @@ use liudong_sync::{Node, SyncProgress, VerifyProgress};
 use std::sync::Arc;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 /// A sync session moving at least this many records shows progress while
 /// the node runs (`liudong serve`): an initial sync, or a long catch-up.
@@ -181,10 +182,11 @@ fn from_admin(r: &pb::ProgressResponse) -> (SyncProgress, VerifyProgress) {
 /// verifications until [`Shown::stop`].
 pub struct Shown {
     cancel: CancellationToken,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// The followers printing the output (the command's tasks, not a node's).
+    tasks: TaskTracker,
     /// What feeds the followers when the work runs in another process:
     /// stopped (after its last poll) before them.
-    feeder: Option<(CancellationToken, tokio::task::JoinHandle<()>)>,
+    feeder: Option<(CancellationToken, TaskTracker)>,
 }
 
 impl Shown {
@@ -212,7 +214,8 @@ impl Shown {
         let mut shown = Shown::follow(sync_rx, verify.then_some(verify_rx), label, min_total);
         let stop = CancellationToken::new();
         let polling = stop.clone();
-        let feeder = tokio::spawn(async move {
+        let feeder = TaskTracker::new();
+        feeder.spawn(async move {
             let mut client = client;
             let mut tick = tokio::time::interval(ADMIN_POLL);
             loop {
@@ -244,11 +247,10 @@ impl Shown {
         min_total: u64,
     ) -> Shown {
         let cancel = CancellationToken::new();
-        let mut tasks = vec![tokio::spawn(
-            SyncFollower::new(label, min_total).follow(sync, cancel.clone()),
-        )];
+        let tasks = TaskTracker::new();
+        tasks.spawn(SyncFollower::new(label, min_total).follow(sync, cancel.clone()));
         if let Some(rx) = verify {
-            tasks.push(tokio::spawn(follow_verify(rx, cancel.clone())));
+            tasks.spawn(follow_verify(rx, cancel.clone()));
         }
         Shown {
             cancel,
@@ -261,12 +263,12 @@ impl Shown {
     pub async fn stop(self) {
         if let Some((stop, feeder)) = self.feeder {
             stop.cancel();
-            let _ = feeder.await;
+            feeder.close();
+            feeder.wait().await;
         }
         self.cancel.cancel();
-        for t in self.tasks {
-            let _ = t.await;
-        }
+        self.tasks.close();
+        self.tasks.wait().await;
     }
 }
 

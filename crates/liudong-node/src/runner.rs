@@ -1,9 +1,11 @@
 //! Starting and stopping one node.
 //!
 //! Order at start: open the store → bind listeners → serve sync and admin →
-//! start the upstream link. At shutdown: cancel → the servers stop accepting
-//! and sessions end at a batch boundary (a batch is applied and flushed whole
-//! or not at all) → wait for every task under a deadline → flush sled.
+//! start the upstream link. Every task is one of the node's
+//! ([`Node::spawn`]): the node owns the one task tracker and cancellation
+//! token. At shutdown: cancel → the servers stop accepting and sessions end
+//! at a batch boundary (a batch is applied and flushed whole or not at all)
+//! → wait for every task of the node under a deadline → flush sled.
 
 use crate::config::NodeConfig;
 use anyhow::{Context, Result};
@@ -15,7 +17,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 /// A running node.
 pub struct RunningNode {
@@ -34,8 +35,6 @@ pub struct RunningNode {
     /// The node's transport options (its TLS identity included), for tools
     /// and tests that connect to other nodes as this node.
     pub net: liudong_net::NetOptions,
-    cancel: CancellationToken,
-    tasks: TaskTracker,
 }
 
 /// Opens a node's store (refusing a directory that belongs to another node).
@@ -76,8 +75,7 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
         ),
         Some(t) => tracing::info!(node = %cfg.scope.code, cert = t.fingerprint(), "mutual TLS"),
     }
-    let cancel = CancellationToken::new();
-    let tasks = TaskTracker::new();
+    let cancel = node.cancel_token();
 
     let mut sync_addr = None;
     if let Some(addr) = cfg.listen {
@@ -85,9 +83,9 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
             .await
             .with_context(|| format!("cannot listen on {addr} ([node] listen)"))?;
         sync_addr = Some(listener.local_addr()?);
-        let (node, opts, cancel) = (node.clone(), cfg.net.clone(), cancel.clone());
-        tasks.spawn(async move {
-            if let Err(e) = liudong_net::serve_sync(listener, node, opts, cancel).await {
+        let (served, opts, cancel) = (node.clone(), cfg.net.clone(), cancel.clone());
+        node.spawn(async move {
+            if let Err(e) = liudong_net::serve_sync(listener, served, opts, cancel).await {
                 tracing::error!(error = %e, "sync service stopped");
             }
         });
@@ -97,7 +95,7 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
     // that only dials (a village) re-reads it here, so that an upstream
     // revoked while it runs is refused at the next connection.
     if let (None, Some(tls)) = (cfg.listen, &cfg.net.tls) {
-        tasks.spawn(tls.revocation().clone().watch(cancel.clone()));
+        node.spawn(tls.revocation().clone().watch(cancel.clone()));
     }
 
     let mut link = None;
@@ -108,25 +106,22 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
             format!("初始同步 sync with {}", parent.code),
             crate::monitoring::SERVE_PROGRESS_MIN,
         );
-        tasks.spawn(follower.follow(node.sync_progress(), cancel.clone()));
+        node.spawn(follower.follow(node.sync_progress(), cancel.clone()));
         let connector = Arc::new(GrpcConnector::new(url, cfg.net.clone())?);
         let peer = Arc::new(connector.verifier());
         let v = liudong_sync::verify::Verifier::new(node.clone(), parent.clone(), peer);
         if let Some(every) = cfg.verify.interval {
             let (v, repair, cancel) = (v.clone(), cfg.verify.repair, cancel.clone());
-            tasks.spawn(v.run_periodic(every, repair, cancel));
+            node.spawn(v.run_periodic(every, repair, cancel));
         }
         verifier = Some(v);
-        let (handle, task) = run_link(
+        let (handle, _task) = run_link(
             node.clone(),
             parent.clone(),
             connector,
             cfg.link.clone(),
             cancel.clone(),
         );
-        tasks.spawn(async move {
-            let _ = task.await;
-        });
         link = Some(handle);
     }
 
@@ -141,13 +136,13 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
             svc = svc.with_verifier(v);
         }
         let cancel = cancel.clone();
-        tasks.spawn(async move {
+        node.spawn(async move {
             if let Err(e) = crate::admin::serve_admin_service(listener, svc, cancel).await {
                 tracing::error!(error = %e, "admin service stopped");
             }
         });
     }
-    let metrics_addr = crate::metrics_http::start_metrics(&cfg, &node, &cancel, &tasks).await?;
+    let metrics_addr = crate::metrics_http::start_metrics(&cfg, &node, &cancel).await?;
     tracing::info!(
         node = %node.scope().code,
         kind = node.scope().kind.name(),
@@ -165,19 +160,14 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
         metrics_addr,
         link,
         net: cfg.net.clone(),
-        cancel,
-        tasks,
     })
 }
 
 impl RunningNode {
-    /// Stops the node: cancel, wait for tasks (up to `deadline`), flush.
+    /// Stops the node: cancel, wait for every task of the node (up to
+    /// `deadline`), flush.
     pub async fn shutdown(self, deadline: Duration) -> Result<()> {
-        self.cancel.cancel();
-        self.tasks.close();
-        let finished = tokio::time::timeout(deadline, self.tasks.wait())
-            .await
-            .is_ok();
+        let finished = self.node.stop_tasks(deadline).await;
         if !finished {
             tracing::warn!(node = %self.node.scope().code, "tasks did not finish before the shutdown deadline");
         }
@@ -195,9 +185,9 @@ impl RunningNode {
         Ok(())
     }
 
-    /// The cancellation token (cancelling it starts shutdown).
+    /// The node's cancellation token (cancelling it starts shutdown).
     pub fn cancel_token(&self) -> CancellationToken {
-        self.cancel.clone()
+        self.node.cancel_token()
     }
 
     /// Runs `task` as one of the node's tasks: shutdown cancels the token
@@ -206,6 +196,6 @@ impl RunningNode {
     where
         F: std::future::Future<Output = ()> + Send + 'static,
     {
-        self.tasks.spawn(task);
+        self.node.spawn(task);
     }
 }

@@ -48,6 +48,11 @@ pub struct LinkReport {
     /// A lower node not connected and not heard from for
     /// [`SILENT_AFTER_INTERVALS`] times its expected interval (or never).
     pub silent: bool,
+    /// The link's state at a glance: `connected` (a session is open),
+    /// `refused` (the last session with the upstream was refused, see
+    /// `refused`: the link retries only every `[sync] backoff_max_secs`),
+    /// `silent` (see `silent`), or `-`.
+    pub state: &'static str,
     /// This node's fingerprint of the records it shares with the peer (hex / count).
     pub fingerprint: String,
     /// The outcome of the last verification of this link, if any.
@@ -163,6 +168,9 @@ pub fn report_at(
                     }),
             ),
         };
+        let silent = expected_interval_secs
+            .is_some_and(|e| !is_connected && is_silent(last_contact_ms, e, now_ms));
+        let status = store.link_status(&link)?;
         out.push(LinkReport {
             role,
             peer,
@@ -173,11 +181,11 @@ pub fn report_at(
             last_contact_ms,
             connected: is_connected,
             expected_interval_secs,
-            silent: expected_interval_secs
-                .is_some_and(|e| !is_connected && is_silent(last_contact_ms, e, now_ms)),
+            silent,
+            state: link_state(is_connected, status.refused.is_some(), silent),
             fingerprint: store.fingerprint(&link)?.hex(),
             receipt: store.receipt(&link)?,
-            status: store.link_status(&link)?,
+            status,
         });
     }
     Ok(NodeReport {
@@ -194,6 +202,20 @@ pub fn report_at(
         write_failed: store.write_failed(),
         links: out,
     })
+}
+
+/// A link's state (see [`LinkReport::state`]): an open session first, then
+/// a refusal, then silence.
+pub fn link_state(connected: bool, refused: bool, silent: bool) -> &'static str {
+    if connected {
+        "connected"
+    } else if refused {
+        "refused"
+    } else if silent {
+        "silent"
+    } else {
+        "-"
+    }
 }
 
 /// Formats unix milliseconds as China Standard Time.

@@ -76,7 +76,7 @@ pub use peer::PeerState;
 pub use store::{Store, raw_batch_insert};
 pub use types::{
     ApplyOutcome, Counters, CursorUpdate, Draft, Incoming, LinkStatus, LocalWrite, OutboxPage,
-    Source, StoreOptions,
+    Refusal, Source, StoreOptions,
 };
 
 #[cfg(test)]

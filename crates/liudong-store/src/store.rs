@@ -774,8 +774,9 @@ impl Store {
 
     pub fn link_status(&self, link: &Link) -> Result<LinkStatus, StoreError> {
         match self.tree.get(keys::link_status(&keys::link(link)))? {
-            Some(v) => postcard::from_bytes(&v)
-                .map_err(|e| StoreError::Corrupt(format!("link status: {e}"))),
+            Some(v) => {
+                LinkStatus::decode(&v).map_err(|e| StoreError::Corrupt(format!("link status: {e}")))
+            }
             None => Ok(LinkStatus::default()),
         }
     }

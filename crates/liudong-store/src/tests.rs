@@ -1,5 +1,8 @@
 use crate::keys::{self, Dir};
-use crate::{CursorUpdate, Draft, Incoming, Source, Store, StoreError, StoreOptions, held};
+use crate::{
+    CursorUpdate, Draft, Incoming, LinkStatus, Refusal, Source, Store, StoreError, StoreOptions,
+    held,
+};
 use liudong_core::synth::{outflow_body, test_record};
 use liudong_core::validate::Limits;
 use liudong_core::{Body, Code, Hlc, Link, NodeScope, PersonView, Record, RecordId};
@@ -743,4 +746,62 @@ fn concurrent_status_updates_are_not_lost() {
     }
     assert_eq!(s.link_status(&Link::Parent).unwrap().sessions, 200);
     assert_eq!(s.peer_state(&Link::Parent).unwrap().pending_in, Some(200));
+}
+
+/// A link status stored by a build before `refused` existed still reads
+/// (postcard ignores field names, so this needs the old layout's fallback),
+/// and the new layout round-trips.
+#[test]
+fn an_old_format_link_status_still_decodes() {
+    #[derive(serde::Serialize)]
+    struct Old {
+        last_success_ms: Option<u64>,
+        last_failure_ms: Option<u64>,
+        last_error: Option<String>,
+        sessions: u64,
+        records_sent: u64,
+        records_received: u64,
+    }
+    let old = postcard::to_allocvec(&Old {
+        last_success_ms: Some(1_800_000_000_000),
+        last_failure_ms: Some(1_800_000_001_000),
+        last_error: Some("Unavailable: tcp connect error".into()),
+        sessions: 7,
+        records_sent: 12,
+        records_received: 34,
+    })
+    .unwrap();
+    assert!(
+        postcard::from_bytes::<LinkStatus>(&old).is_err(),
+        "serde(default) alone does not make postcard read the old layout"
+    );
+    let expected = LinkStatus {
+        last_success_ms: Some(1_800_000_000_000),
+        last_failure_ms: Some(1_800_000_001_000),
+        last_error: Some("Unavailable: tcp connect error".into()),
+        sessions: 7,
+        records_sent: 12,
+        records_received: 34,
+        refused: None,
+    };
+    assert_eq!(LinkStatus::decode(&old).unwrap(), expected);
+
+    // Through the store: the old value as a previous build left it.
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path(), T_A, Some("410602"));
+    s.raw()
+        .insert(keys::link_status(&keys::link(&Link::Parent)), old)
+        .unwrap();
+    assert_eq!(s.link_status(&Link::Parent).unwrap(), expected);
+    s.update_link_status(&Link::Parent, |l| {
+        l.refused = Some(Refusal {
+            at_ms: 1_800_000_002_000,
+            error: "PermissionDenied: not a direct child".into(),
+        })
+    })
+    .unwrap();
+    let now = s.link_status(&Link::Parent).unwrap();
+    assert_eq!(now.sessions, 7);
+    assert_eq!(now.refused.unwrap().at_ms, 1_800_000_002_000);
+    assert!(LinkStatus::decode(&[0xff]).is_err());
 }

@@ -60,7 +60,8 @@ pub struct OutboxPage {
     pub drained: bool,
 }
 
-/// Persisted status of one link.
+/// Persisted status of one link (postcard: new fields go at the end, and
+/// `Store::link_status` still reads the values older builds wrote).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct LinkStatus {
     pub last_success_ms: Option<u64>,
@@ -69,6 +70,60 @@ pub struct LinkStatus {
     pub sessions: u64,
     pub records_sent: u64,
     pub records_received: u64,
+    /// The last session with the upstream was refused (an error that is not
+    /// retryable): the link driver then waits its longest backoff before the
+    /// next attempt. Cleared when a session is accepted.
+    #[serde(default)]
+    pub refused: Option<Refusal>,
+}
+
+/// A refused session of the link with the upstream.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Refusal {
+    /// When (unix ms).
+    pub at_ms: u64,
+    /// The error, as the link status's `last_error`.
+    pub error: String,
+}
+
+/// [`LinkStatus`] as builds before `refused` stored it. Postcard has no
+/// field names or lengths, so a value missing a trailing field does not
+/// decode as the new struct (`#[serde(default)]` only helps self-describing
+/// formats); it is read in this layout instead.
+#[derive(Deserialize)]
+struct LinkStatusV1 {
+    last_success_ms: Option<u64>,
+    last_failure_ms: Option<u64>,
+    last_error: Option<String>,
+    sessions: u64,
+    records_sent: u64,
+    records_received: u64,
+}
+
+impl From<LinkStatusV1> for LinkStatus {
+    fn from(v: LinkStatusV1) -> LinkStatus {
+        LinkStatus {
+            last_success_ms: v.last_success_ms,
+            last_failure_ms: v.last_failure_ms,
+            last_error: v.last_error,
+            sessions: v.sessions,
+            records_sent: v.records_sent,
+            records_received: v.records_received,
+            refused: None,
+        }
+    }
+}
+
+impl LinkStatus {
+    /// Decodes a stored link status, in the current layout or the one
+    /// before `refused` was added.
+    pub fn decode(bytes: &[u8]) -> Result<LinkStatus, postcard::Error> {
+        postcard::from_bytes::<LinkStatus>(bytes).or_else(|e| {
+            postcard::from_bytes::<LinkStatusV1>(bytes)
+                .map(Into::into)
+                .map_err(|_| e)
+        })
+    }
 }
 
 /// A record draft written by an operator at this node.

@@ -5,7 +5,10 @@
 //! trail never misses records that left this node (it may list a batch that
 //! the transport then failed to deliver).
 
-use crate::{Node, PeerInfo, SessionStats, SyncError, blocking};
+use crate::error::SyncError;
+use crate::identity::PeerInfo;
+use crate::msg::SessionStats;
+use crate::node::{Node, blocking};
 use bytes::Bytes;
 use liudong_store::audit::AuditEvent;
 use std::collections::BTreeSet;

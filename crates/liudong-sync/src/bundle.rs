@@ -13,9 +13,12 @@
 //! with that exact public key. Signing sits behind [`BundleSigner`] /
 //! [`BundleVerifier`] so the node key can later be the TLS node key.
 
-use crate::{Batch, Node, RULE_CHILD_PUSH, RULE_PARENT_SEND, SyncError};
-use liudong_core::{Code, Link, NodeScope};
-use liudong_store::{CursorDir, CursorUpdate, Source, Store, StoreError};
+use crate::error::SyncError;
+use crate::msg::Batch;
+use crate::node::Node;
+use crate::receive::{Admission, Via};
+use liudong_core::{Code, Link};
+use liudong_store::{CursorDir, Store, StoreError};
 use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
@@ -229,7 +232,13 @@ pub fn export(
             break;
         }
     }
-    let raw = postcard::to_allocvec(&body).map_err(|e| BundleError::Payload(e.to_string()))?;
+    let out = seal(&body, signer)?;
+    Ok((out, body))
+}
+
+/// The signed bundle file of `body`, signed as `body.from` by `signer`.
+pub fn seal(body: &BundleBody, signer: &dyn BundleSigner) -> Result<Vec<u8>, BundleError> {
+    let raw = postcard::to_allocvec(body).map_err(|e| BundleError::Payload(e.to_string()))?;
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     let payload = gz
         .write_all(&raw)
@@ -238,9 +247,8 @@ pub fn export(
     let mut out = Vec::with_capacity(payload.len() + 200);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&VERSION.to_be_bytes());
-    let code = store.scope().code.to_string();
-    out.push(code.len() as u8);
-    out.extend_from_slice(code.as_bytes());
+    out.push(body.from.len() as u8);
+    out.extend_from_slice(body.from.as_bytes());
     let pk = signer.public_key();
     out.push(pk.len() as u8);
     out.extend_from_slice(pk.as_bytes());
@@ -249,7 +257,7 @@ pub fn export(
     let sig = signer.sign(&out);
     out.push(sig.len() as u8);
     out.extend_from_slice(&sig);
-    Ok((out, body))
+    Ok(out)
 }
 
 struct Reader<'a>(&'a [u8], usize);
@@ -336,11 +344,17 @@ pub struct ImportOutcome {
     pub cursor: u64,
 }
 
-/// Verifies and applies a bundle at `node`: entitlement of every record is
-/// checked as for a network batch, the batch is applied atomically and
-/// idempotently, and the receive cursor of the link moves to the bundle's end
-/// when the bundle continues from where the node already was (so the next
-/// network session does not resend). A replayed or older bundle changes nothing.
+/// Verifies and applies a bundle at `node`. Its records take the node's one
+/// receive path ([`Node::receive`]) like a network batch of the same link:
+/// the limits, decoding, validation, entitlement and (from a child)
+/// authorship of every record are checked, in batches of at most
+/// `max_batch` records, each applied atomically and idempotently. The first
+/// refused batch ends the import with its reason: nothing of it is stored
+/// (the batches before it are, each having passed every check), and the
+/// cursor does not move. The receive cursor of the link moves to the
+/// bundle's end with the last batch when the bundle continues from where the
+/// node already was (so the next network session does not resend). A
+/// replayed or older bundle changes nothing.
 pub async fn import(
     node: &Arc<Node>,
     bytes: &[u8],
@@ -361,13 +375,6 @@ pub async fn import(
         peer: from.to_string(),
         node: own.code.to_string(),
     })?;
-    let (holder, rule): (NodeScope, &'static str) = match &link {
-        Link::Parent => (own.clone(), RULE_PARENT_SEND),
-        Link::Child(c) => (
-            own.child(c).expect("link_to checked the child"),
-            RULE_CHILD_PUSH,
-        ),
-    };
     let current = store.cursor(CursorDir::In, &link)?;
     let mut out = ImportOutcome {
         from: body.from.clone(),
@@ -382,41 +389,32 @@ pub async fn import(
         return Ok(out); // replayed or older: nothing to do
     }
     let advance = body.since <= current;
-    let node2 = node.clone();
-    let from = body.from.clone();
-    let outcome = crate::blocking(move || {
-        let batch = Batch {
-            records: body.records.into_iter().map(Into::into).collect(),
-            cursor: body.upto,
-            drained: true,
-            remaining: None,
-        };
-        let items = node2.check_batch(&batch, &holder, rule)?;
-        if let Link::Child(c) = &link {
-            crate::check_authors(&items, c)?;
+    let max = node.config().max_batch.max(1);
+    let mut records = body.records.into_iter().map(bytes::Bytes::from).peekable();
+    loop {
+        let chunk: Vec<bytes::Bytes> = records.by_ref().take(max).collect();
+        let last = records.peek().is_none();
+        let received = node
+            .receive(Admission {
+                link: link.clone(),
+                batch: Batch {
+                    records: chunk,
+                    cursor: body.upto,
+                    drained: last,
+                    remaining: None,
+                },
+                cursor: (advance && last).then_some(body.upto),
+                via: Via::Bundle {
+                    from: body.from.clone(),
+                },
+            })
+            .await?;
+        out.new += received.outcome.new;
+        out.duplicate += received.outcome.duplicate;
+        if last {
+            break;
         }
-        let cursor = advance.then(|| CursorUpdate {
-            dir: CursorDir::In,
-            link: link.clone(),
-            value: body.upto,
-        });
-        let outcome = node2
-            .store()
-            .apply(&items, &Source::Peer(link), cursor, true)?;
-        node2
-            .store()
-            .audit_append(liudong_store::audit::AuditEvent::Imported {
-                source: format!("bundle from {from}"),
-                records: items.len() as u64,
-                subjects: crate::audit::subjects_of_items(&items)
-                    .into_iter()
-                    .collect(),
-            })?;
-        Ok(outcome)
-    })
-    .await?;
-    out.new = outcome.new;
-    out.duplicate = outcome.duplicate;
+    }
     out.cursor_advanced = advance;
     if advance {
         out.cursor = body.upto;

@@ -1,15 +1,16 @@
 //! The dialling half of a session (the lower node).
 
 use crate::audit::SessionAudit;
-use crate::peers::Backlog;
-use crate::{
-    Batch, ClientMsg, Hello, Node, PeerInfo, RULE_PARENT_SEND, ServerMsg, SessionStats, SyncError,
-};
+use crate::error::SyncError;
+use crate::identity::PeerInfo;
+use crate::msg::{ClientMsg, Hello, ServerMsg, SessionStats, Welcome};
+use crate::node::Node;
+use crate::session::{Inbound, next_message, silent_peer};
+use crate::window::{Backlog, SendWindow};
 use futures::{Stream, StreamExt};
 use liudong_core::{Link, NodeScope};
 use liudong_proto::PROTOCOL_VERSION;
 use liudong_store::CursorDir;
-use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -36,7 +37,7 @@ where
 {
     let started = std::time::Instant::now();
     node.progress(|p| {
-        *p = crate::SyncProgress {
+        *p = crate::peers::SyncProgress {
             session: p.session + 1,
             ..Default::default()
         }
@@ -45,7 +46,7 @@ where
     // The end of the session: its contact and the last backlog reported.
     node.note_peer(&Link::Parent, |_| {}).await;
     node.progress(|p| p.done = true);
-    crate::peers::count_session(&node, "dialled", &result, started);
+    node.count_session("dialled", &result, started);
     result
 }
 
@@ -113,6 +114,7 @@ where
     let max_batch = (welcome.max_batch as usize).clamp(1, cfg.max_batch);
     let _open = node.session_open(&Link::Parent);
     node.note_peer(&Link::Parent, |_| {}).await;
+    node.clear_refusal(&Link::Parent).await;
     let backlog = if welcome.push_cursor == own_cursor {
         backlog
     } else {
@@ -136,7 +138,7 @@ where
             &result
                 .as_ref()
                 .map(|s| s.clone())
-                .map_err(crate::server::clone_err),
+                .map_err(SyncError::audit_copy),
         )
         .await;
     result
@@ -148,96 +150,59 @@ async fn session<S>(
     live: bool,
     mut inbound: S,
     tx: mpsc::Sender<ClientMsg>,
-    welcome: crate::Welcome,
+    welcome: Welcome,
     max_batch: usize,
-    mut backlog: Backlog,
+    backlog: Backlog,
     audit: &mut SessionAudit,
     cancel: CancellationToken,
 ) -> Result<SessionStats, SyncError>
 where
     S: Stream<Item = Result<ServerMsg, SyncError>> + Unpin,
 {
-    let cfg = node.config().clone();
-    let store = node.store().clone();
-    let own = node.scope().clone();
-
-    let parent_code = node.peer_code(&Link::Parent);
+    let idle = node.config().idle_timeout;
     let mut stats = SessionStats::default();
-    let mut changed = node.subscribe();
     // The server's word on what it holds of ours is the truth to resume from.
-    let mut cursor = welcome.push_cursor;
-    let mut in_flight: VecDeque<u64> = VecDeque::new();
-    let mut push_idle = false;
+    let mut push = SendWindow::new(
+        node,
+        Link::Parent,
+        welcome.push_cursor,
+        max_batch,
+        backlog,
+        false,
+    );
+    let mut pull = Inbound::new(Link::Parent);
     let mut pull_done = false;
-    let mut session_records = 0u64;
     loop {
-        while !push_idle && in_flight.len() < cfg.window {
-            changed.borrow_and_update();
-            let page = node.read_outbox(&Link::Parent, cursor, max_batch).await?;
-            let remaining = backlog.after(node, &page).await?;
-            if !page.records.is_empty() {
-                let n = page.records.len() as u64;
-                stats.sent += n;
-                node.metrics().sent(&parent_code, n);
-                node.progress(|p| {
-                    p.pushed += n;
-                    // Records written during the session raise the total.
-                    p.push_total = Some(p.pushed + remaining);
-                });
-                stats.batches += 1;
-                in_flight.push_back(page.cursor);
-                let records: Vec<bytes::Bytes> = page.records.into_iter().map(Into::into).collect();
-                audit.disclosing(&records).await?;
-                let batch = Batch {
-                    records,
-                    cursor: page.cursor,
-                    drained: page.drained,
-                    remaining: Some(remaining),
-                };
-                if tx.send(ClientMsg::Push(batch)).await.is_err() {
-                    return Err(gone(&mut inbound).await);
-                }
+        while let Some(batch) = push.next(audit, &mut stats).await? {
+            let (n, remaining) = (batch.records.len() as u64, batch.remaining.unwrap_or(0));
+            node.progress(|p| {
+                p.pushed += n;
+                // Records written during the session raise the total.
+                p.push_total = Some(p.pushed + remaining);
+            });
+            if tx.send(ClientMsg::Push(batch)).await.is_err() {
+                return Err(gone(&mut inbound).await);
             }
-            cursor = page.cursor;
-            push_idle = page.drained;
         }
-        if !live && push_idle && in_flight.is_empty() && pull_done {
+        if !live && push.drained() && push.unacknowledged() == 0 && pull_done {
             break;
         }
         // A live session may stay quiet, but never while a batch waits for
         // its acknowledgement.
-        let quiet_ok = live && in_flight.is_empty();
-        let next = async {
-            if quiet_ok {
-                Ok(inbound.next().await)
-            } else {
-                tokio::time::timeout(cfg.idle_timeout, inbound.next()).await
-            }
-        };
+        let awaiting_ack = push.unacknowledged() > 0;
+        let can_wake = push.drained() && live;
         tokio::select! {
             _ = cancel.cancelled() => return Err(SyncError::Cancelled),
-            _ = changed.changed(), if push_idle && live => push_idle = false,
-            msg = next => match msg {
-                Err(_) => return Err(SyncError::Timeout(format!("no message from upstream for {:?} ([sync] idle_timeout_secs){}", cfg.idle_timeout, if in_flight.is_empty() { "" } else { " while a batch awaited its acknowledgement" }))),
+            _ = push.woken(), if can_wake => {}
+            msg = next_message(&mut inbound, live && !awaiting_ack, idle) => match msg {
+                Err(_) => return Err(silent_peer("upstream", idle, awaiting_ack)),
                 Ok(None) => return Err(SyncError::Transport("upstream ended the session early".into())),
                 Ok(Some(Err(e))) => return Err(e),
-                Ok(Some(Ok(ServerMsg::PushAck(c)))) => {
-                    match in_flight.pop_front() {
-                        Some(expected) if expected == c => {}
-                        other => return Err(SyncError::Protocol(format!("PushAck {c} does not match the oldest unacknowledged batch {other:?}"))),
-                    }
-                    let s = store.clone();
-                    crate::blocking(move || Ok(s.set_cursor(CursorDir::Out, &Link::Parent, c)?)).await?;
-                }
+                Ok(Some(Ok(ServerMsg::PushAck(c)))) => push.acknowledged(c, "PushAck").await?,
                 Ok(Some(Ok(ServerMsg::Pull(batch)))) => {
                     let (upto, drained, remaining) = (batch.cursor, batch.drained, batch.remaining);
                     let n = batch.records.len() as u64;
-                    node.count_session(&mut session_records, batch.records.len())?;
-                    let (outcome, subjects) = node.apply_remote(batch, Link::Parent, own.clone(), RULE_PARENT_SEND, None).await?;
-                    audit.received(subjects);
-                    stats.received += outcome.new as u64;
-                    stats.duplicates += outcome.duplicate as u64;
-                    stats.batches += 1;
+                    let outcome = pull.batch(node, batch, audit, &mut stats).await?;
                     debug!(new = outcome.new, cursor = upto, drained, "pull batch applied");
                     node.progress(|p| {
                         p.pulled += n;
@@ -258,7 +223,7 @@ where
     drop(tx);
     // Let the server finish its side; anything but a clean end is an error.
     loop {
-        match tokio::time::timeout(cfg.idle_timeout, inbound.next()).await {
+        match tokio::time::timeout(idle, inbound.next()).await {
             Ok(None) => break,
             Ok(Some(Ok(_))) => continue,
             Ok(Some(Err(e))) => return Err(e),

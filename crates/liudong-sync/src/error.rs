@@ -1,8 +1,115 @@
-//! Errors of a sync session, split by where they are detected.
+//! Errors of a sync session, split by where they are detected, and the
+//! status code each is reported with.
 
 use liudong_core::{Code, RecordId, ValidationError};
 use liudong_proto::DecodeError;
 use liudong_store::StoreError;
+
+/// The gRPC status codes, mirrored here so that the protocol engine can
+/// classify errors without knowing the transport (`liudong-net`'s `status`
+/// module converts them to and from `tonic::Code`). The discriminants are
+/// the codes' numbers on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StatusCode {
+    Ok = 0,
+    Cancelled = 1,
+    Unknown = 2,
+    InvalidArgument = 3,
+    DeadlineExceeded = 4,
+    NotFound = 5,
+    AlreadyExists = 6,
+    PermissionDenied = 7,
+    ResourceExhausted = 8,
+    FailedPrecondition = 9,
+    Aborted = 10,
+    OutOfRange = 11,
+    Unimplemented = 12,
+    Internal = 13,
+    Unavailable = 14,
+    DataLoss = 15,
+    Unauthenticated = 16,
+}
+
+impl StatusCode {
+    /// Every code, in the order of their numbers.
+    pub const ALL: [StatusCode; 17] = [
+        StatusCode::Ok,
+        StatusCode::Cancelled,
+        StatusCode::Unknown,
+        StatusCode::InvalidArgument,
+        StatusCode::DeadlineExceeded,
+        StatusCode::NotFound,
+        StatusCode::AlreadyExists,
+        StatusCode::PermissionDenied,
+        StatusCode::ResourceExhausted,
+        StatusCode::FailedPrecondition,
+        StatusCode::Aborted,
+        StatusCode::OutOfRange,
+        StatusCode::Unimplemented,
+        StatusCode::Internal,
+        StatusCode::Unavailable,
+        StatusCode::DataLoss,
+        StatusCode::Unauthenticated,
+    ];
+
+    /// True if a session that failed with this code may succeed when tried
+    /// again later without anyone acting: the link was broken or slow, the
+    /// peer was busy, shutting down or hit a per-session limit. Every other
+    /// code is a *refusal* — of this node's identity, of what it sent, of
+    /// its protocol version, or a conflict — that repeats until an operator
+    /// fixes its cause (see docs/protocol.md, "Retries and refusals").
+    pub fn is_retryable(self) -> bool {
+        match self {
+            StatusCode::Unavailable
+            | StatusCode::DeadlineExceeded
+            | StatusCode::ResourceExhausted
+            | StatusCode::Aborted
+            | StatusCode::Internal
+            | StatusCode::Unknown
+            | StatusCode::Cancelled
+            // Not an error at all; only a misbehaving peer reports it as one.
+            | StatusCode::Ok => true,
+            StatusCode::InvalidArgument
+            | StatusCode::NotFound
+            | StatusCode::AlreadyExists
+            | StatusCode::PermissionDenied
+            | StatusCode::FailedPrecondition
+            | StatusCode::OutOfRange
+            | StatusCode::Unimplemented
+            | StatusCode::DataLoss
+            | StatusCode::Unauthenticated => false,
+        }
+    }
+
+    /// The code's name as gRPC libraries print it (e.g. `PermissionDenied`).
+    pub fn name(self) -> &'static str {
+        match self {
+            StatusCode::Ok => "Ok",
+            StatusCode::Cancelled => "Cancelled",
+            StatusCode::Unknown => "Unknown",
+            StatusCode::InvalidArgument => "InvalidArgument",
+            StatusCode::DeadlineExceeded => "DeadlineExceeded",
+            StatusCode::NotFound => "NotFound",
+            StatusCode::AlreadyExists => "AlreadyExists",
+            StatusCode::PermissionDenied => "PermissionDenied",
+            StatusCode::ResourceExhausted => "ResourceExhausted",
+            StatusCode::FailedPrecondition => "FailedPrecondition",
+            StatusCode::Aborted => "Aborted",
+            StatusCode::OutOfRange => "OutOfRange",
+            StatusCode::Unimplemented => "Unimplemented",
+            StatusCode::Internal => "Internal",
+            StatusCode::Unavailable => "Unavailable",
+            StatusCode::DataLoss => "DataLoss",
+            StatusCode::Unauthenticated => "Unauthenticated",
+        }
+    }
+}
+
+impl std::fmt::Display for StatusCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// What went wrong in a sync session.
 #[derive(Debug, thiserror::Error)]
@@ -51,7 +158,7 @@ pub enum SyncError {
     /// A status from the link: the peer's answer, or the transport's own
     /// failure (unreachable, TLS refused), with a hint where one is known.
     #[error("{code}: {message}")]
-    Remote { code: String, message: String },
+    Remote { code: StatusCode, message: String },
     #[error("transport: {0}")]
     Transport(String),
     #[error("session cancelled (shutting down)")]
@@ -59,6 +166,46 @@ pub enum SyncError {
 }
 
 impl SyncError {
+    /// The status code a peer receives for this error (`liudong-net` sends
+    /// it as the gRPC status), and by which it is classified
+    /// ([`SyncError::is_retryable`]). A [`SyncError::Remote`] keeps the code
+    /// the peer or the transport reported.
+    pub fn code(&self) -> StatusCode {
+        match self {
+            SyncError::Version { .. } | SyncError::WrongUpstream { .. } => {
+                StatusCode::FailedPrecondition
+            }
+            SyncError::Protocol(_) | SyncError::Decode { .. } | SyncError::Invalid { .. } => {
+                StatusCode::InvalidArgument
+            }
+            SyncError::NotChild { .. }
+            | SyncError::IdentityMismatch { .. }
+            | SyncError::NotEntitled { .. }
+            | SyncError::Revoked { .. } => StatusCode::PermissionDenied,
+            SyncError::Limit(_) => StatusCode::ResourceExhausted,
+            SyncError::Timeout(_) => StatusCode::DeadlineExceeded,
+            SyncError::Store(s) => match s {
+                StoreError::Conflict { .. } => StatusCode::AlreadyExists,
+                StoreError::Invalid { .. } | StoreError::InvalidInBatch { .. } => {
+                    StatusCode::InvalidArgument
+                }
+                StoreError::Io(_) => StatusCode::Unavailable,
+                StoreError::Corrupt(_) => StatusCode::DataLoss,
+                StoreError::WrongNode { .. } => StatusCode::FailedPrecondition,
+            },
+            SyncError::Remote { code, .. } => *code,
+            SyncError::Transport(_) | SyncError::Cancelled => StatusCode::Unavailable,
+        }
+    }
+
+    /// True if the same session may succeed later without anyone acting
+    /// (see [`StatusCode::is_retryable`]); false for a refusal, which the
+    /// link driver does not hammer (it waits its longest backoff and shows
+    /// the link as `REFUSED`).
+    pub fn is_retryable(&self) -> bool {
+        self.code().is_retryable()
+    }
+
     /// True if the peer was refused for who it is or what it sent (identity,
     /// jurisdiction, entitlement): such errors are audited and counted.
     pub fn is_refusal(&self) -> bool {
@@ -92,24 +239,149 @@ impl SyncError {
         })
     }
 
-    /// True if the same session may succeed later without anyone acting.
-    pub fn is_retryable(&self) -> bool {
+    /// A copy for the audit trail: the same text, and whether it is a
+    /// refusal (the refusal variants are kept as they are).
+    pub(crate) fn audit_copy(&self) -> SyncError {
         match self {
-            SyncError::Store(e) => e.is_retryable(),
-            SyncError::Transport(_) | SyncError::Timeout(_) | SyncError::Cancelled => true,
-            SyncError::Remote { code, .. } => {
-                matches!(
-                    code.as_str(),
-                    "Unavailable"
-                        | "DeadlineExceeded"
-                        | "ResourceExhausted"
-                        | "Aborted"
-                        | "Internal"
-                        | "Unknown"
-                        | "Cancelled"
-                )
-            }
-            _ => false,
+            SyncError::NotChild { peer, server } => SyncError::NotChild {
+                peer: peer.clone(),
+                server: server.clone(),
+            },
+            SyncError::IdentityMismatch { claimed, certified } => SyncError::IdentityMismatch {
+                claimed: claimed.clone(),
+                certified: certified.clone(),
+            },
+            SyncError::NotEntitled { id, peer, rule } => SyncError::NotEntitled {
+                id: id.clone(),
+                peer: peer.clone(),
+                rule,
+            },
+            SyncError::Revoked { peer, fingerprint } => SyncError::Revoked {
+                peer: peer.clone(),
+                fingerprint: fingerprint.clone(),
+            },
+            other => SyncError::Protocol(other.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_numbered_as_on_the_wire_and_named_as_grpc_prints_them() {
+        for (n, c) in StatusCode::ALL.iter().enumerate() {
+            assert_eq!(*c as usize, n);
+        }
+        assert_eq!(StatusCode::PermissionDenied.to_string(), "PermissionDenied");
+        let e = SyncError::Remote {
+            code: StatusCode::Unavailable,
+            message: "tcp connect error".into(),
+        };
+        assert_eq!(e.to_string(), "Unavailable: tcp connect error");
+    }
+
+    /// Each code's class: a broken, slow or busy link is retried with the
+    /// fast backoff; everything else is a refusal that needs an operator.
+    #[test]
+    fn each_code_is_either_retryable_or_a_refusal() {
+        use StatusCode::*;
+        let retryable = [
+            Ok,
+            Cancelled,
+            Unknown,
+            DeadlineExceeded,
+            ResourceExhausted,
+            Aborted,
+            Internal,
+            Unavailable,
+        ];
+        let refused = [
+            InvalidArgument,
+            NotFound,
+            AlreadyExists,
+            PermissionDenied,
+            FailedPrecondition,
+            OutOfRange,
+            Unimplemented,
+            DataLoss,
+            Unauthenticated,
+        ];
+        assert_eq!(retryable.len() + refused.len(), StatusCode::ALL.len());
+        for c in retryable {
+            assert!(c.is_retryable(), "{c}");
+            let e = SyncError::Remote {
+                code: c,
+                message: "m".into(),
+            };
+            assert!(e.is_retryable(), "{c}");
+        }
+        for c in refused {
+            assert!(!c.is_retryable(), "{c}");
+            let e = SyncError::Remote {
+                code: c,
+                message: "m".into(),
+            };
+            assert!(!e.is_retryable(), "{c}");
+        }
+    }
+
+    /// Local errors are classified by the code the peer would receive for
+    /// them, so both ends of a link agree on what is worth retrying.
+    #[test]
+    fn local_errors_are_classified_by_their_code() {
+        let div = |s: &str| Code::parse(s).unwrap();
+        let id = RecordId {
+            node: div("410602100001"),
+            seq: 1,
+        };
+        let cases: Vec<(SyncError, StatusCode)> = vec![
+            (
+                SyncError::Version { ours: 1, theirs: 2 },
+                StatusCode::FailedPrecondition,
+            ),
+            (
+                SyncError::WrongUpstream {
+                    expected: div("410602"),
+                    found: "410603".into(),
+                },
+                StatusCode::FailedPrecondition,
+            ),
+            (SyncError::Protocol("x".into()), StatusCode::InvalidArgument),
+            (
+                SyncError::NotChild {
+                    peer: div("410603"),
+                    server: div("410602"),
+                },
+                StatusCode::PermissionDenied,
+            ),
+            (
+                SyncError::NotEntitled {
+                    id: id.clone(),
+                    peer: "p".into(),
+                    rule: "r",
+                },
+                StatusCode::PermissionDenied,
+            ),
+            (
+                SyncError::Store(StoreError::Conflict { id }),
+                StatusCode::AlreadyExists,
+            ),
+            (
+                SyncError::Store(StoreError::Corrupt("x".into())),
+                StatusCode::DataLoss,
+            ),
+            (SyncError::Limit("x".into()), StatusCode::ResourceExhausted),
+            (SyncError::Timeout("x".into()), StatusCode::DeadlineExceeded),
+            (SyncError::Transport("x".into()), StatusCode::Unavailable),
+            (SyncError::Cancelled, StatusCode::Unavailable),
+        ];
+        for (e, code) in cases {
+            assert_eq!(e.code(), code, "{e}");
+            assert_eq!(e.is_retryable(), code.is_retryable(), "{e}");
+        }
+        assert!(!SyncError::Version { ours: 1, theirs: 2 }.is_retryable());
+        assert!(SyncError::Limit("session records".into()).is_retryable());
     }
 }

@@ -1,59 +1,20 @@
 //! The serving half of a session (the upper node).
 
 use crate::audit::SessionAudit;
-use crate::peers::Backlog;
-use crate::{Batch, ClientMsg, Node, RULE_CHILD_PUSH, ServerMsg, SessionStats, SyncError, Welcome};
+use crate::error::SyncError;
+use crate::identity::PeerInfo;
+use crate::msg::{ClientMsg, Hello, ServerMsg, SessionStats, Welcome};
+use crate::node::Node;
+use crate::session::{Inbound, next_message, silent_peer};
+use crate::window::{Backlog, SendWindow};
 use futures::{Stream, StreamExt};
-use liudong_core::{Code, Link, NodeScope};
+use liudong_core::{Code, Link};
 use liudong_proto::PROTOCOL_VERSION;
 use liudong_store::CursorDir;
-use std::collections::VecDeque;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, info_span};
-
-/// What the transport knows about the peer.
-#[derive(Debug, Clone, Default)]
-pub struct PeerInfo {
-    /// Node code proven by the transport (e.g. a verified certificate).
-    pub verified_code: Option<Code>,
-    /// Remote address, for logs.
-    pub addr: Option<String>,
-    /// SHA-256 fingerprint of the peer's verified certificate, for the audit trail.
-    pub fingerprint: Option<String>,
-}
-
-impl PeerInfo {
-    /// The child this peer is, from the code it claims in `field`: the claim
-    /// must parse, match the code its certificate proves (when the transport
-    /// verified one), and name a direct child of `node`.
-    pub(crate) fn identify_child(
-        &self,
-        node: &Node,
-        claimed: &str,
-        field: &str,
-    ) -> Result<(Code, NodeScope), SyncError> {
-        let code =
-            Code::parse(claimed).map_err(|e| SyncError::Protocol(format!("{field}: {e}")))?;
-        if let Some(verified) = &self.verified_code
-            && verified != &code
-        {
-            return Err(SyncError::IdentityMismatch {
-                claimed: code,
-                certified: verified.clone(),
-            });
-        }
-        let child = node
-            .scope()
-            .child(&code)
-            .ok_or_else(|| SyncError::NotChild {
-                peer: code.clone(),
-                server: node.scope().code.clone(),
-            })?;
-        Ok((code, child))
-    }
-}
 
 /// Serves one session, sending its messages on `out`. On failure the typed
 /// error is returned and nothing more is sent: the transport reports it to the
@@ -92,9 +53,14 @@ where
     let result = session(node.clone(), peer, hello, inbound, &out, cancel, &mut audit)
         .instrument(span.clone())
         .await;
-    crate::peers::count_session(&node, "served", &result, started);
+    node.count_session("served", &result, started);
     audit
-        .finish(&result.as_ref().map(|(_, s)| s.clone()).map_err(clone_err))
+        .finish(
+            &result
+                .as_ref()
+                .map(|(_, s)| s.clone())
+                .map_err(SyncError::audit_copy),
+        )
         .await;
     span.in_scope(|| match &result {
         Ok((_, s)) => tracing::info!(
@@ -112,7 +78,7 @@ where
 async fn session<In>(
     node: Arc<Node>,
     peer: PeerInfo,
-    hello: crate::Hello,
+    hello: Hello,
     inbound: In,
     out: &mpsc::Sender<Result<ServerMsg, SyncError>>,
     cancel: CancellationToken,
@@ -127,7 +93,7 @@ where
             theirs: hello.protocol,
         });
     }
-    let (code, child) = peer.identify_child(&node, &hello.node, "Hello.node")?;
+    let (code, _) = peer.identify_child(&node, &hello.node, "Hello.node")?;
     let link = Link::Child(code.clone());
     let _open = node.session_open(&link);
     let (interval, backlog) = (hello.sync_interval_secs, hello.backlog);
@@ -140,23 +106,19 @@ where
         }
     })
     .await;
-    let result = exchange(
-        &node, &hello, &code, &child, &link, inbound, out, cancel, audit,
-    )
-    .await;
+    let result = exchange(&node, &hello, &code, &link, inbound, out, cancel, audit).await;
     // The end of the session: its contact and the last backlog reported.
     node.note_peer(&link, |_| {}).await;
-    crate::peers::record_session(&node, &link, &result).await;
+    node.record_session(&link, &result).await;
     result.map(|stats| (code, stats))
 }
 
-/// The batches of a session whose peer is identified as `child`.
+/// The batches of a session whose peer is identified as the child `code`.
 #[allow(clippy::too_many_arguments)]
 async fn exchange<In>(
     node: &Arc<Node>,
-    hello: &crate::Hello,
+    hello: &Hello,
     code: &Code,
-    child: &NodeScope,
     link: &Link,
     mut inbound: In,
     out: &mpsc::Sender<Result<ServerMsg, SyncError>>,
@@ -185,90 +147,50 @@ where
     .await?;
 
     let mut stats = SessionStats::default();
-    let mut changed = node.subscribe();
-    let mut cursor = hello.pull_cursor;
-    let mut backlog = Backlog::count(node, link, cursor).await?;
-    let mut in_flight: VecDeque<u64> = VecDeque::new();
-    let mut idle = false; // drained; waiting for changes (live) or done (one-shot)
-    let mut announced = false; // the client has been told we are drained
-    let mut session_records = 0u64;
+    let backlog = Backlog::count(node, link, hello.pull_cursor).await?;
+    // The server announces the end of its outbox once per catch-up.
+    let mut pull = SendWindow::new(
+        node,
+        link.clone(),
+        hello.pull_cursor,
+        max_batch,
+        backlog,
+        true,
+    );
+    let mut push = Inbound::new(link.clone());
+    let peer = code.to_string();
     loop {
-        while !idle && in_flight.len() < cfg.window {
-            changed.borrow_and_update();
-            let page = node.read_outbox(link, cursor, max_batch).await?;
-            let remaining = backlog.after(node, &page).await?;
-            if !page.records.is_empty() || !announced {
-                stats.sent += page.records.len() as u64;
-                node.metrics()
-                    .sent(code.as_str(), page.records.len() as u64);
-                stats.batches += 1;
-                in_flight.push_back(page.cursor);
-                let records: Vec<bytes::Bytes> = page.records.into_iter().map(Into::into).collect();
-                audit.disclosing(&records).await?;
-                send(
-                    out,
-                    ServerMsg::Pull(Batch {
-                        records,
-                        cursor: page.cursor,
-                        drained: page.drained,
-                        remaining: Some(remaining),
-                    }),
-                )
-                .await?;
-                announced = page.drained;
-            }
-            cursor = page.cursor;
-            idle = page.drained;
+        while let Some(batch) = pull.next(audit, &mut stats).await? {
+            send(out, ServerMsg::Pull(batch)).await?;
         }
         // A live session may stay quiet, but never while a batch waits for
         // its acknowledgement.
-        let quiet_ok = hello.live && in_flight.is_empty();
-        let next = async {
-            if quiet_ok {
-                Ok(inbound.next().await)
-            } else {
-                tokio::time::timeout(cfg.idle_timeout, inbound.next()).await
-            }
-        };
+        let awaiting_ack = pull.unacknowledged() > 0;
+        let can_wake = pull.drained() && hello.live;
         tokio::select! {
             _ = cancel.cancelled() => return Err(SyncError::Cancelled),
-            _ = changed.changed(), if idle && hello.live => idle = false,
-            msg = next => match msg {
-                Err(_) => return Err(SyncError::Timeout(format!("no message from {code} for {:?} ([sync] idle_timeout_secs){}", cfg.idle_timeout, if in_flight.is_empty() { "" } else { " while a batch awaited its acknowledgement" }))),
+            _ = pull.woken(), if can_wake => {}
+            msg = next_message(&mut inbound, hello.live && !awaiting_ack, cfg.idle_timeout) => match msg {
+                Err(_) => return Err(silent_peer(&peer, cfg.idle_timeout, awaiting_ack)),
                 Ok(None) => break,
                 Ok(Some(Err(e))) => return Err(e),
                 Ok(Some(Ok(ClientMsg::Push(batch)))) => {
-                    let upto = batch.cursor;
-                    let n = batch.records.len() as u64;
-                    let remaining = batch.remaining;
-                    node.count_session(&mut session_records, batch.records.len())?;
-                    let (outcome, subjects) = node.apply_remote(batch, link.clone(), child.clone(), RULE_CHILD_PUSH, Some(code.clone())).await?;
-                    audit.received(subjects);
-                    stats.received += outcome.new as u64;
-                    stats.duplicates += outcome.duplicate as u64;
-                    stats.batches += 1;
+                    let (upto, n, remaining) = (batch.cursor, batch.records.len(), batch.remaining);
+                    let outcome = push.batch(node, batch, audit, &mut stats).await?;
                     debug!(records = n, new = outcome.new, cursor = upto, "push batch applied");
                     send(out, ServerMsg::PushAck(upto)).await?;
                     if let Some(r) = remaining {
                         node.note_backlog(link, r);
                     }
                 }
-                Ok(Some(Ok(ClientMsg::PullAck(c)))) => {
-                    match in_flight.pop_front() {
-                        Some(expected) if expected == c => {}
-                        other => return Err(SyncError::Protocol(format!("PullAck {c} does not match the oldest unacknowledged batch {other:?}"))),
-                    }
-                    let store = node.store().clone();
-                    let l = link.clone();
-                    crate::blocking(move || Ok(store.set_cursor(CursorDir::Out, &l, c)?)).await?;
-                }
+                Ok(Some(Ok(ClientMsg::PullAck(c)))) => pull.acknowledged(c, "PullAck").await?,
                 Ok(Some(Ok(ClientMsg::Hello(_)))) => return Err(SyncError::Protocol("Hello sent twice".into())),
             },
         }
     }
-    if !in_flight.is_empty() {
+    if pull.unacknowledged() > 0 {
         debug!(
-            unacknowledged = in_flight.len(),
+            unacknowledged = pull.unacknowledged(),
             "client closed with batches unacknowledged"
         );
     }
@@ -282,28 +204,4 @@ async fn send(
     out.send(Ok(msg))
         .await
         .map_err(|_| SyncError::Transport("client went away".into()))
-}
-
-/// A copy of an error for the audit trail (its text and whether it is a refusal).
-pub(crate) fn clone_err(e: &SyncError) -> SyncError {
-    match e {
-        SyncError::NotChild { peer, server } => SyncError::NotChild {
-            peer: peer.clone(),
-            server: server.clone(),
-        },
-        SyncError::IdentityMismatch { claimed, certified } => SyncError::IdentityMismatch {
-            claimed: claimed.clone(),
-            certified: certified.clone(),
-        },
-        SyncError::NotEntitled { id, peer, rule } => SyncError::NotEntitled {
-            id: id.clone(),
-            peer: peer.clone(),
-            rule,
-        },
-        SyncError::Revoked { peer, fingerprint } => SyncError::Revoked {
-            peer: peer.clone(),
-            fingerprint: fingerprint.clone(),
-        },
-        other => SyncError::Protocol(other.to_string()),
-    }
 }

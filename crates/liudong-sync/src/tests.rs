@@ -2,8 +2,9 @@
 use super::*;
 use futures::StreamExt;
 use liudong_core::synth::{outflow_body, test_record};
-use liudong_core::{Code, Record};
-use liudong_store::StoreOptions;
+use liudong_core::{Code, Link, NodeScope, Record};
+use liudong_store::{Source, Store, StoreOptions};
+use std::sync::Arc;
 use tokio_stream_shim::ReceiverStream;
 
 mod tokio_stream_shim {
@@ -205,4 +206,198 @@ async fn a_push_of_a_record_outside_the_child_is_refused_and_nothing_stored() {
     let err = session(&village, &town).await.unwrap_err();
     assert!(err.to_string().contains("not entitled"), "{err}");
     assert_eq!(ids(&town).len(), 0, "the whole batch was refused");
+}
+
+/// An upstream for the link driver: refuses every session with `refusal`
+/// while it is set, otherwise serves it from `server` in memory.
+struct Upstream {
+    server: Arc<Node>,
+    refusal: std::sync::Mutex<Option<StatusCode>>,
+    attempts: std::sync::atomic::AtomicUsize,
+}
+
+impl Upstream {
+    fn new(server: Arc<Node>, refusal: Option<StatusCode>) -> Arc<Upstream> {
+        Arc::new(Upstream {
+            server,
+            refusal: std::sync::Mutex::new(refusal),
+            attempts: Default::default(),
+        })
+    }
+
+    fn attempts(&self) -> usize {
+        self.attempts.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Connect for Upstream {
+    fn open(
+        &self,
+        outbound: tokio::sync::mpsc::Receiver<ClientMsg>,
+    ) -> futures::future::BoxFuture<
+        'static,
+        Result<futures::stream::BoxStream<'static, Result<ServerMsg, SyncError>>, SyncError>,
+    > {
+        self.attempts
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if let Some(code) = *self.refusal.lock().unwrap() {
+            return Box::pin(async move {
+                Err(SyncError::Remote {
+                    code,
+                    message: "client certificate refused: revoked".into(),
+                })
+            });
+        }
+        let server = self.server.clone();
+        Box::pin(async move {
+            let (tx, out_rx) = tokio::sync::mpsc::channel(16);
+            let inbound = ReceiverStream(outbound).map(Ok);
+            tokio::spawn(async move {
+                let cancel = tokio_util::sync::CancellationToken::new();
+                if let Err(e) =
+                    serve_session(server, PeerInfo::default(), inbound, tx.clone(), cancel).await
+                {
+                    let _ = tx.send(Err(e)).await;
+                }
+            });
+            Ok(ReceiverStream(out_rx).boxed())
+        })
+    }
+}
+
+fn pacing(live: bool) -> LinkConfig {
+    LinkConfig {
+        live,
+        interval: std::time::Duration::from_secs(300),
+        backoff_min: std::time::Duration::from_millis(500),
+        backoff_max: std::time::Duration::from_secs(300),
+    }
+}
+
+/// A village and its township, and the village's link driver to an
+/// upstream that answers as `upstream` says.
+fn driven(
+    dir: &std::path::Path,
+    refusal: Option<StatusCode>,
+    live: bool,
+) -> (Arc<Node>, Arc<Upstream>, LinkHandle) {
+    let town = node(
+        &dir.join("t"),
+        "410602100",
+        Some("410602"),
+        SyncConfig::default(),
+    );
+    let village = node(
+        &dir.join("v"),
+        "410602100001",
+        Some("410602100"),
+        SyncConfig::default(),
+    );
+    let upstream = Upstream::new(town, refusal);
+    let parent = village.store().parent().unwrap().clone();
+    let (handle, _) = run_link(
+        village.clone(),
+        parent,
+        upstream.clone(),
+        pacing(live),
+        village.cancel_token(),
+    );
+    (village, upstream, handle)
+}
+
+/// A refusing upstream is not hammered: after a refusal the driver waits
+/// its longest backoff (300 s), so 20 minutes see a handful of attempts,
+/// and the link status records the refusal.
+#[tokio::test(start_paused = true)]
+async fn a_refusing_upstream_is_tried_only_every_backoff_max_and_recorded() {
+    let d = tempfile::tempdir().unwrap();
+    let (village, upstream, _handle) = driven(d.path(), Some(StatusCode::PermissionDenied), true);
+    tokio::time::sleep(std::time::Duration::from_secs(1190)).await;
+    let attempts = upstream.attempts();
+    assert!(
+        (4..=5).contains(&attempts),
+        "{attempts} attempts in 20 minutes"
+    );
+    let status = village.store().link_status(&Link::Parent).unwrap();
+    let refused = status.refused.expect("the refusal is recorded");
+    assert!(
+        refused
+            .error
+            .starts_with("PermissionDenied: client certificate refused"),
+        "{}",
+        refused.error
+    );
+    assert_eq!(status.last_error.as_deref(), Some(refused.error.as_str()));
+    assert!(village.stop_tasks(std::time::Duration::from_secs(5)).await);
+}
+
+/// A failure that may pass by itself is still retried fast.
+#[tokio::test(start_paused = true)]
+async fn an_unavailable_upstream_is_retried_with_fast_backoff() {
+    let d = tempfile::tempdir().unwrap();
+    let (village, upstream, _handle) = driven(d.path(), Some(StatusCode::Unavailable), true);
+    tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+    let attempts = upstream.attempts();
+    // Backoff 0.25–0.5 s doubling: the fifth attempt is due within 7.5 s.
+    assert!(attempts >= 5, "{attempts} attempts in 10 s");
+    let status = village.store().link_status(&Link::Parent).unwrap();
+    assert!(status.refused.is_none(), "{status:?}");
+    assert!(status.last_error.unwrap().starts_with("Unavailable"));
+    assert!(village.stop_tasks(std::time::Duration::from_secs(5)).await);
+}
+
+/// While refused, an operator's `sync --once` runs at once; once the cause is
+/// fixed it succeeds and the refusal is cleared.
+#[tokio::test(start_paused = true)]
+async fn sync_now_runs_at_once_while_refused_and_a_success_clears_the_refusal() {
+    let d = tempfile::tempdir().unwrap();
+    let (village, upstream, handle) = driven(d.path(), Some(StatusCode::FailedPrecondition), false);
+    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+    assert_eq!(upstream.attempts(), 1);
+    assert!(
+        village
+            .store()
+            .link_status(&Link::Parent)
+            .unwrap()
+            .refused
+            .is_some()
+    );
+    // Still refused: the operator's request is tried at once and reported.
+    let asked = tokio::time::Instant::now();
+    let err = handle.sync_now().await.unwrap_err();
+    assert!(err.starts_with("FailedPrecondition"), "{err}");
+    assert!(asked.elapsed() < std::time::Duration::from_secs(1));
+    assert_eq!(upstream.attempts(), 2);
+    // The cause is fixed (say, a new certificate): the next request works.
+    *upstream.refusal.lock().unwrap() = None;
+    put(
+        &village,
+        vec![test_record(
+            "410602100001",
+            1,
+            1,
+            "410602100001",
+            None,
+            outflow_body(),
+        )],
+    );
+    let stats = handle.sync_now().await.unwrap();
+    assert_eq!(stats.sent, 1);
+    let status = village.store().link_status(&Link::Parent).unwrap();
+    assert!(status.refused.is_none(), "{status:?}");
+    assert!(status.last_success_ms.is_some());
+    assert!(village.stop_tasks(std::time::Duration::from_secs(5)).await);
+}
+
+/// Every task a node starts is tracked: cancelling the node ends its
+/// indexer and link driver, and `stop_tasks` waits for them.
+#[tokio::test]
+async fn stopping_a_node_ends_every_task_it_started() {
+    let d = tempfile::tempdir().unwrap();
+    let (village, _upstream, handle) = driven(d.path(), None, true);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(village.tasks().len() >= 2, "indexer and link driver");
+    assert!(village.stop_tasks(std::time::Duration::from_secs(10)).await);
+    assert!(village.tasks().is_empty());
+    assert!(handle.sync_now().await.is_err(), "the driver has stopped");
 }

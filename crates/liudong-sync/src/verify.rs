@@ -5,17 +5,21 @@
 //! upper node's digest of the same scope top-down — root, months, buckets —
 //! lists the members of the buckets that differ, and (with `repair`) fetches
 //! exactly the records it lacks and offers exactly the records the upper node
-//! lacks. Both transfers go through the normal decode → validate →
-//! entitlement → atomic apply path. The outcome is kept as the link's sync
+//! lacks. Both transfers go through the node's one receive path
+//! ([`Node::receive`]: limits → decode → validate → entitlement → authorship
+//! → atomic apply), like a session's batches. The outcome is kept as the link's sync
 //! receipt, shown by `liudong status`.
 
-use crate::{Batch, Node, RULE_CHILD_PUSH, RULE_PARENT_SEND, SyncError, blocking};
+use crate::error::SyncError;
+use crate::identity::PeerInfo;
+use crate::node::{Node, blocking};
+use crate::receive::{Admission, RULE_PARENT_SEND};
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use liudong_core::{Link, NodeScope, RecordId};
 use liudong_proto::VERIFY_VERSION;
+use liudong_store::CursorDir;
 use liudong_store::fingerprint::{AuditReport, Bucket, Digest, Hash, Receipt};
-use liudong_store::{CursorDir, Source};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -105,52 +109,6 @@ pub struct VerifyReport {
     pub offered_new: u64,
 }
 
-impl Node {
-    /// Decodes, validates, checks entitlement and durably applies records
-    /// received outside a session (no cursor moves).
-    pub(crate) async fn apply_checked(
-        self: &Arc<Self>,
-        records: Vec<Bytes>,
-        from: Link,
-        holder: NodeScope,
-        rule: &'static str,
-    ) -> Result<liudong_store::ApplyOutcome, SyncError> {
-        let batch = Batch {
-            records,
-            cursor: 0,
-            drained: false,
-            remaining: None,
-        };
-        let peer = self.peer_code(&from);
-        self.check_limits(&batch)?;
-        let node = self.clone();
-        let out = blocking(move || {
-            let items = node.check_batch(&batch, &holder, rule)?;
-            let source = match &from {
-                Link::Parent => "verify repair: fetched from the upstream".to_string(),
-                Link::Child(c) => format!("verify repair: offered by {c}"),
-            };
-            let out = node
-                .store()
-                .apply(&items, &Source::Peer(from), None, true)?;
-            if out.new > 0 {
-                node.store()
-                    .audit_append(liudong_store::audit::AuditEvent::Imported {
-                        source,
-                        records: out.new as u64,
-                        subjects: crate::audit::subjects_of_items(&items)
-                            .into_iter()
-                            .collect(),
-                    })?;
-            }
-            Ok(out)
-        })
-        .await?;
-        self.metrics().applied(&peer, out.new as u64);
-        Ok(out)
-    }
-}
-
 fn too_many(what: &str, n: usize, max: usize) -> SyncError {
     SyncError::Limit(format!(
         "{n} {what} in one verify request exceed the limit of {max}; ask in smaller pieces"
@@ -160,7 +118,7 @@ fn too_many(what: &str, n: usize, max: usize) -> SyncError {
 /// Answers one verify request of a child (the upper node's side).
 pub async fn serve_verify(
     node: Arc<Node>,
-    peer: crate::PeerInfo,
+    peer: PeerInfo,
     req: VerifyRequest,
 ) -> Result<VerifyAnswer, SyncError> {
     node.store().check_writable()?;
@@ -245,8 +203,9 @@ pub async fn serve_verify(
         }
         VerifyQuery::Offer(records) => {
             let out = node
-                .apply_checked(records, link, child, RULE_CHILD_PUSH)
-                .await?;
+                .receive(Admission::repair(link, records))
+                .await?
+                .outcome;
             ans.applied_new = out.new as u64;
             ans.applied_duplicate = out.duplicate as u64;
         }
@@ -432,8 +391,9 @@ async fn verify_inner(
         for chunk in missing_here.chunks(max) {
             let records = ask(VerifyQuery::Fetch(chunk.to_vec())).await?.records;
             let out = node
-                .apply_checked(records, Link::Parent, own.clone(), RULE_PARENT_SEND)
-                .await?;
+                .receive(Admission::repair(Link::Parent, records))
+                .await?
+                .outcome;
             report.fetched += out.new as u64;
             node.verify_done(chunk.len() as u64);
         }

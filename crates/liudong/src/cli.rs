@@ -152,6 +152,7 @@ pub fn status_text(report: &serde_json::Value) -> String {
         );
     }
     let mut receipts = Vec::new();
+    let mut refusals = Vec::new();
     let _ = writeln!(
         out,
         "{:<8} {:<12} {:>8} {:>8} {:<19} {:>6} {:<9} {:>8} {:<19} last error",
@@ -168,13 +169,24 @@ pub fn status_text(report: &serde_json::Value) -> String {
     let when = |v: &serde_json::Value| v.as_u64().map(fmt_ms).unwrap_or_else(|| "-".into());
     for l in report["links"].as_array().into_iter().flatten() {
         receipts.push(receipt_line(l));
-        let state = if l["connected"] == true {
-            "connected"
-        } else if l["silent"] == true {
-            "SILENT"
-        } else {
-            "-"
+        let state = match l["state"].as_str() {
+            Some("connected") => "connected",
+            Some("refused") => "REFUSED",
+            Some("silent") => "SILENT",
+            Some(_) => "-",
+            // A report from an older node: no state of its own.
+            None if l["connected"] == true => "connected",
+            None if l["silent"] == true => "SILENT",
+            None => "-",
         };
+        if state == "REFUSED" {
+            refusals.push(format!(
+                "REFUSED: the last session with {} ({}) was refused: {}; the link now retries only every [sync] backoff_max_secs: fix the cause, then run `liudong sync --once`",
+                l["peer"].as_str().unwrap_or("?"),
+                when(&l["refused"]["at_ms"]),
+                l["refused"]["error"].as_str().unwrap_or("?"),
+            ));
+        }
         let _ = writeln!(
             out,
             "{:<8} {:<12} {:>8} {:>8} {:<19} {:>6} {:<9} {:>8} {:<19} {}",
@@ -193,6 +205,9 @@ pub fn status_text(report: &serde_json::Value) -> String {
             when(&l["last_success_ms"]),
             l["last_error"].as_str().unwrap_or("-")
         );
+    }
+    for r in refusals {
+        let _ = writeln!(out, "{r}");
     }
     if report["links"]
         .as_array()
@@ -336,6 +351,54 @@ mod tests {
     use liudong_core::synth::{outflow_body, test_record};
     use liudong_core::{Link, NodeScope};
     use liudong_store::{Incoming, Source, Store};
+
+    #[test]
+    fn status_text_shows_a_refused_upstream_with_its_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let scope = NodeScope::for_code(Code::parse("410602100").unwrap()).unwrap();
+        let parent = scope.parent(&Code::parse("410602").unwrap()).unwrap();
+        let store = Store::open(dir.path(), scope, Some(parent), &Default::default()).unwrap();
+        let now = 1_800_000_000_000;
+        let error = "PermissionDenied: node 410602100 is not a direct child of 410603";
+        store
+            .update_link_status(&Link::Parent, |s| {
+                s.last_failure_ms = Some(now - 5_000);
+                s.last_error = Some(error.into());
+                s.refused = Some(liudong_store::Refusal {
+                    at_ms: now - 5_000,
+                    error: error.into(),
+                });
+            })
+            .unwrap();
+        let report =
+            liudong_node::status::report_at(&store, now, &Default::default(), &Default::default())
+                .unwrap();
+        assert_eq!(report.links[0].state, "refused");
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["links"][0]["refused"]["error"], error);
+        let text = status_text(&json);
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("upstream"))
+            .unwrap_or_else(|| panic!("no upstream line:\n{text}"));
+        assert!(line.contains(" REFUSED "), "{text}");
+        let note = text
+            .lines()
+            .find(|l| l.starts_with("REFUSED: "))
+            .unwrap_or_else(|| panic!("no refusal note:\n{text}"));
+        assert!(
+            note.contains("410602") && note.contains(error) && note.contains("sync --once"),
+            "{text}"
+        );
+
+        // Once a session is open the link shows connected, not refused.
+        let open = [Link::Parent].into_iter().collect();
+        let report =
+            liudong_node::status::report_at(&store, now, &open, &Default::default()).unwrap();
+        assert_eq!(report.links[0].state, "connected");
+        let text = status_text(&serde_json::to_value(&report).unwrap());
+        assert!(!text.contains("REFUSED"), "{text}");
+    }
 
     #[test]
     fn status_text_flags_silent_lower_nodes_and_shows_both_backlogs() {

@@ -1,0 +1,369 @@
+//! One node's sync engine: its store, limits, clock, change notifications,
+//! counters, session bookkeeping, and the tasks it runs.
+
+use crate::config::{SyncConfig, WallClock};
+use crate::error::SyncError;
+use crate::metrics::Metrics;
+use crate::msg::SessionStats;
+use crate::peers::{OpenSession, Peers, SyncProgress, VerifyProgress};
+use liudong_core::validate::Limits;
+use liudong_core::{Link, NodeScope, Record};
+use liudong_store::{Draft, OutboxPage, PeerState, Store};
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// One node's sync engine: its store, limits and change notifications, and
+/// the tracker of every task it runs (see [`Node::spawn`]).
+pub struct Node {
+    store: Arc<Store>,
+    cfg: SyncConfig,
+    clock: WallClock,
+    metrics: Metrics,
+    peers: Arc<Peers>,
+    tasks: TaskTracker,
+    cancel: CancellationToken,
+}
+
+impl Node {
+    /// A node over `store`. Inside a tokio runtime this starts the node's
+    /// view indexer (one of its tracked tasks).
+    pub fn new(store: Arc<Store>, cfg: SyncConfig, clock: WallClock) -> Arc<Node> {
+        let node = Arc::new(Node {
+            store,
+            cfg,
+            clock,
+            metrics: Default::default(),
+            peers: Default::default(),
+            tasks: TaskTracker::new(),
+            cancel: CancellationToken::new(),
+        });
+        if tokio::runtime::Handle::try_current().is_ok() {
+            node.spawn(crate::indexer::index_views(
+                Arc::downgrade(&node.store),
+                node.store.subscribe(),
+                node.cancel.clone(),
+            ));
+        }
+        node
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    pub fn scope(&self) -> &NodeScope {
+        self.store.scope()
+    }
+
+    pub fn config(&self) -> &SyncConfig {
+        &self.cfg
+    }
+
+    pub fn now_ms(&self) -> u64 {
+        (self.clock)()
+    }
+
+    pub fn limits(&self) -> Limits {
+        Limits {
+            now_ms: self.now_ms(),
+            max_skew_ms: self.cfg.max_skew_ms,
+        }
+    }
+
+    /// Notified with the last local sequence number whenever records are
+    /// stored (the store's own notification, sent after each commit: see
+    /// `Store::subscribe`).
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.store.subscribe()
+    }
+
+    // --- Tasks -----------------------------------------------------------
+
+    /// Runs `task` as one of the node's tasks: every task a node starts
+    /// (its indexer, link driver, servers, sessions, handshakes, watchers)
+    /// is spawned here, so that shutdown can cancel them all
+    /// ([`Node::cancel_token`]) and wait for them ([`Node::tasks`]).
+    pub fn spawn<F>(&self, task: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.tasks.spawn(task)
+    }
+
+    /// The tracker of the node's tasks.
+    pub fn tasks(&self) -> &TaskTracker {
+        &self.tasks
+    }
+
+    /// The node's cancellation token: cancelling it ends every task of the
+    /// node (sessions at a batch boundary).
+    pub fn cancel_token(&self) -> CancellationToken {
+        self.cancel.clone()
+    }
+
+    /// Cancels the node's tasks and waits for them up to `deadline`; true if
+    /// all of them ended in time.
+    pub async fn stop_tasks(&self, deadline: Duration) -> bool {
+        self.cancel.cancel();
+        self.tasks.close();
+        tokio::time::timeout(deadline, self.tasks.wait())
+            .await
+            .is_ok()
+    }
+
+    // --- Local writes ----------------------------------------------------
+
+    /// Validates and durably writes a record authored here, then wakes the links.
+    pub async fn write_local(self: &Arc<Self>, draft: Draft) -> Result<Record, SyncError> {
+        let node = self.clone();
+        let record = blocking(move || {
+            let limits = node.limits();
+            let record = node.store.write_local(draft, limits)?;
+            node.store
+                .audit_append(liudong_store::audit::AuditEvent::RecordWritten {
+                    operator: record.operator.clone(),
+                    record: record.id.to_string(),
+                    kind: record.body.kind().to_string(),
+                    subject: record.subject.as_str().to_string(),
+                })?;
+            Ok(record)
+        })
+        .await?;
+        Ok(record)
+    }
+
+    /// Validates and durably writes a batch of records authored here in one
+    /// store transaction (see [`Store::write_local_batch`]), records each new
+    /// one in the audit trail as an operator write, then wakes the links.
+    pub async fn write_local_batch(
+        self: &Arc<Self>,
+        drafts: Vec<Draft>,
+        skip_identical: bool,
+    ) -> Result<Vec<liudong_store::LocalWrite>, SyncError> {
+        let node = self.clone();
+        let out = blocking(move || {
+            let limits = node.limits();
+            let out = node
+                .store
+                .write_local_batch(drafts, limits, skip_identical)?;
+            for w in out.iter().filter(|w| !w.existing) {
+                node.store
+                    .audit_append(liudong_store::audit::AuditEvent::RecordWritten {
+                        operator: w.record.operator.clone(),
+                        record: w.record.id.to_string(),
+                        kind: w.record.body.kind().to_string(),
+                        subject: w.record.subject.as_str().to_string(),
+                    })?;
+            }
+            Ok(out)
+        })
+        .await?;
+        if out.iter().any(|w| !w.existing) {
+            }
+        Ok(out)
+    }
+
+    /// Reads one page of a link's outbox.
+    pub(crate) async fn read_outbox(
+        self: &Arc<Self>,
+        link: &Link,
+        after: u64,
+        max: usize,
+    ) -> Result<OutboxPage, SyncError> {
+        self.store.check_writable()?;
+        let node = self.clone();
+        let link = link.clone();
+        blocking(move || {
+            Ok(node
+                .store
+                .outbox(&link, after, max, node.cfg.max_batch_bytes)?)
+        })
+        .await
+    }
+
+    // --- Monitoring ------------------------------------------------------
+
+    /// The node's counters (see docs/monitoring.md).
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Links with a session open right now.
+    pub fn connected_links(&self) -> BTreeSet<Link> {
+        self.peers.connected()
+    }
+
+    /// Backlogs peers reported in sessions whose end has not been stored yet.
+    pub fn reported_backlogs(&self) -> BTreeMap<Link, u64> {
+        self.peers.backlogs()
+    }
+
+    /// Progress of the sessions with the upstream, updated per batch.
+    pub fn sync_progress(&self) -> watch::Receiver<SyncProgress> {
+        self.peers.sync_progress()
+    }
+
+    /// Progress of verifications, updated per step and per chunk.
+    pub fn verify_progress(&self) -> watch::Receiver<VerifyProgress> {
+        self.peers.verify_progress()
+    }
+
+    /// `link`'s peer reported `remaining` records still to send (in memory:
+    /// this is called per batch; [`Node::note_peer`] stores it).
+    pub(crate) fn note_backlog(&self, link: &Link, remaining: u64) {
+        self.peers.note_backlog(link, remaining);
+    }
+
+    pub(crate) fn progress(&self, f: impl FnOnce(&mut SyncProgress)) {
+        self.peers.progress(f);
+    }
+
+    /// Starts step `step` of the current verification (`new_run` starts a run).
+    pub(crate) fn verify_step(&self, step: &'static str, total: Option<u64>, new_run: bool) {
+        self.peers.verify_step(step, total, new_run);
+    }
+
+    /// Adds `n` finished units to the current verification step.
+    pub(crate) fn verify_done(&self, n: u64) {
+        self.peers.verify_done(n);
+    }
+
+    /// Counts a session with `link`'s peer as open until the guard drops.
+    pub(crate) fn session_open(&self, link: &Link) -> OpenSession {
+        self.peers.open(link)
+    }
+
+    /// The division code of `link`'s peer.
+    pub(crate) fn peer_code(&self, link: &Link) -> String {
+        match link {
+            Link::Child(c) => c.to_string(),
+            Link::Parent => self
+                .store
+                .parent()
+                .map(|p| p.code.to_string())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Records contact with `link`'s peer now, the backlog it reported since
+    /// the last call, and what `f` changes. A failure is logged: monitoring
+    /// never fails a session.
+    pub(crate) async fn note_peer(
+        self: &Arc<Self>,
+        link: &Link,
+        f: impl FnOnce(&mut PeerState) + Send + 'static,
+    ) {
+        let (store, link, now) = (self.store.clone(), link.clone(), self.now_ms());
+        let reported = self.peers.take_backlog(&link);
+        let r = blocking(move || {
+            Ok(store.update_peer_state(&link, |s| {
+                s.last_contact_ms = Some(now);
+                if reported.is_some() {
+                    s.pending_in = reported;
+                }
+                f(s);
+            })?)
+        })
+        .await;
+        if let Err(e) = r {
+            tracing::warn!(error = %e, "could not record the peer's state");
+        }
+    }
+
+    /// Counts an ended session in the metrics: its outcome, duration and the
+    /// reason of a refusal.
+    pub(crate) fn count_session<T>(
+        &self,
+        role: &'static str,
+        result: &Result<T, SyncError>,
+        started: std::time::Instant,
+    ) {
+        let m = self.metrics();
+        m.session(role, crate::metrics::outcome(result), started.elapsed());
+        if let Err(e) = result
+            && let Some(reason) = e.refusal_reason()
+        {
+            m.refused(reason);
+        }
+    }
+
+    /// Records the end of a session with `link`'s peer in its link status:
+    /// success or failure and its error and, on the dialling side (the
+    /// upstream link), whether it was a refusal (an error that is not
+    /// retryable: the link driver then waits its longest backoff, and
+    /// `liudong status` shows the link `REFUSED`). The session itself stores
+    /// the peer state, see [`Node::note_peer`].
+    pub(crate) async fn record_session(
+        self: &Arc<Self>,
+        link: &Link,
+        result: &Result<SessionStats, SyncError>,
+    ) {
+        if matches!(result, Err(SyncError::Cancelled)) {
+            return;
+        }
+        let now = self.now_ms();
+        let dialled = *link == Link::Parent;
+        let outcome = result
+            .as_ref()
+            .map(|s| (s.sent, s.received))
+            .map_err(|e| (e.to_string(), !e.is_retryable()));
+        let (store, link) = (self.store.clone(), link.clone());
+        let r = blocking(move || {
+            Ok(store.update_link_status(&link, |s| match outcome {
+                Ok((sent, received)) => {
+                    s.last_success_ms = Some(now);
+                    s.sessions += 1;
+                    s.records_sent += sent;
+                    s.records_received += received;
+                    s.refused = None;
+                }
+                Err((e, refused)) => {
+                    s.last_failure_ms = Some(now);
+                    if dialled {
+                        s.refused = refused.then(|| liudong_store::Refusal {
+                            at_ms: now,
+                            error: e.clone(),
+                        });
+                    }
+                    s.last_error = Some(e);
+                }
+            })?)
+        })
+        .await;
+        if let Err(e) = r {
+            tracing::warn!(error = %e, "could not record link status");
+        }
+    }
+
+    /// Clears a refusal recorded on `link` once a session with its peer has
+    /// been accepted (the status then no longer shows the link `REFUSED`).
+    pub(crate) async fn clear_refusal(self: &Arc<Self>, link: &Link) {
+        let (store, link) = (self.store.clone(), link.clone());
+        let r = blocking(move || {
+            if store.link_status(&link)?.refused.is_some() {
+                store.update_link_status(&link, |s| s.refused = None)?;
+            }
+            Ok(())
+        })
+        .await;
+        if let Err(e) = r {
+            tracing::warn!(error = %e, "could not record link status");
+        }
+    }
+}
+
+/// Runs store work off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, SyncError> + Send + 'static,
+) -> Result<T, SyncError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| SyncError::Transport(format!("store task failed: {e}")))?
+}

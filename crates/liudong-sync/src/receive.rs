@@ -1,0 +1,278 @@
+//! The one receive path: every way records enter this node from a peer
+//! goes through [`Node::receive`] —
+//!
+//! | entry | link | cursor moved | audit |
+//! |---|---|---|---|
+//! | a pushed batch (serving half of a session) | the child | its `In` cursor | the session's `received` persons |
+//! | a pulled batch (dialling half of a session) | the upstream | its `In` cursor | the session's `received` persons |
+//! | a record offered by a child (verify repair) | the child | — | `Imported` "verify repair: offered by …" |
+//! | a record fetched from the upstream (verify repair) | the upstream | — | `Imported` "verify repair: fetched from the upstream" |
+//! | an offline bundle, in batches of at most `max_batch` | the signer's link | its `In` cursor, with the last batch | `Imported` "bundle from …" |
+//!
+//! — and meets the same checks in the same order: the limits (batch size
+//! and record size, before anything is decoded), then record by record
+//! decode → validate (fields, clock skew, workflow) → entitlement →
+//! authorship, then one atomic, durable apply of the whole batch (with the
+//! cursor it moves), the audit entry, and the change notification. The
+//! first failure refuses the whole batch with a precise error; nothing of it
+//! is stored.
+//!
+//! The rules depend only on the link: from a child, records must be held by
+//! the child's scope and authored by the child or a node under it; from the
+//! upstream, records must be held by this node's scope.
+
+use crate::audit::subjects_of_items;
+use crate::error::SyncError;
+use crate::msg::Batch;
+use crate::node::{Node, blocking};
+use bytes::Bytes;
+use liudong_core::validate::check_record;
+use liudong_core::{Code, Link, NodeScope};
+use liudong_store::audit::AuditEvent;
+use liudong_store::{ApplyOutcome, CursorDir, CursorUpdate, Incoming, Source};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// Rule text for records pushed by a child.
+pub const RULE_CHILD_PUSH: &str =
+    "a lower node may push only records whose origin or residence lies under it";
+/// Rule text for records pushed by a child that it did not author or forward from below.
+pub const RULE_CHILD_AUTHOR: &str =
+    "a lower node may push only records authored by itself or by nodes under it";
+/// Rule text for records sent by an upper node.
+pub const RULE_PARENT_SEND: &str =
+    "an upper node may send only records whose origin or residence lies under the receiving node";
+
+/// Which entry of the protocol records come by: it decides the audit entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// A batch of a sync session (pushed by a child or pulled from the
+    /// upstream); the session writes its own audit entry when it ends.
+    Session,
+    /// Records fetched from the upstream or offered by a child in a verify
+    /// repair: audited as `Imported` when any was new.
+    Repair,
+    /// Records of an offline bundle signed by `from`: audited as `Imported`.
+    Bundle { from: String },
+}
+
+/// A batch of records arriving over `link`.
+#[derive(Debug, Clone)]
+pub struct Admission {
+    /// The link the records come over (their sender is its peer).
+    pub link: Link,
+    /// The encoded records (their `cursor` is used only through `cursor`).
+    pub batch: Batch,
+    /// The position in the sender's outbox to store as `link`'s `In`
+    /// cursor, in the same atomic batch as the records (`None`: no cursor moves).
+    pub cursor: Option<u64>,
+    pub via: Via,
+}
+
+impl Admission {
+    /// A batch of a session: it moves `link`'s `In` cursor to its own cursor.
+    pub fn session(link: Link, batch: Batch) -> Admission {
+        Admission {
+            link,
+            cursor: Some(batch.cursor),
+            batch,
+            via: Via::Session,
+        }
+    }
+
+    /// Records of a verify repair (no cursor moves).
+    pub fn repair(link: Link, records: Vec<Bytes>) -> Admission {
+        Admission {
+            link,
+            batch: Batch {
+                records,
+                ..Batch::default()
+            },
+            cursor: None,
+            via: Via::Repair,
+        }
+    }
+}
+
+/// What receiving a batch did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Received {
+    pub outcome: ApplyOutcome,
+    /// The citizen IDs of the batch's records.
+    pub subjects: BTreeSet<String>,
+}
+
+/// What a link's peer may send.
+struct Rules {
+    /// Every record must be held by this scope ...
+    holder: NodeScope,
+    rule: &'static str,
+    /// ... and, from a child, authored by this node or one under it.
+    authors_under: Option<Code>,
+}
+
+impl Via {
+    /// The audit entry for a received batch, if this entry writes one.
+    fn audit_event(
+        &self,
+        link: &Link,
+        items: &[Incoming],
+        outcome: &ApplyOutcome,
+        subjects: &BTreeSet<String>,
+    ) -> Option<AuditEvent> {
+        let (source, records) = match self {
+            Via::Session => return None,
+            Via::Repair if outcome.new == 0 => return None,
+            Via::Repair => (
+                match link {
+                    Link::Parent => "verify repair: fetched from the upstream".to_string(),
+                    Link::Child(c) => format!("verify repair: offered by {c}"),
+                },
+                outcome.new as u64,
+            ),
+            Via::Bundle { from } => (format!("bundle from {from}"), items.len() as u64),
+        };
+        Some(AuditEvent::Imported {
+            source,
+            records,
+            subjects: subjects.iter().cloned().collect(),
+        })
+    }
+}
+
+impl Node {
+    /// Receives a batch from a peer: checks the limits, then decodes,
+    /// validates and checks every record for entitlement and authorship
+    /// ([`Node::admit`]), then durably applies the batch and the cursor it
+    /// moves in one atomic store batch, writes the entry's audit event and
+    /// notifies the node's subscribers. The first failure refuses the
+    /// whole batch and nothing of it is stored.
+    pub async fn receive(self: &Arc<Self>, admission: Admission) -> Result<Received, SyncError> {
+        let Admission {
+            link,
+            batch,
+            cursor,
+            via,
+        } = admission;
+        self.check_limits(&batch)?;
+        let node = self.clone();
+        let peer = self.peer_code(&link);
+        let received = blocking(move || {
+            let items = node.admit(&link, &batch)?;
+            let subjects = subjects_of_items(&items);
+            let cursor = cursor.map(|value| CursorUpdate {
+                dir: CursorDir::In,
+                link: link.clone(),
+                value,
+            });
+            let outcome = node
+                .store()
+                .apply(&items, &Source::Peer(link.clone()), cursor, true)?;
+            if let Some(event) = via.audit_event(&link, &items, &outcome, &subjects) {
+                node.store().audit_append(event)?;
+            }
+            Ok(Received { outcome, subjects })
+        })
+        .await?;
+        self.metrics().applied(&peer, received.outcome.new as u64);
+        Ok(received)
+    }
+
+    /// Checks a received batch against this node's size limits before
+    /// anything of it is decoded: at most `max_batch` records, each at most
+    /// `max_record_bytes`. (The whole frame is bounded by the transport's
+    /// message size.)
+    pub fn check_limits(&self, batch: &Batch) -> Result<(), SyncError> {
+        let cfg = self.config();
+        if batch.records.len() > cfg.max_batch {
+            return Err(SyncError::Limit(format!(
+                "batch of {} records exceeds [sync] max_batch = {}; send smaller batches",
+                batch.records.len(),
+                cfg.max_batch
+            )));
+        }
+        if let Some((index, r)) = batch
+            .records
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.len() > cfg.max_record_bytes)
+        {
+            return Err(SyncError::Limit(format!(
+                "record #{index} of the batch is {} bytes, more than [sync] max_record_bytes = {}",
+                r.len(),
+                cfg.max_record_bytes
+            )));
+        }
+        Ok(())
+    }
+
+    /// The record checks of [`Node::receive`] (after the limits), storing
+    /// nothing: each record in turn is decoded, validated (fields, clock
+    /// skew, workflow rules against the store and the records before it),
+    /// checked for entitlement (held by the sender's scope from a child, by
+    /// this node's from the upstream) and, from a child, for authorship.
+    /// Returns the records with their canonical bytes; the first failure
+    /// refuses the batch. Blocking (store reads).
+    pub fn admit(&self, link: &Link, batch: &Batch) -> Result<Vec<Incoming>, SyncError> {
+        let rules = self.rules(link)?;
+        let limits = self.limits();
+        let mut items: Vec<Incoming> = Vec::with_capacity(batch.records.len());
+        for (index, bytes) in batch.records.iter().enumerate() {
+            let record = liudong_proto::decode_record(bytes)
+                .map_err(|error| SyncError::Decode { index, error })?;
+            if let Some(issue) = self.store().workflow_breach(&record, &items)? {
+                return Err(SyncError::Invalid {
+                    id: record.id.clone(),
+                    error: issue.to_validation(),
+                });
+            }
+            check_record(&record, limits).map_err(|error| SyncError::Invalid {
+                id: record.id.clone(),
+                error,
+            })?;
+            if !rules.holder.holds(&record) {
+                return Err(SyncError::NotEntitled {
+                    id: record.id.clone(),
+                    peer: rules.holder.to_string(),
+                    rule: rules.rule,
+                });
+            }
+            // A lower node forwards only what it or its own children wrote
+            // (what it received from above never goes back up).
+            if let Some(peer) = &rules.authors_under
+                && !record.id.node.is_under(peer)
+            {
+                return Err(SyncError::NotEntitled {
+                    id: record.id.clone(),
+                    peer: peer.to_string(),
+                    rule: RULE_CHILD_AUTHOR,
+                });
+            }
+            let canonical = liudong_proto::encode_record(&record);
+            items.push(Incoming {
+                record,
+                bytes: canonical,
+            });
+        }
+        Ok(items)
+    }
+
+    /// What `link`'s peer may send (see the module docs).
+    fn rules(&self, link: &Link) -> Result<Rules, SyncError> {
+        Ok(match link {
+            Link::Parent => Rules {
+                holder: self.scope().clone(),
+                rule: RULE_PARENT_SEND,
+                authors_under: None,
+            },
+            Link::Child(c) => Rules {
+                holder: self.scope().child(c).ok_or_else(|| SyncError::NotChild {
+                    peer: c.clone(),
+                    server: self.scope().code.clone(),
+                })?,
+                rule: RULE_CHILD_PUSH,
+                authors_under: Some(c.clone()),
+            },
+        })
+    }
+}

@@ -1,0 +1,88 @@
+//! What both halves of a session do alike on the receiving side: take the
+//! peer's batches through the receive path (within the session's record
+//! limit) and wait for the peer's next message within the idle timeout.
+
+use crate::audit::SessionAudit;
+use crate::error::SyncError;
+use crate::msg::{Batch, SessionStats};
+use crate::node::Node;
+use crate::receive::Admission;
+use futures::{Stream, StreamExt};
+use liudong_core::Link;
+use liudong_store::ApplyOutcome;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The batches a session receives over one link.
+pub(crate) struct Inbound {
+    link: Link,
+    /// Records received in this session so far.
+    records: u64,
+}
+
+impl Inbound {
+    pub(crate) fn new(link: Link) -> Inbound {
+        Inbound { link, records: 0 }
+    }
+
+    /// Receives one batch of the peer: refuses the batch that would take the
+    /// session beyond `max_session_records`, then applies it through the
+    /// receive path together with the link's `In` cursor, and notes its
+    /// persons for the session's audit entry and its counts in `stats`.
+    pub(crate) async fn batch(
+        &mut self,
+        node: &Arc<Node>,
+        batch: Batch,
+        audit: &mut SessionAudit,
+        stats: &mut SessionStats,
+    ) -> Result<ApplyOutcome, SyncError> {
+        let n = batch.records.len();
+        let total = self.records.saturating_add(n as u64);
+        if total > node.config().max_session_records {
+            return Err(SyncError::Limit(format!(
+                "session would exceed [sync] max_session_records = {} (received {}, batch of {n}); start a new session to continue",
+                node.config().max_session_records,
+                self.records
+            )));
+        }
+        self.records = total;
+        let received = node
+            .receive(Admission::session(self.link.clone(), batch))
+            .await?;
+        audit.received(received.subjects);
+        stats.received += received.outcome.new as u64;
+        stats.duplicates += received.outcome.duplicate as u64;
+        stats.batches += 1;
+        Ok(received.outcome)
+    }
+}
+
+/// The peer's next message: waited for without a time limit when
+/// `patient` (a live session with nothing unacknowledged may stay quiet),
+/// otherwise for at most `idle`; `Err` when that time passed.
+pub(crate) async fn next_message<S>(
+    inbound: &mut S,
+    patient: bool,
+    idle: Duration,
+) -> Result<Option<S::Item>, tokio::time::error::Elapsed>
+where
+    S: Stream + Unpin,
+{
+    if patient {
+        Ok(inbound.next().await)
+    } else {
+        tokio::time::timeout(idle, inbound.next()).await
+    }
+}
+
+/// The error of a peer silent for `idle`.
+pub(crate) fn silent_peer(peer: &str, idle: Duration, awaiting_ack: bool) -> SyncError {
+    SyncError::Timeout(format!(
+        "no message from {peer} for {idle:?} ([sync] idle_timeout_secs){}",
+        if awaiting_ack {
+            " while a batch awaited its acknowledgement"
+        } else {
+            ""
+        }
+    ))
+}
