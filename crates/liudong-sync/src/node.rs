@@ -165,8 +165,6 @@ impl Node {
             Ok(out)
         })
         .await?;
-        if out.iter().any(|w| !w.existing) {
-            }
         Ok(out)
     }
 
