@@ -5,6 +5,7 @@
 pub mod channel;
 pub mod client;
 pub mod convert;
+pub mod revocation;
 pub mod server;
 pub mod status;
 pub mod tls;

@@ -60,7 +60,11 @@ pub fn from_status(s: &Status) -> SyncError {
     if let Some(last) = chain.last() {
         message = format!("{message}: {last}");
     }
-    if message.contains("received fatal alert") {
+    if message.contains("received fatal alert: CertificateRevoked") {
+        message.push_str(
+            "; certificate revoked: the upstream found this node's certificate on its CA's certificate revocation list and refused it; the node needs a new certificate from its CA (`liudong enrol` on the county hub, docs/operations.md)",
+        );
+    } else if message.contains("received fatal alert") {
         message.push_str(
             "; the peer refused this node's TLS certificate or this node refused the peer's (wrong CA, expired, revoked, or outside the CA's jurisdiction): see `liudong audit` on the upstream",
         );
@@ -70,8 +74,16 @@ pub fn from_status(s: &Status) -> SyncError {
         );
     } else if message.contains("invalid peer certificate: Revoked") {
         message.push_str(
-            "; the upstream's certificate is on this node's revocation list ([tls] revoked): nothing is sent to it until its operator issues it a new certificate",
+            "; certificate revoked: the upstream's certificate is on its CA's certificate revocation list ([tls] crls): nothing is sent to it until its operator issues it a new certificate",
         );
+    } else if message.contains("client certificate refused") {
+        // Refused at the start of a session on a connection opened before
+        // (HTTP/2 reuses it): the upstream checked this node's certificate again.
+        message.push_str(if message.contains("is revoked") {
+            "; certificate revoked: the upstream found this node's certificate on its CA's certificate revocation list; the node needs a new certificate from its CA (`liudong enrol` on the county hub, docs/operations.md)"
+        } else {
+            "; the upstream refused this node's certificate for the reason above: see `liudong audit` on the upstream"
+        });
     } else if message.contains("tcp connect error") {
         message.push_str(
             "; the upstream could not be reached: check that it runs and listens at [upstream] url, and that the network between allows it",
@@ -101,6 +113,31 @@ mod tests {
         assert!(text.starts_with("Unavailable: tcp connect error"), "{text}");
         assert!(text.contains("could not be reached"), "{text}");
         assert!(!text.contains("refused this node"), "{text}");
+    }
+
+    #[test]
+    fn a_revoked_certificate_is_said_so_on_either_end() {
+        // This node's own certificate refused by the upstream.
+        let e = from_status(&Status::unavailable(
+            "transport error: received fatal alert: CertificateRevoked",
+        ));
+        let text = e.to_string();
+        assert!(text.contains("certificate revoked"), "{text}");
+        assert!(text.contains("this node's certificate"), "{text}");
+        // The same on a connection opened before the revocation.
+        let e = from_status(&Status::permission_denied(
+            "client certificate refused: certificate sha256:00 (node 410602100001) is revoked (on its CA's certificate revocation list)",
+        ));
+        let text = e.to_string();
+        assert!(text.contains("certificate revoked"), "{text}");
+        assert!(!text.contains("ca_certs"), "{text}");
+        // The upstream's certificate refused here.
+        let e = from_status(&Status::unavailable(
+            "transport error: invalid peer certificate: Revoked",
+        ));
+        let text = e.to_string();
+        assert!(text.contains("certificate revoked"), "{text}");
+        assert!(text.contains("[tls] crls"), "{text}");
     }
 
     #[test]
