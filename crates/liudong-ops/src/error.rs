@@ -48,6 +48,8 @@ pub enum OpsError {
     Tls(#[from] TlsError),
     #[error("certificate generation: {0}")]
     Rcgen(#[from] rcgen::Error),
+    #[error("the system's random number generator failed; nothing was issued")]
+    Random,
     /// A certificate given to `ca revoke` that this CA did not issue.
     #[error(
         "{what} was not issued by the CA in {} (the CA of {ca}); revoke it with the CA that issued it",

@@ -99,11 +99,9 @@ fn replace_file(path: &Path, data: &str) -> Result<(), OpsError> {
 
 fn serial() -> Result<SerialNumber, OpsError> {
     let mut b = [0u8; 16];
-    ring::rand::SystemRandom::new().fill(&mut b).map_err(|_| {
-        OpsError::Usage(
-            "the system's random number generator failed; no certificate was issued".into(),
-        )
-    })?;
+    ring::rand::SystemRandom::new()
+        .fill(&mut b)
+        .map_err(|_| OpsError::Random)?;
     b[0] &= 0x7f; // positive
     Ok(SerialNumber::from_slice(&b))
 }
