@@ -49,6 +49,17 @@ pub fn from_inbound(s: &Status) -> SyncError {
 
 /// Turns a status received from a peer into a sync error.
 pub fn from_status(s: &Status) -> SyncError {
+    from_status_with(s, None)
+}
+
+/// [`from_status`] for a call on a link whose connection ended with the TLS
+/// alert `refusal` (see [`crate::channel::TlsRefusal`]): the alert is added
+/// when the status itself does not name it.
+pub fn from_link_status(s: &Status, refusal: &crate::channel::TlsRefusal) -> SyncError {
+    from_status_with(s, refusal.take())
+}
+
+fn from_status_with(s: &Status, alert: Option<String>) -> SyncError {
     let mut message = s.message().to_string();
     // Transport failures carry their cause in the error chain, not the message.
     let mut cause = std::error::Error::source(s);
@@ -59,6 +70,11 @@ pub fn from_status(s: &Status) -> SyncError {
     }
     if let Some(last) = chain.last() {
         message = format!("{message}: {last}");
+    }
+    if let Some(alert) = alert
+        && !message.contains("fatal alert")
+    {
+        message = format!("{message} ({alert})");
     }
     if message.contains("received fatal alert: CertificateRevoked") {
         message.push_str(
@@ -138,6 +154,29 @@ mod tests {
         let text = e.to_string();
         assert!(text.contains("certificate revoked"), "{text}");
         assert!(text.contains("[tls] crls"), "{text}");
+    }
+
+    #[test]
+    fn a_connection_ended_by_a_tls_alert_is_said_so() {
+        let refusal = crate::channel::TlsRefusal::default();
+        let s = Status::cancelled("operation was canceled: connection closed");
+        let e = from_link_status(&s, &refusal);
+        assert!(
+            e.to_string().contains("the upstream closed the connection"),
+            "{e}"
+        );
+        // (What the dialler's connection records when the alert arrives.)
+        let refusal = refusal_with("received fatal alert: CertificateRevoked");
+        let text = from_link_status(&s, &refusal).to_string();
+        assert!(text.contains("CertificateRevoked"), "{text}");
+        assert!(text.contains("certificate revoked"), "{text}");
+        assert!(refusal.take().is_none(), "taken once");
+    }
+
+    fn refusal_with(alert: &str) -> crate::channel::TlsRefusal {
+        let r = crate::channel::TlsRefusal::default();
+        r.record_for_test(alert);
+        r
     }
 
     #[test]

@@ -648,11 +648,12 @@ pub fn incoming(
             let tx = tx.clone();
             let node = node.clone();
             tokio::spawn(async move {
-                match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                let accept = acceptor.accept(tcp).into_fallible();
+                match tokio::time::timeout(HANDSHAKE_TIMEOUT, accept).await {
                     Ok(Ok(stream)) => {
                         let _ = tx.send(Ok(stream)).await;
                     }
-                    Ok(Err(e)) => {
+                    Ok(Err((e, tcp))) => {
                         node.metrics().refused(handshake_refusal(&e));
                         let reason = handshake_reason(&e);
                         let store = node.store().clone();
@@ -665,6 +666,7 @@ pub fn incoming(
                         };
                         let _ =
                             tokio::task::spawn_blocking(move || store.audit_append(entry)).await;
+                        linger(tcp).await;
                     }
                     Err(_) => {
                         tracing::warn!(addr = %addr, "TLS handshake timed out");
@@ -674,6 +676,26 @@ pub fn incoming(
         }
     });
     rx
+}
+
+/// After a refused handshake (its alert sent): closes the sending side and
+/// reads what the peer still sends until it closes, for at most a second.
+/// Closing a socket with unread data resets the connection, and the reset
+/// can reach the peer before the alert it should read (with TLS 1.3 the
+/// client has already sent its first request): it would see "connection
+/// closed" instead of, e.g., "certificate revoked".
+async fn linger(mut tcp: TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _ = tcp.shutdown().await;
+    let mut buf = [0u8; 4096];
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        while let Ok(n) = tcp.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 /// The `reason` label of a refused handshake: `tls_revoked` (a certificate
