@@ -299,6 +299,53 @@ fn enrolled_township_and_village_reach_the_hub_over_mutual_tls() {
     let err = fails(&["init", "--enrol", s(&town_file), "--dir", s(&town)]);
     assert!(err.contains("already exists"), "{err}");
 
+    // The county operator revokes the village's certificate (kept at the
+    // CA when it was enrolled) and copies the CA's CRL to the township the
+    // village dials (docs/operations.md, section 8): the running township
+    // reloads it and refuses the village, whose operator is told why.
+    let kept = std::fs::read_dir(hub.join("ca/issued"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(VILLAGE_A1)
+        })
+        .expect("the village's certificate is kept at the CA");
+    let out = ok(&[
+        "ca",
+        "revoke",
+        "--dir",
+        s(&hub.join("ca")),
+        "--cert",
+        s(&kept),
+        "--reason",
+        "keyCompromise",
+    ]);
+    assert!(out.contains("reload it within a second"), "{out}");
+    let copy = town.join("tls/crl.pem.new");
+    std::fs::copy(hub.join("ca/crl.pem"), &copy).unwrap();
+    std::fs::rename(&copy, town.join("tls/crl.pem")).unwrap();
+    let mut last = String::new();
+    wait_for(
+        "the village refused by its township",
+        Duration::from_secs(30),
+        || {
+            let out = liudong(&["sync", "--once", "--config", s(&vil_cfg)]);
+            last = String::from_utf8_lossy(&out.stderr).into_owned();
+            !out.status.success() && last.contains("certificate revoked")
+        },
+    );
+    println!("revoked village, its operator sees: {last}");
+    let trail = ok(&["audit", "--config", s(&town_cfg), "--json"]);
+    // Refused at the handshake or, on a connection opened before, at the
+    // session's start: either way a refusal naming the revocation.
+    assert!(
+        trail.contains("\"refused\"") && trail.contains("certificate revocation list"),
+        "{trail}"
+    );
+
     for n in [&mut vil_node, &mut town_node, &mut hub_node, &mut ex_node] {
         let (st, _) = n.terminate(Duration::from_secs(30));
         assert!(st.success(), "{st}");

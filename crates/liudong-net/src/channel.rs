@@ -4,8 +4,11 @@
 use crate::tls::TlsContext;
 use futures::future::BoxFuture;
 use liudong_sync::SyncError;
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tonic::transport::{Channel, Endpoint};
 
@@ -51,10 +54,89 @@ impl Default for NetOptions {
 struct TlsDialer {
     config: Arc<rustls::ClientConfig>,
     name: rustls::pki_types::ServerName<'static>,
+    refusal: TlsRefusal,
+}
+
+/// The fatal TLS alert that ended the last connection to the upstream, if
+/// any, until a call's error takes it. With TLS 1.3 the upstream refuses
+/// this node's certificate only after the client has finished its
+/// handshake, so the alert (e.g. `CertificateRevoked`) arrives on the
+/// established connection and a call on it may report no more than
+/// "connection closed"; the alert is kept here to say why.
+#[derive(Clone, Default, Debug)]
+pub struct TlsRefusal(Arc<Mutex<Option<String>>>);
+
+impl TlsRefusal {
+    fn set(&self, what: Option<String>) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = what;
+    }
+
+    /// Takes the alert recorded since it was last taken.
+    pub fn take(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn record_for_test(&self, alert: &str) {
+        self.set(Some(alert.to_string()));
+    }
+}
+
+/// A connection that records a fatal TLS alert received on it.
+struct Watched<S> {
+    inner: S,
+    refusal: TlsRefusal,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let r = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let Poll::Ready(Err(e)) = &r
+            && let Some(alert @ rustls::Error::AlertReceived(_)) =
+                e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>())
+        {
+            self.refusal.set(Some(alert.to_string()));
+        }
+        r
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
 }
 
 impl tonic::codegen::Service<tonic::codegen::http::Uri> for TlsDialer {
-    type Response = hyper_util::rt::TokioIo<tokio_rustls::client::TlsStream<TcpStream>>;
+    type Response = hyper_util::rt::TokioIo<Watched<tokio_rustls::client::TlsStream<TcpStream>>>;
     type Error = std::io::Error;
     type Future = BoxFuture<'static, Result<Self::Response, Self::Error>>;
 
@@ -75,7 +157,11 @@ impl tonic::codegen::Service<tonic::codegen::http::Uri> for TlsDialer {
             let tls = tokio_rustls::TlsConnector::from(dialer.config)
                 .connect(dialer.name, tcp)
                 .await?;
-            Ok(hyper_util::rt::TokioIo::new(tls))
+            dialer.refusal.set(None);
+            Ok(hyper_util::rt::TokioIo::new(Watched {
+                inner: tls,
+                refusal: dialer.refusal,
+            }))
         })
     }
 }
@@ -84,13 +170,21 @@ impl tonic::codegen::Service<tonic::codegen::http::Uri> for TlsDialer {
 /// needed): timeouts, keepalive, flow-control windows, TCP_NODELAY and,
 /// when configured, the node's TLS identity and checks.
 pub fn upstream_channel(url: &str, opts: &NetOptions) -> Result<Channel, SyncError> {
+    Ok(upstream_link(url, opts)?.0)
+}
+
+/// [`upstream_channel`], and where its connections record a TLS alert that
+/// ended them.
+pub fn upstream_link(url: &str, opts: &NetOptions) -> Result<(Channel, TlsRefusal), SyncError> {
     let bad =
         |e: &dyn std::fmt::Display| SyncError::Transport(format!("upstream address {url:?}: {e}"));
+    let refusal = TlsRefusal::default();
     let Some(tls) = &opts.tls else {
-        return Ok(endpoint(url, opts)
+        let channel = endpoint(url, opts)
             .map_err(|e| bad(&e))?
             .tcp_nodelay(true)
-            .connect_lazy());
+            .connect_lazy();
+        return Ok((channel, refusal));
     };
     // The dialer does TLS itself, so the endpoint is told plain http (tonic
     // refuses an https address it does not secure); the peer sees TLS.
@@ -103,9 +197,14 @@ pub fn upstream_channel(url: &str, opts: &NetOptions) -> Result<Channel, SyncErr
     let (config, name) = tls
         .dial_config()
         .map_err(|e| SyncError::Transport(e.to_string()))?;
-    Ok(endpoint(&plain, opts)
+    let channel = endpoint(&plain, opts)
         .map_err(|e| bad(&e))?
-        .connect_with_connector_lazy(TlsDialer { config, name }))
+        .connect_with_connector_lazy(TlsDialer {
+            config,
+            name,
+            refusal: refusal.clone(),
+        });
+    Ok((channel, refusal))
 }
 
 fn endpoint(url: &str, opts: &NetOptions) -> Result<Endpoint, tonic::transport::Error> {

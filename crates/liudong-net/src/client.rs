@@ -1,8 +1,8 @@
 //! Dialling the upstream.
 
-use crate::channel::{NetOptions, upstream_channel};
+use crate::channel::{NetOptions, TlsRefusal, upstream_link};
 use crate::convert::{client_to_pb, server_from_pb};
-use crate::status::from_status;
+use crate::status::from_link_status;
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
@@ -17,22 +17,29 @@ use tonic::transport::{Channel, Endpoint};
 pub struct GrpcConnector {
     channel: Channel,
     opts: NetOptions,
+    refusal: TlsRefusal,
 }
 
 impl GrpcConnector {
     /// A connector for `url` (e.g. `http://127.0.0.1:7400`). The connection is
     /// made lazily and re-established as needed.
     pub fn new(url: &str, opts: NetOptions) -> Result<GrpcConnector, SyncError> {
+        let (channel, refusal) = upstream_link(url, &opts)?;
         Ok(GrpcConnector {
-            channel: upstream_channel(url, &opts)?,
+            channel,
             opts,
+            refusal,
         })
     }
 
     /// A `Verify` client over this connector's connection (one connection to
     /// the upstream carries both the sync sessions and the verifications).
     pub fn verifier(&self) -> crate::verify::GrpcVerifier {
-        crate::verify::GrpcVerifier::on(self.channel.clone(), self.opts.clone())
+        crate::verify::GrpcVerifier::on(
+            self.channel.clone(),
+            self.opts.clone(),
+            self.refusal.clone(),
+        )
     }
 }
 
@@ -45,12 +52,16 @@ impl Connect for GrpcConnector {
         let mut client = pb::sync_client::SyncClient::new(self.channel.clone())
             .max_decoding_message_size(self.opts.max_message_bytes)
             .max_encoding_message_size(self.opts.max_message_bytes);
+        let refusal = self.refusal.clone();
         Box::pin(async move {
             let frames = ReceiverStream::new(outbound).map(client_to_pb);
-            let response = client.session(frames).await.map_err(|s| from_status(&s))?;
-            let stream = response.into_inner().map(|f| match f {
+            let response = client
+                .session(frames)
+                .await
+                .map_err(|s| from_link_status(&s, &refusal))?;
+            let stream = response.into_inner().map(move |f| match f {
                 Ok(frame) => server_from_pb(frame),
-                Err(s) => Err(from_status(&s)),
+                Err(s) => Err(from_link_status(&s, &refusal)),
             });
             Ok(stream.boxed())
         })

@@ -7,6 +7,7 @@ pub mod channel;
 pub mod client;
 pub mod convert;
 pub mod http;
+pub mod revocation;
 pub mod server;
 pub mod status;
 pub mod tls;

@@ -6,6 +6,7 @@ use crate::tls::TlsContext;
 use futures::{Stream, StreamExt};
 use liudong_proto::pb;
 use liudong_sync::{Node, PeerInfo, SyncError, serve_session};
+use rustls::pki_types::CertificateDer;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -94,21 +95,22 @@ pub async fn verified_peer<T>(
     }
 }
 
-/// Cancels `session` when the certificate `fingerprint` is revoked (a task of
-/// `node`); returns the flag telling that this is why the session ended.
+/// Cancels `session` when the CRLs in force come to revoke the peer's
+/// certificate `cert` (a task of `node`); returns the flag telling that this
+/// is why the session ended.
 fn cut_on_revocation(
     node: &Node,
     tls: &Arc<TlsContext>,
-    fingerprint: String,
+    cert: CertificateDer<'static>,
     session: CancellationToken,
 ) -> Arc<AtomicBool> {
     let revoked = Arc::new(AtomicBool::new(false));
     let flag = revoked.clone();
-    let revocation = tls.revocation().clone();
-    let mut changes = revocation.subscribe();
+    let tls = tls.clone();
+    let mut changes = tls.revocation().subscribe();
     node.spawn(async move {
         loop {
-            if revocation.is_revoked(&fingerprint) {
+            if tls.is_revoked(&cert) {
                 flag.store(true, Ordering::SeqCst);
                 session.cancel();
                 return;
@@ -131,6 +133,7 @@ impl pb::sync_server::Sync for SyncService {
         request: Request<Streaming<pb::ClientFrame>>,
     ) -> Result<Response<FrameStream>, Status> {
         let peer = verified_peer(&self.node, self.tls.as_ref(), &request).await?;
+        let cert = request.peer_certs().and_then(|c| c.first().cloned());
         let inbound = request.into_inner().map(|f| match f {
             Ok(frame) => client_from_pb(frame),
             Err(s) => Err(crate::status::from_inbound(&s)),
@@ -138,9 +141,9 @@ impl pb::sync_server::Sync for SyncService {
         let (tx, rx) = mpsc::channel(16);
         let node = self.node.clone();
         let cancel = self.cancel.child_token();
-        let revoked = match (&self.tls, &peer.fingerprint) {
-            (Some(tls), Some(fp)) => Some((
-                cut_on_revocation(&self.node, tls, fp.clone(), cancel.clone()),
+        let revoked = match (&self.tls, &peer.fingerprint, cert) {
+            (Some(tls), Some(fp), Some(cert)) => Some((
+                cut_on_revocation(&self.node, tls, cert, cancel.clone()),
                 peer.verified_code.clone(),
                 fp.clone(),
             )),

@@ -80,6 +80,17 @@ pub fn from_inbound(s: &Status) -> SyncError {
 
 /// Turns a status received from a peer into a sync error.
 pub fn from_status(s: &Status) -> SyncError {
+    from_status_with(s, None)
+}
+
+/// [`from_status`] for a call on a link whose connection ended with the TLS
+/// alert `refusal` (see [`crate::channel::TlsRefusal`]): the alert is added
+/// when the status itself does not name it.
+pub fn from_link_status(s: &Status, refusal: &crate::channel::TlsRefusal) -> SyncError {
+    from_status_with(s, refusal.take())
+}
+
+fn from_status_with(s: &Status, alert: Option<String>) -> SyncError {
     let mut message = s.message().to_string();
     // Transport failures carry their cause in the error chain, not the message.
     let mut cause = std::error::Error::source(s);
@@ -91,7 +102,16 @@ pub fn from_status(s: &Status) -> SyncError {
     if let Some(last) = chain.last() {
         message = format!("{message}: {last}");
     }
-    if message.contains("received fatal alert") {
+    if let Some(alert) = alert
+        && !message.contains("fatal alert")
+    {
+        message = format!("{message} ({alert})");
+    }
+    if message.contains("received fatal alert: CertificateRevoked") {
+        message.push_str(
+            "; certificate revoked: the upstream found this node's certificate on its CA's certificate revocation list and refused it; the node needs a new certificate from its CA (`liudong enrol` on the county hub, docs/operations.md)",
+        );
+    } else if message.contains("received fatal alert") {
         message.push_str(
             "; the peer refused this node's TLS certificate or this node refused the peer's (wrong CA, expired, revoked, or outside the CA's jurisdiction): see `liudong audit` on the upstream",
         );
@@ -101,8 +121,16 @@ pub fn from_status(s: &Status) -> SyncError {
         );
     } else if message.contains("invalid peer certificate: Revoked") {
         message.push_str(
-            "; the upstream's certificate is on this node's revocation list ([tls] revoked): nothing is sent to it until its operator issues it a new certificate",
+            "; certificate revoked: the upstream's certificate is on its CA's certificate revocation list ([tls] crls): nothing is sent to it until its operator issues it a new certificate",
         );
+    } else if message.contains("client certificate refused") {
+        // Refused at the start of a session on a connection opened before
+        // (HTTP/2 reuses it): the upstream checked this node's certificate again.
+        message.push_str(if message.contains("is revoked") {
+            "; certificate revoked: the upstream found this node's certificate on its CA's certificate revocation list; the node needs a new certificate from its CA (`liudong enrol` on the county hub, docs/operations.md)"
+        } else {
+            "; the upstream refused this node's certificate for the reason above: see `liudong audit` on the upstream"
+        });
     } else if message.contains("tcp connect error") {
         message.push_str(
             "; the upstream could not be reached: check that it runs and listens at [upstream] url, and that the network between allows it",
@@ -183,6 +211,54 @@ mod tests {
         assert!(text.starts_with("Unavailable: tcp connect error"), "{text}");
         assert!(text.contains("could not be reached"), "{text}");
         assert!(!text.contains("refused this node"), "{text}");
+    }
+
+    #[test]
+    fn a_revoked_certificate_is_said_so_on_either_end() {
+        // This node's own certificate refused by the upstream.
+        let e = from_status(&Status::unavailable(
+            "transport error: received fatal alert: CertificateRevoked",
+        ));
+        let text = e.to_string();
+        assert!(text.contains("certificate revoked"), "{text}");
+        assert!(text.contains("this node's certificate"), "{text}");
+        // The same on a connection opened before the revocation.
+        let e = from_status(&Status::permission_denied(
+            "client certificate refused: certificate sha256:00 (node 410602100001) is revoked (on its CA's certificate revocation list)",
+        ));
+        let text = e.to_string();
+        assert!(text.contains("certificate revoked"), "{text}");
+        assert!(!text.contains("ca_certs"), "{text}");
+        // The upstream's certificate refused here.
+        let e = from_status(&Status::unavailable(
+            "transport error: invalid peer certificate: Revoked",
+        ));
+        let text = e.to_string();
+        assert!(text.contains("certificate revoked"), "{text}");
+        assert!(text.contains("[tls] crls"), "{text}");
+    }
+
+    #[test]
+    fn a_connection_ended_by_a_tls_alert_is_said_so() {
+        let refusal = crate::channel::TlsRefusal::default();
+        let s = Status::cancelled("operation was canceled: connection closed");
+        let e = from_link_status(&s, &refusal);
+        assert!(
+            e.to_string().contains("the upstream closed the connection"),
+            "{e}"
+        );
+        // (What the dialler's connection records when the alert arrives.)
+        let refusal = refusal_with("received fatal alert: CertificateRevoked");
+        let text = from_link_status(&s, &refusal).to_string();
+        assert!(text.contains("CertificateRevoked"), "{text}");
+        assert!(text.contains("certificate revoked"), "{text}");
+        assert!(refusal.take().is_none(), "taken once");
+    }
+
+    fn refusal_with(alert: &str) -> crate::channel::TlsRefusal {
+        let r = crate::channel::TlsRefusal::default();
+        r.record_for_test(alert);
+        r
     }
 
     #[test]

@@ -12,9 +12,12 @@
 //! - A client certificate is accepted only if it chains to a trusted CA,
 //!   is valid now, names exactly one node code, that code lies inside the
 //!   jurisdiction of the CA that issued it (the CA's own code, `liudong:ca:<code>`),
-//!   and its SHA-256 fingerprint is not on the revocation list.
-//! - The revocation list is re-read every [`RELOAD_EVERY`]; sessions of a
-//!   certificate that becomes revoked are ended (see `server.rs`).
+//!   and it is not on its CA's certificate revocation list (CRL).
+//! - The dialling side checks the upstream's certificate the same way (plus
+//!   its DNS name), against the same CRLs.
+//! - The CRLs (`[tls] crls`) are re-read every [`RELOAD_EVERY`] and the
+//!   verifiers swapped ([`crate::revocation`]); sessions of a certificate
+//!   that becomes revoked are ended (see `server.rs`).
 
 use liudong_core::Code;
 use rustls::client::danger::HandshakeSignatureValid;
@@ -22,22 +25,23 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{DigitallySignedStruct, DistinguishedName, SignatureScheme};
-use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 use tokio_util::sync::CancellationToken;
+
+pub use crate::revocation::{LoadedCrl, Revocation};
 
 /// URI SAN prefix naming a node's code in its certificate.
 pub const NODE_URI: &str = "liudong:node:";
 /// URI SAN prefix naming a CA's jurisdiction in its certificate.
 pub const CA_URI: &str = "liudong:ca:";
-/// How often the revocation list is re-read.
+/// How often the certificate revocation lists are re-read.
 pub const RELOAD_EVERY: Duration = Duration::from_millis(250);
 /// A TLS handshake must finish within this time.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -82,7 +86,7 @@ pub enum TlsError {
     #[error("certificate was not issued by any trusted CA ([tls] ca_certs)")]
     UnknownIssuer,
     #[error(
-        "certificate {fingerprint} (node {code}) is revoked; the node needs a new certificate from its CA"
+        "certificate {fingerprint} (node {code}) is revoked (on its CA's certificate revocation list); the node needs a new certificate from its CA"
     )]
     Revoked { code: Code, fingerprint: String },
     #[error(
@@ -90,13 +94,13 @@ pub enum TlsError {
     )]
     WrongNode { expected: Code, found: Code },
     #[error(
-        "revocation list {path}, line {line}: {what}; expected one SHA-256 fingerprint (64 hex digits) per line"
+        "certificate revocation list {path}: {what}; [tls] crls names the CRL of a trusted CA (crl.pem, written by `liudong ca init` beside ca.crt, updated by `liudong ca revoke`)"
     )]
-    RevocationList {
-        path: PathBuf,
-        line: usize,
-        what: String,
-    },
+    Crl { path: PathBuf, what: String },
+    #[error(
+        "[tls] revoked = {path:?}: the fingerprint list is no longer read; revocation uses the CAs' certificate revocation lists now. Replace the line with crls = [\"<CA directory>/crl.pem\"] (the CRL `liudong ca init` writes beside ca.crt and `liudong ca revoke` updates; on other nodes a copy of it), one per trusted CA whose CRL this node has; see docs/security.md"
+    )]
+    RevokedListReplaced { path: PathBuf },
     #[error("TLS set-up: {0}")]
     Rustls(#[from] rustls::Error),
     #[error("certificate generation: {0}")]
@@ -115,8 +119,10 @@ pub struct TlsFiles {
     pub cert: PathBuf,
     /// This node's private key (PEM).
     pub key: PathBuf,
-    /// Revocation list: SHA-256 fingerprints of revoked certificates, one a line.
-    pub revoked: Option<PathBuf>,
+    /// Certificate revocation lists (PEM or DER), one per trusted CA whose
+    /// CRL this node has; certificates of a CA without one here are not
+    /// checked for revocation.
+    pub crls: Vec<PathBuf>,
 }
 
 /// A verified peer identity.
@@ -191,161 +197,14 @@ pub fn peer_identity(der: &[u8]) -> Result<PeerIdentity, TlsError> {
 
 /// A trusted CA and its jurisdiction.
 #[derive(Debug, Clone)]
-struct TrustedCa {
-    code: Code,
-    subject: Vec<u8>,
-    der: CertificateDer<'static>,
-}
-
-/// The set of revoked certificate fingerprints, reloaded from its file.
-pub struct Revocation {
-    path: Option<PathBuf>,
-    set: RwLock<HashSet<String>>,
-    /// The list's text as last read, so an unchanged file is not parsed again.
-    last_text: std::sync::Mutex<String>,
-    /// Bumped on every change of the set.
-    version: watch::Sender<u64>,
-}
-
-impl fmt::Debug for Revocation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Revocation")
-            .field("path", &self.path)
-            .field("revoked", &self.set.read().map(|s| s.len()).unwrap_or(0))
-            .finish()
-    }
-}
-
-/// Parses a revocation list: one fingerprint per line (`sha256:<hex>` or
-/// bare hex), anything after it on the line and lines starting with `#` are
-/// comments.
-pub fn parse_revocation_list(path: &Path, text: &str) -> Result<HashSet<String>, TlsError> {
-    let mut set = HashSet::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let token = line.split_whitespace().next().unwrap_or_default();
-        let hex = token.strip_prefix("sha256:").unwrap_or(token);
-        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(TlsError::RevocationList {
-                path: path.to_path_buf(),
-                line: i + 1,
-                what: format!("{token:?} is not a fingerprint"),
-            });
-        }
-        set.insert(format!("sha256:{}", hex.to_ascii_lowercase()));
-    }
-    Ok(set)
-}
-
-/// The text of the list at `path`; a list that does not exist yet is empty
-/// (it revokes nothing; `ca revoke` creates it).
-fn read_list_text(path: &Path) -> Result<String, TlsError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-        Err(source) => Err(TlsError::Read {
-            path: path.to_path_buf(),
-            source,
-        }),
-    }
-}
-
-impl Revocation {
-    fn load(path: Option<PathBuf>) -> Result<Revocation, TlsError> {
-        let (set, text) = match &path {
-            None => (HashSet::new(), String::new()),
-            Some(p) => {
-                let text = read_list_text(p)?;
-                (parse_revocation_list(p, &text)?, text)
-            }
-        };
-        Ok(Revocation {
-            path,
-            set: RwLock::new(set),
-            last_text: std::sync::Mutex::new(text),
-            version: watch::channel(0).0,
-        })
-    }
-
-    /// True if the certificate with this fingerprint is revoked.
-    pub fn is_revoked(&self, fingerprint: &str) -> bool {
-        self.set
-            .read()
-            .map(|s| s.contains(fingerprint))
-            .unwrap_or(true)
-    }
-
-    /// Notified whenever the revoked set changes.
-    pub fn subscribe(&self) -> watch::Receiver<u64> {
-        self.version.subscribe()
-    }
-
-    /// Re-reads the list; returns true if it changed. A list that cannot be
-    /// read or parsed leaves the previous set in force (and is logged).
-    pub fn reload(&self) -> bool {
-        let Some(path) = &self.path else {
-            return false;
-        };
-        let text = match read_list_text(path) {
-            Ok(text) => text,
-            Err(e) => {
-                tracing::error!(error = %e, "revocation list not readable; the previous list stays in force");
-                return false;
-            }
-        };
-        {
-            // Unchanged since the last reload: nothing to parse (or to log again).
-            let mut last = match self.last_text.lock() {
-                Ok(l) => l,
-                Err(p) => p.into_inner(),
-            };
-            if *last == text {
-                return false;
-            }
-            *last = text.clone();
-        }
-        let new = match parse_revocation_list(path, &text) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!(error = %e, "revocation list not reloaded; the previous list stays in force");
-                return false;
-            }
-        };
-        let mut cur = match self.set.write() {
-            Ok(c) => c,
-            Err(p) => p.into_inner(),
-        };
-        if *cur == new {
-            return false;
-        }
-        tracing::info!(revoked = new.len(), path = %path.display(), "revocation list reloaded");
-        *cur = new;
-        drop(cur);
-        self.version.send_modify(|v| *v += 1);
-        true
-    }
-
-    /// Re-reads the list every [`RELOAD_EVERY`] until `cancel`.
-    pub async fn watch(self: Arc<Self>, cancel: CancellationToken) {
-        if self.path.is_none() {
-            return;
-        }
-        loop {
-            tokio::select! {
-                _ = cancel.cancelled() => return,
-                _ = tokio::time::sleep(RELOAD_EVERY) => {}
-            }
-            let me = self.clone();
-            let _ = tokio::task::spawn_blocking(move || me.reload()).await;
-        }
-    }
+pub(crate) struct TrustedCa {
+    pub(crate) code: Code,
+    pub(crate) subject: Vec<u8>,
+    pub(crate) der: CertificateDer<'static>,
 }
 
 /// A node's TLS identity and trust: its certificate and key, the CAs it
-/// trusts, and the revocation list.
+/// trusts, and the certificate revocation lists.
 pub struct TlsContext {
     code: Code,
     upstream: Option<Code>,
@@ -392,7 +251,7 @@ fn pem_certs(path: &Path, text: &str) -> Result<Vec<CertificateDer<'static>>, Tl
     Ok(certs)
 }
 
-fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+pub(crate) fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
@@ -432,7 +291,12 @@ impl TlsContext {
             path: files.key.clone(),
             what: format!("not a PEM private key: {e}"),
         })?;
-        let revocation = Arc::new(Revocation::load(files.revoked.clone())?);
+        if files.crls.is_empty() {
+            tracing::warn!(
+                "[tls] crls is empty: peers' certificates are not checked for revocation"
+            );
+        }
+        let revocation = Arc::new(Revocation::load(&files.crls, &cas)?);
         // Checks that the key matches the certificate.
         let server = build_server_config(&cas, &revocation, &chain, &key)?;
         let ctx = TlsContext {
@@ -467,19 +331,29 @@ impl TlsContext {
         &self.fingerprint
     }
 
-    /// The revocation list in force.
+    /// The certificate revocation lists in force (re-read by its `watch`).
     pub fn revocation(&self) -> &Arc<Revocation> {
         &self.revocation
     }
 
-    /// Checks what chain verification does not: the node code, the issuing
-    /// CA's jurisdiction, and revocation. The chain itself is checked by rustls.
+    /// Checks a peer certificate (already chain-verified in the handshake)
+    /// now: the node code, the issuing CA's jurisdiction, and the CRLs in
+    /// force (which may have changed since the handshake).
     pub fn check(&self, der: &[u8]) -> Result<PeerIdentity, TlsError> {
-        TlsContextRef {
-            cas: &self.cas,
-            revocation: &self.revocation,
+        let id = identity(&self.cas, der)?;
+        if self.is_revoked(der) {
+            return Err(TlsError::Revoked {
+                code: id.code,
+                fingerprint: id.fingerprint,
+            });
         }
-        .check(der)
+        Ok(id)
+    }
+
+    /// True if the CRLs in force revoke the certificate `der` (issued by a
+    /// trusted CA), as a handshake now would find.
+    pub fn is_revoked(&self, der: &[u8]) -> bool {
+        self.revocation.is_revoked(&CertificateDer::from(der), &[])
     }
 
     /// The server side: TLS 1.3 only, client certificates mandatory and
@@ -530,8 +404,8 @@ impl TlsContext {
     /// certificate, and the upstream's certificate checked like a client's
     /// on the serving side — chained to a trusted CA, carrying the DNS name
     /// of the upstream's code, within the issuing CA's jurisdiction and not
-    /// on the revocation list (re-read live). Returns the configuration and
-    /// the name to ask for.
+    /// on its CA's CRL (re-read live). Returns the configuration and the
+    /// name to ask for.
     pub fn dial_config(
         &self,
     ) -> Result<
@@ -545,22 +419,9 @@ impl TlsContext {
             .upstream
             .as_ref()
             .ok_or_else(|| TlsError::Other("this node has no upstream to dial over TLS".into()))?;
-        let mut roots = rustls::RootCertStore::empty();
-        for ca in &self.cas {
-            roots.add(ca.der.clone())?;
-        }
-        let inner = rustls::client::WebPkiServerVerifier::builder_with_provider(
-            Arc::new(roots),
-            provider(),
-        )
-        .build()
-        .map_err(|e| TlsError::Other(format!("server verifier: {e}")))?;
         let verifier = NodeServerVerifier {
-            inner,
-            ctx: CheckCtx {
-                cas: self.cas.clone(),
-                revocation: self.revocation.clone(),
-            },
+            revocation: self.revocation.clone(),
+            cas: self.cas.clone(),
         };
         let key = PrivateKeyDer::from_pem_slice(self.key_pem.as_bytes())
             .map_err(|e| TlsError::Other(format!("node key: {e}")))?;
@@ -576,13 +437,14 @@ impl TlsContext {
     }
 }
 
-/// The dialling side's check of the upstream's certificate: the chain and
-/// the host name (the upstream's code) as rustls checks them, then what it
-/// does not: the issuing CA's jurisdiction and the revocation list.
+/// The dialling side's check of the upstream's certificate: the chain, the
+/// host name (the upstream's code) and the CRLs as rustls' webpki verifier
+/// in force checks them, then what it does not: the node code and the
+/// issuing CA's jurisdiction.
 #[derive(Debug)]
 struct NodeServerVerifier {
-    inner: Arc<rustls::client::WebPkiServerVerifier>,
-    ctx: CheckCtx,
+    revocation: Arc<Revocation>,
+    cas: Vec<TrustedCa>,
 }
 
 impl rustls::client::danger::ServerCertVerifier for NodeServerVerifier {
@@ -594,14 +456,14 @@ impl rustls::client::danger::ServerCertVerifier for NodeServerVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        self.inner.verify_server_cert(
+        self.revocation.verifiers().server.verify_server_cert(
             end_entity,
             intermediates,
             server_name,
             ocsp_response,
             now,
         )?;
-        self.ctx.check_peer(end_entity)?;
+        check_peer(&self.cas, end_entity)?;
         Ok(rustls::client::danger::ServerCertVerified::assertion())
     }
 
@@ -611,7 +473,10 @@ impl rustls::client::danger::ServerCertVerifier for NodeServerVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
+        self.revocation
+            .verifiers()
+            .server
+            .verify_tls12_signature(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -620,11 +485,17 @@ impl rustls::client::danger::ServerCertVerifier for NodeServerVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
+        self.revocation
+            .verifiers()
+            .server
+            .verify_tls13_signature(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
+        self.revocation
+            .verifiers()
+            .server
+            .supported_verify_schemes()
     }
 }
 
@@ -638,16 +509,10 @@ fn build_server_config(
     for ca in cas {
         roots.add(ca.der.clone())?;
     }
-    let inner =
-        rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
-            .build()
-            .map_err(|e| TlsError::Other(format!("client verifier: {e}")))?;
     let verifier = NodeClientVerifier {
-        inner,
-        ctx: CheckCtx {
-            cas: cas.to_vec(),
-            revocation: revocation.clone(),
-        },
+        hints: roots.subjects(),
+        revocation: revocation.clone(),
+        cas: cas.to_vec(),
     };
     let mut cfg = rustls::ServerConfig::builder_with_provider(provider())
         .with_protocol_versions(&[&rustls::version::TLS13])?
@@ -657,42 +522,31 @@ fn build_server_config(
     Ok(Arc::new(cfg))
 }
 
-/// The subset of a context the verifier needs (shared with the acceptor).
-#[derive(Debug, Clone)]
-struct CheckCtx {
-    cas: Vec<TrustedCa>,
-    revocation: Arc<Revocation>,
+/// What the webpki verifier leaves to us (node code, jurisdiction), as the
+/// handshake error a peer's certificate fails with.
+fn check_peer(cas: &[TrustedCa], der: &[u8]) -> Result<(), rustls::Error> {
+    identity(cas, der).map(|_| ()).map_err(|e| {
+        rustls::Error::InvalidCertificate(rustls::CertificateError::Other(rustls::OtherError(
+            Arc::new(e),
+        )))
+    })
 }
 
-impl CheckCtx {
-    /// What the chain check leaves to us (code, jurisdiction, revocation),
-    /// as the handshake error a peer's certificate fails with.
-    fn check_peer(&self, der: &[u8]) -> Result<(), rustls::Error> {
-        let probe = TlsContextRef {
-            cas: &self.cas,
-            revocation: &self.revocation,
-        };
-        match probe.check(der) {
-            Ok(_) => Ok(()),
-            Err(TlsError::Revoked { .. }) => Err(rustls::Error::InvalidCertificate(
-                rustls::CertificateError::Revoked,
-            )),
-            Err(e) => Err(rustls::Error::InvalidCertificate(
-                rustls::CertificateError::Other(rustls::OtherError(Arc::new(e))),
-            )),
-        }
-    }
-}
-
+/// The serving side's check of a client certificate: the chain, validity
+/// and the CRLs as rustls' webpki verifier in force checks them (swapped
+/// when the CRLs change), then the node code and the issuing CA's
+/// jurisdiction.
 #[derive(Debug)]
 struct NodeClientVerifier {
-    inner: Arc<dyn ClientCertVerifier>,
-    ctx: CheckCtx,
+    /// The trusted CAs' names (they do not change with the CRLs).
+    hints: Vec<DistinguishedName>,
+    revocation: Arc<Revocation>,
+    cas: Vec<TrustedCa>,
 }
 
 impl ClientCertVerifier for NodeClientVerifier {
     fn root_hint_subjects(&self) -> &[DistinguishedName] {
-        self.inner.root_hint_subjects()
+        &self.hints
     }
 
     fn verify_client_cert(
@@ -701,9 +555,11 @@ impl ClientCertVerifier for NodeClientVerifier {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<ClientCertVerified, rustls::Error> {
-        self.inner
+        self.revocation
+            .verifiers()
+            .client
             .verify_client_cert(end_entity, intermediates, now)?;
-        self.ctx.check_peer(end_entity)?;
+        check_peer(&self.cas, end_entity)?;
         Ok(ClientCertVerified::assertion())
     }
 
@@ -713,7 +569,10 @@ impl ClientCertVerifier for NodeClientVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
+        self.revocation
+            .verifiers()
+            .client
+            .verify_tls12_signature(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -722,47 +581,41 @@ impl ClientCertVerifier for NodeClientVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
+        self.revocation
+            .verifiers()
+            .client
+            .verify_tls13_signature(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
+        self.revocation
+            .verifiers()
+            .client
+            .supported_verify_schemes()
     }
 }
 
-struct TlsContextRef<'a> {
-    cas: &'a [TrustedCa],
-    revocation: &'a Revocation,
-}
-
-impl TlsContextRef<'_> {
-    fn check(&self, der: &[u8]) -> Result<PeerIdentity, TlsError> {
-        let CertNames {
-            uris: u, issuer, ..
-        } = uris(der)?;
-        let code = code_with_prefix(&u, NODE_URI)?.ok_or(TlsError::NoCode)?;
-        let cas: Vec<&TrustedCa> = self.cas.iter().filter(|c| c.subject == issuer).collect();
-        if cas.is_empty() {
-            return Err(TlsError::UnknownIssuer);
-        }
-        if !cas.iter().any(|ca| code.is_under(&ca.code)) {
-            return Err(TlsError::Jurisdiction {
-                code,
-                ca: cas[0].code.clone(),
-            });
-        }
-        let fp = fingerprint(der);
-        if self.revocation.is_revoked(&fp) {
-            return Err(TlsError::Revoked {
-                code,
-                fingerprint: fp,
-            });
-        }
-        Ok(PeerIdentity {
+/// The identity a certificate proves given the trusted CAs: its one node
+/// code, which must lie in the jurisdiction of the CA that issued it.
+fn identity(cas: &[TrustedCa], der: &[u8]) -> Result<PeerIdentity, TlsError> {
+    let CertNames {
+        uris: u, issuer, ..
+    } = uris(der)?;
+    let code = code_with_prefix(&u, NODE_URI)?.ok_or(TlsError::NoCode)?;
+    let cas: Vec<&TrustedCa> = cas.iter().filter(|c| c.subject == issuer).collect();
+    if cas.is_empty() {
+        return Err(TlsError::UnknownIssuer);
+    }
+    if !cas.iter().any(|ca| code.is_under(&ca.code)) {
+        return Err(TlsError::Jurisdiction {
             code,
-            fingerprint: fp,
-        })
+            ca: cas[0].code.clone(),
+        });
     }
+    Ok(PeerIdentity {
+        code,
+        fingerprint: fingerprint(der),
+    })
 }
 
 /// Accepts TCP connections on `listener` and completes TLS handshakes off
@@ -797,16 +650,17 @@ pub fn incoming(
             let (peer_node, shutdown) = (node.clone(), shutdown.clone());
             node.spawn(async move {
                 let node = peer_node;
+                let accept = acceptor.accept(tcp).into_fallible();
                 let handshake = tokio::select! {
                     // Shutting down: the server accepts no more connections.
                     _ = shutdown.cancelled() => return,
-                    r = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)) => r,
+                    r = tokio::time::timeout(HANDSHAKE_TIMEOUT, accept) => r,
                 };
                 match handshake {
                     Ok(Ok(stream)) => {
                         let _ = tx.send(Ok(stream)).await;
                     }
-                    Ok(Err(e)) => {
+                    Ok(Err((e, tcp))) => {
                         node.metrics().refused(handshake_refusal(&e));
                         let reason = handshake_reason(&e);
                         let store = node.store().clone();
@@ -819,6 +673,7 @@ pub fn incoming(
                         };
                         let _ =
                             tokio::task::spawn_blocking(move || store.audit_append(entry)).await;
+                        linger(tcp).await;
                     }
                     Err(_) => {
                         tracing::warn!(addr = %addr, "TLS handshake timed out");
@@ -830,8 +685,28 @@ pub fn incoming(
     rx
 }
 
+/// After a refused handshake (its alert sent): closes the sending side and
+/// reads what the peer still sends until it closes, for at most a second.
+/// Closing a socket with unread data resets the connection, and the reset
+/// can reach the peer before the alert it should read (with TLS 1.3 the
+/// client has already sent its first request): it would see "connection
+/// closed" instead of, e.g., "certificate revoked".
+async fn linger(mut tcp: TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _ = tcp.shutdown().await;
+    let mut buf = [0u8; 4096];
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        while let Ok(n) = tcp.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
 /// The `reason` label of a refused handshake: `tls_revoked` (a certificate
-/// on the revocation list), `tls_certificate` (any other certificate this
+/// on its CA's certificate revocation list), `tls_certificate` (any other certificate this
 /// node does not accept: unknown CA, expired, outside the CA's
 /// jurisdiction, no node code, none presented), `tls_handshake` (anything
 /// else, e.g. plaintext or a TLS version this node does not speak).
@@ -853,7 +728,8 @@ fn handshake_reason(e: &std::io::Error) -> String {
             format!("invalid peer certificate: {}", o.0)
         }
         Some(rustls::Error::InvalidCertificate(rustls::CertificateError::Revoked)) => {
-            "invalid peer certificate: revoked (on the revocation list)".into()
+            "invalid peer certificate: certificate revoked (on its CA's certificate revocation list)"
+                .into()
         }
         Some(other) => other.to_string(),
         None => e.to_string(),

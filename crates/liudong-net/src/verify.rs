@@ -1,8 +1,8 @@
 //! The `Verify` service over gRPC: the upper node's service and the lower
 //! node's client, with the conversions between verify messages and protobuf.
 
-use crate::channel::{NetOptions, upstream_channel};
-use crate::status::{from_status, to_status};
+use crate::channel::{NetOptions, TlsRefusal, upstream_link};
+use crate::status::{from_link_status, to_status};
 use futures::future::BoxFuture;
 use liudong_core::{Code, RecordId};
 use liudong_proto::pb;
@@ -237,18 +237,23 @@ const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 pub struct GrpcVerifier {
     channel: Channel,
     opts: NetOptions,
+    refusal: TlsRefusal,
 }
 
 impl GrpcVerifier {
     /// A verifier for the upstream at `url` (connected lazily).
     pub fn new(url: &str, opts: NetOptions) -> Result<GrpcVerifier, SyncError> {
-        let channel = upstream_channel(url, &opts)?;
-        Ok(GrpcVerifier::on(channel, opts))
+        let (channel, refusal) = upstream_link(url, &opts)?;
+        Ok(GrpcVerifier::on(channel, opts, refusal))
     }
 
     /// A verifier over an existing connection to the upstream.
-    pub(crate) fn on(channel: Channel, opts: NetOptions) -> GrpcVerifier {
-        GrpcVerifier { channel, opts }
+    pub(crate) fn on(channel: Channel, opts: NetOptions, refusal: TlsRefusal) -> GrpcVerifier {
+        GrpcVerifier {
+            channel,
+            opts,
+            refusal,
+        }
     }
 }
 
@@ -257,10 +262,14 @@ impl VerifyPeer for GrpcVerifier {
         let mut client = pb::verify_client::VerifyClient::new(self.channel.clone())
             .max_decoding_message_size(self.opts.max_message_bytes)
             .max_encoding_message_size(self.opts.max_message_bytes);
+        let refusal = self.refusal.clone();
         Box::pin(async move {
             let mut request = tonic::Request::new(request_to_pb(req));
             request.set_timeout(CALL_TIMEOUT);
-            let r = client.verify(request).await.map_err(|s| from_status(&s))?;
+            let r = client
+                .verify(request)
+                .await
+                .map_err(|s| from_link_status(&s, &refusal))?;
             answer_from_pb(r.into_inner())
         })
     }

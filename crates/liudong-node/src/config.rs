@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use liudong_core::code::Level;
 use liudong_core::overdue::Thresholds;
 use liudong_core::{Code, NodeKind, NodeScope};
-use liudong_net::tls::{TlsContext, TlsFiles};
+use liudong_net::tls::{TlsContext, TlsError, TlsFiles};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -655,10 +655,40 @@ pub struct TlsSection {
     pub cert: PathBuf,
     /// This node's private key (PEM, mode 0600), from `liudong ca issue`.
     pub key: PathBuf,
-    /// Revocation list (`revoked.txt` of the CA, one SHA-256 fingerprint a
-    /// line); re-read every 250 ms, so a revocation takes effect without restart.
+    /// Certificate revocation lists (`crl.pem` of a CA, or a copy of it),
+    /// one per trusted CA whose CRL this node has; re-read every 250 ms, so
+    /// a revocation takes effect without restart. Certificates of a CA with
+    /// no CRL here are not checked for revocation.
     #[serde(default)]
-    pub revoked: Option<PathBuf>,
+    pub crls: Vec<PathBuf>,
+    /// The fingerprint list of earlier versions; refused with what to write
+    /// instead (see [`TlsSection::files`]).
+    #[serde(default)]
+    revoked: Option<PathBuf>,
+}
+
+impl TlsSection {
+    /// The files named, relative to `base` (the config's directory). A
+    /// section still naming the `revoked` fingerprint list is refused with
+    /// what to write instead.
+    pub fn files(&self, base: &Path) -> Result<TlsFiles, TlsError> {
+        if let Some(path) = &self.revoked {
+            return Err(TlsError::RevokedListReplaced { path: path.clone() });
+        }
+        let rel = |p: &PathBuf| {
+            if p.is_absolute() {
+                p.clone()
+            } else {
+                base.join(p)
+            }
+        };
+        Ok(TlsFiles {
+            ca_certs: self.ca_certs.iter().map(rel).collect(),
+            cert: rel(&self.cert),
+            key: rel(&self.key),
+            crls: self.crls.iter().map(rel).collect(),
+        })
+    }
 }
 
 fn loopback_url(url: &str) -> bool {
@@ -683,13 +713,6 @@ pub fn transport(
     listen: Option<SocketAddr>,
     base: &Path,
 ) -> Result<Option<Arc<TlsContext>>> {
-    let rel = |p: &PathBuf| {
-        if p.is_absolute() {
-            p.clone()
-        } else {
-            base.join(p)
-        }
-    };
     match (&cfg.tls, cfg.node.insecure) {
         (Some(_), true) => bail!(
             "[node] insecure = true and a [tls] section are both set; remove insecure to use mutual TLS, or remove [tls] for a loopback-only test node"
@@ -728,12 +751,7 @@ pub fn transport(
                     "[upstream] url {url:?}: with [tls] the upstream is dialled as https://host:port"
                 );
             }
-            let files = TlsFiles {
-                ca_certs: t.ca_certs.iter().map(rel).collect(),
-                cert: rel(&t.cert),
-                key: rel(&t.key),
-                revoked: t.revoked.as_ref().map(rel),
-            };
+            let files = t.files(base).context("[tls]")?;
             let ctx =
                 TlsContext::load(&files, &scope.code, upstream.map(|(c, _)| c)).context("[tls]")?;
             Ok(Some(ctx))
@@ -913,5 +931,10 @@ mod tls_tests {
             format!("{e:#}").contains("cannot read /tmp/missing/ca.crt"),
             "{e:#}"
         );
+        // The fingerprint list of earlier versions: refused, saying what to write.
+        let e = validate("[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\n[upstream]\ncode = \"410602100\"\nurl = \"https://127.0.0.1:7300\"\n[tls]\nca_certs = [\"tls/ca.crt\"]\ncert = \"tls/node.crt\"\nkey = \"tls/node.key\"\nrevoked = \"tls/revoked.txt\"\n").unwrap_err();
+        let msg = format!("{e:#}");
+        assert!(msg.contains("[tls] revoked = \"tls/revoked.txt\""), "{msg}");
+        assert!(msg.contains("crls = [") && msg.contains("crl.pem"), "{msg}");
     }
 }

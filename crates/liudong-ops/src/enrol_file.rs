@@ -1,7 +1,8 @@
 //! The enrolment file a county hub hands to a township or village
 //! (`liudong enrol`, unpacked by `liudong init --enrol`).
 //!
-//! Format, version 1 (UTF-8 text):
+//! Format, version 2 (UTF-8 text; version 1 carried a fingerprint list
+//! instead of the CRL):
 //!
 //! ```text
 //! # comment lines (who it is for, that it holds a private key, how to unpack it)
@@ -12,7 +13,7 @@
 //! The header line names the format version, the SHA-256 of the JSON bytes
 //! and their length, so a truncated or altered file is refused before
 //! anything is written. A newer version is refused with a message to
-//! upgrade this binary.
+//! upgrade this binary, an older one with a message to enrol again.
 
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
@@ -20,7 +21,7 @@ use std::fmt::Write as _;
 /// Header line prefix.
 pub const MAGIC: &str = "liudong-enrol";
 /// The format version written (and the only one read).
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// What a township or village node needs to join its county.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,9 +47,9 @@ pub struct Enrolment {
     pub node_key: String,
     /// The county CA certificate (PEM).
     pub ca_cert: String,
-    /// The CA's revocation list at the time of issue.
-    pub revoked: String,
-    /// How to keep the revocation list current and how to revoke this certificate.
+    /// The county CA's certificate revocation list (PEM) at the time of issue.
+    pub crl: String,
+    /// How to keep the CRL current and how to revoke this certificate.
     pub revocation_hint: String,
 }
 
@@ -56,13 +57,17 @@ pub struct Enrolment {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum EnrolFileError {
     #[error(
-        "not a Liudong enrolment file (no `{MAGIC} v1 sha256:... <length>` line); give the file written by `liudong enrol`"
+        "not a Liudong enrolment file (no `{MAGIC} v{VERSION} sha256:... <length>` line); give the file written by `liudong enrol`"
     )]
     NotEnrolment,
     #[error(
         "format version {0} is newer than this liudong understands (version {VERSION}); install the liudong version of the county hub"
     )]
     Version(u32),
+    #[error(
+        "format version {0} was written by an older liudong (this one reads version {VERSION}); ask the county operator to enrol the node again (`liudong enrol ... --force`) with the current version"
+    )]
+    OldVersion(u32),
     #[error("header line is damaged ({0}); ask the county operator for a new file")]
     Header(String),
     #[error(
@@ -141,8 +146,11 @@ pub fn decode(bytes: &[u8]) -> Result<Enrolment, EnrolFileError> {
         .and_then(|v| v.strip_prefix('v'))
         .and_then(|v| v.parse::<u32>().ok())
         .ok_or_else(|| EnrolFileError::Header("no version".into()))?;
-    if version != VERSION {
+    if version > VERSION {
         return Err(EnrolFileError::Version(version));
+    }
+    if version < VERSION {
+        return Err(EnrolFileError::OldVersion(version));
     }
     let sum = parts
         .get(2)
@@ -190,8 +198,8 @@ mod tests {
             node_cert: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".into(),
             node_key: "-----BEGIN PRIVATE KEY-----\nBBBB\n-----END PRIVATE KEY-----\n".into(),
             ca_cert: "-----BEGIN CERTIFICATE-----\nCCCC\n-----END CERTIFICATE-----\n".into(),
-            revoked: "# none\n".into(),
-            revocation_hint: "copy revoked.txt".into(),
+            crl: "-----BEGIN X509 CRL-----\nDDDD\n-----END X509 CRL-----\n".into(),
+            revocation_hint: "copy crl.pem".into(),
         }
     }
 
@@ -227,8 +235,15 @@ mod tests {
         long.push('x');
         assert_eq!(decode(long.as_bytes()), Err(EnrolFileError::Checksum));
         // A newer format, another file, a damaged header.
-        let newer = text.replacen("liudong-enrol v1 ", "liudong-enrol v2 ", 1);
-        assert_eq!(decode(newer.as_bytes()), Err(EnrolFileError::Version(2)));
+        let newer = text.replacen("liudong-enrol v2 ", "liudong-enrol v3 ", 1);
+        assert_eq!(decode(newer.as_bytes()), Err(EnrolFileError::Version(3)));
+        let older = text.replacen("liudong-enrol v2 ", "liudong-enrol v1 ", 1);
+        assert_eq!(decode(older.as_bytes()), Err(EnrolFileError::OldVersion(1)));
+        assert!(
+            EnrolFileError::OldVersion(1)
+                .to_string()
+                .contains("enrol the node again")
+        );
         assert_eq!(
             decode(b"[node]\ncode = \"410602\"\n"),
             Err(EnrolFileError::NotEnrolment)

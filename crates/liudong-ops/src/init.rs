@@ -12,13 +12,15 @@
 //! command reports success.
 
 use crate::enrol_file::{self, Enrolment};
+use crate::error::{ConfigError, Context, OpsError, io, refuse};
 use crate::pki;
-use anyhow::{Context, Result, bail};
 use liudong_core::code::Level;
 use liudong_core::{Code, NodeKind};
 use liudong_node::config::Config;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+type Result<T, E = OpsError> = std::result::Result<T, E>;
 
 /// File name of the config `init` writes in its directory.
 pub const CONFIG_FILE: &str = "liudong.toml";
@@ -146,12 +148,12 @@ pub fn division_name(code: &Code) -> Result<String> {
         return Ok("全国 (national)".into());
     }
     if !t.contains(code.as_str()) {
-        bail!(
-            "division code {code} is not in the embedded division table (NBS, {}); check the code: a {} code has {} digits and must exist",
-            t.data_date(),
-            code.level().name(),
-            code.level().digits()
-        );
+        return Err(OpsError::UnknownDivision {
+            code: code.clone(),
+            date: t.data_date().to_string(),
+            level: code.level().name(),
+            digits: code.level().digits(),
+        });
     }
     // Villages carry no names in the shipped table: name the unit they belong to.
     Ok(match t.name(code.as_str()) {
@@ -176,7 +178,7 @@ pub fn kind_of(code: &Code, children: Option<&str>) -> Result<NodeKind> {
             child_level: match children.unwrap_or("county") {
                 "county" => Level::County,
                 "province" => Level::Province,
-                other => bail!("--exchange-children {other:?}: expected county or province"),
+                other => refuse!("--exchange-children {other:?}: expected county or province"),
             },
         },
     })
@@ -197,7 +199,8 @@ pub struct Plan {
     pub ca_certs: Vec<PathBuf>,
     pub cert: PathBuf,
     pub key: PathBuf,
-    pub revoked: PathBuf,
+    /// `[tls] crls` as written in the config.
+    pub crls: Vec<PathBuf>,
 }
 
 fn quote(s: &str) -> String {
@@ -413,12 +416,19 @@ pub fn render(plan: &Plan) -> String {
         qpath(&plan.key),
         "its private key, mode 0600",
     );
+    let crls: Vec<String> = plan.crls.iter().map(|p| qpath(p)).collect();
     entry(
         &mut s,
-        "revoked",
-        qpath(&plan.revoked),
-        "the CA's revocation list, re-read every 250 ms",
+        "crls",
+        format!("[{}]", crls.join(", ")),
+        "certificate revocation lists of the CAs above, re-read every 250 ms",
     );
+    if plan.ca_certs.len() > 1 {
+        let _ = writeln!(
+            s,
+            "# add another operator's CRL (copied to tls/crl-<code>.pem) when it sends one; without it, certificates of that CA are not checked for revocation"
+        );
+    }
     s
 }
 
@@ -459,12 +469,12 @@ fn write_file(path: &Path, data: &[u8], mode: u32, force: bool) -> Result<()> {
     }
     let mut f = opts.open(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
-            anyhow::anyhow!(
-                "{} already exists; refusing to overwrite it (use --force to replace it)",
-                path.display()
-            )
+            OpsError::Exists {
+                path: path.to_path_buf(),
+                hint: "refusing to overwrite it (use --force to replace it)",
+            }
         } else {
-            anyhow::anyhow!("cannot write {}: {e}", path.display())
+            io("write", path)(e)
         }
     })?;
     #[cfg(unix)]
@@ -472,18 +482,17 @@ fn write_file(path: &Path, data: &[u8], mode: u32, force: bool) -> Result<()> {
         // An existing file keeps its old mode when truncated: set it.
         use std::os::unix::fs::PermissionsExt;
         f.set_permissions(std::fs::Permissions::from_mode(mode))
-            .with_context(|| format!("cannot set the mode of {}", path.display()))?;
+            .map_err(io("set the mode of", path))?;
     }
     #[cfg(not(unix))]
     let _ = mode;
     f.write_all(data)
         .and_then(|_| f.sync_all())
-        .with_context(|| format!("cannot write {}", path.display()))
+        .map_err(io("write", path))
 }
 
 fn create_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create directory {}", dir.display()))
+    std::fs::create_dir_all(dir).map_err(io("create directory", dir))
 }
 
 /// `path` as written in a config in `base`: relative if under it.
@@ -498,7 +507,7 @@ fn absolute(p: &Path) -> Result<PathBuf> {
         Ok(p.to_path_buf())
     } else {
         Ok(std::env::current_dir()
-            .context("cannot read the current directory")?
+            .map_err(OpsError::CurrentDir)?
             .join(p))
     }
 }
@@ -507,11 +516,13 @@ fn absolute(p: &Path) -> Result<PathBuf> {
 fn check_addrs(listen: &Option<String>, admin: &Option<String>) -> Result<()> {
     for (flag, v) in [("--listen", listen), ("--admin-listen", admin)] {
         if let Some(v) = v {
-            let a: std::net::SocketAddr = v
-                .parse()
-                .with_context(|| format!("{flag} {v:?} is not an address like 0.0.0.0:7300"))?;
+            let a: std::net::SocketAddr = v.parse().map_err(|e| {
+                OpsError::Usage(format!(
+                    "{flag} {v:?} is not an address like 0.0.0.0:7300: {e}"
+                ))
+            })?;
             if flag == "--admin-listen" && !a.ip().is_loopback() {
-                bail!(
+                refuse!(
                     "--admin-listen {v}: the admin service listens on a loopback address (127.0.0.1)"
                 );
             }
@@ -522,17 +533,17 @@ fn check_addrs(listen: &Option<String>, admin: &Option<String>) -> Result<()> {
 
 fn refuse_existing_config(config: &Path, force: bool) -> Result<()> {
     if config.exists() && !force {
-        bail!(
-            "{} already exists; refusing to overwrite a node's config (use --force to replace it, or choose another --dir)",
-            config.display()
-        );
+        return Err(OpsError::Exists {
+            path: config.to_path_buf(),
+            hint: "refusing to overwrite a node's config (use --force to replace it, or choose another --dir)",
+        });
     }
     Ok(())
 }
 
 /// Checks a written config the way `serve` will load it.
 fn check_loads(config: &Path) -> Result<liudong_node::config::NodeConfig> {
-    Config::load(config).with_context(|| {
+    Config::load(config).map_err(ConfigError::new).with_context(|| {
         format!(
             "the config just written does not load; fix the option named above and rerun with --force ({})",
             config.display()
@@ -567,25 +578,25 @@ pub fn init_hub(o: &InitOptions) -> Result<SetUp> {
     let name = division_name(&code)?;
     let kind = kind_of(&code, o.exchange_children.as_deref())?;
     if matches!(kind, NodeKind::Township | NodeKind::Village) {
-        bail!(
+        refuse!(
             "{code} ({name}) is a {}: its key, certificate and settings come from its county hub. On the county hub run `liudong enrol --config liudong.toml --code {code} --out {code}.enrol`, carry the file here and run `liudong init --enrol {code}.enrol`",
             kind.name()
         );
     }
     if o.exchange_children.is_some() && kind == NodeKind::County {
-        bail!("--exchange-children is only for exchange nodes (codes CN, 2 or 4 digits)");
+        refuse!("--exchange-children is only for exchange nodes (codes CN, 2 or 4 digits)");
     }
     check_addrs(&o.listen, &o.admin_listen)?;
     let dir = absolute(&o.dir)?;
     let config = dir.join(CONFIG_FILE);
     refuse_existing_config(&config, o.force)?;
     let upstream = match (kind, &o.upstream_url) {
-        (NodeKind::County, None) => bail!(
+        (NodeKind::County, None) => refuse!(
             "--upstream-url is missing: a county hub dials its exchange node; ask the exchange operator for its address (https://host:port)"
         ),
         (_, None) => {
             if o.upstream_code.is_some() {
-                bail!("--upstream-code needs --upstream-url (the address of that node)");
+                refuse!("--upstream-code needs --upstream-url (the address of that node)");
             }
             None
         }
@@ -599,18 +610,19 @@ pub fn init_hub(o: &InitOptions) -> Result<SetUp> {
     if let Some((_, url)) = &upstream
         && !url.starts_with("https://")
     {
-        bail!(
+        refuse!(
             "--upstream-url {url:?}: every link is mutual TLS, so the address is https://host:port"
         );
     }
     let mut trust = Vec::new();
     for f in &o.trust_ca {
         let pem = std::fs::read_to_string(f)
-            .with_context(|| format!("--trust-ca: cannot read {}", f.display()))?;
+            .map_err(io("read", f))
+            .context("--trust-ca")?;
         let other =
             pki::ca_cert_code(&pem).with_context(|| format!("--trust-ca {}", f.display()))?;
         if other == code {
-            bail!(
+            refuse!(
                 "--trust-ca {}: that is a CA for {code} itself; give the other operator's CA certificate",
                 f.display()
             );
@@ -626,7 +638,7 @@ pub fn init_hub(o: &InitOptions) -> Result<SetUp> {
     let ca = if ca_dir.join(pki::CA_KEY).exists() {
         let ca = pki::ca_load(&ca_dir).with_context(|| format!("CA in {}", ca_dir.display()))?;
         if ca.code != code {
-            bail!(
+            refuse!(
                 "the CA in {} is for {}, not {code}; choose another --ca-dir",
                 ca_dir.display(),
                 ca.code
@@ -637,18 +649,17 @@ pub fn init_hub(o: &InitOptions) -> Result<SetUp> {
         pki::ca_init(&code, &ca_dir)
             .with_context(|| format!("creating the CA in {}", ca_dir.display()))?
     };
-    let revoked = ca_dir.join(pki::REVOKED);
-    if !revoked.exists() {
-        write_file(
-            &revoked,
-            format!(
-                "# Revoked node certificates of CA {code}: one SHA-256 fingerprint a line (`liudong ca revoke` appends).\n"
-            )
-            .as_bytes(),
-            0o644,
-            false,
-        )?;
-    }
+    // The hub reads its CA's CRL in place when the CA lives in the node's
+    // directory; a CA kept elsewhere (removable media) is copied to tls/, so
+    // the hub starts without it.
+    let crl_pem = ca.current_crl()?;
+    let crl = if ca_dir.starts_with(&dir) {
+        ca.crl_path()
+    } else {
+        let copy = tls.join(pki::CRL);
+        write_file(&copy, crl_pem.as_bytes(), 0o644, true)?;
+        copy
+    };
     let issued = ca
         .issue(&code, pki::NODE_DAYS)
         .context("issuing the hub's certificate")?;
@@ -696,7 +707,7 @@ pub fn init_hub(o: &InitOptions) -> Result<SetUp> {
         ca_certs,
         cert: PathBuf::from(TLS_DIR).join(pki::NODE_CERT),
         key: PathBuf::from(TLS_DIR).join(pki::NODE_KEY),
-        revoked: config_path(&dir, &revoked),
+        crls: vec![config_path(&dir, &crl)],
     };
     write_file(&config, render(&plan).as_bytes(), 0o644, o.force)?;
     let loaded = check_loads(&config)?;
@@ -727,6 +738,14 @@ pub fn init_hub(o: &InitOptions) -> Result<SetUp> {
         "Keep {} safe: it is the CA key that certifies every node of {code}. Back it up offline (docs/operations.md, Backups).",
         ca_dir.join(pki::CA_KEY).display()
     ));
+    if crl != ca.crl_path() {
+        steps.push(format!(
+            "After each `liudong ca revoke --dir {}`, copy {} to {} (this hub reloads it within a second), and to the nodes that keep a copy (docs/operations.md, section 8).",
+            ca_dir.display(),
+            ca.crl_path().display(),
+            crl.display()
+        ));
+    }
     steps.push(format!(
         "Start the node: `liudong serve --config {cfg}`, or as a service with config/liudong.service (docs/operations.md)."
     ));
@@ -739,7 +758,7 @@ pub fn init_hub(o: &InitOptions) -> Result<SetUp> {
     steps.push(format!("Check the node: `liudong status --config {cfg}`."));
     Ok(SetUp {
         summary: format!(
-            "Set up {} {code} ({name}) in {}:\n  config       {cfg}\n  data         {}\n  certificate  {} ({})\n  private key  {} (mode 0600)\n  CA           {} (ca.key mode 0600; revocation list {})",
+            "Set up {} {code} ({name}) in {}:\n  config       {cfg}\n  data         {}\n  certificate  {} ({})\n  private key  {} (mode 0600)\n  CA           {} (ca.key mode 0600; certificate revocation list {})",
             kind.name(),
             dir.display(),
             data_dir.display(),
@@ -747,7 +766,7 @@ pub fn init_hub(o: &InitOptions) -> Result<SetUp> {
             issued.fingerprint,
             tls.join(pki::NODE_KEY).display(),
             ca_dir.display(),
-            revoked.display()
+            crl.display()
         ),
         config,
         data_dir,
@@ -783,9 +802,9 @@ fn url_from_listen(listen: Option<std::net::SocketAddr>) -> Option<String> {
 /// `liudong enrol`: issues a township's or village's identity from the county
 /// hub's CA and writes its enrolment file (mode 0600).
 pub fn enrol(o: &EnrolOptions) -> Result<PathBuf> {
-    let hub = Config::load(&o.config)?;
+    let hub = Config::load(&o.config).map_err(ConfigError::new)?;
     if hub.scope.kind != NodeKind::County {
-        bail!(
+        refuse!(
             "{} is a {} node; enrolment files are issued by county hubs, whose CA certifies their townships and villages. Counties run their own CA: exchange CA certificates with them instead (docs/operations.md)",
             hub.scope.code,
             hub.scope.kind.name()
@@ -794,39 +813,41 @@ pub fn enrol(o: &EnrolOptions) -> Result<PathBuf> {
     let county = &hub.scope.code;
     let code = Code::parse(&o.code).with_context(|| format!("--code {:?}", o.code))?;
     let upstream = match code.level() {
-        Level::Township | Level::Village => code
-            .parent()
-            .context("a township or village code has a parent")?,
-        other => bail!(
+        Level::Township | Level::Village => code.parent().ok_or_else(|| {
+            OpsError::Usage(format!(
+                "--code {code}: a township or village code has a parent"
+            ))
+        })?,
+        other => refuse!(
             "--code {code} is a {} code; a county hub enrols its townships (9 digits) and villages (12 digits)",
             other.name()
         ),
     };
     if !code.is_under(county) {
-        bail!(
+        refuse!(
             "--code {code} lies outside this hub's area: county {county} enrols only codes starting with {county} (its CA cannot certify other nodes, and peers would refuse such a certificate)"
         );
     }
     let name = division_name(&code)?;
     division_name(&upstream)?;
     if !(1..=3650).contains(&o.days) {
-        bail!("--days {}: expected 1 to 3650", o.days);
+        refuse!("--days {}: expected 1 to 3650", o.days);
     }
     let url = match (&o.url_for_child, code.level()) {
         (Some(u), _) => u.clone(),
-        (None, Level::Township) => url_from_listen(hub.listen).with_context(|| {
-            format!(
+        (None, Level::Township) => url_from_listen(hub.listen).ok_or_else(|| {
+            OpsError::Usage(format!(
                 "--url-for-child is missing: this hub listens on {}, which is not an address a township can dial; give the address it reaches this hub at, e.g. https://county-hub.example:{}",
                 hub.listen.map(|a| a.to_string()).unwrap_or_else(|| "nothing".into()),
                 hub.listen.map(|a| a.port()).unwrap_or(7200)
-            )
+            ))
         })?,
-        (None, _) => bail!(
+        (None, _) => refuse!(
             "--url-for-child is missing: village {code} dials its township {upstream}; give the township's address, e.g. https://township-{upstream}.example:7300"
         ),
     };
     if !url.starts_with("https://") {
-        bail!(
+        refuse!(
             "--url-for-child {url:?}: every link is mutual TLS, so the address is https://host:port"
         );
     }
@@ -842,25 +863,21 @@ pub fn enrol(o: &EnrolOptions) -> Result<PathBuf> {
         )
     })?;
     if &ca.code != county {
-        bail!(
+        refuse!(
             "the CA in {} is for {}, not this hub's county {county}",
             ca_dir.display(),
             ca.code
         );
     }
     if o.out.exists() && !o.force {
-        bail!(
+        refuse!(
             "{} already exists; refusing to overwrite an enrolment file (use --force, or another --out)",
             o.out.display()
         );
     }
     let issued = ca.issue(&code, o.days)?;
     let kept = keep_issued(&ca_dir, &code, &issued.fingerprint, &issued.cert_pem)?;
-    let revoked = match std::fs::read_to_string(ca_dir.join(pki::REVOKED)) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => bail!("cannot read {}: {e}", ca_dir.join(pki::REVOKED).display()),
-    };
+    let crl = ca.current_crl()?;
     let e = Enrolment {
         code: code.to_string(),
         name: name.clone(),
@@ -872,11 +889,10 @@ pub fn enrol(o: &EnrolOptions) -> Result<PathBuf> {
         node_cert: issued.cert_pem,
         node_key: issued.key_pem,
         ca_cert: ca.cert_pem.clone(),
-        revoked,
+        crl,
         revocation_hint: format!(
-            "tls/revoked.txt is a copy of the county CA's list ({}/{} on the county hub); replace it with the current list whenever the county operator revokes a certificate. This certificate is kept at the hub as {}; to revoke it: liudong ca revoke --dir {} --cert {}",
-            ca_dir.display(),
-            pki::REVOKED,
+            "it is a copy of the county CA's certificate revocation list ({} on the county hub); replace it with the current file whenever the county operator revokes a certificate (the node reloads it within a second). This certificate is kept at the hub as {}; to revoke it: liudong ca revoke --dir {} --cert {}",
+            ca.crl_path().display(),
             kept.display(),
             ca_dir.display(),
             kept.display()
@@ -917,14 +933,13 @@ fn now_ms() -> u64 {
 
 /// `liudong init --enrol FILE`: unpacks an enrolment file into a node's directory.
 pub fn unpack(o: &UnpackOptions) -> Result<SetUp> {
-    let text = std::fs::read(&o.file)
-        .with_context(|| format!("cannot read enrolment file {}", o.file.display()))?;
+    let text = std::fs::read(&o.file).map_err(io("read enrolment file", &o.file))?;
     let e = enrol_file::decode(&text)
         .with_context(|| format!("enrolment file {}", o.file.display()))?;
     let code = Code::parse(&e.code).context("enrolment file: code")?;
     let kind = kind_of(&code, None)?;
     if !matches!(kind, NodeKind::Township | NodeKind::Village) {
-        bail!(
+        refuse!(
             "enrolment file {}: node {code} is not a township or village",
             o.file.display()
         );
@@ -940,7 +955,7 @@ pub fn unpack(o: &UnpackOptions) -> Result<SetUp> {
         (pki::NODE_KEY, &e.node_key, 0o600),
         (pki::NODE_CERT, &e.node_cert, 0o644),
         (pki::CA_CERT, &e.ca_cert, 0o644),
-        (pki::REVOKED, &e.revoked, 0o644),
+        (pki::CRL, &e.crl, 0o644),
     ] {
         write_file(&tls.join(name), content.as_bytes(), mode, o.force)?;
     }
@@ -961,7 +976,7 @@ pub fn unpack(o: &UnpackOptions) -> Result<SetUp> {
         ca_certs: vec![PathBuf::from(TLS_DIR).join(pki::CA_CERT)],
         cert: PathBuf::from(TLS_DIR).join(pki::NODE_CERT),
         key: PathBuf::from(TLS_DIR).join(pki::NODE_KEY),
-        revoked: PathBuf::from(TLS_DIR).join(pki::REVOKED),
+        crls: vec![PathBuf::from(TLS_DIR).join(pki::CRL)],
     };
     write_file(&config, render(&plan).as_bytes(), 0o644, o.force)?;
     check_loads(&config)?;
@@ -982,7 +997,7 @@ pub fn unpack(o: &UnpackOptions) -> Result<SetUp> {
         ),
         format!(
             "Keep {} current: {}",
-            tls.join(pki::REVOKED).display(),
+            tls.join(pki::CRL).display(),
             e.revocation_hint
         ),
     ];
@@ -1199,7 +1214,7 @@ mod tests {
     #[test]
     fn refusals_name_the_problem() {
         let t = tempfile::tempdir().unwrap();
-        let err = |r: Result<SetUp>| format!("{:#}", r.unwrap_err());
+        let err = |r: Result<SetUp>| crate::error::chain(&r.unwrap_err());
         let e = err(init_hub(&hub(
             t.path(),
             "410699",
@@ -1259,10 +1274,7 @@ mod tests {
 
         let out = t.path().join("x.enrol");
         let enrol_err = |code: &str, url: Option<&str>| {
-            format!(
-                "{:#}",
-                enrol(&enrol_opts(&again.config, code, url, &out)).unwrap_err()
-            )
+            crate::error::chain(&enrol(&enrol_opts(&again.config, code, url, &out)).unwrap_err())
         };
         let e = enrol_err("440306018", None);
         assert!(e.contains("outside this hub's area"), "{e}");
@@ -1291,17 +1303,22 @@ mod tests {
         let h2 = init_hub(&o).unwrap();
         assert!(t.path().join("usb/ca-410602/ca.key").exists());
         let text = std::fs::read_to_string(&h2.config).unwrap();
-        assert!(text.contains("usb/ca-410602/revoked.txt"), "{text}");
+        // Its CRL: a copy in tls/ (the hub must start without the CA's medium),
+        // and a step saying to refresh it after each revocation.
+        assert!(text.contains("crls = [\"tls/crl.pem\"]"), "{text}");
+        assert!(
+            h2.steps.iter().any(|s| s.contains("usb/ca-410602/crl.pem")),
+            "{:?}",
+            h2.steps
+        );
         let mut eo = enrol_opts(&h2.config, "410602100", None, &out);
-        assert!(format!("{:#}", enrol(&eo).unwrap_err()).contains("--ca-dir"));
+        assert!(crate::error::chain(&enrol(&eo).unwrap_err()).contains("--ca-dir"));
         eo.ca_dir = o.ca_dir.clone();
         enrol(&eo).unwrap();
 
         let ex = init_hub(&hub(&t.path().join("cn"), "CN", None)).unwrap();
-        let e = format!(
-            "{:#}",
-            enrol(&enrol_opts(&ex.config, "410602", None, &out)).unwrap_err()
-        );
+        let e =
+            crate::error::chain(&enrol(&enrol_opts(&ex.config, "410602", None, &out)).unwrap_err());
         assert!(e.contains("issued by county hubs"), "{e}");
     }
 }

@@ -6,10 +6,16 @@
 //! Invariants:
 //! - Nothing is written before every input has been checked; files holding
 //!   keys are created with mode 0600.
-//! - A CA certifies only codes under its own jurisdiction.
+//! - A CA certifies only codes under its own jurisdiction, and revokes only
+//!   certificates it issued, on the certificate revocation list it signs.
+//!
+//! Errors are [`OpsError`]: each message says what was wrong and what to do.
 
 pub mod ca;
 pub mod enrol_file;
+pub mod error;
 pub mod init;
 pub mod pki;
 pub mod seed;
+
+pub use error::OpsError;

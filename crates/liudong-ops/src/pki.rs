@@ -6,14 +6,32 @@
 //! for codes under that jurisdiction, and nodes refuse any certificate that a
 //! CA issued outside it. Private keys are written with mode 0600 and never
 //! overwritten.
+//!
+//! Each CA keeps a certificate revocation list (CRL, [`CRL`] beside
+//! [`CA_CERT`]) that it signs: `ca init` writes an empty one, `ca revoke` adds
+//! a certificate's serial number (with the time and, where the operator's
+//! reason names one, the RFC 5280 reason code) and re-signs it with the next
+//! CRL number, replacing the file atomically. The CRL file itself is the
+//! record of what the CA revoked. Its `next_update` is [`CRL_DAYS`] after
+//! `this_update`: nodes re-read the file live and do not enforce
+//! `next_update` (see `liudong_net::revocation`), so it is no refresh
+//! deadline.
+//!
+//! Serial numbers of issued certificates are 16 random bytes (positive),
+//! set here: rcgen's default serial is a hash of the public key, which a
+//! reissue with the same key would repeat, and a CRL names serials.
 
+use crate::error::{OpsError, io};
 use liudong_core::Code;
 use liudong_net::tls::{CA_URI, NODE_URI, TlsError, dns_name, fingerprint};
 use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose, SanType, SerialNumber,
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, DnType,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose, RevocationReason,
+    RevokedCertParams, SanType, SerialNumber,
 };
 use ring::rand::SecureRandom;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, CertificateRevocationListDer};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use time::{Duration, OffsetDateTime};
@@ -23,26 +41,27 @@ pub const CA_CERT: &str = "ca.crt";
 pub const CA_KEY: &str = "ca.key";
 pub const NODE_CERT: &str = "node.crt";
 pub const NODE_KEY: &str = "node.key";
-/// The CA's revocation list, inside its directory.
-pub const REVOKED: &str = "revoked.txt";
+/// The CA's certificate revocation list (PEM), beside its certificate; a
+/// node that keeps a copy keeps it under the same name in `tls/`.
+pub const CRL: &str = "crl.pem";
 
 /// Default validity of a CA certificate.
 pub const CA_DAYS: i64 = 3650;
 /// Default validity of a node certificate.
 pub const NODE_DAYS: i64 = 825;
+/// `next_update` of a CRL, in days after its `this_update` (not enforced by
+/// nodes; see the module documentation).
+pub const CRL_DAYS: i64 = 3650;
 
 /// A CA loaded from its directory.
 pub struct Ca {
     pub code: Code,
     pub cert_pem: String,
     key: KeyPair,
+    dir: PathBuf,
 }
 
-fn write_file(path: &Path, data: &str, private: bool) -> Result<(), TlsError> {
-    let err = |source| TlsError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
+fn write_file(path: &Path, data: &str, private: bool) -> Result<(), OpsError> {
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -52,34 +71,60 @@ fn write_file(path: &Path, data: &str, private: bool) -> Result<(), TlsError> {
     }
     #[cfg(not(unix))]
     let _ = private;
-    let mut f = opts.open(path).map_err(err)?;
-    f.write_all(data.as_bytes()).map_err(err)?;
-    f.sync_all().map_err(err)
+    let mut f = opts.open(path).map_err(io("write", path))?;
+    f.write_all(data.as_bytes()).map_err(io("write", path))?;
+    f.sync_all().map_err(io("write", path))
 }
 
-fn serial() -> SerialNumber {
+/// Replaces `path` by a file holding `data` (mode 0644) so that a reader
+/// sees the old or the new contents, never part of them: written beside it
+/// as `<name>.tmp`, synced, renamed over it.
+fn replace_file(path: &Path, data: &str) -> Result<(), OpsError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!("{name}.tmp"));
+    let _ = std::fs::remove_file(&tmp);
+    write_file(&tmp, data, false)?;
+    std::fs::rename(&tmp, path).map_err(io("write", path))?;
+    if let Some(dir) = path.parent()
+        && let Ok(d) = std::fs::File::open(dir)
+    {
+        // The rename itself survives a crash once the directory is synced.
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+fn serial() -> Result<SerialNumber, OpsError> {
     let mut b = [0u8; 16];
-    let _ = ring::rand::SystemRandom::new().fill(&mut b);
+    ring::rand::SystemRandom::new()
+        .fill(&mut b)
+        .map_err(|_| OpsError::Random)?;
     b[0] &= 0x7f; // positive
-    SerialNumber::from_slice(&b)
+    Ok(SerialNumber::from_slice(&b))
 }
 
-fn ia5(s: String) -> Result<rcgen::string::Ia5String, TlsError> {
-    rcgen::string::Ia5String::try_from(s).map_err(TlsError::Rcgen)
+fn ia5(s: String) -> Result<rcgen::string::Ia5String, OpsError> {
+    Ok(rcgen::string::Ia5String::try_from(s)?)
 }
 
-/// Creates a CA for jurisdiction `code` in `dir` (`ca.crt`, `ca.key` 0600).
-/// Refuses to overwrite an existing CA.
-pub fn ca_init(code: &Code, dir: &Path) -> Result<Ca, TlsError> {
-    std::fs::create_dir_all(dir).map_err(|source| TlsError::Write {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+/// The current time, whole seconds (what a certificate or CRL can carry).
+fn now_s() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    now.replace_nanosecond(0).unwrap_or(now)
+}
+
+/// Creates a CA for jurisdiction `code` in `dir` (`ca.crt`, `ca.key` 0600,
+/// and an empty CRL `crl.pem`). Refuses to overwrite an existing CA.
+pub fn ca_init(code: &Code, dir: &Path) -> Result<Ca, OpsError> {
+    std::fs::create_dir_all(dir).map_err(io("write", dir))?;
     if dir.join(CA_KEY).exists() {
-        return Err(TlsError::Other(format!(
-            "{} already exists; a CA is created once (use another --dir for a new CA)",
-            dir.join(CA_KEY).display()
-        )));
+        return Err(OpsError::Exists {
+            path: dir.join(CA_KEY),
+            hint: "a CA is created once (use another --dir for a new CA)",
+        });
     }
     let key = KeyPair::generate()?;
     let mut p = CertificateParams::default();
@@ -97,31 +142,32 @@ pub fn ca_init(code: &Code, dir: &Path) -> Result<Ca, TlsError> {
     let now = OffsetDateTime::now_utc();
     p.not_before = now - Duration::hours(1);
     p.not_after = now + Duration::days(CA_DAYS);
-    p.serial_number = Some(serial());
+    p.serial_number = Some(serial()?);
     let cert = p.self_signed(&key)?;
     write_file(&dir.join(CA_KEY), &key.serialize_pem(), true)?;
     write_file(&dir.join(CA_CERT), &cert.pem(), false)?;
-    Ok(Ca {
+    let ca = Ca {
         code: code.clone(),
         cert_pem: cert.pem(),
         key,
-    })
+        dir: dir.to_path_buf(),
+    };
+    replace_file(&ca.crl_path(), &ca.sign_crl(1, &[])?)?;
+    Ok(ca)
 }
 
 /// Loads the CA in `dir`.
-pub fn ca_load(dir: &Path) -> Result<Ca, TlsError> {
+pub fn ca_load(dir: &Path) -> Result<Ca, OpsError> {
     let read = |name: &str| {
         let path = dir.join(name);
         std::fs::read_to_string(&path).map_err(|source| TlsError::Read { path, source })
     };
     let cert_pem = read(CA_CERT)?;
     let key = KeyPair::from_pem(&read(CA_KEY)?)?;
-    let der = rustls::pki_types::CertificateDer::from(pem_der(&cert_pem).ok_or_else(|| {
-        TlsError::Pem {
-            path: dir.join(CA_CERT),
-            what: "not a PEM certificate".into(),
-        }
-    })?);
+    let der = pem_der(&cert_pem).ok_or_else(|| TlsError::Pem {
+        path: dir.join(CA_CERT),
+        what: "not a PEM certificate".into(),
+    })?;
     let code = ca_code(&der).ok_or_else(|| TlsError::CaNoCode {
         path: dir.join(CA_CERT),
     })?;
@@ -129,12 +175,12 @@ pub fn ca_load(dir: &Path) -> Result<Ca, TlsError> {
         code,
         cert_pem,
         key,
+        dir: dir.to_path_buf(),
     })
 }
 
 fn pem_der(pem: &str) -> Option<Vec<u8>> {
-    use rustls::pki_types::pem::PemObject;
-    rustls::pki_types::CertificateDer::from_pem_slice(pem.as_bytes())
+    CertificateDer::from_pem_slice(pem.as_bytes())
         .ok()
         .map(|c| c.to_vec())
 }
@@ -151,32 +197,35 @@ fn ca_code(der: &[u8]) -> Option<Code> {
 
 /// The jurisdiction a CA certificate (PEM) names (`liudong:ca:<code>`), e.g.
 /// to file another operator's CA under its code.
-pub fn ca_cert_code(pem: &str) -> Result<Code, TlsError> {
+pub fn ca_cert_code(pem: &str) -> Result<Code, OpsError> {
     let der = pem_der(pem).ok_or_else(|| TlsError::Other("not a PEM certificate".into()))?;
-    ca_code(&der).ok_or_else(|| {
+    Ok(ca_code(&der).ok_or_else(|| {
         TlsError::Other(
             "certificate names no CA jurisdiction (URI SAN liudong:ca:<code>); it is not a CA made by `liudong ca init`".into(),
         )
-    })
-}
-
-/// A node key and certificate just issued.
-pub struct Issued {
-    pub cert_pem: String,
-    pub key_pem: String,
-    /// `sha256:<hex>` of the certificate.
-    pub fingerprint: String,
+    })?)
 }
 
 impl Ca {
+    /// The CA's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The CA's certificate revocation list, `DIR/crl.pem`.
+    pub fn crl_path(&self) -> PathBuf {
+        self.dir.join(CRL)
+    }
+
     /// Issues a certificate for node `code`, valid for `days` from now.
     /// Refused if `code` lies outside this CA's jurisdiction.
-    pub fn issue(&self, code: &Code, days: i64) -> Result<Issued, TlsError> {
+    pub fn issue(&self, code: &Code, days: i64) -> Result<Issued, OpsError> {
         if !code.is_under(&self.code) {
             return Err(TlsError::Jurisdiction {
                 code: code.clone(),
                 ca: self.code.clone(),
-            });
+            }
+            .into());
         }
         let now = OffsetDateTime::now_utc();
         self.sign(code, now - Duration::hours(1), now + Duration::days(days))
@@ -189,7 +238,7 @@ impl Ca {
         code: &Code,
         not_before: OffsetDateTime,
         not_after: OffsetDateTime,
-    ) -> Result<Issued, TlsError> {
+    ) -> Result<Issued, OpsError> {
         let key = KeyPair::generate()?;
         let mut p = CertificateParams::default();
         p.distinguished_name
@@ -208,7 +257,7 @@ impl Ca {
         ];
         p.not_before = not_before;
         p.not_after = not_after;
-        p.serial_number = Some(serial());
+        p.serial_number = Some(serial()?);
         p.use_authority_key_identifier_extension = true;
         let issuer = Issuer::from_ca_cert_pem(&self.cert_pem, &self.key)?;
         let cert = p.signed_by(&key, &issuer)?;
@@ -218,24 +267,296 @@ impl Ca {
             key_pem: key.serialize_pem(),
         })
     }
+
+    /// A CRL of this CA listing `revoked`, numbered `number`, issued now
+    /// (PEM).
+    fn sign_crl(&self, number: u64, revoked: &[RevokedCert]) -> Result<String, OpsError> {
+        let now = now_s();
+        let params = CertificateRevocationListParams {
+            this_update: now,
+            next_update: now + Duration::days(CRL_DAYS),
+            crl_number: SerialNumber::from(number),
+            issuing_distribution_point: None,
+            revoked_certs: revoked
+                .iter()
+                .map(|r| RevokedCertParams {
+                    serial_number: SerialNumber::from_slice(&r.serial),
+                    revocation_time: r.time,
+                    reason_code: r.reason,
+                    invalidity_date: None,
+                })
+                .collect(),
+            key_identifier_method: KeyIdMethod::Sha256,
+        };
+        let issuer = Issuer::from_ca_cert_pem(&self.cert_pem, &self.key)?;
+        Ok(params.signed_by(&issuer)?.pem()?)
+    }
+
+    /// The CA certificate, parsed.
+    fn with_cert<T>(
+        &self,
+        f: impl FnOnce(&x509_parser::certificate::X509Certificate<'_>) -> T,
+    ) -> Result<T, OpsError> {
+        use x509_parser::prelude::*;
+        let der = pem_der(&self.cert_pem).ok_or_else(|| TlsError::Pem {
+            path: self.dir.join(CA_CERT),
+            what: "not a PEM certificate".into(),
+        })?;
+        let (_, cert) =
+            X509Certificate::from_der(&der).map_err(|e| TlsError::Parse(e.to_string()))?;
+        Ok(f(&cert))
+    }
+
+    /// The CA's CRL as it is on disk, checked: signed by this CA. `None` if
+    /// the CA has none yet (a CA created before CRLs).
+    pub fn crl(&self) -> Result<Option<Crl>, OpsError> {
+        use x509_parser::prelude::*;
+        let path = self.crl_path();
+        let pem = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io("read", &path)(e)),
+        };
+        let bad = |what: String| OpsError::Crl {
+            path: path.clone(),
+            what,
+        };
+        let der = CertificateRevocationListDer::from_pem_slice(pem.as_bytes())
+            .map_err(|e| bad(format!("not a PEM CRL: {e}")))?;
+        let (_, crl) = CertificateRevocationList::from_der(der.as_ref())
+            .map_err(|e| bad(format!("cannot be parsed: {e}")))?;
+        let signed = self.with_cert(|ca| {
+            ca.subject().as_raw() == crl.issuer().as_raw()
+                && crl.verify_signature(ca.public_key()).is_ok()
+        })?;
+        if !signed {
+            return Err(bad(format!("it is not signed by this CA ({})", self.code)));
+        }
+        let number = crl
+            .crl_number()
+            .and_then(|n| u64::try_from(n).ok())
+            .ok_or_else(|| bad("it has no CRL number Liudong can continue".into()))?;
+        let revoked = crl
+            .iter_revoked_certificates()
+            .map(|r| RevokedCert {
+                serial: strip_zeros(r.raw_serial()),
+                time: r.revocation_date.to_datetime(),
+                reason: r.reason_code().and_then(|(_, c)| reason_from_code(c.0)),
+            })
+            .collect();
+        Ok(Some(Crl {
+            number,
+            this_update: Some(crl.last_update().to_datetime()),
+            revoked,
+            pem,
+        }))
+    }
+
+    /// The CA's current CRL (PEM), for copying to nodes. A CA created
+    /// before CRLs gets its first (empty) one here.
+    pub fn current_crl(&self) -> Result<String, OpsError> {
+        if let Some(crl) = self.crl()? {
+            return Ok(crl.pem);
+        }
+        let pem = self.sign_crl(1, &[])?;
+        replace_file(&self.crl_path(), &pem)?;
+        Ok(pem)
+    }
+
+    /// Revokes the certificate `cert_pem`, which this CA must have issued:
+    /// adds its serial number to the CRL (with the time, and the reason code
+    /// `reason` names, see [`reason_code`]) and re-signs the CRL with the
+    /// next number, replacing `crl.pem` atomically. A certificate already on
+    /// the CRL changes nothing (`added` is false).
+    pub fn revoke(&self, cert_pem: &str, reason: &str) -> Result<Revoked, OpsError> {
+        use x509_parser::prelude::*;
+        let der =
+            pem_der(cert_pem).ok_or_else(|| TlsError::Other("not a PEM certificate".into()))?;
+        let (_, cert) =
+            X509Certificate::from_der(&der).map_err(|e| TlsError::Parse(e.to_string()))?;
+        let code = liudong_net::tls::cert_code(&der)?;
+        let fp = fingerprint(&der);
+        let issued_here = self.with_cert(|ca| {
+            ca.subject().as_raw() == cert.issuer().as_raw()
+                && cert.verify_signature(Some(ca.public_key())).is_ok()
+        })?;
+        if !issued_here {
+            return Err(OpsError::NotIssuedHere {
+                what: format!("certificate {fp} (node {code})"),
+                ca: self.code.clone(),
+                dir: self.dir.clone(),
+            });
+        }
+        let serial = strip_zeros(cert.raw_serial());
+        let crl = self.crl()?.unwrap_or_default();
+        let done = |added: bool, number: u64, count: usize, reason| Revoked {
+            fingerprint: fp.clone(),
+            code: code.clone(),
+            serial: hex_serial(&serial),
+            reason,
+            added,
+            crl: self.crl_path(),
+            number,
+            count,
+        };
+        if let Some(r) = crl.revoked.iter().find(|r| r.serial == serial) {
+            return Ok(done(false, crl.number, crl.revoked.len(), r.reason));
+        }
+        let reason = reason_code(reason);
+        let mut revoked = crl.revoked;
+        revoked.push(RevokedCert {
+            serial: serial.clone(),
+            time: now_s(),
+            reason,
+        });
+        let number = crl.number + 1;
+        replace_file(&self.crl_path(), &self.sign_crl(number, &revoked)?)?;
+        Ok(done(true, number, revoked.len(), reason))
+    }
+}
+
+fn strip_zeros(b: &[u8]) -> Vec<u8> {
+    let start = b.iter().position(|&x| x != 0).unwrap_or(b.len());
+    b[start..].to_vec()
+}
+
+fn hex_serial(b: &[u8]) -> String {
+    if b.is_empty() {
+        return "00".into();
+    }
+    b.iter()
+        .map(|x| format!("{x:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// A CA's CRL as read back.
+#[derive(Debug, Clone, Default)]
+pub struct Crl {
+    /// Its CRL number (0: no CRL yet).
+    pub number: u64,
+    pub this_update: Option<OffsetDateTime>,
+    pub revoked: Vec<RevokedCert>,
+    /// The file's text.
+    pub pem: String,
+}
+
+/// One certificate on a CRL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevokedCert {
+    /// Its serial number, big-endian, without leading zero bytes.
+    pub serial: Vec<u8>,
+    pub time: OffsetDateTime,
+    pub reason: Option<RevocationReason>,
+}
+
+/// What [`Ca::revoke`] did.
+#[derive(Debug, Clone)]
+pub struct Revoked {
+    /// `sha256:<hex>` of the certificate.
+    pub fingerprint: String,
+    /// The node it names.
+    pub code: Code,
+    /// Its serial number, hex bytes separated by colons.
+    pub serial: String,
+    /// The reason code recorded (`None`: unspecified, left out as RFC 5280 asks).
+    pub reason: Option<RevocationReason>,
+    /// False if it was already on the CRL (nothing changed).
+    pub added: bool,
+    /// The CRL file.
+    pub crl: PathBuf,
+    /// The CRL number in force.
+    pub number: u64,
+    /// How many certificates the CRL revokes.
+    pub count: usize,
+}
+
+/// The reason codes an operator's `--reason` can name (RFC 5280, 5.3.1),
+/// by their RFC names. certificateHold and removeFromCRL are left out: a
+/// Liudong revocation is final.
+const REASONS: [(&str, RevocationReason); 6] = [
+    ("keyCompromise", RevocationReason::KeyCompromise),
+    ("cACompromise", RevocationReason::CaCompromise),
+    ("affiliationChanged", RevocationReason::AffiliationChanged),
+    ("superseded", RevocationReason::Superseded),
+    (
+        "cessationOfOperation",
+        RevocationReason::CessationOfOperation,
+    ),
+    ("privilegeWithdrawn", RevocationReason::PrivilegeWithdrawn),
+];
+
+/// The reason code an operator's reason text names: its words before a
+/// `:` (if any), ignoring case, spaces, `-` and `_` — `keyCompromise`,
+/// `key compromise: laptop stolen`, `superseded`, `cessation of
+/// operation`, ... Anything else (`laptop stolen`, `unspecified`) is
+/// unspecified, which a CRL leaves out (`None`).
+pub fn reason_code(text: &str) -> Option<RevocationReason> {
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
+    let head = norm(text.split(':').next().unwrap_or_default());
+    REASONS
+        .iter()
+        .find(|(name, _)| norm(name) == head)
+        .map(|(_, r)| *r)
+}
+
+/// The RFC 5280 name of a recorded reason (`unspecified` for none).
+pub fn reason_name(reason: Option<RevocationReason>) -> &'static str {
+    match reason {
+        None | Some(RevocationReason::Unspecified) => "unspecified",
+        Some(RevocationReason::CertificateHold) => "certificateHold",
+        Some(RevocationReason::RemoveFromCrl) => "removeFromCRL",
+        Some(RevocationReason::AaCompromise) => "aACompromise",
+        Some(r) => REASONS
+            .iter()
+            .find(|(_, x)| *x == r)
+            .map(|(n, _)| *n)
+            .unwrap_or("unspecified"),
+    }
+}
+
+fn reason_from_code(code: u8) -> Option<RevocationReason> {
+    use RevocationReason::*;
+    Some(match code {
+        1 => KeyCompromise,
+        2 => CaCompromise,
+        3 => AffiliationChanged,
+        4 => Superseded,
+        5 => CessationOfOperation,
+        6 => CertificateHold,
+        8 => RemoveFromCrl,
+        9 => PrivilegeWithdrawn,
+        10 => AaCompromise,
+        _ => return None,
+    })
+}
+
+/// A node key and certificate just issued.
+pub struct Issued {
+    pub cert_pem: String,
+    pub key_pem: String,
+    /// `sha256:<hex>` of the certificate.
+    pub fingerprint: String,
 }
 
 impl Issued {
     /// Writes `node.crt`, `node.key` (0600) and a copy of the CA certificate
     /// (`ca.crt`) into `dir`; refuses to overwrite.
-    pub fn write(&self, dir: &Path, ca_cert_pem: &str) -> Result<Vec<PathBuf>, TlsError> {
-        std::fs::create_dir_all(dir).map_err(|source| TlsError::Write {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+    pub fn write(&self, dir: &Path, ca_cert_pem: &str) -> Result<Vec<PathBuf>, OpsError> {
+        std::fs::create_dir_all(dir).map_err(io("write", dir))?;
         let key = dir.join(NODE_KEY);
         let cert = dir.join(NODE_CERT);
         for p in [&key, &cert] {
             if p.exists() {
-                return Err(TlsError::Other(format!(
-                    "{} already exists; issue into an empty directory (revoke the old certificate first if it is being replaced)",
-                    p.display()
-                )));
+                return Err(OpsError::Exists {
+                    path: p.clone(),
+                    hint: "issue into an empty directory (revoke the old certificate first if it is being replaced)",
+                });
             }
         }
         write_file(&key, &self.key_pem, true)?;
@@ -248,43 +569,214 @@ impl Issued {
     }
 }
 
-/// Appends the fingerprint of the certificate in `cert_pem` to the
-/// revocation list `list` (created if missing); returns the fingerprint
-/// and whether it was newly added.
-pub fn revoke(list: &Path, cert_pem: &str, reason: &str) -> Result<(String, Code, bool), TlsError> {
-    let der = pem_der(cert_pem).ok_or_else(|| TlsError::Other("not a PEM certificate".into()))?;
-    let code = liudong_net::tls::cert_code(&der)?;
-    let fp = fingerprint(&der);
-    let existing = match std::fs::read_to_string(list) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(source) => {
-            return Err(TlsError::Read {
-                path: list.to_path_buf(),
-                source,
-            });
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use x509_parser::prelude::*;
+
+    fn code(s: &str) -> Code {
+        Code::parse(s).unwrap()
+    }
+
+    /// A serial number on a CRL and its reason code.
+    type Entry = (Vec<u8>, Option<u8>);
+
+    /// The CRL file of `ca`, parsed: (number, serials revoked with their
+    /// reason codes), after checking its signature with the CA's key.
+    fn read_crl(ca: &Ca) -> (u64, Vec<Entry>) {
+        let pem = std::fs::read_to_string(ca.crl_path()).unwrap();
+        let der = CertificateRevocationListDer::from_pem_slice(pem.as_bytes()).unwrap();
+        let (_, crl) = CertificateRevocationList::from_der(der.as_ref()).unwrap();
+        let ca_der = pem_der(&ca.cert_pem).unwrap();
+        let (_, ca_cert) = X509Certificate::from_der(&ca_der).unwrap();
+        crl.verify_signature(ca_cert.public_key())
+            .expect("the CRL is signed by its CA");
+        assert_eq!(crl.issuer().as_raw(), ca_cert.subject().as_raw());
+        let next = crl.next_update().expect("a CRL carries next_update");
+        let days = (next.to_datetime() - crl.last_update().to_datetime()).whole_days();
+        assert_eq!(days, CRL_DAYS);
+        let number = u64::try_from(crl.crl_number().unwrap()).unwrap();
+        let revoked = crl
+            .iter_revoked_certificates()
+            .map(|r| {
+                (
+                    strip_zeros(r.raw_serial()),
+                    r.reason_code().map(|(_, c)| c.0),
+                )
+            })
+            .collect();
+        (number, revoked)
+    }
+
+    fn serial_of(pem: &str) -> Vec<u8> {
+        let der = pem_der(pem).unwrap();
+        let (_, cert) = X509Certificate::from_der(&der).unwrap();
+        strip_zeros(cert.raw_serial())
+    }
+
+    #[test]
+    fn a_new_ca_has_an_empty_signed_crl_and_a_private_key() {
+        let t = tempfile::tempdir().unwrap();
+        let ca = ca_init(&code("410602"), t.path()).unwrap();
+        assert_eq!(read_crl(&ca), (1, vec![]));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |n: &str| {
+                std::fs::metadata(t.path().join(n))
+                    .unwrap()
+                    .permissions()
+                    .mode()
+                    & 0o777
+            };
+            assert_eq!(mode(CA_KEY), 0o600);
+            assert_eq!(mode(CRL), 0o644);
         }
-    };
-    let set = liudong_net::tls::parse_revocation_list(list, &existing)?;
-    if set.contains(&fp) {
-        return Ok((fp, code, false));
+        // A second CA in the same directory is refused, the CRL untouched.
+        let before = std::fs::read(ca.crl_path()).unwrap();
+        let e = ca_init(&code("410602"), t.path()).err().unwrap();
+        assert!(e.to_string().contains("a CA is created once"), "{e}");
+        assert_eq!(std::fs::read(ca.crl_path()).unwrap(), before);
+        // Loading the CA finds the same CRL.
+        let loaded = ca_load(t.path()).unwrap();
+        assert_eq!(loaded.crl().unwrap().unwrap().number, 1);
     }
-    let when = OffsetDateTime::now_utc().date();
-    let reason = reason.replace(['\n', '\r'], " ");
-    let line = format!("{fp}  # node {code}, revoked {when}: {reason}\n");
-    // Write the whole list anew and rename it into place, so a node reading
-    // it concurrently sees the old or the new list, never half a line.
-    let mut text = existing;
-    if !text.is_empty() && !text.ends_with('\n') {
-        text.push('\n');
+
+    #[test]
+    fn issued_certificates_carry_unique_random_serials() {
+        let t = tempfile::tempdir().unwrap();
+        let ca = ca_init(&code("410602"), t.path()).unwrap();
+        let serials: std::collections::HashSet<Vec<u8>> = (0..20)
+            .map(|_| serial_of(&ca.issue(&code("410602100"), 30).unwrap().cert_pem))
+            .collect();
+        assert_eq!(serials.len(), 20);
+        // 16 random bytes (top bit cleared): not a counter, not short.
+        assert!(serials.iter().all(|s| s.len() >= 12), "{serials:?}");
     }
-    text.push_str(&line);
-    let tmp = list.with_extension("tmp");
-    let _ = std::fs::remove_file(&tmp);
-    write_file(&tmp, &text, false)?;
-    std::fs::rename(&tmp, list).map_err(|source| TlsError::Write {
-        path: list.to_path_buf(),
-        source,
-    })?;
-    Ok((fp, code, true))
+
+    #[test]
+    fn revoke_adds_the_serial_and_re_signs_the_crl_with_the_next_number() {
+        let t = tempfile::tempdir().unwrap();
+        let ca = ca_init(&code("410602"), &t.path().join("ca")).unwrap();
+        let town = ca.issue(&code("410602100"), 30).unwrap();
+        let village = ca.issue(&code("410602100001"), 30).unwrap();
+
+        let r = ca
+            .revoke(&town.cert_pem, "keyCompromise: laptop stolen")
+            .unwrap();
+        assert!(r.added);
+        assert_eq!(r.fingerprint, town.fingerprint);
+        assert_eq!(r.code, code("410602100"));
+        assert_eq!((r.number, r.count), (2, 1));
+        assert_eq!(r.reason, Some(RevocationReason::KeyCompromise));
+        assert_eq!(r.crl, t.path().join("ca").join(CRL));
+        let (number, revoked) = read_crl(&ca);
+        assert_eq!(number, 2);
+        assert_eq!(revoked, vec![(serial_of(&town.cert_pem), Some(1))]);
+
+        // Revoking it again says so and changes nothing.
+        let before = std::fs::read(ca.crl_path()).unwrap();
+        let again = ca.revoke(&town.cert_pem, "superseded").unwrap();
+        assert!(!again.added);
+        assert_eq!((again.number, again.count), (2, 1));
+        assert_eq!(again.reason, Some(RevocationReason::KeyCompromise));
+        assert_eq!(std::fs::read(ca.crl_path()).unwrap(), before);
+
+        // A second certificate: both listed, the number goes on; a reason
+        // text naming no RFC reason is unspecified (no reason code).
+        let r = ca.revoke(&village.cert_pem, "laptop stolen").unwrap();
+        assert_eq!((r.number, r.count, r.reason), (3, 2, None));
+        let (number, revoked) = read_crl(&ca);
+        assert_eq!(number, 3);
+        assert_eq!(
+            revoked,
+            vec![
+                (serial_of(&town.cert_pem), Some(1)),
+                (serial_of(&village.cert_pem), None)
+            ]
+        );
+        // The earlier entry keeps its time and reason through the re-signing.
+        let crl = ca.crl().unwrap().unwrap();
+        assert_eq!(crl.revoked.len(), 2);
+        assert!(crl.revoked[0].time <= crl.revoked[1].time);
+        // No temporary file is left beside it.
+        let names: Vec<String> = std::fs::read_dir(t.path().join("ca"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(!names.iter().any(|n| n.ends_with(".tmp")), "{names:?}");
+    }
+
+    #[test]
+    fn a_certificate_of_another_ca_is_refused_and_the_crl_unchanged() {
+        let t = tempfile::tempdir().unwrap();
+        let ca = ca_init(&code("410602"), &t.path().join("a")).unwrap();
+        let other = ca_init(&code("440306"), &t.path().join("b")).unwrap();
+        // Same name and jurisdiction, other key: still not this CA's.
+        let rogue = ca_init(&code("410602"), &t.path().join("rogue")).unwrap();
+        let before = std::fs::read(ca.crl_path()).unwrap();
+        for cert in [
+            other.issue(&code("440306018"), 30).unwrap(),
+            rogue.issue(&code("410602100"), 30).unwrap(),
+        ] {
+            let e = ca.revoke(&cert.cert_pem, "keyCompromise").err().unwrap();
+            assert!(
+                matches!(e, OpsError::NotIssuedHere { .. }),
+                "{}",
+                crate::error::chain(&e)
+            );
+            assert!(e.to_string().contains("was not issued by the CA in"), "{e}");
+        }
+        assert_eq!(std::fs::read(ca.crl_path()).unwrap(), before);
+    }
+
+    #[test]
+    fn a_crl_not_signed_by_the_ca_is_refused_and_a_missing_one_started_anew() {
+        let t = tempfile::tempdir().unwrap();
+        let ca = ca_init(&code("410602"), &t.path().join("a")).unwrap();
+        let rogue = ca_init(&code("410602"), &t.path().join("rogue")).unwrap();
+        let cert = ca.issue(&code("410602100"), 30).unwrap();
+        std::fs::copy(rogue.crl_path(), ca.crl_path()).unwrap();
+        let e = ca.revoke(&cert.cert_pem, "superseded").err().unwrap();
+        assert!(
+            e.to_string().contains("not signed by this CA"),
+            "{}",
+            crate::error::chain(&e)
+        );
+        // A CA created before CRLs (no crl.pem): revoke starts one.
+        std::fs::remove_file(ca.crl_path()).unwrap();
+        let r = ca.revoke(&cert.cert_pem, "superseded").unwrap();
+        assert_eq!((r.number, r.count), (1, 1));
+        assert_eq!(read_crl(&ca).1, vec![(serial_of(&cert.cert_pem), Some(4))]);
+        std::fs::remove_file(ca.crl_path()).unwrap();
+        assert!(ca.current_crl().unwrap().contains("BEGIN X509 CRL"));
+        assert_eq!(read_crl(&ca), (1, vec![]));
+    }
+
+    #[test]
+    fn reason_texts_map_to_rfc_5280_reason_codes() {
+        use RevocationReason::*;
+        for (text, want) in [
+            ("keyCompromise", Some(KeyCompromise)),
+            ("key compromise: laptop stolen", Some(KeyCompromise)),
+            ("KEY_COMPROMISE", Some(KeyCompromise)),
+            ("superseded", Some(Superseded)),
+            ("cessation-of-operation", Some(CessationOfOperation)),
+            (
+                "cessationOfOperation: township merged",
+                Some(CessationOfOperation),
+            ),
+            ("affiliationChanged", Some(AffiliationChanged)),
+            ("privilegeWithdrawn", Some(PrivilegeWithdrawn)),
+            ("cACompromise", Some(CaCompromise)),
+            ("unspecified", None),
+            ("laptop stolen", None),
+            ("certificateHold", None),
+            ("", None),
+        ] {
+            assert_eq!(reason_code(text), want, "{text:?}");
+        }
+        assert_eq!(reason_name(Some(KeyCompromise)), "keyCompromise");
+        assert_eq!(reason_name(None), "unspecified");
+    }
 }

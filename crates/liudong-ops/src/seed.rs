@@ -3,7 +3,7 @@
 //! node, so that demos, tests and benchmarks have realistic data. Run it on a
 //! fresh node: the same seed then always gives the same records.
 
-use anyhow::{Result, bail};
+use crate::error::OpsError;
 use liudong_core::population::{Params, generate};
 use liudong_core::validate::{Limits, check_record};
 use liudong_core::{Date, NodeKind};
@@ -15,10 +15,12 @@ pub fn seed_store(
     seed: u64,
     households: u64,
     now_ms: u64,
-) -> Result<usize> {
+) -> Result<usize, OpsError> {
     let scope = store.scope();
     if matches!(scope.kind, NodeKind::Exchange { .. }) {
-        bail!("seed writes a county, township or village population; this is an exchange node");
+        return Err(OpsError::Usage(
+            "seed writes a county, township or village population; this is an exchange node".into(),
+        ));
     }
     let first_seq = store
         .record_ids()?
@@ -41,7 +43,10 @@ pub fn seed_store(
         max_skew_ms: 0,
     };
     for r in &records {
-        check_record(r, limits).map_err(|e| anyhow::anyhow!("generated record {}: {e}", r.id))?;
+        check_record(r, limits).map_err(|error| OpsError::Generated {
+            id: r.id.clone(),
+            error,
+        })?;
     }
     for chunk in records.chunks(500) {
         let items: Vec<Incoming> = chunk.iter().cloned().map(Incoming::new).collect();

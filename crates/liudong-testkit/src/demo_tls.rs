@@ -2,7 +2,9 @@
 //! per county operator (certifying the county, its townships and villages)
 //! and one for the exchange operator. A township or village trusts its
 //! county's CA; a county trusts its own CA and the exchange's; the exchange
-//! trusts its own CA and every county's.
+//! trusts its own CA and every county's. Every node names the certificate
+//! revocation list of each CA it trusts (the CA's own `crl.pem`, which
+//! `ca revoke` updates in place).
 
 use anyhow::{Context, Result};
 use liudong_core::code::Level;
@@ -18,8 +20,6 @@ pub struct DemoPki {
     dir: PathBuf,
     /// CA directory by jurisdiction code (counties, and the exchange's code).
     cas: BTreeMap<Code, PathBuf>,
-    /// The revocation list every node watches.
-    pub revoked: PathBuf,
 }
 
 impl DemoPki {
@@ -33,7 +33,10 @@ impl DemoPki {
             let ca = ca_code(&code);
             if let std::collections::btree_map::Entry::Vacant(slot) = cas.entry(ca.clone()) {
                 let d = root.join(format!("ca-{ca}"));
-                if !d.join(pki::CA_KEY).exists() {
+                if d.join(pki::CA_KEY).exists() {
+                    // A kept demo directory: its CA, with a CRL.
+                    pki::ca_load(&d)?.current_crl()?;
+                } else {
                     pki::ca_init(&ca, &d).with_context(|| format!("CA {ca}"))?;
                 }
                 slot.insert(d);
@@ -48,11 +51,7 @@ impl DemoPki {
             let ca = pki::ca_load(&cas[&ca_code(&code)])?;
             ca.issue(&code, 30)?.write(&out, &ca.cert_pem)?;
         }
-        Ok(DemoPki {
-            revoked: root.join(pki::REVOKED),
-            dir: root,
-            cas,
-        })
+        Ok(DemoPki { dir: root, cas })
     }
 
     /// The certificate directory of node `code` (`node.crt`, `node.key`).
@@ -67,9 +66,9 @@ impl DemoPki {
 
     /// The `[tls]` files of node `code`.
     pub fn files(&self, code: &Code, kind: NodeKind) -> TlsFiles {
-        let mut ca_certs = Vec::new();
+        let mut trusted = Vec::new();
         let own = ca_code(code);
-        ca_certs.push(self.cas[&own].join(pki::CA_CERT));
+        trusted.push(&self.cas[&own]);
         if !matches!(kind, NodeKind::Village | NodeKind::Township) {
             for (c, d) in &self.cas {
                 let exchange_ca = c.level() < Level::County;
@@ -78,16 +77,16 @@ impl DemoPki {
                     _ => true,
                 };
                 if wanted && *c != own {
-                    ca_certs.push(d.join(pki::CA_CERT));
+                    trusted.push(d);
                 }
             }
         }
         let nd = self.node_dir(&code.to_string());
         TlsFiles {
-            ca_certs,
+            ca_certs: trusted.iter().map(|d| d.join(pki::CA_CERT)).collect(),
             cert: nd.join(pki::NODE_CERT),
             key: nd.join(pki::NODE_KEY),
-            revoked: Some(self.revoked.clone()),
+            crls: trusted.iter().map(|d| d.join(pki::CRL)).collect(),
         }
     }
 

@@ -356,7 +356,8 @@ enum CaCommand {
         #[arg(long, default_value_t = liudong_ops::pki::NODE_DAYS)]
         days: i64,
     },
-    /// Revoke a node certificate: add its fingerprint to DIR/revoked.txt (or --list).
+    /// Revoke a node certificate this CA issued: add its serial number to the
+    /// CA's certificate revocation list DIR/crl.pem and re-sign it.
     Revoke {
         /// The CA directory.
         #[arg(long, default_value = ".")]
@@ -364,9 +365,10 @@ enum CaCommand {
         /// The certificate to revoke (PEM).
         #[arg(long)]
         cert: PathBuf,
-        /// Revocation list to update (default DIR/revoked.txt).
-        #[arg(long)]
-        list: Option<PathBuf>,
+        /// Why: an RFC 5280 reason recorded in the CRL (keyCompromise,
+        /// superseded, cessationOfOperation, affiliationChanged,
+        /// privilegeWithdrawn, cACompromise), optionally followed by
+        /// `: text`; anything else is recorded as unspecified.
         #[arg(long, default_value = "unspecified")]
         reason: String,
     },
@@ -567,8 +569,8 @@ async fn main() -> Result<()> {
                 days,
                 out,
                 force,
-            })
-            .map(|_| ())
+            })?;
+            Ok(())
         }
         Command::Ca { command } => {
             init_tracing("warn");
@@ -580,12 +582,9 @@ async fn main() -> Result<()> {
                     out,
                     days,
                 } => setup_cmd::ca_issue(&dir, &code, &out, days),
-                CaCommand::Revoke {
-                    dir,
-                    cert,
-                    list,
-                    reason,
-                } => setup_cmd::ca_revoke(&dir, &cert, list.as_deref(), &reason),
+                CaCommand::Revoke { dir, cert, reason } => {
+                    setup_cmd::ca_revoke(&dir, &cert, &reason)
+                }
             }
         }
         Command::Audit {

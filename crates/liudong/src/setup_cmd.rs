@@ -11,11 +11,12 @@ use std::path::Path;
 pub fn ca_init(code: &str, dir: &Path) -> Result<()> {
     let ca = liudong_ops::ca::init(code, dir)?;
     println!(
-        "CA for {} created in {}: {} (give to every node that must trust it), {} (mode 0600, keep offline)",
+        "CA for {} created in {}: {} (give to every node that must trust it), {} (mode 0600, keep offline), {} (its certificate revocation list, empty; nodes name it in [tls] crls)",
         ca.code,
         dir.display(),
         pki::CA_CERT,
-        pki::CA_KEY
+        pki::CA_KEY,
+        pki::CRL
     );
     Ok(())
 }
@@ -36,21 +37,27 @@ pub fn ca_issue(dir: &Path, code: &str, out: &Path, days: i64) -> Result<()> {
 }
 
 /// `liudong ca revoke`.
-pub fn ca_revoke(dir: &Path, cert: &Path, list: Option<&Path>, reason: &str) -> Result<()> {
-    let r = liudong_ops::ca::revoke(dir, cert, list, reason)?;
+pub fn ca_revoke(dir: &Path, cert: &Path, reason: &str) -> Result<()> {
+    let r = liudong_ops::ca::revoke(dir, cert, reason)?;
     if r.added {
         println!(
-            "revoked {} (node {}) in {}; nodes whose [tls] revoked names this file refuse it within a second (copy it to the others)",
+            "revoked certificate {} of node {} (serial {}, reason {}): the certificate revocation list {} is re-signed (CRL number {}, {} revoked)\nnodes whose [tls] crls names this file reload it within a second; copy it to the nodes that keep a copy (townships and villages: tls/{}; docs/operations.md, section 8)",
             r.fingerprint,
             r.code,
-            r.list.display()
+            r.serial,
+            pki::reason_name(r.reason),
+            r.crl.display(),
+            r.number,
+            r.count,
+            pki::CRL
         );
     } else {
         println!(
-            "{} (node {}) was already revoked in {}",
+            "{} (node {}) was already revoked in {} (CRL number {}); nothing changed",
             r.fingerprint,
             r.code,
-            r.list.display()
+            r.crl.display(),
+            r.number
         );
     }
     Ok(())

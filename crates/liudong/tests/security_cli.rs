@@ -1,5 +1,6 @@
 //! The operator's commands for node identity and the audit trail, run as
-//! the built binary: `ca init | issue | revoke`, a `[tls]` config, `audit`.
+//! the built binary: `ca init | issue | revoke` (the CA's certificate
+//! revocation list), a `[tls]` config, `audit`.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -32,7 +33,13 @@ fn mode(p: &Path) -> u32 {
 fn ca_issue_revoke_and_audit_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(&run(&["ca", "init", "--code", "410602", "--dir", "ca"], d));
+    let out = ok(&run(&["ca", "init", "--code", "410602", "--dir", "ca"], d));
+    assert!(out.contains("crl.pem"), "{out}");
+    assert!(
+        std::fs::read_to_string(d.join("ca/crl.pem"))
+            .unwrap()
+            .starts_with("-----BEGIN X509 CRL-----")
+    );
     #[cfg(unix)]
     assert_eq!(mode(&d.join("ca/ca.key")), 0o600);
     // A second init over the same CA is refused rather than overwriting its key.
@@ -85,7 +92,7 @@ fn ca_issue_revoke_and_audit_from_the_command_line() {
         std::fs::write(
             &cfg,
             format!(
-                "[node]\ncode = \"410602100\"\ndata_dir = \"data\"\nlisten = \"127.0.0.1:0\"\n{extra}\n[upstream]\ncode = \"410602\"\nurl = \"https://127.0.0.1:9\"\n\n[tls]\nca_certs = [\"town/ca.crt\"]\ncert = \"town/node.crt\"\nkey = \"town/node.key\"\nrevoked = \"ca/revoked.txt\"\n"
+                "[node]\ncode = \"410602100\"\ndata_dir = \"data\"\nlisten = \"127.0.0.1:0\"\n{extra}\n[upstream]\ncode = \"410602\"\nurl = \"https://127.0.0.1:9\"\n\n[tls]\nca_certs = [\"town/ca.crt\"]\ncert = \"town/node.crt\"\nkey = \"town/node.key\"\ncrls = [\"ca/crl.pem\"]\n"
             ),
         )
         .unwrap();
@@ -97,6 +104,22 @@ fn ca_issue_revoke_and_audit_from_the_command_line() {
     let out = run(&["status", "--config", "town.toml"], d);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("insecure = true and a [tls] section"));
+    // A config still naming the fingerprint list of earlier versions is
+    // refused, saying what to write instead.
+    write_cfg("");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        text.replace("crls = [\"ca/crl.pem\"]", "revoked = \"ca/revoked.txt\""),
+    )
+    .unwrap();
+    let out = run(&["status", "--config", "town.toml"], d);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("[tls] revoked") && err.contains("crls = [") && err.contains("crl.pem"),
+        "{err}"
+    );
     write_cfg("");
 
     // An operator write (node stopped: straight into the store), then the trail.
@@ -144,16 +167,55 @@ fn ca_issue_revoke_and_audit_from_the_command_line() {
             "--cert",
             "town/node.crt",
             "--reason",
-            "test",
+            "keyCompromise: test",
         ],
         d,
     ));
-    assert!(out.contains("revoked sha256:"), "{out}");
-    let list = std::fs::read_to_string(d.join("ca/revoked.txt")).unwrap();
-    assert_eq!(list.lines().count(), 1);
+    assert!(out.contains("revoked certificate sha256:"), "{out}");
+    assert!(out.contains("reason keyCompromise"), "{out}");
+    assert!(out.contains("CRL number 2, 1 revoked"), "{out}");
+    assert!(
+        out.contains("ca/crl.pem") && out.contains("reload it within a second"),
+        "{out}"
+    );
+    let crl = std::fs::read(d.join("ca/crl.pem")).unwrap();
     let out = ok(&run(
         &["ca", "revoke", "--dir", "ca", "--cert", "town/node.crt"],
         d,
     ));
     assert!(out.contains("already revoked"), "{out}");
+    assert_eq!(std::fs::read(d.join("ca/crl.pem")).unwrap(), crl);
+    // The township, configured with that CRL, no longer starts with its
+    // revoked certificate.
+    let out = run(&["status", "--config", "town.toml"], d);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is revoked"), "{err}");
+
+    // A certificate of another CA is refused, the CRL unchanged.
+    ok(&run(
+        &["ca", "init", "--code", "440306", "--dir", "ca-b"],
+        d,
+    ));
+    ok(&run(
+        &[
+            "ca",
+            "issue",
+            "--dir",
+            "ca-b",
+            "--code",
+            "440306018",
+            "--out",
+            "other",
+        ],
+        d,
+    ));
+    let out = run(
+        &["ca", "revoke", "--dir", "ca", "--cert", "other/node.crt"],
+        d,
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("was not issued by the CA in ca"), "{err}");
+    assert_eq!(std::fs::read(d.join("ca/crl.pem")).unwrap(), crl);
 }
