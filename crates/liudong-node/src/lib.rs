@@ -10,10 +10,13 @@
 //! - Operator commands reach a node through one of two doors only: the
 //!   running node's loopback admin service, or the stopped node's store;
 //!   both run the same library functions, so both write the same audit trail.
+//! - Errors are typed ([`config::ConfigError`], [`error::NodeError`]): their
+//!   messages say what is wrong and what to do, causes follow as sources.
 
 pub mod access;
 pub mod admin;
 pub mod config;
+pub mod error;
 pub mod metrics_http;
 pub mod monitoring;
 pub mod progress;
@@ -21,3 +24,6 @@ pub mod query;
 pub mod report;
 pub mod runner;
 pub mod status;
+
+pub use config::ConfigError;
+pub use error::NodeError;

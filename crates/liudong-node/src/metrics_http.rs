@@ -7,7 +7,7 @@
 //! Requests are bounded in size, time and concurrency.
 
 use crate::config::NodeConfig;
-use anyhow::{Context, Result};
+use crate::error::NodeError;
 use liudong_sync::Node;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -128,13 +128,17 @@ pub async fn start_metrics(
     node: &Arc<Node>,
     cancel: &CancellationToken,
     tasks: &TaskTracker,
-) -> Result<Option<SocketAddr>> {
+) -> Result<Option<SocketAddr>, NodeError> {
     let Some(addr) = cfg.metrics_listen else {
         return Ok(None);
     };
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .with_context(|| format!("cannot listen on {addr} ([metrics] listen)"))?;
+        .map_err(|source| NodeError::Listen {
+            addr,
+            setting: "[metrics] listen",
+            source,
+        })?;
     let bound = listener.local_addr()?;
     if !bound.ip().is_loopback() {
         tracing::warn!(addr = %bound, "metrics are served over plain, unauthenticated HTTP beyond loopback: restrict access to the scraper (they hold division codes and counts, no personal data)");

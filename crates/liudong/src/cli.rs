@@ -22,7 +22,7 @@ pub async fn serve(config: &Path) -> Result<()> {
     }
     wait_for_signal().await?;
     tracing::info!("shutdown requested");
-    node.shutdown(Duration::from_secs(20)).await
+    Ok(node.shutdown(Duration::from_secs(20)).await?)
 }
 
 async fn wait_for_signal() -> Result<()> {
