@@ -6,16 +6,16 @@
 //! service, or on the stopped node's store: [`NodeAccess::query`]), so every
 //! person exported is recorded in the audit trail as viewed by the operator.
 
+use crate::error::{LedgerError, Result};
 use crate::write::{Cell, Sheet, sheet_file};
-use anyhow::{Result, bail};
 use liudong_core::record::{MaritalStatus, Sex};
 use liudong_core::report::{COLUMNS, Report, cell};
 use liudong_core::view::Status;
 use liudong_core::{Code, Date, Level, PersonView};
-use liudong_node::NodeAccess;
 use liudong_node::config::Config;
 use liudong_node::progress::Progress;
 use liudong_node::query::{Answer, OverdueAnswer, PersonsAnswer, Query, WrongAnswer};
+use liudong_node::{AccessError, NodeAccess};
 use std::path::Path;
 
 /// What to export.
@@ -38,7 +38,7 @@ where
     T: TryFrom<Answer, Error = WrongAnswer>,
 {
     let answer = node.query(operator, &q).await?;
-    Ok(T::try_from(answer)?)
+    Ok(T::try_from(answer).map_err(AccessError::from)?)
 }
 
 /// Header in the chosen language.
@@ -246,10 +246,10 @@ pub async fn export(
     let cfg = Config::load(config)?;
     crate::read::kind_of(out)?;
     if what == What::Report && month.is_none() {
-        bail!("export report needs --month YYYY-MM");
+        return Err(LedgerError::MonthMissing);
     }
     if what != What::Report && (month.is_some() || code.is_some()) {
-        bail!("--month and --code are for export report only");
+        return Err(LedgerError::ReportOnly);
     }
     let operator = liudong_node::access::operator();
     let mut node = NodeAccess::open(&cfg).await?;
@@ -279,7 +279,7 @@ pub async fn export(
                 match page.next {
                     // Pages advance strictly in subject order: the loop ends.
                     Some(next) if after.as_ref().is_none_or(|a| next > *a) => after = Some(next),
-                    Some(next) => bail!("the node answered a page that does not advance ({next})"),
+                    Some(next) => return Err(LedgerError::PageStuck { next }),
                     None => break,
                 }
             }

@@ -12,9 +12,9 @@
 //! after a crash half-way — adds nothing twice.
 
 use crate::columns::{Field, Mapping, Resolved, column, letter};
+use crate::error::{LedgerError, Result};
 use crate::read::{self, Table};
 use crate::rows::{RowContext, RowError, row_drafts};
-use anyhow::{Context, Result, bail};
 use liudong_node::NodeAccess;
 use liudong_node::config::Config;
 use liudong_node::progress::Progress;
@@ -67,7 +67,10 @@ struct Rejected {
 
 /// Writes one batch skipping records already held; returns (written,
 /// already held).
-async fn write(node: &mut NodeAccess, drafts: Vec<Draft>) -> Result<(usize, usize)> {
+async fn write(
+    node: &mut NodeAccess,
+    drafts: Vec<Draft>,
+) -> Result<(usize, usize), liudong_node::AccessError> {
     let out = node.write_batch(drafts, true).await?;
     let held = out.iter().filter(|w| w.existing).count();
     Ok((out.len() - held, held))
@@ -125,8 +128,12 @@ fn write_rejects(path: &Path, table: &Table, cols: &Resolved, rejected: &[Reject
         cells.push(reasons(&r.errors, cols, &table.headers));
         rows.push(cells);
     }
-    crate::write::csv_file(path, &head, rows.iter().map(|r| r.as_slice()))
-        .with_context(|| format!("cannot write the rejects file {}", path.display()))
+    crate::write::csv_file(path, &head, rows.iter().map(|r| r.as_slice())).map_err(|e| {
+        LedgerError::Rejects {
+            path: path.to_path_buf(),
+            source: Box::new(e),
+        }
+    })
 }
 
 /// Rows above the header that may hold a title (e.g. `XX村流动人口台账`,
@@ -173,17 +180,17 @@ fn default_rejects(file: &Path) -> PathBuf {
 pub async fn import(o: &ImportOptions) -> Result<ImportSummary> {
     let cfg = Config::load(&o.config)?;
     if o.rejects.is_some() && !o.skip_invalid {
-        bail!(
-            "--rejects is used with --skip-invalid (without it, a file with errors imports nothing)"
-        );
+        return Err(LedgerError::RejectsWithoutSkip);
     }
     let mapping = match &o.map {
         Some(p) => Mapping::load(p)?,
         None => Mapping::default(),
     };
     let table = read::read(&o.file)?;
-    let (table, cols) = locate_header(table, &mapping)
-        .with_context(|| format!("{}: header row", o.file.display()))?;
+    let (table, cols) = locate_header(table, &mapping).map_err(|e| LedgerError::HeaderRow {
+        path: o.file.clone(),
+        source: Box::new(e),
+    })?;
     for n in &table.notes {
         eprintln!("note: {n}");
     }
@@ -241,11 +248,10 @@ pub async fn import(o: &ImportOptions) -> Result<ImportSummary> {
     }
     if !rejected.is_empty() {
         if !o.skip_invalid {
-            bail!(
-                "{} of {} rows have errors (listed above); nothing was imported. Correct them and import the file again, or import the other rows with --skip-invalid (rejected rows go to a file)",
-                rejected.len(),
-                summary.rows
-            );
+            return Err(LedgerError::RowsRejected {
+                rejected: rejected.len(),
+                rows: summary.rows,
+            });
         }
         let path = o
             .rejects
@@ -275,12 +281,14 @@ pub async fn import(o: &ImportOptions) -> Result<ImportSummary> {
         let first = chunk.first().map_or(0, |c| c.0);
         let last = chunk.last().map_or(0, |c| c.0);
         let drafts: Vec<Draft> = chunk.iter().flat_map(|(_, d)| d.iter().cloned()).collect();
-        let (new, held) = write(&mut node, drafts).await.with_context(|| {
-            format!(
-                "writing rows {first}–{last}: {} records were written before this batch (importing the file again skips them)",
-                summary.written
-            )
-        })?;
+        let (new, held) = write(&mut node, drafts)
+            .await
+            .map_err(|source| LedgerError::Batch {
+                first,
+                last,
+                written: summary.written,
+                source: Box::new(source),
+            })?;
         summary.written += new;
         summary.existing += held;
         progress.inc(chunk.len() as u64);
