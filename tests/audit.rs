@@ -127,7 +127,11 @@ async fn audit_lists_exactly_the_nodes_that_received_a_persons_records() {
         .await
         .unwrap()
         .into_inner();
-    let entries: Vec<liudong_store::audit::AuditEntry> = serde_json::from_str(&r.json).unwrap();
+    let entries: Vec<liudong_store::audit::AuditEntry> = r
+        .entries
+        .into_iter()
+        .map(|e| liudong_node::wire::Wire::from_wire(e).unwrap())
+        .collect();
     let peers: BTreeSet<String> = entries
         .iter()
         .filter_map(|e| match &e.event {

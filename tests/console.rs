@@ -472,9 +472,12 @@ async fn console_pages_in_a_real_browser_match_the_cli_figures() {
     }
 }
 
-fn answer<T: serde::de::DeserializeOwned>(node: &liudong_sync::Node, q: Query) -> T {
+fn answer<T: TryFrom<query::Answer, Error = query::WrongAnswer>>(
+    node: &liudong_sync::Node,
+    q: Query,
+) -> T {
     let v = query::run(node.store(), "console-test", &q, node.now_ms()).unwrap();
-    serde_json::from_value(v).unwrap()
+    v.try_into().unwrap()
 }
 
 fn browse(

@@ -322,7 +322,9 @@ async fn a_county_sees_a_syncing_and_a_silent_township() {
         .await
         .unwrap()
         .into_inner();
-    assert!(report.json.contains("\"in_step\""), "{}", report.json);
+    let report: liudong_sync::verify::VerifyReport =
+        liudong_node::wire::Wire::from_wire(report).unwrap();
+    assert_eq!(report.upstream, COUNTY_A, "{report:?}");
     let verified = admin
         .progress(pb::ProgressRequest {})
         .await

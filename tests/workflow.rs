@@ -99,10 +99,10 @@ fn report_at(flow: &Flow, node: &str, code: &str) -> Report {
         code: Some(code.into()),
         ack_days: 30,
     };
-    serde_json::from_value(
-        query::run(store, "test-operator", &q, liudong_sync::system_clock()()).unwrap(),
-    )
-    .unwrap()
+    query::run(store, "test-operator", &q, liudong_sync::system_clock()())
+        .unwrap()
+        .try_into()
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -312,24 +312,22 @@ async fn county_report_is_the_sum_of_township_reports_and_rules_hold_across_node
 
     // The county's report (asked over its admin service) ...
     let admin = f.topo.node(COUNTY_A).admin_addr.unwrap();
-    let mut client = liudong_net::admin_client(&admin.to_string()).await.unwrap();
+    let client = liudong_net::admin_client(&admin.to_string()).await.unwrap();
     let q = Query::Report {
         month: f.month.to_string(),
         code: None,
         ack_days: 30,
     };
-    let answer = client
-        .query(liudong_proto::pb::QueryRequest {
-            json: serde_json::to_string(&query::OperatorQuery {
-                operator: "county-operator".into(),
-                query: q,
-            })
-            .unwrap(),
-        })
+    let mut access = liudong_node::NodeAccess::Running {
+        admin: client,
+        upstream: None,
+    };
+    let county: Report = access
+        .query("county-operator", &q)
         .await
         .unwrap()
-        .into_inner();
-    let county: Report = serde_json::from_str(&answer.json).unwrap();
+        .try_into()
+        .unwrap();
     // ... equals, row by row, the townships' own reports at the townships.
     let mut sum = Counts::default();
     for town in [TOWN_A, TOWN_A_OTHER] {
@@ -368,15 +366,14 @@ async fn county_report_is_the_sum_of_township_reports_and_rules_hold_across_node
         code: None,
         ack_days: 30,
     };
-    let at_origin: Report = serde_json::from_value(
-        query::run(
-            f.topo.node(VILLAGE_A1).node.store(),
-            "test-operator",
-            &q,
-            liudong_sync::system_clock()(),
-        )
-        .unwrap(),
+    let at_origin: Report = query::run(
+        f.topo.node(VILLAGE_A1).node.store(),
+        "test-operator",
+        &q,
+        liudong_sync::system_clock()(),
     )
+    .unwrap()
+    .try_into()
     .unwrap();
     assert_eq!(at_origin.arrival.notices, 2);
     assert!(at_origin.arrival.mean_days().unwrap() < 1.0);
@@ -392,7 +389,7 @@ async fn county_report_is_the_sum_of_township_reports_and_rules_hold_across_node
         liudong_sync::system_clock()(),
     )
     .unwrap();
-    let ov: OverdueAnswer = serde_json::from_value(ov).unwrap();
+    let ov: OverdueAnswer = ov.try_into().unwrap();
     assert_eq!(ov.held.len(), 1);
     assert_eq!(ov.held[0].id, fix.id);
     assert_eq!(ov.held[0].issue.field, "correction.target");

@@ -8,7 +8,7 @@ use crate::state::{Console, PageError, Req};
 use axum::http::StatusCode;
 use liudong_core::Date;
 use liudong_core::report::{COLUMNS, Counts, Month, Report, cell};
-use liudong_node::query::{self, OverdueAnswer, PersonAnswer, Query, QueryError};
+use liudong_node::query::{self, Answer, OverdueAnswer, PersonAnswer, Query, QueryError};
 use std::fmt::Write;
 
 type Page = Result<(String, &'static str, String), PageError>;
@@ -60,15 +60,16 @@ fn query_error(lang: Lang, e: QueryError) -> PageError {
     }
 }
 
-fn run(c: &Console, s: &Session, q: &Query) -> Result<serde_json::Value, QueryError> {
+fn run(c: &Console, s: &Session, q: &Query) -> Result<Answer, QueryError> {
     query::run(c.node.store(), &audit_name(&s.operator), q, c.node.now_ms())
 }
 
-fn decode<T: serde::de::DeserializeOwned>(
-    lang: Lang,
-    v: serde_json::Value,
-) -> Result<T, PageError> {
-    serde_json::from_value(v).map_err(|e| store_error(lang, e))
+/// The answer of the kind asked for (another kind is a bug, shown as a failure).
+fn expect<T>(lang: Lang, a: Answer) -> Result<T, PageError>
+where
+    T: TryFrom<Answer, Error = query::WrongAnswer>,
+{
+    T::try_from(a).map_err(|e| store_error(lang, e))
 }
 
 fn month_now(c: &Console) -> Month {
@@ -276,7 +277,7 @@ fn report(c: &Console, r: &Req, s: &Session) -> Page {
         },
     )
     .map_err(|e| query_error(l, e))?;
-    let rep: Report = decode(l, v)?;
+    let rep: Report = expect(l, v)?;
     // The chart: the same computation over the months before.
     let store = c.node.store();
     let views: Vec<_> = store
@@ -404,7 +405,7 @@ fn overdue(c: &Console, r: &Req, s: &Session) -> Page {
         },
     )
     .map_err(|e| query_error(l, e))?;
-    let a: OverdueAnswer = decode(l, v)?;
+    let a: OverdueAnswer = expect(l, v)?;
     let mut b = String::from("<p class=\"filters\">");
     let _ = write!(
         b,
@@ -607,7 +608,7 @@ fn person(c: &Console, r: &Req, s: &Session) -> Page {
         }
         Err(e) => return Err(query_error(l, e)),
     };
-    let a: PersonAnswer = decode(l, v)?;
+    let a: PersonAnswer = expect(l, v)?;
     let p = &a.view;
     let opt = |c: &Option<liudong_core::Code>| {
         c.as_ref()

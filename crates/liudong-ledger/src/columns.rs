@@ -2,7 +2,7 @@
 //! their default Chinese headers, and `--map` files for ledgers with other
 //! headers. docs/ledgers.md has the same table for operators.
 
-use anyhow::{Context, Result, bail};
+use crate::error::{LedgerError, Result};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -276,22 +276,26 @@ pub struct Mapping {
 impl Mapping {
     /// Reads a `--map` TOML file.
     pub fn load(path: &Path) -> Result<Mapping> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the column map {}", path.display()))?;
-        Mapping::parse(&text).with_context(|| format!("column map {}", path.display()))
+        let text = std::fs::read_to_string(path).map_err(|source| LedgerError::ReadMap {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Mapping::parse(&text).map_err(|e| LedgerError::InMap {
+            path: path.to_path_buf(),
+            source: Box::new(e),
+        })
     }
 
     pub fn parse(text: &str) -> Result<Mapping> {
-        let file: MapFile = toml::from_str(text).context(
-            "expected a [columns] table of \"header\" = \"field\" lines (see docs/ledgers.md)",
-        )?;
+        let file: MapFile = toml::from_str(text).map_err(LedgerError::MapSyntax)?;
         let mut custom = BTreeMap::new();
         for (header, key) in file.columns {
             let Some(c) = COLUMNS.iter().find(|c| c.key == key) else {
-                bail!(
-                    "[columns] \"{header}\" = \"{key}\": unknown field; fields are {}",
-                    COLUMNS.iter().map(|c| c.key).collect::<Vec<_>>().join(", ")
-                );
+                return Err(LedgerError::UnknownField {
+                    fields: COLUMNS.iter().map(|c| c.key).collect::<Vec<_>>().join(", "),
+                    header,
+                    key,
+                });
             };
             custom.insert(normalize(&header), c.field);
         }
@@ -323,15 +327,11 @@ impl Mapping {
             match self.field(h) {
                 Some(f) => {
                     if let Some(prev) = index.insert(f, i) {
-                        bail!(
-                            "columns {} ({}) and {} ({}) both give {} ({}); remove one or map one of them with --map",
-                            letter(prev),
-                            headers[prev].trim(),
-                            letter(i),
-                            h.trim(),
-                            column(f).header,
-                            column(f).key
-                        );
+                        return Err(LedgerError::DuplicateColumn {
+                            first: format!("{} ({})", letter(prev), headers[prev].trim()),
+                            second: format!("{} ({})", letter(i), h.trim()),
+                            field: format!("{} ({})", column(f).header, column(f).key),
+                        });
                     }
                 }
                 None if normalize(h).is_empty() => {}
@@ -344,10 +344,9 @@ impl Mapping {
             .map(|c| format!("{} ({})", c.header, c.key))
             .collect();
         if !missing.is_empty() {
-            bail!(
-                "the header row has no column for {}; name the columns as in docs/ledgers.md or map your headers with --map MAP.toml",
-                missing.join(", ")
-            );
+            return Err(LedgerError::MissingColumns {
+                missing: missing.join(", "),
+            });
         }
         Ok(Resolved { index, unused })
     }

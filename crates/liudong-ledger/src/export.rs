@@ -3,22 +3,20 @@
 //!
 //! The figures are those of `liudong person show`, `overdue` and `report`:
 //! every export asks `liudong_node::query` (through the running node's admin
-//! service, or on the stopped node's store), so every person exported is
-//! recorded in the audit trail as viewed by the operator.
+//! service, or on the stopped node's store: [`NodeAccess::query`]), so every
+//! person exported is recorded in the audit trail as viewed by the operator.
 
+use crate::error::{LedgerError, Result};
 use crate::write::{Cell, Sheet, sheet_file};
-use anyhow::{Context, Result, bail};
 use liudong_core::record::{MaritalStatus, Sex};
 use liudong_core::report::{COLUMNS, Report, cell};
 use liudong_core::view::Status;
 use liudong_core::{Code, Date, Level, PersonView};
-use liudong_node::config::{Config, NodeConfig};
+use liudong_node::config::Config;
 use liudong_node::progress::Progress;
-use liudong_node::query::{OperatorQuery, OverdueAnswer, PersonsAnswer, Query};
-use liudong_proto::pb;
-use liudong_store::Store;
+use liudong_node::query::{Answer, OverdueAnswer, PersonsAnswer, Query, WrongAnswer};
+use liudong_node::{AccessError, NodeAccess};
 use std::path::Path;
-use std::sync::Arc;
 
 /// What to export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,41 +32,13 @@ pub enum What {
 /// Persons asked per admin query.
 const PAGE: usize = 500;
 
-/// Asks the running node's admin service, or the stopped node's store.
-enum Querier {
-    Admin(pb::admin_client::AdminClient<tonic::transport::Channel>),
-    Store(Arc<Store>),
-}
-
-impl Querier {
-    async fn open(cfg: &NodeConfig) -> Result<Querier> {
-        Ok(match liudong_node::access::admin(cfg).await {
-            Some(c) => Querier::Admin(c),
-            None => Querier::Store(liudong_node::runner::open_store(cfg)?),
-        })
-    }
-
-    async fn ask(&mut self, operator: &str, q: Query) -> Result<serde_json::Value> {
-        match self {
-            Querier::Admin(c) => {
-                let r = c
-                    .query(pb::QueryRequest {
-                        json: serde_json::to_string(&OperatorQuery {
-                            operator: operator.to_string(),
-                            query: q,
-                        })?,
-                    })
-                    .await
-                    .map_err(liudong_node::access::status_error)?
-                    .into_inner();
-                Ok(serde_json::from_str(&r.json)?)
-            }
-            Querier::Store(store) => {
-                let now = liudong_sync::system_clock()();
-                Ok(liudong_node::query::run(store, operator, &q, now)?)
-            }
-        }
-    }
+/// Asks the node `q` for `operator`, expecting an answer of type `T`.
+async fn ask<T>(node: &mut NodeAccess, operator: &str, q: Query) -> Result<T>
+where
+    T: TryFrom<Answer, Error = WrongAnswer>,
+{
+    let answer = node.query(operator, &q).await?;
+    Ok(T::try_from(answer).map_err(AccessError::from)?)
 }
 
 /// Header in the chosen language.
@@ -276,13 +246,13 @@ pub async fn export(
     let cfg = Config::load(config)?;
     crate::read::kind_of(out)?;
     if what == What::Report && month.is_none() {
-        bail!("export report needs --month YYYY-MM");
+        return Err(LedgerError::MonthMissing);
     }
     if what != What::Report && (month.is_some() || code.is_some()) {
-        bail!("--month and --code are for export report only");
+        return Err(LedgerError::ReportOnly);
     }
     let operator = liudong_node::access::operator();
-    let mut q = Querier::open(&cfg).await?;
+    let mut node = NodeAccess::open(&cfg).await?;
     let sheet = match what {
         What::Persons => {
             let mut progress = Progress::new("导出 export persons", "persons", None);
@@ -291,26 +261,25 @@ pub async fn export(
             let mut rows = Vec::new();
             let mut after: Option<String> = None;
             loop {
-                let v = q
-                    .ask(
-                        &operator,
-                        Query::Persons {
-                            after: after.clone(),
-                            limit: PAGE,
-                        },
-                    )
-                    .await?;
-                let page: PersonsAnswer = serde_json::from_value(v).context("persons answer")?;
+                let page: PersonsAnswer = ask(
+                    &mut node,
+                    &operator,
+                    Query::Persons {
+                        after: after.clone(),
+                        limit: PAGE,
+                    },
+                )
+                .await?;
                 progress.inc(page.persons.len() as u64);
                 rows.extend(
                     page.persons
                         .iter()
-                        .map(|p| person_row(p, page.today, english)),
+                        .map(|p| person_row(&p.view, page.today, english)),
                 );
                 match page.next {
                     // Pages advance strictly in subject order: the loop ends.
                     Some(next) if after.as_ref().is_none_or(|a| next > *a) => after = Some(next),
-                    Some(next) => bail!("the node answered a page that does not advance ({next})"),
+                    Some(next) => return Err(LedgerError::PageStuck { next }),
                     None => break,
                 }
             }
@@ -322,35 +291,29 @@ pub async fn export(
             }
         }
         What::Overdue => {
-            let v = q
-                .ask(
-                    &operator,
-                    Query::Overdue {
-                        kinds: Vec::new(),
-                        thresholds: cfg.thresholds,
-                    },
-                )
-                .await?;
-            overdue_sheet(
-                &serde_json::from_value(v).context("overdue answer")?,
-                english,
+            let a: OverdueAnswer = ask(
+                &mut node,
+                &operator,
+                Query::Overdue {
+                    kinds: Vec::new(),
+                    thresholds: cfg.thresholds,
+                },
             )
+            .await?;
+            overdue_sheet(&a, english)
         }
         What::Report => {
-            let v = q
-                .ask(
-                    &operator,
-                    Query::Report {
-                        month: month.unwrap_or_default().to_string(),
-                        code: code.map(str::to_string),
-                        ack_days: cfg.thresholds.ack_days,
-                    },
-                )
-                .await?;
-            report_sheet(
-                &serde_json::from_value(v).context("report answer")?,
-                english,
+            let r: Report = ask(
+                &mut node,
+                &operator,
+                Query::Report {
+                    month: month.unwrap_or_default().to_string(),
+                    code: code.map(str::to_string),
+                    ack_days: cfg.thresholds.ack_days,
+                },
             )
+            .await?;
+            report_sheet(&r, english)
         }
     };
     let mut progress = Progress::new("写出 write", "rows", Some(sheet.rows.len() as u64));

@@ -4,23 +4,22 @@
 //! imports nothing unless `--skip-invalid`, which imports the good rows and
 //! writes the rejected ones, with their reasons, to a CSV file. The records
 //! are then written in batches through the running node's admin service
-//! (`WriteRecords`) or, when the node is stopped, its store: the same
-//! validation, audit trail (operator writes) and sync as `liudong record add`.
+//! (`WriteRecords`) or, when the node is stopped, its store
+//! ([`NodeAccess::write_batch`]): the same validation, audit trail (operator
+//! writes) and sync as `liudong record add`.
 //! Each batch is one store transaction that skips records identical to ones
 //! already held about the same person, so importing a file again — whole or
 //! after a crash half-way — adds nothing twice.
 
 use crate::columns::{Field, Mapping, Resolved, column, letter};
+use crate::error::{LedgerError, Result};
 use crate::read::{self, Table};
 use crate::rows::{RowContext, RowError, row_drafts};
-use anyhow::{Context, Result, bail};
-use liudong_node::config::{Config, NodeConfig};
+use liudong_node::NodeAccess;
+use liudong_node::config::Config;
 use liudong_node::progress::Progress;
-use liudong_proto::pb;
 use liudong_store::Draft;
-use liudong_sync::Node;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// Rows written per batch (one store transaction; at most 4 records a row).
 pub const ROWS_PER_BATCH: usize = 1000;
@@ -66,81 +65,15 @@ struct Rejected {
     errors: Vec<RowError>,
 }
 
-/// Where the records go: the running node, or its store.
-enum Sink {
-    Admin(pb::admin_client::AdminClient<tonic::transport::Channel>),
-    Store(Arc<Node>),
-}
-
-impl Sink {
-    async fn open(cfg: &NodeConfig) -> Result<Sink> {
-        Ok(match liudong_node::access::admin(cfg).await {
-            Some(c) => Sink::Admin(c),
-            None => {
-                let store = liudong_node::runner::open_store(cfg)?;
-                Sink::Store(Node::new(
-                    store,
-                    cfg.sync.clone(),
-                    liudong_sync::system_clock(),
-                ))
-            }
-        })
-    }
-
-    /// Writes one batch; returns (written, already held). Through the admin
-    /// service a batch larger than [`ADMIN_REQUEST_BYTES`] goes as several
-    /// requests (each its own transaction; a re-import skips what landed).
-    async fn write(&mut self, drafts: Vec<Draft>) -> Result<(usize, usize)> {
-        let existing: Vec<bool> = match self {
-            Sink::Admin(c) => {
-                let mut existing = Vec::with_capacity(drafts.len());
-                for records in admin_requests(&drafts) {
-                    let r = c
-                        .write_records(pb::WriteRecordsRequest {
-                            records,
-                            skip_identical: true,
-                        })
-                        .await
-                        .map_err(liudong_node::access::status_error)?;
-                    existing.extend(r.into_inner().records.iter().map(|r| r.existing));
-                }
-                existing
-            }
-            Sink::Store(node) => node
-                .write_local_batch(drafts, true)
-                .await?
-                .iter()
-                .map(|w| w.existing)
-                .collect(),
-        };
-        let held = existing.iter().filter(|e| **e).count();
-        Ok((existing.len() - held, held))
-    }
-}
-
-/// Largest admin `WriteRecords` request sent (the admin service accepts
-/// gRPC messages up to 4 MiB).
-pub const ADMIN_REQUEST_BYTES: usize = 1 << 20;
-
-/// The drafts as admin write requests, grouped into messages of at most
-/// [`ADMIN_REQUEST_BYTES`] (a single larger record goes alone).
-fn admin_requests(drafts: &[Draft]) -> Vec<Vec<pb::WriteRecordRequest>> {
-    use prost::Message;
-    let mut out: Vec<Vec<pb::WriteRecordRequest>> = Vec::new();
-    let mut size = 0;
-    for d in drafts {
-        let r = liudong_node::access::to_request(d);
-        let len = r.encoded_len() + 8;
-        match out.last_mut() {
-            Some(last) if size + len <= ADMIN_REQUEST_BYTES => last.push(r),
-            _ => {
-                out.push(vec![r]);
-                size = 0;
-            }
-        }
-        size += len;
-    }
-    out
+/// Writes one batch skipping records already held; returns (written,
+/// already held).
+async fn write(
+    node: &mut NodeAccess,
+    drafts: Vec<Draft>,
+) -> Result<(usize, usize), liudong_node::AccessError> {
+    let out = node.write_batch(drafts, true).await?;
+    let held = out.iter().filter(|w| w.existing).count();
+    Ok((out.len() - held, held))
 }
 
 /// A row error as the operator reads it: row, column letter and header, reason.
@@ -195,8 +128,12 @@ fn write_rejects(path: &Path, table: &Table, cols: &Resolved, rejected: &[Reject
         cells.push(reasons(&r.errors, cols, &table.headers));
         rows.push(cells);
     }
-    crate::write::csv_file(path, &head, rows.iter().map(|r| r.as_slice()))
-        .with_context(|| format!("cannot write the rejects file {}", path.display()))
+    crate::write::csv_file(path, &head, rows.iter().map(|r| r.as_slice())).map_err(|e| {
+        LedgerError::Rejects {
+            path: path.to_path_buf(),
+            source: Box::new(e),
+        }
+    })
 }
 
 /// Rows above the header that may hold a title (e.g. `XX村流动人口台账`,
@@ -243,17 +180,17 @@ fn default_rejects(file: &Path) -> PathBuf {
 pub async fn import(o: &ImportOptions) -> Result<ImportSummary> {
     let cfg = Config::load(&o.config)?;
     if o.rejects.is_some() && !o.skip_invalid {
-        bail!(
-            "--rejects is used with --skip-invalid (without it, a file with errors imports nothing)"
-        );
+        return Err(LedgerError::RejectsWithoutSkip);
     }
     let mapping = match &o.map {
         Some(p) => Mapping::load(p)?,
         None => Mapping::default(),
     };
     let table = read::read(&o.file)?;
-    let (table, cols) = locate_header(table, &mapping)
-        .with_context(|| format!("{}: header row", o.file.display()))?;
+    let (table, cols) = locate_header(table, &mapping).map_err(|e| LedgerError::HeaderRow {
+        path: o.file.clone(),
+        source: Box::new(e),
+    })?;
     for n in &table.notes {
         eprintln!("note: {n}");
     }
@@ -311,11 +248,10 @@ pub async fn import(o: &ImportOptions) -> Result<ImportSummary> {
     }
     if !rejected.is_empty() {
         if !o.skip_invalid {
-            bail!(
-                "{} of {} rows have errors (listed above); nothing was imported. Correct them and import the file again, or import the other rows with --skip-invalid (rejected rows go to a file)",
-                rejected.len(),
-                summary.rows
-            );
+            return Err(LedgerError::RowsRejected {
+                rejected: rejected.len(),
+                rows: summary.rows,
+            });
         }
         let path = o
             .rejects
@@ -339,25 +275,25 @@ pub async fn import(o: &ImportOptions) -> Result<ImportSummary> {
         );
         return Ok(summary);
     }
-    let mut sink = Sink::open(&cfg).await?;
+    let mut node = NodeAccess::open(&cfg).await?;
     let mut progress = Progress::new("导入 import", "rows", Some(good.len() as u64));
     for chunk in good.chunks(ROWS_PER_BATCH) {
         let first = chunk.first().map_or(0, |c| c.0);
         let last = chunk.last().map_or(0, |c| c.0);
         let drafts: Vec<Draft> = chunk.iter().flat_map(|(_, d)| d.iter().cloned()).collect();
-        let (new, held) = sink.write(drafts).await.with_context(|| {
-            format!(
-                "writing rows {first}–{last}: {} records were written before this batch (importing the file again skips them)",
-                summary.written
-            )
-        })?;
+        let (new, held) = write(&mut node, drafts)
+            .await
+            .map_err(|source| LedgerError::Batch {
+                first,
+                last,
+                written: summary.written,
+                source: Box::new(source),
+            })?;
         summary.written += new;
         summary.existing += held;
         progress.inc(chunk.len() as u64);
     }
-    if let Sink::Store(node) = &sink {
-        node.store().flush()?;
-    }
+    node.flush().await?;
     progress.finish(&format!(
         "{} records written, {} already held",
         summary.written, summary.existing
@@ -406,42 +342,6 @@ mod tests {
             .collect();
         let counts: Vec<usize> = kinds.iter().map(Vec::len).collect();
         assert_eq!(counts, [3, 2, 2, 2, 1, 4], "{kinds:?}");
-    }
-
-    #[test]
-    fn admin_requests_stay_under_the_message_limit() {
-        let subject = liudong_core::synth::citizen_id(
-            &mut liudong_core::synth::SynthRng::new(1),
-            "410602",
-            liudong_core::Date::new(1990, 1, 1).unwrap(),
-            liudong_core::record::Sex::Female,
-        );
-        let draft = |address: String| Draft {
-            operator: "op".into(),
-            subject: subject.clone(),
-            origin: liudong_core::Code::parse("440306018001").unwrap(),
-            residence: Some(liudong_core::Code::parse("410602100001").unwrap()),
-            body: liudong_core::Body::InflowRegistered(liudong_core::record::InflowRegistered {
-                arrival_date: liudong_core::Date::new(2026, 1, 1).unwrap(),
-                address,
-                employer: String::new(),
-                certificate_number: None,
-            }),
-        };
-        // 4,000 records of ~600 bytes: more than one request, each under the limit.
-        let drafts: Vec<Draft> = (0..4000).map(|i| draft(format!("{i:0>200}路"))).collect();
-        let reqs = admin_requests(&drafts);
-        assert!(reqs.len() > 1);
-        assert_eq!(reqs.iter().map(Vec::len).sum::<usize>(), drafts.len());
-        for r in &reqs {
-            let msg = pb::WriteRecordsRequest {
-                records: r.clone(),
-                skip_identical: true,
-            };
-            assert!(prost::Message::encoded_len(&msg) <= ADMIN_REQUEST_BYTES);
-        }
-        // Small batches stay one request.
-        assert_eq!(admin_requests(&drafts[..10]).len(), 1);
     }
 
     #[test]

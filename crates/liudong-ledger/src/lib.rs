@@ -3,8 +3,11 @@
 //! `liudong export` writes the operator views back out as spreadsheets.
 
 pub mod columns;
+pub mod error;
 pub mod export;
 pub mod import;
 pub mod read;
 pub mod rows;
 pub mod write;
+
+pub use error::LedgerError;

@@ -2,7 +2,7 @@
 //! XLSX (first worksheet, with `calamine`) or CSV (UTF-8 with or without a
 //! BOM; GBK, as older Excel saves "CSV", is recognised and read with a note).
 
-use anyhow::{Context, Result, bail};
+use crate::error::{LedgerError, Result};
 use calamine::{Data, Reader};
 use std::path::Path;
 
@@ -32,23 +32,30 @@ pub fn kind_of(path: &Path) -> Result<Kind> {
     {
         Some("csv") => Ok(Kind::Csv),
         Some("xlsx") | Some("xlsm") => Ok(Kind::Xlsx),
-        Some("xls") => bail!(
-            "{}: old Excel 97-2003 .xls files are not read; open it in Excel or WPS and save it as .xlsx (Excel 工作簿) or CSV UTF-8",
-            path.display()
-        ),
-        _ => bail!("{}: expected a .xlsx or .csv file", path.display()),
+        Some("xls") => Err(LedgerError::OldExcel {
+            path: path.to_path_buf(),
+        }),
+        _ => Err(LedgerError::FileKind {
+            path: path.to_path_buf(),
+        }),
     }
 }
 
 /// Reads a ledger file.
 pub fn read(path: &Path) -> Result<Table> {
+    let in_file = |e| LedgerError::InFile {
+        path: path.to_path_buf(),
+        source: Box::new(e),
+    };
     match kind_of(path)? {
         Kind::Csv => {
-            let bytes =
-                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            read_csv(&bytes).with_context(|| format!("{}", path.display()))
+            let bytes = std::fs::read(path).map_err(|source| LedgerError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            read_csv(&bytes).map_err(in_file)
         }
-        Kind::Xlsx => read_xlsx(path).with_context(|| format!("{}", path.display())),
+        Kind::Xlsx => read_xlsx(path).map_err(in_file),
     }
 }
 
@@ -60,9 +67,7 @@ fn decode(bytes: &[u8]) -> Result<(String, Option<String>)> {
     }
     let (text, had_errors) = encoding_rs::GBK.decode_without_bom_handling(bytes);
     if had_errors {
-        bail!(
-            "the file is neither UTF-8 nor GBK text; in Excel choose 另存为 (Save As) → \"CSV UTF-8 (逗号分隔)\", or save it as .xlsx"
-        );
+        return Err(LedgerError::Encoding);
     }
     Ok((
         text.into_owned(),
@@ -82,16 +87,16 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table> {
     let mut records = reader.records();
     let headers: Vec<String> = match records.next() {
         Some(r) => r
-            .context("header row")?
+            .map_err(LedgerError::CsvHeader)?
             .iter()
             .map(|s| s.to_string())
             .collect(),
-        None => bail!("the file is empty; the first row must be the column headers"),
+        None => return Err(LedgerError::Empty),
     };
     let mut rows = Vec::new();
     for (i, r) in records.enumerate() {
         let row = i + 2;
-        let r = r.with_context(|| format!("row {row} is not valid CSV"))?;
+        let r = r.map_err(|source| LedgerError::CsvRow { row, source })?;
         rows.push((row, r.iter().map(|s| s.to_string()).collect()));
     }
     Ok(Table {
@@ -122,14 +127,13 @@ fn cell_text(d: &Data) -> String {
 
 /// Reads the first worksheet of an XLSX file.
 pub fn read_xlsx(path: &Path) -> Result<Table> {
-    let mut book = calamine::open_workbook_auto(path)
-        .context("cannot open the workbook (is it an .xlsx file?)")?;
+    let mut book = calamine::open_workbook_auto(path).map_err(LedgerError::Workbook)?;
     let range = book
         .worksheet_range_at(0)
-        .context("the workbook has no worksheet")?
-        .context("cannot read the first worksheet")?;
+        .ok_or(LedgerError::NoWorksheet)?
+        .map_err(LedgerError::Worksheet)?;
     let Some((first_row, first_col)) = range.start() else {
-        bail!("the first worksheet is empty; its first row must be the column headers");
+        return Err(LedgerError::EmptyWorksheet);
     };
     let mut notes = Vec::new();
     if book.sheet_names().len() > 1 {
@@ -141,7 +145,7 @@ pub fn read_xlsx(path: &Path) -> Result<Table> {
     // Cells left of the used range are empty: keep column letters as shown.
     let pad = first_col as usize;
     let mut rows_iter = range.rows();
-    let header_cells = rows_iter.next().context("no header row")?;
+    let header_cells = rows_iter.next().ok_or(LedgerError::NoHeaderRow)?;
     let mut headers = vec![String::new(); pad];
     headers.extend(header_cells.iter().map(cell_text));
     let mut rows = Vec::new();

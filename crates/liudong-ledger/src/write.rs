@@ -1,7 +1,7 @@
 //! Writing sheets: CSV as UTF-8 with a BOM (so Excel opens Chinese text
 //! correctly) and XLSX with `rust_xlsxwriter` (numbers as numbers).
 
-use anyhow::{Context, Result, bail};
+use crate::error::{LedgerError, Result};
 use std::io::Write;
 use std::path::Path;
 
@@ -78,11 +78,16 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+    let mut tmp =
+        tempfile::NamedTempFile::new_in(dir).map_err(|source| LedgerError::CreateFile {
+            dir: dir.to_path_buf(),
+            source,
+        })?;
     tmp.write_all(bytes)?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path).map_err(|source| LedgerError::Persist {
+        path: path.to_path_buf(),
+        source,
+    })?;
     Ok(())
 }
 
@@ -104,10 +109,9 @@ pub fn sheet_file(path: &Path, sheet: &Sheet) -> Result<()> {
 fn xlsx_file(path: &Path, sheet: &Sheet) -> Result<()> {
     use rust_xlsxwriter::{Format, Workbook};
     if sheet.rows.len() >= 1_048_575 {
-        bail!(
-            "{} rows do not fit in one Excel worksheet; export to .csv instead",
-            sheet.rows.len()
-        );
+        return Err(LedgerError::TooManyRows {
+            rows: sheet.rows.len(),
+        });
     }
     let mut book = Workbook::new();
     let ws = book.add_worksheet();

@@ -1,16 +1,134 @@
-//! Reaching a node from an operator command: through the running node's
-//! loopback admin service, or, when the node is stopped, its store directly.
+//! Reaching a node from an operator command: [`NodeAccess`], the running
+//! node's loopback admin service or, when the node is stopped, its store.
+//!
+//! Whichever door a command goes through, each method answers the same Rust
+//! types (a [`NodeReport`], an [`Answer`], a [`VerifyReport`], audit
+//! entries …), and both doors run the same library functions, so both write
+//! the same audit trail. A failure answered by the running node keeps its
+//! gRPC code ([`AccessError`]).
 
 use crate::config::NodeConfig;
-use crate::query::Query;
-use anyhow::{Context, Result};
-use liudong_core::{Body, CitizenId, Code};
+use crate::error::NodeError;
+use crate::monitoring::Shown;
+use crate::query::{Answer, OperatorQuery, Query, QueryError, WrongAnswer};
+use crate::status::NodeReport;
+use crate::wire::{Wire, WireError};
+use liudong_core::{Body, CitizenId, Code, CodeError, Hlc, NodeScope, RecordId};
 use liudong_proto::pb;
-use liudong_store::Draft;
 use liudong_store::audit::{AuditEntry, AuditFilter};
-use liudong_sync::{Node, system_clock};
+use liudong_store::{Draft, StoreError};
+use liudong_sync::verify::VerifyReport;
+use liudong_sync::{Node, SyncError, SyncProgress, VerifyProgress, system_clock};
 use serde::Deserialize;
 use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+type AdminClient = pb::admin_client::AdminClient<tonic::transport::Channel>;
+
+/// Why an operator command could not get its answer from the node.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    #[error("record JSON is not valid (see `liudong record add --help` for the format)")]
+    RecordJson(#[source] serde_json::Error),
+    #[error("field subject")]
+    RecordSubject(#[source] liudong_core::citizen::CitizenIdError),
+    /// `origin` or `residence` of operator JSON.
+    #[error("field {field}")]
+    RecordPlace {
+        field: &'static str,
+        #[source]
+        source: CodeError,
+    },
+    /// A stopped node without an upstream asked to sync or verify: `to` is
+    /// "sync with" or "verify against".
+    #[error("this node has no [upstream] to {to}")]
+    NoUpstream { to: &'static str },
+    /// A session or a verification of a stopped node with its upstream failed.
+    #[error("{what} with {upstream} at {url}")]
+    Upstream {
+        what: &'static str,
+        upstream: Code,
+        url: String,
+        #[source]
+        source: Box<SyncError>,
+    },
+    /// The running node refused the request as wrong (`INVALID_ARGUMENT`);
+    /// the message names the field.
+    #[error("{}: {message}", tonic::Code::InvalidArgument)]
+    Invalid { message: String },
+    /// What was asked for is not held at the node (`NOT_FOUND`).
+    #[error("{}: {message}", tonic::Code::NotFound)]
+    NotFound { message: String },
+    /// The running node cannot do this as configured, e.g. it has no
+    /// upstream (`FAILED_PRECONDITION`).
+    #[error("{}: {message}", tonic::Code::FailedPrecondition)]
+    Precondition { message: String },
+    /// The work failed at the running node and may succeed later, e.g. its
+    /// upstream could not be reached (`UNAVAILABLE`).
+    #[error("{}: {message}", tonic::Code::Unavailable)]
+    Unavailable { message: String },
+    /// Any other status of the running node, its code kept.
+    #[error("{code}: {message}")]
+    Status { code: tonic::Code, message: String },
+    /// The running node's reply does not carry a well-formed answer.
+    #[error("the running node's {what} reply is not valid")]
+    Reply {
+        what: &'static str,
+        #[source]
+        source: WireError,
+    },
+    #[error(transparent)]
+    WrongAnswer(#[from] WrongAnswer),
+    /// The stopped node's store cannot be opened.
+    #[error(transparent)]
+    Node(#[from] NodeError),
+    #[error(transparent)]
+    Sync(Box<SyncError>),
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Task(#[from] tokio::task::JoinError),
+}
+
+impl From<SyncError> for AccessError {
+    fn from(e: SyncError) -> AccessError {
+        AccessError::Sync(Box::new(e))
+    }
+}
+
+impl AccessError {
+    /// The error for a status the running node answered.
+    pub fn from_status(s: tonic::Status) -> AccessError {
+        let message = s.message().to_string();
+        match s.code() {
+            tonic::Code::InvalidArgument => AccessError::Invalid { message },
+            tonic::Code::NotFound => AccessError::NotFound { message },
+            tonic::Code::FailedPrecondition => AccessError::Precondition { message },
+            tonic::Code::Unavailable => AccessError::Unavailable { message },
+            code => AccessError::Status { code, message },
+        }
+    }
+
+    /// The gRPC code, for a failure the running node answered.
+    pub fn code(&self) -> Option<tonic::Code> {
+        Some(match self {
+            AccessError::Invalid { .. } => tonic::Code::InvalidArgument,
+            AccessError::NotFound { .. } => tonic::Code::NotFound,
+            AccessError::Precondition { .. } => tonic::Code::FailedPrecondition,
+            AccessError::Unavailable { .. } => tonic::Code::Unavailable,
+            AccessError::Status { code, .. } => *code,
+            _ => return None,
+        })
+    }
+}
+
+type Result<T, E = AccessError> = std::result::Result<T, E>;
+
+fn reply<T: Wire>(what: &'static str, m: T::Message) -> Result<T> {
+    T::from_wire(m).map_err(|source| AccessError::Reply { what, source })
+}
 
 /// A record as an operator writes it (`liudong record add`).
 #[derive(Debug, Deserialize)]
@@ -31,22 +149,23 @@ pub struct RecordInput {
 
 /// Parses operator JSON into a draft, naming the field at fault.
 pub fn parse_input(json: &str) -> Result<Draft> {
-    let input: RecordInput = serde_json::from_str(json)
-        .context("record JSON is not valid (see `liudong record add --help` for the format)")?;
+    let input: RecordInput = serde_json::from_str(json).map_err(AccessError::RecordJson)?;
+    let place = |field| move |source| AccessError::RecordPlace { field, source };
     Ok(Draft {
         operator: input.operator,
-        subject: CitizenId::parse(&input.subject).context("field subject")?,
-        origin: Code::parse(&input.origin).context("field origin")?,
+        subject: CitizenId::parse(&input.subject).map_err(AccessError::RecordSubject)?,
+        origin: Code::parse(&input.origin).map_err(place("origin"))?,
         residence: input
             .residence
             .as_deref()
             .map(Code::parse)
             .transpose()
-            .context("field residence")?,
+            .map_err(place("residence"))?,
         body: input.body,
     })
 }
 
+/// A draft as an admin write request.
 pub fn to_request(d: &Draft) -> pb::WriteRecordRequest {
     pb::WriteRecordRequest {
         operator: d.operator.clone(),
@@ -61,24 +180,381 @@ pub fn to_request(d: &Draft) -> pb::WriteRecordRequest {
     }
 }
 
+/// Largest admin `WriteRecords` request sent (the admin service accepts
+/// gRPC messages up to 4 MiB).
+pub const ADMIN_REQUEST_BYTES: usize = 1 << 20;
+
+/// Largest admin reply read (a page of persons with all their records).
+const ADMIN_REPLY_BYTES: usize = 64 << 20;
+
+/// The drafts as admin write requests, grouped into messages of at most
+/// [`ADMIN_REQUEST_BYTES`] (a single larger record goes alone).
+pub fn admin_requests(drafts: &[Draft]) -> Vec<Vec<pb::WriteRecordRequest>> {
+    use prost::Message;
+    let mut out: Vec<Vec<pb::WriteRecordRequest>> = Vec::new();
+    let mut size = 0;
+    for d in drafts {
+        let r = to_request(d);
+        let len = r.encoded_len() + 8;
+        match out.last_mut() {
+            Some(last) if size + len <= ADMIN_REQUEST_BYTES => last.push(r),
+            _ => {
+                out.push(vec![r]);
+                size = 0;
+            }
+        }
+        size += len;
+    }
+    out
+}
+
+/// What a write did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub id: RecordId,
+    pub hlc: Hlc,
+    /// An identical record was already held: nothing was written, this is it.
+    pub existing: bool,
+}
+
+impl Written {
+    fn from_pb(
+        what: &'static str,
+        id: Option<pb::RecordId>,
+        hlc: u64,
+        existing: bool,
+    ) -> Result<Written> {
+        Ok(Written {
+            id: crate::wire::id_from_pb("id", id)
+                .map_err(|source| AccessError::Reply { what, source })?,
+            hlc: Hlc(hlc),
+            existing,
+        })
+    }
+}
+
+/// What one sync session moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncCounts {
+    /// Records pushed up.
+    pub pushed: u64,
+    /// New records pulled down.
+    pub pulled: u64,
+}
+
+/// The upstream a stopped node dials for `sync --once` and `verify`.
+#[derive(Debug, Clone)]
+pub struct Upstream {
+    pub scope: NodeScope,
+    pub url: String,
+    /// The node's transport options (its TLS identity).
+    pub net: liudong_net::NetOptions,
+}
+
+/// The running node or the stopped store: how an operator command reaches
+/// a node.
+pub enum NodeAccess {
+    /// The node runs: its loopback admin service.
+    Running {
+        admin: AdminClient,
+        /// The upstream's code, to name it in progress lines.
+        upstream: Option<Code>,
+    },
+    /// The node is stopped: its store, opened in this process.
+    Stopped {
+        node: Arc<Node>,
+        upstream: Option<Box<Upstream>>,
+    },
+}
+
+impl NodeAccess {
+    /// The running node's admin service if it answers, else the node's store
+    /// (refused if another process holds it).
+    pub async fn open(cfg: &NodeConfig) -> Result<NodeAccess> {
+        match connect(cfg).await {
+            Some(admin) => Ok(NodeAccess::running(cfg, admin)),
+            None => NodeAccess::stopped(cfg),
+        }
+    }
+
+    /// The running node through `admin`.
+    pub fn running(cfg: &NodeConfig, admin: AdminClient) -> NodeAccess {
+        NodeAccess::Running {
+            admin: admin.max_decoding_message_size(ADMIN_REPLY_BYTES),
+            upstream: cfg.parent.as_ref().map(|(p, _)| p.code.clone()),
+        }
+    }
+
+    /// The store of the node `cfg` describes, which must not be running.
+    pub fn stopped(cfg: &NodeConfig) -> Result<NodeAccess> {
+        let store = crate::runner::open_store(cfg)?;
+        Ok(NodeAccess::Stopped {
+            node: Node::new(store, cfg.sync.clone(), system_clock()),
+            upstream: cfg.parent.as_ref().map(|(scope, url)| {
+                Box::new(Upstream {
+                    scope: scope.clone(),
+                    url: url.clone(),
+                    net: cfg.net.clone(),
+                })
+            }),
+        })
+    }
+
+    /// True for the running node's door.
+    pub fn is_running(&self) -> bool {
+        matches!(self, NodeAccess::Running { .. })
+    }
+
+    /// Validates and writes one record authored by this node.
+    pub async fn write(&mut self, draft: Draft) -> Result<Written> {
+        match self {
+            NodeAccess::Running { admin, .. } => {
+                let r = admin
+                    .write_record(to_request(&draft))
+                    .await
+                    .map_err(AccessError::from_status)?
+                    .into_inner();
+                Written::from_pb("write", r.id, r.hlc, false)
+            }
+            NodeAccess::Stopped { node, .. } => {
+                let r = node.write_local(draft).await?;
+                Ok(Written {
+                    id: r.id,
+                    hlc: r.hlc,
+                    existing: false,
+                })
+            }
+        }
+    }
+
+    /// Validates and writes a batch of records authored by this node, one
+    /// entry per draft in order; with `skip_identical`, a record identical
+    /// to one held about the same person is not written again. On a stopped
+    /// node the batch is one store transaction; through the admin service a
+    /// batch larger than [`ADMIN_REQUEST_BYTES`] goes as several (each its
+    /// own transaction: writing the batch again skips what landed).
+    pub async fn write_batch(
+        &mut self,
+        drafts: Vec<Draft>,
+        skip_identical: bool,
+    ) -> Result<Vec<Written>> {
+        match self {
+            NodeAccess::Running { admin, .. } => {
+                let mut out = Vec::with_capacity(drafts.len());
+                for records in admin_requests(&drafts) {
+                    let r = admin
+                        .write_records(pb::WriteRecordsRequest {
+                            records,
+                            skip_identical,
+                        })
+                        .await
+                        .map_err(AccessError::from_status)?
+                        .into_inner();
+                    for w in r.records {
+                        out.push(Written::from_pb("write", w.id, w.hlc, w.existing)?);
+                    }
+                }
+                Ok(out)
+            }
+            NodeAccess::Stopped { node, .. } => Ok(node
+                .write_local_batch(drafts, skip_identical)
+                .await?
+                .into_iter()
+                .map(|w| Written {
+                    id: w.record.id,
+                    hlc: w.record.hlc,
+                    existing: w.existing,
+                })
+                .collect()),
+        }
+    }
+
+    /// The node's status: its links, cursors, backlogs and receipts.
+    pub async fn status(&mut self) -> Result<NodeReport> {
+        match self {
+            NodeAccess::Running { admin, .. } => {
+                let r = admin
+                    .status(pb::StatusRequest {})
+                    .await
+                    .map_err(AccessError::from_status)?;
+                reply("status", r.into_inner())
+            }
+            NodeAccess::Stopped { node, .. } => {
+                let store = node.store().clone();
+                Ok(tokio::task::spawn_blocking(move || crate::status::report(&store)).await??)
+            }
+        }
+    }
+
+    /// One complete sync session with the upstream, its progress shown.
+    pub async fn sync_once(&mut self) -> Result<SyncCounts> {
+        match self {
+            NodeAccess::Running { admin, upstream } => {
+                let label = match upstream {
+                    Some(code) => format!("同步 sync with {code}"),
+                    None => "同步 sync".into(),
+                };
+                let shown = Shown::start_admin(admin.clone(), label, 1, false);
+                let r = admin.sync_now(pb::SyncNowRequest {}).await;
+                shown.stop().await;
+                let r = r.map_err(AccessError::from_status)?.into_inner();
+                Ok(SyncCounts {
+                    pushed: r.pushed,
+                    pulled: r.pulled,
+                })
+            }
+            NodeAccess::Stopped { node, upstream } => {
+                let up = upstream
+                    .as_deref()
+                    .ok_or(AccessError::NoUpstream { to: "sync with" })?;
+                let connector = liudong_net::GrpcConnector::new(&up.url, up.net.clone())?;
+                use liudong_sync::Connect;
+                let shown =
+                    Shown::start(node, format!("同步 sync with {}", up.scope.code), 1, false);
+                let s = liudong_sync::run_client_session(
+                    node.clone(),
+                    &up.scope,
+                    false,
+                    |rx| connector.open(rx),
+                    CancellationToken::new(),
+                )
+                .await;
+                shown.stop().await;
+                let s = s.map_err(|source| AccessError::Upstream {
+                    what: "sync",
+                    upstream: up.scope.code.clone(),
+                    url: up.url.clone(),
+                    source: Box::new(source),
+                })?;
+                node.store().flush()?;
+                Ok(SyncCounts {
+                    pushed: s.sent,
+                    pulled: s.received,
+                })
+            }
+        }
+    }
+
+    /// Audits the store and compares the node's scope with its upstream;
+    /// with `repair`, transfers what is missing both ways. Its steps are shown.
+    pub async fn verify(&mut self, repair: bool) -> Result<VerifyReport> {
+        match self {
+            NodeAccess::Running { admin, .. } => {
+                let shown = Shown::start_admin(admin.clone(), String::new(), u64::MAX, true);
+                let r = admin.verify_now(pb::VerifyNowRequest { repair }).await;
+                shown.stop().await;
+                let r = r.map_err(AccessError::from_status)?.into_inner();
+                reply("verify", r)
+            }
+            NodeAccess::Stopped { node, upstream } => {
+                let up = upstream.as_deref().ok_or(AccessError::NoUpstream {
+                    to: "verify against",
+                })?;
+                let peer = liudong_net::verify::GrpcVerifier::new(&up.url, up.net.clone())?;
+                let shown = Shown::start(node, String::new(), u64::MAX, true);
+                let r =
+                    liudong_sync::verify::run_verify(node.clone(), &up.scope, &peer, repair).await;
+                shown.stop().await;
+                let r = r.map_err(|source| AccessError::Upstream {
+                    what: "verify",
+                    upstream: up.scope.code.clone(),
+                    url: up.url.clone(),
+                    source: Box::new(source),
+                })?;
+                node.store().flush()?;
+                Ok(r)
+            }
+        }
+    }
+
+    /// Answers `operator`'s query; the node's audit trail records who
+    /// viewed what.
+    pub async fn query(&mut self, operator: &str, q: &Query) -> Result<Answer> {
+        match self {
+            NodeAccess::Running { admin, .. } => {
+                let request = OperatorQuery {
+                    operator: operator.to_string(),
+                    query: q.clone(),
+                }
+                .to_wire();
+                let r = admin
+                    .query(request)
+                    .await
+                    .map_err(AccessError::from_status)?;
+                reply("query", r.into_inner())
+            }
+            NodeAccess::Stopped { node, .. } => {
+                let (node, operator, q) = (node.clone(), operator.to_string(), q.clone());
+                Ok(tokio::task::spawn_blocking(move || {
+                    crate::query::run(node.store(), &operator, &q, node.now_ms())
+                })
+                .await??)
+            }
+        }
+    }
+
+    /// The audit trail's entries that `filter` selects, oldest first.
+    pub async fn audit(&mut self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        match self {
+            NodeAccess::Running { admin, .. } => {
+                let r = admin
+                    .audit(pb::AuditRequest {
+                        since_ms: filter.since_ms.unwrap_or(0),
+                        peer: filter.peer.clone().unwrap_or_default(),
+                        subject: filter.subject.clone().unwrap_or_default(),
+                        limit: filter.limit.map_or(0, |l| l.try_into().unwrap_or(u32::MAX)),
+                    })
+                    .await
+                    .map_err(AccessError::from_status)?;
+                r.into_inner()
+                    .entries
+                    .into_iter()
+                    .map(|e| reply("audit", e))
+                    .collect()
+            }
+            NodeAccess::Stopped { node, .. } => {
+                let (store, filter) = (node.store().clone(), filter.clone());
+                Ok(tokio::task::spawn_blocking(move || store.audit_query(&filter)).await??)
+            }
+        }
+    }
+
+    /// The progress of the node's current (or last) sync session with its
+    /// upstream and of its verification.
+    pub async fn progress(&mut self) -> Result<(SyncProgress, VerifyProgress)> {
+        match self {
+            NodeAccess::Running { admin, .. } => {
+                let r = admin
+                    .progress(pb::ProgressRequest {})
+                    .await
+                    .map_err(AccessError::from_status)?;
+                Ok(crate::monitoring::from_admin(&r.into_inner()))
+            }
+            NodeAccess::Stopped { node, .. } => Ok((
+                node.sync_progress().borrow().clone(),
+                node.verify_progress().borrow().clone(),
+            )),
+        }
+    }
+
+    /// Makes what this command wrote durable: the stopped node's store is
+    /// flushed (the running node flushes what it acknowledges itself).
+    pub async fn flush(&self) -> Result<()> {
+        if let NodeAccess::Stopped { node, .. } = self {
+            let store = node.store().clone();
+            tokio::task::spawn_blocking(move || store.flush()).await??;
+        }
+        Ok(())
+    }
+}
+
 /// Connects to the running node's admin service, if there is one.
-pub async fn admin(
-    cfg: &NodeConfig,
-) -> Option<pb::admin_client::AdminClient<tonic::transport::Channel>> {
+async fn connect(cfg: &NodeConfig) -> Option<AdminClient> {
     let addr = cfg.admin_listen?;
     if addr.port() == 0 {
         return None;
     }
     liudong_net::admin_client(&addr.to_string()).await.ok()
-}
-
-pub fn status_error(s: tonic::Status) -> anyhow::Error {
-    anyhow::anyhow!("{}: {}", s.code(), s.message())
-}
-
-pub fn offline_node(cfg: &NodeConfig) -> Result<Arc<Node>> {
-    let store = crate::runner::open_store(cfg)?;
-    Ok(Node::new(store, cfg.sync.clone(), system_clock()))
 }
 
 /// The operator running this command, for the audit trail: `LIUDONG_OPERATOR`,
@@ -90,51 +566,81 @@ pub fn operator() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// Runs a query at the running node, or on the store if the node is stopped;
-/// either way the node's audit trail records who viewed what.
-pub async fn query(cfg: &NodeConfig, q: &Query) -> Result<serde_json::Value> {
-    let operator = operator();
-    match admin(cfg).await {
-        Some(mut c) => {
-            let r = c
-                .query(pb::QueryRequest {
-                    json: serde_json::to_string(&crate::query::OperatorQuery {
-                        operator,
-                        query: q.clone(),
-                    })?,
-                })
-                .await
-                .map_err(status_error)?
-                .into_inner();
-            Ok(serde_json::from_str(&r.json)?)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_requests_stay_under_the_message_limit() {
+        let subject = liudong_core::synth::citizen_id(
+            &mut liudong_core::synth::SynthRng::new(1),
+            "410602",
+            liudong_core::Date::new(1990, 1, 1).unwrap(),
+            liudong_core::record::Sex::Female,
+        );
+        let draft = |address: String| Draft {
+            operator: "op".into(),
+            subject: subject.clone(),
+            origin: Code::parse("440306018001").unwrap(),
+            residence: Some(Code::parse("410602100001").unwrap()),
+            body: Body::InflowRegistered(liudong_core::record::InflowRegistered {
+                arrival_date: liudong_core::Date::new(2026, 1, 1).unwrap(),
+                address,
+                employer: String::new(),
+                certificate_number: None,
+            }),
+        };
+        // 4,000 records of ~600 bytes: more than one request, each under the limit.
+        let drafts: Vec<Draft> = (0..4000).map(|i| draft(format!("{i:0>200}路"))).collect();
+        let reqs = admin_requests(&drafts);
+        assert!(reqs.len() > 1);
+        assert_eq!(reqs.iter().map(Vec::len).sum::<usize>(), drafts.len());
+        for r in &reqs {
+            let msg = pb::WriteRecordsRequest {
+                records: r.clone(),
+                skip_identical: true,
+            };
+            assert!(prost::Message::encoded_len(&msg) <= ADMIN_REQUEST_BYTES);
         }
-        None => {
-            let store = crate::runner::open_store(cfg)?;
-            let now = liudong_sync::system_clock()();
-            Ok(crate::query::run(&store, &operator, q, now)?)
+        // Small batches stay one request.
+        assert_eq!(admin_requests(&drafts[..10]).len(), 1);
+    }
+
+    #[test]
+    fn statuses_of_the_running_node_keep_their_code_and_text() {
+        let e = AccessError::from_status(tonic::Status::invalid_argument("subject: bad"));
+        assert!(matches!(e, AccessError::Invalid { .. }));
+        assert_eq!(e.code(), Some(tonic::Code::InvalidArgument));
+        assert_eq!(
+            e.to_string(),
+            format!("{}: subject: bad", tonic::Code::InvalidArgument)
+        );
+        let e = AccessError::from_status(tonic::Status::permission_denied("no"));
+        assert_eq!(e.code(), Some(tonic::Code::PermissionDenied));
+        assert_eq!(
+            e.to_string(),
+            format!("{}: no", tonic::Code::PermissionDenied)
+        );
+        for s in [
+            tonic::Status::not_found("x"),
+            tonic::Status::failed_precondition("x"),
+            tonic::Status::unavailable("x"),
+        ] {
+            let code = s.code();
+            let e = AccessError::from_status(s);
+            assert_eq!(e.code(), Some(code));
+            assert_eq!(e.to_string(), format!("{code}: x"));
         }
     }
-}
 
-/// The audit trail through the running node, or from the store when it is stopped.
-pub async fn read_audit(cfg: &NodeConfig, filter: AuditFilter) -> Result<Vec<AuditEntry>> {
-    match admin(cfg).await {
-        Some(mut client) => {
-            let r = client
-                .audit(pb::AuditRequest {
-                    since_ms: filter.since_ms.unwrap_or(0),
-                    peer: filter.peer.unwrap_or_default(),
-                    subject: filter.subject.unwrap_or_default(),
-                    limit: filter.limit.unwrap_or(0) as u32,
-                })
-                .await
-                .map_err(status_error)?
-                .into_inner();
-            serde_json::from_str(&r.json).context("audit entries from the running node")
-        }
-        None => {
-            let store = crate::runner::open_store(cfg)?;
-            Ok(store.audit_query(&filter)?)
-        }
+    #[test]
+    fn operator_json_errors_name_the_field() {
+        let e = parse_input("{").unwrap_err();
+        assert!(e.to_string().starts_with("record JSON is not valid"), "{e}");
+        let e = parse_input(
+            r#"{"operator":"o","subject":"x","origin":"410602100001","body":{"returned":{"return_date":"2026-01-01"}}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.to_string(), "field subject");
     }
 }

@@ -1,7 +1,10 @@
 //! The local operator service (`Admin`), served only on the node's loopback
 //! admin address: writes, status, sync and verify on demand, queries, the
-//! audit trail and progress.
+//! audit trail and progress. Replies are typed messages (see
+//! [`crate::wire`]); the same library functions answer a stopped node's
+//! store (see [`crate::access`]).
 
+use crate::wire::Wire;
 use liudong_core::{CitizenId, Code};
 use liudong_net::status::to_status;
 use liudong_proto::pb;
@@ -126,8 +129,7 @@ impl pb::admin_server::Admin for AdminService {
             .await
             .map_err(|e| Status::internal(e.to_string()))?
             .map_err(|e| to_status(&e))?;
-        let json = serde_json::to_string(&report).map_err(|e| Status::internal(e.to_string()))?;
-        Ok(Response::new(pb::StatusResponse { json }))
+        Ok(Response::new(report.to_wire()))
     }
 
     async fn sync_now(
@@ -161,8 +163,9 @@ impl pb::admin_server::Admin for AdminService {
             .await
             .map_err(|e| Status::internal(e.to_string()))?
             .map_err(|e| to_status(&SyncError::Store(e)))?;
-        let json = serde_json::to_string(&entries).map_err(|e| Status::internal(e.to_string()))?;
-        Ok(Response::new(pb::AuditResponse { json }))
+        Ok(Response::new(pb::AuditResponse {
+            entries: entries.iter().map(Wire::to_wire).collect(),
+        }))
     }
 
     async fn progress(
@@ -196,15 +199,14 @@ impl pb::admin_server::Admin for AdminService {
             .run(request.into_inner().repair)
             .await
             .map_err(|e| to_status(&e))?;
-        let json = serde_json::to_string(&report).map_err(|e| Status::internal(e.to_string()))?;
-        Ok(Response::new(pb::VerifyNowResponse { json }))
+        Ok(Response::new(report.to_wire()))
     }
 
     async fn query(
         &self,
         request: Request<pb::QueryRequest>,
     ) -> Result<Response<pb::QueryResponse>, Status> {
-        let q: crate::query::OperatorQuery = serde_json::from_str(&request.into_inner().json)
+        let q = crate::query::OperatorQuery::from_wire(request.into_inner())
             .map_err(|e| Status::invalid_argument(format!("query: {e}")))?;
         let node = self.node.clone();
         let answer = tokio::task::spawn_blocking(move || {
@@ -213,9 +215,7 @@ impl pb::admin_server::Admin for AdminService {
         .await
         .map_err(|e| Status::internal(e.to_string()))?
         .map_err(query_status)?;
-        Ok(Response::new(pb::QueryResponse {
-            json: answer.to_string(),
-        }))
+        Ok(Response::new(answer.to_wire()))
     }
 }
 

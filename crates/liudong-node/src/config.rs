@@ -4,7 +4,6 @@
 //! explicit. A config that cannot work is refused at start with a message that
 //! names the field and says what to do.
 
-use anyhow::{Context, Result, bail};
 use liudong_core::code::Level;
 use liudong_core::overdue::Thresholds;
 use liudong_core::{Code, NodeKind, NodeScope};
@@ -14,6 +13,70 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Why a configuration cannot be used. Every message names the file or the
+/// field at fault and says what is expected (the cause, where there is one,
+/// follows as the error's source).
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("config file {} is not valid", path.display())]
+    Syntax {
+        path: PathBuf,
+        #[source]
+        source: toml::de::Error,
+    },
+    /// A config file whose content cannot work (the reason follows).
+    #[error("config file {}", path.display())]
+    File {
+        path: PathBuf,
+        #[source]
+        source: Box<ConfigError>,
+    },
+    /// A field whose value cannot be read, e.g. `[node] code`, with why.
+    #[error("{field}")]
+    Field {
+        field: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A setting that cannot work: what is wrong and what to do.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+type Result<T, E = ConfigError> = std::result::Result<T, E>;
+
+/// Refuses a setting: `bail!("[sync] window = {}: expected 1 to 64", w)`.
+macro_rules! bail {
+    ($($arg:tt)*) => {
+        return Err(ConfigError::Invalid(format!($($arg)*)))
+    };
+}
+
+/// Names the field whose value failed to parse (the parse error is the cause).
+trait FieldContext<T> {
+    fn context(self, field: &str) -> Result<T>;
+    fn with_context(self, field: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T, E: std::error::Error + Send + Sync + 'static> FieldContext<T> for Result<T, E> {
+    fn context(self, field: &str) -> Result<T> {
+        self.with_context(|| field.to_string())
+    }
+
+    fn with_context(self, field: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|e| ConfigError::Field {
+            field: field(),
+            source: Box::new(e),
+        })
+    }
+}
 
 /// A whole node configuration file.
 #[derive(Debug, Clone, Deserialize)]
@@ -267,14 +330,20 @@ pub struct NodeConfig {
 impl Config {
     /// Reads a config file, applies environment overrides and validates it.
     pub fn load(path: &Path) -> Result<NodeConfig> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read config file {}", path.display()))?;
-        let mut cfg: Config = toml::from_str(&text)
-            .with_context(|| format!("config file {} is not valid", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut cfg: Config = toml::from_str(&text).map_err(|source| ConfigError::Syntax {
+            path: path.to_path_buf(),
+            source,
+        })?;
         cfg.apply_env(|k| std::env::var(k).ok());
         let base = path.parent().unwrap_or(Path::new("."));
-        cfg.validate(base)
-            .with_context(|| format!("config file {}", path.display()))
+        cfg.validate(base).map_err(|e| ConfigError::File {
+            path: path.to_path_buf(),
+            source: Box::new(e),
+        })
     }
 
     /// Environment overrides: `LIUDONG_DATA_DIR`, `LIUDONG_LISTEN`,
@@ -500,11 +569,10 @@ pub fn check_known_code(field: &str, code: &Code) -> Result<()> {
         return Ok(());
     }
     liudong_core::validate::known_code(field, code).map_err(|e| {
-        anyhow::anyhow!(
+        ConfigError::Invalid(format!(
             "{} = {code}: {}; a node must serve a unit that exists",
-            e.field,
-            e.reason
-        )
+            e.field, e.reason
+        ))
     })
 }
 
@@ -572,10 +640,10 @@ impl ConsoleSection {
     /// (without one the node is `insecure` and the console stays on loopback).
     pub fn validate(&self, tls: bool) -> Result<ConsoleOptions> {
         let listen: SocketAddr = self.listen.parse().map_err(|_| {
-            anyhow::anyhow!(
+            ConfigError::Invalid(format!(
                 "[console] listen = {:?} is not an address like 127.0.0.1:8443",
                 self.listen
-            )
+            ))
         })?;
         if !tls && !listen.ip().is_loopback() {
             bail!(
@@ -763,9 +831,10 @@ pub fn transport(
 mod tests {
     use super::*;
 
-    fn parse(s: &str) -> Result<NodeConfig> {
+    /// The error as `liudong` prints it: the message and its causes.
+    fn parse(s: &str) -> anyhow::Result<NodeConfig> {
         let c: Config = toml::from_str(s)?;
-        c.validate(Path::new("/tmp"))
+        Ok(c.validate(Path::new("/tmp"))?)
     }
 
     #[test]
@@ -852,9 +921,9 @@ mod tests {
 mod console_section_tests {
     use super::*;
 
-    fn section(extra: &str) -> Result<ConsoleOptions> {
+    fn section(extra: &str) -> anyhow::Result<ConsoleOptions> {
         let s: ConsoleSection = toml::from_str(&format!("listen = \"127.0.0.1:8443\"\n{extra}"))?;
-        s.validate(true)
+        Ok(s.validate(true)?)
     }
 
     #[test]
@@ -904,9 +973,9 @@ mod console_section_tests {
 mod tls_tests {
     use super::*;
 
-    fn validate(toml_text: &str) -> Result<NodeConfig> {
+    fn validate(toml_text: &str) -> anyhow::Result<NodeConfig> {
         let c: Config = toml::from_str(toml_text)?;
-        c.validate(Path::new("/tmp"))
+        Ok(c.validate(Path::new("/tmp"))?)
     }
 
     #[test]

@@ -7,13 +7,21 @@
 //! Invariants:
 //! - A configuration that cannot work is refused at start, naming the field
 //!   and what to do; nothing is started from an unvalidated config.
-//! - Operator commands reach a node through one of two doors only: the
-//!   running node's loopback admin service, or the stopped node's store;
-//!   both run the same library functions, so both write the same audit trail.
+//! - Operator commands reach a node through one of two doors only
+//!   ([`access::NodeAccess`]): the running node's loopback admin service, or
+//!   the stopped node's store; both run the same library functions and
+//!   answer the same types, so both write the same audit trail.
+//! - The admin service's replies are protobuf messages converted to and
+//!   from the Rust types in one place ([`wire`]); JSON is produced only for
+//!   an operator who asks for it (`--json`), by serde from those types.
+//! - Errors are typed ([`config::ConfigError`], [`error::NodeError`],
+//!   [`access::AccessError`], [`query::QueryError`]): their messages say
+//!   what is wrong and what to do, causes follow as sources.
 
 pub mod access;
 pub mod admin;
 pub mod config;
+pub mod error;
 pub mod metrics_http;
 pub mod monitoring;
 pub mod progress;
@@ -21,3 +29,8 @@ pub mod query;
 pub mod report;
 pub mod runner;
 pub mod status;
+pub mod wire;
+
+pub use access::{AccessError, NodeAccess};
+pub use config::ConfigError;
+pub use error::NodeError;

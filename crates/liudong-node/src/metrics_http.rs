@@ -8,7 +8,7 @@
 //! when the scraper's `Accept` header prefers it (Prometheus does).
 
 use crate::config::NodeConfig;
-use anyhow::{Context, Result};
+use crate::error::NodeError;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -118,13 +118,17 @@ pub async fn start_metrics(
     cfg: &NodeConfig,
     node: &Arc<Node>,
     cancel: &CancellationToken,
-) -> Result<Option<SocketAddr>> {
+) -> Result<Option<SocketAddr>, NodeError> {
     let Some(addr) = cfg.metrics_listen else {
         return Ok(None);
     };
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .with_context(|| format!("cannot listen on {addr} ([metrics] listen)"))?;
+        .map_err(|source| NodeError::Listen {
+            addr,
+            setting: "[metrics] listen",
+            source,
+        })?;
     let bound = listener.local_addr()?;
     if !bound.ip().is_loopback() {
         tracing::warn!(addr = %bound, "metrics are served over plain, unauthenticated HTTP beyond loopback: restrict access to the scraper (they hold division codes and counts, no personal data)");

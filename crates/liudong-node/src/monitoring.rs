@@ -151,7 +151,7 @@ fn verify_label(step: &str) -> String {
 const ADMIN_POLL: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// The node's progress as its admin service reports it.
-fn from_admin(r: &pb::ProgressResponse) -> (SyncProgress, VerifyProgress) {
+pub(crate) fn from_admin(r: &pb::ProgressResponse) -> (SyncProgress, VerifyProgress) {
     let step = match r.verify_step.as_str() {
         "audit" => "audit",
         "compare" => "compare",

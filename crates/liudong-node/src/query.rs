@@ -1,15 +1,17 @@
 //! Operator queries over a node's derived state: a person's view, the overdue
-//! lists and the monthly report. Each reads the person views (the indexer is
-//! caught up first) and never scans the raw log. The same functions serve the
-//! running node's admin service and the CLI on a stopped node's store.
+//! lists, the monthly report and pages of persons. Each reads the person
+//! views (the indexer is caught up first) and never scans the raw log. The
+//! same functions serve the running node's admin service, the web console
+//! and the CLI on a stopped node's store, and answer the same types
+//! ([`Answer`]): JSON only where an operator asks for it (`--json`).
 
 use liudong_core::overdue::{self, Kind, Thresholds};
 use liudong_core::report::{self, Month, Report};
 use liudong_core::view::PersonView;
-use liudong_core::{CitizenId, Code, Date, NodeKind};
+use liudong_core::{CitizenId, Code, Date, NodeKind, Record};
 use liudong_store::held::HeldRecord;
 use liudong_store::{Store, StoreError};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Why a query cannot be answered.
 #[derive(Debug, thiserror::Error)]
@@ -23,37 +25,29 @@ pub enum QueryError {
     Store(#[from] StoreError),
 }
 
-/// A query, as sent to the admin service (JSON).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "query", rename_all = "snake_case")]
+/// A query.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Query {
-    Person {
-        subject: String,
-    },
+    /// One person, by citizen ID.
+    Person { subject: String },
     Overdue {
         /// Empty: every kind, and the held records.
-        #[serde(default)]
         kinds: Vec<String>,
         thresholds: Thresholds,
     },
     /// The persons of this node's jurisdiction, a page at a time in subject
     /// order (`liudong export persons`): at most `limit` after `after`.
-    Persons {
-        #[serde(default)]
-        after: Option<String>,
-        limit: usize,
-    },
+    Persons { after: Option<String>, limit: usize },
     Report {
         month: String,
         /// Default: the node's own code.
-        #[serde(default)]
         code: Option<String>,
         ack_days: i64,
     },
 }
 
-/// A query with the operator who asks it (the admin service's request body).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A query with the operator who asks it (the admin service's request).
+#[derive(Debug, Clone, PartialEq)]
 pub struct OperatorQuery {
     /// Who asks: recorded in the audit trail with the persons shown.
     pub operator: String,
@@ -75,20 +69,104 @@ impl Query {
     }
 }
 
+/// The answer to a [`Query`], of the query's kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    Person(PersonAnswer),
+    Overdue(OverdueAnswer),
+    Report(Report),
+    Persons(PersonsAnswer),
+}
+
+impl Answer {
+    /// The kind of query this answers (`person`, `overdue`, `report`, `persons`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Answer::Person(_) => "person",
+            Answer::Overdue(_) => "overdue",
+            Answer::Report(_) => "report",
+            Answer::Persons(_) => "persons",
+        }
+    }
+}
+
+/// An answer of another kind than the query asked for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the node gave a {got} answer to a {expected} query")]
+pub struct WrongAnswer {
+    pub expected: &'static str,
+    pub got: &'static str,
+}
+
+macro_rules! answer_of {
+    ($variant:ident, $ty:ty, $name:literal) => {
+        impl TryFrom<Answer> for $ty {
+            type Error = WrongAnswer;
+
+            fn try_from(a: Answer) -> Result<$ty, WrongAnswer> {
+                match a {
+                    Answer::$variant(x) => Ok(x),
+                    other => Err(WrongAnswer {
+                        expected: $name,
+                        got: other.kind(),
+                    }),
+                }
+            }
+        }
+    };
+}
+
+answer_of!(Person, PersonAnswer, "person");
+answer_of!(Overdue, OverdueAnswer, "overdue");
+answer_of!(Report, Report, "report");
+answer_of!(Persons, PersonsAnswer, "persons");
+
 /// `liudong person show`: the view and what follows from it today.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+///
+/// Everything but `held` and `today` is derived from `records` (built by
+/// [`PersonAnswer::new`]): the admin service carries the records only, and
+/// the asker derives the same view with the function the store's indexer
+/// uses ([`PersonView::derive`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PersonAnswer {
     pub view: PersonView,
     pub today: Date,
     pub certificate_valid_today: bool,
     pub held: Vec<HeldRecord>,
     /// Every record held about the person, oldest first (the record history).
-    #[serde(default)]
     pub history: Vec<HistoryEntry>,
+    /// The records the view and the history are derived from, oldest first.
+    #[serde(skip)]
+    pub records: Vec<Record>,
+}
+
+impl PersonAnswer {
+    /// The answer about the person `records` concern; `None` without records.
+    pub fn new(
+        mut records: Vec<Record>,
+        held: Vec<HeldRecord>,
+        today: Date,
+    ) -> Option<PersonAnswer> {
+        sort_records(&mut records);
+        let view = PersonView::derive(&records)?;
+        Some(PersonAnswer {
+            certificate_valid_today: view.certificate_valid_on(today),
+            view,
+            today,
+            held,
+            history: records.iter().map(HistoryEntry::of).collect(),
+            records,
+        })
+    }
+}
+
+/// Oldest first: by clock, then id.
+fn sort_records(records: &mut [Record]) {
+    records.sort_by(|a, b| (a.hlc.0, &a.id).cmp(&(b.hlc.0, &b.id)));
 }
 
 /// One record of a person's history, as an operator reads it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct HistoryEntry {
     /// `<author node>-<seq>`.
     pub id: String,
@@ -107,7 +185,7 @@ pub struct HistoryEntry {
 }
 
 impl HistoryEntry {
-    fn of(r: &liudong_core::Record) -> HistoryEntry {
+    fn of(r: &Record) -> HistoryEntry {
         HistoryEntry {
             id: r.id.to_string(),
             kind: r.body.kind().to_string(),
@@ -125,7 +203,7 @@ impl HistoryEntry {
 }
 
 /// `liudong overdue`: the lists of this node's jurisdiction.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OverdueAnswer {
     pub node: String,
     pub today: Date,
@@ -135,14 +213,33 @@ pub struct OverdueAnswer {
     pub held: Vec<HeldRecord>,
 }
 
-/// `liudong export persons`: one page of person views.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// `liudong export persons`: one page of persons.
+#[derive(Debug, Clone, PartialEq)]
 pub struct PersonsAnswer {
     pub node: String,
     pub today: Date,
-    pub persons: Vec<PersonView>,
+    pub persons: Vec<PersonRecords>,
     /// The subject to ask the next page after; `None` on the last page.
     pub next: Option<String>,
+}
+
+/// One person: the records held about them, oldest first, and the view
+/// derived from them (as the store's indexer derives it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonRecords {
+    pub view: PersonView,
+    pub records: Vec<Record>,
+}
+
+impl PersonRecords {
+    /// The person `records` concern; `None` without records.
+    pub fn new(mut records: Vec<Record>) -> Option<PersonRecords> {
+        sort_records(&mut records);
+        Some(PersonRecords {
+            view: PersonView::derive(&records)?,
+            records,
+        })
+    }
 }
 
 /// Most persons one `Persons` page may ask for (an admin answer stays far
@@ -158,14 +255,9 @@ fn in_jurisdiction(v: &PersonView, scope: &Code) -> bool {
             .any(|i| i.residence.as_ref().is_some_and(|r| r.is_under(scope)))
 }
 
-/// Answers `operator`'s query as JSON, for `now_ms`, and records in the
-/// audit trail who viewed what and which persons were shown.
-pub fn run(
-    store: &Store,
-    operator: &str,
-    q: &Query,
-    now_ms: u64,
-) -> Result<serde_json::Value, QueryError> {
+/// Answers `operator`'s query for `now_ms`, and records in the audit trail
+/// who viewed what and which persons were shown.
+pub fn run(store: &Store, operator: &str, q: &Query, now_ms: u64) -> Result<Answer, QueryError> {
     let (answer, subjects) = answer(store, q, now_ms)?;
     store.audit_append(liudong_store::audit::AuditEvent::Viewed {
         operator: operator.to_string(),
@@ -176,39 +268,25 @@ pub fn run(
 }
 
 /// The answer and the citizen IDs of the persons it shows.
-fn answer(
-    store: &Store,
-    q: &Query,
-    now_ms: u64,
-) -> Result<(serde_json::Value, Vec<String>), QueryError> {
+fn answer(store: &Store, q: &Query, now_ms: u64) -> Result<(Answer, Vec<String>), QueryError> {
     let today = Date::from_unix_ms(now_ms);
     match q {
         Query::Person { subject } => {
             let id =
                 CitizenId::parse(subject).map_err(|e| QueryError::Bad(format!("subject {e}")))?;
-            let view = store.view(&id)?.ok_or_else(|| {
-                QueryError::NotFound(format!(
-                    "no records about {} are held at this node",
-                    id.redacted()
-                ))
-            })?;
             let held = store
                 .held()?
                 .into_iter()
                 .filter(|h| h.subject == id.as_str())
                 .collect();
-            let mut records = store.subject_records(id.as_str())?;
-            records.sort_by(|a, b| (a.hlc.0, &a.id).cmp(&(b.hlc.0, &b.id)));
-            let history = records.iter().map(HistoryEntry::of).collect();
-            let shown = vec![id.as_str().to_string()];
-            let json = to_json(&PersonAnswer {
-                certificate_valid_today: view.certificate_valid_on(today),
-                view,
-                today,
-                held,
-                history,
+            let records = store.subject_records(id.as_str())?;
+            let a = PersonAnswer::new(records, held, today).ok_or_else(|| {
+                QueryError::NotFound(format!(
+                    "no records about {} are held at this node",
+                    id.redacted()
+                ))
             })?;
-            Ok((json, shown))
+            Ok((Answer::Person(a), vec![id.as_str().to_string()]))
         }
         Query::Overdue { kinds, thresholds } => {
             let mut wanted = Vec::new();
@@ -235,14 +313,14 @@ fn answer(
                 .map(|i| i.subject.to_string())
                 .chain(held.iter().map(|h| h.subject.to_string()))
                 .collect();
-            let json = to_json(&OverdueAnswer {
+            let a = OverdueAnswer {
                 node: scope.to_string(),
                 today,
                 thresholds: *thresholds,
                 items,
                 held,
-            })?;
-            Ok((json, shown.into_iter().collect()))
+            };
+            Ok((Answer::Overdue(a), shown.into_iter().collect()))
         }
         Query::Persons { after, limit } => {
             if *limit == 0 || *limit > MAX_PERSONS_PAGE {
@@ -251,32 +329,30 @@ fn answer(
                 )));
             }
             let scope = store.scope().code.clone();
-            let mut persons = Vec::new();
+            let mut subjects: Vec<String> = Vec::new();
             let mut next = None;
             for v in store.views_after(after.as_deref()) {
                 let v = v?;
                 if !in_jurisdiction(&v, &scope) {
                     continue;
                 }
-                if persons.len() == *limit {
-                    next = persons
-                        .last()
-                        .map(|p: &PersonView| p.subject.as_str().to_string());
+                if subjects.len() == *limit {
+                    next = subjects.last().cloned();
                     break;
                 }
-                persons.push(v);
+                subjects.push(v.subject.as_str().to_string());
             }
-            let shown = persons
-                .iter()
-                .map(|p| p.subject.as_str().to_string())
-                .collect();
-            let json = to_json(&PersonsAnswer {
+            let mut persons = Vec::with_capacity(subjects.len());
+            for s in &subjects {
+                persons.extend(PersonRecords::new(store.subject_records(s)?));
+            }
+            let a = PersonsAnswer {
                 node: scope.to_string(),
                 today,
                 persons,
                 next,
-            })?;
-            Ok((json, shown))
+            };
+            Ok((Answer::Persons(a), subjects))
         }
         Query::Report {
             month,
@@ -311,7 +387,7 @@ fn answer(
                     }
                 }
             }
-            Ok((to_json(&r)?, Vec::new()))
+            Ok((Answer::Report(r), Vec::new()))
         }
     }
 }
@@ -368,10 +444,6 @@ pub fn overdue_counts(
     Ok((counts, store.held()?.len()))
 }
 
-fn to_json<T: Serialize>(v: &T) -> Result<serde_json::Value, QueryError> {
-    serde_json::to_value(v).map_err(|e| QueryError::Bad(format!("encoding: {e}")))
-}
-
 #[cfg(test)]
 mod tests {
     use liudong_core::synth::{outflow_body, test_record};
@@ -416,11 +488,17 @@ mod tests {
         let mut pages = 0;
         for _ in 0..10 {
             let q = Query::Persons { after, limit: 3 };
-            let a: PersonsAnswer =
-                serde_json::from_value(run(&store, "op", &q, 1_800_000_000_000).unwrap()).unwrap();
+            let a: PersonsAnswer = run(&store, "op", &q, 1_800_000_000_000)
+                .unwrap()
+                .try_into()
+                .unwrap();
             pages += 1;
             assert!(a.persons.len() <= 3);
-            got.extend(a.persons.iter().map(|p| p.subject.as_str().to_string()));
+            got.extend(
+                a.persons
+                    .iter()
+                    .map(|p| p.view.subject.as_str().to_string()),
+            );
             match a.next {
                 Some(n) => after = Some(n),
                 None => break,

@@ -8,7 +8,7 @@
 //! → wait for every task of the node under a deadline → flush sled.
 
 use crate::config::NodeConfig;
-use anyhow::{Context, Result};
+pub use crate::error::NodeError;
 use liudong_net::GrpcConnector;
 use liudong_store::Store;
 use liudong_sync::{LinkHandle, Node, WallClock, run_link, system_clock};
@@ -17,6 +17,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+
+type Result<T, E = NodeError> = std::result::Result<T, E>;
 
 /// A running node.
 pub struct RunningNode {
@@ -39,19 +41,19 @@ pub struct RunningNode {
 
 /// Opens a node's store (refusing a directory that belongs to another node).
 pub fn open_store(cfg: &NodeConfig) -> Result<Arc<Store>> {
-    std::fs::create_dir_all(&cfg.data_dir)
-        .with_context(|| format!("cannot create data directory {}", cfg.data_dir.display()))?;
+    std::fs::create_dir_all(&cfg.data_dir).map_err(|source| NodeError::DataDir {
+        path: cfg.data_dir.clone(),
+        source,
+    })?;
     let store = Store::open(
         &cfg.data_dir,
         cfg.scope.clone(),
         cfg.parent.as_ref().map(|(p, _)| p.clone()),
         &cfg.store,
     )
-    .with_context(|| {
-        format!(
-            "cannot open the store in {} (is another liudong process using it?)",
-            cfg.data_dir.display()
-        )
+    .map_err(|source| NodeError::OpenStore {
+        path: cfg.data_dir.clone(),
+        source,
     })?;
     Ok(Arc::new(store))
 }
@@ -81,7 +83,11 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
     if let Some(addr) = cfg.listen {
         let listener = TcpListener::bind(addr)
             .await
-            .with_context(|| format!("cannot listen on {addr} ([node] listen)"))?;
+            .map_err(|source| NodeError::Listen {
+                addr,
+                setting: "[node] listen",
+                source,
+            })?;
         sync_addr = Some(listener.local_addr()?);
         let (served, opts, cancel) = (node.clone(), cfg.net.clone(), cancel.clone());
         node.spawn(async move {
@@ -129,7 +135,11 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
     if let Some(addr) = cfg.admin_listen {
         let listener = TcpListener::bind(addr)
             .await
-            .with_context(|| format!("cannot listen on {addr} ([node] admin_listen)"))?;
+            .map_err(|source| NodeError::Listen {
+                addr,
+                setting: "[node] admin_listen",
+                source,
+            })?;
         admin_addr = Some(listener.local_addr()?);
         let mut svc = crate::admin::AdminService::new(node.clone(), link.clone());
         if let Some(v) = verifier {
@@ -173,14 +183,13 @@ impl RunningNode {
         }
         let store = self.node.store().clone();
         if store.write_failed() {
-            anyhow::bail!(
-                "node {} stopped without a final flush: its store could not write (check that the data directory is writable and has free space); everything acknowledged was flushed before its acknowledgement",
-                self.node.scope().code
-            );
+            return Err(NodeError::StoppedUnflushed {
+                node: self.node.scope().code.clone(),
+            });
         }
         tokio::task::spawn_blocking(move || store.flush())
             .await?
-            .context("flushing the store at shutdown")?;
+            .map_err(|source| NodeError::Flush { source })?;
         tracing::info!(node = %self.node.scope().code, "node stopped");
         Ok(())
     }

@@ -86,7 +86,7 @@ pub fn local_config(
         console: None,
         metrics: Default::default(),
     };
-    cfg.validate(Path::new("."))
+    Ok(cfg.validate(Path::new("."))?)
 }
 
 /// A set of running local nodes.

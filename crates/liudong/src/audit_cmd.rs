@@ -31,7 +31,10 @@ pub fn parse_since(s: &str) -> Result<u64> {
 /// store when it is stopped.
 pub async fn cli_audit(config: &Path, filter: AuditFilter, json: bool) -> Result<()> {
     let cfg = Config::load(config)?;
-    let entries = liudong_node::access::read_audit(&cfg, filter).await?;
+    let entries = liudong_node::NodeAccess::open(&cfg)
+        .await?
+        .audit(&filter)
+        .await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&entries)?);
         return Ok(());

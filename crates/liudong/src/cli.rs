@@ -1,16 +1,15 @@
-//! The operator commands.
+//! The operator commands. Each reaches the node through
+//! [`NodeAccess`](liudong_node::NodeAccess) (the running node's admin
+//! service, or the stopped node's store) and prints the typed answer.
 
-use anyhow::{Context, Result, bail};
-use liudong_core::Code;
+use anyhow::{Result, bail};
+use liudong_node::NodeAccess;
 use liudong_node::access;
 use liudong_node::config::Config;
 use liudong_node::runner;
-use liudong_node::status::fmt_ms;
-use liudong_proto::pb;
-use liudong_sync::run_client_session;
+use liudong_node::status::{LinkReport, NodeReport, fmt_ms};
 use std::path::Path;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 
 /// `liudong serve`: runs until SIGINT or SIGTERM, then shuts down cleanly.
 pub async fn serve(config: &Path) -> Result<()> {
@@ -22,7 +21,7 @@ pub async fn serve(config: &Path) -> Result<()> {
     }
     wait_for_signal().await?;
     tracing::info!("shutdown requested");
-    node.shutdown(Duration::from_secs(20)).await
+    Ok(node.shutdown(Duration::from_secs(20)).await?)
 }
 
 async fn wait_for_signal() -> Result<()> {
@@ -35,117 +34,57 @@ async fn wait_for_signal() -> Result<()> {
     Ok(())
 }
 
+/// Prints `v` as indented JSON with the keys of every object in sorted
+/// order, as `liudong status --json` and the query commands always have.
+pub fn print_json_sorted<T: serde::Serialize>(v: &T) -> Result<()> {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&serde_json::to_value(v)?)?
+    );
+    Ok(())
+}
+
 /// `liudong record add`: validates and writes one record at this node.
 pub async fn record_add(config: &Path, json: &str) -> Result<()> {
     let cfg = Config::load(config)?;
     let draft = access::parse_input(json)?;
-    let (id, hlc) = match access::admin(&cfg).await {
-        Some(mut client) => {
-            let r = client
-                .write_record(access::to_request(&draft))
-                .await
-                .map_err(access::status_error)?
-                .into_inner();
-            let id = r.id.context("node answered without a record id")?;
-            (format!("{}-{}", Code::parse(&id.node)?, id.seq), r.hlc)
-        }
-        None => {
-            let node = access::offline_node(&cfg)?;
-            let r = node.write_local(draft).await?;
-            (r.id.to_string(), r.hlc.0)
-        }
-    };
-    println!("written {id} (hlc {})", liudong_core::Hlc(hlc));
+    let written = NodeAccess::open(&cfg).await?.write(draft).await?;
+    println!("written {} (hlc {})", written.id, written.hlc);
     Ok(())
 }
 
 /// `liudong sync --once`: one complete session with the upstream.
 pub async fn sync_once(config: &Path) -> Result<()> {
     let cfg = Config::load(config)?;
-    let (pushed, pulled) = match access::admin(&cfg).await {
-        Some(mut client) => {
-            let label = match &cfg.parent {
-                Some((p, _)) => format!("同步 sync with {}", p.code),
-                None => "同步 sync".into(),
-            };
-            let shown =
-                liudong_node::monitoring::Shown::start_admin(client.clone(), label, 1, false);
-            let r = client.sync_now(pb::SyncNowRequest {}).await;
-            shown.stop().await;
-            let r = r.map_err(access::status_error)?.into_inner();
-            (r.pushed, r.pulled)
-        }
-        None => {
-            let Some((parent, url)) = cfg.parent.clone() else {
-                bail!("this node has no [upstream] to sync with");
-            };
-            let node = access::offline_node(&cfg)?;
-            let connector = liudong_net::GrpcConnector::new(&url, cfg.net.clone())?;
-            use liudong_sync::Connect;
-            let shown = liudong_node::monitoring::Shown::start(
-                &node,
-                format!("同步 sync with {}", parent.code),
-                1,
-                false,
-            );
-            let s = run_client_session(
-                node.clone(),
-                &parent,
-                false,
-                |rx| connector.open(rx),
-                CancellationToken::new(),
-            )
-            .await;
-            shown.stop().await;
-            let s = s.with_context(|| format!("sync with {} at {url}", parent.code))?;
-            node.store().flush()?;
-            (s.sent, s.received)
-        }
-    };
-    println!("sync complete: pushed {pushed} records, pulled {pulled} new records");
+    let moved = NodeAccess::open(&cfg).await?.sync_once().await?;
+    println!(
+        "sync complete: pushed {} records, pulled {} new records",
+        moved.pushed, moved.pulled
+    );
     Ok(())
 }
 
 /// `liudong status`: links, cursors, pending records, last success and failure.
 pub async fn status(config: &Path, json: bool) -> Result<()> {
     let cfg = Config::load(config)?;
-    let report: serde_json::Value = match access::admin(&cfg).await {
-        Some(mut client) => {
-            let r = client
-                .status(pb::StatusRequest {})
-                .await
-                .map_err(access::status_error)?
-                .into_inner();
-            serde_json::from_str(&r.json)?
-        }
-        None => {
-            let store = runner::open_store(&cfg)?;
-            serde_json::to_value(liudong_node::status::report(&store)?)?
-        }
-    };
+    let report = NodeAccess::open(&cfg).await?.status().await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-        return Ok(());
+        return print_json_sorted(&report);
     }
     print!("{}", status_text(&report));
     Ok(())
 }
 
-/// The human form of a status report (the JSON of [`liudong_node::status::NodeReport`]).
-pub fn status_text(report: &serde_json::Value) -> String {
+/// The human form of a status report.
+pub fn status_text(report: &NodeReport) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let _ = writeln!(
         out,
         "node {} ({}), {} records, local seq {}, conflicts refused {}, peers refused {} (see `liudong audit`)",
-        report["node"].as_str().unwrap_or("?"),
-        report["kind"].as_str().unwrap_or("?"),
-        report["records"],
-        report["last_seq"],
-        report["conflicts"],
-        report["refused"].as_u64().unwrap_or(0)
+        report.node, report.kind, report.records, report.last_seq, report.conflicts, report.refused
     );
-    if report["write_failed"] == true {
+    if report.write_failed {
         let _ = writeln!(
             out,
             "STORE CANNOT WRITE: records are refused until the node is restarted; check that the data directory is writable and has free space"
@@ -166,53 +105,43 @@ pub fn status_text(report: &serde_json::Value) -> String {
         "sessions",
         "last success",
     );
-    let when = |v: &serde_json::Value| v.as_u64().map(fmt_ms).unwrap_or_else(|| "-".into());
-    for l in report["links"].as_array().into_iter().flatten() {
+    let when = |ms: Option<u64>| ms.map(fmt_ms).unwrap_or_else(|| "-".into());
+    for l in &report.links {
         receipts.push(receipt_line(l));
-        let state = match l["state"].as_str() {
-            Some("connected") => "connected",
-            Some("refused") => "REFUSED",
-            Some("silent") => "SILENT",
-            Some(_) => "-",
-            // A report from an older node: no state of its own.
-            None if l["connected"] == true => "connected",
-            None if l["silent"] == true => "SILENT",
-            None => "-",
+        let state = match l.state {
+            "connected" => "connected",
+            "refused" => "REFUSED",
+            "silent" => "SILENT",
+            _ => "-",
         };
-        if state == "REFUSED" {
+        if let (true, Some(r)) = (state == "REFUSED", &l.status.refused) {
             refusals.push(format!(
                 "REFUSED: the last session with {} ({}) was refused: {}; the link now retries only every [sync] backoff_max_secs: fix the cause, then run `liudong sync --once`",
-                l["peer"].as_str().unwrap_or("?"),
-                when(&l["refused"]["at_ms"]),
-                l["refused"]["error"].as_str().unwrap_or("?"),
+                l.peer,
+                when(Some(r.at_ms)),
+                r.error,
             ));
         }
         let _ = writeln!(
             out,
             "{:<8} {:<12} {:>8} {:>8} {:<19} {:>6} {:<9} {:>8} {:<19} {}",
-            l["role"].as_str().unwrap_or("?"),
-            l["peer"].as_str().unwrap_or("?"),
-            l["pending_out"].to_string(),
-            l["pending_in"]
-                .as_u64()
-                .map_or("?".into(), |n| n.to_string()),
-            when(&l["last_contact_ms"]),
-            l["expected_interval_secs"]
-                .as_u64()
+            l.role,
+            l.peer,
+            l.pending_out.to_string(),
+            l.pending_in.map_or("?".into(), |n| n.to_string()),
+            when(l.last_contact_ms),
+            l.expected_interval_secs
                 .map_or("-".into(), |s| format!("{s}s")),
             state,
-            l["sessions"].to_string(),
-            when(&l["last_success_ms"]),
-            l["last_error"].as_str().unwrap_or("-")
+            l.status.sessions.to_string(),
+            when(l.status.last_success_ms),
+            l.status.last_error.as_deref().unwrap_or("-")
         );
     }
     for r in refusals {
         let _ = writeln!(out, "{r}");
     }
-    if report["links"]
-        .as_array()
-        .is_some_and(|a| a.iter().any(|l| l["silent"] == true))
-    {
+    if report.links.iter().any(|l| l.silent) {
         let _ = writeln!(
             out,
             "SILENT: a lower node not heard from for twice its expected interval (or never); check that it runs and can reach this node"
@@ -225,35 +154,26 @@ pub fn status_text(report: &serde_json::Value) -> String {
 }
 
 /// The sync receipt of one link, as `liudong status` prints it.
-fn receipt_line(l: &serde_json::Value) -> String {
-    let peer = l["peer"].as_str().unwrap_or("?");
-    let r = &l["receipt"];
-    if r.is_null() {
+fn receipt_line(l: &LinkReport) -> String {
+    let peer = &l.peer;
+    let Some(r) = &l.receipt else {
         return format!(
             "{peer}: not verified yet (fingerprint {}); run `liudong verify`",
-            l["fingerprint"].as_str().unwrap_or("?")
+            l.fingerprint
         );
-    }
-    let at = r["at_ms"].as_u64().map(fmt_ms).unwrap_or_default();
-    if r["in_step"].as_bool() == Some(true) {
+    };
+    let at = fmt_ms(r.at_ms);
+    if r.in_step {
         format!(
             "in step with {peer} as of {at}, cursor {}, fingerprint {}",
-            r["cursor_in"],
-            r["fingerprint"].as_str().unwrap_or("?")
+            r.cursor_in, r.fingerprint
         )
     } else {
         format!(
             "NOT in step with {peer} as of {at}, cursor {}, fingerprint {}; differing: {}; run `liudong verify --repair`",
-            r["cursor_in"],
-            r["fingerprint"].as_str().unwrap_or("?"),
-            r["differing"]
-                .as_array()
-                .map(|a| a
-                    .iter()
-                    .filter_map(|v| v.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "))
-                .unwrap_or_default()
+            r.cursor_in,
+            r.fingerprint,
+            r.differing.join(", ")
         )
     }
 }
@@ -263,34 +183,7 @@ fn receipt_line(l: &serde_json::Value) -> String {
 /// Exits with an error when the node is not in step at the end.
 pub async fn verify(config: &Path, repair: bool, json: bool) -> Result<()> {
     let cfg = Config::load(config)?;
-    let report: liudong_sync::verify::VerifyReport = match access::admin(&cfg).await {
-        Some(mut client) => {
-            let shown = liudong_node::monitoring::Shown::start_admin(
-                client.clone(),
-                String::new(),
-                u64::MAX,
-                true,
-            );
-            let r = client.verify_now(pb::VerifyNowRequest { repair }).await;
-            shown.stop().await;
-            let r = r.map_err(access::status_error)?.into_inner();
-            serde_json::from_str(&r.json).context("verify report from the running node")?
-        }
-        None => {
-            let Some((parent, url)) = cfg.parent.clone() else {
-                bail!("this node has no [upstream] to verify against");
-            };
-            let node = access::offline_node(&cfg)?;
-            let peer = liudong_net::verify::GrpcVerifier::new(&url, cfg.net.clone())?;
-            let shown =
-                liudong_node::monitoring::Shown::start(&node, String::new(), u64::MAX, true);
-            let r = liudong_sync::verify::run_verify(node.clone(), &parent, &peer, repair).await;
-            shown.stop().await;
-            let r = r.with_context(|| format!("verify with {} at {url}", parent.code))?;
-            node.store().flush()?;
-            r
-        }
-    };
+    let report = NodeAccess::open(&cfg).await?.verify(repair).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -349,7 +242,7 @@ fn print_verify(r: &liudong_sync::verify::VerifyReport) {
 mod tests {
     use super::*;
     use liudong_core::synth::{outflow_body, test_record};
-    use liudong_core::{Link, NodeScope};
+    use liudong_core::{Code, Link, NodeScope};
     use liudong_store::{Incoming, Source, Store};
 
     #[test]
@@ -376,7 +269,7 @@ mod tests {
         assert_eq!(report.links[0].state, "refused");
         let json = serde_json::to_value(&report).unwrap();
         assert_eq!(json["links"][0]["refused"]["error"], error);
-        let text = status_text(&json);
+        let text = status_text(&report);
         let line = text
             .lines()
             .find(|l| l.starts_with("upstream"))
@@ -396,7 +289,7 @@ mod tests {
         let report =
             liudong_node::status::report_at(&store, now, &open, &Default::default()).unwrap();
         assert_eq!(report.links[0].state, "connected");
-        let text = status_text(&serde_json::to_value(&report).unwrap());
+        let text = status_text(&report);
         assert!(!text.contains("REFUSED"), "{text}");
     }
 
@@ -433,7 +326,7 @@ mod tests {
         let report =
             liudong_node::status::report_at(&store, now, &Default::default(), &Default::default())
                 .unwrap();
-        let text = status_text(&serde_json::to_value(&report).unwrap());
+        let text = status_text(&report);
         let line = |peer: &str| {
             text.lines()
                 .find(|l| l.starts_with("child") && l.contains(peer))

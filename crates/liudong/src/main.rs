@@ -655,7 +655,8 @@ async fn main() -> Result<()> {
         }
         Command::Import(o) => {
             init_tracing("warn");
-            liudong_ledger::import::import(&o.into()).await.map(|_| ())
+            liudong_ledger::import::import(&o.into()).await?;
+            Ok(())
         }
         Command::Export {
             what,
@@ -666,7 +667,7 @@ async fn main() -> Result<()> {
             lang,
         } => {
             init_tracing("warn");
-            liudong_ledger::export::export(
+            Ok(liudong_ledger::export::export(
                 &config,
                 what.into(),
                 &out,
@@ -674,7 +675,7 @@ async fn main() -> Result<()> {
                 code.as_deref(),
                 lang == "en",
             )
-            .await
+            .await?)
         }
         Command::Seed {
             config,

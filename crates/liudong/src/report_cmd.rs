@@ -1,32 +1,42 @@
 //! Operator commands over derived state: `liudong person show`, `liudong
 //! overdue` and `liudong report`. They ask the running node's admin service
 //! (`Query`), or open the store directly when the node is stopped; either way
-//! the answer comes from `liudong_node::query`.
+//! the answer comes from `liudong_node::query`, as the same types.
 
-use anyhow::{Context, Result};
+use crate::cli::print_json_sorted;
+use anyhow::Result;
 use liudong_core::Code;
 use liudong_core::report::{COLUMNS, Report, cell};
-use liudong_node::access::query;
-use liudong_node::config::Config;
-use liudong_node::query::{OverdueAnswer, PersonAnswer, Query};
+use liudong_node::NodeAccess;
+use liudong_node::access::operator;
+use liudong_node::config::{Config, NodeConfig};
+use liudong_node::query::{Answer, OverdueAnswer, PersonAnswer, Query};
 use liudong_node::report::report_rows;
 use std::path::Path;
+
+/// Asks the node `q` for the operator running the command; the node's
+/// audit trail records who viewed what.
+async fn ask<T>(cfg: &NodeConfig, q: Query) -> Result<T>
+where
+    T: TryFrom<Answer, Error = liudong_node::query::WrongAnswer>,
+{
+    let answer = NodeAccess::open(cfg).await?.query(&operator(), &q).await?;
+    Ok(T::try_from(answer)?)
+}
 
 /// `liudong person show ID [--json]`.
 pub async fn person_show(config: &Path, subject: &str, json: bool) -> Result<()> {
     let cfg = Config::load(config)?;
-    let v = query(
+    let a: PersonAnswer = ask(
         &cfg,
-        &Query::Person {
+        Query::Person {
             subject: subject.to_string(),
         },
     )
     .await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&v)?);
-        return Ok(());
+        return print_json_sorted(&a);
     }
-    let a: PersonAnswer = serde_json::from_value(v).context("person answer")?;
     let p = &a.view;
     let opt = |c: &Option<Code>| c.as_ref().map_or("-".to_string(), |c| c.to_string());
     println!(
@@ -138,19 +148,17 @@ pub async fn person_show(config: &Path, subject: &str, json: bool) -> Result<()>
 /// `liudong overdue [--kind ...] [--json]`.
 pub async fn overdue(config: &Path, kinds: Vec<String>, json: bool) -> Result<()> {
     let cfg = Config::load(config)?;
-    let v = query(
+    let a: OverdueAnswer = ask(
         &cfg,
-        &Query::Overdue {
+        Query::Overdue {
             kinds,
             thresholds: cfg.thresholds,
         },
     )
     .await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&v)?);
-        return Ok(());
+        return print_json_sorted(&a);
     }
-    let a: OverdueAnswer = serde_json::from_value(v).context("overdue answer")?;
     println!(
         "node {} on {}: {} overdue, {} held (N = {} quarters, D = {} days, A = {} days)",
         a.node,
@@ -198,27 +206,21 @@ pub async fn report(
     english: bool,
 ) -> Result<()> {
     let cfg = Config::load(config)?;
-    let v = query(
+    let r: Report = ask(
         &cfg,
-        &Query::Report {
+        Query::Report {
             month: month.to_string(),
             code,
             ack_days: cfg.thresholds.ack_days,
         },
     )
     .await?;
-    let r: Report = serde_json::from_value(v.clone()).context("report answer")?;
-    print!("{}", render(&r, format, english, &v)?);
+    print!("{}", render(&r, format, english)?);
     Ok(())
 }
 
-/// Renders a report (`json_value` is the report as received, for `Json`).
-pub fn render(
-    r: &Report,
-    format: Format,
-    english: bool,
-    json_value: &serde_json::Value,
-) -> Result<String> {
+/// Renders a report.
+pub fn render(r: &Report, format: Format, english: bool) -> Result<String> {
     let label = |c: &(&'static str, &'static str, &'static str)| -> &'static str {
         if english { c.2 } else { c.1 }
     };
@@ -228,7 +230,8 @@ pub fn render(
     let mut out = String::new();
     match format {
         Format::Json => {
-            out.push_str(&serde_json::to_string_pretty(json_value)?);
+            // Keys in sorted order, as `liudong report` has always printed them.
+            out.push_str(&serde_json::to_string_pretty(&serde_json::to_value(r)?)?);
             out.push('\n');
         }
         Format::Csv => {
@@ -327,13 +330,12 @@ mod tests {
             liudong_core::report::Month::parse("2026-10").unwrap(),
             30,
         );
-        let v = serde_json::to_value(&r).unwrap();
-        let zh = render(&r, Format::Table, false, &v).unwrap();
+        let zh = render(&r, Format::Table, false).unwrap();
         assert!(
             zh.contains("出生数") && zh.contains("合计") && zh.contains("鹤壁集镇"),
             "{zh}"
         );
-        let en = render(&r, Format::Csv, true, &v).unwrap();
+        let en = render(&r, Format::Csv, true).unwrap();
         let head = en.lines().next().unwrap();
         assert!(
             head.starts_with("unit,name,births,boys,girls,sex ratio"),
@@ -343,7 +345,7 @@ mod tests {
         let villages = liudong_core::divisions::table().children("410602100").len();
         assert_eq!(en.lines().count(), 1 + villages + 1);
         assert!(
-            render(&r, Format::Json, false, &v)
+            render(&r, Format::Json, false)
                 .unwrap()
                 .contains("\"rows\"")
         );
