@@ -1,6 +1,6 @@
 //! `liudong bench`: the benchmark suite (docs/performance.md).
 //!
-//! Real nodes (sled on disk, gRPC on loopback through a byte-counting TCP
+//! Real nodes (the embedded store on disk, gRPC on loopback through a byte-counting TCP
 //! proxy, the production code paths) on synthetic records shaped like real
 //! ones (real division codes, valid citizen IDs, ~300 encoded bytes). Every
 //! scenario reports the median of several runs and, where the issue asks for
@@ -439,7 +439,7 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
         (vec![], vec![], vec![], vec![]);
     for run in 0..o.runs {
         let dir = work.join(format!("initial-{run}"));
-        // Raw sled batch insert of the same records (the physical reference).
+        // Raw batch insert into the storage engine of the same records (the physical reference).
         let t = Instant::now();
         liudong_store::raw_batch_insert(
             &dir.join("raw"),
@@ -558,7 +558,10 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
             peak_rss_mb: median(rss),
             disk_mb: median(disk.clone()) / 1e6,
             notes: vec![
-                ("raw sled batch insert rec/s".into(), format!("{raw_r:.0}")),
+                (
+                    "raw engine batch insert rec/s".into(),
+                    format!("{raw_r:.0}"),
+                ),
                 (
                     "sync / raw".into(),
                     format!("{:.2} (target ≥ 0.50)", sync_r / raw_r),
@@ -588,11 +591,11 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
                     ),
                 ),
                 (
-                    "raw sled disk bytes per record / encoded".into(),
+                    "raw engine disk bytes per record / encoded".into(),
                     format!("{:.2}", median(raw_disk) / o.records as f64 / avg),
                 ),
                 (
-                    "store bytes per record by key prefix (before sled)".into(),
+                    "store bytes per record by key prefix (before the engine)".into(),
                     layout,
                 ),
             ],

@@ -11,6 +11,7 @@ pub mod revocation;
 pub mod server;
 pub mod status;
 pub mod tls;
+mod trust;
 pub mod verify;
 
 pub use channel::{CONNECTION_WINDOW, NetOptions, STREAM_WINDOW};

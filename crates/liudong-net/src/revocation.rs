@@ -38,7 +38,7 @@
 //!   sessions of a certificate revoked since their handshake are ended
 //!   (`server.rs`).
 
-use crate::tls::{RELOAD_EVERY, TlsError, TrustedCa, provider};
+use crate::trust::{RELOAD_EVERY, TlsError, TrustedCa, provider};
 use liudong_core::Code;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, UnixTime};
@@ -398,7 +398,7 @@ impl Revocation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tls::{CA_URI, NODE_URI};
+    use crate::trust::{CA_URI, NODE_URI};
     use rcgen::{
         BasicConstraints, CertificateParams, CertificateRevocationListParams, IsCa, Issuer,
         KeyIdMethod, KeyPair, KeyUsagePurpose, RevokedCertParams, SanType, SerialNumber,

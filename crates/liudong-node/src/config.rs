@@ -180,7 +180,7 @@ pub struct NodeSection {
     /// For exchange nodes: level of the child nodes, `county` (default) or `province`.
     #[serde(default)]
     pub exchange_children: Option<String>,
-    /// Directory of this node's sled store (created if missing). Relative paths
+    /// Directory of this node's store (created if missing). Relative paths
     /// are relative to the config file.
     pub data_dir: PathBuf,
     /// Address the sync service listens on for child nodes. Villages have no
@@ -257,15 +257,15 @@ impl Default for SyncSection {
     }
 }
 
-/// `[store]`: sled tuning.
+/// `[store]`: tuning of the embedded store.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreSection {
-    /// sled page cache in MiB. Default: 8 for villages, 32 for townships, 128 for counties and exchanges.
+    /// Page cache of the store in MiB. Default: 8 for villages, 32 for townships, 128 for counties and exchanges.
     pub cache_mb: Option<u64>,
     /// Background flush interval in milliseconds (acknowledged batches are always flushed first). Default 500.
     pub flush_every_ms: u64,
-    /// zstd level (1–22) for sled's pages on disk; 0 stores them uncompressed. Default 3.
+    /// zstd level (1–22) for the store's pages on disk; 0 stores them uncompressed. Default 3.
     pub compression: i32,
 }
 

@@ -5,7 +5,7 @@
 //! ([`Node::spawn`]): the node owns the one task tracker and cancellation
 //! token. At shutdown: cancel → the servers stop accepting and sessions end
 //! at a batch boundary (a batch is applied and flushed whole or not at all)
-//! → wait for every task of the node under a deadline → flush sled.
+//! → wait for every task of the node under a deadline → flush the store.
 
 use crate::config::NodeConfig;
 pub use crate::error::NodeError;

@@ -260,7 +260,7 @@ pub fn render(plan: &Plan) -> String {
         &mut s,
         "data_dir",
         qpath(&plan.data_dir),
-        "the sled store; back it up (docs/operations.md)",
+        "the node's store; back it up (docs/operations.md)",
     );
     match &plan.listen {
         Some(l) => {
@@ -336,7 +336,7 @@ pub fn render(plan: &Plan) -> String {
         &mut s,
         "cache_mb",
         d.cache_mb,
-        "sled page cache (village 8, township 32, hubs 128)",
+        "store page cache (village 8, township 32, hubs 128)",
     );
     entry(
         &mut s,

@@ -143,7 +143,7 @@ impl Default for Metrics {
 pub struct Gauges {
     /// Records held.
     pub records: u64,
-    /// Bytes sled uses on disk.
+    /// Bytes the store uses on disk.
     pub store_bytes: u64,
     /// Per peer: (peer, records pending out, records pending in if reported,
     /// silent).
@@ -296,7 +296,7 @@ impl Collector for ScrapeGauges {
         Self::family(
             &mut encoder,
             "liudong_store_size_bytes",
-            "Bytes the store (sled) uses on disk.",
+            "Bytes the store uses on disk.",
             [([], g.store_bytes)],
         )
     }

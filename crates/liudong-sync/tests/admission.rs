@@ -2,7 +2,7 @@
 //! by which records reach a node from a peer, meets the same refusal — the
 //! same error kind and rule — and nothing of its batch is stored.
 //!
-//! The receiver is township 410602100 (real sled store in a temp dir, no
+//! The receiver is township 410602100 (a real store in a temp dir, no
 //! network). From below, its village 410602100001 pushes in a session,
 //! offers records in a verify repair and signs bundles; from above, county
 //! 410602 sends pull batches, answers a verify repair's fetch and signs

@@ -1,4 +1,4 @@
-//! The local demo topology: real nodes, each with its own sled directory and
+//! The local demo topology: real nodes, each with its own store directory and
 //! gRPC on 127.0.0.1 with OS-assigned ports.
 //!
 //! Two counties in different provinces — 鹤山区 (410602, Henan) and 宝安区
@@ -314,7 +314,7 @@ pub async fn run(dir: Option<PathBuf>) -> Result<Vec<Row>> {
         }
     };
     println!(
-        "Liudong demo: 9 nodes on 127.0.0.1, sled stores under {}",
+        "Liudong demo: 9 nodes on 127.0.0.1, stores under {}",
         dir.display()
     );
     let pki = crate::demo_tls::DemoPki::create(&dir, &DEMO_NODES)?;

@@ -1,5 +1,5 @@
 //! Local topologies of real Liudong nodes on 127.0.0.1 — the demo's nine
-//! nodes, the tests' wider ones — each with its own sled directory and, when
+//! nodes, the tests' wider ones — each with its own store directory and, when
 //! asked, mutual TLS from one CA per county operator. Used by `liudong demo`,
 //! the integration tests and the benchmarks; never by a deployed node.
 

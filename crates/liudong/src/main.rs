@@ -267,7 +267,7 @@ enum Command {
     /// Start a local 9-node topology on loopback, send a migrant's records
     /// across two counties, and report where each arrived and how fast.
     Demo {
-        /// Keep the nodes' sled directories here (default: a temporary directory).
+        /// Keep the nodes' store directories here (default: a temporary directory).
         #[arg(long)]
         dir: Option<PathBuf>,
     },
