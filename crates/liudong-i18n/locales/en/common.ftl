@@ -1,0 +1,5 @@
+# Common messages (every command and the console).
+
+lang-name = English
+# An error as the CLI prints it.
+error-prefix = error: { $message }
