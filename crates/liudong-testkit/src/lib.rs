@@ -1,10 +1,12 @@
 //! Local topologies of real Liudong nodes on 127.0.0.1 — the demo's nine
 //! nodes, the tests' wider ones — each with its own store directory and, when
-//! asked, mutual TLS from one CA per county operator. Used by `liudong demo`,
+//! asked, mutual TLS from one CA per county operator; and a three-server
+//! JetStream cluster for the exchange tier (`nats`). Used by `liudong demo`,
 //! the integration tests and the benchmarks; never by a deployed node.
 
 pub mod demo;
 pub mod demo_tls;
+pub mod nats;
 
 use liudong_node::config::NodeConfig;
 use liudong_node::runner::{self, RunningNode};

@@ -6,6 +6,7 @@
 mod audit_cmd;
 mod bundle_cmd;
 mod cli;
+mod exchange_cmd;
 mod operator_cmd;
 mod report_cmd;
 mod setup_cmd;
@@ -148,6 +149,12 @@ enum Command {
     Ca {
         #[command(subcommand)]
         command: CaCommand,
+    },
+    /// The JetStream exchange tier (docs/scale.md): a county's NATS key, and
+    /// the exchange cluster's nats-server configuration.
+    Exchange {
+        #[command(subcommand)]
+        command: ExchangeCommand,
     },
     /// Read the audit trail: sessions (who received which persons' records),
     /// operator writes and views (person show, overdue, report), refusals.
@@ -375,6 +382,61 @@ enum CaCommand {
 }
 
 #[derive(Subcommand)]
+enum ExchangeCommand {
+    /// On a county hub (or a province exchange): print its NATS public key
+    /// (creating its key, tls/nats.nk mode 0600, on first use) as the
+    /// `CODE KEY` line the exchange operator lists in --counties.
+    NatsKey {
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// On the exchange, once the cluster runs: create the stream and every
+    /// county's durable consumer (or update them), with the administrative
+    /// key nats-config wrote into DIR.
+    NatsStream {
+        /// The exchange node's config (its TLS identity dials the servers).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// The directory nats-config wrote.
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// On the exchange: write the nats-server configuration of a JetStream
+    /// cluster (one file per server, their certificates, the accounts and
+    /// permissions of every county listed) into OUT.
+    NatsConfig {
+        /// The exchange node's config (its [tls] ca_certs: the counties' CAs).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// The participants: one `CODE KEY` line per county, as `nats-key` prints.
+        #[arg(long)]
+        counties: PathBuf,
+        /// A server, HOST[:CLIENT[:CLUSTER[:MONITOR]]] (default ports 4222,
+        /// 6222, 8222); at least three.
+        #[arg(long = "server", required = true)]
+        servers: Vec<String>,
+        /// Output directory (new).
+        #[arg(long)]
+        out: PathBuf,
+        /// The exchange's CA directory (default: ca/ beside the config).
+        #[arg(long)]
+        ca_dir: Option<PathBuf>,
+        /// Where OUT will be on the servers (absolute; default OUT).
+        #[arg(long)]
+        install_dir: Option<PathBuf>,
+        /// JetStream store directory on the servers (default INSTALL_DIR/jetstream).
+        #[arg(long)]
+        store_dir: Option<PathBuf>,
+        /// Validity of the servers' certificates in days.
+        #[arg(long, default_value_t = liudong_ops::pki::NODE_DAYS)]
+        days: i64,
+        /// JetStream file store limit per server, GiB.
+        #[arg(long, default_value_t = 100)]
+        max_store_gb: u64,
+    },
+}
+
+#[derive(Subcommand)]
 enum PersonCommand {
     /// Print the view of one person (table, or --json).
     Show {
@@ -585,6 +647,36 @@ async fn main() -> Result<()> {
                 CaCommand::Revoke { dir, cert, reason } => {
                     setup_cmd::ca_revoke(&dir, &cert, &reason)
                 }
+            }
+        }
+        Command::Exchange { command } => {
+            init_tracing("warn");
+            match command {
+                ExchangeCommand::NatsKey { config } => exchange_cmd::nats_key(&config),
+                ExchangeCommand::NatsStream { config, dir } => {
+                    exchange_cmd::nats_stream(&config, &dir).await
+                }
+                ExchangeCommand::NatsConfig {
+                    config,
+                    counties,
+                    servers,
+                    out,
+                    ca_dir,
+                    install_dir,
+                    store_dir,
+                    days,
+                    max_store_gb,
+                } => exchange_cmd::nats_config(&liudong_ops::exchange_nats::NatsConfigOptions {
+                    config,
+                    ca_dir,
+                    counties,
+                    servers,
+                    out,
+                    install_dir,
+                    store_dir,
+                    days,
+                    max_file_store_gb: max_store_gb,
+                }),
             }
         }
         Command::Audit {
