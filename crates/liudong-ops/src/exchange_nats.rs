@@ -263,6 +263,7 @@ pub fn nats_config(o: &NatsConfigOptions) -> Result<NatsConfigWritten> {
         stream: plan.stream.clone(),
         servers: plan.client_urls(),
         participants: plan.participants.iter().map(|p| p.code.to_string()).collect(),
+        max_file_store: plan.max_file_store,
     };
     let text = toml::to_string(&cluster).map_err(|e| OpsError::Usage(e.to_string()))?;
     write_public(
@@ -289,6 +290,8 @@ struct ClusterFile {
     stream: String,
     servers: Vec<String>,
     participants: Vec<String>,
+    /// Each server's JetStream file store limit, bytes.
+    max_file_store: u64,
 }
 
 /// `liudong exchange nats-stream`: with the exchange node's TLS identity
@@ -328,8 +331,11 @@ pub async fn nats_stream(
     let admin = liudong_jetstream::Exchange::connect_admin(&id, &opts)
         .await
         .map_err(|e| OpsError::Usage(e.to_string()))?;
+    // Every replica lives within each server's store limit: the stream
+    // takes nine tenths of it, leaving room for the consumers' state.
     let settings = liudong_jetstream::StreamSettings {
         name: cluster.stream,
+        max_bytes: i64::try_from(cluster.max_file_store / 10 * 9).unwrap_or(i64::MAX),
         ..Default::default()
     };
     liudong_jetstream::stream::ensure(&admin, &settings, &participants)
