@@ -44,7 +44,12 @@ struct Inbox(Arc<Mutex<Vec<Delivery>>>);
 
 impl Inbox {
     fn ids(&self) -> Vec<String> {
-        self.0.lock().unwrap().iter().map(|d| d.id.clone()).collect()
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|d| d.id.clone())
+            .collect()
     }
 
     fn distinct(&self) -> BTreeSet<String> {
@@ -180,7 +185,9 @@ fn files_containing(dirs: &[std::path::PathBuf], needle: &[u8]) -> (usize, Vec<S
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn counties_in_three_provinces_exchange_only_what_they_may() {
     let t = tempfile::tempdir().unwrap();
-    let cluster = NatsCluster::start(t.path(), &[A, B, C]).await.expect("cluster");
+    let cluster = NatsCluster::start(t.path(), &[A, B, C])
+        .await
+        .expect("cluster");
     let (a, b, c) = (
         cluster.connect(A).await.unwrap(),
         cluster.connect(B).await.unwrap(),
@@ -211,13 +218,20 @@ async fn counties_in_three_provinces_exchange_only_what_they_may() {
     for (to, inbox) in [(A, &in_a), (B, &in_b), (C, &in_c)] {
         let want = sent[to].clone();
         inbox
-            .until(Duration::from_secs(20), &format!("deliveries to {to}"), |i| {
-                i.distinct() == want
-            })
+            .until(
+                Duration::from_secs(20),
+                &format!("deliveries to {to}"),
+                |i| i.distinct() == want,
+            )
             .await;
         for d in inbox.all() {
             assert_eq!(d.dest, code(to));
-            assert!(d.id.starts_with(&d.source.to_string()), "{} from {}", d.id, d.source);
+            assert!(
+                d.id.starts_with(&d.source.to_string()),
+                "{} from {}",
+                d.id,
+                d.source
+            );
             assert_eq!(d.payload, Bytes::from(format!("opaque {}", d.id)));
         }
     }
@@ -250,29 +264,50 @@ async fn counties_in_three_provinces_exchange_only_what_they_may() {
     .await
     .expect("bounded");
     if let Ok(ack) = r {
-        assert!(ack.await.is_err(), "no acknowledgement for a forged publish");
+        assert!(
+            ack.await.is_err(),
+            "no acknowledgement for a forged publish"
+        );
     }
     let start = Instant::now();
     while !a.was_refused(&forged) {
-        assert!(start.elapsed() < Duration::from_secs(5), "no violation reported for {forged}");
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "no violation reported for {forged}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // Subscribing to another county's subject, reading its queue, making a consumer:
-    let _sub = a.nats().subscribe(liudong_jetstream::names::inbound_filter(&code(B))).await.unwrap();
+    let _sub = a
+        .nats()
+        .subscribe(liudong_jetstream::names::inbound_filter(&code(B)))
+        .await
+        .unwrap();
     let stream = cluster.written.plan.stream.clone();
     let next = format!("$JS.API.CONSUMER.MSG.NEXT.{stream}.to-{B}");
     let create = format!("$JS.API.CONSUMER.CREATE.{stream}.spy");
     for subject in [&next, &create] {
         let _ = a
             .nats()
-            .publish_with_reply(subject.clone(), "_INBOX_410602.spy", Bytes::from_static(b"{}"))
+            .publish_with_reply(
+                subject.clone(),
+                "_INBOX_410602.spy",
+                Bytes::from_static(b"{}"),
+            )
             .await;
     }
     a.nats().flush().await.unwrap();
-    for subject in [liudong_jetstream::names::inbound_filter(&code(B)), next, create] {
+    for subject in [
+        liudong_jetstream::names::inbound_filter(&code(B)),
+        next,
+        create,
+    ] {
         let start = Instant::now();
         while !a.was_refused(&subject) {
-            assert!(start.elapsed() < Duration::from_secs(5), "no violation reported for {subject}");
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "no violation reported for {subject}"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -285,8 +320,15 @@ async fn counties_in_three_provinces_exchange_only_what_they_may() {
     }
     // Nothing forged reached C.
     c.publish(&out("c-marker", A, "m")).await.unwrap();
-    in_a.until(Duration::from_secs(10), "a marker", |i| i.distinct().contains("c-marker")).await;
-    assert!(in_c.all().iter().all(|d| d.payload != Bytes::from_static(b"forged")));
+    in_a.until(Duration::from_secs(10), "a marker", |i| {
+        i.distinct().contains("c-marker")
+    })
+    .await;
+    assert!(
+        in_c.all()
+            .iter()
+            .all(|d| d.payload != Bytes::from_static(b"forged"))
+    );
 
     // 4. The file store holds what was published as it was given — opaque
     // here — and nothing in clear: not the person's citizen ID nor name.
@@ -301,7 +343,10 @@ async fn counties_in_three_provinces_exchange_only_what_they_may() {
     let held: Vec<Outgoing> = (0..10)
         .map(|i| {
             let id = format!("{A}100001-sealed-{i}");
-            let clear = format!("{{\"subject\":\"{}\",\"name\":\"{name}\"}}", person.as_str());
+            let clear = format!(
+                "{{\"subject\":\"{}\",\"name\":\"{name}\"}}",
+                person.as_str()
+            );
             out(&id, C, seal(&id, clear.as_bytes(), control))
         })
         .collect();
@@ -310,16 +355,25 @@ async fn counties_in_three_provinces_exchange_only_what_they_may() {
     }
     let dirs = cluster.store_dirs();
     let (files, hits) = files_containing(&dirs, control);
-    assert!(!hits.is_empty(), "the control token is in the store ({files} files searched)");
+    assert!(
+        !hits.is_empty(),
+        "the control token is in the store ({files} files searched)"
+    );
     for needle in [person.as_str().as_bytes(), name.as_bytes()] {
         let (_, hits) = files_containing(&dirs, needle);
         assert!(hits.is_empty(), "clear text found in {hits:?}");
     }
-    println!("file store: {files} files searched; control token in {} of them, no clear text", hits.len());
+    println!(
+        "file store: {files} files searched; control token in {} of them, no clear text",
+        hits.len()
+    );
 
     stop_a.cancel();
     stop_b.cancel();
-    let (sa, sb) = (task_a.await.unwrap().unwrap(), task_b.await.unwrap().unwrap());
+    let (sa, sb) = (
+        task_a.await.unwrap().unwrap(),
+        task_b.await.unwrap().unwrap(),
+    );
     println!("consumer A {sa:?}\nconsumer B {sb:?}");
 }
 
@@ -329,7 +383,11 @@ async fn stream_leader(cluster: &NatsCluster) -> usize {
     let js = async_nats::jetstream::new(admin.nats().clone());
     let mut s = js.get_stream(&cluster.written.plan.stream).await.unwrap();
     let info = s.info().await.unwrap();
-    let leader = info.cluster.as_ref().and_then(|c| c.leader.clone()).expect("a leader");
+    let leader = info
+        .cluster
+        .as_ref()
+        .and_then(|c| c.leader.clone())
+        .expect("a leader");
     cluster
         .written
         .plan
@@ -342,11 +400,17 @@ async fn stream_leader(cluster: &NatsCluster) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_killed_mid_flow_loses_nothing_and_stores_nothing_twice() {
     let t = tempfile::tempdir().unwrap();
-    let mut cluster = NatsCluster::start(t.path(), &[A, B]).await.expect("cluster");
+    let mut cluster = NatsCluster::start(t.path(), &[A, B])
+        .await
+        .expect("cluster");
     let mut opts = cluster.options();
     opts.request_timeout = Duration::from_secs(2);
-    let a = Exchange::connect(&cluster.identity(A).unwrap(), &opts).await.unwrap();
-    let b = Exchange::connect(&cluster.identity(B).unwrap(), &opts).await.unwrap();
+    let a = Exchange::connect(&cluster.identity(A).unwrap(), &opts)
+        .await
+        .unwrap();
+    let b = Exchange::connect(&cluster.identity(B).unwrap(), &opts)
+        .await
+        .unwrap();
     let (in_b, stop_b, task_b) = consume(&b, quick());
     let n = 300;
     let msgs: Vec<Outgoing> = (0..n)
@@ -361,8 +425,10 @@ async fn a_server_killed_mid_flow_loses_nothing_and_stores_nothing_twice() {
     let (acks, failures) = publish_until_stored(&a, rest, Duration::from_secs(40)).await;
     assert_eq!(acks.len(), rest.len());
     let want: BTreeSet<String> = msgs.iter().map(|m| m.id.clone()).collect();
-    in_b.until(Duration::from_secs(40), "every payload at B", |i| i.distinct() == want)
-        .await;
+    in_b.until(Duration::from_secs(40), "every payload at B", |i| {
+        i.distinct() == want
+    })
+    .await;
     println!(
         "stream leader nats-{} killed after {} of {n}: the rest stored and delivered {:.0} ms later, {failures} publishes retried",
         leader + 1,
@@ -376,7 +442,10 @@ async fn a_server_killed_mid_flow_loses_nothing_and_stores_nothing_twice() {
     // receiver).
     let admin = cluster.admin().await.unwrap();
     let (held, last) = liudong_jetstream::stream::state(&admin).await.unwrap();
-    assert_eq!(last, n as u64, "sequence numbers assigned: one per record id");
+    assert_eq!(
+        last, n as u64,
+        "sequence numbers assigned: one per record id"
+    );
     let deliveries = in_b.ids().len();
     stop_b.cancel();
     let stats = task_b.await.unwrap().unwrap();
@@ -390,22 +459,36 @@ async fn a_server_killed_mid_flow_loses_nothing_and_stores_nothing_twice() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_quorum_publishes_fail_retryably_and_all_flow_when_it_returns() {
     let t = tempfile::tempdir().unwrap();
-    let mut cluster = NatsCluster::start(t.path(), &[A, B]).await.expect("cluster");
+    let mut cluster = NatsCluster::start(t.path(), &[A, B])
+        .await
+        .expect("cluster");
     let mut opts = cluster.options();
     opts.request_timeout = Duration::from_secs(2);
-    let a = Exchange::connect(&cluster.identity(A).unwrap(), &opts).await.unwrap();
-    let b = Exchange::connect(&cluster.identity(B).unwrap(), &opts).await.unwrap();
+    let a = Exchange::connect(&cluster.identity(A).unwrap(), &opts)
+        .await
+        .unwrap();
+    let b = Exchange::connect(&cluster.identity(B).unwrap(), &opts)
+        .await
+        .unwrap();
     let (in_b, stop_b, task_b) = consume(&b, quick());
     a.publish(&out("before", B, "1")).await.unwrap();
-    in_b.until(Duration::from_secs(10), "the first payload", |i| i.ids().len() == 1).await;
+    in_b.until(Duration::from_secs(10), "the first payload", |i| {
+        i.ids().len() == 1
+    })
+    .await;
 
     cluster.kill(0).unwrap();
     cluster.kill(1).unwrap();
     // The county's outbox: what could not be published waits here.
-    let outbox: Vec<Outgoing> = (0..20).map(|i| out(&format!("{A}100001-q{i}"), B, "2")).collect();
+    let outbox: Vec<Outgoing> = (0..20)
+        .map(|i| out(&format!("{A}100001-q{i}"), B, "2"))
+        .collect();
     let mut errors = Vec::new();
     for m in &outbox[..3] {
-        let e = a.publish(m).await.expect_err("no quorum: nothing is stored");
+        let e = a
+            .publish(m)
+            .await
+            .expect_err("no quorum: nothing is stored");
         assert!(e.is_retryable(), "{e:?} is retryable");
         errors.push(e.to_string());
     }
@@ -418,7 +501,10 @@ async fn without_quorum_publishes_fail_retryably_and_all_flow_when_it_returns() 
     assert_eq!(acks.len(), outbox.len());
     let mut want: BTreeSet<String> = outbox.iter().map(|m| m.id.clone()).collect();
     want.insert("before".into());
-    in_b.until(Duration::from_secs(40), "the outbox at B", |i| i.distinct() == want).await;
+    in_b.until(Duration::from_secs(40), "the outbox at B", |i| {
+        i.distinct() == want
+    })
+    .await;
     println!(
         "quorum back (2 of 3): outbox of {} stored and delivered in {:.0} ms, {failures} publishes retried meanwhile",
         outbox.len(),

@@ -88,7 +88,11 @@ struct Run {
 async fn grpc_run(o: &BenchOptions, dir: &Path, items: &[Incoming]) -> Result<Run> {
     let pki = liudong_testkit::demo_tls::DemoPki::create(
         dir,
-        &[(EXCHANGE, None), (COUNTY, Some(EXCHANGE)), (COUNTY_B, Some(EXCHANGE))],
+        &[
+            (EXCHANGE, None),
+            (COUNTY, Some(EXCHANGE)),
+            (COUNTY_B, Some(EXCHANGE)),
+        ],
     )?;
     let tls = |code: &str, kind, up: Option<&str>| -> Result<Arc<TlsContext>> {
         let c = Code::parse(code)?;
@@ -169,7 +173,10 @@ async fn jetstream_run(o: &BenchOptions, dir: &Path, items: &[Incoming]) -> Resu
         let url = &cluster.written.plan.servers[i];
         Ok(format!("{}:{}", url.host, url.client_port).parse()?)
     };
-    let (proxy_a, proxy_b) = (Proxy::start(target(0)?).await?, Proxy::start(target(1)?).await?);
+    let (proxy_a, proxy_b) = (
+        Proxy::start(target(0)?).await?,
+        Proxy::start(target(1)?).await?,
+    );
     let via = |p: &Proxy| {
         let mut opts = cluster.options();
         opts.servers = vec![format!("tls://{}", p.addr)];
@@ -186,7 +193,11 @@ async fn jetstream_run(o: &BenchOptions, dir: &Path, items: &[Incoming]) -> Resu
     );
     let from = Code::parse(COUNTY)?;
     let batch = SyncConfig::default().max_batch;
-    let (cpu0, srv0, routes0) = (cpu_secs(None), servers_cpu(&cluster), route_bytes(&cluster).await?);
+    let (cpu0, srv0, routes0) = (
+        cpu_secs(None),
+        servers_cpu(&cluster),
+        route_bytes(&cluster).await?,
+    );
     proxy_a.take();
     let t = Instant::now();
     let mut cursor = 0;
@@ -214,7 +225,11 @@ async fn jetstream_run(o: &BenchOptions, dir: &Path, items: &[Incoming]) -> Resu
             break;
         }
     }
-    ensure!(published == items.len(), "published {published} of {}", items.len());
+    ensure!(
+        published == items.len(),
+        "published {published} of {}",
+        items.len()
+    );
     let first = Hop {
         secs: t.elapsed().as_secs_f64(),
         bytes: proxy_a.take(),
@@ -315,7 +330,11 @@ pub(crate) async fn transports(o: &BenchOptions, work: &Path) -> Result<Measure>
     let cpu = |rs: &[Run]| per(rs.iter().map(|r| r.cpu_secs * 1e6).collect());
     Ok(Measure {
         scenario: "6 exchange transports".into(),
-        wall_ms: median(js.iter().map(|r| (r.first.secs + r.second.secs) * 1000.0).collect()),
+        wall_ms: median(
+            js.iter()
+                .map(|r| (r.first.secs + r.second.secs) * 1000.0)
+                .collect(),
+        ),
         records: n as u64,
         records_per_s: j_rate,
         wire_bytes: median(
@@ -332,11 +351,20 @@ pub(crate) async fn transports(o: &BenchOptions, work: &Path) -> Result<Measure>
             ),
             ("rec/s per hop A→X / X→B, gRPC".into(), hop_rates(&grpc)),
             ("rec/s per hop A→X / X→B, JetStream".into(), hop_rates(&js)),
-            ("wire bytes/record per hop A→X / X→B, gRPC".into(), hop_bytes(&grpc)),
-            ("wire bytes/record per hop A→X / X→B, JetStream".into(), hop_bytes(&js)),
+            (
+                "wire bytes/record per hop A→X / X→B, gRPC".into(),
+                hop_bytes(&grpc),
+            ),
+            (
+                "wire bytes/record per hop A→X / X→B, JetStream".into(),
+                hop_bytes(&js),
+            ),
             (
                 "JetStream replication bytes/record (routes, before TLS)".into(),
-                format!("{:.0}", per(js.iter().map(|r| r.replication_bytes as f64).collect())),
+                format!(
+                    "{:.0}",
+                    per(js.iter().map(|r| r.replication_bytes as f64).collect())
+                ),
             ),
             (
                 "JetStream file store bytes/record per server (all held)".into(),
@@ -345,7 +373,10 @@ pub(crate) async fn transports(o: &BenchOptions, work: &Path) -> Result<Measure>
                     per(js.iter().map(|r| r.disk_bytes_per_server as f64).collect())
                 ),
             ),
-            ("CPU µs/record, gRPC (counties + exchange node)".into(), format!("{:.0}", cpu(&grpc))),
+            (
+                "CPU µs/record, gRPC (counties + exchange node)".into(),
+                format!("{:.0}", cpu(&grpc)),
+            ),
             (
                 "CPU µs/record, JetStream (counties + 3 servers)".into(),
                 format!("{:.0}", cpu(&js)),

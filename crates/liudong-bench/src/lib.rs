@@ -408,7 +408,11 @@ async fn session(child: &Arc<Node>, hub_url: &str) -> Result<(Duration, u64)> {
 }
 
 /// As [`session`], dialling with `net` (e.g. mutual TLS).
-async fn session_with(child: &Arc<Node>, hub_url: &str, net: NetOptions) -> Result<(Duration, u64)> {
+async fn session_with(
+    child: &Arc<Node>,
+    hub_url: &str,
+    net: NetOptions,
+) -> Result<(Duration, u64)> {
     let parent = child
         .store()
         .parent()

@@ -101,7 +101,9 @@ impl fmt::Display for ExchangeError {
                 servers = servers.as_str(),
                 reason = reason.as_str()
             ),
-            ExchangeError::Auth { reason } => t!("jetstream-auth-refused", reason = reason.as_str()),
+            ExchangeError::Auth { reason } => {
+                t!("jetstream-auth-refused", reason = reason.as_str())
+            }
             ExchangeError::Unavailable { reason } => {
                 t!("jetstream-unavailable", reason = reason.as_str())
             }

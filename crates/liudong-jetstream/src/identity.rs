@@ -166,7 +166,10 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let path = t.path().join("tls").join("nats.nk");
         let (public, created) = ensure_seed_file(&path).unwrap();
-        assert!(created && public.starts_with('U') && public.len() == 56, "{public}");
+        assert!(
+            created && public.starts_with('U') && public.len() == 56,
+            "{public}"
+        );
         check_public_key(&public).unwrap();
         let (again, created) = ensure_seed_file(&path).unwrap();
         assert_eq!((again.as_str(), created), (public.as_str(), false));

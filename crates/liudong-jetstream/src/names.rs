@@ -142,7 +142,10 @@ mod tests {
         assert!(!may_subscribe("_INBOX_440306.abc.1"));
         assert!(!may_subscribe("_INBOX.abc"));
         assert!(!may_subscribe(&subject(&b, &a)));
-        assert!(!may_subscribe(&inbound_filter(&a)), "only through its consumer");
+        assert!(
+            !may_subscribe(&inbound_filter(&a)),
+            "only through its consumer"
+        );
     }
 
     #[test]

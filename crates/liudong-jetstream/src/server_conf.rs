@@ -108,7 +108,10 @@ impl ClusterPlan {
         let mut addrs = BTreeSet::new();
         for s in &self.servers {
             if !names_seen.insert(&s.name) {
-                return input(liudong_i18n::t!("jetstream-plan-server-twice", server = s.name.as_str()));
+                return input(liudong_i18n::t!(
+                    "jetstream-plan-server-twice",
+                    server = s.name.as_str()
+                ));
             }
             for port in [s.client_port, s.cluster_port] {
                 if !addrs.insert((s.host.clone(), port)) {
@@ -135,10 +138,16 @@ impl ClusterPlan {
                 ))
             })?;
             if !codes.insert(p.code.clone()) {
-                return input(liudong_i18n::t!("jetstream-plan-participant-twice", code = p.code.to_string()));
+                return input(liudong_i18n::t!(
+                    "jetstream-plan-participant-twice",
+                    code = p.code.to_string()
+                ));
             }
             if !keys.insert(p.nkey.clone()) {
-                return input(liudong_i18n::t!("jetstream-plan-key-twice", code = p.code.to_string()));
+                return input(liudong_i18n::t!(
+                    "jetstream-plan-key-twice",
+                    code = p.code.to_string()
+                ));
             }
             let level = p.code.level();
             let exchanging = matches!(
@@ -176,7 +185,11 @@ impl ClusterPlan {
             self.servers.len()
         );
         let _ = writeln!(o, "server_name: {}", quote(&me.name));
-        let _ = writeln!(o, "listen: {}", quote(&format!("{}:{}", me.bind(), me.client_port)));
+        let _ = writeln!(
+            o,
+            "listen: {}",
+            quote(&format!("{}:{}", me.bind(), me.client_port))
+        );
         if let Some(port) = me.monitor_port {
             let _ = writeln!(o, "# Monitoring (HTTP, no personal data): loopback only.");
             let _ = writeln!(o, "http: {}", quote(&format!("127.0.0.1:{port}")));
@@ -187,7 +200,10 @@ impl ClusterPlan {
         let _ = writeln!(o, "  max_file_store: {}", self.max_file_store);
         let _ = writeln!(o, "  max_memory_store: {}", 64u64 << 20);
         let _ = writeln!(o, "}}");
-        let _ = writeln!(o, "\n# Participants: mutual TLS 1.3, certificates from a trusted CA.");
+        let _ = writeln!(
+            o,
+            "\n# Participants: mutual TLS 1.3, certificates from a trusted CA."
+        );
         let _ = writeln!(o, "tls {{");
         let _ = writeln!(o, "  cert_file: {}", q(&me.cert));
         let _ = writeln!(o, "  key_file: {}", q(&me.key));
@@ -198,7 +214,11 @@ impl ClusterPlan {
         let _ = writeln!(o, "}}");
         let _ = writeln!(o, "\ncluster {{");
         let _ = writeln!(o, "  name: {}", quote(&self.cluster_name));
-        let _ = writeln!(o, "  listen: {}", quote(&format!("{}:{}", me.bind(), me.cluster_port)));
+        let _ = writeln!(
+            o,
+            "  listen: {}",
+            quote(&format!("{}:{}", me.bind(), me.cluster_port))
+        );
         let routes: Vec<String> = self
             .servers
             .iter()
@@ -219,7 +239,10 @@ impl ClusterPlan {
         let _ = writeln!(o, "  {ACCOUNT} {{");
         let _ = writeln!(o, "    jetstream: enabled");
         let _ = writeln!(o, "    users: [");
-        let _ = writeln!(o, "      # The exchange operator: sets the stream and the consumers up.");
+        let _ = writeln!(
+            o,
+            "      # The exchange operator: sets the stream and the consumers up."
+        );
         let _ = writeln!(o, "      {{ nkey: {} }}", quote(&self.admin_nkey));
         for p in &self.participants {
             let perms = names::permissions(&p.code, &self.stream);
@@ -302,7 +325,9 @@ mod tests {
         let text = p.render(1).unwrap();
         assert!(text.contains("server_name: \"nats-2\""), "{text}");
         assert!(text.contains("listen: \"127.0.0.1:4223\""));
-        assert!(text.contains("routes: [\"nats-route://127.0.0.1:6222\", \"nats-route://127.0.0.1:6224\"]"));
+        assert!(text.contains(
+            "routes: [\"nats-route://127.0.0.1:6222\", \"nats-route://127.0.0.1:6224\"]"
+        ));
         assert!(text.contains("store_dir: \"/var/lib/nats/nats-2\""));
         assert!(text.contains("verify: true"));
         assert!(text.contains("ca_file: \"/etc/nats/tls/exchange-ca.crt\""));
@@ -312,8 +337,14 @@ mod tests {
                 .lines()
                 .find(|l| l.contains(&part.nkey))
                 .expect("a user per participant");
-            assert!(line.contains(&format!("\"liudong.x.*.{}\"", part.code)), "{line}");
-            assert!(line.contains(&format!("\"_INBOX_{}.>\"", part.code)), "{line}");
+            assert!(
+                line.contains(&format!("\"liudong.x.*.{}\"", part.code)),
+                "{line}"
+            );
+            assert!(
+                line.contains(&format!("\"_INBOX_{}.>\"", part.code)),
+                "{line}"
+            );
             assert!(line.contains(&format!("to-{}", part.code)), "{line}");
         }
         // Braces balance: a file nats-server can parse.

@@ -476,7 +476,9 @@ fn build_server_config(
 /// What the webpki verifier leaves to us (node code, jurisdiction), as the
 /// handshake error a peer's certificate fails with.
 fn check_peer(cas: &[TrustedCa], der: &[u8]) -> Result<(), rustls::Error> {
-    identity(cas, der).map(|_| ()).map_err(other_certificate_error)
+    identity(cas, der)
+        .map(|_| ())
+        .map_err(other_certificate_error)
 }
 
 fn other_certificate_error(e: TlsError) -> rustls::Error {

@@ -17,8 +17,8 @@ use crate::pki;
 use liudong_core::{Code, NodeKind};
 use liudong_i18n::t;
 use liudong_jetstream::identity::{ensure_seed_file, new_user_key, write_private};
-use liudong_jetstream::server_conf::{ClusterPlan, Participant, ServerPlan};
 use liudong_jetstream::names;
+use liudong_jetstream::server_conf::{ClusterPlan, Participant, ServerPlan};
 use liudong_node::config::Config;
 use std::path::{Path, PathBuf};
 
@@ -118,7 +118,10 @@ pub fn parse_counties(path: &Path) -> Result<Vec<Participant>> {
         };
         let code = Code::parse(code).map_err(|e| bad(e.to_string()))?;
         if !liudong_core::divisions::table().contains(&code.to_string()) {
-            return Err(bad(t!("jetstream-counties-unknown", code = code.to_string())));
+            return Err(bad(t!(
+                "jetstream-counties-unknown",
+                code = code.to_string()
+            )));
         }
         out.push(Participant {
             code,
@@ -155,7 +158,12 @@ pub fn nats_config(o: &NatsConfigOptions) -> Result<NatsConfigWritten> {
     let tls = raw
         .tls
         .as_ref()
-        .ok_or_else(|| OpsError::Usage(t!("jetstream-no-tls", path = o.config.display().to_string())))?
+        .ok_or_else(|| {
+            OpsError::Usage(t!(
+                "jetstream-no-tls",
+                path = o.config.display().to_string()
+            ))
+        })?
         .files(base)?;
     // The CAs clients' certificates must chain to, and their jurisdictions.
     let mut bundle = String::new();
@@ -166,7 +174,11 @@ pub fn nats_config(o: &NatsConfigOptions) -> Result<NatsConfigWritten> {
         bundle.push_str(pem.trim_end());
         bundle.push('\n');
     }
-    let ca_dir = absolute(&o.ca_dir.clone().unwrap_or_else(|| base.join(crate::init::CA_DIR)))?;
+    let ca_dir = absolute(
+        &o.ca_dir
+            .clone()
+            .unwrap_or_else(|| base.join(crate::init::CA_DIR)),
+    )?;
     let ca = pki::ca_load(&ca_dir).map_err(|e| OpsError::Context {
         what: t!("jetstream-ca-dir", dir = ca_dir.display().to_string()),
         error: Box::new(e),
@@ -203,7 +215,10 @@ pub fn nats_config(o: &NatsConfigOptions) -> Result<NatsConfigWritten> {
             dir = install.display().to_string()
         )));
     }
-    let store = o.store_dir.clone().unwrap_or_else(|| install.join("jetstream"));
+    let store = o
+        .store_dir
+        .clone()
+        .unwrap_or_else(|| install.join("jetstream"));
     let mut servers = Vec::new();
     for (i, spec) in o.servers.iter().enumerate() {
         let (host, client_port, cluster_port, monitor) = parse_server(spec)?;
@@ -262,13 +277,19 @@ pub fn nats_config(o: &NatsConfigOptions) -> Result<NatsConfigWritten> {
         exchange: code.to_string(),
         stream: plan.stream.clone(),
         servers: plan.client_urls(),
-        participants: plan.participants.iter().map(|p| p.code.to_string()).collect(),
+        participants: plan
+            .participants
+            .iter()
+            .map(|p| p.code.to_string())
+            .collect(),
         max_file_store: plan.max_file_store,
     };
     let text = toml::to_string(&cluster).map_err(|e| OpsError::Usage(e.to_string()))?;
     write_public(
         &out.join(CLUSTER_FILE),
-        &format!("# Written by `liudong exchange nats-config`; read by `liudong exchange nats-stream`.\n{text}"),
+        &format!(
+            "# Written by `liudong exchange nats-config`; read by `liudong exchange nats-stream`.\n{text}"
+        ),
     )?;
     Ok(NatsConfigWritten {
         plan,
@@ -298,19 +319,15 @@ struct ClusterFile {
 /// and the administrative key of `dir` (what `nats-config` wrote), creates
 /// the stream and every participant's durable consumer on the running
 /// cluster, or brings them to the current settings.
-pub async fn nats_stream(
-    config: &Path,
-    dir: &Path,
-) -> Result<liudong_jetstream::stream::Ensured> {
+pub async fn nats_stream(config: &Path, dir: &Path) -> Result<liudong_jetstream::stream::Ensured> {
     let exchange = Config::load(config).map_err(crate::error::ConfigError::new)?;
-    let tls = exchange
-        .net
-        .tls
-        .clone()
-        .ok_or_else(|| OpsError::Usage(t!("jetstream-no-tls", path = config.display().to_string())))?;
+    let tls = exchange.net.tls.clone().ok_or_else(|| {
+        OpsError::Usage(t!("jetstream-no-tls", path = config.display().to_string()))
+    })?;
     let path = dir.join(CLUSTER_FILE);
     let text = std::fs::read_to_string(&path).map_err(io("read", &path))?;
-    let cluster: ClusterFile = toml::from_str(&text).map_err(|e| OpsError::Usage(format!("{}: {e}", path.display())))?;
+    let cluster: ClusterFile =
+        toml::from_str(&text).map_err(|e| OpsError::Usage(format!("{}: {e}", path.display())))?;
     let code = Code::parse(&cluster.exchange)?;
     if code != exchange.scope.code {
         return Err(OpsError::Usage(t!(
@@ -376,7 +393,9 @@ pub fn nats_key(config: &Path) -> Result<NatsKey> {
     let tls = raw
         .tls
         .as_ref()
-        .ok_or_else(|| OpsError::Usage(t!("jetstream-no-tls", path = config.display().to_string())))?
+        .ok_or_else(|| {
+            OpsError::Usage(t!("jetstream-no-tls", path = config.display().to_string()))
+        })?
         .files(base)?;
     let dir = tls.key.parent().unwrap_or(base).to_path_buf();
     let path = dir.join(SEED_FILE);
@@ -417,7 +436,11 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let p = t.path().join("counties.txt");
         let (_, key) = new_user_key().unwrap();
-        std::fs::write(&p, format!("# 县 公钥\n410602 {key}\n\n440306 {key} # same key\n")).unwrap();
+        std::fs::write(
+            &p,
+            format!("# 县 公钥\n410602 {key}\n\n440306 {key} # same key\n"),
+        )
+        .unwrap();
         let parts = parse_counties(&p).unwrap();
         assert_eq!(parts.len(), 2);
         for (text, line) in [
@@ -428,7 +451,10 @@ mod tests {
         ] {
             std::fs::write(&p, text).unwrap();
             let e = parse_counties(&p).unwrap_err().to_string();
-            assert!(e.contains(&format!(":{line}")) || e.contains(&format!(" {line}")), "{e}");
+            assert!(
+                e.contains(&format!(":{line}")) || e.contains(&format!(" {line}")),
+                "{e}"
+            );
         }
     }
 }

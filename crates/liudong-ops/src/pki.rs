@@ -236,7 +236,12 @@ impl Ca {
     /// certificate naming `code`, plus each of `hosts` as a DNS name or an
     /// IP address, so that clients and the other servers can check the
     /// name they dial. Refused outside the CA's jurisdiction.
-    pub fn issue_server(&self, code: &Code, hosts: &[String], days: i64) -> Result<Issued, OpsError> {
+    pub fn issue_server(
+        &self,
+        code: &Code,
+        hosts: &[String],
+        days: i64,
+    ) -> Result<Issued, OpsError> {
         if !code.is_under(&self.code) {
             return Err(TlsError::Jurisdiction {
                 code: code.clone(),
@@ -252,7 +257,12 @@ impl Ca {
             });
         }
         let now = OffsetDateTime::now_utc();
-        self.sign_with(code, extra, now - Duration::hours(1), now + Duration::days(days))
+        self.sign_with(
+            code,
+            extra,
+            now - Duration::hours(1),
+            now + Duration::days(days),
+        )
     }
 
     /// Signs a node certificate without the jurisdiction check, with the

@@ -11,7 +11,7 @@
 
 use crate::demo_tls::DemoPki;
 use anyhow::{Context, Result, bail};
-use liudong_core::{Code, NodeKind, Level};
+use liudong_core::{Code, Level, NodeKind};
 use liudong_jetstream::identity::new_user_key;
 use liudong_jetstream::{Exchange, ExchangeOptions, Identity, StreamSettings};
 use liudong_net::tls::TlsContext;
@@ -62,7 +62,9 @@ pub struct NatsCluster {
 }
 
 fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 fn toml_list(paths: &[PathBuf]) -> String {
@@ -83,7 +85,12 @@ impl NatsCluster {
         nodes.extend(counties.iter().map(|c| (*c, Some(EXCHANGE))));
         let pki = DemoPki::create(dir, &nodes)?;
         let exchange = Code::parse(EXCHANGE)?;
-        let files = pki.files(&exchange, NodeKind::Exchange { child_level: Level::County });
+        let files = pki.files(
+            &exchange,
+            NodeKind::Exchange {
+                child_level: Level::County,
+            },
+        );
         let ex_dir = dir.join("exchange");
         std::fs::create_dir_all(&ex_dir)?;
         let config = ex_dir.join("liudong.toml");
@@ -108,7 +115,12 @@ impl NatsCluster {
         std::fs::write(&counties_file, list)?;
         let mut specs = Vec::new();
         for _ in 0..3 {
-            specs.push(format!("127.0.0.1:{}:{}:{}", free_port()?, free_port()?, free_port()?));
+            specs.push(format!(
+                "127.0.0.1:{}:{}:{}",
+                free_port()?,
+                free_port()?,
+                free_port()?
+            ));
         }
         let out = dir.join("nats");
         let written = nats_config(&NatsConfigOptions {
@@ -258,7 +270,10 @@ impl NatsCluster {
 
     /// How participants reach the cluster.
     pub fn options(&self) -> ExchangeOptions {
-        let mut o = ExchangeOptions::new(self.written.plan.client_urls(), Code::parse(EXCHANGE).expect("valid"));
+        let mut o = ExchangeOptions::new(
+            self.written.plan.client_urls(),
+            Code::parse(EXCHANGE).expect("valid"),
+        );
         o.stream = self.written.plan.stream.clone();
         o
     }
@@ -268,7 +283,12 @@ impl NatsCluster {
         let c = Code::parse(code)?;
         let exchange = Code::parse(EXCHANGE)?;
         let (kind, upstream) = if c == exchange {
-            (NodeKind::Exchange { child_level: Level::County }, None)
+            (
+                NodeKind::Exchange {
+                    child_level: Level::County,
+                },
+                None,
+            )
         } else {
             (NodeKind::County, Some(&exchange))
         };
@@ -278,7 +298,10 @@ impl NatsCluster {
     /// Participant `code`'s identity (its own key and TLS certificate).
     pub fn identity(&self, code: &str) -> Result<Identity> {
         let c = Code::parse(code)?;
-        let seed = self.seeds.get(&c).with_context(|| format!("{code} is not a participant"))?;
+        let seed = self
+            .seeds
+            .get(&c)
+            .with_context(|| format!("{code} is not a participant"))?;
         Ok(Identity::new(c, seed, self.tls(code)?)?)
     }
 
@@ -289,7 +312,11 @@ impl NatsCluster {
 
     /// The exchange operator's administrative connection.
     pub async fn admin(&self) -> Result<Exchange> {
-        let id = Identity::new(Code::parse(EXCHANGE)?, &self.admin_seed, self.tls(EXCHANGE)?)?;
+        let id = Identity::new(
+            Code::parse(EXCHANGE)?,
+            &self.admin_seed,
+            self.tls(EXCHANGE)?,
+        )?;
         Ok(Exchange::connect_admin(&id, &self.options()).await?)
     }
 }
@@ -329,6 +356,9 @@ pub async fn http_get(port: u16, path: &str) -> Result<(u16, String)> {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .context("not an HTTP answer")?;
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     Ok((status, body))
 }

@@ -34,12 +34,7 @@ pub fn nats_config(o: &NatsConfigOptions) -> Result<()> {
         )
     );
     for (s, conf) in plan.servers.iter().zip(&w.configs) {
-        println!(
-            "  {}  {}  {}",
-            s.name,
-            s.client_url(),
-            conf.display()
-        );
+        println!("  {}  {}  {}", s.name, s.client_url(), conf.display());
     }
     println!(
         "{}",
