@@ -332,14 +332,15 @@ impl Drop for NatsCluster {
     }
 }
 
-/// A plain HTTP/1.1 GET on 127.0.0.1 (the servers' monitoring port):
-/// (status, body), within two seconds.
+/// A plain HTTP/1.0 GET on 127.0.0.1 (the servers' monitoring port):
+/// (status, body), within two seconds. HTTP/1.0, so that large answers
+/// (`/routez`) come whole rather than chunked.
 pub async fn http_get(port: u16, path: &str) -> Result<(u16, String)> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let fetch = async {
         let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
         s.write_all(
-            format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
                 .as_bytes(),
         )
         .await?;

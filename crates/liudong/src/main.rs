@@ -178,7 +178,8 @@ enum Command {
         json: bool,
     },
     /// Run the benchmark suite (docs/performance.md): initial and incremental
-    /// sync, fan-out, cross-county latency, footprint.
+    /// sync, fan-out, cross-county latency, footprint, exchange transports
+    /// (gRPC exchange node vs a JetStream cluster; needs `nats-server`).
     Bench {
         /// Tiny sizes, one run: checks that the suite works (used by the tests).
         #[arg(long)]
@@ -189,7 +190,7 @@ enum Command {
         /// Runs per scenario; the median is reported (default 3).
         #[arg(long)]
         runs: Option<usize>,
-        /// Only these scenarios (1-5), comma-separated.
+        /// Only these scenarios (1-6), comma-separated.
         #[arg(long, value_delimiter = ',')]
         only: Option<Vec<u32>>,
         /// Write the results as JSON here.
@@ -198,6 +199,9 @@ enum Command {
         /// zstd level for every store in the run, as `store.compression` (0 = off; default 3).
         #[arg(long, value_parser = clap::value_parser!(i32).range(0..=22))]
         compression: Option<i32>,
+        /// Crossing records through each exchange transport in scenario 6 (default 20,000).
+        #[arg(long)]
+        exchange_records: Option<u64>,
     },
     /// A person's derived view: status, episodes, certificate, checks, births.
     Person {
@@ -703,6 +707,7 @@ async fn main() -> Result<()> {
             only,
             out,
             compression,
+            exchange_records,
         } => {
             init_tracing("error");
             let mut o = if smoke {
@@ -718,6 +723,9 @@ async fn main() -> Result<()> {
             }
             if let Some(r) = runs {
                 o.runs = r.max(1);
+            }
+            if let Some(n) = exchange_records {
+                o.exchange_records = n.max(1);
             }
             liudong_bench::run(o, out, only).await.map(|_| ())
         }
