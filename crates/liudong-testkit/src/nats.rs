@@ -61,10 +61,13 @@ pub struct NatsCluster {
     admin_seed: String,
 }
 
-fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
+/// `n` distinct free loopback ports: every listener is held until all are
+/// chosen, so that the system cannot hand the same port out twice.
+fn free_ports(n: usize) -> Result<Vec<u16>> {
+    let held = (0..n)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0"))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    held.iter().map(|l| Ok(l.local_addr()?.port())).collect()
 }
 
 fn toml_list(paths: &[PathBuf]) -> String {
@@ -114,13 +117,8 @@ impl NatsCluster {
         let counties_file = ex_dir.join("counties.txt");
         std::fs::write(&counties_file, list)?;
         let mut specs = Vec::new();
-        for _ in 0..3 {
-            specs.push(format!(
-                "127.0.0.1:{}:{}:{}",
-                free_port()?,
-                free_port()?,
-                free_port()?
-            ));
+        for p in free_ports(9)?.chunks(3) {
+            specs.push(format!("127.0.0.1:{}:{}:{}", p[0], p[1], p[2]));
         }
         let out = dir.join("nats");
         let written = nats_config(&NatsConfigOptions {
@@ -339,11 +337,8 @@ pub async fn http_get(port: u16, path: &str) -> Result<(u16, String)> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let fetch = async {
         let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
-        s.write_all(
-            format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
-                .as_bytes(),
-        )
-        .await?;
+        s.write_all(format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").as_bytes())
+            .await?;
         let mut buf = Vec::new();
         s.read_to_end(&mut buf).await?;
         anyhow::Ok(buf)
