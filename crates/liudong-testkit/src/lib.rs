@@ -3,6 +3,10 @@
 //! asked, mutual TLS from one CA per county operator; and a three-server
 //! JetStream cluster for the exchange tier (`nats`). Used by `liudong demo`,
 //! the integration tests and the benchmarks; never by a deployed node.
+//!
+//! Invariants: nodes start exactly as `liudong serve` starts them (the runner,
+//! then the console when configured); every node binds 127.0.0.1 port 0 and
+//! keeps its store in its own directory; shutdown stops children first.
 
 pub mod demo;
 pub mod demo_tls;
