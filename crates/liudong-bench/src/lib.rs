@@ -2,7 +2,9 @@
 //!
 //! Invariants: every ratio is taken against a baseline measured in the same
 //! run on the same records; the production code paths are measured (nothing
-//! turned off); `--smoke` runs every scenario at tiny sizes in the tests.
+//! turned off); `--smoke` runs every scenario at tiny sizes in the tests
+//! (scenario 6 starts a three-server `nats-server` cluster: it needs the
+//! binary on PATH, as `scripts/setup-test.sh` installs it).
 //!
 //! Real nodes (the embedded store on disk, gRPC on loopback through a byte-counting TCP
 //! proxy, the production code paths) on synthetic records shaped like real

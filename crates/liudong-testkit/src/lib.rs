@@ -6,7 +6,9 @@
 //!
 //! Invariants: nodes start exactly as `liudong serve` starts them (the runner,
 //! then the console when configured); every node binds 127.0.0.1 port 0 and
-//! keeps its store in its own directory; shutdown stops children first.
+//! keeps its store in its own directory (the JetStream servers, whose routes
+//! name each other's ports, take free loopback ports chosen beforehand);
+//! shutdown stops children first.
 
 pub mod demo;
 pub mod demo_tls;
