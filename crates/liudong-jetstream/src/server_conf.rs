@@ -199,6 +199,12 @@ impl ClusterPlan {
         let _ = writeln!(o, "  store_dir: {}", q(&me.store_dir));
         let _ = writeln!(o, "  max_file_store: {}", self.max_file_store);
         let _ = writeln!(o, "  max_memory_store: {}", 64u64 << 20);
+        let _ = writeln!(
+            o,
+            "  # Every write on disk before it is acknowledged: a county's outbox moves on at\n  \
+             # the acknowledgement, so it must survive all three servers losing power at once."
+        );
+        let _ = writeln!(o, "  sync_interval: always");
         let _ = writeln!(o, "}}");
         let _ = writeln!(
             o,
@@ -329,6 +335,7 @@ mod tests {
             "routes: [\"nats-route://127.0.0.1:6222\", \"nats-route://127.0.0.1:6224\"]"
         ));
         assert!(text.contains("store_dir: \"/var/lib/nats/nats-2\""));
+        assert!(text.contains("sync_interval: always"), "{text}");
         assert!(text.contains("verify: true"));
         assert!(text.contains("ca_file: \"/etc/nats/tls/exchange-ca.crt\""));
         assert!(text.contains(&p.admin_nkey));
