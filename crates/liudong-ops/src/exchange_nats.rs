@@ -445,7 +445,7 @@ mod tests {
         assert_eq!(parts.len(), 2);
         for (text, line) in [
             (format!("410602 {key}\n999999 {key}\n"), 2),
-            (format!("410602\n"), 1),
+            ("410602\n".to_string(), 1),
             (format!("410602 {key} extra\n"), 1),
             (format!("41060 {key}\n"), 1),
         ] {

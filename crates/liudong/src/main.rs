@@ -389,6 +389,9 @@ enum CaCommand {
     },
 }
 
+// The variants are the subcommands' names (`exchange nats-config`, as issue
+// 16 names it), hence the common prefix.
+#[allow(clippy::enum_variant_names)]
 #[derive(Subcommand)]
 enum ExchangeCommand {
     /// On a county hub (or a province exchange): print its NATS public key
