@@ -397,12 +397,16 @@ async fn stream_leader(cluster: &NatsCluster) -> usize {
         .expect("a server of the plan")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_server_killed_mid_flow_loses_nothing_and_stores_nothing_twice() {
-    let t = tempfile::tempdir().unwrap();
-    let mut cluster = NatsCluster::start(t.path(), &[A, B])
-        .await
-        .expect("cluster");
+/// A's connection and B's running consumer, with acknowledgements awaited
+/// for 2 s (failover cases).
+async fn a_sends_to_b(
+    cluster: &NatsCluster,
+) -> (
+    Exchange,
+    Inbox,
+    CancellationToken,
+    tokio::task::JoinHandle<Result<ConsumeStats, ExchangeError>>,
+) {
     let mut opts = cluster.options();
     opts.request_timeout = Duration::from_secs(2);
     let a = Exchange::connect(&cluster.identity(A).unwrap(), &opts)
@@ -412,6 +416,16 @@ async fn a_server_killed_mid_flow_loses_nothing_and_stores_nothing_twice() {
         .await
         .unwrap();
     let (in_b, stop_b, task_b) = consume(&b, quick());
+    (a, in_b, stop_b, task_b)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_mid_flow_loses_nothing_and_stores_nothing_twice() {
+    let t = tempfile::tempdir().unwrap();
+    let mut cluster = NatsCluster::start(t.path(), &[A, B])
+        .await
+        .expect("cluster");
+    let (a, in_b, stop_b, task_b) = a_sends_to_b(&cluster).await;
     let n = 300;
     let msgs: Vec<Outgoing> = (0..n)
         .map(|i| out(&format!("{A}100001-{i}"), B, vec![i as u8; 300]))
@@ -462,15 +476,7 @@ async fn without_quorum_publishes_fail_retryably_and_all_flow_when_it_returns() 
     let mut cluster = NatsCluster::start(t.path(), &[A, B])
         .await
         .expect("cluster");
-    let mut opts = cluster.options();
-    opts.request_timeout = Duration::from_secs(2);
-    let a = Exchange::connect(&cluster.identity(A).unwrap(), &opts)
-        .await
-        .unwrap();
-    let b = Exchange::connect(&cluster.identity(B).unwrap(), &opts)
-        .await
-        .unwrap();
-    let (in_b, stop_b, task_b) = consume(&b, quick());
+    let (a, in_b, stop_b, task_b) = a_sends_to_b(&cluster).await;
     a.publish(&out("before", B, "1")).await.unwrap();
     in_b.until(Duration::from_secs(10), "the first payload", |i| {
         i.ids().len() == 1
