@@ -88,8 +88,10 @@ impl Progress {
         if self.terminal {
             eprint!("\r\x1b[2K");
         }
+        // No words of one language here: the label, summary and unit are
+        // the caller's (the ledger's come from the message catalogue).
         eprintln!(
-            "{}: {} — {} {} in {:.1} s",
+            "{}: {} — {} {}, {:.1} s",
             self.label, summary, self.done, self.unit, secs
         );
     }
