@@ -84,3 +84,6 @@ mod tests;
 
 #[cfg(test)]
 mod fingerprint_tests;
+
+#[cfg(test)]
+mod clock_tests;

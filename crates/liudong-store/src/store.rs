@@ -196,12 +196,17 @@ impl Store {
     pub fn write_local(&self, draft: Draft, limits: Limits) -> Result<Record, StoreError> {
         let (record, out) = {
             let mut w = self.lock();
+            let hlc = w.clock.stamp(limits.now_ms, limits.max_skew_ms, || {
+                Ok::<_, StoreError>(highest_stamp(
+                    &self.subject_records(draft.subject.as_str())?,
+                ))
+            })?;
             let record = Record {
                 id: RecordId {
                     node: self.scope.code.clone(),
                     seq: w.author_seq + 1,
                 },
-                hlc: w.clock.tick(limits.now_ms),
+                hlc,
                 operator: draft.operator,
                 subject: draft.subject,
                 origin: draft.origin,
@@ -247,8 +252,10 @@ impl Store {
         let mut out: Vec<LocalWrite> = Vec::with_capacity(drafts.len());
         let mut held: HashMap<CitizenId, Vec<Record>> = HashMap::new();
         for (index, draft) in drafts.into_iter().enumerate() {
+            // A clock far ahead stamps above the person's records: they are needed.
+            let ahead = clock.is_ahead(limits.now_ms, limits.max_skew_ms);
             if !held.contains_key(&draft.subject)
-                && (skip_identical || workflow::needs_context(&draft.body))
+                && (skip_identical || ahead || workflow::needs_context(&draft.body))
             {
                 let context = self.subject_records(draft.subject.as_str())?;
                 held.insert(draft.subject.clone(), context);
@@ -267,12 +274,15 @@ impl Store {
                 });
                 continue;
             }
+            let hlc = clock.stamp(limits.now_ms, limits.max_skew_ms, || {
+                Ok::<_, StoreError>(highest_stamp(context))
+            })?;
             let record = Record {
                 id: RecordId {
                     node: self.scope.code.clone(),
                     seq: seq + 1,
                 },
-                hlc: clock.tick(limits.now_ms),
+                hlc,
                 operator: draft.operator,
                 subject: draft.subject,
                 origin: draft.origin,
@@ -301,6 +311,7 @@ impl Store {
             .map(|x| Incoming::new(x.record.clone()))
             .collect();
         if !items.is_empty() {
+            w.clock = clock;
             let applied = self.apply_locked(&mut w, &items, &Source::Local, None)?;
             drop(w);
             self.commit(&applied, true)?;
@@ -1068,6 +1079,15 @@ impl Store {
         self.audit.append(event)
     }
 
+    /// Appends an event to the audit trail and flushes it to disk before
+    /// returning: for the disclosure of records about to leave this node,
+    /// which a crash after they left must not lose.
+    pub fn audit_append_durable(&self, event: AuditEvent) -> Result<u64, StoreError> {
+        let seq = self.audit.append(event)?;
+        self.wrote(self.db.flush())?;
+        Ok(seq)
+    }
+
     /// Number of refusals recorded in the audit trail.
     pub fn refused_count(&self) -> Result<u64, StoreError> {
         self.audit.refused_count()
@@ -1077,6 +1097,12 @@ impl Store {
     pub fn audit_query(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
         self.audit.query(filter)
     }
+}
+
+/// The highest stamp of `records` (0 for none): the floor of the next
+/// stamp about the same person (see [`HlcClock::stamp`]).
+fn highest_stamp(records: &[Record]) -> Hlc {
+    records.iter().map(|r| r.hlc).max().unwrap_or_default()
 }
 
 /// The physical reference for benchmarks: a plain engine batch insert of

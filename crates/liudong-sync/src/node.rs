@@ -1,18 +1,20 @@
 //! One node's sync engine: its store, limits, clock, change notifications,
 //! counters, session bookkeeping, and the tasks it runs.
 
+use crate::clock::{ClockState, ClockWatch};
 use crate::config::{SyncConfig, WallClock};
 use crate::error::SyncError;
 use crate::metrics::Metrics;
 use crate::msg::SessionStats;
 use crate::peers::{OpenSession, Peers, SyncProgress, VerifyProgress};
+use crate::turns::{Turn, Turns};
 use liudong_core::validate::Limits;
-use liudong_core::{Link, NodeScope, Record};
+use liudong_core::{ClockComparison, Code, Link, NodeScope, Record};
 use liudong_store::{Draft, OutboxPage, PeerState, Store};
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -26,6 +28,8 @@ pub struct Node {
     clock: WallClock,
     metrics: Metrics,
     peers: Arc<Peers>,
+    clocks: ClockWatch,
+    turns: Turns,
     tasks: TaskTracker,
     cancel: CancellationToken,
 }
@@ -40,6 +44,8 @@ impl Node {
             clock,
             metrics: Default::default(),
             peers: Default::default(),
+            clocks: Default::default(),
+            turns: Default::default(),
             tasks: TaskTracker::new(),
             cancel: CancellationToken::new(),
         });
@@ -67,6 +73,54 @@ impl Node {
 
     pub fn now_ms(&self) -> u64 {
         (self.clock)()
+    }
+
+    /// Records the comparison of this node's clock with its `upstream`'s,
+    /// made at the opening of a session (`at`: the middle of its round trip).
+    pub(crate) fn compared_clock(
+        &self,
+        upstream: &Code,
+        comparison: ClockComparison,
+        at: Instant,
+        in_doubt: bool,
+    ) {
+        self.clocks
+            .record(upstream, comparison, at, in_doubt, self.cfg.max_skew_ms);
+    }
+
+    /// What this node knows of its clock now (see `clock.rs`): the last
+    /// comparison with its upstream's, extrapolated to now.
+    pub fn clock_state(&self) -> ClockState {
+        self.clocks.state(
+            self.store.parent().is_some(),
+            self.now_ms(),
+            self.cfg.max_skew_ms,
+        )
+    }
+
+    /// True if this node's clock differs from its upstream's: it then tells
+    /// its lower nodes not to take its clock as their reference.
+    pub(crate) fn clock_in_doubt(&self) -> bool {
+        self.clock_state().differs()
+    }
+
+    /// Refuses a local write while this node's clock differs from its
+    /// upstream's by more than `[sync] max_skew_secs`, naming both clocks.
+    pub fn check_clock(&self) -> Result<(), SyncError> {
+        match self.clock_state() {
+            ClockState::Differs {
+                upstream,
+                local_ms,
+                upstream_ms,
+                limit_ms,
+            } => Err(SyncError::ClockOffset {
+                upstream,
+                local_ms,
+                upstream_ms,
+                limit_ms,
+            }),
+            _ => Ok(()),
+        }
     }
 
     pub fn limits(&self) -> Limits {
@@ -120,8 +174,11 @@ impl Node {
 
     // --- Local writes ----------------------------------------------------
 
-    /// Validates and durably writes a record authored here, then wakes the links.
+    /// Validates and durably writes a record authored here, then wakes the
+    /// links. Refused while this node's clock differs from its upstream's
+    /// ([`Node::check_clock`]).
     pub async fn write_local(self: &Arc<Self>, draft: Draft) -> Result<Record, SyncError> {
+        self.check_clock()?;
         let node = self.clone();
         let record = blocking(move || {
             let limits = node.limits();
@@ -147,6 +204,7 @@ impl Node {
         drafts: Vec<Draft>,
         skip_identical: bool,
     ) -> Result<Vec<liudong_store::LocalWrite>, SyncError> {
+        self.check_clock()?;
         let node = self.clone();
         let out = blocking(move || {
             let limits = node.limits();
@@ -233,6 +291,13 @@ impl Node {
         self.peers.verify_done(n);
     }
 
+    /// Takes `link`'s turn for a served session: the session of that link
+    /// still running is superseded, and this one starts once it has ended
+    /// (see `turns.rs`).
+    pub(crate) async fn take_turn(&self, link: &Link) -> Turn {
+        self.turns.take(link).await
+    }
+
     /// Counts a session with `link`'s peer as open until the guard drops.
     pub(crate) fn session_open(&self, link: &Link) -> OpenSession {
         self.peers.open(link)
@@ -301,7 +366,7 @@ impl Node {
     pub(crate) async fn record_session(
         self: &Arc<Self>,
         link: &Link,
-        result: &Result<SessionStats, SyncError>,
+        result: Result<&SessionStats, &SyncError>,
     ) {
         if matches!(result, Err(SyncError::Cancelled)) {
             return;
@@ -309,7 +374,6 @@ impl Node {
         let now = self.now_ms();
         let dialled = *link == Link::Parent;
         let outcome = result
-            .as_ref()
             .map(|s| (s.sent, s.received))
             .map_err(|e| (e.to_string(), !e.is_retryable()));
         let (store, link) = (self.store.clone(), link.clone());
