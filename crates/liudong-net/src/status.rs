@@ -162,7 +162,9 @@ fn from_status_with(s: &Status, alert: Option<String>) -> SyncError {
 /// rustls' message for a certificate not valid yet ("certificate not valid
 /// yet: verification time T (UNIX), but certificate is not valid before N").
 fn not_yet_valid_times(message: &str) -> Option<(u64, u64)> {
-    let rest = message.split_once("certificate not valid yet: verification time ")?.1;
+    let rest = message
+        .split_once("certificate not valid yet: verification time ")?
+        .1;
     let number = |s: &str| -> Option<u64> {
         s.split(|c: char| !c.is_ascii_digit())
             .next()

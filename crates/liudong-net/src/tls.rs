@@ -26,8 +26,8 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{DigitallySignedStruct, DistinguishedName, SignatureScheme};
 use std::fmt;
-use std::path::{Path, PathBuf};
 use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -771,11 +771,13 @@ fn handshake_refusal(e: &std::io::Error) -> &'static str {
 pub fn not_yet_valid(e: &rustls::CertificateError) -> Option<String> {
     use liudong_sync::time_cst;
     match e {
-        rustls::CertificateError::NotValidYetContext { time, not_before } => Some(liudong_i18n::t!(
-            "tls-peer-not-yet-valid",
-            from = time_cst(not_before.as_secs() * 1000),
-            now = time_cst(time.as_secs() * 1000)
-        )),
+        rustls::CertificateError::NotValidYetContext { time, not_before } => {
+            Some(liudong_i18n::t!(
+                "tls-peer-not-yet-valid",
+                from = time_cst(not_before.as_secs() * 1000),
+                now = time_cst(time.as_secs() * 1000)
+            ))
+        }
         rustls::CertificateError::NotValidYet => Some(liudong_i18n::t!(
             "tls-peer-not-yet-valid",
             from = "?",

@@ -71,6 +71,12 @@ fn after_a_clock_hours_ahead_is_fixed_writes_are_stamped_from_the_wall_clock() {
     let back = s
         .write_local_batch(vec![draft(5), returned(2)], limits(NOW + 2), false)
         .unwrap();
-    assert!(back[1].record.hlc > other.hlc, "after the same person's outflow");
-    assert!(back[1].record.hlc < ahead.hlc, "another person's stamp ahead is no floor");
+    assert!(
+        back[1].record.hlc > other.hlc,
+        "after the same person's outflow"
+    );
+    assert!(
+        back[1].record.hlc < ahead.hlc,
+        "another person's stamp ahead is no floor"
+    );
 }

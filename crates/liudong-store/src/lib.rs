@@ -66,6 +66,7 @@ mod index;
 pub mod keys;
 pub mod peer;
 mod records;
+pub mod requests;
 mod store;
 mod types;
 

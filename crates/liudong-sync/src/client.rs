@@ -1,6 +1,7 @@
 //! The dialling half of a session (the lower node).
 
 use crate::audit::SessionAudit;
+use crate::clock::RECHECK_EVERY;
 use crate::error::SyncError;
 use crate::identity::PeerInfo;
 use crate::msg::{ClientMsg, Hello, ServerMsg, SessionStats, Welcome};
@@ -201,6 +202,10 @@ where
     );
     let mut pull = Inbound::new(Link::Parent, "pull", windows.pull_cursor);
     let mut pull_done = false;
+    // A live session compares the clocks again by ending (and reconnecting)
+    // while they differ or the upstream's is in doubt.
+    let mut recheck =
+        tokio::time::interval_at(tokio::time::Instant::now() + RECHECK_EVERY, RECHECK_EVERY);
     loop {
         while let Some(batch) = push.next(audit, stats).await? {
             let (n, remaining) = (batch.records.len() as u64, batch.remaining.unwrap_or(0));
@@ -223,6 +228,17 @@ where
         tokio::select! {
             _ = cancel.cancelled() => return Err(SyncError::Cancelled),
             _ = push.woken(), if can_wake => {}
+            _ = recheck.tick(), if live => {
+                if node.clock_state().needs_recheck() && !awaiting_ack {
+                    debug!("ending the live session to compare the clocks again");
+                    break;
+                }
+            }
+            _ = node.clock_recheck_wanted(), if live => {
+                if !awaiting_ack {
+                    break;
+                }
+            }
             msg = next_message(&mut inbound, live && !awaiting_ack, idle) => match msg {
                 Err(_) => return Err(silent_peer("upstream", idle, awaiting_ack)),
                 Ok(None) => return Err(SyncError::Transport("upstream ended the session early".into())),

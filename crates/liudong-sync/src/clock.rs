@@ -18,7 +18,14 @@
 
 use liudong_core::{ClockComparison, Code, Date};
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+
+/// While this node's clock differs from its upstream's, or the upstream's
+/// is in doubt, a comparison older than this is made again: a live session
+/// ends and reconnects, and a refused write asks the link for a session
+/// now. So a clock set right at either end is noticed within a minute.
+pub const RECHECK_EVERY: Duration = Duration::from_secs(30);
 
 /// The last comparison with the upstream's clock.
 #[derive(Debug, Clone)]
@@ -36,6 +43,8 @@ struct Reading {
 #[derive(Debug, Default)]
 pub(crate) struct ClockWatch {
     last: Mutex<Option<Reading>>,
+    /// Wakes the link to compare again (see [`RECHECK_EVERY`]).
+    recheck: Notify,
 }
 
 /// What this node knows of its wall clock.
@@ -65,6 +74,15 @@ impl ClockState {
     /// True if local writes must be refused.
     pub fn differs(&self) -> bool {
         matches!(self, ClockState::Differs { .. })
+    }
+
+    /// True if the comparison is to be made again every [`RECHECK_EVERY`]:
+    /// the clocks differ, or the upstream's is in doubt.
+    pub fn needs_recheck(&self) -> bool {
+        matches!(
+            self,
+            ClockState::Differs { .. } | ClockState::UpstreamInDoubt { .. }
+        )
     }
 }
 
@@ -108,6 +126,25 @@ impl ClockWatch {
             at,
             in_doubt,
         });
+    }
+
+    /// Asks the link for a new comparison if the last one is older than
+    /// [`RECHECK_EVERY`].
+    pub(crate) fn ask_recheck_if_stale(&self) {
+        let stale = self
+            .last
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .is_some_and(|r| r.at.elapsed() >= RECHECK_EVERY);
+        if stale {
+            self.recheck.notify_one();
+        }
+    }
+
+    /// Waits until a new comparison is asked for.
+    pub(crate) async fn recheck_wanted(&self) {
+        self.recheck.notified().await;
     }
 
     /// What is known of the clock of a node (with an upstream if

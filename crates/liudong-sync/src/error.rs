@@ -224,6 +224,8 @@ impl SyncError {
                 StoreError::Io(_) => StatusCode::Unavailable,
                 StoreError::Corrupt(_) => StatusCode::DataLoss,
                 StoreError::WrongNode { .. } => StatusCode::FailedPrecondition,
+                StoreError::BadRequestId { .. } => StatusCode::InvalidArgument,
+                StoreError::RequestReused { .. } => StatusCode::AlreadyExists,
             },
             SyncError::Remote { code, .. } => *code,
             SyncError::Transport(_) | SyncError::Cancelled => StatusCode::Unavailable,

@@ -248,6 +248,8 @@ impl Driver {
                     _ = self.cancel.cancelled() => return,
                     _ = tokio::time::sleep(wait) => break,
                     _ = changed.changed(), if !self.cfg.live && self.failures == 0 => break,
+                    // A write was refused on an old comparison of the clocks.
+                    _ = self.node.clock_recheck_wanted() => break,
                     Some(reply) = requests.recv() => {
                         let outcome = self.requested(reply).await;
                         if outcome == Outcome::Cancelled && self.cancel.is_cancelled() {

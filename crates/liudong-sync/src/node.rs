@@ -10,7 +10,8 @@ use crate::peers::{OpenSession, Peers, SyncProgress, VerifyProgress};
 use crate::turns::{Turn, Turns};
 use liudong_core::validate::Limits;
 use liudong_core::{ClockComparison, Code, Link, NodeScope, Record};
-use liudong_store::{Draft, OutboxPage, PeerState, Store};
+use liudong_store::audit::AuditEvent;
+use liudong_store::{Draft, LocalWrite, OutboxPage, PeerState, Store};
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::Arc;
@@ -113,14 +114,24 @@ impl Node {
                 local_ms,
                 upstream_ms,
                 limit_ms,
-            } => Err(SyncError::ClockOffset {
-                upstream,
-                local_ms,
-                upstream_ms,
-                limit_ms,
-            }),
+            } => {
+                // The upstream's clock may have been set right since.
+                self.clocks.ask_recheck_if_stale();
+                Err(SyncError::ClockOffset {
+                    upstream,
+                    local_ms,
+                    upstream_ms,
+                    limit_ms,
+                })
+            }
             _ => Ok(()),
         }
+    }
+
+    /// Waits until a new comparison with the upstream's clock is asked for
+    /// (a write refused on an old comparison): the link then runs a session.
+    pub(crate) async fn clock_recheck_wanted(&self) {
+        self.clocks.recheck_wanted().await;
     }
 
     pub fn limits(&self) -> Limits {
@@ -178,22 +189,21 @@ impl Node {
     /// links. Refused while this node's clock differs from its upstream's
     /// ([`Node::check_clock`]).
     pub async fn write_local(self: &Arc<Self>, draft: Draft) -> Result<Record, SyncError> {
-        self.check_clock()?;
-        let node = self.clone();
-        let record = blocking(move || {
-            let limits = node.limits();
-            let record = node.store.write_local(draft, limits)?;
-            node.store
-                .audit_append(liudong_store::audit::AuditEvent::RecordWritten {
-                    operator: record.operator.clone(),
-                    record: record.id.to_string(),
-                    kind: record.body.kind().to_string(),
-                    subject: record.subject.as_str().to_string(),
-                })?;
-            Ok(record)
-        })
-        .await?;
-        Ok(record)
+        Ok(self.write_local_request(draft, None).await?.record)
+    }
+
+    /// [`Node::write_local`] with the client's request id (see the store's
+    /// `requests.rs`): a retry with the same id stores nothing twice and
+    /// answers the record the first attempt wrote, `existing` set — also
+    /// while the clock is refused, since it writes nothing.
+    pub async fn write_local_request(
+        self: &Arc<Self>,
+        draft: Draft,
+        request: Option<String>,
+    ) -> Result<LocalWrite, SyncError> {
+        let (mut out, _) = self.write_drafts(vec![draft], false, request, true).await?;
+        out.pop()
+            .ok_or_else(|| SyncError::Transport("the store answered no record".into()))
     }
 
     /// Validates and durably writes a batch of records authored here in one
@@ -203,27 +213,75 @@ impl Node {
         self: &Arc<Self>,
         drafts: Vec<Draft>,
         skip_identical: bool,
-    ) -> Result<Vec<liudong_store::LocalWrite>, SyncError> {
+    ) -> Result<Vec<LocalWrite>, SyncError> {
+        Ok(self
+            .write_local_batch_request(drafts, skip_identical, None)
+            .await?
+            .0)
+    }
+
+    /// [`Node::write_local_batch`] with the client's request id; the flag
+    /// is true if it was a retry of a write already stored (nothing was
+    /// written now).
+    pub async fn write_local_batch_request(
+        self: &Arc<Self>,
+        drafts: Vec<Draft>,
+        skip_identical: bool,
+        request: Option<String>,
+    ) -> Result<(Vec<LocalWrite>, bool), SyncError> {
+        self.write_drafts(drafts, skip_identical, request, false)
+            .await
+    }
+
+    /// Writes `drafts` (one as a single record write when `single`): a
+    /// retry of a kept request is answered first, without the clock check;
+    /// then the clock is checked, the records written and each new one
+    /// audited as an operator write.
+    async fn write_drafts(
+        self: &Arc<Self>,
+        drafts: Vec<Draft>,
+        skip_identical: bool,
+        request: Option<String>,
+        single: bool,
+    ) -> Result<(Vec<LocalWrite>, bool), SyncError> {
+        if let Some(id) = &request {
+            let (node, id, d) = (self.clone(), id.clone(), drafts.clone());
+            let earlier =
+                blocking(move || Ok(node.store.replayed(&id, &d, skip_identical)?)).await?;
+            if let Some(earlier) = earlier {
+                return Ok((earlier, true));
+            }
+        }
         self.check_clock()?;
         let node = self.clone();
-        let out = blocking(move || {
+        blocking(move || {
             let limits = node.limits();
-            let out = node
-                .store
-                .write_local_batch(drafts, limits, skip_identical)?;
-            for w in out.iter().filter(|w| !w.existing) {
+            let request = request.as_deref();
+            let (out, replayed) = if single {
+                let draft = drafts
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| SyncError::Protocol("a record write needs a record".into()))?;
+                let w = node.store.write_local_request(draft, limits, request)?;
+                let replayed = w.existing;
+                (vec![w], replayed)
+            } else {
                 node.store
-                    .audit_append(liudong_store::audit::AuditEvent::RecordWritten {
+                    .write_local_batch_request(drafts, limits, skip_identical, request)?
+            };
+            if !replayed {
+                for w in out.iter().filter(|w| !w.existing) {
+                    node.store.audit_append(AuditEvent::RecordWritten {
                         operator: w.record.operator.clone(),
                         record: w.record.id.to_string(),
                         kind: w.record.body.kind().to_string(),
                         subject: w.record.subject.as_str().to_string(),
                     })?;
+                }
             }
-            Ok(out)
+            Ok((out, replayed))
         })
-        .await?;
-        Ok(out)
+        .await
     }
 
     /// Reads one page of a link's outbox.

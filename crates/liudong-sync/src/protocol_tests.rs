@@ -137,13 +137,17 @@ async fn a_push_cursor_that_goes_back_is_refused_and_nothing_of_its_batch_stored
     let mut s = serve(&town, PeerInfo::default());
     s.send(hello(false)).await;
     assert!(matches!(s.next().await, Some(ServerMsg::Welcome(_))));
-    s.send(push(vec![from_village(1), from_village(2)], 5)).await;
+    s.send(push(vec![from_village(1), from_village(2)], 5))
+        .await;
     assert_eq!(s.next().await, Some(ServerMsg::PushAck(5)));
     // Back before 5: refused, and the record of that batch is not stored.
     s.send(push(vec![from_village(3)], 3)).await;
     let e = s.end().await.unwrap_err();
     assert_eq!(e.code(), StatusCode::InvalidArgument, "{e}");
-    assert!(e.to_string().contains('3') && e.to_string().contains('5'), "{e}");
+    assert!(
+        e.to_string().contains('3') && e.to_string().contains('5'),
+        "{e}"
+    );
     let link = Link::Child(Code::parse(VILLAGE).unwrap());
     assert_eq!(town.store().cursor(CursorDir::In, &link).unwrap(), 5);
     assert!(town.store().get(&from_village(3).id).unwrap().is_none());
@@ -317,18 +321,27 @@ async fn a_session_that_fails_records_what_it_moved() {
     assert_eq!(s.next().await, Some(ServerMsg::PushAck(1)));
     // Then something the township refuses: the session fails.
     s.send(push(
-        vec![test_record(OTHER_VILLAGE, 1, 9, OTHER_VILLAGE, None, outflow_body())],
+        vec![test_record(
+            OTHER_VILLAGE,
+            1,
+            9,
+            OTHER_VILLAGE,
+            None,
+            outflow_body(),
+        )],
         2,
     ))
     .await;
     assert!(s.end().await.is_err());
     let s = sessions(&town);
-    let [AuditEvent::Session {
-        sent,
-        received,
-        outcome,
-        ..
-    }] = s.as_slice()
+    let [
+        AuditEvent::Session {
+            sent,
+            received,
+            outcome,
+            ..
+        },
+    ] = s.as_slice()
     else {
         panic!("one session entry: {s:?}");
     };

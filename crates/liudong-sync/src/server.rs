@@ -52,7 +52,9 @@ where
             let audit = SessionAudit::new(node.clone(), who.clone(), "served", &peer, false);
             let result = Err(e);
             node.count_session("served", &result, started);
-            audit.finish(&SessionStats::default(), result.as_ref().err()).await;
+            audit
+                .finish(&SessionStats::default(), result.as_ref().err())
+                .await;
             tracing::warn!(peer = %who, addr = peer.addr.as_deref().unwrap_or("-"), error = %result.as_ref().unwrap_err(), "session failed before Hello");
             return result;
         }
@@ -150,7 +152,8 @@ where
     let result = exchange(&node, &hello, &link, inbound, out, &ends, audit, stats).await;
     // The end of the session: its contact and the last backlog reported.
     node.note_peer(&link, |_| {}).await;
-    node.record_session(&link, result.as_ref().map(|_| &*stats)).await;
+    node.record_session(&link, result.as_ref().map(|_| &*stats))
+        .await;
     drop(turn);
     result.map(|()| code)
 }

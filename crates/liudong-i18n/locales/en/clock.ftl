@@ -25,3 +25,8 @@ session-superseded = a newer session of node { $peer } began; this one ends (one
 cursor-backwards = { $what } cursor { $cursor } goes back before { $last }, where the { $what } batches of this session had already reached: a sender's outbox positions only increase; the sender must resend from the cursor it was given
 # A batch with records that does not move the cursor.
 cursor-stalled = { $what } batch of { $records } records has cursor { $cursor }, which does not move past { $last }: a batch with records covers outbox positions after the previous batch
+
+## Operator writes that can be retried (request ids).
+
+request-id-bad = request id "{ $id }" is not valid: use 1 to 64 characters of letters, digits and . _ : -
+request-id-reused = request id { $id } was already used for a different write: nothing was written; use another request id (or send the same write again to learn what it stored)

@@ -26,3 +26,8 @@ session-superseded = 节点 { $peer } 开启了更新的会话，本会话结束
 cursor-backwards = { $what } 游标 { $cursor } 倒退到了 { $last } 之前（本会话的 { $what } 批次已到达 { $last }）：发送方发件箱的位置只增不减；发送方须从对方给出的游标处重新发送
 # 含记录的批次没有推进游标。
 cursor-stalled = 含 { $records } 条记录的 { $what } 批次游标为 { $cursor }，没有超过 { $last }：含记录的批次覆盖的是上一批之后的发件箱位置
+
+## 可安全重试的写入（请求编号）。
+
+request-id-bad = 请求编号“{ $id }”无效：请使用 1 至 64 个字母、数字或 . _ : - 字符
+request-id-reused = 请求编号 { $id } 已用于另一次不同的写入：本次未写入任何记录；请换用新的请求编号（或重新发送同一写入以查看其结果）
