@@ -30,3 +30,11 @@ cursor-stalled = { $what } batch of { $records } records has cursor { $cursor },
 
 request-id-bad = request id "{ $id }" is not valid: use 1 to 64 characters of letters, digits and . _ : -
 request-id-reused = request id { $id } was already used for a different write: nothing was written; use another request id (or send the same write again to learn what it stored)
+# A write whose answer did not arrive.
+write-outcome-unknown = the node did not answer the write ({ $code }: { $message }), so whether it was stored is not known; retrying is safe: the same write with request id { $id } is never stored twice
+# `liudong record add` after such a failure.
+record-add-retry = to retry, run the same command again with --request-id { $id }
+# `liudong record add` retried: the first attempt had stored it.
+record-add-replayed = already written by an earlier attempt with request id { $request }: { $id } (hlc { $hlc }); nothing was written now
+# A streamed admin reply that does not decode.
+reply-not-decoded = the running node's { $what } reply does not decode: the command and the node are different builds or the reply was cut; run the command again, and if it fails again restart the node with this build

@@ -31,3 +31,11 @@ cursor-stalled = 含 { $records } 条记录的 { $what } 批次游标为 { $curs
 
 request-id-bad = 请求编号“{ $id }”无效：请使用 1 至 64 个字母、数字或 . _ : - 字符
 request-id-reused = 请求编号 { $id } 已用于另一次不同的写入：本次未写入任何记录；请换用新的请求编号（或重新发送同一写入以查看其结果）
+# 写入未得到答复。
+write-outcome-unknown = 节点没有答复本次写入（{ $code }：{ $message }），无法确定是否已写入；可以安全重试：使用同一请求编号 { $id } 的同一写入绝不会被写入两次
+# `liudong record add` 遇到上述失败之后。
+record-add-retry = 如需重试，请再次运行同一命令并加上 --request-id { $id }
+# `liudong record add` 重试：上一次已写入。
+record-add-replayed = 已由请求编号为 { $request } 的上一次尝试写入：{ $id }（hlc { $hlc }）；本次未写入任何记录
+# 分段传回的管理服务答复无法解码。
+reply-not-decoded = 运行中节点的 { $what } 答复无法解码：命令与节点的版本不同，或答复被截断；请重新运行该命令，若仍失败，请用本版本重启节点
