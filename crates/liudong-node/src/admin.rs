@@ -290,3 +290,34 @@ pub async fn serve_admin_service(
         .serve_with_incoming_shutdown(liudong_net::incoming(listener), shutdown.cancelled_owned())
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prost::Message;
+
+    #[test]
+    fn a_large_reply_is_cut_into_pieces_that_join_to_it() {
+        let entry = pb::AuditEntry {
+            seq: 1,
+            time_ms: 2,
+            ..Default::default()
+        };
+        let big = pb::AuditResponse {
+            entries: vec![entry; 700_000],
+        };
+        let pieces = reply_chunks(&big);
+        let sizes: Vec<usize> = pieces.iter().map(|p| p.data.len()).collect();
+        assert!(big.encoded_len() > 3 * REPLY_CHUNK_BYTES);
+        assert_eq!(pieces.len(), big.encoded_len().div_ceil(REPLY_CHUNK_BYTES));
+        assert!(
+            sizes.iter().all(|&n| n > 0 && n <= REPLY_CHUNK_BYTES),
+            "{sizes:?}"
+        );
+        let joined: Vec<u8> = pieces.into_iter().flat_map(|p| p.data).collect();
+        assert_eq!(pb::AuditResponse::decode(joined.as_slice()).unwrap(), big);
+        // An empty reply is one empty piece.
+        let empty = reply_chunks(&pb::AuditResponse::default());
+        assert_eq!(empty, vec![pb::ReplyChunk { data: Vec::new() }]);
+    }
+}
