@@ -188,7 +188,7 @@ fn reply<T: Wire>(what: &'static str, m: T::Message) -> Result<T> {
 
 /// Reads a reply streamed in pieces (see `ReplyChunk` in admin.proto): no
 /// message limit applies to the whole, only to each piece.
-async fn gather<M: prost::Message + Default>(
+pub async fn gather<M: prost::Message + Default>(
     what: &'static str,
     r: std::result::Result<tonic::Response<tonic::Streaming<pb::ReplyChunk>>, tonic::Status>,
 ) -> Result<M> {
