@@ -83,23 +83,7 @@ async fn answer_losing_proxy(
 async fn a_write_whose_answer_is_lost_can_be_retried_without_storing_twice() {
     liudong_i18n::set_lang(Lang::En);
     let dir = tempfile::tempdir().unwrap();
-    let mut topo = liudong_testkit::demo::Topology::start(
-        dir.path(),
-        &[(EXCHANGE, None), (COUNTY_A, Some(EXCHANGE))],
-        false,
-        |c| c.admin_listen = Some("127.0.0.1:0".parse().unwrap()),
-    )
-    .await
-    .unwrap();
-    let exchange_url = format!("http://{}", topo.node(EXCHANGE).sync_addr.unwrap());
-    let cfg = liudong_testkit::demo::local_config(
-        COUNTY_A,
-        Some((EXCHANGE, exchange_url)),
-        dir.path().join(COUNTY_A),
-        false,
-    )
-    .unwrap();
-    let county = topo.take(COUNTY_A).unwrap();
+    let (topo, cfg, county) = county_with_admin(dir.path()).await;
     let admin_addr = county.admin_addr.unwrap();
     let store = county.node.store().clone();
     let before = store.record_count();
