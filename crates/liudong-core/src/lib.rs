@@ -30,7 +30,7 @@ pub mod workflow;
 pub use citizen::CitizenId;
 pub use code::{Code, CodeError, Level};
 pub use date::{Date, Quarter};
-pub use hlc::{Hlc, HlcClock, SkewError};
+pub use hlc::{ClockComparison, Hlc, HlcClock, SkewError};
 pub use record::{Body, Record, RecordId};
 pub use routing::{Link, NodeKind, NodeScope};
 pub use validate::ValidationError;

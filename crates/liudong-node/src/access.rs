@@ -67,6 +67,15 @@ pub enum AccessError {
     /// upstream could not be reached (`UNAVAILABLE`).
     #[error("{}: {message}", tonic::Code::Unavailable)]
     Unavailable { message: String },
+    /// A write whose answer did not arrive (the connection broke, the node
+    /// stopped): it may or may not be stored. Retrying it with the same
+    /// request id is safe: the node stores nothing twice.
+    #[error("{}", liudong_i18n::t!("write-outcome-unknown", code = code.to_string(), message = message.as_str(), id = request_id.as_str()))]
+    OutcomeUnknown {
+        code: tonic::Code,
+        message: String,
+        request_id: String,
+    },
     /// Any other status of the running node, its code kept.
     #[error("{code}: {message}")]
     Status { code: tonic::Code, message: String },
@@ -76,6 +85,13 @@ pub enum AccessError {
         what: &'static str,
         #[source]
         source: WireError,
+    },
+    /// The running node's streamed reply does not decode.
+    #[error("{}", liudong_i18n::t!("reply-not-decoded", what = *what))]
+    ReplyBytes {
+        what: &'static str,
+        #[source]
+        source: prost::DecodeError,
     },
     #[error(transparent)]
     WrongAnswer(#[from] WrongAnswer),
@@ -118,7 +134,7 @@ impl AccessError {
             AccessError::NotFound { .. } => tonic::Code::NotFound,
             AccessError::Precondition { .. } => tonic::Code::FailedPrecondition,
             AccessError::Unavailable { .. } => tonic::Code::Unavailable,
-            AccessError::Status { code, .. } => *code,
+            AccessError::Status { code, .. } | AccessError::OutcomeUnknown { code, .. } => *code,
             _ => return None,
         })
     }
@@ -126,8 +142,62 @@ impl AccessError {
 
 type Result<T, E = AccessError> = std::result::Result<T, E>;
 
+/// The error for a status a write of request `request_id` met: a status
+/// that does not say whether the node wrote (a broken connection, a node
+/// that stopped, a cancelled call) is [`AccessError::OutcomeUnknown`].
+pub fn write_error(s: tonic::Status, request_id: &str) -> AccessError {
+    use tonic::Code::*;
+    match s.code() {
+        Unknown | Unavailable | Cancelled | DeadlineExceeded | Internal | Aborted => {
+            AccessError::OutcomeUnknown {
+                code: s.code(),
+                message: s.message().to_string(),
+                request_id: request_id.to_string(),
+            }
+        }
+        _ => AccessError::from_status(s),
+    }
+}
+
+/// A new request id for one operator write, unique on this machine:
+/// `prefix`, the time in ms and the process id (at most 64 characters for
+/// a prefix of up to 30).
+pub fn new_request_id(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{prefix}-{:x}-{:x}-{:x}",
+        system_clock()(),
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The request id of a batch write determined by its records: the same
+/// records (with the same `skip_identical`) give the same id, so writing a
+/// ledger again after an interrupted import replays what landed.
+pub fn content_request_id(prefix: &str, drafts: &[Draft], skip_identical: bool) -> String {
+    let d = liudong_store::requests::digest(drafts, skip_identical);
+    let hex: String = d.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}-{hex}")
+}
+
 fn reply<T: Wire>(what: &'static str, m: T::Message) -> Result<T> {
     T::from_wire(m).map_err(|source| AccessError::Reply { what, source })
+}
+
+/// Reads a reply streamed in pieces (see `ReplyChunk` in admin.proto): no
+/// message limit applies to the whole, only to each piece.
+pub async fn gather<M: prost::Message + Default>(
+    what: &'static str,
+    r: std::result::Result<tonic::Response<tonic::Streaming<pb::ReplyChunk>>, tonic::Status>,
+) -> Result<M> {
+    let mut stream = r.map_err(AccessError::from_status)?.into_inner();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.message().await.map_err(AccessError::from_status)? {
+        bytes.extend_from_slice(&chunk.data);
+    }
+    M::decode(bytes.as_slice()).map_err(|source| AccessError::ReplyBytes { what, source })
 }
 
 /// A record as an operator writes it (`liudong record add`).
@@ -177,6 +247,7 @@ pub fn to_request(d: &Draft) -> pb::WriteRecordRequest {
             .map(|c| c.as_str().to_string())
             .unwrap_or_default(),
         body: Some(liudong_proto::body_to_pb(&d.body)),
+        request_id: None,
     }
 }
 
@@ -184,7 +255,8 @@ pub fn to_request(d: &Draft) -> pb::WriteRecordRequest {
 /// gRPC messages up to 4 MiB).
 pub const ADMIN_REQUEST_BYTES: usize = 1 << 20;
 
-/// Largest admin reply read (a page of persons with all their records).
+/// Largest admin reply piece read (status, verify; the query and audit
+/// answers stream in pieces of 1 MiB, see [`gather`]).
 const ADMIN_REPLY_BYTES: usize = 64 << 20;
 
 /// The drafts as admin write requests, grouped into messages of at most
@@ -307,21 +379,41 @@ impl NodeAccess {
 
     /// Validates and writes one record authored by this node.
     pub async fn write(&mut self, draft: Draft) -> Result<Written> {
+        self.write_request(draft, None).await
+    }
+
+    /// [`NodeAccess::write`] with the client's request id (see
+    /// `liudong_store::requests`): the same write sent again with the same
+    /// id stores nothing twice and answers what the first stored
+    /// (`existing` set). A write whose answer is lost is
+    /// [`AccessError::OutcomeUnknown`], naming the id to retry with.
+    pub async fn write_request(
+        &mut self,
+        draft: Draft,
+        request_id: Option<&str>,
+    ) -> Result<Written> {
         match self {
             NodeAccess::Running { admin, .. } => {
+                let mut req = to_request(&draft);
+                req.request_id = request_id.map(str::to_string);
                 let r = admin
-                    .write_record(to_request(&draft))
+                    .write_record(req)
                     .await
-                    .map_err(AccessError::from_status)?
+                    .map_err(|s| match request_id {
+                        Some(id) => write_error(s, id),
+                        None => AccessError::from_status(s),
+                    })?
                     .into_inner();
-                Written::from_pb("write", r.id, r.hlc, false)
+                Written::from_pb("write", r.id, r.hlc, r.replayed.unwrap_or(false))
             }
             NodeAccess::Stopped { node, .. } => {
-                let r = node.write_local(draft).await?;
+                let w = node
+                    .write_local_request(draft, request_id.map(str::to_string))
+                    .await?;
                 Ok(Written {
-                    id: r.id,
-                    hlc: r.hlc,
-                    existing: false,
+                    id: w.record.id,
+                    hlc: w.record.hlc,
+                    existing: w.existing,
                 })
             }
         }
@@ -338,17 +430,34 @@ impl NodeAccess {
         drafts: Vec<Draft>,
         skip_identical: bool,
     ) -> Result<Vec<Written>> {
+        self.write_batch_request(drafts, skip_identical, None).await
+    }
+
+    /// [`NodeAccess::write_batch`] with the client's request id: each admin
+    /// message of the batch carries `request_id` and its number
+    /// (`<id>.<n>`), so the batch sent again stores nothing twice.
+    pub async fn write_batch_request(
+        &mut self,
+        drafts: Vec<Draft>,
+        skip_identical: bool,
+        request_id: Option<&str>,
+    ) -> Result<Vec<Written>> {
         match self {
             NodeAccess::Running { admin, .. } => {
                 let mut out = Vec::with_capacity(drafts.len());
-                for records in admin_requests(&drafts) {
+                for (n, records) in admin_requests(&drafts).into_iter().enumerate() {
+                    let id = request_id.map(|id| format!("{id}.{n}"));
                     let r = admin
                         .write_records(pb::WriteRecordsRequest {
                             records,
                             skip_identical,
+                            request_id: id.clone(),
                         })
                         .await
-                        .map_err(AccessError::from_status)?
+                        .map_err(|s| match &id {
+                            Some(id) => write_error(s, id),
+                            None => AccessError::from_status(s),
+                        })?
                         .into_inner();
                     for w in r.records {
                         out.push(Written::from_pb("write", w.id, w.hlc, w.existing)?);
@@ -357,8 +466,9 @@ impl NodeAccess {
                 Ok(out)
             }
             NodeAccess::Stopped { node, .. } => Ok(node
-                .write_local_batch(drafts, skip_identical)
+                .write_local_batch_request(drafts, skip_identical, request_id.map(str::to_string))
                 .await?
+                .0
                 .into_iter()
                 .map(|w| Written {
                     id: w.record.id,
@@ -477,11 +587,8 @@ impl NodeAccess {
                     query: q.clone(),
                 }
                 .to_wire();
-                let r = admin
-                    .query(request)
-                    .await
-                    .map_err(AccessError::from_status)?;
-                reply("query", r.into_inner())
+                let r: pb::QueryResponse = gather("query", admin.query(request).await).await?;
+                reply("query", r)
             }
             NodeAccess::Stopped { node, .. } => {
                 let (node, operator, q) = (node.clone(), operator.to_string(), q.clone());
@@ -504,13 +611,9 @@ impl NodeAccess {
                         subject: filter.subject.clone().unwrap_or_default(),
                         limit: filter.limit.map_or(0, |l| l.try_into().unwrap_or(u32::MAX)),
                     })
-                    .await
-                    .map_err(AccessError::from_status)?;
-                r.into_inner()
-                    .entries
-                    .into_iter()
-                    .map(|e| reply("audit", e))
-                    .collect()
+                    .await;
+                let r: pb::AuditResponse = gather("audit", r).await?;
+                r.entries.into_iter().map(|e| reply("audit", e)).collect()
             }
             NodeAccess::Stopped { node, .. } => {
                 let (store, filter) = (node.store().clone(), filter.clone());
@@ -599,6 +702,7 @@ mod tests {
             let msg = pb::WriteRecordsRequest {
                 records: r.clone(),
                 skip_identical: true,
+                request_id: Some(format!("{}.99", "x".repeat(60))),
             };
             assert!(prost::Message::encoded_len(&msg) <= ADMIN_REQUEST_BYTES);
         }

@@ -222,7 +222,12 @@ pub struct SyncSection {
     pub max_batch_bytes: usize,
     /// Unacknowledged batches in flight each way. Default 4.
     pub window: usize,
-    /// Largest accepted clock lead of a record over this node's clock, seconds. Default 300.
+    /// The max offset, seconds (default 300): while this node's wall clock
+    /// differs from its upstream's by more than this (compared at every
+    /// session), local writes are refused; a clock high-water further than
+    /// this ahead of the wall clock stamps from the wall clock; event dates
+    /// may be at most this far in the future. Records are never refused for
+    /// their stamps (docs/protocol.md, "Clocks").
     pub max_skew_secs: u64,
     /// A one-shot session silent for this long fails, seconds; so does any session
     /// (live ones too) whose peer leaves a batch unacknowledged this long. Default 60.

@@ -220,14 +220,7 @@ pub fn link_state(connected: bool, refused: bool, silent: bool) -> &'static str 
 
 /// Formats unix milliseconds as China Standard Time.
 pub fn fmt_ms(ms: u64) -> String {
-    let d = liudong_core::Date::from_unix_ms(ms);
-    let secs = (ms / 1000 + 8 * 3600) % 86_400;
-    format!(
-        "{d} {:02}:{:02}:{:02}",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    liudong_sync::time_cst(ms)
 }
 
 #[cfg(test)]

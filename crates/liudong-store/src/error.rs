@@ -37,6 +37,12 @@ pub enum StoreError {
         "data directory belongs to node {found}, not {expected}; point data_dir at this node's own directory"
     )]
     WrongNode { found: String, expected: String },
+    /// A client's request id that is not 1 to 64 plain characters.
+    #[error("{}", liudong_i18n::t!("request-id-bad", id = id.as_str()))]
+    BadRequestId { id: String },
+    /// A request id already kept for a different write.
+    #[error("{}", liudong_i18n::t!("request-id-reused", id = id.as_str()))]
+    RequestReused { id: String },
 }
 
 impl StoreError {

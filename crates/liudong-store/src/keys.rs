@@ -20,6 +20,8 @@
 //! | `F`    | link · `1` · month (4)              | digest of one month                  | the writer, the audit |
 //! | `F`    | link · `2` · month (4) · area       | digest of one bucket                 | the writer, the audit |
 //! | `G`    | link · month (4) · area · seq (8)   | member page of (id, hash)            | the writer (first seq of the page), the audit (rewrites) |
+//! | `Q`    | `0` · request id                    | the write it stands for (postcard)   | the writer (with the write), see `requests.rs` |
+//! | `Q`    | `1` · time (8) · request id         | empty (request ids by age)           | the writer (with the write; drops the oldest) |
 //! | `M`    | name                                | meta value (see below)               | see below |
 //!
 //! Meta names (`M` · name): `node` (the owning node's code, written at first
@@ -30,7 +32,8 @@
 //! `indexed` (the indexer's cursor) and `view_format` (the view encoding,
 //! at open); `fingerprints` (the fingerprint index is built, by the
 //! backfill); `receipt:` · link (sync receipt, by verification); `peer:` ·
-//! link (peer state, by `update_peer_state`).
+//! link (peer state, by `update_peer_state`); `requests` (request ids
+//! kept, by the writer with them).
 //!
 //! The audit trail has a tree of its own ([`TREE_AUDIT`]), so it never
 //! collides with the record keys and is not part of fingerprints:
@@ -72,6 +75,8 @@ pub const LINK: u8 = b'K';
 pub const FINGERPRINT: u8 = b'F';
 pub const MEMBER: u8 = b'G';
 pub const META: u8 = b'M';
+/// Request ids of operator writes (see `requests.rs`).
+pub const REQUEST: u8 = b'Q';
 
 /// Prefixes of the audit tree.
 pub const AUDIT_ENTRY: u8 = b'A';
@@ -90,6 +95,8 @@ pub const META_CONFLICTS: &str = "conflicts";
 pub const META_INDEXED: &str = "indexed";
 pub const META_VIEW_FORMAT: &str = "view_format";
 pub const META_FINGERPRINTS: &str = "fingerprints";
+/// The number of request ids kept (see `requests.rs`).
+pub const META_REQUESTS: &str = "requests";
 
 /// Meta names of the audit tree.
 pub const AUDIT_REFUSED: &str = "refused";
@@ -238,6 +245,29 @@ pub fn link_status(link_key: &[u8]) -> Vec<u8> {
 /// behind the engine's back and delivered again is looked up, not assumed new.
 pub fn high_water(author: &Code) -> Vec<u8> {
     prefixed(META, &[b"hw:", author.as_str().as_bytes()])
+}
+
+/// What request `id` of an operator write stands for.
+pub fn request(id: &str) -> Vec<u8> {
+    prefixed(REQUEST, &[&[0], id.as_bytes()])
+}
+
+/// Request `id` in the index by age (`at_ms`: when it was written).
+pub fn request_by_time(at_ms: u64, id: &str) -> Vec<u8> {
+    prefixed(REQUEST, &[&[1], &at_ms.to_be_bytes(), id.as_bytes()])
+}
+
+/// The prefix of the request ids by age, oldest first.
+pub fn requests_by_time() -> Vec<u8> {
+    vec![REQUEST, 1]
+}
+
+/// The time and id of a [`request_by_time`] key.
+pub fn parse_request_by_time(k: &[u8]) -> Option<(u64, String)> {
+    let rest = k.strip_prefix(&[REQUEST, 1][..])?;
+    let at = u64::from_be_bytes(rest.get(..8)?.try_into().ok()?);
+    let id = std::str::from_utf8(rest.get(8..)?).ok()?;
+    Some((at, id.to_string()))
 }
 
 pub fn meta(name: &str) -> Vec<u8> {

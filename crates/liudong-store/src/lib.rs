@@ -66,6 +66,7 @@ mod index;
 pub mod keys;
 pub mod peer;
 mod records;
+pub mod requests;
 mod store;
 mod types;
 
@@ -84,3 +85,6 @@ mod tests;
 
 #[cfg(test)]
 mod fingerprint_tests;
+
+#[cfg(test)]
+mod clock_tests;

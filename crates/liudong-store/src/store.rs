@@ -11,6 +11,7 @@ use crate::index;
 use crate::keys::{self, Dir};
 use crate::peer::{self, PeerState};
 use crate::records::{self, read_meta};
+use crate::requests;
 use crate::types::{
     ApplyOutcome, Counters, CursorUpdate, Draft, Incoming, LinkStatus, LocalWrite, OutboxPage,
     Source, StoreOptions, now_ms,
@@ -174,6 +175,12 @@ impl Store {
         &self.counters
     }
 
+    /// The record tree (tests only).
+    #[cfg(test)]
+    pub(crate) fn tree_for_tests(&self) -> &Tree {
+        &self.tree
+    }
+
     /// Takes the writer lock.
     pub(crate) fn lock(&self) -> MutexGuard<'_, Writer> {
         self.writer.lock().unwrap_or_else(|p| p.into_inner())
@@ -194,14 +201,41 @@ impl Store {
 
     /// Validates and writes a record authored here, durably.
     pub fn write_local(&self, draft: Draft, limits: Limits) -> Result<Record, StoreError> {
+        Ok(self.write_local_request(draft, limits, None)?.record)
+    }
+
+    /// [`Store::write_local`] with the client's request id `request` (see
+    /// `requests.rs`), kept in the same atomic batch as the record: if the
+    /// id is kept already, for the same draft, nothing is written and the
+    /// record it wrote then is answered with `existing` set; for another
+    /// draft the write is refused ([`StoreError::RequestReused`]).
+    pub fn write_local_request(
+        &self,
+        draft: Draft,
+        limits: Limits,
+        request: Option<&str>,
+    ) -> Result<LocalWrite, StoreError> {
+        let request = self.request_of(request, std::slice::from_ref(&draft), false)?;
         let (record, out) = {
             let mut w = self.lock();
+            if let Some((id, digest)) = &request
+                && let Some(mut earlier) = self.replay(id, *digest)?
+            {
+                return earlier
+                    .pop()
+                    .ok_or_else(|| StoreError::Corrupt(format!("request {id}: no record")));
+            }
+            let hlc = w.clock.stamp(limits.now_ms, limits.max_skew_ms, || {
+                Ok::<_, StoreError>(highest_stamp(
+                    &self.subject_records(draft.subject.as_str())?,
+                ))
+            })?;
             let record = Record {
                 id: RecordId {
                     node: self.scope.code.clone(),
                     seq: w.author_seq + 1,
                 },
-                hlc: w.clock.tick(limits.now_ms),
+                hlc,
                 operator: draft.operator,
                 subject: draft.subject,
                 origin: draft.origin,
@@ -214,17 +248,88 @@ impl Store {
                 error,
             })?;
             self.check_workflow_local(&record)?;
+            let entry = request.map(|(id, digest)| {
+                let records = vec![(record.id.clone(), false)];
+                (id, Self::request_entry(digest, limits, records))
+            });
             let incoming = Incoming::new(record);
             let out = self.apply_locked(
                 &mut w,
                 std::slice::from_ref(&incoming),
                 &Source::Local,
                 None,
+                entry.as_ref().map(|(id, e)| (id.as_str(), e)),
             )?;
             (incoming.record, out)
         };
         self.commit(&out, true)?;
-        Ok(record)
+        Ok(LocalWrite {
+            record,
+            existing: false,
+        })
+    }
+
+    /// A checked request id and the digest of what it asks to write.
+    fn request_of(
+        &self,
+        request: Option<&str>,
+        drafts: &[Draft],
+        skip_identical: bool,
+    ) -> Result<Option<(String, [u8; 16])>, StoreError> {
+        request
+            .map(|id| {
+                requests::check_id(id)?;
+                Ok((id.to_string(), requests::digest(drafts, skip_identical)))
+            })
+            .transpose()
+    }
+
+    fn request_entry(
+        digest: [u8; 16],
+        limits: Limits,
+        records: Vec<(RecordId, bool)>,
+    ) -> requests::Entry {
+        requests::Entry {
+            at_ms: limits.now_ms,
+            digest,
+            records,
+        }
+    }
+
+    /// What an earlier write with request id `id` answered, if the id is
+    /// kept: its records, each with `existing` set (nothing is written
+    /// now). Refused if the id was kept for another write (`digest`).
+    fn replay(&self, id: &str, digest: [u8; 16]) -> Result<Option<Vec<LocalWrite>>, StoreError> {
+        let Some(entry) = requests::find(&self.tree, id)? else {
+            return Ok(None);
+        };
+        if entry.digest != digest {
+            return Err(StoreError::RequestReused { id: id.to_string() });
+        }
+        let mut out = Vec::with_capacity(entry.records.len());
+        for (rid, _) in entry.records {
+            let record = self.get(&rid)?.ok_or_else(|| {
+                StoreError::Corrupt(format!("request {id}: record {rid} is gone"))
+            })?;
+            out.push(LocalWrite {
+                record,
+                existing: true,
+            });
+        }
+        Ok(Some(out))
+    }
+
+    /// The records an earlier write with request id `id` answered, if the
+    /// id is still kept (for the same `drafts`; for others the write is
+    /// refused as [`Store::write_local_batch_request`] would). Stores nothing.
+    pub fn replayed(
+        &self,
+        id: &str,
+        drafts: &[Draft],
+        skip_identical: bool,
+    ) -> Result<Option<Vec<LocalWrite>>, StoreError> {
+        requests::check_id(id)?;
+        self.replay(id, requests::digest(drafts, skip_identical))
     }
 
     /// Validates and writes a batch of records authored here, atomically and
@@ -241,14 +346,38 @@ impl Store {
         limits: Limits,
         skip_identical: bool,
     ) -> Result<Vec<LocalWrite>, StoreError> {
+        Ok(self
+            .write_local_batch_request(drafts, limits, skip_identical, None)?
+            .0)
+    }
+
+    /// [`Store::write_local_batch`] with the client's request id `request`
+    /// kept in the same atomic batch (see [`Store::write_local_request`]).
+    /// The flag is true if the id was kept already: nothing was written,
+    /// and the records it answered then are answered again, all `existing`.
+    pub fn write_local_batch_request(
+        &self,
+        drafts: Vec<Draft>,
+        limits: Limits,
+        skip_identical: bool,
+        request: Option<&str>,
+    ) -> Result<(Vec<LocalWrite>, bool), StoreError> {
+        let request = self.request_of(request, &drafts, skip_identical)?;
         let mut w = self.lock();
+        if let Some((id, digest)) = &request
+            && let Some(earlier) = self.replay(id, *digest)?
+        {
+            return Ok((earlier, true));
+        }
         let mut clock = w.clock;
         let mut seq = w.author_seq;
         let mut out: Vec<LocalWrite> = Vec::with_capacity(drafts.len());
         let mut held: HashMap<CitizenId, Vec<Record>> = HashMap::new();
         for (index, draft) in drafts.into_iter().enumerate() {
+            // A clock far ahead stamps above the person's records: they are needed.
+            let ahead = clock.is_ahead(limits.now_ms, limits.max_skew_ms);
             if !held.contains_key(&draft.subject)
-                && (skip_identical || workflow::needs_context(&draft.body))
+                && (skip_identical || ahead || workflow::needs_context(&draft.body))
             {
                 let context = self.subject_records(draft.subject.as_str())?;
                 held.insert(draft.subject.clone(), context);
@@ -267,12 +396,15 @@ impl Store {
                 });
                 continue;
             }
+            let hlc = clock.stamp(limits.now_ms, limits.max_skew_ms, || {
+                Ok::<_, StoreError>(highest_stamp(context))
+            })?;
             let record = Record {
                 id: RecordId {
                     node: self.scope.code.clone(),
                     seq: seq + 1,
                 },
-                hlc: clock.tick(limits.now_ms),
+                hlc,
                 operator: draft.operator,
                 subject: draft.subject,
                 origin: draft.origin,
@@ -301,11 +433,25 @@ impl Store {
             .map(|x| Incoming::new(x.record.clone()))
             .collect();
         if !items.is_empty() {
-            let applied = self.apply_locked(&mut w, &items, &Source::Local, None)?;
+            w.clock = clock;
+            let entry = request.map(|(id, digest)| {
+                let records = out
+                    .iter()
+                    .map(|x| (x.record.id.clone(), x.existing))
+                    .collect();
+                (id, Self::request_entry(digest, limits, records))
+            });
+            let applied = self.apply_locked(
+                &mut w,
+                &items,
+                &Source::Local,
+                None,
+                entry.as_ref().map(|(id, e)| (id.as_str(), e)),
+            )?;
             drop(w);
             self.commit(&applied, true)?;
         }
-        Ok(out)
+        Ok((out, false))
     }
 
     /// Applies a batch of received records atomically (see the crate docs).
@@ -319,7 +465,7 @@ impl Store {
     ) -> Result<ApplyOutcome, StoreError> {
         let out = {
             let mut w = self.lock();
-            self.apply_locked(&mut w, items, source, cursor)?
+            self.apply_locked(&mut w, items, source, cursor, None)?
         };
         self.commit(&out, durable)?;
         Ok(out)
@@ -372,13 +518,15 @@ impl Store {
     }
 
     /// Builds and applies one batch under the writer lock (no flush), and
-    /// moves the writer's state and its lock-free mirrors on.
+    /// moves the writer's state and its lock-free mirrors on. A local write
+    /// keeps its client's `request` id in the same batch.
     fn apply_locked(
         &self,
         w: &mut Writer,
         items: &[Incoming],
         source: &Source,
         cursor: Option<CursorUpdate>,
+        request: Option<(&str, &requests::Entry)>,
     ) -> Result<ApplyOutcome, StoreError> {
         self.check_writable()?;
         let mut batch = Batch::default();
@@ -470,6 +618,9 @@ impl Store {
             batch.insert(keys::meta(keys::META_RECORDS), records.to_be_bytes());
         }
         fp.write(&mut batch);
+        if let Some((id, entry)) = request {
+            requests::stage(&mut batch, &self.tree, id, entry)?;
+        }
         if let Some(c) = &cursor {
             batch.insert(
                 keys::cursor(c.dir, &keys::link(&c.link)),
@@ -1068,6 +1219,15 @@ impl Store {
         self.audit.append(event)
     }
 
+    /// Appends an event to the audit trail and flushes it to disk before
+    /// returning: for the disclosure of records about to leave this node,
+    /// which a crash after they left must not lose.
+    pub fn audit_append_durable(&self, event: AuditEvent) -> Result<u64, StoreError> {
+        let seq = self.audit.append(event)?;
+        self.wrote(self.db.flush())?;
+        Ok(seq)
+    }
+
     /// Number of refusals recorded in the audit trail.
     pub fn refused_count(&self) -> Result<u64, StoreError> {
         self.audit.refused_count()
@@ -1077,6 +1237,12 @@ impl Store {
     pub fn audit_query(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
         self.audit.query(filter)
     }
+}
+
+/// The highest stamp of `records` (0 for none): the floor of the next
+/// stamp about the same person (see [`HlcClock::stamp`]).
+fn highest_stamp(records: &[Record]) -> Hlc {
+    records.iter().map(|r| r.hlc).max().unwrap_or_default()
 }
 
 /// The physical reference for benchmarks: a plain engine batch insert of

@@ -1,6 +1,7 @@
 //! The dialling half of a session (the lower node).
 
 use crate::audit::SessionAudit;
+use crate::clock::RECHECK_EVERY;
 use crate::error::SyncError;
 use crate::identity::PeerInfo;
 use crate::msg::{ClientMsg, Hello, ServerMsg, SessionStats, Welcome};
@@ -8,11 +9,12 @@ use crate::node::Node;
 use crate::session::{Inbound, next_message, silent_peer};
 use crate::window::{Backlog, SendWindow};
 use futures::{Stream, StreamExt};
-use liudong_core::{Link, NodeScope};
+use liudong_core::{ClockComparison, Link, NodeScope};
 use liudong_proto::PROTOCOL_VERSION;
 use liudong_store::CursorDir;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::debug;
@@ -68,10 +70,11 @@ where
     let (tx, rx) = mpsc::channel(cfg.window * 2 + 4);
     let own_cursor = store.cursor(CursorDir::Out, &Link::Parent)?;
     let backlog = Backlog::count(&node, &Link::Parent, own_cursor).await?;
+    let pull_cursor = store.cursor(CursorDir::In, &Link::Parent)?;
     let hello = Hello {
         protocol: PROTOCOL_VERSION,
         node: node.scope().code.to_string(),
-        pull_cursor: store.cursor(CursorDir::In, &Link::Parent)?,
+        pull_cursor,
         live,
         max_batch: cfg.max_batch as u32,
         sync_interval_secs: cfg.sync_interval_secs,
@@ -80,6 +83,9 @@ where
     tx.send(ClientMsg::Hello(hello))
         .await
         .map_err(|_| SyncError::Transport("stream closed".into()))?;
+    // The clock comparison's round trip: from just before the stream opens
+    // (Hello goes with it) to Welcome.
+    let (sent_ms, sent_at) = (node.now_ms(), Instant::now());
     let mut inbound = tokio::select! {
         _ = cancel.cancelled() => return Err(SyncError::Cancelled),
         r = tokio::time::timeout(cfg.idle_timeout, open(rx)) => r.map_err(|_| SyncError::Timeout("connecting to upstream".into()))??,
@@ -111,7 +117,24 @@ where
             found: welcome.node,
         });
     }
-    let max_batch = (welcome.max_batch as usize).clamp(1, cfg.max_batch);
+    if let Some(upstream_ms) = welcome.clock_ms {
+        let round_trip = sent_at.elapsed();
+        node.compared_clock(
+            &parent.code,
+            ClockComparison {
+                local_sent_ms: sent_ms,
+                round_trip_ms: round_trip.as_millis() as u64,
+                upstream_ms,
+            },
+            sent_at + round_trip / 2,
+            welcome.clock_in_doubt,
+        );
+    }
+    // 0: the upstream has no preference.
+    let max_batch = match welcome.max_batch as usize {
+        0 => cfg.max_batch,
+        n => n.min(cfg.max_batch),
+    };
     let _open = node.session_open(&Link::Parent);
     node.note_peer(&Link::Parent, |_| {}).await;
     node.clear_refusal(&Link::Parent).await;
@@ -129,19 +152,28 @@ where
         &PeerInfo::default(),
         live,
     );
+    let mut stats = SessionStats::default();
+    let windows = Windows {
+        welcome,
+        pull_cursor,
+        max_batch,
+        backlog,
+    };
     let result = session(
-        &node, live, inbound, tx, welcome, max_batch, backlog, &mut audit, cancel,
+        &node, live, inbound, tx, windows, &mut audit, &mut stats, cancel,
     )
     .await;
-    audit
-        .finish(
-            &result
-                .as_ref()
-                .map(|s| s.clone())
-                .map_err(SyncError::audit_copy),
-        )
-        .await;
-    result
+    audit.finish(&stats, result.as_ref().err()).await;
+    result.map(|()| stats)
+}
+
+/// Where the two directions of a session start.
+struct Windows {
+    welcome: Welcome,
+    /// The `Hello.pull_cursor` sent.
+    pull_cursor: u64,
+    max_batch: usize,
+    backlog: Backlog,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -150,30 +182,32 @@ async fn session<S>(
     live: bool,
     mut inbound: S,
     tx: mpsc::Sender<ClientMsg>,
-    welcome: Welcome,
-    max_batch: usize,
-    backlog: Backlog,
+    windows: Windows,
     audit: &mut SessionAudit,
+    stats: &mut SessionStats,
     cancel: CancellationToken,
-) -> Result<SessionStats, SyncError>
+) -> Result<(), SyncError>
 where
     S: Stream<Item = Result<ServerMsg, SyncError>> + Unpin,
 {
     let idle = node.config().idle_timeout;
-    let mut stats = SessionStats::default();
     // The server's word on what it holds of ours is the truth to resume from.
     let mut push = SendWindow::new(
         node,
         Link::Parent,
-        welcome.push_cursor,
-        max_batch,
-        backlog,
+        windows.welcome.push_cursor,
+        windows.max_batch,
+        windows.backlog,
         false,
     );
-    let mut pull = Inbound::new(Link::Parent);
+    let mut pull = Inbound::new(Link::Parent, "pull", windows.pull_cursor);
     let mut pull_done = false;
+    // A live session compares the clocks again by ending (and reconnecting)
+    // while they differ or the upstream's is in doubt.
+    let mut recheck =
+        tokio::time::interval_at(tokio::time::Instant::now() + RECHECK_EVERY, RECHECK_EVERY);
     loop {
-        while let Some(batch) = push.next(audit, &mut stats).await? {
+        while let Some(batch) = push.next(audit, stats).await? {
             let (n, remaining) = (batch.records.len() as u64, batch.remaining.unwrap_or(0));
             node.progress(|p| {
                 p.pushed += n;
@@ -194,6 +228,17 @@ where
         tokio::select! {
             _ = cancel.cancelled() => return Err(SyncError::Cancelled),
             _ = push.woken(), if can_wake => {}
+            _ = recheck.tick(), if live => {
+                if node.clock_state().needs_recheck() && !awaiting_ack {
+                    debug!("ending the live session to compare the clocks again");
+                    break;
+                }
+            }
+            _ = node.clock_recheck_wanted(), if live => {
+                if !awaiting_ack {
+                    break;
+                }
+            }
             msg = next_message(&mut inbound, live && !awaiting_ack, idle) => match msg {
                 Err(_) => return Err(silent_peer("upstream", idle, awaiting_ack)),
                 Ok(None) => return Err(SyncError::Transport("upstream ended the session early".into())),
@@ -202,7 +247,7 @@ where
                 Ok(Some(Ok(ServerMsg::Pull(batch)))) => {
                     let (upto, drained, remaining) = (batch.cursor, batch.drained, batch.remaining);
                     let n = batch.records.len() as u64;
-                    let outcome = pull.batch(node, batch, audit, &mut stats).await?;
+                    let outcome = pull.batch(node, batch, audit, stats).await?;
                     debug!(new = outcome.new, cursor = upto, drained, "pull batch applied");
                     node.progress(|p| {
                         p.pulled += n;
@@ -234,7 +279,7 @@ where
             }
         }
     }
-    Ok(stats)
+    Ok(())
 }
 
 /// The reason the upstream stopped reading: its error if it sent one.

@@ -161,8 +161,40 @@ pub enum SyncError {
     Remote { code: StatusCode, message: String },
     #[error("transport: {0}")]
     Transport(String),
+    /// This node's clock differs from its upstream's by more than
+    /// `[sync] max_skew_secs`: local writes are refused (see `clock.rs`).
+    #[error("{}", clock_offset_message(upstream, *local_ms, *upstream_ms, *limit_ms))]
+    ClockOffset {
+        upstream: Code,
+        local_ms: u64,
+        upstream_ms: u64,
+        limit_ms: u64,
+    },
     #[error("session cancelled (shutting down)")]
     Cancelled,
+    /// A newer session of the same lower node began: this one ends (see
+    /// `turns.rs`). Retryable: the newer session carries on.
+    #[error("{}", liudong_i18n::t!("session-superseded", peer = peer.to_string()))]
+    Superseded { peer: Code },
+}
+
+/// The operator's message for a clock that differs from the upstream's.
+fn clock_offset_message(upstream: &Code, local_ms: u64, upstream_ms: u64, limit_ms: u64) -> String {
+    let (ahead, diff) = if local_ms >= upstream_ms {
+        (true, local_ms - upstream_ms)
+    } else {
+        (false, upstream_ms - local_ms)
+    };
+    let id_ahead = if ahead { "ahead" } else { "behind" };
+    liudong_i18n::t!(
+        "clock-offset-writes-refused",
+        local = crate::clock::time_cst(local_ms),
+        upstream = upstream.to_string(),
+        remote = crate::clock::time_cst(upstream_ms),
+        direction = id_ahead,
+        diff = diff / 1000,
+        limit = limit_ms / 1000
+    )
 }
 
 impl SyncError {
@@ -172,9 +204,9 @@ impl SyncError {
     /// the peer or the transport reported.
     pub fn code(&self) -> StatusCode {
         match self {
-            SyncError::Version { .. } | SyncError::WrongUpstream { .. } => {
-                StatusCode::FailedPrecondition
-            }
+            SyncError::Version { .. }
+            | SyncError::WrongUpstream { .. }
+            | SyncError::ClockOffset { .. } => StatusCode::FailedPrecondition,
             SyncError::Protocol(_) | SyncError::Decode { .. } | SyncError::Invalid { .. } => {
                 StatusCode::InvalidArgument
             }
@@ -192,9 +224,12 @@ impl SyncError {
                 StoreError::Io(_) => StatusCode::Unavailable,
                 StoreError::Corrupt(_) => StatusCode::DataLoss,
                 StoreError::WrongNode { .. } => StatusCode::FailedPrecondition,
+                StoreError::BadRequestId { .. } => StatusCode::InvalidArgument,
+                StoreError::RequestReused { .. } => StatusCode::AlreadyExists,
             },
             SyncError::Remote { code, .. } => *code,
             SyncError::Transport(_) | SyncError::Cancelled => StatusCode::Unavailable,
+            SyncError::Superseded { .. } => StatusCode::Aborted,
         }
     }
 
@@ -237,31 +272,6 @@ impl SyncError {
             SyncError::Protocol(_) => "protocol",
             _ => return None,
         })
-    }
-
-    /// A copy for the audit trail: the same text, and whether it is a
-    /// refusal (the refusal variants are kept as they are).
-    pub(crate) fn audit_copy(&self) -> SyncError {
-        match self {
-            SyncError::NotChild { peer, server } => SyncError::NotChild {
-                peer: peer.clone(),
-                server: server.clone(),
-            },
-            SyncError::IdentityMismatch { claimed, certified } => SyncError::IdentityMismatch {
-                claimed: claimed.clone(),
-                certified: certified.clone(),
-            },
-            SyncError::NotEntitled { id, peer, rule } => SyncError::NotEntitled {
-                id: id.clone(),
-                peer: peer.clone(),
-                rule,
-            },
-            SyncError::Revoked { peer, fingerprint } => SyncError::Revoked {
-                peer: peer.clone(),
-                fingerprint: fingerprint.clone(),
-            },
-            other => SyncError::Protocol(other.to_string()),
-        }
     }
 }
 

@@ -33,13 +33,15 @@
 //!   waits its longest backoff after a refusal, which the link status records.
 //!
 //! Modules depend one way: `error`, `msg`, `config`, `peers`, `metrics`,
-//! `indexer` ← `node` ← `identity`, `audit` ← `receive`, `window` ←
+//! `indexer`, `clock` (the max-offset rule), `turns` (one served session per
+//! child) ← `node` ← `identity`, `audit` ← `receive`, `window` ←
 //! `session` ← `client`, `server` ← `link`; `verify` and `bundle` use
 //! `receive`. This file only declares and re-exports.
 
 pub mod audit;
 pub mod bundle;
 mod client;
+mod clock;
 mod config;
 mod error;
 mod identity;
@@ -52,10 +54,12 @@ mod peers;
 mod receive;
 mod server;
 mod session;
+mod turns;
 pub mod verify;
 mod window;
 
 pub use client::run_client_session;
+pub use clock::{ClockState, time_cst};
 pub use config::{SyncConfig, WallClock, system_clock};
 pub use error::{StatusCode, SyncError};
 pub use identity::PeerInfo;
@@ -69,3 +73,6 @@ pub use server::serve_session;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod protocol_tests;

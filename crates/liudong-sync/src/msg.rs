@@ -26,6 +26,11 @@ pub struct Welcome {
     pub node: String,
     pub push_cursor: u64,
     pub max_batch: u32,
+    /// The server's wall clock when it sent Welcome (`None` from servers
+    /// that do not say it).
+    pub clock_ms: Option<u64>,
+    /// The server's own clock differs from its upstream's.
+    pub clock_in_doubt: bool,
 }
 
 /// A batch of encoded records in the sender's outbox order.

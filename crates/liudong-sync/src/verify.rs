@@ -13,7 +13,7 @@
 use crate::error::SyncError;
 use crate::identity::PeerInfo;
 use crate::node::{Node, blocking};
-use crate::receive::{Admission, RULE_PARENT_SEND};
+use crate::receive::Admission;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use liudong_core::{Link, NodeScope, RecordId};
@@ -184,13 +184,11 @@ pub async fn serve_verify(
             ans.records = blocking(move || {
                 let mut out = Vec::with_capacity(ids.len());
                 for id in ids {
-                    let Some(r) = store.get(&id)? else { continue };
-                    if !child.holds(&r) {
-                        return Err(SyncError::NotEntitled {
-                            id,
-                            peer: child.to_string(),
-                            rule: RULE_PARENT_SEND,
-                        });
+                    // A record outside the caller's scope is answered as an
+                    // unknown one: left out, revealing nothing of it.
+                    match store.get(&id)? {
+                        Some(r) if child.holds(&r) => {}
+                        _ => continue,
                     }
                     if let Some(b) = store.get_bytes(&id)? {
                         out.push(Bytes::from(b));
@@ -230,7 +228,7 @@ async fn disclosed(
         subjects: crate::audit::subjects_of(records).into_iter().collect(),
     };
     let store = node.store().clone();
-    blocking(move || Ok(store.audit_append(event)?)).await?;
+    blocking(move || Ok(store.audit_append_durable(event)?)).await?;
     Ok(())
 }
 

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use liudong_core::synth::{outflow_body, test_record};
-use liudong_core::{Code, Hlc, Link, NodeScope, Record, RecordId};
+use liudong_core::{Code, Link, NodeScope, Record, RecordId};
 use liudong_proto::{PROTOCOL_VERSION, VERIFY_VERSION};
 use liudong_store::fingerprint::{Bucket, Digest};
 use liudong_store::{CursorDir, Incoming, Source, Store, StoreError, StoreOptions};
@@ -91,7 +91,7 @@ enum Class {
     BatchOverLimit,
     /// A record larger than the receiver's `max_record_bytes`.
     RecordOverLimit,
-    /// A record that fails validation (its clock two hours ahead).
+    /// A record that fails validation (no operator).
     Invalid,
     /// A record outside the sender's scope (from a child) or the
     /// receiver's (from the upstream).
@@ -202,7 +202,7 @@ fn batch(class: Class, entry: Entry) -> Vec<Bytes> {
         }
         Class::Invalid => {
             let mut r = good(entry, 2);
-            r.hlc = Hlc::new(NOW_MS + 2 * 3600 * 1000, 0);
+            r.operator = " ".into();
             bytes(&r)
         }
         Class::NotEntitled if entry.is_from_child() => bytes(&test_record(
@@ -384,6 +384,8 @@ async fn send(
                 node: COUNTY.into(),
                 push_cursor: 0,
                 max_batch: MAX_BATCH as u32,
+                clock_ms: None,
+                clock_in_doubt: false,
             };
             run_client_session(
                 node.clone(),
@@ -507,7 +509,7 @@ async fn a_large_bundle_is_applied_in_batches_and_its_cursor_moves_with_the_last
         .map(|i| bytes(&good(Entry::BundleDown, i)).to_vec())
         .collect();
     let mut bad = good(Entry::BundleDown, 10);
-    bad.hlc = Hlc::new(NOW_MS + 2 * 3600 * 1000, 0);
+    bad.operator = " ".into();
     let good_last = records[5].clone();
     records[5] = bytes(&bad).to_vec(); // in the second batch (records 5..8)
     let body = |records: Vec<Vec<u8>>| BundleBody {

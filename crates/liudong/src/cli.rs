@@ -44,12 +44,37 @@ pub fn print_json_sorted<T: serde::Serialize>(v: &T) -> Result<()> {
     Ok(())
 }
 
-/// `liudong record add`: validates and writes one record at this node.
-pub async fn record_add(config: &Path, json: &str) -> Result<()> {
+/// `liudong record add`: validates and writes one record at this node,
+/// with a request id (the operator's, or a new one) so that a write whose
+/// answer is lost can be retried without storing it twice.
+pub async fn record_add(config: &Path, json: &str, request_id: Option<String>) -> Result<()> {
     let cfg = Config::load(config)?;
     let draft = access::parse_input(json)?;
-    let written = NodeAccess::open(&cfg).await?.write(draft).await?;
-    println!("written {} (hlc {})", written.id, written.hlc);
+    let id = request_id.unwrap_or_else(|| access::new_request_id("add"));
+    let written = NodeAccess::open(&cfg)
+        .await?
+        .write_request(draft, Some(&id))
+        .await;
+    let written = match written {
+        Err(e @ access::AccessError::OutcomeUnknown { .. }) => {
+            eprintln!("{}", liudong_i18n::t!("record-add-retry", id = id.as_str()));
+            return Err(e.into());
+        }
+        w => w?,
+    };
+    if written.existing {
+        println!(
+            "{}",
+            liudong_i18n::t!(
+                "record-add-replayed",
+                request = id.as_str(),
+                id = written.id.to_string(),
+                hlc = written.hlc.to_string()
+            )
+        );
+    } else {
+        println!("written {} (hlc {})", written.id, written.hlc);
+    }
     Ok(())
 }
 

@@ -516,6 +516,11 @@ enum RecordCommand {
         /// Read the record JSON from this file.
         #[arg(long, conflicts_with = "json")]
         file: Option<PathBuf>,
+        /// The id of this write (1 to 64 of A-Z a-z 0-9 . _ : -): the same
+        /// record sent again with the same id is not stored twice. Without
+        /// it a new id is made, and printed if the node's answer is lost.
+        #[arg(long)]
+        request_id: Option<String>,
     },
 }
 
@@ -562,7 +567,13 @@ async fn main() -> Result<()> {
             cli::sync_once(&config).await
         }
         Command::Record {
-            command: RecordCommand::Add { config, json, file },
+            command:
+                RecordCommand::Add {
+                    config,
+                    json,
+                    file,
+                    request_id,
+                },
         } => {
             init_tracing("warn");
             let json = match (json, file) {
@@ -575,7 +586,7 @@ async fn main() -> Result<()> {
                     s
                 }
             };
-            cli::record_add(&config, &json).await
+            cli::record_add(&config, &json, request_id).await
         }
         Command::Status { config, json } => {
             init_tracing("warn");
