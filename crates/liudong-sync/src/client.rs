@@ -3,6 +3,7 @@
 use crate::audit::SessionAudit;
 use crate::error::SyncError;
 use crate::identity::PeerInfo;
+use crate::lower::LowerReporter;
 use crate::msg::{ClientMsg, Hello, ServerMsg, SessionStats, Welcome};
 use crate::node::Node;
 use crate::session::{Inbound, next_message, silent_peer};
@@ -43,8 +44,6 @@ where
         }
     });
     let result = dial(node.clone(), parent, live, open, cancel).await;
-    // The end of the session: its contact and the last backlog reported.
-    node.note_peer(&Link::Parent, |_| {}).await;
     node.progress(|p| p.done = true);
     node.count_session("dialled", &result, started);
     result
@@ -76,6 +75,7 @@ where
         max_batch: cfg.max_batch as u32,
         sync_interval_secs: cfg.sync_interval_secs,
         backlog: Some(backlog.left()),
+        lower_links: node.lower_links_to_report().await,
     };
     tx.send(ClientMsg::Hello(hello))
         .await
@@ -133,6 +133,9 @@ where
         &node, live, inbound, tx, welcome, max_batch, backlog, &mut audit, cancel,
     )
     .await;
+    // The end of a session that was opened: its contact and the last
+    // backlog reported (an upstream never reached is not a contact).
+    node.note_peer(&Link::Parent, |_| {}).await;
     audit
         .finish(
             &result
@@ -172,8 +175,12 @@ where
     );
     let mut pull = Inbound::new(Link::Parent);
     let mut pull_done = false;
+    let mut lower = LowerReporter::new(node);
     loop {
-        while let Some(batch) = push.next(audit, &mut stats).await? {
+        while let Some(mut batch) = push.next(audit, &mut stats).await? {
+            if let Some(r) = lower.as_mut().filter(|r| r.is_due()) {
+                batch.lower_links = r.take(node).await;
+            }
             let (n, remaining) = (batch.records.len() as u64, batch.remaining.unwrap_or(0));
             node.progress(|p| {
                 p.pushed += n;
@@ -191,9 +198,25 @@ where
         // its acknowledgement.
         let awaiting_ack = push.unacknowledged() > 0;
         let can_wake = push.drained() && live;
+        let reporting = lower.is_some();
+        // An empty batch carries a report only when nothing else is to be
+        // pushed (the next batch carries it otherwise) and the window has room.
+        let can_report =
+            reporting && push.drained() && push.unacknowledged() < node.config().window;
         tokio::select! {
             _ = cancel.cancelled() => return Err(SyncError::Cancelled),
             _ = push.woken(), if can_wake => {}
+            due = lower_event(&mut lower, can_report), if reporting => {
+                if due
+                    && let Some(r) = lower.as_mut()
+                    && let Some(mut batch) = push.empty(&mut stats)
+                {
+                    batch.lower_links = r.take(node).await;
+                    if tx.send(ClientMsg::Push(batch)).await.is_err() {
+                        return Err(gone(&mut inbound).await);
+                    }
+                }
+            }
             msg = next_message(&mut inbound, live && !awaiting_ack, idle) => match msg {
                 Err(_) => return Err(silent_peer("upstream", idle, awaiting_ack)),
                 Ok(None) => return Err(SyncError::Transport("upstream ended the session early".into())),
@@ -235,6 +258,15 @@ where
         }
     }
     Ok(stats)
+}
+
+/// The next event of the lower-link reports, if the session makes them
+/// (see [`LowerReporter::wait`]).
+async fn lower_event(lower: &mut Option<LowerReporter>, may_send: bool) -> bool {
+    match lower {
+        Some(r) => r.wait(may_send).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// The reason the upstream stopped reading: its error if it sent one.

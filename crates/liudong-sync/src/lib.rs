@@ -33,8 +33,8 @@
 //!   waits its longest backoff after a refusal, which the link status records.
 //!
 //! Modules depend one way: `error`, `msg`, `config`, `peers`, `metrics`,
-//! `indexer` ← `node` ← `identity`, `audit` ← `receive`, `window` ←
-//! `session` ← `client`, `server` ← `link`; `verify` and `bundle` use
+//! `indexer` ← `node` ← `identity`, `audit`, `lower` ← `receive`, `window`
+//! ← `session` ← `client`, `server` ← `link`; `verify` and `bundle` use
 //! `receive`. This file only declares and re-exports.
 
 pub mod audit;
@@ -45,6 +45,7 @@ mod error;
 mod identity;
 mod indexer;
 mod link;
+mod lower;
 pub mod metrics;
 mod msg;
 mod node;
@@ -61,7 +62,8 @@ pub use error::{StatusCode, SyncError};
 pub use identity::PeerInfo;
 pub use indexer::{INDEX_MAX_LAG, INDEX_QUIET};
 pub use link::{Connect, LinkConfig, LinkHandle, LinkOutcome, run_link};
-pub use msg::{Batch, ClientMsg, Hello, ServerMsg, SessionStats, Welcome};
+pub use lower::{LOWER_REPORT_EVERY, MAX_LOWER_ERROR_CHARS};
+pub use msg::{Batch, ClientMsg, Hello, LowerLink, ServerMsg, SessionStats, Welcome};
 pub use node::Node;
 pub use peers::{SyncProgress, VerifyProgress};
 pub use receive::{Admission, RULE_CHILD_AUTHOR, RULE_CHILD_PUSH, RULE_PARENT_SEND, Received, Via};
