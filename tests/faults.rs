@@ -541,7 +541,7 @@ async fn push_until_refused(
                 records,
                 cursor,
                 drained: false,
-                remaining: None,
+                ..Default::default()
             })))
             .await;
         if sent.is_err() {

@@ -167,7 +167,7 @@ pub async fn push_raw_on(
         records,
         cursor: 1,
         drained: true,
-        remaining: None,
+        ..Default::default()
     };
     for f in [
         pb::client_frame::Frame::Hello(hello),
