@@ -642,7 +642,7 @@ fn full_disk_refuses_records_and_never_acknowledges_what_it_did_not_store() {
     assert!(err.contains("store I/O error"), "{err}");
     let out = output(
         Command::new(liudong_bin())
-            .args(["status", "--config"])
+            .args(["--lang", "en", "status", "--config"])
             .arg(&cfg),
     );
     let text =

@@ -319,7 +319,7 @@ async fn mutated_batches_are_applied_whole_or_not_at_all() {
                         cursor,
                         drained: true,
                         remaining: None,
-        lower_links: Vec::new(),
+                        lower_links: Vec::new(),
                     })),
                 ];
                 let (acks, end) = rt.block_on(serve(&node, frames));
@@ -400,7 +400,7 @@ async fn random_frame_sequences_end_cleanly() {
                 cursor,
                 drained: false,
                 remaining: None,
-        lower_links: Vec::new(),
+                lower_links: Vec::new(),
             }))),
     ];
     let strategy = proptest::collection::vec(frame, 0..6);

@@ -497,23 +497,42 @@ fn a_county_started_before_its_exchange_joins_it_by_trust_files() {
     assert!(o.status.success(), "{:?}", text(&o));
     let st: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let up = &st["links"][0];
-    assert_eq!((up["role"].as_str(), up["state"].as_str()), (Some("upstream"), Some("waiting")), "{st:#}");
+    assert_eq!(
+        (up["role"].as_str(), up["state"].as_str()),
+        (Some("upstream"), Some("waiting")),
+        "{st:#}"
+    );
     assert_eq!(up["pending_out"], 1, "{st:#}");
     let o = liudong_in(&hub, &[], &["status"]);
     let (zh, err) = text(&o);
     assert!(o.status.success(), "{err}");
     // Chinese by default; the waiting upstream explained.
-    assert!(zh.starts_with(&format!("节点 {COUNTY_A}（县级中心）")), "{zh}");
-    assert!(zh.contains("等待地址") && zh.contains("liudong trust add"), "{zh}");
+    assert!(
+        zh.starts_with(&format!("节点 {COUNTY_A}（县级中心）")),
+        "{zh}"
+    );
+    assert!(
+        zh.contains("等待地址") && zh.contains("liudong trust add"),
+        "{zh}"
+    );
     let o = liudong_in(&hub, &[], &["--lang", "en", "status"]);
     let (en, _) = text(&o);
-    assert!(en.starts_with(&format!("node {COUNTY_A} (county)")) && en.contains("WAITING"), "{en}");
+    assert!(
+        en.starts_with(&format!("node {COUNTY_A} (county)")) && en.contains("WAITING"),
+        "{en}"
+    );
     // Neither given nor here: refused, saying where it looked and what to do.
     let o = liudong_in(t.path(), &[], &["status"]);
     let (_, err) = text(&o);
     assert!(!o.status.success());
-    assert!(err.contains("LIUDONG_CONFIG") && err.contains("--config"), "{err}");
-    assert!(!err.contains("panicked") && !err.contains("stack backtrace"), "{err}");
+    assert!(
+        err.contains("LIUDONG_CONFIG") && err.contains("--config"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("stack backtrace"),
+        "{err}"
+    );
 
     // `status --json | head -1`: a closed standard output ends quietly.
     let mut child = std::process::Command::new(liudong_bin())
@@ -529,28 +548,50 @@ fn a_county_started_before_its_exchange_joins_it_by_trust_files() {
     drop(stdout);
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success(), "{:?}", text(&o));
-    assert_eq!(String::from_utf8_lossy(&o.stderr), "", "no panic, no message");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "",
+        "no panic, no message"
+    );
 
     // Views are audited under a named operator: refused without one,
     // warned about with the login name only.
     let view = ["person", "show", subject.as_str(), "--json"];
     let o = liudong_in(&hub, &[("USER", ""), ("LOGNAME", "")], &view);
     let (_, err) = text(&o);
-    assert!(!o.status.success() && err.contains("LIUDONG_OPERATOR"), "{err}");
+    assert!(
+        !o.status.success() && err.contains("LIUDONG_OPERATOR"),
+        "{err}"
+    );
     let o = liudong_in(&hub, &[("USER", "liudong")], &view);
     let (_, err) = text(&o);
-    assert!(o.status.success() && err.contains("liudong") && err.contains("--operator"), "{err}");
-    let o = liudong_in(&hub, &[("USER", "liudong")], &["--operator", "张三", "person", "show", subject.as_str()]);
+    assert!(
+        o.status.success() && err.contains("liudong") && err.contains("--operator"),
+        "{err}"
+    );
+    let o = liudong_in(
+        &hub,
+        &[("USER", "liudong")],
+        &["--operator", "张三", "person", "show", subject.as_str()],
+    );
     assert!(o.status.success(), "{:?}", text(&o));
     let trail = ok(&["audit", "--config", s(&hub_cfg), "--json"]);
     assert!(trail.contains("张三"), "{trail}");
 
     // `report --code`: a township (its villages) and a village (its own figures).
-    for (code, rows) in [(TOWN_A, liudong_core::divisions::table().children(TOWN_A).len()), (VILLAGE_A1, 0)] {
+    for (code, rows) in [
+        (
+            TOWN_A,
+            liudong_core::divisions::table().children(TOWN_A).len(),
+        ),
+        (VILLAGE_A1, 0),
+    ] {
         let o = liudong_in(
             &hub,
             &[("LIUDONG_OPERATOR", "张三")],
-            &["--lang", "en", "report", "--month", "2026-10", "--code", code, "--format", "csv"],
+            &[
+                "--lang", "en", "report", "--month", "2026-10", "--code", code, "--format", "csv",
+            ],
         );
         let (csv, err) = text(&o);
         assert!(o.status.success(), "{err}");
@@ -573,14 +614,31 @@ fn a_county_started_before_its_exchange_joins_it_by_trust_files() {
         &format!("127.0.0.1:{}", free_port()),
     ]);
     let (ex_trust, hub_trust) = (t.path().join("cn.trust"), t.path().join("county.trust"));
-    let out = ok(&["trust", "export", "--config", s(&ex_cfg), "--out", s(&ex_trust)]);
+    let out = ok(&[
+        "trust",
+        "export",
+        "--config",
+        s(&ex_cfg),
+        "--out",
+        s(&ex_trust),
+    ]);
     assert!(out.contains(&format!("https://{ex_addr}")), "{out}");
-    ok(&["trust", "export", "--config", s(&hub_cfg), "--out", s(&hub_trust)]);
+    ok(&[
+        "trust",
+        "export",
+        "--config",
+        s(&hub_cfg),
+        "--out",
+        s(&hub_trust),
+    ]);
     let before = std::fs::read_to_string(&hub_cfg).unwrap();
     let out = ok(&["trust", "add", "--config", s(&hub_cfg), s(&ex_trust)]);
     assert!(out.contains("restart"), "{out}");
     let after = std::fs::read_to_string(&hub_cfg).unwrap();
-    assert!(after.contains(&format!("url = \"https://{ex_addr}\"")), "{after}");
+    assert!(
+        after.contains(&format!("url = \"https://{ex_addr}\"")),
+        "{after}"
+    );
     assert_ne!(before, after);
     ok(&["trust", "add", "--config", s(&ex_cfg), s(&hub_trust)]);
 
@@ -591,14 +649,20 @@ fn a_county_started_before_its_exchange_joins_it_by_trust_files() {
     ex_node.start_line();
     let mut hub_node = NodeProcess::spawn(&hub_cfg, &t.path().join("hub.log"));
     hub_node.start_line();
-    wait_for("the crossing record at the exchange", Duration::from_secs(60), || {
-        status(&ex_cfg)["records"] == 1
-    });
-    wait_for("nothing left waiting at the county", Duration::from_secs(60), || {
-        let st = status(&hub_cfg);
-        let up = &st["links"][0];
-        up["pending_out"] == 0 && up["state"] != "waiting"
-    });
+    wait_for(
+        "the crossing record at the exchange",
+        Duration::from_secs(60),
+        || status(&ex_cfg)["records"] == 1,
+    );
+    wait_for(
+        "nothing left waiting at the county",
+        Duration::from_secs(60),
+        || {
+            let st = status(&hub_cfg);
+            let up = &st["links"][0];
+            up["pending_out"] == 0 && up["state"] != "waiting"
+        },
+    );
     for n in [&mut hub_node, &mut ex_node] {
         let (st, _) = n.terminate(Duration::from_secs(30));
         assert!(st.success(), "{st}");

@@ -365,7 +365,9 @@ async fn a_county_sees_a_syncing_and_a_silent_township() {
 }
 
 /// The county's view of every unit: (code → (state, its villages' states)).
-fn units(report: &liudong_node::status::NodeReport) -> BTreeMap<String, (String, BTreeMap<String, String>)> {
+fn units(
+    report: &liudong_node::status::NodeReport,
+) -> BTreeMap<String, (String, BTreeMap<String, String>)> {
     report
         .units
         .iter()
@@ -389,12 +391,15 @@ async fn a_county_sees_every_village_and_the_true_state_of_its_exchange() {
     // The exchange does not run yet: the county's link to it fails.
     let exchange_addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let config = |code: &str, up: Option<(&str, String)>| {
-        let mut cfg = liudong_testkit::demo::local_config(code, up, dir.path().join(code), true)
-            .unwrap();
+        let mut cfg =
+            liudong_testkit::demo::local_config(code, up, dir.path().join(code), true).unwrap();
         cfg.verify.interval = None;
         cfg
     };
-    let mut county_cfg = config(COUNTY_A, Some((EXCHANGE, format!("http://{exchange_addr}"))));
+    let mut county_cfg = config(
+        COUNTY_A,
+        Some((EXCHANGE, format!("http://{exchange_addr}"))),
+    );
     // A township of the county that runs no node of its own.
     county_cfg.sync.without_node = [liudong_core::Code::parse(TOWN_A_OTHER).unwrap()].into();
     let county = liudong_testkit::start_node(county_cfg).await.unwrap();
@@ -418,7 +423,10 @@ async fn a_county_sees_every_village_and_the_true_state_of_its_exchange() {
         let ok = u.get(TOWN_A).is_some_and(|(state, villages)| {
             state == "connected"
                 && villages.get(VILLAGE_A1).map(String::as_str) == Some("connected")
-        }) && r.links.iter().any(|l| l.peer == EXCHANGE && l.state == "failing");
+        }) && r
+            .links
+            .iter()
+            .any(|l| l.peer == EXCHANGE && l.state == "failing");
         if ok {
             break;
         }
@@ -445,14 +453,20 @@ async fn a_county_sees_every_village_and_the_true_state_of_its_exchange() {
     assert_eq!(villages[VILLAGE_A_NO_NODE], "no_node", "{villages:?}");
     let a2 = r.units.iter().find(|t| t.code == TOWN_A).unwrap();
     let a2 = a2.units.iter().find(|v| v.code == VILLAGE_A2).unwrap();
-    assert!(a2.silent && a2.source == "reported" && a2.last_contact_ms.is_none(), "{a2:?}");
+    assert!(
+        a2.silent && a2.source == "reported" && a2.last_contact_ms.is_none(),
+        "{a2:?}"
+    );
     assert!(a2.reported_at_ms.is_some(), "{a2:?}");
     // Every township of the county; the one without a node is not silent,
     // nor are its villages; the others were never heard from.
     assert_eq!(u.len(), table.children(COUNTY_A).len());
     let (other, other_villages) = &u[TOWN_A_OTHER];
     assert_eq!(other, "no_node");
-    assert!(other_villages.values().all(|s| s == "no_node"), "{other_villages:?}");
+    assert!(
+        other_villages.values().all(|s| s == "no_node"),
+        "{other_villages:?}"
+    );
     let never = u
         .iter()
         .filter(|(code, _)| *code != TOWN_A && *code != TOWN_A_OTHER)
@@ -463,7 +477,10 @@ async fn a_county_sees_every_village_and_the_true_state_of_its_exchange() {
     // The exchange never answered: failing, and never in contact.
     let up = r.links.iter().find(|l| l.role == "upstream").unwrap();
     assert_eq!(up.state, "failing", "{up:?}");
-    assert_eq!(up.last_contact_ms, None, "a failed dial is no contact: {up:?}");
+    assert_eq!(
+        up.last_contact_ms, None,
+        "a failed dial is no contact: {up:?}"
+    );
     assert!(up.status.last_error.is_some(), "{up:?}");
     // The JSON carries the same rows (what `liudong status --json` prints).
     let json = serde_json::to_value(&r).unwrap();
@@ -474,9 +491,13 @@ async fn a_county_sees_every_village_and_the_true_state_of_its_exchange() {
         .find(|t| t["code"] == TOWN_A)
         .unwrap();
     assert_eq!(town_json["level"], "township");
-    assert!(town_json["units"].as_array().unwrap().iter().any(|v| v["code"] == VILLAGE_A2
-        && v["state"] == "silent"
-        && v["level"] == "village"));
+    assert!(
+        town_json["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["code"] == VILLAGE_A2 && v["state"] == "silent" && v["level"] == "village")
+    );
 
     // The village stops: the township reports it, and the county ages the
     // report by its own clock until the village is silent (it announced a

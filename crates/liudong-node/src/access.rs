@@ -617,7 +617,9 @@ pub enum Operator {
 /// Who runs this command: `--operator`, else `LIUDONG_OPERATOR`, else the
 /// login name.
 pub fn who() -> Operator {
-    who_with(OPERATOR.get().map(String::as_str), |k| std::env::var(k).ok())
+    who_with(OPERATOR.get().map(String::as_str), |k| {
+        std::env::var(k).ok()
+    })
 }
 
 fn who_with(flag: Option<&str>, env: impl Fn(&str) -> Option<String>) -> Operator {
@@ -720,11 +722,20 @@ mod tests {
             }
         };
         let all: &[(&str, &str)] = &[("LIUDONG_OPERATOR", "张三"), ("USER", "liudong")];
-        assert_eq!(who_with(Some("李四"), env(all)), Operator::Named("李四".into()));
+        assert_eq!(
+            who_with(Some("李四"), env(all)),
+            Operator::Named("李四".into())
+        );
         assert_eq!(who_with(None, env(all)), Operator::Named("张三".into()));
         let login: &[(&str, &str)] = &[("LIUDONG_OPERATOR", " "), ("USER", "liudong")];
-        assert_eq!(who_with(None, env(login)), Operator::Login("liudong".into()));
-        assert_eq!(who_with(None, env(&[("LOGNAME", "x")])), Operator::Login("x".into()));
+        assert_eq!(
+            who_with(None, env(login)),
+            Operator::Login("liudong".into())
+        );
+        assert_eq!(
+            who_with(None, env(&[("LOGNAME", "x")])),
+            Operator::Login("x".into())
+        );
         assert_eq!(who_with(None, env(&[])), Operator::Unknown);
     }
 

@@ -456,9 +456,9 @@ impl Config {
                     Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
                         Some((p, url.clone()))
                     }
-                    Some(url) => bail!(
-                        "[upstream] url {url:?} must start with http:// (or https://)"
-                    ),
+                    Some(url) => {
+                        bail!("[upstream] url {url:?} must start with http:// (or https://)")
+                    }
                     None if matches!(scope.kind, NodeKind::County | NodeKind::Exchange { .. }) => {
                         awaiting_upstream = Some(p);
                         None
@@ -663,7 +663,10 @@ pub fn units_without_node(scope: &NodeScope, codes: &[String]) -> Result<BTreeSe
             );
         }
         if !matches!(code.level(), Level::Township | Level::Village) {
-            bail!("{FIELD}: {code} is a {} code; list townships (9 digits) or villages (12 digits)", code.level().name());
+            bail!(
+                "{FIELD}: {code} is a {} code; list townships (9 digits) or villages (12 digits)",
+                code.level().name()
+            );
         }
         check_known_code(FIELD, &code)?;
         out.insert(code);
@@ -995,7 +998,10 @@ mod tests {
         assert!(matches!(e, ConfigError::NotFound { .. }), "{e}");
         assert!(e.to_string().contains("LIUDONG_CONFIG"), "{e}");
         std::fs::write(dir.path().join(CONFIG_FILE), "").unwrap();
-        assert_eq!(find(None, dir.path()).unwrap(), dir.path().join(CONFIG_FILE));
+        assert_eq!(
+            find(None, dir.path()).unwrap(),
+            dir.path().join(CONFIG_FILE)
+        );
     }
 
     #[test]
@@ -1017,7 +1023,10 @@ mod tests {
         }
         let village = "[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\nunits_without_node = [\"410602100002\"]\n[upstream]\ncode = \"410602100\"\nurl = \"http://127.0.0.1:1\"\n";
         let e = parse(village).unwrap_err();
-        assert!(format!("{e:#}").contains("only a county or a township"), "{e:#}");
+        assert!(
+            format!("{e:#}").contains("only a county or a township"),
+            "{e:#}"
+        );
     }
 
     #[test]
@@ -1031,7 +1040,10 @@ mod tests {
         // A township always knows its county's address (its enrolment gives it).
         let town = "[node]\ncode = \"410602100\"\ndata_dir = \"d\"\ninsecure = true\nlisten = \"127.0.0.1:1\"\n[upstream]\ncode = \"410602\"\n";
         let e = parse(town).unwrap_err();
-        assert!(format!("{e:#}").contains("[upstream] url is missing"), "{e:#}");
+        assert!(
+            format!("{e:#}").contains("[upstream] url is missing"),
+            "{e:#}"
+        );
     }
 
     #[test]

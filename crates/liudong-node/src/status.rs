@@ -344,7 +344,13 @@ fn units(
     }
     let own = &scope.code;
     let mut codes = table_children(own);
-    codes.extend(options.without_node.iter().filter(|c| c.parent().as_ref() == Some(own)).cloned());
+    codes.extend(
+        options
+            .without_node
+            .iter()
+            .filter(|c| c.parent().as_ref() == Some(own))
+            .cloned(),
+    );
     let by_peer: BTreeMap<&str, &LinkReport> = links
         .iter()
         .filter(|l| l.role == "child")
@@ -478,7 +484,9 @@ fn villages(
         .map(|code| {
             let declared = reporter.without_node || options.without_node.contains(&code);
             match (reported.get(code.as_str()), report) {
-                (Some(l), Some(r)) => reported_village(&code, l, r.received_ms, reporter, declared, now_ms),
+                (Some(l), Some(r)) => {
+                    reported_village(&code, l, r.received_ms, reporter, declared, now_ms)
+                }
                 _ => UnitReport {
                     state: if declared { "no_node" } else { "unknown" },
                     without_node: declared,

@@ -229,7 +229,10 @@ fn source_from_pb(s: &str) -> Result<&'static str, WireError> {
         "link" => Ok("link"),
         "reported" => Ok("reported"),
         "none" => Ok("none"),
-        other => Err(bad("units.source", format!("unknown unit source {other:?}"))),
+        other => Err(bad(
+            "units.source",
+            format!("unknown unit source {other:?}"),
+        )),
     }
 }
 

@@ -728,7 +728,10 @@ pub fn init_hub(o: &InitOptions) -> Result<SetUp> {
     )];
     match kind {
         NodeKind::County => {
-            let exch = &upstream.as_ref().map(|u| u.0.to_string()).unwrap_or_default();
+            let exch = &upstream
+                .as_ref()
+                .map(|u| u.0.to_string())
+                .unwrap_or_default();
             if !trusted.iter().any(|c| c.to_string() == *exch) {
                 steps.push(t!(
                     "topo-init-step-trust",
@@ -740,7 +743,10 @@ pub fn init_hub(o: &InitOptions) -> Result<SetUp> {
                 steps.push(t!("topo-init-step-waiting", exchange = exch.as_str()));
             }
         }
-        _ => steps.push(t!("topo-init-step-trust-exchange", config = cfg.to_string())),
+        _ => steps.push(t!(
+            "topo-init-step-trust-exchange",
+            config = cfg.to_string()
+        )),
     }
     steps.push(format!(
         "Keep {} safe: it is the CA key that certifies every node of {code}. Back it up offline (docs/operations.md, Backups).",
@@ -1239,7 +1245,11 @@ mod tests {
         let cfg = load(&waiting.config);
         assert!(cfg.parent.is_none());
         assert_eq!(cfg.awaiting_upstream.unwrap().code.to_string(), "CN");
-        assert!(waiting.steps.iter().any(|s| s.contains("trust add")), "{:?}", waiting.steps);
+        assert!(
+            waiting.steps.iter().any(|s| s.contains("trust add")),
+            "{:?}",
+            waiting.steps
+        );
         let e = err(init_hub(&hub(
             t.path(),
             "410602",

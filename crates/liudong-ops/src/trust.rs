@@ -132,7 +132,10 @@ pub fn export(o: &ExportOptions) -> Result<TrustFile> {
         );
     }
     let base = o.config.parent().unwrap_or(Path::new("."));
-    let ca_dir = o.ca_dir.clone().unwrap_or_else(|| base.join(crate::init::CA_DIR));
+    let ca_dir = o
+        .ca_dir
+        .clone()
+        .unwrap_or_else(|| base.join(crate::init::CA_DIR));
     let ca = pki::ca_load(&ca_dir).with_context(|| {
         format!(
             "CA in {} (give --ca-dir if the CA is kept elsewhere)",
@@ -154,9 +157,7 @@ pub fn export(o: &ExportOptions) -> Result<TrustFile> {
     if let Some(u) = &url
         && !u.starts_with("https://")
     {
-        refuse!(
-            "--url {u:?}: every link is mutual TLS, so the address is https://host:port"
-        );
+        refuse!("--url {u:?}: every link is mutual TLS, so the address is https://host:port");
     }
     if o.out.exists() && !o.force {
         return Err(OpsError::Exists {
@@ -265,7 +266,9 @@ fn put(path: &Path, content: &str) -> Result<bool> {
 
 /// Adds `entry` to the array `key` of `[tls]`; true if it was not there.
 fn list(tls: &mut toml_edit::Table, key: &str, entry: &str) -> bool {
-    let item = tls.entry(key).or_insert(toml_edit::value(toml_edit::Array::new()));
+    let item = tls
+        .entry(key)
+        .or_insert(toml_edit::value(toml_edit::Array::new()));
     let Some(array) = item.as_array_mut() else {
         return false;
     };
@@ -306,7 +309,10 @@ pub fn add(o: &AddOptions) -> Result<Added> {
         .parse()
         .map_err(|e| OpsError::Usage(format!("{}: {e}", o.config.display())))?;
     let Some(tls) = doc.get_mut("tls").and_then(|t| t.as_table_mut()) else {
-        refuse!("{}", t!("topo-trust-no-tls", config = o.config.display().to_string()));
+        refuse!(
+            "{}",
+            t!("topo-trust-no-tls", config = o.config.display().to_string())
+        );
     };
     let lower = code.to_string().to_ascii_lowercase();
     let ca_rel = PathBuf::from(crate::init::TLS_DIR).join(format!("ca-{lower}.crt"));
@@ -475,7 +481,11 @@ mod tests {
         let text = encode(&own);
         std::fs::write(t.path().join("cut.trust"), &text[..text.len() / 2]).unwrap();
         assert!(refused("cut.trust").contains("truncated"));
-        std::fs::write(t.path().join("bad.trust"), text.replacen("BEGIN", "BEGIM", 1)).unwrap();
+        std::fs::write(
+            t.path().join("bad.trust"),
+            text.replacen("BEGIN", "BEGIM", 1),
+        )
+        .unwrap();
         assert!(refused("bad.trust").contains("corrupted"));
         std::fs::write(t.path().join("x.trust"), "hello").unwrap();
         assert!(refused("x.trust").contains("not a Liudong trust file"));

@@ -130,13 +130,7 @@ fn accepted(reporter: &Code, links: Vec<LowerLink>) -> Vec<LowerLink> {
     let mut seen = BTreeSet::new();
     let mut out: Vec<LowerLink> = links
         .into_iter()
-        .filter(|l| {
-            Code::parse(&l.node)
-                .ok()
-                .and_then(|c| c.parent())
-                .as_ref()
-                == Some(reporter)
-        })
+        .filter(|l| Code::parse(&l.node).ok().and_then(|c| c.parent()).as_ref() == Some(reporter))
         .filter(|l| seen.insert(l.node.clone()))
         .map(|mut l| {
             if let Some(e) = &mut l.last_error

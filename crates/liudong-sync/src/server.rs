@@ -107,7 +107,8 @@ where
     })
     .await;
     if !hello.lower_links.is_empty() {
-        node.note_lower_links(&link, hello.lower_links.clone()).await;
+        node.note_lower_links(&link, hello.lower_links.clone())
+            .await;
     }
     let result = exchange(&node, &hello, &code, &link, inbound, out, cancel, audit).await;
     // The end of the session: its contact and the last backlog reported.

@@ -505,7 +505,10 @@ fn quiet_on_closed_stdout() {
 /// one line, in the operator's language; the backtrace only when asked for
 /// (`RUST_BACKTRACE=1`).
 fn report_error(e: &anyhow::Error) {
-    eprintln!("{}", liudong_i18n::t!("error-prefix", message = format!("{e:#}")));
+    eprintln!(
+        "{}",
+        liudong_i18n::t!("error-prefix", message = format!("{e:#}"))
+    );
     let asked = std::env::var("RUST_BACKTRACE").is_ok_and(|v| v != "0")
         || std::env::var("RUST_LIB_BACKTRACE").is_ok_and(|v| v != "0");
     if asked {

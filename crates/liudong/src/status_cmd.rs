@@ -152,9 +152,11 @@ fn link_note(l: &LinkReport) -> Option<String> {
                 error = r.error.as_str()
             )
         }),
-        "failing" if l.role == "upstream" => {
-            Some(t!("topo-note-failing", peer = l.peer.as_str(), error = error()))
-        }
+        "failing" if l.role == "upstream" => Some(t!(
+            "topo-note-failing",
+            peer = l.peer.as_str(),
+            error = error()
+        )),
         "waiting" => Some(t!(
             "topo-note-waiting",
             peer = l.peer.as_str(),
@@ -286,8 +288,8 @@ mod tests {
             })
             .unwrap();
         let none = StatusOptions::default();
-        let report = report_at(&store, now, &Default::default(), &Default::default(), &none)
-            .unwrap();
+        let report =
+            report_at(&store, now, &Default::default(), &Default::default(), &none).unwrap();
         assert_eq!(report.links[0].state, "refused");
         let json = serde_json::to_value(&report).unwrap();
         assert_eq!(json["links"][0]["refused"]["error"], error);
@@ -321,8 +323,8 @@ mod tests {
                 s.last_success_ms = Some(now - 60_000);
             })
             .unwrap();
-        let report = report_at(&store, now, &Default::default(), &Default::default(), &none)
-            .unwrap();
+        let report =
+            report_at(&store, now, &Default::default(), &Default::default(), &none).unwrap();
         assert_eq!(report.links[0].state, "failing");
         let text = status_text(&report);
         assert!(
@@ -438,8 +440,14 @@ mod tests {
             without_node: [Code::parse("410602100003").unwrap()].into(),
             upstream_unaddressed: true,
         };
-        let report =
-            report_at(&store, now, &Default::default(), &Default::default(), &options).unwrap();
+        let report = report_at(
+            &store,
+            now,
+            &Default::default(),
+            &Default::default(),
+            &options,
+        )
+        .unwrap();
         // Every township of the county is listed; ours with every village.
         let table = liudong_core::divisions::table();
         assert_eq!(report.units.len(), table.children("410602").len());
@@ -452,7 +460,10 @@ mod tests {
         // The upstream has no address: its records wait.
         assert_eq!(report.links[0].state, "waiting");
         let text = status_text(&report);
-        assert!(text.contains("WAITING: the upstream CN has no address"), "{text}");
+        assert!(
+            text.contains("WAITING: the upstream CN has no address"),
+            "{text}"
+        );
         let village = |code: &str| {
             text.lines()
                 .find(|l| l.trim_start().starts_with(code))
@@ -463,6 +474,9 @@ mod tests {
         assert!(village("410602100003").contains("no node"), "{text}");
         assert!(village("410602100001").starts_with("  "), "{text}");
         // A township that never reported: one line for its villages.
-        assert!(text.contains("(the township has not reported the state of its"), "{text}");
+        assert!(
+            text.contains("(the township has not reported the state of its"),
+            "{text}"
+        );
     }
 }

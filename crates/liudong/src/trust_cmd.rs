@@ -101,7 +101,10 @@ impl TrustCommand {
                     println!("{}", t!("topo-trust-unchanged", code = code, name = name));
                 }
                 if let Some(url) = &a.url_set {
-                    println!("{}", t!("topo-trust-url-set", code = code, url = url.as_str()));
+                    println!(
+                        "{}",
+                        t!("topo-trust-url-set", code = code, url = url.as_str())
+                    );
                 }
                 if let Some((have, url)) = &a.url_differs {
                     println!(

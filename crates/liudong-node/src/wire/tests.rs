@@ -131,7 +131,16 @@ fn status_reports_round_trip() {
         reported_at_ms: Some(9),
         units: Vec::new(),
     };
-    let states = ["-", "connected", "refused", "silent", "failing", "waiting", "no_node", "unknown"];
+    let states = [
+        "-",
+        "connected",
+        "refused",
+        "silent",
+        "failing",
+        "waiting",
+        "no_node",
+        "unknown",
+    ];
     let township = UnitReport {
         code: "410602100".into(),
         name: "鹤壁集镇".into(),
