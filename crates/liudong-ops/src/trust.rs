@@ -84,6 +84,18 @@ impl From<FrameError> for TrustFileError {
     }
 }
 
+impl TrustFile {
+    /// The fingerprint of its CA certificate (`sha256:<hex>` of the DER), for
+    /// the two operators to compare over another channel.
+    pub fn ca_fingerprint(&self) -> String {
+        use rustls::pki_types::CertificateDer;
+        use rustls::pki_types::pem::PemObject;
+        CertificateDer::from_pem_slice(self.ca_cert.as_bytes())
+            .map(|der| liudong_net::tls::fingerprint(&der))
+            .unwrap_or_else(|_| "-".into())
+    }
+}
+
 /// The file text of a trust file.
 pub fn encode(f: &TrustFile) -> String {
     let json = serde_json::to_string_pretty(f).expect("a trust file serializes");
@@ -189,9 +201,10 @@ pub struct AddOptions {
 /// What `liudong trust add` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Added {
-    /// The trusted operator's code and name.
+    /// The trusted operator's code and name, and its CA's fingerprint.
     pub code: String,
     pub name: String,
+    pub fingerprint: String,
     /// Where its CA certificate and CRL are, as listed in `[tls]`.
     pub ca_cert: PathBuf,
     pub crl: PathBuf,
@@ -360,6 +373,7 @@ pub fn add(o: &AddOptions) -> Result<Added> {
         std::fs::rename(&tmp, &o.config).map_err(io("replace", &o.config))?;
     }
     Ok(Added {
+        fingerprint: file.ca_fingerprint(),
         code: file.code,
         name: file.name,
         ca_cert: ca_rel,

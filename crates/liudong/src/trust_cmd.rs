@@ -65,7 +65,8 @@ impl TrustCommand {
                         "topo-trust-exported",
                         file = file.as_str(),
                         code = f.code.as_str(),
-                        name = f.name.as_str()
+                        name = f.name.as_str(),
+                        fingerprint = f.ca_fingerprint()
                     )
                 );
                 if let Some(url) = &f.url {
@@ -89,7 +90,8 @@ impl TrustCommand {
                             code = code,
                             name = name,
                             ca = a.ca_cert.display().to_string(),
-                            crl = crl.as_str()
+                            crl = crl.as_str(),
+                            fingerprint = a.fingerprint.as_str()
                         )
                     );
                 } else if a.crl_changed {

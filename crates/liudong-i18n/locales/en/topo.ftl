@@ -70,10 +70,10 @@ topo-trust-unrelated = the trust file is of { $code }, which is neither this nod
 topo-trust-inconsistent = the trust file says it is of { $code }, but its CA certificate is of { $ca }; it cannot be trusted: ask for a new export
 topo-trust-crl-unsigned = the certificate revocation list in the trust file is not signed by the CA of { $code }; it cannot be trusted: ask for a new export
 topo-trust-no-tls = { $config } has no [tls] section (an insecure test node): trust files are for nodes with mutual TLS
-topo-trust-exported = trust file written: { $file }, the CA certificate and certificate revocation list of the operator of { $code } ({ $name }) (public; no private key)
+topo-trust-exported = trust file written: { $file }, the CA certificate and certificate revocation list of the operator of { $code } ({ $name }) (public; no private key); CA fingerprint { $fingerprint }: tell it to the other operator over another channel (e.g. by phone) to compare
 topo-trust-exported-url = it carries this node's address { $url }, which counties dial
 topo-trust-exported-next = next: give the file to the other operator (any channel that keeps it whole); they run `liudong trust add { $file }`
-topo-trust-added = now trusting { $code } ({ $name }): CA certificate { $ca }, certificate revocation list { $crl } (listed in [tls] of the config)
+topo-trust-added = now trusting { $code } ({ $name }): CA certificate { $ca } (fingerprint { $fingerprint }: compare it with the one the other operator tells you), certificate revocation list { $crl } (listed in [tls] of the config)
 topo-trust-unchanged = { $code } ({ $name }) is already trusted with this very file: nothing changed
 topo-trust-crl-updated = updated the certificate revocation list of { $code } ({ $crl }): the running node reloads it within a second, no restart needed
 topo-trust-url-set = the address of the upstream { $code } is now in the config: [upstream] url = { $url }

@@ -71,10 +71,10 @@ topo-trust-unrelated = 信任文件属于 { $code }，它既不是本节点（{ 
 topo-trust-inconsistent = 信任文件自称属于 { $code }，但其中的 CA 证书属于 { $ca }；文件不可信，请对方重新导出
 topo-trust-crl-unsigned = 信任文件中的证书吊销列表不是 { $code } 的 CA 签发的；文件不可信，请对方重新导出
 topo-trust-no-tls = 配置 { $config } 没有 [tls] 一节（insecure 测试节点）：信任文件只用于双向 TLS 的节点
-topo-trust-exported = 信任文件已写入 { $file }：{ $code }（{ $name }）运营方的 CA 证书与证书吊销列表（公开内容，不含私钥）
+topo-trust-exported = 信任文件已写入 { $file }：{ $code }（{ $name }）运营方的 CA 证书与证书吊销列表（公开内容，不含私钥）；CA 指纹 { $fingerprint }，请通过电话等其他渠道告知对方以便核对
 topo-trust-exported-url = 其中含本节点地址 { $url }，各县据此连接本节点
 topo-trust-exported-next = 下一步：把文件交给对方运营方（任何能完整传递文件的方式均可），对方运行 `liudong trust add { $file }`
-topo-trust-added = 已信任 { $code }（{ $name }）：CA 证书 { $ca }，证书吊销列表 { $crl }（已写入配置 [tls]）
+topo-trust-added = 已信任 { $code }（{ $name }）：CA 证书 { $ca }（指纹 { $fingerprint }，请与对方告知的核对），证书吊销列表 { $crl }（已写入配置 [tls]）
 topo-trust-unchanged = { $code }（{ $name }）已被信任，文件内容相同：未作任何改动
 topo-trust-crl-updated = 已更新 { $code } 的证书吊销列表 { $crl }：运行中的节点一秒内自动载入，无需重启
 topo-trust-url-set = 上级 { $code } 的地址已写入配置：[upstream] url = { $url }
