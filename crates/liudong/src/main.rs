@@ -10,6 +10,7 @@
 mod audit_cmd;
 mod bundle_cmd;
 mod cli;
+mod config_arg;
 mod operator_cmd;
 mod report_cmd;
 mod setup_cmd;
@@ -19,6 +20,7 @@ mod trust_cmd;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use config_arg::ConfigArg;
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -38,23 +40,6 @@ struct Cli {
     operator: Option<String>,
     #[command(subcommand)]
     command: Command,
-}
-
-/// The node's config file: `--config`, else `LIUDONG_CONFIG`, else
-/// `liudong.toml` in the current directory.
-#[derive(Debug, Clone, clap::Args)]
-pub struct ConfigArg {
-    /// The node's config file (default: $LIUDONG_CONFIG, else ./liudong.toml).
-    #[arg(long, short, env = "LIUDONG_CONFIG")]
-    config: Option<PathBuf>,
-}
-
-impl ConfigArg {
-    /// The config file to use (see the type).
-    pub fn path(&self) -> Result<PathBuf> {
-        let cwd = std::env::current_dir().context("cannot read the current directory")?;
-        Ok(liudong_node::config::find(self.config.as_deref(), &cwd)?)
-    }
 }
 
 #[derive(Subcommand)]

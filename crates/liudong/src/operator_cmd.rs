@@ -12,7 +12,7 @@ pub enum OperatorCommand {
     Add {
         /// The node's config file (the operators file is in its data directory).
         #[command(flatten)]
-        config: crate::ConfigArg,
+        config: crate::config_arg::ConfigArg,
         /// Login name: letters, digits, '.', '_' or '-'.
         #[arg(long)]
         name: String,
@@ -23,12 +23,12 @@ pub enum OperatorCommand {
     /// List the operators.
     List {
         #[command(flatten)]
-        config: crate::ConfigArg,
+        config: crate::config_arg::ConfigArg,
     },
     /// Remove an operator (their sessions end at their next request).
     Remove {
         #[command(flatten)]
-        config: crate::ConfigArg,
+        config: crate::config_arg::ConfigArg,
         #[arg(long)]
         name: String,
     },

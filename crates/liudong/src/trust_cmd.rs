@@ -1,7 +1,7 @@
 //! `liudong trust export | add`: trust between a county and its exchange
 //! without editing `[tls]` by hand (`liudong_ops::trust`, docs/operations.md).
 
-use crate::ConfigArg;
+use crate::config_arg::ConfigArg;
 use anyhow::Result;
 use liudong_i18n::t;
 use std::path::PathBuf;

@@ -48,6 +48,7 @@ topo-units-not-reported = (the township has not reported the state of its { $cou
 ## Config file and operator
 
 topo-config-not-found = no config file: give --config FILE, set LIUDONG_CONFIG, or run the command in the directory of liudong.toml (there is none in the current directory { $dir }; e.g. cd /etc/liudong first)
+topo-cwd-unreadable = cannot read the current directory ({ $error }): give --config FILE, or set LIUDONG_CONFIG
 topo-operator-login = note: no operator named (--operator NAME, or LIUDONG_OPERATOR): this view is recorded in the audit trail under the login name "{ $name }"
 topo-operator-missing = viewing personal data needs a named operator for the audit trail: add --operator NAME, or set LIUDONG_OPERATOR
 

@@ -49,6 +49,7 @@ topo-units-not-reported = （该乡镇尚未报告其 { $count } 个村的状态
 ## 配置文件与操作员
 
 topo-config-not-found = 找不到配置文件：请用 --config 指定，或设置环境变量 LIUDONG_CONFIG，或在配置文件 liudong.toml 所在目录中运行（当前目录 { $dir } 中没有它；例如先 cd /etc/liudong）
+topo-cwd-unreadable = 无法读取当前目录（{ $error }）：请用 --config 指定配置文件，或设置环境变量 LIUDONG_CONFIG
 topo-operator-login = 注意：未指明操作员（--operator 姓名，或环境变量 LIUDONG_OPERATOR），本次查看以登录名“{ $name }”记入审计记录
 topo-operator-missing = 查看个人信息须指明操作员，以记入审计记录：请加 --operator 姓名，或设置环境变量 LIUDONG_OPERATOR
 
