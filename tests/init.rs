@@ -48,6 +48,25 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// Sets up the national exchange in `dir` (its own operator and CA); its
+/// sync address.
+fn init_exchange(dir: &Path) -> String {
+    let addr = format!("127.0.0.1:{}", free_port());
+    let admin = format!("127.0.0.1:{}", free_port());
+    ok(&[
+        "init",
+        "--code",
+        "CN",
+        "--dir",
+        s(dir),
+        "--listen",
+        &addr,
+        "--admin-listen",
+        &admin,
+    ]);
+    addr
+}
+
 fn cert_fingerprint(dir: &Path) -> String {
     use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject;
@@ -100,19 +119,7 @@ fn enrolled_township_and_village_reach_the_hub_over_mutual_tls() {
     // The national exchange, run by another operator with its own CA.
     let ex = t.path().join("exchange");
     let ex_cfg = ex.join("liudong.toml");
-    let ex_addr = format!("127.0.0.1:{}", free_port());
-    let ex_admin = format!("127.0.0.1:{}", free_port());
-    ok(&[
-        "init",
-        "--code",
-        "CN",
-        "--dir",
-        s(&ex),
-        "--listen",
-        &ex_addr,
-        "--admin-listen",
-        &ex_admin,
-    ]);
+    let ex_addr = init_exchange(&ex);
 
     // County hub: its own CA and certificate, trusting the exchange's CA.
     let hub_admin = format!("127.0.0.1:{}", free_port());
@@ -601,18 +608,7 @@ fn a_county_started_before_its_exchange_joins_it_by_trust_files() {
     }
 
     // The exchange is set up; the two operators swap trust files.
-    let ex_addr = format!("127.0.0.1:{}", free_port());
-    ok(&[
-        "init",
-        "--code",
-        "CN",
-        "--dir",
-        s(&ex),
-        "--listen",
-        &ex_addr,
-        "--admin-listen",
-        &format!("127.0.0.1:{}", free_port()),
-    ]);
+    let ex_addr = init_exchange(&ex);
     let (ex_trust, hub_trust) = (t.path().join("cn.trust"), t.path().join("county.trust"));
     let out = ok(&[
         "trust",
