@@ -67,6 +67,9 @@ where
     let (tx, rx) = mpsc::channel(cfg.window * 2 + 4);
     let own_cursor = store.cursor(CursorDir::Out, &Link::Parent)?;
     let backlog = Backlog::count(&node, &Link::Parent, own_cursor).await?;
+    // Watch the links with children before gathering what Hello reports of
+    // them: a change from here on is reported again in the session.
+    let lower = LowerReporter::new(&node);
     let hello = Hello {
         protocol: PROTOCOL_VERSION,
         node: node.scope().code.to_string(),
@@ -130,7 +133,7 @@ where
         live,
     );
     let result = session(
-        &node, live, inbound, tx, welcome, max_batch, backlog, &mut audit, cancel,
+        &node, live, inbound, tx, welcome, max_batch, backlog, lower, &mut audit, cancel,
     )
     .await;
     // The end of a session that was opened: its contact and the last
@@ -156,6 +159,7 @@ async fn session<S>(
     welcome: Welcome,
     max_batch: usize,
     backlog: Backlog,
+    mut lower: Option<LowerReporter>,
     audit: &mut SessionAudit,
     cancel: CancellationToken,
 ) -> Result<SessionStats, SyncError>
@@ -175,7 +179,6 @@ where
     );
     let mut pull = Inbound::new(Link::Parent);
     let mut pull_done = false;
-    let mut lower = LowerReporter::new(node);
     loop {
         while let Some(mut batch) = push.next(audit, &mut stats).await? {
             if let Some(r) = lower.as_mut().filter(|r| r.is_due()) {

@@ -155,7 +155,8 @@ pub(crate) struct LowerReporter {
 
 impl LowerReporter {
     /// A reporter for `node`'s session, if the node reports lower links;
-    /// the state sent in `Hello` counts as the first report.
+    /// the state sent in `Hello` counts as the first report, so it is made
+    /// before that state is gathered (a change in between is reported again).
     pub(crate) fn new(node: &Node) -> Option<LowerReporter> {
         node.reports_lower_links().then(|| {
             let mut changed = node.children_changed();
