@@ -31,9 +31,10 @@ use std::path::PathBuf;
     about = "Liudong (流动): sync hub for migrant-population service records"
 )]
 struct Cli {
-    /// Language of messages, tables and headers: zh (default) or en.
-    #[arg(long, global = true, env = "LIUDONG_LANG", value_parser = ["zh", "en"])]
-    lang: Option<String>,
+    /// Language of messages, tables, headers and ledger values: zh (default)
+    /// or en (also zh-CN, en-US).
+    #[arg(long, global = true, env = "LIUDONG_LANG", value_parser = lang_arg)]
+    lang: Option<liudong_i18n::Lang>,
     /// The operator running the command, recorded in the audit trail with
     /// what they view or write (default: LIUDONG_OPERATOR).
     #[arg(long, global = true, env = "LIUDONG_OPERATOR")]
@@ -306,7 +307,7 @@ pub struct ImportArgs {
     /// Where --skip-invalid writes rejected rows (default: FILE.rejects.csv beside FILE).
     #[arg(long, requires = "skip_invalid")]
     pub rejects: Option<PathBuf>,
-    /// Check every row and report; write nothing.
+    /// Check every row, show the codes read from addresses; write nothing.
     #[arg(long)]
     pub dry_run: bool,
 }
@@ -457,6 +458,21 @@ enum RecordCommand {
     },
 }
 
+/// The value of `--lang` / `LIUDONG_LANG`.
+fn lang_arg(s: &str) -> Result<liudong_i18n::Lang, String> {
+    liudong_i18n::Lang::parse(s).ok_or_else(|| "zh | en".to_string())
+}
+
+/// Ends an import or export: an error is printed in the operator's language
+/// (every cause on one line) and the process exits with status 1.
+fn ledger_outcome(done: Result<(), liudong_ledger::LedgerError>) -> Result<()> {
+    if let Err(e) = done {
+        eprintln!("{}", liudong_i18n::t!("error-prefix", message = e.chain()));
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
 fn init_tracing(default: &str) {
     use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -508,7 +524,7 @@ fn report_error(e: &anyhow::Error) {
 fn main() -> std::process::ExitCode {
     quiet_on_closed_stdout();
     let cli = Cli::parse();
-    if let Some(lang) = cli.lang.as_deref().and_then(liudong_i18n::Lang::parse) {
+    if let Some(lang) = cli.lang {
         liudong_i18n::set_lang(lang);
     }
     if let Some(name) = cli.operator.as_deref() {
@@ -736,8 +752,8 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Import(o) => {
             init_tracing("warn");
-            liudong_ledger::import::import(&o.options(operator)?).await?;
-            Ok(())
+            let done = liudong_ledger::import::import(&o.options(operator)?).await;
+            ledger_outcome(done.map(|_| ()))
         }
         Command::Export {
             what,
@@ -748,15 +764,16 @@ async fn run(cli: Cli) -> Result<()> {
         } => {
             init_tracing("warn");
             cli::require_operator()?;
-            Ok(liudong_ledger::export::export(
-                &config.path()?,
-                what.into(),
-                &out,
-                month.as_deref(),
-                code.as_deref(),
-                cli::english(),
-            )
-            .await?)
+            let done = liudong_ledger::export::export(&liudong_ledger::export::ExportOptions {
+                config: config.path()?,
+                what: what.into(),
+                out,
+                month,
+                code,
+                lang: liudong_i18n::lang(),
+            })
+            .await;
+            ledger_outcome(done)
         }
         Command::Trust { command } => {
             init_tracing("warn");
