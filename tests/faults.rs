@@ -453,7 +453,7 @@ async fn push_until_refused(
                 records,
                 cursor,
                 drained: false,
-                remaining: None,
+                ..Default::default()
             })))
             .await;
         if sent.is_err() {
@@ -554,7 +554,7 @@ fn full_disk_refuses_records_and_never_acknowledges_what_it_did_not_store() {
     assert!(err.contains("store I/O error"), "{err}");
     let out = output(
         Command::new(liudong_bin())
-            .args(["status", "--config"])
+            .args(["--lang", "en", "status", "--config"])
             .arg(&cfg),
     );
     let text =

@@ -215,7 +215,7 @@ pub async fn push_raw_on(
                     records: records.take().unwrap_or_default(),
                     cursor: w.push_cursor + 1,
                     drained: true,
-                    remaining: None,
+                    ..Default::default()
                 };
                 tx.send(frame(pb::client_frame::Frame::Push(push)))
                     .await

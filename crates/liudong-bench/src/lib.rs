@@ -492,7 +492,7 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
                 records: chunk.iter().map(|i| i.bytes.clone().into()).collect(),
                 cursor: 0,
                 drained: false,
-                remaining: None,
+                ..Default::default()
             };
             checker.admit(&liudong_core::Link::Parent, &b)?;
         }

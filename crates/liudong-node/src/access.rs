@@ -43,6 +43,9 @@ pub enum AccessError {
     /// "sync with" or "verify against".
     #[error("this node has no [upstream] to {to}")]
     NoUpstream { to: &'static str },
+    /// The upstream has no address yet (`[upstream]` without `url`).
+    #[error("{}", unaddressed(.upstream))]
+    UpstreamUnaddressed { upstream: Code },
     /// A session or a verification of a stopped node with its upstream failed.
     #[error("{what} with {upstream} at {url}")]
     Upstream {
@@ -106,6 +109,11 @@ pub enum AccessError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Task(#[from] tokio::task::JoinError),
+}
+
+/// The message of [`AccessError::UpstreamUnaddressed`].
+pub fn unaddressed(upstream: &Code) -> String {
+    liudong_i18n::t!("topo-upstream-unaddressed", upstream = upstream.to_string())
 }
 
 impl From<SyncError> for AccessError {
@@ -336,6 +344,8 @@ pub enum NodeAccess {
     Stopped {
         node: Arc<Node>,
         upstream: Option<Box<Upstream>>,
+        /// The upstream it will dial once it has an address.
+        awaiting: Option<Code>,
     },
 }
 
@@ -361,6 +371,7 @@ impl NodeAccess {
     pub fn stopped(cfg: &NodeConfig) -> Result<NodeAccess> {
         let store = crate::runner::open_store(cfg)?;
         Ok(NodeAccess::Stopped {
+            awaiting: cfg.awaiting_upstream.as_ref().map(|p| p.code.clone()),
             node: Node::new(store, cfg.sync.clone(), system_clock()),
             upstream: cfg.parent.as_ref().map(|(scope, url)| {
                 Box::new(Upstream {
@@ -490,8 +501,11 @@ impl NodeAccess {
                 reply("status", r.into_inner())
             }
             NodeAccess::Stopped { node, .. } => {
-                let store = node.store().clone();
-                Ok(tokio::task::spawn_blocking(move || crate::status::report(&store)).await??)
+                let node = node.clone();
+                Ok(
+                    tokio::task::spawn_blocking(move || crate::status::report_node(&node))
+                        .await??,
+                )
             }
         }
     }
@@ -513,10 +527,14 @@ impl NodeAccess {
                     pulled: r.pulled,
                 })
             }
-            NodeAccess::Stopped { node, upstream } => {
+            NodeAccess::Stopped {
+                node,
+                upstream,
+                awaiting,
+            } => {
                 let up = upstream
                     .as_deref()
-                    .ok_or(AccessError::NoUpstream { to: "sync with" })?;
+                    .ok_or_else(|| no_upstream(awaiting, "sync with"))?;
                 let connector = liudong_net::GrpcConnector::new(&up.url, up.net.clone())?;
                 use liudong_sync::Connect;
                 let shown =
@@ -556,10 +574,14 @@ impl NodeAccess {
                 let r = r.map_err(AccessError::from_status)?.into_inner();
                 reply("verify", r)
             }
-            NodeAccess::Stopped { node, upstream } => {
-                let up = upstream.as_deref().ok_or(AccessError::NoUpstream {
-                    to: "verify against",
-                })?;
+            NodeAccess::Stopped {
+                node,
+                upstream,
+                awaiting,
+            } => {
+                let up = upstream
+                    .as_deref()
+                    .ok_or_else(|| no_upstream(awaiting, "verify against"))?;
                 let peer = liudong_net::verify::GrpcVerifier::new(&up.url, up.net.clone())?;
                 let shown = Shown::start(node, String::new(), u64::MAX, true);
                 let r =
@@ -651,6 +673,17 @@ impl NodeAccess {
     }
 }
 
+/// Why a stopped node cannot `to` its upstream: it has none, or not its
+/// address yet.
+fn no_upstream(awaiting: &Option<Code>, to: &'static str) -> AccessError {
+    match awaiting {
+        Some(upstream) => AccessError::UpstreamUnaddressed {
+            upstream: upstream.clone(),
+        },
+        None => AccessError::NoUpstream { to },
+    }
+}
+
 /// Connects to the running node's admin service, if there is one.
 async fn connect(cfg: &NodeConfig) -> Option<AdminClient> {
     let addr = cfg.admin_listen?;
@@ -660,13 +693,59 @@ async fn connect(cfg: &NodeConfig) -> Option<AdminClient> {
     liudong_net::admin_client(&addr.to_string()).await.ok()
 }
 
-/// The operator running this command, for the audit trail: `LIUDONG_OPERATOR`,
-/// else the login name.
-pub fn operator() -> String {
-    ["LIUDONG_OPERATOR", "USER", "LOGNAME"]
+/// The operator named for this process by the binary's `--operator`.
+static OPERATOR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Names the operator running this process's commands (the binary's
+/// `--operator`, which also reads `LIUDONG_OPERATOR`); the first name set
+/// stays.
+pub fn set_operator(name: &str) {
+    let name = name.trim();
+    if !name.is_empty() {
+        let _ = OPERATOR.set(name.to_string());
+    }
+}
+
+/// Who runs an operator command, as the audit trail will record it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operator {
+    /// Named: `--operator` or `LIUDONG_OPERATOR`.
+    Named(String),
+    /// Not named: the login name (`USER`, `LOGNAME`) stands in.
+    Login(String),
+    /// Neither.
+    Unknown,
+}
+
+/// Who runs this command: `--operator`, else `LIUDONG_OPERATOR`, else the
+/// login name.
+pub fn who() -> Operator {
+    who_with(OPERATOR.get().map(String::as_str), |k| {
+        std::env::var(k).ok()
+    })
+}
+
+fn who_with(flag: Option<&str>, env: impl Fn(&str) -> Option<String>) -> Operator {
+    let named = flag
+        .map(str::to_string)
+        .or_else(|| env("LIUDONG_OPERATOR"))
+        .filter(|v| !v.trim().is_empty());
+    if let Some(n) = named {
+        return Operator::Named(n.trim().to_string());
+    }
+    ["USER", "LOGNAME"]
         .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
-        .unwrap_or_else(|| "unknown".into())
+        .find_map(|k| env(k).filter(|v| !v.is_empty()))
+        .map_or(Operator::Unknown, Operator::Login)
+}
+
+/// The operator running this command, for the audit trail (see [`who`]);
+/// `unknown` if nobody can be named (the binary refuses views then).
+pub fn operator() -> String {
+    match who() {
+        Operator::Named(n) | Operator::Login(n) => n,
+        Operator::Unknown => "unknown".into(),
+    }
 }
 
 #[cfg(test)]
@@ -735,6 +814,33 @@ mod tests {
             assert_eq!(e.code(), Some(code));
             assert_eq!(e.to_string(), format!("{code}: x"));
         }
+    }
+
+    #[test]
+    fn the_operator_is_named_by_flag_or_environment_else_the_login_stands_in() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let all: &[(&str, &str)] = &[("LIUDONG_OPERATOR", "张三"), ("USER", "liudong")];
+        assert_eq!(
+            who_with(Some("李四"), env(all)),
+            Operator::Named("李四".into())
+        );
+        assert_eq!(who_with(None, env(all)), Operator::Named("张三".into()));
+        let login: &[(&str, &str)] = &[("LIUDONG_OPERATOR", " "), ("USER", "liudong")];
+        assert_eq!(
+            who_with(None, env(login)),
+            Operator::Login("liudong".into())
+        );
+        assert_eq!(
+            who_with(None, env(&[("LOGNAME", "x")])),
+            Operator::Login("x".into())
+        );
+        assert_eq!(who_with(None, env(&[])), Operator::Unknown);
     }
 
     #[test]

@@ -168,10 +168,14 @@ impl pb::admin_server::Admin for AdminService {
         &self,
         _: Request<pb::SyncNowRequest>,
     ) -> Result<Response<pb::SyncNowResponse>, Status> {
-        let link = self
-            .link
-            .as_ref()
-            .ok_or_else(|| Status::failed_precondition("this node has no upstream to sync with"))?;
+        let link = self.link.as_ref().ok_or_else(|| {
+            Status::failed_precondition(match self.node.store().parent() {
+                Some(p) if self.node.config().upstream_unaddressed => {
+                    crate::access::unaddressed(&p.code)
+                }
+                _ => "this node has no upstream to sync with".to_string(),
+            })
+        })?;
         let stats = link.sync_now().await.map_err(Status::unavailable)?;
         Ok(Response::new(pb::SyncNowResponse {
             pushed: stats.sent,

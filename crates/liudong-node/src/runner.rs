@@ -48,7 +48,7 @@ pub fn open_store(cfg: &NodeConfig) -> Result<Arc<Store>> {
     let store = Store::open(
         &cfg.data_dir,
         cfg.scope.clone(),
-        cfg.parent.as_ref().map(|(p, _)| p.clone()),
+        cfg.upstream_scope().cloned(),
         &cfg.store,
     )
     .map_err(|source| NodeError::OpenStore {
@@ -104,6 +104,13 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
         node.spawn(tls.revocation().clone().watch(cancel.clone()));
     }
 
+    if let Some(up) = &cfg.awaiting_upstream {
+        tracing::warn!(
+            node = %cfg.scope.code,
+            upstream = %up.code,
+            "the upstream has no address yet ([upstream] url): records for it wait here; `liudong trust add` with its trust file gives it (docs/operations.md)"
+        );
+    }
     let mut link = None;
     let mut verifier = None;
     if let Some((parent, url)) = &cfg.parent {

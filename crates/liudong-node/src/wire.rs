@@ -10,7 +10,7 @@
 use crate::query::{
     Answer, OperatorQuery, OverdueAnswer, PersonAnswer, PersonRecords, PersonsAnswer, Query,
 };
-use crate::status::{LinkReport, NodeReport};
+use crate::status::{LinkReport, NodeReport, UnitReport};
 use liudong_core::overdue::{Item, Kind, Thresholds};
 use liudong_core::report::{Arrival, Counts, Month, Report, Row};
 use liudong_core::workflow::{IssueKind, WorkflowIssue};
@@ -189,23 +189,95 @@ fn link_status_from_pb(s: pb::LinkStatus) -> LinkStatus {
     }
 }
 
+/// The states of links and units and their wire values, in one table.
+const STATES: [(&str, pb::LinkState); 8] = [
+    ("-", pb::LinkState::Idle),
+    ("connected", pb::LinkState::Connected),
+    ("refused", pb::LinkState::Refused),
+    ("silent", pb::LinkState::Silent),
+    ("failing", pb::LinkState::Failing),
+    ("waiting", pb::LinkState::Waiting),
+    ("no_node", pb::LinkState::NoNode),
+    ("unknown", pb::LinkState::Unknown),
+];
+
 fn state_to_pb(s: &str) -> pb::LinkState {
+    STATES
+        .iter()
+        .find(|(name, _)| *name == s)
+        .map_or(pb::LinkState::Idle, |(_, v)| *v)
+}
+
+fn state_from_pb(field: &'static str, v: i32) -> Result<&'static str, WireError> {
+    STATES
+        .iter()
+        .find(|(_, s)| *s as i32 == v)
+        .map(|(name, _)| *name)
+        .ok_or_else(|| bad(field, format!("unknown link state {v}")))
+}
+
+fn level_from_pb(s: &str) -> Result<&'static str, WireError> {
     match s {
-        "connected" => pb::LinkState::Connected,
-        "refused" => pb::LinkState::Refused,
-        "silent" => pb::LinkState::Silent,
-        _ => pb::LinkState::Idle,
+        "township" => Ok("township"),
+        "village" => Ok("village"),
+        other => Err(bad("units.level", format!("unknown unit level {other:?}"))),
     }
 }
 
-fn state_from_pb(v: i32) -> Result<&'static str, WireError> {
-    match pb::LinkState::try_from(v) {
-        Ok(pb::LinkState::Connected) => Ok("connected"),
-        Ok(pb::LinkState::Refused) => Ok("refused"),
-        Ok(pb::LinkState::Silent) => Ok("silent"),
-        Ok(pb::LinkState::Idle) => Ok("-"),
-        Err(_) => Err(bad("links.state", format!("unknown link state {v}"))),
+fn source_from_pb(s: &str) -> Result<&'static str, WireError> {
+    match s {
+        "link" => Ok("link"),
+        "reported" => Ok("reported"),
+        "none" => Ok("none"),
+        other => Err(bad(
+            "units.source",
+            format!("unknown unit source {other:?}"),
+        )),
     }
+}
+
+fn unit_to_pb(u: &UnitReport) -> pb::UnitReport {
+    pb::UnitReport {
+        code: u.code.clone(),
+        name: u.name.clone(),
+        level: u.level.to_string(),
+        source: u.source.to_string(),
+        state: state_to_pb(u.state) as i32,
+        connected: u.connected,
+        silent: u.silent,
+        without_node: u.without_node,
+        last_contact_ms: u.last_contact_ms,
+        pending_out: u.pending_out,
+        pending_in: u.pending_in,
+        expected_interval_secs: u.expected_interval_secs,
+        last_error: u.last_error.clone(),
+        reported_at_ms: u.reported_at_ms,
+        units: u.units.iter().map(unit_to_pb).collect(),
+    }
+}
+
+fn unit_from_pb(u: pb::UnitReport) -> Result<UnitReport, WireError> {
+    Ok(UnitReport {
+        level: level_from_pb(&u.level)?,
+        source: source_from_pb(&u.source)?,
+        state: state_from_pb("units.state", u.state)?,
+        code: u.code,
+        name: u.name,
+        connected: u.connected,
+        silent: u.silent,
+        without_node: u.without_node,
+        last_contact_ms: u.last_contact_ms,
+        pending_out: u.pending_out,
+        pending_in: u.pending_in,
+        expected_interval_secs: u.expected_interval_secs,
+        last_error: u.last_error,
+        reported_at_ms: u.reported_at_ms,
+        units: u
+            .units
+            .into_iter()
+            .map(unit_from_pb)
+            .collect::<Result<_, _>>()?,
+    })
 }
 
 fn link_to_pb(l: &LinkReport) -> pb::LinkReport {
@@ -224,6 +296,7 @@ fn link_to_pb(l: &LinkReport) -> pb::LinkReport {
         receipt: l.receipt.as_ref().map(receipt_to_pb),
         status: Some(link_status_to_pb(&l.status)),
         state: state_to_pb(l.state) as i32,
+        without_node: l.without_node,
     }
 }
 
@@ -242,7 +315,8 @@ fn link_from_pb(l: pb::LinkReport) -> Result<LinkReport, WireError> {
         fingerprint: l.fingerprint,
         receipt: l.receipt.map(receipt_from_pb),
         status: link_status_from_pb(required("links.status", l.status)?),
-        state: state_from_pb(l.state)?,
+        state: state_from_pb("links.state", l.state)?,
+        without_node: l.without_node,
     })
 }
 
@@ -260,6 +334,7 @@ impl Wire for NodeReport {
             refused: self.refused,
             write_failed: self.write_failed,
             links: self.links.iter().map(link_to_pb).collect(),
+            units: self.units.iter().map(unit_to_pb).collect(),
         }
     }
 
@@ -277,6 +352,11 @@ impl Wire for NodeReport {
                 .links
                 .into_iter()
                 .map(link_from_pb)
+                .collect::<Result<_, _>>()?,
+            units: m
+                .units
+                .into_iter()
+                .map(unit_from_pb)
                 .collect::<Result<_, _>>()?,
         })
     }

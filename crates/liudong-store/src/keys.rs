@@ -32,8 +32,10 @@
 //! `indexed` (the indexer's cursor) and `view_format` (the view encoding,
 //! at open); `fingerprints` (the fingerprint index is built, by the
 //! backfill); `receipt:` · link (sync receipt, by verification); `peer:` ·
-//! link (peer state, by `update_peer_state`); `requests` (request ids
-//! kept, by the writer with them).
+//! link (peer state, by `update_peer_state`); `lower:` · link (the link
+//! states of the nodes below a child, as it last reported them, by
+//! `set_lower_report`); `requests` (request ids kept, by the writer with
+//! them).
 //!
 //! The audit trail has a tree of its own ([`TREE_AUDIT`]), so it never
 //! collides with the record keys and is not part of fingerprints:
@@ -287,6 +289,12 @@ pub fn peers() -> Vec<u8> {
 /// The state of a link's peer (last contact, backlog, announced interval).
 pub fn peer(link_key: &[u8]) -> Vec<u8> {
     prefixed(META, &[b"peer:", link_key])
+}
+
+/// The link states a child reported of the nodes below it (a township's
+/// villages, reported to its county).
+pub fn lower(link_key: &[u8]) -> Vec<u8> {
+    prefixed(META, &[b"lower:", link_key])
 }
 
 /// The held-record flag of record `id_key` about `subject`.
@@ -581,6 +589,7 @@ mod tests {
             ),
             (receipt(&parent), b"Mreceipt:\0".to_vec()),
             (peer(&child), cat(&[b"Mpeer:", &child])),
+            (lower(&child), cat(&[b"Mlower:", &child])),
             (audit_entry(3), cat(&[b"A", &3u64.to_be_bytes()])),
             (
                 audit_by_subject(subject, 3),

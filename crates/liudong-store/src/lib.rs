@@ -73,7 +73,7 @@ mod types;
 pub use engine::{EngineError, RawTree};
 pub use error::StoreError;
 pub use keys::Dir as CursorDir;
-pub use peer::PeerState;
+pub use peer::{LowerLink, LowerReport, PeerState};
 pub use store::{Store, raw_batch_insert};
 pub use types::{
     ApplyOutcome, Counters, CursorUpdate, Draft, Incoming, LinkStatus, LocalWrite, OutboxPage,

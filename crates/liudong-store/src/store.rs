@@ -9,7 +9,7 @@ use crate::fingerprint::{self, AuditReport, Bucket, Digest, Hash, Receipt};
 use crate::held::{self, HeldRecord};
 use crate::index;
 use crate::keys::{self, Dir};
-use crate::peer::{self, PeerState};
+use crate::peer::{self, LowerReport, PeerState};
 use crate::records::{self, read_meta};
 use crate::requests;
 use crate::types::{
@@ -982,6 +982,36 @@ impl Store {
     /// Links with a stored peer state.
     pub fn peer_links(&self) -> Result<Vec<Link>, StoreError> {
         peer::links(&self.tree)
+    }
+
+    /// Every link this node knows, sorted: the upstream (if it has one),
+    /// and each child it has records for (an outbox), a link status or a
+    /// peer state of.
+    pub fn known_links(&self) -> Result<Vec<Link>, StoreError> {
+        let mut links = self.outbox_links()?;
+        links.extend(self.status_links()?);
+        links.extend(self.peer_links()?);
+        if self.parent.is_some() {
+            links.push(Link::Parent);
+        }
+        links.sort();
+        links.dedup();
+        Ok(links)
+    }
+
+    /// The last report `link`'s peer made of its links with the nodes below
+    /// it (a township's villages), if any.
+    pub fn lower_report(&self, link: &Link) -> Result<Option<LowerReport>, StoreError> {
+        peer::get_lower(&self.tree, link)
+    }
+
+    /// Replaces the report of `link`'s peer about the nodes below it
+    /// (advisory, like the peer state: no flush).
+    pub fn set_lower_report(&self, link: &Link, report: &LowerReport) -> Result<(), StoreError> {
+        self.check_writable()?;
+        let (k, v) = peer::lower_entry(link, report)?;
+        self.wrote(self.tree.insert(k, v))?;
+        Ok(())
     }
 
     // ---- failure, counters, the log ----

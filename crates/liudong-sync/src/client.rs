@@ -4,6 +4,7 @@ use crate::audit::SessionAudit;
 use crate::clock::RECHECK_EVERY;
 use crate::error::SyncError;
 use crate::identity::PeerInfo;
+use crate::lower::LowerReporter;
 use crate::msg::{ClientMsg, Hello, ServerMsg, SessionStats, Welcome};
 use crate::node::Node;
 use crate::session::{Inbound, next_message, silent_peer};
@@ -45,8 +46,6 @@ where
         }
     });
     let result = dial(node.clone(), parent, live, open, cancel).await;
-    // The end of the session: its contact and the last backlog reported.
-    node.note_peer(&Link::Parent, |_| {}).await;
     node.progress(|p| p.done = true);
     node.count_session("dialled", &result, started);
     result
@@ -71,6 +70,9 @@ where
     let own_cursor = store.cursor(CursorDir::Out, &Link::Parent)?;
     let backlog = Backlog::count(&node, &Link::Parent, own_cursor).await?;
     let pull_cursor = store.cursor(CursorDir::In, &Link::Parent)?;
+    // Watch the links with children before gathering what Hello reports of
+    // them: a change from here on is reported again in the session.
+    let lower = LowerReporter::new(&node);
     let hello = Hello {
         protocol: PROTOCOL_VERSION,
         node: node.scope().code.to_string(),
@@ -79,6 +81,7 @@ where
         max_batch: cfg.max_batch as u32,
         sync_interval_secs: cfg.sync_interval_secs,
         backlog: Some(backlog.left()),
+        lower_links: node.lower_links_to_report().await,
     };
     tx.send(ClientMsg::Hello(hello))
         .await
@@ -160,9 +163,12 @@ where
         backlog,
     };
     let result = session(
-        &node, live, inbound, tx, windows, &mut audit, &mut stats, cancel,
+        &node, live, inbound, tx, windows, lower, &mut audit, &mut stats, cancel,
     )
     .await;
+    // The end of a session that was opened: its contact and the last
+    // backlog reported (an upstream never reached is not a contact).
+    node.note_peer(&Link::Parent, |_| {}).await;
     audit.finish(&stats, result.as_ref().err()).await;
     result.map(|()| stats)
 }
@@ -183,6 +189,7 @@ async fn session<S>(
     mut inbound: S,
     tx: mpsc::Sender<ClientMsg>,
     windows: Windows,
+    mut lower: Option<LowerReporter>,
     audit: &mut SessionAudit,
     stats: &mut SessionStats,
     cancel: CancellationToken,
@@ -207,7 +214,10 @@ where
     let mut recheck =
         tokio::time::interval_at(tokio::time::Instant::now() + RECHECK_EVERY, RECHECK_EVERY);
     loop {
-        while let Some(batch) = push.next(audit, stats).await? {
+        while let Some(mut batch) = push.next(audit, stats).await? {
+            if let Some(r) = lower.as_mut().filter(|r| r.is_due()) {
+                batch.lower_links = r.take(node).await;
+            }
             let (n, remaining) = (batch.records.len() as u64, batch.remaining.unwrap_or(0));
             node.progress(|p| {
                 p.pushed += n;
@@ -225,6 +235,11 @@ where
         // its acknowledgement.
         let awaiting_ack = push.unacknowledged() > 0;
         let can_wake = push.drained() && live;
+        let reporting = lower.is_some();
+        // An empty batch carries a report only when nothing else is to be
+        // pushed (the next batch carries it otherwise) and the window has room.
+        let can_report =
+            reporting && push.drained() && push.unacknowledged() < node.config().window;
         tokio::select! {
             _ = cancel.cancelled() => return Err(SyncError::Cancelled),
             _ = push.woken(), if can_wake => {}
@@ -237,6 +252,17 @@ where
             _ = node.clock_recheck_wanted(), if live => {
                 if !awaiting_ack {
                     break;
+                }
+            }
+            due = lower_event(&mut lower, can_report), if reporting => {
+                if due
+                    && let Some(r) = lower.as_mut()
+                    && let Some(mut batch) = push.empty(stats)
+                {
+                    batch.lower_links = r.take(node).await;
+                    if tx.send(ClientMsg::Push(batch)).await.is_err() {
+                        return Err(gone(&mut inbound).await);
+                    }
                 }
             }
             msg = next_message(&mut inbound, live && !awaiting_ack, idle) => match msg {
@@ -280,6 +306,15 @@ where
         }
     }
     Ok(())
+}
+
+/// The next event of the lower-link reports, if the session makes them
+/// (see [`LowerReporter::wait`]).
+async fn lower_event(lower: &mut Option<LowerReporter>, may_send: bool) -> bool {
+    match lower {
+        Some(r) => r.wait(may_send).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// The reason the upstream stopped reading: its error if it sent one.

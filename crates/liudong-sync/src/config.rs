@@ -1,5 +1,7 @@
 //! Limits and pacing of sessions, and the node's source of wall time.
 
+use liudong_core::Code;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,6 +28,13 @@ pub struct SyncConfig {
     /// (its one-shot interval, or a live link's longest retry delay),
     /// announced to the upstream in `Hello`; 0 announces nothing.
     pub sync_interval_secs: u32,
+    /// Units under this node declared as having no node of their own
+    /// (`[node] units_without_node`): never flagged silent, and reported as
+    /// such by a township to its county.
+    pub without_node: BTreeSet<Code>,
+    /// The upstream has no address yet (`[upstream]` without `url`): no
+    /// session is dialled and its records wait in its outbox.
+    pub upstream_unaddressed: bool,
 }
 
 impl Default for SyncConfig {
@@ -39,6 +48,8 @@ impl Default for SyncConfig {
             max_record_bytes: 64 << 10,
             max_session_records: 10_000_000,
             sync_interval_secs: 0,
+            without_node: BTreeSet::new(),
+            upstream_unaddressed: false,
         }
     }
 }

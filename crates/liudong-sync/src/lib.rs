@@ -34,7 +34,7 @@
 //!
 //! Modules depend one way: `error`, `msg`, `config`, `peers`, `metrics`,
 //! `indexer`, `clock` (the max-offset rule), `turns` (one served session per
-//! child) ← `node` ← `identity`, `audit` ← `receive`, `window` ←
+//! child) ← `node` ← `identity`, `audit`, `lower` ← `receive`, `window` ←
 //! `session` ← `client`, `server` ← `link`; `verify` and `bundle` use
 //! `receive`. This file only declares and re-exports.
 
@@ -47,6 +47,7 @@ mod error;
 mod identity;
 mod indexer;
 mod link;
+mod lower;
 pub mod metrics;
 mod msg;
 mod node;
@@ -65,7 +66,8 @@ pub use error::{StatusCode, SyncError};
 pub use identity::PeerInfo;
 pub use indexer::{INDEX_MAX_LAG, INDEX_QUIET};
 pub use link::{Connect, LinkConfig, LinkHandle, LinkOutcome, run_link};
-pub use msg::{Batch, ClientMsg, Hello, ServerMsg, SessionStats, Welcome};
+pub use lower::{LOWER_REPORT_EVERY, MAX_LOWER_ERROR_CHARS};
+pub use msg::{Batch, ClientMsg, Hello, LowerLink, ServerMsg, SessionStats, Welcome};
 pub use node::Node;
 pub use peers::{SyncProgress, VerifyProgress};
 pub use receive::{Admission, RULE_CHILD_AUTHOR, RULE_CHILD_PUSH, RULE_PARENT_SEND, Received, Via};

@@ -3,6 +3,7 @@
 //! `proto/liudong/v1/sync.proto`), and what one session moved.
 
 use bytes::Bytes;
+pub use liudong_store::LowerLink;
 
 /// First client message.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -17,6 +18,9 @@ pub struct Hello {
     /// The client's unacknowledged outbox for the server when it opened the
     /// session (`None` from clients that do not report it).
     pub backlog: Option<u64>,
+    /// The client's links with its own lower nodes (a township's villages,
+    /// reported to its county; empty from other nodes and older clients).
+    pub lower_links: Vec<LowerLink>,
 }
 
 /// First server message.
@@ -42,6 +46,9 @@ pub struct Batch {
     /// Records left in the sender's outbox after this batch (`None` from
     /// senders that do not report it). Advisory: status and progress.
     pub remaining: Option<u64>,
+    /// Push batches only: the client's links with its lower nodes, when they
+    /// changed since the last report (empty: no change, or not reported).
+    pub lower_links: Vec<LowerLink>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

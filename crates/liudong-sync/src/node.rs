@@ -381,10 +381,10 @@ impl Node {
         link: &Link,
         f: impl FnOnce(&mut PeerState) + Send + 'static,
     ) {
-        let (store, link, now) = (self.store.clone(), link.clone(), self.now_ms());
-        let reported = self.peers.take_backlog(&link);
+        let (store, key, now) = (self.store.clone(), link.clone(), self.now_ms());
+        let reported = self.peers.take_backlog(link);
         let r = blocking(move || {
-            Ok(store.update_peer_state(&link, |s| {
+            Ok(store.update_peer_state(&key, |s| {
                 s.last_contact_ms = Some(now);
                 if reported.is_some() {
                     s.pending_in = reported;
@@ -396,6 +396,13 @@ impl Node {
         if let Err(e) = r {
             tracing::warn!(error = %e, "could not record the peer's state");
         }
+        self.peers.link_changed(link);
+    }
+
+    /// Notified at every change of a link with a child (a session opened or
+    /// ended, its state stored).
+    pub(crate) fn children_changed(&self) -> watch::Receiver<u64> {
+        self.peers.children_changed()
     }
 
     /// Counts an ended session in the metrics: its outcome, duration and the
@@ -434,6 +441,7 @@ impl Node {
         let outcome = result
             .map(|s| (s.sent, s.received))
             .map_err(|e| (e.to_string(), !e.is_retryable()));
+        let changed = link;
         let (store, link) = (self.store.clone(), link.clone());
         let r = blocking(move || {
             Ok(store.update_link_status(&link, |s| match outcome {
@@ -460,6 +468,7 @@ impl Node {
         if let Err(e) = r {
             tracing::warn!(error = %e, "could not record link status");
         }
+        self.peers.link_changed(changed);
     }
 
     /// Clears a refusal recorded on `link` once a session with its peer has

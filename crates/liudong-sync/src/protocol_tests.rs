@@ -55,6 +55,7 @@ fn push(records: Vec<Record>, cursor: u64) -> ClientMsg {
         cursor,
         drained: true,
         remaining: None,
+        lower_links: Vec::new(),
     })
 }
 

@@ -144,6 +144,10 @@ where
         }
     })
     .await;
+    if !hello.lower_links.is_empty() {
+        node.note_lower_links(&link, hello.lower_links.clone())
+            .await;
+    }
     let ends = Ends {
         cancel,
         superseded: turn.superseded.clone(),
@@ -252,13 +256,17 @@ where
                 Err(_) => return Err(silent_peer(&peer, cfg.idle_timeout, awaiting_ack)),
                 Ok(None) => break,
                 Ok(Some(Err(e))) => return Err(e),
-                Ok(Some(Ok(ClientMsg::Push(batch)))) => {
+                Ok(Some(Ok(ClientMsg::Push(mut batch)))) => {
                     let (upto, n, remaining) = (batch.cursor, batch.records.len(), batch.remaining);
+                    let lower = std::mem::take(&mut batch.lower_links);
                     let outcome = push.batch(node, batch, audit, stats).await?;
                     debug!(records = n, new = outcome.new, cursor = upto, "push batch applied");
                     ends.send(out, ServerMsg::PushAck(upto)).await?;
                     if let Some(r) = remaining {
                         node.note_backlog(link, r);
+                    }
+                    if !lower.is_empty() {
+                        node.note_lower_links(link, lower).await;
                     }
                 }
                 Ok(Some(Ok(ClientMsg::PullAck(c)))) => pull.acknowledged(c, "PullAck").await?,

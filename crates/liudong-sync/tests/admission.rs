@@ -355,6 +355,7 @@ async fn send(
         cursor: 1,
         drained: true,
         remaining: None,
+        lower_links: Vec::new(),
     };
     match entry {
         Entry::Push => {

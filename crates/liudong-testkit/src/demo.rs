@@ -62,10 +62,11 @@ pub fn local_config(
             listen: serves.then(|| "127.0.0.1:0".to_string()),
             admin_listen: None,
             insecure: true,
+            units_without_node: Vec::new(),
         },
         upstream: upstream.map(|(code, url)| UpstreamSection {
             code: code.to_string(),
-            url,
+            url: Some(url),
         }),
         sync: SyncSection {
             live,

@@ -11,8 +11,8 @@ pub enum OperatorCommand {
     /// or one line from standard input with --password-stdin).
     Add {
         /// The node's config file (the operators file is in its data directory).
-        #[arg(long, short)]
-        config: PathBuf,
+        #[command(flatten)]
+        config: crate::config_arg::ConfigArg,
         /// Login name: letters, digits, '.', '_' or '-'.
         #[arg(long)]
         name: String,
@@ -22,13 +22,13 @@ pub enum OperatorCommand {
     },
     /// List the operators.
     List {
-        #[arg(long, short)]
-        config: PathBuf,
+        #[command(flatten)]
+        config: crate::config_arg::ConfigArg,
     },
     /// Remove an operator (their sessions end at their next request).
     Remove {
-        #[arg(long, short)]
-        config: PathBuf,
+        #[command(flatten)]
+        config: crate::config_arg::ConfigArg,
         #[arg(long)]
         name: String,
     },
@@ -41,9 +41,9 @@ impl OperatorCommand {
                 config,
                 name,
                 password_stdin,
-            } => cli_add(&config, &name, password_stdin),
-            OperatorCommand::List { config } => cli_list(&config),
-            OperatorCommand::Remove { config, name } => cli_remove(&config, &name),
+            } => cli_add(&config.path()?, &name, password_stdin),
+            OperatorCommand::List { config } => cli_list(&config.path()?),
+            OperatorCommand::Remove { config, name } => cli_remove(&config.path()?, &name),
         }
     }
 }

@@ -274,32 +274,7 @@ pub fn render(r: &Report, format: Format, english: bool) -> Result<String> {
                 line.extend(COLUMNS.iter().map(|col| cell(c, col.0)));
                 table.push(line);
             }
-            // Display width: CJK characters take two columns.
-            let width = |s: &str| -> usize {
-                s.chars()
-                    .map(|ch| if (ch as u32) >= 0x2E80 { 2 } else { 1 })
-                    .sum()
-            };
-            let cols = table[0].len();
-            let widths: Vec<usize> = (0..cols)
-                .map(|i| table.iter().map(|r| width(&r[i])).max().unwrap_or(0))
-                .collect();
-            for line in table {
-                let mut s = String::new();
-                for (i, cell) in line.iter().enumerate() {
-                    let pad = widths[i] - width(cell);
-                    if i < 2 {
-                        s.push_str(cell);
-                        s.push_str(&" ".repeat(pad));
-                    } else {
-                        s.push_str(&" ".repeat(pad));
-                        s.push_str(cell);
-                    }
-                    s.push_str("  ");
-                }
-                out.push_str(s.trim_end());
-                out.push('\n');
-            }
+            out.push_str(&crate::table::render(&table, 2));
             if let Some(days) = r.arrival.mean_days() {
                 out.push_str(&if english {
                     format!(
