@@ -10,12 +10,13 @@
 mod audit_cmd;
 mod bundle_cmd;
 mod cli;
+mod help;
 mod operator_cmd;
 mod report_cmd;
 mod setup_cmd;
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -482,7 +483,7 @@ fn init_tracing(default: &str) {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let cli = Cli::parse();
+    let cli: Cli = help::parse(Cli::command());
     match cli.command {
         Command::Serve { config } => {
             init_tracing("info");
