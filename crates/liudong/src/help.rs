@@ -66,6 +66,7 @@ pub fn arg_id(path: &[&str], arg: &str) -> String {
     }
 }
 
+#[cfg(test)]
 /// Every help text id of `cmd`'s tree (built), with whether the English
 /// original has a long form (then `<id>-long` is needed too).
 pub fn help_ids(cmd: &Command) -> Vec<String> {
@@ -78,6 +79,7 @@ pub fn help_ids(cmd: &Command) -> Vec<String> {
     out
 }
 
+#[cfg(test)]
 fn collect<'a>(cmd: &'a Command, path: &mut Vec<&'a str>, out: &mut Vec<String>) {
     let id = about_id(path);
     if cmd.get_long_about().is_some() {
