@@ -958,7 +958,7 @@ mod tests {
     #[test]
     fn bad_configs_say_what_is_wrong() {
         let e = parse("[node]\ncode = \"41060\"\ndata_dir = \"d\"\n").unwrap_err();
-        assert!(format!("{e:#}").contains("5 characters"), "{e:#}");
+        assert!(format!("{e:#}").contains("有 5 位"), "{e:#}");
         let e = parse("[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\n").unwrap_err();
         assert!(format!("{e:#}").contains("[upstream] is missing"), "{e:#}");
         let e = parse("[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\n[upstream]\ncode = \"440306018\"\nurl = \"http://127.0.0.1:1\"\n").unwrap_err();

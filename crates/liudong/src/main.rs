@@ -12,6 +12,7 @@ mod bundle_cmd;
 mod cli;
 mod exchange_cmd;
 mod config_arg;
+mod help;
 mod operator_cmd;
 mod report_cmd;
 mod setup_cmd;
@@ -20,7 +21,7 @@ mod table;
 mod trust_cmd;
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use config_arg::ConfigArg;
 use std::io::Read;
 use std::path::PathBuf;
@@ -597,7 +598,7 @@ fn report_error(e: &anyhow::Error) {
 
 fn main() -> std::process::ExitCode {
     quiet_on_closed_stdout();
-    let cli = Cli::parse();
+    let cli: Cli = help::parse(Cli::command());
     if let Some(lang) = cli.lang {
         liudong_i18n::set_lang(lang);
     }

@@ -34,7 +34,7 @@ fn bad_config_is_refused_with_the_reason() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("7 characters"), "{err}");
+    assert!(err.contains("有 7 位"), "{err}");
 }
 
 #[test]
@@ -55,7 +55,7 @@ fn record_add_rejects_bad_json_and_accepts_good_json() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("subject") && err.contains("check digit should be"),
+        err.contains("subject") && err.contains("校验位不对"),
         "{err}"
     );
 
