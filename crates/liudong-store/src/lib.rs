@@ -64,6 +64,7 @@ pub mod fingerprint;
 pub mod held;
 mod index;
 pub mod keys;
+pub mod marker;
 pub mod peer;
 mod records;
 mod store;
@@ -84,3 +85,6 @@ mod tests;
 
 #[cfg(test)]
 mod fingerprint_tests;
+
+#[cfg(test)]
+mod recovery_tests;
