@@ -253,7 +253,25 @@ pub async fn run_verify(
 ) -> Result<VerifyReport, SyncError> {
     let span = info_span!("verify", upstream = %parent.code, repair);
     node.store().check_writable()?;
-    let r = verify_inner(node.clone(), parent, peer, repair)
+    let r = verify_inner(node.clone(), parent, peer, repair, false)
+        .instrument(span)
+        .await;
+    node.verify_step("done", None, false);
+    r
+}
+
+/// Verifies and repairs like [`run_verify`] as part of `liudong recover`:
+/// the records fetched from the upstream are received as a recovery
+/// ([`Admission::recover`]), so records in this node's own name that it lost
+/// come back too, counted as written here.
+pub async fn run_verify_reclaiming(
+    node: Arc<Node>,
+    parent: &NodeScope,
+    peer: &dyn VerifyPeer,
+) -> Result<VerifyReport, SyncError> {
+    let span = info_span!("verify", upstream = %parent.code, repair = true, recover = true);
+    node.store().check_writable()?;
+    let r = verify_inner(node.clone(), parent, peer, true, true)
         .instrument(span)
         .await;
     node.verify_step("done", None, false);
@@ -265,6 +283,7 @@ async fn verify_inner(
     parent: &NodeScope,
     peer: &dyn VerifyPeer,
     repair: bool,
+    reclaim: bool,
 ) -> Result<VerifyReport, SyncError> {
     let own = node.scope().clone();
     let store = node.store().clone();
@@ -390,10 +409,12 @@ async fn verify_inner(
         node.verify_step("fetch", Some(missing_here.len() as u64), false);
         for chunk in missing_here.chunks(max) {
             let records = ask(VerifyQuery::Fetch(chunk.to_vec())).await?.records;
-            let out = node
-                .receive(Admission::repair(Link::Parent, records))
-                .await?
-                .outcome;
+            let admission = if reclaim {
+                Admission::recover(records)
+            } else {
+                Admission::repair(Link::Parent, records)
+            };
+            let out = node.receive(admission).await?.outcome;
             report.fetched += out.new as u64;
             node.verify_done(chunk.len() as u64);
         }

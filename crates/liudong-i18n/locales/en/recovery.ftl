@@ -10,3 +10,6 @@ store-damaged = the store in { $path } is damaged ({ $detail }); nothing was cha
 store-damaged-empty = the directory held the store of node { $node } (its log reached { $log } when last flushed), and nothing of it can be read now
 store-damaged-shorter = its log reached { $flushed } when last flushed, and only { $found } can be read now
 store-engine-failed = the storage engine failed while reading its files: { $what }
+
+# A peer sent a record in this node's own name that this node does not hold.
+refused-forged-author = record { $id } from { $peer } is in this node's own name, but this node does not hold it: only this node writes its records, so it is refused and audited. If this node lost records (its data directory was wiped or restored from a backup), run `liudong recover`, which takes this node's records back from its upstream

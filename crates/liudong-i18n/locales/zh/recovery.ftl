@@ -11,3 +11,6 @@ store-damaged = 数据目录 { $path } 中的存储已损坏（{ $detail }），
 store-damaged-empty = 该目录曾保存节点 { $node } 的存储（上次写盘时日志到 { $log }），现在读不出任何内容
 store-damaged-shorter = 上次写盘时日志已到 { $flushed }，现在只读出到 { $found }
 store-engine-failed = 存储引擎读取文件时出错：{ $what }
+
+# A peer sent a record in this node's own name that this node does not hold.
+refused-forged-author = 记录 { $id } 以本节点的名义写成，但本节点并不持有它（来自 { $peer }）：本节点的记录只能由本节点自己写入，因此拒收并记入审计日志。如果本节点丢失了记录（数据目录被清空或从备份恢复），请运行 `liudong recover`，从上级节点取回本节点写过的记录
