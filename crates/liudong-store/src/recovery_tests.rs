@@ -302,3 +302,20 @@ fn a_recovered_store_numbers_its_log_anew_and_reclaims_its_own_records() {
     assert_eq!(s.author_seq(), own.id.seq, "kept on open: reclaimed, not forged");
     assert_eq!(s.last_seq(), 1_000_002);
 }
+
+/// Setting a store aside moves the engine's files and the marker, and
+/// nothing else of the data directory; a new store can then be opened there.
+#[test]
+fn setting_a_store_aside_keeps_the_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    filled(&data, 20);
+    std::fs::write(data.join("console-operators.json"), "{}").unwrap();
+    std::fs::write(data.join("node-signing.key"), "k").unwrap();
+    let aside = data.join("damaged-1");
+    let moved = crate::Store::set_aside(&data, &aside).unwrap();
+    assert!(moved.contains(&"db".to_string()) && moved.contains(&marker::FILE.to_string()), "{moved:?}");
+    assert!(data.join("console-operators.json").exists() && data.join("node-signing.key").exists());
+    assert_eq!(open_at(&data).unwrap().record_count(), 0, "a new store");
+    assert_eq!(open_at(&aside).unwrap().record_count(), 20, "the old one, whole");
+}

@@ -223,6 +223,26 @@ impl Store {
         }
     }
 
+    /// Moves the store's own files (the engine's and the marker) out of the
+    /// data directory `dir` into the new directory `to`, leaving every
+    /// other file of `dir` (operator accounts, the signing key) where it
+    /// is; `dir` can then hold a new store. Returns the names moved. The
+    /// store must not be open.
+    pub fn set_aside(dir: &Path, to: &Path) -> std::io::Result<Vec<String>> {
+        std::fs::create_dir_all(to)?;
+        let mut moved = Vec::new();
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if crate::engine::is_engine_file(&name) || name.starts_with(marker::FILE) {
+                std::fs::rename(entry.path(), to.join(&name))?;
+                moved.push(name);
+            }
+        }
+        moved.sort();
+        Ok(moved)
+    }
+
     pub fn scope(&self) -> &NodeScope {
         &self.scope
     }

@@ -7,6 +7,7 @@ mod audit_cmd;
 mod bundle_cmd;
 mod cli;
 mod operator_cmd;
+mod recover_cmd;
 mod report_cmd;
 mod setup_cmd;
 
@@ -61,6 +62,17 @@ enum Command {
         /// Transfer the missing records both ways.
         #[arg(long)]
         repair: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rebuild or complete this node's store from its upstream after a loss
+    /// (a damaged store, a wiped data directory, a restored backup): a
+    /// damaged store is moved aside, everything the node is entitled to is
+    /// pulled — its own records included — and a verification proves it
+    /// complete. The node must be stopped (docs/operations.md).
+    Recover {
+        #[arg(long, short)]
+        config: PathBuf,
         #[arg(long)]
         json: bool,
     },
@@ -453,6 +465,9 @@ fn init_tracing(default: &str) {
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
+    if let Some(lang) = liudong_i18n::lang_from_env() {
+        liudong_i18n::set_lang(lang);
+    }
     match cli.command {
         Command::Serve { config } => {
             init_tracing("info");
@@ -489,6 +504,10 @@ async fn main() -> Result<()> {
         } => {
             init_tracing("warn");
             cli::verify(&config, repair, json).await
+        }
+        Command::Recover { config, json } => {
+            init_tracing("warn");
+            recover_cmd::cli_recover(&config, json).await
         }
         Command::Key {
             command: KeyCommand::Show { config },

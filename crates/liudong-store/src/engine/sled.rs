@@ -55,6 +55,12 @@ fn open_catching(c: &sled::Config) -> Result<sled::Result<sled::Db>> {
     })
 }
 
+/// True for the names of the files and directories sled keeps in a
+/// database directory (`conf`, `db`, `blobs/`, `snap.*`).
+pub(super) fn is_own_file(name: &str) -> bool {
+    matches!(name, "conf" | "db" | "blobs") || name.starts_with("snap.")
+}
+
 fn value(v: Option<sled::IVec>) -> Option<Value> {
     v.map(Value)
 }
