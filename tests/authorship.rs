@@ -8,7 +8,7 @@
 
 use bytes::Bytes;
 use liudong_core::synth::{outflow_body, test_record};
-use liudong_core::{Link, Record, RecordId};
+use liudong_core::{Hlc, Link, Record, RecordId};
 use liudong_proto::VERIFY_VERSION;
 use liudong_store::{Incoming, Source};
 use liudong_sync::verify::{VerifyPeer, VerifyQuery, VerifyRequest};
@@ -74,14 +74,16 @@ async fn forged_authorship_is_refused_through_repair_offers_and_from_above() {
     assert!(message.contains(RULE_CHILD_AUTHOR), "{message}");
 
     // In the county's own name: it does not hold it, so it is forged.
-    let in_countys_name = test_record(COUNTY_A, written.id.seq + 1, 3, VILLAGE_A1, None, outflow_body());
+    let mut in_countys_name = test_record(COUNTY_A, 1, 3, VILLAGE_A1, None, outflow_body());
+    in_countys_name.id.seq = written.id.seq + 1;
+    in_countys_name.hlc = Hlc::new(county.node.now_ms(), 0);
     let (code, message) = refusal(offer(vec![bytes(&in_countys_name)]).await);
     assert_eq!(code, StatusCode::PermissionDenied, "{message}");
     assert!(message.contains(&in_countys_name.id.to_string()), "{message}");
     assert_eq!(
         cs.refused_count().unwrap(),
-        refused + 1,
-        "the forged record is audited"
+        refused + 2,
+        "both refusals are audited, each once"
     );
 
     // An extreme sequence number in the county's name: refused as invalid,
@@ -110,6 +112,7 @@ async fn forged_authorship_is_refused_through_repair_offers_and_from_above() {
     // which audits it and stores nothing of the batch.
     let mut forged = test_record(TOWN_A, 1, 6, VILLAGE_A1, None, outflow_body());
     forged.id.seq = RecordId::seq_floor(county.node.now_ms()) + 77;
+    forged.hlc = Hlc::new(county.node.now_ms(), 0);
     cs.apply(&[Incoming::new(forged.clone())], &Source::Detached, None, true)
         .unwrap();
     let ts = town.node.store();

@@ -184,9 +184,14 @@ impl Node {
             let items = match node.admit_records(&link, &batch, reclaim) {
                 Ok(items) => items,
                 Err(e) => {
-                    // A session audits its refusals when it ends; the other
-                    // entries audit a record forged in this node's name here.
-                    if via != Via::Session && matches!(e, SyncError::ForgedAuthor { .. }) {
+                    // A session audits its refusals when it ends, and the
+                    // verify service those of a child's offer (with the
+                    // peer's certificate); the other entries (a repair
+                    // fetch, a bundle) audit a record forged in this node's
+                    // name here.
+                    let audited_by_caller = via == Via::Session
+                        || (via == Via::Repair && link != Link::Parent);
+                    if !audited_by_caller && matches!(e, SyncError::ForgedAuthor { .. }) {
                         let peer = node.peer_code(&link);
                         node.store()
                             .audit_append(crate::audit::refusal(&peer, None, None, &e))?;
