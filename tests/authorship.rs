@@ -79,7 +79,10 @@ async fn forged_authorship_is_refused_through_repair_offers_and_from_above() {
     in_countys_name.hlc = Hlc::new(county.node.now_ms(), 0);
     let (code, message) = refusal(offer(vec![bytes(&in_countys_name)]).await);
     assert_eq!(code, StatusCode::PermissionDenied, "{message}");
-    assert!(message.contains(&in_countys_name.id.to_string()), "{message}");
+    assert!(
+        message.contains(&in_countys_name.id.to_string()),
+        "{message}"
+    );
     assert_eq!(
         cs.refused_count().unwrap(),
         refused + 2,
@@ -113,8 +116,13 @@ async fn forged_authorship_is_refused_through_repair_offers_and_from_above() {
     let mut forged = test_record(TOWN_A, 1, 6, VILLAGE_A1, None, outflow_body());
     forged.id.seq = RecordId::seq_floor(county.node.now_ms()) + 77;
     forged.hlc = Hlc::new(county.node.now_ms(), 0);
-    cs.apply(&[Incoming::new(forged.clone())], &Source::Detached, None, true)
-        .unwrap();
+    cs.apply(
+        &[Incoming::new(forged.clone())],
+        &Source::Detached,
+        None,
+        true,
+    )
+    .unwrap();
     let ts = town.node.store();
     let town_refused = ts.refused_count().unwrap();
     let e = town.link.as_ref().unwrap().sync_now().await.unwrap_err();

@@ -67,7 +67,10 @@ impl Setup {
     }
 
     fn sync(&self) -> String {
-        ok(run_liudong(&["sync", "--once", "--config", self.town()], EN))
+        ok(run_liudong(
+            &["sync", "--once", "--config", self.town()],
+            EN,
+        ))
     }
 
     /// The county's `status --json` (through its admin service).
@@ -133,7 +136,10 @@ fn setup() -> Setup {
         &[],
     ));
     let synced = ok(run_liudong(&["sync", "--once", "--config", town], EN));
-    assert!(synced.contains(&format!("pulled {N_DOWN} new records")), "{synced}");
+    assert!(
+        synced.contains(&format!("pulled {N_DOWN} new records")),
+        "{synced}"
+    );
     Setup {
         dir,
         _county: county,
@@ -181,7 +187,10 @@ fn assert_refused_as_damaged(s: &Setup) -> String {
     for cmd in ["status", "serve"] {
         let out = run_liudong(&[cmd, "--config", s.town()], &[]);
         let err = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(!out.status.success(), "{cmd} accepted a damaged store:\n{err}");
+        assert!(
+            !out.status.success(),
+            "{cmd} accepted a damaged store:\n{err}"
+        );
         assert!(
             err.contains(&data) && err.contains("liudong recover"),
             "{cmd}: {err}"

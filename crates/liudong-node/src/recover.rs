@@ -209,13 +209,12 @@ fn open_or_set_aside(cfg: &NodeConfig, now_ms: u64) -> Result<(Arc<Store>, Found
         }
         Err(NodeError::DamagedStore(StoreError::Damaged { detail, .. })) => {
             let to = cfg.data_dir.join(format!("damaged-{}", now_ms / 1000));
-            let moved = Store::set_aside(&cfg.data_dir, &to).map_err(|source| {
-                RecoverError::SetAside {
+            let moved =
+                Store::set_aside(&cfg.data_dir, &to).map_err(|source| RecoverError::SetAside {
                     from: cfg.data_dir.clone(),
                     to: to.clone(),
                     source,
-                }
-            })?;
+                })?;
             tracing::warn!(dir = %to.display(), ?moved, "the damaged store was set aside");
             let store = crate::runner::open_store(cfg)?;
             Ok((store, Found::Damaged { detail, to, moved }))

@@ -79,8 +79,13 @@ fn a_store_damaged_by_a_forged_record_is_repaired_on_open() {
         let s = open(dir.path(), T_A, Some("410602"));
         let w = s.write_local(draft(1), limits(NOW)).unwrap();
         let forged = in_towns_name(u64::MAX - 1, 7);
-        s.apply(&[Incoming::new(forged)], &Source::Peer(Link::Parent), None, true)
-            .unwrap();
+        s.apply(
+            &[Incoming::new(forged)],
+            &Source::Peer(Link::Parent),
+            None,
+            true,
+        )
+        .unwrap();
         // What the older versions did with it.
         s.raw()
             .insert(
@@ -92,7 +97,11 @@ fn a_store_damaged_by_a_forged_record_is_repaired_on_open() {
         w
     };
     let s = open(dir.path(), T_A, Some("410602"));
-    assert_eq!(s.author_seq(), written.id.seq, "recomputed from its own writes");
+    assert_eq!(
+        s.author_seq(),
+        written.id.seq,
+        "recomputed from its own writes"
+    );
     let next = s.write_local(draft(2), limits(NOW + 5)).unwrap();
     assert!(next.id.seq > written.id.seq && next.id.seq < u64::MAX / 2);
     drop(s);
@@ -132,7 +141,10 @@ fn ids_are_never_reissued_after_a_wipe_or_a_restore() {
     copy_dir(&backup, &live);
     let s = open(&live, T_A, Some("410602"));
     let after_restore = s.write_local(draft(60), limits(NOW + 1_000)).unwrap();
-    assert!(after_restore.id.seq > highest, "{after_restore:?} after {highest}");
+    assert!(
+        after_restore.id.seq > highest,
+        "{after_restore:?} after {highest}"
+    );
     drop(s);
     // Wiped, a second later again.
     std::fs::remove_dir_all(&live).unwrap();
@@ -258,7 +270,10 @@ fn a_store_shorter_than_its_marker_is_damaged() {
     .unwrap();
     let e = open_at(dir.path()).err().expect("refused");
     assert!(matches!(e, StoreError::Damaged { .. }), "{e}");
-    assert!(e.to_string().contains("25") && e.to_string().contains("10"), "{e}");
+    assert!(
+        e.to_string().contains("25") && e.to_string().contains("10"),
+        "{e}"
+    );
     std::fs::remove_file(dir.path().join(marker::FILE)).unwrap();
     assert_eq!(open_at(dir.path()).unwrap().record_count(), 10);
     assert_eq!(marker::read(dir.path()).unwrap().log, 10);
@@ -288,7 +303,10 @@ fn a_recovered_store_numbers_its_log_anew_and_reclaims_its_own_records() {
     assert_eq!((out.new, out.last_seq), (2, 1_000_002));
     assert_eq!(s.author_seq(), own.id.seq);
     assert!(
-        s.outbox(&Link::Parent, 0, 100, 1 << 20).unwrap().records.is_empty(),
+        s.outbox(&Link::Parent, 0, 100, 1 << 20)
+            .unwrap()
+            .records
+            .is_empty(),
         "nothing goes back up"
     );
     let a2 = Link::Child(Code::parse(V_A2).unwrap());
@@ -299,7 +317,11 @@ fn a_recovered_store_numbers_its_log_anew_and_reclaims_its_own_records() {
     assert_eq!(s.index_lag().unwrap(), 0);
     drop(s);
     let s = open(dir.path(), T_A, Some("410602"));
-    assert_eq!(s.author_seq(), own.id.seq, "kept on open: reclaimed, not forged");
+    assert_eq!(
+        s.author_seq(),
+        own.id.seq,
+        "kept on open: reclaimed, not forged"
+    );
     assert_eq!(s.last_seq(), 1_000_002);
 }
 
@@ -314,8 +336,15 @@ fn setting_a_store_aside_keeps_the_other_files() {
     std::fs::write(data.join("node-signing.key"), "k").unwrap();
     let aside = data.join("damaged-1");
     let moved = crate::Store::set_aside(&data, &aside).unwrap();
-    assert!(moved.contains(&"db".to_string()) && moved.contains(&marker::FILE.to_string()), "{moved:?}");
+    assert!(
+        moved.contains(&"db".to_string()) && moved.contains(&marker::FILE.to_string()),
+        "{moved:?}"
+    );
     assert!(data.join("console-operators.json").exists() && data.join("node-signing.key").exists());
     assert_eq!(open_at(&data).unwrap().record_count(), 0, "a new store");
-    assert_eq!(open_at(&aside).unwrap().record_count(), 20, "the old one, whole");
+    assert_eq!(
+        open_at(&aside).unwrap().record_count(),
+        20,
+        "the old one, whole"
+    );
 }

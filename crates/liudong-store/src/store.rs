@@ -1243,10 +1243,7 @@ fn check_author_seq(tree: &Tree, me: &Code) -> Result<u64, StoreError> {
             recomputed = recomputed.max(id.seq);
         }
     }
-    tree.insert(
-        keys::meta(keys::META_AUTHOR_SEQ),
-        recomputed.to_be_bytes(),
-    )?;
+    tree.insert(keys::meta(keys::META_AUTHOR_SEQ), recomputed.to_be_bytes())?;
     tracing::warn!(
         node = %me,
         stored,

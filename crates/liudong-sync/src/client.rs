@@ -125,7 +125,8 @@ where
         // has; the upstream drops what it holds as duplicates.
         warn!(
             push_cursor = welcome.push_cursor,
-            log, "the upstream's position in this node's outbox is beyond its log (store wiped or restored?); pushing the outbox from its start"
+            log,
+            "the upstream's position in this node's outbox is beyond its log (store wiped or restored?); pushing the outbox from its start"
         );
         welcome.push_cursor = 0;
     }

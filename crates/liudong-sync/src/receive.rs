@@ -189,8 +189,8 @@ impl Node {
                     // peer's certificate); the other entries (a repair
                     // fetch, a bundle) audit a record forged in this node's
                     // name here.
-                    let audited_by_caller = via == Via::Session
-                        || (via == Via::Repair && link != Link::Parent);
+                    let audited_by_caller =
+                        via == Via::Session || (via == Via::Repair && link != Link::Parent);
                     if !audited_by_caller && matches!(e, SyncError::ForgedAuthor { .. }) {
                         let peer = node.peer_code(&link);
                         node.store()

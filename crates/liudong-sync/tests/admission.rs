@@ -486,7 +486,9 @@ async fn every_class_of_bad_input_is_refused_alike_by_every_entry() {
             // A record forged in the receiver's name is audited on every entry.
             let refused = node.store().refused_count().unwrap() - refused_before;
             if *class == Class::ClaimsReceiver && refused != 1 {
-                wrong.push(format!("{class:?} via {entry:?}: {refused} refusals audited"));
+                wrong.push(format!(
+                    "{class:?} via {entry:?}: {refused} refusals audited"
+                ));
             }
             let found = match (expect, &result) {
                 (R(k), Err(e)) if kind(e) == Some(*k) && after == before => None,
