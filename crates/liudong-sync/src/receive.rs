@@ -184,8 +184,8 @@ impl Node {
             let items = match node.admit_records(&link, &batch, reclaim) {
                 Ok(items) => items,
                 Err(e) => {
-                    // A session audits its refusals when it ends, and the
-                    // verify service those of a child's offer (with the
+                    // A session audits its refusals when it ends, and
+                    // `serve_verify` those of a child's offer (with the
                     // peer's certificate); the other entries (a repair
                     // fetch, a bundle) audit a record forged in this node's
                     // name here.

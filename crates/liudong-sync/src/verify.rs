@@ -115,8 +115,29 @@ fn too_many(what: &str, n: usize, max: usize) -> SyncError {
     ))
 }
 
-/// Answers one verify request of a child (the upper node's side).
+/// Answers one verify request of a child (the upper node's side). A
+/// refusal (who the peer is, what it offered) is written to the audit
+/// trail with the peer's code, certificate fingerprint and address.
 pub async fn serve_verify(
+    node: Arc<Node>,
+    peer: PeerInfo,
+    req: VerifyRequest,
+) -> Result<VerifyAnswer, SyncError> {
+    let (claimed, fingerprint, addr) = (
+        req.node.clone(),
+        peer.fingerprint.clone(),
+        peer.addr.clone(),
+    );
+    let r = serve_verify_inner(node.clone(), peer, req).await;
+    if let Err(e) = &r
+        && e.is_refusal()
+    {
+        crate::audit::write_refusal(&node, &claimed, fingerprint, addr, e).await;
+    }
+    r
+}
+
+async fn serve_verify_inner(
     node: Arc<Node>,
     peer: PeerInfo,
     req: VerifyRequest,
@@ -418,6 +439,17 @@ async fn verify_inner(
                 "records in this node's own name are held by the upstream but not here (store wiped or restored?); run `liudong recover` to take them back"
             );
         }
+    }
+    // The upstream admits from this node only records it or a node under
+    // it wrote (the author rule of the receive path): records from above
+    // that the upstream lacks come back to it from its own upstream.
+    let before = missing_there.len();
+    missing_there.retain(|id| id.node.is_under(&own.code));
+    if missing_there.len() < before {
+        warn!(
+            records = before - missing_there.len(),
+            "records written above this node are held here but not by the upstream: not offered (the upstream takes them back from its own upstream)"
+        );
     }
     if repair && !in_step_before {
         let max = node.config().max_batch.max(1);
