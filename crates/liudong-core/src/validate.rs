@@ -60,17 +60,6 @@ pub fn check_record(r: &Record, limits: Limits) -> Result<(), ValidationError> {
     if r.id.seq == 0 {
         return fail("id.seq", "must be 1 or more");
     }
-    let limit = crate::RecordId::seq_limit(limits.now_ms, limits.max_skew_ms);
-    if r.id.seq > limit {
-        return fail(
-            "id.seq",
-            liudong_i18n::t!(
-                "record-seq-beyond-limit",
-                seq = r.id.seq.to_string(),
-                limit = limit.to_string()
-            ),
-        );
-    }
     let author = &r.id.node;
     if !matches!(
         author.level(),
@@ -119,6 +108,19 @@ pub fn check_record(r: &Record, limits: Limits) -> Result<(), ValidationError> {
     text("operator", &r.operator, true)?;
     if let Err(e) = HlcClock::check(r.hlc, limits.now_ms, limits.max_skew_ms) {
         return fail("hlc", e.to_string());
+    }
+    // After the clock: a node whose clock is far ahead numbers its records
+    // ahead too, and the clock is what its operator must fix.
+    let limit = crate::RecordId::seq_limit(limits.now_ms, limits.max_skew_ms);
+    if r.id.seq > limit {
+        return fail(
+            "id.seq",
+            liudong_i18n::t!(
+                "record-seq-beyond-limit",
+                seq = r.id.seq.to_string(),
+                limit = limit.to_string()
+            ),
+        );
     }
     let latest = Date::from_unix_ms(limits.now_ms + limits.max_skew_ms);
     if r.subject.birth_date() > latest {
