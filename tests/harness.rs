@@ -494,3 +494,34 @@ pub fn assert_no_duplicates(store: &liudong_store::Store, what: &str) {
         "{what}: no conflicts"
     );
 }
+
+/// Runs `liudong ARGS` to completion as an operator would — `RUST_BACKTRACE`
+/// unset, `envs` set (e.g. `LIUDONG_LANG`) — failing the test if it takes
+/// more than 60 s. Returns its exit status and output.
+pub fn run_liudong(args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(liudong_bin());
+    cmd.args(args)
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().unwrap();
+    let id = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &id.to_string()])
+                .status();
+            panic!("liudong {args:?} did not finish within 60 s");
+        }
+    }
+}

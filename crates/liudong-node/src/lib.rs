@@ -26,6 +26,7 @@ pub mod metrics_http;
 pub mod monitoring;
 pub mod progress;
 pub mod query;
+pub mod recover;
 pub mod report;
 pub mod runner;
 pub mod status;

@@ -51,9 +51,12 @@ pub fn open_store(cfg: &NodeConfig) -> Result<Arc<Store>> {
         cfg.upstream_scope().cloned(),
         &cfg.store,
     )
-    .map_err(|source| NodeError::OpenStore {
-        path: cfg.data_dir.clone(),
-        source,
+    .map_err(|source| match source {
+        e @ liudong_store::StoreError::Damaged { .. } => NodeError::DamagedStore(e),
+        source => NodeError::OpenStore {
+            path: cfg.data_dir.clone(),
+            source,
+        },
     })?;
     Ok(Arc::new(store))
 }
@@ -166,7 +169,8 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
         sync = ?sync_addr,
         admin = ?admin_addr,
         metrics = ?metrics_addr,
-        records = node.store().last_seq(),
+        records = node.store().record_count(),
+        log = node.store().last_seq(),
         "node started"
     );
     Ok(RunningNode {

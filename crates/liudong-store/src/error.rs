@@ -2,6 +2,7 @@
 
 use crate::engine::EngineError;
 use liudong_core::{RecordId, ValidationError};
+use std::path::PathBuf;
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +44,11 @@ pub enum StoreError {
     /// A request id already kept for a different write.
     #[error("{}", liudong_i18n::t!("request-id-reused", id = id.as_str()))]
     RequestReused { id: String },
+    /// The store's files are damaged (flipped bytes, a truncated file): the
+    /// engine cannot read them, or reads back less than it once held.
+    /// Nothing was changed.
+    #[error("{}", liudong_i18n::t!("store-damaged", path = path.display().to_string(), detail = detail.as_str()))]
+    Damaged { path: PathBuf, detail: String },
 }
 
 impl StoreError {

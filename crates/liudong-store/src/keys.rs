@@ -7,7 +7,7 @@
 //!
 //! | prefix | key                                 | value                                | written by |
 //! |--------|-------------------------------------|--------------------------------------|------------|
-//! | `R`    | id                                  | local seq (8) · source link · bytes  | the writer (apply batch); removed by the audit when damaged |
+//! | `R`    | id                                  | local seq (8) · source (link, `ff` local, `fe` reclaimed) · bytes | the writer (apply batch); removed by the audit when damaged |
 //! | `L`    | last local seq of the page (8)      | page of (local seq, id): the log     | the writer (apply batch) |
 //! | `O`    | link · last local seq of the page   | page of (local seq, id): the outbox  | the writer (apply batch) |
 //! | `T`    | last local seq of a batch (8)       | arrival time, unix ms (8)            | the writer (apply batch) |
@@ -486,7 +486,7 @@ pub fn split_record_value(v: &[u8]) -> Option<(u64, &[u8], &[u8])> {
     let seq = u64::from_be_bytes(v.get(..8)?.try_into().ok()?);
     let rest = &v[8..];
     let src_len = match *rest.first()? {
-        0xff => 1,
+        0xff | 0xfe => 1,
         0 => 1,
         n => 1 + n as usize,
     };
@@ -496,6 +496,12 @@ pub fn split_record_value(v: &[u8]) -> Option<(u64, &[u8], &[u8])> {
 
 /// Source marker for a locally written record.
 pub const LOCAL_SOURCE: &[u8] = &[0xff];
+
+/// Source marker for a record in this node's own name that `liudong
+/// recover` fetched back from the upstream (it was written here before the
+/// store was lost): it counts as written here for the authored sequence
+/// number, and is never sent back to the upstream.
+pub const RECLAIMED_SOURCE: &[u8] = &[0xfe];
 
 pub fn u64_value(v: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(v.try_into().ok()?))

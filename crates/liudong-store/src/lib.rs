@@ -64,6 +64,7 @@ pub mod fingerprint;
 pub mod held;
 mod index;
 pub mod keys;
+pub mod marker;
 pub mod peer;
 mod records;
 pub mod requests;
@@ -88,3 +89,6 @@ mod fingerprint_tests;
 
 #[cfg(test)]
 mod clock_tests;
+
+#[cfg(test)]
+mod recovery_tests;

@@ -9,6 +9,7 @@ use crate::fingerprint::{self, AuditReport, Bucket, Digest, Hash, Receipt};
 use crate::held::{self, HeldRecord};
 use crate::index;
 use crate::keys::{self, Dir};
+use crate::marker;
 use crate::peer::{self, LowerReport, PeerState};
 use crate::records::{self, read_meta};
 use crate::requests;
@@ -41,6 +42,8 @@ pub(crate) struct Writer {
 /// One node's store.
 pub struct Store {
     db: Db,
+    /// The data directory (for the store marker).
+    path: std::path::PathBuf,
     tree: Tree,
     scope: NodeScope,
     parent: Option<NodeScope>,
@@ -99,7 +102,31 @@ impl StoreOptions {
 
 impl Store {
     /// Opens (or creates) the store of node `scope` in `path`.
+    ///
+    /// Damaged files are refused with [`StoreError::Damaged`], changing
+    /// nothing: files the engine cannot read (or panics on), and a store
+    /// that reads back less than its marker says was flushed (see
+    /// `marker.rs`). A store whose authored sequence number was raised by a
+    /// record it received (the fault older versions had) gets it recomputed
+    /// from the records it wrote, and says so in the log.
     pub fn open(
+        path: &Path,
+        scope: NodeScope,
+        parent: Option<NodeScope>,
+        opts: &StoreOptions,
+    ) -> Result<Store, StoreError> {
+        Self::open_checked(path, scope, parent, opts).map_err(|e| match e {
+            StoreError::Io(EngineError::Corrupt(detail)) | StoreError::Corrupt(detail) => {
+                StoreError::Damaged {
+                    path: path.to_path_buf(),
+                    detail,
+                }
+            }
+            e => e,
+        })
+    }
+
+    fn open_checked(
         path: &Path,
         scope: NodeScope,
         parent: Option<NodeScope>,
@@ -109,19 +136,40 @@ impl Store {
         let tree = db.open_tree(keys::TREE_RECORDS)?;
         let audit = db.open_tree(keys::TREE_AUDIT)?;
         let owner = keys::meta(keys::META_NODE);
+        let code = scope.code.to_string();
+        let remembered = marker::read(path).filter(|m| m.node == code);
         match tree.get(&owner)? {
-            Some(v) if &*v != scope.code.to_string().as_bytes() => {
+            Some(v) if &*v != code.as_bytes() => {
                 return Err(StoreError::WrongNode {
                     found: String::from_utf8_lossy(&v).into_owned(),
-                    expected: scope.code.to_string(),
+                    expected: code,
                 });
             }
             Some(_) => {}
             None => {
-                tree.insert(owner, scope.code.to_string())?;
+                if let Some(m) = &remembered {
+                    // The directory held this node's store, now unreadable.
+                    return Err(StoreError::Corrupt(liudong_i18n::t!(
+                        "store-damaged-empty",
+                        node = code,
+                        log = m.log.to_string()
+                    )));
+                }
+                tree.insert(owner, code.as_str())?;
                 db.flush()?;
             }
         }
+        let log = read_meta(&tree, keys::META_SEQ)?;
+        if let Some(m) = &remembered
+            && m.log > log
+        {
+            return Err(StoreError::Corrupt(liudong_i18n::t!(
+                "store-damaged-shorter",
+                flushed = m.log.to_string(),
+                found = log.to_string()
+            )));
+        }
+        let author_seq = check_author_seq(&tree, &scope.code)?;
         if read_meta(&tree, keys::META_VIEW_FORMAT)? != index::VIEW_FORMAT {
             // Views of another encoding: re-derive them all from the log.
             tree.remove(keys::meta(keys::META_INDEXED))?;
@@ -131,8 +179,8 @@ impl Store {
             )?;
         }
         let writer = Writer {
-            next_seq: read_meta(&tree, keys::META_SEQ)?,
-            author_seq: read_meta(&tree, keys::META_AUTHOR_SEQ)?,
+            next_seq: log,
+            author_seq,
             clock: HlcClock::resume(Hlc(read_meta(&tree, keys::META_HLC)?)),
             authors: HashMap::new(),
         };
@@ -146,6 +194,7 @@ impl Store {
             changes: watch::Sender::new(writer.next_seq),
             audit: Trail::new(db.clone(), audit),
             db,
+            path: path.to_path_buf(),
             tree,
             scope,
             parent,
@@ -160,7 +209,39 @@ impl Store {
         };
         store.backfill_fingerprints()?;
         store.load_record_count()?;
+        store.remember(path, log);
         Ok(store)
+    }
+
+    /// Writes the store marker: `log` is durable in this directory.
+    fn remember(&self, path: &Path, log: u64) {
+        let m = marker::Marker {
+            node: self.scope.code.to_string(),
+            log,
+        };
+        if let Err(e) = marker::write(path, &m) {
+            tracing::warn!(error = %e, dir = %path.display(), "could not write the store marker");
+        }
+    }
+
+    /// Moves the store's own files (the engine's and the marker) out of the
+    /// data directory `dir` into the new directory `to`, leaving every
+    /// other file of `dir` (operator accounts, the signing key) where it
+    /// is; `dir` can then hold a new store. Returns the names moved. The
+    /// store must not be open.
+    pub fn set_aside(dir: &Path, to: &Path) -> std::io::Result<Vec<String>> {
+        std::fs::create_dir_all(to)?;
+        let mut moved = Vec::new();
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if crate::engine::is_engine_file(&name) || name.starts_with(marker::FILE) {
+                std::fs::rename(entry.path(), to.join(&name))?;
+                moved.push(name);
+            }
+        }
+        moved.sort();
+        Ok(moved)
     }
 
     pub fn scope(&self) -> &NodeScope {
@@ -233,7 +314,7 @@ impl Store {
             let record = Record {
                 id: RecordId {
                     node: self.scope.code.clone(),
-                    seq: w.author_seq + 1,
+                    seq: RecordId::next_seq(w.author_seq, hlc),
                 },
                 hlc,
                 operator: draft.operator,
@@ -402,7 +483,7 @@ impl Store {
             let record = Record {
                 id: RecordId {
                     node: self.scope.code.clone(),
-                    seq: seq + 1,
+                    seq: RecordId::next_seq(seq, hlc),
                 },
                 hlc,
                 operator: draft.operator,
@@ -420,7 +501,7 @@ impl Store {
             if workflow::needs_context(&record.body) {
                 workflow::check(&record, context).map_err(|i| invalid(i.to_validation()))?;
             }
-            seq += 1;
+            seq = record.id.seq;
             context.push(record.clone());
             out.push(LocalWrite {
                 record,
@@ -538,7 +619,12 @@ impl Store {
             Source::Local => (keys::LOCAL_SOURCE.to_vec(), None),
             Source::Peer(l) => (keys::link(l), Some(l)),
             Source::Detached => (keys::LOCAL_SOURCE.to_vec(), None),
+            Source::Reclaimed => (keys::link(&Link::Parent), Some(&Link::Parent)),
         };
+        // Only the node's own writes, and its records reclaimed from its
+        // upstream by `liudong recover`, move its authored sequence number:
+        // never a record received in its name.
+        let authored_here = matches!(source, Source::Local | Source::Reclaimed);
         let mut out = ApplyOutcome::default();
         let mut staged_authors: HashMap<Code, u64> = HashMap::new();
         let mut log_page: Vec<(u64, Vec<u8>)> = Vec::new();
@@ -572,9 +658,15 @@ impl Store {
             }
             seq += 1;
             let r = &item.record;
+            let own = r.id.node == self.scope.code;
+            let stored_source = if own && *source == Source::Reclaimed {
+                keys::RECLAIMED_SOURCE
+            } else {
+                &source_key
+            };
             batch.insert(
                 keys::record(&id_key),
-                keys::record_value(seq, &source_key, &item.bytes),
+                keys::record_value(seq, stored_source, &item.bytes),
             );
             let links = self.scope.links_for(self.parent.as_ref(), r);
             for link in &links {
@@ -587,7 +679,7 @@ impl Store {
             }
             fingerprint::add_record(&mut fp, &self.tree, item, &id_key, &links, seq)?;
             log_page.push((seq, id_key.clone()));
-            if r.id.node == self.scope.code {
+            if own && authored_here {
                 author_seq = author_seq.max(r.id.seq);
             }
             max_hlc = max_hlc.max(r.hlc);
@@ -1046,6 +1138,39 @@ impl Store {
         Ok(())
     }
 
+    /// Moves the local log on so that its next entry is numbered above
+    /// `at_least`; returns the last local sequence number. `liudong
+    /// recover` does this before it refills a store: the children's cursors
+    /// are positions in this node's log as it was before the loss, and every
+    /// entry written from then on must lie beyond all of them (a child
+    /// resumes after its cursor; entries it already holds are no-ops).
+    pub fn skip_log_to(&self, at_least: u64) -> Result<u64, StoreError> {
+        self.check_writable()?;
+        let mut w = self.lock();
+        if w.next_seq >= at_least {
+            return Ok(w.next_seq);
+        }
+        let _indexer = self.indexer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut batch = Batch::default();
+        batch.insert(keys::meta(keys::META_SEQ), at_least.to_be_bytes());
+        if read_meta(&self.tree, keys::META_INDEXED)? == w.next_seq {
+            // Nothing between the old end and the new start to index.
+            batch.insert(keys::meta(keys::META_INDEXED), at_least.to_be_bytes());
+        }
+        self.wrote(self.tree.apply(batch))?;
+        w.next_seq = at_least;
+        self.last_seq.store(at_least, Ordering::Release);
+        drop(w);
+        self.flush()?;
+        Ok(at_least)
+    }
+
+    /// The last sequence number this node issued for a record in its own
+    /// name, as far as its store knows.
+    pub fn author_seq(&self) -> u64 {
+        self.lock().author_seq
+    }
+
     /// Highest local sequence number. Never blocks (not even on a writer).
     pub fn last_seq(&self) -> u64 {
         self.last_seq.load(Ordering::Acquire)
@@ -1125,9 +1250,13 @@ impl Store {
         Ok(out)
     }
 
-    /// Flushes everything to disk (waits for the disk; takes no lock).
+    /// Flushes everything to disk (waits for the disk; takes no lock), and
+    /// records in the store marker how far the log is now durable.
     pub fn flush(&self) -> Result<usize, StoreError> {
-        Ok(self.db.flush()?)
+        let log = self.last_seq();
+        let n = self.db.flush()?;
+        self.remember(&self.path, log);
+        Ok(n)
     }
 
     /// Bytes the engine uses on disk.
@@ -1273,6 +1402,49 @@ impl Store {
 /// stamp about the same person (see [`HlcClock::stamp`]).
 fn highest_stamp(records: &[Record]) -> Hlc {
     records.iter().map(|r| r.hlc).max().unwrap_or_default()
+}
+
+/// The authored sequence number to resume from. Versions before the fix of
+/// issue 14 raised it for records received in this node's name, so one
+/// forged record with an extreme number stopped every later write. If the
+/// record the stored number names was not written here (nor reclaimed by
+/// `liudong recover`) but received, the number is recomputed from the
+/// records this node wrote, and the repair is logged.
+fn check_author_seq(tree: &Tree, me: &Code) -> Result<u64, StoreError> {
+    let stored = read_meta(tree, keys::META_AUTHOR_SEQ)?;
+    if stored == 0 {
+        return Ok(0);
+    }
+    let written_here = |source: &[u8]| source.is_empty() || source == keys::RECLAIMED_SOURCE;
+    let id = RecordId {
+        node: me.clone(),
+        seq: stored,
+    };
+    let named_here = match records::stored(tree, &keys::id(&id))? {
+        None => true,
+        Some(st) => written_here(st.source()),
+    };
+    if named_here {
+        return Ok(stored);
+    }
+    let mut recomputed = 0;
+    for kv in tree.scan_prefix(keys::records_of(me)) {
+        let (k, v) = kv?;
+        let id = keys::parse_record(&k).ok_or_else(|| StoreError::Corrupt("record key".into()))?;
+        let (_, source, _) = keys::split_record_value(&v)
+            .ok_or_else(|| StoreError::Corrupt(format!("record {id}")))?;
+        if written_here(source) {
+            recomputed = recomputed.max(id.seq);
+        }
+    }
+    tree.insert(keys::meta(keys::META_AUTHOR_SEQ), recomputed.to_be_bytes())?;
+    tracing::warn!(
+        node = %me,
+        stored,
+        recomputed,
+        "the authored sequence number had been raised by a record received in this node's name; recomputed from the records this node wrote"
+    );
+    Ok(recomputed)
 }
 
 /// The physical reference for benchmarks: a plain engine batch insert of

@@ -124,7 +124,7 @@ fn cursor_moves_with_its_batch_and_state_survives_reopen() {
             max_skew_ms: 300_000,
         };
         let w = s.write_local(draft, limits).unwrap();
-        assert_eq!(w.id.seq, 1);
+        assert_eq!(w.id.seq, RecordId::seq_floor(limits.now_ms) + 1);
         assert_eq!(s.pending(&Link::Parent, 0).unwrap(), 1);
     }
     let s = open(dir.path(), V_A2, Some(T_A));
@@ -538,7 +538,8 @@ fn a_local_batch_is_one_transaction_that_skips_identical_records() {
     let out = s.write_local_batch(first.clone(), limits, true).unwrap();
     assert!(out.iter().all(|w| !w.existing));
     let seqs: Vec<u64> = out.iter().map(|w| w.record.id.seq).collect();
-    assert_eq!(seqs, [1, 2, 3]);
+    let at = RecordId::seq_floor(limits.now_ms) + 1;
+    assert_eq!(seqs, [at, at + 1, at + 2]);
     assert_eq!(s.record_count(), 3);
 
     // Again, plus a repeat inside the batch and one new record: only that is written.
@@ -548,7 +549,7 @@ fn a_local_batch_is_one_transaction_that_skips_identical_records() {
     let out = s.write_local_batch(again, limits, true).unwrap();
     let existing: Vec<bool> = out.iter().map(|w| w.existing).collect();
     assert_eq!(existing, [true, true, true, false, true]);
-    assert_eq!(out[0].record.id, RecordId::parse("410602100001-1").unwrap());
+    assert_eq!(out[0].record.id.seq, at);
     assert_eq!(out[4].record.id, out[3].record.id);
     assert_eq!(s.record_count(), 4);
 

@@ -28,6 +28,11 @@ pub enum Source {
     Peer(Link),
     /// Imported or repaired without a link.
     Detached,
+    /// Fetched from the upstream by `liudong recover`, which rebuilds a lost
+    /// or damaged store: routed like records received from the upstream,
+    /// except that records in this node's own name are taken as written
+    /// here (marked reclaimed, counted for its authored sequence number).
+    Reclaimed,
 }
 
 /// A cursor to move together with a batch.

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-use tracing::debug;
+use tracing::{debug, warn};
 
 /// Runs one session with the upstream `parent`. `open` starts the stream: it
 /// receives the client's outgoing messages and returns the server's.
@@ -141,6 +141,21 @@ where
     let _open = node.session_open(&Link::Parent);
     node.note_peer(&Link::Parent, |_| {}).await;
     node.clear_refusal(&Link::Parent).await;
+    let mut welcome = welcome;
+    let log = store.last_seq();
+    if welcome.push_cursor > log {
+        // The upstream holds positions of this node's outbox beyond its
+        // log: this node's store was wiped or restored from an older copy
+        // (and not recovered). Resume from the start of the outbox, so that
+        // what it writes now is not taken for what the upstream already
+        // has; the upstream drops what it holds as duplicates.
+        warn!(
+            push_cursor = welcome.push_cursor,
+            log,
+            "the upstream's position in this node's outbox is beyond its log (store wiped or restored?); pushing the outbox from its start"
+        );
+        welcome.push_cursor = 0;
+    }
     let backlog = if welcome.push_cursor == own_cursor {
         backlog
     } else {

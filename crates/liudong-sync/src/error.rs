@@ -145,6 +145,11 @@ pub enum SyncError {
         peer: String,
         rule: &'static str,
     },
+    /// `peer` sent a record in this node's own name that this node does not
+    /// hold: only the node itself writes its records, so it is forged (or
+    /// this node lost it, which `liudong recover` repairs).
+    #[error("{}", liudong_i18n::t!("refused-forged-author", id = id.to_string(), peer = peer.as_str()))]
+    ForgedAuthor { id: RecordId, peer: String },
     #[error(
         "certificate {fingerprint} of node {peer} has been revoked; the node needs a new certificate from its CA"
     )]
@@ -213,6 +218,7 @@ impl SyncError {
             SyncError::NotChild { .. }
             | SyncError::IdentityMismatch { .. }
             | SyncError::NotEntitled { .. }
+            | SyncError::ForgedAuthor { .. }
             | SyncError::Revoked { .. } => StatusCode::PermissionDenied,
             SyncError::Limit(_) => StatusCode::ResourceExhausted,
             SyncError::Timeout(_) => StatusCode::DeadlineExceeded,
@@ -226,6 +232,7 @@ impl SyncError {
                 StoreError::WrongNode { .. } => StatusCode::FailedPrecondition,
                 StoreError::BadRequestId { .. } => StatusCode::InvalidArgument,
                 StoreError::RequestReused { .. } => StatusCode::AlreadyExists,
+                StoreError::Damaged { .. } => StatusCode::DataLoss,
             },
             SyncError::Remote { code, .. } => *code,
             SyncError::Transport(_) | SyncError::Cancelled => StatusCode::Unavailable,
@@ -249,6 +256,7 @@ impl SyncError {
             SyncError::NotChild { .. }
                 | SyncError::IdentityMismatch { .. }
                 | SyncError::NotEntitled { .. }
+                | SyncError::ForgedAuthor { .. }
                 | SyncError::Revoked { .. }
         )
     }
@@ -262,6 +270,7 @@ impl SyncError {
             SyncError::NotChild { .. } => "not_child",
             SyncError::IdentityMismatch { .. } => "identity_mismatch",
             SyncError::NotEntitled { .. } => "not_entitled",
+            SyncError::ForgedAuthor { .. } => "forged_author",
             SyncError::Revoked { .. } => "revoked",
             SyncError::Invalid { .. } => "invalid_record",
             SyncError::Decode { .. } => "undecodable_record",
@@ -273,6 +282,7 @@ impl SyncError {
             _ => return None,
         })
     }
+
 }
 
 #[cfg(test)]

@@ -115,8 +115,29 @@ fn too_many(what: &str, n: usize, max: usize) -> SyncError {
     ))
 }
 
-/// Answers one verify request of a child (the upper node's side).
+/// Answers one verify request of a child (the upper node's side). A
+/// refusal (who the peer is, what it offered) is written to the audit
+/// trail with the peer's code, certificate fingerprint and address.
 pub async fn serve_verify(
+    node: Arc<Node>,
+    peer: PeerInfo,
+    req: VerifyRequest,
+) -> Result<VerifyAnswer, SyncError> {
+    let (claimed, fingerprint, addr) = (
+        req.node.clone(),
+        peer.fingerprint.clone(),
+        peer.addr.clone(),
+    );
+    let r = serve_verify_inner(node.clone(), peer, req).await;
+    if let Err(e) = &r
+        && e.is_refusal()
+    {
+        crate::audit::write_refusal(&node, &claimed, fingerprint, addr, e).await;
+    }
+    r
+}
+
+async fn serve_verify_inner(
     node: Arc<Node>,
     peer: PeerInfo,
     req: VerifyRequest,
@@ -251,7 +272,25 @@ pub async fn run_verify(
 ) -> Result<VerifyReport, SyncError> {
     let span = info_span!("verify", upstream = %parent.code, repair);
     node.store().check_writable()?;
-    let r = verify_inner(node.clone(), parent, peer, repair)
+    let r = verify_inner(node.clone(), parent, peer, repair, false)
+        .instrument(span)
+        .await;
+    node.verify_step("done", None, false);
+    r
+}
+
+/// Verifies and repairs like [`run_verify`] as part of `liudong recover`:
+/// the records fetched from the upstream are received as a recovery
+/// ([`Admission::recover`]), so records in this node's own name that it lost
+/// come back too, counted as written here.
+pub async fn run_verify_reclaiming(
+    node: Arc<Node>,
+    parent: &NodeScope,
+    peer: &dyn VerifyPeer,
+) -> Result<VerifyReport, SyncError> {
+    let span = info_span!("verify", upstream = %parent.code, repair = true, recover = true);
+    node.store().check_writable()?;
+    let r = verify_inner(node.clone(), parent, peer, true, true)
         .instrument(span)
         .await;
     node.verify_step("done", None, false);
@@ -263,6 +302,7 @@ async fn verify_inner(
     parent: &NodeScope,
     peer: &dyn VerifyPeer,
     repair: bool,
+    reclaim: bool,
 ) -> Result<VerifyReport, SyncError> {
     let own = node.scope().clone();
     let store = node.store().clone();
@@ -372,7 +412,8 @@ async fn verify_inner(
         offered: 0,
         offered_new: 0,
     };
-    for d in &report.buckets {
+    // A recovery expects a store that differs everywhere: no line per bucket.
+    for d in report.buckets.iter().filter(|_| !reclaim) {
         warn!(
             bucket = %d.bucket,
             here = d.here,
@@ -383,15 +424,42 @@ async fn verify_inner(
             "fingerprints differ"
         );
     }
+    if !reclaim {
+        // Records in this node's own name that it lost come back only
+        // through `liudong recover` (the receive path refuses them
+        // otherwise): they are not fetched, so the rest is repaired.
+        let before = missing_here.len();
+        missing_here.retain(|id| id.node != own.code);
+        let lost = before - missing_here.len();
+        if lost > 0 {
+            warn!(
+                records = lost,
+                "records in this node's own name are held by the upstream but not here (store wiped or restored?); run `liudong recover` to take them back"
+            );
+        }
+    }
+    // The upstream admits from this node only records it or a node under
+    // it wrote (the author rule of the receive path): records from above
+    // that the upstream lacks come back to it from its own upstream.
+    let before = missing_there.len();
+    missing_there.retain(|id| id.node.is_under(&own.code));
+    if missing_there.len() < before {
+        warn!(
+            records = before - missing_there.len(),
+            "records written above this node are held here but not by the upstream: not offered (the upstream takes them back from its own upstream)"
+        );
+    }
     if repair && !in_step_before {
         let max = node.config().max_batch.max(1);
         node.verify_step("fetch", Some(missing_here.len() as u64), false);
         for chunk in missing_here.chunks(max) {
             let records = ask(VerifyQuery::Fetch(chunk.to_vec())).await?.records;
-            let out = node
-                .receive(Admission::repair(Link::Parent, records))
-                .await?
-                .outcome;
+            let admission = if reclaim {
+                Admission::recover(records)
+            } else {
+                Admission::repair(Link::Parent, records)
+            };
+            let out = node.receive(admission).await?.outcome;
             report.fetched += out.new as u64;
             node.verify_done(chunk.len() as u64);
         }

@@ -98,6 +98,10 @@ enum Class {
     NotEntitled,
     /// A record in the child's scope authored outside it (by the county).
     ForgedAuthor,
+    /// A record in the receiver's own name that it does not hold (issue 14).
+    ClaimsReceiver,
+    /// A record whose sequence number is beyond what the clock allows.
+    ExtremeSeq,
     /// A record whose id is held with different content.
     ConflictingDuplicate,
 }
@@ -121,6 +125,8 @@ enum Kind {
     Limit,
     Invalid,
     NotEntitled(&'static str),
+    /// A record in the receiver's name it does not hold: refused and audited.
+    InReceiversName,
     Conflict,
 }
 
@@ -137,11 +143,13 @@ const SCOPE_DOWN: Expect = R(NotEntitled(RULE_PARENT_SEND));
 /// Not authored by the sending child or a node under it.
 const AUTHOR: Expect = R(NotEntitled(RULE_CHILD_AUTHOR));
 const CONFLICT: Expect = R(Conflict);
+/// In the receiver's own name, not held by it.
+const OWN: Expect = R(InReceiversName);
 
 /// Rows: the class of bad input; columns: the entries, in the order of
 /// [`ENTRIES`]. Every cell but `NA` is run.
 #[rustfmt::skip]
-const TABLE: [(Class, [Expect; 6]); 7] = [
+const TABLE: [(Class, [Expect; 6]); 9] = [
     //                              push      pull        offer     fetch       bundle up  bundle down
     (Class::Undecodable,          [DECODE,   DECODE,     DECODE,   DECODE,     DECODE,    DECODE    ]),
     (Class::BatchOverLimit,       [LIMIT,    LIMIT,      LIMIT,    LIMIT,      Chunked,   Chunked   ]),
@@ -150,6 +158,8 @@ const TABLE: [(Class, [Expect; 6]); 7] = [
     (Class::NotEntitled,          [SCOPE_UP, SCOPE_DOWN, SCOPE_UP, SCOPE_DOWN, SCOPE_UP,  SCOPE_DOWN]),
     (Class::ForgedAuthor,         [AUTHOR,   NA,         AUTHOR,   NA,         AUTHOR,    NA        ]),
     (Class::ConflictingDuplicate, [CONFLICT, CONFLICT,   CONFLICT, CONFLICT,   CONFLICT,  CONFLICT  ]),
+    (Class::ClaimsReceiver,       [OWN,      OWN,        OWN,      OWN,        OWN,       OWN       ]),
+    (Class::ExtremeSeq,           [INVALID,  INVALID,    INVALID,  INVALID,    INVALID,   INVALID   ]),
 ];
 
 fn code(s: &str) -> Code {
@@ -162,6 +172,7 @@ fn kind(e: &SyncError) -> Option<Kind> {
         SyncError::Limit(_) => Limit,
         SyncError::Invalid { .. } => Invalid,
         SyncError::NotEntitled { rule, .. } => NotEntitled(rule),
+        SyncError::ForgedAuthor { .. } => InReceiversName,
         SyncError::Store(StoreError::Conflict { .. }) => Conflict,
         _ => return None,
     })
@@ -226,6 +237,13 @@ fn batch(class: Class, entry: Entry) -> Vec<Bytes> {
         Class::ConflictingDuplicate => {
             let mut r = held(entry);
             r.operator = "someone-else".into();
+            bytes(&r)
+        }
+        // The township's own record, which it never wrote: a forgery.
+        Class::ClaimsReceiver => bytes(&test_record(TOWN, 4, 11, VILLAGE, None, outflow_body())),
+        Class::ExtremeSeq => {
+            let mut r = good(entry, 2);
+            r.id.seq = u64::MAX - 1;
             bytes(&r)
         }
     };
@@ -463,10 +481,18 @@ async fn every_class_of_bad_input_is_refused_alike_by_every_entry() {
             let node = receiver(&dir.path().join(format!("{row}-{entry:?}")));
             let link = entry.link();
             let before = snapshot(&node, &link);
+            let refused_before = node.store().refused_count().unwrap();
             let records = batch(*class, *entry);
             let sent = records.len();
             let result = send(*entry, &node, records, &signers).await;
             let after = snapshot(&node, &link);
+            // A record forged in the receiver's name is audited on every entry.
+            let refused = node.store().refused_count().unwrap() - refused_before;
+            if *class == Class::ClaimsReceiver && refused != 1 {
+                wrong.push(format!(
+                    "{class:?} via {entry:?}: {refused} refusals audited"
+                ));
+            }
             let found = match (expect, &result) {
                 (R(k), Err(e)) if kind(e) == Some(*k) && after == before => None,
                 (R(_), Err(e)) if after != before => Some(format!("refused ({e}) but stored")),
@@ -491,7 +517,7 @@ async fn every_class_of_bad_input_is_refused_alike_by_every_entry() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-    assert_eq!(covered, 7 * 6 - 3, "every applicable cell ran");
+    assert_eq!(covered, 9 * 6 - 3, "every applicable cell ran");
 }
 
 /// A bundle larger than `max_batch` is applied batch by batch through the

@@ -155,6 +155,19 @@ fn print_verify(r: &liudong_sync::verify::VerifyReport) {
             d.conflicting.len()
         );
     }
+    let own = format!("{}-", r.node);
+    let lost = r
+        .buckets
+        .iter()
+        .flat_map(|d| &d.missing_here)
+        .filter(|id| id.starts_with(&own))
+        .count();
+    if lost > 0 {
+        println!(
+            "  {}",
+            liudong_i18n::t!("verify-own-records-missing", records = lost.to_string())
+        );
+    }
     if r.fetched + r.offered > 0 {
         println!(
             "  repaired: fetched {} records, offered {} ({} new upstream)",

@@ -14,6 +14,7 @@ mod exchange_cmd;
 mod config_arg;
 mod help;
 mod operator_cmd;
+mod recover_cmd;
 mod report_cmd;
 mod setup_cmd;
 mod status_cmd;
@@ -80,6 +81,17 @@ enum Command {
         /// Transfer the missing records both ways.
         #[arg(long)]
         repair: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rebuild or complete this node's store from its upstream after a loss
+    /// (a damaged store, a wiped data directory, a restored backup): a
+    /// damaged store is moved aside, everything the node is entitled to is
+    /// pulled — its own records included — and a verification proves it
+    /// complete. The node must be stopped (docs/operations.md).
+    Recover {
+        #[arg(long, short)]
+        config: PathBuf,
         #[arg(long)]
         json: bool,
     },
@@ -665,6 +677,10 @@ async fn run(cli: Cli) -> Result<()> {
         } => {
             init_tracing("warn");
             cli::verify(&config.path()?, repair, json).await
+        }
+        Command::Recover { config, json } => {
+            init_tracing("warn");
+            recover_cmd::cli_recover(&config, json).await
         }
         Command::Key {
             command: KeyCommand::Show { config },
