@@ -304,6 +304,7 @@ async fn county_report_is_the_sum_of_township_reports_and_rules_hold_across_node
                     target: reg1.id.clone(),
                     reason: "姓名录入错误".into(),
                     amended: Some(Box::new(registered(&p1))),
+                    previous_residence: None,
                 }),
             ),
         )

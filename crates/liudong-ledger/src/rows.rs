@@ -314,18 +314,18 @@ pub fn row_drafts(
         .map(|body| Draft {
             operator: ctx.operator.clone(),
             subject: subject.clone(),
-            origin: origin.clone(),
+            origin: Some(origin.clone()),
             residence: residence.clone(),
             body,
         })
         .collect();
-    check_drafts(&drafts, ctx)?;
+    check_drafts(&drafts, &origin, ctx)?;
     Ok(drafts)
 }
 
 /// Checks the drafts of one row as the store will: each record on its own,
 /// then the workflow rules against the row's other records.
-fn check_drafts(drafts: &[Draft], ctx: &RowContext) -> Result<(), Vec<RowError>> {
+fn check_drafts(drafts: &[Draft], origin: &Code, ctx: &RowContext) -> Result<(), Vec<RowError>> {
     let mut clock = HlcClock::default();
     let records: Vec<Record> = drafts
         .iter()
@@ -338,7 +338,7 @@ fn check_drafts(drafts: &[Draft], ctx: &RowContext) -> Result<(), Vec<RowError>>
             hlc: clock.tick(ctx.limits.now_ms),
             operator: d.operator.clone(),
             subject: d.subject.clone(),
-            origin: d.origin.clone(),
+            origin: origin.clone(),
             residence: d.residence.clone(),
             body: d.body.clone(),
         })

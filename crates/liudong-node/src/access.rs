@@ -138,9 +138,14 @@ pub struct RecordInput {
     pub operator: String,
     /// Citizen ID of the person.
     pub subject: String,
-    /// 12-digit village code of the registered locality.
-    pub origin: String,
-    /// 12-digit village code of the residence, when known.
+    /// 12-digit village code of the registered locality; a correction or an
+    /// inflow acknowledgement leaves it out (the node sets it from the record
+    /// it refers to).
+    #[serde(default)]
+    pub origin: Option<String>,
+    /// 12-digit village code of the residence, when known (left out of a
+    /// correction or an acknowledgement; a return or residence change left
+    /// without it names the residence held for the person).
     #[serde(default)]
     pub residence: Option<String>,
     /// The record body, e.g. `{"outflow_registered": {"leave_date": "2026-10-01"}}`.
@@ -154,7 +159,12 @@ pub fn parse_input(json: &str) -> Result<Draft> {
     Ok(Draft {
         operator: input.operator,
         subject: CitizenId::parse(&input.subject).map_err(AccessError::RecordSubject)?,
-        origin: Code::parse(&input.origin).map_err(place("origin"))?,
+        origin: input
+            .origin
+            .as_deref()
+            .map(Code::parse)
+            .transpose()
+            .map_err(place("origin"))?,
         residence: input
             .residence
             .as_deref()
@@ -170,7 +180,11 @@ pub fn to_request(d: &Draft) -> pb::WriteRecordRequest {
     pb::WriteRecordRequest {
         operator: d.operator.clone(),
         subject: d.subject.as_str().to_string(),
-        origin: d.origin.as_str().to_string(),
+        origin: d
+            .origin
+            .as_ref()
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_default(),
         residence: d
             .residence
             .as_ref()
@@ -581,7 +595,7 @@ mod tests {
         let draft = |address: String| Draft {
             operator: "op".into(),
             subject: subject.clone(),
-            origin: Code::parse("440306018001").unwrap(),
+            origin: Some(Code::parse("440306018001").unwrap()),
             residence: Some(Code::parse("410602100001").unwrap()),
             body: Body::InflowRegistered(liudong_core::record::InflowRegistered {
                 arrival_date: liudong_core::Date::new(2026, 1, 1).unwrap(),
