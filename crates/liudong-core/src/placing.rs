@@ -284,3 +284,5 @@ fn current_residence(context: &[Record]) -> Option<Code> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod sim;

@@ -20,7 +20,8 @@
 //! - migrants out: origin under P, the latest episode begun on or before E (left or
 //!   arrived) not returned by E; migrants in: registered on E at a residence under P
 //!   (a [stay](crate::view::Stay): from an inflow or a residence change there, until a
-//!   return or move that names it), each person once;
+//!   return or move that names it), once per residence however many inflows were
+//!   registered there (two only if a move was never recorded where the person left);
 //! - certificate rate: married women of childbearing age out on E holding a certificate
 //!   valid on E ÷ all such women;
 //! - notice feedback rate: inflow notices registered (record clock date) in M
@@ -247,21 +248,28 @@ pub fn count_person(c: &mut Counts, v: &PersonView, unit: &Code, month: Month, a
             }
         }
     }
-    // Migrant in on the last day: registered (a stay) at a residence under
-    // the unit; counted once however many such stays, and checked if a
-    // check report for the quarter came from one of those residences.
-    let here: Vec<&Code> = v
+    // Migrants in on the last day: one per residence under the unit where
+    // the person is registered (a stay) on E — once, however many inflows
+    // were registered there — checked if a check report for the quarter
+    // came from that residence. Counted per residence, not per person: a
+    // stay is derived identically by every node holding that residence's
+    // records, so the figure adds up over townships and villages even when
+    // a move was never recorded where the person left (the person then has
+    // two registrations, and each residence counts its own).
+    let mut here: Vec<&Code> = v
         .stays_on(end)
         .map(|s| &s.residence)
         .filter(|r| r.is_under(unit))
         .collect();
-    if !here.is_empty() {
+    here.sort();
+    here.dedup();
+    let q = end.quarter();
+    for r in here {
         c.migrants_in += 1;
         c.checks_due += 1;
-        let q = end.quarter();
         if v.checks
             .iter()
-            .any(|k| k.quarter == q && k.residence.as_ref().is_some_and(|r| here.contains(&r)))
+            .any(|k| k.quarter == q && k.residence.as_ref() == Some(r))
         {
             c.checks_reported += 1;
         }
