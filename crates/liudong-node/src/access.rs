@@ -657,4 +657,15 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.to_string(), "field subject");
     }
+
+    #[test]
+    fn a_correction_may_leave_its_places_to_the_node() {
+        let json = r#"{"operator":"o","subject":"410602199001011231","body":{"correction":{"target":{"node":"410602100001","seq":1},"reason":"录入错误"}}}"#;
+        let d = parse_input(json).unwrap();
+        assert_eq!((d.origin.as_ref(), d.residence.as_ref()), (None, None));
+        // Over the admin API too: empty strings are "left out".
+        let back = crate::admin::draft_from_request(to_request(&d)).unwrap();
+        assert_eq!((back.origin, back.residence), (None, None));
+        assert_eq!(back.body, d.body);
+    }
 }
