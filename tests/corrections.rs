@@ -13,8 +13,8 @@ use liudong_core::{CitizenId, Code, Date, Link, Record, RecordId};
 use liudong_node::query::{self, Query};
 use liudong_store::Draft;
 use liudong_sync::{Admission, Batch, SyncError};
-use liudong_tests::*;
 use liudong_testkit::demo::Topology;
+use liudong_tests::*;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -145,7 +145,10 @@ async fn corrections_and_voids_reach_exactly_the_nodes_their_target_reached() {
         )
         .await
         .unwrap();
-    assert_eq!(holders_after(&topo, &ack).await, holders_after(&topo, &inflow).await);
+    assert_eq!(
+        holders_after(&topo, &ack).await,
+        holders_after(&topo, &inflow).await
+    );
     let cert = topo
         .write(
             VILLAGE_A1,
@@ -181,7 +184,10 @@ async fn corrections_and_voids_reach_exactly_the_nodes_their_target_reached() {
         .await
         .unwrap();
     let moved_holders = holders_after(&topo, &moved).await;
-    assert!(moved_holders.contains(&VILLAGE_B1.to_string()), "{moved_holders:?}");
+    assert!(
+        moved_holders.contains(&VILLAGE_B1.to_string()),
+        "{moved_holders:?}"
+    );
     holders_after(&topo, &cert).await;
 
     // A void of the move, written at the new residence, reaches the
@@ -219,7 +225,11 @@ async fn corrections_and_voids_reach_exactly_the_nodes_their_target_reached() {
         .await
         .unwrap();
     assert_eq!(back.residence.as_ref().map(Code::as_str), Some(VILLAGE_B1));
-    assert!(holders_after(&topo, &back).await.contains(&VILLAGE_B1.to_string()));
+    assert!(
+        holders_after(&topo, &back)
+            .await
+            .contains(&VILLAGE_B1.to_string())
+    );
     topo.shutdown().await.unwrap();
 }
 
@@ -352,10 +362,18 @@ async fn random_workload(seed: u64) {
         let (who, origin) = rng.pick(&people).clone();
         let at = *rng.pick(&villages);
         let (node, d) = match rng.below(8) {
-            0 => (origin, draft(&who, origin, Some(at), liudong_core::synth::outflow_on(day))),
+            0 => (
+                origin,
+                draft(&who, origin, Some(at), liudong_core::synth::outflow_on(day)),
+            ),
             1 | 2 => (
                 up(at, rng.below(3)),
-                draft(&who, origin, Some(at), liudong_core::synth::inflow_on(day, None)),
+                draft(
+                    &who,
+                    origin,
+                    Some(at),
+                    liudong_core::synth::inflow_on(day, None),
+                ),
             ),
             3 => (
                 up(at, rng.below(3)),
@@ -372,7 +390,12 @@ async fn random_workload(seed: u64) {
             ),
             4 => (
                 up(origin, rng.below(3)),
-                draft(&who, origin, None, Body::Returned(Returned { return_date: day })),
+                draft(
+                    &who,
+                    origin,
+                    None,
+                    Body::Returned(Returned { return_date: day }),
+                ),
             ),
             _ => {
                 // A void or an amendment of any record, at a node holding it.
@@ -388,7 +411,10 @@ async fn random_workload(seed: u64) {
                 let node = rng.pick(&holders).clone();
                 let amended = rng.chance(0.5).then(|| target.body.clone());
                 let r = topo
-                    .write(&node, unplaced(&target.subject, correction(&target, amended)))
+                    .write(
+                        &node,
+                        unplaced(&target.subject, correction(&target, amended)),
+                    )
                     .await
                     .unwrap_or_else(|e| panic!("correction of {} at {node}: {e:#}", target.id));
                 corrections += 1;

@@ -84,23 +84,28 @@ pub fn first_difference(
             expected: expected.cloned(),
         })
     };
-    diff("origin", Role::Origin, Some(&own.origin), Some(&want.origin))
-        .or_else(|| {
-            diff(
-                "residence",
-                Role::Residence,
-                own.residence.as_ref(),
-                want.residence.as_ref(),
-            )
-        })
-        .or_else(|| {
-            diff(
-                previous_field,
-                Role::PreviousResidence,
-                own.previous_residence.as_ref(),
-                want.previous_residence.as_ref(),
-            )
-        })
+    diff(
+        "origin",
+        Role::Origin,
+        Some(&own.origin),
+        Some(&want.origin),
+    )
+    .or_else(|| {
+        diff(
+            "residence",
+            Role::Residence,
+            own.residence.as_ref(),
+            want.residence.as_ref(),
+        )
+    })
+    .or_else(|| {
+        diff(
+            previous_field,
+            Role::PreviousResidence,
+            own.previous_residence.as_ref(),
+            want.previous_residence.as_ref(),
+        )
+    })
 }
 
 /// The places given for a record that follows `target`, checked and
@@ -207,7 +212,8 @@ pub fn settle(
                 correction_differs(d, &id)
             })?;
             c.previous_residence = places.previous_residence;
-            if let (Some(amended), Body::ResidenceChanged(was)) = (c.amended.as_deref_mut(), &target.body)
+            if let (Some(amended), Body::ResidenceChanged(was)) =
+                (c.amended.as_deref_mut(), &target.body)
                 && let Body::ResidenceChanged(b) = amended
             {
                 match &b.previous_residence {
@@ -235,7 +241,9 @@ pub fn settle(
                 residence,
                 previous_residence: None,
             };
-            let places = follow(given, &want, "inflow_acknowledged", |d| ack_differs(d, &b.inflow))?;
+            let places = follow(given, &want, "inflow_acknowledged", |d| {
+                ack_differs(d, &b.inflow)
+            })?;
             Ok((places.origin, places.residence))
         }
         Body::Returned(_) => {
@@ -283,6 +291,6 @@ fn current_residence(context: &[Record]) -> Option<Code> {
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod sim;
+#[cfg(test)]
+mod tests;

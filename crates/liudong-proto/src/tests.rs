@@ -63,7 +63,10 @@ fn a_correction_carries_the_previous_residence_of_its_target() {
         c.previous_residence = "44030".into();
     }
     let e = record_from_pb(&bad).unwrap_err();
-    assert!(e.to_string().contains("correction.previous_residence"), "{e}");
+    assert!(
+        e.to_string().contains("correction.previous_residence"),
+        "{e}"
+    );
 }
 
 #[test]

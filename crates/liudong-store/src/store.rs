@@ -288,9 +288,9 @@ impl Store {
                 placing::settle(draft.origin, draft.residence, &mut body, context)
                     .map_err(invalid)?;
             if skip_identical
-                && let Some(same) = context.iter().find(|r| {
-                    r.origin == origin && r.residence == residence && r.body == body
-                })
+                && let Some(same) = context
+                    .iter()
+                    .find(|r| r.origin == origin && r.residence == residence && r.body == body)
             {
                 out.push(LocalWrite {
                     record: same.clone(),

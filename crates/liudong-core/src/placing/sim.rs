@@ -79,7 +79,11 @@ fn model_places(r: &Record) -> Vec<String> {
     let mut out = vec![r.origin.as_str().to_string()];
     out.extend(r.residence.as_ref().map(|c| c.as_str().to_string()));
     if let Body::ResidenceChanged(b) = &r.body {
-        out.extend(b.previous_residence.as_ref().map(|c| c.as_str().to_string()));
+        out.extend(
+            b.previous_residence
+                .as_ref()
+                .map(|c| c.as_str().to_string()),
+        );
     }
     out
 }
@@ -106,18 +110,53 @@ fn entitled(n: &NodeScope, r: &Record, all: &BTreeMap<RecordId, Record>) -> bool
 /// One step of a workload (indices are taken modulo what they pick from).
 #[derive(Debug, Clone)]
 enum Step {
-    Outflow { person: usize, to: usize },
-    Inflow { person: usize, at: usize, writer: usize },
-    Ack { person: usize, pick: usize },
-    Move { person: usize, to: usize, writer: usize },
-    Return { person: usize, writer: usize },
-    Check { person: usize, at: usize },
-    Certificate { person: usize },
-    Birth { person: usize, at: usize },
-    Void { pick: usize, writer: usize },
-    Amend { pick: usize, writer: usize },
+    Outflow {
+        person: usize,
+        to: usize,
+    },
+    Inflow {
+        person: usize,
+        at: usize,
+        writer: usize,
+    },
+    Ack {
+        person: usize,
+        pick: usize,
+    },
+    Move {
+        person: usize,
+        to: usize,
+        writer: usize,
+    },
+    Return {
+        person: usize,
+        writer: usize,
+    },
+    Check {
+        person: usize,
+        at: usize,
+    },
+    Certificate {
+        person: usize,
+    },
+    Birth {
+        person: usize,
+        at: usize,
+    },
+    Void {
+        pick: usize,
+        writer: usize,
+    },
+    Amend {
+        pick: usize,
+        writer: usize,
+    },
     /// A correction whose operator typed a residence.
-    Typed { pick: usize, writer: usize, residence: usize },
+    Typed {
+        pick: usize,
+        writer: usize,
+        residence: usize,
+    },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -185,7 +224,11 @@ impl Net {
             let (who, origin) = net.people[p].clone();
             let body = Body::PersonRegistered(PersonRegistered {
                 name: format!("甲{p}"),
-                sex: if who.is_male() { Sex::Male } else { Sex::Female },
+                sex: if who.is_male() {
+                    Sex::Male
+                } else {
+                    Sex::Female
+                },
                 birth_date: who.birth_date(),
                 marital_status: MaritalStatus::Married,
                 hukou: HukouType::Agricultural,
@@ -199,7 +242,10 @@ impl Net {
     }
 
     fn index(&self, code: &str) -> usize {
-        self.nodes.iter().position(|n| n.code.as_str() == code).unwrap()
+        self.nodes
+            .iter()
+            .position(|n| n.code.as_str() == code)
+            .unwrap()
     }
 
     /// Records node `n` holds about `subject`.
@@ -299,12 +345,24 @@ impl Net {
         let _ = match *s {
             Step::Outflow { person, to } => {
                 let o = origin(person);
-                self.write(o.as_str(), person % 3, Some(o.clone()), Some(village(to)), outflow_on(d))
+                self.write(
+                    o.as_str(),
+                    person % 3,
+                    Some(o.clone()),
+                    Some(village(to)),
+                    outflow_on(d),
+                )
             }
             Step::Inflow { person, at, writer } => {
                 let at = village(at);
                 let w = Self::up(at.as_str(), writer).to_string();
-                self.write(&w, person % 3, Some(origin(person)), Some(at), inflow_on(d, None))
+                self.write(
+                    &w,
+                    person % 3,
+                    Some(origin(person)),
+                    Some(at),
+                    inflow_on(d, None),
+                )
             }
             Step::Ack { person, pick } => {
                 let o = origin(person);
@@ -350,7 +408,13 @@ impl Net {
                     check_date: d,
                     result: CheckResult::Normal,
                 });
-                self.write(at.as_str(), person % 3, Some(origin(person)), Some(at.clone()), body)
+                self.write(
+                    at.as_str(),
+                    person % 3,
+                    Some(origin(person)),
+                    Some(at.clone()),
+                    body,
+                )
             }
             Step::Certificate { person } => {
                 let o = origin(person);
@@ -372,7 +436,13 @@ impl Net {
                     place: Some(at.clone()),
                     service_number: String::new(),
                 });
-                self.write(at.clone().as_str(), person % 3, Some(origin(person)), Some(at), body)
+                self.write(
+                    at.clone().as_str(),
+                    person % 3,
+                    Some(origin(person)),
+                    Some(at),
+                    body,
+                )
             }
             Step::Void { pick, writer } | Step::Amend { pick, writer } => {
                 let Some((target, w)) = self.holder_of(pick, writer) else {
@@ -389,7 +459,10 @@ impl Net {
                 let person = self.person_of(&target);
                 let at = self.nodes[w].code.as_str().to_string();
                 let r = self.write(&at, person, None, None, body);
-                assert!(r.is_ok(), "an honest correction of {target} at {at} refused: {r:?}");
+                assert!(
+                    r.is_ok(),
+                    "an honest correction of {target} at {at} refused: {r:?}"
+                );
                 r
             }
             Step::Typed {

@@ -29,8 +29,22 @@ fn body(kind: &str) -> Body {
 /// outflow to R1, inflow at R1, a move to R2.
 fn history() -> Vec<Record> {
     let mut out = vec![test_record(O, 1, 7, O, None, body("person_registered"))];
-    out.push(test_record(O, 2, 7, O, Some(R1), body("outflow_registered")));
-    out.push(test_record(R1, 1, 7, O, Some(R1), body("inflow_registered")));
+    out.push(test_record(
+        O,
+        2,
+        7,
+        O,
+        Some(R1),
+        body("outflow_registered"),
+    ));
+    out.push(test_record(
+        R1,
+        1,
+        7,
+        O,
+        Some(R1),
+        body("inflow_registered"),
+    ));
     out.push(test_record(
         R2,
         1,
@@ -93,7 +107,10 @@ fn a_correction_takes_its_targets_places() {
     // A residence given (the leak of issue 14): refused, naming the field.
     let e = written(Some(O), Some(R1), fix.clone(), &h).unwrap_err();
     assert_eq!(e.field, "residence");
-    assert!(e.reason.contains(R1) && e.reason.contains(&h[0].id.to_string()), "{e}");
+    assert!(
+        e.reason.contains(R1) && e.reason.contains(&h[0].id.to_string()),
+        "{e}"
+    );
     let e = written(Some("410602100002"), None, fix, &h).unwrap_err();
     assert_eq!(e.field, "origin");
     // A void of the inflow goes to the inflow's residence.
@@ -250,7 +267,11 @@ fn scopes() -> Vec<NodeScope> {
         ("CN", Level::Province),
         ("CN", Level::County),
     ] {
-        let code = if code == "CN" { Code::national() } else { c(code) };
+        let code = if code == "CN" {
+            Code::national()
+        } else {
+            c(code)
+        };
         out.push(NodeScope::new(code, NodeKind::Exchange { child_level }).unwrap());
     }
     out
@@ -272,7 +293,12 @@ fn a_settled_correction_is_held_by_exactly_the_targets_holders() {
     for target in h.clone() {
         let r = written(None, None, void(&target), &h).unwrap();
         for s in &scopes {
-            assert_eq!(s.holds(&r), s.holds(&target), "{s} for {:?}", target.body.kind());
+            assert_eq!(
+                s.holds(&r),
+                s.holds(&target),
+                "{s} for {:?}",
+                target.body.kind()
+            );
         }
     }
 }

@@ -321,7 +321,13 @@ mod additive {
             }
         }
 
-        fn write(&mut self, author: &str, residence: Option<&str>, day: &str, body: Body) -> Record {
+        fn write(
+            &mut self,
+            author: &str,
+            residence: Option<&str>,
+            day: &str,
+            body: Body,
+        ) -> Record {
             let mut body = body;
             let (origin, residence) = settle(
                 Some(code(HOME)),
@@ -392,9 +398,14 @@ mod additive {
         let c = log.assert_additive();
         assert_eq!(c.migrants_in, 1, "counted once");
         assert_eq!(log.at("410602100").migrants_in, 1);
-        log.write(HOME, None, "2026-10-05", Body::Returned(Returned {
-            return_date: d("2026-10-05"),
-        }));
+        log.write(
+            HOME,
+            None,
+            "2026-10-05",
+            Body::Returned(Returned {
+                return_date: d("2026-10-05"),
+            }),
+        );
         let c = log.assert_additive();
         assert_eq!(c.migrants_in, 0, "the return ends the registration");
         assert_eq!(log.at("410603").migrants_out, 0, "and the absence");
@@ -408,8 +419,16 @@ mod additive {
         log.write(COUNTY, Some(B), "2026-09-20", moved("2026-09-20"));
         let c = log.assert_additive();
         assert_eq!(c.migrants_in, 1);
-        assert_eq!(log.at("410602001").migrants_in, 1, "counted where they live now");
-        assert_eq!(log.at("410602100").migrants_in, 0, "and not where they left");
+        assert_eq!(
+            log.at("410602001").migrants_in,
+            1,
+            "counted where they live now"
+        );
+        assert_eq!(
+            log.at("410602100").migrants_in,
+            0,
+            "and not where they left"
+        );
     }
 
     #[test]
