@@ -104,30 +104,18 @@ async fn corrections_and_voids_reach_exactly_the_nodes_their_target_reached() {
 
     // A migrant of A1 in B1, moved to B2 (written at county B: the node
     // names the residence left), acknowledged, certified, returned.
-    let out = topo
-        .write(
-            VILLAGE_A1,
-            draft(
-                &who,
-                VILLAGE_A1,
-                Some(VILLAGE_B1),
-                liudong_core::synth::outflow_on(day),
-            ),
-        )
-        .await
-        .unwrap();
-    let inflow = topo
-        .write(
-            VILLAGE_B1,
-            draft(
-                &who,
-                VILLAGE_A1,
-                Some(VILLAGE_B1),
-                liudong_core::synth::inflow_on(day.add_days(1), None),
-            ),
-        )
-        .await
-        .unwrap();
+    // Records of the migrant of A1 living at B1, written at `at`.
+    let in_b1 = |at: &'static str, body: Body| {
+        let d = draft(&who, VILLAGE_A1, Some(VILLAGE_B1), body);
+        let topo = &topo;
+        async move { topo.write(at, d).await.unwrap() }
+    };
+    let out = in_b1(VILLAGE_A1, liudong_core::synth::outflow_on(day)).await;
+    let inflow = in_b1(
+        VILLAGE_B1,
+        liudong_core::synth::inflow_on(day.add_days(1), None),
+    )
+    .await;
     holders_after(&topo, &inflow).await;
     let ack = topo
         .write(
@@ -149,24 +137,17 @@ async fn corrections_and_voids_reach_exactly_the_nodes_their_target_reached() {
         holders_after(&topo, &ack).await,
         holders_after(&topo, &inflow).await
     );
-    let cert = topo
-        .write(
-            VILLAGE_A1,
-            draft(
-                &who,
-                VILLAGE_A1,
-                Some(VILLAGE_B1),
-                Body::CertificateIssued(CertificateIssued {
-                    number: "C-41".into(),
-                    valid_from: day,
-                    valid_until: day.add_days(900),
-                    marital_status: MaritalStatus::Married,
-                    children: 0,
-                }),
-            ),
-        )
-        .await
-        .unwrap();
+    let cert = in_b1(
+        VILLAGE_A1,
+        Body::CertificateIssued(CertificateIssued {
+            number: "C-41".into(),
+            valid_from: day,
+            valid_until: day.add_days(900),
+            marital_status: MaritalStatus::Married,
+            children: 0,
+        }),
+    )
+    .await;
     let moved = topo
         .write(
             COUNTY_B,
@@ -236,13 +217,8 @@ async fn corrections_and_voids_reach_exactly_the_nodes_their_target_reached() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_receiver_holding_the_target_refuses_a_correction_going_elsewhere() {
     let dir = tempfile::tempdir().unwrap();
-    let nodes = [
-        (EXCHANGE, None),
-        (COUNTY_A, Some(EXCHANGE)),
-        (TOWN_A, Some(COUNTY_A)),
-        (VILLAGE_A1, Some(TOWN_A)),
-    ];
-    let topo = start_plain(dir.path(), &nodes).await;
+    // The exchange, county A, its township and village A1.
+    let topo = start_plain(dir.path(), &WIDE[..4]).await;
     let who = person(42, VILLAGE_A1);
     let reg = topo
         .write(VILLAGE_A1, draft(&who, VILLAGE_A1, None, registered(&who)))

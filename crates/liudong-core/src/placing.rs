@@ -30,7 +30,6 @@ use crate::record::{Body, Record};
 use crate::routing::Places;
 use crate::validate::ValidationError;
 use crate::view::PersonView;
-use crate::workflow;
 use liudong_i18n::t;
 
 /// The role of a place in a record.
@@ -172,8 +171,16 @@ pub fn amended_previous_differs(expected: Option<&Code>, target: &crate::RecordI
     )
 }
 
+/// Why a record naming `id` cannot be checked here (also the workflow rules' word).
+pub(crate) fn not_held_reason(id: &crate::RecordId) -> String {
+    format!("record {id} is not held here")
+}
+
 fn not_held(field: &str, id: &crate::RecordId) -> ValidationError {
-    workflow::not_held(field, id).to_validation()
+    ValidationError {
+        field: field.into(),
+        reason: not_held_reason(id),
+    }
 }
 
 /// Settles the places of a record written here about the person whose
@@ -184,7 +191,7 @@ fn not_held(field: &str, id: &crate::RecordId) -> ValidationError {
 /// module docs for the rules; a place given that breaks them is refused,
 /// and so is a missing origin except for a correction or an acknowledgement.
 ///
-/// Bodies for which [`workflow::needs_context`] is false need no context.
+/// Bodies for which [`crate::workflow::needs_context`] is false need no context.
 pub fn settle(
     origin: Option<Code>,
     residence: Option<Code>,

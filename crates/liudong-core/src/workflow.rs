@@ -82,7 +82,7 @@ impl std::fmt::Display for WorkflowIssue {
 /// The missing-context issue of a record naming `id` in `field`, which is
 /// not held here.
 pub(crate) fn not_held(field: &str, id: &RecordId) -> WorkflowIssue {
-    WorkflowIssue::missing(field, format!("record {id} is not held here"))
+    WorkflowIssue::missing(field, placing::not_held_reason(id))
 }
 
 /// True if the rules for `body` look at other records (the only bodies

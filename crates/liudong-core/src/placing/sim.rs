@@ -21,7 +21,7 @@ use crate::record::*;
 use crate::report::{Counts, Month, compute};
 use crate::routing::{NodeKind, NodeScope};
 use crate::synth::{SynthRng, citizen_id, inflow_on, outflow_on};
-use crate::workflow::IssueKind;
+use crate::workflow::{self, IssueKind};
 use crate::{Date, Level, RecordId};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
