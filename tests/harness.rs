@@ -114,7 +114,7 @@ pub fn draft(
     Draft {
         operator: "test-cadre".into(),
         subject: subject.clone(),
-        origin: Code::parse(origin).unwrap(),
+        origin: Some(Code::parse(origin).unwrap()),
         residence: residence.map(|r| Code::parse(r).unwrap()),
         body,
     }

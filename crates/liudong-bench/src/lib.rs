@@ -836,7 +836,7 @@ async fn cross_county(o: &BenchOptions, work: &Path) -> Result<Measure> {
         let draft = liudong_store::Draft {
             operator: "bench".into(),
             subject,
-            origin: Code::parse(demo::VILLAGE_A1)?,
+            origin: Some(Code::parse(demo::VILLAGE_A1)?),
             residence: Some(Code::parse(demo::VILLAGE_B1)?),
             body: Body::InflowRegistered(InflowRegistered {
                 arrival_date: today,

@@ -18,6 +18,7 @@ pub mod date;
 pub mod divisions;
 pub mod hlc;
 pub mod overdue;
+pub mod placing;
 pub mod population;
 pub mod record;
 pub mod report;

@@ -260,6 +260,13 @@ pub struct Correction {
     /// `None` voids the target; `Some` replaces its body (same kind).
     #[serde(default)]
     pub amended: Option<Box<Body>>,
+    /// The residence the person left, when the target is a residence change
+    /// (or a correction of one): one of the target's places, carried so that
+    /// the correction reaches every node the target reached. A correction's
+    /// origin and residence are likewise the target's. Set by the writer
+    /// from the record it corrects (see [`crate::placing`]).
+    #[serde(default)]
+    pub previous_residence: Option<Code>,
 }
 
 /// The typed body of a record.

@@ -274,6 +274,9 @@ fn check_body(r: &Record, body: &Body, latest: Date, top: bool) -> Result<(), Va
                 );
             }
             text("correction.reason", &c.reason, true)?;
+            if let Some(prev) = &c.previous_residence {
+                known_code("correction.previous_residence", prev)?;
+            }
             if let Some(amended) = &c.amended {
                 if matches!(**amended, Body::Correction(_)) {
                     return fail(

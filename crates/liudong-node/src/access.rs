@@ -216,9 +216,14 @@ pub struct RecordInput {
     pub operator: String,
     /// Citizen ID of the person.
     pub subject: String,
-    /// 12-digit village code of the registered locality.
-    pub origin: String,
-    /// 12-digit village code of the residence, when known.
+    /// 12-digit village code of the registered locality; a correction or an
+    /// inflow acknowledgement leaves it out (the node sets it from the record
+    /// it refers to).
+    #[serde(default)]
+    pub origin: Option<String>,
+    /// 12-digit village code of the residence, when known (left out of a
+    /// correction or an acknowledgement; a return or residence change left
+    /// without it names the residence held for the person).
     #[serde(default)]
     pub residence: Option<String>,
     /// The record body, e.g. `{"outflow_registered": {"leave_date": "2026-10-01"}}`.
@@ -232,7 +237,12 @@ pub fn parse_input(json: &str) -> Result<Draft> {
     Ok(Draft {
         operator: input.operator,
         subject: CitizenId::parse(&input.subject).map_err(AccessError::RecordSubject)?,
-        origin: Code::parse(&input.origin).map_err(place("origin"))?,
+        origin: input
+            .origin
+            .as_deref()
+            .map(Code::parse)
+            .transpose()
+            .map_err(place("origin"))?,
         residence: input
             .residence
             .as_deref()
@@ -248,7 +258,11 @@ pub fn to_request(d: &Draft) -> pb::WriteRecordRequest {
     pb::WriteRecordRequest {
         operator: d.operator.clone(),
         subject: d.subject.as_str().to_string(),
-        origin: d.origin.as_str().to_string(),
+        origin: d
+            .origin
+            .as_ref()
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_default(),
         residence: d
             .residence
             .as_ref()
@@ -763,7 +777,7 @@ mod tests {
         let draft = |address: String| Draft {
             operator: "op".into(),
             subject: subject.clone(),
-            origin: Code::parse("440306018001").unwrap(),
+            origin: Some(Code::parse("440306018001").unwrap()),
             residence: Some(Code::parse("410602100001").unwrap()),
             body: Body::InflowRegistered(liudong_core::record::InflowRegistered {
                 arrival_date: liudong_core::Date::new(2026, 1, 1).unwrap(),
@@ -852,5 +866,16 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.to_string(), "field subject");
+    }
+
+    #[test]
+    fn a_correction_may_leave_its_places_to_the_node() {
+        let json = r#"{"operator":"o","subject":"410602199001011231","body":{"correction":{"target":{"node":"410602100001","seq":1},"reason":"录入错误"}}}"#;
+        let d = parse_input(json).unwrap();
+        assert_eq!((d.origin.as_ref(), d.residence.as_ref()), (None, None));
+        // Over the admin API too: empty strings are "left out".
+        let back = crate::admin::draft_from_request(to_request(&d)).unwrap();
+        assert_eq!((back.origin, back.residence), (None, None));
+        assert_eq!(back.body, d.body);
     }
 }

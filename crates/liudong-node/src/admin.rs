@@ -74,7 +74,11 @@ pub fn draft_from_request(r: pb::WriteRecordRequest) -> Result<Draft, Status> {
     Ok(Draft {
         operator: r.operator,
         subject: CitizenId::parse(&r.subject).map_err(|e| bad("subject", e))?,
-        origin: Code::parse(&r.origin).map_err(|e| bad("origin", e))?,
+        origin: if r.origin.is_empty() {
+            None
+        } else {
+            Some(Code::parse(&r.origin).map_err(|e| bad("origin", e))?)
+        },
         residence: if r.residence.is_empty() {
             None
         } else {

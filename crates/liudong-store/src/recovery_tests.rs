@@ -25,7 +25,7 @@ fn draft(person: u64) -> Draft {
     Draft {
         operator: "cadre".into(),
         subject: r.subject,
-        origin: r.origin,
+        origin: Some(r.origin),
         residence: None,
         body: r.body,
     }

@@ -135,7 +135,7 @@ mod tests {
         Draft {
             operator: "cadre".into(),
             subject: test_record(V_A1, 1, person, V_A1, None, outflow_body()).subject,
-            origin: Code::parse(V_A1).unwrap(),
+            origin: Some(Code::parse(V_A1).unwrap()),
             residence: None,
             body: outflow_body(),
         }

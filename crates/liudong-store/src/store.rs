@@ -17,6 +17,7 @@ use crate::types::{
     ApplyOutcome, Counters, CursorUpdate, Draft, Incoming, LinkStatus, LocalWrite, OutboxPage,
     Source, StoreOptions, now_ms,
 };
+use liudong_core::placing;
 use liudong_core::validate::{Limits, check_record};
 use liudong_core::workflow::{self, IssueKind, WorkflowIssue};
 use liudong_core::{
@@ -280,7 +281,11 @@ impl Store {
         self.changes.subscribe()
     }
 
-    /// Validates and writes a record authored here, durably.
+    /// Validates and writes a record authored here, durably. Its places are
+    /// settled first from the records held about the person
+    /// ([`liudong_core::placing::settle`]): a correction or acknowledgement
+    /// takes its target's, a return or residence change the person's
+    /// current residence; places given that differ are refused.
     pub fn write_local(&self, draft: Draft, limits: Limits) -> Result<Record, StoreError> {
         Ok(self.write_local_request(draft, limits, None)?.record)
     }
@@ -306,29 +311,46 @@ impl Store {
                     .pop()
                     .ok_or_else(|| StoreError::Corrupt(format!("request {id}: no record")));
             }
+            // No look-up for other bodies (it would catch the indexer up
+            // under the writer lock), unless the clock is far ahead.
+            let context = if workflow::needs_context(&draft.body) {
+                Some(self.subject_records(draft.subject.as_str())?)
+            } else {
+                None
+            };
             let hlc = w.clock.stamp(limits.now_ms, limits.max_skew_ms, || {
-                Ok::<_, StoreError>(highest_stamp(
-                    &self.subject_records(draft.subject.as_str())?,
-                ))
+                Ok::<_, StoreError>(match &context {
+                    Some(c) => highest_stamp(c),
+                    None => highest_stamp(&self.subject_records(draft.subject.as_str())?),
+                })
             })?;
+            let context = context.unwrap_or_default();
+            let id = RecordId {
+                node: self.scope.code.clone(),
+                seq: RecordId::next_seq(w.author_seq, hlc),
+            };
+            let invalid = |error| StoreError::Invalid {
+                id: id.clone(),
+                error,
+            };
+            let mut body = draft.body;
+            let (origin, residence) =
+                placing::settle(draft.origin, draft.residence, &mut body, &context)
+                    .map_err(invalid)?;
             let record = Record {
-                id: RecordId {
-                    node: self.scope.code.clone(),
-                    seq: RecordId::next_seq(w.author_seq, hlc),
-                },
+                id: id.clone(),
                 hlc,
                 operator: draft.operator,
                 subject: draft.subject,
-                origin: draft.origin,
-                residence: draft.residence,
-                body: draft.body,
+                origin,
+                residence,
+                body,
             };
             self.clock_high.store(w.clock.last().0, Ordering::Release);
-            check_record(&record, limits).map_err(|error| StoreError::Invalid {
-                id: record.id.clone(),
-                error,
-            })?;
-            self.check_workflow_local(&record)?;
+            check_record(&record, limits).map_err(invalid)?;
+            if workflow::needs_context(&record.body) {
+                workflow::check(&record, &context).map_err(|i| invalid(i.to_validation()))?;
+            }
             let entry = request.map(|(id, digest)| {
                 let records = vec![(record.id.clone(), false)];
                 (id, Self::request_entry(digest, limits, records))
@@ -464,12 +486,23 @@ impl Store {
                 held.insert(draft.subject.clone(), context);
             }
             let context = held.entry(draft.subject.clone()).or_default();
+            let id = RecordId {
+                node: self.scope.code.clone(),
+                seq: seq + 1,
+            };
+            let invalid = |error| StoreError::InvalidInBatch {
+                index,
+                id: id.clone(),
+                error,
+            };
+            let mut body = draft.body;
+            let (origin, residence) =
+                placing::settle(draft.origin, draft.residence, &mut body, context)
+                    .map_err(invalid)?;
             if skip_identical
-                && let Some(same) = context.iter().find(|r| {
-                    r.origin == draft.origin
-                        && r.residence == draft.residence
-                        && r.body == draft.body
-                })
+                && let Some(same) = context
+                    .iter()
+                    .find(|r| r.origin == origin && r.residence == residence && r.body == body)
             {
                 out.push(LocalWrite {
                     record: same.clone(),
@@ -488,14 +521,9 @@ impl Store {
                 hlc,
                 operator: draft.operator,
                 subject: draft.subject,
-                origin: draft.origin,
-                residence: draft.residence,
-                body: draft.body,
-            };
-            let invalid = |error| StoreError::InvalidInBatch {
-                index,
-                id: record.id.clone(),
-                error,
+                origin,
+                residence,
+                body,
             };
             check_record(&record, limits).map_err(invalid)?;
             if workflow::needs_context(&record.body) {
@@ -791,20 +819,6 @@ impl Store {
     }
 
     // ---- workflow rules ----
-
-    /// Checks a record written here against the workflow rules, with the
-    /// subject's records held as context; any failure refuses it.
-    fn check_workflow_local(&self, r: &Record) -> Result<(), StoreError> {
-        if !workflow::needs_context(&r.body) {
-            // No look-up (which would catch the indexer up under the writer lock).
-            return Ok(());
-        }
-        let context = self.subject_records(r.subject.as_str())?;
-        workflow::check(r, &context).map_err(|issue| StoreError::Invalid {
-            id: r.id.clone(),
-            error: issue.to_validation(),
-        })
-    }
 
     /// For a record received by sync: the workflow breach it commits against
     /// the records it refers to (looked up in `batch`, then here), if any.

@@ -136,7 +136,12 @@ impl LinkStatus {
 pub struct Draft {
     pub operator: String,
     pub subject: CitizenId,
-    pub origin: Code,
+    /// The person's registered village; `None` only for a correction or an
+    /// inflow acknowledgement, which take their places from the record they
+    /// refer to (see `liudong_core::placing`).
+    pub origin: Option<Code>,
+    /// The residence; when left out, the writer sets it where the record
+    /// follows another (see `liudong_core::placing`).
     pub residence: Option<Code>,
     pub body: Body,
 }

@@ -528,6 +528,8 @@ enum RecordCommand {
     /// with kind one of person_registered, marriage_registered, outflow_registered,
     /// certificate_issued, inflow_registered, inflow_acknowledged, check_reported,
     /// birth_registered, residence_changed, returned, correction.
+    /// A correction or an inflow_acknowledged leaves out origin and residence (the node
+    /// sets them from the record it refers to and refuses places that differ).
     Add {
         #[command(flatten)]
         config: ConfigArg,

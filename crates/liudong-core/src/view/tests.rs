@@ -112,6 +112,7 @@ fn history() -> Vec<Record> {
                     purpose: Purpose::Work,
                     expected_months: 12,
                 }))),
+                previous_residence: None,
             }),
         );
     }
@@ -121,6 +122,7 @@ fn history() -> Vec<Record> {
             target: check,
             reason: "重复报告".into(),
             amended: None,
+            previous_residence: None,
         }),
     );
     add(
