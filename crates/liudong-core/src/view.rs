@@ -87,6 +87,10 @@ pub struct Check {
     pub residence: Option<Code>,
 }
 
+fn non_empty(s: &str) -> Option<String> {
+    (!s.trim().is_empty()).then(|| s.to_string())
+}
+
 /// Everything a node derives about one person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonView {
@@ -99,6 +103,14 @@ pub struct PersonView {
     pub status: Status,
     pub marital_status: MaritalStatus,
     pub married_on: Option<Date>,
+    /// Phone number from the latest registration that gave one.
+    pub phone: Option<String>,
+    /// Address at the current residence (the latest inflow or residence
+    /// change that gave one; none after a return).
+    pub address: Option<String>,
+    /// Employer at the current residence (the latest inflow that gave one;
+    /// none after a residence change or a return).
+    pub employer: Option<String>,
     pub certificate: Option<Certificate>,
     pub episodes: Vec<Episode>,
     pub inflows: Vec<Inflow>,
@@ -145,6 +157,9 @@ impl PersonView {
             status: Status::Unknown,
             marital_status: MaritalStatus::Unspecified,
             married_on: None,
+            phone: None,
+            address: None,
+            employer: None,
             certificate: None,
             episodes: Vec::new(),
             inflows: Vec::new(),
@@ -190,6 +205,9 @@ impl PersonView {
                 if b.marital_status != MaritalStatus::Unspecified {
                     self.marital_status = b.marital_status;
                 }
+                if !b.phone.trim().is_empty() {
+                    self.phone = Some(b.phone.clone());
+                }
                 if self.status == Status::Unknown {
                     self.status = Status::AtHome;
                 }
@@ -212,6 +230,11 @@ impl PersonView {
                 self.status = Status::OutMigrated;
             }
             Body::CertificateIssued(b) => {
+                // The certificate states the marital status: it tells a node
+                // that holds no registration of the person.
+                if self.marital_status == MaritalStatus::Unspecified {
+                    self.marital_status = b.marital_status;
+                }
                 self.certificate = Some(Certificate {
                     number: b.number.clone(),
                     valid_from: Some(b.valid_from),
@@ -232,6 +255,8 @@ impl PersonView {
                 }
                 self.residence = r.residence.clone();
                 self.status = Status::AtResidence;
+                self.address = non_empty(&b.address);
+                self.employer = non_empty(&b.employer);
                 self.inflows.push(Inflow {
                     id: r.id.clone(),
                     residence: r.residence.clone(),
@@ -281,17 +306,21 @@ impl PersonView {
                 sex: b.sex,
                 birth_order: b.birth_order,
             }),
-            Body::ResidenceChanged(_) => {
+            Body::ResidenceChanged(b) => {
                 let ep = self.open_episode();
                 ep.residences.extend(r.residence.clone());
                 self.residence = r.residence.clone();
                 self.status = Status::AtResidence;
+                self.address = non_empty(&b.address);
+                self.employer = None;
             }
             Body::Returned(b) => {
                 if let Some(ep) = self.episodes.last_mut().filter(|e| e.is_open()) {
                     ep.returned = Some(b.return_date);
                 }
                 self.residence = None;
+                self.address = None;
+                self.employer = None;
                 self.status = Status::AtHome;
             }
             Body::Correction(_) => {}
