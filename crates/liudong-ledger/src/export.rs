@@ -15,6 +15,7 @@ use liudong_core::{Code, Date, Level, PersonView};
 use liudong_node::config::Config;
 use liudong_node::progress::Progress;
 use liudong_node::query::{Answer, OverdueAnswer, PersonsAnswer, Query, WrongAnswer};
+use liudong_node::worklist;
 use liudong_node::{AccessError, NodeAccess};
 use std::path::Path;
 
@@ -177,59 +178,31 @@ pub fn report_sheet(r: &Report, english: bool) -> Sheet {
     }
 }
 
+/// The overdue lists as the work list: the columns of `liudong overdue`
+/// and the console ([`liudong_node::worklist`]), ages as numbers.
 fn overdue_sheet(a: &OverdueAnswer, english: bool) -> Sheet {
-    let headers = [
-        ("类型", "kind"),
-        ("公民身份号码", "citizen ID"),
-        ("户籍地代码", "origin code"),
-        ("现居住地代码", "residence code"),
-        ("相关记录", "record"),
-        ("起始日期", "since"),
-        ("数量", "count"),
-        ("说明", "detail"),
-    ]
-    .iter()
-    .map(|(zh, en)| h(english, zh, en))
-    .collect();
-    let mut rows: Vec<Vec<Cell>> = a
-        .items
-        .iter()
-        .map(|i| {
-            vec![
-                if english {
-                    i.kind.name()
-                } else {
-                    i.kind.label_zh()
-                }
-                .into(),
-                i.subject.as_str().into(),
-                i.origin.to_string().into(),
-                place(&i.residence).0.into(),
-                i.record
-                    .as_ref()
-                    .map_or(String::new(), |r| r.to_string())
-                    .into(),
-                date(i.since),
-                Cell::Number(i.count as f64),
-                i.detail.clone().into(),
-            ]
+    let lang = if english {
+        liudong_i18n::Lang::En
+    } else {
+        liudong_i18n::Lang::Zh
+    };
+    // The node's own code, as it printed it (an exchange's "CN" included).
+    let unit = Code::parse(&a.node).unwrap_or(Code::national());
+    let rows = worklist::rows(a, &unit, lang)
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .enumerate()
+                .map(|(i, v)| match v.parse::<f64>() {
+                    Ok(n) if i == worklist::AGE_COLUMN => Cell::Number(n),
+                    _ => Cell::Text(v),
+                })
+                .collect()
         })
         .collect();
-    rows.extend(a.held.iter().map(|x| {
-        vec![
-            if english { "held" } else { "待补信息" }.into(),
-            x.subject.to_string().into(),
-            "".into(),
-            "".into(),
-            x.id.to_string().into(),
-            "".into(),
-            "".into(),
-            format!("{}: {}", x.kind, x.issue).into(),
-        ]
-    }));
     Sheet {
         name: if english { "overdue" } else { "逾期事项" }.into(),
-        headers,
+        headers: worklist::headers(lang),
         rows,
     }
 }

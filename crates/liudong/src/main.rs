@@ -207,6 +207,9 @@ enum Command {
         kinds: Vec<String>,
         #[arg(long)]
         json: bool,
+        /// Language of the work list: zh (default) or en.
+        #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
+        lang: String,
     },
     /// The monthly report (月报) of a jurisdiction this node holds.
     Report {
@@ -639,9 +642,11 @@ async fn main() -> Result<()> {
             config,
             kinds,
             json,
+            lang,
         } => {
             init_tracing("warn");
-            report_cmd::overdue(&config, kinds, json).await
+            let lang = liudong_i18n::Lang::parse(&lang).unwrap_or_default();
+            report_cmd::overdue(&config, kinds, json, lang).await
         }
         Command::Report {
             config,
