@@ -71,6 +71,8 @@ impl SyncState {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct SyncRow {
     pub code: Code,
+    /// The code as the report names it (`CN` for the national exchange).
+    pub peer: String,
     pub upstream: bool,
     pub state: SyncState,
     pub last_contact_ms: Option<u64>,
@@ -89,6 +91,7 @@ impl SyncRow {
 
     fn no_data(code: Code) -> SyncRow {
         SyncRow {
+            peer: code.to_string(),
             code,
             upstream: false,
             state: SyncState::NoData,
@@ -131,6 +134,7 @@ pub(crate) fn link_state(k: &LinkReport) -> SyncState {
 fn link_row(k: &LinkReport) -> Option<SyncRow> {
     Some(SyncRow {
         code: Code::parse(&k.peer).ok()?,
+        peer: k.peer.clone(),
         upstream: k.role == "upstream",
         state: link_state(k),
         last_contact_ms: k.last_contact_ms,
@@ -204,10 +208,14 @@ fn row_html(b: &mut String, l: Lang, r: &SyncRow, unit: &Code, class: &str) {
         b,
         "<tr class=\"link {class} {}\" data-peer=\"{}\" data-state=\"{}\" data-silent=\"{}\"><td>{}</td><td class=\"state\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
         r.state.name(),
-        esc(r.code.as_str()),
+        esc(&r.peer),
         r.state.name(),
         r.state == SyncState::Silent,
-        place_cell(&r.code, unit),
+        if r.code.is_national() {
+            esc(&t_in!(l, "console-nodes-exchange", code = r.peer.as_str()))
+        } else {
+            place_cell(&r.code, unit)
+        },
         esc(&r.state.label(l)),
         esc(&ms(r.last_contact_ms)),
         esc(&ms(r.last_success_ms)),

@@ -28,12 +28,13 @@ fn select_name(field: &str, level: Level) -> String {
     format!("{field}_{}", level.digits())
 }
 
-/// True if the request carries any of the picker's selects.
+/// True if the request chose anything in the picker.
 pub(crate) fn submitted(r: &Req, field: &str) -> bool {
-    r.value(field).is_some()
+    let chosen = |name: &str| r.value(name).is_some_and(|v| !v.is_empty());
+    chosen(field)
         || [Level::Province, Level::Prefecture, Level::County]
             .iter()
-            .any(|l| r.value(&select_name(field, *l)).is_some())
+            .any(|l| chosen(&select_name(field, *l)))
 }
 
 /// The place the request chose under `root`: the deepest level whose
@@ -224,6 +225,7 @@ mod tests {
         let r = req(&[("residence", "410602100001")]);
         assert_eq!(read(&r, "residence", &county), county);
         assert!(!submitted(&req(&[]), "residence"));
+        assert!(!submitted(&req(&[("residence", "")]), "residence"), "nothing chosen");
         assert_eq!(
             read_or(&req(&[]), "residence", &county, Some(&code("410602100001"))),
             county,

@@ -42,7 +42,7 @@ pub fn url(s: &str) -> String {
 /// in small print.
 pub fn place_cell(code: &Code, unit: &Code) -> String {
     let name = liudong_node::worklist::place_name(code, unit);
-    if name == code.as_str() {
+    if name == code.to_string() {
         esc(&name)
     } else {
         format!(

@@ -260,6 +260,7 @@ console-col-unit = Unit
 
 ## Lower nodes
 
+console-nodes-exchange = exchange { $code }
 console-nodes-upstream = Upstream link
 console-nodes-units = Sync state of the units
 console-nodes-note = States come from this node's status report; "no data" means the unit runs no node or has no sync records yet. A lower node not in contact for twice its expected sync interval is "silent".

@@ -261,6 +261,7 @@ console-col-unit = 单位
 
 ## 下级节点 Lower nodes
 
+console-nodes-exchange = 交换节点 { $code }
 console-nodes-upstream = 上级链路
 console-nodes-units = 辖区各单位同步情况
 console-nodes-note = 状态取自本节点的同步状态报告；“无数据”表示该单位未接入或尚无同步记录。下级节点超过其预期同步间隔两倍未联系即为“超时未联系”。
