@@ -107,8 +107,9 @@ impl SyncRow {
 }
 
 /// The state of a link of the report: an open session first, then a
-/// refusal, silence, a failure more recent than the last success, no
-/// contact ever; otherwise normal.
+/// refusal, a failure more recent than the last success, no contact ever
+/// (a lower node that never connected, though the report counts it as
+/// silent too), silence; otherwise normal.
 pub(crate) fn link_state(k: &LinkReport) -> SyncState {
     let s = &k.status;
     let failing = match (s.last_failure_ms, s.last_success_ms) {
@@ -116,16 +117,17 @@ pub(crate) fn link_state(k: &LinkReport) -> SyncState {
         (Some(_), None) => true,
         (None, _) => false,
     };
+    let never = s.last_success_ms.is_none() && k.last_contact_ms.is_none();
     if k.connected {
         SyncState::Connected
     } else if s.refused.is_some() {
         SyncState::Refused
-    } else if k.silent && !failing {
-        SyncState::Silent
     } else if failing {
         SyncState::Failing
-    } else if s.last_success_ms.is_none() && k.last_contact_ms.is_none() {
+    } else if never {
         SyncState::Never
+    } else if k.silent {
+        SyncState::Silent
     } else {
         SyncState::Normal
     }
@@ -403,6 +405,12 @@ mod tests {
         assert_eq!(link_state(&link(false, true, ok)), SyncState::Silent);
         assert_eq!(
             link_state(&link(false, false, LinkStatus::default())),
+            SyncState::Never
+        );
+        // A lower node that never connected: the report calls it silent,
+        // the page says it was never in contact.
+        assert_eq!(
+            link_state(&link(false, true, LinkStatus::default())),
             SyncState::Never
         );
     }
