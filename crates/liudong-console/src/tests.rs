@@ -286,3 +286,102 @@ async fn forms_write_through_the_node_and_refusals_are_shown_by_their_field() {
             .is_ok()
     );
 }
+
+#[tokio::test]
+async fn birth_move_and_return_are_written_from_their_forms() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = console(
+        dir.path(),
+        COUNTY,
+        &[("wang.li", None, Role::Admin)],
+        false,
+    );
+    let s = session_of(&c, "wang.li");
+    let x = person();
+    let id = x.as_str();
+    let today = Date::from_unix_ms(c.node.now_ms());
+    let day = |n: i64| today.add_days(n).to_string();
+    let inflow = [
+        ("kind", "inflow_registered".to_string()),
+        ("subject", id.to_string()),
+        ("name", "李某某".into()),
+        ("marital_status", "married".into()),
+        ("origin", "410602100001".into()),
+        ("residence", VILLAGE.into()),
+        ("arrival_date", day(-30)),
+        ("address", "幸福路3号".into()),
+    ];
+    let r = post(&c, &s, &as_refs(&inflow)).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", body(r).await);
+
+    // Each form is offered from the person's page.
+    let r = send(&c, request("GET", &format!("/person?id={id}"), &s.0, None)).await;
+    let page = body(r).await;
+    for kind in ["birth_registered", "residence_changed", "returned"] {
+        assert!(page.contains(&format!("id=\"write-{kind}\"")), "{kind}: {page}");
+    }
+
+    // A birth: a birth order that is not a number is refused by its field.
+    let birth = |order: &str| {
+        vec![
+            ("kind", "birth_registered".to_string()),
+            ("subject", id.to_string()),
+            ("birth_date", day(-20)),
+            ("sex", "male".into()),
+            ("birth_order", order.to_string()),
+            ("place", VILLAGE.into()),
+        ]
+    };
+    let r = post(&c, &s, &as_refs(&birth("一"))).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body(r).await.contains("id=\"err-birth_order\""));
+    let r = post(&c, &s, &as_refs(&birth("1"))).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", body(r).await);
+
+    // A move to a village of another township, chosen by the picker.
+    let moved = "530424103202";
+    let change = [
+        ("kind", "residence_changed".to_string()),
+        ("subject", id.to_string()),
+        ("change_date", day(-10)),
+        ("residence", moved.into()),
+        ("address", "新村8号".into()),
+    ];
+    let r = post(&c, &s, &as_refs(&change)).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", body(r).await);
+
+    // The return home: a day still ahead is refused by its field; today is saved.
+    let back = |d: String| {
+        vec![
+            ("kind", "returned".to_string()),
+            ("subject", id.to_string()),
+            ("return_date", d),
+        ]
+    };
+    let r = post(&c, &s, &as_refs(&back(day(2)))).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body(r).await.contains("id=\"err-return_date\""));
+    let r = post(&c, &s, &as_refs(&back(day(0)))).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", body(r).await);
+
+    let records = c.node.store().subject_records(id).unwrap();
+    let kinds: Vec<&str> = records.iter().map(|r| r.body.kind()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "person_registered",
+            "inflow_registered",
+            "birth_registered",
+            "residence_changed",
+            "returned"
+        ]
+    );
+    assert!(records.iter().all(|r| r.operator == "console:wang.li"));
+    let view = c.node.store().view(&x).unwrap().unwrap();
+    assert_eq!(view.births.len(), 1);
+    assert!(matches!(
+        &records[3].body,
+        Body::ResidenceChanged(m) if m.address == "新村8号"
+    ));
+    assert_eq!(records[3].residence.as_ref().unwrap().as_str(), moved);
+}
