@@ -347,7 +347,10 @@ async fn start_county(
     (seed, households): (u64, u64),
     idle_secs: u64,
     clock: liudong_sync::WallClock,
-) -> (liudong_node::config::NodeConfig, liudong_node::runner::RunningNode) {
+) -> (
+    liudong_node::config::NodeConfig,
+    liudong_node::runner::RunningNode,
+) {
     let parent_url = format!("http://{}", exchange.sync_addr.unwrap());
     let mut cfg = liudong_testkit::demo::local_config(
         code,
@@ -756,7 +759,11 @@ fn browse(
     d.open(&format!("{base}/nodes"));
     let row = d.find(&format!("tr[data-peer='{TOWN_A}']"));
     assert_ne!(d.attr(&row, "data-state").unwrap(), "no-data");
-    assert_eq!(d.find_all(&format!("tr.upstream[data-peer='{EXCHANGE}']")).len(), 1);
+    assert_eq!(
+        d.find_all(&format!("tr.upstream[data-peer='{EXCHANGE}']"))
+            .len(),
+        1
+    );
     d.screenshot("nodes");
 
     // English, remembered in a cookie; then back to Chinese.
@@ -890,10 +897,7 @@ async fn a_county_office_works_alone_in_a_real_browser() {
     let console = county.console_addr.expect("console listening");
     let node = county.node.clone();
     let mut started = vec![county];
-    let chain: Vec<(&str, &str)> = nodes[2..]
-        .iter()
-        .map(|(c, p)| (*c, p.unwrap()))
-        .collect();
+    let chain: Vec<(&str, &str)> = nodes[2..].iter().map(|(c, p)| (*c, p.unwrap())).collect();
     start_children(dir.path(), &pki, &mut started, &chain).await;
 
     // Accounts, by the CLI: an account of an older build (no unit) is
@@ -1056,7 +1060,9 @@ fn township_cadre(
     d.open(&format!("{base}/overdue"));
     let mut first = od.clone();
     first.items.truncate(50);
-    first.held.truncate(50usize.saturating_sub(first.items.len()));
+    first
+        .held
+        .truncate(50usize.saturating_sub(first.items.len()));
     let unit = liudong_core::Code::parse(PANXI).unwrap();
     let want = liudong_node::worklist::rows(&first, &unit, liudong_i18n::Lang::Zh);
     assert!(!want.is_empty(), "the township has overdue items");
@@ -1093,11 +1099,19 @@ fn township_cadre(
     d.open(&format!("{base}/write?kind=inflow_registered"));
     d.type_into("#f-subject", newcomer.as_str());
     // The origin is drawn from the citizen ID's county; then its villages.
-    d.click_then("button[value='pick']", "#f-origin option[value='410602100001']");
-    assert_eq!(d.find_all("#f-origin_6 option[value='410602'][selected]").len(), 1);
+    d.click_then(
+        "button[value='pick']",
+        "#f-origin option[value='410602100001']",
+    );
+    assert_eq!(
+        d.find_all("#f-origin_6 option[value='410602'][selected]")
+            .len(),
+        1
+    );
     d.click("#f-origin option[value='410602100001']");
     assert!(
-        d.find_all(&format!("#f-residence option[value^='{HUAXI}']")).is_empty(),
+        d.find_all(&format!("#f-residence option[value^='{HUAXI}']"))
+            .is_empty(),
         "the residence is chosen in the township only"
     );
     d.click(&format!("#f-residence option[value='{JIUDIAN}']"));
@@ -1124,12 +1138,20 @@ fn township_cadre(
     d.screenshot("county-form-saved");
     let records = store.subject_records(newcomer.as_str()).unwrap();
     assert_eq!(records.len(), 2);
-    assert!(records.iter().all(|r| r.operator == audit_name(TOWN_OPERATOR)));
+    assert!(
+        records
+            .iter()
+            .all(|r| r.operator == audit_name(TOWN_OPERATOR))
+    );
     let inflow = records[1].id.to_string();
     // Listed at once: inflow without a certificate.
     let listed: OverdueAnswer = ask_as(node, PANXI, overdue_all(thresholds));
-    assert!(listed.items.iter().any(|i| i.subject == newcomer
-        && i.kind == liudong_core::overdue::Kind::NoCertificate));
+    assert!(
+        listed
+            .items
+            .iter()
+            .any(|i| i.subject == newcomer && i.kind == liudong_core::overdue::Kind::NoCertificate)
+    );
 
     // A check report, voided; the inflow corrected from the history.
     d.click_then("#write-check_reported", "#record-form");
@@ -1169,7 +1191,10 @@ fn township_cadre(
         .iter()
         .filter(|e| matches!(&e.event, AuditEvent::RecordWritten { operator, .. } if *operator == audit_name(TOWN_OPERATOR)))
         .count();
-    assert_eq!(written, 5, "every write audited with the account: {trail:?}");
+    assert_eq!(
+        written, 5,
+        "every write audited with the account: {trail:?}"
+    );
 
     // Locked out by failed logins; unlocked by the administrator.
     d.click_then("#logout", "#login");
@@ -1210,7 +1235,10 @@ fn county_administrator(
     let item = od
         .items
         .iter()
-        .find(|i| i.origin.is_under(&liudong_core::Code::parse(HUANING).unwrap()))
+        .find(|i| {
+            i.origin
+                .is_under(&liudong_core::Code::parse(HUANING).unwrap())
+        })
         .expect("a notice for the county to acknowledge");
     let notice = item.record.clone().unwrap();
     d.open(&format!("{base}/person?id={}", item.subject));
@@ -1221,14 +1249,19 @@ fn county_administrator(
         .subject_records(item.subject.as_str())
         .unwrap()
         .into_iter()
-        .filter(|r| {
-            matches!(&r.body, liudong_core::Body::InflowAcknowledged(a) if a.inflow == notice)
-        })
+        .filter(
+            |r| matches!(&r.body, liudong_core::Body::InflowAcknowledged(a) if a.inflow == notice),
+        )
         .collect();
     assert_eq!(acks.len(), 1);
     assert_eq!(acks[0].operator, audit_name(ADMIN));
     let after: OverdueAnswer = ask_as(node, HUANING, q);
-    assert!(!after.items.iter().any(|i| i.record.as_ref() == Some(&notice)));
+    assert!(
+        !after
+            .items
+            .iter()
+            .any(|i| i.record.as_ref() == Some(&notice))
+    );
 
     // The report: county → township → village, every figure the library's.
     let today = Date::from_unix_ms(node.now_ms());
@@ -1253,7 +1286,11 @@ fn county_administrator(
         assert_eq!(d.attr(&unit, "data-code").as_deref(), Some(code));
         for el in d.find_all("tr.total td[data-col]") {
             let col = d.attr(&el, "data-col").unwrap();
-            assert_eq!(d.text_of(&el), cell(&rep.total.counts, &col), "{code} {col}");
+            assert_eq!(
+                d.text_of(&el),
+                cell(&rep.total.counts, &col),
+                "{code} {col}"
+            );
         }
         assert_eq!(d.find_all("tr.unit").len(), rep.rows.len(), "{code}");
     };
@@ -1269,9 +1306,15 @@ fn county_administrator(
     d.click_then(&format!("tr[data-code='{PANXI}'] a.drill"), "#report-unit");
     check_total(PANXI);
     d.screenshot("county-report-township");
-    d.click_then(&format!("tr[data-code='{JIUDIAN}'] a.drill"), "#report-unit");
+    d.click_then(
+        &format!("tr[data-code='{JIUDIAN}'] a.drill"),
+        "#report-unit",
+    );
     check_total(JIUDIAN);
-    d.click_then(&format!("#crumbs a[href*='code={HUANING}']"), "#report-unit");
+    d.click_then(
+        &format!("#crumbs a[href*='code={HUANING}']"),
+        "#report-unit",
+    );
     check_total(HUANING);
 
     // The sync picture: the exchange, the townships, every village.

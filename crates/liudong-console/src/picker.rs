@@ -225,7 +225,10 @@ mod tests {
         let r = req(&[("residence", "410602100001")]);
         assert_eq!(read(&r, "residence", &county), county);
         assert!(!submitted(&req(&[]), "residence"));
-        assert!(!submitted(&req(&[("residence", "")]), "residence"), "nothing chosen");
+        assert!(
+            !submitted(&req(&[("residence", "")]), "residence"),
+            "nothing chosen"
+        );
         assert_eq!(
             read_or(&req(&[]), "residence", &county, Some(&code("410602100001"))),
             county,

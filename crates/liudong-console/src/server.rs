@@ -354,7 +354,7 @@ async fn show_page(State(c): State<Arc<Console>>, r: Req) -> Response {
         Ok((_, v)) => v,
         Err(resp) => return *resp,
     };
-    blocking(c, r, v, |c, r, v| pages::render(c, r, v)).await
+    blocking(c, r, v, pages::render).await
 }
 
 /// Runs `work` for a request off the async runtime and shows its page.

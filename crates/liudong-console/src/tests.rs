@@ -290,12 +290,7 @@ async fn forms_write_through_the_node_and_refusals_are_shown_by_their_field() {
 #[tokio::test]
 async fn birth_move_and_return_are_written_from_their_forms() {
     let dir = tempfile::tempdir().unwrap();
-    let c = console(
-        dir.path(),
-        COUNTY,
-        &[("wang.li", None, Role::Admin)],
-        false,
-    );
+    let c = console(dir.path(), COUNTY, &[("wang.li", None, Role::Admin)], false);
     let s = session_of(&c, "wang.li");
     let x = person();
     let id = x.as_str();
@@ -318,7 +313,10 @@ async fn birth_move_and_return_are_written_from_their_forms() {
     let r = send(&c, request("GET", &format!("/person?id={id}"), &s.0, None)).await;
     let page = body(r).await;
     for kind in ["birth_registered", "residence_changed", "returned"] {
-        assert!(page.contains(&format!("id=\"write-{kind}\"")), "{kind}: {page}");
+        assert!(
+            page.contains(&format!("id=\"write-{kind}\"")),
+            "{kind}: {page}"
+        );
     }
 
     // A birth: a birth order that is not a number is refused by its field.

@@ -72,7 +72,8 @@ impl Query {
 /// The answer to a [`Query`], of the query's kind.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Answer {
-    Person(PersonAnswer),
+    /// Boxed: a person's view is several times the size of the others.
+    Person(Box<PersonAnswer>),
     Overdue(OverdueAnswer),
     Report(Report),
     Persons(PersonsAnswer),
@@ -100,12 +101,15 @@ pub struct WrongAnswer {
 
 macro_rules! answer_of {
     ($variant:ident, $ty:ty, $name:literal) => {
+        answer_of!($variant, $ty, $name, |x| x);
+    };
+    ($variant:ident, $ty:ty, $name:literal, $open:expr) => {
         impl TryFrom<Answer> for $ty {
             type Error = WrongAnswer;
 
             fn try_from(a: Answer) -> Result<$ty, WrongAnswer> {
                 match a {
-                    Answer::$variant(x) => Ok(x),
+                    Answer::$variant(x) => Ok(($open)(x)),
                     other => Err(WrongAnswer {
                         expected: $name,
                         got: other.kind(),
@@ -116,7 +120,7 @@ macro_rules! answer_of {
     };
 }
 
-answer_of!(Person, PersonAnswer, "person");
+answer_of!(Person, PersonAnswer, "person", |x: Box<PersonAnswer>| *x);
 answer_of!(Overdue, OverdueAnswer, "overdue");
 answer_of!(Report, Report, "report");
 answer_of!(Persons, PersonsAnswer, "persons");
@@ -398,7 +402,7 @@ fn answer(
             if !whole_node && !in_jurisdiction(&a.view, unit) {
                 return Err(not_found());
             }
-            Ok((Answer::Person(a), vec![id.as_str().to_string()]))
+            Ok((Answer::Person(Box::new(a)), vec![id.as_str().to_string()]))
         }
         Query::Overdue { kinds, thresholds } => {
             let mut wanted = Vec::new();

@@ -864,10 +864,10 @@ impl Wire for Answer {
                 let records = records_from_pb(&p.records)?;
                 let today = date("today", &p.today)?;
                 let held = helds_from_pb(p.held)?;
-                Answer::Person(
+                Answer::Person(Box::new(
                     PersonAnswer::new(records, held, today)
                         .ok_or_else(|| bad("records", "no records"))?,
-                )
+                ))
             }
             A::Overdue(o) => Answer::Overdue(OverdueAnswer {
                 node: o.node,
