@@ -15,7 +15,7 @@
 //! a record must concern the operator's unit (its origin or residence
 //! under it). A correction's places are its target's.
 
-use crate::pages::{citizen_id, load_person, outcome_word, person_form, person_link};
+use crate::people::{citizen_id, load_person, outcome_word, person_form, person_link};
 use crate::picker;
 use crate::render::{Lang, esc, url};
 use crate::state::{Console, Page, PageError, Req, Shown, Viewer, notice};

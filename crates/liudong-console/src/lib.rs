@@ -29,6 +29,7 @@ mod lists;
 mod nodes_page;
 pub mod operators;
 mod pages;
+mod people;
 mod picker;
 mod render;
 mod report_page;

@@ -120,7 +120,7 @@ pub(crate) fn overdue(c: &Console, r: &Req, v: &Viewer) -> Page {
                 let _ = write!(
                     b,
                     "<td class=\"subject\">{}</td>",
-                    crate::pages::person_link(cell, cell)
+                    crate::people::person_link(cell, cell)
                 );
             } else {
                 let _ = write!(

@@ -1,51 +1,20 @@
-//! The console's pages: which page a GET shows, the overview and a
-//! person's view. Figures come from the same functions as the CLI
+//! The console's pages: the overview and a person's view. Figures come from the same functions as the CLI
 //! (`liudong_node::query`, `liudong_core::report`, `liudong_node::status`);
 //! personal data only through the audited queries, over the operator's unit.
 
 use crate::forms;
-use crate::lists;
 use crate::nodes_page;
-use crate::render::{Lang, esc, none_row, or_dash, place_cell, table_head, url};
-use crate::report_page;
+use crate::people::{load_person, outcome_word, person_form};
+use crate::render::{Lang, esc, none_row, or_dash, place_cell, table_head};
+use crate::report_page::month_now;
 use crate::state::{Console, Page, PageError, Req, Shown, Viewer, notice};
-use axum::http::StatusCode;
-use liudong_core::record::{AckOutcome, CheckResult};
-use liudong_core::report::Month;
+use liudong_core::record::CheckResult;
 use liudong_core::view::Status;
-use liudong_core::{CitizenId, Date};
 use liudong_i18n::t_in;
-use liudong_node::query::{PersonAnswer, Query, QueryError};
 use liudong_node::worklist::{self, marital_word, record_kind, sex_word};
 use std::fmt::Write;
 
-/// Renders the page of a GET request.
-pub(super) fn render(c: &Console, r: &Req, v: &Viewer) -> Page {
-    match r.path.as_str() {
-        "/" => overview(c, r, v),
-        "/nodes" => nodes_page::nodes(c, r, v),
-        "/report" => report_page::report(c, r, v),
-        "/overdue" => lists::overdue(c, r, v),
-        "/person" => person(c, r, v),
-        "/write" => forms::show(c, r, v),
-        "/accounts" => crate::accounts::show(c, r, v),
-        _ => Err(PageError::new(
-            StatusCode::NOT_FOUND,
-            t_in!(r.lang, "console-error-no-page"),
-        )),
-    }
-}
-
-/// The month of the node's clock.
-pub(crate) fn month_now(c: &Console) -> Month {
-    let d = Date::from_unix_ms(c.node.now_ms());
-    Month {
-        year: d.year,
-        month: d.month,
-    }
-}
-
-fn overview(c: &Console, r: &Req, v: &Viewer) -> Page {
+pub(crate) fn overview(c: &Console, r: &Req, v: &Viewer) -> Page {
     let l = r.lang;
     let store = c.node.store();
     let now = c.node.now_ms();
@@ -132,54 +101,6 @@ fn overview(c: &Console, r: &Req, v: &Viewer) -> Page {
     Ok(Shown::new(t_in!(l, "console-nav-overview"), "/", b))
 }
 
-pub(crate) fn person_form(l: Lang, value: &str) -> String {
-    format!(
-        "<form class=\"inline\" method=\"get\" action=\"/person\"><input id=\"person-id\" name=\"id\" value=\"{}\" placeholder=\"{}\" maxlength=\"18\" required><button id=\"person-go\" type=\"submit\">{}</button></form>",
-        esc(value),
-        esc(&t_in!(l, "console-citizen-id")),
-        esc(&t_in!(l, "console-show"))
-    )
-}
-
-/// A citizen ID as typed, or a message saying what is wrong with it.
-pub(crate) fn citizen_id(l: Lang, typed: &str) -> Result<CitizenId, String> {
-    use liudong_core::citizen::CitizenIdError as E;
-    CitizenId::parse(typed).map_err(|e| match e {
-        E::Length { len, .. } => t_in!(l, "console-id-length", len = len),
-        E::Characters { .. } => t_in!(l, "console-id-characters"),
-        E::BirthDate { date, .. } => t_in!(l, "console-id-birth-date", date = date),
-        E::CheckDigit { expected, .. } => {
-            t_in!(l, "console-id-check-digit", expected = expected.to_string())
-        }
-    })
-}
-
-/// The person `v` may see, by the citizen ID typed; `Ok(Err(message))` for
-/// an ID that is wrong or not held for `v`'s unit.
-pub(crate) fn load_person(
-    c: &Console,
-    l: Lang,
-    v: &Viewer,
-    typed: &str,
-) -> Result<Result<PersonAnswer, String>, PageError> {
-    let id = match citizen_id(l, typed) {
-        Ok(id) => id,
-        Err(m) => return Ok(Err(m)),
-    };
-    let q = Query::Person {
-        subject: id.as_str().to_string(),
-    };
-    match c.ask(v, &q) {
-        Ok(a) => Ok(Ok(PageError::expect(l, a)?)),
-        Err(QueryError::NotFound(_)) => Ok(Err(t_in!(
-            l,
-            "console-person-not-held",
-            unit = liudong_node::worklist::place_name(&v.unit, &v.unit)
-        ))),
-        Err(e) => Err(PageError::query(l, e)),
-    }
-}
-
 fn status_word(l: Lang, s: Status) -> String {
     match s {
         Status::Unknown => t_in!(l, "word-status-unknown"),
@@ -196,14 +117,7 @@ fn check_word(l: Lang, c: CheckResult) -> String {
     }
 }
 
-pub(crate) fn outcome_word(l: Lang, o: AckOutcome) -> String {
-    match o {
-        AckOutcome::Confirmed => t_in!(l, "word-ack-confirmed"),
-        AckOutcome::Mismatch => t_in!(l, "word-ack-mismatch"),
-    }
-}
-
-fn person(c: &Console, r: &Req, v: &Viewer) -> Page {
+pub(crate) fn person(c: &Console, r: &Req, v: &Viewer) -> Page {
     let l = r.lang;
     let title = t_in!(l, "console-person-title");
     let Some(typed) = r.param("id").map(str::trim).filter(|i| !i.is_empty()) else {
@@ -532,29 +446,4 @@ fn person(c: &Console, r: &Req, v: &Viewer) -> Page {
         );
     }
     Ok(Shown::new(title, "", b))
-}
-
-/// A link to a person's page.
-pub(crate) fn person_link(id: &str, text: &str) -> String {
-    format!("<a href=\"/person?id={}\">{}</a>", url(id), esc(text))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mistyped_ids_are_explained_in_both_languages() {
-        for (typed, zh) in [
-            ("4106021990", "18"),
-            ("41060219900101123A", "数字"),
-            ("410602199013011234", "出生日期"),
-            ("410602199001011234", "校验码"),
-        ] {
-            let m = citizen_id(Lang::Zh, typed).unwrap_err();
-            assert!(m.contains(zh), "{typed}: {m}");
-            let en = citizen_id(Lang::En, typed).unwrap_err();
-            assert!(en.is_ascii(), "{en}");
-        }
-    }
 }

@@ -3,18 +3,26 @@
 //! unit's own report (county → township → village), the total, and a chart
 //! of the twelve months' flows. Figures are `liudong report`'s.
 
-use crate::pages::month_now;
 use crate::render::{ChartMonth, Lang, esc, flow_chart, place_cell, url};
 use crate::state::{Console, Page, PageError, Req, Shown, Viewer};
 use axum::http::StatusCode;
-use liudong_core::Code;
 use liudong_core::report::{COLUMNS, Counts, Month, Report, cell};
+use liudong_core::{Code, Date};
 use liudong_i18n::t_in;
 use liudong_node::query::Query;
 use std::fmt::Write;
 
 /// Months shown in the report's chart (ending with the report's month).
 const CHART_MONTHS: u32 = 12;
+
+/// The month of the node's clock.
+pub(crate) fn month_now(c: &Console) -> Month {
+    let d = Date::from_unix_ms(c.node.now_ms());
+    Month {
+        year: d.year,
+        month: d.month,
+    }
+}
 
 /// A column's header in `l` (the report's own labels).
 fn column_label(l: Lang, col: &(&str, &'static str, &'static str)) -> &'static str {

@@ -25,7 +25,7 @@ use crate::operators;
 use crate::pages;
 use crate::render::{Frame, FrameUser, Lang, esc, page};
 use crate::session::Refusal;
-use crate::state::{Console, PageError, Req, Shown, Viewer};
+use crate::state::{Console, Page, PageError, Req, Shown, Viewer};
 use axum::Router;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
@@ -50,7 +50,7 @@ const READ_TIMEOUT: Duration = Duration::from_secs(20);
 const SESSION_COOKIE: &str = "ld_session";
 const LOGIN_COOKIE: &str = "ld_login";
 const LANG_COOKIE: &str = "ld_lang";
-/// The pages `pages::render` draws.
+/// The pages [`draw_page`] draws.
 const PAGES: [&str; 5] = ["/", "/nodes", "/report", "/overdue", "/person"];
 
 /// The console's routes over `console`.
@@ -354,7 +354,7 @@ async fn show_page(State(c): State<Arc<Console>>, r: Req) -> Response {
         Ok((_, v)) => v,
         Err(resp) => return *resp,
     };
-    blocking(c, r, v, pages::render).await
+    blocking(c, r, v, draw_page).await
 }
 
 /// Runs `work` for a request off the async runtime and shows its page.
@@ -714,6 +714,23 @@ impl Console {
 fn dummy_hash() -> &'static str {
     static H: OnceLock<String> = OnceLock::new();
     H.get_or_init(|| operators::hash_password("no operator has this password").unwrap_or_default())
+}
+
+/// Renders the page of a GET request.
+fn draw_page(c: &Console, r: &Req, v: &Viewer) -> Page {
+    match r.path.as_str() {
+        "/" => pages::overview(c, r, v),
+        "/nodes" => crate::nodes_page::nodes(c, r, v),
+        "/report" => crate::report_page::report(c, r, v),
+        "/overdue" => crate::lists::overdue(c, r, v),
+        "/person" => pages::person(c, r, v),
+        "/write" => crate::forms::show(c, r, v),
+        "/accounts" => crate::accounts::show(c, r, v),
+        _ => Err(PageError::new(
+            StatusCode::NOT_FOUND,
+            t_in!(r.lang, "console-error-no-page"),
+        )),
+    }
 }
 
 #[cfg(test)]
