@@ -337,6 +337,22 @@ fn console_section(idle_secs: u64) -> liudong_console::ConsoleOptions {
     .unwrap()
 }
 
+/// The test PKI for `nodes` (the exchange first) and the exchange running.
+async fn start_exchange(
+    dir: &Path,
+    nodes: &[(&str, Option<&str>)],
+) -> (
+    liudong_testkit::demo_tls::DemoPki,
+    liudong_testkit::demo::Topology,
+) {
+    let pki = liudong_testkit::demo_tls::DemoPki::create(dir, nodes).unwrap();
+    let topo =
+        liudong_testkit::demo::Topology::start_with(dir, &nodes[..1], true, Some(&pki), |_| {})
+            .await
+            .unwrap();
+    (pki, topo)
+}
+
 /// Starts the county `code` under the running exchange, seeded with a
 /// synthetic population while stopped, with the console and `clock`.
 async fn start_county(
@@ -461,16 +477,7 @@ async fn console_pages_in_a_real_browser_match_the_cli_figures() {
         (TOWN_A, Some(COUNTY_A)),
         (VILLAGE_A1, Some(TOWN_A)),
     ];
-    let pki = liudong_testkit::demo_tls::DemoPki::create(dir.path(), &nodes).unwrap();
-    let topo = liudong_testkit::demo::Topology::start_with(
-        dir.path(),
-        &nodes[..1],
-        true,
-        Some(&pki),
-        |_| {},
-    )
-    .await
-    .unwrap();
+    let (pki, topo) = start_exchange(dir.path(), &nodes).await;
 
     // The county node: seeded while stopped, then started with the console
     // and a clock the test can move forward (to expire a session).
@@ -874,16 +881,7 @@ async fn a_county_office_works_alone_in_a_real_browser() {
         (DUJIA, Some(HUAXI)),
         (LUOMEI, Some(QINGLONG)),
     ];
-    let pki = liudong_testkit::demo_tls::DemoPki::create(dir.path(), &nodes).unwrap();
-    let topo = liudong_testkit::demo::Topology::start_with(
-        dir.path(),
-        &nodes[..1],
-        true,
-        Some(&pki),
-        |_| {},
-    )
-    .await
-    .unwrap();
+    let (pki, topo) = start_exchange(dir.path(), &nodes).await;
     let (cfg, county) = start_county(
         dir.path(),
         &pki,

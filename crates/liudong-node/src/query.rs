@@ -600,7 +600,27 @@ pub fn overdue_counts(
 mod tests {
     use liudong_core::synth::{outflow_body, test_record};
     use liudong_core::{Code, NodeScope, Record};
+    use liudong_store::audit::{AuditEvent, AuditFilter};
     use liudong_store::{Source, Store, StoreOptions};
+
+    /// The persons of each view in the audit trail whose operator and
+    /// query `keep` accepts, oldest first.
+    fn viewed(store: &Store, keep: impl Fn(&str, &str) -> bool) -> Vec<Vec<String>> {
+        store
+            .audit_query(&AuditFilter::default())
+            .unwrap()
+            .into_iter()
+            .filter_map(|e| match e.event {
+                AuditEvent::Viewed {
+                    operator,
+                    query,
+                    subjects,
+                    ..
+                } if keep(&operator, &query) => Some(subjects),
+                _ => None,
+            })
+            .collect()
+    }
 
     /// `Query::Persons` pages through the jurisdiction in subject order, each
     /// page audited with the persons it shows; a person of another jurisdiction
@@ -608,7 +628,6 @@ mod tests {
     #[test]
     fn persons_are_paged_in_subject_order_and_every_page_is_audited() {
         use super::{PersonsAnswer, Query, run};
-        use liudong_store::audit::{AuditEvent, AuditFilter};
         let dir = tempfile::tempdir().unwrap();
         let scope = NodeScope::for_code(Code::parse("410602100").unwrap()).unwrap();
         let store = Store::open(dir.path(), scope, None, &StoreOptions::default()).unwrap();
@@ -658,16 +677,8 @@ mod tests {
         }
         assert_eq!(got, want);
         assert_eq!(pages, 3);
-        let shown: Vec<String> = store
-            .audit_query(&AuditFilter::default())
-            .unwrap()
+        let shown: Vec<String> = viewed(&store, |_, query| query == "persons (export)")
             .into_iter()
-            .filter_map(|e| match e.event {
-                AuditEvent::Viewed {
-                    query, subjects, ..
-                } if query == "persons (export)" => Some(subjects),
-                _ => None,
-            })
             .flatten()
             .collect();
         assert_eq!(shown, want);
@@ -690,7 +701,6 @@ mod tests {
     fn an_operator_of_a_unit_sees_only_that_unit() {
         use super::{Answer, OverdueAnswer, Query, QueryError, Report, overdue_page, run_as};
         use liudong_core::overdue::Thresholds;
-        use liudong_store::audit::{AuditEvent, AuditFilter};
         let dir = tempfile::tempdir().unwrap();
         let county = Code::parse("410602").unwrap();
         let town = Code::parse("410602100").unwrap();
@@ -767,17 +777,7 @@ mod tests {
         let page = overdue_page(&store, "pager", &county, &overdue, now, 1, 2).unwrap();
         assert_eq!(page.total, everyone.items.len() + everyone.held.len());
         assert_eq!(page.answer.items, everyone.items[1..3].to_vec());
-        let viewed: Vec<Vec<String>> = store
-            .audit_query(&AuditFilter::default())
-            .unwrap()
-            .into_iter()
-            .filter_map(|e| match e.event {
-                AuditEvent::Viewed {
-                    operator, subjects, ..
-                } if operator == "pager" => Some(subjects),
-                _ => None,
-            })
-            .collect();
+        let viewed = viewed(&store, |operator, _| operator == "pager");
         let mut shown: Vec<String> = page
             .answer
             .items
