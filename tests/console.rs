@@ -112,8 +112,13 @@ impl Driver {
         v["value"].clone()
     }
 
+    /// Opens `url` and prints how long the browser took to load it
+    /// (`--nocapture` shows the figures; measured, not asserted).
     fn open(&self, url: &str) {
+        let start = std::time::Instant::now();
         self.call("POST", "/url", Some(json!({ "url": url })));
+        let path = url.splitn(4, '/').nth(3).unwrap_or("");
+        println!("page /{path}: {} ms", start.elapsed().as_millis());
     }
 
     fn url(&self) -> String {
