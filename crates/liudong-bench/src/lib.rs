@@ -2,7 +2,9 @@
 //!
 //! Invariants: every ratio is taken against a baseline measured in the same
 //! run on the same records; the production code paths are measured (nothing
-//! turned off); `--smoke` runs every scenario at tiny sizes in the tests.
+//! turned off); `--smoke` runs every scenario at tiny sizes in the tests
+//! (scenario 6 starts a three-server `nats-server` cluster: it needs the
+//! binary on PATH, as `scripts/setup-test.sh` installs it).
 //!
 //! Real nodes (the embedded store on disk, gRPC on loopback through a byte-counting TCP
 //! proxy, the production code paths) on synthetic records shaped like real
@@ -28,6 +30,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+mod exchange;
+
 /// Sizes of a bench run.
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchOptions {
@@ -45,6 +49,9 @@ pub struct BenchOptions {
     pub runs: usize,
     /// zstd level of every store in the run (0 = uncompressed), as `store.compression`.
     pub compression: i32,
+    /// Crossing records sent county → exchange → county in the exchange
+    /// transports case (gRPC exchange node vs JetStream).
+    pub exchange_records: u64,
 }
 
 impl BenchOptions {
@@ -64,6 +71,7 @@ impl BenchOptions {
             latency_samples: 50,
             runs: 3,
             compression: 3,
+            exchange_records: 20_000,
         }
     }
 
@@ -76,6 +84,7 @@ impl BenchOptions {
             latency_samples: 5,
             runs: 1,
             compression: 3,
+            exchange_records: 1_000,
         }
     }
 }
@@ -369,14 +378,17 @@ struct Hub {
 
 impl Hub {
     async fn start(store: Arc<Store>) -> Result<Hub> {
+        Hub::start_with(store, NetOptions::default()).await
+    }
+
+    /// As [`Hub::start`], serving with `net` (e.g. mutual TLS).
+    async fn start_with(store: Arc<Store>, net: NetOptions) -> Result<Hub> {
         let node = Node::new(store, SyncConfig::default(), system_clock());
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let cancel = CancellationToken::new();
         let (n, c) = (node.clone(), cancel.clone());
-        node.spawn(
-            async move { liudong_net::serve_sync(listener, n, NetOptions::default(), c).await },
-        );
+        node.spawn(async move { liudong_net::serve_sync(listener, n, net, c).await });
         let proxy = Proxy::start(addr).await?;
         Ok(Hub {
             node,
@@ -398,12 +410,21 @@ impl Drop for Hub {
 
 /// One one-shot session of `child` with the hub; returns (elapsed, records received).
 async fn session(child: &Arc<Node>, hub_url: &str) -> Result<(Duration, u64)> {
+    session_with(child, hub_url, NetOptions::default()).await
+}
+
+/// As [`session`], dialling with `net` (e.g. mutual TLS).
+async fn session_with(
+    child: &Arc<Node>,
+    hub_url: &str,
+    net: NetOptions,
+) -> Result<(Duration, u64)> {
     let parent = child
         .store()
         .parent()
         .context("child has no parent")?
         .clone();
-    let connector = GrpcConnector::new(hub_url, NetOptions::default())?;
+    let connector = GrpcConnector::new(hub_url, net)?;
     let t = Instant::now();
     let s = run_client_session(
         child.clone(),
@@ -944,6 +965,9 @@ pub async fn run(
     }
     if want(5) {
         all.push(footprint(&o, work).await?);
+    }
+    if want(6) {
+        all.push(exchange::transports(&o, work).await?);
     }
     println!(
         "\n{:<24} {:>10} {:>10} {:>12} {:>12} {:>9} {:>9}",
