@@ -108,6 +108,10 @@ pub struct Check {
     pub residence: Option<Code>,
 }
 
+fn non_empty(s: &str) -> Option<String> {
+    (!s.trim().is_empty()).then(|| s.to_string())
+}
+
 /// Everything a node derives about one person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonView {
@@ -120,6 +124,14 @@ pub struct PersonView {
     pub status: Status,
     pub marital_status: MaritalStatus,
     pub married_on: Option<Date>,
+    /// Phone number from the latest registration that gave one.
+    pub phone: Option<String>,
+    /// Address at the current residence (the latest inflow or residence
+    /// change that gave one; none after a return).
+    pub address: Option<String>,
+    /// Employer at the current residence (the latest inflow that gave one;
+    /// none after a residence change or a return).
+    pub employer: Option<String>,
     pub certificate: Option<Certificate>,
     pub episodes: Vec<Episode>,
     /// Registrations at residences, in order (see [`Stay`]).
@@ -168,6 +180,9 @@ impl PersonView {
             status: Status::Unknown,
             marital_status: MaritalStatus::Unspecified,
             married_on: None,
+            phone: None,
+            address: None,
+            employer: None,
             certificate: None,
             episodes: Vec::new(),
             stays: Vec::new(),
@@ -219,6 +234,9 @@ impl PersonView {
                 if b.marital_status != MaritalStatus::Unspecified {
                     self.marital_status = b.marital_status;
                 }
+                if !b.phone.trim().is_empty() {
+                    self.phone = Some(b.phone.clone());
+                }
                 if self.status == Status::Unknown {
                     self.status = Status::AtHome;
                 }
@@ -241,6 +259,11 @@ impl PersonView {
                 self.status = Status::OutMigrated;
             }
             Body::CertificateIssued(b) => {
+                // The certificate states the marital status: it tells a node
+                // that holds no registration of the person.
+                if self.marital_status == MaritalStatus::Unspecified {
+                    self.marital_status = b.marital_status;
+                }
                 self.certificate = Some(Certificate {
                     number: b.number.clone(),
                     valid_from: Some(b.valid_from),
@@ -262,6 +285,8 @@ impl PersonView {
                 }
                 self.residence = r.residence.clone();
                 self.status = Status::AtResidence;
+                self.address = non_empty(&b.address);
+                self.employer = non_empty(&b.employer);
                 self.inflows.push(Inflow {
                     id: r.id.clone(),
                     residence: r.residence.clone(),
@@ -324,6 +349,8 @@ impl PersonView {
                 if let Some(res) = &r.residence {
                     self.stay_at(res, b.change_date);
                 }
+                self.address = non_empty(&b.address);
+                self.employer = None;
             }
             Body::Returned(b) => {
                 if let Some(ep) = self.episodes.last_mut().filter(|e| e.is_open()) {
@@ -332,6 +359,8 @@ impl PersonView {
                 // The residence the person leaves (all, if the return names none).
                 self.end_stays(r.residence.as_ref(), b.return_date);
                 self.residence = None;
+                self.address = None;
+                self.employer = None;
                 self.status = Status::AtHome;
             }
             Body::Correction(_) => {}

@@ -31,6 +31,7 @@ pub mod report;
 pub mod runner;
 pub mod status;
 pub mod wire;
+pub mod worklist;
 
 pub use access::{AccessError, NodeAccess};
 pub use config::ConfigError;

@@ -11,7 +11,8 @@ use crate::query::{
     Answer, OperatorQuery, OverdueAnswer, PersonAnswer, PersonRecords, PersonsAnswer, Query,
 };
 use crate::status::{LinkReport, NodeReport, UnitReport};
-use liudong_core::overdue::{Item, Kind, Thresholds};
+use liudong_core::overdue::{Item, Kind, Thresholds, Who};
+use liudong_core::record::MaritalStatus;
 use liudong_core::report::{Arrival, Counts, Month, Report, Row};
 use liudong_core::workflow::{IssueKind, WorkflowIssue};
 use liudong_core::{CitizenId, Code, Date, RecordId};
@@ -730,7 +731,59 @@ fn item_to_pb(i: &Item) -> pb::OverdueItem {
         since: i.since.map(|d| d.to_string()),
         count: i.count,
         detail: i.detail.clone(),
+        due: i.due.to_string(),
+        who: Some(who_to_pb(&i.who)),
     }
+}
+
+fn marital_to_pb(m: MaritalStatus) -> pb::MaritalStatus {
+    match m {
+        MaritalStatus::Unspecified => pb::MaritalStatus::MaritalUnspecified,
+        MaritalStatus::Single => pb::MaritalStatus::MaritalSingle,
+        MaritalStatus::Married => pb::MaritalStatus::MaritalMarried,
+        MaritalStatus::Divorced => pb::MaritalStatus::MaritalDivorced,
+        MaritalStatus::Widowed => pb::MaritalStatus::MaritalWidowed,
+    }
+}
+
+fn marital_from_pb(v: i32) -> Result<MaritalStatus, WireError> {
+    Ok(match pb::MaritalStatus::try_from(v) {
+        Ok(pb::MaritalStatus::MaritalUnspecified) => MaritalStatus::Unspecified,
+        Ok(pb::MaritalStatus::MaritalSingle) => MaritalStatus::Single,
+        Ok(pb::MaritalStatus::MaritalMarried) => MaritalStatus::Married,
+        Ok(pb::MaritalStatus::MaritalDivorced) => MaritalStatus::Divorced,
+        Ok(pb::MaritalStatus::MaritalWidowed) => MaritalStatus::Widowed,
+        Err(_) => {
+            return Err(bad(
+                "items.who.marital_status",
+                format!("unknown value {v}"),
+            ));
+        }
+    })
+}
+
+fn who_to_pb(w: &Who) -> pb::OverdueWho {
+    pb::OverdueWho {
+        name: w.name.clone(),
+        marital_status: marital_to_pb(w.marital_status) as i32,
+        phone: w.phone.clone(),
+        address: w.address.clone(),
+        employer: w.employer.clone(),
+        presented: w.presented.clone(),
+        certificate: w.certificate.clone(),
+    }
+}
+
+fn who_from_pb(w: pb::OverdueWho) -> Result<Who, WireError> {
+    Ok(Who {
+        name: w.name,
+        marital_status: marital_from_pb(w.marital_status)?,
+        phone: w.phone,
+        address: w.address,
+        employer: w.employer,
+        presented: w.presented,
+        certificate: w.certificate,
+    })
 }
 
 fn item_from_pb(i: pb::OverdueItem) -> Result<Item, WireError> {
@@ -746,6 +799,8 @@ fn item_from_pb(i: pb::OverdueItem) -> Result<Item, WireError> {
         since: i.since.map(|d| date("items.since", &d)).transpose()?,
         count: i.count,
         detail: i.detail,
+        due: date("items.due", &i.due)?,
+        who: who_from_pb(required("items.who", i.who)?)?,
     })
 }
 
@@ -889,10 +944,10 @@ impl Wire for Answer {
                 let records = records_from_pb(&p.records)?;
                 let today = date("today", &p.today)?;
                 let held = helds_from_pb(p.held)?;
-                Answer::Person(
+                Answer::Person(Box::new(
                     PersonAnswer::new(records, held, today)
                         .ok_or_else(|| bad("records", "no records"))?,
-                )
+                ))
             }
             A::Overdue(o) => Answer::Overdue(OverdueAnswer {
                 node: o.node,

@@ -871,7 +871,7 @@ async fn run(cli: Cli) -> Result<()> {
         } => {
             init_tracing("warn");
             cli::require_operator()?;
-            report_cmd::overdue(&config.path()?, kinds, json).await
+            report_cmd::overdue(&config.path()?, kinds, json, liudong_i18n::lang()).await
         }
         Command::Report {
             config,

@@ -297,7 +297,7 @@ fn answers_of_every_kind_round_trip() {
     let records = person_records();
     let person = PersonAnswer::new(records.clone(), vec![held(&records[10])], today()).unwrap();
     assert!(person.view.records as usize == records.len() && person.view.certificate.is_some());
-    round_trip(&Answer::Person(person.clone()));
+    round_trip(&Answer::Person(Box::new(person.clone())));
 
     let view: &PersonView = &person.view;
     let thresholds = Thresholds::default();
