@@ -117,7 +117,9 @@ pub fn check_record(r: &Record, limits: Limits) -> Result<(), ValidationError> {
     // extreme number; the bound leaves a year for clocks that ran ahead.
     let limit = crate::RecordId::seq_limit(
         limits.now_ms,
-        limits.max_skew_ms.max(crate::record::SEQ_CLOCK_ALLOWANCE_MS),
+        limits
+            .max_skew_ms
+            .max(crate::record::SEQ_CLOCK_ALLOWANCE_MS),
     );
     if r.id.seq > limit {
         return fail(
@@ -345,11 +347,13 @@ mod tests {
         // The extreme value saturates instead of wrapping.
         assert_eq!(RecordId::next_seq(u64::MAX, hlc), u64::MAX);
 
-        let limit = RecordId::seq_limit(NOW, LIMITS.max_skew_ms);
-        assert_eq!(
-            limit,
-            RecordId::seq_floor(NOW + LIMITS.max_skew_ms) + SEQ_PER_MS * 1_000
-        );
+        // A year's allowance for an author's clock that ran ahead.
+        let ahead = LIMITS
+            .max_skew_ms
+            .max(crate::record::SEQ_CLOCK_ALLOWANCE_MS);
+        let limit = RecordId::seq_limit(NOW, ahead);
+        assert_eq!(limit, RecordId::seq_floor(NOW + ahead) + SEQ_PER_MS * 1_000);
+        assert!(limit > RecordId::seq_floor(NOW + 300 * 24 * 3600 * 1000));
         let mut r = rec(body("outflow_registered"));
         for ok in [1, 7_000_000, SEQ_COUNTER_MAX, floor + 1, limit] {
             r.id.seq = ok;

@@ -349,3 +349,37 @@ async fn a_session_that_fails_records_what_it_moved() {
     assert_eq!((*sent, *received), (3, 1), "{outcome}");
     assert_ne!(outcome, "ok");
 }
+
+#[tokio::test]
+async fn a_sender_restored_from_an_older_copy_resends_from_below_the_cursor() {
+    let d = tempfile::tempdir().unwrap();
+    let town = town(d.path());
+    let link = Link::Child(Code::parse(VILLAGE).unwrap());
+    let mut s = serve(&town, PeerInfo::default());
+    s.send(hello(false)).await;
+    assert!(matches!(s.next().await, Some(ServerMsg::Welcome(_))));
+    s.send(push(vec![from_village(1), from_village(2)], 5))
+        .await;
+    assert_eq!(s.next().await, Some(ServerMsg::PushAck(5)));
+    drop(s);
+
+    // The village's store was restored: its log ends at 2, below the 5 the
+    // town applied. Its first batch starts from its outbox's start: applied
+    // (the known record a duplicate), and the durable cursor follows it.
+    let mut s = serve(&town, PeerInfo::default());
+    s.send(hello(false)).await;
+    let Some(ServerMsg::Welcome(w)) = s.next().await else {
+        panic!("no Welcome");
+    };
+    assert_eq!(w.push_cursor, 5);
+    s.send(push(vec![from_village(1), from_village(4)], 2))
+        .await;
+    assert_eq!(s.next().await, Some(ServerMsg::PushAck(2)));
+    assert!(town.store().get(&from_village(4).id).unwrap().is_some());
+    assert_eq!(town.store().cursor(CursorDir::In, &link).unwrap(), 2);
+    // Within the session, positions only increase.
+    s.send(push(vec![from_village(6)], 1)).await;
+    let e = s.end().await.unwrap_err();
+    assert_eq!(e.code(), StatusCode::InvalidArgument, "{e}");
+    assert!(town.store().get(&from_village(6).id).unwrap().is_none());
+}

@@ -21,6 +21,8 @@ pub(crate) struct Inbound {
     /// The sender's outbox position reached: where the session started
     /// (the cursor the receiver gave), then the last batch's cursor.
     cursor: u64,
+    /// Whether a batch came in this session.
+    resumed: bool,
     /// Records received in this session so far.
     records: u64,
 }
@@ -33,6 +35,7 @@ impl Inbound {
             link,
             what,
             cursor,
+            resumed: false,
             records: 0,
         }
     }
@@ -65,6 +68,7 @@ impl Inbound {
             .receive(Admission::session(self.link.clone(), batch))
             .await?;
         self.cursor = batch_cursor;
+        self.resumed = true;
         audit.received(received.subjects);
         stats.received += received.outcome.new as u64;
         stats.duplicates += received.outcome.duplicate as u64;
@@ -74,11 +78,19 @@ impl Inbound {
 }
 
 impl Inbound {
-    /// A sender's outbox positions only increase: a batch's cursor may not
-    /// go back before what the session reached (it would move the durable
-    /// cursor back), and a batch with records must move past it. An empty
-    /// batch (announcing `drained`) may repeat it.
+    /// A sender's outbox positions only increase within a session: a
+    /// batch's cursor may not go back before what the session reached, and
+    /// a batch with records must move past it. An empty batch (announcing
+    /// `drained`) may repeat it. The one exception is the session's first
+    /// batch, when it has records: a sender whose store was wiped or restored from
+    /// an older copy resends from the start of its outbox (its positions
+    /// now lie below what this receiver applied before); its records are
+    /// applied idempotently and the durable cursor follows the sender's log
+    /// (docs/protocol.md, "Cursors").
     fn check_cursor(&self, batch: &Batch) -> Result<(), SyncError> {
+        if !self.resumed && !batch.records.is_empty() && batch.cursor >= 1 {
+            return Ok(());
+        }
         if batch.cursor < self.cursor {
             return Err(SyncError::Protocol(liudong_i18n::t!(
                 "cursor-backwards",

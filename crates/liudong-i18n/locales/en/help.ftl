@@ -191,3 +191,12 @@ help-exchange-nats-config--install-dir = Where OUT will be on the servers (absol
 help-exchange-nats-config--store-dir = JetStream store directory on the servers (default INSTALL_DIR/jetstream)
 help-exchange-nats-config--days = Validity of the servers' certificates in days
 help-exchange-nats-config--max-store-gb = JetStream file store limit per server, GiB
+
+## Recovery
+help-recover = Rebuild or complete this node's store from its upstream after a loss (a damaged store, a wiped data directory, a restored backup): a damaged store is moved aside, everything the node is entitled to is pulled — its own records included — and a verification proves it complete. The node must be stopped (docs/operations.md)
+help-recover--config = The node's config file (liudong.toml)
+help-recover--json = Print the result as JSON
+
+## Console accounts
+help-operator-add--code = The account's unit: the node's code (default for a new account) or a township or village under it, whose people alone the account sees and writes. An existing account keeps its unit unless this is given
+help-operator-add--role = operator (default for a new account) or admin (may also unlock accounts locked by failed logins, in the console). An existing account keeps its role unless this is given

@@ -191,3 +191,12 @@ help-exchange-nats-config--install-dir = OUT 在服务器上的位置（绝对�
 help-exchange-nats-config--store-dir = 服务器上的 JetStream 存储目录（默认 INSTALL_DIR/jetstream）
 help-exchange-nats-config--days = 服务器证书的有效天数
 help-exchange-nats-config--max-store-gb = 每台服务器的 JetStream 文件存储上限（GiB）
+
+## 恢复
+help-recover = 存储损坏、数据目录被清空或从备份恢复后，从上级重建或补全本节点的存储：损坏的存储被移到一旁，拉取本节点有权持有的全部记录（包括本节点自己写的），并以核对证明完整。节点须先停止（见 docs/operations.md）
+help-recover--config = 节点的配置文件（liudong.toml）
+help-recover--json = 以 JSON 输出结果
+
+## 控制台账号
+help-operator-add--code = 账号所属单位：本节点的代码（新账号的默认值），或其下某个乡镇或村的代码；账号只能查看和写入该单位的人员。已有账号不写此项时保持原单位
+help-operator-add--role = operator（操作员，新账号的默认值）或 admin（管理员，还可在控制台解锁因登录失败被锁定的账号）。已有账号不写此项时保持原角色
