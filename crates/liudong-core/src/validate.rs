@@ -117,7 +117,9 @@ pub fn check_record(r: &Record, limits: Limits) -> Result<(), ValidationError> {
     // extreme number; the bound leaves a year for clocks that ran ahead.
     let limit = crate::RecordId::seq_limit(
         limits.now_ms,
-        limits.max_skew_ms.max(crate::record::SEQ_CLOCK_ALLOWANCE_MS),
+        limits
+            .max_skew_ms
+            .max(crate::record::SEQ_CLOCK_ALLOWANCE_MS),
     );
     if r.id.seq > limit {
         return fail(

@@ -282,7 +282,6 @@ impl SyncError {
             _ => return None,
         })
     }
-
 }
 
 #[cfg(test)]

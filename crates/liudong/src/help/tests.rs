@@ -156,10 +156,7 @@ fn clap_errors_are_in_chinese_and_keep_the_exit_code() {
         ],
         Lang::Zh,
     );
-    assert!(
-        text.contains("“fr”不是 --lang <LANG> 的有效取值"),
-        "{text}"
-    );
+    assert!(text.contains("“fr”不是 --lang <LANG> 的有效取值"), "{text}");
 
     let (_, text) = parse_error(&["liudong", "trust", "add", "--config", "c"], Lang::Zh);
     assert!(text.contains("缺少必需的参数：<FILE>"), "{text}");
