@@ -1320,7 +1320,27 @@ fn county_administrator(
     );
     check_total(HUANING);
 
-    // The sync picture: the exchange, the townships, every village.
+    // The sync picture: the exchange, the townships, every village — the
+    // villages as their townships report them upward, once they have.
+    let village_units =
+        |rep: &liudong_node::status::NodeReport| -> Vec<liudong_node::status::UnitReport> {
+            rep.units.iter().flat_map(|t| t.units.clone()).collect()
+        };
+    let mut reported = false;
+    for _ in 0..300 {
+        let rep = liudong_node::status::report_node(node).unwrap();
+        let units = village_units(&rep);
+        reported = [JIUDIAN, XINCUN, DUJIA, LUOMEI].iter().all(|v| {
+            units.iter().any(|u| {
+                u.code == *v && u.source == "reported" && ["connected", "-"].contains(&u.state)
+            })
+        });
+        if reported {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(reported, "the townships report their villages' links");
     d.open(&format!("{base}/nodes"));
     let state = |css: &str| d.attr(&d.find(css), "data-state").unwrap();
     let live = ["connected", "normal"];
@@ -1348,11 +1368,41 @@ fn county_administrator(
         .sum();
     assert_eq!(d.find_all("tr.village").len(), villages, "every village");
     for v in [JIUDIAN, XINCUN, DUJIA, LUOMEI] {
-        let s = state(&format!("tr.village[data-peer='{v}']"));
-        let in_report = rep.links.iter().any(|l| l.peer == v);
-        assert_eq!(s == "no-data", !in_report, "{v}: {s}");
+        let css = format!("tr.village[data-peer='{v}']");
+        let s = state(&css);
+        assert!(live.contains(&s.as_str()), "{v}: {s}");
+        assert_eq!(
+            d.attr(&d.find(&css), "data-source").as_deref(),
+            Some("reported")
+        );
+        let cell = d.text(&format!("{css} td.state"));
+        assert!(cell.contains("由乡镇报告"), "{v}: {cell}");
+    }
+    // Every village of a township that reports is shown as reported (those
+    // that run no node: never in contact); a village of a township that
+    // runs no node has no data.
+    let units = village_units(&rep);
+    for t in table.children(HUANING) {
+        for v in table.children(t) {
+            let css = format!("tr.village[data-peer='{v}']");
+            let source = d.attr(&d.find(&css), "data-source").unwrap();
+            let s = state(&css);
+            let reporting = [PANXI, HUAXI, QINGLONG].contains(&t);
+            assert_eq!(source == "reported", reporting, "{v}: {source}");
+            if !reporting {
+                assert_eq!(s, "no-data", "{v}");
+                assert!(units.iter().any(|u| u.code == v && u.state == "unknown"));
+            } else if ![JIUDIAN, XINCUN, DUJIA, LUOMEI].contains(&v) {
+                assert_eq!(s, "never", "{v}");
+            }
+        }
     }
     d.screenshot("county-nodes");
+    d.click_then("#lang", "h1");
+    d.open(&format!("{base}/nodes"));
+    let cell = d.text(&format!("tr.village[data-peer='{JIUDIAN}'] td.state"));
+    assert!(cell.contains("reported by the township"), "{cell}");
+    d.click_then("#lang", "h1");
 
     // The cadre, unlocked, logs in again.
     d.click_then("#logout", "#login");

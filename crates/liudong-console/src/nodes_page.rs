@@ -4,13 +4,16 @@
 //! data" where the report has none (a unit that runs no node, or whose
 //! link this node does not see). A node-wide operator also sees the link
 //! to the upstream (the exchange, for a county), failing when its last
-//! session failed.
+//! session failed. A county sees its villages too, as their townships
+//! report them upward (the status report's `units`): each such row says
+//! which township's report it comes from and how old it is.
 
 use crate::render::{Lang, esc, place_cell, table_head};
 use crate::state::{Console, Page, PageError, Req, Shown, Viewer};
 use liudong_core::Code;
 use liudong_i18n::t_in;
-use liudong_node::status::{LinkReport, NodeReport, fmt_ms};
+use liudong_node::status::{LinkReport, NodeReport, UnitReport, fmt_ms};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 /// A link's state at a glance.
@@ -30,6 +33,8 @@ pub(crate) enum SyncState {
     Never,
     /// The status report has no row for this unit.
     NoData,
+    /// Declared as having no node of its own (never silent).
+    NoNode,
 }
 
 impl SyncState {
@@ -43,6 +48,7 @@ impl SyncState {
             SyncState::Silent => "silent",
             SyncState::Never => "never",
             SyncState::NoData => "no-data",
+            SyncState::NoNode => "no-node",
         }
     }
 
@@ -63,6 +69,7 @@ impl SyncState {
             SyncState::Silent => t_in!(l, "console-state-silent"),
             SyncState::Never => t_in!(l, "console-state-never"),
             SyncState::NoData => t_in!(l, "console-state-no-data"),
+            SyncState::NoNode => t_in!(l, "console-state-no-node"),
         }
     }
 }
@@ -82,11 +89,16 @@ pub(crate) struct SyncRow {
     pub pending_out: Option<u64>,
     pub pending_in: Option<u64>,
     pub sessions: Option<u64>,
+    /// For a village as its township reported it: when that report arrived
+    /// here (unix ms).
+    pub reported_at_ms: Option<u64>,
 }
 
 impl SyncRow {
+    /// Whether the row tells a link's state (not "no data", not a unit
+    /// without a node).
     pub fn has_data(&self) -> bool {
-        self.state != SyncState::NoData
+        !matches!(self.state, SyncState::NoData | SyncState::NoNode)
     }
 
     fn no_data(code: Code) -> SyncRow {
@@ -102,6 +114,7 @@ impl SyncRow {
             pending_out: None,
             pending_in: None,
             sessions: None,
+            reported_at_ms: None,
         }
     }
 }
@@ -109,7 +122,8 @@ impl SyncRow {
 /// The state of a link of the report: an open session first, then a
 /// refusal, a failure more recent than the last success, no contact ever
 /// (a lower node that never connected, though the report counts it as
-/// silent too), silence; otherwise normal.
+/// silent too; for a unit declared without a node, that it has none),
+/// silence; otherwise normal.
 pub(crate) fn link_state(k: &LinkReport) -> SyncState {
     let s = &k.status;
     let failing = match (s.last_failure_ms, s.last_success_ms) {
@@ -124,6 +138,8 @@ pub(crate) fn link_state(k: &LinkReport) -> SyncState {
         SyncState::Refused
     } else if failing {
         SyncState::Failing
+    } else if never && k.without_node {
+        SyncState::NoNode
     } else if never {
         SyncState::Never
     } else if k.silent {
@@ -146,15 +162,103 @@ fn link_row(k: &LinkReport) -> Option<SyncRow> {
         pending_out: Some(k.pending_out),
         pending_in: k.pending_in,
         sessions: Some(k.status.sessions),
+        reported_at_ms: None,
     })
 }
 
-/// The rows the status report contains: one per link of this node (its
-/// upstream and its children). Rows the report may carry for units further
-/// down (villages under a township, as townships report them) belong here
-/// too, each by its unit's code.
+/// The state of a unit of the report that this node has no link with: a
+/// village as its township reported it, or a unit nothing is known of
+/// ("no data"). A unit without a node of its own is never silent; a
+/// reported village never in contact is "never", as a link is.
+pub(crate) fn unit_state(u: &UnitReport) -> SyncState {
+    if u.state == "connected" {
+        SyncState::Connected
+    } else if u.without_node || u.state == "no_node" {
+        SyncState::NoNode
+    } else if u.source != "reported" {
+        SyncState::NoData
+    } else {
+        match u.state {
+            "failing" => SyncState::Failing,
+            "refused" => SyncState::Refused,
+            _ if u.last_contact_ms.is_none() => SyncState::Never,
+            "silent" => SyncState::Silent,
+            "-" => SyncState::Normal,
+            _ => SyncState::NoData,
+        }
+    }
+}
+
+fn unit_row(u: &UnitReport) -> Option<SyncRow> {
+    let code = Code::parse(&u.code).ok()?;
+    let state = unit_state(u);
+    if u.source != "reported" {
+        return Some(SyncRow {
+            state,
+            ..SyncRow::no_data(code)
+        });
+    }
+    Some(SyncRow {
+        peer: u.code.clone(),
+        code,
+        upstream: false,
+        state,
+        last_contact_ms: u.last_contact_ms,
+        last_success_ms: None,
+        last_failure_ms: None,
+        last_error: u.last_error.clone(),
+        pending_out: u.pending_out,
+        pending_in: u.pending_in,
+        sessions: None,
+        reported_at_ms: u.reported_at_ms,
+    })
+}
+
+/// The rows the status report contains: its upstream link, then every unit
+/// under the node (`units`: a county's townships, each followed by its
+/// villages as the township reported them; a township's villages) — a unit
+/// this node has a link with by that link — and any other link to a child.
 pub(crate) fn report_rows(rep: &NodeReport) -> Vec<SyncRow> {
-    rep.links.iter().filter_map(link_row).collect()
+    let children: BTreeMap<&str, &LinkReport> = rep
+        .links
+        .iter()
+        .filter(|k| k.role != "upstream")
+        .map(|k| (k.peer.as_str(), k))
+        .collect();
+    let mut out: Vec<SyncRow> = rep
+        .links
+        .iter()
+        .filter(|k| k.role == "upstream")
+        .filter_map(link_row)
+        .collect();
+    let mut seen = BTreeSet::new();
+    fn walk<'a>(
+        units: &'a [UnitReport],
+        children: &BTreeMap<&str, &LinkReport>,
+        seen: &mut BTreeSet<&'a str>,
+        out: &mut Vec<SyncRow>,
+    ) {
+        for u in units {
+            if !seen.insert(u.code.as_str()) {
+                continue;
+            }
+            let linked = match children.get(u.code.as_str()) {
+                Some(k) if u.source == "link" => link_row(k),
+                _ => None,
+            };
+            if let Some(row) = linked.or_else(|| unit_row(u)) {
+                out.push(row);
+            }
+            walk(&u.units, children, seen, out);
+        }
+    }
+    walk(&rep.units, &children, &mut seen, &mut out);
+    for (peer, k) in &children {
+        if !seen.contains(peer) {
+            out.extend(link_row(k));
+        }
+    }
+    out
 }
 
 /// The rows `v` may see, from the running node's report: the links of
@@ -205,14 +309,37 @@ fn num(v: Option<u64>) -> String {
     v.map_or("—".into(), |n| n.to_string())
 }
 
-fn row_html(b: &mut String, l: Lang, r: &SyncRow, unit: &Code, class: &str) {
+/// Where a reported row's state comes from, and how old it is.
+fn provenance(l: Lang, at_ms: u64, now_ms: u64) -> String {
+    let minutes = now_ms.saturating_sub(at_ms) / 60_000;
+    if minutes == 0 {
+        t_in!(l, "console-nodes-reported-now")
+    } else {
+        t_in!(l, "console-nodes-reported", minutes = minutes)
+    }
+}
+
+fn row_html(b: &mut String, l: Lang, r: &SyncRow, unit: &Code, class: &str, now_ms: u64) {
+    let via = r.reported_at_ms.map_or(String::new(), |at| {
+        format!(
+            "<span class=\"via\">{}</span>",
+            esc(&provenance(l, at, now_ms))
+        )
+    });
     let _ = write!(
         b,
-        "<tr class=\"link {class} {}\" data-peer=\"{}\" data-state=\"{}\" data-silent=\"{}\"><td>{}</td><td class=\"state\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+        "<tr class=\"link {class} {}\" data-peer=\"{}\" data-state=\"{}\" data-silent=\"{}\" data-source=\"{}\"><td>{}</td><td class=\"state\">{}{via}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
         r.state.name(),
         esc(&r.peer),
         r.state.name(),
         r.state == SyncState::Silent,
+        if r.reported_at_ms.is_some() {
+            "reported"
+        } else if r.sessions.is_some() {
+            "link"
+        } else {
+            "none"
+        },
         if r.code.is_national() {
             esc(&t_in!(l, "console-nodes-exchange", code = r.peer.as_str()))
         } else {
@@ -251,6 +378,14 @@ fn headers(l: Lang) -> Vec<String> {
 pub(crate) fn nodes(c: &Console, r: &Req, v: &Viewer) -> Page {
     let l = r.lang;
     let rows = rows(c, v).map_err(|e| PageError::store(l, e))?;
+    let b = body(l, &rows, &v.unit, c.node.now_ms());
+    Ok(Shown::new(t_in!(l, "console-nav-nodes"), "/nodes", b))
+}
+
+/// The page's body: the upstream link among `rows` (if any), then every
+/// unit of `unit` with, for each, a table of its own units.
+fn body(l: Lang, rows: &[SyncRow], unit: &Code, now_ms: u64) -> String {
+    let v_unit = unit;
     let find = |code: &str| rows.iter().find(|x| !x.upstream && x.code.as_str() == code);
     let table = liudong_core::divisions::table();
     let mut b = String::new();
@@ -259,13 +394,13 @@ pub(crate) fn nodes(c: &Console, r: &Req, v: &Viewer) -> Page {
         let _ = write!(b, "<h2>{}</h2>", esc(&t_in!(l, "console-nodes-upstream")));
         b.push_str(&table_head("upstream", "links", &headers(l)));
         for x in up {
-            row_html(&mut b, l, x, &Code::national(), "upstream");
+            row_html(&mut b, l, x, &Code::national(), "upstream", now_ms);
         }
         b.push_str("</tbody></table>");
     }
     // The unit's children, then each child's own children (a county's
     // townships and their villages; a township's villages).
-    let children: Vec<&str> = table.children(v.unit.as_str());
+    let children: Vec<&str> = table.children(v_unit.as_str());
     let _ = write!(
         b,
         "<h2>{}</h2><p class=\"muted\">{}</p>",
@@ -281,8 +416,15 @@ pub(crate) fn nodes(c: &Console, r: &Req, v: &Viewer) -> Page {
     let mut grand: Vec<(String, Vec<SyncRow>)> = Vec::new();
     for child in &children {
         let row = shown(child);
-        row_html(&mut b, l, &row, &v.unit, "unit");
-        let below: Vec<SyncRow> = table.children(child).iter().map(|g| shown(g)).collect();
+        row_html(&mut b, l, &row, v_unit, "unit", now_ms);
+        // The table's units under the child, and those the report adds.
+        let mut codes: BTreeSet<&str> = table.children(child).into_iter().collect();
+        codes.extend(
+            rows.iter()
+                .filter(|x| !x.upstream && x.code.parent().is_some_and(|p| p.as_str() == *child))
+                .map(|x| x.code.as_str()),
+        );
+        let below: Vec<SyncRow> = codes.into_iter().map(&shown).collect();
         if !below.is_empty() {
             grand.push((child.to_string(), below));
         }
@@ -290,14 +432,14 @@ pub(crate) fn nodes(c: &Console, r: &Req, v: &Viewer) -> Page {
     // Rows of the report under the unit that the table does not list.
     for x in rows.iter().filter(|x| {
         !x.upstream
-            && x.code != v.unit
+            && x.code != *v_unit
             && !children.contains(&x.code.as_str())
             && !x
                 .code
                 .parent()
                 .is_some_and(|p| children.contains(&p.as_str()))
     }) {
-        row_html(&mut b, l, x, &v.unit, "unit");
+        row_html(&mut b, l, x, v_unit, "unit", now_ms);
     }
     if children.is_empty() && rows.is_empty() {
         b.push_str(&crate::render::none_row(l, true, 9));
@@ -315,7 +457,7 @@ pub(crate) fn nodes(c: &Console, r: &Req, v: &Viewer) -> Page {
             esc(&t_in!(
                 l,
                 "console-nodes-villages",
-                unit = liudong_node::worklist::place_name(&code, &v.unit),
+                unit = liudong_node::worklist::place_name(&code, v_unit),
                 total = below.len(),
                 data = with_data,
                 problems = problems
@@ -327,11 +469,11 @@ pub(crate) fn nodes(c: &Console, r: &Req, v: &Viewer) -> Page {
             &headers(l),
         ));
         for x in &below {
-            row_html(&mut b, l, x, &v.unit, "village");
+            row_html(&mut b, l, x, v_unit, "village", now_ms);
         }
         b.push_str("</tbody></table></details>");
     }
-    Ok(Shown::new(t_in!(l, "console-nav-nodes"), "/nodes", b))
+    b
 }
 
 #[cfg(test)]
@@ -414,6 +556,155 @@ mod tests {
             link_state(&link(false, true, LinkStatus::default())),
             SyncState::Never
         );
+    }
+
+    fn unit(
+        code: &str,
+        level: &'static str,
+        source: &'static str,
+        state: &'static str,
+    ) -> UnitReport {
+        UnitReport {
+            code: code.into(),
+            name: String::new(),
+            level,
+            source,
+            state,
+            connected: state == "connected",
+            silent: state == "silent",
+            without_node: state == "no_node",
+            last_contact_ms: None,
+            pending_out: None,
+            pending_in: None,
+            expected_interval_secs: Some(300),
+            last_error: None,
+            reported_at_ms: None,
+            units: Vec::new(),
+        }
+    }
+
+    /// The attributes and state cell of the row of `code` in `html`.
+    fn row_of<'a>(html: &'a str, code: &str) -> &'a str {
+        let at = html
+            .find(&format!("data-peer=\"{code}\""))
+            .unwrap_or_else(|| panic!("no row for {code}"));
+        let end = html[at..].find("</tr>").unwrap();
+        &html[at..at + end]
+    }
+
+    #[test]
+    fn villages_show_as_their_township_reported_them() {
+        let now = 100 * 60_000;
+        let county = "530424";
+        let town = "530424102";
+        let villages = liudong_core::divisions::table().children(town);
+        assert!(villages.len() >= 4, "{villages:?}");
+        let (live, quiet, nodeless, unheard) = (villages[0], villages[1], villages[2], villages[3]);
+        let reported = |code, state| UnitReport {
+            reported_at_ms: Some(now - 5 * 60_000),
+            ..unit(code, "village", "reported", state)
+        };
+        let mut silent_village = reported(quiet, "silent");
+        silent_village.last_contact_ms = Some(now - 3_600_000);
+        silent_village.last_error = Some("Unavailable: tcp connect error".into());
+        // Declared without a node: never silent, whatever the report says.
+        let mut nodeless_village = reported(nodeless, "silent");
+        nodeless_village.without_node = true;
+        let mut township = unit(town, "township", "link", "connected");
+        township.units = vec![
+            UnitReport {
+                last_contact_ms: Some(now),
+                pending_out: Some(2),
+                ..reported(live, "connected")
+            },
+            silent_village,
+            nodeless_village,
+            unit(unheard, "village", "none", "unknown"),
+        ];
+        let mut town_link = link(true, false, LinkStatus::default());
+        town_link.role = "child";
+        town_link.peer = town.into();
+        town_link.last_contact_ms = Some(now);
+        let rep = NodeReport {
+            node: county.into(),
+            kind: "county",
+            upstream: Some("CN".into()),
+            records: 0,
+            last_seq: 0,
+            conflicts: 0,
+            refused: 0,
+            write_failed: false,
+            links: vec![link(true, false, LinkStatus::default()), town_link],
+            units: vec![township],
+        };
+        let rows = report_rows(&rep);
+        let state = |code: &str| rows.iter().find(|r| r.peer == code).map(|r| r.state);
+        assert_eq!(state("CN"), Some(SyncState::Connected));
+        assert_eq!(state(town), Some(SyncState::Connected));
+        assert_eq!(state(live), Some(SyncState::Connected));
+        assert_eq!(state(quiet), Some(SyncState::Silent));
+        assert_eq!(state(nodeless), Some(SyncState::NoNode));
+        assert_eq!(state(unheard), Some(SyncState::NoData));
+        assert_eq!(rows.len(), 6, "each unit once: {rows:?}");
+
+        let unit_code = Code::parse(county).unwrap();
+        let zh = body(Lang::Zh, &rows, &unit_code, now);
+        let row = row_of(&zh, live);
+        assert!(row.contains("data-state=\"connected\""), "{row}");
+        assert!(row.contains("data-source=\"reported\""), "{row}");
+        assert!(
+            row.contains("在线") && row.contains("由乡镇报告，5 分钟前"),
+            "{row}"
+        );
+        assert!(zh.contains("class=\"link village connected\""));
+        let row = row_of(&zh, quiet);
+        assert!(row.contains("data-silent=\"true\""), "{row}");
+        assert!(
+            row.contains("超时未联系") && row.contains("无法连接"),
+            "{row}"
+        );
+        let row = row_of(&zh, nodeless);
+        assert!(row.contains("data-state=\"no-node\""), "{row}");
+        assert!(row.contains("data-silent=\"false\""), "{row}");
+        assert!(
+            row.contains("无独立节点") && !row.contains("超时未联系"),
+            "{row}"
+        );
+        let row = row_of(&zh, unheard);
+        assert!(
+            row.contains("无数据") && !row.contains("由乡镇报告"),
+            "{row}"
+        );
+        let row = row_of(&zh, town);
+        assert!(row.contains("在线") && !row.contains("由乡镇报告"), "{row}");
+        // The township's summary: 2 villages with data, 1 problem.
+        assert!(zh.contains("有同步数据 2 个，异常 1 个"), "{zh}");
+
+        let en = body(Lang::En, &rows, &unit_code, now);
+        assert!(row_of(&en, live).contains("reported by the township, 5 min ago"));
+        assert!(row_of(&en, nodeless).contains("no node of its own"));
+        assert!(row_of(&en, quiet).contains("silent"));
+        assert!(row_of(&en, unheard).contains("no data"));
+        let just_now = body(Lang::Zh, &rows, &unit_code, now - 5 * 60_000 + 30_000);
+        assert!(row_of(&just_now, live).contains("由乡镇报告，刚刚"));
+    }
+
+    #[test]
+    fn a_unit_without_a_node_is_never_silent_nor_never_in_contact() {
+        let mut k = link(false, false, LinkStatus::default());
+        k.without_node = true;
+        assert_eq!(link_state(&k), SyncState::NoNode);
+        let mut u = unit("530424102205", "village", "reported", "silent");
+        u.without_node = true;
+        assert_eq!(unit_state(&u), SyncState::NoNode);
+        let u = unit("530424102205", "village", "none", "no_node");
+        assert_eq!(unit_state(&u), SyncState::NoNode);
+        // A reported village never in contact: as a link, "never".
+        let u = unit("530424102205", "village", "reported", "silent");
+        assert_eq!(unit_state(&u), SyncState::Never);
+        // A township this node never heard from: no data (as before).
+        let u = unit("530424001", "township", "none", "silent");
+        assert_eq!(unit_state(&u), SyncState::NoData);
     }
 
     #[test]
