@@ -180,40 +180,11 @@ pub async fn overdue(config: &Path, kinds: Vec<String>, json: bool, lang: Lang) 
     );
     let mut table = vec![worklist::headers(lang)];
     table.extend(worklist::rows(&a, &unit, lang));
-    print!("{}", aligned(&table, |i| i != worklist::AGE_COLUMN));
+    print!(
+        "{}",
+        crate::table::render_by(&table, |i| i != worklist::AGE_COLUMN)
+    );
     Ok(())
-}
-
-/// `table` as text columns (CJK characters two wide), two spaces apart:
-/// the columns `left` names aligned left, the others right.
-pub fn aligned(table: &[Vec<String>], left: impl Fn(usize) -> bool) -> String {
-    let width = |s: &str| -> usize {
-        s.chars()
-            .map(|ch| if (ch as u32) >= 0x2E80 { 2 } else { 1 })
-            .sum()
-    };
-    let cols = table.first().map_or(0, Vec::len);
-    let widths: Vec<usize> = (0..cols)
-        .map(|i| table.iter().map(|r| width(&r[i])).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for line in table {
-        let mut s = String::new();
-        for (i, cell) in line.iter().enumerate() {
-            let pad = " ".repeat(widths[i] - width(cell));
-            if left(i) {
-                s.push_str(cell);
-                s.push_str(&pad);
-            } else {
-                s.push_str(&pad);
-                s.push_str(cell);
-            }
-            s.push_str("  ");
-        }
-        out.push_str(s.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 /// Output format of `liudong report`.

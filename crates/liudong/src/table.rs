@@ -1,16 +1,18 @@
 //! Plain-text tables for a terminal: columns padded to the display width of
 //! their widest cell (a CJK character takes two columns), two spaces apart.
 
-/// The display width of `s` on a terminal: CJK characters take two columns.
-pub fn width(s: &str) -> usize {
-    s.chars()
-        .map(|ch| if (ch as u32) >= 0x2E80 { 2 } else { 1 })
-        .sum()
-}
+/// The display width of `s` on a terminal (wide CJK and full-width
+/// characters take two columns): the ledger's measure, one for every table.
+pub use liudong_ledger::table::width;
 
 /// Renders `rows` (the first is the header) as aligned lines: the first
 /// `left` columns aligned left, the others right; trailing spaces trimmed.
 pub fn render(rows: &[Vec<String>], left: usize) -> String {
+    render_by(rows, |i| i < left)
+}
+
+/// [`render`] with the columns `left` names aligned left, the others right.
+pub fn render_by(rows: &[Vec<String>], left: impl Fn(usize) -> bool) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
         .map(|i| {
@@ -26,7 +28,7 @@ pub fn render(rows: &[Vec<String>], left: usize) -> String {
         let mut line = String::new();
         for (i, cell) in row.iter().enumerate() {
             let pad = " ".repeat(widths[i] - width(cell));
-            if i < left {
+            if left(i) {
                 line.push_str(cell);
                 line.push_str(&pad);
             } else {
