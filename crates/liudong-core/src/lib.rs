@@ -32,6 +32,6 @@ pub use code::{Code, CodeError, Level};
 pub use date::{Date, Quarter};
 pub use hlc::{Hlc, HlcClock, SkewError};
 pub use record::{Body, Record, RecordId};
-pub use routing::{Link, NodeKind, NodeScope};
+pub use routing::{Crossing, Link, NodeKind, NodeScope};
 pub use validate::ValidationError;
 pub use view::PersonView;

@@ -75,8 +75,8 @@ pub use keys::Dir as CursorDir;
 pub use peer::PeerState;
 pub use store::{Store, raw_batch_insert};
 pub use types::{
-    ApplyOutcome, Counters, CursorUpdate, Draft, Incoming, LinkStatus, LocalWrite, OutboxPage,
-    Refusal, Source, StoreOptions,
+    Announced, ApplyOutcome, Counters, CursorUpdate, Draft, Incoming, LinkStatus, LocalWrite,
+    OutboxPage, Refusal, SealedItem, Source, StoreOptions,
 };
 
 #[cfg(test)]
@@ -84,3 +84,6 @@ mod tests;
 
 #[cfg(test)]
 mod fingerprint_tests;
+
+#[cfg(test)]
+mod envelope_tests;
