@@ -4,7 +4,7 @@ use liudong_core::{Code, RecordId};
 
 /// Why an envelope could not be sealed, checked or opened, or a key or
 /// announcement not used. Every message says what was wrong and what to do.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum SealError {
     #[error("envelope #{index} of the batch is malformed: {reason}")]
     Malformed { index: usize, reason: String },

@@ -106,6 +106,49 @@ pub struct Config {
     pub console: Option<ConsoleSection>,
     #[serde(default)]
     pub metrics: MetricsSection,
+    #[serde(default)]
+    pub exchange: ExchangeSection,
+}
+
+/// `[exchange]`: the sealed exchange tier (counties and exchange nodes).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExchangeSection {
+    /// Crossing records travel the exchange tier sealed: a county seals each
+    /// one to its destination county and exchange nodes store and route the
+    /// envelopes without being able to read them. Must be the same on a
+    /// county, its exchange and the exchanges above it. `false` is the
+    /// former exchange in clear (for comparison and migration). Default true.
+    pub sealed: bool,
+    /// CA certificates (PEM) of the other counties whose sealing keys this
+    /// county accepts, besides those in `[tls] ca_certs`: a key announcement
+    /// is accepted when it is signed with a certificate for that county from
+    /// one of these CAs, within its jurisdiction. Unused without `[tls]`.
+    pub key_cas: Vec<PathBuf>,
+    /// Seconds between exchanges of key announcements with the upstream (also
+    /// at start, after `liudong key rotate`, and whenever a key is missing).
+    /// Default 300.
+    pub keys_interval_secs: u64,
+}
+
+impl Default for ExchangeSection {
+    fn default() -> Self {
+        ExchangeSection {
+            sealed: true,
+            key_cas: Vec::new(),
+            keys_interval_secs: 300,
+        }
+    }
+}
+
+/// Validated `[exchange]` settings.
+#[derive(Debug, Clone)]
+pub struct ExchangeOptions {
+    /// This node is part of the sealed exchange tier (a county below an
+    /// exchange, or an exchange node, with `sealed = true`).
+    pub sealed: bool,
+    pub key_cas: Vec<PathBuf>,
+    pub keys_interval: Duration,
 }
 
 /// `[workflow]`: thresholds of the overdue lists and the report (DOMAIN.md defaults).
@@ -325,6 +368,8 @@ pub struct NodeConfig {
     pub console: Option<ConsoleOptions>,
     /// `[metrics] listen`: address of the Prometheus endpoint, if enabled.
     pub metrics_listen: Option<SocketAddr>,
+    /// `[exchange]`, validated.
+    pub exchange: ExchangeOptions,
 }
 
 impl Config {
@@ -501,6 +546,19 @@ impl Config {
         } else {
             base.join(&self.node.data_dir)
         };
+        let x = &self.exchange;
+        if x.keys_interval_secs == 0 {
+            bail!("[exchange] keys_interval_secs must be at least 1");
+        }
+        let sealed = x.sealed
+            && (scope.is_exchange()
+                || (scope.kind == NodeKind::County
+                    && parent.as_ref().is_some_and(|(p, _)| p.is_exchange())));
+        let key_cas: Vec<PathBuf> = x
+            .key_cas
+            .iter()
+            .map(|p| if p.is_absolute() { p.clone() } else { base.join(p) })
+            .collect();
         let cache_mb = self.store.cache_mb.unwrap_or(match scope.kind {
             NodeKind::Village => 8,
             NodeKind::Township => 32,
@@ -527,6 +585,7 @@ impl Config {
                     s.interval_secs
                 })
                 .unwrap_or(u32::MAX),
+                sealed,
             },
             link: liudong_sync::LinkConfig {
                 live: s.live,
@@ -538,6 +597,7 @@ impl Config {
                 cache_bytes: cache_mb << 20,
                 flush_every_ms: Some(self.store.flush_every_ms).filter(|&m| m > 0),
                 compression: Some(self.store.compression).filter(|&l| l > 0),
+                sealed,
             },
             net: liudong_net::NetOptions {
                 max_message_bytes: self.net.max_message_mb << 20,
@@ -559,6 +619,11 @@ impl Config {
                 .map(|c| c.validate(tls_configured))
                 .transpose()?,
             metrics_listen: self.metrics.validate()?,
+            exchange: ExchangeOptions {
+                sealed,
+                key_cas,
+                keys_interval: Duration::from_secs(x.keys_interval_secs),
+            },
         })
     }
 }

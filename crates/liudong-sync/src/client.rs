@@ -76,6 +76,7 @@ where
         max_batch: cfg.max_batch as u32,
         sync_interval_secs: cfg.sync_interval_secs,
         backlog: Some(backlog.left()),
+        sealed: Some(node.sealed_link(&Link::Parent)),
     };
     tx.send(ClientMsg::Hello(hello))
         .await
@@ -111,6 +112,7 @@ where
             found: welcome.node,
         });
     }
+    crate::seal::same_sealing(&node, &Link::Parent, &welcome.node, welcome.sealed)?;
     let max_batch = (welcome.max_batch as usize).clamp(1, cfg.max_batch);
     let _open = node.session_open(&Link::Parent);
     node.note_peer(&Link::Parent, |_| {}).await;

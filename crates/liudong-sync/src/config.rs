@@ -26,6 +26,9 @@ pub struct SyncConfig {
     /// (its one-shot interval, or a live link's longest retry delay),
     /// announced to the upstream in `Hello`; 0 announces nothing.
     pub sync_interval_secs: u32,
+    /// The exchange tier is sealed: a county's link to an exchange, and the
+    /// links of an exchange, carry envelopes instead of records.
+    pub sealed: bool,
 }
 
 impl Default for SyncConfig {
@@ -39,6 +42,7 @@ impl Default for SyncConfig {
             max_record_bytes: 64 << 10,
             max_session_records: 10_000_000,
             sync_interval_secs: 0,
+            sealed: false,
         }
     }
 }

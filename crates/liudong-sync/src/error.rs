@@ -163,6 +163,18 @@ pub enum SyncError {
     Transport(String),
     #[error("session cancelled (shutting down)")]
     Cancelled,
+    /// An envelope or key of the sealed exchange tier.
+    #[error(transparent)]
+    Seal(#[from] liudong_exchange::SealError),
+    /// The two ends of a link disagree on whether it carries sealed envelopes.
+    #[error(
+        "node {peer} {theirs} sealed envelopes on this link, but this node {ours}; set [exchange] sealed the same on the county, its exchanges and the exchanges above them"
+    )]
+    SealMismatch {
+        peer: String,
+        ours: &'static str,
+        theirs: &'static str,
+    },
 }
 
 impl SyncError {
@@ -195,6 +207,8 @@ impl SyncError {
             },
             SyncError::Remote { code, .. } => *code,
             SyncError::Transport(_) | SyncError::Cancelled => StatusCode::Unavailable,
+            SyncError::Seal(e) => seal_code(e),
+            SyncError::SealMismatch { .. } => StatusCode::FailedPrecondition,
         }
     }
 
@@ -215,7 +229,7 @@ impl SyncError {
                 | SyncError::IdentityMismatch { .. }
                 | SyncError::NotEntitled { .. }
                 | SyncError::Revoked { .. }
-        )
+        ) || matches!(self, SyncError::Seal(e) if e.is_forgery())
     }
 
     /// Why this node refused the peer or what it sent, as the `reason`
@@ -235,6 +249,10 @@ impl SyncError {
             SyncError::WrongUpstream { .. } => "wrong_upstream",
             SyncError::Store(StoreError::Conflict { .. }) => "conflict",
             SyncError::Protocol(_) => "protocol",
+            SyncError::Seal(e) if e.is_forgery() => "forged_envelope",
+            SyncError::Seal(liudong_exchange::SealError::Malformed { .. })
+            | SyncError::Seal(liudong_exchange::SealError::Header { .. }) => "malformed_envelope",
+            SyncError::SealMismatch { .. } => "sealed_mismatch",
             _ => return None,
         })
     }
@@ -260,6 +278,7 @@ impl SyncError {
                 peer: peer.clone(),
                 fingerprint: fingerprint.clone(),
             },
+            SyncError::Seal(e) => SyncError::Seal(e.clone()),
             other => SyncError::Protocol(other.to_string()),
         }
     }
@@ -383,5 +402,17 @@ mod tests {
         }
         assert!(!SyncError::Version { ours: 1, theirs: 2 }.is_retryable());
         assert!(SyncError::Limit("session records".into()).is_retryable());
+    }
+}
+
+/// The status of an error of the sealed exchange tier.
+fn seal_code(e: &liudong_exchange::SealError) -> StatusCode {
+    use liudong_exchange::SealError as E;
+    match e {
+        E::Malformed { .. } | E::Header { .. } | E::Announcement(_) => StatusCode::InvalidArgument,
+        E::BadSignature { .. } | E::CannotOpen { .. } => StatusCode::PermissionDenied,
+        E::UnknownSigner { .. } | E::NoKey { .. } => StatusCode::Unavailable,
+        E::UnknownRecipientKey { .. } | E::KeyFile { .. } => StatusCode::FailedPrecondition,
+        E::Random | E::Hpke(_) => StatusCode::Internal,
     }
 }

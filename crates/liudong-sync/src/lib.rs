@@ -49,7 +49,9 @@ pub mod metrics;
 mod msg;
 mod node;
 mod peers;
+pub mod keys;
 mod receive;
+pub mod seal;
 mod server;
 mod session;
 pub mod verify;
@@ -64,7 +66,10 @@ pub use link::{Connect, LinkConfig, LinkHandle, LinkOutcome, run_link};
 pub use msg::{Batch, ClientMsg, Hello, ServerMsg, SessionStats, Welcome};
 pub use node::Node;
 pub use peers::{SyncProgress, VerifyProgress};
-pub use receive::{Admission, RULE_CHILD_AUTHOR, RULE_CHILD_PUSH, RULE_PARENT_SEND, Received, Via};
+pub use receive::{
+    Admission, RULE_CHILD_AUTHOR, RULE_CHILD_PUSH, RULE_PARENT_SEND, RULE_SEALED_AUTHOR,
+    RULE_SEALED_DOWN, RULE_SEALED_SOURCE, Received, Via,
+};
 pub use server::serve_session;
 
 #[cfg(test)]

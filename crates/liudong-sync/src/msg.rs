@@ -17,18 +17,25 @@ pub struct Hello {
     /// The client's unacknowledged outbox for the server when it opened the
     /// session (`None` from clients that do not report it).
     pub backlog: Option<u64>,
+    /// The client's link to the server carries sealed envelopes (`None`
+    /// from clients that do not say: not sealed).
+    pub sealed: Option<bool>,
 }
 
 /// First server message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Welcome {
     pub protocol: u32,
     pub node: String,
     pub push_cursor: u64,
     pub max_batch: u32,
+    /// The server carries sealed envelopes on this link (`None` from
+    /// servers that do not say: not sealed).
+    pub sealed: Option<bool>,
 }
 
-/// A batch of encoded records in the sender's outbox order.
+/// A batch of encoded records in the sender's outbox order (encoded
+/// envelopes on a sealed link).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Batch {
     pub records: Vec<Bytes>,

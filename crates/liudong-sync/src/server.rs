@@ -95,6 +95,7 @@ where
     }
     let (code, _) = peer.identify_child(&node, &hello.node, "Hello.node")?;
     let link = Link::Child(code.clone());
+    crate::seal::same_sealing(&node, &link, &hello.node, hello.sealed)?;
     let _open = node.session_open(&link);
     let (interval, backlog) = (hello.sync_interval_secs, hello.backlog);
     node.note_peer(&link, move |s| {
@@ -142,6 +143,7 @@ where
             node: node.scope().code.to_string(),
             push_cursor,
             max_batch: cfg.max_batch as u32,
+            sealed: Some(node.sealed_link(link)),
         }),
     )
     .await?;

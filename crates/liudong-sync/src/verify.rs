@@ -16,7 +16,7 @@ use crate::node::{Node, blocking};
 use crate::receive::{Admission, RULE_PARENT_SEND};
 use bytes::Bytes;
 use futures::future::BoxFuture;
-use liudong_core::{Link, NodeScope, RecordId};
+use liudong_core::{Code, Link, NodeScope, RecordId};
 use liudong_proto::VERIFY_VERSION;
 use liudong_store::CursorDir;
 use liudong_store::fingerprint::{AuditReport, Bucket, Digest, Hash, Receipt};
@@ -40,6 +40,8 @@ pub enum VerifyQuery {
     Buckets(Vec<u32>),
     Members(Vec<Bucket>),
     Fetch(Vec<RecordId>),
+    /// On a sealed link: the envelopes of these records sealed to these counties.
+    FetchSealed(Vec<(RecordId, Code)>),
     Offer(Vec<Bytes>),
 }
 
@@ -201,6 +203,32 @@ pub async fn serve_verify(
             .await?;
             disclosed(&node, code.to_string(), fingerprint, &ans.records).await?;
         }
+        VerifyQuery::FetchSealed(ids) => {
+            let max = node.config().max_batch;
+            if ids.len() > max {
+                return Err(too_many("envelope ids", ids.len(), max));
+            }
+            ans.records = blocking(move || {
+                let mut out = Vec::with_capacity(ids.len());
+                for (id, destination) in ids {
+                    let Some(b) = store.envelope_bytes(&id, &destination)? else {
+                        continue;
+                    };
+                    let h = liudong_exchange::peek_header(&b)?;
+                    if !child.holds_envelope(&h.crossing()) {
+                        return Err(SyncError::NotEntitled {
+                            id,
+                            peer: child.to_string(),
+                            rule: crate::receive::RULE_SEALED_DOWN,
+                        });
+                    }
+                    out.push(Bytes::from(b));
+                }
+                Ok(out)
+            })
+            .await?;
+            disclosed(&node, code.to_string(), fingerprint, &ans.records).await?;
+        }
         VerifyQuery::Offer(records) => {
             let out = node
                 .receive(Admission::repair(link, records))
@@ -294,8 +322,8 @@ async fn verify_inner(
     let local_before = local_root(store.clone()).await?;
     let in_step_before = remote_before == local_before;
     let mut diffs: Vec<BucketDiff> = Vec::new();
-    let mut missing_here: Vec<RecordId> = Vec::new();
-    let mut missing_there: Vec<RecordId> = Vec::new();
+    let mut missing_here: Vec<(Bucket, RecordId)> = Vec::new();
+    let mut missing_there: Vec<(Bucket, RecordId)> = Vec::new();
     if !in_step_before {
         let there = ask(VerifyQuery::Months).await?.months;
         let s = store.clone();
@@ -346,7 +374,7 @@ async fn verify_inner(
                     match here.get(id) {
                         None => {
                             d.missing_here.push(id.to_string());
-                            missing_here.push(id.clone());
+                            missing_here.push((b.clone(), id.clone()));
                         }
                         Some(x) if x != h => d.conflicting.push(id.to_string()),
                         Some(_) => {}
@@ -354,7 +382,7 @@ async fn verify_inner(
                 }
                 for id in here.keys().filter(|id| !there.contains_key(id)) {
                     d.missing_there.push(id.to_string());
-                    missing_there.push(id.clone());
+                    missing_there.push((b.clone(), id.clone()));
                 }
                 diffs.push(d);
             }
@@ -388,8 +416,19 @@ async fn verify_inner(
     if repair && !in_step_before {
         let max = node.config().max_batch.max(1);
         node.verify_step("fetch", Some(missing_here.len() as u64), false);
+        let sealed = node.sealed_link(&Link::Parent);
         for chunk in missing_here.chunks(max) {
-            let records = ask(VerifyQuery::Fetch(chunk.to_vec())).await?.records;
+            let query = if sealed {
+                VerifyQuery::FetchSealed(
+                    chunk
+                        .iter()
+                        .filter_map(|(b, id)| Some((id.clone(), destination_of(b)?)))
+                        .collect(),
+                )
+            } else {
+                VerifyQuery::Fetch(chunk.iter().map(|(_, id)| id.clone()).collect())
+            };
+            let records = ask(query).await?.records;
             let out = node
                 .receive(Admission::repair(Link::Parent, records))
                 .await?
@@ -403,8 +442,12 @@ async fn verify_inner(
             let ids = chunk.to_vec();
             let records = blocking(move || {
                 let mut out = Vec::new();
-                for id in ids {
-                    out.extend(s.get_bytes(&id)?.map(Bytes::from));
+                for (b, id) in ids {
+                    let bytes = match destination_of(&b) {
+                        Some(d) if sealed => s.envelope_bytes(&id, &d)?,
+                        _ => s.get_bytes(&id)?,
+                    };
+                    out.extend(bytes.map(Bytes::from));
                 }
                 Ok(out)
             })
@@ -445,6 +488,11 @@ async fn verify_inner(
         "verify finished"
     );
     Ok(report)
+}
+
+/// The destination county of an envelope bucket (`None` for a record bucket).
+fn destination_of(b: &Bucket) -> Option<Code> {
+    Code::parse(b.route()?.1).ok()
 }
 
 /// Everything needed to verify a node against its upstream, shareable
