@@ -372,6 +372,25 @@ pub struct NodeConfig {
     pub exchange: ExchangeOptions,
 }
 
+/// True if a node of `scope` under `parent` belongs to the exchange tier:
+/// an exchange node, or a county whose upstream is an exchange.
+fn in_exchange_tier(scope: &NodeScope, parent: Option<&NodeScope>) -> bool {
+    scope.is_exchange() || (scope.kind == NodeKind::County && parent.is_some_and(|p| p.is_exchange()))
+}
+
+impl NodeConfig {
+    /// Takes this node in or out of the sealed exchange tier after
+    /// validation (the bench compares both in one run), as `[exchange]
+    /// sealed` would have: in only where the tier applies (an exchange node,
+    /// or a county whose upstream is an exchange).
+    pub fn set_sealed(&mut self, sealed: bool) {
+        let sealed = sealed && in_exchange_tier(&self.scope, self.parent.as_ref().map(|(p, _)| p));
+        self.sync.sealed = sealed;
+        self.store.sealed = sealed;
+        self.exchange.sealed = sealed;
+    }
+}
+
 impl Config {
     /// Reads a config file, applies environment overrides and validates it.
     pub fn load(path: &Path) -> Result<NodeConfig> {
@@ -550,10 +569,7 @@ impl Config {
         if x.keys_interval_secs == 0 {
             bail!("[exchange] keys_interval_secs must be at least 1");
         }
-        let sealed = x.sealed
-            && (scope.is_exchange()
-                || (scope.kind == NodeKind::County
-                    && parent.as_ref().is_some_and(|(p, _)| p.is_exchange())));
+        let sealed = x.sealed && in_exchange_tier(&scope, parent.as_ref().map(|(p, _)| p));
         let key_cas: Vec<PathBuf> = x
             .key_cas
             .iter()

@@ -64,7 +64,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// This node's bundle signing key.
+    /// This node's keys: the bundle signing key, and a county's sealing keys
+    /// of the exchange tier.
     Key {
         #[command(subcommand)]
         command: KeyCommand,
@@ -171,7 +172,7 @@ enum Command {
         json: bool,
     },
     /// Run the benchmark suite (docs/performance.md): initial and incremental
-    /// sync, fan-out, cross-county latency, footprint.
+    /// sync, fan-out, cross-county latency, footprint, sealed exchange.
     Bench {
         /// Tiny sizes, one run: checks that the suite works (used by the tests).
         #[arg(long)]
@@ -182,7 +183,7 @@ enum Command {
         /// Runs per scenario; the median is reported (default 3).
         #[arg(long)]
         runs: Option<usize>,
-        /// Only these scenarios (1-5), comma-separated.
+        /// Only these scenarios (1-6), comma-separated.
         #[arg(long, value_delimiter = ',')]
         only: Option<Vec<u32>>,
         /// Write the results as JSON here.
@@ -394,6 +395,13 @@ enum KeyCommand {
         #[arg(long, short)]
         config: PathBuf,
     },
+    /// A county of the sealed exchange tier: make a new sealing key pair
+    /// current. The older keys are kept to open records sealed to them; the
+    /// running node announces the new key within seconds (docs/exchange.md).
+    Rotate {
+        #[arg(long, short)]
+        config: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -495,6 +503,12 @@ async fn main() -> Result<()> {
         } => {
             init_tracing("warn");
             bundle_cmd::cli_key_show(&config)
+        }
+        Command::Key {
+            command: KeyCommand::Rotate { config },
+        } => {
+            init_tracing("warn");
+            bundle_cmd::cli_key_rotate(&config)
         }
         Command::Bundle { command } => {
             init_tracing("warn");
