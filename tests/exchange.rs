@@ -19,6 +19,14 @@ use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(30);
 
+/// Logs of the nodes when `RUST_LOG` is set (e.g. `RUST_LOG=liudong_sync=debug`).
+fn log() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+}
+
 /// Every file under `dir` (bounded walk: the store has no deep nesting).
 fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
@@ -106,6 +114,7 @@ async fn until_sealing_key(ring: &KeyRing, county: &Code, key_id: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_provinces_exchange_sealed_records_the_exchange_cannot_read() {
+    log();
     let dir = tempfile::tempdir().unwrap();
     // Uncompressed stores, so that a byte search finds whatever is stored in clear.
     let topo = start_tls(dir.path(), &WIDE, true, |cfg| cfg.store.compression = None).await;
@@ -164,6 +173,7 @@ async fn three_provinces_exchange_sealed_records_the_exchange_cannot_read() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_altered_replayed_and_retired_key_envelopes() {
+    log();
     let dir = tempfile::tempdir().unwrap();
     let topo = start(dir.path(), &WIDE).await;
     let (a, b, c) = (code(COUNTY_A), code(COUNTY_B), code(COUNTY_C));

@@ -148,6 +148,14 @@ impl Announcement {
             })
     }
 
+    /// True if `held` (an encoded announcement) announces the same body:
+    /// the same county, key id, keys and validity. A county signs its
+    /// announcements again each time it publishes them, so one key's
+    /// announcements differ in their signature bytes.
+    pub fn same_body(&self, held: &[u8]) -> bool {
+        Announcement::decode(held).is_ok_and(|h| h.body == self.body)
+    }
+
     /// The key it announces (`bytes`: the announcement as received).
     pub fn into_peer_key(self, bytes: Vec<u8>) -> PeerKey {
         PeerKey {

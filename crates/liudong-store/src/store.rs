@@ -676,11 +676,25 @@ impl Store {
         key_id: &str,
         bytes: &[u8],
     ) -> Result<Announced, StoreError> {
+        self.put_announcement_with(county, key_id, bytes, |held| held == bytes)
+    }
+
+    /// As [`Store::put_announcement`], with `same` deciding whether the
+    /// announcement already held (its bytes) announces the same keys (a
+    /// county signs its announcements again at each publication, so equal
+    /// keys may come in other bytes): then it is kept and this is `Same`.
+    pub fn put_announcement_with(
+        &self,
+        county: &Code,
+        key_id: &str,
+        bytes: &[u8],
+        same: impl Fn(&[u8]) -> bool,
+    ) -> Result<Announced, StoreError> {
         self.check_writable()?;
         let _k = self.keys.lock().unwrap_or_else(|p| p.into_inner());
         let key = keys::announcement(county, key_id);
         if let Some(v) = self.tree.get(&key)? {
-            return Ok(if v.get(8..) == Some(bytes) {
+            return Ok(if v.get(8..).is_some_and(same) {
                 Announced::Same
             } else {
                 Announced::Conflict

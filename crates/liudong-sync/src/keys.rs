@@ -91,7 +91,7 @@ pub async fn serve_keys(
                 ))
                 .into());
             }
-            match store.put_announcement(&a.county, &a.key_id, bytes)? {
+            match store.put_announcement_with(&a.county, &a.key_id, bytes, |h| a.same_body(h))? {
                 Announced::New(_) => new += 1,
                 Announced::Same => {}
                 Announced::Conflict => {
@@ -215,7 +215,10 @@ pub fn store_announcements(node: &Node, announcements: &[Vec<u8>]) -> Result<usi
                 continue;
             }
         }
-        match node.store().put_announcement(&a.county, &a.key_id, bytes)? {
+        match node
+            .store()
+            .put_announcement_with(&a.county, &a.key_id, bytes, |h| a.same_body(h))?
+        {
             Announced::Conflict => {
                 tracing::warn!(county = %a.county, key = %a.key_id, "key announcement conflicts with one held; kept the first");
             }
