@@ -199,7 +199,7 @@ async fn forged_altered_replayed_and_retired_key_envelopes() {
     println!("altered ciphertext: {e}");
     assert!(e.is_refusal() && matches!(e, SyncError::Seal(ref s) if s.is_forgery()), "{e:?}");
     // Altered header (another month): the signature fails too.
-    let h2 = edit_header(&header, |h| h.month += 1).unwrap();
+    let h2 = edit_header(&header, |h| h.month = if h.month % 100 == 1 { h.month + 1 } else { h.month - 1 }).unwrap();
     let altered = Envelope::reassemble(h2, enc.clone(), parts(&genuine).unwrap().2, signature.clone());
     let e = from_exchange(&county_b, vec![altered]).await.unwrap_err();
     println!("altered header: {e}");
@@ -217,7 +217,9 @@ async fn forged_altered_replayed_and_retired_key_envelopes() {
     let e = from_exchange(&county_b, vec![claims_a]).await.unwrap_err();
     println!("signed by C as A: {e}");
     assert!(matches!(e, SyncError::Seal(ref s) if s.is_forgery()), "{e:?}");
-    // County C signing as itself a record written in county A: authorship refused.
+    // County C signing as itself a record written in county A: authorship
+    // refused (once B knows C's key, so that the signature itself verifies).
+    until_sealing_key(&keys(&topo, COUNTY_B), &c, &ring_c.current().unwrap().key_id).await;
     let mut fresh = r.clone();
     fresh.id.seq += 1000;
     let as_c = seal(

@@ -258,12 +258,19 @@ pub async fn run_key_sync(
     };
     let mut after = 0u64;
     let mut last: Option<tokio::time::Instant> = None;
+    // The current own key last published (a county): a new one, however it
+    // was loaded, is published at once.
+    let mut published: Option<String> = None;
     loop {
         let due = last.is_none_or(|t| t.elapsed() >= interval);
         let rotated = keys.reload_own().unwrap_or(false);
-        if due || rotated {
+        let current = keys.current().map(|k| k.key_id.clone());
+        if due || rotated || current != published {
             match sync_keys(&node, &parent, peer.as_ref(), after).await {
-                Ok(next) => after = next,
+                Ok(next) => {
+                    after = next;
+                    published = current;
+                }
                 Err(e) => tracing::debug!(error = %e, "key directory exchange failed; retrying"),
             }
             last = Some(tokio::time::Instant::now());
