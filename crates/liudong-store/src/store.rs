@@ -647,6 +647,17 @@ impl Store {
         Ok(self.tree.scan_prefix(prefix).next().transpose()?.is_some())
     }
 
+    /// Number of envelopes held (an exchange node's items; a county's sent
+    /// and received ones). Counts by scanning: for tests, status and tools.
+    pub fn envelope_count(&self) -> Result<usize, StoreError> {
+        let mut n = 0;
+        for kv in self.tree.scan_prefix([keys::ENVELOPE]) {
+            kv?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
     /// Up to `max` records of the seal queue after position `after`, with
     /// their positions and canonical bytes, and whether more follow.
     pub fn seal_queue(
