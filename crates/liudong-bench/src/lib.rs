@@ -1,5 +1,9 @@
 //! `liudong bench`: the benchmark suite (docs/performance.md).
 //!
+//! Invariants: every ratio is taken against a baseline measured in the same
+//! run on the same records; the production code paths are measured (nothing
+//! turned off); `--smoke` runs every scenario at tiny sizes in the tests.
+//!
 //! Real nodes (the embedded store on disk, gRPC on loopback through a byte-counting TCP
 //! proxy, the production code paths) on synthetic records shaped like real
 //! ones (real division codes, valid citizen IDs, ~300 encoded bytes). Every

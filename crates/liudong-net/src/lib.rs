@@ -1,7 +1,16 @@
 //! Liudong's peer transport: the sync and verify protocols over gRPC
-//! (tonic) with mutual TLS. The only crate that knows HTTP/2 and sockets; it maps sync errors
-//! to gRPC statuses in exactly one module ([`status`]). [`http`] serves the node's
-//! HTTP/1.1 sites (metrics, web console) from axum routers.
+//! (tonic) with mutual TLS. The only crate that knows HTTP/2 and sockets; it
+//! converts between gRPC statuses and the sync library's `StatusCode` in
+//! exactly one module ([`status`]). [`http`] serves the node's HTTP/1.1 sites
+//! (metrics, web console) from axum routers.
+//!
+//! Invariants:
+//! - A peer's identity comes from its verified certificate (chain to a
+//!   trusted CA, the CA's jurisdiction, not on a CRL in force), never from a
+//!   message; both ends of a link check each other the same way.
+//! - Every connection, handshake and session is a task of the node
+//!   (`Node::spawn`), so the node's shutdown ends them all.
+//! - Frames are bounded by `max_message_mb` before anything is decoded.
 
 pub mod channel;
 pub mod client;

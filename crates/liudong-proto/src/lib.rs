@@ -1,6 +1,10 @@
 //! Wire types and their conversions.
 //!
-//! This is the only crate where prost types appear. It turns domain
+//! Invariants: the generated types are defined only here (other crates use
+//! them through `pb`); a record's canonical bytes are a function of the
+//! record (the same record always encodes to the same bytes).
+//!
+//! This is the only crate where prost types are generated. It turns domain
 //! [`Record`]s into their canonical protobuf bytes and back, checking every
 //! field on the way in: a record that decodes is a well-typed domain record
 //! (validation of its content is [`liudong_core::validate`]'s job).

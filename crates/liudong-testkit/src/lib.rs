@@ -2,6 +2,10 @@
 //! nodes, the tests' wider ones — each with its own store directory and, when
 //! asked, mutual TLS from one CA per county operator. Used by `liudong demo`,
 //! the integration tests and the benchmarks; never by a deployed node.
+//!
+//! Invariants: nodes start exactly as `liudong serve` starts them (the runner,
+//! then the console when configured); every node binds 127.0.0.1 port 0 and
+//! keeps its store in its own directory; shutdown stops children first.
 
 pub mod demo;
 pub mod demo_tls;

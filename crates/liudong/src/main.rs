@@ -2,6 +2,10 @@
 //! work is done by the library crates (`liudong-node`, `liudong-ops`,
 //! `liudong-ledger`, `liudong-console`, and for `demo`/`bench` the
 //! `liudong-testkit` and `liudong-bench` crates).
+//!
+//! Invariants: no command opens a second path to a store (they go through
+//! `liudong_node::access::NodeAccess` or the library that owns the job);
+//! `anyhow` is used here only, at the edge where library errors are printed.
 
 mod audit_cmd;
 mod bundle_cmd;
