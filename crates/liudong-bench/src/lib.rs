@@ -976,8 +976,9 @@ async fn exchange_pass(
     let ring_a = a.node.keys().cloned();
     let dest = Code::parse(demo::COUNTY_B)?;
     let settle = Instant::now();
-    while ring_a.as_ref().is_some_and(|k| k.current_peer(&dest, u64::MAX / 2).is_none()) {
+    while let Some(k) = ring_a.as_ref().filter(|k| k.current_peer(&dest, u64::MAX / 2).is_none()) {
         ensure!(settle.elapsed() < Duration::from_secs(30), "county B's sealing key did not reach county A in 30 s");
+        k.want_keys();
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
