@@ -75,7 +75,11 @@ fn registration(seed: u64, origin: &str, residence: &str) -> (liudong_store::Dra
 }
 
 fn keys(topo: &Topology, code: &str) -> Arc<KeyRing> {
-    topo.node(code).node.keys().expect("a node of the sealed tier").clone()
+    topo.node(code)
+        .node
+        .keys()
+        .expect("a node of the sealed tier")
+        .clone()
 }
 
 fn code(c: &str) -> Code {
@@ -84,7 +88,10 @@ fn code(c: &str) -> Code {
 
 /// Delivers `envelopes` to `node` as a batch from its exchange, through the
 /// one receive path (no cursor moves).
-async fn from_exchange(node: &Arc<Node>, envelopes: Vec<Vec<u8>>) -> Result<(usize, usize), SyncError> {
+async fn from_exchange(
+    node: &Arc<Node>,
+    envelopes: Vec<Vec<u8>>,
+) -> Result<(usize, usize), SyncError> {
     let batch = Batch {
         records: envelopes.into_iter().map(Bytes::from).collect(),
         ..Batch::default()
@@ -103,7 +110,10 @@ async fn from_exchange(node: &Arc<Node>, envelopes: Vec<Vec<u8>>) -> Result<(usi
 /// Waits (bounded) until `ring` seals to `county` with key `key_id`.
 async fn until_sealing_key(ring: &KeyRing, county: &Code, key_id: &str) {
     for _ in 0..300 {
-        if ring.current_peer(county, u64::MAX / 2).is_some_and(|k| k.key_id == key_id) {
+        if ring
+            .current_peer(county, u64::MAX / 2)
+            .is_some_and(|k| k.key_id == key_id)
+        {
             return;
         }
         ring.want_keys();
@@ -136,11 +146,21 @@ async fn three_provinces_exchange_sealed_records_the_exchange_cannot_read() {
         crossing.push((r, path[1]));
     }
     let exchange = topo.node(EXCHANGE).node.store().clone();
-    assert_eq!(exchange.record_count(), 0, "the exchange holds no record in clear");
+    assert_eq!(
+        exchange.record_count(),
+        0,
+        "the exchange holds no record in clear"
+    );
     for (r, dest) in &crossing {
-        let env = exchange.envelope_bytes(&r.id, &code(dest)).unwrap().expect("envelope at the exchange");
+        let env = exchange
+            .envelope_bytes(&r.id, &code(dest))
+            .unwrap()
+            .expect("envelope at the exchange");
         let h = peek_header(&env).unwrap();
-        assert_eq!((h.record.clone(), h.destination.clone()), (r.id.clone(), code(dest)));
+        assert_eq!(
+            (h.record.clone(), h.destination.clone()),
+            (r.id.clone(), code(dest))
+        );
         // The destination county holds the same envelope (what verify compares) and the record.
         let there = topo.node(dest).node.store().clone();
         assert_eq!(there.envelope_bytes(&r.id, &code(dest)).unwrap(), Some(env));
@@ -165,10 +185,17 @@ async fn three_provinces_exchange_sealed_records_the_exchange_cannot_read() {
     topo.shutdown().await.unwrap();
 
     // Byte-wise, every file of the exchange's store: no citizen ID, no name.
-    assert_eq!(found_in(&dir.path().join(EXCHANGE), &needles), Vec::<String>::new());
+    assert_eq!(
+        found_in(&dir.path().join(EXCHANGE), &needles),
+        Vec::<String>::new()
+    );
     // The search itself works: the counties that hold the records in clear contain them.
     let in_county = found_in(&dir.path().join(COUNTY_B), &needles[..2]);
-    assert_eq!(in_county, needles[..2].to_vec(), "the search finds clear text");
+    assert_eq!(
+        in_county,
+        needles[..2].to_vec(),
+        "the search finds clear text"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -188,7 +215,12 @@ async fn forged_altered_replayed_and_retired_key_envelopes() {
     // Replayed: the same envelope again is an idempotent no-op (the envelope
     // is held with the same bytes and the record with it), not a refusal:
     // a session resends what it was not sure was acknowledged.
-    assert_eq!(from_exchange(&county_b, vec![genuine.clone()]).await.unwrap(), (0, 1));
+    assert_eq!(
+        from_exchange(&county_b, vec![genuine.clone()])
+            .await
+            .unwrap(),
+        (0, 1)
+    );
     assert_eq!(county_b.store().record_count(), records_before);
 
     let (header, enc, mut ciphertext, signature) = parts(&genuine).unwrap();
@@ -197,29 +229,70 @@ async fn forged_altered_replayed_and_retired_key_envelopes() {
     let altered = Envelope::reassemble(header.clone(), enc.clone(), ciphertext, signature.clone());
     let e = from_exchange(&county_b, vec![altered]).await.unwrap_err();
     println!("altered ciphertext: {e}");
-    assert!(e.is_refusal() && matches!(e, SyncError::Seal(ref s) if s.is_forgery()), "{e:?}");
+    assert!(
+        e.is_refusal() && matches!(e, SyncError::Seal(ref s) if s.is_forgery()),
+        "{e:?}"
+    );
     // Altered header (another month): the signature fails too.
-    let h2 = edit_header(&header, |h| h.month = if h.month % 100 == 1 { h.month + 1 } else { h.month - 1 }).unwrap();
-    let altered = Envelope::reassemble(h2, enc.clone(), parts(&genuine).unwrap().2, signature.clone());
+    let h2 = edit_header(&header, |h| {
+        h.month = if h.month % 100 == 1 {
+            h.month + 1
+        } else {
+            h.month - 1
+        }
+    })
+    .unwrap();
+    let altered = Envelope::reassemble(
+        h2,
+        enc.clone(),
+        parts(&genuine).unwrap().2,
+        signature.clone(),
+    );
     let e = from_exchange(&county_b, vec![altered]).await.unwrap_err();
     println!("altered header: {e}");
-    assert!(matches!(e, SyncError::Seal(ref s) if s.is_forgery()), "{e:?}");
+    assert!(
+        matches!(e, SyncError::Seal(ref s) if s.is_forgery()),
+        "{e:?}"
+    );
 
     // Wrong signer: county C seals the record, claiming county A's key.
     let ring_a = keys(&topo, COUNTY_A);
     let ring_c = keys(&topo, COUNTY_C);
-    let to_b = ring_c.current_peer(&b, u64::MAX / 2).expect("C knows B's key");
+    let to_b = ring_c
+        .current_peer(&b, u64::MAX / 2)
+        .expect("C knows B's key");
     let canonical = liudong_proto::encode_record(&r);
-    let by_c = seal(&canonical, &r.id, &a, &ring_c.current().unwrap(), &to_b, 202612).unwrap();
+    let by_c = seal(
+        &canonical,
+        &r.id,
+        &a,
+        &ring_c.current().unwrap(),
+        &to_b,
+        202612,
+    )
+    .unwrap();
     let (h, enc3, ct3, sig3) = parts(&by_c).unwrap();
     let a_key = ring_a.current().unwrap().key_id.clone();
-    let claims_a = Envelope::reassemble(edit_header(&h, |h| h.signer_key = a_key).unwrap(), enc3, ct3, sig3);
+    let claims_a = Envelope::reassemble(
+        edit_header(&h, |h| h.signer_key = a_key).unwrap(),
+        enc3,
+        ct3,
+        sig3,
+    );
     let e = from_exchange(&county_b, vec![claims_a]).await.unwrap_err();
     println!("signed by C as A: {e}");
-    assert!(matches!(e, SyncError::Seal(ref s) if s.is_forgery()), "{e:?}");
+    assert!(
+        matches!(e, SyncError::Seal(ref s) if s.is_forgery()),
+        "{e:?}"
+    );
     // County C signing as itself a record written in county A: authorship
     // refused (once B knows C's key, so that the signature itself verifies).
-    until_sealing_key(&keys(&topo, COUNTY_B), &c, &ring_c.current().unwrap().key_id).await;
+    until_sealing_key(
+        &keys(&topo, COUNTY_B),
+        &c,
+        &ring_c.current().unwrap().key_id,
+    )
+    .await;
     let mut fresh = r.clone();
     fresh.id.seq += 1000;
     let as_c = seal(
@@ -241,9 +314,24 @@ async fn forged_altered_replayed_and_retired_key_envelopes() {
 
     // An exchange refuses an envelope pushed by a county that did not seal it.
     let cn = topo.node(EXCHANGE).node.clone();
-    let by_a = seal(&liudong_proto::encode_record(&fresh), &fresh.id, &a, &ring_a.current().unwrap(), &to_b, 202612).unwrap();
+    let by_a = seal(
+        &liudong_proto::encode_record(&fresh),
+        &fresh.id,
+        &a,
+        &ring_a.current().unwrap(),
+        &to_b,
+        202612,
+    )
+    .unwrap();
     let e = cn
-        .receive(Admission::session(Link::Child(c.clone()), Batch { records: vec![Bytes::from(by_a.clone())], cursor: 0, ..Batch::default() }))
+        .receive(Admission::session(
+            Link::Child(c.clone()),
+            Batch {
+                records: vec![Bytes::from(by_a.clone())],
+                cursor: 0,
+                ..Batch::default()
+            },
+        ))
         .await
         .unwrap_err();
     println!("exchange, A's envelope pushed by C: {e}");
@@ -253,23 +341,38 @@ async fn forged_altered_replayed_and_retired_key_envelopes() {
     );
 
     // Sealed to B's key, then B rotates: the envelope still opens with the retired key.
-    let old_b = ring_c.current_peer(&b, u64::MAX / 2).unwrap().key_id.clone();
+    let old_b = ring_c
+        .current_peer(&b, u64::MAX / 2)
+        .unwrap()
+        .key_id
+        .clone();
     let ring_b = keys(&topo, COUNTY_B);
-    let (new_b, retired) =
-        liudong_exchange::keyring::rotate(&dir.path().join(COUNTY_B), &b, ring_b.current().unwrap().valid_from_ms + 1).unwrap();
+    let (new_b, retired) = liudong_exchange::keyring::rotate(
+        &dir.path().join(COUNTY_B),
+        &b,
+        ring_b.current().unwrap().valid_from_ms + 1,
+    )
+    .unwrap();
     assert_eq!(retired, 1);
     assert!(ring_b.reload_own().unwrap());
     assert_eq!(ring_b.current().unwrap().key_id, new_b.key_id);
     assert_eq!(peek_header(&by_a).unwrap().recipient_key, old_b);
     assert_eq!(from_exchange(&county_b, vec![by_a]).await.unwrap(), (1, 0));
-    assert_eq!(county_b.store().get_bytes(&fresh.id).unwrap(), Some(liudong_proto::encode_record(&fresh)));
+    assert_eq!(
+        county_b.store().get_bytes(&fresh.id).unwrap(),
+        Some(liudong_proto::encode_record(&fresh))
+    );
 
     // The new key reaches county A through the exchange; A's next crossing record is sealed to it.
     until_sealing_key(&ring_a, &b, &new_b.key_id).await;
     let (d, _) = registration(42, VILLAGE_A1, VILLAGE_B1);
     let r2 = topo.write(VILLAGE_A1, d).await.unwrap();
     topo.wait_for(&r2.id, &at, WAIT).await.unwrap();
-    let env2 = county_b.store().envelope_bytes(&r2.id, &b).unwrap().unwrap();
+    let env2 = county_b
+        .store()
+        .envelope_bytes(&r2.id, &b)
+        .unwrap()
+        .unwrap();
     assert_eq!(peek_header(&env2).unwrap().recipient_key, new_b.key_id);
     topo.shutdown().await.unwrap();
 }

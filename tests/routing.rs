@@ -79,7 +79,10 @@ async fn a_cross_county_record_reaches_both_sides_and_nobody_else() {
     // only the crossing ones, sealed: one envelope each, no record in clear.
     assert_eq!(topo.node(COUNTY_C).node.store().record_count(), 1);
     assert_eq!(topo.node(EXCHANGE).node.store().record_count(), 0);
-    assert_eq!(topo.node(EXCHANGE).node.store().envelope_count().unwrap(), 2);
+    assert_eq!(
+        topo.node(EXCHANGE).node.store().envelope_count().unwrap(),
+        2
+    );
     assert_eq!(topo.node(VILLAGE_A2).node.store().record_count(), 0);
     assert_eq!(topo.node(VILLAGE_B2).node.store().record_count(), 0);
     topo.shutdown().await.unwrap();

@@ -955,12 +955,8 @@ async fn exchange_pass(
     records: &[Record],
 ) -> Result<(f64, f64, u64, u64, u64)> {
     let start = |code: &str, up: Option<String>| {
-        let mut cfg = demo::local_config(
-            code,
-            up.map(|u| (demo::EXCHANGE, u)),
-            dir.join(code),
-            true,
-        );
+        let mut cfg =
+            demo::local_config(code, up.map(|u| (demo::EXCHANGE, u)), dir.join(code), true);
         if let Ok(c) = &mut cfg {
             c.store.compression = o.store_options().compression;
             c.set_sealed(sealed);
@@ -976,8 +972,14 @@ async fn exchange_pass(
     let ring_a = a.node.keys().cloned();
     let dest = Code::parse(demo::COUNTY_B)?;
     let settle = Instant::now();
-    while let Some(k) = ring_a.as_ref().filter(|k| k.current_peer(&dest, u64::MAX / 2).is_none()) {
-        ensure!(settle.elapsed() < Duration::from_secs(30), "county B's sealing key did not reach county A in 30 s");
+    while let Some(k) = ring_a
+        .as_ref()
+        .filter(|k| k.current_peer(&dest, u64::MAX / 2).is_none())
+    {
+        ensure!(
+            settle.elapsed() < Duration::from_secs(30),
+            "county B's sealing key did not reach county A in 30 s"
+        );
         k.want_keys();
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -1017,7 +1019,11 @@ async fn exchange_pass(
 async fn sealed_exchange(o: &BenchOptions, work: &Path) -> Result<Measure> {
     let records: Vec<Record> = gen_records(o.exchange_records * 2, 6, TOWNSHIP, 0)?
         .into_iter()
-        .filter(|r| r.residence.as_ref().is_some_and(|c| c.as_str().starts_with(demo::COUNTY_B)))
+        .filter(|r| {
+            r.residence
+                .as_ref()
+                .is_some_and(|c| c.as_str().starts_with(demo::COUNTY_B))
+        })
         .take(o.exchange_records as usize)
         .collect();
     let mut rates = [Vec::new(), Vec::new()];
@@ -1049,8 +1055,14 @@ async fn sealed_exchange(o: &BenchOptions, work: &Path) -> Result<Measure> {
         records_per_s: sealed_rate,
         wire_bytes: (sealed_h1 + sealed_h2).round() as u64 * n,
         notes: vec![
-            ("crossing records/s in clear".into(), format!("{plain_rate:.0}")),
-            ("crossing records/s sealed".into(), format!("{sealed_rate:.0}")),
+            (
+                "crossing records/s in clear".into(),
+                format!("{plain_rate:.0}"),
+            ),
+            (
+                "crossing records/s sealed".into(),
+                format!("{sealed_rate:.0}"),
+            ),
             (
                 "sealed / clear throughput".into(),
                 format!("{ratio:.3} (target ≥ 0.80: sealing costs ≤ 20 %)"),

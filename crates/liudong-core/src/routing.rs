@@ -499,7 +499,11 @@ mod tests {
     fn envelopes_travel_the_tree_path_between_their_counties() {
         let ex = |code: &str, child_level| {
             NodeScope::new(
-                if code == "CN" { Code::national() } else { c(code) },
+                if code == "CN" {
+                    Code::national()
+                } else {
+                    c(code)
+                },
                 NodeKind::Exchange { child_level },
             )
             .unwrap()

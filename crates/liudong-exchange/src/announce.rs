@@ -96,7 +96,9 @@ impl Announcement {
             return Err(bad(format!("{county} is not a county code")));
         }
         if b.hpke_public_key.len() != 32 || b.signing_public_key.len() != 32 {
-            return Err(bad(format!("keys of county {county} must be 32 bytes each")));
+            return Err(bad(format!(
+                "keys of county {county} must be 32 bytes each"
+            )));
         }
         if key_id(&b.hpke_public_key, &b.signing_public_key) != b.key_id {
             return Err(bad(format!(

@@ -11,9 +11,9 @@
 //! - The header is readable without any key ([`peek_header`]): what an
 //!   exchange node, or a message broker, routes by.
 
+use crate::ENVELOPE_VERSION;
 use crate::error::SealError;
 use crate::keyring::{OwnKey, PeerKey};
-use crate::ENVELOPE_VERSION;
 use hpke::aead::ChaCha20Poly1305;
 use hpke::kdf::HkdfSha256;
 use hpke::kem::X25519HkdfSha256;
@@ -103,10 +103,12 @@ impl Header {
             .record
             .as_ref()
             .ok_or_else(|| malformed("the header names no record".into()))?;
-        let node = Code::parse(&id.node)
-            .map_err(|e| malformed(format!("header field record: {e}")))?;
+        let node =
+            Code::parse(&id.node).map_err(|e| malformed(format!("header field record: {e}")))?;
         if id.seq == 0 {
-            return Err(malformed("header field record: seq must be 1 or more".into()));
+            return Err(malformed(
+                "header field record: seq must be 1 or more".into(),
+            ));
         }
         let record = RecordId { node, seq: id.seq };
         let field = |field: &'static str, reason: String| SealError::Header {
@@ -130,14 +132,20 @@ impl Header {
             ));
         }
         if !(1..=12).contains(&(h.month % 100)) || h.month < 200_001 {
-            return Err(field("month", format!("{} is not a month (yyyymm)", h.month)));
+            return Err(field(
+                "month",
+                format!("{} is not a month (yyyymm)", h.month),
+            ));
         }
         for (name, k) in [
             ("recipient_key", &h.recipient_key),
             ("signer_key", &h.signer_key),
         ] {
             if !crate::keyring::is_key_id(k) {
-                return Err(field(name, format!("{k:?} is not a key id (16 hex digits)")));
+                return Err(field(
+                    name,
+                    format!("{k:?} is not a key id (16 hex digits)"),
+                ));
             }
         }
         Ok(Header {
@@ -202,14 +210,15 @@ pub fn seal(
     let header_bytes = header.to_pb().encode_to_vec();
     let pk = <X25519HkdfSha256 as Kem>::PublicKey::from_bytes(&recipient.hpke_public)
         .map_err(|e| SealError::Hpke(e.to_string()))?;
-    let (enc, ciphertext) = hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, X25519HkdfSha256>(
-        &OpModeS::Base,
-        &pk,
-        CONTEXT,
-        record,
-        &header_bytes,
-    )
-    .map_err(|e| SealError::Hpke(e.to_string()))?;
+    let (enc, ciphertext) =
+        hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, X25519HkdfSha256>(
+            &OpModeS::Base,
+            &pk,
+            CONTEXT,
+            record,
+            &header_bytes,
+        )
+        .map_err(|e| SealError::Hpke(e.to_string()))?;
     let enc = enc.to_bytes().to_vec();
     let signature = own.sign(&signed_message(&header_bytes, &enc, &ciphertext));
     Ok(pb::Envelope {
@@ -245,7 +254,10 @@ impl Envelope {
             ));
         }
         if e.enc.len() != ENC_LEN {
-            return Err(field("enc", format!("{} bytes, expected {ENC_LEN}", e.enc.len())));
+            return Err(field(
+                "enc",
+                format!("{} bytes, expected {ENC_LEN}", e.enc.len()),
+            ));
         }
         if e.signature.len() != SIG_LEN {
             return Err(field(
@@ -286,7 +298,8 @@ impl Envelope {
             from: self.header.source.clone(),
             key_id: self.header.recipient_key.clone(),
         };
-        let enc = <X25519HkdfSha256 as Kem>::EncappedKey::from_bytes(&self.enc).map_err(|_| cannot())?;
+        let enc =
+            <X25519HkdfSha256 as Kem>::EncappedKey::from_bytes(&self.enc).map_err(|_| cannot())?;
         hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, X25519HkdfSha256>(
             &OpModeR::Base,
             own.hpke_private(),

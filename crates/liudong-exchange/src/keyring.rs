@@ -74,7 +74,9 @@ pub fn key_id(hpke_public: &[u8], signing_public: &[u8]) -> String {
 
 /// True if `s` has the form of a key id.
 pub fn is_key_id(s: &str) -> bool {
-    s.len() == 16 && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    s.len() == 16
+        && s.bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
 pub(crate) fn hex(b: &[u8]) -> String {
@@ -97,10 +99,18 @@ impl OwnKey {
         let (sk, _) = X25519HkdfSha256::gen_keypair();
         let pkcs8 = Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new())
             .map_err(|_| SealError::Random)?;
-        OwnKey::from_parts(sk.to_bytes().to_vec(), pkcs8.as_ref().to_vec(), valid_from_ms)
+        OwnKey::from_parts(
+            sk.to_bytes().to_vec(),
+            pkcs8.as_ref().to_vec(),
+            valid_from_ms,
+        )
     }
 
-    fn from_parts(hpke_private: Vec<u8>, pkcs8: Vec<u8>, valid_from_ms: u64) -> Result<OwnKey, SealError> {
+    fn from_parts(
+        hpke_private: Vec<u8>,
+        pkcs8: Vec<u8>,
+        valid_from_ms: u64,
+    ) -> Result<OwnKey, SealError> {
         let bad = |what: &str| SealError::KeyFile {
             path: KEY_FILE.into(),
             reason: format!("{what} is not a valid key"),
@@ -182,7 +192,10 @@ fn read_file(path: &Path, county: &Code) -> Result<Vec<Arc<OwnKey>>, SealError> 
         };
         let k = OwnKey::from_parts(sk, p8, e.valid_from_ms).map_err(|e2| file_error(path, e2))?;
         if k.key_id != e.key_id {
-            return Err(file_error(path, format!("key {} does not match its id", e.key_id)));
+            return Err(file_error(
+                path,
+                format!("key {} does not match its id", e.key_id),
+            ));
         }
         out.push(Arc::new(k));
     }
@@ -212,7 +225,8 @@ fn write_file(path: &Path, county: &Code, keys: &[Arc<OwnKey>]) -> Result<(), Se
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
     let mut out = opts.open(&tmp).map_err(|e| file_error(&tmp, e))?;
-    out.write_all(text.as_bytes()).map_err(|e| file_error(&tmp, e))?;
+    out.write_all(text.as_bytes())
+        .map_err(|e| file_error(&tmp, e))?;
     out.sync_all().map_err(|e| file_error(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| file_error(path, e))
 }
@@ -220,7 +234,11 @@ fn write_file(path: &Path, county: &Code, keys: &[Arc<OwnKey>]) -> Result<(), Se
 /// Appends a new current key to the key file of `county` in `data_dir`
 /// (creating the file if needed), valid from `now_ms`; the older keys stay
 /// to open envelopes sealed to them. Returns the new key and the retired ones.
-pub fn rotate(data_dir: &Path, county: &Code, now_ms: u64) -> Result<(Arc<OwnKey>, usize), SealError> {
+pub fn rotate(
+    data_dir: &Path,
+    county: &Code,
+    now_ms: u64,
+) -> Result<(Arc<OwnKey>, usize), SealError> {
     let path = data_dir.join(KEY_FILE);
     let mut keys = if path.exists() {
         read_file(&path, county)?

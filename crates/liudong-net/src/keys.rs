@@ -45,7 +45,11 @@ impl pb::exchange_server::Exchange for KeysService {
         let req = KeysRequest {
             version: r.version,
             node: r.node,
-            publish: r.publish.into_iter().map(|a| prost::Message::encode_to_vec(&a)).collect(),
+            publish: r
+                .publish
+                .into_iter()
+                .map(|a| prost::Message::encode_to_vec(&a))
+                .collect(),
             after: r.after,
         };
         match serve_keys(self.node.clone(), peer, req).await {

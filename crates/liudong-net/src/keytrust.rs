@@ -5,7 +5,9 @@
 //! chain and validity (webpki), the node code and the issuing CA's
 //! jurisdiction, and the certificate revocation lists in force.
 
-use crate::tls::{CertNames, TlsContext, TlsError, TrustedCa, code_with_prefix, identity, pem_certs, read, uris};
+use crate::tls::{
+    CertNames, TlsContext, TlsError, TrustedCa, code_with_prefix, identity, pem_certs, read, uris,
+};
 use crate::trust::{CA_URI, provider};
 use liudong_core::Code;
 use liudong_exchange::{AnnouncementSigner, CertificateCheck};

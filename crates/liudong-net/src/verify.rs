@@ -46,7 +46,8 @@ fn bucket_to(b: &Bucket) -> pb::BucketRef {
 fn bucket_from(b: Option<pb::BucketRef>) -> Result<Bucket, SyncError> {
     let b = b.ok_or_else(|| bad("bucket missing"))?;
     if b.area.len() > 32
-        || !b.area
+        || !b
+            .area
             .bytes()
             .all(|c| c.is_ascii_alphanumeric() || c == b'>')
     {

@@ -375,7 +375,8 @@ pub struct NodeConfig {
 /// True if a node of `scope` under `parent` belongs to the exchange tier:
 /// an exchange node, or a county whose upstream is an exchange.
 fn in_exchange_tier(scope: &NodeScope, parent: Option<&NodeScope>) -> bool {
-    scope.is_exchange() || (scope.kind == NodeKind::County && parent.is_some_and(|p| p.is_exchange()))
+    scope.is_exchange()
+        || (scope.kind == NodeKind::County && parent.is_some_and(|p| p.is_exchange()))
 }
 
 impl NodeConfig {
@@ -573,7 +574,13 @@ impl Config {
         let key_cas: Vec<PathBuf> = x
             .key_cas
             .iter()
-            .map(|p| if p.is_absolute() { p.clone() } else { base.join(p) })
+            .map(|p| {
+                if p.is_absolute() {
+                    p.clone()
+                } else {
+                    base.join(p)
+                }
+            })
             .collect();
         let cache_mb = self.store.cache_mb.unwrap_or(match scope.kind {
             NodeKind::Village => 8,

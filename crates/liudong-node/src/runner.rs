@@ -73,8 +73,9 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
     let node = Node::with_keys(store, cfg.sync.clone(), clock, keys);
     if node.keys().is_some() {
         let n = node.clone();
-        let loaded = tokio::task::spawn_blocking(move || liudong_sync::keys::load_announcements(&n))
-            .await??;
+        let loaded =
+            tokio::task::spawn_blocking(move || liudong_sync::keys::load_announcements(&n))
+                .await??;
         tracing::info!(node = %cfg.scope.code, announcements = loaded, "sealed exchange tier: keys loaded");
     }
     match &cfg.net.tls {
@@ -193,10 +194,7 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
 /// (created in its data directory at first start) with its TLS identity to
 /// announce them and the CAs to check other counties' announcements; an
 /// exchange node's empty ring. `None` outside the sealed tier.
-fn key_ring(
-    cfg: &NodeConfig,
-    now_ms: u64,
-) -> Result<Option<Arc<liudong_exchange::KeyRing>>> {
+fn key_ring(cfg: &NodeConfig, now_ms: u64) -> Result<Option<Arc<liudong_exchange::KeyRing>>> {
     if !cfg.exchange.sealed {
         return Ok(None);
     }
@@ -221,11 +219,12 @@ fn key_ring(
         }
         None => (None, None),
     };
-    let ring = liudong_exchange::KeyRing::county(&cfg.data_dir, &cfg.scope.code, now_ms, trust, signer)
-        .map_err(|source| NodeError::SealingKeys {
-            node: cfg.scope.code.clone(),
-            source,
-        })?;
+    let ring =
+        liudong_exchange::KeyRing::county(&cfg.data_dir, &cfg.scope.code, now_ms, trust, signer)
+            .map_err(|source| NodeError::SealingKeys {
+                node: cfg.scope.code.clone(),
+                source,
+            })?;
     Ok(Some(Arc::new(ring)))
 }
 

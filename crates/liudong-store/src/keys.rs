@@ -163,7 +163,9 @@ pub fn item_len(v: &[u8]) -> Option<usize> {
 
 /// The record id an item key names (an envelope's: its record's).
 pub fn item_record_id(item_key: &[u8]) -> Option<RecordId> {
-    let mut k = item_key.get(..1 + (*item_key.first()? & !ENVELOPE_FLAG) as usize + 8)?.to_vec();
+    let mut k = item_key
+        .get(..1 + (*item_key.first()? & !ENVELOPE_FLAG) as usize + 8)?
+        .to_vec();
     k[0] &= !ENVELOPE_FLAG;
     parse_id(&k)
 }
@@ -665,7 +667,14 @@ mod tests {
                     },
                     &Code::parse("440306").unwrap(),
                 )),
-                cat(&[b"E", &[0x89], b"410602100", &7u64.to_be_bytes(), &[6], b"440306"]),
+                cat(&[
+                    b"E",
+                    &[0x89],
+                    b"410602100",
+                    &7u64.to_be_bytes(),
+                    &[6],
+                    b"440306",
+                ]),
             ),
             (
                 announcement(&Code::parse("440306").unwrap(), "00ff"),

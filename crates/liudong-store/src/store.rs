@@ -633,8 +633,10 @@ impl Store {
         id: &RecordId,
         destination: &Code,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(records::stored(&self.tree, &keys::envelope(id, destination))?
-            .map(|st| st.bytes().to_vec()))
+        Ok(
+            records::stored(&self.tree, &keys::envelope(id, destination))?
+                .map(|st| st.bytes().to_vec()),
+        )
     }
 
     /// True if this node holds record `id` or an envelope of it (an exchange

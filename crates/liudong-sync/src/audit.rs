@@ -121,7 +121,11 @@ impl SessionAudit {
             for (to, (records, subjects)) in by_destination {
                 sent.extend(subjects.iter().cloned());
                 store.audit_append(AuditEvent::Disclosed {
-                    fingerprint: if to == peer { fingerprint.clone() } else { None },
+                    fingerprint: if to == peer {
+                        fingerprint.clone()
+                    } else {
+                        None
+                    },
                     peer: to,
                     records,
                     subjects: subjects.into_iter().collect(),

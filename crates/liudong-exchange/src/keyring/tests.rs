@@ -86,7 +86,10 @@ fn sealed_records_open_only_at_the_destination_and_only_untouched() {
     );
     assert_eq!(h.record, id());
     assert!(!env.windows(18).any(|w| w == b"410602199001011237"));
-    assert!(!env.windows("王秀英".len()).any(|w| w == "王秀英".as_bytes()));
+    assert!(
+        !env.windows("王秀英".len())
+            .any(|w| w == "王秀英".as_bytes())
+    );
     assert_eq!(open(&b, &env).unwrap(), record);
     // County A cannot open what it sealed to B.
     let e = Envelope::decode(0, &env).unwrap();
