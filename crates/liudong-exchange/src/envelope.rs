@@ -334,10 +334,13 @@ impl Envelope {
     }
 }
 
+/// The encoded parts of an envelope: (header, enc, ciphertext, signature).
+pub type Parts = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
+
 /// Splits an encoded envelope into (header, enc, ciphertext, signature)
 /// without checking anything, for tests that tamper with one part.
 #[doc(hidden)]
-pub fn parts(bytes: &[u8]) -> Option<(Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>)> {
+pub fn parts(bytes: &[u8]) -> Option<Parts> {
     let e = pb::Envelope::decode(bytes).ok()?;
     Some((e.header, e.enc, e.ciphertext, e.signature))
 }

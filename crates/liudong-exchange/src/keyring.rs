@@ -426,9 +426,8 @@ impl KeyRing {
     /// signature, its fields) and adds its key; `Ok(true)` if it was new.
     pub fn accept(&self, bytes: &[u8]) -> Result<bool, SealError> {
         let a = Announcement::decode(bytes)?;
-        match &self.trust {
-            Some(trust) => a.verify(trust.as_ref())?,
-            None => {}
+        if let Some(trust) = &self.trust {
+            a.verify(trust.as_ref())?;
         }
         let key = (a.county.clone(), a.key_id.clone());
         let mut peers = self.peers.write().unwrap_or_else(|p| p.into_inner());

@@ -201,24 +201,18 @@ fn key_ring(cfg: &NodeConfig, now_ms: u64) -> Result<Option<Arc<liudong_exchange
     if cfg.scope.is_exchange() {
         return Ok(Some(Arc::new(liudong_exchange::KeyRing::exchange())));
     }
-    let (trust, signer): (
-        Option<Arc<dyn liudong_exchange::CertificateCheck>>,
-        Option<Arc<dyn liudong_exchange::AnnouncementSigner>>,
-    ) = match &cfg.net.tls {
-        Some(tls) => {
-            let key_error = |source| NodeError::KeyTrust { source };
-            (
-                Some(Arc::new(
-                    liudong_net::keytrust::KeyTrust::load(tls.clone(), &cfg.exchange.key_cas)
-                        .map_err(key_error)?,
-                )),
-                Some(Arc::new(
-                    liudong_net::keytrust::TlsAnnouncer::new(tls).map_err(key_error)?,
-                )),
-            )
-        }
-        None => (None, None),
-    };
+    let mut trust: Option<Arc<dyn liudong_exchange::CertificateCheck>> = None;
+    let mut signer: Option<Arc<dyn liudong_exchange::AnnouncementSigner>> = None;
+    if let Some(tls) = &cfg.net.tls {
+        let key_error = |source| NodeError::KeyTrust { source };
+        trust = Some(Arc::new(
+            liudong_net::keytrust::KeyTrust::load(tls.clone(), &cfg.exchange.key_cas)
+                .map_err(key_error)?,
+        ));
+        signer = Some(Arc::new(
+            liudong_net::keytrust::TlsAnnouncer::new(tls).map_err(key_error)?,
+        ));
+    }
     let ring =
         liudong_exchange::KeyRing::county(&cfg.data_dir, &cfg.scope.code, now_ms, trust, signer)
             .map_err(|source| NodeError::SealingKeys {

@@ -76,7 +76,7 @@ pub use peer::PeerState;
 pub use store::{Store, raw_batch_insert};
 pub use types::{
     Announced, ApplyOutcome, Counters, CursorUpdate, Draft, Incoming, LinkStatus, LocalWrite,
-    OutboxPage, Refusal, SealedItem, Source, StoreOptions,
+    OutboxPage, Queued, Refusal, SealedItem, Source, StoreOptions,
 };
 
 #[cfg(test)]

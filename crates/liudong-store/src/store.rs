@@ -13,7 +13,7 @@ use crate::peer::{self, PeerState};
 use crate::records::{self, read_meta};
 use crate::types::{
     Announced, ApplyOutcome, Counters, CursorUpdate, Draft, Incoming, LinkStatus, LocalWrite,
-    OutboxPage, SealedItem, Source, StoreOptions, now_ms,
+    OutboxPage, Queued, SealedItem, Source, StoreOptions, now_ms,
 };
 use liudong_core::validate::{Limits, check_record};
 use liudong_core::workflow::{self, IssueKind, WorkflowIssue};
@@ -660,13 +660,10 @@ impl Store {
         Ok(n)
     }
 
-    /// Up to `max` records of the seal queue after position `after`, with
+    /// Up to `max` records of the seal queue after position `after` (each
+    /// [`Queued`]), with
     /// their positions and canonical bytes, and whether more follow.
-    pub fn seal_queue(
-        &self,
-        after: u64,
-        max: usize,
-    ) -> Result<(Vec<(u64, Record, Vec<u8>)>, bool), StoreError> {
+    pub fn seal_queue(&self, after: u64, max: usize) -> Result<(Vec<Queued>, bool), StoreError> {
         let prefix = keys::outbox_of(keys::SEAL_QUEUE);
         let mut out = Vec::new();
         let more = records::scan_pages(&self.tree, &prefix, after, |seq, id_key| {

@@ -34,6 +34,10 @@ pub struct SealedItem {
     pub bytes: Vec<u8>,
 }
 
+/// A record of a county's seal queue: its queue position, the record and
+/// its canonical bytes.
+pub type Queued = (u64, liudong_core::Record, Vec<u8>);
+
 /// What storing a key announcement did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Announced {

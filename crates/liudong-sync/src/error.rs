@@ -284,6 +284,18 @@ impl SyncError {
     }
 }
 
+/// The status of an error of the sealed exchange tier.
+fn seal_code(e: &liudong_exchange::SealError) -> StatusCode {
+    use liudong_exchange::SealError as E;
+    match e {
+        E::Malformed { .. } | E::Header { .. } | E::Announcement(_) => StatusCode::InvalidArgument,
+        E::BadSignature { .. } | E::CannotOpen { .. } => StatusCode::PermissionDenied,
+        E::UnknownSigner { .. } | E::NoKey { .. } => StatusCode::Unavailable,
+        E::UnknownRecipientKey { .. } | E::KeyFile { .. } => StatusCode::FailedPrecondition,
+        E::Random | E::Hpke(_) => StatusCode::Internal,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,17 +414,5 @@ mod tests {
         }
         assert!(!SyncError::Version { ours: 1, theirs: 2 }.is_retryable());
         assert!(SyncError::Limit("session records".into()).is_retryable());
-    }
-}
-
-/// The status of an error of the sealed exchange tier.
-fn seal_code(e: &liudong_exchange::SealError) -> StatusCode {
-    use liudong_exchange::SealError as E;
-    match e {
-        E::Malformed { .. } | E::Header { .. } | E::Announcement(_) => StatusCode::InvalidArgument,
-        E::BadSignature { .. } | E::CannotOpen { .. } => StatusCode::PermissionDenied,
-        E::UnknownSigner { .. } | E::NoKey { .. } => StatusCode::Unavailable,
-        E::UnknownRecipientKey { .. } | E::KeyFile { .. } => StatusCode::FailedPrecondition,
-        E::Random | E::Hpke(_) => StatusCode::Internal,
     }
 }

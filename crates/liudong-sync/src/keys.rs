@@ -125,10 +125,10 @@ pub async fn serve_keys(
     .await?;
     // An exchange with an upstream passes new keys on at once, and asks its
     // upstream for keys whenever a child asks it.
-    if let Some(keys) = node.keys() {
-        if new > 0 || node.store().parent().is_some() {
-            keys.want_keys();
-        }
+    if let Some(keys) = node.keys()
+        && (new > 0 || node.store().parent().is_some())
+    {
+        keys.want_keys();
     }
     Ok(KeysAnswer {
         node: node.scope().code.to_string(),
@@ -209,11 +209,11 @@ pub fn store_announcements(node: &Node, announcements: &[Vec<u8>]) -> Result<usi
                 continue;
             }
         };
-        if !node.scope().is_exchange() {
-            if let Err(e) = keys.accept(bytes) {
-                tracing::warn!(county = %a.county, key = %a.key_id, error = %e, "key announcement refused");
-                continue;
-            }
+        if !node.scope().is_exchange()
+            && let Err(e) = keys.accept(bytes)
+        {
+            tracing::warn!(county = %a.county, key = %a.key_id, error = %e, "key announcement refused");
+            continue;
         }
         match node
             .store()
