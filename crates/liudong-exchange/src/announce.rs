@@ -14,25 +14,12 @@
 
 use crate::ANNOUNCEMENT_VERSION;
 use crate::error::SealError;
-use crate::keyring::{OwnKey, PeerKey, key_id};
+use crate::keyring::{KeyRing, OwnKey, PeerKey, key_id};
+use crate::trust::{AnnouncementSigner, CertificateCheck};
 use liudong_core::Code;
 use liudong_core::code::Level;
 use liudong_proto::pb;
 use prost::Message;
-
-/// Signs announcements with a node's TLS identity.
-pub trait AnnouncementSigner: Send + Sync {
-    /// The DER of the node's certificate.
-    fn certificate(&self) -> Vec<u8>;
-    /// An ECDSA P-256 SHA-256 (ASN.1) signature of `msg` by the certificate's key.
-    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, String>;
-}
-
-/// Checks the certificate of an announcement: chain, jurisdiction,
-/// revocation. Returns the node code it certifies, or why it is refused.
-pub trait CertificateCheck: Send + Sync {
-    fn check(&self, cert_der: &[u8]) -> Result<Code, String>;
-}
 
 /// A decoded announcement (not yet verified).
 #[derive(Debug, Clone)]
@@ -182,4 +169,28 @@ fn public_key_of(der: &[u8]) -> Result<Vec<u8>, SealError> {
         .subject_public_key
         .data
         .to_vec())
+}
+
+impl KeyRing {
+    /// Checks an announcement (its certificate against the trusted CAs, its
+    /// signature, its fields) and adds its key; `Ok(true)` if it was new.
+    pub fn accept(&self, bytes: &[u8]) -> Result<bool, SealError> {
+        let a = Announcement::decode(bytes)?;
+        if let Some(trust) = self.trust() {
+            a.verify(trust)?;
+        }
+        self.add_peer(a.into_peer_key(bytes.to_vec()))
+    }
+
+    /// The announcements of this county's own keys, signed with its TLS key
+    /// (unsigned on an insecure node).
+    pub fn own_announcements(&self) -> Result<Vec<Vec<u8>>, SealError> {
+        let Some(county) = self.county_code() else {
+            return Ok(Vec::new());
+        };
+        self.own_keys()
+            .iter()
+            .map(|k| Announcement::build(k, county, self.signer()))
+            .collect()
+    }
 }

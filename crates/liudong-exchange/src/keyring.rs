@@ -9,8 +9,8 @@
 //! once its announcement reaches them (its `valid_from_ms` has passed and it
 //! is the newest).
 
-use crate::announce::{Announcement, AnnouncementSigner, CertificateCheck};
 use crate::error::SealError;
+use crate::trust::{AnnouncementSigner, CertificateCheck};
 use hpke::kem::X25519HkdfSha256;
 use hpke::{Deserializable, Kem, Serializable};
 use liudong_core::Code;
@@ -422,40 +422,39 @@ impl KeyRing {
             .cloned()
     }
 
-    /// Checks an announcement (its certificate against the trusted CAs, its
-    /// signature, its fields) and adds its key; `Ok(true)` if it was new.
-    pub fn accept(&self, bytes: &[u8]) -> Result<bool, SealError> {
-        let a = Announcement::decode(bytes)?;
-        if let Some(trust) = &self.trust {
-            a.verify(trust.as_ref())?;
-        }
-        let key = (a.county.clone(), a.key_id.clone());
+    /// Adds another county's key (from an announcement already checked,
+    /// see `announce.rs`); `Ok(true)` if it was new.
+    pub(crate) fn add_peer(&self, key: PeerKey) -> Result<bool, SealError> {
+        let id = (key.county.clone(), key.key_id.clone());
         let mut peers = self.peers.write().unwrap_or_else(|p| p.into_inner());
-        if let Some(have) = peers.get(&key) {
-            if have.hpke_public != a.hpke_public || have.signing_public != a.signing_public {
+        if let Some(have) = peers.get(&id) {
+            if have.hpke_public != key.hpke_public || have.signing_public != key.signing_public {
                 return Err(SealError::Announcement(format!(
                     "county {} announced key {} twice with different keys",
-                    a.county, a.key_id
+                    key.county, key.key_id
                 )));
             }
             return Ok(false);
         }
-        peers.insert(key, Arc::new(a.into_peer_key(bytes.to_vec())));
+        peers.insert(id, Arc::new(key));
         drop(peers);
         self.changed.send_modify(|v| *v += 1);
         Ok(true)
     }
 
-    /// The announcements of this county's own keys, signed with its TLS key
-    /// (unsigned on an insecure node).
-    pub fn own_announcements(&self) -> Result<Vec<Vec<u8>>, SealError> {
-        let Some(county) = &self.county else {
-            return Ok(Vec::new());
-        };
-        let own = self.own.read().unwrap_or_else(|p| p.into_inner()).clone();
-        own.iter()
-            .map(|k| Announcement::build(k, county, self.signer.as_deref()))
-            .collect()
+    /// The checker of announcements' certificates (`None` on an insecure node).
+    pub(crate) fn trust(&self) -> Option<&dyn CertificateCheck> {
+        self.trust.as_deref()
+    }
+
+    /// The signer of this county's announcements (`None` on an insecure node).
+    pub(crate) fn signer(&self) -> Option<&dyn AnnouncementSigner> {
+        self.signer.as_deref()
+    }
+
+    /// This county's own keys, oldest first.
+    pub(crate) fn own_keys(&self) -> Vec<Arc<OwnKey>> {
+        self.own.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Changes whenever keys are added or reloaded.

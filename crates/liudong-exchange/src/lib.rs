@@ -22,17 +22,19 @@
 //! (`liudong-sync`) seals, receives and routes envelopes through its one
 //! receive path, and carries announcements through the exchange tier.
 //!
-//! Modules depend one way: `error` ← `envelope`, `keyring` ← `announce`.
+//! Modules depend one way: `error`, `trust` ← `keyring` ← `envelope`, `announce`.
 
 pub mod announce;
 pub mod envelope;
 mod error;
 pub mod keyring;
+mod trust;
 
-pub use announce::{Announcement, AnnouncementSigner, CertificateCheck};
+pub use announce::Announcement;
 pub use envelope::{ENVELOPE_OVERHEAD, Envelope, Header, peek_header, seal};
 pub use error::SealError;
 pub use keyring::{KeyRing, OwnKey, PeerKey};
+pub use trust::{AnnouncementSigner, CertificateCheck};
 
 /// Version of the envelope format (`EnvelopeHeader.version`).
 pub const ENVELOPE_VERSION: u32 = 1;

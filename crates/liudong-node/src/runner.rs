@@ -71,6 +71,7 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
     };
     let keys = key_ring(&cfg, clock())?;
     let node = Node::with_keys(store, cfg.sync.clone(), clock, keys);
+    liudong_sync::seal::start_sealer(&node);
     if node.keys().is_some() {
         let n = node.clone();
         let loaded =

@@ -42,8 +42,8 @@ impl Node {
     }
 
     /// A node of the sealed exchange tier with its key ring: as
-    /// [`Node::new`], and a county whose parent link is sealed also starts
-    /// its sealer (see `seal.rs`).
+    /// [`Node::new`]; a county whose parent link is sealed then starts its
+    /// sealer with [`crate::seal::start_sealer`].
     pub fn with_keys(
         store: Arc<Store>,
         cfg: SyncConfig,
@@ -66,15 +66,6 @@ impl Node {
                 node.store.subscribe(),
                 node.cancel.clone(),
             ));
-            if node.store.sealed_parent()
-                && let Some(keys) = &node.keys
-            {
-                node.spawn(crate::seal::run_sealer(
-                    Arc::downgrade(&node),
-                    keys.clone(),
-                    node.cancel.clone(),
-                ));
-            }
         }
         node
     }

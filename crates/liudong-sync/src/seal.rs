@@ -107,9 +107,24 @@ pub fn seal_pending(node: &Node, keys: &KeyRing) -> Result<SealPass, SyncError> 
     Ok(pass)
 }
 
+/// Starts the sealer of `node` (one of its tracked tasks) if it is a county
+/// whose link to its exchange is sealed and it has its key ring; true if it
+/// did. Call once, inside a tokio runtime, after [`Node::with_keys`].
+pub fn start_sealer(node: &Arc<Node>) -> bool {
+    let Some(keys) = node.keys().filter(|_| node.store().sealed_parent()) else {
+        return false;
+    };
+    node.spawn(run_sealer(
+        Arc::downgrade(node),
+        keys.clone(),
+        node.cancel_token(),
+    ));
+    true
+}
+
 /// The sealer task of a county (see the module docs): seals whenever the
 /// store or the key ring changes, until `cancel`.
-pub(crate) async fn run_sealer(node: Weak<Node>, keys: Arc<KeyRing>, cancel: CancellationToken) {
+async fn run_sealer(node: Weak<Node>, keys: Arc<KeyRing>, cancel: CancellationToken) {
     let Some(n) = node.upgrade() else { return };
     let mut changes = n.subscribe();
     let mut key_changes = keys.subscribe();

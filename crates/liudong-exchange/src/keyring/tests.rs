@@ -1,4 +1,5 @@
 use super::*;
+use crate::announce::Announcement;
 use crate::envelope::{Envelope, edit_header, parts, seal};
 use crate::month_of;
 use liudong_core::RecordId;
