@@ -16,6 +16,7 @@ pub mod citizen;
 pub mod code;
 pub mod date;
 pub mod divisions;
+pub mod hex;
 pub mod hlc;
 pub mod overdue;
 pub mod population;

@@ -69,7 +69,7 @@ pub fn key_id(hpke_public: &[u8], signing_public: &[u8]) -> String {
     let mut h = blake3::Hasher::new();
     h.update(hpke_public);
     h.update(signing_public);
-    hex(&h.finalize().as_bytes()[..8])
+    liudong_core::hex::encode(&h.finalize().as_bytes()[..8])
 }
 
 /// True if `s` has the form of a key id.
@@ -77,20 +77,6 @@ pub fn is_key_id(s: &str) -> bool {
     s.len() == 16
         && s.bytes()
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-}
-
-pub(crate) fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 impl OwnKey {
@@ -187,7 +173,10 @@ fn read_file(path: &Path, county: &Code) -> Result<Vec<Arc<OwnKey>>, SealError> 
     }
     let mut out = Vec::new();
     for e in f.keys {
-        let (Some(sk), Some(p8)) = (unhex(&e.hpke_private), unhex(&e.signing_pkcs8)) else {
+        let (Some(sk), Some(p8)) = (
+            liudong_core::hex::decode(&e.hpke_private),
+            liudong_core::hex::decode(&e.signing_pkcs8),
+        ) else {
             return Err(file_error(path, format!("key {} is not hex", e.key_id)));
         };
         let k = OwnKey::from_parts(sk, p8, e.valid_from_ms).map_err(|e2| file_error(path, e2))?;
@@ -213,8 +202,8 @@ fn write_file(path: &Path, county: &Code, keys: &[Arc<OwnKey>]) -> Result<(), Se
             .map(|k| KeyEntry {
                 key_id: k.key_id.clone(),
                 valid_from_ms: k.valid_from_ms,
-                hpke_private: hex(&k.hpke_private.to_bytes()),
-                signing_pkcs8: hex(&k.pkcs8),
+                hpke_private: liudong_core::hex::encode(&k.hpke_private.to_bytes()),
+                signing_pkcs8: liudong_core::hex::encode(&k.pkcs8),
             })
             .collect(),
     };

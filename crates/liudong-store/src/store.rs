@@ -474,14 +474,7 @@ impl Store {
                 keys::record_value(seq, &source_key, &item.bytes),
             );
             let (links, to_seal) = self.record_links(r);
-            for link in &links {
-                if Some(link) != skip {
-                    outbox_pages
-                        .entry(keys::link(link))
-                        .or_default()
-                        .push((seq, log_page.len()));
-                }
-            }
+            queue_on(&mut outbox_pages, &links, skip, (seq, log_page.len()));
             if to_seal && skip != Some(&Link::Parent) {
                 outbox_pages
                     .entry(keys::SEAL_QUEUE.to_vec())
@@ -521,14 +514,7 @@ impl Store {
                 keys::record_value(seq, &source_key, &env.bytes),
             );
             let links = self.scope.envelope_links(self.parent.as_ref(), &env.route);
-            for link in &links {
-                if Some(link) != skip {
-                    outbox_pages
-                        .entry(keys::link(link))
-                        .or_default()
-                        .push((seq, log_page.len()));
-                }
-            }
+            queue_on(&mut outbox_pages, &links, skip, (seq, log_page.len()));
             fingerprint::add_envelope(&mut fp, &self.tree, env, &key, &links, seq)?;
             log_page.push((seq, key.clone()));
             in_batch.insert(key, &env.bytes);
@@ -1314,4 +1300,19 @@ pub fn raw_batch_insert(
         db.flush()?;
     }
     Ok(db.size_on_disk()?)
+}
+
+/// Puts a stored item (its local seq and position in the log page) in the
+/// outbox of every link of `links` but `skip` (the link it came by).
+fn queue_on(
+    outbox_pages: &mut BTreeMap<Vec<u8>, Vec<(u64, usize)>>,
+    links: &[Link],
+    skip: Option<&Link>,
+    at: (u64, usize),
+) {
+    for link in links {
+        if Some(link) != skip {
+            outbox_pages.entry(keys::link(link)).or_default().push(at);
+        }
+    }
 }
