@@ -5,10 +5,8 @@
 //! chain and validity (webpki), the node code and the issuing CA's
 //! jurisdiction, and the certificate revocation lists in force.
 
-use crate::tls::{
-    CertNames, TlsContext, TlsError, TrustedCa, code_with_prefix, identity, pem_certs, read, uris,
-};
-use crate::trust::{CA_URI, provider};
+use crate::tls::{TlsContext, TlsError, TrustedCa, identity, read_cas};
+use crate::trust::provider;
 use liudong_core::Code;
 use liudong_exchange::{AnnouncementSigner, CertificateCheck};
 use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
@@ -77,15 +75,9 @@ impl KeyTrust {
     pub fn load(tls: Arc<TlsContext>, key_cas: &[PathBuf]) -> Result<KeyTrust, TlsError> {
         let mut cas: Vec<TrustedCa> = tls.trusted_cas().to_vec();
         for path in key_cas {
-            let text = read(path)?;
-            for der in pem_certs(path, &text)? {
-                let CertNames {
-                    uris: u, subject, ..
-                } = uris(&der)?;
-                let code = code_with_prefix(&u, CA_URI)?
-                    .ok_or_else(|| TlsError::CaNoCode { path: path.clone() })?;
-                if !cas.iter().any(|c| c.der == der) {
-                    cas.push(TrustedCa { code, subject, der });
+            for ca in read_cas(path)?.1 {
+                if !cas.iter().any(|c| c.der == ca.der) {
+                    cas.push(ca);
                 }
             }
         }

@@ -173,6 +173,23 @@ pub(crate) fn pem_certs(path: &Path, text: &str) -> Result<Vec<CertificateDer<'s
     Ok(certs)
 }
 
+/// The CA certificates of PEM file `path` (each must name its jurisdiction,
+/// as `liudong ca init` makes them), and the file's text.
+pub(crate) fn read_cas(path: &std::path::Path) -> Result<(String, Vec<TrustedCa>), TlsError> {
+    let text = read(path)?;
+    let mut out = Vec::new();
+    for der in pem_certs(path, &text)? {
+        let CertNames {
+            uris: u, subject, ..
+        } = uris(&der)?;
+        let code = code_with_prefix(&u, CA_URI)?.ok_or_else(|| TlsError::CaNoCode {
+            path: path.to_path_buf(),
+        })?;
+        out.push(TrustedCa { code, subject, der });
+    }
+    Ok((text, out))
+}
+
 impl TlsContext {
     /// Loads and checks the files of node `expected`: its certificate must
     /// name `expected` and come from a trusted CA whose jurisdiction covers it.
@@ -185,15 +202,8 @@ impl TlsContext {
         let mut cas = Vec::new();
         let mut ca_pems = Vec::new();
         for path in &files.ca_certs {
-            let text = read(path)?;
-            for der in pem_certs(path, &text)? {
-                let CertNames {
-                    uris: u, subject, ..
-                } = uris(&der)?;
-                let code = code_with_prefix(&u, CA_URI)?
-                    .ok_or_else(|| TlsError::CaNoCode { path: path.clone() })?;
-                cas.push(TrustedCa { code, subject, der });
-            }
+            let (text, found) = read_cas(path)?;
+            cas.extend(found);
             ca_pems.push(text);
         }
         if cas.is_empty() {
