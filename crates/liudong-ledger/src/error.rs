@@ -1,98 +1,93 @@
 //! Why a ledger cannot be read, imported or exported. Every message says
-//! what is wrong with the file or the command and what to do; the cause,
+//! what is wrong with the file or the command and what to do, from the
+//! message catalogue (`ledger.ftl`) in the process's language; the cause,
 //! where there is one, follows as the error's source.
 
+use liudong_i18n::t;
 use liudong_node::{AccessError, ConfigError};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+fn shown(path: &Path) -> String {
+    path.display().to_string()
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
     // --- the file ---
-    #[error(
-        "{}: old Excel 97-2003 .xls files are not read; open it in Excel or WPS and save it as .xlsx (Excel 工作簿) or CSV UTF-8",
-        path.display()
-    )]
+    #[error("{}", t!("ledger-err-old-excel", path = shown(path)))]
     OldExcel { path: PathBuf },
-    #[error("{}: expected a .xlsx or .csv file", path.display())]
+    #[error("{}", t!("ledger-err-file-kind", path = shown(path)))]
     FileKind { path: PathBuf },
-    #[error("cannot read {}", path.display())]
+    #[error("{}", t!("ledger-err-read", path = shown(path)))]
     Read {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
     /// What is wrong inside the file at `path` (the reason follows).
-    #[error("{}", path.display())]
+    #[error("{}", shown(path))]
     InFile {
         path: PathBuf,
         #[source]
         source: Box<LedgerError>,
     },
-    #[error(
-        "the file is neither UTF-8 nor GBK text; in Excel choose 另存为 (Save As) → \"CSV UTF-8 (逗号分隔)\", or save it as .xlsx"
-    )]
+    #[error("{}", t!("ledger-err-encoding"))]
     Encoding,
-    #[error("the file is empty; the first row must be the column headers")]
+    #[error("{}", t!("ledger-err-empty"))]
     Empty,
-    #[error("header row")]
-    CsvHeader(#[source] csv::Error),
-    #[error("row {row} is not valid CSV")]
+    #[error("{}", t!("ledger-err-csv-row", row = *row))]
     CsvRow {
         row: usize,
         #[source]
         source: csv::Error,
     },
-    #[error("cannot open the workbook (is it an .xlsx file?)")]
+    #[error("{}", t!("ledger-err-workbook"))]
     Workbook(#[source] calamine::Error),
-    #[error("the workbook has no worksheet")]
+    #[error("{}", t!("ledger-err-no-worksheet"))]
     NoWorksheet,
-    #[error("cannot read the first worksheet")]
+    #[error("{}", t!("ledger-err-worksheet"))]
     Worksheet(#[source] calamine::Error),
-    #[error("the first worksheet is empty; its first row must be the column headers")]
+    #[error("{}", t!("ledger-err-empty-worksheet"))]
     EmptyWorksheet,
-    #[error("no header row")]
+    #[error("{}", t!("ledger-err-no-header"))]
     NoHeaderRow,
 
     // --- the columns ---
-    #[error("cannot read the column map {}", path.display())]
+    #[error("{}", t!("ledger-err-read-map", path = shown(path)))]
     ReadMap {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
     /// What is wrong in the `--map` file at `path` (the reason follows).
-    #[error("column map {}", path.display())]
+    #[error("{}", t!("ledger-err-in-map", path = shown(path)))]
     InMap {
         path: PathBuf,
         #[source]
         source: Box<LedgerError>,
     },
-    #[error("expected a [columns] table of \"header\" = \"field\" lines (see docs/ledgers.md)")]
+    #[error("{}", t!("ledger-err-map-syntax"))]
     MapSyntax(#[source] toml::de::Error),
-    #[error("[columns] \"{header}\" = \"{key}\": unknown field; fields are {fields}")]
+    #[error("{}", t!("ledger-err-unknown-field", header = header.as_str(), key = key.as_str(), fields = fields.as_str()))]
     UnknownField {
         header: String,
         key: String,
-        /// Every field name, comma-separated.
+        /// Every field name with its header, comma-separated.
         fields: String,
     },
-    /// Two columns give one field; each column is `letter (header)`.
-    #[error(
-        "columns {first} and {second} both give {field}; remove one or map one of them with --map"
-    )]
+    /// Two columns give one field; each column is `letter（header）`.
+    #[error("{}", t!("ledger-err-duplicate", first = first.as_str(), second = second.as_str(), field = field.as_str()))]
     DuplicateColumn {
         first: String,
         second: String,
-        /// `header (key)` of the field.
+        /// The field's default header.
         field: String,
     },
-    /// Required fields without a column, as `header (key), ...`.
-    #[error(
-        "the header row has no column for {missing}; name the columns as in docs/ledgers.md or map your headers with --map MAP.toml"
-    )]
-    MissingColumns { missing: String },
-    /// No row near the top of `path` names the required columns.
-    #[error("{}: header row", path.display())]
+    /// Required columns the header row(s) `rows` lack, as headers.
+    #[error("{}", t!("ledger-err-missing-columns", rows = rows.as_str(), missing = missing.as_str()))]
+    MissingColumns { rows: String, missing: String },
+    /// No row near the top of `path` is a ledger's header (the reason follows).
+    #[error("{}", t!("ledger-err-header", path = shown(path)))]
     HeaderRow {
         path: PathBuf,
         #[source]
@@ -100,24 +95,22 @@ pub enum LedgerError {
     },
 
     // --- import ---
-    #[error(
-        "--rejects is used with --skip-invalid (without it, a file with errors imports nothing)"
-    )]
+    #[error("{}", t!("ledger-err-rejects-without-skip"))]
     RejectsWithoutSkip,
-    #[error(
-        "{rejected} of {rows} rows have errors (listed above); nothing was imported. Correct them and import the file again, or import the other rows with --skip-invalid (rejected rows go to a file)"
-    )]
+    #[error("{}", t!("ledger-err-not-author", code = code.as_str()))]
+    NotAuthor { code: String },
+    #[error("{}", t!("ledger-err-operator"))]
+    Operator,
+    #[error("{}", t!("ledger-err-rows-rejected", rejected = *rejected, rows = *rows))]
     RowsRejected { rejected: usize, rows: usize },
-    #[error("cannot write the rejects file {}", path.display())]
+    #[error("{}", t!("ledger-err-rejects", path = shown(path)))]
     Rejects {
         path: PathBuf,
         #[source]
         source: Box<LedgerError>,
     },
     /// A batch of rows could not be written; `written` records landed before it.
-    #[error(
-        "writing rows {first}–{last}: {written} records were written before this batch (importing the file again skips them)"
-    )]
+    #[error("{}", t!("ledger-err-batch", first = *first, last = *last, written = *written))]
     Batch {
         first: usize,
         last: usize,
@@ -127,31 +120,31 @@ pub enum LedgerError {
     },
 
     // --- export ---
-    #[error("export report needs --month YYYY-MM")]
+    #[error("{}", t!("ledger-err-month-missing"))]
     MonthMissing,
-    #[error("--month and --code are for export report only")]
+    #[error("{}", t!("ledger-err-report-only"))]
     ReportOnly,
-    #[error("the node answered a page that does not advance ({next})")]
+    #[error("{}", t!("ledger-err-page-stuck", next = next.as_str()))]
     PageStuck { next: String },
-    #[error("{rows} rows do not fit in one Excel worksheet; export to .csv instead")]
+    #[error("{}", t!("ledger-err-too-many-rows", rows = *rows))]
     TooManyRows { rows: usize },
-    #[error("cannot create a file in {}", dir.display())]
+    #[error("{}", t!("ledger-err-create-file", dir = shown(dir)))]
     CreateFile {
         dir: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot write {}", path.display())]
+    #[error("{}", t!("ledger-err-persist", path = shown(path)))]
     Persist {
         path: PathBuf,
         #[source]
         source: tempfile::PersistError,
     },
-    #[error(transparent)]
+    #[error("{}", t!("ledger-err-xlsx"))]
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
-    #[error(transparent)]
+    #[error("{}", t!("ledger-err-csv"))]
     Csv(#[from] csv::Error),
-    #[error(transparent)]
+    #[error("{}", t!("ledger-err-io"))]
     Io(#[from] std::io::Error),
 
     // --- the node ---
@@ -168,4 +161,41 @@ impl From<AccessError> for LedgerError {
     }
 }
 
+impl LedgerError {
+    /// The message and every cause, as the operator reads them: one line,
+    /// the parts joined by the catalogue's separator (`：`).
+    pub fn chain(&self) -> String {
+        let mut parts = vec![self.to_string()];
+        let mut source = std::error::Error::source(self);
+        while let Some(e) = source {
+            let s = e.to_string();
+            if !s.is_empty() && parts.last() != Some(&s) {
+                parts.push(s);
+            }
+            source = e.source();
+        }
+        parts.join(&t!("ledger-cause-separator"))
+    }
+}
+
 pub type Result<T, E = LedgerError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_chain_reads_as_one_line_with_every_cause() {
+        let e = LedgerError::HeaderRow {
+            path: PathBuf::from("台账.xlsx"),
+            source: Box::new(LedgerError::MissingColumns {
+                rows: "3–4".into(),
+                missing: "公民身份号码".into(),
+            }),
+        };
+        let s = e.chain();
+        assert!(s.starts_with("台账.xlsx"), "{s}");
+        assert!(s.contains("第 3–4 行") && s.contains("公民身份号码"), "{s}");
+        assert!(!s.contains('\n'), "{s}");
+    }
+}

@@ -1,5 +1,8 @@
 //! `liudong export persons|overdue|report`: the operator views as
-//! spreadsheets (XLSX, or CSV UTF-8 with a BOM), Chinese headers by default.
+//! spreadsheets (XLSX, or CSV UTF-8 with a BOM). Headers, sheet names and
+//! values are catalogue words (`ledger.ftl`): Chinese by default, English
+//! with `--lang en`; the report's column labels are those `liudong report`
+//! prints.
 //!
 //! The figures are those of `liudong person show`, `overdue` and `report`:
 //! every export asks `liudong_node::query` (through the running node's admin
@@ -7,16 +10,16 @@
 //! person exported is recorded in the audit trail as viewed by the operator.
 
 use crate::error::{LedgerError, Result};
+use crate::words;
 use crate::write::{Cell, Sheet, sheet_file};
-use liudong_core::record::{MaritalStatus, Sex};
+use liudong_core::overdue::{self, Kind as OverdueKind};
 use liudong_core::report::{COLUMNS, Report, cell};
-use liudong_core::view::Status;
 use liudong_core::{Code, Date, Level, PersonView};
+use liudong_i18n::{Lang, t, t_in};
 use liudong_node::config::Config;
 use liudong_node::progress::Progress;
 use liudong_node::query::{Answer, OverdueAnswer, PersonsAnswer, Query, WrongAnswer};
 use liudong_node::{AccessError, NodeAccess};
-use std::path::Path;
 
 /// What to export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,11 +44,6 @@ where
     Ok(T::try_from(answer).map_err(AccessError::from)?)
 }
 
-/// Header in the chosen language.
-fn h(english: bool, zh: &str, en: &str) -> String {
-    if english { en } else { zh }.to_string()
-}
-
 /// A code and its place name: the names the division table has for its
 /// county, township and village, e.g. `鹤山区 鹤壁集镇`.
 fn place(c: &Option<Code>) -> (String, String) {
@@ -65,85 +63,56 @@ fn date(d: Option<Date>) -> Cell {
     d.map_or(Cell::Text(String::new()), |d| Cell::Text(d.to_string()))
 }
 
-/// The word for a value: (Chinese, English).
-fn word((zh, en): (&'static str, &'static str), english: bool) -> &'static str {
-    if english { en } else { zh }
+/// The persons sheet's headers. The web console's lists may reuse them
+/// with [`person_row`].
+pub fn person_headers(lang: Lang) -> Vec<String> {
+    vec![
+        t_in!(lang, "ledger-col-subject"),
+        t_in!(lang, "ledger-col-name"),
+        t_in!(lang, "ledger-col-sex"),
+        t_in!(lang, "ledger-col-birth-date"),
+        t_in!(lang, "ledger-col-marital"),
+        t_in!(lang, "ledger-col-origin-code"),
+        t_in!(lang, "ledger-col-origin"),
+        t_in!(lang, "ledger-col-residence-code"),
+        t_in!(lang, "ledger-col-residence"),
+        t_in!(lang, "ledger-col-status"),
+        t_in!(lang, "ledger-col-leave-date"),
+        t_in!(lang, "ledger-col-arrival-date"),
+        t_in!(lang, "ledger-col-certificate"),
+        t_in!(lang, "ledger-col-valid-from"),
+        t_in!(lang, "ledger-col-valid-until"),
+        t_in!(lang, "ledger-col-valid-today"),
+        t_in!(lang, "ledger-col-last-check"),
+        t_in!(lang, "ledger-col-births"),
+        t_in!(lang, "ledger-col-records"),
+    ]
 }
 
-fn sex(s: Sex) -> (&'static str, &'static str) {
-    match s {
-        Sex::Male => ("男", "male"),
-        Sex::Female => ("女", "female"),
-    }
-}
-
-fn marital(m: MaritalStatus) -> (&'static str, &'static str) {
-    match m {
-        MaritalStatus::Unspecified => ("", ""),
-        MaritalStatus::Single => ("未婚", "single"),
-        MaritalStatus::Married => ("已婚", "married"),
-        MaritalStatus::Divorced => ("离婚", "divorced"),
-        MaritalStatus::Widowed => ("丧偶", "widowed"),
-    }
-}
-
-fn status(s: Status) -> (&'static str, &'static str) {
-    match s {
-        Status::Unknown => ("未知", "unknown"),
-        Status::AtHome => ("在户籍地", "at home"),
-        Status::OutMigrated => ("流出在外", "out-migrated"),
-        Status::AtResidence => ("在流入地", "at residence"),
-    }
-}
-
-/// The persons sheet's headers (zh, en).
-const PERSON_HEADERS: [(&str, &str); 19] = [
-    ("公民身份号码", "citizen ID"),
-    ("姓名", "name"),
-    ("性别", "sex"),
-    ("出生日期", "birth date"),
-    ("婚姻状况", "marital status"),
-    ("户籍地代码", "origin code"),
-    ("户籍地", "origin"),
-    ("现居住地代码", "residence code"),
-    ("现居住地", "residence"),
-    ("状态", "status"),
-    ("流出日期", "leave date"),
-    ("流入日期", "arrival date"),
-    ("婚育证明编号", "certificate number"),
-    ("发证日期", "issued on"),
-    ("有效期至", "valid until"),
-    ("证明今日有效", "certificate valid today"),
-    ("最近双查季度", "last check quarter"),
-    ("出生数", "births"),
-    ("记录数", "records"),
-];
-
-/// One person as a row of the persons sheet.
-pub fn person_row(p: &PersonView, today: Date, english: bool) -> Vec<Cell> {
+/// One person as a row of the persons sheet (columns of [`person_headers`]).
+pub fn person_row(p: &PersonView, today: Date, lang: Lang) -> Vec<Cell> {
     let (origin, origin_name) = place(&Some(p.origin.clone()));
     let (res, res_name) = place(&p.residence);
     let episode = p.episodes.last();
     let cert = p.certificate.as_ref();
-    let yes_no = |b: bool| word(if b { ("是", "yes") } else { ("否", "no") }, english);
     vec![
         p.subject.as_str().into(),
         p.name.clone().unwrap_or_default().into(),
-        word(sex(p.sex), english).into(),
+        words::sex(p.sex, lang).into(),
         date(Some(p.birth_date)),
-        word(marital(p.marital_status), english).into(),
+        words::marital(p.marital_status, lang).into(),
         origin.into(),
         origin_name.into(),
         res.into(),
         res_name.into(),
-        word(status(p.status), english).into(),
+        words::status(p.status, lang).into(),
         date(episode.and_then(|e| e.left)),
         date(episode.and_then(|e| e.arrived)),
         cert.map_or(String::new(), |c| c.number.clone()).into(),
         date(cert.and_then(|c| c.valid_from)),
         date(cert.and_then(|c| c.valid_until)),
         if cert.is_some() {
-            yes_no(p.certificate_valid_on(today)).into()
+            words::yes_no(p.certificate_valid_on(today), lang).into()
         } else {
             "".into()
         },
@@ -158,10 +127,19 @@ pub fn person_row(p: &PersonView, today: Date, english: bool) -> Vec<Cell> {
     ]
 }
 
-/// The report as a sheet: unit, name, then the report columns; the total last.
-pub fn report_sheet(r: &Report, english: bool) -> Sheet {
-    let mut headers = vec![h(english, "单位", "unit"), h(english, "名称", "name")];
-    headers.extend(COLUMNS.iter().map(|c| h(english, c.1, c.2)));
+/// The report as a sheet: unit, name, then the report's columns (the
+/// labels `liudong report` prints); the total last.
+pub fn report_sheet(r: &Report, lang: Lang) -> Sheet {
+    let english = lang == Lang::En;
+    let mut headers = vec![
+        t_in!(lang, "ledger-col-unit"),
+        t_in!(lang, "ledger-col-unit-name"),
+    ];
+    headers.extend(
+        COLUMNS
+            .iter()
+            .map(|c| if english { c.2 } else { c.1 }.to_string()),
+    );
     let rows = liudong_node::report::report_rows(r, english)
         .into_iter()
         .map(|(code, name, counts)| {
@@ -171,37 +149,60 @@ pub fn report_sheet(r: &Report, english: bool) -> Sheet {
         })
         .collect();
     Sheet {
-        name: format!("{} {}", if english { "report" } else { "月报" }, r.month),
+        name: t_in!(lang, "ledger-sheet-report", month = r.month.to_string()),
         headers,
         rows,
     }
 }
 
-fn overdue_sheet(a: &OverdueAnswer, english: bool) -> Sheet {
-    let headers = [
-        ("类型", "kind"),
-        ("公民身份号码", "citizen ID"),
-        ("户籍地代码", "origin code"),
-        ("现居住地代码", "residence code"),
-        ("相关记录", "record"),
-        ("起始日期", "since"),
-        ("数量", "count"),
-        ("说明", "detail"),
-    ]
-    .iter()
-    .map(|(zh, en)| h(english, zh, en))
-    .collect();
+/// What an overdue item is about, in words (the 说明 column).
+fn overdue_detail(i: &overdue::Item, lang: Lang) -> String {
+    let since = i.since.map_or(String::new(), |d| d.to_string());
+    match i.kind {
+        OverdueKind::MissingChecks => t_in!(
+            lang,
+            "ledger-overdue-detail-missing-checks",
+            count = i.count,
+            since = since
+        ),
+        OverdueKind::Certificate if i.count < 0 => {
+            t_in!(lang, "ledger-overdue-detail-expired", since = since)
+        }
+        OverdueKind::Certificate => t_in!(
+            lang,
+            "ledger-overdue-detail-expiring",
+            since = since,
+            count = i.count
+        ),
+        OverdueKind::NoCertificate => {
+            t_in!(lang, "ledger-overdue-detail-no-certificate", since = since)
+        }
+        OverdueKind::Unacknowledged => t_in!(
+            lang,
+            "ledger-overdue-detail-unacknowledged",
+            since = since,
+            count = i.count
+        ),
+    }
+}
+
+fn overdue_sheet(a: &OverdueAnswer, lang: Lang) -> Sheet {
+    let headers = vec![
+        t_in!(lang, "ledger-col-overdue-kind"),
+        t_in!(lang, "ledger-col-subject"),
+        t_in!(lang, "ledger-col-origin-code"),
+        t_in!(lang, "ledger-col-residence-code"),
+        t_in!(lang, "ledger-col-record"),
+        t_in!(lang, "ledger-col-since"),
+        t_in!(lang, "ledger-col-count"),
+        t_in!(lang, "ledger-col-detail"),
+    ];
     let mut rows: Vec<Vec<Cell>> = a
         .items
         .iter()
         .map(|i| {
             vec![
-                if english {
-                    i.kind.name()
-                } else {
-                    i.kind.label_zh()
-                }
-                .into(),
+                words::overdue_kind(i.kind, lang).into(),
                 i.subject.as_str().into(),
                 i.origin.to_string().into(),
                 place(&i.residence).0.into(),
@@ -211,53 +212,69 @@ fn overdue_sheet(a: &OverdueAnswer, english: bool) -> Sheet {
                     .into(),
                 date(i.since),
                 Cell::Number(i.count as f64),
-                i.detail.clone().into(),
+                overdue_detail(i, lang).into(),
             ]
         })
         .collect();
     rows.extend(a.held.iter().map(|x| {
         vec![
-            if english { "held" } else { "待补信息" }.into(),
+            t_in!(lang, "ledger-overdue-held").into(),
             x.subject.to_string().into(),
             "".into(),
             "".into(),
             x.id.to_string().into(),
             "".into(),
             "".into(),
-            format!("{}: {}", x.kind, x.issue).into(),
+            t_in!(
+                lang,
+                "ledger-overdue-detail-held",
+                kind = words::kind(&x.kind, lang)
+            )
+            .into(),
         ]
     }));
     Sheet {
-        name: if english { "overdue" } else { "逾期事项" }.into(),
+        name: t_in!(lang, "ledger-sheet-overdue"),
         headers,
         rows,
     }
 }
 
+/// What `liudong export` was asked to do.
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    pub config: std::path::PathBuf,
+    pub what: What,
+    /// Output file: .xlsx or .csv.
+    pub out: std::path::PathBuf,
+    /// The month of a report, YYYY-MM.
+    pub month: Option<String>,
+    /// The unit of a report (default: this node's code).
+    pub code: Option<String>,
+    /// Language of headers, sheet names and values.
+    pub lang: Lang,
+}
+
 /// `liudong export`.
-pub async fn export(
-    config: &Path,
-    what: What,
-    out: &Path,
-    month: Option<&str>,
-    code: Option<&str>,
-    english: bool,
-) -> Result<()> {
-    let cfg = Config::load(config)?;
-    crate::read::kind_of(out)?;
-    if what == What::Report && month.is_none() {
+pub async fn export(o: &ExportOptions) -> Result<()> {
+    let lang = o.lang;
+    let cfg = Config::load(&o.config)?;
+    crate::read::kind_of(&o.out)?;
+    if o.what == What::Report && o.month.is_none() {
         return Err(LedgerError::MonthMissing);
     }
-    if what != What::Report && (month.is_some() || code.is_some()) {
+    if o.what != What::Report && (o.month.is_some() || o.code.is_some()) {
         return Err(LedgerError::ReportOnly);
     }
     let operator = liudong_node::access::operator();
     let mut node = NodeAccess::open(&cfg).await?;
-    let sheet = match what {
+    let sheet = match o.what {
         What::Persons => {
-            let mut progress = Progress::new("导出 export persons", "persons", None);
-            let mut headers = Vec::new();
-            headers.extend(PERSON_HEADERS.iter().map(|(zh, en)| h(english, zh, en)));
+            let mut progress = Progress::new(
+                t!("ledger-progress-export"),
+                t!("ledger-progress-persons"),
+                None,
+            );
             let mut rows = Vec::new();
             let mut after: Option<String> = None;
             loop {
@@ -274,7 +291,7 @@ pub async fn export(
                 rows.extend(
                     page.persons
                         .iter()
-                        .map(|p| person_row(&p.view, page.today, english)),
+                        .map(|p| person_row(&p.view, page.today, lang)),
                 );
                 match page.next {
                     // Pages advance strictly in subject order: the loop ends.
@@ -283,10 +300,10 @@ pub async fn export(
                     None => break,
                 }
             }
-            progress.finish("done");
+            progress.finish(&t!("ledger-progress-read-done"));
             Sheet {
-                name: if english { "persons" } else { "人员台账" }.into(),
-                headers,
+                name: t_in!(lang, "ledger-sheet-persons"),
+                headers: person_headers(lang),
                 rows,
             }
         }
@@ -300,34 +317,41 @@ pub async fn export(
                 },
             )
             .await?;
-            overdue_sheet(&a, english)
+            overdue_sheet(&a, lang)
         }
         What::Report => {
             let r: Report = ask(
                 &mut node,
                 &operator,
                 Query::Report {
-                    month: month.unwrap_or_default().to_string(),
-                    code: code.map(str::to_string),
+                    month: o.month.clone().unwrap_or_default(),
+                    code: o.code.clone(),
                     ack_days: cfg.thresholds.ack_days,
                 },
             )
             .await?;
-            report_sheet(&r, english)
+            report_sheet(&r, lang)
         }
     };
-    let mut progress = Progress::new("写出 write", "rows", Some(sheet.rows.len() as u64));
-    sheet_file(out, &sheet)?;
+    let mut progress = Progress::new(
+        t!("ledger-progress-write"),
+        t!("ledger-progress-rows"),
+        Some(sheet.rows.len() as u64),
+    );
+    sheet_file(&o.out, &sheet)?;
     progress.set(sheet.rows.len() as u64);
-    progress.finish(&format!("{}", out.display()));
+    progress.finish(&o.out.display().to_string());
+    let file = o.out.display().to_string();
     println!(
-        "exported {} rows to {}{}",
-        sheet.rows.len(),
-        out.display(),
-        if what == What::Report {
-            ""
+        "{}",
+        if o.what == What::Report {
+            t!("ledger-exported", rows = sheet.rows.len(), file = file)
         } else {
-            " (the persons exported are recorded in the audit trail)"
+            t!(
+                "ledger-exported-audited",
+                rows = sheet.rows.len(),
+                file = file
+            )
         }
     );
     Ok(())
@@ -345,7 +369,7 @@ mod tests {
             liudong_core::report::Month::parse("2026-10").unwrap(),
             30,
         );
-        let s = report_sheet(&r, false);
+        let s = report_sheet(&r, Lang::Zh);
         assert_eq!(s.headers[0], "单位");
         assert_eq!(s.headers[2], "出生数");
         let villages = liudong_core::divisions::table().children("410602100").len();
@@ -355,6 +379,8 @@ mod tests {
         assert_eq!(last[2], Cell::Number(0.0));
         // Undefined rates stay "-" as in `liudong report`.
         assert_eq!(last[5], Cell::Text("-".into()));
-        assert_eq!(report_sheet(&r, true).headers[2], "births");
+        let en = report_sheet(&r, Lang::En);
+        assert_eq!(en.headers[..3], ["unit", "name", "births"]);
+        assert!(matches!(&en.rows.last().unwrap()[1], Cell::Text(t) if t.ends_with("total")));
     }
 }

@@ -18,7 +18,7 @@ const BAR_WIDTH: usize = 30;
 /// One long operation's progress.
 pub struct Progress {
     label: String,
-    unit: &'static str,
+    unit: String,
     total: Option<u64>,
     done: u64,
     started: Instant,
@@ -32,10 +32,10 @@ pub struct Progress {
 impl Progress {
     /// Starts reporting `label` (e.g. "导入 import"), counting `unit`s
     /// ("rows", "records") towards `total` when it is known.
-    pub fn new(label: impl Into<String>, unit: &'static str, total: Option<u64>) -> Self {
+    pub fn new(label: impl Into<String>, unit: impl Into<String>, total: Option<u64>) -> Self {
         Progress {
             label: label.into(),
-            unit,
+            unit: unit.into(),
             total,
             done: 0,
             started: Instant::now(),
@@ -88,8 +88,10 @@ impl Progress {
         if self.terminal {
             eprint!("\r\x1b[2K");
         }
+        // No words of one language here: the label, summary and unit are
+        // the caller's (the ledger's come from the message catalogue).
         eprintln!(
-            "{}: {} — {} {} in {:.1} s",
+            "{}: {} — {} {}, {:.1} s",
             self.label, summary, self.done, self.unit, secs
         );
     }

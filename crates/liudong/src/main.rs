@@ -248,9 +248,10 @@ enum Command {
         /// The unit of `export report` (default: this node's code); rows are its children.
         #[arg(long)]
         code: Option<String>,
-        /// Header language: zh (default) or en.
-        #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
-        lang: String,
+        /// Language of messages, headers and values: zh (default) or en
+        /// (default from LIUDONG_LANG).
+        #[arg(long, value_parser = ["zh", "en"])]
+        lang: Option<String>,
     },
     /// Write a deterministic synthetic population for this node's county
     /// (the node must be stopped). Never real people.
@@ -298,9 +299,13 @@ pub struct ImportArgs {
     /// (default: LIUDONG_OPERATOR, else the login name).
     #[arg(long)]
     pub operator: Option<String>,
-    /// Check every row and report; write nothing.
+    /// Check every row, show the codes read from addresses; write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Language of messages and of the rejects file: zh (default) or en
+    /// (default from LIUDONG_LANG).
+    #[arg(long, value_parser = ["zh", "en"])]
+    pub lang: Option<String>,
 }
 
 impl From<ImportArgs> for liudong_ledger::import::ImportOptions {
@@ -451,6 +456,27 @@ enum RecordCommand {
         #[arg(long, conflicts_with = "json")]
         file: Option<PathBuf>,
     },
+}
+
+/// Sets this process's message language: `--lang`, else `LIUDONG_LANG`,
+/// else Chinese.
+fn set_lang(flag: Option<&str>) -> liudong_i18n::Lang {
+    let lang = flag
+        .and_then(liudong_i18n::Lang::parse)
+        .or_else(liudong_i18n::lang_from_env)
+        .unwrap_or_default();
+    liudong_i18n::set_lang(lang);
+    lang
+}
+
+/// Ends an import or export: an error is printed in the operator's language
+/// (every cause on one line) and the process exits with status 1.
+fn ledger_outcome(done: Result<(), liudong_ledger::LedgerError>) -> Result<()> {
+    if let Err(e) = done {
+        eprintln!("{}", liudong_i18n::t!("error-prefix", message = e.chain()));
+        std::process::exit(1);
+    }
+    Ok(())
 }
 
 fn init_tracing(default: &str) {
@@ -673,8 +699,9 @@ async fn main() -> Result<()> {
         }
         Command::Import(o) => {
             init_tracing("warn");
-            liudong_ledger::import::import(&o.into()).await?;
-            Ok(())
+            set_lang(o.lang.as_deref());
+            let done = liudong_ledger::import::import(&o.into()).await;
+            ledger_outcome(done.map(|_| ()))
         }
         Command::Export {
             what,
@@ -685,15 +712,17 @@ async fn main() -> Result<()> {
             lang,
         } => {
             init_tracing("warn");
-            Ok(liudong_ledger::export::export(
-                &config,
-                what.into(),
-                &out,
-                month.as_deref(),
-                code.as_deref(),
-                lang == "en",
-            )
-            .await?)
+            let lang = set_lang(lang.as_deref());
+            let done = liudong_ledger::export::export(&liudong_ledger::export::ExportOptions {
+                config,
+                what: what.into(),
+                out,
+                month,
+                code,
+                lang,
+            })
+            .await;
+            ledger_outcome(done)
         }
         Command::Seed {
             config,
