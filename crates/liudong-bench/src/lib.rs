@@ -2,7 +2,9 @@
 //!
 //! Invariants: every ratio is taken against a baseline measured in the same
 //! run on the same records; the production code paths are measured (nothing
-//! turned off); `--smoke` runs every scenario at tiny sizes in the tests.
+//! turned off); `--smoke` runs every scenario at tiny sizes in the tests
+//! (scenario 6 starts a three-server `nats-server` cluster: it needs the
+//! binary on PATH, as `scripts/setup-test.sh` installs it).
 //!
 //! Real nodes (the embedded store on disk, gRPC on loopback through a byte-counting TCP
 //! proxy, the production code paths) on synthetic records shaped like real
@@ -28,6 +30,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+mod exchange;
+
 /// Sizes of a bench run.
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchOptions {
@@ -45,7 +49,8 @@ pub struct BenchOptions {
     pub runs: usize,
     /// zstd level of every store in the run (0 = uncompressed), as `store.compression`.
     pub compression: i32,
-    /// Crossing records county → exchange → county in the sealed-exchange case.
+    /// Crossing records sent county → exchange → county in the exchange
+    /// cases: transports (gRPC exchange node vs JetStream) and sealed vs clear.
     pub exchange_records: u64,
 }
 
@@ -79,7 +84,7 @@ impl BenchOptions {
             latency_samples: 5,
             runs: 1,
             compression: 3,
-            exchange_records: 500,
+            exchange_records: 1_000,
         }
     }
 }
@@ -373,14 +378,17 @@ struct Hub {
 
 impl Hub {
     async fn start(store: Arc<Store>) -> Result<Hub> {
+        Hub::start_with(store, NetOptions::default()).await
+    }
+
+    /// As [`Hub::start`], serving with `net` (e.g. mutual TLS).
+    async fn start_with(store: Arc<Store>, net: NetOptions) -> Result<Hub> {
         let node = Node::new(store, SyncConfig::default(), system_clock());
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let cancel = CancellationToken::new();
         let (n, c) = (node.clone(), cancel.clone());
-        node.spawn(
-            async move { liudong_net::serve_sync(listener, n, NetOptions::default(), c).await },
-        );
+        node.spawn(async move { liudong_net::serve_sync(listener, n, net, c).await });
         let proxy = Proxy::start(addr).await?;
         Ok(Hub {
             node,
@@ -402,12 +410,21 @@ impl Drop for Hub {
 
 /// One one-shot session of `child` with the hub; returns (elapsed, records received).
 async fn session(child: &Arc<Node>, hub_url: &str) -> Result<(Duration, u64)> {
+    session_with(child, hub_url, NetOptions::default()).await
+}
+
+/// As [`session`], dialling with `net` (e.g. mutual TLS).
+async fn session_with(
+    child: &Arc<Node>,
+    hub_url: &str,
+    net: NetOptions,
+) -> Result<(Duration, u64)> {
     let parent = child
         .store()
         .parent()
         .context("child has no parent")?
         .clone();
-    let connector = GrpcConnector::new(hub_url, NetOptions::default())?;
+    let connector = GrpcConnector::new(hub_url, net)?;
     let t = Instant::now();
     let s = run_client_session(
         child.clone(),
@@ -1012,7 +1029,7 @@ async fn exchange_pass(
     Ok((secs, cpu, bytes.0, bytes.1, want as u64))
 }
 
-/// 6: crossing records county → exchange → county, sealed (HPKE to the
+/// 7: crossing records county → exchange → county, sealed (HPKE to the
 /// destination county, signed by the source; the exchange routes by header)
 /// against the same records in clear, in the same run: throughput, its
 /// ratio, CPU and wire bytes per crossing record per hop.
@@ -1050,7 +1067,7 @@ async fn sealed_exchange(o: &BenchOptions, work: &Path) -> Result<Measure> {
     let [plain_h2, sealed_h2] = hop2.map(median);
     let ratio = sealed_rate / plain_rate.max(f64::MIN_POSITIVE);
     Ok(Measure {
-        scenario: "6 sealed exchange".into(),
+        scenario: "7 sealed exchange".into(),
         records: n,
         records_per_s: sealed_rate,
         wire_bytes: (sealed_h1 + sealed_h2).round() as u64 * n,
@@ -1107,6 +1124,9 @@ pub async fn run(
         all.push(footprint(&o, work).await?);
     }
     if want(6) {
+        all.push(exchange::transports(&o, work).await?);
+    }
+    if want(7) {
         all.push(sealed_exchange(&o, work).await?);
     }
     println!(

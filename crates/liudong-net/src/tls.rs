@@ -358,21 +358,42 @@ impl TlsContext {
             .upstream
             .as_ref()
             .ok_or_else(|| TlsError::Other("this node has no upstream to dial over TLS".into()))?;
-        let verifier = NodeServerVerifier {
-            revocation: self.revocation.clone(),
-            cas: self.cas.clone(),
-        };
-        let key = PrivateKeyDer::from_pem_slice(self.key_pem.as_bytes())
-            .map_err(|e| TlsError::Other(format!("node key: {e}")))?;
-        let mut cfg = rustls::ClientConfig::builder_with_provider(provider())
-            .with_protocol_versions(&[&rustls::version::TLS13])?
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(verifier))
-            .with_client_auth_cert(self.chain.clone(), key)?;
+        let mut cfg = self.client_config_checking(None)?;
         cfg.alpn_protocols = vec![b"h2".to_vec()];
         let name = rustls::pki_types::ServerName::try_from(dns_name(upstream))
             .map_err(|e| TlsError::Other(format!("upstream name: {e}")))?;
         Ok((Arc::new(cfg), name))
+    }
+}
+
+impl TlsContext {
+    /// A client side for dialling any server of a trusted operator (the
+    /// exchange's JetStream servers): TLS 1.3, this node's certificate, and
+    /// the server's certificate checked as [`Self::dial_config`] checks the
+    /// upstream's — chained to a trusted CA, carrying the name dialled,
+    /// naming a node code within the issuing CA's jurisdiction, not on its
+    /// CA's CRL (re-read live) — and naming exactly `server_code` (the
+    /// name dialled is a host name or address, not the code). No ALPN.
+    pub fn peer_client_config(&self, server_code: &Code) -> Result<rustls::ClientConfig, TlsError> {
+        self.client_config_checking(Some(server_code))
+    }
+
+    fn client_config_checking(
+        &self,
+        server_code: Option<&Code>,
+    ) -> Result<rustls::ClientConfig, TlsError> {
+        let verifier = NodeServerVerifier {
+            revocation: self.revocation.clone(),
+            cas: self.cas.clone(),
+            expect: server_code.cloned(),
+        };
+        let key = PrivateKeyDer::from_pem_slice(self.key_pem.as_bytes())
+            .map_err(|e| TlsError::Other(format!("node key: {e}")))?;
+        Ok(rustls::ClientConfig::builder_with_provider(provider())
+            .with_protocol_versions(&[&rustls::version::TLS13])?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_client_auth_cert(self.chain.clone(), key)?)
     }
 }
 
@@ -384,6 +405,9 @@ impl TlsContext {
 struct NodeServerVerifier {
     revocation: Arc<Revocation>,
     cas: Vec<TrustedCa>,
+    /// The code the server's certificate must name, when the name dialled
+    /// does not say it.
+    expect: Option<Code>,
 }
 
 impl rustls::client::danger::ServerCertVerifier for NodeServerVerifier {
@@ -403,6 +427,15 @@ impl rustls::client::danger::ServerCertVerifier for NodeServerVerifier {
             now,
         )?;
         check_peer(&self.cas, end_entity)?;
+        if let Some(expected) = &self.expect {
+            let found = cert_code(end_entity).map_err(other_certificate_error)?;
+            if &found != expected {
+                return Err(other_certificate_error(TlsError::WrongNode {
+                    expected: expected.clone(),
+                    found,
+                }));
+            }
+        }
         Ok(rustls::client::danger::ServerCertVerified::assertion())
     }
 
@@ -464,11 +497,15 @@ fn build_server_config(
 /// What the webpki verifier leaves to us (node code, jurisdiction), as the
 /// handshake error a peer's certificate fails with.
 fn check_peer(cas: &[TrustedCa], der: &[u8]) -> Result<(), rustls::Error> {
-    identity(cas, der).map(|_| ()).map_err(|e| {
-        rustls::Error::InvalidCertificate(rustls::CertificateError::Other(rustls::OtherError(
-            Arc::new(e),
-        )))
-    })
+    identity(cas, der)
+        .map(|_| ())
+        .map_err(other_certificate_error)
+}
+
+fn other_certificate_error(e: TlsError) -> rustls::Error {
+    rustls::Error::InvalidCertificate(rustls::CertificateError::Other(rustls::OtherError(
+        Arc::new(e),
+    )))
 }
 
 /// The serving side's check of a client certificate: the chain, validity

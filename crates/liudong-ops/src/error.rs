@@ -46,6 +46,9 @@ pub enum OpsError {
     EnrolFile(#[from] EnrolFileError),
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// The JetStream exchange's keys and cluster configuration.
+    #[error(transparent)]
+    Jetstream(#[from] liudong_jetstream::SetupError),
     #[error("certificate generation: {0}")]
     Rcgen(#[from] rcgen::Error),
     #[error("the system's random number generator failed; nothing was issued")]

@@ -14,6 +14,7 @@
 pub mod ca;
 pub mod enrol_file;
 pub mod error;
+pub mod exchange_nats;
 pub mod init;
 pub mod pki;
 pub mod seed;

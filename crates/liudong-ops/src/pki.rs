@@ -231,11 +231,55 @@ impl Ca {
         self.sign(code, now - Duration::hours(1), now + Duration::days(days))
     }
 
+    /// Issues a certificate for a server of node `code` that is dialled by
+    /// host name or address (the exchange's JetStream servers): a node
+    /// certificate naming `code`, plus each of `hosts` as a DNS name or an
+    /// IP address, so that clients and the other servers can check the
+    /// name they dial. Refused outside the CA's jurisdiction.
+    pub fn issue_server(
+        &self,
+        code: &Code,
+        hosts: &[String],
+        days: i64,
+    ) -> Result<Issued, OpsError> {
+        if !code.is_under(&self.code) {
+            return Err(TlsError::Jurisdiction {
+                code: code.clone(),
+                ca: self.code.clone(),
+            }
+            .into());
+        }
+        let mut extra = Vec::new();
+        for h in hosts {
+            extra.push(match h.parse::<std::net::IpAddr>() {
+                Ok(ip) => SanType::IpAddress(ip),
+                Err(_) => SanType::DnsName(ia5(h.clone())?),
+            });
+        }
+        let now = OffsetDateTime::now_utc();
+        self.sign_with(
+            code,
+            extra,
+            now - Duration::hours(1),
+            now + Duration::days(days),
+        )
+    }
+
     /// Signs a node certificate without the jurisdiction check, with the
     /// given validity (for tests of what peers refuse).
     pub fn sign(
         &self,
         code: &Code,
+        not_before: OffsetDateTime,
+        not_after: OffsetDateTime,
+    ) -> Result<Issued, OpsError> {
+        self.sign_with(code, Vec::new(), not_before, not_after)
+    }
+
+    fn sign_with(
+        &self,
+        code: &Code,
+        extra_names: Vec<SanType>,
         not_before: OffsetDateTime,
         not_after: OffsetDateTime,
     ) -> Result<Issued, OpsError> {
@@ -249,6 +293,7 @@ impl Ca {
             SanType::URI(ia5(format!("{NODE_URI}{code}"))?),
             SanType::DnsName(ia5(dns_name(code))?),
         ];
+        p.subject_alt_names.extend(extra_names);
         p.is_ca = IsCa::ExplicitNoCa;
         p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         p.extended_key_usages = vec![

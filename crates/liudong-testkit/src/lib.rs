@@ -1,14 +1,18 @@
 //! Local topologies of real Liudong nodes on 127.0.0.1 — the demo's nine
 //! nodes, the tests' wider ones — each with its own store directory and, when
-//! asked, mutual TLS from one CA per county operator. Used by `liudong demo`,
+//! asked, mutual TLS from one CA per county operator; and a three-server
+//! JetStream cluster for the exchange tier (`nats`). Used by `liudong demo`,
 //! the integration tests and the benchmarks; never by a deployed node.
 //!
 //! Invariants: nodes start exactly as `liudong serve` starts them (the runner,
 //! then the console when configured); every node binds 127.0.0.1 port 0 and
-//! keeps its store in its own directory; shutdown stops children first.
+//! keeps its store in its own directory (the JetStream servers, whose routes
+//! name each other's ports, take free loopback ports chosen beforehand);
+//! shutdown stops children first.
 
 pub mod demo;
 pub mod demo_tls;
+pub mod nats;
 
 use liudong_node::config::NodeConfig;
 use liudong_node::runner::{self, RunningNode};

@@ -10,6 +10,7 @@
 mod audit_cmd;
 mod bundle_cmd;
 mod cli;
+mod exchange_cmd;
 mod operator_cmd;
 mod report_cmd;
 mod setup_cmd;
@@ -154,6 +155,12 @@ enum Command {
         #[command(subcommand)]
         command: CaCommand,
     },
+    /// The JetStream exchange tier (docs/scale.md): a county's NATS key, and
+    /// the exchange cluster's nats-server configuration.
+    Exchange {
+        #[command(subcommand)]
+        command: ExchangeCommand,
+    },
     /// Read the audit trail: sessions (who received which persons' records),
     /// operator writes and views (person show, overdue, report), refusals.
     Audit {
@@ -176,7 +183,8 @@ enum Command {
         json: bool,
     },
     /// Run the benchmark suite (docs/performance.md): initial and incremental
-    /// sync, fan-out, cross-county latency, footprint, sealed exchange.
+    /// sync, fan-out, cross-county latency, footprint, exchange transports
+    /// (gRPC exchange node vs a JetStream cluster; needs `nats-server`), sealed exchange.
     Bench {
         /// Tiny sizes, one run: checks that the suite works (used by the tests).
         #[arg(long)]
@@ -187,7 +195,7 @@ enum Command {
         /// Runs per scenario; the median is reported (default 3).
         #[arg(long)]
         runs: Option<usize>,
-        /// Only these scenarios (1-6), comma-separated.
+        /// Only these scenarios (1-7), comma-separated.
         #[arg(long, value_delimiter = ',')]
         only: Option<Vec<u32>>,
         /// Write the results as JSON here.
@@ -196,6 +204,9 @@ enum Command {
         /// zstd level for every store in the run, as `store.compression` (0 = off; default 3).
         #[arg(long, value_parser = clap::value_parser!(i32).range(0..=22))]
         compression: Option<i32>,
+        /// Crossing records through each exchange transport in scenario 6 (default 20,000).
+        #[arg(long)]
+        exchange_records: Option<u64>,
     },
     /// A person's derived view: status, episodes, certificate, checks, births.
     Person {
@@ -381,6 +392,64 @@ enum CaCommand {
         /// `: text`; anything else is recorded as unspecified.
         #[arg(long, default_value = "unspecified")]
         reason: String,
+    },
+}
+
+// The variants are the subcommands' names (`exchange nats-config`, as issue
+// 16 names it), hence the common prefix.
+#[allow(clippy::enum_variant_names)]
+#[derive(Subcommand)]
+enum ExchangeCommand {
+    /// On a county hub (or a province exchange): print its NATS public key
+    /// (creating its key, tls/nats.nk mode 0600, on first use) as the
+    /// `CODE KEY` line the exchange operator lists in --counties.
+    NatsKey {
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// On the exchange, once the cluster runs: create the stream and every
+    /// county's durable consumer (or update them), with the administrative
+    /// key nats-config wrote into DIR.
+    NatsStream {
+        /// The exchange node's config (its TLS identity dials the servers).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// The directory nats-config wrote.
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// On the exchange: write the nats-server configuration of a JetStream
+    /// cluster (one file per server, their certificates, the accounts and
+    /// permissions of every county listed) into OUT.
+    NatsConfig {
+        /// The exchange node's config (its [tls] ca_certs: the counties' CAs).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// The participants: one `CODE KEY` line per county, as `nats-key` prints.
+        #[arg(long)]
+        counties: PathBuf,
+        /// A server, HOST[:CLIENT[:CLUSTER[:MONITOR]]] (default ports 4222,
+        /// 6222, 8222); at least three.
+        #[arg(long = "server", required = true)]
+        servers: Vec<String>,
+        /// Output directory (new).
+        #[arg(long)]
+        out: PathBuf,
+        /// The exchange's CA directory (default: ca/ beside the config).
+        #[arg(long)]
+        ca_dir: Option<PathBuf>,
+        /// Where OUT will be on the servers (absolute; default OUT).
+        #[arg(long)]
+        install_dir: Option<PathBuf>,
+        /// JetStream store directory on the servers (default INSTALL_DIR/jetstream).
+        #[arg(long)]
+        store_dir: Option<PathBuf>,
+        /// Validity of the servers' certificates in days.
+        #[arg(long, default_value_t = liudong_ops::pki::NODE_DAYS)]
+        days: i64,
+        /// JetStream file store limit per server, GiB.
+        #[arg(long, default_value_t = 100)]
+        max_store_gb: u64,
     },
 }
 
@@ -631,6 +700,36 @@ async fn main() -> Result<()> {
                 }
             }
         }
+        Command::Exchange { command } => {
+            init_tracing("warn");
+            match command {
+                ExchangeCommand::NatsKey { config } => exchange_cmd::nats_key(&config),
+                ExchangeCommand::NatsStream { config, dir } => {
+                    exchange_cmd::nats_stream(&config, &dir).await
+                }
+                ExchangeCommand::NatsConfig {
+                    config,
+                    counties,
+                    servers,
+                    out,
+                    ca_dir,
+                    install_dir,
+                    store_dir,
+                    days,
+                    max_store_gb,
+                } => exchange_cmd::nats_config(&liudong_ops::exchange_nats::NatsConfigOptions {
+                    config,
+                    ca_dir,
+                    counties,
+                    servers,
+                    out,
+                    install_dir,
+                    store_dir,
+                    days,
+                    max_file_store_gb: max_store_gb,
+                }),
+            }
+        }
         Command::Audit {
             config,
             since,
@@ -655,6 +754,7 @@ async fn main() -> Result<()> {
             only,
             out,
             compression,
+            exchange_records,
         } => {
             init_tracing("error");
             let mut o = if smoke {
@@ -670,6 +770,9 @@ async fn main() -> Result<()> {
             }
             if let Some(r) = runs {
                 o.runs = r.max(1);
+            }
+            if let Some(n) = exchange_records {
+                o.exchange_records = n.max(1);
             }
             liudong_bench::run(o, out, only).await.map(|_| ())
         }
