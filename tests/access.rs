@@ -45,23 +45,7 @@ async fn the_running_node_and_its_stopped_store_give_the_same_status_and_answers
     let dir = tempfile::tempdir().unwrap();
     // One-shot links (a session at start and after each local write, then
     // none for an hour): once the county is quiet, nothing changes it.
-    let mut topo = liudong_testkit::demo::Topology::start(
-        dir.path(),
-        &[(EXCHANGE, None), (COUNTY_A, Some(EXCHANGE))],
-        false,
-        |c| c.admin_listen = Some("127.0.0.1:0".parse().unwrap()),
-    )
-    .await
-    .unwrap();
-    let exchange_url = format!("http://{}", topo.node(EXCHANGE).sync_addr.unwrap());
-    let cfg = liudong_testkit::demo::local_config(
-        COUNTY_A,
-        Some((EXCHANGE, exchange_url)),
-        dir.path().join(COUNTY_A),
-        false,
-    )
-    .unwrap();
-    let county = topo.take(COUNTY_A).unwrap();
+    let (topo, cfg, county) = county_with_admin(dir.path()).await;
     let admin = liudong_net::admin_client(&county.admin_addr.unwrap().to_string())
         .await
         .unwrap();

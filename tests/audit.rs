@@ -126,14 +126,18 @@ async fn audit_lists_exactly_the_nodes_that_received_a_persons_records() {
         cancel.clone(),
     ));
     let mut admin = liudong_net::admin_client(&addr.to_string()).await.unwrap();
-    let r = admin
-        .audit(pb::AuditRequest {
-            subject: mover.as_str().into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    // The answer streams in pieces (see `ReplyChunk` in admin.proto).
+    let r: pb::AuditResponse = liudong_node::access::gather(
+        "audit",
+        admin
+            .audit(pb::AuditRequest {
+                subject: mover.as_str().into(),
+                ..Default::default()
+            })
+            .await,
+    )
+    .await
+    .unwrap();
     let entries: Vec<liudong_store::audit::AuditEntry> = r
         .entries
         .into_iter()

@@ -112,8 +112,13 @@ impl Driver {
         v["value"].clone()
     }
 
+    /// Opens `url` and prints how long the browser took to load it
+    /// (`--nocapture` shows the figures; measured, not asserted).
     fn open(&self, url: &str) {
+        let start = std::time::Instant::now();
         self.call("POST", "/url", Some(json!({ "url": url })));
+        let path = url.splitn(4, '/').nth(3).unwrap_or("");
+        println!("page /{path}: {} ms", start.elapsed().as_millis());
     }
 
     fn url(&self) -> String {
@@ -165,6 +170,29 @@ impl Driver {
         self.call("GET", &format!("/element/{el}/attribute/{name}"), None)
             .as_str()
             .map(str::to_string)
+    }
+
+    /// Clicks `css` (no page load awaited: an option of a select).
+    fn click(&self, css: &str) {
+        let el = self.find(css);
+        self.call("POST", &format!("/element/{el}/click"), Some(json!({})));
+    }
+
+    /// The value of a script run in the page (WebDriver's, not the page's:
+    /// the console's pages carry none).
+    fn script(&self, js: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": js, "args": []})),
+        )
+    }
+
+    fn source(&self) -> String {
+        self.call("GET", "/source", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     fn type_into(&self, css: &str, text: &str) {
@@ -238,7 +266,7 @@ impl Drop for ChromeDriver {
     }
 }
 
-fn start_browser(dir: &Path, screens: PathBuf) -> (ChromeDriver, Driver) {
+fn start_browser(dir: &Path, host: &str, screens: PathBuf) -> (ChromeDriver, Driver) {
     let chromium = program("chromium", "chromium");
     let chromedriver = program("chromedriver", "chromium-driver");
     let port = free_port();
@@ -272,7 +300,7 @@ fn start_browser(dir: &Path, screens: PathBuf) -> (ChromeDriver, Driver) {
                     "--disable-component-update", "--disable-sync",
                     "--window-size=1280,1700",
                     format!("--user-data-dir={}", profile.display()),
-                    format!("--host-resolver-rules=MAP {HOST} 127.0.0.1"),
+                    format!("--host-resolver-rules=MAP {host} 127.0.0.1"),
                 ]
             }
         }}
@@ -301,6 +329,147 @@ fn num(s: &str) -> u64 {
         .unwrap_or_else(|_| panic!("{s:?} is not a number"))
 }
 
+/// The console section of a test node.
+fn console_section(idle_secs: u64) -> liudong_console::ConsoleOptions {
+    ConsoleSection {
+        listen: "127.0.0.1:0".into(),
+        idle_timeout_secs: idle_secs,
+        max_session_secs: 3600,
+        max_failed_logins: 5,
+        lockout_secs: 900,
+    }
+    .validate(true)
+    .unwrap()
+}
+
+/// The test PKI for `nodes` (the exchange first) and the exchange running.
+async fn start_exchange(
+    dir: &Path,
+    nodes: &[(&str, Option<&str>)],
+) -> (
+    liudong_testkit::demo_tls::DemoPki,
+    liudong_testkit::demo::Topology,
+) {
+    let pki = liudong_testkit::demo_tls::DemoPki::create(dir, nodes).unwrap();
+    let topo =
+        liudong_testkit::demo::Topology::start_with(dir, &nodes[..1], true, Some(&pki), |_| {})
+            .await
+            .unwrap();
+    (pki, topo)
+}
+
+/// Starts the county `code` under the running exchange, seeded with a
+/// synthetic population while stopped, with the console and `clock`.
+async fn start_county(
+    dir: &Path,
+    pki: &liudong_testkit::demo_tls::DemoPki,
+    exchange: &liudong_node::runner::RunningNode,
+    code: &str,
+    (seed, households): (u64, u64),
+    idle_secs: u64,
+    clock: liudong_sync::WallClock,
+) -> (
+    liudong_node::config::NodeConfig,
+    liudong_node::runner::RunningNode,
+) {
+    let parent_url = format!("http://{}", exchange.sync_addr.unwrap());
+    let mut cfg = liudong_testkit::demo::local_config(
+        code,
+        Some((EXCHANGE, parent_url)),
+        dir.join(code),
+        true,
+    )
+    .unwrap();
+    pki.secure(&mut cfg).unwrap();
+    cfg.console = Some(console_section(idle_secs));
+    {
+        let store = liudong_node::runner::open_store(&cfg).unwrap();
+        // The population ends with the last second of yesterday (China time):
+        // the generator stamps a day's records at hours that may still lie
+        // ahead today, and a record ahead of the clock is refused.
+        let day = 86_400_000;
+        let cst = 8 * 3_600_000;
+        let end_of_yesterday = (clock() + cst) / day * day - cst - 1000;
+        let n = liudong_ops::seed::seed_store(&store, seed, households, end_of_yesterday).unwrap();
+        assert!(n > 100, "seeded {n} records");
+        store.flush().unwrap();
+    }
+    let county = liudong_testkit::start_node_with_clock(cfg.clone(), clock)
+        .await
+        .unwrap();
+    (cfg, county)
+}
+
+/// Starts each `(code, parent)` of `chain` (parents first) under a node
+/// of `started`, with live links over mutual TLS.
+async fn start_children(
+    dir: &Path,
+    pki: &liudong_testkit::demo_tls::DemoPki,
+    started: &mut Vec<liudong_node::runner::RunningNode>,
+    chain: &[(&str, &str)],
+) {
+    for (code, parent) in chain {
+        let up = started
+            .iter()
+            .find(|n| n.node.scope().code.as_str() == *parent)
+            .expect("parent started first");
+        let url = format!("http://{}", up.sync_addr.unwrap());
+        let mut c =
+            liudong_testkit::demo::local_config(code, Some((parent, url)), dir.join(code), true)
+                .unwrap();
+        pki.secure(&mut c).unwrap();
+        started.push(liudong_testkit::start_node(c).await.unwrap());
+    }
+}
+
+/// A config file naming the county's data directory, for `liudong
+/// operator` as an administrator runs it.
+fn county_conf(dir: &Path, code: &str) -> PathBuf {
+    let conf = dir.join(format!("{code}.toml"));
+    std::fs::write(
+        &conf,
+        format!(
+            "[node]\ncode = \"{code}\"\ndata_dir = \"{}\"\ninsecure = true\nlisten = \"127.0.0.1:0\"\n[upstream]\ncode = \"{EXCHANGE}\"\nurl = \"http://127.0.0.1:1\"\n",
+            dir.join(code).display()
+        ),
+    )
+    .unwrap();
+    conf
+}
+
+/// Runs `liudong operator ARGS --config CONF`, the password (if any) on
+/// standard input.
+fn operator_cmd(conf: &Path, args: &[&str], password: Option<&str>) -> std::process::Output {
+    let mut cmd = Command::new(liudong_bin());
+    cmd.arg("operator")
+        .args(args)
+        .arg("--config")
+        .arg(conf)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if password.is_some() {
+        cmd.arg("--password-stdin");
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    if let Some(p) = password {
+        stdin.write_all(format!("{p}\n").as_bytes()).unwrap();
+    }
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+/// Where the screenshots go: `target/console-screens/`.
+fn screens_dir() -> PathBuf {
+    let screens = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
+        .join("console-screens");
+    std::fs::create_dir_all(&screens).unwrap();
+    screens
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_pages_in_a_real_browser_match_the_cli_figures() {
     // Fail (never skip) without a browser, before starting anything.
@@ -313,16 +482,7 @@ async fn console_pages_in_a_real_browser_match_the_cli_figures() {
         (TOWN_A, Some(COUNTY_A)),
         (VILLAGE_A1, Some(TOWN_A)),
     ];
-    let pki = liudong_testkit::demo_tls::DemoPki::create(dir.path(), &nodes).unwrap();
-    let topo = liudong_testkit::demo::Topology::start_with(
-        dir.path(),
-        &nodes[..1],
-        true,
-        Some(&pki),
-        |_| {},
-    )
-    .await
-    .unwrap();
+    let (pki, topo) = start_exchange(dir.path(), &nodes).await;
 
     // The county node: seeded while stopped, then started with the console
     // and a clock the test can move forward (to expire a session).
@@ -331,91 +491,34 @@ async fn console_pages_in_a_real_browser_match_the_cli_figures() {
         let (sys, offset) = (liudong_sync::system_clock(), offset.clone());
         Arc::new(move || sys() + offset.load(Ordering::SeqCst))
     };
-    let parent_url = format!("http://{}", topo.node(EXCHANGE).sync_addr.unwrap());
-    let county_dir = dir.path().join(COUNTY_A);
-    let mut cfg = liudong_testkit::demo::local_config(
+    let (cfg, county) = start_county(
+        dir.path(),
+        &pki,
+        topo.node(EXCHANGE),
         COUNTY_A,
-        Some((EXCHANGE, parent_url)),
-        county_dir.clone(),
-        true,
+        (7, 120),
+        IDLE_SECS,
+        clock,
     )
-    .unwrap();
-    pki.secure(&mut cfg).unwrap();
-    cfg.console = Some(
-        ConsoleSection {
-            listen: "127.0.0.1:0".into(),
-            idle_timeout_secs: IDLE_SECS,
-            max_session_secs: 3600,
-            max_failed_logins: 5,
-            lockout_secs: 900,
-        }
-        .validate(true)
-        .unwrap(),
-    );
-    {
-        let store = liudong_node::runner::open_store(&cfg).unwrap();
-        // The population ends with the last second of yesterday (China time):
-        // the generator stamps a day's records at hours that may still lie
-        // ahead today, and a record ahead of the clock is refused.
-        let day = 86_400_000;
-        let cst = 8 * 3_600_000;
-        let end_of_yesterday = (clock() + cst) / day * day - cst - 1000;
-        let n = liudong_ops::seed::seed_store(&store, 7, 120, end_of_yesterday).unwrap();
-        assert!(n > 100, "seeded {n} records");
-        store.flush().unwrap();
-    }
-    let county = liudong_testkit::start_node_with_clock(cfg.clone(), clock.clone())
-        .await
-        .unwrap();
+    .await;
+    let county_dir = dir.path().join(COUNTY_A);
     let console = county.console_addr.expect("console listening");
     let node = county.node.clone();
     let mut started = vec![county];
-    for (code, parent) in [(TOWN_A, 0), (VILLAGE_A1, 1)] {
-        let url = format!("http://{}", started[parent].sync_addr.unwrap());
-        let parent_code = started[parent].node.scope().code.to_string();
-        let mut c = liudong_testkit::demo::local_config(
-            code,
-            Some((&parent_code, url)),
-            dir.path().join(code),
-            true,
-        )
-        .unwrap();
-        pki.secure(&mut c).unwrap();
-        started.push(liudong_testkit::start_node(c).await.unwrap());
-    }
+    start_children(
+        dir.path(),
+        &pki,
+        &mut started,
+        &[(TOWN_A, COUNTY_A), (VILLAGE_A1, TOWN_A)],
+    )
+    .await;
 
     // The operator, added with the CLI as an administrator would (a config
     // file naming the county's data directory).
-    let conf = dir.path().join("county.toml");
-    std::fs::write(
-        &conf,
-        format!(
-            "[node]\ncode = \"{COUNTY_A}\"\ndata_dir = \"{}\"\ninsecure = true\nlisten = \"127.0.0.1:0\"\n[upstream]\ncode = \"{EXCHANGE}\"\nurl = \"http://127.0.0.1:1\"\n",
-            county_dir.display()
-        ),
-    )
-    .unwrap();
-    let mut add = Command::new(liudong_bin())
-        .args(["operator", "add", "--config"])
-        .arg(&conf)
-        .args(["--name", OPERATOR, "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    add.stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .unwrap();
-    let out = add.wait_with_output().unwrap();
+    let conf = county_conf(dir.path(), COUNTY_A);
+    let out = operator_cmd(&conf, &["add", "--name", OPERATOR], Some(PASSWORD));
     assert!(out.status.success(), "operator add: {out:?}");
-    let list = Command::new(liudong_bin())
-        .args(["operator", "list", "--config"])
-        .arg(&conf)
-        .output()
-        .unwrap();
+    let list = operator_cmd(&conf, &["list"], None);
     assert!(
         String::from_utf8_lossy(&list.stdout).contains(OPERATOR),
         "{list:?}"
@@ -432,26 +535,17 @@ async fn console_pages_in_a_real_browser_match_the_cli_figures() {
         );
     }
 
-    let screens = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
-        .join("console-screens");
-    std::fs::create_dir_all(&screens).unwrap();
+    let screens = screens_dir();
     let base = format!("https://{HOST}:{}", console.port());
     let thresholds = cfg.thresholds;
     let browse_dir = dir.path().to_path_buf();
     let browsing = tokio::task::spawn_blocking(move || {
-        let (_chromedriver, d) = start_browser(&browse_dir, screens);
+        let (_chromedriver, d) = start_browser(&browse_dir, HOST, screens);
         browse(&d, &base, &node, thresholds, &offset);
         // Removing the operator (CLI, node running) ends their session at once.
         d.login(&base, PASSWORD);
         assert_eq!(d.url(), format!("{base}/"));
-        let out = Command::new(liudong_bin())
-            .args(["operator", "remove", "--config"])
-            .arg(&conf)
-            .args(["--name", OPERATOR])
-            .output()
-            .unwrap();
+        let out = operator_cmd(&conf, &["remove", "--name", OPERATOR], None);
         assert!(out.status.success(), "operator remove: {out:?}");
         d.open(&format!("{base}/overdue"));
         assert!(d.url().ends_with("/login"), "removed: {}", d.url());
@@ -598,15 +692,30 @@ fn browse(
     d.screenshot("report");
 
     // Overdue lists.
+    // Overdue lists: a page of 50 at a time, the first page the list's first.
     d.open(&format!("{base}/overdue"));
-    assert_eq!(num(&d.text("#overdue-count")), od.items.len() as u64);
-    assert_eq!(d.find_all("tr.item").len(), od.items.len() + od.held.len());
+    let total = od.items.len() + od.held.len();
+    assert_eq!(num(&d.text("#overdue-count")), total as u64);
+    assert_eq!(d.find_all("tr.item").len(), total.min(50));
+    let shown: Vec<String> = d
+        .find_all("tr.item td.subject")
+        .iter()
+        .map(|e| d.text_of(e))
+        .collect();
+    let first: Vec<String> = od
+        .items
+        .iter()
+        .map(|i| i.subject.to_string())
+        .chain(od.held.iter().map(|h| h.subject.clone()))
+        .take(50)
+        .collect();
+    assert_eq!(shown, first);
     d.screenshot("overdue");
     let kind = od.items[0].kind;
     d.open(&format!("{base}/overdue?kind={}", kind.name()));
     assert_eq!(
         d.find_all("tr.item").len(),
-        od.items.iter().filter(|i| i.kind == kind).count()
+        od.items.iter().filter(|i| i.kind == kind).count().min(50)
     );
 
     // A person's view, reached from the list, and its audit entry.
@@ -658,14 +767,15 @@ fn browse(
     assert!(by_console("person"), "person view audited: {trail:?}");
     assert!(by_console("overdue"), "overdue list audited: {trail:?}");
 
-    // Lower nodes: the town, with the silence the console's rule gives.
+    // Lower nodes: the town (a live link) and the exchange above.
     d.open(&format!("{base}/nodes"));
-    let status = liudong_node::status::report_node(node).unwrap();
-    let town = status.links.iter().find(|l| l.peer == TOWN_A).unwrap();
     let row = d.find(&format!("tr[data-peer='{TOWN_A}']"));
-    let shown_silent = d.attr(&row, "data-silent").unwrap();
-    assert_eq!(shown_silent, town.silent.to_string());
-    assert_eq!(d.find_all(&format!("tr[data-peer='{EXCHANGE}']")).len(), 1);
+    assert_ne!(d.attr(&row, "data-state").unwrap(), "no-data");
+    assert_eq!(
+        d.find_all(&format!("tr.upstream[data-peer='{EXCHANGE}']"))
+            .len(),
+        1
+    );
     d.screenshot("nodes");
 
     // English, remembered in a cookie; then back to Chinese.
@@ -706,4 +816,548 @@ fn browse(
     d.open(&format!("{base}/report"));
     assert!(d.url().ends_with("/login"), "expired: {}", d.url());
     d.screenshot("expired");
+}
+
+// --- A county office alone: a Yunnan county, its townships and villages ---
+
+/// 华宁县 (Yunnan), three of its townships and four of their villages.
+const HUANING: &str = "530424";
+const PANXI: &str = "530424102";
+const HUAXI: &str = "530424103";
+const QINGLONG: &str = "530424104";
+const JIUDIAN: &str = "530424102205";
+const XINCUN: &str = "530424102208";
+const DUJIA: &str = "530424103202";
+const LUOMEI: &str = "530424104202";
+const HUANING_HOST: &str = "530424.node.liudong";
+const ADMIN: &str = "zhang.admin";
+const TOWN_OPERATOR: &str = "li.panxi";
+const TOWN_PASSWORD: &str = "panxi-synthetic-2026";
+
+/// The cells of the rows of a table on the page (`rows`: a CSS selector).
+fn cells(d: &Driver, rows: &str) -> Vec<Vec<String>> {
+    d.find_all(rows)
+        .iter()
+        .map(|row| {
+            d.call(
+                "POST",
+                &format!("/element/{row}/elements"),
+                Some(json!({"using": "css selector", "value": "td"})),
+            )
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| d.text_of(e["element-6066-11e4-a52e-4f735466cecf"].as_str().unwrap()))
+            .collect()
+        })
+        .collect()
+}
+
+fn ask_as<T: TryFrom<query::Answer, Error = query::WrongAnswer>>(
+    node: &liudong_sync::Node,
+    unit: &str,
+    q: Query,
+) -> T {
+    let unit = liudong_core::Code::parse(unit).unwrap();
+    let v = query::run_as(node.store(), "console-test", &unit, &q, node.now_ms()).unwrap();
+    v.try_into().unwrap()
+}
+
+fn overdue_all(thresholds: liudong_core::overdue::Thresholds) -> Query {
+    Query::Overdue {
+        kinds: vec![],
+        thresholds,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_county_office_works_alone_in_a_real_browser() {
+    program("chromium", "chromium");
+    program("chromedriver", "chromium-driver");
+    let dir = tempfile::tempdir().unwrap();
+    let nodes = [
+        (EXCHANGE, None),
+        (HUANING, Some(EXCHANGE)),
+        (PANXI, Some(HUANING)),
+        (HUAXI, Some(HUANING)),
+        (QINGLONG, Some(HUANING)),
+        (JIUDIAN, Some(PANXI)),
+        (XINCUN, Some(PANXI)),
+        (DUJIA, Some(HUAXI)),
+        (LUOMEI, Some(QINGLONG)),
+    ];
+    let (pki, topo) = start_exchange(dir.path(), &nodes).await;
+    let (cfg, county) = start_county(
+        dir.path(),
+        &pki,
+        topo.node(EXCHANGE),
+        HUANING,
+        (3, 90),
+        900,
+        liudong_sync::system_clock(),
+    )
+    .await;
+    let console = county.console_addr.expect("console listening");
+    let node = county.node.clone();
+    let mut started = vec![county];
+    let chain: Vec<(&str, &str)> = nodes[2..].iter().map(|(c, p)| (*c, p.unwrap())).collect();
+    start_children(dir.path(), &pki, &mut started, &chain).await;
+
+    // Accounts, by the CLI: an account of an older build (no unit) is
+    // migrated with a note; an administrator for the county; a township
+    // cadre of 盘溪镇; a unit outside the county is refused.
+    let conf = county_conf(dir.path(), HUANING);
+    let ops_file = dir
+        .path()
+        .join(HUANING)
+        .join(liudong_console::OPERATORS_FILE);
+    let hash = liudong_console::operators::hash_password("old-hand-password-1").unwrap();
+    std::fs::write(
+        &ops_file,
+        json!({"operators": [{"name": "old.hand", "hash": hash, "added_ms": 1}]}).to_string(),
+    )
+    .unwrap();
+    let out = operator_cmd(&conf, &["list"], None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("old.hand") && text.contains("原无所属单位"),
+        "{out:?}"
+    );
+    let ops = liudong_console::operators::Operators::load(&ops_file).unwrap();
+    assert_eq!(ops.get("old.hand").unwrap().code.as_deref(), Some(HUANING));
+    let out = operator_cmd(
+        &conf,
+        &["add", "--name", ADMIN, "--role", "admin"],
+        Some(PASSWORD),
+    );
+    assert!(out.status.success(), "{out:?}");
+    let out = operator_cmd(
+        &conf,
+        &["add", "--name", TOWN_OPERATOR, "--code", PANXI],
+        Some(TOWN_PASSWORD),
+    );
+    assert!(out.status.success(), "{out:?}");
+    let out = operator_cmd(
+        &conf,
+        &["add", "--name", "wrong.unit", "--code", "410602"],
+        Some(PASSWORD),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("410602") && err.contains("辖区"),
+        "{out:?}"
+    );
+
+    // The townships' live links are up before the picture is taken.
+    let mut up = false;
+    let mut links = String::new();
+    for _ in 0..300 {
+        let rep = liudong_node::status::report_node(&node).unwrap();
+        up = [PANXI, HUAXI, QINGLONG].iter().all(|t| {
+            rep.links
+                .iter()
+                .any(|l| l.peer == *t && (l.connected || l.status.last_success_ms.is_some()))
+        });
+        if up {
+            break;
+        }
+        links = serde_json::to_string(&rep.links).unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(up, "the townships synced with the county: {links}");
+
+    let base = format!("https://{HUANING_HOST}:{}", console.port());
+    let thresholds = cfg.thresholds;
+    let browse_dir = dir.path().to_path_buf();
+    let (b2, n2) = (base.clone(), node.clone());
+    let first = tokio::task::spawn_blocking(move || {
+        let (chromedriver, d) = start_browser(&browse_dir, HUANING_HOST, screens_dir());
+        township_cadre(&d, &b2, &n2, thresholds);
+        county_administrator(&d, &b2, &n2, thresholds);
+        (chromedriver, d)
+    })
+    .await;
+    let (chromedriver, d) = match first {
+        Ok(x) => x,
+        Err(e) => {
+            for n in started.into_iter().rev() {
+                let _ = n.shutdown(Duration::from_secs(10)).await;
+            }
+            let _ = topo.shutdown().await;
+            std::panic::resume_unwind(e.into_panic());
+        }
+    };
+
+    // The exchange goes down: the county's link to it fails, and the page
+    // says so.
+    topo.shutdown().await.unwrap();
+    let mut failing = false;
+    for _ in 0..300 {
+        let rep = liudong_node::status::report_node(&node).unwrap();
+        failing = rep.links.iter().any(|l| {
+            l.role == "upstream"
+                && !l.connected
+                && l.status.last_failure_ms > l.status.last_success_ms
+        });
+        if failing {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(failing, "the county records the failing exchange link");
+    let second = tokio::task::spawn_blocking(move || {
+        d.open(&format!("{base}/nodes"));
+        let row = d.find(&format!("tr.upstream[data-peer='{EXCHANGE}']"));
+        assert_eq!(d.attr(&row, "data-state").as_deref(), Some("failing"));
+        assert_eq!(
+            d.text(&format!("tr.upstream[data-peer='{EXCHANGE}'] td.state")),
+            "连接失败"
+        );
+        let page = d.source();
+        for technical in ["Unavailable", "transport", "tonic", "DeadlineExceeded"] {
+            assert!(!page.contains(technical), "{technical} on the page");
+        }
+        d.screenshot("county-exchange-failing");
+        d.open(&format!("{base}/"));
+        assert!(num(&d.text("#silent-links")) >= 1, "a sync problem counted");
+        d.click_then("#lang", "h1");
+        d.open(&format!("{base}/nodes"));
+        assert_eq!(
+            d.text(&format!("tr.upstream[data-peer='{EXCHANGE}'] td.state")),
+            "failing"
+        );
+        d.click_then("#lang", "h1");
+        d.call("DELETE", "", None);
+        drop(chromedriver);
+    })
+    .await;
+    for n in started.into_iter().rev() {
+        n.shutdown(Duration::from_secs(10)).await.unwrap();
+    }
+    if let Err(e) = second {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+/// A cadre of 盘溪镇: sees and writes the township's people only; registers
+/// an inflow with the place pickers, a check report, voids and corrects.
+fn township_cadre(
+    d: &Driver,
+    base: &str,
+    node: &Arc<liudong_sync::Node>,
+    thresholds: liudong_core::overdue::Thresholds,
+) {
+    let store = node.store();
+    d.login_as(base, TOWN_OPERATOR, TOWN_PASSWORD);
+    assert_eq!(d.text("#operator-unit"), "盘溪镇");
+    // The overview counts the township's lists only.
+    let od: OverdueAnswer = ask_as(node, PANXI, overdue_all(thresholds));
+    let whole: OverdueAnswer = ask_as(node, HUANING, overdue_all(thresholds));
+    assert!(whole.items.len() > od.items.len(), "a township sees less");
+    for k in liudong_core::overdue::Kind::ALL {
+        let n = od.items.iter().filter(|i| i.kind == k).count() as u64;
+        assert_eq!(num(&d.text(&format!("#overdue-{}", k.name()))), n, "{k:?}");
+    }
+    // The work list: the same rows as `liudong overdue` would print for the
+    // township, every one of its villages.
+    d.open(&format!("{base}/overdue"));
+    let mut first = od.clone();
+    first.items.truncate(50);
+    first
+        .held
+        .truncate(50usize.saturating_sub(first.items.len()));
+    let unit = liudong_core::Code::parse(PANXI).unwrap();
+    let want = liudong_node::worklist::rows(&first, &unit, liudong_i18n::Lang::Zh);
+    assert!(!want.is_empty(), "the township has overdue items");
+    assert_eq!(cells(d, "tr.item"), want);
+    for i in &first.items {
+        assert!(i.village(&unit).is_under(&unit));
+    }
+    d.screenshot("county-township-overdue");
+    // A person of another township is not theirs; nor its report.
+    let stranger = whole
+        .items
+        .iter()
+        .find(|i| !i.village(&unit).is_under(&unit))
+        .expect("a person outside the township")
+        .subject
+        .to_string();
+    d.open(&format!("{base}/person?id={stranger}"));
+    assert!(d.text("#error").contains("盘溪镇"), "not held for the unit");
+    assert!(d.find_all("#name").is_empty());
+    d.open(&format!("{base}/report?code={HUAXI}"));
+    assert!(d.find_all("#error").len() == 1);
+    d.open(&format!("{base}/accounts"));
+    assert!(d.find_all("#error").len() == 1, "administrators only");
+
+    // A new migrant: the form, the pickers, a refusal by the field, saved.
+    let mut rng = liudong_core::synth::SynthRng::new(99);
+    let newcomer = liudong_core::synth::citizen_id(
+        &mut rng,
+        "410602",
+        Date::new(1992, 3, 15).unwrap(),
+        liudong_core::record::Sex::Female,
+    );
+    let today = Date::from_unix_ms(node.now_ms());
+    d.open(&format!("{base}/write?kind=inflow_registered"));
+    d.type_into("#f-subject", newcomer.as_str());
+    // The origin is drawn from the citizen ID's county; then its villages.
+    d.click_then(
+        "button[value='pick']",
+        "#f-origin option[value='410602100001']",
+    );
+    assert_eq!(
+        d.find_all("#f-origin_6 option[value='410602'][selected]")
+            .len(),
+        1
+    );
+    d.click("#f-origin option[value='410602100001']");
+    assert!(
+        d.find_all(&format!("#f-residence option[value^='{HUAXI}']"))
+            .is_empty(),
+        "the residence is chosen in the township only"
+    );
+    d.click(&format!("#f-residence option[value='{JIUDIAN}']"));
+    d.type_into("#f-name", "赵某某");
+    d.type_into("#f-phone", "13900000002");
+    d.click("#f-marital_status option[value='married']");
+    d.type_into("#f-arrival_date", &today.add_days(3).to_string());
+    d.type_into("#f-address", "盘溪街12号");
+    d.type_into("#f-employer", "华宁柑橘合作社");
+    d.click_then("#save", "#err-arrival_date");
+    assert!(d.text("#err-arrival_date").contains("不能晚于今天"));
+    assert_eq!(
+        d.find_all(&format!("#f-residence option[value='{JIUDIAN}'][selected]"))
+            .len(),
+        1,
+        "the choices are kept"
+    );
+    d.screenshot("county-form-refused");
+    d.type_into("#f-arrival_date", &today.add_days(-5).to_string());
+    d.click_then("#save", "#saved");
+    assert_eq!(d.text("#name"), "赵某某");
+    assert_eq!(d.text("#address"), "盘溪街12号");
+    assert_eq!(d.text("#phone"), "13900000002");
+    d.screenshot("county-form-saved");
+    let records = store.subject_records(newcomer.as_str()).unwrap();
+    assert_eq!(records.len(), 2);
+    assert!(
+        records
+            .iter()
+            .all(|r| r.operator == audit_name(TOWN_OPERATOR))
+    );
+    let inflow = records[1].id.to_string();
+    // Listed at once: inflow without a certificate.
+    let listed: OverdueAnswer = ask_as(node, PANXI, overdue_all(thresholds));
+    assert!(
+        listed
+            .items
+            .iter()
+            .any(|i| i.subject == newcomer && i.kind == liudong_core::overdue::Kind::NoCertificate)
+    );
+
+    // A check report, voided; the inflow corrected from the history.
+    d.click_then("#write-check_reported", "#record-form");
+    d.click_then("#save", "#saved");
+    let check = store.subject_records(newcomer.as_str()).unwrap()[2].clone();
+    assert_eq!(check.body.kind(), "check_reported");
+    assert_eq!(check.residence.as_ref().unwrap().as_str(), JIUDIAN);
+    d.click_then(
+        &format!("tr.record[data-id='{}'] a[href*='kind=void']", check.id),
+        "#f-reason",
+    );
+    d.type_into("#f-reason", "重复登记");
+    d.click_then("#save", "#saved");
+    assert_eq!(d.text("#voided"), "1");
+    d.click_then(
+        &format!("tr.record[data-id='{inflow}'] a[href*='kind=correction']"),
+        "#f-address",
+    );
+    assert_eq!(
+        d.attr(&d.find("#f-address"), "value").as_deref(),
+        Some("盘溪街12号")
+    );
+    d.type_into("#f-address", "盘溪街15号");
+    d.type_into("#f-certificate_number", "410602-2026-00077");
+    d.type_into("#f-reason", "门牌号、证明编号补录");
+    d.click_then("#save", "#saved");
+    assert_eq!(d.text("#address"), "盘溪街15号");
+    assert_eq!(d.text("#presented"), "410602-2026-00077");
+    d.screenshot("county-form-corrected");
+    let trail = store
+        .audit_query(&AuditFilter {
+            subject: Some(newcomer.to_string()),
+            ..Default::default()
+        })
+        .unwrap();
+    let written = trail
+        .iter()
+        .filter(|e| matches!(&e.event, AuditEvent::RecordWritten { operator, .. } if *operator == audit_name(TOWN_OPERATOR)))
+        .count();
+    assert_eq!(
+        written, 5,
+        "every write audited with the account: {trail:?}"
+    );
+
+    // Locked out by failed logins; unlocked by the administrator.
+    d.click_then("#logout", "#login");
+    for _ in 0..5 {
+        d.login_as(base, TOWN_OPERATOR, "not-the-password-9");
+    }
+    d.login_as(base, TOWN_OPERATOR, TOWN_PASSWORD);
+    assert!(d.text("#login-error").contains("次数过多"), "locked out");
+}
+
+/// The county's administrator: unlocks the cadre, acknowledges an inflow
+/// notice, drills the report down to a village, sees every village's sync.
+fn county_administrator(
+    d: &Driver,
+    base: &str,
+    node: &Arc<liudong_sync::Node>,
+    thresholds: liudong_core::overdue::Thresholds,
+) {
+    let store = node.store();
+    d.login_as(base, ADMIN, PASSWORD);
+    d.open(&format!("{base}/accounts"));
+    d.screenshot("county-accounts-locked");
+    d.click_then(
+        &format!("button.unlock[data-name='{TOWN_OPERATOR}']"),
+        "#unlocked",
+    );
+    assert!(
+        d.find_all(&format!("button.unlock[data-name='{TOWN_OPERATOR}']"))
+            .is_empty()
+    );
+
+    // An inflow notice the county (the origin) has not acknowledged.
+    let q = Query::Overdue {
+        kinds: vec!["unacknowledged".into()],
+        thresholds,
+    };
+    let od: OverdueAnswer = ask_as(node, HUANING, q.clone());
+    let item = od
+        .items
+        .iter()
+        .find(|i| {
+            i.origin
+                .is_under(&liudong_core::Code::parse(HUANING).unwrap())
+        })
+        .expect("a notice for the county to acknowledge");
+    let notice = item.record.clone().unwrap();
+    d.open(&format!("{base}/person?id={}", item.subject));
+    d.click_then("#write-inflow_acknowledged", "#f-inflow");
+    d.click(&format!("#f-inflow option[value='{notice}']"));
+    d.click_then("#save", "#saved");
+    let acks: Vec<_> = store
+        .subject_records(item.subject.as_str())
+        .unwrap()
+        .into_iter()
+        .filter(
+            |r| matches!(&r.body, liudong_core::Body::InflowAcknowledged(a) if a.inflow == notice),
+        )
+        .collect();
+    assert_eq!(acks.len(), 1);
+    assert_eq!(acks[0].operator, audit_name(ADMIN));
+    let after: OverdueAnswer = ask_as(node, HUANING, q);
+    assert!(
+        !after
+            .items
+            .iter()
+            .any(|i| i.record.as_ref() == Some(&notice))
+    );
+
+    // The report: county → township → village, every figure the library's.
+    let today = Date::from_unix_ms(node.now_ms());
+    let month = Month {
+        year: today.year,
+        month: today.month,
+    };
+    let report_of = |code: &str| -> Report {
+        ask_as(
+            node,
+            HUANING,
+            Query::Report {
+                month: month.to_string(),
+                code: Some(code.to_string()),
+                ack_days: thresholds.ack_days,
+            },
+        )
+    };
+    let check_total = |code: &str| {
+        let rep = report_of(code);
+        let unit = d.find("#report-unit");
+        assert_eq!(d.attr(&unit, "data-code").as_deref(), Some(code));
+        for el in d.find_all("tr.total td[data-col]") {
+            let col = d.attr(&el, "data-col").unwrap();
+            assert_eq!(
+                d.text_of(&el),
+                cell(&rep.total.counts, &col),
+                "{code} {col}"
+            );
+        }
+        assert_eq!(d.find_all("tr.unit").len(), rep.rows.len(), "{code}");
+    };
+    d.open(&format!("{base}/report?month={month}"));
+    check_total(HUANING);
+    // Every column on the page: nothing wider than the window, no cell cut.
+    let fits = d.script(
+        "return document.documentElement.scrollWidth <= window.innerWidth && \
+         [...document.querySelectorAll('#report td')].every(c => c.scrollWidth <= c.clientWidth + 1);",
+    );
+    assert_eq!(fits, json!(true), "the report fits the page");
+    d.screenshot("county-report");
+    d.click_then(&format!("tr[data-code='{PANXI}'] a.drill"), "#report-unit");
+    check_total(PANXI);
+    d.screenshot("county-report-township");
+    d.click_then(
+        &format!("tr[data-code='{JIUDIAN}'] a.drill"),
+        "#report-unit",
+    );
+    check_total(JIUDIAN);
+    d.click_then(
+        &format!("#crumbs a[href*='code={HUANING}']"),
+        "#report-unit",
+    );
+    check_total(HUANING);
+
+    // The sync picture: the exchange, the townships, every village.
+    d.open(&format!("{base}/nodes"));
+    let state = |css: &str| d.attr(&d.find(css), "data-state").unwrap();
+    let live = ["connected", "normal"];
+    let exchange = state(&format!("tr.upstream[data-peer='{EXCHANGE}']"));
+    assert!(live.contains(&exchange.as_str()), "{exchange}");
+    for t in [PANXI, HUAXI, QINGLONG] {
+        let s = state(&format!("#links tr[data-peer='{t}']"));
+        assert!(live.contains(&s.as_str()), "{t}: {s}");
+    }
+    // A township that runs no node: "never in contact" if the county
+    // holds records for it, otherwise no data.
+    let rep = liudong_node::status::report_node(node).unwrap();
+    let idle = "530424001";
+    let want = if rep.links.iter().any(|l| l.peer == idle) {
+        "never"
+    } else {
+        "no-data"
+    };
+    assert_eq!(state(&format!("#links tr[data-peer='{idle}']")), want);
+    let table = liudong_core::divisions::table();
+    let villages: usize = table
+        .children(HUANING)
+        .iter()
+        .map(|t| table.children(t).len())
+        .sum();
+    assert_eq!(d.find_all("tr.village").len(), villages, "every village");
+    for v in [JIUDIAN, XINCUN, DUJIA, LUOMEI] {
+        let s = state(&format!("tr.village[data-peer='{v}']"));
+        let in_report = rep.links.iter().any(|l| l.peer == v);
+        assert_eq!(s == "no-data", !in_report, "{v}: {s}");
+    }
+    d.screenshot("county-nodes");
+
+    // The cadre, unlocked, logs in again.
+    d.click_then("#logout", "#login");
+    d.login_as(base, TOWN_OPERATOR, TOWN_PASSWORD);
+    assert_eq!(d.text("#operator"), TOWN_OPERATOR);
+    d.click_then("#logout", "#login");
+    d.login_as(base, ADMIN, PASSWORD);
 }

@@ -319,6 +319,7 @@ async fn mutated_batches_are_applied_whole_or_not_at_all() {
                         cursor,
                         drained: true,
                         remaining: None,
+                        lower_links: Vec::new(),
                     })),
                 ];
                 let (acks, end) = rt.block_on(serve(&node, frames));
@@ -399,6 +400,7 @@ async fn random_frame_sequences_end_cleanly() {
                 cursor,
                 drained: false,
                 remaining: None,
+                lower_links: Vec::new(),
             }))),
     ];
     let strategy = proptest::collection::vec(frame, 0..6);

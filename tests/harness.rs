@@ -67,6 +67,36 @@ pub async fn start_plain(dir: &Path, nodes: &[(&str, Option<&str>)]) -> Topology
         .expect("topology starts")
 }
 
+/// An exchange and county A with one-shot links, the county with a
+/// loopback admin service: the topology (the exchange), the county's
+/// config as an operator command reads it, and the running county.
+pub async fn county_with_admin(
+    dir: &Path,
+) -> (
+    Topology,
+    liudong_node::config::NodeConfig,
+    liudong_node::runner::RunningNode,
+) {
+    let mut topo = Topology::start(
+        dir,
+        &[(EXCHANGE, None), (COUNTY_A, Some(EXCHANGE))],
+        false,
+        |c| c.admin_listen = Some("127.0.0.1:0".parse().unwrap()),
+    )
+    .await
+    .expect("topology starts");
+    let exchange_url = format!("http://{}", topo.node(EXCHANGE).sync_addr.unwrap());
+    let cfg = liudong_testkit::demo::local_config(
+        COUNTY_A,
+        Some((EXCHANGE, exchange_url)),
+        dir.join(COUNTY_A),
+        false,
+    )
+    .expect("county config");
+    let county = topo.take(COUNTY_A).expect("county A runs");
+    (topo, cfg, county)
+}
+
 /// A synthetic person registered in `origin` (valid check digit, never a real person).
 pub fn person(seed: u64, origin: &str) -> CitizenId {
     let mut rng = SynthRng::new(seed);
@@ -84,7 +114,7 @@ pub fn draft(
     Draft {
         operator: "test-cadre".into(),
         subject: subject.clone(),
-        origin: Code::parse(origin).unwrap(),
+        origin: Some(Code::parse(origin).unwrap()),
         residence: residence.map(|r| Code::parse(r).unwrap()),
         body,
     }
@@ -163,18 +193,9 @@ pub async fn push_raw_on(
         max_batch: 100,
         ..Default::default()
     };
-    let push = pb::Batch {
-        records,
-        cursor: 1,
-        drained: true,
-        remaining: None,
-    };
-    for f in [
-        pb::client_frame::Frame::Hello(hello),
-        pb::client_frame::Frame::Push(push),
-    ] {
-        tx.send(frame(f)).await.expect("session channel open");
-    }
+    tx.send(frame(pb::client_frame::Frame::Hello(hello)))
+        .await
+        .expect("session channel open");
     let mut inbound = match client
         .session(tokio_stream::wrappers::ReceiverStream::new(rx))
         .await
@@ -182,8 +203,24 @@ pub async fn push_raw_on(
         Ok(r) => r.into_inner(),
         Err(s) => return s,
     };
+    // The batch covers the position after the server's durable cursor
+    // (a sender's positions only increase: docs/protocol.md, "Cursors").
+    let mut records = Some(records);
     loop {
         match tokio::time::timeout(std::time::Duration::from_secs(10), inbound.next()).await {
+            Ok(Some(Ok(pb::ServerFrame {
+                frame: Some(pb::server_frame::Frame::Welcome(w)),
+            }))) => {
+                let push = pb::Batch {
+                    records: records.take().unwrap_or_default(),
+                    cursor: w.push_cursor + 1,
+                    drained: true,
+                    ..Default::default()
+                };
+                tx.send(frame(pb::client_frame::Frame::Push(push)))
+                    .await
+                    .expect("session channel open");
+            }
             Ok(Some(Ok(pb::ServerFrame {
                 frame: Some(pb::server_frame::Frame::PushAck(_)),
             }))) => return tonic::Status::ok("acknowledged"),
@@ -456,4 +493,35 @@ pub fn assert_no_duplicates(store: &liudong_store::Store, what: &str) {
         0,
         "{what}: no conflicts"
     );
+}
+
+/// Runs `liudong ARGS` to completion as an operator would — `RUST_BACKTRACE`
+/// unset, `envs` set (e.g. `LIUDONG_LANG`) — failing the test if it takes
+/// more than 60 s. Returns its exit status and output.
+pub fn run_liudong(args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(liudong_bin());
+    cmd.args(args)
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().unwrap();
+    let id = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &id.to_string()])
+                .status();
+            panic!("liudong {args:?} did not finish within 60 s");
+        }
+    }
 }

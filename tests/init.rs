@@ -48,6 +48,25 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// Sets up the national exchange in `dir` (its own operator and CA); its
+/// sync address.
+fn init_exchange(dir: &Path) -> String {
+    let addr = format!("127.0.0.1:{}", free_port());
+    let admin = format!("127.0.0.1:{}", free_port());
+    ok(&[
+        "init",
+        "--code",
+        "CN",
+        "--dir",
+        s(dir),
+        "--listen",
+        &addr,
+        "--admin-listen",
+        &admin,
+    ]);
+    addr
+}
+
 fn cert_fingerprint(dir: &Path) -> String {
     use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject;
@@ -100,19 +119,7 @@ fn enrolled_township_and_village_reach_the_hub_over_mutual_tls() {
     // The national exchange, run by another operator with its own CA.
     let ex = t.path().join("exchange");
     let ex_cfg = ex.join("liudong.toml");
-    let ex_addr = format!("127.0.0.1:{}", free_port());
-    let ex_admin = format!("127.0.0.1:{}", free_port());
-    ok(&[
-        "init",
-        "--code",
-        "CN",
-        "--dir",
-        s(&ex),
-        "--listen",
-        &ex_addr,
-        "--admin-listen",
-        &ex_admin,
-    ]);
+    let ex_addr = init_exchange(&ex);
 
     // County hub: its own CA and certificate, trusting the exchange's CA.
     let hub_admin = format!("127.0.0.1:{}", free_port());
@@ -435,4 +442,225 @@ fn damaged_files_and_foreign_codes_are_refused() {
     ok(&["init", "--enrol", s(&file), "--dir", s(&dest)]);
     let text = std::fs::read_to_string(dest.join("liudong.toml")).unwrap();
     assert!(text.contains("url = \"https://127.0.0.1:7200\""), "{text}");
+}
+
+/// Runs `liudong args` in `dir` with `env` set (and no operator or config
+/// from the test's own environment).
+fn liudong_in(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut cmd = std::process::Command::new(liudong_bin());
+    cmd.args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("RUST_BACKTRACE", "0")
+        .env_remove("LIUDONG_CONFIG")
+        .env_remove("LIUDONG_OPERATOR")
+        .env_remove("LIUDONG_LANG");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("liudong runs")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_county_started_before_its_exchange_joins_it_by_trust_files() {
+    let t = tempfile::tempdir().unwrap();
+    let (hub, ex) = (t.path().join("hub"), t.path().join("exchange"));
+    let (hub_cfg, ex_cfg) = (hub.join("liudong.toml"), ex.join("liudong.toml"));
+    let hub_admin = format!("127.0.0.1:{}", free_port());
+    // The county is set up and started with no exchange to dial.
+    let out = ok(&[
+        "init",
+        "--code",
+        COUNTY_A,
+        "--dir",
+        s(&hub),
+        "--listen",
+        "127.0.0.1:0",
+        "--admin-listen",
+        &hub_admin,
+    ]);
+    assert!(out.contains("trust add"), "{out}");
+    let mut hub_node = NodeProcess::spawn(&hub_cfg, &t.path().join("hub.log"));
+    hub_node.start_line();
+
+    // A record crossing the county (to 宝安区) written at the hub waits there.
+    let subject = person(81, VILLAGE_A1);
+    let record = format!(
+        r#"{{"operator":"cadre-1","subject":"{}","origin":"{VILLAGE_A1}","residence":"{VILLAGE_B1}","body":{{"outflow_registered":{{"leave_date":"2026-10-01"}}}}}}"#,
+        subject.as_str()
+    );
+    ok(&["record", "add", "--config", s(&hub_cfg), "--json", &record]);
+
+    // `--config` from LIUDONG_CONFIG, then from the current directory.
+    let cfg_env = [("LIUDONG_CONFIG", s(&hub_cfg))];
+    let o = liudong_in(t.path(), &cfg_env, &["status", "--json"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let st: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let up = &st["links"][0];
+    assert_eq!(
+        (up["role"].as_str(), up["state"].as_str()),
+        (Some("upstream"), Some("waiting")),
+        "{st:#}"
+    );
+    assert_eq!(up["pending_out"], 1, "{st:#}");
+    let o = liudong_in(&hub, &[], &["status"]);
+    let (zh, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    // Chinese by default; the waiting upstream explained.
+    assert!(
+        zh.starts_with(&format!("节点 {COUNTY_A}（县级中心）")),
+        "{zh}"
+    );
+    assert!(
+        zh.contains("等待地址") && zh.contains("liudong trust add"),
+        "{zh}"
+    );
+    let o = liudong_in(&hub, &[], &["--lang", "en", "status"]);
+    let (en, _) = text(&o);
+    assert!(
+        en.starts_with(&format!("node {COUNTY_A} (county)")) && en.contains("WAITING"),
+        "{en}"
+    );
+    // Neither given nor here: refused, saying where it looked and what to do.
+    let o = liudong_in(t.path(), &[], &["status"]);
+    let (_, err) = text(&o);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("LIUDONG_CONFIG") && err.contains("--config"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("stack backtrace"),
+        "{err}"
+    );
+
+    // `status --json | head -1`: a closed standard output ends quietly.
+    let mut child = std::process::Command::new(liudong_bin())
+        .args(["status", "--json", "--config", s(&hub_cfg)])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
+    assert_eq!(first.trim(), "{");
+    drop(stdout);
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "",
+        "no panic, no message"
+    );
+
+    // Views are audited under a named operator: refused without one,
+    // warned about with the login name only.
+    let view = ["person", "show", subject.as_str(), "--json"];
+    let o = liudong_in(&hub, &[("USER", ""), ("LOGNAME", "")], &view);
+    let (_, err) = text(&o);
+    assert!(
+        !o.status.success() && err.contains("LIUDONG_OPERATOR"),
+        "{err}"
+    );
+    let o = liudong_in(&hub, &[("USER", "liudong")], &view);
+    let (_, err) = text(&o);
+    assert!(
+        o.status.success() && err.contains("liudong") && err.contains("--operator"),
+        "{err}"
+    );
+    let o = liudong_in(
+        &hub,
+        &[("USER", "liudong")],
+        &["--operator", "张三", "person", "show", subject.as_str()],
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let trail = ok(&["audit", "--config", s(&hub_cfg), "--json"]);
+    assert!(trail.contains("张三"), "{trail}");
+
+    // `report --code`: a township (its villages) and a village (its own figures).
+    for (code, rows) in [
+        (
+            TOWN_A,
+            liudong_core::divisions::table().children(TOWN_A).len(),
+        ),
+        (VILLAGE_A1, 0),
+    ] {
+        let o = liudong_in(
+            &hub,
+            &[("LIUDONG_OPERATOR", "张三")],
+            &[
+                "--lang", "en", "report", "--month", "2026-10", "--code", code, "--format", "csv",
+            ],
+        );
+        let (csv, err) = text(&o);
+        assert!(o.status.success(), "{err}");
+        assert!(csv.starts_with("unit,name,births"), "{csv}");
+        assert_eq!(csv.lines().count(), 1 + rows + 1, "{code}: {csv}");
+        assert!(csv.lines().last().unwrap().starts_with(code), "{csv}");
+    }
+
+    // The exchange is set up; the two operators swap trust files.
+    let ex_addr = init_exchange(&ex);
+    let (ex_trust, hub_trust) = (t.path().join("cn.trust"), t.path().join("county.trust"));
+    let out = ok(&[
+        "trust",
+        "export",
+        "--config",
+        s(&ex_cfg),
+        "--out",
+        s(&ex_trust),
+    ]);
+    assert!(out.contains(&format!("https://{ex_addr}")), "{out}");
+    ok(&[
+        "trust",
+        "export",
+        "--config",
+        s(&hub_cfg),
+        "--out",
+        s(&hub_trust),
+    ]);
+    let before = std::fs::read_to_string(&hub_cfg).unwrap();
+    let out = ok(&["trust", "add", "--config", s(&hub_cfg), s(&ex_trust)]);
+    assert!(out.contains("restart"), "{out}");
+    let after = std::fs::read_to_string(&hub_cfg).unwrap();
+    assert!(
+        after.contains(&format!("url = \"https://{ex_addr}\"")),
+        "{after}"
+    );
+    assert_ne!(before, after);
+    ok(&["trust", "add", "--config", s(&ex_cfg), s(&hub_trust)]);
+
+    // Restart the county and start the exchange: the waiting record flows.
+    let (st, _) = hub_node.terminate(Duration::from_secs(30));
+    assert!(st.success(), "{st}");
+    let mut ex_node = NodeProcess::spawn(&ex_cfg, &t.path().join("exchange.log"));
+    ex_node.start_line();
+    let mut hub_node = NodeProcess::spawn(&hub_cfg, &t.path().join("hub.log"));
+    hub_node.start_line();
+    wait_for(
+        "the crossing record at the exchange",
+        Duration::from_secs(60),
+        || status(&ex_cfg)["records"] == 1,
+    );
+    wait_for(
+        "nothing left waiting at the county",
+        Duration::from_secs(60),
+        || {
+            let st = status(&hub_cfg);
+            let up = &st["links"][0];
+            up["pending_out"] == 0 && up["state"] != "waiting"
+        },
+    );
+    for n in [&mut hub_node, &mut ex_node] {
+        let (st, _) = n.terminate(Duration::from_secs(30));
+        assert!(st.success(), "{st}");
+    }
 }

@@ -55,6 +55,7 @@ fn push(records: Vec<Bytes>, cursor: u64) -> pb::ClientFrame {
         cursor,
         drained: false,
         remaining: None,
+        lower_links: Vec::new(),
     }))
 }
 

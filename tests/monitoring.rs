@@ -363,3 +363,169 @@ async fn a_county_sees_a_syncing_and_a_silent_township() {
     town.shutdown(Duration::from_secs(10)).await.unwrap();
     topo.shutdown().await.unwrap();
 }
+
+/// The county's view of every unit: (code → (state, its villages' states)).
+fn units(
+    report: &liudong_node::status::NodeReport,
+) -> BTreeMap<String, (String, BTreeMap<String, String>)> {
+    report
+        .units
+        .iter()
+        .map(|t| {
+            let villages = t
+                .units
+                .iter()
+                .map(|v| (v.code.clone(), v.state.to_string()))
+                .collect();
+            (t.code.clone(), (t.state.to_string(), villages))
+        })
+        .collect()
+}
+
+/// A village of 鹤壁集镇 that runs no node: the township declares it.
+const VILLAGE_A_NO_NODE: &str = "410602100003";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_county_sees_every_village_and_the_true_state_of_its_exchange() {
+    let dir = tempfile::tempdir().unwrap();
+    // The exchange does not run yet: the county's link to it fails.
+    let exchange_addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let config = |code: &str, up: Option<(&str, String)>| {
+        let mut cfg =
+            liudong_testkit::demo::local_config(code, up, dir.path().join(code), true).unwrap();
+        cfg.verify.interval = None;
+        cfg
+    };
+    let mut county_cfg = config(
+        COUNTY_A,
+        Some((EXCHANGE, format!("http://{exchange_addr}"))),
+    );
+    // A township of the county that runs no node of its own.
+    county_cfg.sync.without_node = [liudong_core::Code::parse(TOWN_A_OTHER).unwrap()].into();
+    let county = liudong_testkit::start_node(county_cfg).await.unwrap();
+    let county_url = format!("http://{}", county.sync_addr.unwrap());
+    let mut town_cfg = config(TOWN_A, Some((COUNTY_A, county_url)));
+    town_cfg.sync.without_node = [liudong_core::Code::parse(VILLAGE_A_NO_NODE).unwrap()].into();
+    let town = liudong_testkit::start_node(town_cfg).await.unwrap();
+    let town_url = format!("http://{}", town.sync_addr.unwrap());
+    // Village A1 runs; village A2 never does.
+    let village = liudong_testkit::start_node(config(VILLAGE_A1, Some((TOWN_A, town_url))))
+        .await
+        .unwrap();
+
+    let c = county.node.clone();
+    let report = || liudong_node::status::report_node(&c).unwrap();
+    let started = Instant::now();
+    let mut last = None;
+    while started.elapsed() < Duration::from_secs(60) {
+        let r = report();
+        let u = units(&r);
+        let ok = u.get(TOWN_A).is_some_and(|(state, villages)| {
+            state == "connected"
+                && villages.get(VILLAGE_A1).map(String::as_str) == Some("connected")
+        }) && r
+            .links
+            .iter()
+            .any(|l| l.peer == EXCHANGE && l.state == "failing");
+        if ok {
+            break;
+        }
+        last = Some(r);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let r = report();
+    let u = units(&r);
+    let (town_state, villages) = u
+        .get(TOWN_A)
+        .unwrap_or_else(|| panic!("no township {TOWN_A} in {last:#?}"));
+    println!(
+        "county {COUNTY_A} shows {} townships, {} villages of {TOWN_A}, after {:?}",
+        u.len(),
+        villages.len(),
+        started.elapsed()
+    );
+    assert_eq!(town_state, "connected", "{r:#?}");
+    // Every village of the township in the division table, each in its state.
+    let table = liudong_core::divisions::table();
+    assert_eq!(villages.len(), table.children(TOWN_A).len(), "{villages:?}");
+    assert_eq!(villages[VILLAGE_A1], "connected", "{villages:?}");
+    assert_eq!(villages[VILLAGE_A2], "silent", "{villages:?}");
+    assert_eq!(villages[VILLAGE_A_NO_NODE], "no_node", "{villages:?}");
+    let a2 = r.units.iter().find(|t| t.code == TOWN_A).unwrap();
+    let a2 = a2.units.iter().find(|v| v.code == VILLAGE_A2).unwrap();
+    assert!(
+        a2.silent && a2.source == "reported" && a2.last_contact_ms.is_none(),
+        "{a2:?}"
+    );
+    assert!(a2.reported_at_ms.is_some(), "{a2:?}");
+    // Every township of the county; the one without a node is not silent,
+    // nor are its villages; the others were never heard from.
+    assert_eq!(u.len(), table.children(COUNTY_A).len());
+    let (other, other_villages) = &u[TOWN_A_OTHER];
+    assert_eq!(other, "no_node");
+    assert!(
+        other_villages.values().all(|s| s == "no_node"),
+        "{other_villages:?}"
+    );
+    let never = u
+        .iter()
+        .filter(|(code, _)| *code != TOWN_A && *code != TOWN_A_OTHER)
+        .all(|(_, (state, villages))| {
+            state == "silent" && villages.values().all(|s| s == "unknown")
+        });
+    assert!(never, "{u:#?}");
+    // The exchange never answered: failing, and never in contact.
+    let up = r.links.iter().find(|l| l.role == "upstream").unwrap();
+    assert_eq!(up.state, "failing", "{up:?}");
+    assert_eq!(
+        up.last_contact_ms, None,
+        "a failed dial is no contact: {up:?}"
+    );
+    assert!(up.status.last_error.is_some(), "{up:?}");
+    // The JSON carries the same rows (what `liudong status --json` prints).
+    let json = serde_json::to_value(&r).unwrap();
+    let town_json = json["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["code"] == TOWN_A)
+        .unwrap();
+    assert_eq!(town_json["level"], "township");
+    assert!(
+        town_json["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["code"] == VILLAGE_A2 && v["state"] == "silent" && v["level"] == "village")
+    );
+
+    // The village stops: the township reports it, and the county ages the
+    // report by its own clock until the village is silent (it announced a
+    // 2 s retry interval: silent after 4 s without contact).
+    village.shutdown(Duration::from_secs(10)).await.unwrap();
+    until("the county sees village A1 silent", || {
+        let r = report();
+        units(&r)[TOWN_A].1[VILLAGE_A1] == "silent"
+    })
+    .await;
+    let r = report();
+    let a1 = &r.units.iter().find(|t| t.code == TOWN_A).unwrap().units;
+    let a1 = a1.iter().find(|v| v.code == VILLAGE_A1).unwrap();
+    assert!(a1.last_contact_ms.is_some() && !a1.connected, "{a1:?}");
+    assert_eq!(a1.expected_interval_secs, Some(2), "{a1:?}");
+
+    // The exchange appears at the address the county dials: the link recovers.
+    let mut ex_cfg = config(EXCHANGE, None);
+    ex_cfg.listen = Some(exchange_addr);
+    let exchange = liudong_testkit::start_node(ex_cfg).await.unwrap();
+    until("the county's link to the exchange is up", || {
+        report()
+            .links
+            .iter()
+            .any(|l| l.role == "upstream" && l.state == "connected")
+    })
+    .await;
+    for n in [town, county, exchange] {
+        n.shutdown(Duration::from_secs(10)).await.unwrap();
+    }
+}

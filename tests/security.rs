@@ -570,3 +570,74 @@ async fn a_ca_whose_crl_a_node_lacks_is_not_checked_for_revocation() {
     assert_eq!(refused_metric(&town, "tls_revoked"), 0);
     town.shutdown(Duration::from_secs(5)).await.unwrap();
 }
+
+/// A bare TCP probe (a port check that connects and closes) is no refusal:
+/// nothing is audited or counted. A client that completes TLS but never
+/// begins HTTP/2 is closed by the server after the handshake timeout
+/// instead of holding a connection as long as it likes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_port_probe_is_not_audited_and_tls_without_http2_is_closed() {
+    use tokio::io::AsyncReadExt;
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new(dir.path());
+    let (town, url) = start_township(&pki).await;
+    let addr = town.sync_addr.unwrap();
+
+    for _ in 0..3 {
+        drop(tokio::net::TcpStream::connect(addr).await.unwrap());
+    }
+    // A TLS client with a valid certificate that then says nothing.
+    let issued = pki.a.issue(&code(VILLAGE_A1), 30).unwrap();
+    let tls = client_tls(&pki, "silent", &issued, &[&pki.a], VILLAGE_A1);
+    let (config, name) = tls.dial_config().unwrap();
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut stream = tokio_rustls::TlsConnector::from(config)
+        .connect(name, tcp)
+        .await
+        .expect("the TLS handshake completes");
+    let t = Instant::now();
+    let mut buf = [0u8; 64];
+    let closed = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => continue,
+            }
+        }
+    })
+    .await;
+    assert!(
+        closed.is_ok(),
+        "the server keeps a silent TLS connection open"
+    );
+    println!(
+        "silent TLS connection closed by the server after {:?} (handshake timeout {:?})",
+        t.elapsed(),
+        liudong_net::tls::HANDSHAKE_TIMEOUT
+    );
+    // A session still works, and the probes left no refusal behind.
+    let ok = client_tls(&pki, "ok", &issued, &[&pki.a], VILLAGE_A1);
+    session_as(
+        dir.path(),
+        &url,
+        VILLAGE_A1,
+        Some(ok),
+        false,
+        CancellationToken::new(),
+    )
+    .await
+    .expect("a real session");
+    assert_eq!(
+        refusals(&town),
+        Vec::<String>::new(),
+        "probes are not refusals"
+    );
+    let metrics = liudong_node::metrics_http::scrape(&town.node).unwrap();
+    assert!(
+        !metrics
+            .lines()
+            .any(|l| l.starts_with("liudong_refused_total{") && !l.ends_with(" 0")),
+        "{metrics}"
+    );
+    town.shutdown(Duration::from_secs(5)).await.unwrap();
+}

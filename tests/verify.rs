@@ -244,6 +244,7 @@ async fn verify_command_and_status_receipt() {
             .args(args)
             .arg("--config")
             .arg(&config)
+            .env("LIUDONG_LANG", "en")
             .output()
             .unwrap();
         (

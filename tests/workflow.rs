@@ -289,21 +289,23 @@ async fn county_report_is_the_sum_of_township_reports_and_rules_hold_across_node
         "{e:#}"
     );
 
-    // A correction written at township A about p1's registration, carrying
-    // p1's residence: the residence side never holds the target, so it is
-    // held and flagged there, and visible to its operators.
-    let reg1 = f.written[0].clone();
+    // p4 moves from A2 to the other township, written at the county (which
+    // names A2 as the residence left): the new residence never held p4's
+    // inflow, so the move is held and flagged there, and visible to its
+    // operators. (A correction no longer reaches a node without its target:
+    // it carries the target's places.)
+    let d16 = f.day(16);
     let fix = f
         .write(
-            TOWN_A,
+            COUNTY_A,
             draft(
-                &p1,
-                VILLAGE_A1,
-                Some(VILLAGE_B1),
-                Body::Correction(Correction {
-                    target: reg1.id.clone(),
-                    reason: "姓名录入错误".into(),
-                    amended: Some(Box::new(registered(&p1))),
+                &p4,
+                VILLAGE_B1,
+                Some(VILLAGE_A_OTHER),
+                Body::ResidenceChanged(ResidenceChanged {
+                    change_date: d16,
+                    address: String::new(),
+                    previous_residence: None,
                 }),
             ),
         )
@@ -354,7 +356,7 @@ async fn county_report_is_the_sum_of_township_reports_and_rules_hold_across_node
     assert_eq!(c.outflows, 3); // p1, p2, p5
     assert_eq!(c.inflows, 3); // p2, p4, p5 arrived under the county
     assert_eq!(c.migrants_out, 2); // p1, p2 (p5 returned)
-    assert_eq!(c.migrants_in, 2); // p2, p4
+    assert_eq!(c.migrants_in, 2); // p2, p4 (moved within the county)
     assert_eq!((c.checks_due, c.checks_reported), (2, 1));
     assert_eq!((c.cert_women, c.cert_valid), (2, 1)); // p1 holds one, p2 does not
 
@@ -378,9 +380,9 @@ async fn county_report_is_the_sum_of_township_reports_and_rules_hold_across_node
     assert_eq!(at_origin.arrival.notices, 2);
     assert!(at_origin.arrival.mean_days().unwrap() < 1.0);
 
-    // The correction is held and flagged on the residence side only.
+    // The move is held and flagged on the new residence's side only.
     let ov = query::run(
-        f.topo.node(VILLAGE_B1).node.store(),
+        f.topo.node(VILLAGE_A_OTHER).node.store(),
         "test-operator",
         &Query::Overdue {
             kinds: vec!["held".into()],
@@ -392,14 +394,22 @@ async fn county_report_is_the_sum_of_township_reports_and_rules_hold_across_node
     let ov: OverdueAnswer = ov.try_into().unwrap();
     assert_eq!(ov.held.len(), 1);
     assert_eq!(ov.held[0].id, fix.id);
-    assert_eq!(ov.held[0].issue.field, "correction.target");
-    assert!(f.topo.node(TOWN_A).node.store().held().unwrap().is_empty());
+    assert_eq!(ov.held[0].issue.field, "residence_changed");
+    assert!(
+        f.topo
+            .node(COUNTY_A)
+            .node
+            .store()
+            .held()
+            .unwrap()
+            .is_empty()
+    );
 
     // Both views are in the audit trail: who looked, at what, and (for the
     // overdue list) the person shown, findable by that person's ID.
-    let b1 = f.topo.node(VILLAGE_B1).node.store();
+    let other = f.topo.node(VILLAGE_A_OTHER).node.store();
     let held_subject = ov.held[0].subject.clone();
-    let viewed = b1
+    let viewed = other
         .audit_query(&liudong_store::audit::AuditFilter {
             subject: Some(held_subject.clone()),
             ..Default::default()

@@ -492,7 +492,7 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
                 records: chunk.iter().map(|i| i.bytes.clone().into()).collect(),
                 cursor: 0,
                 drained: false,
-                remaining: None,
+                ..Default::default()
             };
             checker.admit(&liudong_core::Link::Parent, &b)?;
         }
@@ -706,16 +706,22 @@ async fn fanout(o: &BenchOptions, work: &Path) -> Result<Measure> {
         .collect();
     ensure!(!villages.is_empty(), "county {county} has no villages");
     let per_town = (o.fanout_records / towns.len() as u64).max(1);
+    // Written at the county (a village refuses a record in its own name
+    // that it does not hold, so the villages cannot be named as authors of
+    // records they are sent).
+    let author = Code::parse(county)?;
     let mut items = Vec::new();
     for (i, t) in towns.iter().enumerate() {
         if divisions::table().children(t).is_empty() {
             continue;
         }
-        items.extend(
-            gen_records(per_town, 77 + i as u64, t, 0)?
-                .into_iter()
-                .map(Incoming::new),
-        );
+        for mut r in gen_records(per_town, 77 + i as u64, t, 0)? {
+            r.id = RecordId {
+                node: author.clone(),
+                seq: items.len() as u64 + 1,
+            };
+            items.push(Incoming::new(r));
+        }
     }
     let (mut walls, mut ratios) = (vec![], vec![]);
     let mut sent_total = 0;
@@ -830,7 +836,7 @@ async fn cross_county(o: &BenchOptions, work: &Path) -> Result<Measure> {
         let draft = liudong_store::Draft {
             operator: "bench".into(),
             subject,
-            origin: Code::parse(demo::VILLAGE_A1)?,
+            origin: Some(Code::parse(demo::VILLAGE_A1)?),
             residence: Some(Code::parse(demo::VILLAGE_B1)?),
             body: Body::InflowRegistered(InflowRegistered {
                 arrival_date: today,

@@ -11,6 +11,14 @@ pub enum ConsoleError {
     BadName(String),
     #[error("the password must have at least {min} characters")]
     ShortPassword { min: usize },
+    /// An account's unit that is not a division code of the table.
+    #[error("{}", liudong_i18n::t!("console-operator-bad-unit", code = .0.as_str()))]
+    BadUnit(String),
+    /// An account's unit outside the node's jurisdiction.
+    #[error("{}", liudong_i18n::t!("console-operator-unit-outside", code = code.as_str(), node = node.as_str()))]
+    UnitOutsideNode { code: String, node: String },
+    #[error("{}", liudong_i18n::t!("console-operator-unknown", name = .0.as_str()))]
+    NoSuchOperator(String),
     #[error("the system random generator failed")]
     Random,
     #[error("hashing the password: {0}")]

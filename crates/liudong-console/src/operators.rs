@@ -1,5 +1,10 @@
 //! Console operators: names and argon2id password hashes (PHC strings) in
-//! `console-operators.json` in the node's data directory, mode 0600.
+//! `console-operators.json` in the node's data directory, mode 0600. Each
+//! account belongs to a division code (its unit: the node's own code, or a
+//! township or village under it) and has a role (an administrator may also
+//! unlock accounts locked by failed logins). An account written before
+//! units existed has none and counts as the node's whole jurisdiction;
+//! `liudong operator` commands write the node's code into it ([`Operators::migrate`]).
 //!
 //! The file is replaced atomically (write a temporary file, rename), and the
 //! console reads it at every login and request, so `liudong operator add` and
@@ -8,12 +13,41 @@
 
 use crate::error::ConsoleError;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use liudong_core::Code;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Shortest accepted password, characters.
 pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// What an account may do besides seeing and writing its unit's people.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Sees and writes the people of its unit.
+    #[default]
+    Operator,
+    /// As an operator, and unlocks accounts locked by failed logins.
+    Admin,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "operator" => Some(Role::Operator),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Operator => "operator",
+            Role::Admin => "admin",
+        }
+    }
+}
 
 /// One operator.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -23,6 +57,43 @@ pub struct Operator {
     pub hash: String,
     /// When the operator was added (Unix ms).
     pub added_ms: u64,
+    /// The division code of the account's unit; `None` in files written
+    /// before units existed: the node's whole jurisdiction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub role: Role,
+}
+
+impl Operator {
+    /// The unit the account sees and writes, on the node whose code is
+    /// `node`; `None` if the file names a code that is not `node` or a
+    /// division under it (edited by hand), which keeps the account out.
+    pub fn unit(&self, node: &Code) -> Option<Code> {
+        match &self.code {
+            None => Some(node.clone()),
+            Some(c) => check_unit(c, node).ok(),
+        }
+    }
+}
+
+/// Checks the unit of an account on the node `node`: a division code of
+/// the embedded table at or under the node's code.
+pub fn check_unit(code: &str, node: &Code) -> Result<Code> {
+    let c = Code::parse(code).map_err(|_| ConsoleError::BadUnit(code.to_string()))?;
+    if c == *node {
+        return Ok(c);
+    }
+    if !liudong_core::divisions::table().contains(c.as_str()) {
+        return Err(ConsoleError::BadUnit(code.to_string()));
+    }
+    if !c.is_under(node) {
+        return Err(ConsoleError::UnitOutsideNode {
+            code: c.to_string(),
+            node: node.to_string(),
+        });
+    }
+    Ok(c)
 }
 
 /// The operators file.
@@ -166,7 +237,34 @@ impl Operators {
         })
     }
 
-    /// Adds (or replaces the password of) an operator.
+    /// Sets the unit and role of the account `name` (which must exist) on
+    /// the node `node`.
+    pub fn set_account(&mut self, name: &str, code: &str, role: Role, node: &Code) -> Result<()> {
+        let unit = check_unit(code, node)?;
+        let op = self
+            .operators
+            .iter_mut()
+            .find(|o| o.name == name)
+            .ok_or_else(|| ConsoleError::NoSuchOperator(name.to_string()))?;
+        op.code = Some(unit.to_string());
+        op.role = role;
+        Ok(())
+    }
+
+    /// Gives every account without a unit (a file written before units
+    /// existed) the node's own code, as they have counted so far; returns
+    /// their names.
+    pub fn migrate(&mut self, node: &Code) -> Vec<String> {
+        let mut out = Vec::new();
+        for o in self.operators.iter_mut().filter(|o| o.code.is_none()) {
+            o.code = Some(node.to_string());
+            out.push(o.name.clone());
+        }
+        out
+    }
+
+    /// Adds (or replaces the password of) an operator; a new operator has
+    /// no unit yet (the whole node) and the operator role.
     pub fn set(&mut self, name: &str, password: &str, now_ms: u64) -> Result<bool> {
         check_name(name)?;
         if password.chars().count() < MIN_PASSWORD_CHARS {
@@ -174,18 +272,20 @@ impl Operators {
                 min: MIN_PASSWORD_CHARS,
             });
         }
-        let op = Operator {
-            name: name.to_string(),
-            hash: hash_password(password)?,
-            added_ms: now_ms,
-        };
+        let hash = hash_password(password)?;
         match self.operators.iter_mut().find(|o| o.name == name) {
             Some(o) => {
-                *o = op;
+                o.hash = hash;
                 Ok(false)
             }
             None => {
-                self.operators.push(op);
+                self.operators.push(Operator {
+                    name: name.to_string(),
+                    hash,
+                    added_ms: now_ms,
+                    code: None,
+                    role: Role::Operator,
+                });
                 self.operators.sort_by(|a, b| a.name.cmp(&b.name));
                 Ok(true)
             }
@@ -228,6 +328,48 @@ mod tests {
                 .contains("damaged"),
             "damaged file"
         );
+    }
+
+    #[test]
+    fn accounts_belong_to_a_unit_of_the_node_and_old_files_are_migrated() {
+        let node = Code::parse("530424").unwrap();
+        // A file written before units existed.
+        let old = r#"{"operators":[{"name":"wang.li","hash":"x","added_ms":1}]}"#;
+        let mut ops: Operators = serde_json::from_str(old).unwrap();
+        let op = ops.get("wang.li").unwrap();
+        assert_eq!((op.code.clone(), op.role), (None, Role::Operator));
+        assert_eq!(op.unit(&node), Some(node.clone()), "the whole node");
+        assert_eq!(ops.migrate(&node), vec!["wang.li".to_string()]);
+        assert!(ops.migrate(&node).is_empty(), "once");
+        assert_eq!(ops.get("wang.li").unwrap().code.as_deref(), Some("530424"));
+        // A township of the node, as an administrator.
+        ops.set_account("wang.li", "530424102", Role::Admin, &node)
+            .unwrap();
+        let op = ops.get("wang.li").unwrap();
+        assert_eq!(op.unit(&node), Some(Code::parse("530424102").unwrap()));
+        assert_eq!(op.role, Role::Admin);
+        // Not a code, not in the table, or outside the node: refused.
+        for (bad, outside) in [("53x", false), ("530424999", false), ("410602", true)] {
+            let e = ops
+                .set_account("wang.li", bad, Role::Operator, &node)
+                .unwrap_err();
+            assert_eq!(
+                matches!(e, ConsoleError::UnitOutsideNode { .. }),
+                outside,
+                "{bad}: {e}"
+            );
+        }
+        assert!(matches!(
+            ops.set_account("nobody", "530424", Role::Operator, &node),
+            Err(ConsoleError::NoSuchOperator(_))
+        ));
+        // A hand-edited code outside the node keeps the account out.
+        let mut op = ops.get("wang.li").unwrap().clone();
+        op.code = Some("410602".into());
+        assert_eq!(op.unit(&node), None);
+        // Written back: the unit and role are kept.
+        let text = serde_json::to_string(&ops).unwrap();
+        assert!(text.contains(r#""code":"530424102""#) && text.contains(r#""role":"admin""#));
     }
 
     #[test]

@@ -1,90 +1,20 @@
-//! The console's pages. Figures come from the same functions as the CLI
-//! (`liudong_sync::query`, `liudong_core::report`, `liudong_sync::status`);
-//! personal data only through `query::run`, which audits the view.
+//! The console's pages: the overview and a person's view. Figures come from the same functions as the CLI
+//! (`liudong_node::query`, `liudong_core::report`, `liudong_node::status`);
+//! personal data only through the audited queries, over the operator's unit.
 
-use crate::render::{ChartMonth, Lang, code_cell, esc, flow_chart, url};
-use crate::session::Session;
-use crate::state::{Console, PageError, Req};
-use axum::http::StatusCode;
-use liudong_core::Date;
-use liudong_core::report::{COLUMNS, Counts, Month, Report, cell};
-use liudong_node::query::{self, Answer, OverdueAnswer, PersonAnswer, Query, QueryError};
+use crate::forms;
+use crate::nodes_page;
+use crate::people::{load_person, outcome_word, person_form};
+use crate::render::{Lang, esc, none_row, or_dash, place_cell, table_head};
+use crate::report_page::month_now;
+use crate::state::{Console, Page, PageError, Req, Shown, Viewer, notice};
+use liudong_core::record::CheckResult;
+use liudong_core::view::Status;
+use liudong_i18n::t_in;
+use liudong_node::worklist::{self, marital_word, record_kind, sex_word};
 use std::fmt::Write;
 
-type Page = Result<(String, &'static str, String), PageError>;
-
-/// Months shown in the report's chart (ending with the report's month).
-const CHART_MONTHS: u32 = 12;
-
-/// Renders the page of a GET request: title, navigation entry, body.
-pub(super) fn render(c: &Console, r: &Req, s: &Session) -> Page {
-    match r.path.as_str() {
-        "/" => overview(c, r),
-        "/nodes" => nodes(c, r),
-        "/report" => report(c, r, s),
-        "/overdue" => overdue(c, r, s),
-        "/person" => person(c, r, s),
-        _ => Err(PageError::new(
-            StatusCode::NOT_FOUND,
-            r.lang.t("没有这个页面。", "No such page."),
-        )),
-    }
-}
-
-/// The operator as the audit trail names a console user.
-pub fn audit_name(operator: &str) -> String {
-    format!("console:{operator}")
-}
-
-/// Whether a link has been silent beyond what this node expects: no
-/// successful session for more than twice the sync interval.
-///
-/// The one place that decides "silent": when `LinkReport` carries its own
-/// `silent` / `last_contact_ms`, switch this function over to them.
-fn store_error(lang: Lang, e: impl std::fmt::Display) -> PageError {
-    tracing::error!(error = %e, "console: reading the store failed");
-    PageError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        lang.t(
-            "读取本节点数据失败，请稍后再试；如仍失败请联系系统管理员（见节点日志）。",
-            "Reading this node's data failed; try again, and if it keeps failing ask the administrator (see the node's log).",
-        ),
-    )
-}
-
-fn query_error(lang: Lang, e: QueryError) -> PageError {
-    match e {
-        QueryError::Bad(m) => PageError::new(StatusCode::BAD_REQUEST, m),
-        QueryError::NotFound(m) => PageError::new(StatusCode::NOT_FOUND, m),
-        QueryError::Store(e) => store_error(lang, e),
-    }
-}
-
-fn run(c: &Console, s: &Session, q: &Query) -> Result<Answer, QueryError> {
-    query::run(c.node.store(), &audit_name(&s.operator), q, c.node.now_ms())
-}
-
-/// The answer of the kind asked for (another kind is a bug, shown as a failure).
-fn expect<T>(lang: Lang, a: Answer) -> Result<T, PageError>
-where
-    T: TryFrom<Answer, Error = query::WrongAnswer>,
-{
-    T::try_from(a).map_err(|e| store_error(lang, e))
-}
-
-fn month_now(c: &Console) -> Month {
-    let d = Date::from_unix_ms(c.node.now_ms());
-    Month {
-        year: d.year,
-        month: d.month,
-    }
-}
-
-fn fmt_ms(ms: Option<u64>) -> String {
-    ms.map_or("-".into(), liudong_node::status::fmt_ms)
-}
-
-fn overview(c: &Console, r: &Req) -> Page {
+pub(crate) fn overview(c: &Console, r: &Req, v: &Viewer) -> Page {
     let l = r.lang;
     let store = c.node.store();
     let now = c.node.now_ms();
@@ -92,13 +22,13 @@ fn overview(c: &Console, r: &Req) -> Page {
     let views: Vec<_> = store
         .views()
         .collect::<Result<_, _>>()
-        .map_err(|e| store_error(l, e))?;
-    let rep =
-        liudong_core::report::compute(&views, &store.scope().code, month, c.thresholds.ack_days);
+        .map_err(|e| PageError::store(l, e))?;
+    let rep = liudong_core::report::compute(&views, &v.unit, month, c.thresholds.ack_days);
     let (counts, held) =
-        query::overdue_counts(store, &views, &c.thresholds, now).map_err(|e| query_error(l, e))?;
-    let links = liudong_node::status::report_node(&c.node).map_err(|e| store_error(l, e))?;
-    let silent = links.links.iter().filter(|k| k.silent).count();
+        liudong_node::query::overdue_counts(store, &v.unit, &views, &c.thresholds, now)
+            .map_err(|e| PageError::query(l, e))?;
+    let links = nodes_page::rows(c, v).map_err(|e| PageError::store(l, e))?;
+    let problems = links.iter().filter(|k| k.state.is_problem()).count();
     let card = |id: &str, label: &str, value: String, href: &str| {
         format!(
             "<a class=\"card\" href=\"{href}\"><span class=\"label\">{}</span><span class=\"value\" id=\"{id}\">{}</span></a>",
@@ -109,573 +39,255 @@ fn overview(c: &Console, r: &Req) -> Page {
     let mut b = String::from("<section class=\"cards\">");
     b.push_str(&card(
         "records",
-        l.t("记录数", "Records"),
+        &t_in!(l, "console-card-records"),
         store.record_count().to_string(),
         "/",
     ));
     b.push_str(&card(
         "migrants-out",
-        l.t("外出流动人口", "Migrants out"),
+        &t_in!(l, "console-card-migrants-out"),
         rep.total.counts.migrants_out.to_string(),
         "/report",
     ));
     b.push_str(&card(
         "migrants-in",
-        l.t("流入人口", "Migrants in"),
+        &t_in!(l, "console-card-migrants-in"),
         rep.total.counts.migrants_in.to_string(),
         "/report",
     ));
     b.push_str(&card(
         "links",
-        l.t("下级与上级链路", "Links"),
-        links.links.len().to_string(),
+        &t_in!(l, "console-card-links"),
+        links.iter().filter(|k| k.has_data()).count().to_string(),
         "/nodes",
     ));
     b.push_str(&card(
         "silent-links",
-        l.t("超时未联系", "Silent links"),
-        silent.to_string(),
+        &t_in!(l, "console-card-link-problems"),
+        problems.to_string(),
         "/nodes",
     ));
-    b.push_str("</section><h2>");
-    b.push_str(l.t("逾期事项", "Overdue"));
-    b.push_str("</h2><section class=\"cards\">");
+    let _ = write!(
+        b,
+        "</section><h2>{}</h2><section class=\"cards\">",
+        esc(&t_in!(l, "console-nav-overdue"))
+    );
     for (k, n) in &counts {
         b.push_str(&card(
             &format!("overdue-{}", k.name()),
-            l.t(k.label_zh(), k.name()),
+            &worklist::kind_label(*k, l),
             n.to_string(),
             &format!("/overdue?kind={}", k.name()),
         ));
     }
     b.push_str(&card(
         "overdue-held",
-        l.t("待补信息", "Held"),
+        &worklist::held_label(l),
         held.to_string(),
         "/overdue?kind=held",
     ));
     let _ = write!(
         b,
-        "</section><p class=\"muted\">{} {month}</p><h2>{}</h2>{}",
-        l.t(
-            "流动人口数为本月末数。",
-            "Migrant counts are as of the end of the month"
-        ),
-        l.t("查询个人", "Find a person"),
+        "</section><p class=\"muted\">{}</p><h2>{}</h2>{}",
+        esc(&t_in!(
+            l,
+            "console-overview-note",
+            month = month.to_string(),
+            unit = liudong_node::worklist::place_name(&v.unit, &v.unit)
+        )),
+        esc(&t_in!(l, "console-find-person")),
         person_form(l, "")
     );
-    Ok((l.t("概况", "Overview").into(), "/", b))
+    Ok(Shown::new(t_in!(l, "console-nav-overview"), "/", b))
 }
 
-fn person_form(l: Lang, value: &str) -> String {
-    format!(
-        "<form class=\"inline\" method=\"get\" action=\"/person\"><input id=\"person-id\" name=\"id\" value=\"{}\" placeholder=\"{}\" maxlength=\"18\" required><button id=\"person-go\" type=\"submit\">{}</button></form>",
-        esc(value),
-        l.t("公民身份号码", "Citizen ID"),
-        l.t("查询", "Show")
-    )
+fn status_word(l: Lang, s: Status) -> String {
+    match s {
+        Status::Unknown => t_in!(l, "word-status-unknown"),
+        Status::AtHome => t_in!(l, "word-status-at-home"),
+        Status::OutMigrated => t_in!(l, "word-status-out"),
+        Status::AtResidence => t_in!(l, "word-status-at-residence"),
+    }
 }
 
-fn nodes(c: &Console, r: &Req) -> Page {
+fn check_word(l: Lang, c: CheckResult) -> String {
+    match c {
+        CheckResult::Normal => t_in!(l, "word-check-normal"),
+        CheckResult::FollowUp => t_in!(l, "word-check-follow-up"),
+    }
+}
+
+pub(crate) fn person(c: &Console, r: &Req, v: &Viewer) -> Page {
     let l = r.lang;
-    let rep = liudong_node::status::report_node(&c.node).map_err(|e| store_error(l, e))?;
-    let mut b = format!(
-        "<p>{} <b id=\"node-records\">{}</b> · {} {} · {} {}</p>",
-        l.t("本节点记录", "Records here"),
-        rep.records,
-        l.t("冲突", "conflicts"),
-        rep.conflicts,
-        l.t("拒绝的对端", "peers refused"),
-        rep.refused
-    );
-    b.push_str(&table_head(
-        l,
-        "links",
-        &[
-            ("方向", "Role"),
-            ("节点", "Node"),
-            ("状态", "State"),
-            ("最近联系", "Last contact"),
-            ("预期间隔（秒）", "Expected interval (s)"),
-            ("最近成功", "Last success"),
-            ("最近失败", "Last failure"),
-            ("待发送", "Pending out"),
-            ("待接收", "Pending in"),
-            ("会话数", "Sessions"),
-            ("最近错误", "Last error"),
-        ],
-    ));
-    for k in &rep.links {
-        let silent = k.silent;
-        let _ = write!(
-            b,
-            "<tr class=\"link{}\" data-peer=\"{}\" data-silent=\"{silent}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-            if silent { " silent" } else { "" },
-            esc(&k.peer),
-            match k.role {
-                "upstream" => l.t("上级", "upstream"),
-                _ => l.t("下级", "child"),
-            },
-            code_cell(&k.peer),
-            if silent {
-                l.t("超时未联系", "silent")
-            } else if k.connected {
-                l.t("在线", "connected")
-            } else {
-                l.t("正常", "in contact")
-            },
-            esc(&fmt_ms(k.last_contact_ms)),
-            k.expected_interval_secs
-                .map_or(String::new(), |s| s.to_string()),
-            esc(&fmt_ms(k.status.last_success_ms)),
-            esc(&fmt_ms(k.status.last_failure_ms)),
-            k.pending_out,
-            k.pending_in.map_or(String::new(), |p| p.to_string()),
-            k.status.sessions,
-            esc(k.status.last_error.as_deref().unwrap_or("")),
-        );
-    }
-    if rep.links.is_empty() {
-        let _ = write!(
-            b,
-            "<tr><td colspan=\"11\">{}</td></tr>",
-            l.t("暂无链路。", "No links yet.")
-        );
-    }
-    let _ = write!(
-        b,
-        "</tbody></table><p class=\"muted\">{}</p>",
-        l.t(
-            "下级节点超过其预期同步间隔（由该节点在同步时通报）两倍未联系即标为超时未联系。",
-            "A lower node is silent when it has not been in contact for twice its expected sync interval (which it announces when it syncs)."
-        )
-    );
-    Ok((l.t("下级节点", "Lower nodes").into(), "/nodes", b))
-}
-
-fn report(c: &Console, r: &Req, s: &Session) -> Page {
-    let l = r.lang;
-    let month = match r.param("month").filter(|m| !m.is_empty()) {
-        Some(m) => Month::parse(m).ok_or_else(|| {
-            PageError::new(
-                StatusCode::BAD_REQUEST,
-                format!(
-                    "{} {m:?}",
-                    l.t("月份格式应为 YYYY-MM：", "The month must be YYYY-MM:")
-                ),
-            )
-        })?,
-        None => month_now(c),
+    let title = t_in!(l, "console-person-title");
+    let Some(typed) = r.param("id").map(str::trim).filter(|i| !i.is_empty()) else {
+        return Ok(Shown::new(title, "", person_form(l, "")));
     };
-    let v = run(
-        c,
-        s,
-        &Query::Report {
-            month: month.to_string(),
-            code: None,
-            ack_days: c.thresholds.ack_days,
-        },
-    )
-    .map_err(|e| query_error(l, e))?;
-    let rep: Report = expect(l, v)?;
-    // The chart: the same computation over the months before.
-    let store = c.node.store();
-    let views: Vec<_> = store
-        .views()
-        .collect::<Result<_, _>>()
-        .map_err(|e| store_error(l, e))?;
-    let mut months = Vec::new();
-    let mut m = month;
-    for _ in 0..CHART_MONTHS {
-        months.push(m);
-        m = m.prev();
-    }
-    months.reverse();
-    let bars: Vec<ChartMonth> = months
-        .iter()
-        .map(|&m| {
-            let r = if m == month {
-                rep.total.counts
-            } else {
-                liudong_core::report::compute(&views, &rep.code, m, c.thresholds.ack_days)
-                    .total
-                    .counts
-            };
-            ChartMonth {
-                label: m.to_string(),
-                outflows: r.outflows,
-                inflows: r.inflows,
-            }
-        })
-        .collect();
-    let mut b = format!(
-        "<form class=\"inline\" method=\"get\" action=\"/report\"><label>{} <input id=\"month\" type=\"month\" name=\"month\" value=\"{month}\"></label><button type=\"submit\">{}</button></form>",
-        l.t("月份", "Month"),
-        l.t("查看", "Show")
-    );
-    let _ = write!(
-        b,
-        "<p>{} <b id=\"report-unit\">{}</b> · {} <b id=\"report-month\">{month}</b> · {}</p>",
-        l.t("单位", "Unit"),
-        code_cell(&rep.code.to_string()),
-        l.t("月份", "month"),
-        esc(&match l {
-            Lang::Zh => format!("反馈时限 {} 天", rep.ack_days),
-            Lang::En => format!("feedback within {} days", rep.ack_days),
-        })
-    );
-    b.push_str("<div class=\"scroll\"><table id=\"report\"><thead><tr>");
-    let _ = write!(
-        b,
-        "<th>{}</th><th>{}</th>",
-        l.t("单位", "Unit"),
-        l.t("名称", "Name")
-    );
-    for col in COLUMNS {
-        let _ = write!(b, "<th>{}</th>", esc(l.t(col.1, col.2)));
-    }
-    b.push_str("</tr></thead><tbody>");
-    let row = |b: &mut String, code: &str, name: &str, counts: &Counts, class: &str| {
-        let _ = write!(
-            b,
-            "<tr class=\"{class}\" data-code=\"{}\"><td>{}</td><td>{}</td>",
-            esc(code),
-            esc(code),
-            esc(name)
-        );
-        for col in COLUMNS {
-            let _ = write!(
-                b,
-                "<td class=\"num\" data-col=\"{}\">{}</td>",
-                esc(col.0),
-                esc(&cell(counts, col.0))
-            );
-        }
-        b.push_str("</tr>");
-    };
-    let rows = liudong_node::report::report_rows(&rep, l == Lang::En);
-    let units = rows.len() - 1;
-    for (i, (code, name, counts)) in rows.iter().enumerate() {
-        row(
-            &mut b,
-            code,
-            name,
-            counts,
-            if i < units { "unit" } else { "total" },
-        );
-    }
-    b.push_str("</tbody></table></div>");
-    if let Some(days) = rep.arrival.mean_days() {
-        let _ = write!(
-            b,
-            "<p class=\"muted\">{}</p>",
-            esc(&match l {
-                Lang::Zh => format!(
-                    "本月流入通报自登记至到达本节点平均 {days:.2} 天（{} 条）",
-                    rep.arrival.notices
-                ),
-                Lang::En => format!(
-                    "Inflow notices of the month arrived here {days:.2} days after registration on average ({} notices)",
-                    rep.arrival.notices
-                ),
-            })
-        );
-    }
-    let _ = write!(
-        b,
-        "<h2>{}</h2>{}",
-        l.t("各月流出与流入", "Outflows and inflows by month"),
-        flow_chart(l, &bars)
-    );
-    Ok((l.t("月报", "Monthly report").into(), "/report", b))
-}
-
-fn overdue(c: &Console, r: &Req, s: &Session) -> Page {
-    let l = r.lang;
-    let kind = r
-        .param("kind")
-        .filter(|k| !k.is_empty())
-        .map(str::to_string);
-    let v = run(
-        c,
-        s,
-        &Query::Overdue {
-            kinds: kind.iter().cloned().collect(),
-            thresholds: c.thresholds,
-        },
-    )
-    .map_err(|e| query_error(l, e))?;
-    let a: OverdueAnswer = expect(l, v)?;
-    let mut b = String::from("<p class=\"filters\">");
-    let _ = write!(
-        b,
-        "<a href=\"/overdue\"{}>{}</a>",
-        if kind.is_none() {
-            " class=\"current\""
-        } else {
-            ""
-        },
-        l.t("全部", "All")
-    );
-    for k in liudong_core::overdue::Kind::ALL {
-        let _ = write!(
-            b,
-            "<a href=\"/overdue?kind={}\"{}>{}</a>",
-            k.name(),
-            if kind.as_deref() == Some(k.name()) {
-                " class=\"current\""
-            } else {
-                ""
-            },
-            esc(l.t(k.label_zh(), k.name()))
-        );
-    }
-    let _ = write!(
-        b,
-        "<a href=\"/overdue?kind=held\"{}>{}</a></p>",
-        if kind.as_deref() == Some("held") {
-            " class=\"current\""
-        } else {
-            ""
-        },
-        l.t("待补信息", "held")
-    );
-    let _ = write!(
-        b,
-        "<p>{} {} · <b id=\"overdue-count\">{}</b> {} · <b id=\"held-count\">{}</b> {} · N = {} {}, D = {} {}, A = {} {}</p>",
-        l.t("截至", "As of"),
-        a.today,
-        a.items.len(),
-        l.t("项逾期", "overdue"),
-        a.held.len(),
-        l.t("条待补信息", "held"),
-        a.thresholds.missed_quarters,
-        l.t("季度", "quarters"),
-        a.thresholds.certificate_days,
-        l.t("天", "days"),
-        a.thresholds.ack_days,
-        l.t("天", "days"),
-    );
-    b.push_str(&table_head(
-        l,
-        "overdue",
-        &[
-            ("事项", "Kind"),
-            ("公民身份号码", "Citizen ID"),
-            ("户籍地", "Origin"),
-            ("现居住地", "Residence"),
-            ("起始", "Since"),
-            ("计数", "Count"),
-            ("说明", "Detail"),
-        ],
-    ));
-    for i in &a.items {
-        let id = i.subject.to_string();
-        let _ = write!(
-            b,
-            "<tr class=\"item\" data-kind=\"{}\"><td>{}</td><td><a href=\"/person?id={}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-            i.kind.name(),
-            esc(l.t(i.kind.label_zh(), i.kind.name())),
-            url(&id),
-            esc(&id),
-            code_cell(&i.origin.to_string()),
-            i.residence
-                .as_ref()
-                .map_or("-".into(), |c| code_cell(&c.to_string())),
-            i.since.map_or("-".into(), |d| d.to_string()),
-            i.count,
-            esc(&i.detail)
-        );
-    }
-    for h in &a.held {
-        let _ = write!(
-            b,
-            "<tr class=\"item held\" data-kind=\"held\"><td>{}</td><td><a href=\"/person?id={}\">{}</a></td><td colspan=\"4\">{} ({})</td><td>{}</td></tr>",
-            l.t("待补信息", "held"),
-            url(&h.subject),
-            esc(&h.subject),
-            esc(&h.id.to_string()),
-            esc(&h.kind),
-            esc(&h.issue.to_string())
-        );
-    }
-    if a.items.is_empty() && a.held.is_empty() {
-        let _ = write!(
-            b,
-            "<tr><td colspan=\"7\">{}</td></tr>",
-            l.t("没有逾期事项。", "Nothing overdue.")
-        );
-    }
-    b.push_str("</tbody></table>");
-    Ok((l.t("逾期事项", "Overdue").into(), "/overdue", b))
-}
-
-/// The operators' words for the states a person's view shows, by the
-/// state's name (English pages show the name, as the CLI does).
-const WORDS: [(&str, &str); 15] = [
-    ("Male", "男"),
-    ("Female", "女"),
-    ("Unspecified", "未说明"),
-    ("Single", "未婚"),
-    ("Married", "已婚"),
-    ("Divorced", "离婚"),
-    ("Widowed", "丧偶"),
-    ("Unknown", "不详"),
-    ("AtHome", "在户籍地"),
-    ("OutMigrated", "已外出"),
-    ("AtResidence", "已在流入地登记"),
-    ("Normal", "正常"),
-    ("FollowUp", "需随访"),
-    ("Confirmed", "已核实"),
-    ("Mismatch", "信息不符"),
-];
-
-/// A state of the view in the page's language.
-fn word(l: Lang, x: impl std::fmt::Debug) -> String {
-    let name = format!("{x:?}");
-    match l {
-        Lang::En => name,
-        Lang::Zh => WORDS
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map_or(name, |(_, zh)| zh.to_string()),
-    }
-}
-
-/// The opening of a table with its header row (`cols`: Chinese, English).
-/// A record kind as operators call it.
-fn kind_word(l: Lang, kind: &str) -> &str {
-    let zh = match kind {
-        "person_registered" => "人员登记",
-        "marriage_registered" => "婚姻登记",
-        "outflow_registered" => "流出登记",
-        "certificate_issued" => "婚育证明",
-        "inflow_registered" => "流入登记",
-        "inflow_acknowledged" => "流入反馈",
-        "check_reported" => "双查报告",
-        "birth_registered" => "出生登记",
-        "residence_changed" => "居住地变更",
-        "returned" => "返回",
-        "correction" => "更正",
-        other => other,
-    };
-    l.t(zh, kind)
-}
-
-fn table_head(l: Lang, id: &str, cols: &[(&str, &str)]) -> String {
-    let mut h = format!("<table id=\"{id}\"><thead><tr>");
-    for (zh, en) in cols {
-        let _ = write!(h, "<th>{}</th>", esc(l.t(zh, en)));
-    }
-    h.push_str("</tr></thead><tbody>");
-    h
-}
-
-/// A table body row saying there is nothing, when `empty`.
-fn none_row(l: Lang, empty: bool, cols: usize) -> String {
-    if empty {
-        format!(
-            "<tr><td colspan=\"{cols}\" class=\"muted\">{}</td></tr>",
-            l.t("无", "none")
-        )
-    } else {
-        String::new()
-    }
-}
-
-fn person(c: &Console, r: &Req, s: &Session) -> Page {
-    let l = r.lang;
-    let title = l.t("个人信息", "Person").to_string();
-    let Some(id) = r.param("id").map(str::trim).filter(|i| !i.is_empty()) else {
-        return Ok((title, "", person_form(l, "")));
-    };
-    let v = match run(
-        c,
-        s,
-        &Query::Person {
-            subject: id.to_uppercase(),
-        },
-    ) {
-        Ok(v) => v,
+    let a = match load_person(c, l, v, typed)? {
+        Ok(a) => a,
         // A mistyped or unknown ID: the form again, with what was typed.
-        Err(QueryError::Bad(m) | QueryError::NotFound(m)) => {
-            let body = format!(
-                "{}<div class=\"error\" id=\"error\"><p>{}</p></div>",
-                person_form(l, id),
-                esc(&m)
-            );
-            return Ok((title, "", body));
+        Err(m) => {
+            let body = format!("{}{}", person_form(l, typed), notice("error", "error", &m));
+            return Ok(Shown::new(title, "", body));
         }
-        Err(e) => return Err(query_error(l, e)),
     };
-    let a: PersonAnswer = expect(l, v)?;
     let p = &a.view;
-    let opt = |c: &Option<liudong_core::Code>| {
-        c.as_ref()
-            .map_or("-".to_string(), |c| code_cell(&c.to_string()))
+    let id = p.subject.as_str();
+    let unit = &v.unit;
+    let place = |c: &Option<liudong_core::Code>| {
+        c.as_ref().map_or("—".to_string(), |c| place_cell(c, unit))
     };
     let mut b = person_form(l, id);
-    let _ = write!(
-        b,
-        "<table class=\"facts\" id=\"person\"><tbody>\
-         <tr><th>{}</th><td id=\"subject\">{}</td></tr>\
-         <tr><th>{}</th><td id=\"name\">{}</td></tr>\
-         <tr><th>{}</th><td>{}, {}</td></tr>\
-         <tr><th>{}</th><td>{}{}</td></tr>\
-         <tr><th>{}</th><td id=\"status\">{}</td></tr>\
-         <tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr>\
-         <tr><th>{}</th><td id=\"certificate\">{}</td></tr>\
-         <tr><th>{}</th><td><span id=\"records\">{}</span> ({} <span id=\"voided\">{}</span>)</td></tr>\
-         </tbody></table>",
-        l.t("公民身份号码", "Citizen ID"),
-        esc(p.subject.as_str()),
-        l.t("姓名", "Name"),
-        esc(p
+    if let Some(saved) = r.param("saved").filter(|s| !s.is_empty()) {
+        b.push_str(&notice(
+            "saved",
+            "ok",
+            &t_in!(l, "console-saved", records = saved.replace(',', "、")),
+        ));
+    }
+    let presented: Vec<String> = p
+        .inflows
+        .iter()
+        .filter_map(|i| i.certificate_number.clone())
+        .collect();
+    let fact = |b: &mut String, label: String, id: &str, value: String| {
+        let _ = write!(
+            b,
+            "<tr><th>{}</th><td id=\"{id}\">{value}</td></tr>",
+            esc(&label)
+        );
+    };
+    b.push_str("<table class=\"facts\" id=\"person\"><tbody>");
+    fact(&mut b, t_in!(l, "console-citizen-id"), "subject", esc(id));
+    fact(
+        &mut b,
+        t_in!(l, "worklist-col-name"),
+        "name",
+        esc(&p
             .name
-            .as_deref()
-            .unwrap_or(l.t("（本节点无姓名）", "(name not held here)"))),
-        l.t("性别、出生日期", "Sex, born"),
-        word(l, p.sex),
-        p.birth_date,
-        l.t("婚姻状况", "Marital status"),
-        word(l, p.marital_status),
-        p.married_on.map(|d| format!(" ({d})")).unwrap_or_default(),
-        l.t("状态", "Status"),
-        word(l, p.status),
-        l.t("户籍地", "Origin"),
-        code_cell(&p.origin.to_string()),
-        l.t("现居住地", "Residence"),
-        opt(&p.residence),
-        l.t("婚育证明", "Certificate"),
-        match &p.certificate {
-            Some(cert) => esc(&format!(
-                "{} {} – {} ({})",
-                cert.number,
-                cert.valid_from.map_or("?".into(), |d| d.to_string()),
-                cert.valid_until.map_or("?".into(), |d| d.to_string()),
-                if a.certificate_valid_today {
-                    l.t("今日有效", "valid today")
-                } else {
-                    l.t("今日无效", "NOT valid today")
-                }
-            )),
-            None => esc(l.t("无", "none known")),
-        },
-        l.t("记录数", "Records"),
-        p.records,
-        l.t("作废", "voided"),
-        p.voided
+            .clone()
+            .unwrap_or_else(|| t_in!(l, "console-name-not-held"))),
     );
-    let _ = write!(b, "<h2>{}</h2>", l.t("流动经历", "Migration episodes"));
+    fact(
+        &mut b,
+        t_in!(l, "console-sex-born"),
+        "born",
+        esc(&t_in!(
+            l,
+            "console-sex-born-value",
+            sex = sex_word(p.sex, l),
+            born = p.birth_date.to_string(),
+            age = p.birth_date.age_on(a.today)
+        )),
+    );
+    fact(
+        &mut b,
+        t_in!(l, "console-marital"),
+        "marital",
+        esc(&format!(
+            "{}{}",
+            marital_word(p.marital_status, l),
+            p.married_on.map(|d| format!(" ({d})")).unwrap_or_default()
+        )),
+    );
+    fact(
+        &mut b,
+        t_in!(l, "worklist-col-phone"),
+        "phone",
+        esc(&or_dash(p.phone.clone())),
+    );
+    fact(
+        &mut b,
+        t_in!(l, "console-status"),
+        "status",
+        esc(&status_word(l, p.status)),
+    );
+    fact(
+        &mut b,
+        t_in!(l, "worklist-col-origin"),
+        "origin",
+        place_cell(&p.origin, unit),
+    );
+    fact(
+        &mut b,
+        t_in!(l, "console-residence"),
+        "residence",
+        place(&p.residence),
+    );
+    fact(
+        &mut b,
+        t_in!(l, "worklist-col-address"),
+        "address",
+        esc(&or_dash(p.address.clone())),
+    );
+    fact(
+        &mut b,
+        t_in!(l, "worklist-col-employer"),
+        "employer",
+        esc(&or_dash(p.employer.clone())),
+    );
+    fact(
+        &mut b,
+        t_in!(l, "console-certificate"),
+        "certificate",
+        esc(&match &p.certificate {
+            Some(cert) => {
+                let (number, from, until) = (
+                    cert.number.clone(),
+                    cert.valid_from.map_or("?".into(), |d| d.to_string()),
+                    cert.valid_until.map_or("?".into(), |d| d.to_string()),
+                );
+                if a.certificate_valid_today {
+                    t_in!(
+                        l,
+                        "console-certificate-valid",
+                        number = number,
+                        from = from,
+                        until = until
+                    )
+                } else {
+                    t_in!(
+                        l,
+                        "console-certificate-invalid",
+                        number = number,
+                        from = from,
+                        until = until
+                    )
+                }
+            }
+            None => t_in!(l, "console-certificate-none"),
+        }),
+    );
+    fact(
+        &mut b,
+        t_in!(l, "console-presented"),
+        "presented",
+        esc(&or_dash(Some(presented.join("、")))),
+    );
+    fact(
+        &mut b,
+        t_in!(l, "console-records"),
+        "records-held",
+        format!(
+            "<span id=\"records\">{}</span> ({} <span id=\"voided\">{}</span>)",
+            p.records,
+            esc(&t_in!(l, "console-voided")),
+            p.voided
+        ),
+    );
+    b.push_str("</tbody></table>");
+    b.push_str(&forms::actions(l, id));
+
+    let _ = write!(b, "<h2>{}</h2>", esc(&t_in!(l, "console-episodes")));
     b.push_str(&table_head(
-        l,
         "episodes",
+        "",
         &[
-            ("#", "#"),
-            ("外出", "Left"),
-            ("到达", "Arrived"),
-            ("居住地", "Residences"),
-            ("返回", "Returned"),
+            "#".into(),
+            t_in!(l, "console-col-left"),
+            t_in!(l, "console-col-arrived"),
+            t_in!(l, "console-col-residences"),
+            t_in!(l, "console-col-returned"),
         ],
     ));
     for (n, e) in p.episodes.iter().enumerate() {
@@ -683,183 +295,155 @@ fn person(c: &Console, r: &Req, s: &Session) -> Page {
             b,
             "<tr class=\"episode\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             n + 1,
-            e.left.map_or("-".into(), |d| d.to_string()),
-            e.arrived.map_or("-".into(), |d| d.to_string()),
+            e.left.map_or("—".into(), |d| d.to_string()),
+            e.arrived.map_or("—".into(), |d| d.to_string()),
             e.residences
                 .iter()
-                .map(|c| code_cell(&c.to_string()))
+                .map(|c| place_cell(c, unit))
                 .collect::<Vec<_>>()
                 .join(" → "),
             e.returned
-                .map_or(l.t("未返回", "open").to_string(), |d| d.to_string())
+                .map_or_else(|| esc(&t_in!(l, "console-episode-open")), |d| d.to_string())
         );
     }
     b.push_str(&none_row(l, p.episodes.is_empty(), 5));
     let _ = write!(
         b,
         "</tbody></table><h2>{}</h2>",
-        l.t("流入登记", "Inflow registrations"),
+        esc(&t_in!(l, "console-inflows"))
     );
     b.push_str(&table_head(
-        l,
         "inflows",
+        "",
         &[
-            ("记录", "Record"),
-            ("居住地", "Residence"),
-            ("到达日期", "Arrival"),
-            ("婚育证明", "Certificate"),
-            ("反馈", "Acknowledgement"),
+            t_in!(l, "console-col-record"),
+            t_in!(l, "console-residence"),
+            t_in!(l, "console-col-arrival"),
+            t_in!(l, "console-presented"),
+            t_in!(l, "console-col-ack"),
         ],
     ));
     for i in &p.inflows {
         let _ = write!(
             b,
-            "<tr class=\"inflow\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr class=\"inflow\"><td>{}</td><td>{}</td><td>{}</td><td class=\"presented\">{}</td><td>{}</td></tr>",
             esc(&i.id.to_string()),
-            opt(&i.residence),
+            place(&i.residence),
             i.arrival_date,
-            esc(i
+            esc(&i
                 .certificate_number
-                .as_deref()
-                .unwrap_or(l.t("未持证（补办）", "missing (补办)"))),
+                .clone()
+                .unwrap_or_else(|| t_in!(l, "console-no-certificate"))),
             esc(&match &i.acknowledged {
-                Some((id, o)) => format!("{} {id}", word(l, o)),
-                None => l.t("未反馈", "not acknowledged").to_string(),
+                Some((id, o)) => format!("{} {id}", outcome_word(l, *o)),
+                None => t_in!(l, "console-not-acknowledged"),
             })
         );
     }
     b.push_str(&none_row(l, p.inflows.is_empty(), 5));
     let _ = write!(
         b,
-        "</tbody></table><h2>{}</h2><table id=\"checks\"><tbody>",
-        l.t("双查报告", "Check reports")
+        "</tbody></table><h2>{}</h2>",
+        esc(&t_in!(l, "record-kind-check-reported"))
     );
+    b.push_str(&table_head(
+        "checks",
+        "",
+        &[
+            t_in!(l, "console-col-quarter"),
+            t_in!(l, "console-col-check-date"),
+            t_in!(l, "console-col-result"),
+        ],
+    ));
     for k in &p.checks {
         let _ = write!(
             b,
-            "<tr class=\"check\"><td>{}Q{}</td><td>{}</td><td>{}</td></tr>",
-            k.quarter.year,
-            k.quarter.q,
+            "<tr class=\"check\"><td>{}</td><td>{}</td><td>{}</td></tr>",
+            k.quarter,
             k.check_date,
-            word(l, k.result)
+            esc(&check_word(l, k.result))
         );
     }
     b.push_str(&none_row(l, p.checks.is_empty(), 3));
     let _ = write!(
         b,
-        "</tbody></table><h2>{}</h2><table id=\"births\"><tbody>",
-        l.t("生育", "Births")
+        "</tbody></table><h2>{}</h2>",
+        esc(&t_in!(l, "console-births"))
     );
+    b.push_str(&table_head(
+        "births",
+        "",
+        &[
+            t_in!(l, "console-col-birth-date"),
+            t_in!(l, "worklist-col-sex"),
+            t_in!(l, "console-col-order"),
+            t_in!(l, "console-col-record"),
+        ],
+    ));
     for x in &p.births {
         let _ = write!(
             b,
             "<tr class=\"birth\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             x.birth_date,
-            word(l, x.sex),
+            esc(&sex_word(x.sex, l)),
             x.birth_order,
             esc(&x.id.to_string())
         );
     }
     b.push_str(&none_row(l, p.births.is_empty(), 4));
-    b.push_str("</tbody></table>");
-    let _ = write!(b, "<h2>{}</h2>", l.t("记录历史", "Record history"));
+    let _ = write!(
+        b,
+        "</tbody></table><h2>{}</h2>",
+        esc(&t_in!(l, "console-history"))
+    );
     b.push_str(&table_head(
-        l,
         "history",
+        "",
         &[
-            ("记录", "Record"),
-            ("类型", "Kind"),
-            ("事件日期", "Event date"),
-            ("录入日期", "Written"),
-            ("录入人", "Operator"),
-            ("户籍地", "Origin"),
-            ("现居住地", "Residence"),
-            ("更正对象", "Corrects"),
+            t_in!(l, "console-col-record"),
+            t_in!(l, "console-col-kind"),
+            t_in!(l, "console-col-event-date"),
+            t_in!(l, "console-col-written"),
+            t_in!(l, "console-col-operator"),
+            t_in!(l, "worklist-col-origin"),
+            t_in!(l, "console-residence"),
+            t_in!(l, "console-col-corrects"),
+            String::new(),
         ],
     ));
     for h in &a.history {
+        let code = |s: &str| {
+            liudong_core::Code::parse(s).map_or_else(|_| esc(s), |c| place_cell(&c, unit))
+        };
         let _ = write!(
             b,
-            "<tr class=\"record\" data-id=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr class=\"record\" data-id=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"acts\">{}</td></tr>",
             esc(&h.id),
             esc(&h.id),
-            esc(kind_word(l, &h.kind)),
-            h.event_date.map_or("-".into(), |d| d.to_string()),
+            esc(&record_kind(&h.kind, l)),
+            h.event_date.map_or("—".into(), |d| d.to_string()),
             h.written,
             esc(&h.operator),
-            esc(&h.origin),
-            esc(h.residence.as_deref().unwrap_or("-")),
+            code(&h.origin),
+            h.residence.as_deref().map_or("—".into(), code),
             esc(h.corrects.as_deref().unwrap_or("")),
+            forms::record_actions(l, id, &h.id, &h.kind),
         );
     }
-    b.push_str(&none_row(l, a.history.is_empty(), 8));
+    b.push_str(&none_row(l, a.history.is_empty(), 9));
     b.push_str("</tbody></table>");
     for h in &a.held {
         let _ = write!(
             b,
-            "<p class=\"error held\">{} {} ({}): {}</p>",
-            l.t("待补信息", "HELD"),
-            esc(&h.id.to_string()),
-            esc(&h.kind),
-            esc(&h.issue.to_string())
+            "<p class=\"error held\">{}</p>",
+            esc(&t_in!(
+                l,
+                "worklist-held-detail",
+                record = h.id.to_string(),
+                kind = record_kind(&h.kind, l),
+                reason = worklist::held_reason(&h.issue.field, l)
+            ))
         );
     }
-    Ok((title, "", b))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use liudong_core::record::{AckOutcome, CheckResult, MaritalStatus, Sex};
-    use liudong_core::view::Status;
-
-    #[test]
-    fn every_state_shown_has_a_chinese_word() {
-        let names: Vec<String> = [
-            word(Lang::Zh, Sex::Male),
-            word(Lang::Zh, Sex::Female),
-            word(Lang::Zh, MaritalStatus::Unspecified),
-            word(Lang::Zh, MaritalStatus::Single),
-            word(Lang::Zh, MaritalStatus::Married),
-            word(Lang::Zh, MaritalStatus::Divorced),
-            word(Lang::Zh, MaritalStatus::Widowed),
-            word(Lang::Zh, Status::Unknown),
-            word(Lang::Zh, Status::AtHome),
-            word(Lang::Zh, Status::OutMigrated),
-            word(Lang::Zh, Status::AtResidence),
-            word(Lang::Zh, CheckResult::Normal),
-            word(Lang::Zh, CheckResult::FollowUp),
-            word(Lang::Zh, AckOutcome::Confirmed),
-            word(Lang::Zh, AckOutcome::Mismatch),
-        ]
-        .into();
-        for n in &names {
-            assert!(n.chars().all(|c| !c.is_ascii_alphabetic()), "{n}");
-        }
-        assert_eq!(word(Lang::En, Status::OutMigrated), "OutMigrated");
-        for kind in [
-            "person_registered",
-            "marriage_registered",
-            "outflow_registered",
-            "certificate_issued",
-            "inflow_registered",
-            "inflow_acknowledged",
-            "check_reported",
-            "birth_registered",
-            "residence_changed",
-            "returned",
-            "correction",
-        ] {
-            let zh = kind_word(Lang::Zh, kind);
-            assert!(zh.chars().all(|c| !c.is_ascii()), "{kind}: {zh}");
-            assert_eq!(kind_word(Lang::En, kind), kind);
-        }
-    }
-
-    #[test]
-    fn the_chart_months_step_back_across_years() {
-        let m = Month::parse("2026-02").unwrap();
-        assert_eq!(m.prev().to_string(), "2026-01");
-        assert_eq!(m.prev().prev().to_string(), "2025-12");
-    }
+    Ok(Shown::new(title, "", b))
 }

@@ -1,37 +1,18 @@
-//! HTML building blocks: escaping, the page frame, the language switch and
-//! the inline SVG chart. Everything shown passes through [`esc`].
+//! HTML building blocks: escaping, place names, tables, the page frame
+//! with its navigation and language switch, and the inline SVG chart.
+//! Everything shown passes through [`esc`]; every word comes from the
+//! message catalogue (`console.ftl`) in the page's language.
 
+use liudong_core::Code;
+pub use liudong_i18n::Lang;
+use liudong_i18n::t_in;
 use std::fmt::Write;
 
-/// The page language: Chinese by default, English on request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Zh,
-    En,
-}
-
-impl Lang {
-    pub fn parse(s: &str) -> Option<Lang> {
-        match s {
-            "zh" => Some(Lang::Zh),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Zh => "zh",
-            Lang::En => "en",
-        }
-    }
-
-    /// Picks the Chinese or the English text.
-    pub fn t<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
+/// The other language, for the switch.
+pub fn other(l: Lang) -> Lang {
+    match l {
+        Lang::Zh => Lang::En,
+        Lang::En => Lang::Zh,
     }
 }
 
@@ -56,21 +37,47 @@ pub fn url(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
-/// The name of a division code from the embedded table, or "".
-pub fn division_name(code: &str) -> &'static str {
-    liudong_core::divisions::table()
-        .name(code)
-        .unwrap_or_default()
+/// The name of `code` as read from `unit` (see
+/// [`liudong_node::worklist::place_name`]), escaped, with the code after it
+/// in small print.
+pub fn place_cell(code: &Code, unit: &Code) -> String {
+    let name = liudong_node::worklist::place_name(code, unit);
+    if name == code.to_string() {
+        esc(&name)
+    } else {
+        format!(
+            "{} <span class=\"code\">{}</span>",
+            esc(&name),
+            esc(code.as_str())
+        )
+    }
 }
 
-/// A code with its name, escaped.
-pub fn code_cell(code: &str) -> String {
-    let name = division_name(code);
-    if name.is_empty() {
-        esc(code)
-    } else {
-        format!("{} <span class=\"muted\">{}</span>", esc(code), esc(name))
+/// The opening of a table with its header row.
+pub fn table_head(id: &str, class: &str, cols: &[String]) -> String {
+    let mut h = format!("<table id=\"{id}\" class=\"{class}\"><thead><tr>");
+    for c in cols {
+        let _ = write!(h, "<th>{}</th>", esc(c));
     }
+    h.push_str("</tr></thead><tbody>");
+    h
+}
+
+/// A table body row saying there is nothing, when `empty`.
+pub fn none_row(l: Lang, empty: bool, cols: usize) -> String {
+    if empty {
+        format!(
+            "<tr class=\"none\"><td colspan=\"{cols}\" class=\"muted\">{}</td></tr>",
+            esc(&t_in!(l, "console-none"))
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// A dash for a missing value.
+pub fn or_dash(s: Option<String>) -> String {
+    s.filter(|s| !s.is_empty()).unwrap_or_else(|| "—".into())
 }
 
 /// What the frame around a page needs.
@@ -78,25 +85,28 @@ pub struct Frame<'a> {
     pub lang: Lang,
     /// The node's code and name, for the header.
     pub node: &'a str,
-    /// The logged-in operator and the CSRF token of the logout form.
-    pub operator: Option<(&'a str, &'a str)>,
+    /// The logged-in operator, if any.
+    pub operator: Option<FrameUser<'a>>,
     /// The current path and query (without `lang`), for the language switch.
     pub here: &'a str,
     /// Which navigation entry is current.
     pub current: &'a str,
 }
 
-/// The navigation: path, Chinese and English label.
-const NAV: [(&str, &str, &str); 4] = [
-    ("/", "概况", "Overview"),
-    ("/nodes", "下级节点", "Lower nodes"),
-    ("/report", "月报", "Monthly report"),
-    ("/overdue", "逾期事项", "Overdue"),
-];
+/// The logged-in operator as the header shows them.
+pub struct FrameUser<'a> {
+    pub name: &'a str,
+    /// The unit's name.
+    pub unit: String,
+    pub admin: bool,
+    /// The session's CSRF token, for the logout form.
+    pub csrf: &'a str,
+}
 
 /// A whole page: `title` (plain text) and `body` (HTML, already escaped).
 pub fn page(f: &Frame, title: &str, body: &str) -> String {
     let l = f.lang;
+    let brand = t_in!(l, "console-brand");
     let mut h = String::with_capacity(body.len() + 2048);
     let _ = write!(
         h,
@@ -104,56 +114,64 @@ pub fn page(f: &Frame, title: &str, body: &str) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{} · {}</title><link rel=\"stylesheet\" href=\"/console.css\"></head><body>\
          <header><div class=\"brand\">{} <span class=\"node\">{}</span></div>",
-        l.t("zh-CN", "en"),
+        match l {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        },
         esc(title),
-        l.t("流动人口服务管理", "Migrant services"),
-        l.t("流动人口服务管理", "Migrant services"),
+        esc(&brand),
+        esc(&brand),
         esc(f.node)
     );
-    if f.operator.is_some() {
+    if let Some(u) = &f.operator {
         h.push_str("<nav>");
-        for (path, zh, en) in NAV {
+        let mut nav = vec![
+            ("/", t_in!(l, "console-nav-overview")),
+            ("/overdue", t_in!(l, "console-nav-overdue")),
+            ("/write", t_in!(l, "console-nav-write")),
+            ("/report", t_in!(l, "console-nav-report")),
+            ("/nodes", t_in!(l, "console-nav-nodes")),
+        ];
+        if u.admin {
+            nav.push(("/accounts", t_in!(l, "console-nav-accounts")));
+        }
+        for (path, label) in nav {
             let cls = if path == f.current {
                 " class=\"current\""
             } else {
                 ""
             };
-            let _ = write!(h, "<a href=\"{path}\"{cls}>{}</a>", l.t(zh, en));
+            let _ = write!(h, "<a href=\"{path}\"{cls}>{}</a>", esc(&label));
         }
         h.push_str("</nav>");
     }
     h.push_str("<div class=\"user\">");
-    let other = match l {
-        Lang::Zh => Lang::En,
-        Lang::En => Lang::Zh,
-    };
     let sep = if f.here.contains('?') { '&' } else { '?' };
     let _ = write!(
         h,
         "<a id=\"lang\" href=\"{}{sep}lang={}\">{}</a>",
         esc(f.here),
-        other.code(),
-        l.t("English", "中文")
+        other(l).code(),
+        esc(&t_in!(other(l), "lang-name"))
     );
-    if let Some((op, csrf)) = f.operator {
+    if let Some(u) = &f.operator {
         let _ = write!(
             h,
-            "<span id=\"operator\">{}</span><form method=\"post\" action=\"/logout\">\
+            "<span id=\"operator\">{}</span><span id=\"operator-unit\" class=\"unit\">{}</span>\
+             <form method=\"post\" action=\"/logout\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
              <button id=\"logout\" type=\"submit\">{}</button></form>",
-            esc(op),
-            esc(csrf),
-            l.t("退出", "Log out")
+            esc(u.name),
+            esc(&u.unit),
+            esc(u.csrf),
+            esc(&t_in!(l, "console-logout"))
         );
     }
     let _ = writeln!(
         h,
         "</div></header><main><h1>{}</h1>{body}</main><footer>{}</footer></body></html>",
         esc(title),
-        l.t(
-            "本页内容含个人信息，查看记录已留痕审计。",
-            "This page may show personal data; every view is recorded in the audit trail."
-        )
+        esc(&t_in!(l, "console-footer"))
     );
     h
 }
@@ -199,12 +217,16 @@ pub fn flow_chart(lang: Lang, months: &[ChartMonth]) -> String {
     let slot = plot_w / months.len().max(1) as f64;
     let bar = (slot * 0.32).min(22.0);
     let y = |v: u64| top + plot_h - plot_h * (v as f64) / (top_value as f64);
+    let (outflows, inflows) = (
+        t_in!(lang, "console-chart-outflows"),
+        t_in!(lang, "console-chart-inflows"),
+    );
     let mut s = String::new();
     let _ = write!(
         s,
         "<svg id=\"flow-chart\" class=\"chart\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\">\
          <title>{}</title>",
-        esc(lang.t("各月流出与流入", "Outflows and inflows by month"))
+        esc(&t_in!(lang, "console-chart-title"))
     );
     for i in 0..=lines {
         let v = top_value / lines * i;
@@ -220,9 +242,9 @@ pub fn flow_chart(lang: Lang, months: &[ChartMonth]) -> String {
     }
     for (i, m) in months.iter().enumerate() {
         let x0 = left + slot * i as f64 + slot / 2.0 - bar;
-        for (j, (v, color, what)) in [
-            (m.outflows, "#cf6a32", "outflows"),
-            (m.inflows, "#2f6fb3", "inflows"),
+        for (j, (v, color, what, word)) in [
+            (m.outflows, "#cf6a32", "outflows", &outflows),
+            (m.inflows, "#2f6fb3", "inflows", &inflows),
         ]
         .into_iter()
         .enumerate()
@@ -235,10 +257,7 @@ pub fn flow_chart(lang: Lang, months: &[ChartMonth]) -> String {
                 top + plot_h - yy,
                 esc(&m.label),
                 esc(&m.label),
-                match what {
-                    "outflows" => lang.t("流出", "outflows"),
-                    _ => lang.t("流入", "inflows"),
-                }
+                esc(word)
             );
         }
         let _ = write!(
@@ -256,10 +275,10 @@ pub fn flow_chart(lang: Lang, months: &[ChartMonth]) -> String {
          <rect x=\"{:.1}\" y=\"6\" width=\"12\" height=\"12\" fill=\"#2f6fb3\"/>\
          <text x=\"{:.1}\" y=\"16\" font-size=\"12\" fill=\"#24292f\">{}</text></svg>",
         left + 16.0,
-        esc(lang.t("流出", "Outflows")),
+        esc(&outflows),
         left + 110.0,
         left + 126.0,
-        esc(lang.t("流入", "Inflows"))
+        esc(&inflows)
     );
     s
 }
@@ -301,5 +320,16 @@ mod tests {
         );
         assert!(svg.contains("流出") && !svg.contains("<script"));
         assert!(flow_chart(Lang::En, &[]).contains("Outflows"));
+    }
+
+    #[test]
+    fn places_show_their_name_and_code() {
+        let unit = Code::parse("410602").unwrap();
+        let cell = place_cell(&Code::parse("410602100").unwrap(), &unit);
+        assert_eq!(
+            cell, "鹤壁集镇 <span class=\"code\">410602100</span>",
+            "{cell}"
+        );
+        assert_eq!(or_dash(Some(String::new())), "—");
     }
 }

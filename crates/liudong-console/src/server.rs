@@ -9,8 +9,10 @@
 //! - Every other request needs a session: without one, `GET` and `HEAD` are
 //!   sent to `/login` and other methods get the login form (403).
 //! - With a session, every `POST` must carry the session's CSRF token and
-//!   come from this site (else 403); `POST /logout` ends the session, other
-//!   POSTs are 404. `GET` of a page renders it (unknown pages 404); other
+//!   come from this site (else 403); `POST /logout` ends the session, `POST
+//!   /write` sends a form (`forms.rs`), `POST /accounts` unlocks an account
+//!   (administrators), other POSTs are 404. `GET` of a page renders it
+//!   (unknown pages 404), `GET /overdue.csv` downloads the work list; other
 //!   methods, `HEAD` included, are 405.
 //! - Every response carries `Cache-Control: no-store` (the stylesheet
 //!   excepted), a strict Content-Security-Policy, `X-Frame-Options: DENY`,
@@ -18,11 +20,12 @@
 //!   `?lang=` on any request sets the language cookie.
 
 use crate::error::ConsoleError;
+use crate::forms::{self, Sent};
 use crate::operators;
 use crate::pages;
-use crate::render::{Frame, Lang, esc, page};
-use crate::session::{Refusal, Session};
-use crate::state::{Console, Req};
+use crate::render::{Frame, FrameUser, Lang, esc, page};
+use crate::session::Refusal;
+use crate::state::{Console, Page, PageError, Req, Shown, Viewer};
 use axum::Router;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
@@ -30,6 +33,7 @@ use axum::http::{Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
+use liudong_i18n::t_in;
 use liudong_net::http::{ClientAddr, HttpOptions, serve_http};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -46,7 +50,7 @@ const READ_TIMEOUT: Duration = Duration::from_secs(20);
 const SESSION_COOKIE: &str = "ld_session";
 const LOGIN_COOKIE: &str = "ld_login";
 const LANG_COOKIE: &str = "ld_lang";
-/// The pages `pages::render` draws.
+/// The pages [`draw_page`] draws.
 const PAGES: [&str; 5] = ["/", "/nodes", "/report", "/overdue", "/person"];
 
 /// The console's routes over `console`.
@@ -55,7 +59,10 @@ pub(crate) fn router(console: Arc<Console>) -> Router {
         .route("/console.css", get_only(css))
         .route("/favicon.ico", get_only(favicon))
         .route("/login", get_only(login_page).post(login))
-        .route("/logout", post(logout));
+        .route("/logout", post(logout))
+        .route("/write", get_only(show_page).post(write))
+        .route("/accounts", get_only(show_page).post(unlock))
+        .route("/overdue.csv", get_only(download));
     for path in PAGES {
         r = r.route(path, get_only(show_page));
     }
@@ -148,7 +155,16 @@ fn lang_param(uri: &Uri) -> Option<Lang> {
     decode_pairs(uri.query().unwrap_or(""))
         .into_iter()
         .find(|(k, _)| k == "lang")
-        .and_then(|(_, v)| Lang::parse(&v))
+        .and_then(|(_, v)| lang_of(&v))
+}
+
+/// `zh` or `en`.
+fn lang_of(s: &str) -> Option<Lang> {
+    match s {
+        "zh" => Some(Lang::Zh),
+        "en" => Some(Lang::En),
+        _ => None,
+    }
 }
 
 /// A request as the pages see it: cookies, query, language, where it came
@@ -188,7 +204,7 @@ impl FromRequest<Arc<Console>> for Req {
         }
         let query = decode_pairs(parts.uri.query().unwrap_or(""));
         let lang = lang_param(&parts.uri)
-            .or_else(|| cookies.get(LANG_COOKIE).and_then(|v| Lang::parse(v)))
+            .or_else(|| cookies.get(LANG_COOKIE).and_then(|v| lang_of(v)))
             .unwrap_or(Lang::Zh);
         let rest: Vec<String> = query
             .iter()
@@ -275,13 +291,19 @@ fn html(status: StatusCode, body: String) -> Response {
 }
 
 fn redirect(to: &'static str) -> Response {
+    see_other(to)
+}
+
+/// A `303 See Other` to `to` (a path of the console).
+fn see_other(to: &str) -> Response {
     let mut r = respond(
         StatusCode::SEE_OTHER,
         "text/plain; charset=utf-8",
         String::new(),
     );
-    r.headers_mut()
-        .insert(header::LOCATION, HeaderValue::from_static(to));
+    if let Ok(v) = HeaderValue::from_str(to) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
     r
 }
 
@@ -314,12 +336,12 @@ async fn login(State(c): State<Arc<Console>>, r: Req) -> Response {
 }
 
 async fn logout(State(c): State<Arc<Console>>, r: Req) -> Response {
-    let (token, s) = match c.logged_in(&r) {
+    let (token, v) = match c.logged_in(&r) {
         Ok(x) => x,
         Err(resp) => return *resp,
     };
     c.sessions.end(&token);
-    tracing::info!(operator = %s.operator, "console: logout");
+    tracing::info!(operator = %v.name, "console: logout");
     let mut resp = redirect("/login");
     resp.headers_mut()
         .append(header::SET_COOKIE, c.cookie(SESSION_COOKIE, "", Some(0)));
@@ -328,23 +350,119 @@ async fn logout(State(c): State<Arc<Console>>, r: Req) -> Response {
 
 /// A page (`GET` with a session), rendered off the async runtime.
 async fn show_page(State(c): State<Arc<Console>>, r: Req) -> Response {
-    let s = match c.logged_in(&r) {
-        Ok((_, s)) => s,
+    let v = match c.logged_in(&r) {
+        Ok((_, v)) => v,
         Err(resp) => return *resp,
     };
+    blocking(c, r, v, draw_page).await
+}
+
+/// Runs `work` for a request off the async runtime and shows its page.
+async fn blocking(
+    c: Arc<Console>,
+    r: Req,
+    v: Viewer,
+    work: impl FnOnce(&Console, &Req, &Viewer) -> Result<Shown, PageError> + Send + 'static,
+) -> Response {
     let done = tokio::task::spawn_blocking(move || {
-        let out = pages::render(&c, &r, &s);
-        (c, r, s, out)
+        let out = work(&c, &r, &v);
+        (c, r, v, out)
     })
     .await;
     match done {
-        Ok((c, r, s, Ok((title, current, body)))) => html(
-            StatusCode::OK,
-            page(&c.frame(&r, Some(&s), current), &title, &body),
-        ),
-        Ok((c, r, s, Err(e))) => c.error_page(&r, Some(&s), e.status, &e.message),
+        Ok((c, r, v, out)) => c.shown(&r, &v, out),
         Err(e) => {
             tracing::error!(error = %e, "console: page task failed");
+            html(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
+        }
+    }
+}
+
+/// `POST /write`: a form sent. Drawn again (a picker's next level, or what
+/// is wrong), or its records written through the node's write path and
+/// the person's page shown.
+async fn write(State(c): State<Arc<Console>>, r: Req) -> Response {
+    let v = match c.logged_in(&r) {
+        Ok((_, v)) => v,
+        Err(resp) => return *resp,
+    };
+    let (c, r, v, sent) = match tokio::task::spawn_blocking(move || {
+        let sent = forms::prepare(&c, &r, &v);
+        (c, r, v, sent)
+    })
+    .await
+    {
+        Ok(x) => x,
+        Err(e) => {
+            tracing::error!(error = %e, "console: form task failed");
+            return html(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into());
+        }
+    };
+    let (drafts, subject) = match sent {
+        Ok(Sent::Write { drafts, subject }) => (drafts, subject),
+        Ok(Sent::Form(shown)) => return c.shown(&r, &v, Ok(shown)),
+        Err(e) => return c.shown(&r, &v, Err(e)),
+    };
+    let written = if drafts.len() == 1 {
+        let draft = drafts.into_iter().next().expect("one draft");
+        c.node.write_local(draft).await.map(|r| vec![r.id])
+    } else {
+        c.node
+            .write_local_batch(drafts, false)
+            .await
+            .map(|w| w.into_iter().map(|w| w.record.id).collect())
+    };
+    match written {
+        Ok(ids) => {
+            let ids: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+            tracing::info!(operator = %v.name, records = %ids.join(","), "console: records written");
+            see_other(&format!(
+                "/person?id={}&saved={}",
+                crate::render::url(&subject),
+                crate::render::url(&ids.join(","))
+            ))
+        }
+        Err(e) => {
+            tracing::info!(operator = %v.name, error = %e, "console: write refused");
+            blocking(c, r, v, move |c, r, v| forms::refused(c, r, v, &e)).await
+        }
+    }
+}
+
+/// `POST /accounts`: an administrator unlocks an account.
+async fn unlock(State(c): State<Arc<Console>>, r: Req) -> Response {
+    let v = match c.logged_in(&r) {
+        Ok((_, v)) => v,
+        Err(resp) => return *resp,
+    };
+    match crate::accounts::unlock(&c, &r, &v) {
+        Ok(name) => see_other(&format!("/accounts?unlocked={}", crate::render::url(&name))),
+        Err(e) => c.shown(&r, &v, Err(e)),
+    }
+}
+
+/// `GET /overdue.csv`: the work list of the operator's unit as a file.
+async fn download(State(c): State<Arc<Console>>, r: Req) -> Response {
+    let v = match c.logged_in(&r) {
+        Ok((_, v)) => v,
+        Err(resp) => return *resp,
+    };
+    let done = tokio::task::spawn_blocking(move || {
+        let out = crate::lists::csv(&c, &r, &v);
+        (c, r, v, out)
+    })
+    .await;
+    match done {
+        Ok((_, _, _, Ok((name, text)))) => {
+            let mut resp = respond(StatusCode::OK, "text/csv; charset=utf-8", text);
+            if let Ok(h) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+                resp.headers_mut().insert(header::CONTENT_DISPOSITION, h);
+            }
+            resp
+        }
+        Ok((c, r, v, Err(e))) => c.shown(&r, &v, Err(e)),
+        Err(e) => {
+            tracing::error!(error = %e, "console: download task failed");
             html(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
         }
     }
@@ -355,21 +473,21 @@ async fn show_page(State(c): State<Arc<Console>>, r: Req) -> Response {
 /// `GET` or a `POST` finds no page (404), other methods are not supported
 /// (405).
 async fn refuse(State(c): State<Arc<Console>>, r: Req) -> Response {
-    let s = match c.logged_in(&r) {
-        Ok((_, s)) => s,
+    let v = match c.logged_in(&r) {
+        Ok((_, v)) => v,
         Err(resp) => return *resp,
     };
     let (status, message) = match r.method {
         Method::GET | Method::POST => (
             StatusCode::NOT_FOUND,
-            r.lang.t("没有这个页面。", "No such page."),
+            t_in!(r.lang, "console-error-no-page"),
         ),
         _ => (
             StatusCode::METHOD_NOT_ALLOWED,
-            r.lang.t("不支持的请求。", "Unsupported request."),
+            t_in!(r.lang, "console-error-method"),
         ),
     };
-    c.error_page(&r, Some(&s), status, message)
+    c.error_page(&r, Some(&v), status, &message)
 }
 
 impl Console {
@@ -384,13 +502,30 @@ impl Console {
         HeaderValue::from_str(&c).expect("cookie values are hex or fixed words")
     }
 
-    fn frame<'a>(&'a self, r: &'a Req, s: Option<&'a Session>, current: &'a str) -> Frame<'a> {
+    fn frame<'a>(&'a self, r: &'a Req, v: Option<&'a Viewer>, current: &'a str) -> Frame<'a> {
         Frame {
             lang: r.lang,
             node: &self.node_label,
-            operator: s.map(|s| (s.operator.as_str(), s.csrf.as_str())),
+            operator: v.map(|v| FrameUser {
+                name: &v.name,
+                unit: liudong_node::worklist::place_name(&v.unit, &v.unit),
+                admin: v.admin,
+                csrf: &v.csrf,
+            }),
             here: &r.here,
             current,
+        }
+    }
+
+    /// A page's outcome as a response: the page in its frame, or a
+    /// friendly error page.
+    fn shown(&self, r: &Req, v: &Viewer, out: Result<Shown, PageError>) -> Response {
+        match out {
+            Ok(s) => html(
+                s.status,
+                page(&self.frame(r, Some(v), s.nav), &s.title, &s.body),
+            ),
+            Err(e) => self.error_page(r, Some(v), e.status, &e.message),
         }
     }
 
@@ -398,73 +533,82 @@ impl Console {
     fn error_page(
         &self,
         r: &Req,
-        s: Option<&Session>,
+        v: Option<&Viewer>,
         status: StatusCode,
         message: &str,
     ) -> Response {
         let l = r.lang;
         let body = format!(
-            "<div class=\"error\" id=\"error\"><p>{}</p><p><a href=\"/\">{}</a></p></div>",
+            "<div class=\"notice error\" id=\"error\"><p>{}</p><p><a href=\"/\">{}</a></p></div>",
             esc(message),
-            l.t("返回概况", "Back to the overview")
+            esc(&t_in!(l, "console-back-to-overview"))
         );
         html(
             status,
             page(
-                &self.frame(r, s, ""),
-                l.t("出错了", "Something went wrong"),
+                &self.frame(r, v, ""),
+                &t_in!(l, "console-error-title"),
                 &body,
             ),
         )
     }
 
-    /// The session of the request, if valid and its operator still exists.
-    fn session(&self, r: &Req) -> Option<(String, Session)> {
+    /// The session of the request, if valid and its operator still exists
+    /// with a unit of this node: who is logged in.
+    fn session(&self, r: &Req) -> Option<(String, Viewer)> {
         let token = r.cookies.get(SESSION_COOKIE)?;
         let s = self.sessions.touch(token, self.node.now_ms())?;
-        match self.operators.current() {
-            Ok(ops) if ops.get(&s.operator).is_some() => Some((token.clone(), s)),
-            Ok(_) => {
-                tracing::info!(operator = %s.operator, "console: operator removed; session ended");
-                self.sessions.end(token);
-                None
-            }
+        let ops = match self.operators.current() {
+            Ok(ops) => ops,
             Err(e) => {
                 tracing::error!(error = %crate::error::chain(&e), "console: cannot read the operators file");
-                None
+                return None;
             }
-        }
+        };
+        let Some(op) = ops.get(&s.operator) else {
+            tracing::info!(operator = %s.operator, "console: operator removed; session ended");
+            self.sessions.end(token);
+            return None;
+        };
+        let Some(unit) = op.unit(self.code()) else {
+            tracing::warn!(operator = %s.operator, code = ?op.code, "console: the account's unit is not under this node; session ended");
+            self.sessions.end(token);
+            return None;
+        };
+        Some((
+            token.clone(),
+            Viewer {
+                name: s.operator,
+                unit,
+                admin: op.role == operators::Role::Admin,
+                csrf: s.csrf,
+            },
+        ))
     }
 
     /// The session of a request that needs one, and for a `POST` its CSRF
     /// token and origin checked; otherwise the answer: to the login form
     /// without a session, a 403 page for a `POST` that fails the checks.
-    fn logged_in(&self, r: &Req) -> Result<(String, Session), Box<Response>> {
-        let Some((token, s)) = self.session(r) else {
+    fn logged_in(&self, r: &Req) -> Result<(String, Viewer), Box<Response>> {
+        let Some((token, v)) = self.session(r) else {
             return Err(Box::new(match r.method {
                 Method::GET | Method::HEAD => redirect("/login"),
                 _ => self.login_form(
                     r,
                     StatusCode::FORBIDDEN,
-                    Some(r.lang.t(
-                        "会话已过期，请重新登录。",
-                        "Your session expired; please log in again.",
-                    )),
+                    Some(&t_in!(r.lang, "console-session-expired")),
                 ),
             }));
         };
-        if r.method == Method::POST && (r.field("csrf") != s.csrf || !r.same_origin) {
+        if r.method == Method::POST && (r.field("csrf") != v.csrf || !r.same_origin) {
             return Err(Box::new(self.error_page(
                 r,
-                Some(&s),
+                Some(&v),
                 StatusCode::FORBIDDEN,
-                r.lang.t(
-                    "表单已过期，请重试。",
-                    "The form expired; please try again.",
-                ),
+                &t_in!(r.lang, "console-form-expired"),
             )));
         }
-        Ok((token, s))
+        Ok((token, v))
     }
 
     fn login_form(&self, r: &Req, status: StatusCode, message: Option<&str>) -> Response {
@@ -486,13 +630,13 @@ impl Console {
              <label>{}<input id=\"name\" name=\"name\" autocomplete=\"username\" required></label>\
              <label>{}<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
              <button id=\"login\" type=\"submit\">{}</button></form>",
-            l.t("用户名", "Name"),
-            l.t("密码", "Password"),
-            l.t("登录", "Log in")
+            esc(&t_in!(l, "console-login-name")),
+            esc(&t_in!(l, "console-login-password")),
+            esc(&t_in!(l, "console-login"))
         );
         let mut resp = html(
             status,
-            page(&self.frame(r, None, ""), l.t("登录", "Log in"), &body),
+            page(&self.frame(r, None, ""), &t_in!(l, "console-login"), &body),
         );
         resp.headers_mut().append(
             header::SET_COOKIE,
@@ -512,10 +656,7 @@ impl Console {
             return self.login_form(
                 r,
                 StatusCode::FORBIDDEN,
-                Some(l.t(
-                    "登录表单已过期，请重新输入。",
-                    "The login form expired; please enter your name and password again.",
-                )),
+                Some(&t_in!(l, "console-login-expired")),
             );
         }
         let name = r.field("name").trim().to_string();
@@ -523,16 +664,7 @@ impl Console {
         let now = self.node.now_ms();
         if let Err(Refusal::Locked { retry_secs }) = self.sessions.check_allowed(&name, now) {
             tracing::warn!(operator = %name, addr = %r.peer.ip(), "console: login refused, too many failures");
-            let msg = match l {
-                Lang::Zh => format!(
-                    "登录失败次数过多，请 {} 分钟后再试。",
-                    retry_secs.div_ceil(60)
-                ),
-                Lang::En => format!(
-                    "Too many failed logins; try again in {} minutes.",
-                    retry_secs.div_ceil(60)
-                ),
-            };
+            let msg = t_in!(l, "console-login-locked", minutes = retry_secs.div_ceil(60));
             return self.login_form(r, StatusCode::TOO_MANY_REQUESTS, Some(&msg));
         }
         let ops = match self.operators.current() {
@@ -543,10 +675,7 @@ impl Console {
                     r,
                     None,
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    l.t(
-                        "操作员文件无法读取，请联系系统管理员（见节点日志）。",
-                        "The operators file cannot be read; ask the administrator (see the node's log).",
-                    ),
+                    &t_in!(l, "console-operators-unreadable"),
                 );
             }
         };
@@ -565,7 +694,7 @@ impl Console {
             return self.login_form(
                 r,
                 StatusCode::UNAUTHORIZED,
-                Some(l.t("用户名或密码错误。", "Wrong name or password.")),
+                Some(&t_in!(l, "console-login-wrong")),
             );
         }
         self.sessions.succeeded(&name);
@@ -587,12 +716,28 @@ fn dummy_hash() -> &'static str {
     H.get_or_init(|| operators::hash_password("no operator has this password").unwrap_or_default())
 }
 
+/// Renders the page of a GET request.
+fn draw_page(c: &Console, r: &Req, v: &Viewer) -> Page {
+    match r.path.as_str() {
+        "/" => pages::overview(c, r, v),
+        "/nodes" => crate::nodes_page::nodes(c, r, v),
+        "/report" => crate::report_page::report(c, r, v),
+        "/overdue" => crate::lists::overdue(c, r, v),
+        "/person" => pages::person(c, r, v),
+        "/write" => crate::forms::show(c, r, v),
+        "/accounts" => crate::accounts::show(c, r, v),
+        _ => Err(PageError::new(
+            StatusCode::NOT_FOUND,
+            t_in!(r.lang, "console-error-no-page"),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::operators::Operators;
-    use axum::body::Body;
-    use tower::ServiceExt;
+    use crate::operators::Role;
+    use crate::testing::{NAME, body, cookies, request, send};
 
     #[test]
     fn forms_decode_plus_and_percent() {
@@ -606,80 +751,14 @@ mod tests {
         );
     }
 
-    const NAME: &str = "wang.li";
-    const PASSWORD: &str = "correct horse battery";
-
     /// A console over an empty county store, with one operator.
     fn console(dir: &std::path::Path, secure: bool) -> Arc<Console> {
-        let scope = liudong_core::NodeScope::for_code(liudong_core::Code::parse("410602").unwrap())
-            .unwrap();
-        let store =
-            liudong_store::Store::open(&dir.join("store"), scope, None, &Default::default())
-                .unwrap();
-        let node = liudong_sync::Node::new(
-            Arc::new(store),
-            Default::default(),
-            liudong_sync::system_clock(),
-        );
-        let path = operators::path(dir);
-        let mut ops = Operators::default();
-        ops.set(NAME, PASSWORD, 1).unwrap();
-        ops.save(&path).unwrap();
-        Arc::new(Console {
-            node,
-            sessions: crate::session::Sessions::new(liudong_node::config::ConsoleOptions {
-                listen: "127.0.0.1:0".parse().unwrap(),
-                idle_timeout: Duration::from_secs(900),
-                max_session: Duration::from_secs(3600),
-                max_failed_logins: 5,
-                lockout: Duration::from_secs(900),
-            }),
-            operators: crate::operators::OperatorsFile::new(path),
-            thresholds: Default::default(),
-            secure,
-            node_label: "410602 鹤山区".into(),
-        })
-    }
-
-    /// A request with `cookies` and, for a body, a form.
-    fn request(method: &str, uri: &str, cookies: &str, form: Option<String>) -> Request {
-        let mut b = Request::builder()
-            .method(method)
-            .uri(uri)
-            .header(header::HOST, "410602.node.liudong:8443");
-        if !cookies.is_empty() {
-            b = b.header(header::COOKIE, cookies);
-        }
-        match form {
-            Some(f) => b
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(f))
-                .unwrap(),
-            None => b.body(Body::empty()).unwrap(),
-        }
-    }
-
-    async fn send(c: &Arc<Console>, req: Request) -> Response {
-        router(c.clone()).oneshot(req).await.unwrap()
-    }
-
-    async fn body(r: Response) -> String {
-        let b = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
-        String::from_utf8(b.to_vec()).unwrap()
-    }
-
-    fn cookies(r: &Response) -> Vec<String> {
-        r.headers()
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .map(|v| v.to_str().unwrap().to_string())
-            .collect()
+        crate::testing::console(dir, "410602", &[(NAME, None, Role::Operator)], secure)
     }
 
     /// The session cookie and CSRF token of a fresh session.
     fn logged_in(c: &Console) -> (String, String) {
-        let (token, s) = c.sessions.create(NAME, c.node.now_ms());
-        (format!("{SESSION_COOKIE}={token}"), s.csrf)
+        crate::testing::session_of(c, NAME)
     }
 
     fn assert_security_headers(r: &Response) {

@@ -106,19 +106,7 @@ impl Sessions {
     /// Refuses a login attempt under `name` while it is locked out.
     pub fn check_allowed(&self, name: &str, now_ms: u64) -> Result<(), Refusal> {
         let f = self.failures.lock().expect("failures lock");
-        match f.get(name) {
-            Some(x) if x.count >= self.opts.max_failed_logins => {
-                let until = x.first_ms + self.opts.lockout.as_millis() as u64;
-                if now_ms < until {
-                    Err(Refusal::Locked {
-                        retry_secs: (until - now_ms).div_ceil(1000),
-                    })
-                } else {
-                    Ok(())
-                }
-            }
-            _ => Ok(()),
-        }
+        self.check_locked(&f, name, now_ms)
     }
 
     /// Counts a failed login under `name`; returns the failures in the window.
@@ -149,6 +137,50 @@ impl Sessions {
 
     pub fn succeeded(&self, name: &str) {
         self.failures.lock().expect("failures lock").remove(name);
+    }
+
+    /// The names locked out at `now_ms`, with the seconds left, by name.
+    pub fn locked(&self, now_ms: u64) -> Vec<(String, u64)> {
+        let f = self.failures.lock().expect("failures lock");
+        let mut out: Vec<(String, u64)> = f
+            .keys()
+            .filter_map(|name| match self.check_locked(&f, name, now_ms) {
+                Err(Refusal::Locked { retry_secs }) => Some((name.clone(), retry_secs)),
+                Ok(()) => None,
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Ends the lockout of `name` (an administrator's unlock); true if it
+    /// was locked out.
+    pub fn unlock(&self, name: &str, now_ms: u64) -> bool {
+        let mut f = self.failures.lock().expect("failures lock");
+        let locked = self.check_locked(&f, name, now_ms).is_err();
+        f.remove(name);
+        locked
+    }
+
+    fn check_locked(
+        &self,
+        f: &HashMap<String, Failures>,
+        name: &str,
+        now_ms: u64,
+    ) -> Result<(), Refusal> {
+        match f.get(name) {
+            Some(x) if x.count >= self.opts.max_failed_logins => {
+                let until = x.first_ms + self.opts.lockout.as_millis() as u64;
+                if now_ms < until {
+                    Err(Refusal::Locked {
+                        retry_secs: (until - now_ms).div_ceil(1000),
+                    })
+                } else {
+                    Ok(())
+                }
+            }
+            _ => Ok(()),
+        }
     }
 }
 
@@ -201,9 +233,19 @@ mod tests {
             Err(Refusal::Locked { retry_secs: 99 })
         );
         assert!(s.check_allowed("b", 2000).is_ok(), "per name");
+        assert_eq!(s.locked(2000), vec![("a".to_string(), 99)]);
         assert!(s.check_allowed("a", 101_000).is_ok(), "after the lockout");
+        assert!(s.locked(101_000).is_empty());
         assert_eq!(s.failed("a", 101_000), 1, "a new window");
         s.succeeded("a");
         assert!(s.check_allowed("a", 101_000).is_ok());
+        // An administrator's unlock ends a lockout at once.
+        for _ in 0..3 {
+            s.failed("b", 200_000);
+        }
+        assert!(s.check_allowed("b", 200_001).is_err());
+        assert!(s.unlock("b", 200_001));
+        assert!(s.check_allowed("b", 200_002).is_ok());
+        assert!(!s.unlock("b", 200_002), "no longer locked");
     }
 }

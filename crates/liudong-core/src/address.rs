@@ -90,6 +90,7 @@ mod villages;
 
 use crate::code::{Code, Level};
 use crate::divisions::{self, Divisions};
+use liudong_i18n::t;
 use std::cmp::Reverse;
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -238,15 +239,16 @@ pub struct Candidate {
 }
 
 /// Why an address does not resolve. The `Display` text is for the
-/// operator (Chinese) and lists the candidates.
+/// operator (from the message catalogue, Chinese by default) and lists the
+/// candidates.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AddressError {
     /// No division name in the text (empty, or only spaces and punctuation).
-    #[error("地址为空")]
+    #[error("{}", t!("error-address-empty"))]
     Empty,
     /// The text names no division of the context. `candidates`: divisions
     /// of the context whose names resemble the text's start, best first.
-    #[error("无法识别地址“{text}”{}", list(candidates, "，相近的有："))]
+    #[error("{}", t!("error-address-unknown", text = .text, similar = list(candidates, Lead::Similar)))]
     Unknown {
         text: String,
         candidates: Vec<Candidate>,
@@ -254,8 +256,8 @@ pub enum AddressError {
     /// The text starts with a county, township or village outside the
     /// context (`within`); `candidates` are the divisions it would name.
     #[error(
-        "地址“{text}”不在本辖区（{within}）内：外地地址须从省或市写起{}",
-        list(candidates, "，例如：")
+        "{}",
+        t!("error-address-outside", text = .text, within = .within.to_string(), examples = list(candidates, Lead::Examples))
     )]
     OutsideContext {
         text: String,
@@ -264,8 +266,8 @@ pub enum AddressError {
     },
     /// The text fits several divisions equally well.
     #[error(
-        "地址“{text}”可指多处{}，请写得更完整（上级乡镇/街道，或村/社区的全称）",
-        list(candidates, "：")
+        "{}",
+        t!("error-address-ambiguous", text = .text, places = list(candidates, Lead::Places))
     )]
     Ambiguous {
         text: String,
@@ -275,15 +277,7 @@ pub enum AddressError {
     /// a village is needed). `unrecognised` is the rest of the text after it
     /// (empty: nothing more was written); `candidates` are divisions under
     /// `resolved` that resemble it.
-    #[error(
-        "地址“{text}”只写到{}“{}”（{}），未写明{}{}{}",
-        level_zh(resolved.level),
-        resolved.full_name,
-        resolved.code,
-        level_zh(*required),
-        if unrecognised.is_empty() { String::new() } else { format!("（“{unrecognised}”不是其下的{}）", level_zh(*required)) },
-        list(candidates, "，相近的有：")
-    )]
+    #[error("{}", incomplete(text, resolved, *required, unrecognised, candidates))]
     Incomplete {
         text: String,
         resolved: Box<Resolved>,
@@ -306,26 +300,75 @@ impl AddressError {
     }
 }
 
-fn level_zh(level: Level) -> &'static str {
-    match level {
-        Level::National => "全国",
-        Level::Province => "省级",
-        Level::Prefecture => "地市级",
-        Level::County => "县区",
-        Level::Township => "乡镇/街道",
-        Level::Village => "村/社区",
-    }
+/// How a list of candidates is introduced in an error.
+#[derive(Clone, Copy)]
+enum Lead {
+    Similar,
+    Examples,
+    Places,
 }
 
-fn list(candidates: &[Candidate], lead: &str) -> String {
+/// The candidates as the error lists them (empty if none).
+fn list(candidates: &[Candidate], lead: Lead) -> String {
     if candidates.is_empty() {
         return String::new();
     }
     let items: Vec<String> = candidates
         .iter()
-        .map(|c| format!("{}（{}）", c.full_name, c.code))
+        .map(|c| {
+            t!(
+                "error-address-candidate",
+                name = &c.full_name,
+                code = c.code.to_string()
+            )
+        })
         .collect();
-    format!("{lead}{}", items.join("；"))
+    let list = items.join(&t!("error-address-separator"));
+    match lead {
+        Lead::Similar => t!("error-address-similar", list = list),
+        Lead::Examples => t!("error-address-examples", list = list),
+        Lead::Places => t!("error-address-places", list = list),
+    }
+}
+
+/// A level's name in address errors.
+fn level_name(level: Level) -> String {
+    match level {
+        Level::National => t!("error-address-level-national"),
+        Level::Province => t!("error-address-level-province"),
+        Level::Prefecture => t!("error-address-level-prefecture"),
+        Level::County => t!("error-address-level-county"),
+        Level::Township => t!("error-address-level-township"),
+        Level::Village => t!("error-address-level-village"),
+    }
+}
+
+fn incomplete(
+    text: &str,
+    resolved: &Resolved,
+    required: Level,
+    unrecognised: &str,
+    candidates: &[Candidate],
+) -> String {
+    let rest = if unrecognised.is_empty() {
+        String::new()
+    } else {
+        t!(
+            "error-address-incomplete-rest",
+            text = unrecognised,
+            required = level_name(required)
+        )
+    };
+    t!(
+        "error-address-incomplete",
+        text = text,
+        level = level_name(resolved.level),
+        name = &resolved.full_name,
+        code = resolved.code.to_string(),
+        required = level_name(required),
+        rest = rest,
+        similar = list(candidates, Lead::Similar)
+    )
 }
 
 /// Resolves `text` with the embedded index; see [`Index::resolve`].

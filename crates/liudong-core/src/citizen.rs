@@ -5,6 +5,7 @@
 //! character `0-9` or `X` computed with ISO 7064 MOD 11-2.
 
 use crate::date::Date;
+use liudong_i18n::t;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -14,13 +15,13 @@ const CHECK: [u8; 11] = *b"10X98765432";
 /// Why a string is not a valid citizen ID.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CitizenIdError {
-    #[error("{id}: has {len} characters, expected 18")]
+    #[error("{}", t!("error-citizen-length", id = .id, len = .len))]
     Length { id: String, len: usize },
-    #[error("{id}: the first 17 characters must be digits and the last a digit or X")]
+    #[error("{}", t!("error-citizen-characters", id = .id))]
     Characters { id: String },
-    #[error("{id}: birth date {date} is not a real date")]
+    #[error("{}", t!("error-citizen-birth-date", id = .id, date = .date))]
     BirthDate { id: String, date: String },
-    #[error("{id}: check digit should be {expected}")]
+    #[error("{}", t!("error-citizen-check-digit", id = .id, expected = .expected.to_string()))]
     CheckDigit { id: String, expected: char },
 }
 
@@ -124,7 +125,9 @@ mod tests {
         let e = CitizenId::parse(&format!("{first17}{wrong}")).unwrap_err();
         assert_eq!(
             e.to_string(),
-            format!("{first17}{wrong}: check digit should be {c}")
+            format!(
+                "公民身份号码“{first17}{wrong}”的校验位不对（按前 17 位应为 {c}），请对照身份证核对每一位"
+            )
         );
         assert!(matches!(
             CitizenId::parse("41060219901301123X"),

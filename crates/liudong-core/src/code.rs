@@ -4,6 +4,7 @@
 //! prefecture 4, county 6, township 9, village 12. The empty code is the
 //! national scope (written `CN`). "Under P" means "starts with P".
 
+use liudong_i18n::t;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -45,6 +46,18 @@ impl Level {
         })
     }
 
+    /// The level as the operator reads it, in this process's language.
+    pub fn label(self) -> String {
+        match self {
+            Level::National => t!("ledger-level-national"),
+            Level::Province => t!("ledger-level-province"),
+            Level::Prefecture => t!("ledger-level-prefecture"),
+            Level::County => t!("ledger-level-county"),
+            Level::Township => t!("ledger-level-township"),
+            Level::Village => t!("ledger-level-village"),
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Level::National => "national",
@@ -60,17 +73,18 @@ impl Level {
 /// Why a string is not a division code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CodeError {
-    #[error(
-        "division code {code:?} has {len} characters; expected 2, 4, 6, 9 or 12 digits (or CN)"
-    )]
+    #[error("{}", t!("error-code-length", code = .code, len = .len))]
     Length { code: String, len: usize },
-    #[error("division code {code:?} contains a non-digit character")]
+    #[error("{}", t!("error-code-not-digits", code = .code))]
     NotDigits { code: String },
-    #[error("division code {code} is a {found} code; expected a {expected} code ({len} digits)")]
+    #[error(
+        "{}",
+        t!("error-code-wrong-level", code = .code, found = .found.label(), expected = .expected.label(), len = .len)
+    )]
     WrongLevel {
         code: String,
-        found: &'static str,
-        expected: &'static str,
+        found: Level,
+        expected: Level,
         len: usize,
     },
 }
@@ -111,8 +125,8 @@ impl Code {
         if c.level() != level {
             return Err(CodeError::WrongLevel {
                 code: c.to_string(),
-                found: c.level().name(),
-                expected: level.name(),
+                found: c.level(),
+                expected: level,
                 len: level.digits(),
             });
         }
@@ -211,13 +225,13 @@ mod tests {
     #[test]
     fn rejects_bad_codes_with_reason() {
         let e = Code::parse("41060").unwrap_err();
-        assert!(e.to_string().contains("5 characters"), "{e}");
+        assert!(e.to_string().contains("有 5 位"), "{e}");
         let e = Code::parse("41060a").unwrap_err();
-        assert!(e.to_string().contains("non-digit"), "{e}");
+        assert!(e.to_string().contains("含有非数字的字符"), "{e}");
         let e = Code::parse_level("410602", Level::Village).unwrap_err();
         assert!(
             e.to_string()
-                .contains("expected a village code (12 digits)"),
+                .contains("410602 是县级代码；这里需要村（社区）级代码（12 位）"),
             "{e}"
         );
     }

@@ -4,17 +4,18 @@
 //! 1970-01-01 use the civil-from-days algorithm so that date arithmetic needs
 //! no external crate.
 
+use liudong_i18n::t;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Why a string is not a date or quarter.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DateError {
-    #[error("{0:?} is not a date; expected YYYY-MM-DD")]
+    #[error("{}", t!("error-date-format", text = .0))]
     Format(String),
-    #[error("{0:?} is not a real calendar date")]
+    #[error("{}", t!("error-date-not-real", text = .0))]
     NotReal(String),
-    #[error("{0:?} is not a quarter; expected YYYYQn with n from 1 to 4")]
+    #[error("{}", t!("error-quarter-format", text = .0))]
     Quarter(String),
 }
 

@@ -17,11 +17,58 @@ use std::fmt;
 pub struct RecordId {
     /// Code of the authoring node.
     pub node: Code,
-    /// The authoring node's own sequence number, from 1.
+    /// The authoring node's own sequence number, from 1 (see [`RecordId::next_seq`]).
     pub seq: u64,
 }
 
+/// The clock time from which sequence numbers follow the clock
+/// (2024-01-01T00:00:00Z, unix ms).
+pub const SEQ_EPOCH_MS: u64 = 1_704_067_200_000;
+/// Sequence numbers per millisecond of clock time.
+pub const SEQ_PER_MS: u64 = 1_000;
+/// Sequence numbers up to this are always within the bound: the plain
+/// counters nodes issued before their ids followed the clock.
+pub const SEQ_COUNTER_MAX: u64 = u32::MAX as u64;
+/// How far ahead of the receiver's clock an author's clock may have run when
+/// it numbered a record (a year): records are not refused for their stamps
+/// (the max-offset rule stops a node whose clock is wrong from writing), and
+/// the sequence bound only has to keep extreme numbers out.
+pub const SEQ_CLOCK_ALLOWANCE_MS: u64 = 366 * 24 * 3600 * 1000;
+
 impl RecordId {
+    /// The sequence number a node issues for its next record, stamped
+    /// `hlc`, when the last one it issued (that it knows of) is `last`: one
+    /// more, and never less than the floor of the record's clock time
+    /// ([`RecordId::seq_floor`]) plus one. Ids thus increase with the clock
+    /// as well as with the count, so a node whose store was wiped or
+    /// restored from an older backup — and has forgotten ids it issued —
+    /// still never issues one of them again, with or without a link to its
+    /// upstream, as long as its clock has not gone back to before the loss.
+    pub fn next_seq(last: u64, hlc: Hlc) -> u64 {
+        last.saturating_add(1)
+            .max(Self::seq_floor(hlc.wall_ms()).saturating_add(1))
+    }
+
+    /// The lowest sequence number the clock at `wall_ms` allows:
+    /// `SEQ_PER_MS` numbers per millisecond since [`SEQ_EPOCH_MS`].
+    pub fn seq_floor(wall_ms: u64) -> u64 {
+        wall_ms
+            .saturating_sub(SEQ_EPOCH_MS)
+            .saturating_mul(SEQ_PER_MS)
+    }
+
+    /// The highest sequence number a record may carry when received at
+    /// `now_ms` with a clock skew of at most `max_skew_ms`: the floor of
+    /// `now_ms + max_skew_ms` plus one second's worth of numbers (a bulk
+    /// write runs a little ahead of its clock), and never less than
+    /// [`SEQ_COUNTER_MAX`]. A record beyond it is refused, so a forged
+    /// record cannot carry an extreme number.
+    pub fn seq_limit(now_ms: u64, max_skew_ms: u64) -> u64 {
+        Self::seq_floor(now_ms.saturating_add(max_skew_ms))
+            .saturating_add(SEQ_PER_MS * 1_000)
+            .max(SEQ_COUNTER_MAX)
+    }
+
     /// Parses the display form `NODE-SEQ`, e.g. `410602100001-42`.
     pub fn parse(s: &str) -> Option<RecordId> {
         let (node, seq) = s.rsplit_once('-')?;
@@ -213,6 +260,13 @@ pub struct Correction {
     /// `None` voids the target; `Some` replaces its body (same kind).
     #[serde(default)]
     pub amended: Option<Box<Body>>,
+    /// The residence the person left, when the target is a residence change
+    /// (or a correction of one): one of the target's places, carried so that
+    /// the correction reaches every node the target reached. A correction's
+    /// origin and residence are likewise the target's. Set by the writer
+    /// from the record it corrects (see [`crate::placing`]).
+    #[serde(default)]
+    pub previous_residence: Option<Code>,
 }
 
 /// The typed body of a record.

@@ -17,14 +17,17 @@
 //! - marriages: marriages dated in M; married women: women, married, aged 15–49 on E;
 //! - outflows: episodes whose outflow (leave date) is in M; inflows: inflow
 //!   registrations whose arrival date is in M and residence is under P;
-//! - migrants out: origin under P, an episode open on E (left or arrived on or before E,
-//!   not returned by E); migrants in: residence under P, arrived on or before E, not
-//!   returned by E;
+//! - migrants out: origin under P, the latest episode begun on or before E (left or
+//!   arrived) not returned by E; migrants in: registered on E at a residence under P
+//!   (a [stay](crate::view::Stay): from an inflow or a residence change there, until a
+//!   return or move that names it), once per residence however many inflows were
+//!   registered there (two only if a move was never recorded where the person left);
 //! - certificate rate: married women of childbearing age out on E holding a certificate
 //!   valid on E ÷ all such women;
 //! - notice feedback rate: inflow notices registered (record clock date) in M
 //!   acknowledged within A days ÷ those notices;
-//! - check rate: migrants in (on E) with a check report for M's quarter ÷ migrants in;
+//! - check rate: migrants in (on E) with a check report for M's quarter from the
+//!   residence they are registered at ÷ migrants in;
 //! - timeliness: days from the registration of M's acknowledged notices to their
 //!   acknowledgement (sum and count; the average is shown).
 
@@ -207,9 +210,13 @@ pub fn count_person(c: &mut Counts, v: &PersonView, unit: &Code, month: Month, a
             .iter()
             .filter(|e| e.left.is_some_and(|d| month.contains(d)))
             .count() as u64;
-        let out = v.episodes.iter().any(|e| {
-            e.arrived.or(e.left).is_some_and(|s| s <= end) && e.returned.is_none_or(|r| r > end)
-        });
+        // Out on E: the latest absence begun by E is not over by E (an
+        // earlier one never closed by a return does not count twice).
+        let out = v
+            .episodes
+            .iter()
+            .rfind(|e| e.arrived.or(e.left).is_some_and(|s| s <= end))
+            .is_some_and(|e| e.returned.is_none_or(|r| r > end));
         if out {
             c.migrants_out += 1;
             if married_woman {
@@ -241,17 +248,29 @@ pub fn count_person(c: &mut Counts, v: &PersonView, unit: &Code, month: Month, a
             }
         }
     }
-    // Migrant in on the last day: the latest episode with an inflow under the unit.
-    let in_here = v.episodes.iter().any(|e| {
-        e.arrived.is_some_and(|a| a <= end)
-            && e.returned.is_none_or(|r| r > end)
-            && e.residences.last().is_some_and(|r| r.is_under(unit))
-    });
-    if in_here {
+    // Migrants in on the last day: one per residence under the unit where
+    // the person is registered (a stay) on E — once, however many inflows
+    // were registered there — checked if a check report for the quarter
+    // came from that residence. Counted per residence, not per person: a
+    // stay is derived identically by every node holding that residence's
+    // records, so the figure adds up over townships and villages even when
+    // a move was never recorded where the person left (the person then has
+    // two registrations, and each residence counts its own).
+    let mut here: Vec<&Code> = v
+        .stays_on(end)
+        .map(|s| &s.residence)
+        .filter(|r| r.is_under(unit))
+        .collect();
+    here.sort();
+    here.dedup();
+    let q = end.quarter();
+    for r in here {
         c.migrants_in += 1;
         c.checks_due += 1;
-        let q = end.quarter();
-        if v.checks.iter().any(|k| k.quarter == q) {
+        if v.checks
+            .iter()
+            .any(|k| k.quarter == q && k.residence.as_ref() == Some(r))
+        {
             c.checks_reported += 1;
         }
     }

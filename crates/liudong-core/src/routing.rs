@@ -94,15 +94,41 @@ impl fmt::Display for Link {
 
 /// The places a record concerns: its origin, its residence if known, and,
 /// for a residence change, the residence the person left (that side must
-/// learn the person is gone).
+/// learn the person is gone) — which a correction of a residence change
+/// carries too, so that it goes wherever its target went.
 pub fn places(r: &Record) -> impl Iterator<Item = &Code> {
-    let previous = match &r.body {
-        crate::Body::ResidenceChanged(b) => b.previous_residence.as_ref(),
-        _ => None,
-    };
     std::iter::once(&r.origin)
         .chain(r.residence.as_ref())
-        .chain(previous)
+        .chain(previous_residence(r))
+}
+
+/// The third place of a record: the residence the person left, named by a
+/// residence change and carried by a correction of one.
+pub fn previous_residence(r: &Record) -> Option<&Code> {
+    match &r.body {
+        crate::Body::ResidenceChanged(b) => b.previous_residence.as_ref(),
+        crate::Body::Correction(c) => c.previous_residence.as_ref(),
+        _ => None,
+    }
+}
+
+/// Every place of a record, by role: what decides who holds it. Two records
+/// with equal places are held by exactly the same nodes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Places {
+    pub origin: Code,
+    pub residence: Option<Code>,
+    pub previous_residence: Option<Code>,
+}
+
+impl Places {
+    pub fn of(r: &Record) -> Places {
+        Places {
+            origin: r.origin.clone(),
+            residence: r.residence.clone(),
+            previous_residence: previous_residence(r).cloned(),
+        }
+    }
 }
 
 /// True if any place of the record (origin, residence, previous residence)

@@ -151,11 +151,13 @@ pub fn example_bodies(today: Date) -> Vec<crate::record::Body> {
             amended: Some(Box::new(Body::Returned(Returned {
                 return_date: today.add_days(-2),
             }))),
+            previous_residence: None,
         }),
         Body::Correction(Correction {
             target,
             reason: "重复登记".into(),
             amended: None,
+            previous_residence: None,
         }),
     ]
 }

@@ -1,13 +1,16 @@
 //! Validation of records, the same wherever a record enters a node: written by
 //! an operator or received from a peer. A record that fails is refused whole.
 //!
-//! This module checks what a record says about itself (codes, dates, clock,
-//! field consistency). Rules that need other records (an acknowledgement must
+//! This module checks what a record says about itself (codes, dates, field
+//! consistency). Its clock is not checked against the receiver's: a record
+//! stamped ahead by a clock that was wrong is accepted (it must not be
+//! stuck once that clock is right), and does not move the receiver's stamps
+//! (see [`crate::hlc`]); a node whose clock differs from its upstream's
+//! writes nothing. Rules that need other records (an acknowledgement must
 //! name an inflow the node holds, ...) are checked by the store's writers.
 
 use crate::code::{Code, Level};
 use crate::date::Date;
-use crate::hlc::HlcClock;
 use crate::record::{Body, Record, Sex};
 use std::fmt;
 
@@ -36,7 +39,9 @@ fn fail<T>(field: impl Into<String>, reason: impl Into<String>) -> Result<T, Val
 pub struct Limits {
     /// Current wall time, unix milliseconds.
     pub now_ms: u64,
-    /// How far ahead of `now_ms` a record's clock or dates may be.
+    /// How far ahead of `now_ms` a record's dates may be; also how far the
+    /// clock's high-water may be ahead of the wall clock before local stamps
+    /// follow the wall clock (see [`crate::hlc::HlcClock::stamp`]).
     pub max_skew_ms: u64,
 }
 
@@ -106,8 +111,23 @@ pub fn check_record(r: &Record, limits: Limits) -> Result<(), ValidationError> {
         known_code("residence", res)?;
     }
     text("operator", &r.operator, true)?;
-    if let Err(e) = HlcClock::check(r.hlc, limits.now_ms, limits.max_skew_ms) {
-        return fail("hlc", e.to_string());
+    // Records are not refused for their stamps (the max-offset rule stops a
+    // node whose clock is wrong from writing), but a sequence number follows
+    // its author's clock and is bounded, so a forged record cannot carry an
+    // extreme number; the bound leaves a year for clocks that ran ahead.
+    let limit = crate::RecordId::seq_limit(
+        limits.now_ms,
+        limits.max_skew_ms.max(crate::record::SEQ_CLOCK_ALLOWANCE_MS),
+    );
+    if r.id.seq > limit {
+        return fail(
+            "id.seq",
+            liudong_i18n::t!(
+                "record-seq-beyond-limit",
+                seq = r.id.seq.to_string(),
+                limit = limit.to_string()
+            ),
+        );
     }
     let latest = Date::from_unix_ms(limits.now_ms + limits.max_skew_ms);
     if r.subject.birth_date() > latest {
@@ -254,6 +274,9 @@ fn check_body(r: &Record, body: &Body, latest: Date, top: bool) -> Result<(), Va
                 );
             }
             text("correction.reason", &c.reason, true)?;
+            if let Some(prev) = &c.previous_residence {
+                known_code("correction.previous_residence", prev)?;
+            }
             if let Some(amended) = &c.amended {
                 if matches!(**amended, Body::Correction(_)) {
                     return fail(
@@ -301,6 +324,48 @@ mod tests {
 
     fn field_of(r: &Record) -> String {
         check_record(r, LIMITS).unwrap_err().field
+    }
+
+    /// Sequence numbers follow the clock: a node's next number is above the
+    /// floor of its clock time, and a received number beyond what the
+    /// receiver's clock (plus the skew) allows is refused, naming the field.
+    #[test]
+    fn sequence_numbers_follow_the_clock_and_have_a_bound() {
+        let hlc = Hlc::new(NOW, 0);
+        let floor = RecordId::seq_floor(NOW);
+        assert_eq!(floor, (NOW - SEQ_EPOCH_MS) * SEQ_PER_MS);
+        // After a counter of old (or nothing), the next number is the floor's.
+        assert_eq!(RecordId::next_seq(0, hlc), floor + 1);
+        assert_eq!(RecordId::next_seq(41, hlc), floor + 1);
+        // Within a millisecond (or running ahead of the clock), one more.
+        assert_eq!(RecordId::next_seq(floor + 1, hlc), floor + 2);
+        assert_eq!(RecordId::next_seq(floor + 5_000, hlc), floor + 5_001);
+        // A later clock never issues a number an earlier one did.
+        assert!(RecordId::next_seq(0, Hlc::new(NOW + 1, 0)) > floor + 999);
+        // The extreme value saturates instead of wrapping.
+        assert_eq!(RecordId::next_seq(u64::MAX, hlc), u64::MAX);
+
+        let limit = RecordId::seq_limit(NOW, LIMITS.max_skew_ms);
+        assert_eq!(
+            limit,
+            RecordId::seq_floor(NOW + LIMITS.max_skew_ms) + SEQ_PER_MS * 1_000
+        );
+        let mut r = rec(body("outflow_registered"));
+        for ok in [1, 7_000_000, SEQ_COUNTER_MAX, floor + 1, limit] {
+            r.id.seq = ok;
+            assert_eq!(check_record(&r, LIMITS), Ok(()), "seq {ok}");
+        }
+        for bad in [limit + 1, u64::MAX / 2, u64::MAX - 1, u64::MAX] {
+            r.id.seq = bad;
+            let e = check_record(&r, LIMITS).unwrap_err();
+            assert_eq!(e.field, "id.seq", "seq {bad}: {e}");
+            assert!(
+                e.reason.contains(&bad.to_string()) && e.reason.contains(&limit.to_string()),
+                "{e}"
+            );
+        }
+        // Before the epoch (or with a clock at zero) the plain counters pass.
+        assert_eq!(RecordId::seq_limit(0, 0), SEQ_COUNTER_MAX);
     }
 
     #[test]
@@ -357,10 +422,9 @@ mod tests {
 
     #[test]
     fn clocks_dates_and_quarters() {
+        // A clock far ahead is not the record's fault (see crate::hlc).
         let mut r = rec(body("outflow_registered"));
-        r.hlc = Hlc::new(NOW + 300_001, 0);
-        assert_eq!(field_of(&r), "hlc");
-        r.hlc = Hlc::new(NOW + 299_000, 0);
+        r.hlc = Hlc::new(NOW + 3 * 3_600_000, 0);
         assert_eq!(check_record(&r, LIMITS), Ok(()));
 
         let mut r = rec(body("certificate_issued"));

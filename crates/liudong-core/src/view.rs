@@ -71,6 +71,27 @@ impl Episode {
     }
 }
 
+/// A registration at one residence (流入在册): from an inflow registration,
+/// or a residence change to it, until a return or residence change that
+/// names it ends it. A stay ends only by a record naming its residence —
+/// exactly the records the nodes of that residence hold — so every node
+/// holding a residence's records derives the same stays there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stay {
+    pub residence: Code,
+    /// Arrival (inflow) or change date.
+    pub from: Date,
+    /// Date of the return or move that ended it.
+    pub until: Option<Date>,
+}
+
+impl Stay {
+    /// True if the person was registered here on `day`.
+    pub fn covers(&self, day: Date) -> bool {
+        self.from <= day && self.until.is_none_or(|u| u > day)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Birth {
     pub id: RecordId,
@@ -87,6 +108,10 @@ pub struct Check {
     pub residence: Option<Code>,
 }
 
+fn non_empty(s: &str) -> Option<String> {
+    (!s.trim().is_empty()).then(|| s.to_string())
+}
+
 /// Everything a node derives about one person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonView {
@@ -99,8 +124,18 @@ pub struct PersonView {
     pub status: Status,
     pub marital_status: MaritalStatus,
     pub married_on: Option<Date>,
+    /// Phone number from the latest registration that gave one.
+    pub phone: Option<String>,
+    /// Address at the current residence (the latest inflow or residence
+    /// change that gave one; none after a return).
+    pub address: Option<String>,
+    /// Employer at the current residence (the latest inflow that gave one;
+    /// none after a residence change or a return).
+    pub employer: Option<String>,
     pub certificate: Option<Certificate>,
     pub episodes: Vec<Episode>,
+    /// Registrations at residences, in order (see [`Stay`]).
+    pub stays: Vec<Stay>,
     pub inflows: Vec<Inflow>,
     pub checks: Vec<Check>,
     pub births: Vec<Birth>,
@@ -145,8 +180,12 @@ impl PersonView {
             status: Status::Unknown,
             marital_status: MaritalStatus::Unspecified,
             married_on: None,
+            phone: None,
+            address: None,
+            employer: None,
             certificate: None,
             episodes: Vec::new(),
+            stays: Vec::new(),
             inflows: Vec::new(),
             checks: Vec::new(),
             births: Vec::new(),
@@ -154,7 +193,7 @@ impl PersonView {
             voided: 0,
             last_hlc: all.last().map(|r| r.hlc).unwrap_or_default(),
         };
-        let mut checks: BTreeMap<Quarter, Check> = BTreeMap::new();
+        let mut checks: BTreeMap<(Quarter, Option<Code>), Check> = BTreeMap::new();
         for r in &all {
             if matches!(r.body, Body::Correction(_)) {
                 continue;
@@ -181,7 +220,12 @@ impl PersonView {
         self.episodes.last_mut().expect("just ensured")
     }
 
-    fn apply(&mut self, r: &Record, body: &Body, checks: &mut BTreeMap<Quarter, Check>) {
+    fn apply(
+        &mut self,
+        r: &Record,
+        body: &Body,
+        checks: &mut BTreeMap<(Quarter, Option<Code>), Check>,
+    ) {
         match body {
             Body::PersonRegistered(b) => {
                 self.name = Some(b.name.clone());
@@ -189,6 +233,9 @@ impl PersonView {
                 self.birth_date = b.birth_date;
                 if b.marital_status != MaritalStatus::Unspecified {
                     self.marital_status = b.marital_status;
+                }
+                if !b.phone.trim().is_empty() {
+                    self.phone = Some(b.phone.clone());
                 }
                 if self.status == Status::Unknown {
                     self.status = Status::AtHome;
@@ -212,6 +259,11 @@ impl PersonView {
                 self.status = Status::OutMigrated;
             }
             Body::CertificateIssued(b) => {
+                // The certificate states the marital status: it tells a node
+                // that holds no registration of the person.
+                if self.marital_status == MaritalStatus::Unspecified {
+                    self.marital_status = b.marital_status;
+                }
                 self.certificate = Some(Certificate {
                     number: b.number.clone(),
                     valid_from: Some(b.valid_from),
@@ -220,18 +272,21 @@ impl PersonView {
                 });
             }
             Body::InflowRegistered(b) => {
+                // A second inflow within one absence (registered again, or
+                // somewhere else) stays in the episode: a return ends it.
                 let ep = self.open_episode();
-                if ep.inflow.is_some() {
-                    self.episodes.push(Episode::default());
-                }
-                let ep = self.episodes.last_mut().expect("present");
                 ep.inflow = Some(r.id.clone());
-                ep.arrived = Some(b.arrival_date);
+                ep.arrived.get_or_insert(b.arrival_date);
                 if ep.residences.last() != r.residence.as_ref() {
                     ep.residences.extend(r.residence.clone());
                 }
+                if let Some(res) = &r.residence {
+                    self.stay_at(res, b.arrival_date);
+                }
                 self.residence = r.residence.clone();
                 self.status = Status::AtResidence;
+                self.address = non_empty(&b.address);
+                self.employer = non_empty(&b.employer);
                 self.inflows.push(Inflow {
                     id: r.id.clone(),
                     residence: r.residence.clone(),
@@ -265,8 +320,10 @@ impl PersonView {
                 }
             }
             Body::CheckReported(b) => {
+                // One per quarter and residence: a person who moved within a
+                // quarter may have been checked at both.
                 checks.insert(
-                    b.quarter,
+                    (b.quarter, r.residence.clone()),
                     Check {
                         quarter: b.quarter,
                         check_date: b.check_date,
@@ -281,21 +338,64 @@ impl PersonView {
                 sex: b.sex,
                 birth_order: b.birth_order,
             }),
-            Body::ResidenceChanged(_) => {
+            Body::ResidenceChanged(b) => {
                 let ep = self.open_episode();
                 ep.residences.extend(r.residence.clone());
                 self.residence = r.residence.clone();
                 self.status = Status::AtResidence;
+                if let Some(left) = &b.previous_residence {
+                    self.end_stays(Some(left), b.change_date);
+                }
+                if let Some(res) = &r.residence {
+                    self.stay_at(res, b.change_date);
+                }
+                self.address = non_empty(&b.address);
+                self.employer = None;
             }
             Body::Returned(b) => {
                 if let Some(ep) = self.episodes.last_mut().filter(|e| e.is_open()) {
                     ep.returned = Some(b.return_date);
                 }
+                // The residence the person leaves (all, if the return names none).
+                self.end_stays(r.residence.as_ref(), b.return_date);
                 self.residence = None;
+                self.address = None;
+                self.employer = None;
                 self.status = Status::AtHome;
             }
             Body::Correction(_) => {}
         }
+    }
+
+    /// Registers the person at `residence` from `from`, unless a stay there
+    /// is open (an inflow registered again).
+    fn stay_at(&mut self, residence: &Code, from: Date) {
+        if !self
+            .stays
+            .iter()
+            .any(|s| &s.residence == residence && s.until.is_none())
+        {
+            self.stays.push(Stay {
+                residence: residence.clone(),
+                from,
+                until: None,
+            });
+        }
+    }
+
+    /// Ends the open stays at `residence` (every open stay for `None`) on `day`.
+    fn end_stays(&mut self, residence: Option<&Code>, day: Date) {
+        for s in &mut self.stays {
+            if s.until.is_none() && residence.is_none_or(|r| &s.residence == r) {
+                s.until = Some(day);
+            }
+        }
+    }
+
+    /// The residences the person was registered at on `day` (one, unless a
+    /// move was never recorded where the person left).
+    pub fn stays_on(&self, day: Date) -> impl Iterator<Item = &Stay> {
+        self.stays.iter().filter(move |s| s.covers(day))
     }
 
     /// The latest check report, if any.

@@ -4,7 +4,11 @@
 //! - an inflow acknowledgement (反馈) must refer to an inflow registration of
 //!   the same person;
 //! - a correction must refer to an existing record of the same person, say why
-//!   (checked by [`crate::validate`]) and amend it with a body of the same kind;
+//!   (checked by [`crate::validate`]), carry exactly its places (origin,
+//!   residence, previous residence: see [`crate::placing`]) and amend it with
+//!   a body of the same kind (an amended residence change keeping the
+//!   residence the person left);
+//! - an acknowledgement carries its inflow's origin and residence;
 //! - a residence change or a return must fall within an open migrant episode
 //!   (an outflow or inflow not yet closed by a return).
 //!
@@ -18,7 +22,9 @@
 //! record is stored, marked, and re-evaluated whenever more records about its
 //! subject arrive.
 
+use crate::placing;
 use crate::record::{Body, Record, RecordId};
+use crate::routing::Places;
 use crate::validate::ValidationError;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -73,6 +79,12 @@ impl std::fmt::Display for WorkflowIssue {
     }
 }
 
+/// The missing-context issue of a record naming `id` in `field`, which is
+/// not held here.
+pub(crate) fn not_held(field: &str, id: &RecordId) -> WorkflowIssue {
+    WorkflowIssue::missing(field, placing::not_held_reason(id))
+}
+
 /// True if the rules for `body` look at other records (the only bodies
 /// [`check`] can refuse); every other record passes without context.
 pub fn needs_context(body: &Body) -> bool {
@@ -108,13 +120,20 @@ pub fn check(r: &Record, context: &[Record]) -> Result<(), WorkflowIssue> {
                     t.body.kind()
                 ),
             )),
-            Some(_) => Ok(()),
+            Some(t) => match placing::first_difference(
+                &Places::of(r),
+                &Places::of(t),
+                "inflow_acknowledged",
+            ) {
+                Some(d) => Err(WorkflowIssue::breach(
+                    d.field,
+                    placing::ack_differs(&d, &b.inflow),
+                )),
+                None => Ok(()),
+            },
         },
         Body::Correction(c) => match find(&c.target) {
-            None => Err(WorkflowIssue::missing(
-                "correction.target",
-                format!("record {} is not held here", c.target),
-            )),
+            None => Err(not_held("correction.target", &c.target)),
             Some(t) if t.subject != r.subject => Err(WorkflowIssue::breach(
                 "correction.target",
                 format!("record {} is about another person", c.target),
@@ -123,18 +142,42 @@ pub fn check(r: &Record, context: &[Record]) -> Result<(), WorkflowIssue> {
                 "correction.target",
                 "a correction cannot correct itself".into(),
             )),
-            Some(t) => match &c.amended {
-                Some(a) if a.kind() != t.body.kind() => Err(WorkflowIssue::breach(
-                    "correction.amended",
-                    format!(
-                        "replacement is a {} body but record {} is a {} record",
-                        a.kind(),
-                        c.target,
-                        t.body.kind()
-                    ),
-                )),
-                _ => Ok(()),
-            },
+            Some(t) => {
+                // Where the target went, the correction goes: not one node more or less.
+                if let Some(d) = placing::first_difference(
+                    &Places::of(r),
+                    &Places::of(t),
+                    "correction.previous_residence",
+                ) {
+                    return Err(WorkflowIssue::breach(
+                        d.field,
+                        placing::correction_differs(&d, &c.target),
+                    ));
+                }
+                match (c.amended.as_deref(), &t.body) {
+                    (Some(a), _) if a.kind() != t.body.kind() => Err(WorkflowIssue::breach(
+                        "correction.amended",
+                        format!(
+                            "replacement is a {} body but record {} is a {} record",
+                            a.kind(),
+                            c.target,
+                            t.body.kind()
+                        ),
+                    )),
+                    (Some(Body::ResidenceChanged(a)), Body::ResidenceChanged(was))
+                        if a.previous_residence != was.previous_residence =>
+                    {
+                        Err(WorkflowIssue::breach(
+                            "correction.amended.previous_residence",
+                            placing::amended_previous_differs(
+                                was.previous_residence.as_ref(),
+                                &c.target,
+                            ),
+                        ))
+                    }
+                    _ => Ok(()),
+                }
+            }
         },
         Body::ResidenceChanged(_) | Body::Returned(_) => {
             let field = if matches!(r.body, Body::Returned(_)) {
@@ -251,6 +294,7 @@ mod tests {
                     target: outflow.id.clone(),
                     reason: "录入错误".into(),
                     amended: amended.map(Box::new),
+                    previous_residence: None,
                 }),
             )
         };
@@ -299,6 +343,7 @@ mod tests {
                 target: outflow.id.clone(),
                 reason: "重复登记".into(),
                 amended: None,
+                previous_residence: None,
             }),
         );
         let mut change2 = change.clone();

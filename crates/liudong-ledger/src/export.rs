@@ -12,13 +12,13 @@
 use crate::error::{LedgerError, Result};
 use crate::words;
 use crate::write::{Cell, Sheet, sheet_file};
-use liudong_core::overdue::{self, Kind as OverdueKind};
 use liudong_core::report::{COLUMNS, Report, cell};
 use liudong_core::{Code, Date, Level, PersonView};
 use liudong_i18n::{Lang, t, t_in};
 use liudong_node::config::Config;
 use liudong_node::progress::Progress;
 use liudong_node::query::{Answer, OverdueAnswer, PersonsAnswer, Query, WrongAnswer};
+use liudong_node::worklist;
 use liudong_node::{AccessError, NodeAccess};
 
 /// What to export.
@@ -155,87 +155,26 @@ pub fn report_sheet(r: &Report, lang: Lang) -> Sheet {
     }
 }
 
-/// What an overdue item is about, in words (the 说明 column).
-fn overdue_detail(i: &overdue::Item, lang: Lang) -> String {
-    let since = i.since.map_or(String::new(), |d| d.to_string());
-    match i.kind {
-        OverdueKind::MissingChecks => t_in!(
-            lang,
-            "ledger-overdue-detail-missing-checks",
-            count = i.count,
-            since = since
-        ),
-        OverdueKind::Certificate if i.count < 0 => {
-            t_in!(lang, "ledger-overdue-detail-expired", since = since)
-        }
-        OverdueKind::Certificate => t_in!(
-            lang,
-            "ledger-overdue-detail-expiring",
-            since = since,
-            count = i.count
-        ),
-        OverdueKind::NoCertificate => {
-            t_in!(lang, "ledger-overdue-detail-no-certificate", since = since)
-        }
-        OverdueKind::Unacknowledged => t_in!(
-            lang,
-            "ledger-overdue-detail-unacknowledged",
-            since = since,
-            count = i.count
-        ),
-    }
-}
-
+/// The overdue lists as the work list: the columns of `liudong overdue`
+/// and the console ([`liudong_node::worklist`]), ages as numbers.
 fn overdue_sheet(a: &OverdueAnswer, lang: Lang) -> Sheet {
-    let headers = vec![
-        t_in!(lang, "ledger-col-overdue-kind"),
-        t_in!(lang, "ledger-col-subject"),
-        t_in!(lang, "ledger-col-origin-code"),
-        t_in!(lang, "ledger-col-residence-code"),
-        t_in!(lang, "ledger-col-record"),
-        t_in!(lang, "ledger-col-since"),
-        t_in!(lang, "ledger-col-count"),
-        t_in!(lang, "ledger-col-detail"),
-    ];
-    let mut rows: Vec<Vec<Cell>> = a
-        .items
-        .iter()
-        .map(|i| {
-            vec![
-                words::overdue_kind(i.kind, lang).into(),
-                i.subject.as_str().into(),
-                i.origin.to_string().into(),
-                place(&i.residence).0.into(),
-                i.record
-                    .as_ref()
-                    .map_or(String::new(), |r| r.to_string())
-                    .into(),
-                date(i.since),
-                Cell::Number(i.count as f64),
-                overdue_detail(i, lang).into(),
-            ]
+    // The node's own code, as it printed it (an exchange's "CN" included).
+    let unit = Code::parse(&a.node).unwrap_or(Code::national());
+    let rows = worklist::rows(a, &unit, lang)
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .enumerate()
+                .map(|(i, v)| match v.parse::<f64>() {
+                    Ok(n) if i == worklist::AGE_COLUMN => Cell::Number(n),
+                    _ => Cell::Text(v),
+                })
+                .collect()
         })
         .collect();
-    rows.extend(a.held.iter().map(|x| {
-        vec![
-            t_in!(lang, "ledger-overdue-held").into(),
-            x.subject.to_string().into(),
-            "".into(),
-            "".into(),
-            x.id.to_string().into(),
-            "".into(),
-            "".into(),
-            t_in!(
-                lang,
-                "ledger-overdue-detail-held",
-                kind = words::kind(&x.kind, lang)
-            )
-            .into(),
-        ]
-    }));
     Sheet {
         name: t_in!(lang, "ledger-sheet-overdue"),
-        headers,
+        headers: worklist::headers(lang),
         rows,
     }
 }

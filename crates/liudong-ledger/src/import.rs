@@ -86,7 +86,10 @@ async fn write(
     node: &mut NodeAccess,
     drafts: Vec<Draft>,
 ) -> Result<(usize, usize), liudong_node::AccessError> {
-    let out = node.write_batch(drafts, true).await?;
+    // The id follows from the records: the same import run again after an
+    // interruption replays what landed instead of writing it again.
+    let id = liudong_node::access::content_request_id("import", &drafts, true);
+    let out = node.write_batch_request(drafts, true, Some(&id)).await?;
     let held = out.iter().filter(|w| w.existing).count();
     Ok((out.len() - held, held))
 }

@@ -423,12 +423,12 @@ pub fn row_drafts(
         .map(|body| Draft {
             operator: ctx.operator.clone(),
             subject: subject.clone(),
-            origin: origin.code.clone(),
+            origin: Some(origin.code.clone()),
             residence: residence.as_ref().map(|r| r.code.clone()),
             body,
         })
         .collect();
-    check_drafts(&drafts, ctx)?;
+    check_drafts(&drafts, &origin.code, ctx)?;
     Ok(RowRecords {
         detail_unrecorded: !detail.is_empty() && arrival.is_none(),
         drafts,
@@ -439,7 +439,7 @@ pub fn row_drafts(
 /// Checks the drafts of one row as the store will: each record on its own,
 /// then the workflow rules against the row's other records. The row's own
 /// checks come first, so a failure here is a rule the ledger does not know.
-fn check_drafts(drafts: &[Draft], ctx: &RowContext) -> Result<(), Vec<RowError>> {
+fn check_drafts(drafts: &[Draft], origin: &Code, ctx: &RowContext) -> Result<(), Vec<RowError>> {
     let mut clock = HlcClock::default();
     let records: Vec<Record> = drafts
         .iter()
@@ -452,7 +452,7 @@ fn check_drafts(drafts: &[Draft], ctx: &RowContext) -> Result<(), Vec<RowError>>
             hlc: clock.tick(ctx.limits.now_ms),
             operator: d.operator.clone(),
             subject: d.subject.clone(),
-            origin: d.origin.clone(),
+            origin: origin.clone(),
             residence: d.residence.clone(),
             body: d.body.clone(),
         })
@@ -584,7 +584,7 @@ mod tests {
             ]
         );
         let d = &r.drafts;
-        assert_eq!(d[0].origin.as_str(), "530924101202"); // 仁和村民委员会
+        assert_eq!(d[0].origin.as_ref().map(Code::as_str), Some("530924101202")); // 仁和村民委员会
         assert_eq!(d[0].residence.as_ref().unwrap().as_str(), "530924103001");
         let Body::PersonRegistered(p) = &d[0].body else {
             panic!()

@@ -1,7 +1,43 @@
 //! Sync messages ↔ protobuf frames.
 
 use liudong_proto::pb;
-use liudong_sync::{Batch, ClientMsg, Hello, ServerMsg, SyncError, Welcome};
+use liudong_sync::{Batch, ClientMsg, Hello, LowerLink, ServerMsg, SyncError, Welcome};
+
+fn lower_to(links: Vec<LowerLink>) -> Vec<pb::LowerLink> {
+    links
+        .into_iter()
+        .map(|l| pb::LowerLink {
+            node: l.node,
+            last_contact_ms: l.last_contact_ms,
+            pending_out: l.pending_out,
+            pending_in: l.pending_in,
+            announced_interval_secs: l.announced_interval_secs,
+            connected: l.connected,
+            without_node: l.without_node,
+            last_success_ms: l.last_success_ms,
+            last_failure_ms: l.last_failure_ms,
+            last_error: l.last_error,
+        })
+        .collect()
+}
+
+fn lower_from(links: Vec<pb::LowerLink>) -> Vec<LowerLink> {
+    links
+        .into_iter()
+        .map(|l| LowerLink {
+            node: l.node,
+            last_contact_ms: l.last_contact_ms,
+            pending_out: l.pending_out,
+            pending_in: l.pending_in,
+            announced_interval_secs: l.announced_interval_secs,
+            connected: l.connected,
+            without_node: l.without_node,
+            last_success_ms: l.last_success_ms,
+            last_failure_ms: l.last_failure_ms,
+            last_error: l.last_error,
+        })
+        .collect()
+}
 
 fn batch_to(b: Batch) -> pb::Batch {
     pb::Batch {
@@ -9,6 +45,7 @@ fn batch_to(b: Batch) -> pb::Batch {
         cursor: b.cursor,
         drained: b.drained,
         remaining: b.remaining,
+        lower_links: lower_to(b.lower_links),
     }
 }
 
@@ -18,6 +55,7 @@ fn batch_from(b: pb::Batch) -> Batch {
         cursor: b.cursor,
         drained: b.drained,
         remaining: b.remaining,
+        lower_links: lower_from(b.lower_links),
     }
 }
 
@@ -32,6 +70,7 @@ pub fn client_to_pb(m: ClientMsg) -> pb::ClientFrame {
             max_batch: h.max_batch,
             sync_interval_secs: h.sync_interval_secs,
             backlog: h.backlog,
+            lower_links: lower_to(h.lower_links),
             sealed: h.sealed,
         }),
         ClientMsg::Push(b) => Frame::Push(batch_to(b)),
@@ -51,6 +90,7 @@ pub fn client_from_pb(f: pb::ClientFrame) -> Result<ClientMsg, SyncError> {
             max_batch: h.max_batch,
             sync_interval_secs: h.sync_interval_secs,
             backlog: h.backlog,
+            lower_links: lower_from(h.lower_links),
             sealed: h.sealed,
         }),
         Some(Frame::Push(b)) => ClientMsg::Push(batch_from(b)),
@@ -67,6 +107,8 @@ pub fn server_to_pb(m: ServerMsg) -> pb::ServerFrame {
             node: w.node,
             push_cursor: w.push_cursor,
             max_batch: w.max_batch,
+            clock_ms: w.clock_ms,
+            clock_in_doubt: w.clock_in_doubt.then_some(true),
             sealed: w.sealed,
         }),
         ServerMsg::PushAck(c) => Frame::PushAck(pb::Ack { cursor: c }),
@@ -83,6 +125,8 @@ pub fn server_from_pb(f: pb::ServerFrame) -> Result<ServerMsg, SyncError> {
             node: w.node,
             push_cursor: w.push_cursor,
             max_batch: w.max_batch,
+            clock_ms: w.clock_ms,
+            clock_in_doubt: w.clock_in_doubt.unwrap_or(false),
             sealed: w.sealed,
         }),
         Some(Frame::PushAck(a)) => ServerMsg::PushAck(a.cursor),

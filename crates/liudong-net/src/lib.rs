@@ -61,7 +61,7 @@ pub async fn serve_sync(
         .max_decoding_message_size(opts.max_message_bytes)
         .max_encoding_message_size(opts.max_message_bytes);
     // Standard gRPC health (`grpc.health.v1`; the services report SERVING
-    // while the store can write) and reflection (`grpc.reflection.v1`).
+    // while the store can write) and reflection (`grpc.reflection.v1` and `v1alpha`).
     let (health, health_svc) = tonic_health::server::health_reporter();
     health
         .set_serving::<pb::sync_server::SyncServer<SyncService>>()
@@ -71,15 +71,23 @@ pub async fn serve_sync(
         .await;
     node_h.spawn(report_health(health, store.clone(), shutdown.clone()));
     // Reflection advertises exactly the services this port serves (the admin
-    // service is on the loopback admin port only).
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(liudong_proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .with_service_name("liudong.v1.Sync")
-        .with_service_name("liudong.v1.Verify")
-        .with_service_name("liudong.v1.Exchange")
-        .with_service_name("grpc.health.v1.Health")
+    // service is on the loopback admin port only), in both versions of the
+    // reflection protocol: `grpc.reflection.v1` and `v1alpha`, which many
+    // clients (grpcurl, Postman, older grpc libraries) still ask for.
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(liudong_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .with_service_name("liudong.v1.Sync")
+            .with_service_name("liudong.v1.Verify")
+            .with_service_name("liudong.v1.Exchange")
+            .with_service_name("grpc.health.v1.Health")
+    };
+    let reflection_v1 = reflection()
         .build_v1()
+        .expect("the embedded descriptor set is valid");
+    let reflection_v1alpha = reflection()
+        .build_v1alpha()
         .expect("the embedded descriptor set is valid");
     let router = tonic::transport::Server::builder()
         .http2_keepalive_interval(Some(opts.keepalive))
@@ -88,7 +96,8 @@ pub async fn serve_sync(
         .initial_connection_window_size(Some(CONNECTION_WINDOW))
         .tcp_nodelay(true)
         .add_service(health_svc)
-        .add_service(reflection)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
         .add_service(svc)
         .add_service(
             pb::verify_server::VerifyServer::new(verify)

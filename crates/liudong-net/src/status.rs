@@ -107,7 +107,19 @@ fn from_status_with(s: &Status, alert: Option<String>) -> SyncError {
     {
         message = format!("{message} ({alert})");
     }
-    if message.contains("received fatal alert: CertificateRevoked") {
+    if let Some((now, from)) = not_yet_valid_times(&message) {
+        // This node's clock found the upstream's certificate not valid yet.
+        message.push_str("; ");
+        message.push_str(&liudong_i18n::t!(
+            "tls-upstream-not-yet-valid-hint",
+            from = liudong_sync::time_cst(from * 1000),
+            now = liudong_sync::time_cst(now * 1000)
+        ));
+    } else if message.contains("received fatal alert: CertificateExpired") {
+        // The upstream's clock found this node's certificate expired or not valid yet.
+        message.push_str("; ");
+        message.push_str(&liudong_i18n::t!("tls-alert-expired-hint"));
+    } else if message.contains("received fatal alert: CertificateRevoked") {
         message.push_str(
             "; certificate revoked: the upstream found this node's certificate on its CA's certificate revocation list and refused it; the node needs a new certificate from its CA (`liudong enrol` on the county hub, docs/operations.md)",
         );
@@ -144,6 +156,23 @@ fn from_status_with(s: &Status, alert: Option<String>) -> SyncError {
         code: from_code(s.code()),
         message,
     }
+}
+
+/// The verification time and the certificate's start (unix seconds) in
+/// rustls' message for a certificate not valid yet ("certificate not valid
+/// yet: verification time T (UNIX), but certificate is not valid before N").
+fn not_yet_valid_times(message: &str) -> Option<(u64, u64)> {
+    let rest = message
+        .split_once("certificate not valid yet: verification time ")?
+        .1;
+    let number = |s: &str| -> Option<u64> {
+        s.split(|c: char| !c.is_ascii_digit())
+            .next()
+            .and_then(|d| d.parse().ok())
+    };
+    let now = number(rest)?;
+    let from = number(rest.split_once("is not valid before ")?.1)?;
+    Some((now, from))
 }
 
 #[cfg(test)]

@@ -26,9 +26,13 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{DigitallySignedStruct, DistinguishedName, SignatureScheme};
 use std::fmt;
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
@@ -597,14 +601,20 @@ pub(crate) fn identity(cas: &[TrustedCa], der: &[u8]) -> Result<PeerIdentity, Tl
 /// Accepts TCP connections on `listener` and completes TLS handshakes off
 /// the accept loop (the loop and each handshake are tasks of `node`); yields
 /// the established streams until `shutdown`.
-/// Refused handshakes are logged, written to the audit trail of `node`'s
-/// store and counted in its metrics (`liudong_refused_total{reason="tls_…"}`).
+///
+/// A connection has [`HANDSHAKE_TIMEOUT`] from its acceptance to complete
+/// the handshake and begin HTTP/2 ([`Http2By`]); one that does not is
+/// closed. Refused handshakes are logged, written to the audit trail of
+/// `node`'s store and counted in its metrics (`liudong_refused_total{reason="tls_…"}`).
+/// A connection that sends nothing at all before it closes or times out (a
+/// bare TCP probe, e.g. a port check) is no refusal: it is logged at debug
+/// level only.
 pub fn incoming(
     listener: TcpListener,
     config: Arc<rustls::ServerConfig>,
     node: Arc<liudong_sync::Node>,
     shutdown: CancellationToken,
-) -> mpsc::Receiver<Result<TlsStream<TcpStream>, std::io::Error>> {
+) -> mpsc::Receiver<Result<Http2By<TlsStream<TcpStream>>, std::io::Error>> {
     let (tx, rx) = mpsc::channel(64);
     let acceptor = TlsAcceptor::from(config);
     node.clone().spawn(async move {
@@ -626,15 +636,34 @@ pub fn incoming(
             let (peer_node, shutdown) = (node.clone(), shutdown.clone());
             node.spawn(async move {
                 let node = peer_node;
+                let deadline = tokio::time::Instant::now() + HANDSHAKE_TIMEOUT;
+                // Nothing sent before the connection closed, failed or timed
+                // out: a probe, not a TLS client.
+                let mut first = [0u8; 1];
+                let sent = tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    r = tokio::time::timeout_at(deadline, tcp.peek(&mut first)) => r,
+                };
+                match sent {
+                    Ok(Ok(n)) if n > 0 => {}
+                    Ok(Ok(_)) | Ok(Err(_)) => {
+                        tracing::debug!(addr = %addr, "connection closed before sending anything (a probe)");
+                        return;
+                    }
+                    Err(_) => {
+                        tracing::debug!(addr = %addr, "connection sent nothing within the handshake timeout; closed");
+                        return;
+                    }
+                }
                 let accept = acceptor.accept(tcp).into_fallible();
                 let handshake = tokio::select! {
                     // Shutting down: the server accepts no more connections.
                     _ = shutdown.cancelled() => return,
-                    r = tokio::time::timeout(HANDSHAKE_TIMEOUT, accept) => r,
+                    r = tokio::time::timeout_at(deadline, accept) => r,
                 };
                 match handshake {
                     Ok(Ok(stream)) => {
-                        let _ = tx.send(Ok(stream)).await;
+                        let _ = tx.send(Ok(Http2By::new(stream, deadline))).await;
                     }
                     Ok(Err((e, tcp))) => {
                         node.metrics().refused(handshake_refusal(&e));
@@ -661,6 +690,98 @@ pub fn incoming(
     rx
 }
 
+/// A served connection that must begin its protocol by a deadline: until
+/// the first bytes arrive, a read still waiting at the deadline fails with
+/// `TimedOut`, and the server closes the connection. On the sync port this
+/// closes a connection that completed TLS but never sent the HTTP/2
+/// preface within the handshake timeout (it would otherwise hold a task and
+/// a socket for as long as the peer likes).
+pub struct Http2By<S> {
+    inner: S,
+    /// `None` once bytes have arrived.
+    deadline: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<S> Http2By<S> {
+    pub fn new(inner: S, deadline: tokio::time::Instant) -> Http2By<S> {
+        Http2By {
+            inner,
+            deadline: Some(Box::pin(tokio::time::sleep_until(deadline))),
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Http2By<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        match Pin::new(&mut self.inner).poll_read(cx, buf) {
+            Poll::Ready(r) => {
+                if buf.filled().len() > before {
+                    self.deadline = None;
+                }
+                Poll::Ready(r)
+            }
+            Poll::Pending => {
+                let late = match &mut self.deadline {
+                    Some(d) => d.as_mut().poll(cx).is_ready(),
+                    None => false,
+                };
+                if late {
+                    Poll::Ready(Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "no HTTP/2 within the handshake timeout after TLS",
+                    )))
+                } else {
+                    Poll::Pending
+                }
+            }
+        }
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Http2By<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+/// The peer's identity and address are those of the wrapped stream.
+impl<S: tonic::transport::server::Connected> tonic::transport::server::Connected for Http2By<S> {
+    type ConnectInfo = S::ConnectInfo;
+
+    fn connect_info(&self) -> Self::ConnectInfo {
+        self.inner.connect_info()
+    }
+}
+
 /// After a refused handshake (its alert sent): closes the sending side and
 /// reads what the peer still sends until it closes, for at most a second.
 /// Closing a socket with unread data resets the connection, and the reset
@@ -682,13 +803,19 @@ async fn linger(mut tcp: TcpStream) {
 }
 
 /// The `reason` label of a refused handshake: `tls_revoked` (a certificate
-/// on its CA's certificate revocation list), `tls_certificate` (any other certificate this
-/// node does not accept: unknown CA, expired, outside the CA's
-/// jurisdiction, no node code, none presented), `tls_handshake` (anything
-/// else, e.g. plaintext or a TLS version this node does not speak).
+/// on its CA's certificate revocation list), `tls_clock` (a certificate not
+/// valid yet by this node's clock: a clock is wrong), `tls_certificate` (any
+/// other certificate this node does not accept: unknown CA, expired,
+/// outside the CA's jurisdiction, no node code, none presented),
+/// `tls_handshake` (anything else, e.g. plaintext or a TLS version this node
+/// does not speak).
 fn handshake_refusal(e: &std::io::Error) -> &'static str {
+    use rustls::CertificateError::{NotValidYet, NotValidYetContext};
     match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
         Some(rustls::Error::InvalidCertificate(rustls::CertificateError::Revoked)) => "tls_revoked",
+        Some(rustls::Error::InvalidCertificate(NotValidYet | NotValidYetContext { .. })) => {
+            "tls_clock"
+        }
         Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented) => {
             "tls_certificate"
         }
@@ -696,10 +823,38 @@ fn handshake_refusal(e: &std::io::Error) -> &'static str {
     }
 }
 
+/// For a certificate not valid yet by this node's clock: the reason, said
+/// as the clock problem it is (one of the clocks is wrong; the certificate
+/// is neither expired nor untrusted).
+pub fn not_yet_valid(e: &rustls::CertificateError) -> Option<String> {
+    use liudong_sync::time_cst;
+    match e {
+        rustls::CertificateError::NotValidYetContext { time, not_before } => {
+            Some(liudong_i18n::t!(
+                "tls-peer-not-yet-valid",
+                from = time_cst(not_before.as_secs() * 1000),
+                now = time_cst(time.as_secs() * 1000)
+            ))
+        }
+        rustls::CertificateError::NotValidYet => Some(liudong_i18n::t!(
+            "tls-peer-not-yet-valid",
+            from = "?",
+            now = time_cst(liudong_sync::system_clock()())
+        )),
+        _ => None,
+    }
+}
+
 /// A readable reason for a refused handshake (our own checks' messages
 /// rather than rustls' debug form).
 fn handshake_reason(e: &std::io::Error) -> String {
-    match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+    let tls_error = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>());
+    if let Some(rustls::Error::InvalidCertificate(c)) = tls_error
+        && let Some(reason) = not_yet_valid(c)
+    {
+        return reason;
+    }
+    match tls_error {
         Some(rustls::Error::InvalidCertificate(rustls::CertificateError::Other(o))) => {
             format!("invalid peer certificate: {}", o.0)
         }

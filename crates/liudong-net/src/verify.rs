@@ -239,16 +239,12 @@ impl pb::verify_server::Verify for VerifyService {
         let peer = crate::server::verified_peer(&self.node, self.tls.as_ref(), &request).await?;
         let req = request_from_pb(request.into_inner()).map_err(|e| to_status(&e))?;
         let node = req.node.clone();
-        let (peer_fp, peer_addr) = (peer.fingerprint.clone(), peer.addr.clone());
+        // `serve_verify` audits its refusals.
         let ans = serve_verify(self.node.clone(), peer, req).await;
         let ans = match ans {
             Ok(a) => a,
             Err(e) => {
                 tracing::warn!(peer = %node, error = %e, "verify request refused");
-                if e.is_refusal() {
-                    liudong_sync::audit::write_refusal(&self.node, &node, peer_fp, peer_addr, &e)
-                        .await;
-                }
                 return Err(to_status(&e));
             }
         };

@@ -43,6 +43,9 @@ pub enum AccessError {
     /// "sync with" or "verify against".
     #[error("this node has no [upstream] to {to}")]
     NoUpstream { to: &'static str },
+    /// The upstream has no address yet (`[upstream]` without `url`).
+    #[error("{}", unaddressed(.upstream))]
+    UpstreamUnaddressed { upstream: Code },
     /// A session or a verification of a stopped node with its upstream failed.
     #[error("{what} with {upstream} at {url}")]
     Upstream {
@@ -67,6 +70,15 @@ pub enum AccessError {
     /// upstream could not be reached (`UNAVAILABLE`).
     #[error("{}: {message}", tonic::Code::Unavailable)]
     Unavailable { message: String },
+    /// A write whose answer did not arrive (the connection broke, the node
+    /// stopped): it may or may not be stored. Retrying it with the same
+    /// request id is safe: the node stores nothing twice.
+    #[error("{}", liudong_i18n::t!("write-outcome-unknown", code = code.to_string(), message = message.as_str(), id = request_id.as_str()))]
+    OutcomeUnknown {
+        code: tonic::Code,
+        message: String,
+        request_id: String,
+    },
     /// Any other status of the running node, its code kept.
     #[error("{code}: {message}")]
     Status { code: tonic::Code, message: String },
@@ -76,6 +88,13 @@ pub enum AccessError {
         what: &'static str,
         #[source]
         source: WireError,
+    },
+    /// The running node's streamed reply does not decode.
+    #[error("{}", liudong_i18n::t!("reply-not-decoded", what = *what))]
+    ReplyBytes {
+        what: &'static str,
+        #[source]
+        source: prost::DecodeError,
     },
     #[error(transparent)]
     WrongAnswer(#[from] WrongAnswer),
@@ -90,6 +109,11 @@ pub enum AccessError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Task(#[from] tokio::task::JoinError),
+}
+
+/// The message of [`AccessError::UpstreamUnaddressed`].
+pub fn unaddressed(upstream: &Code) -> String {
+    liudong_i18n::t!("topo-upstream-unaddressed", upstream = upstream.to_string())
 }
 
 impl From<SyncError> for AccessError {
@@ -118,7 +142,7 @@ impl AccessError {
             AccessError::NotFound { .. } => tonic::Code::NotFound,
             AccessError::Precondition { .. } => tonic::Code::FailedPrecondition,
             AccessError::Unavailable { .. } => tonic::Code::Unavailable,
-            AccessError::Status { code, .. } => *code,
+            AccessError::Status { code, .. } | AccessError::OutcomeUnknown { code, .. } => *code,
             _ => return None,
         })
     }
@@ -126,8 +150,62 @@ impl AccessError {
 
 type Result<T, E = AccessError> = std::result::Result<T, E>;
 
+/// The error for a status a write of request `request_id` met: a status
+/// that does not say whether the node wrote (a broken connection, a node
+/// that stopped, a cancelled call) is [`AccessError::OutcomeUnknown`].
+pub fn write_error(s: tonic::Status, request_id: &str) -> AccessError {
+    use tonic::Code::*;
+    match s.code() {
+        Unknown | Unavailable | Cancelled | DeadlineExceeded | Internal | Aborted => {
+            AccessError::OutcomeUnknown {
+                code: s.code(),
+                message: s.message().to_string(),
+                request_id: request_id.to_string(),
+            }
+        }
+        _ => AccessError::from_status(s),
+    }
+}
+
+/// A new request id for one operator write, unique on this machine:
+/// `prefix`, the time in ms and the process id (at most 64 characters for
+/// a prefix of up to 30).
+pub fn new_request_id(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{prefix}-{:x}-{:x}-{:x}",
+        system_clock()(),
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The request id of a batch write determined by its records: the same
+/// records (with the same `skip_identical`) give the same id, so writing a
+/// ledger again after an interrupted import replays what landed.
+pub fn content_request_id(prefix: &str, drafts: &[Draft], skip_identical: bool) -> String {
+    let d = liudong_store::requests::digest(drafts, skip_identical);
+    let hex: String = d.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}-{hex}")
+}
+
 fn reply<T: Wire>(what: &'static str, m: T::Message) -> Result<T> {
     T::from_wire(m).map_err(|source| AccessError::Reply { what, source })
+}
+
+/// Reads a reply streamed in pieces (see `ReplyChunk` in admin.proto): no
+/// message limit applies to the whole, only to each piece.
+pub async fn gather<M: prost::Message + Default>(
+    what: &'static str,
+    r: std::result::Result<tonic::Response<tonic::Streaming<pb::ReplyChunk>>, tonic::Status>,
+) -> Result<M> {
+    let mut stream = r.map_err(AccessError::from_status)?.into_inner();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.message().await.map_err(AccessError::from_status)? {
+        bytes.extend_from_slice(&chunk.data);
+    }
+    M::decode(bytes.as_slice()).map_err(|source| AccessError::ReplyBytes { what, source })
 }
 
 /// A record as an operator writes it (`liudong record add`).
@@ -138,9 +216,14 @@ pub struct RecordInput {
     pub operator: String,
     /// Citizen ID of the person.
     pub subject: String,
-    /// 12-digit village code of the registered locality.
-    pub origin: String,
-    /// 12-digit village code of the residence, when known.
+    /// 12-digit village code of the registered locality; a correction or an
+    /// inflow acknowledgement leaves it out (the node sets it from the record
+    /// it refers to).
+    #[serde(default)]
+    pub origin: Option<String>,
+    /// 12-digit village code of the residence, when known (left out of a
+    /// correction or an acknowledgement; a return or residence change left
+    /// without it names the residence held for the person).
     #[serde(default)]
     pub residence: Option<String>,
     /// The record body, e.g. `{"outflow_registered": {"leave_date": "2026-10-01"}}`.
@@ -154,7 +237,12 @@ pub fn parse_input(json: &str) -> Result<Draft> {
     Ok(Draft {
         operator: input.operator,
         subject: CitizenId::parse(&input.subject).map_err(AccessError::RecordSubject)?,
-        origin: Code::parse(&input.origin).map_err(place("origin"))?,
+        origin: input
+            .origin
+            .as_deref()
+            .map(Code::parse)
+            .transpose()
+            .map_err(place("origin"))?,
         residence: input
             .residence
             .as_deref()
@@ -170,13 +258,18 @@ pub fn to_request(d: &Draft) -> pb::WriteRecordRequest {
     pb::WriteRecordRequest {
         operator: d.operator.clone(),
         subject: d.subject.as_str().to_string(),
-        origin: d.origin.as_str().to_string(),
+        origin: d
+            .origin
+            .as_ref()
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_default(),
         residence: d
             .residence
             .as_ref()
             .map(|c| c.as_str().to_string())
             .unwrap_or_default(),
         body: Some(liudong_proto::body_to_pb(&d.body)),
+        request_id: None,
     }
 }
 
@@ -184,7 +277,8 @@ pub fn to_request(d: &Draft) -> pb::WriteRecordRequest {
 /// gRPC messages up to 4 MiB).
 pub const ADMIN_REQUEST_BYTES: usize = 1 << 20;
 
-/// Largest admin reply read (a page of persons with all their records).
+/// Largest admin reply piece read (status, verify; the query and audit
+/// answers stream in pieces of 1 MiB, see [`gather`]).
 const ADMIN_REPLY_BYTES: usize = 64 << 20;
 
 /// The drafts as admin write requests, grouped into messages of at most
@@ -264,6 +358,8 @@ pub enum NodeAccess {
     Stopped {
         node: Arc<Node>,
         upstream: Option<Box<Upstream>>,
+        /// The upstream it will dial once it has an address.
+        awaiting: Option<Code>,
     },
 }
 
@@ -289,6 +385,7 @@ impl NodeAccess {
     pub fn stopped(cfg: &NodeConfig) -> Result<NodeAccess> {
         let store = crate::runner::open_store(cfg)?;
         Ok(NodeAccess::Stopped {
+            awaiting: cfg.awaiting_upstream.as_ref().map(|p| p.code.clone()),
             node: Node::new(store, cfg.sync.clone(), system_clock()),
             upstream: cfg.parent.as_ref().map(|(scope, url)| {
                 Box::new(Upstream {
@@ -307,21 +404,41 @@ impl NodeAccess {
 
     /// Validates and writes one record authored by this node.
     pub async fn write(&mut self, draft: Draft) -> Result<Written> {
+        self.write_request(draft, None).await
+    }
+
+    /// [`NodeAccess::write`] with the client's request id (see
+    /// `liudong_store::requests`): the same write sent again with the same
+    /// id stores nothing twice and answers what the first stored
+    /// (`existing` set). A write whose answer is lost is
+    /// [`AccessError::OutcomeUnknown`], naming the id to retry with.
+    pub async fn write_request(
+        &mut self,
+        draft: Draft,
+        request_id: Option<&str>,
+    ) -> Result<Written> {
         match self {
             NodeAccess::Running { admin, .. } => {
+                let mut req = to_request(&draft);
+                req.request_id = request_id.map(str::to_string);
                 let r = admin
-                    .write_record(to_request(&draft))
+                    .write_record(req)
                     .await
-                    .map_err(AccessError::from_status)?
+                    .map_err(|s| match request_id {
+                        Some(id) => write_error(s, id),
+                        None => AccessError::from_status(s),
+                    })?
                     .into_inner();
-                Written::from_pb("write", r.id, r.hlc, false)
+                Written::from_pb("write", r.id, r.hlc, r.replayed.unwrap_or(false))
             }
             NodeAccess::Stopped { node, .. } => {
-                let r = node.write_local(draft).await?;
+                let w = node
+                    .write_local_request(draft, request_id.map(str::to_string))
+                    .await?;
                 Ok(Written {
-                    id: r.id,
-                    hlc: r.hlc,
-                    existing: false,
+                    id: w.record.id,
+                    hlc: w.record.hlc,
+                    existing: w.existing,
                 })
             }
         }
@@ -338,17 +455,34 @@ impl NodeAccess {
         drafts: Vec<Draft>,
         skip_identical: bool,
     ) -> Result<Vec<Written>> {
+        self.write_batch_request(drafts, skip_identical, None).await
+    }
+
+    /// [`NodeAccess::write_batch`] with the client's request id: each admin
+    /// message of the batch carries `request_id` and its number
+    /// (`<id>.<n>`), so the batch sent again stores nothing twice.
+    pub async fn write_batch_request(
+        &mut self,
+        drafts: Vec<Draft>,
+        skip_identical: bool,
+        request_id: Option<&str>,
+    ) -> Result<Vec<Written>> {
         match self {
             NodeAccess::Running { admin, .. } => {
                 let mut out = Vec::with_capacity(drafts.len());
-                for records in admin_requests(&drafts) {
+                for (n, records) in admin_requests(&drafts).into_iter().enumerate() {
+                    let id = request_id.map(|id| format!("{id}.{n}"));
                     let r = admin
                         .write_records(pb::WriteRecordsRequest {
                             records,
                             skip_identical,
+                            request_id: id.clone(),
                         })
                         .await
-                        .map_err(AccessError::from_status)?
+                        .map_err(|s| match &id {
+                            Some(id) => write_error(s, id),
+                            None => AccessError::from_status(s),
+                        })?
                         .into_inner();
                     for w in r.records {
                         out.push(Written::from_pb("write", w.id, w.hlc, w.existing)?);
@@ -357,8 +491,9 @@ impl NodeAccess {
                 Ok(out)
             }
             NodeAccess::Stopped { node, .. } => Ok(node
-                .write_local_batch(drafts, skip_identical)
+                .write_local_batch_request(drafts, skip_identical, request_id.map(str::to_string))
                 .await?
+                .0
                 .into_iter()
                 .map(|w| Written {
                     id: w.record.id,
@@ -380,8 +515,11 @@ impl NodeAccess {
                 reply("status", r.into_inner())
             }
             NodeAccess::Stopped { node, .. } => {
-                let store = node.store().clone();
-                Ok(tokio::task::spawn_blocking(move || crate::status::report(&store)).await??)
+                let node = node.clone();
+                Ok(
+                    tokio::task::spawn_blocking(move || crate::status::report_node(&node))
+                        .await??,
+                )
             }
         }
     }
@@ -403,10 +541,14 @@ impl NodeAccess {
                     pulled: r.pulled,
                 })
             }
-            NodeAccess::Stopped { node, upstream } => {
+            NodeAccess::Stopped {
+                node,
+                upstream,
+                awaiting,
+            } => {
                 let up = upstream
                     .as_deref()
-                    .ok_or(AccessError::NoUpstream { to: "sync with" })?;
+                    .ok_or_else(|| no_upstream(awaiting, "sync with"))?;
                 let connector = liudong_net::GrpcConnector::new(&up.url, up.net.clone())?;
                 use liudong_sync::Connect;
                 let shown =
@@ -446,10 +588,14 @@ impl NodeAccess {
                 let r = r.map_err(AccessError::from_status)?.into_inner();
                 reply("verify", r)
             }
-            NodeAccess::Stopped { node, upstream } => {
-                let up = upstream.as_deref().ok_or(AccessError::NoUpstream {
-                    to: "verify against",
-                })?;
+            NodeAccess::Stopped {
+                node,
+                upstream,
+                awaiting,
+            } => {
+                let up = upstream
+                    .as_deref()
+                    .ok_or_else(|| no_upstream(awaiting, "verify against"))?;
                 let peer = liudong_net::verify::GrpcVerifier::new(&up.url, up.net.clone())?;
                 let shown = Shown::start(node, String::new(), u64::MAX, true);
                 let r =
@@ -477,11 +623,8 @@ impl NodeAccess {
                     query: q.clone(),
                 }
                 .to_wire();
-                let r = admin
-                    .query(request)
-                    .await
-                    .map_err(AccessError::from_status)?;
-                reply("query", r.into_inner())
+                let r: pb::QueryResponse = gather("query", admin.query(request).await).await?;
+                reply("query", r)
             }
             NodeAccess::Stopped { node, .. } => {
                 let (node, operator, q) = (node.clone(), operator.to_string(), q.clone());
@@ -504,13 +647,9 @@ impl NodeAccess {
                         subject: filter.subject.clone().unwrap_or_default(),
                         limit: filter.limit.map_or(0, |l| l.try_into().unwrap_or(u32::MAX)),
                     })
-                    .await
-                    .map_err(AccessError::from_status)?;
-                r.into_inner()
-                    .entries
-                    .into_iter()
-                    .map(|e| reply("audit", e))
-                    .collect()
+                    .await;
+                let r: pb::AuditResponse = gather("audit", r).await?;
+                r.entries.into_iter().map(|e| reply("audit", e)).collect()
             }
             NodeAccess::Stopped { node, .. } => {
                 let (store, filter) = (node.store().clone(), filter.clone());
@@ -548,6 +687,17 @@ impl NodeAccess {
     }
 }
 
+/// Why a stopped node cannot `to` its upstream: it has none, or not its
+/// address yet.
+fn no_upstream(awaiting: &Option<Code>, to: &'static str) -> AccessError {
+    match awaiting {
+        Some(upstream) => AccessError::UpstreamUnaddressed {
+            upstream: upstream.clone(),
+        },
+        None => AccessError::NoUpstream { to },
+    }
+}
+
 /// Connects to the running node's admin service, if there is one.
 async fn connect(cfg: &NodeConfig) -> Option<AdminClient> {
     let addr = cfg.admin_listen?;
@@ -557,13 +707,59 @@ async fn connect(cfg: &NodeConfig) -> Option<AdminClient> {
     liudong_net::admin_client(&addr.to_string()).await.ok()
 }
 
-/// The operator running this command, for the audit trail: `LIUDONG_OPERATOR`,
-/// else the login name.
-pub fn operator() -> String {
-    ["LIUDONG_OPERATOR", "USER", "LOGNAME"]
+/// The operator named for this process by the binary's `--operator`.
+static OPERATOR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Names the operator running this process's commands (the binary's
+/// `--operator`, which also reads `LIUDONG_OPERATOR`); the first name set
+/// stays.
+pub fn set_operator(name: &str) {
+    let name = name.trim();
+    if !name.is_empty() {
+        let _ = OPERATOR.set(name.to_string());
+    }
+}
+
+/// Who runs an operator command, as the audit trail will record it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operator {
+    /// Named: `--operator` or `LIUDONG_OPERATOR`.
+    Named(String),
+    /// Not named: the login name (`USER`, `LOGNAME`) stands in.
+    Login(String),
+    /// Neither.
+    Unknown,
+}
+
+/// Who runs this command: `--operator`, else `LIUDONG_OPERATOR`, else the
+/// login name.
+pub fn who() -> Operator {
+    who_with(OPERATOR.get().map(String::as_str), |k| {
+        std::env::var(k).ok()
+    })
+}
+
+fn who_with(flag: Option<&str>, env: impl Fn(&str) -> Option<String>) -> Operator {
+    let named = flag
+        .map(str::to_string)
+        .or_else(|| env("LIUDONG_OPERATOR"))
+        .filter(|v| !v.trim().is_empty());
+    if let Some(n) = named {
+        return Operator::Named(n.trim().to_string());
+    }
+    ["USER", "LOGNAME"]
         .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
-        .unwrap_or_else(|| "unknown".into())
+        .find_map(|k| env(k).filter(|v| !v.is_empty()))
+        .map_or(Operator::Unknown, Operator::Login)
+}
+
+/// The operator running this command, for the audit trail (see [`who`]);
+/// `unknown` if nobody can be named (the binary refuses views then).
+pub fn operator() -> String {
+    match who() {
+        Operator::Named(n) | Operator::Login(n) => n,
+        Operator::Unknown => "unknown".into(),
+    }
 }
 
 #[cfg(test)]
@@ -581,7 +777,7 @@ mod tests {
         let draft = |address: String| Draft {
             operator: "op".into(),
             subject: subject.clone(),
-            origin: Code::parse("440306018001").unwrap(),
+            origin: Some(Code::parse("440306018001").unwrap()),
             residence: Some(Code::parse("410602100001").unwrap()),
             body: Body::InflowRegistered(liudong_core::record::InflowRegistered {
                 arrival_date: liudong_core::Date::new(2026, 1, 1).unwrap(),
@@ -599,6 +795,7 @@ mod tests {
             let msg = pb::WriteRecordsRequest {
                 records: r.clone(),
                 skip_identical: true,
+                request_id: Some(format!("{}.99", "x".repeat(60))),
             };
             assert!(prost::Message::encoded_len(&msg) <= ADMIN_REQUEST_BYTES);
         }
@@ -634,6 +831,33 @@ mod tests {
     }
 
     #[test]
+    fn the_operator_is_named_by_flag_or_environment_else_the_login_stands_in() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let all: &[(&str, &str)] = &[("LIUDONG_OPERATOR", "张三"), ("USER", "liudong")];
+        assert_eq!(
+            who_with(Some("李四"), env(all)),
+            Operator::Named("李四".into())
+        );
+        assert_eq!(who_with(None, env(all)), Operator::Named("张三".into()));
+        let login: &[(&str, &str)] = &[("LIUDONG_OPERATOR", " "), ("USER", "liudong")];
+        assert_eq!(
+            who_with(None, env(login)),
+            Operator::Login("liudong".into())
+        );
+        assert_eq!(
+            who_with(None, env(&[("LOGNAME", "x")])),
+            Operator::Login("x".into())
+        );
+        assert_eq!(who_with(None, env(&[])), Operator::Unknown);
+    }
+
+    #[test]
     fn operator_json_errors_name_the_field() {
         let e = parse_input("{").unwrap_err();
         assert!(e.to_string().starts_with("record JSON is not valid"), "{e}");
@@ -642,5 +866,16 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.to_string(), "field subject");
+    }
+
+    #[test]
+    fn a_correction_may_leave_its_places_to_the_node() {
+        let json = r#"{"operator":"o","subject":"410602199001011231","body":{"correction":{"target":{"node":"410602100001","seq":1},"reason":"录入错误"}}}"#;
+        let d = parse_input(json).unwrap();
+        assert_eq!((d.origin.as_ref(), d.residence.as_ref()), (None, None));
+        // Over the admin API too: empty strings are "left out".
+        let back = crate::admin::draft_from_request(to_request(&d)).unwrap();
+        assert_eq!((back.origin, back.residence), (None, None));
+        assert_eq!(back.body, d.body);
     }
 }

@@ -15,6 +15,32 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
+/// Most bytes of a reply in one [`pb::ReplyChunk`].
+pub const REPLY_CHUNK_BYTES: usize = 1 << 20;
+
+/// A stream of reply pieces.
+pub type ReplyStream =
+    std::pin::Pin<Box<dyn futures::Stream<Item = Result<pb::ReplyChunk, Status>> + Send>>;
+
+/// `reply` encoded and cut into pieces of at most [`REPLY_CHUNK_BYTES`]
+/// (at least one, so an empty reply is one empty piece).
+pub fn reply_chunks(reply: &impl prost::Message) -> Vec<pb::ReplyChunk> {
+    let bytes = reply.encode_to_vec();
+    let mut out: Vec<pb::ReplyChunk> = bytes
+        .chunks(REPLY_CHUNK_BYTES)
+        .map(|c| pb::ReplyChunk { data: c.to_vec() })
+        .collect();
+    if out.is_empty() {
+        out.push(pb::ReplyChunk { data: Vec::new() });
+    }
+    out
+}
+
+fn streamed(reply: &impl prost::Message) -> Response<ReplyStream> {
+    let chunks = reply_chunks(reply);
+    Response::new(Box::pin(futures::stream::iter(chunks.into_iter().map(Ok))))
+}
+
 /// The local operator service (served on the loopback admin address only).
 pub struct AdminService {
     node: Arc<Node>,
@@ -48,7 +74,11 @@ pub fn draft_from_request(r: pb::WriteRecordRequest) -> Result<Draft, Status> {
     Ok(Draft {
         operator: r.operator,
         subject: CitizenId::parse(&r.subject).map_err(|e| bad("subject", e))?,
-        origin: Code::parse(&r.origin).map_err(|e| bad("origin", e))?,
+        origin: if r.origin.is_empty() {
+            None
+        } else {
+            Some(Code::parse(&r.origin).map_err(|e| bad("origin", e))?)
+        },
         residence: if r.residence.is_empty() {
             None
         } else {
@@ -64,19 +94,23 @@ impl pb::admin_server::Admin for AdminService {
         &self,
         request: Request<pb::WriteRecordRequest>,
     ) -> Result<Response<pb::WriteRecordResponse>, Status> {
-        let draft = draft_from_request(request.into_inner())?;
-        let record = self
+        let mut r = request.into_inner();
+        let request_id = r.request_id.take();
+        let draft = draft_from_request(r)?;
+        let w = self
             .node
-            .write_local(draft)
+            .write_local_request(draft, request_id)
             .await
             .map_err(|e| to_status(&e))?;
-        tracing::info!(record = %record.id, kind = record.body.kind(), "record written");
+        let record = &w.record;
+        tracing::info!(record = %record.id, kind = record.body.kind(), replayed = w.existing, "record written");
         Ok(Response::new(pb::WriteRecordResponse {
             id: Some(pb::RecordId {
                 node: record.id.node.as_str().to_string(),
                 seq: record.id.seq,
             }),
             hlc: record.hlc.0,
+            replayed: Some(w.existing),
         }))
     }
 
@@ -94,15 +128,16 @@ impl pb::admin_server::Admin for AdminService {
                     .map_err(|s| Status::invalid_argument(format!("record #{i}: {}", s.message())))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let out = self
+        let (out, replayed) = self
             .node
-            .write_local_batch(drafts, r.skip_identical)
+            .write_local_batch_request(drafts, r.skip_identical, r.request_id)
             .await
             .map_err(|e| to_status(&e))?;
         let new = out.iter().filter(|w| !w.existing).count();
         tracing::info!(
             records = new,
             existing = out.len() - new,
+            replayed,
             "record batch written"
         );
         Ok(Response::new(pb::WriteRecordsResponse {
@@ -117,6 +152,7 @@ impl pb::admin_server::Admin for AdminService {
                     existing: w.existing,
                 })
                 .collect(),
+            replayed: Some(replayed),
         }))
     }
 
@@ -136,10 +172,14 @@ impl pb::admin_server::Admin for AdminService {
         &self,
         _: Request<pb::SyncNowRequest>,
     ) -> Result<Response<pb::SyncNowResponse>, Status> {
-        let link = self
-            .link
-            .as_ref()
-            .ok_or_else(|| Status::failed_precondition("this node has no upstream to sync with"))?;
+        let link = self.link.as_ref().ok_or_else(|| {
+            Status::failed_precondition(match self.node.store().parent() {
+                Some(p) if self.node.config().upstream_unaddressed => {
+                    crate::access::unaddressed(&p.code)
+                }
+                _ => "this node has no upstream to sync with".to_string(),
+            })
+        })?;
         let stats = link.sync_now().await.map_err(Status::unavailable)?;
         Ok(Response::new(pb::SyncNowResponse {
             pushed: stats.sent,
@@ -147,10 +187,13 @@ impl pb::admin_server::Admin for AdminService {
         }))
     }
 
+    type AuditStream = ReplyStream;
+    type QueryStream = ReplyStream;
+
     async fn audit(
         &self,
         request: Request<pb::AuditRequest>,
-    ) -> Result<Response<pb::AuditResponse>, Status> {
+    ) -> Result<Response<ReplyStream>, Status> {
         let r = request.into_inner();
         let filter = liudong_store::audit::AuditFilter {
             since_ms: (r.since_ms > 0).then_some(r.since_ms),
@@ -163,7 +206,7 @@ impl pb::admin_server::Admin for AdminService {
             .await
             .map_err(|e| Status::internal(e.to_string()))?
             .map_err(|e| to_status(&SyncError::Store(e)))?;
-        Ok(Response::new(pb::AuditResponse {
+        Ok(streamed(&pb::AuditResponse {
             entries: entries.iter().map(Wire::to_wire).collect(),
         }))
     }
@@ -205,7 +248,7 @@ impl pb::admin_server::Admin for AdminService {
     async fn query(
         &self,
         request: Request<pb::QueryRequest>,
-    ) -> Result<Response<pb::QueryResponse>, Status> {
+    ) -> Result<Response<ReplyStream>, Status> {
         let q = crate::query::OperatorQuery::from_wire(request.into_inner())
             .map_err(|e| Status::invalid_argument(format!("query: {e}")))?;
         let node = self.node.clone();
@@ -215,7 +258,7 @@ impl pb::admin_server::Admin for AdminService {
         .await
         .map_err(|e| Status::internal(e.to_string()))?
         .map_err(query_status)?;
-        Ok(Response::new(answer.to_wire()))
+        Ok(streamed(&answer.to_wire()))
     }
 }
 
@@ -254,4 +297,35 @@ pub async fn serve_admin_service(
         .add_service(pb::admin_server::AdminServer::new(svc))
         .serve_with_incoming_shutdown(liudong_net::incoming(listener), shutdown.cancelled_owned())
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prost::Message;
+
+    #[test]
+    fn a_large_reply_is_cut_into_pieces_that_join_to_it() {
+        let entry = pb::AuditEntry {
+            seq: 1,
+            time_ms: 2,
+            ..Default::default()
+        };
+        let big = pb::AuditResponse {
+            entries: vec![entry; 700_000],
+        };
+        let pieces = reply_chunks(&big);
+        let sizes: Vec<usize> = pieces.iter().map(|p| p.data.len()).collect();
+        assert!(big.encoded_len() > 3 * REPLY_CHUNK_BYTES);
+        assert_eq!(pieces.len(), big.encoded_len().div_ceil(REPLY_CHUNK_BYTES));
+        assert!(
+            sizes.iter().all(|&n| n > 0 && n <= REPLY_CHUNK_BYTES),
+            "{sizes:?}"
+        );
+        let joined: Vec<u8> = pieces.into_iter().flat_map(|p| p.data).collect();
+        assert_eq!(pb::AuditResponse::decode(joined.as_slice()).unwrap(), big);
+        // An empty reply is one empty piece.
+        let empty = reply_chunks(&pb::AuditResponse::default());
+        assert_eq!(empty, vec![pb::ReplyChunk { data: Vec::new() }]);
+    }
 }

@@ -9,6 +9,7 @@ use liudong_core::overdue::Thresholds;
 use liudong_core::{Code, NodeKind, NodeScope};
 use liudong_net::tls::{TlsContext, TlsError, TlsFiles};
 use serde::Deserialize;
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -48,6 +49,10 @@ pub enum ConfigError {
     /// A setting that cannot work: what is wrong and what to do.
     #[error("{0}")]
     Invalid(String),
+    /// No `--config`, no `LIUDONG_CONFIG` and no config file in the
+    /// current directory.
+    #[error("{}", liudong_i18n::t!("topo-config-not-found", dir = .dir.display().to_string()))]
+    NotFound { dir: PathBuf },
 }
 
 type Result<T, E = ConfigError> = std::result::Result<T, E>;
@@ -76,6 +81,25 @@ impl<T, E: std::error::Error + Send + Sync + 'static> FieldContext<T> for Result
             source: Box::new(e),
         })
     }
+}
+
+/// File name of a node's config in its directory, found there when no
+/// `--config` is given (see [`find`]).
+pub const CONFIG_FILE: &str = "liudong.toml";
+
+/// The config file an operator command uses: `given` (`--config`, or
+/// `LIUDONG_CONFIG` read by the binary), else [`CONFIG_FILE`] in `cwd`.
+pub fn find(given: Option<&Path>, cwd: &Path) -> Result<PathBuf> {
+    if let Some(p) = given {
+        return Ok(p.to_path_buf());
+    }
+    let here = cwd.join(CONFIG_FILE);
+    if here.is_file() {
+        return Ok(here);
+    }
+    Err(ConfigError::NotFound {
+        dir: cwd.to_path_buf(),
+    })
 }
 
 /// A whole node configuration file.
@@ -238,6 +262,11 @@ pub struct NodeSection {
     /// only (refused on any non-loopback address; a warning is logged at start).
     #[serde(default)]
     pub insecure: bool,
+    /// Units under this node that run no node of their own (a county's
+    /// townships or villages, a township's villages), by division code: they
+    /// are listed in `liudong status` as having no node, never as silent.
+    #[serde(default)]
+    pub units_without_node: Vec<String>,
 }
 
 /// `[upstream]`: the upper node this node dials.
@@ -246,8 +275,12 @@ pub struct NodeSection {
 pub struct UpstreamSection {
     /// The upstream's division code (its township, county or exchange).
     pub code: String,
-    /// Its sync address, e.g. `http://127.0.0.1:7300`.
-    pub url: String,
+    /// Its sync address, e.g. `https://county-hub.example:7200`. A county
+    /// (or province exchange) whose exchange does not exist yet leaves it
+    /// out: records for the exchange then wait in its outbox, and
+    /// `liudong trust add` sets it from the exchange's trust file.
+    #[serde(default)]
+    pub url: Option<String>,
 }
 
 /// `[sync]`: session pacing and limits.
@@ -265,7 +298,12 @@ pub struct SyncSection {
     pub max_batch_bytes: usize,
     /// Unacknowledged batches in flight each way. Default 4.
     pub window: usize,
-    /// Largest accepted clock lead of a record over this node's clock, seconds. Default 300.
+    /// The max offset, seconds (default 300): while this node's wall clock
+    /// differs from its upstream's by more than this (compared at every
+    /// session), local writes are refused; a clock high-water further than
+    /// this ahead of the wall clock stamps from the wall clock; event dates
+    /// may be at most this far in the future. Records are never refused for
+    /// their stamps (docs/protocol.md, "Clocks").
     pub max_skew_secs: u64,
     /// A one-shot session silent for this long fails, seconds; so does any session
     /// (live ones too) whose peer leaves a batch unacknowledged this long. Default 60.
@@ -352,7 +390,11 @@ impl Default for NetSection {
 #[derive(Debug, Clone)]
 pub struct NodeConfig {
     pub scope: NodeScope,
+    /// The upstream this node dials and its address.
     pub parent: Option<(NodeScope, String)>,
+    /// The upstream this node will dial once it has an address (`[upstream]`
+    /// without `url`): records for it wait in its outbox meanwhile.
+    pub awaiting_upstream: Option<NodeScope>,
     pub data_dir: PathBuf,
     pub listen: Option<SocketAddr>,
     pub admin_listen: Option<SocketAddr>,
@@ -392,6 +434,17 @@ impl NodeConfig {
     }
 }
 
+impl NodeConfig {
+    /// The upstream's scope, whether it has an address yet or not (the store
+    /// routes records for it either way).
+    pub fn upstream_scope(&self) -> Option<&NodeScope> {
+        self.parent
+            .as_ref()
+            .map(|(p, _)| p)
+            .or(self.awaiting_upstream.as_ref())
+    }
+}
+
 impl Config {
     /// Reads a config file, applies environment overrides and validates it.
     pub fn load(path: &Path) -> Result<NodeConfig> {
@@ -424,7 +477,7 @@ impl Config {
             self.node.admin_listen = Some(v);
         }
         if let (Some(v), Some(up)) = (get("LIUDONG_UPSTREAM_URL"), self.upstream.as_mut()) {
-            up.url = v;
+            up.url = Some(v);
         }
     }
 
@@ -462,18 +515,29 @@ impl Config {
                 );
             }
         }
+        let without_node = units_without_node(&scope, &self.node.units_without_node)?;
+        let mut awaiting_upstream = None;
         let parent = match &self.upstream {
             Some(up) => {
                 let pcode = Code::parse(&up.code).context("[upstream] code")?;
                 check_known_code("[upstream] code", &pcode)?;
                 let p = scope.parent(&pcode).context("[upstream] code")?;
-                if !(up.url.starts_with("http://") || up.url.starts_with("https://")) {
-                    bail!(
-                        "[upstream] url {:?} must start with http:// (or https://)",
-                        up.url
-                    );
+                match &up.url {
+                    Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                        Some((p, url.clone()))
+                    }
+                    Some(url) => {
+                        bail!("[upstream] url {url:?} must start with http:// (or https://)")
+                    }
+                    None if matches!(scope.kind, NodeKind::County | NodeKind::Exchange { .. }) => {
+                        awaiting_upstream = Some(p);
+                        None
+                    }
+                    None => bail!(
+                        "[upstream] url is missing: a {} node dials its upstream {pcode} at https://host:port (its enrolment file gives it)",
+                        scope.kind.name()
+                    ),
                 }
-                Some((p, up.url.clone()))
             }
             None => {
                 if !matches!(scope.kind, NodeKind::Exchange { .. }) {
@@ -587,9 +651,11 @@ impl Config {
             NodeKind::Township => 32,
             _ => 128,
         });
+        let upstream_unaddressed = awaiting_upstream.is_some();
         Ok(NodeConfig {
             scope,
             parent,
+            awaiting_upstream,
             data_dir,
             listen,
             admin_listen,
@@ -609,6 +675,8 @@ impl Config {
                 })
                 .unwrap_or(u32::MAX),
                 sealed,
+                without_node,
+                upstream_unaddressed,
             },
             link: liudong_sync::LinkConfig {
                 live: s.live,
@@ -662,6 +730,41 @@ pub fn check_known_code(field: &str, code: &Code) -> Result<()> {
             e.field, e.reason
         ))
     })
+}
+
+/// Checks `[node] units_without_node`: units of the division table under
+/// this node (a county: its townships and villages; a township: its
+/// villages), not the node itself.
+pub fn units_without_node(scope: &NodeScope, codes: &[String]) -> Result<BTreeSet<Code>> {
+    const FIELD: &str = "[node] units_without_node";
+    if codes.is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    if !matches!(scope.kind, NodeKind::County | NodeKind::Township) {
+        bail!(
+            "{FIELD}: only a county or a township lists units below it that run no node of their own; remove it from this {} node",
+            scope.kind.name()
+        );
+    }
+    let mut out = BTreeSet::new();
+    for c in codes {
+        let code = Code::parse(c).with_context(|| format!("{FIELD} {c:?}"))?;
+        if code == scope.code || !code.is_under(&scope.code) {
+            bail!(
+                "{FIELD}: {code} is not a unit under {}; list only its townships or villages",
+                scope.code
+            );
+        }
+        if !matches!(code.level(), Level::Township | Level::Village) {
+            bail!(
+                "{FIELD}: {code} is a {} code; list townships (9 digits) or villages (12 digits)",
+                code.level().name()
+            );
+        }
+        check_known_code(FIELD, &code)?;
+        out.insert(code);
+    }
+    Ok(out)
 }
 
 /// Validated `[workflow]` thresholds.
@@ -943,7 +1046,7 @@ mod tests {
     #[test]
     fn bad_configs_say_what_is_wrong() {
         let e = parse("[node]\ncode = \"41060\"\ndata_dir = \"d\"\n").unwrap_err();
-        assert!(format!("{e:#}").contains("5 characters"), "{e:#}");
+        assert!(format!("{e:#}").contains("有 5 位"), "{e:#}");
         let e = parse("[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\n").unwrap_err();
         assert!(format!("{e:#}").contains("[upstream] is missing"), "{e:#}");
         let e = parse("[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\n[upstream]\ncode = \"440306018\"\nurl = \"http://127.0.0.1:1\"\n").unwrap_err();
@@ -975,6 +1078,63 @@ mod tests {
         .unwrap_err();
         assert!(
             format!("{e:#}").contains("not in the division table"),
+            "{e:#}"
+        );
+    }
+
+    #[test]
+    fn the_config_is_the_one_given_else_the_one_in_the_current_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let given = Path::new("/etc/liudong/liudong.toml");
+        assert_eq!(find(Some(given), dir.path()).unwrap(), given);
+        let e = find(None, dir.path()).unwrap_err();
+        assert!(matches!(e, ConfigError::NotFound { .. }), "{e}");
+        assert!(e.to_string().contains("LIUDONG_CONFIG"), "{e}");
+        std::fs::write(dir.path().join(CONFIG_FILE), "").unwrap();
+        assert_eq!(
+            find(None, dir.path()).unwrap(),
+            dir.path().join(CONFIG_FILE)
+        );
+    }
+
+    #[test]
+    fn units_without_a_node_lie_under_a_county_or_township_and_exist() {
+        let county = "[node]\ncode = \"410602\"\ndata_dir = \"d\"\ninsecure = true\nlisten = \"127.0.0.1:1\"\n";
+        let up = "[upstream]\ncode = \"CN\"\nurl = \"http://127.0.0.1:1\"\n";
+        let with = |units: &str| parse(&format!("{county}units_without_node = {units}\n{up}"));
+        let c = with("[\"410602100003\", \"410602001\"]").unwrap();
+        let codes: Vec<String> = c.sync.without_node.iter().map(|c| c.to_string()).collect();
+        assert_eq!(codes, ["410602001", "410602100003"]);
+        for (units, want) in [
+            ("[\"440306018001\"]", "not a unit under 410602"),
+            ("[\"410602\"]", "not a unit under 410602"),
+            ("[\"410602100999\"]", "not in the division table"),
+            ("[\"4106021\"]", "units_without_node"),
+        ] {
+            let e = with(units).unwrap_err();
+            assert!(format!("{e:#}").contains(want), "{units}: {e:#}");
+        }
+        let village = "[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\nunits_without_node = [\"410602100002\"]\n[upstream]\ncode = \"410602100\"\nurl = \"http://127.0.0.1:1\"\n";
+        let e = parse(village).unwrap_err();
+        assert!(
+            format!("{e:#}").contains("only a county or a township"),
+            "{e:#}"
+        );
+    }
+
+    #[test]
+    fn a_county_may_wait_for_the_address_of_its_exchange() {
+        let county = "[node]\ncode = \"410602\"\ndata_dir = \"d\"\ninsecure = true\nlisten = \"127.0.0.1:1\"\n[upstream]\ncode = \"CN\"\n";
+        let c = parse(county).unwrap();
+        assert!(c.parent.is_none());
+        assert_eq!(c.awaiting_upstream.as_ref().unwrap().code.to_string(), "CN");
+        assert_eq!(c.upstream_scope().unwrap().code.to_string(), "CN");
+        assert!(c.sync.upstream_unaddressed);
+        // A township always knows its county's address (its enrolment gives it).
+        let town = "[node]\ncode = \"410602100\"\ndata_dir = \"d\"\ninsecure = true\nlisten = \"127.0.0.1:1\"\n[upstream]\ncode = \"410602\"\n";
+        let e = parse(town).unwrap_err();
+        assert!(
+            format!("{e:#}").contains("[upstream] url is missing"),
             "{e:#}"
         );
     }

@@ -15,6 +15,9 @@ pub enum NodeError {
         #[source]
         source: std::io::Error,
     },
+    /// The store's files are damaged (the message says what to do).
+    #[error(transparent)]
+    DamagedStore(StoreError),
     #[error("cannot open the store in {} (is another liudong process using it?)", path.display())]
     OpenStore {
         path: PathBuf,

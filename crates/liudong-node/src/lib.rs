@@ -26,10 +26,12 @@ pub mod metrics_http;
 pub mod monitoring;
 pub mod progress;
 pub mod query;
+pub mod recover;
 pub mod report;
 pub mod runner;
 pub mod status;
 pub mod wire;
+pub mod worklist;
 
 pub use access::{AccessError, NodeAccess};
 pub use config::ConfigError;

@@ -72,7 +72,8 @@ impl Query {
 /// The answer to a [`Query`], of the query's kind.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Answer {
-    Person(PersonAnswer),
+    /// Boxed: a person's view is several times the size of the others.
+    Person(Box<PersonAnswer>),
     Overdue(OverdueAnswer),
     Report(Report),
     Persons(PersonsAnswer),
@@ -100,12 +101,15 @@ pub struct WrongAnswer {
 
 macro_rules! answer_of {
     ($variant:ident, $ty:ty, $name:literal) => {
+        answer_of!($variant, $ty, $name, |x| x);
+    };
+    ($variant:ident, $ty:ty, $name:literal, $open:expr) => {
         impl TryFrom<Answer> for $ty {
             type Error = WrongAnswer;
 
             fn try_from(a: Answer) -> Result<$ty, WrongAnswer> {
                 match a {
-                    Answer::$variant(x) => Ok(x),
+                    Answer::$variant(x) => Ok(($open)(x)),
                     other => Err(WrongAnswer {
                         expected: $name,
                         got: other.kind(),
@@ -116,7 +120,7 @@ macro_rules! answer_of {
     };
 }
 
-answer_of!(Person, PersonAnswer, "person");
+answer_of!(Person, PersonAnswer, "person", |x: Box<PersonAnswer>| *x);
 answer_of!(Overdue, OverdueAnswer, "overdue");
 answer_of!(Report, Report, "report");
 answer_of!(Persons, PersonsAnswer, "persons");
@@ -247,7 +251,7 @@ impl PersonRecords {
 pub const MAX_PERSONS_PAGE: usize = 1000;
 
 /// True if the view concerns `scope`'s jurisdiction (origin or any residence under it).
-fn in_jurisdiction(v: &PersonView, scope: &Code) -> bool {
+pub fn in_jurisdiction(v: &PersonView, scope: &Code) -> bool {
     v.origin.is_under(scope)
         || v.residence.as_ref().is_some_and(|r| r.is_under(scope))
         || v.inflows
@@ -258,18 +262,121 @@ fn in_jurisdiction(v: &PersonView, scope: &Code) -> bool {
 /// Answers `operator`'s query for `now_ms`, and records in the audit trail
 /// who viewed what and which persons were shown.
 pub fn run(store: &Store, operator: &str, q: &Query, now_ms: u64) -> Result<Answer, QueryError> {
-    let (answer, subjects) = answer(store, q, now_ms)?;
+    run_as(store, operator, &store.scope().code.clone(), q, now_ms)
+}
+
+/// As [`run`], for an operator whose account belongs to `unit` (the node's
+/// code or a unit under it, e.g. a township of a county node): only persons
+/// of `unit`'s jurisdiction are shown (a person outside it is not found),
+/// and a report is of `unit` or a unit under it (by default `unit` itself).
+pub fn run_as(
+    store: &Store,
+    operator: &str,
+    unit: &Code,
+    q: &Query,
+    now_ms: u64,
+) -> Result<Answer, QueryError> {
+    let (answer, subjects) = answer(store, unit, q, now_ms)?;
+    audit_view(store, operator, q, subjects)?;
+    Ok(answer)
+}
+
+fn audit_view(
+    store: &Store,
+    operator: &str,
+    q: &Query,
+    subjects: Vec<String>,
+) -> Result<(), QueryError> {
     store.audit_append(liudong_store::audit::AuditEvent::Viewed {
         operator: operator.to_string(),
         query: q.describe(),
         subjects,
     })?;
-    Ok(answer)
+    Ok(())
+}
+
+/// One page of the overdue lists of `unit` (items, then held records).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OverduePage {
+    /// The page: its items and held records only.
+    pub answer: OverdueAnswer,
+    /// Entries of the whole list (items and held records).
+    pub total: usize,
+    /// Position of the page's first entry in the whole list.
+    pub offset: usize,
+}
+
+/// The overdue lists of `unit` for the console, a page at a time: at most
+/// `limit` entries from `offset` of the list (items, then held records).
+/// Only the persons on the page are recorded in the audit trail as viewed.
+pub fn overdue_page(
+    store: &Store,
+    operator: &str,
+    unit: &Code,
+    q: &Query,
+    now_ms: u64,
+    offset: usize,
+    limit: usize,
+) -> Result<OverduePage, QueryError> {
+    let Answer::Overdue(mut all) = answer(store, unit, q, now_ms)?.0 else {
+        return Err(QueryError::Bad(
+            "an overdue page answers an overdue query".into(),
+        ));
+    };
+    let total = all.items.len() + all.held.len();
+    let offset = offset.min(total);
+    let end = offset.saturating_add(limit).min(total);
+    let n = all.items.len();
+    let held: Vec<HeldRecord> = all
+        .held
+        .drain(..)
+        .enumerate()
+        .filter(|(i, _)| (offset..end).contains(&(n + i)))
+        .map(|(_, h)| h)
+        .collect();
+    let items: Vec<overdue::Item> = all
+        .items
+        .drain(..)
+        .enumerate()
+        .filter(|(i, _)| (offset..end).contains(i))
+        .map(|(_, x)| x)
+        .collect();
+    let shown = shown_subjects(&items, &held);
+    audit_view(store, operator, q, shown)?;
+    all.items = items;
+    all.held = held;
+    Ok(OverduePage {
+        answer: all,
+        total,
+        offset,
+    })
+}
+
+/// The citizen IDs of the persons of an overdue list, each once, sorted.
+fn shown_subjects(items: &[overdue::Item], held: &[HeldRecord]) -> Vec<String> {
+    let shown: std::collections::BTreeSet<String> = items
+        .iter()
+        .map(|i| i.subject.to_string())
+        .chain(held.iter().map(|h| h.subject.to_string()))
+        .collect();
+    shown.into_iter().collect()
 }
 
 /// The answer and the citizen IDs of the persons it shows.
-fn answer(store: &Store, q: &Query, now_ms: u64) -> Result<(Answer, Vec<String>), QueryError> {
+fn answer(
+    store: &Store,
+    unit: &Code,
+    q: &Query,
+    now_ms: u64,
+) -> Result<(Answer, Vec<String>), QueryError> {
     let today = Date::from_unix_ms(now_ms);
+    let own = &store.scope().code;
+    if !unit.is_under(own) {
+        return Err(QueryError::Bad(format!(
+            "unit {unit}: this node ({own}) answers only for units under its own code"
+        )));
+    }
+    let whole_node = unit == own;
     match q {
         Query::Person { subject } => {
             let id =
@@ -280,13 +387,22 @@ fn answer(store: &Store, q: &Query, now_ms: u64) -> Result<(Answer, Vec<String>)
                 .filter(|h| h.subject == id.as_str())
                 .collect();
             let records = store.subject_records(id.as_str())?;
-            let a = PersonAnswer::new(records, held, today).ok_or_else(|| {
+            let not_found = || {
                 QueryError::NotFound(format!(
-                    "no records about {} are held at this node",
-                    id.redacted()
+                    "no records about {} are held at this node{}",
+                    id.redacted(),
+                    if whole_node {
+                        String::new()
+                    } else {
+                        format!(" for unit {unit}")
+                    }
                 ))
-            })?;
-            Ok((Answer::Person(a), vec![id.as_str().to_string()]))
+            };
+            let a = PersonAnswer::new(records, held, today).ok_or_else(not_found)?;
+            if !whole_node && !in_jurisdiction(&a.view, unit) {
+                return Err(not_found());
+            }
+            Ok((Answer::Person(Box::new(a)), vec![id.as_str().to_string()]))
         }
         Query::Overdue { kinds, thresholds } => {
             let mut wanted = Vec::new();
@@ -303,24 +419,23 @@ fn answer(store: &Store, q: &Query, now_ms: u64) -> Result<(Answer, Vec<String>)
                 })?);
             }
             let all = kinds.is_empty();
-            let scope = store.scope().code.clone();
-            let items = overdue_items(store.views(), &scope, today, thresholds, |k| {
+            let items = overdue_items(store.views(), unit, today, thresholds, |k| {
                 all || wanted.contains(&k)
             })?;
-            let held = if with_held { store.held()? } else { Vec::new() };
-            let shown: std::collections::BTreeSet<String> = items
-                .iter()
-                .map(|i| i.subject.to_string())
-                .chain(held.iter().map(|h| h.subject.to_string()))
-                .collect();
+            let held = if with_held {
+                held_within(store, unit, whole_node)?
+            } else {
+                Vec::new()
+            };
+            let shown = shown_subjects(&items, &held);
             let a = OverdueAnswer {
-                node: scope.to_string(),
+                node: own.to_string(),
                 today,
                 thresholds: *thresholds,
                 items,
                 held,
             };
-            Ok((Answer::Overdue(a), shown.into_iter().collect()))
+            Ok((Answer::Overdue(a), shown))
         }
         Query::Persons { after, limit } => {
             if *limit == 0 || *limit > MAX_PERSONS_PAGE {
@@ -328,12 +443,11 @@ fn answer(store: &Store, q: &Query, now_ms: u64) -> Result<(Answer, Vec<String>)
                     "limit {limit}: expected 1 to {MAX_PERSONS_PAGE}"
                 )));
             }
-            let scope = store.scope().code.clone();
             let mut subjects: Vec<String> = Vec::new();
             let mut next = None;
             for v in store.views_after(after.as_deref()) {
                 let v = v?;
-                if !in_jurisdiction(&v, &scope) {
+                if !in_jurisdiction(&v, unit) {
                     continue;
                 }
                 if subjects.len() == *limit {
@@ -347,7 +461,7 @@ fn answer(store: &Store, q: &Query, now_ms: u64) -> Result<(Answer, Vec<String>)
                 persons.extend(PersonRecords::new(store.subject_records(s)?));
             }
             let a = PersonsAnswer {
-                node: scope.to_string(),
+                node: own.to_string(),
                 today,
                 persons,
                 next,
@@ -361,14 +475,18 @@ fn answer(store: &Store, q: &Query, now_ms: u64) -> Result<(Answer, Vec<String>)
         } => {
             let m = Month::parse(month)
                 .ok_or_else(|| QueryError::Bad(format!("month {month:?}: expected YYYY-MM")))?;
-            let own = &store.scope().code;
             let code = match code {
                 Some(c) => Code::parse(c).map_err(|e| QueryError::Bad(format!("code: {e}")))?,
-                None => own.clone(),
+                None => unit.clone(),
             };
             if !code.is_under(own) {
                 return Err(QueryError::Bad(format!(
                     "code {code}: this node ({own}) holds only jurisdictions under its own code"
+                )));
+            }
+            if !code.is_under(unit) {
+                return Err(QueryError::Bad(format!(
+                    "code {code}: the report is of unit {unit} or a unit under it"
                 )));
             }
             if matches!(store.scope().kind, NodeKind::Exchange { .. }) {
@@ -392,8 +510,33 @@ fn answer(store: &Store, q: &Query, now_ms: u64) -> Result<(Answer, Vec<String>)
     }
 }
 
+/// The records held for missing context about persons of `unit`'s
+/// jurisdiction (`whole_node`: every held record of the node).
+fn held_within(
+    store: &Store,
+    unit: &Code,
+    whole_node: bool,
+) -> Result<Vec<HeldRecord>, QueryError> {
+    let mut held = store.held()?;
+    if !whole_node {
+        let mut keep = Vec::with_capacity(held.len());
+        for h in held {
+            let Ok(id) = CitizenId::parse(&h.subject) else {
+                continue;
+            };
+            if store.view(&id)?.is_some_and(|v| in_jurisdiction(&v, unit)) {
+                keep.push(h);
+            }
+        }
+        held = keep;
+    }
+    Ok(held)
+}
+
 /// The overdue items among `views` of the people in `scope`'s jurisdiction
-/// whose kind `keep` accepts, sorted by kind, origin and subject.
+/// whose kind `keep` accepts, sorted as a work list: by the village of
+/// `scope` where each is acted on ([`overdue::Item::village`]), then by the
+/// day it was due, kind and subject.
 fn overdue_items<V>(
     views: impl IntoIterator<Item = Result<V, StoreError>>,
     scope: &Code,
@@ -417,22 +560,30 @@ where
                 .filter(|i| keep(i.kind)),
         );
     }
-    items.sort_by(|a, b| (a.kind, &a.origin, &a.subject).cmp(&(b.kind, &b.origin, &b.subject)));
+    items.sort_by(|a, b| {
+        (a.village(scope), a.due, a.kind, &a.subject).cmp(&(
+            b.village(scope),
+            b.due,
+            b.kind,
+            &b.subject,
+        ))
+    });
     Ok(items)
 }
 
-/// How many items each overdue list has among `views` (the node's person
-/// views, already read), and how many records are held: the figures only,
-/// which show no person (so nothing is audited).
+/// How many items each overdue list of `unit` has among `views` (the
+/// node's person views, already read), and how many of its records are
+/// held: the figures only, which show no person (so nothing is audited).
 pub fn overdue_counts(
     store: &Store,
+    unit: &Code,
     views: &[PersonView],
     thresholds: &Thresholds,
     now_ms: u64,
 ) -> Result<(Vec<(Kind, usize)>, usize), QueryError> {
     let items = overdue_items(
         views.iter().map(Ok),
-        &store.scope().code,
+        unit,
         Date::from_unix_ms(now_ms),
         thresholds,
         |_| true,
@@ -441,14 +592,35 @@ pub fn overdue_counts(
         .iter()
         .map(|&k| (k, items.iter().filter(|i| i.kind == k).count()))
         .collect();
-    Ok((counts, store.held()?.len()))
+    let held = held_within(store, unit, unit == &store.scope().code)?;
+    Ok((counts, held.len()))
 }
 
 #[cfg(test)]
 mod tests {
     use liudong_core::synth::{outflow_body, test_record};
     use liudong_core::{Code, NodeScope, Record};
+    use liudong_store::audit::{AuditEvent, AuditFilter};
     use liudong_store::{Source, Store, StoreOptions};
+
+    /// The persons of each view in the audit trail whose operator and
+    /// query `keep` accepts, oldest first.
+    fn viewed(store: &Store, keep: impl Fn(&str, &str) -> bool) -> Vec<Vec<String>> {
+        store
+            .audit_query(&AuditFilter::default())
+            .unwrap()
+            .into_iter()
+            .filter_map(|e| match e.event {
+                AuditEvent::Viewed {
+                    operator,
+                    query,
+                    subjects,
+                    ..
+                } if keep(&operator, &query) => Some(subjects),
+                _ => None,
+            })
+            .collect()
+    }
 
     /// `Query::Persons` pages through the jurisdiction in subject order, each
     /// page audited with the persons it shows; a person of another jurisdiction
@@ -456,7 +628,6 @@ mod tests {
     #[test]
     fn persons_are_paged_in_subject_order_and_every_page_is_audited() {
         use super::{PersonsAnswer, Query, run};
-        use liudong_store::audit::{AuditEvent, AuditFilter};
         let dir = tempfile::tempdir().unwrap();
         let scope = NodeScope::for_code(Code::parse("410602100").unwrap()).unwrap();
         let store = Store::open(dir.path(), scope, None, &StoreOptions::default()).unwrap();
@@ -506,16 +677,8 @@ mod tests {
         }
         assert_eq!(got, want);
         assert_eq!(pages, 3);
-        let shown: Vec<String> = store
-            .audit_query(&AuditFilter::default())
-            .unwrap()
+        let shown: Vec<String> = viewed(&store, |_, query| query == "persons (export)")
             .into_iter()
-            .filter_map(|e| match e.event {
-                AuditEvent::Viewed {
-                    query, subjects, ..
-                } if query == "persons (export)" => Some(subjects),
-                _ => None,
-            })
             .flatten()
             .collect();
         assert_eq!(shown, want);
@@ -529,5 +692,100 @@ mod tests {
             0,
         );
         assert!(matches!(bad, Err(super::QueryError::Bad(_))));
+    }
+
+    /// An operator of a township of a county node sees only the persons of
+    /// that township, a report of it or a unit under it, and a page of the
+    /// overdue lists records only that page's persons as viewed.
+    #[test]
+    fn an_operator_of_a_unit_sees_only_that_unit() {
+        use super::{Answer, OverdueAnswer, Query, QueryError, Report, overdue_page, run_as};
+        use liudong_core::overdue::Thresholds;
+        let dir = tempfile::tempdir().unwrap();
+        let county = Code::parse("410602").unwrap();
+        let town = Code::parse("410602100").unwrap();
+        let scope = NodeScope::for_code(county.clone()).unwrap();
+        let store = Store::open(dir.path(), scope, None, &StoreOptions::default()).unwrap();
+        // Persons 1-4 of the township's village, 5-6 of another township.
+        let records: Vec<Record> = (1..=6)
+            .map(|p| {
+                let v = if p <= 4 {
+                    "410602100001"
+                } else {
+                    "410602001001"
+                };
+                let inflow = liudong_core::synth::inflow_on(
+                    liudong_core::Date::new(2026, 1, 20).unwrap(),
+                    None,
+                );
+                test_record("410602", p, p, "440306018001", Some(v), inflow)
+            })
+            .collect();
+        let items: Vec<_> = records
+            .iter()
+            .cloned()
+            .map(liudong_store::Incoming::new)
+            .collect();
+        store.apply(&items, &Source::Detached, None, true).unwrap();
+        let now = 1_800_000_000_000;
+        let overdue = Query::Overdue {
+            kinds: Vec::new(),
+            thresholds: Thresholds::default(),
+        };
+        let a: OverdueAnswer = run_as(&store, "op", &town, &overdue, now)
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let mine: Vec<&str> = records[..4].iter().map(|r| r.subject.as_str()).collect();
+        assert!(!a.items.is_empty());
+        assert!(a.items.iter().all(|i| mine.contains(&i.subject.as_str())));
+        let everyone: OverdueAnswer = run_as(&store, "op", &county, &overdue, now)
+            .unwrap()
+            .try_into()
+            .unwrap();
+        assert!(everyone.items.len() > a.items.len());
+        // Another township's person is not found for this one.
+        let other = Query::Person {
+            subject: records[5].subject.as_str().to_string(),
+        };
+        assert!(matches!(
+            run_as(&store, "op", &town, &other, now),
+            Err(QueryError::NotFound(_))
+        ));
+        assert!(matches!(
+            run_as(&store, "op", &county, &other, now),
+            Ok(Answer::Person(_))
+        ));
+        // Reports: the unit by default, a unit under it, not one beside it.
+        let report = |code: Option<&str>| Query::Report {
+            month: "2026-01".into(),
+            code: code.map(str::to_string),
+            ack_days: 30,
+        };
+        let r: Report = run_as(&store, "op", &town, &report(None), now)
+            .unwrap()
+            .try_into()
+            .unwrap();
+        assert_eq!(r.code, town);
+        assert_eq!(r.total.counts.inflows, 4);
+        assert!(run_as(&store, "op", &town, &report(Some("410602100001")), now).is_ok());
+        assert!(matches!(
+            run_as(&store, "op", &town, &report(Some("410602001")), now),
+            Err(QueryError::Bad(_))
+        ));
+        // A page of two: only its persons are recorded as viewed.
+        let page = overdue_page(&store, "pager", &county, &overdue, now, 1, 2).unwrap();
+        assert_eq!(page.total, everyone.items.len() + everyone.held.len());
+        assert_eq!(page.answer.items, everyone.items[1..3].to_vec());
+        let viewed = viewed(&store, |operator, _| operator == "pager");
+        let mut shown: Vec<String> = page
+            .answer
+            .items
+            .iter()
+            .map(|i| i.subject.as_str().to_string())
+            .collect();
+        shown.sort();
+        shown.dedup();
+        assert_eq!(viewed, vec![shown]);
     }
 }

@@ -48,12 +48,15 @@ pub fn open_store(cfg: &NodeConfig) -> Result<Arc<Store>> {
     let store = Store::open(
         &cfg.data_dir,
         cfg.scope.clone(),
-        cfg.parent.as_ref().map(|(p, _)| p.clone()),
+        cfg.upstream_scope().cloned(),
         &cfg.store,
     )
-    .map_err(|source| NodeError::OpenStore {
-        path: cfg.data_dir.clone(),
-        source,
+    .map_err(|source| match source {
+        e @ liudong_store::StoreError::Damaged { .. } => NodeError::DamagedStore(e),
+        source => NodeError::OpenStore {
+            path: cfg.data_dir.clone(),
+            source,
+        },
     })?;
     Ok(Arc::new(store))
 }
@@ -113,6 +116,13 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
         node.spawn(tls.revocation().clone().watch(cancel.clone()));
     }
 
+    if let Some(up) = &cfg.awaiting_upstream {
+        tracing::warn!(
+            node = %cfg.scope.code,
+            upstream = %up.code,
+            "the upstream has no address yet ([upstream] url): records for it wait here; `liudong trust add` with its trust file gives it (docs/operations.md)"
+        );
+    }
     let mut link = None;
     let mut verifier = None;
     if let Some((parent, url)) = &cfg.parent {
@@ -177,7 +187,8 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
         sync = ?sync_addr,
         admin = ?admin_addr,
         metrics = ?metrics_addr,
-        records = node.store().last_seq(),
+        records = node.store().record_count(),
+        log = node.store().last_seq(),
         "node started"
     );
     Ok(RunningNode {

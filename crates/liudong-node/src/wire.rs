@@ -10,8 +10,9 @@
 use crate::query::{
     Answer, OperatorQuery, OverdueAnswer, PersonAnswer, PersonRecords, PersonsAnswer, Query,
 };
-use crate::status::{LinkReport, NodeReport};
-use liudong_core::overdue::{Item, Kind, Thresholds};
+use crate::status::{LinkReport, NodeReport, UnitReport};
+use liudong_core::overdue::{Item, Kind, Thresholds, Who};
+use liudong_core::record::MaritalStatus;
 use liudong_core::report::{Arrival, Counts, Month, Report, Row};
 use liudong_core::workflow::{IssueKind, WorkflowIssue};
 use liudong_core::{CitizenId, Code, Date, RecordId};
@@ -189,23 +190,95 @@ fn link_status_from_pb(s: pb::LinkStatus) -> LinkStatus {
     }
 }
 
+/// The states of links and units and their wire values, in one table.
+const STATES: [(&str, pb::LinkState); 8] = [
+    ("-", pb::LinkState::Idle),
+    ("connected", pb::LinkState::Connected),
+    ("refused", pb::LinkState::Refused),
+    ("silent", pb::LinkState::Silent),
+    ("failing", pb::LinkState::Failing),
+    ("waiting", pb::LinkState::Waiting),
+    ("no_node", pb::LinkState::NoNode),
+    ("unknown", pb::LinkState::Unknown),
+];
+
 fn state_to_pb(s: &str) -> pb::LinkState {
+    STATES
+        .iter()
+        .find(|(name, _)| *name == s)
+        .map_or(pb::LinkState::Idle, |(_, v)| *v)
+}
+
+fn state_from_pb(field: &'static str, v: i32) -> Result<&'static str, WireError> {
+    STATES
+        .iter()
+        .find(|(_, s)| *s as i32 == v)
+        .map(|(name, _)| *name)
+        .ok_or_else(|| bad(field, format!("unknown link state {v}")))
+}
+
+fn level_from_pb(s: &str) -> Result<&'static str, WireError> {
     match s {
-        "connected" => pb::LinkState::Connected,
-        "refused" => pb::LinkState::Refused,
-        "silent" => pb::LinkState::Silent,
-        _ => pb::LinkState::Idle,
+        "township" => Ok("township"),
+        "village" => Ok("village"),
+        other => Err(bad("units.level", format!("unknown unit level {other:?}"))),
     }
 }
 
-fn state_from_pb(v: i32) -> Result<&'static str, WireError> {
-    match pb::LinkState::try_from(v) {
-        Ok(pb::LinkState::Connected) => Ok("connected"),
-        Ok(pb::LinkState::Refused) => Ok("refused"),
-        Ok(pb::LinkState::Silent) => Ok("silent"),
-        Ok(pb::LinkState::Idle) => Ok("-"),
-        Err(_) => Err(bad("links.state", format!("unknown link state {v}"))),
+fn source_from_pb(s: &str) -> Result<&'static str, WireError> {
+    match s {
+        "link" => Ok("link"),
+        "reported" => Ok("reported"),
+        "none" => Ok("none"),
+        other => Err(bad(
+            "units.source",
+            format!("unknown unit source {other:?}"),
+        )),
     }
+}
+
+fn unit_to_pb(u: &UnitReport) -> pb::UnitReport {
+    pb::UnitReport {
+        code: u.code.clone(),
+        name: u.name.clone(),
+        level: u.level.to_string(),
+        source: u.source.to_string(),
+        state: state_to_pb(u.state) as i32,
+        connected: u.connected,
+        silent: u.silent,
+        without_node: u.without_node,
+        last_contact_ms: u.last_contact_ms,
+        pending_out: u.pending_out,
+        pending_in: u.pending_in,
+        expected_interval_secs: u.expected_interval_secs,
+        last_error: u.last_error.clone(),
+        reported_at_ms: u.reported_at_ms,
+        units: u.units.iter().map(unit_to_pb).collect(),
+    }
+}
+
+fn unit_from_pb(u: pb::UnitReport) -> Result<UnitReport, WireError> {
+    Ok(UnitReport {
+        level: level_from_pb(&u.level)?,
+        source: source_from_pb(&u.source)?,
+        state: state_from_pb("units.state", u.state)?,
+        code: u.code,
+        name: u.name,
+        connected: u.connected,
+        silent: u.silent,
+        without_node: u.without_node,
+        last_contact_ms: u.last_contact_ms,
+        pending_out: u.pending_out,
+        pending_in: u.pending_in,
+        expected_interval_secs: u.expected_interval_secs,
+        last_error: u.last_error,
+        reported_at_ms: u.reported_at_ms,
+        units: u
+            .units
+            .into_iter()
+            .map(unit_from_pb)
+            .collect::<Result<_, _>>()?,
+    })
 }
 
 fn link_to_pb(l: &LinkReport) -> pb::LinkReport {
@@ -224,6 +297,7 @@ fn link_to_pb(l: &LinkReport) -> pb::LinkReport {
         receipt: l.receipt.as_ref().map(receipt_to_pb),
         status: Some(link_status_to_pb(&l.status)),
         state: state_to_pb(l.state) as i32,
+        without_node: l.without_node,
     }
 }
 
@@ -242,7 +316,8 @@ fn link_from_pb(l: pb::LinkReport) -> Result<LinkReport, WireError> {
         fingerprint: l.fingerprint,
         receipt: l.receipt.map(receipt_from_pb),
         status: link_status_from_pb(required("links.status", l.status)?),
-        state: state_from_pb(l.state)?,
+        state: state_from_pb("links.state", l.state)?,
+        without_node: l.without_node,
     })
 }
 
@@ -260,6 +335,7 @@ impl Wire for NodeReport {
             refused: self.refused,
             write_failed: self.write_failed,
             links: self.links.iter().map(link_to_pb).collect(),
+            units: self.units.iter().map(unit_to_pb).collect(),
         }
     }
 
@@ -277,6 +353,11 @@ impl Wire for NodeReport {
                 .links
                 .into_iter()
                 .map(link_from_pb)
+                .collect::<Result<_, _>>()?,
+            units: m
+                .units
+                .into_iter()
+                .map(unit_from_pb)
                 .collect::<Result<_, _>>()?,
         })
     }
@@ -650,7 +731,59 @@ fn item_to_pb(i: &Item) -> pb::OverdueItem {
         since: i.since.map(|d| d.to_string()),
         count: i.count,
         detail: i.detail.clone(),
+        due: i.due.to_string(),
+        who: Some(who_to_pb(&i.who)),
     }
+}
+
+fn marital_to_pb(m: MaritalStatus) -> pb::MaritalStatus {
+    match m {
+        MaritalStatus::Unspecified => pb::MaritalStatus::MaritalUnspecified,
+        MaritalStatus::Single => pb::MaritalStatus::MaritalSingle,
+        MaritalStatus::Married => pb::MaritalStatus::MaritalMarried,
+        MaritalStatus::Divorced => pb::MaritalStatus::MaritalDivorced,
+        MaritalStatus::Widowed => pb::MaritalStatus::MaritalWidowed,
+    }
+}
+
+fn marital_from_pb(v: i32) -> Result<MaritalStatus, WireError> {
+    Ok(match pb::MaritalStatus::try_from(v) {
+        Ok(pb::MaritalStatus::MaritalUnspecified) => MaritalStatus::Unspecified,
+        Ok(pb::MaritalStatus::MaritalSingle) => MaritalStatus::Single,
+        Ok(pb::MaritalStatus::MaritalMarried) => MaritalStatus::Married,
+        Ok(pb::MaritalStatus::MaritalDivorced) => MaritalStatus::Divorced,
+        Ok(pb::MaritalStatus::MaritalWidowed) => MaritalStatus::Widowed,
+        Err(_) => {
+            return Err(bad(
+                "items.who.marital_status",
+                format!("unknown value {v}"),
+            ));
+        }
+    })
+}
+
+fn who_to_pb(w: &Who) -> pb::OverdueWho {
+    pb::OverdueWho {
+        name: w.name.clone(),
+        marital_status: marital_to_pb(w.marital_status) as i32,
+        phone: w.phone.clone(),
+        address: w.address.clone(),
+        employer: w.employer.clone(),
+        presented: w.presented.clone(),
+        certificate: w.certificate.clone(),
+    }
+}
+
+fn who_from_pb(w: pb::OverdueWho) -> Result<Who, WireError> {
+    Ok(Who {
+        name: w.name,
+        marital_status: marital_from_pb(w.marital_status)?,
+        phone: w.phone,
+        address: w.address,
+        employer: w.employer,
+        presented: w.presented,
+        certificate: w.certificate,
+    })
 }
 
 fn item_from_pb(i: pb::OverdueItem) -> Result<Item, WireError> {
@@ -666,6 +799,8 @@ fn item_from_pb(i: pb::OverdueItem) -> Result<Item, WireError> {
         since: i.since.map(|d| date("items.since", &d)).transpose()?,
         count: i.count,
         detail: i.detail,
+        due: date("items.due", &i.due)?,
+        who: who_from_pb(required("items.who", i.who)?)?,
     })
 }
 
@@ -809,10 +944,10 @@ impl Wire for Answer {
                 let records = records_from_pb(&p.records)?;
                 let today = date("today", &p.today)?;
                 let held = helds_from_pb(p.held)?;
-                Answer::Person(
+                Answer::Person(Box::new(
                     PersonAnswer::new(records, held, today)
                         .ok_or_else(|| bad("records", "no records"))?,
-                )
+                ))
             }
             A::Overdue(o) => Answer::Overdue(OverdueAnswer {
                 node: o.node,

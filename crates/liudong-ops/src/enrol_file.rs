@@ -15,8 +15,8 @@
 //! anything is written. A newer version is refused with a message to
 //! upgrade this binary, an older one with a message to enrol again.
 
+use crate::framed::{self, FrameError};
 use serde::{Deserialize, Serialize};
-use std::fmt::Write as _;
 
 /// Header line prefix.
 pub const MAGIC: &str = "liudong-enrol";
@@ -82,103 +82,36 @@ pub enum EnrolFileError {
     Json(String),
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    let d = ring::digest::digest(&ring::digest::SHA256, bytes);
-    d.as_ref()
-        .iter()
-        .fold(String::with_capacity(64), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+impl From<FrameError> for EnrolFileError {
+    fn from(e: FrameError) -> EnrolFileError {
+        match e {
+            FrameError::NotThisFormat => EnrolFileError::NotEnrolment,
+            FrameError::Newer(v) => EnrolFileError::Version(v),
+            FrameError::Older(v) => EnrolFileError::OldVersion(v),
+            FrameError::Header(what) => EnrolFileError::Header(what),
+            FrameError::Truncated { got, want } => EnrolFileError::Truncated { got, want },
+            FrameError::Checksum => EnrolFileError::Checksum,
+        }
+    }
 }
 
 /// The file text of an enrolment.
 pub fn encode(e: &Enrolment) -> String {
     let json = serde_json::to_string_pretty(e).expect("an enrolment serializes");
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "# Liudong enrolment file for node {} ({}), issued by county {} on {}.",
-        e.code, e.name, e.issued_by, e.issued_on
-    );
-    let _ = writeln!(
-        s,
-        "# It holds the node's PRIVATE KEY: carry it by hand, never by e-mail; delete it once unpacked."
-    );
-    let _ = writeln!(
-        s,
-        "# Unpack on the node's machine: liudong init --enrol <this file> --dir /etc/liudong"
-    );
-    let _ = writeln!(
-        s,
-        "{MAGIC} v{VERSION} sha256:{} {}",
-        sha256_hex(json.as_bytes()),
-        json.len()
-    );
-    s.push_str(&json);
-    s
+    let comments = [
+        format!(
+            "Liudong enrolment file for node {} ({}), issued by county {} on {}.",
+            e.code, e.name, e.issued_by, e.issued_on
+        ),
+        "It holds the node's PRIVATE KEY: carry it by hand, never by e-mail; delete it once unpacked.".into(),
+        "Unpack on the node's machine: liudong init --enrol <this file> --dir /etc/liudong".into(),
+    ];
+    framed::encode(MAGIC, VERSION, &comments, &json)
 }
 
 /// Reads an enrolment file, refusing a wrong, newer, truncated or corrupted one.
 pub fn decode(bytes: &[u8]) -> Result<Enrolment, EnrolFileError> {
-    let mut rest = bytes;
-    let header = loop {
-        if rest.is_empty() {
-            return Err(EnrolFileError::NotEnrolment);
-        }
-        let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
-        let line = String::from_utf8_lossy(&rest[..end]).trim_end().to_string();
-        rest = &rest[(end + 1).min(rest.len())..];
-        if line.starts_with('#') || line.is_empty() {
-            continue;
-        }
-        if !line.starts_with(MAGIC) {
-            return Err(EnrolFileError::NotEnrolment);
-        }
-        break line;
-    };
-    let parts: Vec<&str> = header.split_whitespace().collect();
-    if parts.first() != Some(&MAGIC) {
-        return Err(EnrolFileError::NotEnrolment);
-    }
-    let version = parts
-        .get(1)
-        .and_then(|v| v.strip_prefix('v'))
-        .and_then(|v| v.parse::<u32>().ok())
-        .ok_or_else(|| EnrolFileError::Header("no version".into()))?;
-    if version > VERSION {
-        return Err(EnrolFileError::Version(version));
-    }
-    if version < VERSION {
-        return Err(EnrolFileError::OldVersion(version));
-    }
-    let sum = parts
-        .get(2)
-        .and_then(|s| s.strip_prefix("sha256:"))
-        .filter(|s| s.len() == 64)
-        .ok_or_else(|| EnrolFileError::Header("no sha256 checksum".into()))?;
-    let want: usize = parts
-        .get(3)
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(|| EnrolFileError::Header("no length".into()))?;
-    if parts.len() != 4 {
-        return Err(EnrolFileError::Header("unexpected fields".into()));
-    }
-    if rest.len() < want {
-        return Err(EnrolFileError::Truncated {
-            got: rest.len(),
-            want,
-        });
-    }
-    // Trailing white space (an editor's final newline) is tolerated; anything
-    // else after the JSON is damage.
-    if !rest[want..].iter().all(u8::is_ascii_whitespace) {
-        return Err(EnrolFileError::Checksum);
-    }
-    let json = &rest[..want];
-    if sha256_hex(json) != sum.to_ascii_lowercase() {
-        return Err(EnrolFileError::Checksum);
-    }
+    let json = framed::decode(bytes, MAGIC, VERSION)?;
     serde_json::from_slice(json).map_err(|e| EnrolFileError::Json(e.to_string()))
 }
 

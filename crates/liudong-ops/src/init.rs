@@ -16,6 +16,7 @@ use crate::error::{ConfigError, Context, OpsError, io, refuse};
 use crate::pki;
 use liudong_core::code::Level;
 use liudong_core::{Code, NodeKind};
+use liudong_i18n::t;
 use liudong_node::config::Config;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -190,7 +191,8 @@ pub struct Plan {
     pub code: Code,
     pub name: String,
     pub kind: NodeKind,
-    pub upstream: Option<(Code, String)>,
+    /// The upstream and its address (`None` while it has none yet).
+    pub upstream: Option<(Code, Option<String>)>,
     /// As written in the config (relative to it, or absolute).
     pub data_dir: PathBuf,
     pub listen: Option<String>,
@@ -294,12 +296,20 @@ pub fn render(plan: &Plan) -> String {
                 quote(&code.to_string()),
                 "the node this one dials",
             );
-            entry(
-                &mut s,
-                "url",
-                quote(url),
-                "its sync address; https because every link is mutual TLS",
-            );
+            match url {
+                Some(url) => entry(
+                    &mut s,
+                    "url",
+                    quote(url),
+                    "its sync address; https because every link is mutual TLS",
+                ),
+                None => {
+                    let _ = writeln!(
+                        s,
+                        "# url: not known yet; records for {code} wait here. `liudong trust add` with its trust file sets it (docs/operations.md)"
+                    );
+                }
+            }
         }
         None => {
             let _ = writeln!(
@@ -454,7 +464,7 @@ fn optional_sections(kind: NodeKind) -> String {
 }
 
 /// Opens `path` for writing with `mode`; refuses an existing file unless `force`.
-fn write_file(path: &Path, data: &[u8], mode: u32, force: bool) -> Result<()> {
+pub(crate) fn write_file(path: &Path, data: &[u8], mode: u32, force: bool) -> Result<()> {
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true);
     if force {
@@ -590,24 +600,25 @@ pub fn init_hub(o: &InitOptions) -> Result<SetUp> {
     let dir = absolute(&o.dir)?;
     let config = dir.join(CONFIG_FILE);
     refuse_existing_config(&config, o.force)?;
+    let upstream_code = || -> Result<Code> {
+        let up = o.upstream_code.as_deref().unwrap_or("CN");
+        let up = Code::parse(up).with_context(|| format!("--upstream-code {up:?}"))?;
+        division_name(&up).context("--upstream-code")?;
+        Ok(up)
+    };
     let upstream = match (kind, &o.upstream_url) {
-        (NodeKind::County, None) => refuse!(
-            "--upstream-url is missing: a county hub dials its exchange node; ask the exchange operator for its address (https://host:port)"
-        ),
+        // A county may start before its exchange exists: records crossing
+        // the county wait for it (`liudong trust add` gives the address).
+        (NodeKind::County, None) => Some((upstream_code()?, None)),
         (_, None) => {
             if o.upstream_code.is_some() {
                 refuse!("--upstream-code needs --upstream-url (the address of that node)");
             }
             None
         }
-        (_, Some(url)) => {
-            let up = o.upstream_code.as_deref().unwrap_or("CN");
-            let up = Code::parse(up).with_context(|| format!("--upstream-code {up:?}"))?;
-            division_name(&up).context("--upstream-code")?;
-            Some((up, url.clone()))
-        }
+        (_, Some(url)) => Some((upstream_code()?, Some(url.clone()))),
     };
-    if let Some((_, url)) = &upstream
+    if let Some((_, Some(url))) = &upstream
         && !url.starts_with("https://")
     {
         refuse!(
@@ -717,21 +728,24 @@ pub fn init_hub(o: &InitOptions) -> Result<SetUp> {
     )];
     match kind {
         NodeKind::County => {
-            let exch = &upstream.as_ref().map(|u| u.0.to_string()).unwrap_or_default();
+            let exch = &upstream
+                .as_ref()
+                .map(|u| u.0.to_string())
+                .unwrap_or_default();
             if !trusted.iter().any(|c| c.to_string() == *exch) {
-                steps.push(format!(
-                    "Exchange CA certificates with the operator of exchange {exch}: give them {} (they add it to their [tls] ca_certs); copy theirs to {}/ca-{}.crt and add \"tls/ca-{}.crt\" to ca_certs in {cfg}. Until then the link to the exchange fails with an unknown-issuer error.",
-                    ca_dir.join(pki::CA_CERT).display(),
-                    tls.display(),
-                    exch.to_ascii_lowercase(),
-                    exch.to_ascii_lowercase()
+                steps.push(t!(
+                    "topo-init-step-trust",
+                    exchange = exch.as_str(),
+                    config = cfg.to_string()
                 ));
             }
+            if upstream.as_ref().is_some_and(|u| u.1.is_none()) {
+                steps.push(t!("topo-init-step-waiting", exchange = exch.as_str()));
+            }
         }
-        _ => steps.push(format!(
-            "Give {} to the operator of every county this exchange serves, and add each county's CA certificate (copied to {}/ca-<code>.crt) to ca_certs in {cfg}.",
-            ca_dir.join(pki::CA_CERT).display(),
-            tls.display()
+        _ => steps.push(t!(
+            "topo-init-step-trust-exchange",
+            config = cfg.to_string()
         )),
     }
     steps.push(format!(
@@ -791,7 +805,7 @@ fn keep_issued(ca_dir: &Path, code: &Code, fingerprint: &str, pem: &str) -> Resu
 }
 
 /// The address a township dials, from the hub's listen address.
-fn url_from_listen(listen: Option<std::net::SocketAddr>) -> Option<String> {
+pub(crate) fn url_from_listen(listen: Option<std::net::SocketAddr>) -> Option<String> {
     let a = listen?;
     if a.ip().is_unspecified() || a.port() == 0 {
         return None;
@@ -924,7 +938,7 @@ pub fn enrol(o: &EnrolOptions) -> Result<PathBuf> {
     Ok(o.out.clone())
 }
 
-fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
@@ -969,7 +983,7 @@ pub fn unpack(o: &UnpackOptions) -> Result<SetUp> {
         code: code.clone(),
         name: e.name.clone(),
         kind,
-        upstream: Some((upstream.clone(), e.upstream_url.clone())),
+        upstream: Some((upstream.clone(), Some(e.upstream_url.clone()))),
         data_dir: config_path(&dir, &data_dir),
         listen: o.listen.clone().or(d.listen.map(str::to_string)),
         admin_listen: o.admin_listen.clone().unwrap_or(d.admin_listen.into()),
@@ -1226,8 +1240,16 @@ mod tests {
         );
         let e = err(init_hub(&hub(t.path(), "410602100", None)));
         assert!(e.contains("liudong enrol") && e.contains("--enrol"), "{e}");
-        let e = err(init_hub(&hub(t.path(), "410602", None)));
-        assert!(e.contains("--upstream-url is missing"), "{e}");
+        // A county without its exchange's address waits for it.
+        let waiting = init_hub(&hub(&t.path().join("waiting"), "410602", None)).unwrap();
+        let cfg = load(&waiting.config);
+        assert!(cfg.parent.is_none());
+        assert_eq!(cfg.awaiting_upstream.unwrap().code.to_string(), "CN");
+        assert!(
+            waiting.steps.iter().any(|s| s.contains("trust add")),
+            "{:?}",
+            waiting.steps
+        );
         let e = err(init_hub(&hub(
             t.path(),
             "410602",

@@ -15,8 +15,10 @@ pub mod ca;
 pub mod enrol_file;
 pub mod error;
 pub mod exchange_nats;
+pub mod framed;
 pub mod init;
 pub mod pki;
 pub mod seed;
+pub mod trust;
 
 pub use error::OpsError;

@@ -195,6 +195,22 @@ fn ca_code(der: &[u8]) -> Option<Code> {
     })
 }
 
+/// Whether `crl_pem` is a certificate revocation list signed by the CA
+/// certificate `ca_pem` (both PEM); `Err` with what is wrong if either does
+/// not parse.
+pub fn crl_signed_by(ca_pem: &str, crl_pem: &str) -> Result<bool, String> {
+    use x509_parser::prelude::*;
+    let ca_der = pem_der(ca_pem).ok_or("the CA certificate is not a PEM certificate")?;
+    let (_, ca) =
+        X509Certificate::from_der(&ca_der).map_err(|e| format!("the CA certificate: {e}"))?;
+    let der = CertificateRevocationListDer::from_pem_slice(crl_pem.as_bytes())
+        .map_err(|e| format!("not a PEM CRL: {e}"))?;
+    let (_, crl) = CertificateRevocationList::from_der(der.as_ref())
+        .map_err(|e| format!("the CRL cannot be parsed: {e}"))?;
+    Ok(ca.subject().as_raw() == crl.issuer().as_raw()
+        && crl.verify_signature(ca.public_key()).is_ok())
+}
+
 /// The jurisdiction a CA certificate (PEM) names (`liudong:ca:<code>`), e.g.
 /// to file another operator's CA under its code.
 pub fn ca_cert_code(pem: &str) -> Result<Code, OpsError> {
@@ -370,11 +386,7 @@ impl Ca {
             .map_err(|e| bad(format!("not a PEM CRL: {e}")))?;
         let (_, crl) = CertificateRevocationList::from_der(der.as_ref())
             .map_err(|e| bad(format!("cannot be parsed: {e}")))?;
-        let signed = self.with_cert(|ca| {
-            ca.subject().as_raw() == crl.issuer().as_raw()
-                && crl.verify_signature(ca.public_key()).is_ok()
-        })?;
-        if !signed {
+        if !crl_signed_by(&self.cert_pem, &pem).map_err(bad)? {
             return Err(bad(format!("it is not signed by this CA ({})", self.code)));
         }
         let number = crl

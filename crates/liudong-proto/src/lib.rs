@@ -251,6 +251,10 @@ fn body_from(b: Option<&pb::Body>, depth: u8) -> Result<Body, DecodeError> {
                     None => None,
                     Some(b) => Some(Box::new(body_from(Some(b), depth + 1)?)),
                 },
+                previous_residence: opt_code(
+                    "correction.previous_residence",
+                    &c.previous_residence,
+                )?,
             })
         }
     })
@@ -351,6 +355,11 @@ pub fn body_to_pb(b: &Body) -> pb::Body {
             target: Some(id_to(&c.target)),
             reason: c.reason.clone(),
             amended: c.amended.as_ref().map(|b| Box::new(body_to_pb(b))),
+            previous_residence: c
+                .previous_residence
+                .as_ref()
+                .map(|c| c.as_str().to_string())
+                .unwrap_or_default(),
         })),
     };
     pb::Body { kind: Some(kind) }

@@ -34,6 +34,42 @@ fn every_body_round_trips() {
 }
 
 #[test]
+fn a_correction_carries_the_previous_residence_of_its_target() {
+    let body = |previous: Option<&str>| {
+        Body::Correction(dom::Correction {
+            target: RecordId {
+                node: Code::parse("440306018001").unwrap(),
+                seq: 4,
+            },
+            reason: "搬迁登记有误".into(),
+            amended: None,
+            previous_residence: previous.map(|c| Code::parse(c).unwrap()),
+        })
+    };
+    let r = record(body(Some("440306018002")));
+    let bytes = encode_record(&r);
+    assert_eq!(decode_record(&bytes).unwrap(), r);
+    // Without it the encoding is the one older nodes wrote and read: the
+    // field is new (number 4), absent when empty.
+    let old = encode_record(&record(body(None)));
+    assert!(old.len() < bytes.len());
+    let p = record_to_pb(&record(body(None)));
+    let Some(pb::body::Kind::Correction(c)) = p.body.and_then(|b| b.kind) else {
+        unreachable!()
+    };
+    assert!(c.previous_residence.is_empty());
+    let mut bad = record_to_pb(&r);
+    if let Some(pb::body::Kind::Correction(c)) = bad.body.as_mut().and_then(|b| b.kind.as_mut()) {
+        c.previous_residence = "44030".into();
+    }
+    let e = record_from_pb(&bad).unwrap_err();
+    assert!(
+        e.to_string().contains("correction.previous_residence"),
+        "{e}"
+    );
+}
+
+#[test]
 fn malformed_records_name_the_field() {
     let mut p = record_to_pb(&record(
         example_bodies(Date::new(2026, 11, 1).unwrap()).remove(2),

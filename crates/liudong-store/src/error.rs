@@ -2,6 +2,7 @@
 
 use crate::engine::EngineError;
 use liudong_core::{RecordId, ValidationError};
+use std::path::PathBuf;
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +38,17 @@ pub enum StoreError {
         "data directory belongs to node {found}, not {expected}; point data_dir at this node's own directory"
     )]
     WrongNode { found: String, expected: String },
+    /// A client's request id that is not 1 to 64 plain characters.
+    #[error("{}", liudong_i18n::t!("request-id-bad", id = id.as_str()))]
+    BadRequestId { id: String },
+    /// A request id already kept for a different write.
+    #[error("{}", liudong_i18n::t!("request-id-reused", id = id.as_str()))]
+    RequestReused { id: String },
+    /// The store's files are damaged (flipped bytes, a truncated file): the
+    /// engine cannot read them, or reads back less than it once held.
+    /// Nothing was changed.
+    #[error("{}", liudong_i18n::t!("store-damaged", path = path.display().to_string(), detail = detail.as_str()))]
+    Damaged { path: PathBuf, detail: String },
 }
 
 impl StoreError {

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 /// Version of the person-view encoding (`V`). A store whose views were
 /// written in another version re-derives all of them on open.
-pub const VIEW_FORMAT: u64 = 2;
+pub const VIEW_FORMAT: u64 = 3;
 
 /// Reads up to `max` log entries after the indexer's cursor and stages, in
 /// one batch, their subject-index entries, the re-derived view and

@@ -7,7 +7,7 @@
 //!
 //! | prefix | key                                 | value                                | written by |
 //! |--------|-------------------------------------|--------------------------------------|------------|
-//! | `R`    | id                                  | local seq (8) · source link · bytes  | the writer (apply batch); removed by the audit when damaged |
+//! | `R`    | id                                  | local seq (8) · source (link, `ff` local, `fe` reclaimed) · bytes | the writer (apply batch); removed by the audit when damaged |
 //! | `L`    | last local seq of the page (8)      | page of (local seq, id): the log     | the writer (apply batch) |
 //! | `O`    | link · last local seq of the page   | page of (local seq, id): the outbox  | the writer (apply batch) |
 //! | `T`    | last local seq of a batch (8)       | arrival time, unix ms (8)            | the writer (apply batch) |
@@ -22,6 +22,8 @@
 //! | `G`    | link · month (4) · area · seq (8)   | member page of (id, hash)            | the writer (first seq of the page), the audit (rewrites) |
 //! | `E`    | envelope item key                   | local seq (8) · source link · bytes  | the writer (apply batch) |
 //! | `N`    | len · county · key id               | directory seq (8) · announcement     | `put_announcement` |
+//! | `Q`    | `0` · request id                    | the write it stands for (postcard)   | the writer (with the write), see `requests.rs` |
+//! | `Q`    | `1` · time (8) · request id         | empty (request ids by age)           | the writer (with the write; drops the oldest) |
 //! | `M`    | name                                | meta value (see below)               | see below |
 //!
 //! Meta names (`M` · name): `node` (the owning node's code, written at first
@@ -32,7 +34,10 @@
 //! `indexed` (the indexer's cursor) and `view_format` (the view encoding,
 //! at open); `fingerprints` (the fingerprint index is built, by the
 //! backfill); `receipt:` · link (sync receipt, by verification); `peer:` ·
-//! link (peer state, by `update_peer_state`).
+//! link (peer state, by `update_peer_state`); `lower:` · link (the link
+//! states of the nodes below a child, as it last reported them, by
+//! `set_lower_report`); `requests` (request ids kept, by the writer with
+//! them).
 //!
 //! The audit trail has a tree of its own ([`TREE_AUDIT`]), so it never
 //! collides with the record keys and is not part of fingerprints:
@@ -92,6 +97,8 @@ pub const SEAL_QUEUE: &[u8] = &[0xfe];
 
 /// Marks an item key as an envelope key (the top bit of its first byte).
 const ENVELOPE_FLAG: u8 = 0x80;
+/// Request ids of operator writes (see `requests.rs`).
+pub const REQUEST: u8 = b'Q';
 
 /// Prefixes of the audit tree.
 pub const AUDIT_ENTRY: u8 = b'A';
@@ -112,6 +119,8 @@ pub const META_VIEW_FORMAT: &str = "view_format";
 pub const META_FINGERPRINTS: &str = "fingerprints";
 /// The last position of the key directory (announcements stored here).
 pub const META_KEY_SEQ: &str = "keyseq";
+/// The number of request ids kept (see `requests.rs`).
+pub const META_REQUESTS: &str = "requests";
 
 /// Meta names of the audit tree.
 pub const AUDIT_REFUSED: &str = "refused";
@@ -342,6 +351,29 @@ pub fn high_water(author: &Code) -> Vec<u8> {
     prefixed(META, &[b"hw:", author.as_str().as_bytes()])
 }
 
+/// What request `id` of an operator write stands for.
+pub fn request(id: &str) -> Vec<u8> {
+    prefixed(REQUEST, &[&[0], id.as_bytes()])
+}
+
+/// Request `id` in the index by age (`at_ms`: when it was written).
+pub fn request_by_time(at_ms: u64, id: &str) -> Vec<u8> {
+    prefixed(REQUEST, &[&[1], &at_ms.to_be_bytes(), id.as_bytes()])
+}
+
+/// The prefix of the request ids by age, oldest first.
+pub fn requests_by_time() -> Vec<u8> {
+    vec![REQUEST, 1]
+}
+
+/// The time and id of a [`request_by_time`] key.
+pub fn parse_request_by_time(k: &[u8]) -> Option<(u64, String)> {
+    let rest = k.strip_prefix(&[REQUEST, 1][..])?;
+    let at = u64::from_be_bytes(rest.get(..8)?.try_into().ok()?);
+    let id = std::str::from_utf8(rest.get(8..)?).ok()?;
+    Some((at, id.to_string()))
+}
+
 pub fn meta(name: &str) -> Vec<u8> {
     prefixed(META, &[name.as_bytes()])
 }
@@ -359,6 +391,12 @@ pub fn peers() -> Vec<u8> {
 /// The state of a link's peer (last contact, backlog, announced interval).
 pub fn peer(link_key: &[u8]) -> Vec<u8> {
     prefixed(META, &[b"peer:", link_key])
+}
+
+/// The link states a child reported of the nodes below it (a township's
+/// villages, reported to its county).
+pub fn lower(link_key: &[u8]) -> Vec<u8> {
+    prefixed(META, &[b"lower:", link_key])
 }
 
 /// The held-record flag of record `id_key` about `subject`.
@@ -551,7 +589,7 @@ pub fn split_record_value(v: &[u8]) -> Option<(u64, &[u8], &[u8])> {
     let seq = u64::from_be_bytes(v.get(..8)?.try_into().ok()?);
     let rest = &v[8..];
     let src_len = match *rest.first()? {
-        0xff => 1,
+        0xff | 0xfe => 1,
         0 => 1,
         n => 1 + n as usize,
     };
@@ -561,6 +599,12 @@ pub fn split_record_value(v: &[u8]) -> Option<(u64, &[u8], &[u8])> {
 
 /// Source marker for a locally written record.
 pub const LOCAL_SOURCE: &[u8] = &[0xff];
+
+/// Source marker for a record in this node's own name that `liudong
+/// recover` fetched back from the upstream (it was written here before the
+/// store was lost): it counts as written here for the authored sequence
+/// number, and is never sent back to the upstream.
+pub const RECLAIMED_SOURCE: &[u8] = &[0xfe];
 
 pub fn u64_value(v: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(v.try_into().ok()?))
@@ -689,6 +733,7 @@ mod tests {
             ),
             (receipt(&parent), b"Mreceipt:\0".to_vec()),
             (peer(&child), cat(&[b"Mpeer:", &child])),
+            (lower(&child), cat(&[b"Mlower:", &child])),
             (audit_entry(3), cat(&[b"A", &3u64.to_be_bytes()])),
             (
                 audit_by_subject(subject, 3),

@@ -64,15 +64,17 @@ pub mod fingerprint;
 pub mod held;
 mod index;
 pub mod keys;
+pub mod marker;
 pub mod peer;
 mod records;
+pub mod requests;
 mod store;
 mod types;
 
 pub use engine::{EngineError, RawTree};
 pub use error::StoreError;
 pub use keys::Dir as CursorDir;
-pub use peer::PeerState;
+pub use peer::{LowerLink, LowerReport, PeerState};
 pub use store::{Store, raw_batch_insert};
 pub use types::{
     Announced, ApplyOutcome, Counters, CursorUpdate, Draft, Incoming, LinkStatus, LocalWrite,
@@ -87,3 +89,9 @@ mod fingerprint_tests;
 
 #[cfg(test)]
 mod envelope_tests;
+
+#[cfg(test)]
+mod clock_tests;
+
+#[cfg(test)]
+mod recovery_tests;

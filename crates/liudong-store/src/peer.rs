@@ -5,6 +5,11 @@
 //! Kept apart from [`crate::LinkStatus`] (whose postcard encoding is
 //! already on disk) under [`keys::peer`], written outside record batches
 //! (advisory, like the `Out` cursors).
+//!
+//! A child with children of its own (a township) also reports the state of
+//! its links with them ([`LowerLink`]); the last report is kept whole under
+//! [`keys::lower`], with the time it arrived ([`LowerReport`]), so that a
+//! county shows every village and ages what it was told by its own clock.
 
 use crate::engine::Tree;
 use crate::error::StoreError;
@@ -22,6 +27,62 @@ pub struct PeerState {
     pub pending_in: Option<u64>,
     /// The sync interval the peer announced, seconds (`None`: never announced).
     pub announced_interval_secs: Option<u64>,
+}
+
+/// The state of one link of a child with a node below it, as the child saw
+/// it when it reported (a township's link with one of its villages). Raw
+/// facts only: the receiver judges silence by its own clock and rules.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LowerLink {
+    /// The lower node's division code (a direct child of the reporter).
+    pub node: String,
+    /// The reporter's last contact with it (unix ms, the reporter's clock;
+    /// the report's time while a session with it is open).
+    pub last_contact_ms: Option<u64>,
+    /// Records the reporter holds for it, not yet acknowledged.
+    pub pending_out: u64,
+    /// Records it last reported it still has to push (`None`: never reported).
+    pub pending_in: Option<u64>,
+    /// The sync interval it announced, seconds (`None`: never announced).
+    pub announced_interval_secs: Option<u64>,
+    /// A session with it was open when the report was made.
+    pub connected: bool,
+    /// The reporter declares the unit as having no node of its own.
+    pub without_node: bool,
+    /// Its last session that ended well / failed (unix ms, reporter's clock).
+    pub last_success_ms: Option<u64>,
+    pub last_failure_ms: Option<u64>,
+    /// The error that ended its last failed session.
+    pub last_error: Option<String>,
+}
+
+/// The last report of a child about the links below it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LowerReport {
+    /// When this node received it (unix ms, this node's clock).
+    pub received_ms: u64,
+    /// One entry per node below the child, in code order.
+    pub links: Vec<LowerLink>,
+}
+
+/// The last report `link`'s peer made of the links below it, if any.
+pub(crate) fn get_lower(tree: &Tree, link: &Link) -> Result<Option<LowerReport>, StoreError> {
+    match tree.get(keys::lower(&keys::link(link)))? {
+        Some(v) => postcard::from_bytes(&v)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt(format!("lower links report: {e}"))),
+        None => Ok(None),
+    }
+}
+
+/// The key and value that store `report` for `link`.
+pub(crate) fn lower_entry(
+    link: &Link,
+    report: &LowerReport,
+) -> Result<(Vec<u8>, Vec<u8>), StoreError> {
+    let v = postcard::to_allocvec(report)
+        .map_err(|e| StoreError::Corrupt(format!("lower links report: {e}")))?;
+    Ok((keys::lower(&keys::link(link)), v))
 }
 
 /// The stored state of `link`'s peer (default if none).
@@ -79,5 +140,32 @@ mod tests {
         let mut links = s.peer_links().unwrap();
         links.sort();
         assert_eq!(links, vec![Link::Parent, a1]);
+    }
+
+    #[test]
+    fn a_childs_report_of_its_lower_links_is_kept_whole_across_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let town = Link::Child(Code::parse("410602100").unwrap());
+        let report = super::LowerReport {
+            received_ms: 9,
+            links: vec![super::LowerLink {
+                node: "410602100001".into(),
+                last_contact_ms: Some(3),
+                pending_out: 2,
+                without_node: true,
+                last_error: Some("x".into()),
+                ..Default::default()
+            }],
+        };
+        {
+            let s = open(dir.path(), "410602", Some("CN"));
+            assert_eq!(s.lower_report(&town).unwrap(), None);
+            s.set_lower_report(&town, &report).unwrap();
+            s.flush().unwrap();
+        }
+        let s = open(dir.path(), "410602", Some("CN"));
+        assert_eq!(s.lower_report(&town).unwrap(), Some(report));
+        // Not a peer state: the link is not listed as one.
+        assert!(s.peer_links().unwrap().is_empty());
     }
 }

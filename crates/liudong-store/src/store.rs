@@ -9,12 +9,15 @@ use crate::fingerprint::{self, AuditReport, Bucket, Digest, Hash, Receipt};
 use crate::held::{self, HeldRecord};
 use crate::index;
 use crate::keys::{self, Dir};
-use crate::peer::{self, PeerState};
+use crate::marker;
+use crate::peer::{self, LowerReport, PeerState};
 use crate::records::{self, read_meta};
+use crate::requests;
 use crate::types::{
     Announced, ApplyOutcome, Counters, CursorUpdate, Draft, Incoming, LinkStatus, LocalWrite,
     OutboxPage, Queued, SealedItem, Source, StoreOptions, now_ms,
 };
+use liudong_core::placing;
 use liudong_core::validate::{Limits, check_record};
 use liudong_core::workflow::{self, IssueKind, WorkflowIssue};
 use liudong_core::{
@@ -40,6 +43,8 @@ pub(crate) struct Writer {
 /// One node's store.
 pub struct Store {
     db: Db,
+    /// The data directory (for the store marker).
+    path: std::path::PathBuf,
     tree: Tree,
     scope: NodeScope,
     parent: Option<NodeScope>,
@@ -103,7 +108,31 @@ impl StoreOptions {
 
 impl Store {
     /// Opens (or creates) the store of node `scope` in `path`.
+    ///
+    /// Damaged files are refused with [`StoreError::Damaged`], changing
+    /// nothing: files the engine cannot read (or panics on), and a store
+    /// that reads back less than its marker says was flushed (see
+    /// `marker.rs`). A store whose authored sequence number was raised by a
+    /// record it received (the fault older versions had) gets it recomputed
+    /// from the records it wrote, and says so in the log.
     pub fn open(
+        path: &Path,
+        scope: NodeScope,
+        parent: Option<NodeScope>,
+        opts: &StoreOptions,
+    ) -> Result<Store, StoreError> {
+        Self::open_checked(path, scope, parent, opts).map_err(|e| match e {
+            StoreError::Io(EngineError::Corrupt(detail)) | StoreError::Corrupt(detail) => {
+                StoreError::Damaged {
+                    path: path.to_path_buf(),
+                    detail,
+                }
+            }
+            e => e,
+        })
+    }
+
+    fn open_checked(
         path: &Path,
         scope: NodeScope,
         parent: Option<NodeScope>,
@@ -113,19 +142,40 @@ impl Store {
         let tree = db.open_tree(keys::TREE_RECORDS)?;
         let audit = db.open_tree(keys::TREE_AUDIT)?;
         let owner = keys::meta(keys::META_NODE);
+        let code = scope.code.to_string();
+        let remembered = marker::read(path).filter(|m| m.node == code);
         match tree.get(&owner)? {
-            Some(v) if &*v != scope.code.to_string().as_bytes() => {
+            Some(v) if &*v != code.as_bytes() => {
                 return Err(StoreError::WrongNode {
                     found: String::from_utf8_lossy(&v).into_owned(),
-                    expected: scope.code.to_string(),
+                    expected: code,
                 });
             }
             Some(_) => {}
             None => {
-                tree.insert(owner, scope.code.to_string())?;
+                if let Some(m) = &remembered {
+                    // The directory held this node's store, now unreadable.
+                    return Err(StoreError::Corrupt(liudong_i18n::t!(
+                        "store-damaged-empty",
+                        node = code,
+                        log = m.log.to_string()
+                    )));
+                }
+                tree.insert(owner, code.as_str())?;
                 db.flush()?;
             }
         }
+        let log = read_meta(&tree, keys::META_SEQ)?;
+        if let Some(m) = &remembered
+            && m.log > log
+        {
+            return Err(StoreError::Corrupt(liudong_i18n::t!(
+                "store-damaged-shorter",
+                flushed = m.log.to_string(),
+                found = log.to_string()
+            )));
+        }
+        let author_seq = check_author_seq(&tree, &scope.code)?;
         if read_meta(&tree, keys::META_VIEW_FORMAT)? != index::VIEW_FORMAT {
             // Views of another encoding: re-derive them all from the log.
             tree.remove(keys::meta(keys::META_INDEXED))?;
@@ -135,8 +185,8 @@ impl Store {
             )?;
         }
         let writer = Writer {
-            next_seq: read_meta(&tree, keys::META_SEQ)?,
-            author_seq: read_meta(&tree, keys::META_AUTHOR_SEQ)?,
+            next_seq: log,
+            author_seq,
             clock: HlcClock::resume(Hlc(read_meta(&tree, keys::META_HLC)?)),
             authors: HashMap::new(),
         };
@@ -150,6 +200,7 @@ impl Store {
             changes: watch::Sender::new(writer.next_seq),
             audit: Trail::new(db.clone(), audit),
             db,
+            path: path.to_path_buf(),
             tree,
             sealed_parent: opts.sealed && parent.as_ref().is_some_and(NodeScope::is_exchange),
             keys: Mutex::new(()),
@@ -166,7 +217,39 @@ impl Store {
         };
         store.backfill_fingerprints()?;
         store.load_record_count()?;
+        store.remember(path, log);
         Ok(store)
+    }
+
+    /// Writes the store marker: `log` is durable in this directory.
+    fn remember(&self, path: &Path, log: u64) {
+        let m = marker::Marker {
+            node: self.scope.code.to_string(),
+            log,
+        };
+        if let Err(e) = marker::write(path, &m) {
+            tracing::warn!(error = %e, dir = %path.display(), "could not write the store marker");
+        }
+    }
+
+    /// Moves the store's own files (the engine's and the marker) out of the
+    /// data directory `dir` into the new directory `to`, leaving every
+    /// other file of `dir` (operator accounts, the signing key) where it
+    /// is; `dir` can then hold a new store. Returns the names moved. The
+    /// store must not be open.
+    pub fn set_aside(dir: &Path, to: &Path) -> std::io::Result<Vec<String>> {
+        std::fs::create_dir_all(to)?;
+        let mut moved = Vec::new();
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if crate::engine::is_engine_file(&name) || name.starts_with(marker::FILE) {
+                std::fs::rename(entry.path(), to.join(&name))?;
+                moved.push(name);
+            }
+        }
+        moved.sort();
+        Ok(moved)
     }
 
     pub fn scope(&self) -> &NodeScope {
@@ -200,6 +283,12 @@ impl Store {
         &self.counters
     }
 
+    /// The record tree (tests only).
+    #[cfg(test)]
+    pub(crate) fn tree_for_tests(&self) -> &Tree {
+        &self.tree
+    }
+
     /// Takes the writer lock.
     pub(crate) fn lock(&self) -> MutexGuard<'_, Writer> {
         self.writer.lock().unwrap_or_else(|p| p.into_inner())
@@ -218,28 +307,80 @@ impl Store {
         self.changes.subscribe()
     }
 
-    /// Validates and writes a record authored here, durably.
+    /// Validates and writes a record authored here, durably. Its places are
+    /// settled first from the records held about the person
+    /// ([`liudong_core::placing::settle`]): a correction or acknowledgement
+    /// takes its target's, a return or residence change the person's
+    /// current residence; places given that differ are refused.
     pub fn write_local(&self, draft: Draft, limits: Limits) -> Result<Record, StoreError> {
+        Ok(self.write_local_request(draft, limits, None)?.record)
+    }
+
+    /// [`Store::write_local`] with the client's request id `request` (see
+    /// `requests.rs`), kept in the same atomic batch as the record: if the
+    /// id is kept already, for the same draft, nothing is written and the
+    /// record it wrote then is answered with `existing` set; for another
+    /// draft the write is refused ([`StoreError::RequestReused`]).
+    pub fn write_local_request(
+        &self,
+        draft: Draft,
+        limits: Limits,
+        request: Option<&str>,
+    ) -> Result<LocalWrite, StoreError> {
+        let request = self.request_of(request, std::slice::from_ref(&draft), false)?;
         let (record, out) = {
             let mut w = self.lock();
+            if let Some((id, digest)) = &request
+                && let Some(mut earlier) = self.replay(id, *digest)?
+            {
+                return earlier
+                    .pop()
+                    .ok_or_else(|| StoreError::Corrupt(format!("request {id}: no record")));
+            }
+            // No look-up for other bodies (it would catch the indexer up
+            // under the writer lock), unless the clock is far ahead.
+            let context = if workflow::needs_context(&draft.body) {
+                Some(self.subject_records(draft.subject.as_str())?)
+            } else {
+                None
+            };
+            let hlc = w.clock.stamp(limits.now_ms, limits.max_skew_ms, || {
+                Ok::<_, StoreError>(match &context {
+                    Some(c) => highest_stamp(c),
+                    None => highest_stamp(&self.subject_records(draft.subject.as_str())?),
+                })
+            })?;
+            let context = context.unwrap_or_default();
+            let id = RecordId {
+                node: self.scope.code.clone(),
+                seq: RecordId::next_seq(w.author_seq, hlc),
+            };
+            let invalid = |error| StoreError::Invalid {
+                id: id.clone(),
+                error,
+            };
+            let mut body = draft.body;
+            let (origin, residence) =
+                placing::settle(draft.origin, draft.residence, &mut body, &context)
+                    .map_err(invalid)?;
             let record = Record {
-                id: RecordId {
-                    node: self.scope.code.clone(),
-                    seq: w.author_seq + 1,
-                },
-                hlc: w.clock.tick(limits.now_ms),
+                id: id.clone(),
+                hlc,
                 operator: draft.operator,
                 subject: draft.subject,
-                origin: draft.origin,
-                residence: draft.residence,
-                body: draft.body,
+                origin,
+                residence,
+                body,
             };
             self.clock_high.store(w.clock.last().0, Ordering::Release);
-            check_record(&record, limits).map_err(|error| StoreError::Invalid {
-                id: record.id.clone(),
-                error,
-            })?;
-            self.check_workflow_local(&record)?;
+            check_record(&record, limits).map_err(invalid)?;
+            if workflow::needs_context(&record.body) {
+                workflow::check(&record, &context).map_err(|i| invalid(i.to_validation()))?;
+            }
+            let entry = request.map(|(id, digest)| {
+                let records = vec![(record.id.clone(), false)];
+                (id, Self::request_entry(digest, limits, records))
+            });
             let incoming = Incoming::new(record);
             let out = self.apply_locked(
                 &mut w,
@@ -247,11 +388,78 @@ impl Store {
                 &[],
                 &Source::Local,
                 None,
+                entry.as_ref().map(|(id, e)| (id.as_str(), e)),
             )?;
             (incoming.record, out)
         };
         self.commit(&out, true)?;
-        Ok(record)
+        Ok(LocalWrite {
+            record,
+            existing: false,
+        })
+    }
+
+    /// A checked request id and the digest of what it asks to write.
+    fn request_of(
+        &self,
+        request: Option<&str>,
+        drafts: &[Draft],
+        skip_identical: bool,
+    ) -> Result<Option<(String, [u8; 16])>, StoreError> {
+        request
+            .map(|id| {
+                requests::check_id(id)?;
+                Ok((id.to_string(), requests::digest(drafts, skip_identical)))
+            })
+            .transpose()
+    }
+
+    fn request_entry(
+        digest: [u8; 16],
+        limits: Limits,
+        records: Vec<(RecordId, bool)>,
+    ) -> requests::Entry {
+        requests::Entry {
+            at_ms: limits.now_ms,
+            digest,
+            records,
+        }
+    }
+
+    /// What an earlier write with request id `id` answered, if the id is
+    /// kept: its records, each with `existing` set (nothing is written
+    /// now). Refused if the id was kept for another write (`digest`).
+    fn replay(&self, id: &str, digest: [u8; 16]) -> Result<Option<Vec<LocalWrite>>, StoreError> {
+        let Some(entry) = requests::find(&self.tree, id)? else {
+            return Ok(None);
+        };
+        if entry.digest != digest {
+            return Err(StoreError::RequestReused { id: id.to_string() });
+        }
+        let mut out = Vec::with_capacity(entry.records.len());
+        for (rid, _) in entry.records {
+            let record = self.get(&rid)?.ok_or_else(|| {
+                StoreError::Corrupt(format!("request {id}: record {rid} is gone"))
+            })?;
+            out.push(LocalWrite {
+                record,
+                existing: true,
+            });
+        }
+        Ok(Some(out))
+    }
+
+    /// The records an earlier write with request id `id` answered, if the
+    /// id is still kept (for the same `drafts`; for others the write is
+    /// refused as [`Store::write_local_batch_request`] would). Stores nothing.
+    pub fn replayed(
+        &self,
+        id: &str,
+        drafts: &[Draft],
+        skip_identical: bool,
+    ) -> Result<Option<Vec<LocalWrite>>, StoreError> {
+        requests::check_id(id)?;
+        self.replay(id, requests::digest(drafts, skip_identical))
     }
 
     /// Validates and writes a batch of records authored here, atomically and
@@ -268,25 +476,60 @@ impl Store {
         limits: Limits,
         skip_identical: bool,
     ) -> Result<Vec<LocalWrite>, StoreError> {
+        Ok(self
+            .write_local_batch_request(drafts, limits, skip_identical, None)?
+            .0)
+    }
+
+    /// [`Store::write_local_batch`] with the client's request id `request`
+    /// kept in the same atomic batch (see [`Store::write_local_request`]).
+    /// The flag is true if the id was kept already: nothing was written,
+    /// and the records it answered then are answered again, all `existing`.
+    pub fn write_local_batch_request(
+        &self,
+        drafts: Vec<Draft>,
+        limits: Limits,
+        skip_identical: bool,
+        request: Option<&str>,
+    ) -> Result<(Vec<LocalWrite>, bool), StoreError> {
+        let request = self.request_of(request, &drafts, skip_identical)?;
         let mut w = self.lock();
+        if let Some((id, digest)) = &request
+            && let Some(earlier) = self.replay(id, *digest)?
+        {
+            return Ok((earlier, true));
+        }
         let mut clock = w.clock;
         let mut seq = w.author_seq;
         let mut out: Vec<LocalWrite> = Vec::with_capacity(drafts.len());
         let mut held: HashMap<CitizenId, Vec<Record>> = HashMap::new();
         for (index, draft) in drafts.into_iter().enumerate() {
+            // A clock far ahead stamps above the person's records: they are needed.
+            let ahead = clock.is_ahead(limits.now_ms, limits.max_skew_ms);
             if !held.contains_key(&draft.subject)
-                && (skip_identical || workflow::needs_context(&draft.body))
+                && (skip_identical || ahead || workflow::needs_context(&draft.body))
             {
                 let context = self.subject_records(draft.subject.as_str())?;
                 held.insert(draft.subject.clone(), context);
             }
             let context = held.entry(draft.subject.clone()).or_default();
+            let id = RecordId {
+                node: self.scope.code.clone(),
+                seq: seq + 1,
+            };
+            let invalid = |error| StoreError::InvalidInBatch {
+                index,
+                id: id.clone(),
+                error,
+            };
+            let mut body = draft.body;
+            let (origin, residence) =
+                placing::settle(draft.origin, draft.residence, &mut body, context)
+                    .map_err(invalid)?;
             if skip_identical
-                && let Some(same) = context.iter().find(|r| {
-                    r.origin == draft.origin
-                        && r.residence == draft.residence
-                        && r.body == draft.body
-                })
+                && let Some(same) = context
+                    .iter()
+                    .find(|r| r.origin == origin && r.residence == residence && r.body == body)
             {
                 out.push(LocalWrite {
                     record: same.clone(),
@@ -294,28 +537,26 @@ impl Store {
                 });
                 continue;
             }
+            let hlc = clock.stamp(limits.now_ms, limits.max_skew_ms, || {
+                Ok::<_, StoreError>(highest_stamp(context))
+            })?;
             let record = Record {
                 id: RecordId {
                     node: self.scope.code.clone(),
-                    seq: seq + 1,
+                    seq: RecordId::next_seq(seq, hlc),
                 },
-                hlc: clock.tick(limits.now_ms),
+                hlc,
                 operator: draft.operator,
                 subject: draft.subject,
-                origin: draft.origin,
-                residence: draft.residence,
-                body: draft.body,
-            };
-            let invalid = |error| StoreError::InvalidInBatch {
-                index,
-                id: record.id.clone(),
-                error,
+                origin,
+                residence,
+                body,
             };
             check_record(&record, limits).map_err(invalid)?;
             if workflow::needs_context(&record.body) {
                 workflow::check(&record, context).map_err(|i| invalid(i.to_validation()))?;
             }
-            seq += 1;
+            seq = record.id.seq;
             context.push(record.clone());
             out.push(LocalWrite {
                 record,
@@ -328,11 +569,26 @@ impl Store {
             .map(|x| Incoming::new(x.record.clone()))
             .collect();
         if !items.is_empty() {
-            let applied = self.apply_locked(&mut w, &items, &[], &Source::Local, None)?;
+            w.clock = clock;
+            let entry = request.map(|(id, digest)| {
+                let records = out
+                    .iter()
+                    .map(|x| (x.record.id.clone(), x.existing))
+                    .collect();
+                (id, Self::request_entry(digest, limits, records))
+            });
+            let applied = self.apply_locked(
+                &mut w,
+                &items,
+                &[],
+                &Source::Local,
+                None,
+                entry.as_ref().map(|(id, e)| (id.as_str(), e)),
+            )?;
             drop(w);
             self.commit(&applied, true)?;
         }
-        Ok(out)
+        Ok((out, false))
     }
 
     /// Applies a batch of received records atomically (see the crate docs).
@@ -363,7 +619,7 @@ impl Store {
     ) -> Result<ApplyOutcome, StoreError> {
         let out = {
             let mut w = self.lock();
-            self.apply_locked(&mut w, items, envelopes, source, cursor)?
+            self.apply_locked(&mut w, items, envelopes, source, cursor, None)?
         };
         self.commit(&out, durable)?;
         Ok(out)
@@ -416,7 +672,8 @@ impl Store {
     }
 
     /// Builds and applies one batch under the writer lock (no flush), and
-    /// moves the writer's state and its lock-free mirrors on.
+    /// moves the writer's state and its lock-free mirrors on. A local write
+    /// keeps its client's `request` id in the same batch.
     fn apply_locked(
         &self,
         w: &mut Writer,
@@ -424,6 +681,7 @@ impl Store {
         envelopes: &[SealedItem],
         source: &Source,
         cursor: Option<CursorUpdate>,
+        request: Option<(&str, &requests::Entry)>,
     ) -> Result<ApplyOutcome, StoreError> {
         self.check_writable()?;
         let mut batch = Batch::default();
@@ -435,7 +693,12 @@ impl Store {
             Source::Local => (keys::LOCAL_SOURCE.to_vec(), None),
             Source::Peer(l) => (keys::link(l), Some(l)),
             Source::Detached => (keys::LOCAL_SOURCE.to_vec(), None),
+            Source::Reclaimed => (keys::link(&Link::Parent), Some(&Link::Parent)),
         };
+        // Only the node's own writes, and its records reclaimed from its
+        // upstream by `liudong recover`, move its authored sequence number:
+        // never a record received in its name.
+        let authored_here = matches!(source, Source::Local | Source::Reclaimed);
         let mut out = ApplyOutcome::default();
         let mut staged_authors: HashMap<Code, u64> = HashMap::new();
         let mut log_page: Vec<(u64, Vec<u8>)> = Vec::new();
@@ -469,9 +732,15 @@ impl Store {
             }
             seq += 1;
             let r = &item.record;
+            let own = r.id.node == self.scope.code;
+            let stored_source = if own && *source == Source::Reclaimed {
+                keys::RECLAIMED_SOURCE
+            } else {
+                &source_key
+            };
             batch.insert(
                 keys::record(&id_key),
-                keys::record_value(seq, &source_key, &item.bytes),
+                keys::record_value(seq, stored_source, &item.bytes),
             );
             let (links, to_seal) = self.record_links(r);
             queue_on(&mut outbox_pages, &links, skip, (seq, log_page.len()));
@@ -483,7 +752,7 @@ impl Store {
             }
             fingerprint::add_record(&mut fp, &self.tree, item, &id_key, &links, seq)?;
             log_page.push((seq, id_key.clone()));
-            if r.id.node == self.scope.code {
+            if own && authored_here {
                 author_seq = author_seq.max(r.id.seq);
             }
             max_hlc = max_hlc.max(r.hlc);
@@ -544,6 +813,9 @@ impl Store {
             batch.insert(keys::meta(keys::META_RECORDS), records.to_be_bytes());
         }
         fp.write(&mut batch);
+        if let Some((id, entry)) = request {
+            requests::stage(&mut batch, &self.tree, id, entry)?;
+        }
         if let Some(c) = &cursor {
             batch.insert(
                 keys::cursor(c.dir, &keys::link(&c.link)),
@@ -734,20 +1006,6 @@ impl Store {
     }
 
     // ---- workflow rules ----
-
-    /// Checks a record written here against the workflow rules, with the
-    /// subject's records held as context; any failure refuses it.
-    fn check_workflow_local(&self, r: &Record) -> Result<(), StoreError> {
-        if !workflow::needs_context(&r.body) {
-            // No look-up (which would catch the indexer up under the writer lock).
-            return Ok(());
-        }
-        let context = self.subject_records(r.subject.as_str())?;
-        workflow::check(r, &context).map_err(|issue| StoreError::Invalid {
-            id: r.id.clone(),
-            error: issue.to_validation(),
-        })
-    }
 
     /// For a record received by sync: the workflow breach it commits against
     /// the records it refers to (looked up in `batch`, then here), if any.
@@ -1024,6 +1282,36 @@ impl Store {
         peer::links(&self.tree)
     }
 
+    /// Every link this node knows, sorted: the upstream (if it has one),
+    /// and each child it has records for (an outbox), a link status or a
+    /// peer state of.
+    pub fn known_links(&self) -> Result<Vec<Link>, StoreError> {
+        let mut links = self.outbox_links()?;
+        links.extend(self.status_links()?);
+        links.extend(self.peer_links()?);
+        if self.parent.is_some() {
+            links.push(Link::Parent);
+        }
+        links.sort();
+        links.dedup();
+        Ok(links)
+    }
+
+    /// The last report `link`'s peer made of its links with the nodes below
+    /// it (a township's villages), if any.
+    pub fn lower_report(&self, link: &Link) -> Result<Option<LowerReport>, StoreError> {
+        peer::get_lower(&self.tree, link)
+    }
+
+    /// Replaces the report of `link`'s peer about the nodes below it
+    /// (advisory, like the peer state: no flush).
+    pub fn set_lower_report(&self, link: &Link, report: &LowerReport) -> Result<(), StoreError> {
+        self.check_writable()?;
+        let (k, v) = peer::lower_entry(link, report)?;
+        self.wrote(self.tree.insert(k, v))?;
+        Ok(())
+    }
+
     // ---- failure, counters, the log ----
 
     /// True once a batch could not be written: the store then refuses every
@@ -1054,6 +1342,39 @@ impl Store {
             ))));
         }
         Ok(())
+    }
+
+    /// Moves the local log on so that its next entry is numbered above
+    /// `at_least`; returns the last local sequence number. `liudong
+    /// recover` does this before it refills a store: the children's cursors
+    /// are positions in this node's log as it was before the loss, and every
+    /// entry written from then on must lie beyond all of them (a child
+    /// resumes after its cursor; entries it already holds are no-ops).
+    pub fn skip_log_to(&self, at_least: u64) -> Result<u64, StoreError> {
+        self.check_writable()?;
+        let mut w = self.lock();
+        if w.next_seq >= at_least {
+            return Ok(w.next_seq);
+        }
+        let _indexer = self.indexer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut batch = Batch::default();
+        batch.insert(keys::meta(keys::META_SEQ), at_least.to_be_bytes());
+        if read_meta(&self.tree, keys::META_INDEXED)? == w.next_seq {
+            // Nothing between the old end and the new start to index.
+            batch.insert(keys::meta(keys::META_INDEXED), at_least.to_be_bytes());
+        }
+        self.wrote(self.tree.apply(batch))?;
+        w.next_seq = at_least;
+        self.last_seq.store(at_least, Ordering::Release);
+        drop(w);
+        self.flush()?;
+        Ok(at_least)
+    }
+
+    /// The last sequence number this node issued for a record in its own
+    /// name, as far as its store knows.
+    pub fn author_seq(&self) -> u64 {
+        self.lock().author_seq
     }
 
     /// Highest local sequence number. Never blocks (not even on a writer).
@@ -1139,9 +1460,13 @@ impl Store {
         Ok(out)
     }
 
-    /// Flushes everything to disk (waits for the disk; takes no lock).
+    /// Flushes everything to disk (waits for the disk; takes no lock), and
+    /// records in the store marker how far the log is now durable.
     pub fn flush(&self) -> Result<usize, StoreError> {
-        Ok(self.db.flush()?)
+        let log = self.last_seq();
+        let n = self.db.flush()?;
+        self.remember(&self.path, log);
+        Ok(n)
     }
 
     /// Bytes the engine uses on disk.
@@ -1268,6 +1593,15 @@ impl Store {
         self.audit.append(event)
     }
 
+    /// Appends an event to the audit trail and flushes it to disk before
+    /// returning: for the disclosure of records about to leave this node,
+    /// which a crash after they left must not lose.
+    pub fn audit_append_durable(&self, event: AuditEvent) -> Result<u64, StoreError> {
+        let seq = self.audit.append(event)?;
+        self.wrote(self.db.flush())?;
+        Ok(seq)
+    }
+
     /// Number of refusals recorded in the audit trail.
     pub fn refused_count(&self) -> Result<u64, StoreError> {
         self.audit.refused_count()
@@ -1277,6 +1611,55 @@ impl Store {
     pub fn audit_query(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
         self.audit.query(filter)
     }
+}
+
+/// The highest stamp of `records` (0 for none): the floor of the next
+/// stamp about the same person (see [`HlcClock::stamp`]).
+fn highest_stamp(records: &[Record]) -> Hlc {
+    records.iter().map(|r| r.hlc).max().unwrap_or_default()
+}
+
+/// The authored sequence number to resume from. Versions before the fix of
+/// issue 14 raised it for records received in this node's name, so one
+/// forged record with an extreme number stopped every later write. If the
+/// record the stored number names was not written here (nor reclaimed by
+/// `liudong recover`) but received, the number is recomputed from the
+/// records this node wrote, and the repair is logged.
+fn check_author_seq(tree: &Tree, me: &Code) -> Result<u64, StoreError> {
+    let stored = read_meta(tree, keys::META_AUTHOR_SEQ)?;
+    if stored == 0 {
+        return Ok(0);
+    }
+    let written_here = |source: &[u8]| source.is_empty() || source == keys::RECLAIMED_SOURCE;
+    let id = RecordId {
+        node: me.clone(),
+        seq: stored,
+    };
+    let named_here = match records::stored(tree, &keys::id(&id))? {
+        None => true,
+        Some(st) => written_here(st.source()),
+    };
+    if named_here {
+        return Ok(stored);
+    }
+    let mut recomputed = 0;
+    for kv in tree.scan_prefix(keys::records_of(me)) {
+        let (k, v) = kv?;
+        let id = keys::parse_record(&k).ok_or_else(|| StoreError::Corrupt("record key".into()))?;
+        let (_, source, _) = keys::split_record_value(&v)
+            .ok_or_else(|| StoreError::Corrupt(format!("record {id}")))?;
+        if written_here(source) {
+            recomputed = recomputed.max(id.seq);
+        }
+    }
+    tree.insert(keys::meta(keys::META_AUTHOR_SEQ), recomputed.to_be_bytes())?;
+    tracing::warn!(
+        node = %me,
+        stored,
+        recomputed,
+        "the authored sequence number had been raised by a record received in this node's name; recomputed from the records this node wrote"
+    );
+    Ok(recomputed)
 }
 
 /// The physical reference for benchmarks: a plain engine batch insert of

@@ -115,7 +115,7 @@ fn cursor_moves_with_its_batch_and_state_survives_reopen() {
         let draft = Draft {
             operator: "cadre".into(),
             subject: test_record(V_A2, 1, 5, V_A2, None, outflow_body()).subject,
-            origin: Code::parse(V_A2).unwrap(),
+            origin: Some(Code::parse(V_A2).unwrap()),
             residence: None,
             body: outflow_body(),
         };
@@ -124,7 +124,7 @@ fn cursor_moves_with_its_batch_and_state_survives_reopen() {
             max_skew_ms: 300_000,
         };
         let w = s.write_local(draft, limits).unwrap();
-        assert_eq!(w.id.seq, 1);
+        assert_eq!(w.id.seq, RecordId::seq_floor(limits.now_ms) + 1);
         assert_eq!(s.pending(&Link::Parent, 0).unwrap(), 1);
     }
     let s = open(dir.path(), V_A2, Some(T_A));
@@ -151,7 +151,7 @@ fn local_write_is_validated_and_changes_nothing_when_bad() {
     let draft = Draft {
         operator: "cadre".into(),
         subject,
-        origin: Code::parse(V_B1).unwrap(),
+        origin: Some(Code::parse(V_B1).unwrap()),
         residence: None,
         body: outflow_body(),
     };
@@ -212,6 +212,7 @@ mod properties {
                                 return_date: Date::new(2026, 9, 1).unwrap(),
                             }))
                         }),
+                        previous_residence: None,
                     })
                 }
                 Body::Correction(_) => outflow_body(),
@@ -520,7 +521,7 @@ fn a_local_batch_is_one_transaction_that_skips_identical_records() {
     let draft = |person: u64, body: Body| Draft {
         operator: "cadre".into(),
         subject: test_record(V_A1, 1, person, V_A1, None, outflow_body()).subject,
-        origin: Code::parse(V_A1).unwrap(),
+        origin: Some(Code::parse(V_A1).unwrap()),
         residence: None,
         body,
     };
@@ -538,7 +539,8 @@ fn a_local_batch_is_one_transaction_that_skips_identical_records() {
     let out = s.write_local_batch(first.clone(), limits, true).unwrap();
     assert!(out.iter().all(|w| !w.existing));
     let seqs: Vec<u64> = out.iter().map(|w| w.record.id.seq).collect();
-    assert_eq!(seqs, [1, 2, 3]);
+    let at = RecordId::seq_floor(limits.now_ms) + 1;
+    assert_eq!(seqs, [at, at + 1, at + 2]);
     assert_eq!(s.record_count(), 3);
 
     // Again, plus a repeat inside the batch and one new record: only that is written.
@@ -548,7 +550,7 @@ fn a_local_batch_is_one_transaction_that_skips_identical_records() {
     let out = s.write_local_batch(again, limits, true).unwrap();
     let existing: Vec<bool> = out.iter().map(|w| w.existing).collect();
     assert_eq!(existing, [true, true, true, false, true]);
-    assert_eq!(out[0].record.id, RecordId::parse("410602100001-1").unwrap());
+    assert_eq!(out[0].record.id.seq, at);
     assert_eq!(out[4].record.id, out[3].record.id);
     assert_eq!(s.record_count(), 4);
 
@@ -561,7 +563,7 @@ fn a_local_batch_is_one_transaction_that_skips_identical_records() {
 
     // One bad draft refuses the batch, naming its index; nothing is written.
     let mut bad = draft(4, outflow_body());
-    bad.origin = Code::parse(V_B1).unwrap();
+    bad.origin = Some(Code::parse(V_B1).unwrap());
     let err = s
         .write_local_batch(vec![draft(5, outflow_body()), bad], limits, true)
         .unwrap_err();
@@ -666,7 +668,7 @@ fn local_writes_notify_after_they_are_stored() {
     let draft = |person: u64| Draft {
         operator: "cadre".into(),
         subject: test_record(V_A1, 1, person, V_A1, None, outflow_body()).subject,
-        origin: Code::parse(V_A1).unwrap(),
+        origin: Some(Code::parse(V_A1).unwrap()),
         residence: None,
         body: outflow_body(),
     };

@@ -58,6 +58,11 @@ pub enum Source {
     Peer(Link),
     /// Imported or repaired without a link.
     Detached,
+    /// Fetched from the upstream by `liudong recover`, which rebuilds a lost
+    /// or damaged store: routed like records received from the upstream,
+    /// except that records in this node's own name are taken as written
+    /// here (marked reclaimed, counted for its authored sequence number).
+    Reclaimed,
 }
 
 /// A cursor to move together with a batch.
@@ -165,7 +170,12 @@ impl LinkStatus {
 pub struct Draft {
     pub operator: String,
     pub subject: CitizenId,
-    pub origin: Code,
+    /// The person's registered village; `None` only for a correction or an
+    /// inflow acknowledgement, which take their places from the record they
+    /// refer to (see `liudong_core::placing`).
+    pub origin: Option<Code>,
+    /// The residence; when left out, the writer sets it where the record
+    /// follows another (see `liudong_core::placing`).
     pub residence: Option<Code>,
     pub body: Body,
 }

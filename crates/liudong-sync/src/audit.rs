@@ -1,9 +1,11 @@
 //! Writing the audit trail of sessions: what was disclosed to whom, and how
 //! each session ended.
 //!
-//! A batch's disclosure entry is written *before* the batch is sent, so the
-//! trail never misses records that left this node (it may list a batch that
-//! the transport then failed to deliver).
+//! A batch's disclosure entry is written and flushed to disk *before* the
+//! batch is sent, so the trail never misses records that left this node,
+//! not even after a crash (it may list a batch that the transport then
+//! failed to deliver). A session's entry counts what it moved also when it
+//! ends in an error.
 
 use crate::error::SyncError;
 use crate::identity::PeerInfo;
@@ -81,7 +83,7 @@ impl SessionAudit {
             subjects: subjects.into_iter().collect(),
         };
         let store = self.node.store().clone();
-        blocking(move || Ok(store.audit_append(event)?)).await?;
+        blocking(move || Ok(store.audit_append_durable(event)?)).await?;
         Ok(())
     }
 
@@ -143,11 +145,12 @@ impl SessionAudit {
         self.received.extend(subjects);
     }
 
-    /// Writes the session entry, and a refusal entry if the peer was refused.
-    pub(crate) async fn finish(self, result: &Result<SessionStats, SyncError>) {
-        let (stats, outcome) = match result {
-            Ok(s) => (s.clone(), "ok".to_string()),
-            Err(e) => (SessionStats::default(), e.to_string()),
+    /// Writes the session entry — what the session moved (also when it
+    /// failed: `error`) — and a refusal entry if the peer was refused.
+    pub(crate) async fn finish(self, stats: &SessionStats, error: Option<&SyncError>) {
+        let outcome = match error {
+            None => "ok".to_string(),
+            Some(e) => e.to_string(),
         };
         let mut events = vec![AuditEvent::Session {
             peer: self.peer.clone(),
@@ -162,7 +165,7 @@ impl SessionAudit {
             subjects_received: self.received.len() as u64,
             outcome,
         }];
-        if let Err(e) = result
+        if let Some(e) = error
             && e.is_refusal()
         {
             events.push(refusal(

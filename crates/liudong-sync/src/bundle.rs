@@ -391,6 +391,7 @@ pub async fn import(
                     cursor: body.upto,
                     drained: last,
                     remaining: None,
+                    lower_links: Vec::new(),
                 },
                 cursor: (advance && last).then_some(body.upto),
                 via: Via::Bundle {

@@ -1,5 +1,7 @@
 //! Limits and pacing of sessions, and the node's source of wall time.
 
+use liudong_core::Code;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,6 +31,13 @@ pub struct SyncConfig {
     /// The exchange tier is sealed: a county's link to an exchange, and the
     /// links of an exchange, carry envelopes instead of records.
     pub sealed: bool,
+    /// Units under this node declared as having no node of their own
+    /// (`[node] units_without_node`): never flagged silent, and reported as
+    /// such by a township to its county.
+    pub without_node: BTreeSet<Code>,
+    /// The upstream has no address yet (`[upstream]` without `url`): no
+    /// session is dialled and its records wait in its outbox.
+    pub upstream_unaddressed: bool,
 }
 
 impl Default for SyncConfig {
@@ -43,6 +52,8 @@ impl Default for SyncConfig {
             max_session_records: 10_000_000,
             sync_interval_secs: 0,
             sealed: false,
+            without_node: BTreeSet::new(),
+            upstream_unaddressed: false,
         }
     }
 }

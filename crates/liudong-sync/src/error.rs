@@ -145,6 +145,11 @@ pub enum SyncError {
         peer: String,
         rule: &'static str,
     },
+    /// `peer` sent a record in this node's own name that this node does not
+    /// hold: only the node itself writes its records, so it is forged (or
+    /// this node lost it, which `liudong recover` repairs).
+    #[error("{}", liudong_i18n::t!("refused-forged-author", id = id.to_string(), peer = peer.as_str()))]
+    ForgedAuthor { id: RecordId, peer: String },
     #[error(
         "certificate {fingerprint} of node {peer} has been revoked; the node needs a new certificate from its CA"
     )]
@@ -161,6 +166,15 @@ pub enum SyncError {
     Remote { code: StatusCode, message: String },
     #[error("transport: {0}")]
     Transport(String),
+    /// This node's clock differs from its upstream's by more than
+    /// `[sync] max_skew_secs`: local writes are refused (see `clock.rs`).
+    #[error("{}", clock_offset_message(upstream, *local_ms, *upstream_ms, *limit_ms))]
+    ClockOffset {
+        upstream: Code,
+        local_ms: u64,
+        upstream_ms: u64,
+        limit_ms: u64,
+    },
     #[error("session cancelled (shutting down)")]
     Cancelled,
     /// An envelope or key of the sealed exchange tier.
@@ -175,6 +189,29 @@ pub enum SyncError {
         ours: &'static str,
         theirs: &'static str,
     },
+    /// A newer session of the same lower node began: this one ends (see
+    /// `turns.rs`). Retryable: the newer session carries on.
+    #[error("{}", liudong_i18n::t!("session-superseded", peer = peer.to_string()))]
+    Superseded { peer: Code },
+}
+
+/// The operator's message for a clock that differs from the upstream's.
+fn clock_offset_message(upstream: &Code, local_ms: u64, upstream_ms: u64, limit_ms: u64) -> String {
+    let (ahead, diff) = if local_ms >= upstream_ms {
+        (true, local_ms - upstream_ms)
+    } else {
+        (false, upstream_ms - local_ms)
+    };
+    let id_ahead = if ahead { "ahead" } else { "behind" };
+    liudong_i18n::t!(
+        "clock-offset-writes-refused",
+        local = crate::clock::time_cst(local_ms),
+        upstream = upstream.to_string(),
+        remote = crate::clock::time_cst(upstream_ms),
+        direction = id_ahead,
+        diff = diff / 1000,
+        limit = limit_ms / 1000
+    )
 }
 
 impl SyncError {
@@ -184,15 +221,16 @@ impl SyncError {
     /// the peer or the transport reported.
     pub fn code(&self) -> StatusCode {
         match self {
-            SyncError::Version { .. } | SyncError::WrongUpstream { .. } => {
-                StatusCode::FailedPrecondition
-            }
+            SyncError::Version { .. }
+            | SyncError::WrongUpstream { .. }
+            | SyncError::ClockOffset { .. } => StatusCode::FailedPrecondition,
             SyncError::Protocol(_) | SyncError::Decode { .. } | SyncError::Invalid { .. } => {
                 StatusCode::InvalidArgument
             }
             SyncError::NotChild { .. }
             | SyncError::IdentityMismatch { .. }
             | SyncError::NotEntitled { .. }
+            | SyncError::ForgedAuthor { .. }
             | SyncError::Revoked { .. } => StatusCode::PermissionDenied,
             SyncError::Limit(_) => StatusCode::ResourceExhausted,
             SyncError::Timeout(_) => StatusCode::DeadlineExceeded,
@@ -204,11 +242,15 @@ impl SyncError {
                 StoreError::Io(_) => StatusCode::Unavailable,
                 StoreError::Corrupt(_) => StatusCode::DataLoss,
                 StoreError::WrongNode { .. } => StatusCode::FailedPrecondition,
+                StoreError::BadRequestId { .. } => StatusCode::InvalidArgument,
+                StoreError::RequestReused { .. } => StatusCode::AlreadyExists,
+                StoreError::Damaged { .. } => StatusCode::DataLoss,
             },
             SyncError::Remote { code, .. } => *code,
             SyncError::Transport(_) | SyncError::Cancelled => StatusCode::Unavailable,
             SyncError::Seal(e) => seal_code(e),
             SyncError::SealMismatch { .. } => StatusCode::FailedPrecondition,
+            SyncError::Superseded { .. } => StatusCode::Aborted,
         }
     }
 
@@ -228,6 +270,7 @@ impl SyncError {
             SyncError::NotChild { .. }
                 | SyncError::IdentityMismatch { .. }
                 | SyncError::NotEntitled { .. }
+                | SyncError::ForgedAuthor { .. }
                 | SyncError::Revoked { .. }
         ) || matches!(self, SyncError::Seal(e) if e.is_forgery())
     }
@@ -241,6 +284,7 @@ impl SyncError {
             SyncError::NotChild { .. } => "not_child",
             SyncError::IdentityMismatch { .. } => "identity_mismatch",
             SyncError::NotEntitled { .. } => "not_entitled",
+            SyncError::ForgedAuthor { .. } => "forged_author",
             SyncError::Revoked { .. } => "revoked",
             SyncError::Invalid { .. } => "invalid_record",
             SyncError::Decode { .. } => "undecodable_record",
@@ -257,31 +301,6 @@ impl SyncError {
         })
     }
 
-    /// A copy for the audit trail: the same text, and whether it is a
-    /// refusal (the refusal variants are kept as they are).
-    pub(crate) fn audit_copy(&self) -> SyncError {
-        match self {
-            SyncError::NotChild { peer, server } => SyncError::NotChild {
-                peer: peer.clone(),
-                server: server.clone(),
-            },
-            SyncError::IdentityMismatch { claimed, certified } => SyncError::IdentityMismatch {
-                claimed: claimed.clone(),
-                certified: certified.clone(),
-            },
-            SyncError::NotEntitled { id, peer, rule } => SyncError::NotEntitled {
-                id: id.clone(),
-                peer: peer.clone(),
-                rule,
-            },
-            SyncError::Revoked { peer, fingerprint } => SyncError::Revoked {
-                peer: peer.clone(),
-                fingerprint: fingerprint.clone(),
-            },
-            SyncError::Seal(e) => SyncError::Seal(e.clone()),
-            other => SyncError::Protocol(other.to_string()),
-        }
-    }
 }
 
 /// The status of an error of the sealed exchange tier.

@@ -33,19 +33,22 @@
 //!   waits its longest backoff after a refusal, which the link status records.
 //!
 //! Modules depend one way: `error`, `msg`, `config`, `peers`, `metrics`,
-//! `indexer` ← `node` ← `identity`, `audit` ← `receive`, `window` ←
+//! `indexer`, `clock` (the max-offset rule), `turns` (one served session per
+//! child) ← `node` ← `identity`, `audit`, `lower` ← `receive`, `window` ←
 //! `session` ← `client`, `server` ← `link`; `verify` and `bundle` use
 //! `receive`. This file only declares and re-exports.
 
 pub mod audit;
 pub mod bundle;
 mod client;
+mod clock;
 mod config;
 mod error;
 mod identity;
 mod indexer;
 pub mod keys;
 mod link;
+mod lower;
 pub mod metrics;
 mod msg;
 mod node;
@@ -54,16 +57,19 @@ mod receive;
 pub mod seal;
 mod server;
 mod session;
+mod turns;
 pub mod verify;
 mod window;
 
 pub use client::run_client_session;
+pub use clock::{ClockState, time_cst};
 pub use config::{SyncConfig, WallClock, system_clock};
 pub use error::{StatusCode, SyncError};
 pub use identity::PeerInfo;
 pub use indexer::{INDEX_MAX_LAG, INDEX_QUIET};
 pub use link::{Connect, LinkConfig, LinkHandle, LinkOutcome, run_link};
-pub use msg::{Batch, ClientMsg, Hello, ServerMsg, SessionStats, Welcome};
+pub use lower::{LOWER_REPORT_EVERY, MAX_LOWER_ERROR_CHARS};
+pub use msg::{Batch, ClientMsg, Hello, LowerLink, ServerMsg, SessionStats, Welcome};
 pub use node::Node;
 pub use peers::{SyncProgress, VerifyProgress};
 pub use receive::{
@@ -74,3 +80,6 @@ pub use server::serve_session;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod protocol_tests;

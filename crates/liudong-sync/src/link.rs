@@ -163,7 +163,7 @@ impl Driver {
         )
         .instrument(span.clone())
         .await;
-        self.node.record_session(&Link::Parent, &r).await;
+        self.node.record_session(&Link::Parent, r.as_ref()).await;
         let outcome = Outcome::of(&r);
         span.in_scope(|| match (&r, outcome) {
             (Ok(s), _) => info!(sent = s.sent, received = s.received, "session complete"),
@@ -192,7 +192,7 @@ impl Driver {
         )
         .instrument(span)
         .await;
-        self.node.record_session(&Link::Parent, &r).await;
+        self.node.record_session(&Link::Parent, r.as_ref()).await;
         let outcome = Outcome::of(&r);
         let _ = reply.send(r.map_err(|e| e.to_string()));
         outcome
@@ -248,6 +248,8 @@ impl Driver {
                     _ = self.cancel.cancelled() => return,
                     _ = tokio::time::sleep(wait) => break,
                     _ = changed.changed(), if !self.cfg.live && self.failures == 0 => break,
+                    // A write was refused on an old comparison of the clocks.
+                    _ = self.node.clock_recheck_wanted() => break,
                     Some(reply) = requests.recv() => {
                         let outcome = self.requested(reply).await;
                         if outcome == Outcome::Cancelled && self.cancel.is_cancelled() {

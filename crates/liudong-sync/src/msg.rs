@@ -3,6 +3,7 @@
 //! `proto/liudong/v1/sync.proto`), and what one session moved.
 
 use bytes::Bytes;
+pub use liudong_store::LowerLink;
 
 /// First client message.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -20,6 +21,9 @@ pub struct Hello {
     /// The client's link to the server carries sealed envelopes (`None`
     /// from clients that do not say: not sealed).
     pub sealed: Option<bool>,
+    /// The client's links with its own lower nodes (a township's villages,
+    /// reported to its county; empty from other nodes and older clients).
+    pub lower_links: Vec<LowerLink>,
 }
 
 /// First server message.
@@ -32,6 +36,11 @@ pub struct Welcome {
     /// The server carries sealed envelopes on this link (`None` from
     /// servers that do not say: not sealed).
     pub sealed: Option<bool>,
+    /// The server's wall clock when it sent Welcome (`None` from servers
+    /// that do not say it).
+    pub clock_ms: Option<u64>,
+    /// The server's own clock differs from its upstream's.
+    pub clock_in_doubt: bool,
 }
 
 /// A batch of encoded records in the sender's outbox order (encoded
@@ -44,6 +53,9 @@ pub struct Batch {
     /// Records left in the sender's outbox after this batch (`None` from
     /// senders that do not report it). Advisory: status and progress.
     pub remaining: Option<u64>,
+    /// Push batches only: the client's links with its lower nodes, when they
+    /// changed since the last report (empty: no change, or not reported).
+    pub lower_links: Vec<LowerLink>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,19 +1,22 @@
 //! One node's sync engine: its store, limits, clock, change notifications,
 //! counters, session bookkeeping, and the tasks it runs.
 
+use crate::clock::{ClockState, ClockWatch};
 use crate::config::{SyncConfig, WallClock};
 use crate::error::SyncError;
 use crate::metrics::Metrics;
 use crate::msg::SessionStats;
 use crate::peers::{OpenSession, Peers, SyncProgress, VerifyProgress};
+use crate::turns::{Turn, Turns};
 use liudong_core::validate::Limits;
-use liudong_core::{Link, NodeScope, Record};
+use liudong_core::{ClockComparison, Code, Link, NodeScope, Record};
+use liudong_store::audit::AuditEvent;
+use liudong_store::{Draft, LocalWrite, OutboxPage, PeerState, Store};
 use liudong_exchange::KeyRing;
-use liudong_store::{Draft, OutboxPage, PeerState, Store};
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -27,6 +30,8 @@ pub struct Node {
     clock: WallClock,
     metrics: Metrics,
     peers: Arc<Peers>,
+    clocks: ClockWatch,
+    turns: Turns,
     tasks: TaskTracker,
     cancel: CancellationToken,
     /// The keys of the sealed exchange tier (counties and exchange nodes
@@ -56,6 +61,8 @@ impl Node {
             clock,
             metrics: Default::default(),
             peers: Default::default(),
+            clocks: Default::default(),
+            turns: Default::default(),
             tasks: TaskTracker::new(),
             cancel: CancellationToken::new(),
             keys,
@@ -99,6 +106,64 @@ impl Node {
 
     pub fn now_ms(&self) -> u64 {
         (self.clock)()
+    }
+
+    /// Records the comparison of this node's clock with its `upstream`'s,
+    /// made at the opening of a session (`at`: the middle of its round trip).
+    pub(crate) fn compared_clock(
+        &self,
+        upstream: &Code,
+        comparison: ClockComparison,
+        at: Instant,
+        in_doubt: bool,
+    ) {
+        self.clocks
+            .record(upstream, comparison, at, in_doubt, self.cfg.max_skew_ms);
+    }
+
+    /// What this node knows of its clock now (see `clock.rs`): the last
+    /// comparison with its upstream's, extrapolated to now.
+    pub fn clock_state(&self) -> ClockState {
+        self.clocks.state(
+            self.store.parent().is_some(),
+            self.now_ms(),
+            self.cfg.max_skew_ms,
+        )
+    }
+
+    /// True if this node's clock differs from its upstream's: it then tells
+    /// its lower nodes not to take its clock as their reference.
+    pub(crate) fn clock_in_doubt(&self) -> bool {
+        self.clock_state().differs()
+    }
+
+    /// Refuses a local write while this node's clock differs from its
+    /// upstream's by more than `[sync] max_skew_secs`, naming both clocks.
+    pub fn check_clock(&self) -> Result<(), SyncError> {
+        match self.clock_state() {
+            ClockState::Differs {
+                upstream,
+                local_ms,
+                upstream_ms,
+                limit_ms,
+            } => {
+                // The upstream's clock may have been set right since.
+                self.clocks.ask_recheck_if_stale();
+                Err(SyncError::ClockOffset {
+                    upstream,
+                    local_ms,
+                    upstream_ms,
+                    limit_ms,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Waits until a new comparison with the upstream's clock is asked for
+    /// (a write refused on an old comparison): the link then runs a session.
+    pub(crate) async fn clock_recheck_wanted(&self) {
+        self.clocks.recheck_wanted().await;
     }
 
     pub fn limits(&self) -> Limits {
@@ -152,23 +217,25 @@ impl Node {
 
     // --- Local writes ----------------------------------------------------
 
-    /// Validates and durably writes a record authored here, then wakes the links.
+    /// Validates and durably writes a record authored here, then wakes the
+    /// links. Refused while this node's clock differs from its upstream's
+    /// ([`Node::check_clock`]).
     pub async fn write_local(self: &Arc<Self>, draft: Draft) -> Result<Record, SyncError> {
-        let node = self.clone();
-        let record = blocking(move || {
-            let limits = node.limits();
-            let record = node.store.write_local(draft, limits)?;
-            node.store
-                .audit_append(liudong_store::audit::AuditEvent::RecordWritten {
-                    operator: record.operator.clone(),
-                    record: record.id.to_string(),
-                    kind: record.body.kind().to_string(),
-                    subject: record.subject.as_str().to_string(),
-                })?;
-            Ok(record)
-        })
-        .await?;
-        Ok(record)
+        Ok(self.write_local_request(draft, None).await?.record)
+    }
+
+    /// [`Node::write_local`] with the client's request id (see the store's
+    /// `requests.rs`): a retry with the same id stores nothing twice and
+    /// answers the record the first attempt wrote, `existing` set — also
+    /// while the clock is refused, since it writes nothing.
+    pub async fn write_local_request(
+        self: &Arc<Self>,
+        draft: Draft,
+        request: Option<String>,
+    ) -> Result<LocalWrite, SyncError> {
+        let (mut out, _) = self.write_drafts(vec![draft], false, request, true).await?;
+        out.pop()
+            .ok_or_else(|| SyncError::Transport("the store answered no record".into()))
     }
 
     /// Validates and durably writes a batch of records authored here in one
@@ -178,26 +245,75 @@ impl Node {
         self: &Arc<Self>,
         drafts: Vec<Draft>,
         skip_identical: bool,
-    ) -> Result<Vec<liudong_store::LocalWrite>, SyncError> {
+    ) -> Result<Vec<LocalWrite>, SyncError> {
+        Ok(self
+            .write_local_batch_request(drafts, skip_identical, None)
+            .await?
+            .0)
+    }
+
+    /// [`Node::write_local_batch`] with the client's request id; the flag
+    /// is true if it was a retry of a write already stored (nothing was
+    /// written now).
+    pub async fn write_local_batch_request(
+        self: &Arc<Self>,
+        drafts: Vec<Draft>,
+        skip_identical: bool,
+        request: Option<String>,
+    ) -> Result<(Vec<LocalWrite>, bool), SyncError> {
+        self.write_drafts(drafts, skip_identical, request, false)
+            .await
+    }
+
+    /// Writes `drafts` (one as a single record write when `single`): a
+    /// retry of a kept request is answered first, without the clock check;
+    /// then the clock is checked, the records written and each new one
+    /// audited as an operator write.
+    async fn write_drafts(
+        self: &Arc<Self>,
+        drafts: Vec<Draft>,
+        skip_identical: bool,
+        request: Option<String>,
+        single: bool,
+    ) -> Result<(Vec<LocalWrite>, bool), SyncError> {
+        if let Some(id) = &request {
+            let (node, id, d) = (self.clone(), id.clone(), drafts.clone());
+            let earlier =
+                blocking(move || Ok(node.store.replayed(&id, &d, skip_identical)?)).await?;
+            if let Some(earlier) = earlier {
+                return Ok((earlier, true));
+            }
+        }
+        self.check_clock()?;
         let node = self.clone();
-        let out = blocking(move || {
+        blocking(move || {
             let limits = node.limits();
-            let out = node
-                .store
-                .write_local_batch(drafts, limits, skip_identical)?;
-            for w in out.iter().filter(|w| !w.existing) {
+            let request = request.as_deref();
+            let (out, replayed) = if single {
+                let draft = drafts
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| SyncError::Protocol("a record write needs a record".into()))?;
+                let w = node.store.write_local_request(draft, limits, request)?;
+                let replayed = w.existing;
+                (vec![w], replayed)
+            } else {
                 node.store
-                    .audit_append(liudong_store::audit::AuditEvent::RecordWritten {
+                    .write_local_batch_request(drafts, limits, skip_identical, request)?
+            };
+            if !replayed {
+                for w in out.iter().filter(|w| !w.existing) {
+                    node.store.audit_append(AuditEvent::RecordWritten {
                         operator: w.record.operator.clone(),
                         record: w.record.id.to_string(),
                         kind: w.record.body.kind().to_string(),
                         subject: w.record.subject.as_str().to_string(),
                     })?;
+                }
             }
-            Ok(out)
+            Ok((out, replayed))
         })
-        .await?;
-        Ok(out)
+        .await
     }
 
     /// Reads one page of a link's outbox.
@@ -265,6 +381,13 @@ impl Node {
         self.peers.verify_done(n);
     }
 
+    /// Takes `link`'s turn for a served session: the session of that link
+    /// still running is superseded, and this one starts once it has ended
+    /// (see `turns.rs`).
+    pub(crate) async fn take_turn(&self, link: &Link) -> Turn {
+        self.turns.take(link).await
+    }
+
     /// Counts a session with `link`'s peer as open until the guard drops.
     pub(crate) fn session_open(&self, link: &Link) -> OpenSession {
         self.peers.open(link)
@@ -290,10 +413,10 @@ impl Node {
         link: &Link,
         f: impl FnOnce(&mut PeerState) + Send + 'static,
     ) {
-        let (store, link, now) = (self.store.clone(), link.clone(), self.now_ms());
-        let reported = self.peers.take_backlog(&link);
+        let (store, key, now) = (self.store.clone(), link.clone(), self.now_ms());
+        let reported = self.peers.take_backlog(link);
         let r = blocking(move || {
-            Ok(store.update_peer_state(&link, |s| {
+            Ok(store.update_peer_state(&key, |s| {
                 s.last_contact_ms = Some(now);
                 if reported.is_some() {
                     s.pending_in = reported;
@@ -305,6 +428,13 @@ impl Node {
         if let Err(e) = r {
             tracing::warn!(error = %e, "could not record the peer's state");
         }
+        self.peers.link_changed(link);
+    }
+
+    /// Notified at every change of a link with a child (a session opened or
+    /// ended, its state stored).
+    pub(crate) fn children_changed(&self) -> watch::Receiver<u64> {
+        self.peers.children_changed()
     }
 
     /// Counts an ended session in the metrics: its outcome, duration and the
@@ -333,7 +463,7 @@ impl Node {
     pub(crate) async fn record_session(
         self: &Arc<Self>,
         link: &Link,
-        result: &Result<SessionStats, SyncError>,
+        result: Result<&SessionStats, &SyncError>,
     ) {
         if matches!(result, Err(SyncError::Cancelled)) {
             return;
@@ -341,9 +471,9 @@ impl Node {
         let now = self.now_ms();
         let dialled = *link == Link::Parent;
         let outcome = result
-            .as_ref()
             .map(|s| (s.sent, s.received))
             .map_err(|e| (e.to_string(), !e.is_retryable()));
+        let changed = link;
         let (store, link) = (self.store.clone(), link.clone());
         let r = blocking(move || {
             Ok(store.update_link_status(&link, |s| match outcome {
@@ -370,6 +500,7 @@ impl Node {
         if let Err(e) = r {
             tracing::warn!(error = %e, "could not record link status");
         }
+        self.peers.link_changed(changed);
     }
 
     /// Clears a refusal recorded on `link` once a session with its peer has

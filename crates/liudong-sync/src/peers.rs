@@ -3,7 +3,9 @@
 //! session that runs, and the progress of the session and of the
 //! verification with the upstream (for the binary's progress output; this
 //! crate never prints). The node stores the reported backlog in the peer's
-//! [`liudong_store::PeerState`] when a session ends.
+//! [`liudong_store::PeerState`] when a session ends. It also signals every
+//! change of a link with a child (a session opened or ended, its state
+//! stored), which a township reports to its county (module `lower`).
 
 use liudong_core::Link;
 use std::collections::{BTreeMap, BTreeSet};
@@ -53,6 +55,8 @@ pub(crate) struct Peers {
     backlog: Mutex<BTreeMap<Link, u64>>,
     progress: watch::Sender<SyncProgress>,
     verify: watch::Sender<VerifyProgress>,
+    /// Counts changes of the links with children.
+    children: watch::Sender<u64>,
 }
 
 impl Default for Peers {
@@ -62,6 +66,7 @@ impl Default for Peers {
             backlog: Mutex::new(BTreeMap::new()),
             progress: watch::channel(SyncProgress::default()).0,
             verify: watch::channel(VerifyProgress::default()).0,
+            children: watch::channel(0).0,
         }
     }
 }
@@ -74,25 +79,43 @@ pub(crate) struct OpenSession {
 
 impl Drop for OpenSession {
     fn drop(&mut self) {
-        let mut open = self.peers.open.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(n) = open.get_mut(&self.link) {
-            *n -= 1;
-            if *n == 0 {
-                open.remove(&self.link);
+        {
+            let mut open = self.peers.open.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(n) = open.get_mut(&self.link) {
+                *n -= 1;
+                if *n == 0 {
+                    open.remove(&self.link);
+                }
             }
         }
+        self.peers.link_changed(&self.link);
     }
 }
 
 impl Peers {
     /// Counts a session with `link`'s peer as open until the guard drops.
     pub(crate) fn open(self: &Arc<Self>, link: &Link) -> OpenSession {
-        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-        *open.entry(link.clone()).or_default() += 1;
+        {
+            let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+            *open.entry(link.clone()).or_default() += 1;
+        }
+        self.link_changed(link);
         OpenSession {
             peers: self.clone(),
             link: link.clone(),
         }
+    }
+
+    /// Signals a change of `link` if it is a link with a child.
+    pub(crate) fn link_changed(&self, link: &Link) {
+        if matches!(link, Link::Child(_)) {
+            self.children.send_modify(|n| *n += 1);
+        }
+    }
+
+    /// Notified at every change of a link with a child.
+    pub(crate) fn children_changed(&self) -> watch::Receiver<u64> {
+        self.children.subscribe()
     }
 
     pub(crate) fn connected(&self) -> BTreeSet<Link> {

@@ -8,6 +8,7 @@
 //! | a record offered by a child (verify repair) | the child | — | `Imported` "verify repair: offered by …" |
 //! | a record fetched from the upstream (verify repair) | the upstream | — | `Imported` "verify repair: fetched from the upstream" |
 //! | an offline bundle, in batches of at most `max_batch` | the signer's link | its `In` cursor, with the last batch | `Imported` "bundle from …" |
+//! | a record fetched from the upstream by `liudong recover` | the upstream | — | `Imported` "recover: fetched from the upstream" |
 //!
 //! — and meets the same checks in the same order: the limits (batch size
 //! and record size, before anything is decoded), then record by record
@@ -19,7 +20,11 @@
 //!
 //! The rules depend only on the link: from a child, records must be held by
 //! the child's scope and authored by the child or a node under it; from the
-//! upstream, records must be held by this node's scope.
+//! upstream, records must be held by this node's scope. On every link, a
+//! record in this node's own name that it does not hold is refused (only
+//! the node itself writes its records) and the refusal is audited — except
+//! in `liudong recover`, where the operator takes this node's records back
+//! from its upstream after the store was lost.
 //!
 //! On a sealed link (a county's link to its exchange, every link of an
 //! exchange node) the items are envelopes, and the same path applies the
@@ -70,6 +75,10 @@ pub enum Via {
     Repair,
     /// Records of an offline bundle signed by `from`: audited as `Imported`.
     Bundle { from: String },
+    /// Records fetched from the upstream by `liudong recover`: records in
+    /// this node's own name are admitted (they were written here before the
+    /// store was lost) and stored as reclaimed; audited as `Imported`.
+    Recover,
 }
 
 /// A batch of records arriving over `link`.
@@ -106,6 +115,14 @@ impl Admission {
             },
             cursor: None,
             via: Via::Repair,
+        }
+    }
+
+    /// Records fetched from the upstream by `liudong recover` (no cursor moves).
+    pub fn recover(records: Vec<Bytes>) -> Admission {
+        Admission {
+            via: Via::Recover,
+            ..Admission::repair(Link::Parent, records)
         }
     }
 }
@@ -147,6 +164,11 @@ impl Via {
                 outcome.new as u64,
             ),
             Via::Bundle { from } => (format!("bundle from {from}"), items.len() as u64),
+            Via::Recover if outcome.new == 0 => return None,
+            Via::Recover => (
+                "recover: fetched from the upstream".to_string(),
+                outcome.new as u64,
+            ),
         };
         Some(AuditEvent::Imported {
             source,
@@ -174,11 +196,31 @@ impl Node {
         let node = self.clone();
         let peer = self.peer_code(&link);
         let received = blocking(move || {
+            let reclaim = via == Via::Recover && link == Link::Parent;
             let sealed = node.sealed_link(&link);
-            let (items, envelopes) = if sealed {
-                node.admit_sealed(&link, &batch, &via)?
+            let admitted = if sealed {
+                node.admit_sealed(&link, &batch, &via)
             } else {
-                (node.admit(&link, &batch)?, Vec::new())
+                node.admit_records(&link, &batch, reclaim)
+                    .map(|items| (items, Vec::new()))
+            };
+            let (items, envelopes) = match admitted {
+                Ok(admitted) => admitted,
+                Err(e) => {
+                    // A session audits its refusals when it ends, and
+                    // `serve_verify` those of a child's offer (with the
+                    // peer's certificate); the other entries (a repair
+                    // fetch, a bundle) audit a record forged in this node's
+                    // name here.
+                    let audited_by_caller =
+                        via == Via::Session || (via == Via::Repair && link != Link::Parent);
+                    if !audited_by_caller && matches!(e, SyncError::ForgedAuthor { .. }) {
+                        let peer = node.peer_code(&link);
+                        node.store()
+                            .audit_append(crate::audit::refusal(&peer, None, None, &e))?;
+                    }
+                    return Err(e);
+                }
             };
             let subjects = subjects_of_items(&items);
             let cursor = cursor.map(|value| CursorUpdate {
@@ -186,13 +228,14 @@ impl Node {
                 link: link.clone(),
                 value,
             });
-            let mut outcome = node.store().apply_sealed(
-                &items,
-                &envelopes,
-                &Source::Peer(link.clone()),
-                cursor,
-                true,
-            )?;
+            let source = if reclaim {
+                Source::Reclaimed
+            } else {
+                Source::Peer(link.clone())
+            };
+            let mut outcome =
+                node.store()
+                    .apply_sealed(&items, &envelopes, &source, cursor, true)?;
             if sealed {
                 // The link's items are the envelopes (a county stores the
                 // record of each with it).
@@ -261,26 +304,42 @@ impl Node {
     /// Returns the records with their canonical bytes; the first failure
     /// refuses the batch. Blocking (store reads).
     pub fn admit(&self, link: &Link, batch: &Batch) -> Result<Vec<Incoming>, SyncError> {
+        self.admit_records(link, batch, false)
+    }
+
+    /// [`Node::admit`]; with `reclaim` (`liudong recover`, from the
+    /// upstream only), records in this node's own name that it does not
+    /// hold are admitted too.
+    fn admit_records(
+        &self,
+        link: &Link,
+        batch: &Batch,
+        reclaim: bool,
+    ) -> Result<Vec<Incoming>, SyncError> {
         let rules = self.rules(link)?;
         let limits = self.limits();
         let mut items: Vec<Incoming> = Vec::with_capacity(batch.records.len());
         for (index, bytes) in batch.records.iter().enumerate() {
             let record = liudong_proto::decode_record(bytes)
                 .map_err(|error| SyncError::Decode { index, error })?;
-            let item = self.check_one(record, &items, limits, &rules)?;
+            let item = self.check_one(record, &items, limits, &rules, link, reclaim)?;
             items.push(item);
         }
         Ok(items)
     }
 
     /// The checks of one decoded record (validation, workflow against the
-    /// store and `before`, entitlement, authorship); its canonical bytes.
+    /// store and `before`, a record forged in this node's name, entitlement,
+    /// authorship); its canonical bytes. `reclaim`: records in this node's
+    /// own name that it does not hold are admitted (`liudong recover`).
     fn check_one(
         &self,
         record: Record,
         before: &[Incoming],
         limits: Limits,
         rules: &Rules,
+        link: &Link,
+        reclaim: bool,
     ) -> Result<Incoming, SyncError> {
         if let Some(issue) = self.store().workflow_breach(&record, before)? {
             return Err(SyncError::Invalid {
@@ -292,6 +351,18 @@ impl Node {
             id: record.id.clone(),
             error,
         })?;
+        // Only this node writes records in its name: one it does not
+        // hold can only be forged (or, in a recovery, its own lost one).
+        if record.id.node == self.scope().code
+            && !reclaim
+            && self.store().get_bytes(&record.id)?.is_none()
+            && !before.iter().any(|i| i.record.id == record.id)
+        {
+            return Err(SyncError::ForgedAuthor {
+                id: record.id.clone(),
+                peer: self.peer_code(link),
+            });
+        }
         if !rules.holder.holds(&record) {
             return Err(SyncError::NotEntitled {
                 id: record.id.clone(),
@@ -410,7 +481,8 @@ impl Node {
                         if record.id != h.record || !record.id.node.is_under(&h.source) {
                             return Err(refuse(h.source.to_string(), RULE_SEALED_AUTHOR));
                         }
-                        let item = self.check_one(record, &items, limits, &record_rules)?;
+                        let item =
+                            self.check_one(record, &items, limits, &record_rules, link, false)?;
                         items.push(item);
                     }
                 }

@@ -19,6 +19,10 @@ use tracing::{Instrument, debug, info_span};
 /// Serves one session, sending its messages on `out`. On failure the typed
 /// error is returned and nothing more is sent: the transport reports it to the
 /// client (mapping it to its own status codes) and to its logs.
+///
+/// Every session is audited, also one that fails before its `Hello`: under
+/// the code the peer's certificate proves (the code it claims only when the
+/// transport verified none), with what it moved until it ended.
 pub async fn serve_session<In>(
     node: Arc<Node>,
     peer: PeerInfo,
@@ -30,38 +34,55 @@ where
     In: Stream<Item = Result<ClientMsg, SyncError>> + Unpin,
 {
     let idle = node.config().idle_timeout;
+    let started = std::time::Instant::now();
     let hello = match tokio::time::timeout(idle, inbound.next()).await {
-        Ok(Some(Ok(ClientMsg::Hello(h)))) => h,
-        Ok(Some(Ok(_))) => {
-            return Err(SyncError::Protocol(
-                "the first message must be Hello".into(),
-            ));
+        Ok(Some(Ok(ClientMsg::Hello(h)))) => Ok(h),
+        Ok(Some(Ok(_))) => Err(SyncError::Protocol(
+            "the first message must be Hello".into(),
+        )),
+        Ok(Some(Err(e))) => Err(e),
+        Ok(None) => Err(SyncError::Protocol("stream closed before Hello".into())),
+        Err(_) => Err(SyncError::Timeout("no Hello received".into())),
+    };
+    let hello = match hello {
+        Ok(h) => h,
+        Err(e) => {
+            // No claim to go by: the certified code, if any.
+            let who = audited_peer(&peer, None);
+            let audit = SessionAudit::new(node.clone(), who.clone(), "served", &peer, false);
+            let result = Err(e);
+            node.count_session("served", &result, started);
+            audit
+                .finish(&SessionStats::default(), result.as_ref().err())
+                .await;
+            tracing::warn!(peer = %who, addr = peer.addr.as_deref().unwrap_or("-"), error = %result.as_ref().unwrap_err(), "session failed before Hello");
+            return result;
         }
-        Ok(Some(Err(e))) => return Err(e),
-        Ok(None) => return Err(SyncError::Protocol("stream closed before Hello".into())),
-        Err(_) => return Err(SyncError::Timeout("no Hello received".into())),
     };
     let span = info_span!("sync_serve", peer = %hello.node, addr = peer.addr.as_deref().unwrap_or("-"), live = hello.live);
     let mut audit = SessionAudit::new(
         node.clone(),
-        hello.node.clone(),
+        audited_peer(&peer, Some(&hello.node)),
         "served",
         &peer,
         hello.live,
     );
-    let started = std::time::Instant::now();
-    let result = session(node.clone(), peer, hello, inbound, &out, cancel, &mut audit)
-        .instrument(span.clone())
-        .await;
+    let mut stats = SessionStats::default();
+    let result = session(
+        node.clone(),
+        peer,
+        hello,
+        inbound,
+        &out,
+        cancel,
+        &mut audit,
+        &mut stats,
+    )
+    .instrument(span.clone())
+    .await;
+    let result = result.map(|code| (code, stats.clone()));
     node.count_session("served", &result, started);
-    audit
-        .finish(
-            &result
-                .as_ref()
-                .map(|(_, s)| s.clone())
-                .map_err(SyncError::audit_copy),
-        )
-        .await;
+    audit.finish(&stats, result.as_ref().err()).await;
     span.in_scope(|| match &result {
         Ok((_, s)) => tracing::info!(
             sent = s.sent,
@@ -70,11 +91,22 @@ where
             "session served"
         ),
         Err(SyncError::Cancelled) => tracing::debug!("session ended by shutdown"),
-        Err(e) => tracing::warn!(error = %e, "session failed"),
+        Err(e) => tracing::warn!(error = %e, sent = stats.sent, received = stats.received, "session failed"),
     });
     result
 }
 
+/// Whom a served session is audited under: the code the peer's certificate
+/// proves, else the code it claims, else `-`.
+fn audited_peer(peer: &PeerInfo, claimed: Option<&str>) -> String {
+    match (&peer.verified_code, claimed) {
+        (Some(c), _) => c.to_string(),
+        (None, Some(c)) => c.to_string(),
+        (None, None) => "-".to_string(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn session<In>(
     node: Arc<Node>,
     peer: PeerInfo,
@@ -83,7 +115,8 @@ async fn session<In>(
     out: &mpsc::Sender<Result<ServerMsg, SyncError>>,
     cancel: CancellationToken,
     audit: &mut SessionAudit,
-) -> Result<(Code, SessionStats), SyncError>
+    stats: &mut SessionStats,
+) -> Result<Code, SyncError>
 where
     In: Stream<Item = Result<ClientMsg, SyncError>> + Unpin,
 {
@@ -96,6 +129,11 @@ where
     let (code, _) = peer.identify_child(&node, &hello.node, "Hello.node")?;
     let link = Link::Child(code.clone());
     crate::seal::same_sealing(&node, &link, &hello.node, hello.sealed)?;
+    // One session per child: an older one still open is superseded.
+    let turn = tokio::select! {
+        _ = cancel.cancelled() => return Err(SyncError::Cancelled),
+        t = node.take_turn(&link) => t,
+    };
     let _open = node.session_open(&link);
     let (interval, backlog) = (hello.sync_interval_secs, hello.backlog);
     node.note_peer(&link, move |s| {
@@ -107,36 +145,79 @@ where
         }
     })
     .await;
-    let result = exchange(&node, &hello, &code, &link, inbound, out, cancel, audit).await;
+    if !hello.lower_links.is_empty() {
+        node.note_lower_links(&link, hello.lower_links.clone())
+            .await;
+    }
+    let ends = Ends {
+        cancel,
+        superseded: turn.superseded.clone(),
+        peer: code.clone(),
+    };
+    let result = exchange(&node, &hello, &link, inbound, out, &ends, audit, stats).await;
     // The end of the session: its contact and the last backlog reported.
     node.note_peer(&link, |_| {}).await;
-    node.record_session(&link, &result).await;
-    result.map(|stats| (code, stats))
+    node.record_session(&link, result.as_ref().map(|_| &*stats))
+        .await;
+    drop(turn);
+    result.map(|()| code)
 }
 
-/// The batches of a session whose peer is identified as the child `code`.
+/// What ends a served session from outside: shutdown (or revocation), and
+/// a newer session of the same child.
+struct Ends {
+    cancel: CancellationToken,
+    superseded: CancellationToken,
+    peer: Code,
+}
+
+impl Ends {
+    /// Waits until the session must end; its error.
+    async fn ended(&self) -> SyncError {
+        tokio::select! {
+            _ = self.cancel.cancelled() => SyncError::Cancelled,
+            _ = self.superseded.cancelled() => SyncError::Superseded { peer: self.peer.clone() },
+        }
+    }
+
+    /// Sends `msg` to the client, unless the session must end first (a
+    /// client that stopped reading cannot hold a newer session back).
+    async fn send(
+        &self,
+        out: &mpsc::Sender<Result<ServerMsg, SyncError>>,
+        msg: ServerMsg,
+    ) -> Result<(), SyncError> {
+        tokio::select! {
+            e = self.ended() => Err(e),
+            r = out.send(Ok(msg)) => r.map_err(|_| SyncError::Transport("client went away".into())),
+        }
+    }
+}
+
+/// The batches of a session whose peer is identified as the child of `link`.
 #[allow(clippy::too_many_arguments)]
 async fn exchange<In>(
     node: &Arc<Node>,
     hello: &Hello,
-    code: &Code,
     link: &Link,
     mut inbound: In,
     out: &mpsc::Sender<Result<ServerMsg, SyncError>>,
-    cancel: CancellationToken,
+    ends: &Ends,
     audit: &mut SessionAudit,
-) -> Result<SessionStats, SyncError>
+    stats: &mut SessionStats,
+) -> Result<(), SyncError>
 where
     In: Stream<Item = Result<ClientMsg, SyncError>> + Unpin,
 {
     let cfg = node.config().clone();
+    // 0: the client has no preference.
     let max_batch = match hello.max_batch as usize {
         0 => cfg.max_batch,
         n => n.min(cfg.max_batch),
     };
     node.store().check_writable()?;
     let push_cursor = node.store().cursor(CursorDir::In, link)?;
-    send(
+    ends.send(
         out,
         ServerMsg::Welcome(Welcome {
             protocol: PROTOCOL_VERSION,
@@ -144,11 +225,12 @@ where
             push_cursor,
             max_batch: cfg.max_batch as u32,
             sealed: Some(node.sealed_link(link)),
+            clock_ms: Some(node.now_ms()),
+            clock_in_doubt: node.clock_in_doubt(),
         }),
     )
     .await?;
 
-    let mut stats = SessionStats::default();
     let backlog = Backlog::count(node, link, hello.pull_cursor).await?;
     // The server announces the end of its outbox once per catch-up.
     let mut pull = SendWindow::new(
@@ -159,30 +241,34 @@ where
         backlog,
         true,
     );
-    let mut push = Inbound::new(link.clone());
-    let peer = code.to_string();
+    let mut push = Inbound::new(link.clone(), "push", push_cursor);
+    let peer = ends.peer.to_string();
     loop {
-        while let Some(batch) = pull.next(audit, &mut stats).await? {
-            send(out, ServerMsg::Pull(batch)).await?;
+        while let Some(batch) = pull.next(audit, stats).await? {
+            ends.send(out, ServerMsg::Pull(batch)).await?;
         }
         // A live session may stay quiet, but never while a batch waits for
         // its acknowledgement.
         let awaiting_ack = pull.unacknowledged() > 0;
         let can_wake = pull.drained() && hello.live;
         tokio::select! {
-            _ = cancel.cancelled() => return Err(SyncError::Cancelled),
+            e = ends.ended() => return Err(e),
             _ = pull.woken(), if can_wake => {}
             msg = next_message(&mut inbound, hello.live && !awaiting_ack, cfg.idle_timeout) => match msg {
                 Err(_) => return Err(silent_peer(&peer, cfg.idle_timeout, awaiting_ack)),
                 Ok(None) => break,
                 Ok(Some(Err(e))) => return Err(e),
-                Ok(Some(Ok(ClientMsg::Push(batch)))) => {
+                Ok(Some(Ok(ClientMsg::Push(mut batch)))) => {
                     let (upto, n, remaining) = (batch.cursor, batch.records.len(), batch.remaining);
-                    let outcome = push.batch(node, batch, audit, &mut stats).await?;
+                    let lower = std::mem::take(&mut batch.lower_links);
+                    let outcome = push.batch(node, batch, audit, stats).await?;
                     debug!(records = n, new = outcome.new, cursor = upto, "push batch applied");
-                    send(out, ServerMsg::PushAck(upto)).await?;
+                    ends.send(out, ServerMsg::PushAck(upto)).await?;
                     if let Some(r) = remaining {
                         node.note_backlog(link, r);
+                    }
+                    if !lower.is_empty() {
+                        node.note_lower_links(link, lower).await;
                     }
                 }
                 Ok(Some(Ok(ClientMsg::PullAck(c)))) => pull.acknowledged(c, "PullAck").await?,
@@ -196,14 +282,5 @@ where
             "client closed with batches unacknowledged"
         );
     }
-    Ok(stats)
-}
-
-async fn send(
-    out: &mpsc::Sender<Result<ServerMsg, SyncError>>,
-    msg: ServerMsg,
-) -> Result<(), SyncError> {
-    out.send(Ok(msg))
-        .await
-        .map_err(|_| SyncError::Transport("client went away".into()))
+    Ok(())
 }

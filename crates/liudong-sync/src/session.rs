@@ -16,18 +16,31 @@ use std::time::Duration;
 /// The batches a session receives over one link.
 pub(crate) struct Inbound {
     link: Link,
+    /// `push` or `pull`, for messages.
+    what: &'static str,
+    /// The sender's outbox position reached: where the session started
+    /// (the cursor the receiver gave), then the last batch's cursor.
+    cursor: u64,
     /// Records received in this session so far.
     records: u64,
 }
 
 impl Inbound {
-    pub(crate) fn new(link: Link) -> Inbound {
-        Inbound { link, records: 0 }
+    /// The `what` (`push` or `pull`) batches of `link`, starting after the
+    /// sender's outbox position `cursor`.
+    pub(crate) fn new(link: Link, what: &'static str, cursor: u64) -> Inbound {
+        Inbound {
+            link,
+            what,
+            cursor,
+            records: 0,
+        }
     }
 
-    /// Receives one batch of the peer: refuses the batch that would take the
-    /// session beyond `max_session_records`, then applies it through the
-    /// receive path together with the link's `In` cursor, and notes its
+    /// Receives one batch of the peer: refuses a batch whose cursor goes
+    /// back (or, with records, does not move) and the batch that would take
+    /// the session beyond `max_session_records`, then applies it through
+    /// the receive path together with the link's `In` cursor, and notes its
     /// persons for the session's audit entry and its counts in `stats`.
     pub(crate) async fn batch(
         &mut self,
@@ -36,6 +49,7 @@ impl Inbound {
         audit: &mut SessionAudit,
         stats: &mut SessionStats,
     ) -> Result<ApplyOutcome, SyncError> {
+        self.check_cursor(&batch)?;
         let n = batch.records.len();
         let total = self.records.saturating_add(n as u64);
         if total > node.config().max_session_records {
@@ -46,14 +60,43 @@ impl Inbound {
             )));
         }
         self.records = total;
+        let batch_cursor = batch.cursor;
         let received = node
             .receive(Admission::session(self.link.clone(), batch))
             .await?;
+        self.cursor = batch_cursor;
         audit.received(received.subjects);
         stats.received += received.outcome.new as u64;
         stats.duplicates += received.outcome.duplicate as u64;
         stats.batches += 1;
         Ok(received.outcome)
+    }
+}
+
+impl Inbound {
+    /// A sender's outbox positions only increase: a batch's cursor may not
+    /// go back before what the session reached (it would move the durable
+    /// cursor back), and a batch with records must move past it. An empty
+    /// batch (announcing `drained`) may repeat it.
+    fn check_cursor(&self, batch: &Batch) -> Result<(), SyncError> {
+        if batch.cursor < self.cursor {
+            return Err(SyncError::Protocol(liudong_i18n::t!(
+                "cursor-backwards",
+                what = self.what,
+                cursor = batch.cursor,
+                last = self.cursor
+            )));
+        }
+        if batch.cursor == self.cursor && !batch.records.is_empty() {
+            return Err(SyncError::Protocol(liudong_i18n::t!(
+                "cursor-stalled",
+                what = self.what,
+                records = batch.records.len(),
+                cursor = batch.cursor,
+                last = self.cursor
+            )));
+        }
+        Ok(())
     }
 }
 

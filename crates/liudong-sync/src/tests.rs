@@ -5,7 +5,7 @@ use liudong_core::synth::{outflow_body, test_record};
 use liudong_core::{Code, Link, NodeScope, Record};
 use liudong_store::{Source, Store, StoreOptions};
 use std::sync::Arc;
-use tokio_stream_shim::ReceiverStream;
+pub(crate) use tokio_stream_shim::ReceiverStream;
 
 mod tokio_stream_shim {
     use futures::Stream;

@@ -13,7 +13,7 @@
 use crate::error::SyncError;
 use crate::identity::PeerInfo;
 use crate::node::{Node, blocking};
-use crate::receive::{Admission, RULE_PARENT_SEND};
+use crate::receive::Admission;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use liudong_core::{Code, Link, NodeScope, RecordId};
@@ -117,8 +117,29 @@ fn too_many(what: &str, n: usize, max: usize) -> SyncError {
     ))
 }
 
-/// Answers one verify request of a child (the upper node's side).
+/// Answers one verify request of a child (the upper node's side). A
+/// refusal (who the peer is, what it offered) is written to the audit
+/// trail with the peer's code, certificate fingerprint and address.
 pub async fn serve_verify(
+    node: Arc<Node>,
+    peer: PeerInfo,
+    req: VerifyRequest,
+) -> Result<VerifyAnswer, SyncError> {
+    let (claimed, fingerprint, addr) = (
+        req.node.clone(),
+        peer.fingerprint.clone(),
+        peer.addr.clone(),
+    );
+    let r = serve_verify_inner(node.clone(), peer, req).await;
+    if let Err(e) = &r
+        && e.is_refusal()
+    {
+        crate::audit::write_refusal(&node, &claimed, fingerprint, addr, e).await;
+    }
+    r
+}
+
+async fn serve_verify_inner(
     node: Arc<Node>,
     peer: PeerInfo,
     req: VerifyRequest,
@@ -186,13 +207,11 @@ pub async fn serve_verify(
             ans.records = blocking(move || {
                 let mut out = Vec::with_capacity(ids.len());
                 for id in ids {
-                    let Some(r) = store.get(&id)? else { continue };
-                    if !child.holds(&r) {
-                        return Err(SyncError::NotEntitled {
-                            id,
-                            peer: child.to_string(),
-                            rule: RULE_PARENT_SEND,
-                        });
+                    // A record outside the caller's scope is answered as an
+                    // unknown one: left out, revealing nothing of it.
+                    match store.get(&id)? {
+                        Some(r) if child.holds(&r) => {}
+                        _ => continue,
                     }
                     if let Some(b) = store.get_bytes(&id)? {
                         out.push(Bytes::from(b));
@@ -258,7 +277,7 @@ async fn disclosed(
         subjects: crate::audit::subjects_of(records).into_iter().collect(),
     };
     let store = node.store().clone();
-    blocking(move || Ok(store.audit_append(event)?)).await?;
+    blocking(move || Ok(store.audit_append_durable(event)?)).await?;
     Ok(())
 }
 
@@ -281,7 +300,25 @@ pub async fn run_verify(
 ) -> Result<VerifyReport, SyncError> {
     let span = info_span!("verify", upstream = %parent.code, repair);
     node.store().check_writable()?;
-    let r = verify_inner(node.clone(), parent, peer, repair)
+    let r = verify_inner(node.clone(), parent, peer, repair, false)
+        .instrument(span)
+        .await;
+    node.verify_step("done", None, false);
+    r
+}
+
+/// Verifies and repairs like [`run_verify`] as part of `liudong recover`:
+/// the records fetched from the upstream are received as a recovery
+/// ([`Admission::recover`]), so records in this node's own name that it lost
+/// come back too, counted as written here.
+pub async fn run_verify_reclaiming(
+    node: Arc<Node>,
+    parent: &NodeScope,
+    peer: &dyn VerifyPeer,
+) -> Result<VerifyReport, SyncError> {
+    let span = info_span!("verify", upstream = %parent.code, repair = true, recover = true);
+    node.store().check_writable()?;
+    let r = verify_inner(node.clone(), parent, peer, true, true)
         .instrument(span)
         .await;
     node.verify_step("done", None, false);
@@ -293,6 +330,7 @@ async fn verify_inner(
     parent: &NodeScope,
     peer: &dyn VerifyPeer,
     repair: bool,
+    reclaim: bool,
 ) -> Result<VerifyReport, SyncError> {
     let own = node.scope().clone();
     let store = node.store().clone();
@@ -402,7 +440,8 @@ async fn verify_inner(
         offered: 0,
         offered_new: 0,
     };
-    for d in &report.buckets {
+    // A recovery expects a store that differs everywhere: no line per bucket.
+    for d in report.buckets.iter().filter(|_| !reclaim) {
         warn!(
             bucket = %d.bucket,
             here = d.here,
@@ -413,10 +452,41 @@ async fn verify_inner(
             "fingerprints differ"
         );
     }
+    // On a sealed link the items are envelopes: the receive path checks
+    // their headers (a county's own envelope returned in a repair is
+    // admitted, and an exchange takes back from a county the envelopes
+    // addressed to it), so neither filter below applies.
+    let sealed = node.sealed_link(&Link::Parent);
+    if !reclaim && !sealed {
+        // Records in this node's own name that it lost come back only
+        // through `liudong recover` (the receive path refuses them
+        // otherwise): they are not fetched, so the rest is repaired.
+        let before = missing_here.len();
+        missing_here.retain(|(_, id)| id.node != own.code);
+        let lost = before - missing_here.len();
+        if lost > 0 {
+            warn!(
+                records = lost,
+                "records in this node's own name are held by the upstream but not here (store wiped or restored?); run `liudong recover` to take them back"
+            );
+        }
+    }
+    // The upstream admits from this node only records it or a node under
+    // it wrote (the author rule of the receive path): records from above
+    // that the upstream lacks come back to it from its own upstream.
+    let before = missing_there.len();
+    if !sealed {
+        missing_there.retain(|(_, id)| id.node.is_under(&own.code));
+    }
+    if missing_there.len() < before {
+        warn!(
+            records = before - missing_there.len(),
+            "records written above this node are held here but not by the upstream: not offered (the upstream takes them back from its own upstream)"
+        );
+    }
     if repair && !in_step_before {
         let max = node.config().max_batch.max(1);
         node.verify_step("fetch", Some(missing_here.len() as u64), false);
-        let sealed = node.sealed_link(&Link::Parent);
         for chunk in missing_here.chunks(max) {
             let query = if sealed {
                 VerifyQuery::FetchSealed(
@@ -429,10 +499,12 @@ async fn verify_inner(
                 VerifyQuery::Fetch(chunk.iter().map(|(_, id)| id.clone()).collect())
             };
             let records = ask(query).await?.records;
-            let out = node
-                .receive(Admission::repair(Link::Parent, records))
-                .await?
-                .outcome;
+            let admission = if reclaim {
+                Admission::recover(records)
+            } else {
+                Admission::repair(Link::Parent, records)
+            };
+            let out = node.receive(admission).await?.outcome;
             report.fetched += out.new as u64;
             node.verify_done(chunk.len() as u64);
         }

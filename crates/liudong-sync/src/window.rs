@@ -109,9 +109,28 @@ impl SendWindow {
                 cursor: page.cursor,
                 drained: page.drained,
                 remaining: Some(remaining),
+                lower_links: Vec::new(),
             }));
         }
         Ok(None)
+    }
+
+    /// An empty batch at the position read so far, to carry something else
+    /// (a report of the lower links), if the outbox is drained and the
+    /// window has room; acknowledged like any batch.
+    pub(crate) fn empty(&mut self, stats: &mut SessionStats) -> Option<Batch> {
+        if !self.drained || self.in_flight.len() >= self.window {
+            return None;
+        }
+        self.in_flight.push_back(self.cursor);
+        stats.batches += 1;
+        Some(Batch {
+            records: Vec::new(),
+            cursor: self.cursor,
+            drained: true,
+            remaining: Some(self.backlog.left),
+            lower_links: Vec::new(),
+        })
     }
 
     /// The peer acknowledged the batch ending at `cursor` (`what` names the

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use liudong_core::synth::{outflow_body, test_record};
-use liudong_core::{Code, Hlc, Link, NodeScope, Record, RecordId};
+use liudong_core::{Code, Link, NodeScope, Record, RecordId};
 use liudong_proto::{PROTOCOL_VERSION, VERIFY_VERSION};
 use liudong_store::fingerprint::{Bucket, Digest};
 use liudong_store::{CursorDir, Incoming, Source, Store, StoreError, StoreOptions};
@@ -91,13 +91,17 @@ enum Class {
     BatchOverLimit,
     /// A record larger than the receiver's `max_record_bytes`.
     RecordOverLimit,
-    /// A record that fails validation (its clock two hours ahead).
+    /// A record that fails validation (no operator).
     Invalid,
     /// A record outside the sender's scope (from a child) or the
     /// receiver's (from the upstream).
     NotEntitled,
     /// A record in the child's scope authored outside it (by the county).
     ForgedAuthor,
+    /// A record in the receiver's own name that it does not hold (issue 14).
+    ClaimsReceiver,
+    /// A record whose sequence number is beyond what the clock allows.
+    ExtremeSeq,
     /// A record whose id is held with different content.
     ConflictingDuplicate,
 }
@@ -121,6 +125,8 @@ enum Kind {
     Limit,
     Invalid,
     NotEntitled(&'static str),
+    /// A record in the receiver's name it does not hold: refused and audited.
+    InReceiversName,
     Conflict,
 }
 
@@ -137,11 +143,13 @@ const SCOPE_DOWN: Expect = R(NotEntitled(RULE_PARENT_SEND));
 /// Not authored by the sending child or a node under it.
 const AUTHOR: Expect = R(NotEntitled(RULE_CHILD_AUTHOR));
 const CONFLICT: Expect = R(Conflict);
+/// In the receiver's own name, not held by it.
+const OWN: Expect = R(InReceiversName);
 
 /// Rows: the class of bad input; columns: the entries, in the order of
 /// [`ENTRIES`]. Every cell but `NA` is run.
 #[rustfmt::skip]
-const TABLE: [(Class, [Expect; 6]); 7] = [
+const TABLE: [(Class, [Expect; 6]); 9] = [
     //                              push      pull        offer     fetch       bundle up  bundle down
     (Class::Undecodable,          [DECODE,   DECODE,     DECODE,   DECODE,     DECODE,    DECODE    ]),
     (Class::BatchOverLimit,       [LIMIT,    LIMIT,      LIMIT,    LIMIT,      Chunked,   Chunked   ]),
@@ -150,6 +158,8 @@ const TABLE: [(Class, [Expect; 6]); 7] = [
     (Class::NotEntitled,          [SCOPE_UP, SCOPE_DOWN, SCOPE_UP, SCOPE_DOWN, SCOPE_UP,  SCOPE_DOWN]),
     (Class::ForgedAuthor,         [AUTHOR,   NA,         AUTHOR,   NA,         AUTHOR,    NA        ]),
     (Class::ConflictingDuplicate, [CONFLICT, CONFLICT,   CONFLICT, CONFLICT,   CONFLICT,  CONFLICT  ]),
+    (Class::ClaimsReceiver,       [OWN,      OWN,        OWN,      OWN,        OWN,       OWN       ]),
+    (Class::ExtremeSeq,           [INVALID,  INVALID,    INVALID,  INVALID,    INVALID,   INVALID   ]),
 ];
 
 fn code(s: &str) -> Code {
@@ -162,6 +172,7 @@ fn kind(e: &SyncError) -> Option<Kind> {
         SyncError::Limit(_) => Limit,
         SyncError::Invalid { .. } => Invalid,
         SyncError::NotEntitled { rule, .. } => NotEntitled(rule),
+        SyncError::ForgedAuthor { .. } => InReceiversName,
         SyncError::Store(StoreError::Conflict { .. }) => Conflict,
         _ => return None,
     })
@@ -202,7 +213,7 @@ fn batch(class: Class, entry: Entry) -> Vec<Bytes> {
         }
         Class::Invalid => {
             let mut r = good(entry, 2);
-            r.hlc = Hlc::new(NOW_MS + 2 * 3600 * 1000, 0);
+            r.operator = " ".into();
             bytes(&r)
         }
         Class::NotEntitled if entry.is_from_child() => bytes(&test_record(
@@ -226,6 +237,13 @@ fn batch(class: Class, entry: Entry) -> Vec<Bytes> {
         Class::ConflictingDuplicate => {
             let mut r = held(entry);
             r.operator = "someone-else".into();
+            bytes(&r)
+        }
+        // The township's own record, which it never wrote: a forgery.
+        Class::ClaimsReceiver => bytes(&test_record(TOWN, 4, 11, VILLAGE, None, outflow_body())),
+        Class::ExtremeSeq => {
+            let mut r = good(entry, 2);
+            r.id.seq = u64::MAX - 1;
             bytes(&r)
         }
     };
@@ -355,6 +373,7 @@ async fn send(
         cursor: 1,
         drained: true,
         remaining: None,
+        lower_links: Vec::new(),
     };
     match entry {
         Entry::Push => {
@@ -385,6 +404,8 @@ async fn send(
                 push_cursor: 0,
                 max_batch: MAX_BATCH as u32,
                 sealed: None,
+                clock_ms: None,
+                clock_in_doubt: false,
             };
             run_client_session(
                 node.clone(),
@@ -461,10 +482,18 @@ async fn every_class_of_bad_input_is_refused_alike_by_every_entry() {
             let node = receiver(&dir.path().join(format!("{row}-{entry:?}")));
             let link = entry.link();
             let before = snapshot(&node, &link);
+            let refused_before = node.store().refused_count().unwrap();
             let records = batch(*class, *entry);
             let sent = records.len();
             let result = send(*entry, &node, records, &signers).await;
             let after = snapshot(&node, &link);
+            // A record forged in the receiver's name is audited on every entry.
+            let refused = node.store().refused_count().unwrap() - refused_before;
+            if *class == Class::ClaimsReceiver && refused != 1 {
+                wrong.push(format!(
+                    "{class:?} via {entry:?}: {refused} refusals audited"
+                ));
+            }
             let found = match (expect, &result) {
                 (R(k), Err(e)) if kind(e) == Some(*k) && after == before => None,
                 (R(_), Err(e)) if after != before => Some(format!("refused ({e}) but stored")),
@@ -489,7 +518,7 @@ async fn every_class_of_bad_input_is_refused_alike_by_every_entry() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-    assert_eq!(covered, 7 * 6 - 3, "every applicable cell ran");
+    assert_eq!(covered, 9 * 6 - 3, "every applicable cell ran");
 }
 
 /// A bundle larger than `max_batch` is applied batch by batch through the
@@ -508,7 +537,7 @@ async fn a_large_bundle_is_applied_in_batches_and_its_cursor_moves_with_the_last
         .map(|i| bytes(&good(Entry::BundleDown, i)).to_vec())
         .collect();
     let mut bad = good(Entry::BundleDown, 10);
-    bad.hlc = Hlc::new(NOW_MS + 2 * 3600 * 1000, 0);
+    bad.operator = " ".into();
     let good_last = records[5].clone();
     records[5] = bytes(&bad).to_vec(); // in the second batch (records 5..8)
     let body = |records: Vec<Vec<u8>>| BundleBody {

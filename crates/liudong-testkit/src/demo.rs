@@ -62,10 +62,11 @@ pub fn local_config(
             listen: serves.then(|| "127.0.0.1:0".to_string()),
             admin_listen: None,
             insecure: true,
+            units_without_node: Vec::new(),
         },
         upstream: upstream.map(|(code, url)| UpstreamSection {
             code: code.to_string(),
-            url,
+            url: Some(url),
         }),
         sync: SyncSection {
             live,
@@ -245,7 +246,7 @@ fn flow(today: Date, subject: &CitizenId, name: &str) -> Vec<(&'static str, Draf
     let draft = |residence: Option<&Code>, body| Draft {
         operator: "demo-cadre".into(),
         subject: subject.clone(),
-        origin: a1.clone(),
+        origin: Some(a1.clone()),
         residence: residence.cloned(),
         body,
     };
@@ -353,7 +354,7 @@ pub async fn run(dir: Option<PathBuf>) -> Result<Vec<Row>> {
                 Draft {
                     operator: "demo-cadre".into(),
                     subject: subject.clone(),
-                    origin: Code::parse(VILLAGE_A1)?,
+                    origin: Some(Code::parse(VILLAGE_A1)?),
                     residence: Some(b1),
                     body: Body::InflowAcknowledged(InflowAcknowledged {
                         inflow,

@@ -1,6 +1,7 @@
 //! `liudong audit`: the audit trail for operators (docs/security.md).
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
+use liudong_i18n::t;
 use liudong_node::config::Config;
 use liudong_store::audit::{AuditEntry, AuditEvent, AuditFilter};
 use std::path::Path;
@@ -12,16 +13,15 @@ pub fn parse_since(s: &str) -> Result<u64> {
         return Ok(s.parse()?);
     }
     let (date, time) = s.split_once(['T', ' ']).unwrap_or((s, "00:00:00"));
-    let d = liudong_core::Date::parse(date)
-        .with_context(|| format!("--since {s:?}: expected YYYY-MM-DD[THH:MM[:SS]] or unix ms"))?;
+    let Ok(d) = liudong_core::Date::parse(date) else {
+        bail!("{}", t!("error-audit-since", text = s));
+    };
     let mut hms = [0i64; 3];
     for (i, part) in time.split(':').enumerate() {
-        if i > 2 {
-            bail!("--since {s:?}: time must be HH:MM[:SS]");
+        match part.parse() {
+            Ok(v) if i <= 2 => hms[i] = v,
+            _ => bail!("{}", t!("error-audit-since-time", text = s)),
         }
-        hms[i] = part
-            .parse()
-            .with_context(|| format!("--since {s:?}: time must be HH:MM[:SS]"))?;
     }
     let secs = d.to_days() * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2] - 8 * 3600;
     Ok(secs.max(0) as u64 * 1000)
@@ -43,17 +43,17 @@ pub async fn cli_audit(config: &Path, filter: AuditFilter, json: bool) -> Result
         println!("{}", describe(e));
     }
     if entries.is_empty() {
-        println!("no audit entries match");
+        println!("{}", t!("audit-none"));
     }
     Ok(())
 }
 
-/// One line per entry, for operators.
+/// One line per entry, for operators, in this process's language.
 pub fn describe(e: &AuditEntry) -> String {
     let at = liudong_node::status::fmt_ms(e.time_ms);
     let fp = |f: &Option<String>| {
         f.as_deref()
-            .map(|f| format!(" cert {}", &f[..f.len().min(23)]))
+            .map(|f| t!("audit-cert", fingerprint = &f[..f.len().min(23)]))
             .unwrap_or_default()
     };
     let what = match &e.event {
@@ -68,50 +68,76 @@ pub fn describe(e: &AuditEntry) -> String {
             subjects_received,
             outcome,
             ..
-        } => format!(
-            "session {role} {peer}{}{}: sent {sent} records ({subjects_sent} persons), received {received} ({subjects_received} persons): {outcome}",
-            if *live { " live" } else { "" },
-            fp(fingerprint)
+        } => t!(
+            "audit-session",
+            role = role.to_string(),
+            peer = peer.to_string(),
+            live = if *live {
+                t!("audit-live")
+            } else {
+                String::new()
+            },
+            cert = fp(fingerprint),
+            sent = *sent,
+            subjects_sent = *subjects_sent,
+            received = *received,
+            subjects_received = *subjects_received,
+            outcome = outcome.to_string()
         ),
         AuditEvent::Disclosed {
             peer,
             fingerprint,
             records,
             subjects,
-        } => format!(
-            "sent to {peer}{}: {records} records of {} persons",
-            fp(fingerprint),
-            subjects.len()
+        } => t!(
+            "audit-disclosed",
+            peer = peer.to_string(),
+            cert = fp(fingerprint),
+            records = *records,
+            subjects = subjects.len()
         ),
         AuditEvent::Refused {
             peer,
             fingerprint,
             addr,
             reason,
-        } => format!(
-            "REFUSED {}{}{}: {reason}",
-            peer.as_deref().unwrap_or("unknown peer"),
-            addr.as_deref()
-                .map(|a| format!(" from {a}"))
+        } => t!(
+            "audit-refused",
+            peer = peer.clone().unwrap_or_else(|| t!("audit-unknown-peer")),
+            addr = addr
+                .as_deref()
+                .map(|a| t!("audit-from", addr = a))
                 .unwrap_or_default(),
-            fp(fingerprint)
+            cert = fp(fingerprint),
+            reason = reason.to_string()
         ),
         AuditEvent::RecordWritten {
             operator,
             record,
             kind,
             ..
-        } => format!("operator {operator} wrote {record} ({kind})"),
+        } => t!(
+            "audit-written",
+            operator = operator.to_string(),
+            record = record.to_string(),
+            kind = kind.to_string()
+        ),
         AuditEvent::Imported {
             source, records, ..
-        } => format!("imported {records} records from {source}"),
+        } => t!(
+            "audit-imported",
+            source = source.to_string(),
+            records = *records
+        ),
         AuditEvent::Viewed {
             operator,
             query,
             subjects,
-        } => format!(
-            "operator {operator} viewed {query} ({} persons shown)",
-            subjects.len()
+        } => t!(
+            "audit-viewed",
+            operator = operator.to_string(),
+            query = query.to_string(),
+            subjects = subjects.len()
         ),
     };
     format!("#{:<6} {at}  {what}", e.seq)
@@ -130,6 +156,10 @@ mod tests {
             parse_since("2026-12-01T08:30").unwrap(),
             1_796_054_400_000 + (8 * 3600 + 30 * 60) * 1000
         );
-        assert!(parse_since("yesterday").is_err());
+        let e = parse_since("yesterday").unwrap_err().to_string();
+        assert!(e.contains("“yesterday”") && e.contains("YYYY-MM-DD"), "{e}");
+        let e = parse_since("2026-12-01T8h").unwrap_err().to_string();
+        assert!(e.contains("HH:MM"), "{e}");
+        assert!(parse_since("2026-12-01T08:30:00:01").is_err());
     }
 }

@@ -11,12 +11,19 @@ mod audit_cmd;
 mod bundle_cmd;
 mod cli;
 mod exchange_cmd;
+mod config_arg;
+mod help;
 mod operator_cmd;
+mod recover_cmd;
 mod report_cmd;
 mod setup_cmd;
+mod status_cmd;
+mod table;
+mod trust_cmd;
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+use config_arg::ConfigArg;
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -27,6 +34,14 @@ use std::path::PathBuf;
     about = "Liudong (流动): sync hub for migrant-population service records"
 )]
 struct Cli {
+    /// Language of messages, tables, headers and ledger values: zh (default)
+    /// or en (also zh-CN, en-US).
+    #[arg(long, global = true, env = "LIUDONG_LANG", value_parser = lang_arg)]
+    lang: Option<liudong_i18n::Lang>,
+    /// The operator running the command, recorded in the audit trail with
+    /// what they view or write (default: LIUDONG_OPERATOR).
+    #[arg(long, global = true, env = "LIUDONG_OPERATOR")]
+    operator: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -35,13 +50,13 @@ struct Cli {
 enum Command {
     /// Run a node until SIGINT/SIGTERM.
     Serve {
-        #[arg(long, short)]
-        config: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
     },
     /// Run one complete sync session with the upstream now.
     Sync {
-        #[arg(long, short)]
-        config: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
         /// One session, then exit (the only mode; `serve` syncs continuously).
         #[arg(long, required = true)]
         once: bool,
@@ -53,19 +68,30 @@ enum Command {
     },
     /// Show links, cursors, pending records, last success and failure.
     Status {
-        #[arg(long, short)]
-        config: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
         #[arg(long)]
         json: bool,
     },
     /// Audit the store and compare this node's scope with its upstream
     /// (fingerprints, top-down); exits non-zero if they differ at the end.
     Verify {
-        #[arg(long, short)]
-        config: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
         /// Transfer the missing records both ways.
         #[arg(long)]
         repair: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rebuild or complete this node's store from its upstream after a loss
+    /// (a damaged store, a wiped data directory, a restored backup): a
+    /// damaged store is moved aside, everything the node is entitled to is
+    /// pulled — its own records included — and a verification proves it
+    /// complete. The node must be stopped (docs/operations.md).
+    Recover {
+        #[arg(long, short)]
+        config: PathBuf,
         #[arg(long)]
         json: bool,
     },
@@ -127,8 +153,8 @@ enum Command {
     /// from the county CA and write its enrolment file (mode 0600).
     Enrol {
         /// The county hub's config.
-        #[arg(long, short)]
-        config: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
         /// The township (9 digits) or village (12 digits) to enrol.
         #[arg(long)]
         code: String,
@@ -161,11 +187,18 @@ enum Command {
         #[command(subcommand)]
         command: ExchangeCommand,
     },
+    /// Trust between operators (a county and its exchange): export this
+    /// hub's CA certificate and revocation list as a trust file, or add
+    /// another operator's, without editing [tls] by hand (docs/operations.md).
+    Trust {
+        #[command(subcommand)]
+        command: trust_cmd::TrustCommand,
+    },
     /// Read the audit trail: sessions (who received which persons' records),
     /// operator writes and views (person show, overdue, report), refusals.
     Audit {
-        #[arg(long, short)]
-        config: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
         /// Only entries at or after this time: YYYY-MM-DD[THH:MM[:SS]] (China
         /// Standard Time) or unix milliseconds.
         #[arg(long)]
@@ -215,8 +248,8 @@ enum Command {
     },
     /// Overdue and attention lists of this node's jurisdiction (thresholds in [workflow]).
     Overdue {
-        #[arg(long, short)]
-        config: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
         /// Only these kinds: missing_checks, certificate, no_certificate,
         /// unacknowledged, held (repeat or comma-separate; default all).
         #[arg(long = "kind", value_delimiter = ',')]
@@ -226,8 +259,8 @@ enum Command {
     },
     /// The monthly report (月报) of a jurisdiction this node holds.
     Report {
-        #[arg(long, short)]
-        config: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
         /// The month, YYYY-MM.
         #[arg(long)]
         month: String,
@@ -236,9 +269,6 @@ enum Command {
         code: Option<String>,
         #[arg(long, value_enum, default_value = "table")]
         format: report_cmd::Format,
-        /// Column labels: zh (default) or en.
-        #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
-        lang: String,
     },
     /// Import a migrant ledger (流动人口台账, .xlsx or .csv) as records
     /// (docs/ledgers.md). A file with errors imports nothing unless --skip-invalid.
@@ -248,8 +278,8 @@ enum Command {
     Export {
         #[arg(value_enum)]
         what: ExportWhat,
-        #[arg(long, short)]
-        config: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
         /// Output file: .xlsx or .csv.
         #[arg(long)]
         out: PathBuf,
@@ -259,16 +289,12 @@ enum Command {
         /// The unit of `export report` (default: this node's code); rows are its children.
         #[arg(long)]
         code: Option<String>,
-        /// Language of messages, headers and values: zh (default) or en
-        /// (default from LIUDONG_LANG).
-        #[arg(long, value_parser = ["zh", "en"])]
-        lang: Option<String>,
     },
     /// Write a deterministic synthetic population for this node's county
     /// (the node must be stopped). Never real people.
     Seed {
-        #[arg(long, short)]
-        config: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
         /// Seed number: the same seed writes the same records.
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -295,8 +321,8 @@ enum Command {
 pub struct ImportArgs {
     /// The ledger file: .xlsx (first worksheet) or .csv (UTF-8).
     pub file: PathBuf,
-    #[arg(long, short)]
-    pub config: PathBuf,
+    #[command(flatten)]
+    pub config: ConfigArg,
     /// TOML column map for other headers: [columns] "header" = "field".
     #[arg(long)]
     pub map: Option<PathBuf>,
@@ -306,30 +332,25 @@ pub struct ImportArgs {
     /// Where --skip-invalid writes rejected rows (default: FILE.rejects.csv beside FILE).
     #[arg(long, requires = "skip_invalid")]
     pub rejects: Option<PathBuf>,
-    /// Operator recorded on the records and in the audit trail
-    /// (default: LIUDONG_OPERATOR, else the login name).
-    #[arg(long)]
-    pub operator: Option<String>,
     /// Check every row, show the codes read from addresses; write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Language of messages and of the rejects file: zh (default) or en
-    /// (default from LIUDONG_LANG).
-    #[arg(long, value_parser = ["zh", "en"])]
-    pub lang: Option<String>,
 }
 
-impl From<ImportArgs> for liudong_ledger::import::ImportOptions {
-    fn from(a: ImportArgs) -> Self {
-        liudong_ledger::import::ImportOptions {
-            file: a.file,
-            config: a.config,
-            map: a.map,
-            skip_invalid: a.skip_invalid,
-            rejects: a.rejects,
-            operator: a.operator,
-            dry_run: a.dry_run,
-        }
+impl ImportArgs {
+    /// The import's options; `operator` is the global `--operator`
+    /// (recorded on the records and in the audit trail; default
+    /// LIUDONG_OPERATOR, else the login name).
+    fn options(self, operator: Option<String>) -> Result<liudong_ledger::import::ImportOptions> {
+        Ok(liudong_ledger::import::ImportOptions {
+            config: self.config.path()?,
+            file: self.file,
+            map: self.map,
+            skip_invalid: self.skip_invalid,
+            rejects: self.rejects,
+            operator,
+            dry_run: self.dry_run,
+        })
     }
 }
 
@@ -457,8 +478,8 @@ enum ExchangeCommand {
 enum PersonCommand {
     /// Print the view of one person (table, or --json).
     Show {
-        #[arg(long, short)]
-        config: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
         /// The person's citizen ID.
         id: String,
         #[arg(long)]
@@ -470,15 +491,15 @@ enum PersonCommand {
 enum KeyCommand {
     /// Print the node code and public key (for the importers' [[bundle.trusted]]).
     Show {
-        #[arg(long, short)]
-        config: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
     },
     /// A county of the sealed exchange tier: make a new sealing key pair
     /// current. The older keys are kept to open records sealed to them; the
     /// running node announces the new key within seconds (docs/exchange.md).
     Rotate {
-        #[arg(long, short)]
-        config: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
     },
 }
 
@@ -487,8 +508,8 @@ enum BundleCommand {
     /// Write the records node CODE (upstream or child) is entitled to and lacks
     /// as one signed, compressed file. The node must not be running.
     Export {
-        #[arg(long, short)]
-        config: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
         /// The receiving node's code.
         #[arg(long = "for")]
         for_code: String,
@@ -501,8 +522,8 @@ enum BundleCommand {
     },
     /// Verify a bundle's signature and entitlement and apply it (idempotent).
     Import {
-        #[arg(long, short)]
-        config: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
         file: PathBuf,
     },
 }
@@ -515,27 +536,28 @@ enum RecordCommand {
     /// with kind one of person_registered, marriage_registered, outflow_registered,
     /// certificate_issued, inflow_registered, inflow_acknowledged, check_reported,
     /// birth_registered, residence_changed, returned, correction.
+    /// A correction or an inflow_acknowledged leaves out origin and residence (the node
+    /// sets them from the record it refers to and refuses places that differ).
     Add {
-        #[arg(long, short)]
-        config: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
         /// The record JSON; read from standard input if absent.
         #[arg(long)]
         json: Option<String>,
         /// Read the record JSON from this file.
         #[arg(long, conflicts_with = "json")]
         file: Option<PathBuf>,
+        /// The id of this write (1 to 64 of A-Z a-z 0-9 . _ : -): the same
+        /// record sent again with the same id is not stored twice. Without
+        /// it a new id is made, and printed if the node's answer is lost.
+        #[arg(long)]
+        request_id: Option<String>,
     },
 }
 
-/// Sets this process's message language: `--lang`, else `LIUDONG_LANG`,
-/// else Chinese.
-fn set_lang(flag: Option<&str>) -> liudong_i18n::Lang {
-    let lang = flag
-        .and_then(liudong_i18n::Lang::parse)
-        .or_else(liudong_i18n::lang_from_env)
-        .unwrap_or_default();
-    liudong_i18n::set_lang(lang);
-    lang
+/// The value of `--lang` / `LIUDONG_LANG`.
+fn lang_arg(s: &str) -> Result<liudong_i18n::Lang, String> {
+    liudong_i18n::Lang::parse(s).ok_or_else(|| "zh | en".to_string())
 }
 
 /// Ends an import or export: an error is printed in the operator's language
@@ -549,28 +571,97 @@ fn ledger_outcome(done: Result<(), liudong_ledger::LedgerError>) -> Result<()> {
 }
 
 fn init_tracing(default: &str) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // Colour codes only on a terminal: a log file or journal gets plain text.
+    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .init();
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
-    let cli = Cli::parse();
+/// A closed standard output (`liudong status --json | head -1`) ends the
+/// program quietly and successfully, as it does other command-line tools:
+/// printing to it fails with `BrokenPipe`, which the standard library
+/// reports as a panic of the printing thread.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
+/// Prints an error as the operator reads it: the message and its causes on
+/// one line, in the operator's language; the backtrace only when asked for
+/// (`RUST_BACKTRACE=1`).
+fn report_error(e: &anyhow::Error) {
+    eprintln!(
+        "{}",
+        liudong_i18n::t!("error-prefix", message = format!("{e:#}"))
+    );
+    let asked = std::env::var("RUST_BACKTRACE").is_ok_and(|v| v != "0")
+        || std::env::var("RUST_LIB_BACKTRACE").is_ok_and(|v| v != "0");
+    if asked {
+        eprintln!("{e:?}");
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    quiet_on_closed_stdout();
+    let cli: Cli = help::parse(Cli::command());
+    if let Some(lang) = cli.lang {
+        liudong_i18n::set_lang(lang);
+    }
+    if let Some(name) = cli.operator.as_deref() {
+        liudong_node::access::set_operator(name);
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            report_error(&anyhow::Error::new(e).context("cannot start the async runtime"));
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            report_error(&e);
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let operator = cli.operator.clone();
     match cli.command {
         Command::Serve { config } => {
             init_tracing("info");
-            cli::serve(&config).await
+            cli::serve(&config.path()?).await
         }
         Command::Sync { config, .. } => {
             init_tracing("warn");
-            cli::sync_once(&config).await
+            cli::sync_once(&config.path()?).await
         }
         Command::Record {
-            command: RecordCommand::Add { config, json, file },
+            command:
+                RecordCommand::Add {
+                    config,
+                    json,
+                    file,
+                    request_id,
+                },
         } => {
             init_tracing("warn");
             let json = match (json, file) {
@@ -583,11 +674,11 @@ async fn main() -> Result<()> {
                     s
                 }
             };
-            cli::record_add(&config, &json).await
+            cli::record_add(&config.path()?, &json, request_id).await
         }
         Command::Status { config, json } => {
             init_tracing("warn");
-            cli::status(&config, json).await
+            status_cmd::status(&config.path()?, json).await
         }
         Command::Verify {
             config,
@@ -595,19 +686,23 @@ async fn main() -> Result<()> {
             json,
         } => {
             init_tracing("warn");
-            cli::verify(&config, repair, json).await
+            cli::verify(&config.path()?, repair, json).await
+        }
+        Command::Recover { config, json } => {
+            init_tracing("warn");
+            recover_cmd::cli_recover(&config, json).await
         }
         Command::Key {
             command: KeyCommand::Show { config },
         } => {
             init_tracing("warn");
-            bundle_cmd::cli_key_show(&config)
+            bundle_cmd::cli_key_show(&config.path()?)
         }
         Command::Key {
             command: KeyCommand::Rotate { config },
         } => {
             init_tracing("warn");
-            bundle_cmd::cli_key_rotate(&config)
+            bundle_cmd::cli_key_rotate(&config.path()?)
         }
         Command::Bundle { command } => {
             init_tracing("warn");
@@ -617,9 +712,9 @@ async fn main() -> Result<()> {
                     for_code,
                     since,
                     out,
-                } => bundle_cmd::cli_export(&config, &for_code, since, &out),
+                } => bundle_cmd::cli_export(&config.path()?, &for_code, since, &out),
                 BundleCommand::Import { config, file } => {
-                    bundle_cmd::cli_import(&config, &file).await
+                    bundle_cmd::cli_import(&config.path()?, &file).await
                 }
             }
         }
@@ -675,7 +770,7 @@ async fn main() -> Result<()> {
         } => {
             init_tracing("warn");
             liudong_ops::init::enrol(&liudong_ops::init::EnrolOptions {
-                config,
+                config: config.path()?,
                 code,
                 url_for_child,
                 ca_dir,
@@ -745,7 +840,7 @@ async fn main() -> Result<()> {
                 subject,
                 limit,
             };
-            audit_cmd::cli_audit(&config, filter, json).await
+            audit_cmd::cli_audit(&config.path()?, filter, json).await
         }
         Command::Bench {
             smoke,
@@ -780,7 +875,8 @@ async fn main() -> Result<()> {
             command: PersonCommand::Show { config, id, json },
         } => {
             init_tracing("warn");
-            report_cmd::person_show(&config, &id, json).await
+            cli::require_operator()?;
+            report_cmd::person_show(&config.path()?, &id, json).await
         }
         Command::Overdue {
             config,
@@ -788,22 +884,22 @@ async fn main() -> Result<()> {
             json,
         } => {
             init_tracing("warn");
-            report_cmd::overdue(&config, kinds, json).await
+            cli::require_operator()?;
+            report_cmd::overdue(&config.path()?, kinds, json, liudong_i18n::lang()).await
         }
         Command::Report {
             config,
             month,
             code,
             format,
-            lang,
         } => {
             init_tracing("warn");
-            report_cmd::report(&config, &month, code, format, lang == "en").await
+            cli::require_operator()?;
+            report_cmd::report(&config.path()?, &month, code, format, cli::english()).await
         }
         Command::Import(o) => {
             init_tracing("warn");
-            set_lang(o.lang.as_deref());
-            let done = liudong_ledger::import::import(&o.into()).await;
+            let done = liudong_ledger::import::import(&o.options(operator)?).await;
             ledger_outcome(done.map(|_| ()))
         }
         Command::Export {
@@ -812,20 +908,23 @@ async fn main() -> Result<()> {
             out,
             month,
             code,
-            lang,
         } => {
             init_tracing("warn");
-            let lang = set_lang(lang.as_deref());
+            cli::require_operator()?;
             let done = liudong_ledger::export::export(&liudong_ledger::export::ExportOptions {
-                config,
+                config: config.path()?,
                 what: what.into(),
                 out,
                 month,
                 code,
-                lang,
+                lang: liudong_i18n::lang(),
             })
             .await;
             ledger_outcome(done)
+        }
+        Command::Trust { command } => {
+            init_tracing("warn");
+            command.run()
         }
         Command::Seed {
             config,
@@ -833,7 +932,7 @@ async fn main() -> Result<()> {
             households,
         } => {
             init_tracing("warn");
-            setup_cmd::seed(&config, seed, households)
+            setup_cmd::seed(&config.path()?, seed, households)
         }
         Command::Operator { command } => {
             init_tracing("warn");

@@ -7,11 +7,13 @@ use crate::cli::print_json_sorted;
 use anyhow::Result;
 use liudong_core::Code;
 use liudong_core::report::{COLUMNS, Report, cell};
+use liudong_i18n::{Lang, t_in};
 use liudong_node::NodeAccess;
 use liudong_node::access::operator;
 use liudong_node::config::{Config, NodeConfig};
 use liudong_node::query::{Answer, OverdueAnswer, PersonAnswer, Query};
 use liudong_node::report::report_rows;
+use liudong_node::worklist;
 use std::path::Path;
 
 /// Asks the node `q` for the operator running the command; the node's
@@ -145,8 +147,9 @@ pub async fn person_show(config: &Path, subject: &str, json: bool) -> Result<()>
     Ok(())
 }
 
-/// `liudong overdue [--kind ...] [--json]`.
-pub async fn overdue(config: &Path, kinds: Vec<String>, json: bool) -> Result<()> {
+/// `liudong overdue [--kind ...] [--json] [--lang zh|en]`: the work list
+/// (the columns of `liudong export overdue` and the console).
+pub async fn overdue(config: &Path, kinds: Vec<String>, json: bool, lang: Lang) -> Result<()> {
     let cfg = Config::load(config)?;
     let a: OverdueAnswer = ask(
         &cfg,
@@ -159,34 +162,58 @@ pub async fn overdue(config: &Path, kinds: Vec<String>, json: bool) -> Result<()
     if json {
         return print_json_sorted(&a);
     }
+    let unit = Code::parse(&a.node)?;
     println!(
-        "node {} on {}: {} overdue, {} held (N = {} quarters, D = {} days, A = {} days)",
-        a.node,
-        a.today,
-        a.items.len(),
-        a.held.len(),
-        a.thresholds.missed_quarters,
-        a.thresholds.certificate_days,
-        a.thresholds.ack_days
+        "{}",
+        t_in!(
+            lang,
+            "worklist-summary",
+            node = a.node.clone(),
+            unit = worklist::place_name(&unit, &unit),
+            today = a.today.to_string(),
+            items = a.items.len(),
+            held = a.held.len(),
+            quarters = a.thresholds.missed_quarters,
+            cert_days = a.thresholds.certificate_days,
+            ack_days = a.thresholds.ack_days
+        )
     );
-    for i in &a.items {
-        println!(
-            "{:<16} {} {} {:<12} {:<12} {}",
-            i.kind.name(),
-            i.kind.label_zh(),
-            i.subject,
-            i.origin,
-            i.residence.as_ref().map_or("-".into(), |c| c.to_string()),
-            i.detail
-        );
-    }
-    for h in &a.held {
-        println!(
-            "held             待补信息 {} {} ({}): {}",
-            h.subject, h.id, h.kind, h.issue
-        );
-    }
+    let mut table = vec![worklist::headers(lang)];
+    table.extend(worklist::rows(&a, &unit, lang));
+    print!("{}", aligned(&table, |i| i != worklist::AGE_COLUMN));
     Ok(())
+}
+
+/// `table` as text columns (CJK characters two wide), two spaces apart:
+/// the columns `left` names aligned left, the others right.
+pub fn aligned(table: &[Vec<String>], left: impl Fn(usize) -> bool) -> String {
+    let width = |s: &str| -> usize {
+        s.chars()
+            .map(|ch| if (ch as u32) >= 0x2E80 { 2 } else { 1 })
+            .sum()
+    };
+    let cols = table.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..cols)
+        .map(|i| table.iter().map(|r| width(&r[i])).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for line in table {
+        let mut s = String::new();
+        for (i, cell) in line.iter().enumerate() {
+            let pad = " ".repeat(widths[i] - width(cell));
+            if left(i) {
+                s.push_str(cell);
+                s.push_str(&pad);
+            } else {
+                s.push_str(&pad);
+                s.push_str(cell);
+            }
+            s.push_str("  ");
+        }
+        out.push_str(s.trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 /// Output format of `liudong report`.
@@ -274,32 +301,7 @@ pub fn render(r: &Report, format: Format, english: bool) -> Result<String> {
                 line.extend(COLUMNS.iter().map(|col| cell(c, col.0)));
                 table.push(line);
             }
-            // Display width: CJK characters take two columns.
-            let width = |s: &str| -> usize {
-                s.chars()
-                    .map(|ch| if (ch as u32) >= 0x2E80 { 2 } else { 1 })
-                    .sum()
-            };
-            let cols = table[0].len();
-            let widths: Vec<usize> = (0..cols)
-                .map(|i| table.iter().map(|r| width(&r[i])).max().unwrap_or(0))
-                .collect();
-            for line in table {
-                let mut s = String::new();
-                for (i, cell) in line.iter().enumerate() {
-                    let pad = widths[i] - width(cell);
-                    if i < 2 {
-                        s.push_str(cell);
-                        s.push_str(&" ".repeat(pad));
-                    } else {
-                        s.push_str(&" ".repeat(pad));
-                        s.push_str(cell);
-                    }
-                    s.push_str("  ");
-                }
-                out.push_str(s.trim_end());
-                out.push('\n');
-            }
+            out.push_str(&crate::table::render(&table, 2));
             if let Some(days) = r.arrival.mean_days() {
                 out.push_str(&if english {
                     format!(

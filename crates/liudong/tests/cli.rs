@@ -34,7 +34,7 @@ fn bad_config_is_refused_with_the_reason() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("7 characters"), "{err}");
+    assert!(err.contains("有 7 位"), "{err}");
 }
 
 #[test]
@@ -55,7 +55,7 @@ fn record_add_rejects_bad_json_and_accepts_good_json() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("subject") && err.contains("check digit should be"),
+        err.contains("subject") && err.contains("校验位不对"),
         "{err}"
     );
 
@@ -91,7 +91,15 @@ fn record_add_rejects_bad_json_and_accepts_good_json() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("written 410602100001-1"));
+    // Ids follow the clock (never reissued after a wipe or restore).
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let id = stdout
+        .strip_prefix("written ")
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(liudong_core::RecordId::parse)
+        .unwrap_or_else(|| panic!("no record id in {stdout:?}"));
+    assert_eq!(id.node.as_str(), "410602100001");
+    assert!(id.seq > liudong_core::record::SEQ_COUNTER_MAX, "{id}");
     let out = bin()
         .args(["status", "--json", "--config"])
         .arg(&cfg)

@@ -146,7 +146,7 @@ fn ca_issue_revoke_and_audit_from_the_command_line() {
             "{trail}"
         );
         let text = ok(&run(&["audit", "--config", "town.toml"], d));
-        assert!(text.contains("operator cadre-07 wrote"), "{text}");
+        assert!(text.contains("操作员 cadre-07 写入了"), "{text}");
         assert!(
             !text.contains("410602199001011231"),
             "the text form names no citizen ID: {text}"

@@ -290,3 +290,171 @@ fn months_parse() {
     assert!(Month::parse("2026-13").is_none());
     assert!(Month::parse("2026-1").is_none());
 }
+
+/// The county's report equals the sum of its townships' when each node
+/// derives its views from exactly the records routing gives it: a person is
+/// counted once after a second inflow, a move written at the county, or a
+/// void (each of these failed before stays and the places of corrections).
+mod additive {
+    use super::*;
+    use crate::placing::settle;
+    use crate::routing::NodeScope;
+
+    const COUNTY: &str = "410602";
+    const TOWNS: [&str; 2] = ["410602100", "410602001"];
+    const HOME: &str = "410603001001"; // origin, in another county
+    const A: &str = "410602100001"; // residence in the first township
+    const B: &str = "410602001001"; // residence in the second
+
+    /// Records written one after another, each settled as its writer would
+    /// (the writer holds every record about the person here).
+    struct Log {
+        who: CitizenId,
+        records: Vec<Record>,
+    }
+
+    impl Log {
+        fn new() -> Log {
+            Log {
+                who: person(9, "1992-04-04", Sex::Female),
+                records: Vec::new(),
+            }
+        }
+
+        fn write(
+            &mut self,
+            author: &str,
+            residence: Option<&str>,
+            day: &str,
+            body: Body,
+        ) -> Record {
+            let mut body = body;
+            let (origin, residence) = settle(
+                Some(code(HOME)),
+                residence.map(code),
+                &mut body,
+                &self.records,
+            )
+            .unwrap();
+            let r = Record {
+                id: RecordId {
+                    node: code(author),
+                    seq: self.records.len() as u64 + 1,
+                },
+                hlc: Hlc::new((d(day).to_days() as u64) * 86_400_000 + 3_600_000, 0),
+                operator: "op".into(),
+                subject: self.who.clone(),
+                origin,
+                residence,
+                body,
+            };
+            self.records.push(r.clone());
+            r
+        }
+
+        /// The counts node `node` reports for its own unit.
+        fn at(&self, node: &str) -> Counts {
+            let scope = NodeScope::for_code(code(node)).unwrap();
+            let held: Vec<&Record> = self.records.iter().filter(|r| scope.holds(r)).collect();
+            let views: Vec<PersonView> = PersonView::derive(held).into_iter().collect();
+            counts_of(&views, node)
+        }
+
+        fn assert_additive(&self) -> Counts {
+            let county = self.at(COUNTY);
+            let mut sum = Counts::default();
+            for t in TOWNS {
+                sum += self.at(t);
+            }
+            assert_eq!(county, sum);
+            county
+        }
+    }
+
+    fn void(target: &Record) -> Body {
+        Body::Correction(Correction {
+            target: target.id.clone(),
+            reason: "登记有误".into(),
+            amended: None,
+            previous_residence: None,
+        })
+    }
+
+    fn moved(day: &str) -> Body {
+        Body::ResidenceChanged(ResidenceChanged {
+            change_date: d(day),
+            address: String::new(),
+            previous_residence: None,
+        })
+    }
+
+    #[test]
+    fn a_second_inflow_then_a_return() {
+        let mut log = Log::new();
+        log.write(HOME, Some(A), "2026-08-01", outflow("2026-08-01"));
+        log.write(A, Some(A), "2026-08-03", inflow("2026-08-03", None));
+        // Registered again (certificate obtained since).
+        log.write(A, Some(A), "2026-09-10", inflow("2026-09-10", Some("C-9")));
+        let c = log.assert_additive();
+        assert_eq!(c.migrants_in, 1, "counted once");
+        assert_eq!(log.at("410602100").migrants_in, 1);
+        log.write(
+            HOME,
+            None,
+            "2026-10-05",
+            Body::Returned(Returned {
+                return_date: d("2026-10-05"),
+            }),
+        );
+        let c = log.assert_additive();
+        assert_eq!(c.migrants_in, 0, "the return ends the registration");
+        assert_eq!(log.at("410603").migrants_out, 0, "and the absence");
+    }
+
+    #[test]
+    fn a_move_written_at_the_county() {
+        let mut log = Log::new();
+        log.write(HOME, Some(A), "2026-08-01", outflow("2026-08-01"));
+        log.write(A, Some(A), "2026-08-03", inflow("2026-08-03", None));
+        log.write(COUNTY, Some(B), "2026-09-20", moved("2026-09-20"));
+        let c = log.assert_additive();
+        assert_eq!(c.migrants_in, 1);
+        assert_eq!(
+            log.at("410602001").migrants_in,
+            1,
+            "counted where they live now"
+        );
+        assert_eq!(
+            log.at("410602100").migrants_in,
+            0,
+            "and not where they left"
+        );
+    }
+
+    #[test]
+    fn a_void_of_a_move_and_of_an_inflow() {
+        let mut log = Log::new();
+        log.write(HOME, Some(A), "2026-08-01", outflow("2026-08-01"));
+        let first = log.write(A, Some(A), "2026-08-03", inflow("2026-08-03", None));
+        let mv = log.write(COUNTY, Some(B), "2026-09-20", moved("2026-09-20"));
+        let v = log.write(B, Some(B), "2026-10-01", void(&mv));
+        // Without the residence left (as corrections were routed before),
+        // the first township never learns the move was void.
+        let mut before = Log {
+            who: log.who.clone(),
+            records: log.records.clone(),
+        };
+        if let Some(Body::Correction(k)) = before.records.last_mut().map(|r| &mut r.body) {
+            k.previous_residence = None;
+        }
+        assert_eq!(before.at("410602100").migrants_in, 0);
+        assert_ne!(before.at(COUNTY).migrants_in, 0);
+        assert!(matches!(&v.body, Body::Correction(k) if k.previous_residence == Some(code(A))));
+        let c = log.assert_additive();
+        assert_eq!(c.migrants_in, 1);
+        assert_eq!(log.at("410602100").migrants_in, 1, "back where they were");
+        log.write(A, None, "2026-10-02", void(&first));
+        let c = log.assert_additive();
+        assert_eq!(c.migrants_in, 0);
+    }
+}

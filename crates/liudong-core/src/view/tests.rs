@@ -112,6 +112,7 @@ fn history() -> Vec<Record> {
                     purpose: Purpose::Work,
                     expected_months: 12,
                 }))),
+                previous_residence: None,
             }),
         );
     }
@@ -121,6 +122,7 @@ fn history() -> Vec<Record> {
             target: check,
             reason: "重复报告".into(),
             amended: None,
+            previous_residence: None,
         }),
     );
     add(
@@ -168,4 +170,88 @@ proptest! {
         }
         prop_assert_eq!(PersonView::derive(&delivered).unwrap(), reference);
     }
+}
+
+/// Phone, address and employer follow the latest record that gives them; a
+/// residence change keeps no employer and a return clears both; a
+/// certificate tells the marital status to a node holding no registration.
+#[test]
+fn contact_details_follow_the_latest_records() {
+    let mut rs: Vec<Record> = Vec::new();
+    let mut add = |res: Option<&str>, body: Body| {
+        rs.push(test_record(O, rs.len() as u64 + 1, 7, O, res, body));
+    };
+    add(
+        Some(R1),
+        Body::CertificateIssued(CertificateIssued {
+            number: "C-9".into(),
+            valid_from: d("2026-03-02"),
+            valid_until: d("2027-03-01"),
+            marital_status: MaritalStatus::Married,
+            children: 1,
+        }),
+    );
+    add(
+        Some(R1),
+        Body::InflowRegistered(InflowRegistered {
+            arrival_date: d("2026-03-05"),
+            address: "幸福路3号".into(),
+            employer: "某某制衣厂".into(),
+            certificate_number: Some("C-9".into()),
+        }),
+    );
+    let v = PersonView::derive(&rs).unwrap();
+    assert_eq!(
+        v.marital_status,
+        MaritalStatus::Married,
+        "from the certificate"
+    );
+    assert_eq!(v.phone, None);
+    assert_eq!(v.address.as_deref(), Some("幸福路3号"));
+    assert_eq!(v.employer.as_deref(), Some("某某制衣厂"));
+    assert_eq!(v.inflows[0].certificate_number.as_deref(), Some("C-9"));
+    let mut add = |res: Option<&str>, body: Body| {
+        rs.push(test_record(O, rs.len() as u64 + 1, 7, O, res, body));
+    };
+    add(
+        None,
+        Body::PersonRegistered(PersonRegistered {
+            name: "某某".into(),
+            sex: Sex::Female,
+            birth_date: d("1990-01-01"),
+            marital_status: MaritalStatus::Unspecified,
+            hukou: HukouType::Unspecified,
+            household: String::new(),
+            phone: "13800000000".into(),
+        }),
+    );
+    add(
+        Some(R2),
+        Body::ResidenceChanged(ResidenceChanged {
+            change_date: d("2026-07-01"),
+            address: "新村5号".into(),
+            previous_residence: Some(Code::parse(R1).unwrap()),
+        }),
+    );
+    let v = PersonView::derive(&rs).unwrap();
+    assert_eq!(v.phone.as_deref(), Some("13800000000"));
+    assert_eq!(
+        v.marital_status,
+        MaritalStatus::Married,
+        "unspecified keeps it"
+    );
+    assert_eq!(v.address.as_deref(), Some("新村5号"));
+    assert_eq!(v.employer, None);
+    rs.push(test_record(
+        O,
+        rs.len() as u64 + 1,
+        7,
+        O,
+        Some(R2),
+        Body::Returned(Returned {
+            return_date: d("2026-10-01"),
+        }),
+    ));
+    let v = PersonView::derive(&rs).unwrap();
+    assert_eq!((v.address, v.employer), (None, None));
 }

@@ -67,6 +67,7 @@ fn status_reports_round_trip() {
         receipt: None,
         status: LinkStatus::default(),
         state: "-",
+        without_node: false,
     };
     let mut child = link("child", "410602100");
     child.pending_in = Some(0);
@@ -105,8 +106,62 @@ fn status_reports_round_trip() {
         refused: 2,
         write_failed: false,
         links: vec![link("upstream", "CN"), child],
+        units: Vec::new(),
     };
     round_trip(&report);
+    // Every state of a link, and the units with their villages.
+    let mut failing = link("upstream", "CN");
+    failing.state = "failing";
+    let mut no_node = link("child", "410602001");
+    (no_node.state, no_node.without_node) = ("no_node", true);
+    let village = UnitReport {
+        code: "410602100001".into(),
+        name: "新华街社区居委会".into(),
+        level: "village",
+        source: "reported",
+        state: "silent",
+        connected: false,
+        silent: true,
+        without_node: false,
+        last_contact_ms: Some(5),
+        pending_out: Some(2),
+        pending_in: None,
+        expected_interval_secs: Some(3600),
+        last_error: Some("x".into()),
+        reported_at_ms: Some(9),
+        units: Vec::new(),
+    };
+    let states = [
+        "-",
+        "connected",
+        "refused",
+        "silent",
+        "failing",
+        "waiting",
+        "no_node",
+        "unknown",
+    ];
+    let township = UnitReport {
+        code: "410602100".into(),
+        name: "鹤壁集镇".into(),
+        level: "township",
+        source: "link",
+        state: "connected",
+        connected: true,
+        units: states
+            .iter()
+            .map(|s| UnitReport {
+                state: s,
+                ..village.clone()
+            })
+            .collect(),
+        ..village.clone()
+    };
+    round_trip(&NodeReport {
+        links: vec![failing, no_node],
+        units: vec![township],
+        ..report.clone()
+    });
     for kind in ["village", "township", "exchange"] {
         round_trip(&NodeReport {
             kind,
@@ -242,7 +297,7 @@ fn answers_of_every_kind_round_trip() {
     let records = person_records();
     let person = PersonAnswer::new(records.clone(), vec![held(&records[10])], today()).unwrap();
     assert!(person.view.records as usize == records.len() && person.view.certificate.is_some());
-    round_trip(&Answer::Person(person.clone()));
+    round_trip(&Answer::Person(Box::new(person.clone())));
 
     let view: &PersonView = &person.view;
     let thresholds = Thresholds::default();
@@ -334,6 +389,7 @@ fn a_reply_missing_a_part_is_refused_naming_it() {
         refused: 0,
         write_failed: false,
         links: Vec::new(),
+        units: Vec::new(),
     }
     .to_wire();
     status.kind = 0;

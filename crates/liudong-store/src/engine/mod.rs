@@ -96,6 +96,12 @@ impl std::fmt::Debug for Value {
 #[derive(Clone)]
 pub struct Db(imp::Db);
 
+/// True for the name of a file or directory the engine keeps in a database
+/// directory (other files there belong to someone else).
+pub fn is_engine_file(name: &str) -> bool {
+    imp::is_own_file(name)
+}
+
 impl Db {
     /// Opens (or creates) the database in `path`. A directory still locked by
     /// a database of this process that is being closed is waited for

@@ -3,8 +3,11 @@
 //! values, `sled::Batch`).
 
 use super::{EngineConfig, EngineError, Result, Value};
+use std::cell::Cell;
 use std::ops::Bound;
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
+use std::sync::Once;
 
 pub(super) type Buf = sled::IVec;
 
@@ -16,6 +19,46 @@ impl From<sled::Error> for EngineError {
             e => EngineError::Other(e.to_string()),
         }
     }
+}
+
+thread_local! {
+    /// Set while this thread opens a database: a panic then is the engine's
+    /// reaction to damaged files, reported as an error, not printed.
+    static OPENING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Opens sled, turning a panic inside it into [`EngineError::Corrupt`]. sled
+/// 0.34 panics on some damaged files while it recovers them at open (e.g.
+/// "tried to serialize Uninitialized" after flipped bytes in its log); the
+/// default panic message and backtrace are kept off the terminal for such a
+/// panic (every other panic is printed as before).
+fn open_catching(c: &sled::Config) -> Result<sled::Result<sled::Db>> {
+    static QUIET_HOOK: Once = Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !OPENING.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    OPENING.with(|o| o.set(true));
+    let opened = std::panic::catch_unwind(AssertUnwindSafe(|| c.open()));
+    OPENING.with(|o| o.set(false));
+    opened.map_err(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown failure".into());
+        EngineError::Corrupt(liudong_i18n::t!("store-engine-failed", what = what))
+    })
+}
+
+/// True for the names of the files and directories sled keeps in a
+/// database directory (`conf`, `db`, `blobs/`, `snap.*`).
+pub(super) fn is_own_file(name: &str) -> bool {
+    matches!(name, "conf" | "db" | "blobs") || name.starts_with("snap.")
 }
 
 fn value(v: Option<sled::IVec>) -> Option<Value> {
@@ -42,7 +85,7 @@ impl Db {
         }
         let mut attempts = 0;
         loop {
-            match c.open() {
+            match open_catching(&c)? {
                 Err(sled::Error::Io(e))
                     if attempts < 100 && e.to_string().contains("could not acquire lock") =>
                 {

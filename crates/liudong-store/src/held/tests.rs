@@ -91,7 +91,7 @@ fn writers_refuse_workflow_breaches_and_missing_context() {
     let draft = |body: Body| Draft {
         operator: "cadre".into(),
         subject: subject.clone(),
-        origin: Code::parse(V_A1).unwrap(),
+        origin: Some(Code::parse(V_A1).unwrap()),
         residence: Some(Code::parse(V_B1).unwrap()),
         body,
     };
@@ -120,6 +120,7 @@ fn writers_refuse_workflow_breaches_and_missing_context() {
         target: ghost.id.clone(),
         reason: "录入错误".into(),
         amended: None,
+        previous_residence: None,
     });
     let e = s.write_local(draft(fix), limits).unwrap_err();
     assert_eq!(field(e), "correction.target");

@@ -1,0 +1,13 @@
+# The text form of `liudong audit` (one line per entry).
+
+audit-none = no audit entries match
+audit-cert = { " " }cert { $fingerprint }
+audit-live = { " " }live
+audit-session = session { $role } { $peer }{ $live }{ $cert }: sent { $sent } records ({ $subjects_sent } persons), received { $received } ({ $subjects_received } persons): { $outcome }
+audit-disclosed = sent to { $peer }{ $cert }: { $records } records of { $subjects } persons
+audit-refused = REFUSED { $peer }{ $addr }{ $cert }: { $reason }
+audit-unknown-peer = unknown peer
+audit-from = { " " }from { $addr }
+audit-written = operator { $operator } wrote { $record } ({ $kind })
+audit-imported = imported { $records } records from { $source }
+audit-viewed = operator { $operator } viewed { $query } ({ $subjects } persons shown)

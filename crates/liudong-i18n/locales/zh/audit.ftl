@@ -1,0 +1,14 @@
+# liudong audit 的文字形式（每条审计记录一行）。
+# The text form of `liudong audit` (one line per entry).
+
+audit-none = 没有符合条件的审计记录
+audit-cert = { " " }证书 { $fingerprint }
+audit-live = { " " }（实时）
+audit-session = 同步会话（{ $role }）{ $peer }{ $live }{ $cert }：发出 { $sent } 条记录（{ $subjects_sent } 人），收到 { $received } 条（{ $subjects_received } 人）：{ $outcome }
+audit-disclosed = 发给 { $peer }{ $cert }：{ $records } 条记录，涉及 { $subjects } 人
+audit-refused = 已拒绝 { $peer }{ $addr }{ $cert }：{ $reason }
+audit-unknown-peer = 未知节点
+audit-from = { " " }来自 { $addr }
+audit-written = 操作员 { $operator } 写入了 { $record }（{ $kind }）
+audit-imported = 从 { $source } 导入 { $records } 条记录
+audit-viewed = 操作员 { $operator } 查看了 { $query }（显示 { $subjects } 人）
