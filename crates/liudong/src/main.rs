@@ -10,8 +10,8 @@
 mod audit_cmd;
 mod bundle_cmd;
 mod cli;
-mod exchange_cmd;
 mod config_arg;
+mod exchange_cmd;
 mod help;
 mod operator_cmd;
 mod recover_cmd;
