@@ -300,7 +300,6 @@ impl SyncError {
             _ => return None,
         })
     }
-
 }
 
 /// The status of an error of the sealed exchange tier.

@@ -233,9 +233,9 @@ impl Node {
             } else {
                 Source::Peer(link.clone())
             };
-            let mut outcome =
-                node.store()
-                    .apply_sealed(&items, &envelopes, &source, cursor, true)?;
+            let mut outcome = node
+                .store()
+                .apply_sealed(&items, &envelopes, &source, cursor, true)?;
             if sealed {
                 // The link's items are the envelopes (a county stores the
                 // record of each with it).
