@@ -75,9 +75,14 @@ async fn a_cross_county_record_reaches_both_sides_and_nobody_else() {
         topo.holders(&c_only.id).unwrap(),
         s(&[COUNTY_C, TOWN_C, VILLAGE_C1])
     );
-    // The unrelated county holds nothing but its own record; the exchange only the crossing ones.
+    // The unrelated county holds nothing but its own record; the exchange
+    // only the crossing ones, sealed: one envelope each, no record in clear.
     assert_eq!(topo.node(COUNTY_C).node.store().record_count(), 1);
-    assert_eq!(topo.node(EXCHANGE).node.store().record_count(), 2);
+    assert_eq!(topo.node(EXCHANGE).node.store().record_count(), 0);
+    assert_eq!(
+        topo.node(EXCHANGE).node.store().envelope_count().unwrap(),
+        2
+    );
     assert_eq!(topo.node(VILLAGE_A2).node.store().record_count(), 0);
     assert_eq!(topo.node(VILLAGE_B2).node.store().record_count(), 0);
     topo.shutdown().await.unwrap();
@@ -210,8 +215,11 @@ async fn stacked_exchanges_pass_on_only_what_crosses_their_level() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(topo.holders(&crossing.id).unwrap(), far);
     assert_eq!(topo.holders(&in_province.id).unwrap(), near);
-    assert_eq!(topo.node(EXCHANGE).node.store().record_count(), 1);
-    assert_eq!(topo.node(GUANGDONG).node.store().record_count(), 1);
-    assert_eq!(topo.node(HENAN).node.store().record_count(), 2);
+    // Exchanges hold envelopes only (one per crossing record and destination).
+    for (code, envelopes) in [(EXCHANGE, 1), (GUANGDONG, 1), (HENAN, 2)] {
+        let store = topo.node(code).node.store();
+        assert_eq!(store.record_count(), 0, "{code} holds no record in clear");
+        assert_eq!(store.envelope_count().unwrap(), envelopes, "{code}");
+    }
     topo.shutdown().await.unwrap();
 }

@@ -8,6 +8,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "liudong/v1/sync.proto",
         "liudong/v1/admin.proto",
         "liudong/v1/verify.proto",
+        "liudong/v1/exchange.proto",
     ];
     for f in &files {
         println!("cargo:rerun-if-changed={}", root.join(f).display());

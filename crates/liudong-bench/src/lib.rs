@@ -50,7 +50,7 @@ pub struct BenchOptions {
     /// zstd level of every store in the run (0 = uncompressed), as `store.compression`.
     pub compression: i32,
     /// Crossing records sent county → exchange → county in the exchange
-    /// transports case (gRPC exchange node vs JetStream).
+    /// cases: transports (gRPC exchange node vs JetStream) and sealed vs clear.
     pub exchange_records: u64,
 }
 
@@ -950,6 +950,163 @@ async fn footprint(o: &BenchOptions, work: &Path) -> Result<Measure> {
     })
 }
 
+/// CPU time (user + system) of this process so far, in seconds (Linux
+/// `/proc/self/stat`, at the usual 100 ticks a second).
+fn process_cpu_s() -> f64 {
+    let ticks = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|t| {
+            // Fields after the command name (which ends with ')'): utime is
+            // the 12th, stime the 13th.
+            let rest = t.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+        })
+        .unwrap_or(0);
+    ticks as f64 / 100.0
+}
+
+/// One pass of the exchange case: crossing records of county A's township
+/// (about people living in county B) enter county A, travel to the
+/// exchange and on to county B over live links through two counting
+/// proxies (one per hop), sealed or in clear. Returns (seconds, CPU
+/// seconds of the process, bytes A ↔ exchange, bytes exchange ↔ B, records).
+async fn exchange_pass(
+    o: &BenchOptions,
+    dir: &Path,
+    sealed: bool,
+    records: &[Record],
+) -> Result<(f64, f64, u64, u64, u64)> {
+    let start = |code: &str, up: Option<String>| {
+        let mut cfg =
+            demo::local_config(code, up.map(|u| (demo::EXCHANGE, u)), dir.join(code), true);
+        if let Ok(c) = &mut cfg {
+            c.store.compression = o.store_options().compression;
+            c.set_sealed(sealed);
+        }
+        async move { liudong_testkit::start_node(cfg?).await }
+    };
+    let ex = start(demo::EXCHANGE, None).await?;
+    let ex_addr = ex.sync_addr.context("the exchange has no sync address")?;
+    let (hop_a, hop_b) = (Proxy::start(ex_addr).await?, Proxy::start(ex_addr).await?);
+    let a = start(demo::COUNTY_A, Some(format!("http://{}", hop_a.addr))).await?;
+    let b = start(demo::COUNTY_B, Some(format!("http://{}", hop_b.addr))).await?;
+    // Let the links (and in the sealed case the key directory) settle.
+    let ring_a = a.node.keys().cloned();
+    let dest = Code::parse(demo::COUNTY_B)?;
+    let settle = Instant::now();
+    while let Some(k) = ring_a
+        .as_ref()
+        .filter(|k| k.current_peer(&dest, u64::MAX / 2).is_none())
+    {
+        ensure!(
+            settle.elapsed() < Duration::from_secs(30),
+            "county B's sealing key did not reach county A in 30 s"
+        );
+        k.want_keys();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    hop_a.take();
+    hop_b.take();
+    let items: Vec<Incoming> = records.iter().cloned().map(Incoming::new).collect();
+    let from = Source::Peer(liudong_core::Link::Child(Code::parse(TOWNSHIP)?));
+    let b_store = b.node.store().clone();
+    let cpu0 = process_cpu_s();
+    let t = Instant::now();
+    for chunk in items.chunks(1_000) {
+        a.node.store().apply(chunk, &from, None, false)?;
+    }
+    let want = items.len();
+    while b_store.record_count() < want {
+        ensure!(
+            t.elapsed() < Duration::from_secs(600),
+            "county B holds {} of {want} crossing records after 600 s",
+            b_store.record_count()
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let secs = t.elapsed().as_secs_f64();
+    let cpu = process_cpu_s() - cpu0;
+    let bytes = (hop_a.take(), hop_b.take());
+    for n in [b, a, ex] {
+        n.shutdown(Duration::from_secs(10)).await?;
+    }
+    Ok((secs, cpu, bytes.0, bytes.1, want as u64))
+}
+
+/// 7: crossing records county → exchange → county, sealed (HPKE to the
+/// destination county, signed by the source; the exchange routes by header)
+/// against the same records in clear, in the same run: throughput, its
+/// ratio, CPU and wire bytes per crossing record per hop.
+async fn sealed_exchange(o: &BenchOptions, work: &Path) -> Result<Measure> {
+    let records: Vec<Record> = gen_records(o.exchange_records * 2, 6, TOWNSHIP, 0)?
+        .into_iter()
+        .filter(|r| {
+            r.residence
+                .as_ref()
+                .is_some_and(|c| c.as_str().starts_with(demo::COUNTY_B))
+        })
+        .take(o.exchange_records as usize)
+        .collect();
+    let mut rates = [Vec::new(), Vec::new()];
+    let mut cpu = [Vec::new(), Vec::new()];
+    let mut hop1 = [Vec::new(), Vec::new()];
+    let mut hop2 = [Vec::new(), Vec::new()];
+    let mut n = 0;
+    for run in 0..o.runs {
+        for (i, sealed) in [false, true].into_iter().enumerate() {
+            let dir = work.join(format!("exchange-{run}-{sealed}"));
+            let (secs, c, b1, b2, count) = exchange_pass(o, &dir, sealed, &records).await?;
+            n = count;
+            let per = |x: f64| x / count.max(1) as f64;
+            rates[i].push(count as f64 / secs);
+            cpu[i].push(per(c) * 1e6);
+            hop1[i].push(per(b1 as f64));
+            hop2[i].push(per(b2 as f64));
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+    let [plain_rate, sealed_rate] = rates.map(median);
+    let [plain_cpu, sealed_cpu] = cpu.map(median);
+    let [plain_h1, sealed_h1] = hop1.map(median);
+    let [plain_h2, sealed_h2] = hop2.map(median);
+    let ratio = sealed_rate / plain_rate.max(f64::MIN_POSITIVE);
+    Ok(Measure {
+        scenario: "7 sealed exchange".into(),
+        records: n,
+        records_per_s: sealed_rate,
+        wire_bytes: (sealed_h1 + sealed_h2).round() as u64 * n,
+        notes: vec![
+            (
+                "crossing records/s in clear".into(),
+                format!("{plain_rate:.0}"),
+            ),
+            (
+                "crossing records/s sealed".into(),
+                format!("{sealed_rate:.0}"),
+            ),
+            (
+                "sealed / clear throughput".into(),
+                format!("{ratio:.3} (target ≥ 0.80: sealing costs ≤ 20 %)"),
+            ),
+            (
+                "CPU µs per crossing record, 3 nodes, 2 hops".into(),
+                format!("clear {plain_cpu:.0}, sealed {sealed_cpu:.0} (≈ half per hop)"),
+            ),
+            (
+                "wire bytes per record, county A → exchange".into(),
+                format!("clear {plain_h1:.0}, sealed {sealed_h1:.0}"),
+            ),
+            (
+                "wire bytes per record, exchange → county B".into(),
+                format!("clear {plain_h2:.0}, sealed {sealed_h2:.0}"),
+            ),
+        ],
+        ..Measure::default()
+    })
+}
+
 /// Runs the suite, prints the table and writes the JSON file.
 pub async fn run(
     o: BenchOptions,
@@ -974,6 +1131,9 @@ pub async fn run(
     }
     if want(6) {
         all.push(exchange::transports(&o, work).await?);
+    }
+    if want(7) {
+        all.push(sealed_exchange(&o, work).await?);
     }
     println!(
         "\n{:<24} {:>10} {:>10} {:>12} {:>12} {:>9} {:>9}",

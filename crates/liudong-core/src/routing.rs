@@ -281,6 +281,66 @@ impl NodeScope {
     }
 }
 
+/// The route of a sealed envelope across the exchange tier: the county a
+/// crossing record left (`source`) and the county it is sealed to
+/// (`destination`). Exchange nodes route envelopes by this alone.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Crossing {
+    pub source: Code,
+    pub destination: Code,
+}
+
+impl Crossing {
+    fn places(&self) -> [&Code; 2] {
+        [&self.source, &self.destination]
+    }
+}
+
+impl NodeScope {
+    /// True if this node is an exchange node.
+    pub fn is_exchange(&self) -> bool {
+        matches!(self.kind, NodeKind::Exchange { .. })
+    }
+
+    /// True if this node holds an envelope on route `c`: a county holds the
+    /// envelopes it sends and those sealed to it; an exchange with children
+    /// at level L those whose two counties lie under different children and
+    /// one of them under the exchange (the exchange is on the tree path
+    /// between them). The same rule as [`NodeScope::holds`] with the two
+    /// counties as the only places.
+    pub fn holds_envelope(&self, c: &Crossing) -> bool {
+        match self.kind {
+            NodeKind::Exchange { child_level } => {
+                c.places().iter().any(|p| p.is_under(&self.code))
+                    && c.source.at_level(child_level) != c.destination.at_level(child_level)
+            }
+            NodeKind::County => c.places().contains(&&self.code),
+            _ => false,
+        }
+    }
+
+    /// The links of this node over which an envelope on route `c` travels
+    /// (and whose fingerprints it belongs to), the link it came from
+    /// included: the caller removes that one before sending.
+    pub fn envelope_links(&self, parent: Option<&NodeScope>, c: &Crossing) -> Vec<Link> {
+        let mut out = Vec::with_capacity(3);
+        if parent.is_some_and(|p| p.holds_envelope(c)) {
+            out.push(Link::Parent);
+        }
+        if let (NodeKind::Exchange { child_level }, true) = (self.kind, self.holds_envelope(c)) {
+            for code in c.places() {
+                if let Some(child) = code.at_level(child_level)
+                    && self.child(&child).is_some()
+                    && !out.contains(&Link::Child(child.clone()))
+                {
+                    out.push(Link::Child(child));
+                }
+            }
+        }
+        out
+    }
+}
+
 impl fmt::Display for NodeScope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.kind.name(), self.code)
@@ -459,5 +519,71 @@ mod tests {
         assert!(links.contains(&Link::Child(c("410602100002"))), "{links:?}");
         // Inside one county: nothing for the exchange.
         assert!(!NodeScope::for_code(Code::national()).unwrap().holds(&moved));
+    }
+
+    #[test]
+    fn envelopes_travel_the_tree_path_between_their_counties() {
+        let ex = |code: &str, child_level| {
+            NodeScope::new(
+                if code == "CN" {
+                    Code::national()
+                } else {
+                    c(code)
+                },
+                NodeKind::Exchange { child_level },
+            )
+            .unwrap()
+        };
+        let national = ex("CN", Level::Province);
+        let henan = ex("41", Level::County);
+        let guangdong = ex("44", Level::County);
+        let flat = ex("CN", Level::County);
+        let across = Crossing {
+            source: c("410602"),
+            destination: c("440306"),
+        };
+        let within = Crossing {
+            source: c("410602"),
+            destination: c("410603"),
+        };
+        // Across provinces: both province exchanges and the national one.
+        for (s, want) in [
+            (&national, true),
+            (&henan, true),
+            (&guangdong, true),
+            (&flat, true),
+        ] {
+            assert_eq!(s.holds_envelope(&across), want, "{s}");
+        }
+        // Within Henan: the Henan exchange only.
+        assert!(henan.holds_envelope(&within));
+        assert!(!national.holds_envelope(&within));
+        assert!(!guangdong.holds_envelope(&within));
+        // Counties hold what they send and what is sealed to them.
+        assert!(scope("410602").holds_envelope(&across));
+        assert!(scope("440306").holds_envelope(&across));
+        assert!(!scope("410603").holds_envelope(&across));
+        assert!(!scope("410602100").holds_envelope(&across));
+        // The route: up from Henan, across the national exchange, down into Guangdong.
+        assert_eq!(
+            scope("410602").envelope_links(Some(&henan), &across),
+            vec![Link::Parent]
+        );
+        assert_eq!(
+            henan.envelope_links(Some(&national), &across),
+            vec![Link::Parent, Link::Child(c("410602"))]
+        );
+        assert_eq!(
+            national.envelope_links(None, &across),
+            vec![Link::Child(c("41")), Link::Child(c("44"))]
+        );
+        assert_eq!(
+            guangdong.envelope_links(Some(&national), &across),
+            vec![Link::Parent, Link::Child(c("440306"))]
+        );
+        assert_eq!(
+            henan.envelope_links(Some(&national), &within),
+            vec![Link::Child(c("410602")), Link::Child(c("410603"))]
+        );
     }
 }

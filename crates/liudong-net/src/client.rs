@@ -32,6 +32,15 @@ impl GrpcConnector {
         })
     }
 
+    /// An `Exchange` (key directory) client over this connector's connection.
+    pub fn keys(&self) -> crate::keys::GrpcKeys {
+        crate::keys::GrpcKeys::on(
+            self.channel.clone(),
+            self.opts.clone(),
+            self.refusal.clone(),
+        )
+    }
+
     /// A `Verify` client over this connector's connection (one connection to
     /// the upstream carries both the sync sessions and the verifications).
     pub fn verifier(&self) -> crate::verify::GrpcVerifier {

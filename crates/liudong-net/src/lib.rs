@@ -16,6 +16,8 @@ pub mod channel;
 pub mod client;
 pub mod convert;
 pub mod http;
+pub mod keys;
+pub mod keytrust;
 pub mod revocation;
 pub mod server;
 pub mod status;
@@ -44,13 +46,16 @@ pub async fn serve_sync(
     shutdown: CancellationToken,
 ) -> Result<(), tonic::transport::Error> {
     let node_v = node.clone();
+    let node_k = node.clone();
     let node_h = node.clone();
     let store = node.store().clone();
     let mut sync = SyncService::new(node, shutdown.clone());
     let mut verify = verify::VerifyService::new(node_v);
+    let mut keys = keys::KeysService::new(node_k);
     if let Some(tls) = &opts.tls {
         sync = sync.with_tls(tls.clone());
         verify = verify.with_tls(tls.clone());
+        keys = keys.with_tls(tls.clone());
     }
     let svc = pb::sync_server::SyncServer::new(sync)
         .max_decoding_message_size(opts.max_message_bytes)
@@ -75,6 +80,7 @@ pub async fn serve_sync(
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
             .with_service_name("liudong.v1.Sync")
             .with_service_name("liudong.v1.Verify")
+            .with_service_name("liudong.v1.Exchange")
             .with_service_name("grpc.health.v1.Health")
     };
     let reflection_v1 = reflection()
@@ -95,6 +101,11 @@ pub async fn serve_sync(
         .add_service(svc)
         .add_service(
             pb::verify_server::VerifyServer::new(verify)
+                .max_decoding_message_size(opts.max_message_bytes)
+                .max_encoding_message_size(opts.max_message_bytes),
+        )
+        .add_service(
+            pb::exchange_server::ExchangeServer::new(keys)
                 .max_decoding_message_size(opts.max_message_bytes)
                 .max_encoding_message_size(opts.max_message_bytes),
         );

@@ -79,13 +79,13 @@ pub fn fingerprint(der: &[u8]) -> String {
 }
 
 /// The URI SANs, raw issuer name and raw subject name of a certificate.
-struct CertNames {
-    uris: Vec<String>,
-    issuer: Vec<u8>,
-    subject: Vec<u8>,
+pub(crate) struct CertNames {
+    pub(crate) uris: Vec<String>,
+    pub(crate) issuer: Vec<u8>,
+    pub(crate) subject: Vec<u8>,
 }
 
-fn uris(der: &[u8]) -> Result<CertNames, TlsError> {
+pub(crate) fn uris(der: &[u8]) -> Result<CertNames, TlsError> {
     use x509_parser::prelude::*;
     let (_, cert) = X509Certificate::from_der(der).map_err(|e| TlsError::Parse(e.to_string()))?;
     let mut out = Vec::new();
@@ -103,7 +103,7 @@ fn uris(der: &[u8]) -> Result<CertNames, TlsError> {
     })
 }
 
-fn code_with_prefix(uris: &[String], prefix: &str) -> Result<Option<Code>, TlsError> {
+pub(crate) fn code_with_prefix(uris: &[String], prefix: &str) -> Result<Option<Code>, TlsError> {
     let mut found = None;
     for u in uris {
         if let Some(c) = u.strip_prefix(prefix) {
@@ -154,14 +154,14 @@ impl fmt::Debug for TlsContext {
     }
 }
 
-fn read(path: &Path) -> Result<String, TlsError> {
+pub(crate) fn read(path: &Path) -> Result<String, TlsError> {
     std::fs::read_to_string(path).map_err(|source| TlsError::Read {
         path: path.to_path_buf(),
         source,
     })
 }
 
-fn pem_certs(path: &Path, text: &str) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+pub(crate) fn pem_certs(path: &Path, text: &str) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let certs: Vec<_> = CertificateDer::pem_slice_iter(text.as_bytes())
         .collect::<Result<_, _>>()
         .map_err(|e| TlsError::Pem {
@@ -177,6 +177,23 @@ fn pem_certs(path: &Path, text: &str) -> Result<Vec<CertificateDer<'static>>, Tl
     Ok(certs)
 }
 
+/// The CA certificates of PEM file `path` (each must name its jurisdiction,
+/// as `liudong ca init` makes them), and the file's text.
+pub(crate) fn read_cas(path: &std::path::Path) -> Result<(String, Vec<TrustedCa>), TlsError> {
+    let text = read(path)?;
+    let mut out = Vec::new();
+    for der in pem_certs(path, &text)? {
+        let CertNames {
+            uris: u, subject, ..
+        } = uris(&der)?;
+        let code = code_with_prefix(&u, CA_URI)?.ok_or_else(|| TlsError::CaNoCode {
+            path: path.to_path_buf(),
+        })?;
+        out.push(TrustedCa { code, subject, der });
+    }
+    Ok((text, out))
+}
+
 impl TlsContext {
     /// Loads and checks the files of node `expected`: its certificate must
     /// name `expected` and come from a trusted CA whose jurisdiction covers it.
@@ -189,15 +206,8 @@ impl TlsContext {
         let mut cas = Vec::new();
         let mut ca_pems = Vec::new();
         for path in &files.ca_certs {
-            let text = read(path)?;
-            for der in pem_certs(path, &text)? {
-                let CertNames {
-                    uris: u, subject, ..
-                } = uris(&der)?;
-                let code = code_with_prefix(&u, CA_URI)?
-                    .ok_or_else(|| TlsError::CaNoCode { path: path.clone() })?;
-                cas.push(TrustedCa { code, subject, der });
-            }
+            let (text, found) = read_cas(path)?;
+            cas.extend(found);
             ca_pems.push(text);
         }
         if cas.is_empty() {
@@ -295,6 +305,17 @@ impl TlsContext {
             .with_single_cert(self.chain.clone(), key)?;
         cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Arc::new(cfg))
+    }
+
+    /// This node's certificate (DER) and private key (PEM), for signing
+    /// its key announcements (see `keytrust.rs`).
+    pub(crate) fn identity_parts(&self) -> (&CertificateDer<'static>, &str) {
+        (&self.chain[0], &self.key_pem)
+    }
+
+    /// The CAs this node trusts for peers.
+    pub(crate) fn trusted_cas(&self) -> &[TrustedCa] {
+        &self.cas
     }
 
     /// The code this node dials, if any.
@@ -556,7 +577,7 @@ impl ClientCertVerifier for NodeClientVerifier {
 
 /// The identity a certificate proves given the trusted CAs: its one node
 /// code, which must lie in the jurisdiction of the CA that issued it.
-fn identity(cas: &[TrustedCa], der: &[u8]) -> Result<PeerIdentity, TlsError> {
+pub(crate) fn identity(cas: &[TrustedCa], der: &[u8]) -> Result<PeerIdentity, TlsError> {
     let CertNames {
         uris: u, issuer, ..
     } = uris(der)?;

@@ -45,8 +45,15 @@ fn bucket_to(b: &Bucket) -> pb::BucketRef {
 
 fn bucket_from(b: Option<pb::BucketRef>) -> Result<Bucket, SyncError> {
     let b = b.ok_or_else(|| bad("bucket missing"))?;
-    if b.area.len() > 32 || !b.area.bytes().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(bad("bucket area must be a division code"));
+    if b.area.len() > 32
+        || !b
+            .area
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'>')
+    {
+        return Err(bad(
+            "bucket area must be a division code (or source>destination for envelopes)",
+        ));
     }
     Ok(Bucket {
         month: b.month,
@@ -81,6 +88,15 @@ pub fn request_to_pb(r: VerifyRequest) -> pb::VerifyRequest {
         VerifyQuery::Fetch(ids) => Query::Fetch(pb::RecordIds {
             ids: ids.iter().map(id_to).collect(),
         }),
+        VerifyQuery::FetchSealed(ids) => Query::FetchEnvelopes(pb::EnvelopeIds {
+            envelopes: ids
+                .iter()
+                .map(|(id, d)| pb::EnvelopeRef {
+                    id: Some(id_to(id)),
+                    destination: d.as_str().to_string(),
+                })
+                .collect(),
+        }),
         VerifyQuery::Offer(records) => Query::Offer(pb::RecordBatch { records }),
     };
     pb::VerifyRequest {
@@ -109,6 +125,16 @@ pub fn request_from_pb(r: pb::VerifyRequest) -> Result<VerifyRequest, SyncError>
                 .collect::<Result<_, _>>()?,
         ),
         Query::Offer(b) => VerifyQuery::Offer(b.records),
+        Query::FetchEnvelopes(e) => VerifyQuery::FetchSealed(
+            e.envelopes
+                .into_iter()
+                .map(|r| {
+                    let d = Code::parse(&r.destination)
+                        .map_err(|e| bad(&format!("envelope destination: {e}")))?;
+                    Ok((id_from(r.id)?, d))
+                })
+                .collect::<Result<_, SyncError>>()?,
+        ),
     };
     Ok(VerifyRequest {
         version: r.version,

@@ -130,6 +130,49 @@ pub struct Config {
     pub console: Option<ConsoleSection>,
     #[serde(default)]
     pub metrics: MetricsSection,
+    #[serde(default)]
+    pub exchange: ExchangeSection,
+}
+
+/// `[exchange]`: the sealed exchange tier (counties and exchange nodes).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExchangeSection {
+    /// Crossing records travel the exchange tier sealed: a county seals each
+    /// one to its destination county and exchange nodes store and route the
+    /// envelopes without being able to read them. Must be the same on a
+    /// county, its exchange and the exchanges above it. `false` is the
+    /// former exchange in clear (for comparison and migration). Default true.
+    pub sealed: bool,
+    /// CA certificates (PEM) of the other counties whose sealing keys this
+    /// county accepts, besides those in `[tls] ca_certs`: a key announcement
+    /// is accepted when it is signed with a certificate for that county from
+    /// one of these CAs, within its jurisdiction. Unused without `[tls]`.
+    pub key_cas: Vec<PathBuf>,
+    /// Seconds between exchanges of key announcements with the upstream (also
+    /// at start, after `liudong key rotate`, and whenever a key is missing).
+    /// Default 300.
+    pub keys_interval_secs: u64,
+}
+
+impl Default for ExchangeSection {
+    fn default() -> Self {
+        ExchangeSection {
+            sealed: true,
+            key_cas: Vec::new(),
+            keys_interval_secs: 300,
+        }
+    }
+}
+
+/// Validated `[exchange]` settings.
+#[derive(Debug, Clone)]
+pub struct ExchangeOptions {
+    /// This node is part of the sealed exchange tier (a county below an
+    /// exchange, or an exchange node, with `sealed = true`).
+    pub sealed: bool,
+    pub key_cas: Vec<PathBuf>,
+    pub keys_interval: Duration,
 }
 
 /// `[workflow]`: thresholds of the overdue lists and the report (DOMAIN.md defaults).
@@ -367,6 +410,28 @@ pub struct NodeConfig {
     pub console: Option<ConsoleOptions>,
     /// `[metrics] listen`: address of the Prometheus endpoint, if enabled.
     pub metrics_listen: Option<SocketAddr>,
+    /// `[exchange]`, validated.
+    pub exchange: ExchangeOptions,
+}
+
+/// True if a node of `scope` under `parent` belongs to the exchange tier:
+/// an exchange node, or a county whose upstream is an exchange.
+fn in_exchange_tier(scope: &NodeScope, parent: Option<&NodeScope>) -> bool {
+    scope.is_exchange()
+        || (scope.kind == NodeKind::County && parent.is_some_and(|p| p.is_exchange()))
+}
+
+impl NodeConfig {
+    /// Takes this node in or out of the sealed exchange tier after
+    /// validation (the bench compares both in one run), as `[exchange]
+    /// sealed` would have: in only where the tier applies (an exchange node,
+    /// or a county whose upstream is an exchange).
+    pub fn set_sealed(&mut self, sealed: bool) {
+        let sealed = sealed && in_exchange_tier(&self.scope, self.parent.as_ref().map(|(p, _)| p));
+        self.sync.sealed = sealed;
+        self.store.sealed = sealed;
+        self.exchange.sealed = sealed;
+    }
 }
 
 impl NodeConfig {
@@ -565,6 +630,22 @@ impl Config {
         } else {
             base.join(&self.node.data_dir)
         };
+        let x = &self.exchange;
+        if x.keys_interval_secs == 0 {
+            bail!("[exchange] keys_interval_secs must be at least 1");
+        }
+        let sealed = x.sealed && in_exchange_tier(&scope, parent.as_ref().map(|(p, _)| p));
+        let key_cas: Vec<PathBuf> = x
+            .key_cas
+            .iter()
+            .map(|p| {
+                if p.is_absolute() {
+                    p.clone()
+                } else {
+                    base.join(p)
+                }
+            })
+            .collect();
         let cache_mb = self.store.cache_mb.unwrap_or(match scope.kind {
             NodeKind::Village => 8,
             NodeKind::Township => 32,
@@ -593,6 +674,7 @@ impl Config {
                     s.interval_secs
                 })
                 .unwrap_or(u32::MAX),
+                sealed,
                 without_node,
                 upstream_unaddressed,
             },
@@ -606,6 +688,7 @@ impl Config {
                 cache_bytes: cache_mb << 20,
                 flush_every_ms: Some(self.store.flush_every_ms).filter(|&m| m > 0),
                 compression: Some(self.store.compression).filter(|&l| l > 0),
+                sealed,
             },
             net: liudong_net::NetOptions {
                 max_message_bytes: self.net.max_message_mb << 20,
@@ -627,6 +710,11 @@ impl Config {
                 .map(|c| c.validate(tls_configured))
                 .transpose()?,
             metrics_listen: self.metrics.validate()?,
+            exchange: ExchangeOptions {
+                sealed,
+                key_cas,
+                keys_interval: Duration::from_secs(x.keys_interval_secs),
+            },
         })
     }
 }

@@ -46,6 +46,19 @@ pub enum NodeError {
     Upstream(#[from] SyncError),
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// The keys of the sealed exchange tier cannot be loaded.
+    #[error("the sealing keys of node {node} (the exchange tier is sealed: [exchange] sealed)")]
+    SealingKeys {
+        node: Code,
+        #[source]
+        source: liudong_exchange::SealError,
+    },
+    /// The TLS side of key announcements cannot be set up.
+    #[error("[exchange] key_cas or the node's TLS key, for announcing and checking sealing keys")]
+    KeyTrust {
+        #[source]
+        source: liudong_net::tls::TlsError,
+    },
     /// A blocking task of the start or the shutdown panicked.
     #[error(transparent)]
     Task(#[from] tokio::task::JoinError),

@@ -72,7 +72,16 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
         let cfg = cfg.clone();
         tokio::task::spawn_blocking(move || open_store(&cfg)).await??
     };
-    let node = Node::new(store, cfg.sync.clone(), clock);
+    let keys = key_ring(&cfg, clock())?;
+    let node = Node::with_keys(store, cfg.sync.clone(), clock, keys);
+    liudong_sync::seal::start_sealer(&node);
+    if node.keys().is_some() {
+        let n = node.clone();
+        let loaded =
+            tokio::task::spawn_blocking(move || liudong_sync::keys::load_announcements(&n))
+                .await??;
+        tracing::info!(node = %cfg.scope.code, announcements = loaded, "sealed exchange tier: keys loaded");
+    }
     match &cfg.net.tls {
         None => tracing::warn!(
             node = %cfg.scope.code,
@@ -131,6 +140,15 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
             node.spawn(v.run_periodic(every, repair, cancel));
         }
         verifier = Some(v);
+        if cfg.exchange.sealed {
+            node.spawn(liudong_sync::keys::run_key_sync(
+                node.clone(),
+                parent.clone(),
+                Arc::new(connector.keys()),
+                cfg.exchange.keys_interval,
+                cancel.clone(),
+            ));
+        }
         let (handle, _task) = run_link(
             node.clone(),
             parent.clone(),
@@ -182,6 +200,38 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
         link,
         net: cfg.net.clone(),
     })
+}
+
+/// The key ring of a node of the sealed exchange tier: a county's own keys
+/// (created in its data directory at first start) with its TLS identity to
+/// announce them and the CAs to check other counties' announcements; an
+/// exchange node's empty ring. `None` outside the sealed tier.
+fn key_ring(cfg: &NodeConfig, now_ms: u64) -> Result<Option<Arc<liudong_exchange::KeyRing>>> {
+    if !cfg.exchange.sealed {
+        return Ok(None);
+    }
+    if cfg.scope.is_exchange() {
+        return Ok(Some(Arc::new(liudong_exchange::KeyRing::exchange())));
+    }
+    let mut trust: Option<Arc<dyn liudong_exchange::CertificateCheck>> = None;
+    let mut signer: Option<Arc<dyn liudong_exchange::AnnouncementSigner>> = None;
+    if let Some(tls) = &cfg.net.tls {
+        let key_error = |source| NodeError::KeyTrust { source };
+        trust = Some(Arc::new(
+            liudong_net::keytrust::KeyTrust::load(tls.clone(), &cfg.exchange.key_cas)
+                .map_err(key_error)?,
+        ));
+        signer = Some(Arc::new(
+            liudong_net::keytrust::TlsAnnouncer::new(tls).map_err(key_error)?,
+        ));
+    }
+    let ring =
+        liudong_exchange::KeyRing::county(&cfg.data_dir, &cfg.scope.code, now_ms, trust, signer)
+            .map_err(|source| NodeError::SealingKeys {
+                node: cfg.scope.code.clone(),
+                source,
+            })?;
+    Ok(Some(Arc::new(ring)))
 }
 
 impl RunningNode {

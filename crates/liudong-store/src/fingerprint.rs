@@ -24,7 +24,7 @@
 use crate::engine::{Batch, EngineError, Tree};
 use crate::error::StoreError;
 use crate::keys;
-use crate::types::Incoming;
+use crate::types::{Incoming, SealedItem};
 use liudong_core::{Date, Link, NodeScope, Record, RecordId};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -85,6 +85,14 @@ pub struct Bucket {
 
 impl std::fmt::Display for Bucket {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some((source, destination)) = self.route() {
+            return write!(
+                f,
+                "envelopes {source}→{destination} sealed in {:04}-{:02}",
+                self.month / 100,
+                self.month % 100
+            );
+        }
         write!(
             f,
             "origin {} in {:04}-{:02}",
@@ -92,6 +100,26 @@ impl std::fmt::Display for Bucket {
             self.month / 100,
             self.month % 100
         )
+    }
+}
+
+/// Separates the two counties of an envelope bucket's area.
+const ROUTE_SEPARATOR: char = '>';
+
+impl Bucket {
+    /// The bucket of the envelopes sealed in `month` on route
+    /// source → destination (a sealed link's scope is bucketed by what the
+    /// exchange can see: the month of sealing and the two counties).
+    pub fn of_route(month: u32, source: &str, destination: &str) -> Bucket {
+        Bucket {
+            month,
+            area: format!("{source}{ROUTE_SEPARATOR}{destination}"),
+        }
+    }
+
+    /// For an envelope bucket, its source and destination counties.
+    pub fn route(&self) -> Option<(&str, &str)> {
+        self.area.split_once(ROUTE_SEPARATOR)
     }
 }
 
@@ -154,11 +182,12 @@ fn encode_page<'a>(members: impl IntoIterator<Item = (&'a [u8], &'a Hash)>) -> V
     v
 }
 
-/// Decodes a member page; `None` if it is malformed.
+/// Decodes a member page; `None` if it is malformed. Members are record id
+/// keys or envelope item keys (both self-delimiting).
 fn decode_page(mut v: &[u8]) -> Option<Vec<(&[u8], Hash)>> {
     let mut out = Vec::new();
     while !v.is_empty() {
-        let id_len = 1 + *v.first()? as usize + 8;
+        let id_len = keys::item_len(v)?;
         let id_key = v.get(..id_len)?;
         let h: Hash = v.get(id_len..id_len + HASH_LEN)?.try_into().ok()?;
         out.push((id_key, h));
@@ -346,6 +375,29 @@ pub(crate) fn add_record(
     Ok(())
 }
 
+/// Adds the fingerprint entries of a newly stored envelope (item key `key`,
+/// stored at local sequence `seq`, in the scopes of `links`): bucket of its
+/// route and month, hash of its bytes.
+pub(crate) fn add_envelope(
+    pending: &mut Pending,
+    tree: &Tree,
+    env: &SealedItem,
+    key: &[u8],
+    links: &[Link],
+    seq: u64,
+) -> Result<(), EngineError> {
+    let b = Bucket::of_route(
+        env.month,
+        env.route.source.as_str(),
+        env.route.destination.as_str(),
+    );
+    let h = hash(&env.bytes);
+    for link in links {
+        pending.add(tree, link, &b, key, h, seq)?;
+    }
+    Ok(())
+}
+
 /// Builds the fingerprint index from the stored records if this store
 /// predates it (once; O(records)); returns how many records it indexed, or
 /// `None` if the index was already built. The caller holds the writer lock
@@ -354,6 +406,7 @@ pub(crate) fn backfill(
     tree: &Tree,
     scope: &NodeScope,
     parent: Option<&NodeScope>,
+    sealed_parent: bool,
 ) -> Result<Option<u64>, StoreError> {
     let flag = keys::meta(keys::META_FINGERPRINTS);
     if tree.get(&flag)?.is_some() {
@@ -371,7 +424,10 @@ pub(crate) fn backfill(
             record: r,
             bytes: bytes.to_vec(),
         };
-        let links = scope.links_for(parent, &item.record);
+        let mut links = scope.links_for(parent, &item.record);
+        if sealed_parent {
+            links.retain(|l| *l != Link::Parent);
+        }
         add_record(
             &mut pending,
             tree,
@@ -433,7 +489,9 @@ pub(crate) fn buckets(
     Ok(out)
 }
 
-/// The members (record id and hash) of one bucket of a link's scope.
+/// The members (record id and hash) of one bucket of a link's scope (for an
+/// envelope bucket, the ids of the sealed records: the destination is the
+/// bucket's).
 pub(crate) fn members(
     tree: &Tree,
     link: &Link,
@@ -445,7 +503,7 @@ pub(crate) fn members(
         let (_, v) = kv?;
         for (id_key, h) in decode_page(&v).ok_or_else(|| corrupt("member page"))? {
             out.push((
-                keys::parse_id(id_key).ok_or_else(|| corrupt("member id"))?,
+                keys::item_record_id(id_key).ok_or_else(|| corrupt("member id"))?,
                 h,
             ));
         }
@@ -453,9 +511,10 @@ pub(crate) fn members(
     Ok(out)
 }
 
-/// Whether the record a member names is stored with the member's hash.
+/// Whether the record (or envelope) a member names is stored with the
+/// member's hash.
 fn member_state(tree: &Tree, id_key: &[u8], h: &Hash) -> Result<MemberState, StoreError> {
-    Ok(match tree.get(keys::record(id_key))? {
+    Ok(match tree.get(keys::item(id_key))? {
         None => MemberState::Missing,
         Some(v) => match keys::split_record_value(&v) {
             Some((_, _, bytes)) if hash(bytes) == *h => MemberState::Intact,
@@ -522,9 +581,9 @@ pub(crate) fn audit_repair(
                     continue;
                 }
                 dropped.push(h);
-                let id = keys::parse_id(id_key).ok_or_else(|| corrupt("member id"))?;
+                let id = keys::item_record_id(id_key).ok_or_else(|| corrupt("member id"))?;
                 if state == MemberState::Corrupt {
-                    batch.remove(keys::record(id_key));
+                    batch.remove(keys::item(id_key));
                 }
                 if named.insert(id.to_string()) {
                     match state {

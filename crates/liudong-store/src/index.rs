@@ -28,6 +28,11 @@ pub(crate) fn stage(tree: &Tree, max: usize) -> Result<Option<(usize, Batch)>, S
     let mut n = 0;
     records::scan_pages(tree, &[keys::LOG], done, |seq, id_key| {
         last = seq;
+        n += 1;
+        if keys::is_envelope(id_key) {
+            // Sealed: nothing of a person to index.
+            return Ok(n < max);
+        }
         let st = records::stored(tree, id_key)?.ok_or_else(|| {
             StoreError::Corrupt(format!("log entry {seq} names a record that is not stored"))
         })?;
@@ -37,7 +42,6 @@ pub(crate) fn stage(tree: &Tree, max: usize) -> Result<Option<(usize, Batch)>, S
             .entry(r.subject.as_str().to_string())
             .or_default()
             .push(r);
-        n += 1;
         Ok(n < max)
     })?;
     if n == 0 {

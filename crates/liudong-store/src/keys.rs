@@ -20,6 +20,8 @@
 //! | `F`    | link · `1` · month (4)              | digest of one month                  | the writer, the audit |
 //! | `F`    | link · `2` · month (4) · area       | digest of one bucket                 | the writer, the audit |
 //! | `G`    | link · month (4) · area · seq (8)   | member page of (id, hash)            | the writer (first seq of the page), the audit (rewrites) |
+//! | `E`    | envelope item key                   | local seq (8) · source link · bytes  | the writer (apply batch) |
+//! | `N`    | len · county · key id               | directory seq (8) · announcement     | `put_announcement` |
 //! | `Q`    | `0` · request id                    | the write it stands for (postcard)   | the writer (with the write), see `requests.rs` |
 //! | `Q`    | `1` · time (8) · request id         | empty (request ids by age)           | the writer (with the write; drops the oldest) |
 //! | `M`    | name                                | meta value (see below)               | see below |
@@ -51,6 +53,13 @@
 //! `len · child code`; `area` is `len · origin code`. Length prefixes keep
 //! every prefix scan exact.
 //!
+//! Envelopes (sealed crossing records, on links to and between exchange
+//! nodes) are items too: their *item key* is the record's id key with the
+//! top bit of the length byte set, followed by the destination county
+//! (`0x80|len · code · seq · len · county`), so log, outbox and member pages
+//! hold both kinds. A county's *seal queue* is the outbox of link key
+//! `0xfe`: crossing records waiting to be sealed; its cursor is `C · s · 0`.
+//!
 //! The log and the outboxes are *paged*: one applied batch writes one log
 //! page and one page per link it routes to, keyed by the highest local
 //! sequence number in the page, instead of one entry per record. A range
@@ -77,6 +86,17 @@ pub const LINK: u8 = b'K';
 pub const FINGERPRINT: u8 = b'F';
 pub const MEMBER: u8 = b'G';
 pub const META: u8 = b'M';
+/// Sealed envelopes (the exchange tier's items), by item key.
+pub const ENVELOPE: u8 = b'E';
+/// Key announcements of counties (the exchange tier's key directory).
+pub const ANNOUNCEMENT: u8 = b'N';
+
+/// The link key of a county's seal queue: the outbox of records that cross
+/// the county and wait to be sealed for the exchange (never a peer's link).
+pub const SEAL_QUEUE: &[u8] = &[0xfe];
+
+/// Marks an item key as an envelope key (the top bit of its first byte).
+const ENVELOPE_FLAG: u8 = 0x80;
 /// Request ids of operator writes (see `requests.rs`).
 pub const REQUEST: u8 = b'Q';
 
@@ -97,6 +117,8 @@ pub const META_CONFLICTS: &str = "conflicts";
 pub const META_INDEXED: &str = "indexed";
 pub const META_VIEW_FORMAT: &str = "view_format";
 pub const META_FINGERPRINTS: &str = "fingerprints";
+/// The last position of the key directory (announcements stored here).
+pub const META_KEY_SEQ: &str = "keyseq";
 /// The number of request ids kept (see `requests.rs`).
 pub const META_REQUESTS: &str = "requests";
 
@@ -111,6 +133,83 @@ pub fn id(id: &RecordId) -> Vec<u8> {
     k.extend_from_slice(code);
     k.extend_from_slice(&id.seq.to_be_bytes());
     k
+}
+
+/// The item key of an envelope: the id key of its record with the top bit
+/// of the length byte set, followed by the destination county
+/// (`0x80|len · code · seq (8) · len · destination`). Item keys (record id
+/// keys and envelope keys) are self-delimiting, so pages mix them.
+pub fn envelope(id: &RecordId, destination: &Code) -> Vec<u8> {
+    let mut k = envelopes_of(id);
+    let d = destination.as_str().as_bytes();
+    k.push(d.len() as u8);
+    k.extend_from_slice(d);
+    k
+}
+
+/// The prefix of the item keys of every envelope of record `id`.
+pub fn envelopes_of(id: &RecordId) -> Vec<u8> {
+    let mut k = self::id(id);
+    k[0] |= ENVELOPE_FLAG;
+    k
+}
+
+/// True if an item key names an envelope (else a record).
+pub fn is_envelope(item_key: &[u8]) -> bool {
+    item_key.first().is_some_and(|b| b & ENVELOPE_FLAG != 0)
+}
+
+/// The length of the item key at the start of `v` (a record id key or an
+/// envelope key).
+pub fn item_len(v: &[u8]) -> Option<usize> {
+    let first = *v.first()?;
+    let id_len = 1 + (first & !ENVELOPE_FLAG) as usize + 8;
+    if first & ENVELOPE_FLAG == 0 {
+        return Some(id_len);
+    }
+    Some(id_len + 1 + *v.get(id_len)? as usize)
+}
+
+/// The record id an item key names (an envelope's: its record's).
+pub fn item_record_id(item_key: &[u8]) -> Option<RecordId> {
+    let mut k = item_key
+        .get(..1 + (*item_key.first()? & !ENVELOPE_FLAG) as usize + 8)?
+        .to_vec();
+    k[0] &= !ENVELOPE_FLAG;
+    parse_id(&k)
+}
+
+/// The record id and destination of an envelope key.
+pub fn parse_envelope(item_key: &[u8]) -> Option<(RecordId, Code)> {
+    if !is_envelope(item_key) {
+        return None;
+    }
+    let id = item_record_id(item_key)?;
+    let at = 1 + (item_key[0] & !ENVELOPE_FLAG) as usize + 8;
+    let len = *item_key.get(at)? as usize;
+    let d = std::str::from_utf8(item_key.get(at + 1..at + 1 + len)?).ok()?;
+    (item_key.len() == at + 1 + len).then_some(())?;
+    Some((id, Code::parse(d).ok()?))
+}
+
+/// The stored envelope of item key `item_key` (`E` · item key).
+pub fn envelope_entry(item_key: &[u8]) -> Vec<u8> {
+    prefixed(ENVELOPE, &[item_key])
+}
+
+/// Where an item (record or envelope) is stored, by its item key.
+pub fn item(item_key: &[u8]) -> Vec<u8> {
+    if is_envelope(item_key) {
+        envelope_entry(item_key)
+    } else {
+        record(item_key)
+    }
+}
+
+/// The key announcement `key_id` of `county` (`N` · len · county · key id).
+pub fn announcement(county: &Code, key_id: &str) -> Vec<u8> {
+    let c = county.as_str().as_bytes();
+    prefixed(ANNOUNCEMENT, &[&[c.len() as u8], c, key_id.as_bytes()])
 }
 
 pub fn parse_id(k: &[u8]) -> Option<RecordId> {
@@ -228,12 +327,15 @@ pub enum Dir {
     In,
     /// How far the peer has acknowledged our outbox for it.
     Out,
+    /// How far this county has sealed its seal queue (link: the parent).
+    Sealed,
 }
 
 pub fn cursor(dir: Dir, link_key: &[u8]) -> Vec<u8> {
     let d = match dir {
         Dir::In => b"i",
         Dir::Out => b"o",
+        Dir::Sealed => b"s",
     };
     prefixed(CURSOR, &[d, link_key])
 }
@@ -449,7 +551,8 @@ pub fn prefixed(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
     k
 }
 
-/// Encodes a page of (local seq, id key) entries, in ascending seq order.
+/// Encodes a page of (local seq, item key) entries, in ascending seq order
+/// (item keys: record id keys, or envelope keys, see [`envelope`]).
 pub fn page<'a>(entries: impl IntoIterator<Item = (u64, &'a [u8])>) -> Vec<u8> {
     let mut v = Vec::new();
     for (seq, id_key) in entries {
@@ -464,7 +567,7 @@ pub fn parse_page(mut v: &[u8]) -> Option<Vec<(u64, &[u8])>> {
     let mut out = Vec::new();
     while !v.is_empty() {
         let seq = u64::from_be_bytes(v.get(..8)?.try_into().ok()?);
-        let len = 1 + *v.get(8)? as usize + 8;
+        let len = item_len(v.get(8..)?)?;
         out.push((seq, v.get(8..8 + len)?));
         v = &v[8 + len..];
     }
@@ -531,6 +634,19 @@ mod tests {
             vec![(3, id(&rid).as_slice()), (9, other.as_slice())]
         );
         assert!(parse_page(&p[..p.len() - 1]).is_none());
+        let county = Code::parse("440306").unwrap();
+        let env = envelope(&rid, &county);
+        assert!(is_envelope(&env) && !is_envelope(&id(&rid)));
+        assert_eq!(parse_envelope(&env), Some((rid.clone(), county)));
+        assert_eq!(item_record_id(&env), Some(rid.clone()));
+        assert_eq!(item_len(&env), Some(env.len()));
+        let mixed = page([(3, env.as_slice()), (4, other.as_slice())]);
+        assert_eq!(
+            parse_page(&mixed).unwrap(),
+            vec![(3, env.as_slice()), (4, other.as_slice())]
+        );
+        assert_eq!(item(&env)[0], ENVELOPE);
+        assert_eq!(item(&other)[0], RECORD);
         for src in [LOCAL_SOURCE.to_vec(), link(&Link::Parent), link(&c)] {
             let v = record_value(5, &src, b"abc");
             let (seq, s, b) = split_record_value(&v).unwrap();
@@ -587,6 +703,28 @@ mod tests {
                 member_page(&member_prefix(&parent, 202611, area), 3),
                 cat(&[b"G\0", &month, &area_part, &3u64.to_be_bytes()]),
             ),
+            (
+                envelope_entry(&envelope(
+                    &RecordId {
+                        node: Code::parse("410602100").unwrap(),
+                        seq: 7,
+                    },
+                    &Code::parse("440306").unwrap(),
+                )),
+                cat(&[
+                    b"E",
+                    &[0x89],
+                    b"410602100",
+                    &7u64.to_be_bytes(),
+                    &[6],
+                    b"440306",
+                ]),
+            ),
+            (
+                announcement(&Code::parse("440306").unwrap(), "00ff"),
+                cat(&[b"N", &[6], b"440306", b"00ff"]),
+            ),
+            (cursor(Dir::Sealed, &parent), b"Cs\0".to_vec()),
             (meta(META_SEQ), b"Mseq".to_vec()),
             (meta(META_RECORDS), b"Mrecords".to_vec()),
             (

@@ -77,8 +77,8 @@ pub use keys::Dir as CursorDir;
 pub use peer::{LowerLink, LowerReport, PeerState};
 pub use store::{Store, raw_batch_insert};
 pub use types::{
-    ApplyOutcome, Counters, CursorUpdate, Draft, Incoming, LinkStatus, LocalWrite, OutboxPage,
-    Refusal, Source, StoreOptions,
+    Announced, ApplyOutcome, Counters, CursorUpdate, Draft, Incoming, LinkStatus, LocalWrite,
+    OutboxPage, Queued, Refusal, SealedItem, Source, StoreOptions,
 };
 
 #[cfg(test)]
@@ -86,6 +86,9 @@ mod tests;
 
 #[cfg(test)]
 mod fingerprint_tests;
+
+#[cfg(test)]
+mod envelope_tests;
 
 #[cfg(test)]
 mod clock_tests;

@@ -36,9 +36,10 @@ impl Stored {
     }
 }
 
-/// Reads a stored record by id key.
+/// Reads a stored record by id key, or a stored envelope by its item key
+/// (its `bytes` are then the envelope's).
 pub(crate) fn stored(tree: &Tree, id_key: &[u8]) -> Result<Option<Stored>, StoreError> {
-    let Some(v) = tree.get(keys::record(id_key))? else {
+    let Some(v) = tree.get(keys::item(id_key))? else {
         return Ok(None);
     };
     if keys::split_record_value(&v).is_none() {

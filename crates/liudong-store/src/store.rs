@@ -14,8 +14,8 @@ use crate::peer::{self, LowerReport, PeerState};
 use crate::records::{self, read_meta};
 use crate::requests;
 use crate::types::{
-    ApplyOutcome, Counters, CursorUpdate, Draft, Incoming, LinkStatus, LocalWrite, OutboxPage,
-    Source, StoreOptions, now_ms,
+    Announced, ApplyOutcome, Counters, CursorUpdate, Draft, Incoming, LinkStatus, LocalWrite,
+    OutboxPage, Queued, SealedItem, Source, StoreOptions, now_ms,
 };
 use liudong_core::placing;
 use liudong_core::validate::{Limits, check_record};
@@ -48,6 +48,11 @@ pub struct Store {
     tree: Tree,
     scope: NodeScope,
     parent: Option<NodeScope>,
+    /// The link to the parent carries sealed envelopes (the parent is a
+    /// sealed exchange): crossing records go to the seal queue.
+    sealed_parent: bool,
+    /// Serialises the key directory's read-modify-writes.
+    keys: Mutex<()>,
     /// The writer lock: serialises batches (assigning local sequence numbers
     /// and applying them in order) and the audit's repairs. Never held
     /// across a flush.
@@ -197,6 +202,8 @@ impl Store {
             db,
             path: path.to_path_buf(),
             tree,
+            sealed_parent: opts.sealed && parent.as_ref().is_some_and(NodeScope::is_exchange),
+            keys: Mutex::new(()),
             scope,
             parent,
             writer: Mutex::new(writer),
@@ -251,6 +258,25 @@ impl Store {
 
     pub fn parent(&self) -> Option<&NodeScope> {
         self.parent.as_ref()
+    }
+
+    /// True if this node's link to its parent carries sealed envelopes (its
+    /// crossing records are sealed from the seal queue first).
+    pub fn sealed_parent(&self) -> bool {
+        self.sealed_parent
+    }
+
+    /// The links of this node that record `r` belongs to (travels over, or
+    /// came by), and whether it waits in the seal queue: on a county whose
+    /// parent link is sealed, a crossing record goes to the seal queue
+    /// instead of the parent's outbox and scope.
+    pub(crate) fn record_links(&self, r: &Record) -> (Vec<Link>, bool) {
+        let mut links = self.scope.links_for(self.parent.as_ref(), r);
+        if self.sealed_parent && links.first() == Some(&Link::Parent) {
+            links.remove(0);
+            return (links, true);
+        }
+        (links, false)
     }
 
     pub fn counters(&self) -> &Counters {
@@ -359,6 +385,7 @@ impl Store {
             let out = self.apply_locked(
                 &mut w,
                 std::slice::from_ref(&incoming),
+                &[],
                 &Source::Local,
                 None,
                 entry.as_ref().map(|(id, e)| (id.as_str(), e)),
@@ -553,6 +580,7 @@ impl Store {
             let applied = self.apply_locked(
                 &mut w,
                 &items,
+                &[],
                 &Source::Local,
                 None,
                 entry.as_ref().map(|(id, e)| (id.as_str(), e)),
@@ -572,9 +600,26 @@ impl Store {
         cursor: Option<CursorUpdate>,
         durable: bool,
     ) -> Result<ApplyOutcome, StoreError> {
+        self.apply_sealed(items, &[], source, cursor, durable)
+    }
+
+    /// Applies records and sealed envelopes in one atomic batch (see
+    /// [`Store::apply`]): what a county stores when it opens envelopes from
+    /// its exchange (the records, and the envelopes for the link's
+    /// fingerprints), and what an exchange stores (envelopes only). An
+    /// envelope already held with the same bytes is a no-op; with other
+    /// bytes a conflict that refuses the batch.
+    pub fn apply_sealed(
+        &self,
+        items: &[Incoming],
+        envelopes: &[SealedItem],
+        source: &Source,
+        cursor: Option<CursorUpdate>,
+        durable: bool,
+    ) -> Result<ApplyOutcome, StoreError> {
         let out = {
             let mut w = self.lock();
-            self.apply_locked(&mut w, items, source, cursor, None)?
+            self.apply_locked(&mut w, items, envelopes, source, cursor, None)?
         };
         self.commit(&out, durable)?;
         Ok(out)
@@ -593,7 +638,7 @@ impl Store {
             self.probe_flush(out.last_seq);
             self.wrote(self.db.flush())?;
         }
-        if out.new > 0 {
+        if out.new + out.sealed_new > 0 {
             let seq = out.last_seq;
             // Monotonic: batches may finish their flushes out of order.
             self.changes.send_if_modified(|last| {
@@ -633,6 +678,7 @@ impl Store {
         &self,
         w: &mut Writer,
         items: &[Incoming],
+        envelopes: &[SealedItem],
         source: &Source,
         cursor: Option<CursorUpdate>,
         request: Option<(&str, &requests::Entry)>,
@@ -696,14 +742,13 @@ impl Store {
                 keys::record(&id_key),
                 keys::record_value(seq, stored_source, &item.bytes),
             );
-            let links = self.scope.links_for(self.parent.as_ref(), r);
-            for link in &links {
-                if Some(link) != skip {
-                    outbox_pages
-                        .entry(keys::link(link))
-                        .or_default()
-                        .push((seq, log_page.len()));
-                }
+            let (links, to_seal) = self.record_links(r);
+            queue_on(&mut outbox_pages, &links, skip, (seq, log_page.len()));
+            if to_seal && skip != Some(&Link::Parent) {
+                outbox_pages
+                    .entry(keys::SEAL_QUEUE.to_vec())
+                    .or_default()
+                    .push((seq, log_page.len()));
             }
             fingerprint::add_record(&mut fp, &self.tree, item, &id_key, &links, seq)?;
             log_page.push((seq, id_key.clone()));
@@ -714,7 +759,37 @@ impl Store {
             in_batch.insert(id_key, &item.bytes);
             out.new += 1;
         }
-        if out.new > 0 {
+        for env in envelopes {
+            let key = keys::envelope(&env.id, &env.route.destination);
+            if let Some(prev) = in_batch.get(&key) {
+                if *prev != env.bytes.as_slice() {
+                    return Err(self.conflict(&env.id));
+                }
+                out.sealed_duplicate += 1;
+                continue;
+            }
+            if let Some(stored) = self.tree.get(keys::envelope_entry(&key))? {
+                let (_, _, bytes) = keys::split_record_value(&stored)
+                    .ok_or_else(|| StoreError::Corrupt(format!("envelope of {}", env.id)))?;
+                if bytes != env.bytes.as_slice() {
+                    return Err(self.conflict(&env.id));
+                }
+                out.sealed_duplicate += 1;
+                continue;
+            }
+            seq += 1;
+            batch.insert(
+                keys::envelope_entry(&key),
+                keys::record_value(seq, &source_key, &env.bytes),
+            );
+            let links = self.scope.envelope_links(self.parent.as_ref(), &env.route);
+            queue_on(&mut outbox_pages, &links, skip, (seq, log_page.len()));
+            fingerprint::add_envelope(&mut fp, &self.tree, env, &key, &links, seq)?;
+            log_page.push((seq, key.clone()));
+            in_batch.insert(key, &env.bytes);
+            out.sealed_new += 1;
+        }
+        if out.new + out.sealed_new > 0 {
             let entry = |i: &usize| (log_page[*i].0, log_page[*i].1.as_slice());
             for (link_key, entries) in &outbox_pages {
                 let last = entries.last().map_or(seq, |e| e.0);
@@ -808,6 +883,118 @@ impl Store {
     /// The canonical bytes of a record by id.
     pub fn get_bytes(&self, id: &RecordId) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(records::stored(&self.tree, &keys::id(id))?.map(|st| st.bytes().to_vec()))
+    }
+
+    /// The bytes of the envelope of record `id` sealed to `destination`, if held.
+    pub fn envelope_bytes(
+        &self,
+        id: &RecordId,
+        destination: &Code,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(
+            records::stored(&self.tree, &keys::envelope(id, destination))?
+                .map(|st| st.bytes().to_vec()),
+        )
+    }
+
+    /// True if this node holds record `id` or an envelope of it (an exchange
+    /// node holds only envelopes).
+    pub fn holds_item(&self, id: &RecordId) -> Result<bool, StoreError> {
+        if self.tree.get(keys::record(&keys::id(id)))?.is_some() {
+            return Ok(true);
+        }
+        let prefix = keys::envelope_entry(&keys::envelopes_of(id));
+        Ok(self.tree.scan_prefix(prefix).next().transpose()?.is_some())
+    }
+
+    /// Number of envelopes held (an exchange node's items; a county's sent
+    /// and received ones). Counts by scanning: for tests, status and tools.
+    pub fn envelope_count(&self) -> Result<usize, StoreError> {
+        let mut n = 0;
+        for kv in self.tree.scan_prefix([keys::ENVELOPE]) {
+            kv?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Up to `max` records of the seal queue after position `after` (each
+    /// [`Queued`]), with
+    /// their positions and canonical bytes, and whether more follow.
+    pub fn seal_queue(&self, after: u64, max: usize) -> Result<(Vec<Queued>, bool), StoreError> {
+        let prefix = keys::outbox_of(keys::SEAL_QUEUE);
+        let mut out = Vec::new();
+        let more = records::scan_pages(&self.tree, &prefix, after, |seq, id_key| {
+            let st = records::stored(&self.tree, id_key)?.ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "seal queue entry {seq} names a record that is not stored"
+                ))
+            })?;
+            out.push((seq, st.record()?, st.bytes().to_vec()));
+            Ok(out.len() < max.max(1))
+        })?;
+        Ok((out, more))
+    }
+
+    /// Stores a county's key announcement (`bytes`, already checked by the
+    /// caller) in the key directory under (`county`, `key_id`).
+    pub fn put_announcement(
+        &self,
+        county: &Code,
+        key_id: &str,
+        bytes: &[u8],
+    ) -> Result<Announced, StoreError> {
+        self.put_announcement_with(county, key_id, bytes, |held| held == bytes)
+    }
+
+    /// As [`Store::put_announcement`], with `same` deciding whether the
+    /// announcement already held (its bytes) announces the same keys (a
+    /// county signs its announcements again at each publication, so equal
+    /// keys may come in other bytes): then it is kept and this is `Same`.
+    pub fn put_announcement_with(
+        &self,
+        county: &Code,
+        key_id: &str,
+        bytes: &[u8],
+        same: impl Fn(&[u8]) -> bool,
+    ) -> Result<Announced, StoreError> {
+        self.check_writable()?;
+        let _k = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        let key = keys::announcement(county, key_id);
+        if let Some(v) = self.tree.get(&key)? {
+            return Ok(if v.get(8..).is_some_and(same) {
+                Announced::Same
+            } else {
+                Announced::Conflict
+            });
+        }
+        let seq = read_meta(&self.tree, keys::META_KEY_SEQ)? + 1;
+        let mut value = seq.to_be_bytes().to_vec();
+        value.extend_from_slice(bytes);
+        let mut batch = Batch::default();
+        batch.insert(key, value);
+        batch.insert(keys::meta(keys::META_KEY_SEQ), seq.to_be_bytes());
+        self.wrote(self.tree.apply(batch))?;
+        self.wrote(self.db.flush())?;
+        Ok(Announced::New(seq))
+    }
+
+    /// The key announcements stored after directory position `after`, in
+    /// directory order, with their positions.
+    pub fn announcements_after(&self, after: u64) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.tree.scan_prefix([keys::ANNOUNCEMENT]) {
+            let (_, v) = kv?;
+            let seq = v
+                .get(..8)
+                .and_then(keys::u64_value)
+                .ok_or_else(|| StoreError::Corrupt("key announcement".into()))?;
+            if seq > after {
+                out.push((seq, v[8..].to_vec()));
+            }
+        }
+        out.sort_by_key(|(seq, _)| *seq);
+        Ok(out)
     }
 
     /// The link a record was received from (`None` for local or detached records).
@@ -1005,6 +1192,11 @@ impl Store {
             let (k, _) = kv?;
             if k.first() != Some(&keys::OUTBOX) {
                 break;
+            }
+            if k.get(1..2) == Some(keys::SEAL_QUEUE) {
+                // The seal queue, not a peer's outbox.
+                from = keys::after_outbox(&keys::outbox_of(keys::SEAL_QUEUE));
+                continue;
             }
             let link = keys::parse_link_after_prefix(&k)
                 .ok_or_else(|| StoreError::Corrupt("outbox key".into()))?;
@@ -1249,13 +1441,17 @@ impl Store {
         Ok(out)
     }
 
-    /// Records of the local log after `after`, up to `max` (a change feed).
+    /// Records of the local log after `after`, up to `max` (a change feed;
+    /// envelopes are left out).
     pub fn log_after(&self, after: u64, max: usize) -> Result<Vec<(u64, Record)>, StoreError> {
         let mut out = Vec::new();
         if max == 0 {
             return Ok(out);
         }
         records::scan_pages(&self.tree, &[keys::LOG], after, |seq, id_key| {
+            if keys::is_envelope(id_key) {
+                return Ok(true);
+            }
             if let Some(st) = records::stored(&self.tree, id_key)? {
                 out.push((seq, st.record()?));
             }
@@ -1305,7 +1501,12 @@ impl Store {
     fn backfill_fingerprints(&self) -> Result<(), StoreError> {
         let built = {
             let _w = self.lock();
-            fingerprint::backfill(&self.tree, &self.scope, self.parent.as_ref())?
+            fingerprint::backfill(
+                &self.tree,
+                &self.scope,
+                self.parent.as_ref(),
+                self.sealed_parent,
+            )?
         };
         if let Some(n) = built {
             self.db.flush()?;
@@ -1482,4 +1683,19 @@ pub fn raw_batch_insert(
         db.flush()?;
     }
     Ok(db.size_on_disk()?)
+}
+
+/// Puts a stored item (its local seq and position in the log page) in the
+/// outbox of every link of `links` but `skip` (the link it came by).
+fn queue_on(
+    outbox_pages: &mut BTreeMap<Vec<u8>, Vec<(u64, usize)>>,
+    links: &[Link],
+    skip: Option<&Link>,
+    at: (u64, usize),
+) {
+    for link in links {
+        if Some(link) != skip {
+            outbox_pages.entry(keys::link(link)).or_default().push(at);
+        }
+    }
 }

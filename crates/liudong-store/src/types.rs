@@ -1,7 +1,7 @@
 //! The plain values the store takes and returns.
 
 use crate::keys::Dir;
-use liudong_core::{Body, CitizenId, Code, Link, Record};
+use liudong_core::{Body, CitizenId, Code, Crossing, Link, Record, RecordId};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::AtomicU64;
 
@@ -17,6 +17,36 @@ impl Incoming {
         let bytes = liudong_proto::encode_record(&record);
         Incoming { record, bytes }
     }
+}
+
+/// A sealed envelope as the store sees it: the fields of its routing header
+/// that the store routes and fingerprints it by, and its bytes (the store
+/// never looks inside them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedItem {
+    /// The sealed record's id.
+    pub id: RecordId,
+    /// Its source and destination counties.
+    pub route: Crossing,
+    /// yyyymm the envelope was sealed: its fingerprint month.
+    pub month: u32,
+    /// The encoded envelope.
+    pub bytes: Vec<u8>,
+}
+
+/// A record of a county's seal queue: its queue position, the record and
+/// its canonical bytes.
+pub type Queued = (u64, liudong_core::Record, Vec<u8>);
+
+/// What storing a key announcement did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Announced {
+    /// Stored at this position of the key directory.
+    New(u64),
+    /// Already held with the same bytes.
+    Same,
+    /// The same county and key id are held with other bytes (refused).
+    Conflict,
 }
 
 /// Where a batch came from.
@@ -50,6 +80,10 @@ pub struct ApplyOutcome {
     pub new: usize,
     /// Records already held (no-ops).
     pub duplicate: usize,
+    /// Envelopes newly stored.
+    pub sealed_new: usize,
+    /// Envelopes already held (no-ops).
+    pub sealed_duplicate: usize,
     /// Highest local sequence number after the batch.
     pub last_seq: u64,
 }
@@ -57,7 +91,7 @@ pub struct ApplyOutcome {
 /// A page of one link's outbox.
 #[derive(Debug, Clone, Default)]
 pub struct OutboxPage {
-    /// Canonical record bytes, in outbox order.
+    /// Canonical record bytes (envelope bytes on a sealed link), in outbox order.
     pub records: Vec<Vec<u8>>,
     /// Outbox position covered (the last entry read, or the `after` given).
     pub cursor: u64,
@@ -174,6 +208,10 @@ pub struct StoreOptions {
     /// zstd level for the engine's on-disk pages (1–22); `None` stores them
     /// uncompressed.
     pub compression: Option<i32>,
+    /// The exchange tier is sealed: a county's crossing records go to its
+    /// seal queue instead of its parent's outbox, and the parent link's
+    /// scope is the envelopes it carries (see `keys::SEAL_QUEUE`).
+    pub sealed: bool,
 }
 
 impl Default for StoreOptions {
@@ -182,6 +220,7 @@ impl Default for StoreOptions {
             cache_bytes: 64 << 20,
             flush_every_ms: Some(500),
             compression: Some(3),
+            sealed: false,
         }
     }
 }

@@ -87,6 +87,59 @@ impl SessionAudit {
         Ok(())
     }
 
+    /// Records that `envelopes` are about to be sent to the peer over a
+    /// sealed link. A county names, per destination county, the persons
+    /// whose records it sealed to it: the destination is the only node that
+    /// can read them (the exchange's session entry records their passage).
+    /// An exchange, which cannot read them, names the peer and no person.
+    pub(crate) async fn disclosing_sealed(&mut self, envelopes: &[Bytes]) -> Result<(), SyncError> {
+        if envelopes.is_empty() {
+            return Ok(());
+        }
+        let node = self.node.clone();
+        let peer = self.peer.clone();
+        let fingerprint = self.fingerprint.clone();
+        let envelopes = envelopes.to_vec();
+        let subjects = blocking(move || {
+            let store = node.store();
+            let mut by_destination: std::collections::BTreeMap<String, (u64, BTreeSet<String>)> =
+                Default::default();
+            for e in &envelopes {
+                let Ok(h) = liudong_exchange::peek_header(e) else {
+                    continue;
+                };
+                let to = if node.scope().is_exchange() {
+                    peer.clone()
+                } else {
+                    h.destination.to_string()
+                };
+                let entry = by_destination.entry(to).or_default();
+                entry.0 += 1;
+                if let Some(r) = store.get(&h.record)? {
+                    entry.1.insert(r.subject.as_str().to_string());
+                }
+            }
+            let mut sent = BTreeSet::new();
+            for (to, (records, subjects)) in by_destination {
+                sent.extend(subjects.iter().cloned());
+                store.audit_append(AuditEvent::Disclosed {
+                    fingerprint: if to == peer {
+                        fingerprint.clone()
+                    } else {
+                        None
+                    },
+                    peer: to,
+                    records,
+                    subjects: subjects.into_iter().collect(),
+                })?;
+            }
+            Ok(sent)
+        })
+        .await?;
+        self.sent.extend(subjects);
+        Ok(())
+    }
+
     /// Notes the persons of a received batch.
     pub(crate) fn received(&mut self, subjects: BTreeSet<String>) {
         self.received.extend(subjects);

@@ -101,20 +101,6 @@ pub enum KeyFileError {
     NotAKey { path: String },
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
 impl NodeKey {
     /// Loads the key from `data_dir`, generating it (0600) on first use.
     pub fn load_or_create(data_dir: &Path) -> Result<NodeKey, KeyFileError> {
@@ -145,7 +131,10 @@ impl NodeKey {
 
 impl BundleSigner for NodeKey {
     fn public_key(&self) -> String {
-        format!("ed25519:{}", hex(self.0.public_key().as_ref()))
+        format!(
+            "ed25519:{}",
+            liudong_core::hex::encode(self.0.public_key().as_ref())
+        )
     }
     fn sign(&self, msg: &[u8]) -> Vec<u8> {
         self.0.sign(msg).as_ref().to_vec()
@@ -159,7 +148,7 @@ impl BundleVerifier for RingVerifier {
     fn verify(&self, public_key: &str, msg: &[u8], sig: &[u8]) -> Result<(), BundleError> {
         let key = public_key
             .strip_prefix("ed25519:")
-            .and_then(unhex)
+            .and_then(liudong_core::hex::decode)
             .ok_or_else(|| BundleError::BadKey(public_key.to_string()))?;
         UnparsedPublicKey::new(&ED25519, key)
             .verify(msg, sig)

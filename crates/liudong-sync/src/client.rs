@@ -81,6 +81,7 @@ where
         max_batch: cfg.max_batch as u32,
         sync_interval_secs: cfg.sync_interval_secs,
         backlog: Some(backlog.left()),
+        sealed: Some(node.sealed_link(&Link::Parent)),
         lower_links: node.lower_links_to_report().await,
     };
     tx.send(ClientMsg::Hello(hello))
@@ -120,6 +121,7 @@ where
             found: welcome.node,
         });
     }
+    crate::seal::same_sealing(&node, &Link::Parent, &welcome.node, welcome.sealed)?;
     if let Some(upstream_ms) = welcome.clock_ms {
         let round_trip = sent_at.elapsed();
         node.compared_clock(

@@ -28,6 +28,9 @@ pub struct SyncConfig {
     /// (its one-shot interval, or a live link's longest retry delay),
     /// announced to the upstream in `Hello`; 0 announces nothing.
     pub sync_interval_secs: u32,
+    /// The exchange tier is sealed: a county's link to an exchange, and the
+    /// links of an exchange, carry envelopes instead of records.
+    pub sealed: bool,
     /// Units under this node declared as having no node of their own
     /// (`[node] units_without_node`): never flagged silent, and reported as
     /// such by a township to its county.
@@ -48,6 +51,7 @@ impl Default for SyncConfig {
             max_record_bytes: 64 << 10,
             max_session_records: 10_000_000,
             sync_interval_secs: 0,
+            sealed: false,
             without_node: BTreeSet::new(),
             upstream_unaddressed: false,
         }

@@ -177,6 +177,18 @@ pub enum SyncError {
     },
     #[error("session cancelled (shutting down)")]
     Cancelled,
+    /// An envelope or key of the sealed exchange tier.
+    #[error(transparent)]
+    Seal(#[from] liudong_exchange::SealError),
+    /// The two ends of a link disagree on whether it carries sealed envelopes.
+    #[error(
+        "node {peer} {theirs} sealed envelopes on this link, but this node {ours}; set [exchange] sealed the same on the county, its exchanges and the exchanges above them"
+    )]
+    SealMismatch {
+        peer: String,
+        ours: &'static str,
+        theirs: &'static str,
+    },
     /// A newer session of the same lower node began: this one ends (see
     /// `turns.rs`). Retryable: the newer session carries on.
     #[error("{}", liudong_i18n::t!("session-superseded", peer = peer.to_string()))]
@@ -236,6 +248,8 @@ impl SyncError {
             },
             SyncError::Remote { code, .. } => *code,
             SyncError::Transport(_) | SyncError::Cancelled => StatusCode::Unavailable,
+            SyncError::Seal(e) => seal_code(e),
+            SyncError::SealMismatch { .. } => StatusCode::FailedPrecondition,
             SyncError::Superseded { .. } => StatusCode::Aborted,
         }
     }
@@ -258,7 +272,7 @@ impl SyncError {
                 | SyncError::NotEntitled { .. }
                 | SyncError::ForgedAuthor { .. }
                 | SyncError::Revoked { .. }
-        )
+        ) || matches!(self, SyncError::Seal(e) if e.is_forgery())
     }
 
     /// Why this node refused the peer or what it sent, as the `reason`
@@ -279,8 +293,24 @@ impl SyncError {
             SyncError::WrongUpstream { .. } => "wrong_upstream",
             SyncError::Store(StoreError::Conflict { .. }) => "conflict",
             SyncError::Protocol(_) => "protocol",
+            SyncError::Seal(e) if e.is_forgery() => "forged_envelope",
+            SyncError::Seal(liudong_exchange::SealError::Malformed { .. })
+            | SyncError::Seal(liudong_exchange::SealError::Header { .. }) => "malformed_envelope",
+            SyncError::SealMismatch { .. } => "sealed_mismatch",
             _ => return None,
         })
+    }
+}
+
+/// The status of an error of the sealed exchange tier.
+fn seal_code(e: &liudong_exchange::SealError) -> StatusCode {
+    use liudong_exchange::SealError as E;
+    match e {
+        E::Malformed { .. } | E::Header { .. } | E::Announcement(_) => StatusCode::InvalidArgument,
+        E::BadSignature { .. } | E::CannotOpen { .. } => StatusCode::PermissionDenied,
+        E::UnknownSigner { .. } | E::NoKey { .. } => StatusCode::Unavailable,
+        E::UnknownRecipientKey { .. } | E::KeyFile { .. } => StatusCode::FailedPrecondition,
+        E::Random | E::Hpke(_) => StatusCode::Internal,
     }
 }
 

@@ -46,6 +46,7 @@ mod config;
 mod error;
 mod identity;
 mod indexer;
+pub mod keys;
 mod link;
 mod lower;
 pub mod metrics;
@@ -53,6 +54,7 @@ mod msg;
 mod node;
 mod peers;
 mod receive;
+pub mod seal;
 mod server;
 mod session;
 mod turns;
@@ -70,7 +72,10 @@ pub use lower::{LOWER_REPORT_EVERY, MAX_LOWER_ERROR_CHARS};
 pub use msg::{Batch, ClientMsg, Hello, LowerLink, ServerMsg, SessionStats, Welcome};
 pub use node::Node;
 pub use peers::{SyncProgress, VerifyProgress};
-pub use receive::{Admission, RULE_CHILD_AUTHOR, RULE_CHILD_PUSH, RULE_PARENT_SEND, Received, Via};
+pub use receive::{
+    Admission, RULE_CHILD_AUTHOR, RULE_CHILD_PUSH, RULE_PARENT_SEND, RULE_SEALED_AUTHOR,
+    RULE_SEALED_DOWN, RULE_SEALED_SOURCE, Received, Via,
+};
 pub use server::serve_session;
 
 #[cfg(test)]

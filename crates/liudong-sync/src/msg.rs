@@ -18,18 +18,24 @@ pub struct Hello {
     /// The client's unacknowledged outbox for the server when it opened the
     /// session (`None` from clients that do not report it).
     pub backlog: Option<u64>,
+    /// The client's link to the server carries sealed envelopes (`None`
+    /// from clients that do not say: not sealed).
+    pub sealed: Option<bool>,
     /// The client's links with its own lower nodes (a township's villages,
     /// reported to its county; empty from other nodes and older clients).
     pub lower_links: Vec<LowerLink>,
 }
 
 /// First server message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Welcome {
     pub protocol: u32,
     pub node: String,
     pub push_cursor: u64,
     pub max_batch: u32,
+    /// The server carries sealed envelopes on this link (`None` from
+    /// servers that do not say: not sealed).
+    pub sealed: Option<bool>,
     /// The server's wall clock when it sent Welcome (`None` from servers
     /// that do not say it).
     pub clock_ms: Option<u64>,
@@ -37,7 +43,8 @@ pub struct Welcome {
     pub clock_in_doubt: bool,
 }
 
-/// A batch of encoded records in the sender's outbox order.
+/// A batch of encoded records in the sender's outbox order (encoded
+/// envelopes on a sealed link).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Batch {
     pub records: Vec<Bytes>,

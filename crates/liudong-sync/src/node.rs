@@ -10,6 +10,7 @@ use crate::peers::{OpenSession, Peers, SyncProgress, VerifyProgress};
 use crate::turns::{Turn, Turns};
 use liudong_core::validate::Limits;
 use liudong_core::{ClockComparison, Code, Link, NodeScope, Record};
+use liudong_exchange::KeyRing;
 use liudong_store::audit::AuditEvent;
 use liudong_store::{Draft, LocalWrite, OutboxPage, PeerState, Store};
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,12 +34,27 @@ pub struct Node {
     turns: Turns,
     tasks: TaskTracker,
     cancel: CancellationToken,
+    /// The keys of the sealed exchange tier (counties and exchange nodes
+    /// when `[exchange] sealed`).
+    keys: Option<Arc<KeyRing>>,
 }
 
 impl Node {
     /// A node over `store`. Inside a tokio runtime this starts the node's
     /// view indexer (one of its tracked tasks).
     pub fn new(store: Arc<Store>, cfg: SyncConfig, clock: WallClock) -> Arc<Node> {
+        Node::with_keys(store, cfg, clock, None)
+    }
+
+    /// A node of the sealed exchange tier with its key ring: as
+    /// [`Node::new`]; a county whose parent link is sealed then starts its
+    /// sealer with [`crate::seal::start_sealer`].
+    pub fn with_keys(
+        store: Arc<Store>,
+        cfg: SyncConfig,
+        clock: WallClock,
+        keys: Option<Arc<KeyRing>>,
+    ) -> Arc<Node> {
         let node = Arc::new(Node {
             store,
             cfg,
@@ -49,6 +65,7 @@ impl Node {
             turns: Default::default(),
             tasks: TaskTracker::new(),
             cancel: CancellationToken::new(),
+            keys,
         });
         if tokio::runtime::Handle::try_current().is_ok() {
             node.spawn(crate::indexer::index_views(
@@ -58,6 +75,21 @@ impl Node {
             ));
         }
         node
+    }
+
+    /// The key ring of the sealed exchange tier, if this node is part of it.
+    pub fn keys(&self) -> Option<&Arc<KeyRing>> {
+        self.keys.as_ref()
+    }
+
+    /// True if `link` carries sealed envelopes: every link of an exchange
+    /// node, and a county's link to its exchange, when the exchange tier is
+    /// sealed (`[exchange] sealed`).
+    pub fn sealed_link(&self, link: &Link) -> bool {
+        if !self.cfg.sealed {
+            return false;
+        }
+        self.scope().is_exchange() || (*link == Link::Parent && self.store.sealed_parent())
     }
 
     pub fn store(&self) -> &Arc<Store> {

@@ -25,16 +25,25 @@
 //! the node itself writes its records) and the refusal is audited — except
 //! in `liudong recover`, where the operator takes this node's records back
 //! from its upstream after the store was lost.
+//!
+//! On a sealed link (a county's link to its exchange, every link of an
+//! exchange node) the items are envelopes, and the same path applies the
+//! rules of the exchange tier to their headers (see [`Node::admit_sealed`]):
+//! an exchange checks the header and routes by it, never opening anything;
+//! the destination county checks the signature, opens the envelope and
+//! submits the record to the record checks above, as a record from its
+//! upstream, and stores it with the envelope in one atomic batch.
 
 use crate::audit::subjects_of_items;
 use crate::error::SyncError;
 use crate::msg::Batch;
 use crate::node::{Node, blocking};
 use bytes::Bytes;
-use liudong_core::validate::check_record;
-use liudong_core::{Code, Link, NodeScope};
+use liudong_core::validate::{Limits, check_record};
+use liudong_core::{Code, Link, NodeScope, Record};
+use liudong_exchange::{ENVELOPE_OVERHEAD, Envelope, SealError};
 use liudong_store::audit::AuditEvent;
-use liudong_store::{ApplyOutcome, CursorDir, CursorUpdate, Incoming, Source};
+use liudong_store::{ApplyOutcome, CursorDir, CursorUpdate, Incoming, SealedItem, Source};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -47,6 +56,13 @@ pub const RULE_CHILD_AUTHOR: &str =
 /// Rule text for records sent by an upper node.
 pub const RULE_PARENT_SEND: &str =
     "an upper node may send only records whose origin or residence lies under the receiving node";
+/// Rule text for envelopes pushed to an exchange by a child.
+pub const RULE_SEALED_SOURCE: &str = "a lower node may push only envelopes sealed by a county under it, to a county the exchange routes to";
+/// Rule text for envelopes sent down by an upper exchange.
+pub const RULE_SEALED_DOWN: &str =
+    "an upper exchange may send only envelopes addressed to a county under the receiving node";
+/// Rule text for the record inside an envelope.
+pub const RULE_SEALED_AUTHOR: &str = "an envelope may carry only a record written under its source county, with the id its header names";
 
 /// Which entry of the protocol records come by: it decides the audit entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,13 +192,20 @@ impl Node {
             cursor,
             via,
         } = admission;
-        self.check_limits(&batch)?;
+        self.check_limits_for(&link, &batch)?;
         let node = self.clone();
         let peer = self.peer_code(&link);
         let received = blocking(move || {
             let reclaim = via == Via::Recover && link == Link::Parent;
-            let items = match node.admit_records(&link, &batch, reclaim) {
-                Ok(items) => items,
+            let sealed = node.sealed_link(&link);
+            let admitted = if sealed {
+                node.admit_sealed(&link, &batch, &via)
+            } else {
+                node.admit_records(&link, &batch, reclaim)
+                    .map(|items| (items, Vec::new()))
+            };
+            let (items, envelopes) = match admitted {
+                Ok(admitted) => admitted,
                 Err(e) => {
                     // A session audits its refusals when it ends, and
                     // `serve_verify` those of a child's offer (with the
@@ -210,7 +233,15 @@ impl Node {
             } else {
                 Source::Peer(link.clone())
             };
-            let outcome = node.store().apply(&items, &source, cursor, true)?;
+            let mut outcome = node
+                .store()
+                .apply_sealed(&items, &envelopes, &source, cursor, true)?;
+            if sealed {
+                // The link's items are the envelopes (a county stores the
+                // record of each with it).
+                outcome.new = outcome.sealed_new;
+                outcome.duplicate = outcome.sealed_duplicate;
+            }
             if let Some(event) = via.audit_event(&link, &items, &outcome, &subjects) {
                 node.store().audit_append(event)?;
             }
@@ -226,7 +257,18 @@ impl Node {
     /// `max_record_bytes`. (The whole frame is bounded by the transport's
     /// message size.)
     pub fn check_limits(&self, batch: &Batch) -> Result<(), SyncError> {
+        self.check_limits_on(batch, false)
+    }
+
+    /// [`Node::check_limits`] for a batch of `link`: on a sealed link an
+    /// envelope may exceed `max_record_bytes` by its fixed overhead.
+    pub fn check_limits_for(&self, link: &Link, batch: &Batch) -> Result<(), SyncError> {
+        self.check_limits_on(batch, self.sealed_link(link))
+    }
+
+    fn check_limits_on(&self, batch: &Batch, sealed: bool) -> Result<(), SyncError> {
         let cfg = self.config();
+        let max_item = cfg.max_record_bytes + if sealed { ENVELOPE_OVERHEAD } else { 0 };
         if batch.records.len() > cfg.max_batch {
             return Err(SyncError::Limit(format!(
                 "batch of {} records exceeds [sync] max_batch = {}; send smaller batches",
@@ -238,12 +280,17 @@ impl Node {
             .records
             .iter()
             .enumerate()
-            .find(|(_, r)| r.len() > cfg.max_record_bytes)
+            .find(|(_, r)| r.len() > max_item)
         {
             return Err(SyncError::Limit(format!(
-                "record #{index} of the batch is {} bytes, more than [sync] max_record_bytes = {}",
+                "record #{index} of the batch is {} bytes, more than [sync] max_record_bytes = {}{}",
                 r.len(),
-                cfg.max_record_bytes
+                cfg.max_record_bytes,
+                if sealed {
+                    format!(" plus {ENVELOPE_OVERHEAD} bytes of envelope")
+                } else {
+                    String::new()
+                }
             )));
         }
         Ok(())
@@ -275,53 +322,179 @@ impl Node {
         for (index, bytes) in batch.records.iter().enumerate() {
             let record = liudong_proto::decode_record(bytes)
                 .map_err(|error| SyncError::Decode { index, error })?;
-            if let Some(issue) = self.store().workflow_breach(&record, &items)? {
-                return Err(SyncError::Invalid {
-                    id: record.id.clone(),
-                    error: issue.to_validation(),
-                });
-            }
-            check_record(&record, limits).map_err(|error| SyncError::Invalid {
-                id: record.id.clone(),
-                error,
-            })?;
-            // Only this node writes records in its name: one it does not
-            // hold can only be forged (or, in a recovery, its own lost one).
-            if record.id.node == self.scope().code
-                && !reclaim
-                && self.store().get_bytes(&record.id)?.is_none()
-                && !items.iter().any(|i| i.record.id == record.id)
-            {
-                return Err(SyncError::ForgedAuthor {
-                    id: record.id.clone(),
-                    peer: self.peer_code(link),
-                });
-            }
-            if !rules.holder.holds(&record) {
-                return Err(SyncError::NotEntitled {
-                    id: record.id.clone(),
-                    peer: rules.holder.to_string(),
-                    rule: rules.rule,
-                });
-            }
-            // A lower node forwards only what it or its own children wrote
-            // (what it received from above never goes back up).
-            if let Some(peer) = &rules.authors_under
-                && !record.id.node.is_under(peer)
-            {
-                return Err(SyncError::NotEntitled {
-                    id: record.id.clone(),
-                    peer: peer.to_string(),
-                    rule: RULE_CHILD_AUTHOR,
-                });
-            }
-            let canonical = liudong_proto::encode_record(&record);
-            items.push(Incoming {
-                record,
-                bytes: canonical,
-            });
+            let item = self.check_one(record, &items, limits, &rules, link, reclaim)?;
+            items.push(item);
         }
         Ok(items)
+    }
+
+    /// The checks of one decoded record (validation, workflow against the
+    /// store and `before`, a record forged in this node's name, entitlement,
+    /// authorship); its canonical bytes. `reclaim`: records in this node's
+    /// own name that it does not hold are admitted (`liudong recover`).
+    fn check_one(
+        &self,
+        record: Record,
+        before: &[Incoming],
+        limits: Limits,
+        rules: &Rules,
+        link: &Link,
+        reclaim: bool,
+    ) -> Result<Incoming, SyncError> {
+        if let Some(issue) = self.store().workflow_breach(&record, before)? {
+            return Err(SyncError::Invalid {
+                id: record.id.clone(),
+                error: issue.to_validation(),
+            });
+        }
+        check_record(&record, limits).map_err(|error| SyncError::Invalid {
+            id: record.id.clone(),
+            error,
+        })?;
+        // Only this node writes records in its name: one it does not
+        // hold can only be forged (or, in a recovery, its own lost one).
+        if record.id.node == self.scope().code
+            && !reclaim
+            && self.store().get_bytes(&record.id)?.is_none()
+            && !before.iter().any(|i| i.record.id == record.id)
+        {
+            return Err(SyncError::ForgedAuthor {
+                id: record.id.clone(),
+                peer: self.peer_code(link),
+            });
+        }
+        if !rules.holder.holds(&record) {
+            return Err(SyncError::NotEntitled {
+                id: record.id.clone(),
+                peer: rules.holder.to_string(),
+                rule: rules.rule,
+            });
+        }
+        // A lower node forwards only what it or its own children wrote
+        // (what it received from above never goes back up).
+        if let Some(peer) = &rules.authors_under
+            && !record.id.node.is_under(peer)
+        {
+            return Err(SyncError::NotEntitled {
+                id: record.id.clone(),
+                peer: peer.to_string(),
+                rule: RULE_CHILD_AUTHOR,
+            });
+        }
+        let canonical = liudong_proto::encode_record(&record);
+        Ok(Incoming {
+            record,
+            bytes: canonical,
+        })
+    }
+
+    /// The checks of [`Node::receive`] for a batch of envelopes on a sealed
+    /// link, storing nothing (blocking: store reads). Each envelope's header
+    /// is decoded and checked first (fields, sizes), then by where the node
+    /// stands:
+    ///
+    /// - an **exchange** node checks the header only: from a child, the
+    ///   source county must be the child or under it (authorship; in a
+    ///   verify repair the child may also return envelopes addressed to
+    ///   it) and the envelope must travel through this exchange; from its
+    ///   upstream, the destination must lie under this exchange. Nothing is
+    ///   verified or opened: it holds no key.
+    /// - a **county** receiving from its exchange accepts only envelopes
+    ///   addressed to it (in a verify repair also its own, returned): it
+    ///   checks the source's signature, opens the envelope with its current
+    ///   or a retired key, and submits the record to the record checks as a
+    ///   record from its upstream (validation, workflow, entitlement: the
+    ///   record must involve this county), plus: the record is the one the
+    ///   header names and was written under the source county.
+    ///
+    /// Returns the opened records and the envelopes to store; the first
+    /// failure refuses the batch.
+    pub fn admit_sealed(
+        &self,
+        link: &Link,
+        batch: &Batch,
+        via: &Via,
+    ) -> Result<(Vec<Incoming>, Vec<SealedItem>), SyncError> {
+        let scope = self.scope();
+        let limits = self.limits();
+        let record_rules = self.rules(&Link::Parent)?;
+        let mut items: Vec<Incoming> = Vec::new();
+        let mut envelopes = Vec::with_capacity(batch.records.len());
+        for (index, bytes) in batch.records.iter().enumerate() {
+            let env = Envelope::decode(index, bytes)?;
+            let h = &env.header;
+            let route = h.crossing();
+            let refuse = |peer: String, rule: &'static str| SyncError::NotEntitled {
+                id: h.record.clone(),
+                peer,
+                rule,
+            };
+            match link {
+                Link::Child(child) if scope.is_exchange() => {
+                    let child_scope = scope.child(child).ok_or_else(|| SyncError::NotChild {
+                        peer: child.clone(),
+                        server: scope.code.clone(),
+                    })?;
+                    let authored = h.source.is_under(child)
+                        || (*via == Via::Repair && h.destination.is_under(child));
+                    if !authored
+                        || !scope.holds_envelope(&route)
+                        || !child_scope.holds_envelope(&route)
+                    {
+                        return Err(refuse(child.to_string(), RULE_SEALED_SOURCE));
+                    }
+                }
+                Link::Parent if scope.is_exchange() => {
+                    if !h.destination.is_under(&scope.code) || !scope.holds_envelope(&route) {
+                        return Err(refuse(scope.to_string(), RULE_SEALED_DOWN));
+                    }
+                }
+                Link::Parent => {
+                    let own = *via == Via::Repair && h.source == scope.code;
+                    if h.destination != scope.code && !own {
+                        return Err(refuse(scope.to_string(), RULE_SEALED_DOWN));
+                    }
+                    let keys = self.keys().ok_or(SealError::NoKey {
+                        county: scope.code.clone(),
+                    })?;
+                    let Some(signer) = keys.peer_key(&h.source, &h.signer_key) else {
+                        keys.want_keys();
+                        return Err(SealError::UnknownSigner {
+                            id: h.record.clone(),
+                            from: h.source.clone(),
+                            key_id: h.signer_key.clone(),
+                        }
+                        .into());
+                    };
+                    env.verify(&signer)?;
+                    if !own {
+                        let key = keys.own_key(&h.recipient_key).ok_or_else(|| {
+                            SealError::UnknownRecipientKey {
+                                id: h.record.clone(),
+                                county: scope.code.clone(),
+                                key_id: h.recipient_key.clone(),
+                            }
+                        })?;
+                        let plain = env.open(&key)?;
+                        let record = liudong_proto::decode_record(&plain)
+                            .map_err(|error| SyncError::Decode { index, error })?;
+                        if record.id != h.record || !record.id.node.is_under(&h.source) {
+                            return Err(refuse(h.source.to_string(), RULE_SEALED_AUTHOR));
+                        }
+                        let item =
+                            self.check_one(record, &items, limits, &record_rules, link, false)?;
+                        items.push(item);
+                    }
+                }
+                Link::Child(c) => {
+                    return Err(SyncError::Protocol(format!(
+                        "the link with {c} does not carry sealed envelopes"
+                    )));
+                }
+            }
+            envelopes.push(h.item(bytes.to_vec()));
+        }
+        Ok((items, envelopes))
     }
 
     /// What `link`'s peer may send (see the module docs).

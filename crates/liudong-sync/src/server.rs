@@ -128,6 +128,7 @@ where
     }
     let (code, _) = peer.identify_child(&node, &hello.node, "Hello.node")?;
     let link = Link::Child(code.clone());
+    crate::seal::same_sealing(&node, &link, &hello.node, hello.sealed)?;
     // One session per child: an older one still open is superseded.
     let turn = tokio::select! {
         _ = cancel.cancelled() => return Err(SyncError::Cancelled),
@@ -223,6 +224,7 @@ where
             node: node.scope().code.to_string(),
             push_cursor,
             max_batch: cfg.max_batch as u32,
+            sealed: Some(node.sealed_link(link)),
             clock_ms: Some(node.now_ms()),
             clock_in_doubt: node.clock_in_doubt(),
         }),

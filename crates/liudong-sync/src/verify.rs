@@ -16,7 +16,7 @@ use crate::node::{Node, blocking};
 use crate::receive::Admission;
 use bytes::Bytes;
 use futures::future::BoxFuture;
-use liudong_core::{Link, NodeScope, RecordId};
+use liudong_core::{Code, Link, NodeScope, RecordId};
 use liudong_proto::VERIFY_VERSION;
 use liudong_store::CursorDir;
 use liudong_store::fingerprint::{AuditReport, Bucket, Digest, Hash, Receipt};
@@ -40,6 +40,8 @@ pub enum VerifyQuery {
     Buckets(Vec<u32>),
     Members(Vec<Bucket>),
     Fetch(Vec<RecordId>),
+    /// On a sealed link: the envelopes of these records sealed to these counties.
+    FetchSealed(Vec<(RecordId, Code)>),
     Offer(Vec<Bytes>),
 }
 
@@ -220,6 +222,32 @@ async fn serve_verify_inner(
             .await?;
             disclosed(&node, code.to_string(), fingerprint, &ans.records).await?;
         }
+        VerifyQuery::FetchSealed(ids) => {
+            let max = node.config().max_batch;
+            if ids.len() > max {
+                return Err(too_many("envelope ids", ids.len(), max));
+            }
+            ans.records = blocking(move || {
+                let mut out = Vec::with_capacity(ids.len());
+                for (id, destination) in ids {
+                    let Some(b) = store.envelope_bytes(&id, &destination)? else {
+                        continue;
+                    };
+                    let h = liudong_exchange::peek_header(&b)?;
+                    if !child.holds_envelope(&h.crossing()) {
+                        return Err(SyncError::NotEntitled {
+                            id,
+                            peer: child.to_string(),
+                            rule: crate::receive::RULE_SEALED_DOWN,
+                        });
+                    }
+                    out.push(Bytes::from(b));
+                }
+                Ok(out)
+            })
+            .await?;
+            disclosed(&node, code.to_string(), fingerprint, &ans.records).await?;
+        }
         VerifyQuery::Offer(records) => {
             let out = node
                 .receive(Admission::repair(link, records))
@@ -332,8 +360,8 @@ async fn verify_inner(
     let local_before = local_root(store.clone()).await?;
     let in_step_before = remote_before == local_before;
     let mut diffs: Vec<BucketDiff> = Vec::new();
-    let mut missing_here: Vec<RecordId> = Vec::new();
-    let mut missing_there: Vec<RecordId> = Vec::new();
+    let mut missing_here: Vec<(Bucket, RecordId)> = Vec::new();
+    let mut missing_there: Vec<(Bucket, RecordId)> = Vec::new();
     if !in_step_before {
         let there = ask(VerifyQuery::Months).await?.months;
         let s = store.clone();
@@ -384,7 +412,7 @@ async fn verify_inner(
                     match here.get(id) {
                         None => {
                             d.missing_here.push(id.to_string());
-                            missing_here.push(id.clone());
+                            missing_here.push((b.clone(), id.clone()));
                         }
                         Some(x) if x != h => d.conflicting.push(id.to_string()),
                         Some(_) => {}
@@ -392,7 +420,7 @@ async fn verify_inner(
                 }
                 for id in here.keys().filter(|id| !there.contains_key(id)) {
                     d.missing_there.push(id.to_string());
-                    missing_there.push(id.clone());
+                    missing_there.push((b.clone(), id.clone()));
                 }
                 diffs.push(d);
             }
@@ -424,12 +452,17 @@ async fn verify_inner(
             "fingerprints differ"
         );
     }
-    if !reclaim {
+    // On a sealed link the items are envelopes: the receive path checks
+    // their headers (a county's own envelope returned in a repair is
+    // admitted, and an exchange takes back from a county the envelopes
+    // addressed to it), so neither filter below applies.
+    let sealed = node.sealed_link(&Link::Parent);
+    if !reclaim && !sealed {
         // Records in this node's own name that it lost come back only
         // through `liudong recover` (the receive path refuses them
         // otherwise): they are not fetched, so the rest is repaired.
         let before = missing_here.len();
-        missing_here.retain(|id| id.node != own.code);
+        missing_here.retain(|(_, id)| id.node != own.code);
         let lost = before - missing_here.len();
         if lost > 0 {
             warn!(
@@ -442,7 +475,9 @@ async fn verify_inner(
     // it wrote (the author rule of the receive path): records from above
     // that the upstream lacks come back to it from its own upstream.
     let before = missing_there.len();
-    missing_there.retain(|id| id.node.is_under(&own.code));
+    if !sealed {
+        missing_there.retain(|(_, id)| id.node.is_under(&own.code));
+    }
     if missing_there.len() < before {
         warn!(
             records = before - missing_there.len(),
@@ -453,7 +488,17 @@ async fn verify_inner(
         let max = node.config().max_batch.max(1);
         node.verify_step("fetch", Some(missing_here.len() as u64), false);
         for chunk in missing_here.chunks(max) {
-            let records = ask(VerifyQuery::Fetch(chunk.to_vec())).await?.records;
+            let query = if sealed {
+                VerifyQuery::FetchSealed(
+                    chunk
+                        .iter()
+                        .filter_map(|(b, id)| Some((id.clone(), destination_of(b)?)))
+                        .collect(),
+                )
+            } else {
+                VerifyQuery::Fetch(chunk.iter().map(|(_, id)| id.clone()).collect())
+            };
+            let records = ask(query).await?.records;
             let admission = if reclaim {
                 Admission::recover(records)
             } else {
@@ -469,8 +514,12 @@ async fn verify_inner(
             let ids = chunk.to_vec();
             let records = blocking(move || {
                 let mut out = Vec::new();
-                for id in ids {
-                    out.extend(s.get_bytes(&id)?.map(Bytes::from));
+                for (b, id) in ids {
+                    let bytes = match destination_of(&b) {
+                        Some(d) if sealed => s.envelope_bytes(&id, &d)?,
+                        _ => s.get_bytes(&id)?,
+                    };
+                    out.extend(bytes.map(Bytes::from));
                 }
                 Ok(out)
             })
@@ -511,6 +560,11 @@ async fn verify_inner(
         "verify finished"
     );
     Ok(report)
+}
+
+/// The destination county of an envelope bucket (`None` for a record bucket).
+fn destination_of(b: &Bucket) -> Option<Code> {
+    Code::parse(b.route()?.1).ok()
 }
 
 /// Everything needed to verify a node against its upstream, shareable

@@ -99,7 +99,11 @@ impl SendWindow {
             stats.batches += 1;
             self.node.metrics().sent(&self.peer, n);
             let records: Vec<Bytes> = page.records.into_iter().map(Into::into).collect();
-            audit.disclosing(&records).await?;
+            if self.node.sealed_link(&self.link) {
+                audit.disclosing_sealed(&records).await?;
+            } else {
+                audit.disclosing(&records).await?;
+            }
             return Ok(Some(Batch {
                 records,
                 cursor: page.cursor,

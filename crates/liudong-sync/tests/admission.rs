@@ -355,7 +355,7 @@ impl VerifyPeer for FakeUpstream {
                 ans.members = vec![(bucket, RecordId::parse("410602-999").unwrap(), [9; 16])]
             }
             VerifyQuery::Fetch(_) => ans.records = self.records.clone(),
-            VerifyQuery::Offer(_) => {}
+            VerifyQuery::Offer(_) | VerifyQuery::FetchSealed(_) => {}
         }
         Box::pin(async move { Ok(ans) })
     }
@@ -403,6 +403,7 @@ async fn send(
                 node: COUNTY.into(),
                 push_cursor: 0,
                 max_batch: MAX_BATCH as u32,
+                sealed: None,
                 clock_ms: None,
                 clock_in_doubt: false,
             };

@@ -86,6 +86,7 @@ pub fn local_config(
         workflow: Default::default(),
         console: None,
         metrics: Default::default(),
+        exchange: Default::default(),
     };
     Ok(cfg.validate(Path::new("."))?)
 }
@@ -158,18 +159,20 @@ impl Topology {
         Ok(self.node(code).node.write_local(draft).await?)
     }
 
-    /// Codes of the nodes holding record `id`.
+    /// Codes of the nodes holding record `id` (an exchange node of the
+    /// sealed tier: an envelope of it).
     pub fn holders(&self, id: &RecordId) -> Result<Vec<String>> {
         let mut out = Vec::new();
         for (code, n) in &self.nodes {
-            if n.node.store().get_bytes(id)?.is_some() {
+            if n.node.store().holds_item(id)? {
                 out.push(code.clone());
             }
         }
         Ok(out)
     }
 
-    /// Waits (bounded by `deadline`) until record `id` is at every node of
+    /// Waits (bounded by `deadline`) until record `id` (or, at an exchange
+    /// node of the sealed tier, an envelope of it) is at every node of
     /// `expect`, returning the time each took to receive it.
     pub async fn wait_for(
         &self,
@@ -181,9 +184,7 @@ impl Topology {
         let mut arrived: BTreeMap<String, Duration> = BTreeMap::new();
         while arrived.len() < expect.len() {
             for code in expect {
-                if !arrived.contains_key(code)
-                    && self.node(code).node.store().get_bytes(id)?.is_some()
-                {
+                if !arrived.contains_key(code) && self.node(code).node.store().holds_item(id)? {
                     arrived.insert(code.clone(), start.elapsed());
                 }
             }

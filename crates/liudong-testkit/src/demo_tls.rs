@@ -90,8 +90,23 @@ impl DemoPki {
         }
     }
 
-    /// Switches a (validated, plaintext) local config to mutual TLS.
+    /// The CA certificates of every county of the topology: what a county
+    /// lists in `[exchange] key_cas` to accept the others' sealing keys.
+    pub fn county_cas(&self) -> Vec<PathBuf> {
+        self.cas
+            .iter()
+            .filter(|(c, _)| c.level() == Level::County)
+            .map(|(_, d)| d.join(pki::CA_CERT))
+            .collect()
+    }
+
+    /// Switches a (validated, plaintext) local config to mutual TLS (a
+    /// county of the sealed exchange tier also accepts the sealing keys of
+    /// the topology's other counties).
     pub fn secure(&self, cfg: &mut NodeConfig) -> Result<()> {
+        if cfg.scope.kind == NodeKind::County {
+            cfg.exchange.key_cas = self.county_cas();
+        }
         let files = self.files(&cfg.scope.code, cfg.scope.kind);
         let upstream = cfg.parent.as_ref().map(|(p, _)| p.code.clone());
         cfg.net.tls = Some(

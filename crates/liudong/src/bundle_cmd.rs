@@ -16,6 +16,31 @@ pub fn cli_key_show(config: &Path) -> Result<()> {
     Ok(())
 }
 
+/// `liudong key rotate`: appends a new current sealing key pair to the
+/// county's key file (the running node reloads it and announces the key).
+pub fn cli_key_rotate(config: &Path) -> Result<()> {
+    let cfg = Config::load(config)?;
+    if !cfg.exchange.sealed || cfg.scope.is_exchange() {
+        anyhow::bail!(liudong_i18n::t!(
+            "exchange-rotate-not-county",
+            node = cfg.scope.code.to_string(),
+            config = config.display().to_string()
+        ));
+    }
+    let now = (liudong_sync::system_clock())();
+    let (key, retired) = liudong_exchange::keyring::rotate(&cfg.data_dir, &cfg.scope.code, now)?;
+    println!(
+        "{}",
+        liudong_i18n::t!(
+            "exchange-rotated",
+            county = cfg.scope.code.to_string(),
+            key = key.key_id.clone(),
+            retired = retired
+        )
+    );
+    Ok(())
+}
+
 /// `liudong bundle export`.
 pub fn cli_export(config: &Path, for_code: &str, since: Option<u64>, out: &Path) -> Result<()> {
     let cfg = Config::load(config)?;

@@ -95,7 +95,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// This node's bundle signing key.
+    /// This node's keys: the bundle signing key, and a county's sealing keys
+    /// of the exchange tier.
     Key {
         #[command(subcommand)]
         command: KeyCommand,
@@ -216,7 +217,7 @@ enum Command {
     },
     /// Run the benchmark suite (docs/performance.md): initial and incremental
     /// sync, fan-out, cross-county latency, footprint, exchange transports
-    /// (gRPC exchange node vs a JetStream cluster; needs `nats-server`).
+    /// (gRPC exchange node vs a JetStream cluster; needs `nats-server`), sealed exchange.
     Bench {
         /// Tiny sizes, one run: checks that the suite works (used by the tests).
         #[arg(long)]
@@ -227,7 +228,7 @@ enum Command {
         /// Runs per scenario; the median is reported (default 3).
         #[arg(long)]
         runs: Option<usize>,
-        /// Only these scenarios (1-6), comma-separated.
+        /// Only these scenarios (1-7), comma-separated.
         #[arg(long, value_delimiter = ',')]
         only: Option<Vec<u32>>,
         /// Write the results as JSON here.
@@ -493,6 +494,13 @@ enum KeyCommand {
         #[command(flatten)]
         config: ConfigArg,
     },
+    /// A county of the sealed exchange tier: make a new sealing key pair
+    /// current. The older keys are kept to open records sealed to them; the
+    /// running node announces the new key within seconds (docs/exchange.md).
+    Rotate {
+        #[command(flatten)]
+        config: ConfigArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -689,6 +697,12 @@ async fn run(cli: Cli) -> Result<()> {
         } => {
             init_tracing("warn");
             bundle_cmd::cli_key_show(&config.path()?)
+        }
+        Command::Key {
+            command: KeyCommand::Rotate { config },
+        } => {
+            init_tracing("warn");
+            bundle_cmd::cli_key_rotate(&config.path()?)
         }
         Command::Bundle { command } => {
             init_tracing("warn");

@@ -23,9 +23,14 @@ help-verify = Audit the store and compare this node's scope with its upstream (f
 help-verify--config = The node's config file (liudong.toml)
 help-verify--repair = Transfer the missing records both ways
 help-verify--json = Print JSON instead of a table
-help-key = This node's bundle signing key
+help-recover = Rebuild or complete this node's store from its upstream after a loss (a damaged store, a wiped data directory, a restored backup): a damaged store is moved aside, everything the node is entitled to is pulled — its own records included — and a verification proves it complete. The node must be stopped (docs/operations.md)
+help-recover--config = The node's config file (liudong.toml)
+help-recover--json = Print the result as JSON
+help-key = This node's keys: the bundle signing key, and a county's sealing keys of the exchange tier
 help-key-show = Print the node code and public key (for the importers' [[bundle.trusted]])
 help-key-show--config = The node's config file (liudong.toml)
+help-key-rotate = A county of the sealed exchange tier: make a new sealing key pair current. The older keys are kept to open records sealed to them; the running node announces the new key within seconds (docs/exchange.md)
+help-key-rotate--config = The node's config file (liudong.toml)
 help-bundle = Offline bundles: carry records where there is no network
 help-bundle-export = Write the records node CODE (upstream or child) is entitled to and lacks as one signed, compressed file. The node must not be running
 help-bundle-export--config = The node's config file (liudong.toml)
@@ -118,6 +123,8 @@ help-operator = Web console operators: add, list, remove (see docs/console.md)
 help-operator-add = Add an operator, or set a new password for one (read from the terminal, or one line from standard input with --password-stdin)
 help-operator-add--config = The node's config file (the operators file is in its data directory)
 help-operator-add--name = Login name: letters, digits, '.', '_' or '-'
+help-operator-add--code = The account's unit: the node's code (default for a new account) or a township or village under it, whose people alone the account sees and writes. An existing account keeps its unit unless this is given
+help-operator-add--role = operator (default for a new account) or admin (may also unlock accounts locked by failed logins, in the console). An existing account keeps its role unless this is given
 help-operator-add--password-stdin = Read the password as one line from standard input (for scripts)
 help-operator-list = List the operators
 help-operator-list--config = The node's config file (liudong.toml)
@@ -191,12 +198,3 @@ help-exchange-nats-config--install-dir = Where OUT will be on the servers (absol
 help-exchange-nats-config--store-dir = JetStream store directory on the servers (default INSTALL_DIR/jetstream)
 help-exchange-nats-config--days = Validity of the servers' certificates in days
 help-exchange-nats-config--max-store-gb = JetStream file store limit per server, GiB
-
-## Recovery
-help-recover = Rebuild or complete this node's store from its upstream after a loss (a damaged store, a wiped data directory, a restored backup): a damaged store is moved aside, everything the node is entitled to is pulled — its own records included — and a verification proves it complete. The node must be stopped (docs/operations.md)
-help-recover--config = The node's config file (liudong.toml)
-help-recover--json = Print the result as JSON
-
-## Console accounts
-help-operator-add--code = The account's unit: the node's code (default for a new account) or a township or village under it, whose people alone the account sees and writes. An existing account keeps its unit unless this is given
-help-operator-add--role = operator (default for a new account) or admin (may also unlock accounts locked by failed logins, in the console). An existing account keeps its role unless this is given

@@ -23,9 +23,14 @@ help-verify = 检查本地存储，并与上级节点比对本节点范围内的
 help-verify--config = 节点的配置文件（liudong.toml）
 help-verify--repair = 双向补传缺少的记录
 help-verify--json = 输出 JSON 而不是表格
-help-key = 本节点的数据包签名密钥
+help-recover = 数据丢失后（存储损坏、数据目录被清空、从备份恢复）从上级重建或补全本节点的存储：损坏的存储被移到一旁，拉取本节点有权持有的全部记录（包括本节点自己的记录），并以核对证明其完整。节点须先停止（docs/operations.md）
+help-recover--config = 节点的配置文件（liudong.toml）
+help-recover--json = 以 JSON 输出结果
+help-key = 本节点的密钥：数据包签名密钥，以及交换层中县级节点的封装密钥
 help-key-show = 显示节点代码与公钥（供导入方的 [[bundle.trusted]] 使用）
 help-key-show--config = 节点的配置文件（liudong.toml）
+help-key-rotate = 封装交换层的县级节点：生成新的封装密钥对并设为当前密钥。旧密钥保留，用于打开以其封装的记录；运行中的节点在数秒内公布新密钥（docs/exchange.md）
+help-key-rotate--config = 节点的配置文件（liudong.toml）
 help-bundle = 离线数据包：在没有网络的地方传递记录
 help-bundle-export = 把代码为 CODE 的节点（上级或下级）应得而尚缺的记录写成一个签名、压缩的文件。节点须处于停止状态
 help-bundle-export--config = 节点的配置文件（liudong.toml）
@@ -118,6 +123,8 @@ help-operator = 网页控制台操作员：添加、列出、删除（见 docs/c
 help-operator-add = 添加操作员，或为其设置新密码（从终端读取，或用 --password-stdin 从标准输入读一行）
 help-operator-add--config = 节点的配置文件（操作员文件在其数据目录中）
 help-operator-add--name = 登录名：字母、数字、'.'、'_' 或 '-'
+help-operator-add--code = 账户所属单位：本节点代码（新账户的默认值），或其下的乡镇、村，账户只能查看和录入该单位的人员。已有账户除非指定本项，否则保留原单位
+help-operator-add--role = operator（新账户的默认值）或 admin（还可在控制台解锁因登录失败被锁定的账户）。已有账户除非指定本项，否则保留原角色
 help-operator-add--password-stdin = 从标准输入读一行作为密码（供脚本使用）
 help-operator-list = 列出操作员
 help-operator-list--config = 节点的配置文件（liudong.toml）
@@ -191,12 +198,3 @@ help-exchange-nats-config--install-dir = OUT 在服务器上的位置（绝对�
 help-exchange-nats-config--store-dir = 服务器上的 JetStream 存储目录（默认 INSTALL_DIR/jetstream）
 help-exchange-nats-config--days = 服务器证书的有效天数
 help-exchange-nats-config--max-store-gb = 每台服务器的 JetStream 文件存储上限（GiB）
-
-## 恢复
-help-recover = 存储损坏、数据目录被清空或从备份恢复后，从上级重建或补全本节点的存储：损坏的存储被移到一旁，拉取本节点有权持有的全部记录（包括本节点自己写的），并以核对证明完整。节点须先停止（见 docs/operations.md）
-help-recover--config = 节点的配置文件（liudong.toml）
-help-recover--json = 以 JSON 输出结果
-
-## 控制台账号
-help-operator-add--code = 账号所属单位：本节点的代码（新账号的默认值），或其下某个乡镇或村的代码；账号只能查看和写入该单位的人员。已有账号不写此项时保持原单位
-help-operator-add--role = operator（操作员，新账号的默认值）或 admin（管理员，还可在控制台解锁因登录失败被锁定的账号）。已有账号不写此项时保持原角色
