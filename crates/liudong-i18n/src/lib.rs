@@ -26,6 +26,9 @@ mod catalogue {
 
 pub use fluent_bundle::FluentValue as Value;
 
+#[cfg(feature = "clap")]
+pub mod cli;
+
 /// A language of the catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Lang {

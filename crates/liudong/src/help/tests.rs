@@ -1,5 +1,7 @@
 use super::*;
 use clap::CommandFactory;
+use clap::error::ErrorKind;
+use liudong_i18n::Lang;
 use std::collections::BTreeSet;
 
 fn has_chinese(s: &str) -> bool {
