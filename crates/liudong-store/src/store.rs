@@ -513,19 +513,23 @@ impl Store {
                 held.insert(draft.subject.clone(), context);
             }
             let context = held.entry(draft.subject.clone()).or_default();
-            let id = RecordId {
-                node: self.scope.code.clone(),
-                seq: seq + 1,
-            };
-            let invalid = |error| StoreError::InvalidInBatch {
+            let invalid = |id: &RecordId, error| StoreError::InvalidInBatch {
                 index,
                 id: id.clone(),
                 error,
             };
             let mut body = draft.body;
+            // Refused before it is stamped: named by the id it would get now.
             let (origin, residence) =
-                placing::settle(draft.origin, draft.residence, &mut body, context)
-                    .map_err(invalid)?;
+                placing::settle(draft.origin, draft.residence, &mut body, context).map_err(
+                    |e| {
+                        let id = RecordId {
+                            node: self.scope.code.clone(),
+                            seq: RecordId::next_seq(seq, clock.last()),
+                        };
+                        invalid(&id, e)
+                    },
+                )?;
             if skip_identical
                 && let Some(same) = context
                     .iter()
@@ -552,9 +556,10 @@ impl Store {
                 residence,
                 body,
             };
-            check_record(&record, limits).map_err(invalid)?;
+            check_record(&record, limits).map_err(|e| invalid(&record.id, e))?;
             if workflow::needs_context(&record.body) {
-                workflow::check(&record, context).map_err(|i| invalid(i.to_validation()))?;
+                workflow::check(&record, context)
+                    .map_err(|i| invalid(&record.id, i.to_validation()))?;
             }
             seq = record.id.seq;
             context.push(record.clone());
