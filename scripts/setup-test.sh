@@ -12,6 +12,9 @@
 #   the tests would exercise a server no one should deploy. Installed under
 #   /opt/liudong/nats-server-$NATS_VERSION and linked as
 #   /usr/local/bin/nats-server.
+# - The PouchDB peer of `liudong bench` scenario 8 (the bench smoke test in
+#   crates/liudong/tests/cli.rs runs it): scripts/setup-bench.sh, pinned npm
+#   packages under .tools/pouchdb/ of the repository.
 set -euo pipefail
 
 NATS_VERSION=2.14.6
@@ -42,3 +45,5 @@ if ! /usr/local/bin/nats-server --version 2>/dev/null | grep -qx "nats-server: v
     "${sudo_cmd[@]}" ln -sf "$nats_dir/bin/nats-server" /usr/local/bin/nats-server
     /usr/local/bin/nats-server --version
 fi
+
+bash "$(dirname "${BASH_SOURCE[0]}")/setup-bench.sh"

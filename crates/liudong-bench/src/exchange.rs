@@ -24,7 +24,7 @@ const COUNTY_B: &str = "440306";
 const EXCHANGE: &str = "CN";
 
 /// CPU seconds (user + system) of a process so far, from `/proc`.
-fn cpu_secs(pid: Option<u32>) -> f64 {
+pub(crate) fn cpu_secs(pid: Option<u32>) -> f64 {
     let path = match pid {
         Some(p) => format!("/proc/{p}/stat"),
         None => "/proc/self/stat".into(),

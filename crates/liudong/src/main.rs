@@ -217,7 +217,8 @@ enum Command {
     },
     /// Run the benchmark suite (docs/performance.md): initial and incremental
     /// sync, fan-out, cross-county latency, footprint, exchange transports
-    /// (gRPC exchange node vs a JetStream cluster; needs `nats-server`), sealed exchange.
+    /// (gRPC exchange node vs a JetStream cluster; needs `nats-server`), sealed exchange,
+    /// the PouchDB peer (needs `scripts/setup-bench.sh`), fan-in of village processes.
     Bench {
         /// Tiny sizes, one run: checks that the suite works (used by the tests).
         #[arg(long)]
@@ -228,7 +229,7 @@ enum Command {
         /// Runs per scenario; the median is reported (default 3).
         #[arg(long)]
         runs: Option<usize>,
-        /// Only these scenarios (1-7), comma-separated.
+        /// Only these scenarios (1-9), comma-separated.
         #[arg(long, value_delimiter = ',')]
         only: Option<Vec<u32>>,
         /// Write the results as JSON here.

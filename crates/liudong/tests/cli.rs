@@ -130,7 +130,7 @@ fn bench_smoke_runs_every_scenario() {
     );
     let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let results = doc["results"].as_array().unwrap();
-    assert_eq!(results.len(), 7, "{stdout}");
+    assert_eq!(results.len(), 9, "{stdout}");
     for r in results {
         assert!(r["scenario"].is_string());
     }
