@@ -57,6 +57,9 @@ pub struct BenchOptions {
     /// Crossing records sent county → exchange → county in the exchange
     /// cases: transports (gRPC exchange node vs JetStream) and sealed vs clear.
     pub exchange_records: u64,
+    /// Records replicated in the PouchDB peer case (the first of those
+    /// scenario 1 sends: the same generator and seed), each way of syncing.
+    pub peer_records: u64,
     /// Numbers of village processes syncing with one hub in the fan-in case
     /// (at most 170, the most villages of one township in the table).
     pub fanin_nodes: Vec<usize>,
@@ -82,6 +85,7 @@ impl BenchOptions {
             runs: 3,
             compression: 3,
             exchange_records: 20_000,
+            peer_records: 100_000,
             fanin_nodes: vec![10, 50, 100, 170],
             fanin_secs: 20,
         }
@@ -97,6 +101,7 @@ impl BenchOptions {
             runs: 1,
             compression: 3,
             exchange_records: 1_000,
+            peer_records: 1_000,
             fanin_nodes: vec![3],
             fanin_secs: 4,
         }

@@ -1,5 +1,5 @@
-//! Scenario 8, the PouchDB peer: the records of scenario 1, as JSON
-//! documents, replicated between two express-pouchdb servers (CouchDB
+//! Scenario 8, the PouchDB peer: the records of scenario 1 (the first
+//! `peer_records` of them: same generator, same seed), as JSON documents, replicated between two express-pouchdb servers (CouchDB
 //! protocol, leveldb adapter on disk) by the PouchDB replicator with
 //! `batch_size` 500 and 100, interleaved round by round with Liudong's
 //! initial sync of the same records (county hub → fresh township over
@@ -128,13 +128,14 @@ async fn drive(
 /// Liudong's initial sync records/s on the same records, and their ratio.
 pub(crate) async fn pouchdb_peer(o: &BenchOptions, work: &Path) -> Result<Measure> {
     let modules = modules()?;
+    let n_records = o.peer_records;
     let dir = work.join("peer");
     std::fs::create_dir_all(&dir)?;
     let script = dir.join("pouchdb.js");
     std::fs::write(&script, SCRIPT)?;
 
     // The records of scenario 1 (same seed), as CouchDB documents.
-    let records = gen_records(o.records, 1, TOWNSHIP, 0)?;
+    let records = gen_records(n_records, 1, TOWNSHIP, 0)?;
     let docs = dir.join("docs.ndjson");
     let mut text = String::new();
     let mut json_bytes = 0usize;
@@ -162,10 +163,10 @@ pub(crate) async fn pouchdb_peer(o: &BenchOptions, work: &Path) -> Result<Measur
     )
     .await?;
     ensure!(
-        loaded["doc_count"].as_u64() == Some(o.records),
+        loaded["doc_count"].as_u64() == Some(n_records),
         "the PouchDB source holds {} of {} documents",
         loaded["doc_count"],
-        o.records
+        n_records
     );
 
     // Mutual TLS between the county hub and the township, as deployed.
@@ -183,7 +184,7 @@ pub(crate) async fn pouchdb_peer(o: &BenchOptions, work: &Path) -> Result<Measur
         ..NetOptions::default()
     };
 
-    let (mut liudong, mut pouch) = (vec![], [vec![], vec![]]);
+    let (mut liudong, mut pouch, mut wire) = (vec![], [vec![], vec![]], vec![]);
     let (mut liudong_disk, mut pouch_disk) = (vec![], vec![]);
     let mut hub_cpu = [vec![], vec![]];
     for run in 0..o.runs {
@@ -205,11 +206,12 @@ pub(crate) async fn pouchdb_peer(o: &BenchOptions, work: &Path) -> Result<Measur
         )
         .await?;
         ensure!(
-            received == o.records,
+            received == n_records,
             "initial sync received {received} of {} records",
-            o.records
+            n_records
         );
         liudong.push(received as f64 / elapsed.as_secs_f64());
+        wire.push(hub.proxy.take() as f64);
         // Views are indexed off the acknowledgement path: complete them
         // before the disk is measured (not timed).
         let st = town.store().clone();
@@ -223,7 +225,7 @@ pub(crate) async fn pouchdb_peer(o: &BenchOptions, work: &Path) -> Result<Measur
         // PouchDB: one replication per batch size into a fresh database.
         for (i, batch) in BATCHES.into_iter().enumerate() {
             let db = format!("records-{run}-{batch}");
-            let cpu0 = [source.pid(), target.pid()].map(|p| super::exchange::cpu_secs(p));
+            let cpu0 = [source.pid(), target.pid()].map(super::exchange::cpu_secs);
             let r = drive(
                 &script,
                 &modules,
@@ -235,16 +237,16 @@ pub(crate) async fn pouchdb_peer(o: &BenchOptions, work: &Path) -> Result<Measur
                 ],
             )
             .await?;
-            let cpu1 = [source.pid(), target.pid()].map(|p| super::exchange::cpu_secs(p));
+            let cpu1 = [source.pid(), target.pid()].map(super::exchange::cpu_secs);
             ensure!(
-                r["doc_count"].as_u64() == Some(o.records),
+                r["doc_count"].as_u64() == Some(n_records),
                 "PouchDB replication (batch {batch}) left {} of {} documents",
                 r["doc_count"],
-                o.records
+                n_records
             );
             let ms = r["ms"].as_f64().context("no ms from the replicator")?;
-            pouch[i].push(o.records as f64 / (ms / 1000.0));
-            hub_cpu[i].push((cpu1[0] - cpu0[0] + cpu1[1] - cpu0[1]) / o.records as f64 * 1e6);
+            pouch[i].push(n_records as f64 / (ms / 1000.0));
+            hub_cpu[i].push((cpu1[0] - cpu0[0] + cpu1[1] - cpu0[1]) / n_records as f64 * 1e6);
             if i == 0 {
                 pouch_disk.push(dir_size(&target.dir.join(&db)) as f64);
             }
@@ -254,11 +256,13 @@ pub(crate) async fn pouchdb_peer(o: &BenchOptions, work: &Path) -> Result<Measur
     let lr = median(liudong);
     let [p500, p100] = pouch.map(median);
     let [cpu500, cpu100] = hub_cpu.map(median);
-    let n = o.records as f64;
+    let n = n_records as f64;
     Ok(Measure {
         scenario: "8 PouchDB peer".into(),
-        records: o.records,
+        wall_ms: n / lr.max(f64::MIN_POSITIVE) * 1000.0,
+        records: n_records,
         records_per_s: lr,
+        wire_bytes: median(wire) as u64,
         disk_mb: median(liudong_disk.clone()) / 1e6,
         notes: vec![
             (

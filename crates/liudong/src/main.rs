@@ -241,6 +241,9 @@ enum Command {
         /// Crossing records through each exchange transport in scenario 6 (default 20,000).
         #[arg(long)]
         exchange_records: Option<u64>,
+        /// Records replicated by the PouchDB peer and by Liudong in scenario 8 (default 100,000).
+        #[arg(long)]
+        peer_records: Option<u64>,
     },
     /// A person's derived view: status, episodes, certificate, checks, births.
     Person {
@@ -851,6 +854,7 @@ async fn run(cli: Cli) -> Result<()> {
             out,
             compression,
             exchange_records,
+            peer_records,
         } => {
             init_tracing("error");
             let mut o = if smoke {
@@ -869,6 +873,9 @@ async fn run(cli: Cli) -> Result<()> {
             }
             if let Some(n) = exchange_records {
                 o.exchange_records = n.max(1);
+            }
+            if let Some(n) = peer_records {
+                o.peer_records = n.max(1);
             }
             liudong_bench::run(o, out, only).await.map(|_| ())
         }
