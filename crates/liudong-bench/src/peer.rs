@@ -185,6 +185,7 @@ pub(crate) async fn pouchdb_peer(o: &BenchOptions, work: &Path) -> Result<Measur
     };
 
     let (mut liudong, mut pouch, mut wire) = (vec![], [vec![], vec![]], vec![]);
+    let mut plain = vec![];
     let (mut liudong_disk, mut pouch_disk) = (vec![], vec![]);
     let mut hub_cpu = [vec![], vec![]];
     for run in 0..o.runs {
@@ -192,7 +193,8 @@ pub(crate) async fn pouchdb_peer(o: &BenchOptions, work: &Path) -> Result<Measur
         let rdir = dir.join(format!("liudong-{run}"));
         let county = open(&rdir.join("county"), COUNTY, Some("CN"), 128, o)?;
         load(&county, &items)?;
-        let hub = Hub::start_with(county, net(tls(COUNTY, NodeKind::County, None)?)).await?;
+        let hub =
+            Hub::start_with(county.clone(), net(tls(COUNTY, NodeKind::County, None)?)).await?;
         let town = Node::new(
             open(&rdir.join("town"), TOWNSHIP, Some(COUNTY), 32, o)?,
             SyncConfig::default(),
@@ -218,6 +220,22 @@ pub(crate) async fn pouchdb_peer(o: &BenchOptions, work: &Path) -> Result<Measur
         tokio::task::spawn_blocking(move || st.catch_up()).await??;
         town.store().flush()?;
         liudong_disk.push(dir_size(&rdir.join("town")) as f64);
+        drop(hub);
+        drop(town);
+        // The same sync in plaintext (same hub store, another fresh
+        // township): what mutual TLS costs, in the same round.
+        let hub = Hub::start(county).await?;
+        let town = Node::new(
+            open(&rdir.join("town-plain"), TOWNSHIP, Some(COUNTY), 32, o)?,
+            SyncConfig::default(),
+            system_clock(),
+        );
+        let (elapsed, received) = super::session(&town, &hub.url()).await?;
+        ensure!(
+            received == n_records,
+            "initial sync in plaintext received {received} of {n_records} records"
+        );
+        plain.push(received as f64 / elapsed.as_secs_f64());
         drop(hub);
         drop(town);
         std::fs::remove_dir_all(&rdir).ok();
@@ -268,6 +286,10 @@ pub(crate) async fn pouchdb_peer(o: &BenchOptions, work: &Path) -> Result<Measur
             (
                 "Liudong initial sync rec/s (mutual TLS)".into(),
                 format!("{lr:.0}"),
+            ),
+            (
+                "Liudong initial sync rec/s, plaintext, same round".into(),
+                format!("{:.0}", median(plain)),
             ),
             (
                 "PouchDB replication docs/s, batch 500".into(),
