@@ -79,6 +79,10 @@ pub enum Via {
     /// this node's own name are admitted (they were written here before the
     /// store was lost) and stored as reclaimed; audited as `Imported`.
     Recover,
+    /// Envelopes delivered by a JetStream exchange (no session: the
+    /// transport's durable consumer keeps the position): audited as
+    /// `Imported` when any was new.
+    Exchange,
 }
 
 /// A batch of records arriving over `link`.
@@ -164,6 +168,8 @@ impl Via {
                 outcome.new as u64,
             ),
             Via::Bundle { from } => (format!("bundle from {from}"), items.len() as u64),
+            Via::Exchange if outcome.new == 0 => return None,
+            Via::Exchange => ("JetStream exchange".to_string(), outcome.new as u64),
             Via::Recover if outcome.new == 0 => return None,
             Via::Recover => (
                 "recover: fetched from the upstream".to_string(),

@@ -313,7 +313,18 @@ enum Command {
         /// Keep the nodes' store directories here (default: a temporary directory).
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// The counties' exchange: `grpc` (the national exchange node, default)
+        /// or `nats` (a three-server JetStream cluster; needs nats-server).
+        #[arg(long, value_enum, default_value = "grpc")]
+        exchange: DemoExchangeArg,
     },
+}
+
+/// `liudong demo --exchange`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum DemoExchangeArg {
+    Grpc,
+    Nats,
 }
 
 /// What `liudong import` was asked to do (its command-line arguments).
@@ -938,9 +949,15 @@ async fn run(cli: Cli) -> Result<()> {
             init_tracing("warn");
             command.run()
         }
-        Command::Demo { dir } => {
+        Command::Demo { dir, exchange } => {
             init_tracing("warn");
-            liudong_testkit::demo::run(dir).await.map(|_| ())
+            let exchange = match exchange {
+                DemoExchangeArg::Grpc => liudong_testkit::demo::DemoExchange::Grpc,
+                DemoExchangeArg::Nats => liudong_testkit::demo::DemoExchange::Nats,
+            };
+            liudong_testkit::demo::run_with(dir, exchange)
+                .await
+                .map(|_| ())
         }
     }
 }
