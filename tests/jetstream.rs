@@ -558,6 +558,29 @@ async fn counties_on_cluster(
     let cluster = NatsCluster::start_with_pki(dir, pki, &[A, B])
         .await
         .expect("cluster (needs nats-server: scripts/setup-test.sh)");
+    // The county's config file, as its operator writes it, validates to
+    // what `attach` sets up.
+    let files = cluster
+        .pki()
+        .files(&code(A), liudong_core::NodeKind::County);
+    let list = |p: &[std::path::PathBuf]| format!("{p:?}");
+    let text = format!(
+        "[node]\ncode = \"{A}\"\ndata_dir = \"data\"\nlisten = \"127.0.0.1:0\"\n[upstream]\ncode = \"CN\"\n[tls]\nca_certs = {}\ncert = {:?}\nkey = {:?}\ncrls = {}\n[exchange]\nnats = {:?}\n",
+        list(&files.ca_certs),
+        files.cert,
+        files.key,
+        list(&files.crls),
+        cluster.written.plan.client_urls(),
+    );
+    let path = dir.join("county-a.toml");
+    std::fs::write(&path, text).unwrap();
+    let cfg = liudong_node::config::Config::load(&path).unwrap();
+    let nl = cfg.exchange.nats.as_ref().expect("[exchange] nats");
+    assert_eq!(nl.servers, cluster.written.plan.client_urls());
+    assert_eq!(nl.seed, files.key.parent().unwrap().join("nats.nk"));
+    assert_eq!(nl.exchange.code.to_string(), "CN");
+    assert!(cfg.parent.is_none() && cfg.awaiting_upstream.is_none());
+    assert!(cfg.exchange.sealed && cfg.store.sealed);
     let topo = liudong_testkit::demo::Topology::start_on(
         dir,
         &nodes[1..],

@@ -796,16 +796,6 @@ impl Config {
                 "[exchange] nats needs [upstream] code to name the exchange (e.g. \"CN\" or the province's 2 digits)"
             );
         };
-        let Some(tls) = &self.tls else {
-            bail!(
-                "[exchange] nats needs [tls]: the county connects to the cluster with its certificate and its NATS key"
-            );
-        };
-        if !sealed {
-            bail!(
-                "[exchange] nats carries only sealed envelopes: set [exchange] sealed = true (the default)"
-            );
-        }
         for url in &x.nats {
             let rest = url
                 .strip_prefix("nats://")
@@ -819,6 +809,16 @@ impl Config {
                     "[exchange] nats = {url:?}: expected a server URL like \"nats://host:4222\" (the cluster.toml of the exchange operator lists them)"
                 );
             }
+        }
+        let Some(tls) = &self.tls else {
+            bail!(
+                "[exchange] nats needs [tls]: the county connects to the cluster with its certificate and its NATS key"
+            );
+        };
+        if !sealed {
+            bail!(
+                "[exchange] nats carries only sealed envelopes: set [exchange] sealed = true (the default)"
+            );
         }
         let abs = |p: &PathBuf| {
             if p.is_absolute() {
@@ -1264,6 +1264,34 @@ mod tests {
             format!("{e:#}").contains("[upstream] url is missing"),
             "{e:#}"
         );
+    }
+
+    #[test]
+    fn a_jetstream_exchange_is_for_sealed_counties_with_tls_and_no_upstream_url() {
+        let head = "[node]\ncode = \"410602\"\ndata_dir = \"d\"\ninsecure = true\nlisten = \"127.0.0.1:1\"\n";
+        let nats = "[exchange]\nnats = [\"nats://10.0.0.1:4222\", \"nats://10.0.0.2:4222\", \"nats://10.0.0.3:4222\"]\n";
+        let err = |text: String| format!("{:#}", parse(&text).unwrap_err());
+        let e = err(format!(
+            "{head}[upstream]\ncode = \"CN\"\nurl = \"http://127.0.0.1:1\"\n{nats}"
+        ));
+        assert!(e.contains("remove [upstream] url"), "{e}");
+        let e = err(format!("{head}[upstream]\ncode = \"CN\"\n{nats}"));
+        assert!(e.contains("needs [tls]"), "{e}");
+        let e = err(format!(
+            "{head}[upstream]\ncode = \"CN\"\n[exchange]\nnats = [\"http://10.0.0.1:4222\"]\n"
+        ));
+        assert!(e.contains("nats://host:4222"), "{e}");
+        let e = err(format!(
+            "{head}[upstream]\ncode = \"CN\"\n[exchange]\nnats_key = \"k.nk\"\n"
+        ));
+        assert!(e.contains("only used with [exchange] nats"), "{e}");
+        let town = "[node]\ncode = \"410602100\"\ndata_dir = \"d\"\ninsecure = true\nlisten = \"127.0.0.1:1\"\n[upstream]\ncode = \"410602\"\nurl = \"http://127.0.0.1:1\"\n";
+        let e = err(format!("{town}{nats}"));
+        assert!(e.contains("for county hubs"), "{e}");
+        // Without nats, a county waiting for its exchange's address is in
+        // the sealed tier all the same.
+        let c = parse(&format!("{head}[upstream]\ncode = \"CN\"\n")).unwrap();
+        assert!(c.exchange.sealed && c.exchange.nats.is_none());
     }
 
     #[test]
