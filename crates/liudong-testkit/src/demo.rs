@@ -331,7 +331,7 @@ fn flow(today: Date, subject: &CitizenId, name: &str) -> Vec<(&'static str, Draf
 }
 
 /// The exchange the demo's counties use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum DemoExchange {
     /// The national exchange node (gRPC), the embedded default.
     #[default]

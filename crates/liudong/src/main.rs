@@ -316,15 +316,8 @@ enum Command {
         /// The counties' exchange: `grpc` (the national exchange node, default)
         /// or `nats` (a three-server JetStream cluster; needs nats-server).
         #[arg(long, value_enum, default_value = "grpc")]
-        exchange: DemoExchangeArg,
+        exchange: liudong_testkit::demo::DemoExchange,
     },
-}
-
-/// `liudong demo --exchange`.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum DemoExchangeArg {
-    Grpc,
-    Nats,
 }
 
 /// What `liudong import` was asked to do (its command-line arguments).
@@ -951,10 +944,6 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Demo { dir, exchange } => {
             init_tracing("warn");
-            let exchange = match exchange {
-                DemoExchangeArg::Grpc => liudong_testkit::demo::DemoExchange::Grpc,
-                DemoExchangeArg::Nats => liudong_testkit::demo::DemoExchange::Nats,
-            };
             liudong_testkit::demo::run_with(dir, exchange)
                 .await
                 .map(|_| ())
