@@ -426,6 +426,9 @@ impl Node {
         let record_rules = self.rules(&Link::Parent)?;
         let mut items: Vec<Incoming> = Vec::new();
         let mut envelopes = Vec::with_capacity(batch.records.len());
+        // Envelopes sealed in one batch share one encapsulation: its key is
+        // derived once for the received batch.
+        let mut batch_keys = liudong_exchange::OpenCache::default();
         for (index, bytes) in batch.records.iter().enumerate() {
             let env = Envelope::decode(index, bytes)?;
             let h = &env.header;
@@ -481,7 +484,7 @@ impl Node {
                                 key_id: h.recipient_key.clone(),
                             }
                         })?;
-                        let plain = env.open(&key)?;
+                        let plain = env.open_with(&key, &mut batch_keys)?;
                         let record = liudong_proto::decode_record(&plain)
                             .map_err(|error| SyncError::Decode { index, error })?;
                         if record.id != h.record || !record.id.node.is_under(&h.source) {
