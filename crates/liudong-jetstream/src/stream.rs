@@ -137,43 +137,10 @@ pub async fn ensure(
 ) -> Result<Ensured, ExchangeError> {
     let mut out = Ensured::default();
     let api = |e: &dyn std::fmt::Display| classify_api_error(&e.to_string(), &settings.name);
-    let stream = match admin.js.get_stream(&settings.name).await {
-        Ok(s) => {
-            admin
-                .js
-                .update_stream(settings.stream_config())
-                .await
-                .map_err(|e| api(&e))?;
-            s
-        }
-        Err(e) if not_found(&e) => {
-            out.stream_created = true;
-            admin
-                .js
-                .create_stream(settings.stream_config())
-                .await
-                .map_err(|e| api(&e))?
-        }
-        Err(e) => return Err(api(&e)),
-    };
-    match admin.js.get_stream(names::KEYS_STREAM).await {
-        Ok(_) => {
-            admin
-                .js
-                .update_stream(settings.keys_config())
-                .await
-                .map_err(|e| api(&e))?;
-        }
-        Err(e) if not_found(&e) => {
-            out.keys_stream_created = true;
-            admin
-                .js
-                .create_stream(settings.keys_config())
-                .await
-                .map_err(|e| api(&e))?;
-        }
-        Err(e) => return Err(api(&e)),
-    }
+    let (stream, created) = create_or_update(admin, settings.stream_config(), &api).await?;
+    out.stream_created = created;
+    let (_, created) = create_or_update(admin, settings.keys_config(), &api).await?;
+    out.keys_stream_created = created;
     for code in participants {
         let name = names::consumer_name(code);
         let exists = stream
@@ -194,6 +161,26 @@ pub async fn ensure(
         }
     }
     Ok(out)
+}
+
+/// Creates the stream `config` names, or brings it to `config`; true if it
+/// was created.
+async fn create_or_update(
+    admin: &Exchange,
+    config: stream::Config,
+    api: &impl Fn(&dyn std::fmt::Display) -> ExchangeError,
+) -> Result<(stream::Stream, bool), ExchangeError> {
+    match admin.js.get_stream(&config.name).await {
+        Ok(s) => {
+            admin.js.update_stream(config).await.map_err(|e| api(&e))?;
+            Ok((s, false))
+        }
+        Err(e) if not_found(&e) => {
+            let s = admin.js.create_stream(config).await.map_err(|e| api(&e))?;
+            Ok((s, true))
+        }
+        Err(e) => Err(api(&e)),
+    }
 }
 
 fn not_found(e: &async_nats::jetstream::context::GetStreamError) -> bool {
