@@ -77,3 +77,23 @@ sync-rule-sealed-down = an upper exchange may send only envelopes addressed to a
 sync-rule-sealed-author = an envelope may carry only a record written under its source county, with the id its header names
 sync-link-driver-not-running = the link's sync task is not running
 sync-link-driver-stopped = the link's sync task stopped
+
+## Records on the wire (liudong-proto)
+
+proto-not-record = not a protobuf Record message: { $error }
+proto-missing = field { $field } is missing
+proto-invalid = field { $field }: { $reason }
+proto-enum = field { $field }: unknown or unspecified enum value
+
+## Sealed envelopes (liudong-exchange)
+
+seal-malformed = envelope #{ $index } of the batch is malformed: { $reason }
+seal-header = envelope of record { $id }: field { $field } of its header: { $reason }; the sending county must seal it again
+seal-unknown-signer = envelope of record { $id } from county { $from } is signed with key { $key_id }, which this county has not received yet; it will be fetched from the exchange and the envelope accepted on the next attempt
+seal-bad-signature = envelope of record { $id }: the signature of county { $from } does not verify; the envelope was altered on the way or not sealed by { $from }
+seal-unknown-recipient-key = envelope of record { $id } is sealed to key { $key_id }, which county { $county } does not hold; restore the county's sealing key file (sealing-keys.json) from its backup
+seal-cannot-open = envelope of record { $id } from county { $from } does not open with key { $key_id }: its payload was altered after signing or sealed to another key
+seal-no-key = no sealing key of county { $county } is known yet; its announcement is fetched from the exchange (is county { $county } running and connected?)
+seal-announcement = key announcement: { $error }
+seal-key-file = sealing key file { $path }: { $reason }
+seal-random = the system random number generator failed

@@ -76,3 +76,23 @@ sync-rule-sealed-down = 上级交换节点只能下发收件县在接收节点�
 sync-rule-sealed-author = 信封只能装载在其来源县填写、且编号与信封头一致的记录
 sync-link-driver-not-running = 该链路的同步任务没有运行
 sync-link-driver-stopped = 该链路的同步任务已停止
+
+## 传输中的记录（liudong-proto）
+
+proto-not-record = 不是 protobuf 格式的 Record 消息：{ $error }
+proto-missing = 缺少字段 { $field }
+proto-invalid = 字段 { $field }：{ $reason }
+proto-enum = 字段 { $field }：枚举值未知或未填写
+
+## 加密信封（liudong-exchange）
+
+seal-malformed = 本批第 { $index } 个信封格式不正确：{ $reason }
+seal-header = 记录 { $id } 的信封：信封头字段 { $field }：{ $reason }；需要发送县重新加密
+seal-unknown-signer = 来自县 { $from } 的记录 { $id } 的信封用密钥 { $key_id } 签名，本县尚未收到该密钥；将从交换节点获取，下次尝试时即可接收该信封
+seal-bad-signature = 记录 { $id } 的信封：县 { $from } 的签名校验失败；信封在途中被改动，或不是由 { $from } 加密的
+seal-unknown-recipient-key = 记录 { $id } 的信封是用密钥 { $key_id } 加密的，县 { $county } 没有这把密钥；请从备份恢复该县的加密密钥文件（sealing-keys.json）
+seal-cannot-open = 来自县 { $from } 的记录 { $id } 的信封无法用密钥 { $key_id } 打开：内容在签名后被改动，或是用其他密钥加密的
+seal-no-key = 尚未得知县 { $county } 的加密密钥；正在从交换节点获取其公告（县 { $county } 是否在运行并已连接？）
+seal-announcement = 密钥公告：{ $error }
+seal-key-file = 加密密钥文件 { $path }：{ $reason }
+seal-random = 系统随机数生成器出错
