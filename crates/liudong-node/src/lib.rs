@@ -25,6 +25,7 @@ pub mod error;
 pub mod metrics_http;
 pub mod monitoring;
 pub mod progress;
+pub mod text;
 pub mod query;
 pub mod recover;
 pub mod report;
