@@ -386,10 +386,10 @@ fn damaged_files_and_foreign_codes_are_refused() {
     // Outside the county's area, or not a township/village: nothing is written.
     let out = t.path().join("x.enrol");
     for (code, want) in [
-        (TOWN_B, "outside this hub's area"),
-        (VILLAGE_B1, "outside this hub's area"),
-        (COUNTY_A, "county code"),
-        ("410602999", "not in the embedded division table"),
+        (TOWN_B, "不在本中心的辖区内"),
+        (VILLAGE_B1, "不在本中心的辖区内"),
+        (COUNTY_A, "县级代码"),
+        ("410602999", "不在内置的区划表中"),
     ] {
         let err = fails(&[
             "enrol",

@@ -219,3 +219,57 @@ pub fn verify_not_in_step(r: &liudong_sync::verify::VerifyReport, repaired: bool
         )
     }
 }
+
+/// The role of a session in the audit trail (`served`, `dialled`), in the
+/// operator's words; anything else as it is.
+pub fn audit_role(role: &str) -> String {
+    match role {
+        "served" => t!("audit-role-served"),
+        "dialled" => t!("audit-role-dialled"),
+        other => other.to_string(),
+    }
+}
+
+/// A session's outcome in the audit trail: `ok`, or the error that ended it
+/// (already a sentence, in the language of the node that wrote it).
+pub fn audit_outcome(outcome: &str) -> String {
+    match outcome {
+        "ok" => t!("audit-outcome-ok"),
+        other => other.to_string(),
+    }
+}
+
+/// Where imported records came from, as the audit trail keeps it (`bundle
+/// from X`, `verify repair: …`, `recover: …`), in the operator's words.
+pub fn audit_source(source: &str) -> String {
+    if let Some(from) = source.strip_prefix("bundle from ") {
+        return t!("audit-source-bundle", from = from);
+    }
+    if let Some(peer) = source.strip_prefix("verify repair: offered by ") {
+        return t!("audit-source-repair-offered", peer = peer);
+    }
+    match source {
+        "verify repair: fetched from the upstream" => t!("audit-source-repair-fetched"),
+        "recover: fetched from the upstream" => t!("audit-source-recover"),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The words the store keeps are shown in the operator's language.
+    #[test]
+    fn audit_words_are_rendered_through_the_catalogue() {
+        assert_eq!(audit_role("served"), t!("audit-role-served"));
+        assert_ne!(audit_role("served"), "served");
+        assert_eq!(audit_outcome("ok"), t!("audit-outcome-ok"));
+        assert_eq!(audit_outcome("超时：x"), "超时：x");
+        assert!(audit_source("bundle from 410602").contains("410602"));
+        assert_ne!(
+            audit_source("recover: fetched from the upstream"),
+            "recover: fetched from the upstream"
+        );
+    }
+}
