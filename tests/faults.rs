@@ -521,7 +521,9 @@ fn full_disk_refuses_records_and_never_acknowledges_what_it_did_not_store() {
             "trap '' XFSZ; ulimit -f {}; exec \"$0\" \"$@\"",
             LIMIT_KB * 2
         ))
-        .arg(liudong_bin());
+        .arg(liudong_bin())
+        // Its refusals are asserted in English below.
+        .env("LIUDONG_LANG", "en");
     let mut town = NodeProcess::spawn_with(cmd, &cfg, &d.join("town.log"));
     let addr = town.sync_addr();
     let (acks, refusal) = rt.block_on(push_until_refused(addr, 1, 400, 200));
@@ -551,7 +553,7 @@ fn full_disk_refuses_records_and_never_acknowledges_what_it_did_not_store() {
     let subject = person(7, VILLAGE_A1);
     let out = output(
         Command::new(liudong_bin())
-            .args(["record", "add", "--config"])
+            .args(["--lang", "en", "record", "add", "--config"])
             .arg(&cfg)
             .arg("--json")
             .arg(format!(

@@ -47,9 +47,7 @@ impl fmt::Display for Hlc {
 
 /// A remote timestamp too far ahead of local wall time.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "timestamp {remote_ms} ms is {ahead_ms} ms ahead of this node's clock (limit {max_skew_ms} ms); check the sending node's system clock"
-)]
+#[error("{}", liudong_i18n::t!("clock-skew", remote_ms = *remote_ms, ahead_ms = *ahead_ms, max_skew_ms = *max_skew_ms))]
 pub struct SkewError {
     pub remote_ms: u64,
     pub ahead_ms: u64,

@@ -304,6 +304,23 @@ impl SyncError {
     }
 }
 
+/// A link's error as the link status keeps it (`last_error`, `refused`):
+/// the name of its status code — a machine code programs classify the
+/// failure by (the console's link states) — then the message for the
+/// operator, which is in this node's language.
+pub fn stored_link_error(e: &SyncError) -> String {
+    format!("{}: {}", e.code().name(), e)
+}
+
+/// The operator's part of a stored link error ([`stored_link_error`]): the
+/// message without the status code's name; anything else as it is.
+pub fn link_error_message(stored: &str) -> &str {
+    match stored.split_once(": ") {
+        Some((head, rest)) if StatusCode::ALL.iter().any(|c| c.name() == head) => rest,
+        _ => stored,
+    }
+}
+
 /// The status of an error of the sealed exchange tier.
 fn seal_code(e: &liudong_exchange::SealError) -> StatusCode {
     use liudong_exchange::SealError as E;
@@ -377,6 +394,17 @@ mod tests {
             };
             assert!(!e.is_retryable(), "{c}");
         }
+    }
+
+    /// A stored link error starts with its status code's name (for
+    /// programs); the operator reads the message alone.
+    #[test]
+    fn stored_link_errors_keep_their_code_apart_from_the_message() {
+        let e = SyncError::Timeout("x".into());
+        let stored = stored_link_error(&e);
+        assert!(stored.starts_with("DeadlineExceeded: "), "{stored}");
+        assert_eq!(link_error_message(&stored), e.to_string());
+        assert_eq!(link_error_message("无法连接: x"), "无法连接: x");
     }
 
     /// Every rule of a refusal for entitlement is a message of the catalogue.

@@ -325,7 +325,7 @@ async fn a_refusing_upstream_is_tried_only_every_backoff_max_and_recorded() {
     assert!(
         refused
             .error
-            .starts_with("client certificate refused"),
+            .starts_with("PermissionDenied: client certificate refused"),
         "{}",
         refused.error
     );
@@ -345,7 +345,7 @@ async fn an_unavailable_upstream_is_retried_with_fast_backoff() {
     let status = village.store().link_status(&Link::Parent).unwrap();
     assert!(status.refused.is_none(), "{status:?}");
     let error = status.last_error.unwrap();
-    assert!(error.starts_with("client certificate refused"), "{error}");
+    assert!(error.starts_with("Unavailable: client certificate refused"), "{error}");
     assert!(village.stop_tasks(std::time::Duration::from_secs(5)).await);
 }
 
