@@ -250,6 +250,6 @@ mod tests {
         assert!(d > Hlc::new(5000, 3), "modest skew is absorbed");
         assert!(HlcClock::check(Hlc::new(1000 + 60_000, 0), 1000, 300_000).is_ok());
         let e = HlcClock::check(Hlc::new(1000 + 600_000, 0), 1000, 300_000).unwrap_err();
-        assert!(e.to_string().contains("600000 ms ahead"), "{e}");
+        assert!(e.to_string().contains("快 600000 毫秒"), "{e}");
     }
 }
