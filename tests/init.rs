@@ -179,10 +179,7 @@ fn enrolled_township_and_village_reach_the_hub_over_mutual_tls() {
         "--upstream-url",
         "https://127.0.0.1:9",
     ]);
-    assert!(
-        err.contains("已存在") && err.contains("--force"),
-        "{err}"
-    );
+    assert!(err.contains("已存在") && err.contains("--force"), "{err}");
     assert_eq!(std::fs::read_to_string(&hub_cfg).unwrap(), config_text);
 
     // Enrol the township at the hub and unpack it on "its machine".

@@ -339,8 +339,15 @@ async fn identity_and_entitlement_are_enforced_from_the_certificate() {
     .expect_err("certificate for another code refused");
     let msg = e.to_string();
     // The code is for programs; the operator reads the message.
-    assert_eq!(e.code(), liudong_sync::StatusCode::PermissionDenied, "{msg}");
-    assert!(msg.contains(VILLAGE_A2) && !msg.contains("PermissionDenied"), "{msg}");
+    assert_eq!(
+        e.code(),
+        liudong_sync::StatusCode::PermissionDenied,
+        "{msg}"
+    );
+    assert!(
+        msg.contains(VILLAGE_A2) && !msg.contains("PermissionDenied"),
+        "{msg}"
+    );
     refused_with(&town, "certificate is for 410602100002").await;
 
     // A village of county B (certified by county B's CA, which the township

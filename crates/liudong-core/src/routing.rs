@@ -17,8 +17,8 @@
 
 use crate::code::{Code, Level};
 use crate::record::Record;
-use serde::{Deserialize, Serialize};
 use liudong_i18n::t;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// What kind of node serves a jurisdiction.

@@ -211,7 +211,11 @@ fn value_notes(a: &clap::Arg, lang: Lang) -> String {
         .collect();
     if !defaults.is_empty() && !a.is_hide_default_value_set() {
         notes.push(' ');
-        notes.push_str(&t_in!(lang, "help-note-default", value = defaults.join(", ")));
+        notes.push_str(&t_in!(
+            lang,
+            "help-note-default",
+            value = defaults.join(", ")
+        ));
     }
     let possible: Vec<String> = a
         .get_possible_values()
@@ -221,7 +225,11 @@ fn value_notes(a: &clap::Arg, lang: Lang) -> String {
         .collect();
     if !possible.is_empty() && !a.is_hide_possible_values_set() {
         notes.push(' ');
-        notes.push_str(&t_in!(lang, "help-note-possible-values", values = possible.join(", ")));
+        notes.push_str(&t_in!(
+            lang,
+            "help-note-possible-values",
+            values = possible.join(", ")
+        ));
     }
     notes
 }

@@ -38,9 +38,9 @@
 //!   sessions of a certificate revoked since their handshake are ended
 //!   (`server.rs`).
 
-use liudong_i18n::t;
 use crate::trust::{RELOAD_EVERY, TlsError, TrustedCa, provider};
 use liudong_core::Code;
+use liudong_i18n::t;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, UnixTime};
 use rustls::server::danger::ClientCertVerifier;
@@ -183,7 +183,10 @@ fn check_crl(
     if named.is_empty() {
         return Err(crl_error(
             path,
-            t!("net-crl-untrusted-issuer", issuer = crl.issuer().to_string()),
+            t!(
+                "net-crl-untrusted-issuer",
+                issuer = crl.issuer().to_string()
+            ),
         ));
     }
     let signer = named.iter().find(|ca| {

@@ -3,8 +3,8 @@
 use crate::convert::{client_from_pb, server_to_pb};
 use crate::status::to_status;
 use crate::tls::{REFUSAL_KEY, Refusal, TlsContext};
-use liudong_i18n::t;
 use futures::{Stream, StreamExt};
+use liudong_i18n::t;
 use liudong_proto::pb;
 use liudong_sync::{Node, PeerInfo, SyncError, serve_session};
 use rustls::pki_types::CertificateDer;

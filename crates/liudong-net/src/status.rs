@@ -1,8 +1,8 @@
 //! The one place where errors become gRPC statuses and back.
 
-use liudong_sync::{StatusCode, SyncError};
 use crate::tls::{REFUSAL_KEY, Refusal};
 use liudong_i18n::t;
+use liudong_sync::{StatusCode, SyncError};
 use tonic::{Code, Status};
 
 /// Maps a sync error to the precise gRPC status a peer receives: the code
@@ -72,9 +72,10 @@ pub fn from_inbound(s: &Status) -> SyncError {
         Code::OutOfRange | Code::ResourceExhausted => {
             SyncError::Limit(liudong_i18n::t!("net-frame-too-large", error = s.message()))
         }
-        Code::Internal if s.message().contains("decode") => SyncError::Protocol(
-            liudong_i18n::t!("net-frame-undecodable", error = s.message()),
-        ),
+        Code::Internal if s.message().contains("decode") => SyncError::Protocol(liudong_i18n::t!(
+            "net-frame-undecodable",
+            error = s.message()
+        )),
         _ => SyncError::Transport(format!("{}: {}", s.code(), s.message())),
     }
 }
@@ -102,12 +103,12 @@ fn from_status_with(s: &Status, alert: Option<String>) -> SyncError {
         .and_then(|v| v.to_str().ok())
         .map(Refusal::parse)
         .or_else(|| {
-            message
-                .starts_with("client certificate refused")
-                .then(|| match message.contains("is revoked") {
+            message.starts_with("client certificate refused").then(|| {
+                match message.contains("is revoked") {
                     true => Refusal::Revoked,
                     false => Refusal::Other,
-                })
+                }
+            })
         });
     // Transport failures carry their cause in the error chain, not the message.
     let mut cause = std::error::Error::source(s);
@@ -139,10 +140,13 @@ fn from_status_with(s: &Status, alert: Option<String>) -> SyncError {
     } else if let Some(refusal) = refusal {
         // Refused at the start of a session on a connection opened before
         // (HTTP/2 reuses it): the upstream checked this node's certificate again.
-        hint(&mut message, &match refusal {
-            Refusal::Revoked => t!("net-hint-own-certificate-revoked"),
-            _ => t!("net-hint-own-certificate-refused"),
-        });
+        hint(
+            &mut message,
+            &match refusal {
+                Refusal::Revoked => t!("net-hint-own-certificate-revoked"),
+                _ => t!("net-hint-own-certificate-refused"),
+            },
+        );
     } else if message.contains("received fatal alert: CertificateRevoked") {
         hint(&mut message, &t!("net-hint-own-certificate-revoked"));
     } else if message.contains("received fatal alert") {
@@ -224,7 +228,7 @@ mod tests {
             SyncError::NotEntitled {
                 id: id.clone(),
                 peer: "p".into(),
-                rule: "r",
+                rule: liudong_sync::RULE_CHILD_PUSH,
             },
             SyncError::Store(StoreError::Conflict { id }),
             SyncError::Store(StoreError::Corrupt("x".into())),
@@ -294,10 +298,7 @@ mod tests {
         let refusal = crate::channel::TlsRefusal::default();
         let s = Status::cancelled("operation was canceled: connection closed");
         let e = from_link_status(&s, &refusal);
-        assert!(
-            e.to_string().contains("上级节点关闭了连接"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("上级节点关闭了连接"), "{e}");
         // (What the dialler's connection records when the alert arrives.)
         let refusal = refusal_with("received fatal alert: CertificateRevoked");
         let text = from_link_status(&s, &refusal).to_string();

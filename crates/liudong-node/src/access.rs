@@ -8,13 +8,13 @@
 //! gRPC code ([`AccessError`]).
 
 use crate::config::NodeConfig;
-use liudong_i18n::t;
 use crate::error::NodeError;
 use crate::monitoring::Shown;
 use crate::query::{Answer, OperatorQuery, Query, QueryError, WrongAnswer};
 use crate::status::NodeReport;
 use crate::wire::{Wire, WireError};
 use liudong_core::{Body, CitizenId, Code, CodeError, Hlc, NodeScope, RecordId};
+use liudong_i18n::t;
 use liudong_proto::pb;
 use liudong_store::audit::{AuditEntry, AuditFilter};
 use liudong_store::{Draft, StoreError};
@@ -557,7 +557,10 @@ impl NodeAccess {
                     .ok_or_else(|| no_upstream(awaiting, "sync"))?;
                 let connector = liudong_net::GrpcConnector::new(&up.url, up.net.clone())?;
                 use liudong_sync::Connect;
-                let label = t!("access-progress-sync-with", upstream = up.scope.code.to_string());
+                let label = t!(
+                    "access-progress-sync-with",
+                    upstream = up.scope.code.to_string()
+                );
                 let shown = Shown::start(node, label, 1, false);
                 let s = liudong_sync::run_client_session(
                     node.clone(),

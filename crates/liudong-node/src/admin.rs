@@ -124,8 +124,13 @@ impl pb::admin_server::Admin for AdminService {
             .into_iter()
             .enumerate()
             .map(|(i, w)| {
-                draft_from_request(w)
-                    .map_err(|s| Status::invalid_argument(liudong_i18n::t!("access-record-index", index = i, error = s.message())))
+                draft_from_request(w).map_err(|s| {
+                    Status::invalid_argument(liudong_i18n::t!(
+                        "access-record-index",
+                        index = i,
+                        error = s.message()
+                    ))
+                })
             })
             .collect::<Result<Vec<_>, _>>()?;
         let (out, replayed) = self

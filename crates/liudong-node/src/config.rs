@@ -527,7 +527,10 @@ impl Config {
                 child_level: match children.as_deref().unwrap_or("county") {
                     "county" => Level::County,
                     "province" => Level::Province,
-                    other => bail!(t!("config-exchange-children-value", other = other.to_string())),
+                    other => bail!(t!(
+                        "config-exchange-children-value",
+                        other = other.to_string()
+                    )),
                 },
             },
         };
@@ -536,7 +539,11 @@ impl Config {
         for t in &self.bundle.trusted {
             Code::parse(&t.code).context("[[bundle.trusted]] code")?;
             if !t.public_key.starts_with("ed25519:") || t.public_key.len() != 8 + 64 {
-                bail!(t!("config-bundle-trusted-key", public_key = t.public_key.to_string(), code = t.code.to_string()));
+                bail!(t!(
+                    "config-bundle-trusted-key",
+                    public_key = t.public_key.to_string(),
+                    code = t.code.to_string()
+                ));
             }
         }
         let without_node = units_without_node(&scope, &self.node.units_without_node)?;
@@ -557,7 +564,11 @@ impl Config {
                         awaiting_upstream = Some(p);
                         None
                     }
-                    None => bail!(t!("config-upstream-url-missing", kind = scope.kind.label(), pcode = pcode.to_string())),
+                    None => bail!(t!(
+                        "config-upstream-url-missing",
+                        kind = scope.kind.label(),
+                        pcode = pcode.to_string()
+                    )),
                 }
             }
             None => {
@@ -598,22 +609,38 @@ impl Config {
         }
         let s = &self.sync;
         if s.max_batch == 0 || s.max_batch > 10_000 {
-            bail!(t!("config-sync-max-batch", max_batch = s.max_batch.to_string()));
+            bail!(t!(
+                "config-sync-max-batch",
+                max_batch = s.max_batch.to_string()
+            ));
         }
         if s.window == 0 || s.window > 64 {
             bail!(t!("config-sync-window", window = s.window.to_string()));
         }
         if s.max_batch_bytes < 4096 || s.max_batch_bytes > self.net.max_message_mb << 19 {
-            bail!(t!("config-sync-max-batch-bytes", max_batch_bytes = s.max_batch_bytes.to_string()));
+            bail!(t!(
+                "config-sync-max-batch-bytes",
+                max_batch_bytes = s.max_batch_bytes.to_string()
+            ));
         }
         if s.max_record_bytes < 1024 || s.max_record_bytes > self.net.max_message_mb << 19 {
-            bail!(t!("config-sync-max-record-bytes", max_record_bytes = s.max_record_bytes.to_string()));
+            bail!(t!(
+                "config-sync-max-record-bytes",
+                max_record_bytes = s.max_record_bytes.to_string()
+            ));
         }
         if s.max_session_records < s.max_batch as u64 {
-            bail!(t!("config-sync-max-session-records", max_session_records = s.max_session_records.to_string(), max_batch = s.max_batch.to_string()));
+            bail!(t!(
+                "config-sync-max-session-records",
+                max_session_records = s.max_session_records.to_string(),
+                max_batch = s.max_batch.to_string()
+            ));
         }
         if self.net.max_message_mb == 0 || self.net.max_message_mb > 256 {
-            bail!(t!("config-net-max-message-mb", max_message_mb = self.net.max_message_mb.to_string()));
+            bail!(t!(
+                "config-net-max-message-mb",
+                max_message_mb = self.net.max_message_mb.to_string()
+            ));
         }
         if self.net.max_streams == 0 {
             bail!(t!("config-net-max-streams"));
@@ -622,7 +649,10 @@ impl Config {
             bail!(t!("config-sync-positive"));
         }
         if !(0..=22).contains(&self.store.compression) {
-            bail!(t!("config-store-compression", compression = self.store.compression.to_string()));
+            bail!(t!(
+                "config-store-compression",
+                compression = self.store.compression.to_string()
+            ));
         }
         let data_dir = if self.node.data_dir.is_absolute() {
             self.node.data_dir.clone()
@@ -744,25 +774,18 @@ impl Config {
         let x = &self.exchange;
         if x.nats.is_empty() {
             if x.nats_key.is_some() || x.nats_stream.is_some() {
-                bail!("[exchange] nats_key and nats_stream are only used with [exchange] nats");
+                bail!(t!("config-nats-key-without-nats"));
             }
             return Ok(None);
         }
         if scope.kind != NodeKind::County {
-            bail!(
-                "[exchange] nats is for county hubs; a {} node reaches its exchange through its county",
-                scope.kind.name()
-            );
+            bail!(t!("config-nats-not-county", kind = scope.kind.label()));
         }
         if upstream_url {
-            bail!(
-                "[exchange] nats and [upstream] url both name the exchange: with a JetStream exchange, remove [upstream] url (keep its code)"
-            );
+            bail!(t!("config-nats-and-url"));
         }
         let Some(exchange) = awaiting_upstream.take().filter(|p| p.is_exchange()) else {
-            bail!(
-                "[exchange] nats needs [upstream] code to name the exchange (e.g. \"CN\" or the province's 2 digits)"
-            );
+            bail!(t!("config-nats-needs-code"));
         };
         for url in &x.nats {
             let rest = url
@@ -773,20 +796,14 @@ impl Config {
                     .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok())
             });
             if !ok {
-                bail!(
-                    "[exchange] nats = {url:?}: expected a server URL like \"nats://host:4222\" (the cluster.toml of the exchange operator lists them)"
-                );
+                bail!(t!("config-nats-url", url = url.to_string()));
             }
         }
         let Some(tls) = &self.tls else {
-            bail!(
-                "[exchange] nats needs [tls]: the county connects to the cluster with its certificate and its NATS key"
-            );
+            bail!(t!("config-nats-needs-tls"));
         };
         if !sealed {
-            bail!(
-                "[exchange] nats carries only sealed envelopes: set [exchange] sealed = true (the default)"
-            );
+            bail!(t!("config-nats-needs-sealed"));
         }
         let abs = |p: &PathBuf| {
             if p.is_absolute() {
@@ -838,16 +855,30 @@ pub fn units_without_node(scope: &NodeScope, codes: &[String]) -> Result<BTreeSe
         return Ok(BTreeSet::new());
     }
     if !matches!(scope.kind, NodeKind::County | NodeKind::Township) {
-        bail!(t!("config-units-not-here", field = FIELD, kind = scope.kind.label()));
+        bail!(t!(
+            "config-units-not-here",
+            field = FIELD,
+            kind = scope.kind.label()
+        ));
     }
     let mut out = BTreeSet::new();
     for c in codes {
         let code = Code::parse(c).with_context(|| format!("{FIELD} {c:?}"))?;
         if code == scope.code || !code.is_under(&scope.code) {
-            bail!(t!("config-units-not-under", field = FIELD, code = code.to_string(), node = scope.code.to_string()));
+            bail!(t!(
+                "config-units-not-under",
+                field = FIELD,
+                code = code.to_string(),
+                node = scope.code.to_string()
+            ));
         }
         if !matches!(code.level(), Level::Township | Level::Village) {
-            bail!(t!("config-units-level", field = FIELD, code = code.to_string(), level = code.level().label()));
+            bail!(t!(
+                "config-units-level",
+                field = FIELD,
+                code = code.to_string(),
+                level = code.level().label()
+            ));
         }
         check_known_code(FIELD, &code)?;
         out.insert(code);
@@ -917,22 +948,41 @@ impl ConsoleSection {
     /// (without one the node is `insecure` and the console stays on loopback).
     pub fn validate(&self, tls: bool) -> Result<ConsoleOptions> {
         let listen: SocketAddr = self.listen.parse().map_err(|_| {
-            ConfigError::Invalid(t!("config-console-listen-address", listen = self.listen.as_str()))
+            ConfigError::Invalid(t!(
+                "config-console-listen-address",
+                listen = self.listen.as_str()
+            ))
         })?;
         if !tls && !listen.ip().is_loopback() {
-            bail!(t!("config-console-listen-loopback", listen = listen.to_string()));
+            bail!(t!(
+                "config-console-listen-loopback",
+                listen = listen.to_string()
+            ));
         }
         if !(60..=86_400).contains(&self.idle_timeout_secs) {
-            bail!(t!("config-console-idle-timeout", idle_timeout_secs = self.idle_timeout_secs.to_string()));
+            bail!(t!(
+                "config-console-idle-timeout",
+                idle_timeout_secs = self.idle_timeout_secs.to_string()
+            ));
         }
         if self.max_session_secs < self.idle_timeout_secs || self.max_session_secs > 7 * 86_400 {
-            bail!(t!("config-console-max-session", max_session_secs = self.max_session_secs.to_string(), idle_timeout_secs = self.idle_timeout_secs.to_string()));
+            bail!(t!(
+                "config-console-max-session",
+                max_session_secs = self.max_session_secs.to_string(),
+                idle_timeout_secs = self.idle_timeout_secs.to_string()
+            ));
         }
         if !(1..=100).contains(&self.max_failed_logins) {
-            bail!(t!("config-console-max-failed-logins", max_failed_logins = self.max_failed_logins.to_string()));
+            bail!(t!(
+                "config-console-max-failed-logins",
+                max_failed_logins = self.max_failed_logins.to_string()
+            ));
         }
         if !(1..=86_400).contains(&self.lockout_secs) {
-            bail!(t!("config-console-lockout", lockout_secs = self.lockout_secs.to_string()));
+            bail!(t!(
+                "config-console-lockout",
+                lockout_secs = self.lockout_secs.to_string()
+            ));
         }
         Ok(ConsoleOptions {
             listen,
@@ -1105,10 +1155,7 @@ mod tests {
         let e = parse("[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\n").unwrap_err();
         assert!(format!("{e:#}").contains("缺少 [upstream]"), "{e:#}");
         let e = parse("[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\n[upstream]\ncode = \"440306018\"\nurl = \"http://127.0.0.1:1\"\n").unwrap_err();
-        assert!(
-            format!("{e:#}").contains("必须以上级的代码开头"),
-            "{e:#}"
-        );
+        assert!(format!("{e:#}").contains("必须以上级的代码开头"), "{e:#}");
         let e = parse("[node]\ncode = \"410602\"\ndata_dir = \"d\"\ninsecure = true\nlisten = \"0.0.0.0:7400\"\n[upstream]\ncode = \"CN\"\nurl = \"http://127.0.0.1:1\"\n").unwrap_err();
         assert!(format!("{e:#}").contains("非回环地址"), "{e:#}");
         let e = parse("[node]\ncode = \"410602\"\ndata_dir = \"d\"\nlisten = \"127.0.0.1:7400\"\n[upstream]\ncode = \"CN\"\nurl = \"http://127.0.0.1:1\"\n").unwrap_err();
@@ -1171,10 +1218,7 @@ mod tests {
         }
         let village = "[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\nunits_without_node = [\"410602100002\"]\n[upstream]\ncode = \"410602100\"\nurl = \"http://127.0.0.1:1\"\n";
         let e = parse(village).unwrap_err();
-        assert!(
-            format!("{e:#}").contains("只有县级或乡级节点"),
-            "{e:#}"
-        );
+        assert!(format!("{e:#}").contains("只有县级或乡级节点"), "{e:#}");
     }
 
     #[test]
@@ -1188,10 +1232,7 @@ mod tests {
         // A township always knows its county's address (its enrolment gives it).
         let town = "[node]\ncode = \"410602100\"\ndata_dir = \"d\"\ninsecure = true\nlisten = \"127.0.0.1:1\"\n[upstream]\ncode = \"410602\"\n";
         let e = parse(town).unwrap_err();
-        assert!(
-            format!("{e:#}").contains("缺少 [upstream] url"),
-            "{e:#}"
-        );
+        assert!(format!("{e:#}").contains("缺少 [upstream] url"), "{e:#}");
     }
 
     #[test]
@@ -1202,9 +1243,9 @@ mod tests {
         let e = err(format!(
             "{head}[upstream]\ncode = \"CN\"\nurl = \"http://127.0.0.1:1\"\n{nats}"
         ));
-        assert!(e.contains("remove [upstream] url"), "{e}");
+        assert!(e.contains("请删除 [upstream] url"), "{e}");
         let e = err(format!("{head}[upstream]\ncode = \"CN\"\n{nats}"));
-        assert!(e.contains("needs [tls]"), "{e}");
+        assert!(e.contains("需要 [tls]"), "{e}");
         let e = err(format!(
             "{head}[upstream]\ncode = \"CN\"\n[exchange]\nnats = [\"http://10.0.0.1:4222\"]\n"
         ));
@@ -1212,10 +1253,10 @@ mod tests {
         let e = err(format!(
             "{head}[upstream]\ncode = \"CN\"\n[exchange]\nnats_key = \"k.nk\"\n"
         ));
-        assert!(e.contains("only used with [exchange] nats"), "{e}");
+        assert!(e.contains("只在配置了 [exchange] nats 时使用"), "{e}");
         let town = "[node]\ncode = \"410602100\"\ndata_dir = \"d\"\ninsecure = true\nlisten = \"127.0.0.1:1\"\n[upstream]\ncode = \"410602\"\nurl = \"http://127.0.0.1:1\"\n";
         let e = err(format!("{town}{nats}"));
-        assert!(e.contains("for county hubs"), "{e}");
+        assert!(e.contains("只用于县级中心"), "{e}");
         // Without nats, a county waiting for its exchange's address is in
         // the sealed tier all the same.
         let c = parse(&format!("{head}[upstream]\ncode = \"CN\"\n")).unwrap();
@@ -1270,7 +1311,10 @@ mod console_section_tests {
         let e = section("max_failed_logins = 0").unwrap_err();
         assert!(format!("{e:#}").contains("max_failed_logins"), "{e:#}");
         let e: ConsoleSection = toml::from_str("listen = \"nowhere\"").unwrap();
-        assert!(format!("{:#}", e.validate(true).unwrap_err()).contains("不是形如 127.0.0.1:8443 的地址"));
+        assert!(
+            format!("{:#}", e.validate(true).unwrap_err())
+                .contains("不是形如 127.0.0.1:8443 的地址")
+        );
     }
 
     #[test]
@@ -1317,10 +1361,7 @@ mod tls_tests {
         assert!(!loopback_url("http://10.1.2.3:7200"));
         assert!(!loopback_url("http://county-hub.example:7200"));
         let e = validate("[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\n[upstream]\ncode = \"410602100\"\nurl = \"http://10.1.2.3:7300\"\n").unwrap_err();
-        assert!(
-            format!("{e:#}").contains("不允许以明文"),
-            "{e:#}"
-        );
+        assert!(format!("{e:#}").contains("不允许以明文"), "{e:#}");
         let e = validate("[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\n[upstream]\ncode = \"410602100\"\nurl = \"https://127.0.0.1:7300\"\n").unwrap_err();
         assert!(
             format!("{e:#}").contains("使用 https 需要 [tls] 配置"),

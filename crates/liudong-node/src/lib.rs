@@ -25,12 +25,12 @@ pub mod error;
 pub mod metrics_http;
 pub mod monitoring;
 pub mod progress;
-pub mod text;
 pub mod query;
 pub mod recover;
 pub mod report;
 pub mod runner;
 pub mod status;
+pub mod text;
 pub mod wire;
 pub mod worklist;
 

@@ -2,8 +2,8 @@
 //! verifications (turned from the sync library's watch channels into
 //! [`Progress`] lines on standard error). See docs/monitoring.md.
 
-use liudong_i18n::t;
 use crate::progress::Progress;
+use liudong_i18n::t;
 use liudong_proto::pb;
 use liudong_sync::{Node, SyncProgress, VerifyProgress};
 use std::sync::Arc;
@@ -59,7 +59,11 @@ impl SyncFollower {
             && !p.done
             && total.is_some_and(|t| t >= self.min_total.max(1) && done < t)
         {
-            self.shown = Some(Progress::new(self.label.clone(), t!("progress-unit-records"), total));
+            self.shown = Some(Progress::new(
+                self.label.clone(),
+                t!("progress-unit-records"),
+                total,
+            ));
         }
         if let Some(bar) = &mut self.shown {
             if let Some(t) = total {

@@ -179,7 +179,11 @@ mod tests {
         p.inc(7);
         p.inc(3);
         assert_eq!(p.done, 10);
-        assert!(p.line().starts_with("initial sync：10 records（"), "{}", p.line());
+        assert!(
+            p.line().starts_with("initial sync：10 records（"),
+            "{}",
+            p.line()
+        );
     }
 
     #[test]

@@ -9,8 +9,8 @@ use liudong_core::overdue::{self, Kind, Thresholds};
 use liudong_core::report::{self, Month, Report};
 use liudong_core::view::PersonView;
 use liudong_core::{CitizenId, Code, Date, NodeKind, Record};
-use liudong_store::held::HeldRecord;
 use liudong_i18n::t;
+use liudong_store::held::HeldRecord;
 use liudong_store::{Store, StoreError};
 use serde::Serialize;
 
@@ -371,13 +371,17 @@ fn answer(
     let today = Date::from_unix_ms(now_ms);
     let own = &store.scope().code;
     if !unit.is_under(own) {
-        return Err(QueryError::Bad(t!("query-unit-outside", unit = unit.to_string(), own = own.to_string())));
+        return Err(QueryError::Bad(t!(
+            "query-unit-outside",
+            unit = unit.to_string(),
+            own = own.to_string()
+        )));
     }
     let whole_node = unit == own;
     match q {
         Query::Person { subject } => {
-            let id =
-                CitizenId::parse(subject).map_err(|e| QueryError::Bad(t!("query-subject", e = e.to_string())))?;
+            let id = CitizenId::parse(subject)
+                .map_err(|e| QueryError::Bad(t!("query-subject", e = e.to_string())))?;
             let held = store
                 .held()?
                 .into_iter()
@@ -388,7 +392,11 @@ fn answer(
                 QueryError::NotFound(if whole_node {
                     t!("query-person-not-held", subject = id.redacted())
                 } else {
-                    t!("query-person-not-held-unit", subject = id.redacted(), unit = unit.to_string())
+                    t!(
+                        "query-person-not-held-unit",
+                        subject = id.redacted(),
+                        unit = unit.to_string()
+                    )
                 })
             };
             let a = PersonAnswer::new(records, held, today).ok_or_else(not_found)?;
@@ -405,9 +413,10 @@ fn answer(
                     with_held = true;
                     continue;
                 }
-                wanted.push(Kind::parse(k).ok_or_else(|| {
-                    QueryError::Bad(t!("query-kind", k = k.to_string()))
-                })?);
+                wanted.push(
+                    Kind::parse(k)
+                        .ok_or_else(|| QueryError::Bad(t!("query-kind", k = k.to_string())))?,
+                );
             }
             let all = kinds.is_empty();
             let items = overdue_items(store.views(), unit, today, thresholds, |k| {
@@ -430,7 +439,11 @@ fn answer(
         }
         Query::Persons { after, limit } => {
             if *limit == 0 || *limit > MAX_PERSONS_PAGE {
-                return Err(QueryError::Bad(t!("query-limit", limit = limit.to_string(), max = MAX_PERSONS_PAGE)));
+                return Err(QueryError::Bad(t!(
+                    "query-limit",
+                    limit = limit.to_string(),
+                    max = MAX_PERSONS_PAGE
+                )));
             }
             let mut subjects: Vec<String> = Vec::new();
             let mut next = None;
@@ -465,14 +478,23 @@ fn answer(
             let m = Month::parse(month)
                 .ok_or_else(|| QueryError::Bad(t!("query-month", month = month.to_string())))?;
             let code = match code {
-                Some(c) => Code::parse(c).map_err(|e| QueryError::Bad(t!("query-code", e = e.to_string())))?,
+                Some(c) => Code::parse(c)
+                    .map_err(|e| QueryError::Bad(t!("query-code", e = e.to_string())))?,
                 None => unit.clone(),
             };
             if !code.is_under(own) {
-                return Err(QueryError::Bad(t!("query-code-outside", code = code.to_string(), own = own.to_string())));
+                return Err(QueryError::Bad(t!(
+                    "query-code-outside",
+                    code = code.to_string(),
+                    own = own.to_string()
+                )));
             }
             if !code.is_under(unit) {
-                return Err(QueryError::Bad(t!("query-code-not-under-unit", code = code.to_string(), unit = unit.to_string())));
+                return Err(QueryError::Bad(t!(
+                    "query-code-not-under-unit",
+                    code = code.to_string(),
+                    unit = unit.to_string()
+                )));
             }
             if matches!(store.scope().kind, NodeKind::Exchange { .. }) {
                 tracing::debug!("report at an exchange node covers only the records crossing it");

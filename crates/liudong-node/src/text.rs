@@ -56,7 +56,11 @@ pub fn person_lines(a: &PersonAnswer) -> Vec<String> {
             number = c.number.as_str(),
             from = date(c.valid_from, "?"),
             until = date(c.valid_until, "?"),
-            valid = if a.certificate_valid_today { "yes" } else { "no" },
+            valid = if a.certificate_valid_today {
+                "yes"
+            } else {
+                "no"
+            },
             today = a.today.to_string(),
             record = c.source.to_string()
         ),
@@ -81,10 +85,18 @@ pub fn person_lines(a: &PersonAnswer) -> Vec<String> {
     for i in &p.inflows {
         let ack = match &i.acknowledged {
             Some((id, AckOutcome::Confirmed)) => {
-                t!("person-ack", outcome = t!("word-ack-confirmed"), record = id.to_string())
+                t!(
+                    "person-ack",
+                    outcome = t!("word-ack-confirmed"),
+                    record = id.to_string()
+                )
             }
             Some((id, AckOutcome::Mismatch)) => {
-                t!("person-ack", outcome = t!("word-ack-mismatch"), record = id.to_string())
+                t!(
+                    "person-ack",
+                    outcome = t!("word-ack-mismatch"),
+                    record = id.to_string()
+                )
             }
             None => t!("person-not-acknowledged"),
         };

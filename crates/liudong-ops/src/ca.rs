@@ -27,7 +27,8 @@ pub fn issue(
     if !(1..=3650).contains(&days) {
         return Err(OpsError::Usage(t!("ops-days", days = days.to_string())));
     }
-    let ca = pki::ca_load(dir).with_context(|| t!("ops-context-ca", dir = dir.display().to_string()))?;
+    let ca =
+        pki::ca_load(dir).with_context(|| t!("ops-context-ca", dir = dir.display().to_string()))?;
     let issued = ca.issue(&code, days)?;
     issued.write(out, &ca.cert_pem)?;
     Ok((ca, issued))
@@ -36,7 +37,8 @@ pub fn issue(
 /// `liudong ca revoke`: puts the certificate in the file `cert` on the
 /// certificate revocation list of the CA in `dir` (see [`pki::Ca::revoke`]).
 pub fn revoke(dir: &Path, cert: &Path, reason: &str) -> Result<pki::Revoked, OpsError> {
-    let ca = pki::ca_load(dir).with_context(|| t!("ops-context-ca", dir = dir.display().to_string()))?;
+    let ca =
+        pki::ca_load(dir).with_context(|| t!("ops-context-ca", dir = dir.display().to_string()))?;
     let pem = std::fs::read_to_string(cert).map_err(io("read certificate", cert))?;
     ca.revoke(&pem, reason)
         .with_context(|| format!("--cert {}", cert.display()))

@@ -5,9 +5,9 @@
 
 use crate::enrol_file::EnrolFileError;
 use liudong_core::{Code, CodeError, RecordId, ValidationError};
+use liudong_i18n::t;
 use liudong_net::tls::TlsError;
 use liudong_store::StoreError;
-use liudong_i18n::t;
 use std::path::{Path, PathBuf};
 
 /// The message of [`OpsError::Io`]: `action` is what failed ("read",
@@ -195,7 +195,10 @@ mod hint_tests {
         for text in src {
             for part in text.split("hint: \"").skip(1) {
                 let id = part.split('"').next().unwrap();
-                assert!(zh.iter().any(|i| i == id) && en.iter().any(|i| i == id), "{id}");
+                assert!(
+                    zh.iter().any(|i| i == id) && en.iter().any(|i| i == id),
+                    "{id}"
+                );
                 n += 1;
             }
         }

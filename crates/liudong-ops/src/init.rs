@@ -527,7 +527,12 @@ fn check_addrs(listen: &Option<String>, admin: &Option<String>) -> Result<()> {
     for (flag, v) in [("--listen", listen), ("--admin-listen", admin)] {
         if let Some(v) = v {
             let a: std::net::SocketAddr = v.parse().map_err(|e: std::net::AddrParseError| {
-                OpsError::Usage(t!("ops-listen-address", flag = flag.to_string(), v = v.to_string(), e = e.to_string()))
+                OpsError::Usage(t!(
+                    "ops-listen-address",
+                    flag = flag.to_string(),
+                    v = v.to_string(),
+                    e = e.to_string()
+                ))
             })?;
             if flag == "--admin-listen" && !a.ip().is_loopback() {
                 refuse!(t!("ops-admin-listen-loopback", v = v.to_string()));
@@ -584,7 +589,12 @@ pub fn init_hub(o: &InitOptions) -> Result<SetUp> {
     let name = division_name(&code)?;
     let kind = kind_of(&code, o.exchange_children.as_deref())?;
     if matches!(kind, NodeKind::Township | NodeKind::Village) {
-        refuse!(t!("ops-needs-enrolment", code = code.to_string(), name = name.to_string(), kind = kind.label()));
+        refuse!(t!(
+            "ops-needs-enrolment",
+            code = code.to_string(),
+            name = name.to_string(),
+            kind = kind.label()
+        ));
     }
     if o.exchange_children.is_some() && kind == NodeKind::County {
         refuse!(t!("ops-exchange-children-not-exchange"));
@@ -624,7 +634,11 @@ pub fn init_hub(o: &InitOptions) -> Result<SetUp> {
         let other =
             pki::ca_cert_code(&pem).with_context(|| format!("--trust-ca {}", f.display()))?;
         if other == code {
-            refuse!(t!("ops-trust-ca-own", f = f.display().to_string(), code = code.to_string()));
+            refuse!(t!(
+                "ops-trust-ca-own",
+                f = f.display().to_string(),
+                code = code.to_string()
+            ));
         }
         trust.push((other, pem));
     }
@@ -635,14 +649,24 @@ pub fn init_hub(o: &InitOptions) -> Result<SetUp> {
         None => dir.join(CA_DIR),
     };
     let ca = if ca_dir.join(pki::CA_KEY).exists() {
-        let ca = pki::ca_load(&ca_dir).with_context(|| t!("ops-context-ca", dir = ca_dir.display().to_string()))?;
+        let ca = pki::ca_load(&ca_dir)
+            .with_context(|| t!("ops-context-ca", dir = ca_dir.display().to_string()))?;
         if ca.code != code {
-            refuse!(t!("ops-ca-dir-other-code", ca_dir = ca_dir.display().to_string(), code = ca.code.to_string(), code2 = code.to_string()));
+            refuse!(t!(
+                "ops-ca-dir-other-code",
+                ca_dir = ca_dir.display().to_string(),
+                code = ca.code.to_string(),
+                code2 = code.to_string()
+            ));
         }
         ca
     } else {
-        pki::ca_init(&code, &ca_dir)
-            .with_context(|| t!("ops-context-creating-ca", dir = ca_dir.display().to_string()))?
+        pki::ca_init(&code, &ca_dir).with_context(|| {
+            t!(
+                "ops-context-creating-ca",
+                dir = ca_dir.display().to_string()
+            )
+        })?
     };
     // The hub reads its CA's CRL in place when the CA lives in the node's
     // directory; a CA kept elsewhere (removable media) is copied to tls/, so
@@ -802,18 +826,30 @@ pub(crate) fn url_from_listen(listen: Option<std::net::SocketAddr>) -> Option<St
 pub fn enrol(o: &EnrolOptions) -> Result<PathBuf> {
     let hub = Config::load(&o.config).map_err(ConfigError::new)?;
     if hub.scope.kind != NodeKind::County {
-        refuse!(t!("ops-enrol-not-county", code = hub.scope.code.to_string(), kind = hub.scope.kind.label()));
+        refuse!(t!(
+            "ops-enrol-not-county",
+            code = hub.scope.code.to_string(),
+            kind = hub.scope.kind.label()
+        ));
     }
     let county = &hub.scope.code;
     let code = Code::parse(&o.code).with_context(|| format!("--code {:?}", o.code))?;
     let upstream = match code.level() {
-        Level::Township | Level::Village => code.parent().ok_or_else(|| {
-            OpsError::Usage(t!("ops-enrol-no-parent", code = code.to_string()))
-        })?,
-        other => refuse!(t!("ops-enrol-code-level", code = code.to_string(), level = other.label())),
+        Level::Township | Level::Village => code
+            .parent()
+            .ok_or_else(|| OpsError::Usage(t!("ops-enrol-no-parent", code = code.to_string())))?,
+        other => refuse!(t!(
+            "ops-enrol-code-level",
+            code = code.to_string(),
+            level = other.label()
+        )),
     };
     if !code.is_under(county) {
-        refuse!(t!("ops-enrol-outside", code = code.to_string(), county = county.to_string()));
+        refuse!(t!(
+            "ops-enrol-outside",
+            code = code.to_string(),
+            county = county.to_string()
+        ));
     }
     let name = division_name(&code)?;
     division_name(&upstream)?;
@@ -823,9 +859,20 @@ pub fn enrol(o: &EnrolOptions) -> Result<PathBuf> {
     let url = match (&o.url_for_child, code.level()) {
         (Some(u), _) => u.clone(),
         (None, Level::Township) => url_from_listen(hub.listen).ok_or_else(|| {
-            OpsError::Usage(t!("ops-url-for-child-missing-township", listen = hub.listen.map(|a| a.to_string()).unwrap_or_else(|| "-".into()), port = hub.listen.map(|a| a.port()).unwrap_or(7200)))
+            OpsError::Usage(t!(
+                "ops-url-for-child-missing-township",
+                listen = hub
+                    .listen
+                    .map(|a| a.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                port = hub.listen.map(|a| a.port()).unwrap_or(7200)
+            ))
         })?,
-        (None, _) => refuse!(t!("ops-url-for-child-missing-village", code = code.to_string(), upstream = upstream.to_string())),
+        (None, _) => refuse!(t!(
+            "ops-url-for-child-missing-village",
+            code = code.to_string(),
+            upstream = upstream.to_string()
+        )),
     };
     if !url.starts_with("https://") {
         refuse!(t!("ops-url-for-child-https", url = url.to_string()));
@@ -842,10 +889,18 @@ pub fn enrol(o: &EnrolOptions) -> Result<PathBuf> {
         )
     })?;
     if &ca.code != county {
-        refuse!(t!("ops-ca-dir-other-county", ca_dir = ca_dir.display().to_string(), code = ca.code.to_string(), county = county.to_string()));
+        refuse!(t!(
+            "ops-ca-dir-other-county",
+            ca_dir = ca_dir.display().to_string(),
+            code = ca.code.to_string(),
+            county = county.to_string()
+        ));
     }
     if o.out.exists() && !o.force {
-        refuse!(t!("ops-enrol-file-exists", out = o.out.display().to_string()));
+        refuse!(t!(
+            "ops-enrol-file-exists",
+            out = o.out.display().to_string()
+        ));
     }
     let issued = ca.issue(&code, o.days)?;
     let kept = keep_issued(&ca_dir, &code, &issued.fingerprint, &issued.cert_pem)?;
@@ -906,14 +961,23 @@ pub(crate) fn now_ms() -> u64 {
 /// `liudong init --enrol FILE`: unpacks an enrolment file into a node's directory.
 pub fn unpack(o: &UnpackOptions) -> Result<SetUp> {
     let text = std::fs::read(&o.file).map_err(io("read enrolment file", &o.file))?;
-    let e = enrol_file::decode(&text)
-        .with_context(|| t!("ops-context-enrol-file", file = o.file.display().to_string()))?;
+    let e = enrol_file::decode(&text).with_context(|| {
+        t!(
+            "ops-context-enrol-file",
+            file = o.file.display().to_string()
+        )
+    })?;
     let code = Code::parse(&e.code).context(t!("ops-context-enrol-file-field", field = "code"))?;
     let kind = kind_of(&code, None)?;
     if !matches!(kind, NodeKind::Township | NodeKind::Village) {
-        refuse!(t!("ops-enrol-file-not-lower", file = o.file.display().to_string(), code = code.to_string()));
+        refuse!(t!(
+            "ops-enrol-file-not-lower",
+            file = o.file.display().to_string(),
+            code = code.to_string()
+        ));
     }
-    let upstream = Code::parse(&e.upstream_code).context(t!("ops-context-enrol-file-field", field = "upstream_code"))?;
+    let upstream = Code::parse(&e.upstream_code)
+        .context(t!("ops-context-enrol-file-field", field = "upstream_code"))?;
     check_addrs(&o.listen, &o.admin_listen)?;
     let dir = absolute(&o.dir)?;
     let config = dir.join(CONFIG_FILE);

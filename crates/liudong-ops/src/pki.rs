@@ -440,7 +440,11 @@ impl Ca {
         })?;
         if !issued_here {
             return Err(OpsError::NotIssuedHere {
-                what: t!("ops-certificate-of", fingerprint = fp.to_string(), code = code.to_string()),
+                what: t!(
+                    "ops-certificate-of",
+                    fingerprint = fp.to_string(),
+                    code = code.to_string()
+                ),
                 ca: self.code.clone(),
                 dir: self.dir.clone(),
             });

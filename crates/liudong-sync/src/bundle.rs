@@ -299,9 +299,14 @@ pub fn open(
     flate2::read::GzDecoder::new(payload)
         .take(MAX_PAYLOAD as u64 + 1)
         .read_to_end(&mut raw)
-        .map_err(|e| BundleError::Payload(t!("bundle-payload-decompress", error = e.to_string())))?;
+        .map_err(|e| {
+            BundleError::Payload(t!("bundle-payload-decompress", error = e.to_string()))
+        })?;
     if raw.len() > MAX_PAYLOAD {
-        return Err(BundleError::Payload(t!("bundle-payload-too-large", max = MAX_PAYLOAD)));
+        return Err(BundleError::Payload(t!(
+            "bundle-payload-too-large",
+            max = MAX_PAYLOAD
+        )));
     }
     let body: BundleBody = postcard::from_bytes(&raw)
         .map_err(|e| BundleError::Payload(t!("bundle-payload-decode", error = e.to_string())))?;

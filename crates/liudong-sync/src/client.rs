@@ -3,7 +3,6 @@
 use crate::audit::SessionAudit;
 use crate::clock::RECHECK_EVERY;
 use crate::error::SyncError;
-use liudong_i18n::t;
 use crate::identity::PeerInfo;
 use crate::lower::LowerReporter;
 use crate::msg::{ClientMsg, Hello, ServerMsg, SessionStats, Welcome};
@@ -12,6 +11,7 @@ use crate::session::{Inbound, next_message, silent_peer};
 use crate::window::{Backlog, SendWindow};
 use futures::{Stream, StreamExt};
 use liudong_core::{ClockComparison, Link, NodeScope};
+use liudong_i18n::t;
 use liudong_proto::PROTOCOL_VERSION;
 use liudong_store::CursorDir;
 use std::future::Future;

@@ -458,7 +458,7 @@ mod tests {
                 SyncError::NotEntitled {
                     id: id.clone(),
                     peer: "p".into(),
-                    rule: "r",
+                    rule: crate::RULE_CHILD_PUSH,
                 },
                 StatusCode::PermissionDenied,
             ),

@@ -460,13 +460,13 @@ impl Node {
                 }
                 Link::Parent if scope.is_exchange() => {
                     if !h.destination.is_under(&scope.code) || !scope.holds_envelope(&route) {
-                        return Err(refuse(scope_name(&scope), RULE_SEALED_DOWN));
+                        return Err(refuse(scope_name(scope), RULE_SEALED_DOWN));
                     }
                 }
                 Link::Parent => {
                     let own = *via == Via::Repair && h.source == scope.code;
                     if h.destination != scope.code && !own {
-                        return Err(refuse(scope_name(&scope), RULE_SEALED_DOWN));
+                        return Err(refuse(scope_name(scope), RULE_SEALED_DOWN));
                     }
                     let keys = self.keys().ok_or(SealError::NoKey {
                         county: scope.code.clone(),

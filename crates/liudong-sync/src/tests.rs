@@ -345,7 +345,10 @@ async fn an_unavailable_upstream_is_retried_with_fast_backoff() {
     let status = village.store().link_status(&Link::Parent).unwrap();
     assert!(status.refused.is_none(), "{status:?}");
     let error = status.last_error.unwrap();
-    assert!(error.starts_with("Unavailable: client certificate refused"), "{error}");
+    assert!(
+        error.starts_with("Unavailable: client certificate refused"),
+        "{error}"
+    );
     assert!(village.stop_tasks(std::time::Duration::from_secs(5)).await);
 }
 

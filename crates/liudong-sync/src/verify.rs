@@ -172,7 +172,11 @@ async fn serve_verify_inner(
         }
         VerifyQuery::Buckets(months) => {
             if months.len() > MAX_QUERY_ITEMS {
-                return Err(too_many(&liudong_i18n::t!("sync-verify-months"), months.len(), MAX_QUERY_ITEMS));
+                return Err(too_many(
+                    &liudong_i18n::t!("sync-verify-months"),
+                    months.len(),
+                    MAX_QUERY_ITEMS,
+                ));
             }
             ans.buckets = blocking(move || {
                 let mut out = Vec::new();
@@ -185,7 +189,11 @@ async fn serve_verify_inner(
         }
         VerifyQuery::Members(buckets) => {
             if buckets.len() > MAX_QUERY_ITEMS {
-                return Err(too_many(&liudong_i18n::t!("sync-verify-buckets"), buckets.len(), MAX_QUERY_ITEMS));
+                return Err(too_many(
+                    &liudong_i18n::t!("sync-verify-buckets"),
+                    buckets.len(),
+                    MAX_QUERY_ITEMS,
+                ));
             }
             ans.members = blocking(move || {
                 let mut out = Vec::new();
@@ -194,7 +202,11 @@ async fn serve_verify_inner(
                         out.push((b.clone(), id, h));
                     }
                     if out.len() > MAX_MEMBERS {
-                        return Err(too_many(&liudong_i18n::t!("sync-verify-members"), out.len(), MAX_MEMBERS));
+                        return Err(too_many(
+                            &liudong_i18n::t!("sync-verify-members"),
+                            out.len(),
+                            MAX_MEMBERS,
+                        ));
                     }
                 }
                 Ok(out)
@@ -204,7 +216,11 @@ async fn serve_verify_inner(
         VerifyQuery::Fetch(ids) => {
             let max = node.config().max_batch;
             if ids.len() > max {
-                return Err(too_many(&liudong_i18n::t!("sync-verify-record-ids"), ids.len(), max));
+                return Err(too_many(
+                    &liudong_i18n::t!("sync-verify-record-ids"),
+                    ids.len(),
+                    max,
+                ));
             }
             let child = child.clone();
             ans.records = blocking(move || {
@@ -228,7 +244,11 @@ async fn serve_verify_inner(
         VerifyQuery::FetchSealed(ids) => {
             let max = node.config().max_batch;
             if ids.len() > max {
-                return Err(too_many(&liudong_i18n::t!("sync-verify-envelope-ids"), ids.len(), max));
+                return Err(too_many(
+                    &liudong_i18n::t!("sync-verify-envelope-ids"),
+                    ids.len(),
+                    max,
+                ));
             }
             ans.records = blocking(move || {
                 let mut out = Vec::with_capacity(ids.len());

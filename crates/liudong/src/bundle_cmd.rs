@@ -63,8 +63,10 @@ pub fn cli_export(config: &Path, for_code: &str, since: Option<u64>, out: &Path)
         store.flush()?;
     }
     let tmp = out.with_extension("partial");
-    std::fs::write(&tmp, &bytes).with_context(|| t!("ops-io-write", path = tmp.display().to_string()))?;
-    std::fs::rename(&tmp, out).with_context(|| t!("ops-io-write", path = out.display().to_string()))?;
+    std::fs::write(&tmp, &bytes)
+        .with_context(|| t!("ops-io-write", path = tmp.display().to_string()))?;
+    std::fs::rename(&tmp, out)
+        .with_context(|| t!("ops-io-write", path = out.display().to_string()))?;
     println!(
         "{}",
         t!(
@@ -83,7 +85,8 @@ pub fn cli_export(config: &Path, for_code: &str, since: Option<u64>, out: &Path)
 /// `liudong bundle import`.
 pub async fn cli_import(config: &Path, file: &Path) -> Result<()> {
     let cfg = Config::load(config)?;
-    let bytes = std::fs::read(file).with_context(|| t!("ops-io-read", path = file.display().to_string()))?;
+    let bytes = std::fs::read(file)
+        .with_context(|| t!("ops-io-read", path = file.display().to_string()))?;
     let store = open_store(&cfg)?;
     let node = Node::new(store, cfg.sync.clone(), liudong_sync::system_clock());
     let out = import(&node, &bytes, &cfg.bundle_trusted, &RingVerifier)
@@ -92,7 +95,10 @@ pub async fn cli_import(config: &Path, file: &Path) -> Result<()> {
     node.store().flush()?;
     if out.new == 0 && !out.cursor_advanced {
         let from = out.from.to_string();
-        println!("{}", t!("bundle-nothing-new", from = from, cursor = out.cursor));
+        println!(
+            "{}",
+            t!("bundle-nothing-new", from = from, cursor = out.cursor)
+        );
     } else {
         println!(
             "{}",

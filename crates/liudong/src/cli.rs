@@ -73,7 +73,10 @@ pub async fn record_add(config: &Path, json: &str, request_id: Option<String>) -
         );
     } else {
         let (id, hlc) = (written.id.to_string(), written.hlc.to_string());
-        println!("{}", liudong_i18n::t!("record-add-written", id = id, hlc = hlc));
+        println!(
+            "{}",
+            liudong_i18n::t!("record-add-written", id = id, hlc = hlc)
+        );
     }
     Ok(())
 }
@@ -83,7 +86,10 @@ pub async fn sync_once(config: &Path) -> Result<()> {
     let cfg = Config::load(config)?;
     let moved = NodeAccess::open(&cfg).await?.sync_once().await?;
     let (pushed, pulled) = (moved.pushed, moved.pulled);
-    println!("{}", liudong_i18n::t!("sync-complete", pushed = pushed, pulled = pulled));
+    println!(
+        "{}",
+        liudong_i18n::t!("sync-complete", pushed = pushed, pulled = pulled)
+    );
     Ok(())
 }
 
@@ -122,8 +128,10 @@ pub async fn verify(config: &Path, repair: bool, json: bool) -> Result<()> {
         }
     }
     if !report.in_step {
-        bail!("{}", liudong_node::text::verify_not_in_step(&report, repair));
+        bail!(
+            "{}",
+            liudong_node::text::verify_not_in_step(&report, repair)
+        );
     }
     Ok(())
 }
-

@@ -670,8 +670,9 @@ async fn run(cli: Cli) -> Result<()> {
             init_tracing("warn");
             let json = match (json, file) {
                 (Some(j), _) => j,
-                (None, Some(f)) => std::fs::read_to_string(&f)
-                    .with_context(|| liudong_i18n::t!("ops-io-read", path = f.display().to_string()))?,
+                (None, Some(f)) => std::fs::read_to_string(&f).with_context(|| {
+                    liudong_i18n::t!("ops-io-read", path = f.display().to_string())
+                })?,
                 (None, None) => {
                     let mut s = String::new();
                     std::io::stdin().read_to_string(&mut s)?;

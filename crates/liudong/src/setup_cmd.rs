@@ -26,7 +26,13 @@ pub fn ca_init(code: &str, dir: &Path) -> Result<()> {
 /// `liudong ca issue`.
 pub fn ca_issue(dir: &Path, code: &str, out: &Path, days: i64) -> Result<()> {
     let (ca, issued) = liudong_ops::ca::issue(dir, code, out, days)?;
-    let files = format!("{}/{{{},{},{}}}", out.display(), pki::NODE_CERT, pki::NODE_KEY, pki::CA_CERT);
+    let files = format!(
+        "{}/{{{},{},{}}}",
+        out.display(),
+        pki::NODE_CERT,
+        pki::NODE_KEY,
+        pki::CA_CERT
+    );
     let text = t!(
         "ca-issued",
         code = code,

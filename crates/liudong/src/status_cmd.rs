@@ -142,8 +142,9 @@ fn links_table(links: &[LinkReport]) -> String {
 
 /// A link's last error as the operator reads it (without its status code).
 fn shown_error(e: &Option<String>) -> String {
-    e.as_deref()
-        .map_or("-".into(), |e| liudong_sync::link_error_message(e).to_string())
+    e.as_deref().map_or("-".into(), |e| {
+        liudong_sync::link_error_message(e).to_string()
+    })
 }
 
 /// The line after the table explaining a link that needs the operator.

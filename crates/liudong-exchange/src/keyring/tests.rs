@@ -267,7 +267,10 @@ fn a_sealing_batch_shares_one_encapsulation_and_each_envelope_opens_alone() {
     let (_, _, ct1, _) = parts(&envs[1]).unwrap();
     let resigned = own.sign(&signed_message(&h0, &enc, &ct1));
     let moved = Envelope::reassemble(h0, enc, ct1, resigned);
-    assert!(matches!(open(&b, &moved), Err(SealError::CannotOpen { .. })));
+    assert!(matches!(
+        open(&b, &moved),
+        Err(SealError::CannotOpen { .. })
+    ));
 }
 
 #[test]
@@ -280,13 +283,19 @@ fn envelopes_of_format_1_still_open() {
     let record = b"a record sealed by an older build".to_vec();
     // Format 1 as older builds wrote it: HPKE single-shot per envelope.
     let header = edit_header(&parts(&sealed(&a, &record)).unwrap().0, |h| h.version = 1).unwrap();
-    let pk = <hpke::kem::X25519HkdfSha256 as Kem>::PublicKey::from_bytes(&to_b.hpke_public)
-        .unwrap();
+    let pk =
+        <hpke::kem::X25519HkdfSha256 as Kem>::PublicKey::from_bytes(&to_b.hpke_public).unwrap();
     let (enc, ct) = hpke::single_shot_seal::<
         hpke::aead::ChaCha20Poly1305,
         hpke::kdf::HkdfSha256,
         hpke::kem::X25519HkdfSha256,
-    >(&hpke::OpModeS::Base, &pk, b"liudong-envelope-v1", &record, &header)
+    >(
+        &hpke::OpModeS::Base,
+        &pk,
+        b"liudong-envelope-v1",
+        &record,
+        &header,
+    )
     .unwrap();
     let enc = enc.to_bytes().to_vec();
     let sig = own.sign(&signed_message(&header, &enc, &ct));

@@ -105,3 +105,13 @@ progress-verify-compare = verify: comparing with the upstream
 progress-verify-fetch = verify: fetching missing records
 progress-verify-offer = verify: offering records the upstream lacks
 progress-verify-step = verify: { $step }
+
+## [exchange] nats (a JetStream exchange)
+
+config-nats-key-without-nats = [exchange] nats_key and nats_stream are only used with [exchange] nats
+config-nats-not-county = [exchange] nats is for county hubs; a { $kind } node reaches its exchange through its county
+config-nats-and-url = [exchange] nats and [upstream] url both name the exchange: with a JetStream exchange, remove [upstream] url (keep its code)
+config-nats-needs-code = [exchange] nats needs [upstream] code to name the exchange (e.g. "CN" or the province's 2 digits)
+config-nats-url = [exchange] nats = "{ $url }": expected a server URL like "nats://host:4222" (the cluster.toml of the exchange operator lists them)
+config-nats-needs-tls = [exchange] nats needs [tls]: the county connects to the cluster with its certificate and its NATS key
+config-nats-needs-sealed = [exchange] nats carries only sealed envelopes: set [exchange] sealed = true (the default)

@@ -104,3 +104,13 @@ progress-verify-compare = 核验：与上级比对
 progress-verify-fetch = 核验：获取缺少的记录
 progress-verify-offer = 核验：提供上级缺少的记录
 progress-verify-step = 核验：{ $step }
+
+## [exchange] nats（JetStream 交换节点）
+
+config-nats-key-without-nats = [exchange] nats_key 和 nats_stream 只在配置了 [exchange] nats 时使用
+config-nats-not-county = [exchange] nats 只用于县级中心；本节点（{ $kind }）通过其县级中心连接交换节点
+config-nats-and-url = [exchange] nats 和 [upstream] url 都指定了交换节点：使用 JetStream 交换节点时，请删除 [upstream] url（保留其 code）
+config-nats-needs-code = [exchange] nats 需要用 [upstream] code 指明交换节点（例如 "CN" 或省的 2 位代码）
+config-nats-url = [exchange] nats = "{ $url }"：应为形如 "nats://host:4222" 的服务器地址（交换节点管理员的 cluster.toml 中列有）
+config-nats-needs-tls = [exchange] nats 需要 [tls]：县通过其证书和 NATS 密钥连接集群
+config-nats-needs-sealed = [exchange] nats 只传送加密信封：请设置 [exchange] sealed = true（默认值）
