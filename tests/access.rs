@@ -42,6 +42,8 @@ async fn ask_all(door: &mut NodeAccess, subject: &str) -> Vec<Answer> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_running_node_and_its_stopped_store_give_the_same_status_and_answers() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     let dir = tempfile::tempdir().unwrap();
     // One-shot links (a session at start and after each local write, then
     // none for an hour): once the county is quiet, nothing changes it.

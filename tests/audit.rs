@@ -12,6 +12,8 @@ use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_lists_exactly_the_nodes_that_received_a_persons_records() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     let dir = tempfile::tempdir().unwrap();
     let pki = DemoPki::create(dir.path(), &DEMO_NODES).unwrap();
     let topo = Topology::start_with(dir.path(), &DEMO_NODES, true, Some(&pki), |_| {})

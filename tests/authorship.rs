@@ -29,6 +29,8 @@ fn refusal(r: Result<liudong_sync::verify::VerifyAnswer, SyncError>) -> (StatusC
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_authorship_is_refused_through_repair_offers_and_from_above() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     let dir = tempfile::tempdir().unwrap();
     let topo = start(
         dir.path(),

@@ -32,6 +32,8 @@ fn good_record(seq: u64) -> pb::Record {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_bad_input_gets_a_precise_status_and_changes_nothing() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     let dir = tempfile::tempdir().unwrap();
     let topo = start_plain(
         dir.path(),

@@ -18,6 +18,8 @@ fn recs(from: u64, to: u64) -> Vec<Incoming> {
 
 #[tokio::test]
 async fn bundles_carry_records_once_and_refuse_bad_files() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     let dir = tempfile::tempdir().unwrap();
     let county = store(&dir.path().join("c"), COUNTY_A, EXCHANGE);
     let town_store = store(&dir.path().join("t"), TOWN_A, COUNTY_A);
@@ -162,6 +164,8 @@ async fn bundles_carry_records_once_and_refuse_bad_files() {
 /// advanced the receiver's cursor exactly as a network session would have.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_imports_both_ways_the_next_network_session_moves_nothing() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     let dir = tempfile::tempdir().unwrap();
     let county_store = store(&dir.path().join("c"), COUNTY_A, EXCHANGE);
     let town_store = store(&dir.path().join("t"), TOWN_A, COUNTY_A);

@@ -273,6 +273,8 @@ async fn what_a_county_wrote_hours_ahead_flows_down_and_writing_resumes() {
 /// untrusted certificates.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_certificate_not_valid_yet_is_reported_as_a_clock_problem() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     use liudong_net::tls::{TlsContext, TlsFiles};
     use liudong_ops::pki;
     liudong_i18n::set_lang(Lang::En);

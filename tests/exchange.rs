@@ -124,6 +124,8 @@ async fn until_sealing_key(ring: &KeyRing, county: &Code, key_id: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_provinces_exchange_sealed_records_the_exchange_cannot_read() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     log();
     let dir = tempfile::tempdir().unwrap();
     // Uncompressed stores, so that a byte search finds whatever is stored in clear.
@@ -200,6 +202,8 @@ async fn three_provinces_exchange_sealed_records_the_exchange_cannot_read() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_altered_replayed_and_retired_key_envelopes() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     log();
     let dir = tempfile::tempdir().unwrap();
     let topo = start(dir.path(), &WIDE).await;

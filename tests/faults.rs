@@ -155,6 +155,8 @@ fn assert_converged(dir: &Path, n_down: u64, n_up: u64) {
 /// In the end both hold exactly the same records, once each.
 #[test]
 fn sigkill_at_random_points_loses_and_duplicates_nothing() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     const SEED: u64 = 0x5eed_0005;
     const CYCLES: usize = 6;
     const DOWN_PER_CYCLE: u64 = 2500;
@@ -249,6 +251,8 @@ fn sigkill_at_random_points_loses_and_duplicates_nothing() {
 /// cursor); the next start resumes and completes the sync.
 #[test]
 fn sigterm_mid_sync_exits_cleanly_and_resumes() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     // Large enough that an idle machine is still syncing when the SIGTERM
     // comes (a bound on the test, not a measurement).
     const N_DOWN: u64 = 40_000;
@@ -334,6 +338,8 @@ fn sigterm_mid_sync_exits_cleanly_and_resumes() {
 /// stored twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broken_links_sync_completes_and_fingerprints_match() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     const SEED: u64 = 0x11_0c;
     const FAULTY: u64 = 24;
     const N_DOWN: u64 = 6000;
@@ -494,6 +500,8 @@ async fn push_until_refused(
 /// batch it acknowledged is on disk after a restart without the limit.
 #[test]
 fn full_disk_refuses_records_and_never_acknowledges_what_it_did_not_store() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     const LIMIT_KB: u64 = 3072;
     let rt = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -513,7 +521,9 @@ fn full_disk_refuses_records_and_never_acknowledges_what_it_did_not_store() {
             "trap '' XFSZ; ulimit -f {}; exec \"$0\" \"$@\"",
             LIMIT_KB * 2
         ))
-        .arg(liudong_bin());
+        .arg(liudong_bin())
+        // Its refusals are asserted in English below.
+        .env("LIUDONG_LANG", "en");
     let mut town = NodeProcess::spawn_with(cmd, &cfg, &d.join("town.log"));
     let addr = town.sync_addr();
     let (acks, refusal) = rt.block_on(push_until_refused(addr, 1, 400, 200));
@@ -543,7 +553,7 @@ fn full_disk_refuses_records_and_never_acknowledges_what_it_did_not_store() {
     let subject = person(7, VILLAGE_A1);
     let out = output(
         Command::new(liudong_bin())
-            .args(["record", "add", "--config"])
+            .args(["--lang", "en", "record", "add", "--config"])
             .arg(&cfg)
             .arg("--json")
             .arg(format!(

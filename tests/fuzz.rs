@@ -257,6 +257,8 @@ fn hello() -> ClientMsg {
 
 #[test]
 fn decoder_and_validator_never_panic_and_roundtrip() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     let limits = Limits {
         now_ms: NOW_MS,
         max_skew_ms: 300_000,
@@ -298,6 +300,8 @@ fn decoder_and_validator_never_panic_and_roundtrip() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mutated_batches_are_applied_whole_or_not_at_all() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     let dir = tempfile::tempdir().unwrap();
     let node = town(dir.path());
     let link = Link::Child(Code::parse(VILLAGE_A1).unwrap());
@@ -365,6 +369,8 @@ async fn mutated_batches_are_applied_whole_or_not_at_all() {
 /// well-formed frames in arbitrary order with arbitrary cursors.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_frame_sequences_end_cleanly() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     let dir = tempfile::tempdir().unwrap();
     let node = town(dir.path());
     let link = Link::Child(Code::parse(VILLAGE_A1).unwrap());

@@ -12,6 +12,8 @@ use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_answers_health_checks_and_reflection() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     let dir = tempfile::tempdir().unwrap();
     let topo = start_plain(dir.path(), &[(EXCHANGE, None), (COUNTY_A, Some(EXCHANGE))]).await;
     let url = format!("http://{}", topo.node(COUNTY_A).sync_addr.unwrap());

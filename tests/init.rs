@@ -179,10 +179,7 @@ fn enrolled_township_and_village_reach_the_hub_over_mutual_tls() {
         "--upstream-url",
         "https://127.0.0.1:9",
     ]);
-    assert!(
-        err.contains("already exists") && err.contains("--force"),
-        "{err}"
-    );
+    assert!(err.contains("已存在") && err.contains("--force"), "{err}");
     assert_eq!(std::fs::read_to_string(&hub_cfg).unwrap(), config_text);
 
     // Enrol the township at the hub and unpack it on "its machine".
@@ -299,7 +296,7 @@ fn enrolled_township_and_village_reach_the_hub_over_mutual_tls() {
     // The county hub's link to the exchange works too (mutual trust of the two CAs).
     // (A live session records no success until it ends: ask for a one-shot one.)
     let out = ok(&["sync", "--once", "--config", s(&hub_cfg)]);
-    assert!(out.contains("sync complete"), "{out}");
+    assert!(out.contains("同步完成"), "{out}");
     let up = status(&hub_cfg)["links"]
         .as_array()
         .into_iter()
@@ -311,7 +308,7 @@ fn enrolled_township_and_village_reach_the_hub_over_mutual_tls() {
 
     // Unpacking again over the township is refused.
     let err = fails(&["init", "--enrol", s(&town_file), "--dir", s(&town)]);
-    assert!(err.contains("already exists"), "{err}");
+    assert!(err.contains("已存在"), "{err}");
 
     // The county operator revokes the village's certificate (kept at the
     // CA when it was enrolled) and copies the CA's CRL to the township the
@@ -337,7 +334,7 @@ fn enrolled_township_and_village_reach_the_hub_over_mutual_tls() {
         "--reason",
         "keyCompromise",
     ]);
-    assert!(out.contains("reload it within a second"), "{out}");
+    assert!(out.contains("一秒内重新读取"), "{out}");
     let copy = town.join("tls/crl.pem.new");
     std::fs::copy(hub.join("ca/crl.pem"), &copy).unwrap();
     std::fs::rename(&copy, town.join("tls/crl.pem")).unwrap();
@@ -348,7 +345,7 @@ fn enrolled_township_and_village_reach_the_hub_over_mutual_tls() {
         || {
             let out = liudong(&["sync", "--once", "--config", s(&vil_cfg)]);
             last = String::from_utf8_lossy(&out.stderr).into_owned();
-            !out.status.success() && last.contains("certificate revoked")
+            !out.status.success() && last.contains("证书已吊销")
         },
     );
     println!("revoked village, its operator sees: {last}");
@@ -356,7 +353,7 @@ fn enrolled_township_and_village_reach_the_hub_over_mutual_tls() {
     // Refused at the handshake or, on a connection opened before, at the
     // session's start: either way a refusal naming the revocation.
     assert!(
-        trail.contains("\"refused\"") && trail.contains("certificate revocation list"),
+        trail.contains("\"refused\"") && trail.contains("证书吊销列表"),
         "{trail}"
     );
 
@@ -386,10 +383,10 @@ fn damaged_files_and_foreign_codes_are_refused() {
     // Outside the county's area, or not a township/village: nothing is written.
     let out = t.path().join("x.enrol");
     for (code, want) in [
-        (TOWN_B, "outside this hub's area"),
-        (VILLAGE_B1, "outside this hub's area"),
-        (COUNTY_A, "county code"),
-        ("410602999", "not in the embedded division table"),
+        (TOWN_B, "不在本中心的辖区内"),
+        (VILLAGE_B1, "不在本中心的辖区内"),
+        (COUNTY_A, "县级代码"),
+        ("410602999", "不在内置的区划表中"),
     ] {
         let err = fails(&[
             "enrol",
@@ -432,13 +429,13 @@ fn damaged_files_and_foreign_codes_are_refused() {
     let at = bad.len() - 200;
     bad[at] = if bad[at] == b'A' { b'B' } else { b'A' };
     let err = unpack(&bad, "bad.enrol");
-    assert!(err.contains("corrupted"), "{err}");
+    assert!(err.contains("文件已损坏"), "{err}");
     // Cut short, as by an interrupted copy: truncated.
     let err = unpack(&good[..good.len() * 2 / 3], "short.enrol");
-    assert!(err.contains("truncated"), "{err}");
+    assert!(err.contains("文件不完整"), "{err}");
     // Another file altogether.
     let err = unpack(b"[node]\ncode = \"410602100\"\n", "other.enrol");
-    assert!(err.contains("not a Liudong enrolment file"), "{err}");
+    assert!(err.contains("不是流动人口系统的入网文件"), "{err}");
     assert!(
         !dest.join("liudong.toml").exists(),
         "nothing unpacked from a bad file"

@@ -19,6 +19,8 @@ const HOUSEHOLDS: u64 = 1_500;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_county_size_node_answers_overdue_and_audit_through_its_admin_service() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = liudong_testkit::demo::local_config(
         COUNTY_A,

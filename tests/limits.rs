@@ -102,6 +102,8 @@ async fn until_status(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_limit_has_a_precise_status_and_stores_nothing_beyond_it() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     let dir = tempfile::tempdir().unwrap();
     let topo = liudong_testkit::demo::Topology::start(
         dir.path(),
@@ -282,6 +284,8 @@ async fn every_limit_has_a_precise_status_and_stores_nothing_beyond_it() {
 /// sent alone), and the records held back start the next page.
 #[test]
 fn outbox_pages_stay_within_the_byte_budget() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     let dir = tempfile::tempdir().unwrap();
     let scope =
         liudong_core::NodeScope::for_code(liudong_core::Code::parse(TOWN_A).unwrap()).unwrap();

@@ -57,7 +57,7 @@ impl Setup {
         );
         let out = ok(run_liudong(
             &["record", "add", "--config", self.town(), "--json", &json],
-            &[],
+            EN,
         ));
         let id = out
             .strip_prefix("written ")

@@ -12,6 +12,8 @@ fn s(v: &[&str]) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cross_county_record_reaches_both_sides_and_nobody_else() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     let dir = tempfile::tempdir().unwrap();
     let topo = start(dir.path(), &WIDE).await;
     let who = person(1, VILLAGE_A1);
@@ -90,6 +92,8 @@ async fn a_cross_county_record_reaches_both_sides_and_nobody_else() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_shot_sessions_carry_the_same_records_as_live_ones() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     let dir = tempfile::tempdir().unwrap();
     let nodes = [
         (EXCHANGE, None),
@@ -142,6 +146,8 @@ async fn one_shot_sessions_carry_the_same_records_as_live_ones() {
 /// crosses its own level.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stacked_exchanges_pass_on_only_what_crosses_their_level() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     use liudong_core::{Code, Level, NodeKind, NodeScope};
     const HENAN: &str = "41";
     const GUANGDONG: &str = "44";

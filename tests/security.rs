@@ -190,6 +190,8 @@ async fn refused_with(node: &liudong_node::runner::RunningNode, what: &str) -> S
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_valid_certificates_of_the_right_jurisdiction_are_accepted() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     let dir = tempfile::tempdir().unwrap();
     let pki = Pki::new(dir.path());
     let (town, url) = start_township(&pki).await;
@@ -313,6 +315,8 @@ fn raw_config(issued: &Issued, ca: &Ca) -> tonic::transport::ClientTlsConfig {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn identity_and_entitlement_are_enforced_from_the_certificate() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     let dir = tempfile::tempdir().unwrap();
     let pki = Pki::new(dir.path());
     let (town, url) = start_township(&pki).await;
@@ -334,8 +338,14 @@ async fn identity_and_entitlement_are_enforced_from_the_certificate() {
     .await
     .expect_err("certificate for another code refused");
     let msg = e.to_string();
+    // The code is for programs; the operator reads the message.
+    assert_eq!(
+        e.code(),
+        liudong_sync::StatusCode::PermissionDenied,
+        "{msg}"
+    );
     assert!(
-        msg.contains("PermissionDenied") && msg.contains(VILLAGE_A2),
+        msg.contains(VILLAGE_A2) && !msg.contains("PermissionDenied"),
         "{msg}"
     );
     refused_with(&town, "certificate is for 410602100002").await;
@@ -425,6 +435,8 @@ async fn push_raw(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revocation_refuses_new_sessions_and_cuts_live_ones() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     let dir = tempfile::tempdir().unwrap();
     let pki = Pki::new(dir.path());
     let (town, url) = start_township(&pki).await;
@@ -478,6 +490,8 @@ async fn revocation_refuses_new_sessions_and_cuts_live_ones() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_refuses_an_upstream_whose_certificate_is_revoked() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     let dir = tempfile::tempdir().unwrap();
     let pki = Pki::new(dir.path());
     let (town, url) = start_township(&pki).await;
@@ -533,6 +547,8 @@ async fn a_node_refuses_an_upstream_whose_certificate_is_revoked() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ca_whose_crl_a_node_lacks_is_not_checked_for_revocation() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     // Nodes trust several operators' CAs but may hold only some of their
     // CRLs: a certificate of a CA without a CRL here has an unknown status,
     // which is allowed.
@@ -577,6 +593,8 @@ async fn a_ca_whose_crl_a_node_lacks_is_not_checked_for_revocation() {
 /// instead of holding a connection as long as it likes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_port_probe_is_not_audited_and_tls_without_http2_is_closed() {
+    // Messages are asserted in English (the catalogue's other language).
+    liudong_i18n::set_lang(liudong_i18n::Lang::En);
     use tokio::io::AsyncReadExt;
     let dir = tempfile::tempdir().unwrap();
     let pki = Pki::new(dir.path());

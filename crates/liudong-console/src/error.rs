@@ -1,5 +1,6 @@
 //! What can go wrong starting the console or keeping its operators file.
 
+use liudong_i18n::t;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -7,9 +8,9 @@ use std::path::PathBuf;
 /// or the config field concerned; the underlying cause is the `source`.
 #[derive(Debug, thiserror::Error)]
 pub enum ConsoleError {
-    #[error("operator name {0:?}: expected 1 to 64 letters, digits, '.', '_' or '-' (no spaces)")]
+    #[error("{}", t!("console-error-bad-name", name = .0.as_str()))]
     BadName(String),
-    #[error("the password must have at least {min} characters")]
+    #[error("{}", t!("console-error-short-password", min = *min))]
     ShortPassword { min: usize },
     /// An account's unit that is not a division code of the table.
     #[error("{}", liudong_i18n::t!("console-operator-bad-unit", code = .0.as_str()))]
@@ -19,50 +20,45 @@ pub enum ConsoleError {
     UnitOutsideNode { code: String, node: String },
     #[error("{}", liudong_i18n::t!("console-operator-unknown", name = .0.as_str()))]
     NoSuchOperator(String),
-    #[error("the system random generator failed")]
+    #[error("{}", t!("console-error-random"))]
     Random,
-    #[error("hashing the password: {0}")]
+    #[error("{}", t!("console-error-hash", error = .0.to_string()))]
     Hash(argon2::password_hash::Error),
-    #[error("cannot read {}", path.display())]
+    #[error("{}", t!("ops-io-read", path = path.display().to_string()))]
     Read {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error(
-        "operators file {} is damaged; restore it or remove it and add the operators again",
-        path.display()
-    )]
+    #[error("{}", t!("console-error-damaged", path = path.display().to_string()))]
     Damaged {
         path: PathBuf,
         #[source]
         source: serde_json::Error,
     },
-    #[error("cannot create directory {}", path.display())]
+    #[error("{}", t!("ops-io-create-dir", path = path.display().to_string()))]
     CreateDir {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot write {}", path.display())]
+    #[error("{}", t!("ops-io-write", path = path.display().to_string()))]
     Write {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot replace {}", path.display())]
+    #[error("{}", t!("ops-io-replace", path = path.display().to_string()))]
     Replace {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("[console]: the node's [tls] certificate cannot serve HTTPS")]
+    #[error("{}", t!("console-error-tls"))]
     Tls(#[source] liudong_net::tls::TlsError),
-    #[error(
-        "[console] listen = {0}: the console needs the node's [tls] certificate (HTTPS); without [tls] (insecure = true) it may only listen on loopback"
-    )]
+    #[error("{}", t!("console-error-needs-tls", listen = .0.to_string()))]
     NeedsTls(SocketAddr),
-    #[error("cannot listen on {addr} ([console] listen)")]
+    #[error("{}", t!("node-listen", addr = addr.to_string(), setting = "[console] listen"))]
     Listen {
         addr: SocketAddr,
         #[source]
@@ -92,10 +88,10 @@ mod tests {
             path: "/x/console-operators.json".into(),
             source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
         };
-        assert_eq!(e.to_string(), "cannot read /x/console-operators.json");
+        assert_eq!(e.to_string(), "无法读取 /x/console-operators.json");
         assert_eq!(
             chain(&e),
-            "cannot read /x/console-operators.json: permission denied"
+            "无法读取 /x/console-operators.json: permission denied"
         );
     }
 }

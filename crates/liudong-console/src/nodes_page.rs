@@ -281,8 +281,11 @@ pub(crate) fn rows(c: &Console, v: &Viewer) -> Result<Vec<SyncRow>, liudong_sync
 /// What a link's last error means, in the operators' words (the error
 /// itself is in the node's log and `liudong status`).
 fn error_word(l: Lang, e: &str) -> String {
+    // A stored link error starts with its status code's name
+    // (`liudong_sync::stored_link_error`); the message after it is in the
+    // node's language, whose catalogue says "revoked" / "吊销".
     let head = e.split(':').next().unwrap_or("").trim();
-    if e.contains("revoked") {
+    if e.contains("revoked") || e.contains("吊销") {
         t_in!(l, "console-link-error-revoked")
     } else if matches!(head, "PermissionDenied" | "Unauthenticated") {
         t_in!(l, "console-link-error-denied")

@@ -325,7 +325,7 @@ mod tests {
             Operators::load(&p)
                 .unwrap_err()
                 .to_string()
-                .contains("damaged"),
+                .contains("已损坏"),
             "damaged file"
         );
     }

@@ -47,9 +47,7 @@ impl fmt::Display for Hlc {
 
 /// A remote timestamp too far ahead of local wall time.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "timestamp {remote_ms} ms is {ahead_ms} ms ahead of this node's clock (limit {max_skew_ms} ms); check the sending node's system clock"
-)]
+#[error("{}", liudong_i18n::t!("clock-skew", remote_ms = *remote_ms, ahead_ms = *ahead_ms, max_skew_ms = *max_skew_ms))]
 pub struct SkewError {
     pub remote_ms: u64,
     pub ahead_ms: u64,
@@ -252,6 +250,6 @@ mod tests {
         assert!(d > Hlc::new(5000, 3), "modest skew is absorbed");
         assert!(HlcClock::check(Hlc::new(1000 + 60_000, 0), 1000, 300_000).is_ok());
         let e = HlcClock::check(Hlc::new(1000 + 600_000, 0), 1000, 300_000).unwrap_err();
-        assert!(e.to_string().contains("600000 ms ahead"), "{e}");
+        assert!(e.to_string().contains("快 600000 毫秒"), "{e}");
     }
 }

@@ -17,6 +17,7 @@
 
 use crate::code::{Code, Level};
 use crate::record::Record;
+use liudong_i18n::t;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -35,6 +36,16 @@ pub enum NodeKind {
 }
 
 impl NodeKind {
+    /// The kind as the operator reads it, in this process's language.
+    pub fn label(self) -> String {
+        match self {
+            NodeKind::Village => t!("topo-kind-village"),
+            NodeKind::Township => t!("topo-kind-township"),
+            NodeKind::County => t!("topo-kind-county"),
+            NodeKind::Exchange { .. } => t!("topo-kind-exchange"),
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             NodeKind::Village => "village",
@@ -48,21 +59,20 @@ impl NodeKind {
 /// A node's jurisdiction is not well formed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScopeError {
-    #[error("code {code} is a {level} code, but a {kind} node needs a {expected}-digit code")]
+    #[error("{}", t!("scope-kind-mismatch", code = code.to_string(), level = level.label(), kind = kind.label(), expected = *expected))]
     KindMismatch {
         code: Code,
-        level: &'static str,
-        kind: &'static str,
+        level: Level,
+        kind: NodeKind,
         expected: usize,
     },
-    #[error(
-        "exchange {code} cannot have children at the {child} level: children must be below the exchange and at most county level"
-    )]
-    ExchangeChildren { code: Code, child: &'static str },
-    #[error("{parent} cannot be the upstream of {child}: {reason}")]
+    #[error("{}", t!("scope-exchange-children", code = code.to_string(), child = child.label()))]
+    ExchangeChildren { code: Code, child: Level },
+    #[error("{}", t!("scope-not-parent", parent = parent.to_string(), child = child.to_string(), reason = liudong_i18n::tr(reason, &[])))]
     NotParent {
         parent: Code,
         child: Code,
+        /// Why, as a catalogue id (`scope-rule-…`).
         reason: &'static str,
     },
 }
@@ -154,14 +164,16 @@ impl NodeScope {
                 if child_level <= code.level() || child_level > Level::County {
                     return Err(ScopeError::ExchangeChildren {
                         code,
-                        child: child_level.name(),
+                        child: child_level,
                     });
                 }
                 if code.level() >= Level::County {
                     return Err(ScopeError::KindMismatch {
-                        level: code.level().name(),
+                        level: code.level(),
                         code,
-                        kind: "exchange",
+                        kind: NodeKind::Exchange {
+                            child_level: Level::County,
+                        },
                         expected: 2,
                     });
                 }
@@ -172,9 +184,9 @@ impl NodeScope {
             && code.level() != level
         {
             return Err(ScopeError::KindMismatch {
-                level: code.level().name(),
+                level: code.level(),
                 code,
-                kind: kind.name(),
+                kind,
                 expected: level.digits(),
             });
         }
@@ -240,20 +252,16 @@ impl NodeScope {
             reason,
         };
         if !self.code.is_under(parent) || parent == &self.code {
-            return Err(not_parent(
-                "the child's code must start with the parent's code",
-            ));
+            return Err(not_parent("scope-rule-prefix"));
         }
         let kind = match (self.code.level(), parent.level()) {
             (Level::Village, Level::Township) => NodeKind::Township,
             (Level::Township, Level::County) => NodeKind::County,
             (Level::Village | Level::Township, _) => {
-                return Err(not_parent(
-                    "a village dials its township, a township its county",
-                ));
+                return Err(not_parent("scope-rule-village-township"));
             }
             (own, p) if p < Level::County => NodeKind::Exchange { child_level: own },
-            _ => return Err(not_parent("a county or exchange dials an exchange node")),
+            _ => return Err(not_parent("scope-rule-county-exchange")),
         };
         NodeScope::new(parent.clone(), kind)
     }
@@ -474,7 +482,7 @@ mod tests {
             v.parent(&c("410602"))
                 .unwrap_err()
                 .to_string()
-                .contains("a village dials its township")
+                .contains("村连接其乡镇")
         );
         assert!(v.parent(&c("440306018")).is_err());
         let county = scope("410602");

@@ -1,58 +1,47 @@
 //! What can go wrong with envelopes, keys and announcements.
 
 use liudong_core::{Code, RecordId};
+use liudong_i18n::t;
 
 /// Why an envelope could not be sealed, checked or opened, or a key or
 /// announcement not used. Every message says what was wrong and what to do.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SealError {
-    #[error("envelope #{index} of the batch is malformed: {reason}")]
+    #[error("{}", t!("seal-malformed", index = *index, reason = reason.as_str()))]
     Malformed { index: usize, reason: String },
-    #[error(
-        "envelope of record {id}: field {field} of its header: {reason}; the sending county must seal it again"
-    )]
+    #[error("{}", t!("seal-header", id = id.as_str(), field = *field, reason = reason.as_str()))]
     Header {
         id: String,
         field: &'static str,
         reason: String,
     },
-    #[error(
-        "envelope of record {id} from county {from} is signed with key {key_id}, which this county has not received yet; it will be fetched from the exchange and the envelope accepted on the next attempt"
-    )]
+    #[error("{}", t!("seal-unknown-signer", id = id.to_string(), from = from.to_string(), key_id = key_id.as_str()))]
     UnknownSigner {
         id: RecordId,
         from: Code,
         key_id: String,
     },
-    #[error(
-        "envelope of record {id}: the signature of county {from} does not verify; the envelope was altered on the way or not sealed by {from}"
-    )]
+    #[error("{}", t!("seal-bad-signature", id = id.to_string(), from = from.to_string()))]
     BadSignature { id: RecordId, from: Code },
-    #[error(
-        "envelope of record {id} is sealed to key {key_id}, which county {county} does not hold; restore the county's sealing key file (sealing-keys.json) from its backup"
-    )]
+    #[error("{}", t!("seal-unknown-recipient-key", id = id.to_string(), key_id = key_id.as_str(), county = county.to_string()))]
     UnknownRecipientKey {
         id: RecordId,
         county: Code,
         key_id: String,
     },
-    #[error(
-        "envelope of record {id} from county {from} does not open with key {key_id}: its payload was altered after signing or sealed to another key"
-    )]
+    #[error("{}", t!("seal-cannot-open", id = id.to_string(), from = from.to_string(), key_id = key_id.as_str()))]
     CannotOpen {
         id: RecordId,
         from: Code,
         key_id: String,
     },
-    #[error(
-        "no sealing key of county {county} is known yet; its announcement is fetched from the exchange (is county {county} running and connected?)"
-    )]
+    #[error("{}", t!("seal-no-key", county = county.to_string()))]
     NoKey { county: Code },
-    #[error("key announcement: {0}")]
+    #[error("{}", t!("seal-announcement", error = .0.as_str()))]
     Announcement(String),
-    #[error("sealing key file {path}: {reason}")]
+    #[error("{}", t!("seal-key-file", path = path.as_str(), reason = reason.as_str()))]
     KeyFile { path: String, reason: String },
-    #[error("the system random number generator failed")]
+    #[error("{}", t!("seal-random"))]
     Random,
     #[error("HPKE: {0}")]
     Hpke(String),

@@ -165,11 +165,18 @@ fn localize_in(
             if a.get_help_heading().is_none() {
                 a = a.help_heading(heading);
             }
-            if let Some(h) = help {
-                a = a.help(h);
+            // clap's "[default: …]" and "[possible values: …]", in this language.
+            let notes = value_notes(&a, lang);
+            if !notes.is_empty() {
+                a = a.hide_default_value(true).hide_possible_values(true);
             }
-            if let Some(h) = long_help {
-                a = a.long_help(h);
+            let base = help.or_else(|| a.get_help().map(|h| h.to_string()));
+            if let Some(h) = base {
+                a = a.help(format!("{h}{notes}"));
+            }
+            let long_base = long_help.or_else(|| a.get_long_help().map(|h| h.to_string()));
+            if let Some(h) = long_base {
+                a = a.long_help(format!("{h}{notes}"));
             }
             a
         });
@@ -187,6 +194,44 @@ fn localize_in(
         path.pop();
     }
     cmd
+}
+
+/// What clap would add to an argument's help — its default and its possible
+/// values — as catalogue text (` [默认：…] [可选值：…]`); empty when there is
+/// none to show.
+fn value_notes(a: &clap::Arg, lang: Lang) -> String {
+    if !a.get_action().takes_values() {
+        return String::new();
+    }
+    let mut notes = String::new();
+    let defaults: Vec<String> = a
+        .get_default_values()
+        .iter()
+        .map(|v| v.to_string_lossy().into_owned())
+        .collect();
+    if !defaults.is_empty() && !a.is_hide_default_value_set() {
+        notes.push(' ');
+        notes.push_str(&t_in!(
+            lang,
+            "help-note-default",
+            value = defaults.join(", ")
+        ));
+    }
+    let possible: Vec<String> = a
+        .get_possible_values()
+        .iter()
+        .filter(|v| !v.is_hide_set())
+        .map(|v| v.get_name().to_string())
+        .collect();
+    if !possible.is_empty() && !a.is_hide_possible_values_set() {
+        notes.push(' ');
+        notes.push_str(&t_in!(
+            lang,
+            "help-note-possible-values",
+            values = possible.join(", ")
+        ));
+    }
+    notes
 }
 
 /// Parses this process's command line into `T` with help and errors in the

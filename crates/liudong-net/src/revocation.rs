@@ -40,6 +40,7 @@
 
 use crate::trust::{RELOAD_EVERY, TlsError, TrustedCa, provider};
 use liudong_core::Code;
+use liudong_i18n::t;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, UnixTime};
 use rustls::server::danger::ClientCertVerifier;
@@ -157,15 +158,12 @@ pub(crate) fn parse_crl_file(
         if bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
             CertificateRevocationListDer::pem_slice_iter(bytes)
                 .collect::<Result<_, _>>()
-                .map_err(|e| crl_error(path, format!("not a PEM CRL file: {e}")))?
+                .map_err(|e| crl_error(path, t!("net-crl-not-pem", error = e.to_string())))?
         } else {
             vec![CertificateRevocationListDer::from(bytes.to_vec())]
         };
     if ders.is_empty() {
-        return Err(crl_error(
-            path,
-            "contains no CRL (-----BEGIN X509 CRL-----)",
-        ));
+        return Err(crl_error(path, t!("net-crl-none")));
     }
     ders.into_iter()
         .map(|der| check_crl(path, der, cas))
@@ -179,15 +177,15 @@ fn check_crl(
 ) -> Result<LoadedCrl, TlsError> {
     use x509_parser::prelude::*;
     let (_, crl) = CertificateRevocationList::from_der(der.as_ref())
-        .map_err(|e| crl_error(path, format!("cannot be parsed as a CRL: {e}")))?;
+        .map_err(|e| crl_error(path, t!("net-crl-parse", error = e.to_string())))?;
     let issuer = crl.issuer().as_raw().to_vec();
     let named: Vec<&TrustedCa> = cas.iter().filter(|c| c.subject == issuer).collect();
     if named.is_empty() {
         return Err(crl_error(
             path,
-            format!(
-                "issued by \"{}\", which is not a CA in [tls] ca_certs; name only CRLs of trusted CAs",
-                crl.issuer()
+            t!(
+                "net-crl-untrusted-issuer",
+                issuer = crl.issuer().to_string()
             ),
         ));
     }
@@ -198,10 +196,7 @@ fn check_crl(
     let Some(signer) = signer else {
         return Err(crl_error(
             path,
-            format!(
-                "its signature does not verify with the certificate of CA {}; it is damaged or not that CA's: take the file from the CA's operator again",
-                named[0].code
-            ),
+            t!("net-crl-signature", ca = named[0].code.to_string()),
         ));
     };
     // What rustls itself will make of it (e.g. unsupported critical extensions).
@@ -211,7 +206,7 @@ fn check_crl(
     )
     .with_crls([der.clone()])
     .build()
-    .map_err(|e| crl_error(path, format!("rustls cannot use it: {e}")))?;
+    .map_err(|e| crl_error(path, t!("net-crl-unusable", error = e.to_string())))?;
     Ok(LoadedCrl {
         ca: signer.code.clone(),
         number: crl.crl_number().cloned().unwrap_or_default(),
@@ -582,19 +577,19 @@ mod tests {
                 .to_string()
         };
         let e = load(std::slice::from_ref(&a.trusted));
-        assert!(e.contains("cannot read") && e.contains("crl.pem"), "{e}");
+        assert!(e.contains("无法读取") && e.contains("crl.pem"), "{e}");
         std::fs::write(&path, &a.cert_pem).unwrap();
         let e = load(std::slice::from_ref(&a.trusted));
-        assert!(e.contains("contains no CRL"), "{e}");
+        assert!(e.contains("不含证书吊销列表"), "{e}");
         std::fs::write(&path, b.crl(1, &[], 3650)).unwrap();
         let e = load(std::slice::from_ref(&a.trusted));
-        assert!(e.contains("not a CA in [tls] ca_certs"), "{e}");
+        assert!(e.contains("不是 [tls] ca_certs 中的 CA"), "{e}");
         // A trusted CA of B's name but another key: the signature does not verify.
         let e = load(&[TrustedCa {
             subject: b.trusted.subject.clone(),
             ..a.trusted.clone()
         }]);
-        assert!(e.contains("signature does not verify"), "{e}");
+        assert!(e.contains("签名校验失败"), "{e}");
         // DER is read as well as PEM.
         let text = a.crl(1, &[], 3650);
         let der = CertificateRevocationListDer::from_pem_slice(text.as_bytes()).unwrap();

@@ -2,8 +2,9 @@
 
 use crate::convert::{client_from_pb, server_to_pb};
 use crate::status::to_status;
-use crate::tls::TlsContext;
+use crate::tls::{REFUSAL_KEY, Refusal, TlsContext};
 use futures::{Stream, StreamExt};
+use liudong_i18n::t;
 use liudong_proto::pb;
 use liudong_sync::{Node, PeerInfo, SyncError, serve_session};
 use rustls::pki_types::CertificateDer;
@@ -57,11 +58,12 @@ pub async fn verified_peer<T>(
             fingerprint: None,
         });
     };
+    let no_cert = || (Refusal::NoCertificate, t!("net-no-client-certificate"));
     let checked = match request.peer_certs() {
-        None => Err("no client certificate".to_string()),
+        None => Err(no_cert()),
         Some(certs) => match certs.first() {
-            None => Err("no client certificate".to_string()),
-            Some(der) => tls.check(der).map_err(|e| e.to_string()),
+            None => Err(no_cert()),
+            Some(der) => tls.check(der).map_err(|e| (e.refusal(), e.to_string())),
         },
     };
     match checked {
@@ -70,7 +72,7 @@ pub async fn verified_peer<T>(
             addr,
             fingerprint: Some(id.fingerprint),
         }),
-        Err(reason) => {
+        Err((refusal, reason)) => {
             tracing::warn!(addr = addr.as_deref().unwrap_or("-"), error = %reason, "peer refused");
             node.metrics().refused("certificate");
             let fp = request
@@ -88,11 +90,21 @@ pub async fn verified_peer<T>(
                 reason: reason.clone(),
             };
             let _ = tokio::task::spawn_blocking(move || store.audit_append(event)).await;
-            Err(Status::permission_denied(format!(
-                "client certificate refused: {reason}"
-            )))
+            Err(refused(refusal, &reason))
         }
     }
+}
+
+/// The status refusing a client certificate: the reason as text in this
+/// node's language, and as its machine code in the metadata [`REFUSAL_KEY`]
+/// (what the peer goes by).
+pub fn refused(refusal: Refusal, reason: &str) -> Status {
+    let mut s = Status::permission_denied(t!("net-client-refused", reason = reason));
+    s.metadata_mut().insert(
+        REFUSAL_KEY,
+        tonic::metadata::MetadataValue::from_static(refusal.code()),
+    );
+    s
 }
 
 /// Cancels `session` when the CRLs in force come to revoke the peer's

@@ -1,5 +1,7 @@
 //! The one place where errors become gRPC statuses and back.
 
+use crate::tls::{REFUSAL_KEY, Refusal};
+use liudong_i18n::t;
 use liudong_sync::{StatusCode, SyncError};
 use tonic::{Code, Status};
 
@@ -67,13 +69,13 @@ pub fn from_code(c: Code) -> StatusCode {
 /// fault (`INVALID_ARGUMENT`), anything else a transport failure.
 pub fn from_inbound(s: &Status) -> SyncError {
     match s.code() {
-        Code::OutOfRange | Code::ResourceExhausted => SyncError::Limit(format!(
-            "frame refused: {} ([net] max_message_mb)",
-            s.message()
-        )),
-        Code::Internal if s.message().contains("decode") => {
-            SyncError::Protocol(format!("frame cannot be decoded: {}", s.message()))
+        Code::OutOfRange | Code::ResourceExhausted => {
+            SyncError::Limit(liudong_i18n::t!("net-frame-too-large", error = s.message()))
         }
+        Code::Internal if s.message().contains("decode") => SyncError::Protocol(liudong_i18n::t!(
+            "net-frame-undecodable",
+            error = s.message()
+        )),
         _ => SyncError::Transport(format!("{}: {}", s.code(), s.message())),
     }
 }
@@ -92,6 +94,22 @@ pub fn from_link_status(s: &Status, refusal: &crate::channel::TlsRefusal) -> Syn
 
 fn from_status_with(s: &Status, alert: Option<String>) -> SyncError {
     let mut message = s.message().to_string();
+    // A refused client certificate is recognised by its machine code, not
+    // by the wording (the server's language); a server of an older version
+    // sends no code, only its English text.
+    let refusal = s
+        .metadata()
+        .get(REFUSAL_KEY)
+        .and_then(|v| v.to_str().ok())
+        .map(Refusal::parse)
+        .or_else(|| {
+            message.starts_with("client certificate refused").then(|| {
+                match message.contains("is revoked") {
+                    true => Refusal::Revoked,
+                    false => Refusal::Other,
+                }
+            })
+        });
     // Transport failures carry their cause in the error chain, not the message.
     let mut cause = std::error::Error::source(s);
     let mut chain = Vec::new();
@@ -119,43 +137,39 @@ fn from_status_with(s: &Status, alert: Option<String>) -> SyncError {
         // The upstream's clock found this node's certificate expired or not valid yet.
         message.push_str("; ");
         message.push_str(&liudong_i18n::t!("tls-alert-expired-hint"));
-    } else if message.contains("received fatal alert: CertificateRevoked") {
-        message.push_str(
-            "; certificate revoked: the upstream found this node's certificate on its CA's certificate revocation list and refused it; the node needs a new certificate from its CA (`liudong enrol` on the county hub, docs/operations.md)",
-        );
-    } else if message.contains("received fatal alert") {
-        message.push_str(
-            "; the peer refused this node's TLS certificate or this node refused the peer's (wrong CA, expired, revoked, or outside the CA's jurisdiction): see `liudong audit` on the upstream",
-        );
-    } else if message.contains("connection closed") || message.contains("broken pipe") {
-        message.push_str(
-            "; the upstream closed the connection (if it uses TLS it may have refused this node's certificate, or this node speaks plaintext to a TLS node: check [tls] and the https:// url, and `liudong audit` on the upstream)",
-        );
-    } else if message.contains("invalid peer certificate: Revoked") {
-        message.push_str(
-            "; certificate revoked: the upstream's certificate is on its CA's certificate revocation list ([tls] crls): nothing is sent to it until its operator issues it a new certificate",
-        );
-    } else if message.contains("client certificate refused") {
+    } else if let Some(refusal) = refusal {
         // Refused at the start of a session on a connection opened before
         // (HTTP/2 reuses it): the upstream checked this node's certificate again.
-        message.push_str(if message.contains("is revoked") {
-            "; certificate revoked: the upstream found this node's certificate on its CA's certificate revocation list; the node needs a new certificate from its CA (`liudong enrol` on the county hub, docs/operations.md)"
-        } else {
-            "; the upstream refused this node's certificate for the reason above: see `liudong audit` on the upstream"
-        });
+        hint(
+            &mut message,
+            &match refusal {
+                Refusal::Revoked => t!("net-hint-own-certificate-revoked"),
+                _ => t!("net-hint-own-certificate-refused"),
+            },
+        );
+    } else if message.contains("received fatal alert: CertificateRevoked") {
+        hint(&mut message, &t!("net-hint-own-certificate-revoked"));
+    } else if message.contains("received fatal alert") {
+        hint(&mut message, &t!("net-hint-tls-alert"));
+    } else if message.contains("connection closed") || message.contains("broken pipe") {
+        hint(&mut message, &t!("net-hint-connection-closed"));
+    } else if message.contains("invalid peer certificate: Revoked") {
+        hint(&mut message, &t!("net-hint-upstream-revoked"));
     } else if message.contains("tcp connect error") {
-        message.push_str(
-            "; the upstream could not be reached: check that it runs and listens at [upstream] url, and that the network between allows it",
-        );
+        hint(&mut message, &t!("net-hint-unreachable"));
     } else if message.contains("certificate") || message.contains("InvalidCertificate") {
-        message.push_str(
-            "; the upstream's TLS certificate was not accepted: check [tls] ca_certs and [upstream] code",
-        );
+        hint(&mut message, &t!("net-hint-upstream-certificate"));
     }
     SyncError::Remote {
         code: from_code(s.code()),
         message,
     }
+}
+
+/// Adds `text` to `message` as a hint.
+fn hint(message: &mut String, text: &str) {
+    message.push_str("; ");
+    message.push_str(text);
 }
 
 /// The verification time and the certificate's start (unix seconds) in
@@ -214,7 +228,7 @@ mod tests {
             SyncError::NotEntitled {
                 id: id.clone(),
                 peer: "p".into(),
-                rule: "r",
+                rule: liudong_sync::RULE_CHILD_PUSH,
             },
             SyncError::Store(StoreError::Conflict { id }),
             SyncError::Store(StoreError::Corrupt("x".into())),
@@ -237,9 +251,9 @@ mod tests {
             "tcp connect error: Connection refused (os error 111)",
         ));
         let text = e.to_string();
-        assert!(text.starts_with("Unavailable: tcp connect error"), "{text}");
-        assert!(text.contains("could not be reached"), "{text}");
-        assert!(!text.contains("refused this node"), "{text}");
+        assert!(text.starts_with("tcp connect error"), "{text}");
+        assert!(text.contains("无法连接上级节点"), "{text}");
+        assert!(!text.contains("拒绝了本节点"), "{text}");
     }
 
     #[test]
@@ -249,21 +263,33 @@ mod tests {
             "transport error: received fatal alert: CertificateRevoked",
         ));
         let text = e.to_string();
-        assert!(text.contains("certificate revoked"), "{text}");
-        assert!(text.contains("this node's certificate"), "{text}");
-        // The same on a connection opened before the revocation.
+        assert!(text.contains("证书已吊销"), "{text}");
+        assert!(text.contains("本节点的证书"), "{text}");
+        // The same on a connection opened before the revocation: known by
+        // the refusal's machine code, whatever the server's language.
+        let e = from_status(&crate::server::refused(
+            Refusal::Revoked,
+            "certificate sha256:00 (node 410602100001) est révoqué",
+        ));
+        let text = e.to_string();
+        assert!(text.contains("证书已吊销"), "{text}");
+        assert!(!text.contains("ca_certs"), "{text}");
+        // Another refusal reason is not said to be a revocation.
+        let e = from_status(&crate::server::refused(Refusal::UnknownIssuer, "x"));
+        let text = e.to_string();
+        assert!(!text.contains("证书已吊销"), "{text}");
+        assert!(text.contains("拒绝了本节点的证书"), "{text}");
+        // A server of an older version sends only its English text.
         let e = from_status(&Status::permission_denied(
             "client certificate refused: certificate sha256:00 (node 410602100001) is revoked (on its CA's certificate revocation list)",
         ));
-        let text = e.to_string();
-        assert!(text.contains("certificate revoked"), "{text}");
-        assert!(!text.contains("ca_certs"), "{text}");
+        assert!(e.to_string().contains("证书已吊销"), "{e}");
         // The upstream's certificate refused here.
         let e = from_status(&Status::unavailable(
             "transport error: invalid peer certificate: Revoked",
         ));
         let text = e.to_string();
-        assert!(text.contains("certificate revoked"), "{text}");
+        assert!(text.contains("证书已吊销"), "{text}");
         assert!(text.contains("[tls] crls"), "{text}");
     }
 
@@ -272,15 +298,12 @@ mod tests {
         let refusal = crate::channel::TlsRefusal::default();
         let s = Status::cancelled("operation was canceled: connection closed");
         let e = from_link_status(&s, &refusal);
-        assert!(
-            e.to_string().contains("the upstream closed the connection"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("上级节点关闭了连接"), "{e}");
         // (What the dialler's connection records when the alert arrives.)
         let refusal = refusal_with("received fatal alert: CertificateRevoked");
         let text = from_link_status(&s, &refusal).to_string();
         assert!(text.contains("CertificateRevoked"), "{text}");
-        assert!(text.contains("certificate revoked"), "{text}");
+        assert!(text.contains("证书已吊销"), "{text}");
         assert!(refusal.take().is_none(), "taken once");
     }
 

@@ -40,7 +40,9 @@ use tokio_rustls::server::TlsStream;
 use tokio_util::sync::CancellationToken;
 
 pub use crate::revocation::{LoadedCrl, Revocation};
-pub use crate::trust::{CA_URI, HANDSHAKE_TIMEOUT, NODE_URI, RELOAD_EVERY, TlsError, dns_name};
+pub use crate::trust::{
+    CA_URI, HANDSHAKE_TIMEOUT, NODE_URI, REFUSAL_KEY, RELOAD_EVERY, Refusal, TlsError, dns_name,
+};
 pub(crate) use crate::trust::{TrustedCa, provider};
 
 /// The files of a node's TLS identity, as `[tls]` names them.
@@ -674,7 +676,7 @@ pub fn incoming(
                             peer: None,
                             fingerprint: None,
                             addr: Some(addr.to_string()),
-                            reason: format!("TLS handshake: {reason}"),
+                            reason: liudong_i18n::t!("net-audit-handshake", reason = reason),
                         };
                         let _ =
                             tokio::task::spawn_blocking(move || store.audit_append(entry)).await;
@@ -828,11 +830,10 @@ fn handshake_reason(e: &std::io::Error) -> String {
     }
     match tls_error {
         Some(rustls::Error::InvalidCertificate(rustls::CertificateError::Other(o))) => {
-            format!("invalid peer certificate: {}", o.0)
+            liudong_i18n::t!("net-invalid-peer-certificate", reason = o.0.to_string())
         }
         Some(rustls::Error::InvalidCertificate(rustls::CertificateError::Revoked)) => {
-            "invalid peer certificate: certificate revoked (on its CA's certificate revocation list)"
-                .into()
+            liudong_i18n::t!("net-invalid-peer-certificate-revoked")
         }
         Some(other) => other.to_string(),
         None => e.to_string(),

@@ -3,6 +3,7 @@
 //! the crypto provider.
 
 use liudong_core::Code;
+use liudong_i18n::t;
 use rustls::pki_types::CertificateDer;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -26,58 +27,119 @@ pub fn dns_name(code: &Code) -> String {
 /// What can go wrong setting up or checking TLS identities.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
-    #[error("cannot read {path}: {source}; check the path in [tls] and the file permissions")]
+    #[error("{}", t!("net-tls-read", path = .path.display().to_string(), error = .source.to_string()))]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot write {path}: {source}")]
+    #[error("{}", t!("net-tls-write", path = .path.display().to_string(), error = .source.to_string()))]
     Write {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}: {what}")]
+    #[error("{}", t!("net-tls-pem", path = .path.display().to_string(), what = .what.as_str()))]
     Pem { path: PathBuf, what: String },
-    #[error(
-        "certificate has no node code (URI SAN {NODE_URI}<code>); issue it with `liudong ca issue`"
-    )]
+    #[error("{}", t!("net-tls-no-code", uri = NODE_URI))]
     NoCode,
-    #[error("certificate names several node codes; a node certificate names exactly one")]
+    #[error("{}", t!("net-tls-several-codes"))]
     SeveralCodes,
-    #[error("certificate cannot be parsed: {0}")]
+    #[error("{}", t!("net-tls-parse", error = .0.as_str()))]
     Parse(String),
-    #[error(
-        "CA certificate {path} has no jurisdiction (URI SAN {CA_URI}<code>); create CAs with `liudong ca init`"
-    )]
+    #[error("{}", t!("net-tls-ca-no-code", path = .path.display().to_string(), uri = CA_URI))]
     CaNoCode { path: PathBuf },
-    #[error(
-        "certificate for node {code} was issued by the CA of {ca}, outside that CA's jurisdiction; a CA may only certify nodes under its own code"
-    )]
+    #[error("{}", t!("net-tls-jurisdiction", code = .code.to_string(), ca = .ca.to_string()))]
     Jurisdiction { code: Code, ca: Code },
-    #[error("certificate was not issued by any trusted CA ([tls] ca_certs)")]
+    #[error("{}", t!("net-tls-unknown-issuer"))]
     UnknownIssuer,
-    #[error(
-        "certificate {fingerprint} (node {code}) is revoked (on its CA's certificate revocation list); the node needs a new certificate from its CA"
-    )]
+    #[error("{}", t!("net-tls-revoked", fingerprint = .fingerprint.as_str(), code = .code.to_string()))]
     Revoked { code: Code, fingerprint: String },
-    #[error(
-        "this node's certificate is for {found}, but the node is configured as {expected}; use the certificate issued for this node's code"
-    )]
+    #[error("{}", t!("net-tls-wrong-node", found = .found.to_string(), expected = .expected.to_string()))]
     WrongNode { expected: Code, found: Code },
-    #[error(
-        "certificate revocation list {path}: {what}; [tls] crls names the CRL of a trusted CA (crl.pem, written by `liudong ca init` beside ca.crt, updated by `liudong ca revoke`)"
-    )]
+    #[error("{}", t!("net-tls-crl", path = .path.display().to_string(), what = .what.as_str()))]
     Crl { path: PathBuf, what: String },
-    #[error(
-        "[tls] revoked = {path:?}: the fingerprint list is no longer read; revocation uses the CAs' certificate revocation lists now. Replace the line with crls = [\"<CA directory>/crl.pem\"] (the CRL `liudong ca init` writes beside ca.crt and `liudong ca revoke` updates; on other nodes a copy of it), one per trusted CA whose CRL this node has; see docs/security.md"
-    )]
+    #[error("{}", t!("net-tls-revoked-list-replaced", path = format!("{:?}", .path)))]
     RevokedListReplaced { path: PathBuf },
-    #[error("TLS set-up: {0}")]
+    #[error("{}", t!("net-tls-rustls", error = .0.to_string()))]
     Rustls(#[from] rustls::Error),
-    #[error("certificate generation: {0}")]
+    #[error("{}", t!("net-tls-rcgen", error = .0.to_string()))]
     Rcgen(#[from] rcgen::Error),
     #[error("{0}")]
     Other(String),
+}
+
+impl TlsError {
+    /// Why a peer's certificate refused with this error was refused, as the
+    /// stable machine code a peer receives ([`Refusal`]).
+    pub fn refusal(&self) -> Refusal {
+        match self {
+            TlsError::Revoked { .. } => Refusal::Revoked,
+            TlsError::UnknownIssuer => Refusal::UnknownIssuer,
+            TlsError::Jurisdiction { .. } => Refusal::Jurisdiction,
+            TlsError::NoCode | TlsError::SeveralCodes => Refusal::NodeCode,
+            TlsError::Parse(_) | TlsError::Pem { .. } => Refusal::Unreadable,
+            _ => Refusal::Other,
+        }
+    }
+}
+
+/// The gRPC metadata key of a refused client certificate's reason
+/// ([`Refusal::code`]); docs/protocol.md, "Errors".
+pub const REFUSAL_KEY: &str = "liudong-refusal";
+
+/// Why a server refused a client's certificate at the start of a call. A
+/// peer recognises the reason by this code (the metadata [`REFUSAL_KEY`]),
+/// never by the wording of the status message, which is in the server's
+/// language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// No client certificate was presented.
+    NoCertificate,
+    /// On its CA's certificate revocation list.
+    Revoked,
+    /// Not issued by a CA the server trusts.
+    UnknownIssuer,
+    /// Issued by a CA outside its jurisdiction.
+    Jurisdiction,
+    /// It names no node code, or several.
+    NodeCode,
+    /// It cannot be parsed.
+    Unreadable,
+    /// Any other reason.
+    Other,
+}
+
+impl Refusal {
+    const ALL: [Refusal; 7] = [
+        Refusal::NoCertificate,
+        Refusal::Revoked,
+        Refusal::UnknownIssuer,
+        Refusal::Jurisdiction,
+        Refusal::NodeCode,
+        Refusal::Unreadable,
+        Refusal::Other,
+    ];
+
+    /// The stable machine code (wire text: never translated).
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::NoCertificate => "no-certificate",
+            Refusal::Revoked => "revoked",
+            Refusal::UnknownIssuer => "unknown-issuer",
+            Refusal::Jurisdiction => "jurisdiction",
+            Refusal::NodeCode => "node-code",
+            Refusal::Unreadable => "unreadable",
+            Refusal::Other => "other",
+        }
+    }
+
+    /// The reason of a machine code; an unknown code (a newer peer's) is
+    /// [`Refusal::Other`].
+    pub fn parse(code: &str) -> Refusal {
+        Refusal::ALL
+            .into_iter()
+            .find(|r| r.code() == code)
+            .unwrap_or(Refusal::Other)
+    }
 }
 
 /// A trusted CA and its jurisdiction.
@@ -91,4 +153,23 @@ pub(crate) struct TrustedCa {
 /// The crypto provider of every TLS configuration (ring).
 pub(crate) fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusal_codes_are_stable_and_parse_back() {
+        for r in Refusal::ALL {
+            assert_eq!(Refusal::parse(r.code()), r);
+        }
+        assert_eq!(Refusal::Revoked.code(), "revoked");
+        assert_eq!(Refusal::parse("something-newer"), Refusal::Other);
+        let e = TlsError::Revoked {
+            code: Code::parse("410602100001").unwrap(),
+            fingerprint: "sha256:00".into(),
+        };
+        assert_eq!(e.refusal(), Refusal::Revoked);
+    }
 }

@@ -14,6 +14,7 @@ use crate::query::{Answer, OperatorQuery, Query, QueryError, WrongAnswer};
 use crate::status::NodeReport;
 use crate::wire::{Wire, WireError};
 use liudong_core::{Body, CitizenId, Code, CodeError, Hlc, NodeScope, RecordId};
+use liudong_i18n::t;
 use liudong_proto::pb;
 use liudong_store::audit::{AuditEntry, AuditFilter};
 use liudong_store::{Draft, StoreError};
@@ -28,26 +29,30 @@ type AdminClient = pb::admin_client::AdminClient<tonic::transport::Channel>;
 /// Why an operator command could not get its answer from the node.
 #[derive(Debug, thiserror::Error)]
 pub enum AccessError {
-    #[error("record JSON is not valid (see `liudong record add --help` for the format)")]
+    #[error("{}", t!("access-record-json"))]
     RecordJson(#[source] serde_json::Error),
-    #[error("field subject")]
+    #[error("{}", t!("access-field", field = "subject"))]
     RecordSubject(#[source] liudong_core::citizen::CitizenIdError),
     /// `origin` or `residence` of operator JSON.
-    #[error("field {field}")]
+    #[error("{}", t!("access-field", field = *field))]
     RecordPlace {
         field: &'static str,
         #[source]
         source: CodeError,
     },
     /// A stopped node without an upstream asked to sync or verify: `to` is
-    /// "sync with" or "verify against".
-    #[error("this node has no [upstream] to {to}")]
+    /// "sync" or "verify".
+    #[error("{}", if *to == "verify" { t!("access-no-upstream-verify") } else { t!("access-no-upstream-sync") })]
     NoUpstream { to: &'static str },
     /// The upstream has no address yet (`[upstream]` without `url`).
     #[error("{}", unaddressed(.upstream))]
     UpstreamUnaddressed { upstream: Code },
     /// A session or a verification of a stopped node with its upstream failed.
-    #[error("{what} with {upstream} at {url}")]
+    #[error("{}", if *what == "verify" {
+        t!("access-upstream-verify", upstream = upstream.to_string(), url = url.as_str())
+    } else {
+        t!("access-upstream-sync", upstream = upstream.to_string(), url = url.as_str())
+    })]
     Upstream {
         what: &'static str,
         upstream: Code,
@@ -57,18 +62,18 @@ pub enum AccessError {
     },
     /// The running node refused the request as wrong (`INVALID_ARGUMENT`);
     /// the message names the field.
-    #[error("{}: {message}", tonic::Code::InvalidArgument)]
+    #[error("{message}")]
     Invalid { message: String },
     /// What was asked for is not held at the node (`NOT_FOUND`).
-    #[error("{}: {message}", tonic::Code::NotFound)]
+    #[error("{message}")]
     NotFound { message: String },
     /// The running node cannot do this as configured, e.g. it has no
     /// upstream (`FAILED_PRECONDITION`).
-    #[error("{}: {message}", tonic::Code::FailedPrecondition)]
+    #[error("{message}")]
     Precondition { message: String },
     /// The work failed at the running node and may succeed later, e.g. its
     /// upstream could not be reached (`UNAVAILABLE`).
-    #[error("{}: {message}", tonic::Code::Unavailable)]
+    #[error("{message}")]
     Unavailable { message: String },
     /// A write whose answer did not arrive (the connection broke, the node
     /// stopped): it may or may not be stored. Retrying it with the same
@@ -79,11 +84,12 @@ pub enum AccessError {
         message: String,
         request_id: String,
     },
-    /// Any other status of the running node, its code kept.
-    #[error("{code}: {message}")]
+    /// Any other status of the running node, its code kept (for programs;
+    /// the operator reads the message).
+    #[error("{message}")]
     Status { code: tonic::Code, message: String },
     /// The running node's reply does not carry a well-formed answer.
-    #[error("the running node's {what} reply is not valid")]
+    #[error("{}", t!("access-reply-invalid", what = *what))]
     Reply {
         what: &'static str,
         #[source]
@@ -529,8 +535,8 @@ impl NodeAccess {
         match self {
             NodeAccess::Running { admin, upstream } => {
                 let label = match upstream {
-                    Some(code) => format!("同步 sync with {code}"),
-                    None => "同步 sync".into(),
+                    Some(code) => t!("access-progress-sync-with", upstream = code.to_string()),
+                    None => t!("access-progress-sync"),
                 };
                 let shown = Shown::start_admin(admin.clone(), label, 1, false);
                 let r = admin.sync_now(pb::SyncNowRequest {}).await;
@@ -548,11 +554,14 @@ impl NodeAccess {
             } => {
                 let up = upstream
                     .as_deref()
-                    .ok_or_else(|| no_upstream(awaiting, "sync with"))?;
+                    .ok_or_else(|| no_upstream(awaiting, "sync"))?;
                 let connector = liudong_net::GrpcConnector::new(&up.url, up.net.clone())?;
                 use liudong_sync::Connect;
-                let shown =
-                    Shown::start(node, format!("同步 sync with {}", up.scope.code), 1, false);
+                let label = t!(
+                    "access-progress-sync-with",
+                    upstream = up.scope.code.to_string()
+                );
+                let shown = Shown::start(node, label, 1, false);
                 let s = liudong_sync::run_client_session(
                     node.clone(),
                     &up.scope,
@@ -595,7 +604,7 @@ impl NodeAccess {
             } => {
                 let up = upstream
                     .as_deref()
-                    .ok_or_else(|| no_upstream(awaiting, "verify against"))?;
+                    .ok_or_else(|| no_upstream(awaiting, "verify"))?;
                 let peer = liudong_net::verify::GrpcVerifier::new(&up.url, up.net.clone())?;
                 let shown = Shown::start(node, String::new(), u64::MAX, true);
                 let r =
@@ -808,16 +817,11 @@ mod tests {
         let e = AccessError::from_status(tonic::Status::invalid_argument("subject: bad"));
         assert!(matches!(e, AccessError::Invalid { .. }));
         assert_eq!(e.code(), Some(tonic::Code::InvalidArgument));
-        assert_eq!(
-            e.to_string(),
-            format!("{}: subject: bad", tonic::Code::InvalidArgument)
-        );
+        // The operator reads the node's message, not the gRPC code's name.
+        assert_eq!(e.to_string(), "subject: bad");
         let e = AccessError::from_status(tonic::Status::permission_denied("no"));
         assert_eq!(e.code(), Some(tonic::Code::PermissionDenied));
-        assert_eq!(
-            e.to_string(),
-            format!("{}: no", tonic::Code::PermissionDenied)
-        );
+        assert_eq!(e.to_string(), "no");
         for s in [
             tonic::Status::not_found("x"),
             tonic::Status::failed_precondition("x"),
@@ -826,7 +830,7 @@ mod tests {
             let code = s.code();
             let e = AccessError::from_status(s);
             assert_eq!(e.code(), Some(code));
-            assert_eq!(e.to_string(), format!("{code}: x"));
+            assert_eq!(e.to_string(), "x");
         }
     }
 
@@ -860,12 +864,12 @@ mod tests {
     #[test]
     fn operator_json_errors_name_the_field() {
         let e = parse_input("{").unwrap_err();
-        assert!(e.to_string().starts_with("record JSON is not valid"), "{e}");
+        assert!(e.to_string().starts_with("记录 JSON 格式不正确"), "{e}");
         let e = parse_input(
             r#"{"operator":"o","subject":"x","origin":"410602100001","body":{"returned":{"return_date":"2026-01-01"}}}"#,
         )
         .unwrap_err();
-        assert_eq!(e.to_string(), "field subject");
+        assert_eq!(e.to_string(), "字段 subject");
     }
 
     #[test]

@@ -124,8 +124,13 @@ impl pb::admin_server::Admin for AdminService {
             .into_iter()
             .enumerate()
             .map(|(i, w)| {
-                draft_from_request(w)
-                    .map_err(|s| Status::invalid_argument(format!("record #{i}: {}", s.message())))
+                draft_from_request(w).map_err(|s| {
+                    Status::invalid_argument(liudong_i18n::t!(
+                        "access-record-index",
+                        index = i,
+                        error = s.message()
+                    ))
+                })
             })
             .collect::<Result<Vec<_>, _>>()?;
         let (out, replayed) = self
@@ -236,7 +241,7 @@ impl pb::admin_server::Admin for AdminService {
         request: Request<pb::VerifyNowRequest>,
     ) -> Result<Response<pb::VerifyNowResponse>, Status> {
         let v = self.verifier.as_ref().ok_or_else(|| {
-            Status::failed_precondition("this node has no upstream to verify against")
+            Status::failed_precondition(liudong_i18n::t!("access-no-upstream-verify"))
         })?;
         let report = v
             .run(request.into_inner().repair)

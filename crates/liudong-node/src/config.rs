@@ -7,6 +7,7 @@
 use liudong_core::code::Level;
 use liudong_core::overdue::Thresholds;
 use liudong_core::{Code, NodeKind, NodeScope};
+use liudong_i18n::t;
 use liudong_net::tls::{TlsContext, TlsError, TlsFiles};
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -20,20 +21,20 @@ use std::time::Duration;
 /// follows as the error's source).
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file {}", path.display())]
+    #[error("{}", t!("config-read", path = path.display().to_string()))]
     Read {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("config file {} is not valid", path.display())]
+    #[error("{}", t!("config-syntax", path = path.display().to_string()))]
     Syntax {
         path: PathBuf,
         #[source]
         source: toml::de::Error,
     },
     /// A config file whose content cannot work (the reason follows).
-    #[error("config file {}", path.display())]
+    #[error("{}", t!("config-file", path = path.display().to_string()))]
     File {
         path: PathBuf,
         #[source]
@@ -57,10 +58,10 @@ pub enum ConfigError {
 
 type Result<T, E = ConfigError> = std::result::Result<T, E>;
 
-/// Refuses a setting: `bail!("[sync] window = {}: expected 1 to 64", w)`.
+/// Refuses a setting: `bail!(t!("config-sync-window", window = w))`.
 macro_rules! bail {
-    ($($arg:tt)*) => {
-        return Err(ConfigError::Invalid(format!($($arg)*)))
+    ($message:expr) => {
+        return Err(ConfigError::Invalid($message))
     };
 }
 
@@ -520,17 +521,16 @@ impl Config {
             (Level::Township, None) => NodeKind::Township,
             (Level::County, None) => NodeKind::County,
             (Level::Village | Level::Township | Level::County, Some(_)) => {
-                bail!(
-                    "[node] exchange_children is only for exchange nodes (codes CN, 2 or 4 digits)"
-                )
+                bail!(t!("config-exchange-children-not-exchange"))
             }
             (_, children) => NodeKind::Exchange {
                 child_level: match children.as_deref().unwrap_or("county") {
                     "county" => Level::County,
                     "province" => Level::Province,
-                    other => bail!(
-                        "[node] exchange_children = {other:?}: expected \"county\" or \"province\""
-                    ),
+                    other => bail!(t!(
+                        "config-exchange-children-value",
+                        other = other.to_string()
+                    )),
                 },
             },
         };
@@ -539,11 +539,11 @@ impl Config {
         for t in &self.bundle.trusted {
             Code::parse(&t.code).context("[[bundle.trusted]] code")?;
             if !t.public_key.starts_with("ed25519:") || t.public_key.len() != 8 + 64 {
-                bail!(
-                    "[[bundle.trusted]] public_key {:?} for {}: expected ed25519:<64 hex digits> as printed by `liudong key show`",
-                    t.public_key,
-                    t.code
-                );
+                bail!(t!(
+                    "config-bundle-trusted-key",
+                    public_key = t.public_key.to_string(),
+                    code = t.code.to_string()
+                ));
             }
         }
         let without_node = units_without_node(&scope, &self.node.units_without_node)?;
@@ -558,24 +558,22 @@ impl Config {
                         Some((p, url.clone()))
                     }
                     Some(url) => {
-                        bail!("[upstream] url {url:?} must start with http:// (or https://)")
+                        bail!(t!("config-upstream-url-scheme", url = url.to_string()))
                     }
                     None if matches!(scope.kind, NodeKind::County | NodeKind::Exchange { .. }) => {
                         awaiting_upstream = Some(p);
                         None
                     }
-                    None => bail!(
-                        "[upstream] url is missing: a {} node dials its upstream {pcode} at https://host:port (its enrolment file gives it)",
-                        scope.kind.name()
-                    ),
+                    None => bail!(t!(
+                        "config-upstream-url-missing",
+                        kind = scope.kind.label(),
+                        pcode = pcode.to_string()
+                    )),
                 }
             }
             None => {
                 if !matches!(scope.kind, NodeKind::Exchange { .. }) {
-                    bail!(
-                        "[upstream] is missing: a {} node must dial its upstream",
-                        scope.kind.name()
-                    );
+                    bail!(t!("config-upstream-missing", kind = scope.kind.label()));
                 }
                 None
             }
@@ -604,57 +602,57 @@ impl Config {
         if let Some(a) = admin_listen
             && !a.ip().is_loopback()
         {
-            bail!("[node] admin_listen = {a}: the admin service must listen on a loopback address");
+            bail!(t!("config-admin-listen-loopback", a = a.to_string()));
         }
         if scope.child_level().is_some() && listen.is_none() {
-            bail!(
-                "[node] listen is missing: a {} node serves its children and needs a listen address",
-                scope.kind.name()
-            );
+            bail!(t!("config-listen-missing", kind = scope.kind.label()));
         }
         let s = &self.sync;
         if s.max_batch == 0 || s.max_batch > 10_000 {
-            bail!("[sync] max_batch = {}: expected 1 to 10000", s.max_batch);
+            bail!(t!(
+                "config-sync-max-batch",
+                max_batch = s.max_batch.to_string()
+            ));
         }
         if s.window == 0 || s.window > 64 {
-            bail!("[sync] window = {}: expected 1 to 64", s.window);
+            bail!(t!("config-sync-window", window = s.window.to_string()));
         }
         if s.max_batch_bytes < 4096 || s.max_batch_bytes > self.net.max_message_mb << 19 {
-            bail!(
-                "[sync] max_batch_bytes = {}: expected 4096 up to half of [net] max_message_mb",
-                s.max_batch_bytes
-            );
+            bail!(t!(
+                "config-sync-max-batch-bytes",
+                max_batch_bytes = s.max_batch_bytes.to_string()
+            ));
         }
         if s.max_record_bytes < 1024 || s.max_record_bytes > self.net.max_message_mb << 19 {
-            bail!(
-                "[sync] max_record_bytes = {}: expected 1024 up to half of [net] max_message_mb",
-                s.max_record_bytes
-            );
+            bail!(t!(
+                "config-sync-max-record-bytes",
+                max_record_bytes = s.max_record_bytes.to_string()
+            ));
         }
         if s.max_session_records < s.max_batch as u64 {
-            bail!(
-                "[sync] max_session_records = {}: expected at least max_batch ({})",
-                s.max_session_records,
-                s.max_batch
-            );
+            bail!(t!(
+                "config-sync-max-session-records",
+                max_session_records = s.max_session_records.to_string(),
+                max_batch = s.max_batch.to_string()
+            ));
         }
         if self.net.max_message_mb == 0 || self.net.max_message_mb > 256 {
-            bail!(
-                "[net] max_message_mb = {}: expected 1 to 256",
-                self.net.max_message_mb
-            );
+            bail!(t!(
+                "config-net-max-message-mb",
+                max_message_mb = self.net.max_message_mb.to_string()
+            ));
         }
         if self.net.max_streams == 0 {
-            bail!("[net] max_streams must be at least 1");
+            bail!(t!("config-net-max-streams"));
         }
         if s.interval_secs == 0 || s.idle_timeout_secs == 0 || s.backoff_min_ms == 0 {
-            bail!("[sync] interval_secs, idle_timeout_secs and backoff_min_ms must be positive");
+            bail!(t!("config-sync-positive"));
         }
         if !(0..=22).contains(&self.store.compression) {
-            bail!(
-                "[store] compression = {}: expected a zstd level from 1 to 22, or 0 for none",
-                self.store.compression
-            );
+            bail!(t!(
+                "config-store-compression",
+                compression = self.store.compression.to_string()
+            ));
         }
         let data_dir = if self.node.data_dir.is_absolute() {
             self.node.data_dir.clone()
@@ -663,7 +661,7 @@ impl Config {
         };
         let x = &self.exchange;
         if x.keys_interval_secs == 0 {
-            bail!("[exchange] keys_interval_secs must be at least 1");
+            bail!(t!("config-exchange-keys-interval"));
         }
         // A county that waits for its exchange's address (or reaches it
         // through JetStream) is in the tier all the same.
@@ -776,25 +774,18 @@ impl Config {
         let x = &self.exchange;
         if x.nats.is_empty() {
             if x.nats_key.is_some() || x.nats_stream.is_some() {
-                bail!("[exchange] nats_key and nats_stream are only used with [exchange] nats");
+                bail!(t!("config-nats-key-without-nats"));
             }
             return Ok(None);
         }
         if scope.kind != NodeKind::County {
-            bail!(
-                "[exchange] nats is for county hubs; a {} node reaches its exchange through its county",
-                scope.kind.name()
-            );
+            bail!(t!("config-nats-not-county", kind = scope.kind.label()));
         }
         if upstream_url {
-            bail!(
-                "[exchange] nats and [upstream] url both name the exchange: with a JetStream exchange, remove [upstream] url (keep its code)"
-            );
+            bail!(t!("config-nats-and-url"));
         }
         let Some(exchange) = awaiting_upstream.take().filter(|p| p.is_exchange()) else {
-            bail!(
-                "[exchange] nats needs [upstream] code to name the exchange (e.g. \"CN\" or the province's 2 digits)"
-            );
+            bail!(t!("config-nats-needs-code"));
         };
         for url in &x.nats {
             let rest = url
@@ -805,20 +796,14 @@ impl Config {
                     .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok())
             });
             if !ok {
-                bail!(
-                    "[exchange] nats = {url:?}: expected a server URL like \"nats://host:4222\" (the cluster.toml of the exchange operator lists them)"
-                );
+                bail!(t!("config-nats-url", url = url.to_string()));
             }
         }
         let Some(tls) = &self.tls else {
-            bail!(
-                "[exchange] nats needs [tls]: the county connects to the cluster with its certificate and its NATS key"
-            );
+            bail!(t!("config-nats-needs-tls"));
         };
         if !sealed {
-            bail!(
-                "[exchange] nats carries only sealed envelopes: set [exchange] sealed = true (the default)"
-            );
+            bail!(t!("config-nats-needs-sealed"));
         }
         let abs = |p: &PathBuf| {
             if p.is_absolute() {
@@ -852,9 +837,11 @@ pub fn check_known_code(field: &str, code: &Code) -> Result<()> {
         return Ok(());
     }
     liudong_core::validate::known_code(field, code).map_err(|e| {
-        ConfigError::Invalid(format!(
-            "{} = {code}: {}; a node must serve a unit that exists",
-            e.field, e.reason
+        ConfigError::Invalid(t!(
+            "config-unknown-code",
+            field = e.field.to_string(),
+            code = code.to_string(),
+            reason = e.reason.to_string()
         ))
     })
 }
@@ -868,25 +855,30 @@ pub fn units_without_node(scope: &NodeScope, codes: &[String]) -> Result<BTreeSe
         return Ok(BTreeSet::new());
     }
     if !matches!(scope.kind, NodeKind::County | NodeKind::Township) {
-        bail!(
-            "{FIELD}: only a county or a township lists units below it that run no node of their own; remove it from this {} node",
-            scope.kind.name()
-        );
+        bail!(t!(
+            "config-units-not-here",
+            field = FIELD,
+            kind = scope.kind.label()
+        ));
     }
     let mut out = BTreeSet::new();
     for c in codes {
         let code = Code::parse(c).with_context(|| format!("{FIELD} {c:?}"))?;
         if code == scope.code || !code.is_under(&scope.code) {
-            bail!(
-                "{FIELD}: {code} is not a unit under {}; list only its townships or villages",
-                scope.code
-            );
+            bail!(t!(
+                "config-units-not-under",
+                field = FIELD,
+                code = code.to_string(),
+                node = scope.code.to_string()
+            ));
         }
         if !matches!(code.level(), Level::Township | Level::Village) {
-            bail!(
-                "{FIELD}: {code} is a {} code; list townships (9 digits) or villages (12 digits)",
-                code.level().name()
-            );
+            bail!(t!(
+                "config-units-level",
+                field = FIELD,
+                code = code.to_string(),
+                level = code.level().label()
+            ));
         }
         check_known_code(FIELD, &code)?;
         out.insert(code);
@@ -897,9 +889,7 @@ pub fn units_without_node(scope: &NodeScope, codes: &[String]) -> Result<BTreeSe
 /// Validated `[workflow]` thresholds.
 pub fn thresholds(w: &WorkflowSection) -> Result<Thresholds> {
     if w.missed_quarters == 0 || w.certificate_days < 0 || w.ack_days <= 0 {
-        bail!(
-            "[workflow] missed_quarters must be at least 1, certificate_days 0 or more and ack_days at least 1"
-        );
+        bail!(t!("config-workflow-thresholds"));
     }
     Ok(Thresholds {
         missed_quarters: w.missed_quarters,
@@ -958,40 +948,41 @@ impl ConsoleSection {
     /// (without one the node is `insecure` and the console stays on loopback).
     pub fn validate(&self, tls: bool) -> Result<ConsoleOptions> {
         let listen: SocketAddr = self.listen.parse().map_err(|_| {
-            ConfigError::Invalid(format!(
-                "[console] listen = {:?} is not an address like 127.0.0.1:8443",
-                self.listen
+            ConfigError::Invalid(t!(
+                "config-console-listen-address",
+                listen = self.listen.as_str()
             ))
         })?;
         if !tls && !listen.ip().is_loopback() {
-            bail!(
-                "[console] listen = {listen}: the console is served over HTTPS with the node's [tls] certificate; this node has no [tls] (insecure = true), so the console may only listen on a loopback address such as 127.0.0.1:8443"
-            );
+            bail!(t!(
+                "config-console-listen-loopback",
+                listen = listen.to_string()
+            ));
         }
         if !(60..=86_400).contains(&self.idle_timeout_secs) {
-            bail!(
-                "[console] idle_timeout_secs = {}: expected 60 to 86400",
-                self.idle_timeout_secs
-            );
+            bail!(t!(
+                "config-console-idle-timeout",
+                idle_timeout_secs = self.idle_timeout_secs.to_string()
+            ));
         }
         if self.max_session_secs < self.idle_timeout_secs || self.max_session_secs > 7 * 86_400 {
-            bail!(
-                "[console] max_session_secs = {}: expected at least idle_timeout_secs ({}) and at most 604800 (a week)",
-                self.max_session_secs,
-                self.idle_timeout_secs
-            );
+            bail!(t!(
+                "config-console-max-session",
+                max_session_secs = self.max_session_secs.to_string(),
+                idle_timeout_secs = self.idle_timeout_secs.to_string()
+            ));
         }
         if !(1..=100).contains(&self.max_failed_logins) {
-            bail!(
-                "[console] max_failed_logins = {}: expected 1 to 100",
-                self.max_failed_logins
-            );
+            bail!(t!(
+                "config-console-max-failed-logins",
+                max_failed_logins = self.max_failed_logins.to_string()
+            ));
         }
         if !(1..=86_400).contains(&self.lockout_secs) {
-            bail!(
-                "[console] lockout_secs = {}: expected 1 to 86400",
-                self.lockout_secs
-            );
+            bail!(t!(
+                "config-console-lockout",
+                lockout_secs = self.lockout_secs.to_string()
+            ));
         }
         Ok(ConsoleOptions {
             listen,
@@ -1022,7 +1013,7 @@ impl MetricsSection {
             format!("[metrics] listen = {s:?} is not an address like 127.0.0.1:9464")
         })?;
         if addr.port() == 0 && !addr.ip().is_loopback() {
-            bail!("[metrics] listen = {s:?}: give a fixed port for the scraper to reach");
+            bail!(t!("config-metrics-port", s = s.to_string()));
         }
         Ok(Some(addr))
     }
@@ -1100,31 +1091,20 @@ pub fn transport(
     base: &Path,
 ) -> Result<Option<Arc<TlsContext>>> {
     match (&cfg.tls, cfg.node.insecure) {
-        (Some(_), true) => bail!(
-            "[node] insecure = true and a [tls] section are both set; remove insecure to use mutual TLS, or remove [tls] for a loopback-only test node"
-        ),
-        (None, false) => bail!(
-            "[tls] is missing: every link uses mutual TLS; issue this node a certificate with `liudong ca issue --code {} --out DIR` and name it in [tls] (see docs/security.md), or set [node] insecure = true for a loopback-only test node",
-            scope.code
-        ),
+        (Some(_), true) => bail!(t!("config-insecure-and-tls")),
+        (None, false) => bail!(t!("config-tls-missing", code = scope.code.to_string())),
         (None, true) => {
             if let Some(a) = listen
                 && !a.ip().is_loopback()
             {
-                bail!(
-                    "[node] listen = {a}: plaintext (insecure = true) is refused on non-loopback addresses; configure [tls] or listen on 127.0.0.1"
-                );
+                bail!(t!("config-listen-plaintext", a = a.to_string()));
             }
             if let Some((_, url)) = upstream {
                 if url.starts_with("https://") {
-                    bail!(
-                        "[upstream] url {url:?}: https needs a [tls] section (and insecure removed)"
-                    );
+                    bail!(t!("config-upstream-https-needs-tls", url = url.to_string()));
                 }
                 if !loopback_url(url) {
-                    bail!(
-                        "[upstream] url {url:?}: plaintext (insecure = true) is refused to non-loopback addresses; configure [tls] and use https://"
-                    );
+                    bail!(t!("config-upstream-plaintext", url = url.to_string()));
                 }
             }
             Ok(None)
@@ -1133,9 +1113,7 @@ pub fn transport(
             if let Some((_, url)) = upstream
                 && !url.starts_with("https://")
             {
-                bail!(
-                    "[upstream] url {url:?}: with [tls] the upstream is dialled as https://host:port"
-                );
+                bail!(t!("config-upstream-https-with-tls", url = url.to_string()));
             }
             let files = t.files(base).context("[tls]")?;
             let ctx =
@@ -1175,16 +1153,13 @@ mod tests {
         let e = parse("[node]\ncode = \"41060\"\ndata_dir = \"d\"\n").unwrap_err();
         assert!(format!("{e:#}").contains("有 5 位"), "{e:#}");
         let e = parse("[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\n").unwrap_err();
-        assert!(format!("{e:#}").contains("[upstream] is missing"), "{e:#}");
+        assert!(format!("{e:#}").contains("缺少 [upstream]"), "{e:#}");
         let e = parse("[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\n[upstream]\ncode = \"440306018\"\nurl = \"http://127.0.0.1:1\"\n").unwrap_err();
-        assert!(
-            format!("{e:#}").contains("must start with the parent's code"),
-            "{e:#}"
-        );
+        assert!(format!("{e:#}").contains("必须以上级的代码开头"), "{e:#}");
         let e = parse("[node]\ncode = \"410602\"\ndata_dir = \"d\"\ninsecure = true\nlisten = \"0.0.0.0:7400\"\n[upstream]\ncode = \"CN\"\nurl = \"http://127.0.0.1:1\"\n").unwrap_err();
-        assert!(format!("{e:#}").contains("non-loopback"), "{e:#}");
+        assert!(format!("{e:#}").contains("非回环地址"), "{e:#}");
         let e = parse("[node]\ncode = \"410602\"\ndata_dir = \"d\"\nlisten = \"127.0.0.1:7400\"\n[upstream]\ncode = \"CN\"\nurl = \"http://127.0.0.1:1\"\n").unwrap_err();
-        assert!(format!("{e:#}").contains("[tls] is missing"), "{e:#}");
+        assert!(format!("{e:#}").contains("缺少 [tls]"), "{e:#}");
         let e = parse("[node]\ncode = \"410602\"\ndata_dir = \"d\"\nbogus = 1\n").unwrap_err();
         assert!(format!("{e:#}").contains("unknown field"), "{e:#}");
     }
@@ -1233,8 +1208,8 @@ mod tests {
         let codes: Vec<String> = c.sync.without_node.iter().map(|c| c.to_string()).collect();
         assert_eq!(codes, ["410602001", "410602100003"]);
         for (units, want) in [
-            ("[\"440306018001\"]", "not a unit under 410602"),
-            ("[\"410602\"]", "not a unit under 410602"),
+            ("[\"440306018001\"]", "不是 410602 下属的单位"),
+            ("[\"410602\"]", "不是 410602 下属的单位"),
             ("[\"410602100999\"]", "not in the division table"),
             ("[\"4106021\"]", "units_without_node"),
         ] {
@@ -1243,10 +1218,7 @@ mod tests {
         }
         let village = "[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\nunits_without_node = [\"410602100002\"]\n[upstream]\ncode = \"410602100\"\nurl = \"http://127.0.0.1:1\"\n";
         let e = parse(village).unwrap_err();
-        assert!(
-            format!("{e:#}").contains("only a county or a township"),
-            "{e:#}"
-        );
+        assert!(format!("{e:#}").contains("只有县级或乡级节点"), "{e:#}");
     }
 
     #[test]
@@ -1260,10 +1232,7 @@ mod tests {
         // A township always knows its county's address (its enrolment gives it).
         let town = "[node]\ncode = \"410602100\"\ndata_dir = \"d\"\ninsecure = true\nlisten = \"127.0.0.1:1\"\n[upstream]\ncode = \"410602\"\n";
         let e = parse(town).unwrap_err();
-        assert!(
-            format!("{e:#}").contains("[upstream] url is missing"),
-            "{e:#}"
-        );
+        assert!(format!("{e:#}").contains("缺少 [upstream] url"), "{e:#}");
     }
 
     #[test]
@@ -1274,9 +1243,9 @@ mod tests {
         let e = err(format!(
             "{head}[upstream]\ncode = \"CN\"\nurl = \"http://127.0.0.1:1\"\n{nats}"
         ));
-        assert!(e.contains("remove [upstream] url"), "{e}");
+        assert!(e.contains("请删除 [upstream] url"), "{e}");
         let e = err(format!("{head}[upstream]\ncode = \"CN\"\n{nats}"));
-        assert!(e.contains("needs [tls]"), "{e}");
+        assert!(e.contains("需要 [tls]"), "{e}");
         let e = err(format!(
             "{head}[upstream]\ncode = \"CN\"\n[exchange]\nnats = [\"http://10.0.0.1:4222\"]\n"
         ));
@@ -1284,10 +1253,10 @@ mod tests {
         let e = err(format!(
             "{head}[upstream]\ncode = \"CN\"\n[exchange]\nnats_key = \"k.nk\"\n"
         ));
-        assert!(e.contains("only used with [exchange] nats"), "{e}");
+        assert!(e.contains("只在配置了 [exchange] nats 时使用"), "{e}");
         let town = "[node]\ncode = \"410602100\"\ndata_dir = \"d\"\ninsecure = true\nlisten = \"127.0.0.1:1\"\n[upstream]\ncode = \"410602\"\nurl = \"http://127.0.0.1:1\"\n";
         let e = err(format!("{town}{nats}"));
-        assert!(e.contains("for county hubs"), "{e}");
+        assert!(e.contains("只用于县级中心"), "{e}");
         // Without nats, a county waiting for its exchange's address is in
         // the sealed tier all the same.
         let c = parse(&format!("{head}[upstream]\ncode = \"CN\"\n")).unwrap();
@@ -1342,7 +1311,10 @@ mod console_section_tests {
         let e = section("max_failed_logins = 0").unwrap_err();
         assert!(format!("{e:#}").contains("max_failed_logins"), "{e:#}");
         let e: ConsoleSection = toml::from_str("listen = \"nowhere\"").unwrap();
-        assert!(format!("{:#}", e.validate(true).unwrap_err()).contains("not an address"));
+        assert!(
+            format!("{:#}", e.validate(true).unwrap_err())
+                .contains("不是形如 127.0.0.1:8443 的地址")
+        );
     }
 
     #[test]
@@ -1368,7 +1340,7 @@ mod console_section_tests {
         let s: ConsoleSection = toml::from_str("listen = \"0.0.0.0:8443\"").unwrap();
         assert!(s.validate(true).is_ok());
         let e = s.validate(false).unwrap_err();
-        assert!(format!("{e:#}").contains("loopback"), "{e:#}");
+        assert!(format!("{e:#}").contains("回环地址"), "{e:#}");
     }
 }
 
@@ -1389,18 +1361,15 @@ mod tls_tests {
         assert!(!loopback_url("http://10.1.2.3:7200"));
         assert!(!loopback_url("http://county-hub.example:7200"));
         let e = validate("[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\n[upstream]\ncode = \"410602100\"\nurl = \"http://10.1.2.3:7300\"\n").unwrap_err();
-        assert!(
-            format!("{e:#}").contains("refused to non-loopback"),
-            "{e:#}"
-        );
+        assert!(format!("{e:#}").contains("不允许以明文"), "{e:#}");
         let e = validate("[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\n[upstream]\ncode = \"410602100\"\nurl = \"https://127.0.0.1:7300\"\n").unwrap_err();
         assert!(
-            format!("{e:#}").contains("https needs a [tls] section"),
+            format!("{e:#}").contains("使用 https 需要 [tls] 配置"),
             "{e:#}"
         );
         let e = validate("[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\n[upstream]\ncode = \"410602100\"\nurl = \"https://127.0.0.1:7300\"\n[tls]\nca_certs = [\"missing/ca.crt\"]\ncert = \"missing/node.crt\"\nkey = \"missing/node.key\"\n").unwrap_err();
         assert!(
-            format!("{e:#}").contains("cannot read /tmp/missing/ca.crt"),
+            format!("{e:#}").contains("无法读取 /tmp/missing/ca.crt"),
             "{e:#}"
         );
         // The fingerprint list of earlier versions: refused, saying what to write.

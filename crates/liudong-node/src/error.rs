@@ -1,6 +1,7 @@
 //! The errors of opening, starting and stopping a node.
 
 use liudong_core::Code;
+use liudong_i18n::t;
 use liudong_store::StoreError;
 use liudong_sync::SyncError;
 use std::net::SocketAddr;
@@ -9,7 +10,7 @@ use std::path::PathBuf;
 /// Why a node cannot be opened, started or stopped cleanly.
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
-    #[error("cannot create data directory {}", path.display())]
+    #[error("{}", t!("node-data-dir", path = path.display().to_string()))]
     DataDir {
         path: PathBuf,
         #[source]
@@ -18,25 +19,23 @@ pub enum NodeError {
     /// The store's files are damaged (the message says what to do).
     #[error(transparent)]
     DamagedStore(StoreError),
-    #[error("cannot open the store in {} (is another liudong process using it?)", path.display())]
+    #[error("{}", t!("node-open-store", path = path.display().to_string()))]
     OpenStore {
         path: PathBuf,
         #[source]
         source: StoreError,
     },
     /// A listener could not be bound; `setting` names the config field.
-    #[error("cannot listen on {addr} ({setting})")]
+    #[error("{}", t!("node-listen", addr = addr.to_string(), setting = *setting))]
     Listen {
         addr: SocketAddr,
         setting: &'static str,
         #[source]
         source: std::io::Error,
     },
-    #[error(
-        "node {node} stopped without a final flush: its store could not write (check that the data directory is writable and has free space); everything acknowledged was flushed before its acknowledgement"
-    )]
+    #[error("{}", t!("node-stopped-unflushed", node = node.to_string()))]
     StoppedUnflushed { node: Code },
-    #[error("flushing the store at shutdown")]
+    #[error("{}", t!("node-flush"))]
     Flush {
         #[source]
         source: StoreError,
@@ -47,14 +46,14 @@ pub enum NodeError {
     #[error(transparent)]
     Io(#[from] std::io::Error),
     /// The keys of the sealed exchange tier cannot be loaded.
-    #[error("the sealing keys of node {node} (the exchange tier is sealed: [exchange] sealed)")]
+    #[error("{}", t!("node-sealing-keys", node = node.to_string()))]
     SealingKeys {
         node: Code,
         #[source]
         source: liudong_exchange::SealError,
     },
     /// The TLS side of key announcements cannot be set up.
-    #[error("[exchange] key_cas or the node's TLS key, for announcing and checking sealing keys")]
+    #[error("{}", t!("node-key-trust"))]
     KeyTrust {
         #[source]
         source: liudong_net::tls::TlsError,

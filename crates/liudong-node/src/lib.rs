@@ -30,6 +30,7 @@ pub mod recover;
 pub mod report;
 pub mod runner;
 pub mod status;
+pub mod text;
 pub mod wire;
 pub mod worklist;
 

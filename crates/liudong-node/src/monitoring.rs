@@ -3,6 +3,7 @@
 //! [`Progress`] lines on standard error). See docs/monitoring.md.
 
 use crate::progress::Progress;
+use liudong_i18n::t;
 use liudong_proto::pb;
 use liudong_sync::{Node, SyncProgress, VerifyProgress};
 use std::sync::Arc;
@@ -48,7 +49,7 @@ impl SyncFollower {
     /// Takes one update. Returns whether a progress line is showing.
     pub fn update(&mut self, p: &SyncProgress) -> bool {
         if p.session != self.session {
-            self.end("interrupted");
+            self.end(&t!("progress-interrupted"));
             self.session = p.session;
             self.finished = false;
         }
@@ -58,7 +59,11 @@ impl SyncFollower {
             && !p.done
             && total.is_some_and(|t| t >= self.min_total.max(1) && done < t)
         {
-            self.shown = Some(Progress::new(self.label.clone(), "records", total));
+            self.shown = Some(Progress::new(
+                self.label.clone(),
+                t!("progress-unit-records"),
+                total,
+            ));
         }
         if let Some(bar) = &mut self.shown {
             if let Some(t) = total {
@@ -67,7 +72,11 @@ impl SyncFollower {
             bar.set(done);
             let caught_up = total.is_some_and(|t| done >= t) && p.pull_total.is_some();
             if p.done || caught_up {
-                self.end(if p.done { "session ended" } else { "caught up" });
+                self.end(&if p.done {
+                    t!("progress-session-ended")
+                } else {
+                    t!("progress-caught-up")
+                });
                 self.finished = true;
             }
         }
@@ -98,7 +107,7 @@ impl SyncFollower {
         // The last word (e.g. the session's end) may have come with the stop.
         let p = rx.borrow().clone();
         self.update(&p);
-        self.end("stopped");
+        self.end(&t!("progress-stopped"));
     }
 }
 
@@ -113,13 +122,13 @@ pub async fn follow_verify(mut rx: watch::Receiver<VerifyProgress>, cancel: Canc
         let p = rx.borrow_and_update().clone();
         if shown.as_ref().is_none_or(|(step, _)| *step != p.step) {
             if let Some((_, bar)) = shown.take() {
-                bar.finish("done");
+                bar.finish(&t!("progress-done"));
             }
             if p.step != "done" && !p.step.is_empty() {
                 let unit = if p.step == "compare" {
-                    "months"
+                    t!("progress-unit-months")
                 } else {
-                    "records"
+                    t!("progress-unit-records")
                 };
                 shown = Some((p.step, Progress::new(verify_label(p.step), unit, p.total)));
             }
@@ -129,21 +138,21 @@ pub async fn follow_verify(mut rx: watch::Receiver<VerifyProgress>, cancel: Canc
         }
     }
     if let Some((_, bar)) = shown {
-        bar.finish(if rx.borrow().step == "done" {
-            "done"
+        bar.finish(&if rx.borrow().step == "done" {
+            t!("progress-done")
         } else {
-            "stopped"
+            t!("progress-stopped")
         });
     }
 }
 
 fn verify_label(step: &str) -> String {
     match step {
-        "audit" => "核验 verify: checking the local store".into(),
-        "compare" => "核验 verify: comparing with the upstream".into(),
-        "fetch" => "核验 verify: fetching missing records".into(),
-        "offer" => "核验 verify: offering records the upstream lacks".into(),
-        other => format!("核验 verify: {other}"),
+        "audit" => t!("progress-verify-audit"),
+        "compare" => t!("progress-verify-compare"),
+        "fetch" => t!("progress-verify-fetch"),
+        "offer" => t!("progress-verify-offer"),
+        other => t!("progress-verify-step", step = other),
     }
 }
 

@@ -6,6 +6,7 @@
 //! at most every few seconds and at every tenth of a known total, so logs
 //! stay short but a stuck operation is still visible.
 
+use liudong_i18n::t;
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
@@ -88,11 +89,17 @@ impl Progress {
         if self.terminal {
             eprint!("\r\x1b[2K");
         }
-        // No words of one language here: the label, summary and unit are
-        // the caller's (the ledger's come from the message catalogue).
+        // The label, summary and unit are the caller's (from the catalogue).
         eprintln!(
-            "{}: {} — {} {}, {:.1} s",
-            self.label, summary, self.done, self.unit, secs
+            "{}",
+            t!(
+                "progress-finished",
+                label = self.label.as_str(),
+                summary = summary,
+                done = self.done,
+                unit = self.unit.as_str(),
+                secs = format!("{secs:.1}")
+            )
         );
     }
 
@@ -114,21 +121,21 @@ impl Progress {
 
     fn line(&self) -> String {
         match self.total {
-            Some(t) if t > 0 => format!(
-                "{}: {}/{} {} ({:.0}%, {:.0}/s)",
-                self.label,
-                self.done,
-                t,
-                self.unit,
-                self.done.min(t) as f64 * 100.0 / t as f64,
-                self.rate()
+            Some(t) if t > 0 => t!(
+                "progress-line-total",
+                label = self.label.as_str(),
+                done = self.done,
+                total = t,
+                unit = self.unit.as_str(),
+                percent = format!("{:.0}", self.done.min(t) as f64 * 100.0 / t as f64),
+                rate = format!("{:.0}", self.rate())
             ),
-            _ => format!(
-                "{}: {} {} ({:.0}/s)",
-                self.label,
-                self.done,
-                self.unit,
-                self.rate()
+            _ => t!(
+                "progress-line",
+                label = self.label.as_str(),
+                done = self.done,
+                unit = self.unit.as_str(),
+                rate = format!("{:.0}", self.rate())
             ),
         }
     }
@@ -161,7 +168,8 @@ mod tests {
         p.quiet = true;
         p.set(50);
         let line = p.line();
-        assert!(line.starts_with("import: 50/200 rows (25%"), "{line}");
+        assert!(line.starts_with("import：50/200 rows（25%"), "{line}");
+        assert!(line.contains("每秒"), "{line}");
     }
 
     #[test]
@@ -171,7 +179,11 @@ mod tests {
         p.inc(7);
         p.inc(3);
         assert_eq!(p.done, 10);
-        assert!(p.line().starts_with("initial sync: 10 records ("));
+        assert!(
+            p.line().starts_with("initial sync：10 records（"),
+            "{}",
+            p.line()
+        );
     }
 
     #[test]

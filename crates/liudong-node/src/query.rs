@@ -9,6 +9,7 @@ use liudong_core::overdue::{self, Kind, Thresholds};
 use liudong_core::report::{self, Month, Report};
 use liudong_core::view::PersonView;
 use liudong_core::{CitizenId, Code, Date, NodeKind, Record};
+use liudong_i18n::t;
 use liudong_store::held::HeldRecord;
 use liudong_store::{Store, StoreError};
 use serde::Serialize;
@@ -93,7 +94,7 @@ impl Answer {
 
 /// An answer of another kind than the query asked for.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the node gave a {got} answer to a {expected} query")]
+#[error("{}", t!("query-wrong-answer", got = *got, expected = *expected))]
 pub struct WrongAnswer {
     pub expected: &'static str,
     pub got: &'static str,
@@ -319,9 +320,7 @@ pub fn overdue_page(
     limit: usize,
 ) -> Result<OverduePage, QueryError> {
     let Answer::Overdue(mut all) = answer(store, unit, q, now_ms)?.0 else {
-        return Err(QueryError::Bad(
-            "an overdue page answers an overdue query".into(),
-        ));
+        return Err(QueryError::Bad(t!("query-overdue-page")));
     };
     let total = all.items.len() + all.held.len();
     let offset = offset.min(total);
@@ -372,15 +371,17 @@ fn answer(
     let today = Date::from_unix_ms(now_ms);
     let own = &store.scope().code;
     if !unit.is_under(own) {
-        return Err(QueryError::Bad(format!(
-            "unit {unit}: this node ({own}) answers only for units under its own code"
+        return Err(QueryError::Bad(t!(
+            "query-unit-outside",
+            unit = unit.to_string(),
+            own = own.to_string()
         )));
     }
     let whole_node = unit == own;
     match q {
         Query::Person { subject } => {
-            let id =
-                CitizenId::parse(subject).map_err(|e| QueryError::Bad(format!("subject {e}")))?;
+            let id = CitizenId::parse(subject)
+                .map_err(|e| QueryError::Bad(t!("query-subject", e = e.to_string())))?;
             let held = store
                 .held()?
                 .into_iter()
@@ -388,15 +389,15 @@ fn answer(
                 .collect();
             let records = store.subject_records(id.as_str())?;
             let not_found = || {
-                QueryError::NotFound(format!(
-                    "no records about {} are held at this node{}",
-                    id.redacted(),
-                    if whole_node {
-                        String::new()
-                    } else {
-                        format!(" for unit {unit}")
-                    }
-                ))
+                QueryError::NotFound(if whole_node {
+                    t!("query-person-not-held", subject = id.redacted())
+                } else {
+                    t!(
+                        "query-person-not-held-unit",
+                        subject = id.redacted(),
+                        unit = unit.to_string()
+                    )
+                })
             };
             let a = PersonAnswer::new(records, held, today).ok_or_else(not_found)?;
             if !whole_node && !in_jurisdiction(&a.view, unit) {
@@ -412,11 +413,10 @@ fn answer(
                     with_held = true;
                     continue;
                 }
-                wanted.push(Kind::parse(k).ok_or_else(|| {
-                    QueryError::Bad(format!(
-                        "kind {k:?}: expected missing_checks, certificate, no_certificate, unacknowledged or held"
-                    ))
-                })?);
+                wanted.push(
+                    Kind::parse(k)
+                        .ok_or_else(|| QueryError::Bad(t!("query-kind", k = k.to_string())))?,
+                );
             }
             let all = kinds.is_empty();
             let items = overdue_items(store.views(), unit, today, thresholds, |k| {
@@ -439,8 +439,10 @@ fn answer(
         }
         Query::Persons { after, limit } => {
             if *limit == 0 || *limit > MAX_PERSONS_PAGE {
-                return Err(QueryError::Bad(format!(
-                    "limit {limit}: expected 1 to {MAX_PERSONS_PAGE}"
+                return Err(QueryError::Bad(t!(
+                    "query-limit",
+                    limit = limit.to_string(),
+                    max = MAX_PERSONS_PAGE
                 )));
             }
             let mut subjects: Vec<String> = Vec::new();
@@ -474,19 +476,24 @@ fn answer(
             ack_days,
         } => {
             let m = Month::parse(month)
-                .ok_or_else(|| QueryError::Bad(format!("month {month:?}: expected YYYY-MM")))?;
+                .ok_or_else(|| QueryError::Bad(t!("query-month", month = month.to_string())))?;
             let code = match code {
-                Some(c) => Code::parse(c).map_err(|e| QueryError::Bad(format!("code: {e}")))?,
+                Some(c) => Code::parse(c)
+                    .map_err(|e| QueryError::Bad(t!("query-code", e = e.to_string())))?,
                 None => unit.clone(),
             };
             if !code.is_under(own) {
-                return Err(QueryError::Bad(format!(
-                    "code {code}: this node ({own}) holds only jurisdictions under its own code"
+                return Err(QueryError::Bad(t!(
+                    "query-code-outside",
+                    code = code.to_string(),
+                    own = own.to_string()
                 )));
             }
             if !code.is_under(unit) {
-                return Err(QueryError::Bad(format!(
-                    "code {code}: the report is of unit {unit} or a unit under it"
+                return Err(QueryError::Bad(t!(
+                    "query-code-not-under-unit",
+                    code = code.to_string(),
+                    unit = unit.to_string()
                 )));
             }
             if matches!(store.scope().kind, NodeKind::Exchange { .. }) {

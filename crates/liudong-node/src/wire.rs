@@ -25,7 +25,7 @@ use liudong_sync::verify::{BucketDiff, VerifyReport};
 
 /// A message of the admin service that does not carry a well-formed value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("admin message field {field}: {reason}")]
+#[error("{}", liudong_i18n::t!("wire-field", field = field.to_string(), reason = reason.to_string()))]
 pub struct WireError {
     pub field: &'static str,
     pub reason: String,

@@ -56,29 +56,19 @@ pub struct Enrolment {
 /// Why an enrolment file is refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum EnrolFileError {
-    #[error(
-        "not a Liudong enrolment file (no `{MAGIC} v{VERSION} sha256:... <length>` line); give the file written by `liudong enrol`"
-    )]
+    #[error("{}", liudong_i18n::t!("enrol-not-enrolment", header = format!("{MAGIC} v{VERSION} sha256:... <length>")))]
     NotEnrolment,
-    #[error(
-        "format version {0} is newer than this liudong understands (version {VERSION}); install the liudong version of the county hub"
-    )]
+    #[error("{}", liudong_i18n::t!("enrol-newer", version = *.0, ours = VERSION))]
     Version(u32),
-    #[error(
-        "format version {0} was written by an older liudong (this one reads version {VERSION}); ask the county operator to enrol the node again (`liudong enrol ... --force`) with the current version"
-    )]
+    #[error("{}", liudong_i18n::t!("enrol-older", version = *.0, ours = VERSION))]
     OldVersion(u32),
-    #[error("header line is damaged ({0}); ask the county operator for a new file")]
+    #[error("{}", liudong_i18n::t!("enrol-header", error = .0.as_str()))]
     Header(String),
-    #[error(
-        "file is truncated: {got} of {want} bytes after the header; copy it again (or ask the county operator for a new file)"
-    )]
+    #[error("{}", liudong_i18n::t!("enrol-truncated", got = *got, want = *want))]
     Truncated { got: usize, want: usize },
-    #[error(
-        "file is corrupted: its contents do not match the checksum in the header; copy it again (or ask the county operator for a new file)"
-    )]
+    #[error("{}", liudong_i18n::t!("enrol-checksum"))]
     Checksum,
-    #[error("file contents cannot be read ({0}); ask the county operator for a new file")]
+    #[error("{}", liudong_i18n::t!("enrol-json", error = .0.as_str()))]
     Json(String),
 }
 
@@ -175,7 +165,7 @@ mod tests {
         assert!(
             EnrolFileError::OldVersion(1)
                 .to_string()
-                .contains("enrol the node again")
+                .contains("重新办理入网")
         );
         assert_eq!(
             decode(b"[node]\ncode = \"410602\"\n"),

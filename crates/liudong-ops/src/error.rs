@@ -5,9 +5,26 @@
 
 use crate::enrol_file::EnrolFileError;
 use liudong_core::{Code, CodeError, RecordId, ValidationError};
+use liudong_i18n::t;
 use liudong_net::tls::TlsError;
 use liudong_store::StoreError;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// The message of [`OpsError::Io`]: `action` is what failed ("read",
+/// "write", …).
+fn io_message(action: &str, path: &Path) -> String {
+    let path = path.display().to_string();
+    match action {
+        "read" | "read certificate" | "read enrolment file" | "read trust file" => {
+            t!("ops-io-read", path = path)
+        }
+        "write" => t!("ops-io-write", path = path),
+        "create directory" => t!("ops-io-create-dir", path = path),
+        "replace" => t!("ops-io-replace", path = path),
+        "set the mode of" => t!("ops-io-mode", path = path),
+        other => t!("ops-io-other", action = other, path = path),
+    }
+}
 
 /// An error of `liudong init | enrol | ca | seed`.
 #[derive(Debug, thiserror::Error)]
@@ -18,26 +35,25 @@ pub enum OpsError {
     Usage(String),
     #[error(transparent)]
     Code(#[from] CodeError),
-    #[error(
-        "division code {code} is not in the embedded division table (NBS, {date}); check the code: a {level} code has {digits} digits and must exist"
-    )]
+    #[error("{}", t!("ops-unknown-division", code = code.to_string(), date = date.as_str(), level = level.label(), digits = *digits))]
     UnknownDivision {
         code: Code,
         date: String,
-        level: &'static str,
+        level: liudong_core::Level,
         digits: usize,
     },
     /// A file that is not overwritten; `hint` says what to do.
-    #[error("{} already exists; {hint}", path.display())]
+    /// `hint` is a catalogue id (`ops-exists-…`).
+    #[error("{}", t!("ops-exists", path = path.display().to_string(), hint = liudong_i18n::tr(hint, &[])))]
     Exists { path: PathBuf, hint: &'static str },
-    #[error("cannot {action} {}", path.display())]
+    #[error("{}", io_message(action, path))]
     Io {
         action: &'static str,
         path: PathBuf,
         #[source]
         error: std::io::Error,
     },
-    #[error("cannot read the current directory")]
+    #[error("{}", t!("ops-current-dir"))]
     CurrentDir(#[source] std::io::Error),
     /// A node config that does not load (its message names the option).
     #[error(transparent)]
@@ -49,29 +65,23 @@ pub enum OpsError {
     /// The JetStream exchange's keys and cluster configuration.
     #[error(transparent)]
     Jetstream(#[from] liudong_jetstream::SetupError),
-    #[error("certificate generation: {0}")]
+    #[error("{}", t!("net-tls-rcgen", error = .0.to_string()))]
     Rcgen(#[from] rcgen::Error),
-    #[error("the system's random number generator failed; nothing was issued")]
+    #[error("{}", t!("ops-random"))]
     Random,
     /// A certificate given to `ca revoke` that this CA did not issue.
-    #[error(
-        "{what} was not issued by the CA in {} (the CA of {ca}); revoke it with the CA that issued it",
-        dir.display()
-    )]
+    #[error("{}", t!("ops-not-issued-here", what = what.as_str(), dir = dir.display().to_string(), ca = ca.to_string()))]
     NotIssuedHere {
         what: String,
         ca: Code,
         dir: PathBuf,
     },
     /// The CA's own certificate revocation list cannot be used.
-    #[error(
-        "certificate revocation list {}: {what}; it must be the CRL this CA signed (`liudong ca init` writes it, `liudong ca revoke` updates it): restore it from the CA's backup",
-        path.display()
-    )]
+    #[error("{}", t!("ops-crl", path = path.display().to_string(), what = what.as_str()))]
     Crl { path: PathBuf, what: String },
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("generated record {id}: {error}")]
+    #[error("{}", t!("ops-generated", id = id.to_string(), error = error.to_string()))]
     Generated {
         id: RecordId,
         error: ValidationError,
@@ -156,10 +166,42 @@ pub fn chain(e: &dyn std::error::Error) -> String {
     s
 }
 
-/// Returns [`OpsError::Usage`] with a formatted message (like anyhow's `bail!`).
+/// Returns [`OpsError::Usage`] with a message of the catalogue,
+/// `refuse!(t!("id", k = v))`, or a formatted one (like anyhow's `bail!`).
 macro_rules! refuse {
+    (t!($($t:tt)*)) => {
+        return Err($crate::error::OpsError::Usage(liudong_i18n::t!($($t)*)))
+    };
     ($($t:tt)*) => {
         return Err($crate::error::OpsError::Usage(format!($($t)*)))
     };
 }
 pub(crate) use refuse;
+
+#[cfg(test)]
+mod hint_tests {
+    /// The hints of [`super::OpsError::Exists`] are catalogue ids.
+    #[test]
+    fn every_exists_hint_is_in_the_catalogue() {
+        use liudong_i18n::{Lang, ids};
+        let (zh, en) = (ids(Lang::Zh), ids(Lang::En));
+        let src = [
+            include_str!("pki.rs"),
+            include_str!("init.rs"),
+            include_str!("trust.rs"),
+            include_str!("exchange_nats.rs"),
+        ];
+        let mut n = 0;
+        for text in src {
+            for part in text.split("hint: \"").skip(1) {
+                let id = part.split('"').next().unwrap();
+                assert!(
+                    zh.iter().any(|i| i == id) && en.iter().any(|i| i == id),
+                    "{id}"
+                );
+                n += 1;
+            }
+        }
+        assert_eq!(n, 6);
+    }
+}

@@ -255,7 +255,7 @@ pub fn nats_config(o: &NatsConfigOptions) -> Result<NatsConfigWritten> {
     if first.exists() {
         return Err(OpsError::Exists {
             path: first,
-            hint: "write the configuration into a new directory (keep the old one until the cluster runs the new one)",
+            hint: "ops-exists-jetstream",
         });
     }
     let tls_out = out.join("tls");
@@ -326,8 +326,13 @@ pub async fn nats_stream(config: &Path, dir: &Path) -> Result<liudong_jetstream:
     })?;
     let path = dir.join(CLUSTER_FILE);
     let text = std::fs::read_to_string(&path).map_err(io("read", &path))?;
-    let cluster: ClusterFile =
-        toml::from_str(&text).map_err(|e| OpsError::Usage(format!("{}: {e}", path.display())))?;
+    let cluster: ClusterFile = toml::from_str(&text).map_err(|e| {
+        OpsError::Usage(t!(
+            "ops-file-error",
+            path = path.display().to_string(),
+            e = e.to_string()
+        ))
+    })?;
     let code = Code::parse(&cluster.exchange)?;
     if code != exchange.scope.code {
         return Err(OpsError::Usage(t!(

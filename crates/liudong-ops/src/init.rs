@@ -152,7 +152,7 @@ pub fn division_name(code: &Code) -> Result<String> {
         return Err(OpsError::UnknownDivision {
             code: code.clone(),
             date: t.data_date().to_string(),
-            level: code.level().name(),
+            level: code.level(),
             digits: code.level().digits(),
         });
     }
@@ -179,7 +179,7 @@ pub fn kind_of(code: &Code, children: Option<&str>) -> Result<NodeKind> {
             child_level: match children.unwrap_or("county") {
                 "county" => Level::County,
                 "province" => Level::Province,
-                other => refuse!("--exchange-children {other:?}: expected county or province"),
+                other => refuse!(t!("ops-exchange-children-value", other = other.to_string())),
             },
         },
     })
@@ -481,7 +481,7 @@ pub(crate) fn write_file(path: &Path, data: &[u8], mode: u32, force: bool) -> Re
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             OpsError::Exists {
                 path: path.to_path_buf(),
-                hint: "refusing to overwrite it (use --force to replace it)",
+                hint: "ops-exists-force",
             }
         } else {
             io("write", path)(e)
@@ -526,15 +526,16 @@ fn absolute(p: &Path) -> Result<PathBuf> {
 fn check_addrs(listen: &Option<String>, admin: &Option<String>) -> Result<()> {
     for (flag, v) in [("--listen", listen), ("--admin-listen", admin)] {
         if let Some(v) = v {
-            let a: std::net::SocketAddr = v.parse().map_err(|e| {
-                OpsError::Usage(format!(
-                    "{flag} {v:?} is not an address like 0.0.0.0:7300: {e}"
+            let a: std::net::SocketAddr = v.parse().map_err(|e: std::net::AddrParseError| {
+                OpsError::Usage(t!(
+                    "ops-listen-address",
+                    flag = flag.to_string(),
+                    v = v.to_string(),
+                    e = e.to_string()
                 ))
             })?;
             if flag == "--admin-listen" && !a.ip().is_loopback() {
-                refuse!(
-                    "--admin-listen {v}: the admin service listens on a loopback address (127.0.0.1)"
-                );
+                refuse!(t!("ops-admin-listen-loopback", v = v.to_string()));
             }
         }
     }
@@ -545,7 +546,7 @@ fn refuse_existing_config(config: &Path, force: bool) -> Result<()> {
     if config.exists() && !force {
         return Err(OpsError::Exists {
             path: config.to_path_buf(),
-            hint: "refusing to overwrite a node's config (use --force to replace it, or choose another --dir)",
+            hint: "ops-exists-config",
         });
     }
     Ok(())
@@ -588,13 +589,15 @@ pub fn init_hub(o: &InitOptions) -> Result<SetUp> {
     let name = division_name(&code)?;
     let kind = kind_of(&code, o.exchange_children.as_deref())?;
     if matches!(kind, NodeKind::Township | NodeKind::Village) {
-        refuse!(
-            "{code} ({name}) is a {}: its key, certificate and settings come from its county hub. On the county hub run `liudong enrol --config liudong.toml --code {code} --out {code}.enrol`, carry the file here and run `liudong init --enrol {code}.enrol`",
-            kind.name()
-        );
+        refuse!(t!(
+            "ops-needs-enrolment",
+            code = code.to_string(),
+            name = name.to_string(),
+            kind = kind.label()
+        ));
     }
     if o.exchange_children.is_some() && kind == NodeKind::County {
-        refuse!("--exchange-children is only for exchange nodes (codes CN, 2 or 4 digits)");
+        refuse!(t!("ops-exchange-children-not-exchange"));
     }
     check_addrs(&o.listen, &o.admin_listen)?;
     let dir = absolute(&o.dir)?;
@@ -612,7 +615,7 @@ pub fn init_hub(o: &InitOptions) -> Result<SetUp> {
         (NodeKind::County, None) => Some((upstream_code()?, None)),
         (_, None) => {
             if o.upstream_code.is_some() {
-                refuse!("--upstream-code needs --upstream-url (the address of that node)");
+                refuse!(t!("ops-upstream-code-needs-url"));
             }
             None
         }
@@ -621,9 +624,7 @@ pub fn init_hub(o: &InitOptions) -> Result<SetUp> {
     if let Some((_, Some(url))) = &upstream
         && !url.starts_with("https://")
     {
-        refuse!(
-            "--upstream-url {url:?}: every link is mutual TLS, so the address is https://host:port"
-        );
+        refuse!(t!("ops-upstream-url-https", url = url.to_string()));
     }
     let mut trust = Vec::new();
     for f in &o.trust_ca {
@@ -633,10 +634,11 @@ pub fn init_hub(o: &InitOptions) -> Result<SetUp> {
         let other =
             pki::ca_cert_code(&pem).with_context(|| format!("--trust-ca {}", f.display()))?;
         if other == code {
-            refuse!(
-                "--trust-ca {}: that is a CA for {code} itself; give the other operator's CA certificate",
-                f.display()
-            );
+            refuse!(t!(
+                "ops-trust-ca-own",
+                f = f.display().to_string(),
+                code = code.to_string()
+            ));
         }
         trust.push((other, pem));
     }
@@ -647,18 +649,24 @@ pub fn init_hub(o: &InitOptions) -> Result<SetUp> {
         None => dir.join(CA_DIR),
     };
     let ca = if ca_dir.join(pki::CA_KEY).exists() {
-        let ca = pki::ca_load(&ca_dir).with_context(|| format!("CA in {}", ca_dir.display()))?;
+        let ca = pki::ca_load(&ca_dir)
+            .with_context(|| t!("ops-context-ca", dir = ca_dir.display().to_string()))?;
         if ca.code != code {
-            refuse!(
-                "the CA in {} is for {}, not {code}; choose another --ca-dir",
-                ca_dir.display(),
-                ca.code
-            );
+            refuse!(t!(
+                "ops-ca-dir-other-code",
+                ca_dir = ca_dir.display().to_string(),
+                code = ca.code.to_string(),
+                code2 = code.to_string()
+            ));
         }
         ca
     } else {
-        pki::ca_init(&code, &ca_dir)
-            .with_context(|| format!("creating the CA in {}", ca_dir.display()))?
+        pki::ca_init(&code, &ca_dir).with_context(|| {
+            t!(
+                "ops-context-creating-ca",
+                dir = ca_dir.display().to_string()
+            )
+        })?
     };
     // The hub reads its CA's CRL in place when the CA lives in the node's
     // directory; a CA kept elsewhere (removable media) is copied to tls/, so
@@ -673,7 +681,7 @@ pub fn init_hub(o: &InitOptions) -> Result<SetUp> {
     };
     let issued = ca
         .issue(&code, pki::NODE_DAYS)
-        .context("issuing the hub's certificate")?;
+        .context(t!("ops-context-issuing-hub"))?;
     keep_issued(&ca_dir, &code, &issued.fingerprint, &issued.cert_pem)?;
     write_file(
         &tls.join(pki::NODE_KEY),
@@ -818,52 +826,56 @@ pub(crate) fn url_from_listen(listen: Option<std::net::SocketAddr>) -> Option<St
 pub fn enrol(o: &EnrolOptions) -> Result<PathBuf> {
     let hub = Config::load(&o.config).map_err(ConfigError::new)?;
     if hub.scope.kind != NodeKind::County {
-        refuse!(
-            "{} is a {} node; enrolment files are issued by county hubs, whose CA certifies their townships and villages. Counties run their own CA: exchange CA certificates with them instead (docs/operations.md)",
-            hub.scope.code,
-            hub.scope.kind.name()
-        );
+        refuse!(t!(
+            "ops-enrol-not-county",
+            code = hub.scope.code.to_string(),
+            kind = hub.scope.kind.label()
+        ));
     }
     let county = &hub.scope.code;
     let code = Code::parse(&o.code).with_context(|| format!("--code {:?}", o.code))?;
     let upstream = match code.level() {
-        Level::Township | Level::Village => code.parent().ok_or_else(|| {
-            OpsError::Usage(format!(
-                "--code {code}: a township or village code has a parent"
-            ))
-        })?,
-        other => refuse!(
-            "--code {code} is a {} code; a county hub enrols its townships (9 digits) and villages (12 digits)",
-            other.name()
-        ),
+        Level::Township | Level::Village => code
+            .parent()
+            .ok_or_else(|| OpsError::Usage(t!("ops-enrol-no-parent", code = code.to_string())))?,
+        other => refuse!(t!(
+            "ops-enrol-code-level",
+            code = code.to_string(),
+            level = other.label()
+        )),
     };
     if !code.is_under(county) {
-        refuse!(
-            "--code {code} lies outside this hub's area: county {county} enrols only codes starting with {county} (its CA cannot certify other nodes, and peers would refuse such a certificate)"
-        );
+        refuse!(t!(
+            "ops-enrol-outside",
+            code = code.to_string(),
+            county = county.to_string()
+        ));
     }
     let name = division_name(&code)?;
     division_name(&upstream)?;
     if !(1..=3650).contains(&o.days) {
-        refuse!("--days {}: expected 1 to 3650", o.days);
+        refuse!(t!("ops-days", days = o.days.to_string()));
     }
     let url = match (&o.url_for_child, code.level()) {
         (Some(u), _) => u.clone(),
         (None, Level::Township) => url_from_listen(hub.listen).ok_or_else(|| {
-            OpsError::Usage(format!(
-                "--url-for-child is missing: this hub listens on {}, which is not an address a township can dial; give the address it reaches this hub at, e.g. https://county-hub.example:{}",
-                hub.listen.map(|a| a.to_string()).unwrap_or_else(|| "nothing".into()),
-                hub.listen.map(|a| a.port()).unwrap_or(7200)
+            OpsError::Usage(t!(
+                "ops-url-for-child-missing-township",
+                listen = hub
+                    .listen
+                    .map(|a| a.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                port = hub.listen.map(|a| a.port()).unwrap_or(7200)
             ))
         })?,
-        (None, _) => refuse!(
-            "--url-for-child is missing: village {code} dials its township {upstream}; give the township's address, e.g. https://township-{upstream}.example:7300"
-        ),
+        (None, _) => refuse!(t!(
+            "ops-url-for-child-missing-village",
+            code = code.to_string(),
+            upstream = upstream.to_string()
+        )),
     };
     if !url.starts_with("https://") {
-        refuse!(
-            "--url-for-child {url:?}: every link is mutual TLS, so the address is https://host:port"
-        );
+        refuse!(t!("ops-url-for-child-https", url = url.to_string()));
     }
     let base = o.config.parent().unwrap_or(Path::new("."));
     let ca_dir = absolute(&match &o.ca_dir {
@@ -877,17 +889,18 @@ pub fn enrol(o: &EnrolOptions) -> Result<PathBuf> {
         )
     })?;
     if &ca.code != county {
-        refuse!(
-            "the CA in {} is for {}, not this hub's county {county}",
-            ca_dir.display(),
-            ca.code
-        );
+        refuse!(t!(
+            "ops-ca-dir-other-county",
+            ca_dir = ca_dir.display().to_string(),
+            code = ca.code.to_string(),
+            county = county.to_string()
+        ));
     }
     if o.out.exists() && !o.force {
-        refuse!(
-            "{} already exists; refusing to overwrite an enrolment file (use --force, or another --out)",
-            o.out.display()
-        );
+        refuse!(t!(
+            "ops-enrol-file-exists",
+            out = o.out.display().to_string()
+        ));
     }
     let issued = ca.issue(&code, o.days)?;
     let kept = keep_issued(&ca_dir, &code, &issued.fingerprint, &issued.cert_pem)?;
@@ -948,17 +961,23 @@ pub(crate) fn now_ms() -> u64 {
 /// `liudong init --enrol FILE`: unpacks an enrolment file into a node's directory.
 pub fn unpack(o: &UnpackOptions) -> Result<SetUp> {
     let text = std::fs::read(&o.file).map_err(io("read enrolment file", &o.file))?;
-    let e = enrol_file::decode(&text)
-        .with_context(|| format!("enrolment file {}", o.file.display()))?;
-    let code = Code::parse(&e.code).context("enrolment file: code")?;
+    let e = enrol_file::decode(&text).with_context(|| {
+        t!(
+            "ops-context-enrol-file",
+            file = o.file.display().to_string()
+        )
+    })?;
+    let code = Code::parse(&e.code).context(t!("ops-context-enrol-file-field", field = "code"))?;
     let kind = kind_of(&code, None)?;
     if !matches!(kind, NodeKind::Township | NodeKind::Village) {
-        refuse!(
-            "enrolment file {}: node {code} is not a township or village",
-            o.file.display()
-        );
+        refuse!(t!(
+            "ops-enrol-file-not-lower",
+            file = o.file.display().to_string(),
+            code = code.to_string()
+        ));
     }
-    let upstream = Code::parse(&e.upstream_code).context("enrolment file: upstream_code")?;
+    let upstream = Code::parse(&e.upstream_code)
+        .context(t!("ops-context-enrol-file-field", field = "upstream_code"))?;
     check_addrs(&o.listen, &o.admin_listen)?;
     let dir = absolute(&o.dir)?;
     let config = dir.join(CONFIG_FILE);
@@ -1235,7 +1254,7 @@ mod tests {
             Some(("CN", "https://x:1")),
         )));
         assert!(
-            e.contains("410699") && e.contains("not in the embedded division table"),
+            e.contains("410699") && e.contains("不在内置的区划表中"),
             "{e}"
         );
         let e = err(init_hub(&hub(t.path(), "410602100", None)));
@@ -1261,7 +1280,7 @@ mod tests {
         let bad = t.path().join("bad");
         let mut o = hub(&bad, "410602", Some(("CN", "https://x:1")));
         o.admin_listen = Some("0.0.0.0:7201".into());
-        assert!(err(init_hub(&o)).contains("loopback"));
+        assert!(err(init_hub(&o)).contains("回环地址"));
         o.admin_listen = None;
         o.listen = Some("county-hub:7200".into());
         assert!(err(init_hub(&o)).contains("--listen"));
@@ -1281,7 +1300,7 @@ mod tests {
         let first = init_hub(&o).unwrap();
         let before = std::fs::read_to_string(dir.join("tls/node.crt")).unwrap();
         let e = err(init_hub(&o));
-        assert!(e.contains("already exists") && e.contains("--force"), "{e}");
+        assert!(e.contains("已存在") && e.contains("--force"), "{e}");
         assert_eq!(
             std::fs::read_to_string(dir.join("tls/node.crt")).unwrap(),
             before
@@ -1299,17 +1318,17 @@ mod tests {
             crate::error::chain(&enrol(&enrol_opts(&again.config, code, url, &out)).unwrap_err())
         };
         let e = enrol_err("440306018", None);
-        assert!(e.contains("outside this hub's area"), "{e}");
+        assert!(e.contains("不在本中心的辖区内"), "{e}");
         let e = enrol_err("410602", None);
-        assert!(e.contains("county code"), "{e}");
+        assert!(e.contains("县级代码"), "{e}");
         let e = enrol_err("410602100001", None);
         assert!(
-            e.contains("--url-for-child is missing") && e.contains("410602100"),
+            e.contains("缺少 --url-for-child") && e.contains("410602100"),
             "{e}"
         );
         let e = enrol_err("410602100", None);
         assert!(
-            e.contains("--url-for-child is missing") && e.contains("0.0.0.0:7200"),
+            e.contains("缺少 --url-for-child") && e.contains("0.0.0.0:7200"),
             "{e}"
         );
         assert!(!out.exists(), "nothing written on refusal");
@@ -1341,6 +1360,6 @@ mod tests {
         let ex = init_hub(&hub(&t.path().join("cn"), "CN", None)).unwrap();
         let e =
             crate::error::chain(&enrol(&enrol_opts(&ex.config, "410602", None, &out)).unwrap_err());
-        assert!(e.contains("issued by county hubs"), "{e}");
+        assert!(e.contains("入网文件由县级中心签发"), "{e}");
     }
 }

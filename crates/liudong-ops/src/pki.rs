@@ -23,6 +23,7 @@
 
 use crate::error::{OpsError, io};
 use liudong_core::Code;
+use liudong_i18n::t;
 use liudong_net::tls::{CA_URI, NODE_URI, TlsError, dns_name, fingerprint};
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, DnType,
@@ -123,7 +124,7 @@ pub fn ca_init(code: &Code, dir: &Path) -> Result<Ca, OpsError> {
     if dir.join(CA_KEY).exists() {
         return Err(OpsError::Exists {
             path: dir.join(CA_KEY),
-            hint: "a CA is created once (use another --dir for a new CA)",
+            hint: "ops-exists-ca",
         });
     }
     let key = KeyPair::generate()?;
@@ -166,7 +167,7 @@ pub fn ca_load(dir: &Path) -> Result<Ca, OpsError> {
     let key = KeyPair::from_pem(&read(CA_KEY)?)?;
     let der = pem_der(&cert_pem).ok_or_else(|| TlsError::Pem {
         path: dir.join(CA_CERT),
-        what: "not a PEM certificate".into(),
+        what: t!("ops-not-pem-certificate"),
     })?;
     let code = ca_code(&der).ok_or_else(|| TlsError::CaNoCode {
         path: dir.join(CA_CERT),
@@ -361,7 +362,7 @@ impl Ca {
         use x509_parser::prelude::*;
         let der = pem_der(&self.cert_pem).ok_or_else(|| TlsError::Pem {
             path: self.dir.join(CA_CERT),
-            what: "not a PEM certificate".into(),
+            what: t!("ops-not-pem-certificate"),
         })?;
         let (_, cert) =
             X509Certificate::from_der(&der).map_err(|e| TlsError::Parse(e.to_string()))?;
@@ -383,16 +384,16 @@ impl Ca {
             what,
         };
         let der = CertificateRevocationListDer::from_pem_slice(pem.as_bytes())
-            .map_err(|e| bad(format!("not a PEM CRL: {e}")))?;
+            .map_err(|e| bad(t!("ops-crl-not-pem", error = e.to_string())))?;
         let (_, crl) = CertificateRevocationList::from_der(der.as_ref())
-            .map_err(|e| bad(format!("cannot be parsed: {e}")))?;
+            .map_err(|e| bad(t!("ops-crl-parse", error = e.to_string())))?;
         if !crl_signed_by(&self.cert_pem, &pem).map_err(bad)? {
-            return Err(bad(format!("it is not signed by this CA ({})", self.code)));
+            return Err(bad(t!("ops-crl-not-signed", code = self.code.to_string())));
         }
         let number = crl
             .crl_number()
             .and_then(|n| u64::try_from(n).ok())
-            .ok_or_else(|| bad("it has no CRL number Liudong can continue".into()))?;
+            .ok_or_else(|| bad(t!("ops-crl-no-number")))?;
         let revoked = crl
             .iter_revoked_certificates()
             .map(|r| RevokedCert {
@@ -439,7 +440,11 @@ impl Ca {
         })?;
         if !issued_here {
             return Err(OpsError::NotIssuedHere {
-                what: format!("certificate {fp} (node {code})"),
+                what: t!(
+                    "ops-certificate-of",
+                    fingerprint = fp.to_string(),
+                    code = code.to_string()
+                ),
                 ca: self.code.clone(),
                 dir: self.dir.clone(),
             });
@@ -612,7 +617,7 @@ impl Issued {
             if p.exists() {
                 return Err(OpsError::Exists {
                     path: p.clone(),
-                    hint: "issue into an empty directory (revoke the old certificate first if it is being replaced)",
+                    hint: "ops-exists-certificate",
                 });
             }
         }
@@ -692,7 +697,7 @@ mod tests {
         // A second CA in the same directory is refused, the CRL untouched.
         let before = std::fs::read(ca.crl_path()).unwrap();
         let e = ca_init(&code("410602"), t.path()).err().unwrap();
-        assert!(e.to_string().contains("a CA is created once"), "{e}");
+        assert!(e.to_string().contains("CA 只创建一次"), "{e}");
         assert_eq!(std::fs::read(ca.crl_path()).unwrap(), before);
         // Loading the CA finds the same CRL.
         let loaded = ca_load(t.path()).unwrap();
@@ -782,7 +787,7 @@ mod tests {
                 "{}",
                 crate::error::chain(&e)
             );
-            assert!(e.to_string().contains("was not issued by the CA in"), "{e}");
+            assert!(e.to_string().contains("不是由"), "{e}");
         }
         assert_eq!(std::fs::read(ca.crl_path()).unwrap(), before);
     }
@@ -796,7 +801,7 @@ mod tests {
         std::fs::copy(rogue.crl_path(), ca.crl_path()).unwrap();
         let e = ca.revoke(&cert.cert_pem, "superseded").err().unwrap();
         assert!(
-            e.to_string().contains("not signed by this CA"),
+            e.to_string().contains("不是由本 CA"),
             "{}",
             crate::error::chain(&e)
         );

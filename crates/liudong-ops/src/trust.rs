@@ -155,11 +155,12 @@ pub fn export(o: &ExportOptions) -> Result<TrustFile> {
         )
     })?;
     if &ca.code != code {
-        refuse!(
-            "the CA in {} is for {}, not this hub's {code}",
-            ca_dir.display(),
-            ca.code
-        );
+        refuse!(t!(
+            "ops-trust-ca-other",
+            ca_dir = ca_dir.display().to_string(),
+            code = ca.code.to_string(),
+            code2 = code.to_string()
+        ));
     }
     let url = match (&o.url, hub.scope.kind) {
         (Some(u), _) => Some(u.clone()),
@@ -169,12 +170,12 @@ pub fn export(o: &ExportOptions) -> Result<TrustFile> {
     if let Some(u) = &url
         && !u.starts_with("https://")
     {
-        refuse!("--url {u:?}: every link is mutual TLS, so the address is https://host:port");
+        refuse!(t!("ops-trust-url-https", u = u.to_string()));
     }
     if o.out.exists() && !o.force {
         return Err(OpsError::Exists {
             path: o.out.clone(),
-            hint: "refusing to overwrite it (use --force, or another --out)",
+            hint: "ops-exists-trust-file",
         });
     }
     let file = TrustFile {
@@ -298,8 +299,9 @@ pub fn add(o: &AddOptions) -> Result<Added> {
     let bytes = std::fs::read(&o.file).map_err(io("read trust file", &o.file))?;
     let file = decode(&bytes)
         .map_err(|e| OpsError::Usage(e.to_string()))
-        .with_context(|| format!("trust file {}", o.file.display()))?;
-    let code = Code::parse(&file.code).context("trust file: code")?;
+        .with_context(|| t!("ops-trust-file", file = o.file.display().to_string()))?;
+    let code =
+        Code::parse(&file.code).context(t!("ops-context-trust-file-field", field = "code"))?;
     let ca_code = pki::ca_cert_code(&file.ca_cert).context("trust file: ca_cert")?;
     if ca_code != code {
         refuse!(
@@ -318,9 +320,13 @@ pub fn add(o: &AddOptions) -> Result<Added> {
     }
     let relation = relation(&cfg, &code)?;
     let text = std::fs::read_to_string(&o.config).map_err(io("read", &o.config))?;
-    let mut doc: toml_edit::DocumentMut = text
-        .parse()
-        .map_err(|e| OpsError::Usage(format!("{}: {e}", o.config.display())))?;
+    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        OpsError::Usage(t!(
+            "ops-file-error",
+            path = o.config.display().to_string(),
+            e = e.to_string()
+        ))
+    })?;
     let Some(tls) = doc.get_mut("tls").and_then(|t| t.as_table_mut()) else {
         refuse!(
             "{}",

@@ -34,13 +34,13 @@ pub const VERIFY_VERSION: u32 = 1;
 /// Why bytes are not a well-formed record.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
-    #[error("not a protobuf Record message: {0}")]
+    #[error("{}", liudong_i18n::t!("proto-not-record", error = .0.as_str()))]
     Protobuf(String),
-    #[error("field {0} is missing")]
+    #[error("{}", liudong_i18n::t!("proto-missing", field = *.0))]
     Missing(&'static str),
-    #[error("field {field}: {reason}")]
+    #[error("{}", liudong_i18n::t!("proto-invalid", field = *field, reason = reason.as_str()))]
     Invalid { field: &'static str, reason: String },
-    #[error("field {0}: unknown or unspecified enum value")]
+    #[error("{}", liudong_i18n::t!("proto-enum", field = *.0))]
     Enum(&'static str),
 }
 

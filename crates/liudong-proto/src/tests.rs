@@ -76,7 +76,7 @@ fn malformed_records_name_the_field() {
     ));
     p.origin = "41060".into();
     let e = record_from_pb(&p).unwrap_err();
-    assert!(e.to_string().starts_with("field origin:"), "{e}");
+    assert!(e.to_string().starts_with("字段 origin："), "{e}");
     p.origin = "410602100001".into();
     p.body = Some(pb::Body { kind: None });
     assert!(matches!(record_from_pb(&p), Err(DecodeError::Missing(_))));

@@ -2,41 +2,32 @@
 
 use crate::engine::EngineError;
 use liudong_core::{RecordId, ValidationError};
+use liudong_i18n::t;
 use std::path::PathBuf;
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error(
-        "store I/O error: {0}; check that the data directory exists, is writable and has free space"
-    )]
+    #[error("{}", t!("store-io", error = .0.to_string()))]
     Io(#[from] EngineError),
-    #[error(
-        "record {id} is already held with different content (conflicting duplicate id); nothing of this batch was stored"
-    )]
+    #[error("{}", t!("store-conflict", id = id.to_string()))]
     Conflict { id: RecordId },
-    #[error("record {id}: {error}")]
+    #[error("{}", t!("store-invalid", id = id.to_string(), error = error.to_string()))]
     Invalid {
         id: RecordId,
         error: ValidationError,
     },
     /// A draft of a batch write (see [`crate::Store::write_local_batch`])
     /// fails; nothing of the batch was written.
-    #[error(
-        "draft #{index} of the batch (would be record {id}): {error}; nothing of this batch was written"
-    )]
+    #[error("{}", t!("store-invalid-in-batch", index = *index, id = id.to_string(), error = error.to_string()))]
     InvalidInBatch {
         index: usize,
         id: RecordId,
         error: ValidationError,
     },
-    #[error(
-        "store is corrupt: {0}; restore the data directory from a backup or resync it from its upstream"
-    )]
+    #[error("{}", t!("store-corrupt", detail = .0.as_str()))]
     Corrupt(String),
-    #[error(
-        "data directory belongs to node {found}, not {expected}; point data_dir at this node's own directory"
-    )]
+    #[error("{}", t!("store-wrong-node", found = found.as_str(), expected = expected.as_str()))]
     WrongNode { found: String, expected: String },
     /// A client's request id that is not 1 to 64 plain characters.
     #[error("{}", liudong_i18n::t!("request-id-bad", id = id.as_str()))]

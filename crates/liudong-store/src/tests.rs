@@ -571,7 +571,7 @@ fn a_local_batch_is_one_transaction_that_skips_identical_records() {
         matches!(&err, StoreError::InvalidInBatch { index: 1, .. }),
         "{err}"
     );
-    assert!(err.to_string().contains("nothing of this batch"), "{err}");
+    assert!(err.to_string().contains("本批数据一条也没有"), "{err}");
     // A return without an episode is refused by the workflow rules.
     let err = s
         .write_local_batch(vec![draft(6, back())], limits, true)

@@ -18,6 +18,7 @@ use crate::msg::Batch;
 use crate::node::Node;
 use crate::receive::{Admission, Via};
 use liudong_core::{Code, Link};
+use liudong_i18n::t;
 use liudong_store::{CursorDir, Store, StoreError};
 use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 use serde::{Deserialize, Serialize};
@@ -28,41 +29,35 @@ use std::sync::Arc;
 /// Why a bundle could not be written, opened or imported.
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
-    #[error(
-        "the bundle file is truncated or not a Liudong bundle; copy it again from the exporting node"
-    )]
+    #[error("{}", t!("bundle-truncated"))]
     Truncated,
-    #[error("not a Liudong bundle (wrong magic bytes)")]
+    #[error("{}", t!("bundle-not-a-bundle"))]
     NotABundle,
-    #[error(
-        "bundle format version {0} is not supported (this node reads {VERSION}); export it again with this version"
-    )]
+    #[error("{}", t!("bundle-version", version = *.0, ours = VERSION))]
     Version(u16),
-    #[error("the bundle file has {0} unexpected trailing bytes; it was altered")]
+    #[error("{}", t!("bundle-trailing", bytes = *.0))]
     Trailing(usize),
-    #[error(
-        "bundle signer {signer} with key {key} is not trusted; add it to [[bundle.trusted]] (see `liudong key show` on {signer})"
-    )]
+    #[error("{}", t!("bundle-untrusted", signer = signer.as_str(), key = key.as_str()))]
     Untrusted { signer: String, key: String },
-    #[error("public key {0:?} is not of the form ed25519:<hex>")]
+    #[error("{}", t!("bundle-bad-key", key = .0.as_str()))]
     BadKey(String),
-    #[error("bundle signature does not verify: the file was altered or not signed by this key")]
+    #[error("{}", t!("bundle-bad-signature"))]
     BadSignature,
-    #[error("bundle payload: {0}")]
+    #[error("{}", t!("bundle-payload", error = .0.as_str()))]
     Payload(String),
-    #[error("bundle says it is from {from} but is signed by {signer}")]
+    #[error("{}", t!("bundle-signer-mismatch", from = from.as_str(), signer = signer.as_str()))]
     SignerMismatch { from: String, signer: String },
-    #[error("this bundle is for node {to}, not {node}")]
+    #[error("{}", t!("bundle-not-for-this-node", to = to.as_str(), node = node.as_str()))]
     NotForThisNode { to: String, node: String },
-    #[error("{peer} is neither the upstream nor a child of {node}; bundles travel over one link")]
+    #[error("{}", t!("bundle-not-a-link", peer = peer.as_str(), node = node.as_str()))]
     NotALink { peer: String, node: String },
-    #[error("bundle sender code: {0}")]
+    #[error("{}", t!("bundle-bad-sender", error = .0.as_str()))]
     BadSender(String),
-    #[error("cannot generate a node signing key")]
+    #[error("{}", t!("bundle-key-generation"))]
     KeyGeneration,
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("bundle refused: {0}")]
+    #[error("{}", t!("bundle-refused", error = .0.to_string()))]
     Refused(#[from] SyncError),
 }
 
@@ -91,13 +86,11 @@ pub struct NodeKey(Ed25519KeyPair);
 /// Why the node signing key could not be loaded or created.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyFileError {
-    #[error("cannot generate a node signing key")]
+    #[error("{}", t!("bundle-key-generation"))]
     Generate,
     #[error("{path}: {error}")]
     Io { path: String, error: std::io::Error },
-    #[error(
-        "{path} is not an Ed25519 PKCS#8 key; delete it to generate a new one (and update the importers' [[bundle.trusted]])"
-    )]
+    #[error("{}", t!("bundle-not-a-key", path = path.as_str()))]
     NotAKey { path: String },
 }
 
@@ -306,12 +299,17 @@ pub fn open(
     flate2::read::GzDecoder::new(payload)
         .take(MAX_PAYLOAD as u64 + 1)
         .read_to_end(&mut raw)
-        .map_err(|e| BundleError::Payload(format!("does not decompress: {e}")))?;
+        .map_err(|e| {
+            BundleError::Payload(t!("bundle-payload-decompress", error = e.to_string()))
+        })?;
     if raw.len() > MAX_PAYLOAD {
-        return Err(BundleError::Payload(format!("exceeds {MAX_PAYLOAD} bytes")));
+        return Err(BundleError::Payload(t!(
+            "bundle-payload-too-large",
+            max = MAX_PAYLOAD
+        )));
     }
     let body: BundleBody = postcard::from_bytes(&raw)
-        .map_err(|e| BundleError::Payload(format!("does not decode: {e}")))?;
+        .map_err(|e| BundleError::Payload(t!("bundle-payload-decode", error = e.to_string())))?;
     if body.from != signer {
         return Err(BundleError::SignerMismatch {
             from: body.from,

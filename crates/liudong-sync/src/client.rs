@@ -11,6 +11,7 @@ use crate::session::{Inbound, next_message, silent_peer};
 use crate::window::{Backlog, SendWindow};
 use futures::{Stream, StreamExt};
 use liudong_core::{ClockComparison, Link, NodeScope};
+use liudong_i18n::t;
 use liudong_proto::PROTOCOL_VERSION;
 use liudong_store::CursorDir;
 use std::future::Future;
@@ -86,28 +87,24 @@ where
     };
     tx.send(ClientMsg::Hello(hello))
         .await
-        .map_err(|_| SyncError::Transport("stream closed".into()))?;
+        .map_err(|_| SyncError::Transport(t!("sync-stream-closed")))?;
     // The clock comparison's round trip: from just before the stream opens
     // (Hello goes with it) to Welcome.
     let (sent_ms, sent_at) = (node.now_ms(), Instant::now());
     let mut inbound = tokio::select! {
         _ = cancel.cancelled() => return Err(SyncError::Cancelled),
-        r = tokio::time::timeout(cfg.idle_timeout, open(rx)) => r.map_err(|_| SyncError::Timeout("connecting to upstream".into()))??,
+        r = tokio::time::timeout(cfg.idle_timeout, open(rx)) => r.map_err(|_| SyncError::Timeout(t!("sync-timeout-connecting")))??,
     };
     let welcome = match tokio::time::timeout(cfg.idle_timeout, inbound.next()).await {
         Ok(Some(Ok(ServerMsg::Welcome(w)))) => w,
         Ok(Some(Ok(_))) => {
-            return Err(SyncError::Protocol(
-                "the first server message must be Welcome".into(),
-            ));
+            return Err(SyncError::Protocol(t!("sync-first-not-welcome")));
         }
         Ok(Some(Err(e))) => return Err(e),
         Ok(None) => {
-            return Err(SyncError::Transport(
-                "upstream closed the stream before Welcome".into(),
-            ));
+            return Err(SyncError::Transport(t!("sync-closed-before-welcome")));
         }
-        Err(_) => return Err(SyncError::Timeout("no Welcome from upstream".into())),
+        Err(_) => return Err(SyncError::Timeout(t!("sync-timeout-welcome"))),
     };
     if welcome.protocol != PROTOCOL_VERSION {
         return Err(SyncError::Version {
@@ -283,8 +280,8 @@ where
                 }
             }
             msg = next_message(&mut inbound, live && !awaiting_ack, idle) => match msg {
-                Err(_) => return Err(silent_peer("upstream", idle, awaiting_ack)),
-                Ok(None) => return Err(SyncError::Transport("upstream ended the session early".into())),
+                Err(_) => return Err(silent_peer(&t!("sync-the-upstream"), idle, awaiting_ack)),
+                Ok(None) => return Err(SyncError::Transport(t!("sync-upstream-ended-early"))),
                 Ok(Some(Err(e))) => return Err(e),
                 Ok(Some(Ok(ServerMsg::PushAck(c)))) => push.acknowledged(c, "PushAck").await?,
                 Ok(Some(Ok(ServerMsg::Pull(batch)))) => {
@@ -316,9 +313,7 @@ where
             Ok(Some(Ok(_))) => continue,
             Ok(Some(Err(e))) => return Err(e),
             Err(_) => {
-                return Err(SyncError::Timeout(
-                    "upstream did not close the session".into(),
-                ));
+                return Err(SyncError::Timeout(t!("sync-timeout-close")));
             }
         }
     }
@@ -345,5 +340,5 @@ where
             return e;
         }
     }
-    SyncError::Transport("upstream went away".into())
+    SyncError::Transport(t!("sync-upstream-gone"))
 }

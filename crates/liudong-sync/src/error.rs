@@ -2,6 +2,7 @@
 //! status code each is reported with.
 
 use liudong_core::{Code, RecordId, ValidationError};
+use liudong_i18n::t;
 use liudong_proto::DecodeError;
 use liudong_store::StoreError;
 
@@ -114,35 +115,28 @@ impl std::fmt::Display for StatusCode {
 /// What went wrong in a sync session.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
-    #[error(
-        "protocol version {theirs} is not supported (this node speaks {ours}); upgrade the older node"
-    )]
+    #[error("{}", t!("sync-version", theirs = *theirs, ours = *ours))]
     Version { ours: u32, theirs: u32 },
-    #[error("protocol error: {0}")]
+    #[error("{}", t!("sync-protocol", error = .0.as_str()))]
     Protocol(String),
-    #[error(
-        "node {peer} is not a direct child of {server}; a node may only sync with its own upstream"
-    )]
+    #[error("{}", t!("sync-not-child", peer = peer.to_string(), server = server.to_string()))]
     NotChild { peer: Code, server: Code },
-    #[error(
-        "session claims node {claimed}, but the peer's certificate is for {certified}; a node may only use its own certificate"
-    )]
+    #[error("{}", t!("sync-identity-mismatch", claimed = claimed.to_string(), certified = certified.to_string()))]
     IdentityMismatch { claimed: Code, certified: Code },
-    #[error(
-        "upstream answered as node {found}, but this node's upstream is configured as {expected}; check [upstream] in the config"
-    )]
+    #[error("{}", t!("sync-wrong-upstream", found = found.as_str(), expected = expected.to_string()))]
     WrongUpstream { expected: Code, found: String },
-    #[error("record #{index} of the batch cannot be decoded: {error}")]
+    #[error("{}", t!("sync-decode", index = *index, error = error.to_string()))]
     Decode { index: usize, error: DecodeError },
-    #[error("record {id} is invalid: {error}")]
+    #[error("{}", t!("sync-invalid", id = id.to_string(), error = error.to_string()))]
     Invalid {
         id: RecordId,
         error: ValidationError,
     },
-    #[error("record {id} is not entitled to {peer}: {rule}")]
+    #[error("{}", t!("sync-not-entitled", id = id.to_string(), peer = peer.as_str(), rule = liudong_i18n::tr(rule, &[])))]
     NotEntitled {
         id: RecordId,
         peer: String,
+        /// The rule broken: a catalogue id (`RULE_*` of `receive.rs`).
         rule: &'static str,
     },
     /// `peer` sent a record in this node's own name that this node does not
@@ -150,21 +144,19 @@ pub enum SyncError {
     /// this node lost it, which `liudong recover` repairs).
     #[error("{}", liudong_i18n::t!("refused-forged-author", id = id.to_string(), peer = peer.as_str()))]
     ForgedAuthor { id: RecordId, peer: String },
-    #[error(
-        "certificate {fingerprint} of node {peer} has been revoked; the node needs a new certificate from its CA"
-    )]
+    #[error("{}", t!("sync-revoked", fingerprint = fingerprint.as_str(), peer = peer.to_string()))]
     Revoked { peer: Code, fingerprint: String },
-    #[error("limit exceeded: {0}")]
+    #[error("{}", t!("sync-limit", reason = .0.as_str()))]
     Limit(String),
-    #[error("timed out: {0}")]
+    #[error("{}", t!("sync-timeout", reason = .0.as_str()))]
     Timeout(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A status from the link: the peer's answer, or the transport's own
     /// failure (unreachable, TLS refused), with a hint where one is known.
-    #[error("{code}: {message}")]
+    #[error("{}", t!("sync-remote", message = message.as_str()))]
     Remote { code: StatusCode, message: String },
-    #[error("transport: {0}")]
+    #[error("{}", t!("sync-transport", reason = .0.as_str()))]
     Transport(String),
     /// This node's clock differs from its upstream's by more than
     /// `[sync] max_skew_secs`: local writes are refused (see `clock.rs`).
@@ -175,24 +167,34 @@ pub enum SyncError {
         upstream_ms: u64,
         limit_ms: u64,
     },
-    #[error("session cancelled (shutting down)")]
+    #[error("{}", t!("sync-cancelled"))]
     Cancelled,
     /// An envelope or key of the sealed exchange tier.
     #[error(transparent)]
     Seal(#[from] liudong_exchange::SealError),
     /// The two ends of a link disagree on whether it carries sealed envelopes.
-    #[error(
-        "node {peer} {theirs} sealed envelopes on this link, but this node {ours}; set [exchange] sealed the same on the county, its exchanges and the exchanges above them"
-    )]
+    #[error("{}", t!("sync-seal-mismatch", peer = peer.as_str(), theirs = sealed_word(*theirs), ours = sealed_word(*ours)))]
     SealMismatch {
         peer: String,
-        ours: &'static str,
-        theirs: &'static str,
+        /// Whether this node carries sealed envelopes on the link.
+        ours: bool,
+        /// Whether the peer does.
+        theirs: bool,
     },
     /// A newer session of the same lower node began: this one ends (see
     /// `turns.rs`). Retryable: the newer session carries on.
     #[error("{}", liudong_i18n::t!("session-superseded", peer = peer.to_string()))]
     Superseded { peer: Code },
+}
+
+/// "carries" or "does not carry" (sealed envelopes), for
+/// [`SyncError::SealMismatch`].
+fn sealed_word(sealed: bool) -> String {
+    if sealed {
+        t!("sync-sealed-carries")
+    } else {
+        t!("sync-sealed-not-carries")
+    }
 }
 
 /// The operator's message for a clock that differs from the upstream's.
@@ -302,6 +304,23 @@ impl SyncError {
     }
 }
 
+/// A link's error as the link status keeps it (`last_error`, `refused`):
+/// the name of its status code — a machine code programs classify the
+/// failure by (the console's link states) — then the message for the
+/// operator, which is in this node's language.
+pub fn stored_link_error(e: &SyncError) -> String {
+    format!("{}: {}", e.code().name(), e)
+}
+
+/// The operator's part of a stored link error ([`stored_link_error`]): the
+/// message without the status code's name; anything else as it is.
+pub fn link_error_message(stored: &str) -> &str {
+    match stored.split_once(": ") {
+        Some((head, rest)) if StatusCode::ALL.iter().any(|c| c.name() == head) => rest,
+        _ => stored,
+    }
+}
+
 /// The status of an error of the sealed exchange tier.
 fn seal_code(e: &liudong_exchange::SealError) -> StatusCode {
     use liudong_exchange::SealError as E;
@@ -328,7 +347,8 @@ mod tests {
             code: StatusCode::Unavailable,
             message: "tcp connect error".into(),
         };
-        assert_eq!(e.to_string(), "Unavailable: tcp connect error");
+        // The operator reads the message, not the gRPC code's name.
+        assert_eq!(e.to_string(), "tcp connect error");
     }
 
     /// Each code's class: a broken, slow or busy link is retried with the
@@ -376,6 +396,35 @@ mod tests {
         }
     }
 
+    /// A stored link error starts with its status code's name (for
+    /// programs); the operator reads the message alone.
+    #[test]
+    fn stored_link_errors_keep_their_code_apart_from_the_message() {
+        let e = SyncError::Timeout("x".into());
+        let stored = stored_link_error(&e);
+        assert!(stored.starts_with("DeadlineExceeded: "), "{stored}");
+        assert_eq!(link_error_message(&stored), e.to_string());
+        assert_eq!(link_error_message("无法连接: x"), "无法连接: x");
+    }
+
+    /// Every rule of a refusal for entitlement is a message of the catalogue.
+    #[test]
+    fn entitlement_rules_are_in_the_catalogue() {
+        use liudong_i18n::{Lang, ids};
+        let (zh, en) = (ids(Lang::Zh), ids(Lang::En));
+        for rule in [
+            crate::RULE_CHILD_PUSH,
+            crate::RULE_CHILD_AUTHOR,
+            crate::RULE_PARENT_SEND,
+            crate::RULE_SEALED_SOURCE,
+            crate::RULE_SEALED_DOWN,
+            crate::RULE_SEALED_AUTHOR,
+        ] {
+            assert!(zh.iter().any(|i| i == rule), "{rule}");
+            assert!(en.iter().any(|i| i == rule), "{rule}");
+        }
+    }
+
     /// Local errors are classified by the code the peer would receive for
     /// them, so both ends of a link agree on what is worth retrying.
     #[test]
@@ -409,7 +458,7 @@ mod tests {
                 SyncError::NotEntitled {
                     id: id.clone(),
                     peer: "p".into(),
-                    rule: "r",
+                    rule: crate::RULE_CHILD_PUSH,
                 },
                 StatusCode::PermissionDenied,
             ),

@@ -64,7 +64,7 @@ mod window;
 pub use client::run_client_session;
 pub use clock::{ClockState, time_cst};
 pub use config::{SyncConfig, WallClock, system_clock};
-pub use error::{StatusCode, SyncError};
+pub use error::{StatusCode, SyncError, link_error_message, stored_link_error};
 pub use identity::PeerInfo;
 pub use indexer::{INDEX_MAX_LAG, INDEX_QUIET};
 pub use link::{Connect, LinkConfig, LinkHandle, LinkOutcome, LinkRequest, backoff, run_link};

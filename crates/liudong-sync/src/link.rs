@@ -86,9 +86,9 @@ impl LinkHandle {
         self.tx
             .send(tx)
             .await
-            .map_err(|_| "the link driver is not running".to_string())?;
+            .map_err(|_| liudong_i18n::t!("sync-link-driver-not-running"))?;
         rx.await
-            .map_err(|_| "the link driver stopped".to_string())?
+            .map_err(|_| liudong_i18n::t!("sync-link-driver-stopped"))?
     }
 }
 

@@ -474,7 +474,7 @@ impl Node {
         let dialled = *link == Link::Parent;
         let outcome = result
             .map(|s| (s.sent, s.received))
-            .map_err(|e| (e.to_string(), !e.is_retryable()));
+            .map_err(|e| (crate::error::stored_link_error(e), !e.is_retryable()));
         let changed = link;
         let (store, link) = (self.store.clone(), link.clone());
         let r = blocking(move || {

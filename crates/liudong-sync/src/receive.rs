@@ -47,22 +47,30 @@ use liudong_store::{ApplyOutcome, CursorDir, CursorUpdate, Incoming, SealedItem,
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-/// Rule text for records pushed by a child.
-pub const RULE_CHILD_PUSH: &str =
-    "a lower node may push only records whose origin or residence lies under it";
-/// Rule text for records pushed by a child that it did not author or forward from below.
-pub const RULE_CHILD_AUTHOR: &str =
-    "a lower node may push only records authored by itself or by nodes under it";
-/// Rule text for records sent by an upper node.
-pub const RULE_PARENT_SEND: &str =
-    "an upper node may send only records whose origin or residence lies under the receiving node";
-/// Rule text for envelopes pushed to an exchange by a child.
-pub const RULE_SEALED_SOURCE: &str = "a lower node may push only envelopes sealed by a county under it, to a county the exchange routes to";
-/// Rule text for envelopes sent down by an upper exchange.
-pub const RULE_SEALED_DOWN: &str =
-    "an upper exchange may send only envelopes addressed to a county under the receiving node";
-/// Rule text for the record inside an envelope.
-pub const RULE_SEALED_AUTHOR: &str = "an envelope may carry only a record written under its source county, with the id its header names";
+/// The rule (a catalogue id, for [`SyncError::NotEntitled`]) for records pushed by a child.
+pub const RULE_CHILD_PUSH: &str = "sync-rule-child-push";
+/// The rule (a catalogue id, for [`SyncError::NotEntitled`]) for records pushed by a child that it did not author or forward from below.
+pub const RULE_CHILD_AUTHOR: &str = "sync-rule-child-author";
+/// The rule (a catalogue id, for [`SyncError::NotEntitled`]) for records sent by an upper node.
+pub const RULE_PARENT_SEND: &str = "sync-rule-parent-send";
+/// The rule (a catalogue id, for [`SyncError::NotEntitled`]) for envelopes pushed to an exchange by a child.
+pub const RULE_SEALED_SOURCE: &str = "sync-rule-sealed-source";
+/// The rule (a catalogue id, for [`SyncError::NotEntitled`]) for envelopes sent down by an upper exchange.
+pub const RULE_SEALED_DOWN: &str = "sync-rule-sealed-down";
+/// The rule (a catalogue id, for [`SyncError::NotEntitled`]) for the record inside an envelope.
+pub const RULE_SEALED_AUTHOR: &str = "sync-rule-sealed-author";
+
+/// A node's scope as the operator reads it ("村 410602100001").
+pub(crate) fn scope_name(scope: &liudong_core::NodeScope) -> String {
+    use liudong_core::NodeKind;
+    let kind = match scope.kind {
+        NodeKind::Village => liudong_i18n::t!("topo-kind-village"),
+        NodeKind::Township => liudong_i18n::t!("topo-kind-township"),
+        NodeKind::County => liudong_i18n::t!("topo-kind-county"),
+        NodeKind::Exchange { .. } => liudong_i18n::t!("topo-kind-exchange"),
+    };
+    liudong_i18n::t!("sync-scope", kind = kind, code = scope.code.to_string())
+}
 
 /// Which entry of the protocol records come by: it decides the audit entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -276,10 +284,10 @@ impl Node {
         let cfg = self.config();
         let max_item = cfg.max_record_bytes + if sealed { ENVELOPE_OVERHEAD } else { 0 };
         if batch.records.len() > cfg.max_batch {
-            return Err(SyncError::Limit(format!(
-                "batch of {} records exceeds [sync] max_batch = {}; send smaller batches",
-                batch.records.len(),
-                cfg.max_batch
+            return Err(SyncError::Limit(liudong_i18n::t!(
+                "sync-limit-batch",
+                records = batch.records.len(),
+                max = cfg.max_batch
             )));
         }
         if let Some((index, r)) = batch
@@ -288,15 +296,12 @@ impl Node {
             .enumerate()
             .find(|(_, r)| r.len() > max_item)
         {
-            return Err(SyncError::Limit(format!(
-                "record #{index} of the batch is {} bytes, more than [sync] max_record_bytes = {}{}",
-                r.len(),
-                cfg.max_record_bytes,
-                if sealed {
-                    format!(" plus {ENVELOPE_OVERHEAD} bytes of envelope")
-                } else {
-                    String::new()
-                }
+            return Err(SyncError::Limit(liudong_i18n::t!(
+                "sync-limit-record-bytes",
+                index = index,
+                bytes = r.len(),
+                max = cfg.max_record_bytes,
+                envelope = if sealed { ENVELOPE_OVERHEAD } else { 0 }
             )));
         }
         Ok(())
@@ -372,7 +377,7 @@ impl Node {
         if !rules.holder.holds(&record) {
             return Err(SyncError::NotEntitled {
                 id: record.id.clone(),
-                peer: rules.holder.to_string(),
+                peer: scope_name(&rules.holder),
                 rule: rules.rule,
             });
         }
@@ -455,13 +460,13 @@ impl Node {
                 }
                 Link::Parent if scope.is_exchange() => {
                     if !h.destination.is_under(&scope.code) || !scope.holds_envelope(&route) {
-                        return Err(refuse(scope.to_string(), RULE_SEALED_DOWN));
+                        return Err(refuse(scope_name(scope), RULE_SEALED_DOWN));
                     }
                 }
                 Link::Parent => {
                     let own = *via == Via::Repair && h.source == scope.code;
                     if h.destination != scope.code && !own {
-                        return Err(refuse(scope.to_string(), RULE_SEALED_DOWN));
+                        return Err(refuse(scope_name(scope), RULE_SEALED_DOWN));
                     }
                     let keys = self.keys().ok_or(SealError::NoKey {
                         county: scope.code.clone(),

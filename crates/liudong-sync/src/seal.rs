@@ -185,10 +185,9 @@ pub(crate) fn same_sealing(
     if ours == theirs {
         return Ok(());
     }
-    let says = |sealed: bool| if sealed { "carries" } else { "does not carry" };
     Err(SyncError::SealMismatch {
         peer: peer.to_string(),
-        ours: says(ours),
-        theirs: says(theirs),
+        ours,
+        theirs,
     })
 }

@@ -56,10 +56,11 @@ impl Inbound {
         let n = batch.records.len();
         let total = self.records.saturating_add(n as u64);
         if total > node.config().max_session_records {
-            return Err(SyncError::Limit(format!(
-                "session would exceed [sync] max_session_records = {} (received {}, batch of {n}); start a new session to continue",
-                node.config().max_session_records,
-                self.records
+            return Err(SyncError::Limit(liudong_i18n::t!(
+                "sync-limit-session-records",
+                max = node.config().max_session_records,
+                received = self.records,
+                batch = n
             )));
         }
         self.records = total;
@@ -132,12 +133,10 @@ where
 
 /// The error of a peer silent for `idle`.
 pub(crate) fn silent_peer(peer: &str, idle: Duration, awaiting_ack: bool) -> SyncError {
-    SyncError::Timeout(format!(
-        "no message from {peer} for {idle:?} ([sync] idle_timeout_secs){}",
-        if awaiting_ack {
-            " while a batch awaited its acknowledgement"
-        } else {
-            ""
-        }
-    ))
+    let secs = idle.as_secs_f64();
+    SyncError::Timeout(if awaiting_ack {
+        liudong_i18n::t!("sync-silent-peer-awaiting-ack", peer = peer, secs = secs)
+    } else {
+        liudong_i18n::t!("sync-silent-peer", peer = peer, secs = secs)
+    })
 }

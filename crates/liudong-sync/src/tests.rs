@@ -204,7 +204,9 @@ async fn a_push_of_a_record_outside_the_child_is_refused_and_nothing_stored() {
     )
     .unwrap();
     let err = session(&village, &town).await.unwrap_err();
-    assert!(err.to_string().contains("not entitled"), "{err}");
+    let text = err.to_string();
+    assert!(text.contains("不应发给 村 410602100001"), "{text}");
+    assert!(text.contains("下级节点只能上传"), "{text}");
     assert_eq!(ids(&town).len(), 0, "the whole batch was refused");
 }
 
@@ -342,7 +344,11 @@ async fn an_unavailable_upstream_is_retried_with_fast_backoff() {
     assert!(attempts >= 5, "{attempts} attempts in 10 s");
     let status = village.store().link_status(&Link::Parent).unwrap();
     assert!(status.refused.is_none(), "{status:?}");
-    assert!(status.last_error.unwrap().starts_with("Unavailable"));
+    let error = status.last_error.unwrap();
+    assert!(
+        error.starts_with("Unavailable: client certificate refused"),
+        "{error}"
+    );
     assert!(village.stop_tasks(std::time::Duration::from_secs(5)).await);
 }
 
@@ -365,7 +371,7 @@ async fn sync_now_runs_at_once_while_refused_and_a_success_clears_the_refusal() 
     // Still refused: the operator's request is tried at once and reported.
     let asked = tokio::time::Instant::now();
     let err = handle.sync_now().await.unwrap_err();
-    assert!(err.starts_with("FailedPrecondition"), "{err}");
+    assert!(err.starts_with("client certificate refused"), "{err}");
     assert!(asked.elapsed() < std::time::Duration::from_secs(1));
     assert_eq!(upstream.attempts(), 2);
     // The cause is fixed (say, a new certificate): the next request works.

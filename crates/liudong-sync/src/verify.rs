@@ -112,8 +112,11 @@ pub struct VerifyReport {
 }
 
 fn too_many(what: &str, n: usize, max: usize) -> SyncError {
-    SyncError::Limit(format!(
-        "{n} {what} in one verify request exceed the limit of {max}; ask in smaller pieces"
+    SyncError::Limit(liudong_i18n::t!(
+        "sync-limit-verify",
+        n = n,
+        what = what,
+        max = max
     ))
 }
 
@@ -169,7 +172,11 @@ async fn serve_verify_inner(
         }
         VerifyQuery::Buckets(months) => {
             if months.len() > MAX_QUERY_ITEMS {
-                return Err(too_many("months", months.len(), MAX_QUERY_ITEMS));
+                return Err(too_many(
+                    &liudong_i18n::t!("sync-verify-months"),
+                    months.len(),
+                    MAX_QUERY_ITEMS,
+                ));
             }
             ans.buckets = blocking(move || {
                 let mut out = Vec::new();
@@ -182,7 +189,11 @@ async fn serve_verify_inner(
         }
         VerifyQuery::Members(buckets) => {
             if buckets.len() > MAX_QUERY_ITEMS {
-                return Err(too_many("buckets", buckets.len(), MAX_QUERY_ITEMS));
+                return Err(too_many(
+                    &liudong_i18n::t!("sync-verify-buckets"),
+                    buckets.len(),
+                    MAX_QUERY_ITEMS,
+                ));
             }
             ans.members = blocking(move || {
                 let mut out = Vec::new();
@@ -191,7 +202,11 @@ async fn serve_verify_inner(
                         out.push((b.clone(), id, h));
                     }
                     if out.len() > MAX_MEMBERS {
-                        return Err(too_many("members", out.len(), MAX_MEMBERS));
+                        return Err(too_many(
+                            &liudong_i18n::t!("sync-verify-members"),
+                            out.len(),
+                            MAX_MEMBERS,
+                        ));
                     }
                 }
                 Ok(out)
@@ -201,7 +216,11 @@ async fn serve_verify_inner(
         VerifyQuery::Fetch(ids) => {
             let max = node.config().max_batch;
             if ids.len() > max {
-                return Err(too_many("record ids", ids.len(), max));
+                return Err(too_many(
+                    &liudong_i18n::t!("sync-verify-record-ids"),
+                    ids.len(),
+                    max,
+                ));
             }
             let child = child.clone();
             ans.records = blocking(move || {
@@ -225,7 +244,11 @@ async fn serve_verify_inner(
         VerifyQuery::FetchSealed(ids) => {
             let max = node.config().max_batch;
             if ids.len() > max {
-                return Err(too_many("envelope ids", ids.len(), max));
+                return Err(too_many(
+                    &liudong_i18n::t!("sync-verify-envelope-ids"),
+                    ids.len(),
+                    max,
+                ));
             }
             ans.records = blocking(move || {
                 let mut out = Vec::with_capacity(ids.len());

@@ -70,7 +70,7 @@ pub fn describe(e: &AuditEntry) -> String {
             ..
         } => t!(
             "audit-session",
-            role = role.to_string(),
+            role = liudong_node::text::audit_role(role),
             peer = peer.to_string(),
             live = if *live {
                 t!("audit-live")
@@ -82,7 +82,7 @@ pub fn describe(e: &AuditEntry) -> String {
             subjects_sent = *subjects_sent,
             received = *received,
             subjects_received = *subjects_received,
-            outcome = outcome.to_string()
+            outcome = liudong_node::text::audit_outcome(outcome)
         ),
         AuditEvent::Disclosed {
             peer,
@@ -120,13 +120,13 @@ pub fn describe(e: &AuditEntry) -> String {
             "audit-written",
             operator = operator.to_string(),
             record = record.to_string(),
-            kind = kind.to_string()
+            kind = liudong_node::worklist::record_kind(kind, liudong_i18n::lang())
         ),
         AuditEvent::Imported {
             source, records, ..
         } => t!(
             "audit-imported",
-            source = source.to_string(),
+            source = liudong_node::text::audit_source(source),
             records = *records
         ),
         AuditEvent::Viewed {

@@ -2,6 +2,7 @@
 
 use anyhow::{Context, Result};
 use liudong_core::Code;
+use liudong_i18n::t;
 use liudong_node::config::Config;
 use liudong_node::runner::open_store;
 use liudong_sync::Node;
@@ -21,7 +22,7 @@ pub fn cli_key_show(config: &Path) -> Result<()> {
 pub fn cli_key_rotate(config: &Path) -> Result<()> {
     let cfg = Config::load(config)?;
     if !cfg.exchange.sealed || cfg.scope.is_exchange() {
-        anyhow::bail!(liudong_i18n::t!(
+        anyhow::bail!(t!(
             "exchange-rotate-not-county",
             node = cfg.scope.code.to_string(),
             config = config.display().to_string()
@@ -31,7 +32,7 @@ pub fn cli_key_rotate(config: &Path) -> Result<()> {
     let (key, retired) = liudong_exchange::keyring::rotate(&cfg.data_dir, &cfg.scope.code, now)?;
     println!(
         "{}",
-        liudong_i18n::t!(
+        t!(
             "exchange-rotated",
             county = cfg.scope.code.to_string(),
             key = key.key_id.clone(),
@@ -62,15 +63,21 @@ pub fn cli_export(config: &Path, for_code: &str, since: Option<u64>, out: &Path)
         store.flush()?;
     }
     let tmp = out.with_extension("partial");
-    std::fs::write(&tmp, &bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, out).with_context(|| format!("cannot write {}", out.display()))?;
+    std::fs::write(&tmp, &bytes)
+        .with_context(|| t!("ops-io-write", path = tmp.display().to_string()))?;
+    std::fs::rename(&tmp, out)
+        .with_context(|| t!("ops-io-write", path = out.display().to_string()))?;
     println!(
-        "bundle for {for_code}: {} records (outbox {}..{}], {} bytes, written to {}",
-        body.records.len(),
-        body.since,
-        body.upto,
-        bytes.len(),
-        out.display()
+        "{}",
+        t!(
+            "bundle-written",
+            to = for_code.to_string(),
+            records = body.records.len(),
+            since = body.since,
+            upto = body.upto,
+            bytes = bytes.len(),
+            path = out.display().to_string()
+        )
     );
     Ok(())
 }
@@ -78,31 +85,32 @@ pub fn cli_export(config: &Path, for_code: &str, since: Option<u64>, out: &Path)
 /// `liudong bundle import`.
 pub async fn cli_import(config: &Path, file: &Path) -> Result<()> {
     let cfg = Config::load(config)?;
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let bytes = std::fs::read(file)
+        .with_context(|| t!("ops-io-read", path = file.display().to_string()))?;
     let store = open_store(&cfg)?;
     let node = Node::new(store, cfg.sync.clone(), liudong_sync::system_clock());
     let out = import(&node, &bytes, &cfg.bundle_trusted, &RingVerifier)
         .await
-        .with_context(|| format!("bundle {} refused", file.display()))?;
+        .with_context(|| t!("bundle-file-refused", path = file.display().to_string()))?;
     node.store().flush()?;
     if out.new == 0 && !out.cursor_advanced {
+        let from = out.from.to_string();
         println!(
-            "bundle from {} already imported or older than what this node holds: nothing changed (cursor {})",
-            out.from, out.cursor
+            "{}",
+            t!("bundle-nothing-new", from = from, cursor = out.cursor)
         );
     } else {
         println!(
-            "bundle from {}: {} records, {} new, {} already held; cursor {}{}",
-            out.from,
-            out.records,
-            out.new,
-            out.duplicate,
-            out.cursor,
-            if out.cursor_advanced {
-                ""
-            } else {
-                " (not advanced: the bundle starts after what this node has received; import the earlier bundle too)"
-            }
+            "{}",
+            t!(
+                "bundle-imported",
+                from = out.from.to_string(),
+                records = out.records,
+                new = out.new,
+                duplicate = out.duplicate,
+                cursor = out.cursor,
+                advanced = if out.cursor_advanced { "yes" } else { "no" }
+            )
         );
     }
     Ok(())

@@ -72,7 +72,11 @@ pub async fn record_add(config: &Path, json: &str, request_id: Option<String>) -
             )
         );
     } else {
-        println!("written {} (hlc {})", written.id, written.hlc);
+        let (id, hlc) = (written.id.to_string(), written.hlc.to_string());
+        println!(
+            "{}",
+            liudong_i18n::t!("record-add-written", id = id, hlc = hlc)
+        );
     }
     Ok(())
 }
@@ -81,9 +85,10 @@ pub async fn record_add(config: &Path, json: &str, request_id: Option<String>) -
 pub async fn sync_once(config: &Path) -> Result<()> {
     let cfg = Config::load(config)?;
     let moved = NodeAccess::open(&cfg).await?.sync_once().await?;
+    let (pushed, pulled) = (moved.pushed, moved.pulled);
     println!(
-        "sync complete: pushed {} records, pulled {} new records",
-        moved.pushed, moved.pulled
+        "{}",
+        liudong_i18n::t!("sync-complete", pushed = pushed, pulled = pulled)
     );
     Ok(())
 }
@@ -118,66 +123,15 @@ pub async fn verify(config: &Path, repair: bool, json: bool) -> Result<()> {
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print_verify(&report);
+        for line in liudong_node::text::verify_lines(&report) {
+            println!("{line}");
+        }
     }
     if !report.in_step {
         bail!(
-            "{} is not in step with {}{}",
-            report.node,
-            report.upstream,
-            if repair {
-                " even after repair (see the conflicting records above)"
-            } else {
-                "; run `liudong verify --repair`"
-            }
+            "{}",
+            liudong_node::text::verify_not_in_step(&report, repair)
         );
     }
     Ok(())
-}
-
-fn print_verify(r: &liudong_sync::verify::VerifyReport) {
-    println!("verify {} against {}", r.scope, r.upstream);
-    if !r.audit.is_clean() {
-        println!(
-            "  local audit: {} records missing, {} corrupt (removed so that repair can restore them)",
-            r.audit.missing.len(),
-            r.audit.corrupt.len()
-        );
-    }
-    for d in &r.buckets {
-        println!(
-            "  differs: {}: here {}, upstream {}; missing here {}, missing upstream {}, conflicting {}",
-            d.bucket,
-            d.here,
-            d.there,
-            d.missing_here.len(),
-            d.missing_there.len(),
-            d.conflicting.len()
-        );
-    }
-    let own = format!("{}-", r.node);
-    let lost = r
-        .buckets
-        .iter()
-        .flat_map(|d| &d.missing_here)
-        .filter(|id| id.starts_with(&own))
-        .count();
-    if lost > 0 {
-        println!(
-            "  {}",
-            liudong_i18n::t!("verify-own-records-missing", records = lost.to_string())
-        );
-    }
-    if r.fetched + r.offered > 0 {
-        println!(
-            "  repaired: fetched {} records, offered {} ({} new upstream)",
-            r.fetched, r.offered, r.offered_new
-        );
-    }
-    println!(
-        "  {}: fingerprint here {}, upstream {}",
-        if r.in_step { "in step" } else { "NOT in step" },
-        r.local,
-        r.remote
-    );
 }

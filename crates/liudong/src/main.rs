@@ -638,7 +638,7 @@ fn main() -> std::process::ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
-            report_error(&anyhow::Error::new(e).context("cannot start the async runtime"));
+            report_error(&anyhow::Error::new(e).context(liudong_i18n::t!("cli-runtime")));
             return std::process::ExitCode::FAILURE;
         }
     };
@@ -674,8 +674,9 @@ async fn run(cli: Cli) -> Result<()> {
             init_tracing("warn");
             let json = match (json, file) {
                 (Some(j), _) => j,
-                (None, Some(f)) => std::fs::read_to_string(&f)
-                    .with_context(|| format!("cannot read {}", f.display()))?,
+                (None, Some(f)) => std::fs::read_to_string(&f).with_context(|| {
+                    liudong_i18n::t!("ops-io-read", path = f.display().to_string())
+                })?,
                 (None, None) => {
                     let mut s = String::new();
                     std::io::stdin().read_to_string(&mut s)?;

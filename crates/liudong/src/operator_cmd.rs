@@ -75,14 +75,14 @@ fn read_password(stdin: bool) -> Result<String> {
         let mut line = String::new();
         std::io::stdin()
             .read_line(&mut line)
-            .context("reading the password from standard input")?;
+            .context(t!("operator-password-stdin"))?;
         return Ok(line.trim_end_matches(['\n', '\r']).to_string());
     }
-    let p = rpassword::prompt_password("password: ")
-        .context("reading the password from the terminal (use --password-stdin in scripts)")?;
-    let again = rpassword::prompt_password("password again: ")?;
+    let p = rpassword::prompt_password(t!("operator-password-prompt"))
+        .context(t!("operator-password-terminal"))?;
+    let again = rpassword::prompt_password(t!("operator-password-again"))?;
     if p != again {
-        bail!("the two passwords differ; nothing was changed");
+        bail!("{}", t!("operator-passwords-differ"));
     }
     Ok(p)
 }

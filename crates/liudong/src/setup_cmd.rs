@@ -2,6 +2,7 @@
 //! work is `liudong_ops`'.
 
 use anyhow::Result;
+use liudong_i18n::t;
 use liudong_node::config::Config;
 use liudong_ops::pki;
 use std::collections::HashSet;
@@ -10,29 +11,36 @@ use std::path::Path;
 /// `liudong ca init`.
 pub fn ca_init(code: &str, dir: &Path) -> Result<()> {
     let ca = liudong_ops::ca::init(code, dir)?;
-    println!(
-        "CA for {} created in {}: {} (give to every node that must trust it), {} (mode 0600, keep offline), {} (its certificate revocation list, empty; nodes name it in [tls] crls)",
-        ca.code,
-        dir.display(),
-        pki::CA_CERT,
-        pki::CA_KEY,
-        pki::CRL
+    let text = t!(
+        "ca-created",
+        code = ca.code.to_string(),
+        dir = dir.display().to_string(),
+        cert = pki::CA_CERT,
+        key = pki::CA_KEY,
+        crl = pki::CRL
     );
+    println!("{text}");
     Ok(())
 }
 
 /// `liudong ca issue`.
 pub fn ca_issue(dir: &Path, code: &str, out: &Path, days: i64) -> Result<()> {
     let (ca, issued) = liudong_ops::ca::issue(dir, code, out, days)?;
-    println!(
-        "issued certificate for node {code} by CA {}: {}/{{{},{},{}}}\nfingerprint {}",
-        ca.code,
+    let files = format!(
+        "{}/{{{},{},{}}}",
         out.display(),
         pki::NODE_CERT,
         pki::NODE_KEY,
-        pki::CA_CERT,
-        issued.fingerprint
+        pki::CA_CERT
     );
+    let text = t!(
+        "ca-issued",
+        code = code,
+        ca = ca.code.to_string(),
+        files = files,
+        fingerprint = issued.fingerprint.as_str()
+    );
+    println!("{text}");
     Ok(())
 }
 
@@ -40,25 +48,27 @@ pub fn ca_issue(dir: &Path, code: &str, out: &Path, days: i64) -> Result<()> {
 pub fn ca_revoke(dir: &Path, cert: &Path, reason: &str) -> Result<()> {
     let r = liudong_ops::ca::revoke(dir, cert, reason)?;
     if r.added {
-        println!(
-            "revoked certificate {} of node {} (serial {}, reason {}): the certificate revocation list {} is re-signed (CRL number {}, {} revoked)\nnodes whose [tls] crls names this file reload it within a second; copy it to the nodes that keep a copy (townships and villages: tls/{}; docs/operations.md, section 8)",
-            r.fingerprint,
-            r.code,
-            r.serial,
-            pki::reason_name(r.reason),
-            r.crl.display(),
-            r.number,
-            r.count,
-            pki::CRL
+        let text = t!(
+            "ca-revoked",
+            fingerprint = r.fingerprint.as_str(),
+            code = r.code.to_string(),
+            serial = r.serial.to_string(),
+            reason = pki::reason_name(r.reason),
+            crl = r.crl.display().to_string(),
+            number = r.number,
+            count = r.count,
+            file = pki::CRL
         );
+        println!("{text}");
     } else {
-        println!(
-            "{} (node {}) was already revoked in {} (CRL number {}); nothing changed",
-            r.fingerprint,
-            r.code,
-            r.crl.display(),
-            r.number
+        let text = t!(
+            "ca-already-revoked",
+            fingerprint = r.fingerprint.as_str(),
+            code = r.code.to_string(),
+            crl = r.crl.display().to_string(),
+            number = r.number
         );
+        println!("{text}");
     }
     Ok(())
 }
@@ -75,10 +85,14 @@ pub fn seed(config: &Path, seed: u64, households: u64) -> Result<()> {
         .filter_map(|v| v.ok())
         .map(|v| v.subject.as_str().to_string())
         .collect();
-    println!(
-        "seeded {n} records about {} people ({households} households, seed {seed}) at node {}; they sync upstream when the node runs",
-        people.len(),
-        cfg.scope.code
+    let text = t!(
+        "seed-done",
+        records = n,
+        people = people.len(),
+        households = households,
+        seed = seed.to_string(),
+        node = cfg.scope.code.to_string()
     );
+    println!("{text}");
     Ok(())
 }

@@ -129,7 +129,7 @@ fn links_table(links: &[LinkReport]) -> String {
             state_label(l.state),
             l.status.sessions.to_string(),
             when(l.status.last_success_ms),
-            l.status.last_error.clone().unwrap_or_else(|| "-".into()),
+            shown_error(&l.status.last_error),
         ]);
     }
     // Left: link, peer; right: the counts; the rest left (see the order).
@@ -140,16 +140,23 @@ fn links_table(links: &[LinkReport]) -> String {
     text
 }
 
+/// A link's last error as the operator reads it (without its status code).
+fn shown_error(e: &Option<String>) -> String {
+    e.as_deref().map_or("-".into(), |e| {
+        liudong_sync::link_error_message(e).to_string()
+    })
+}
+
 /// The line after the table explaining a link that needs the operator.
 fn link_note(l: &LinkReport) -> Option<String> {
-    let error = || l.status.last_error.clone().unwrap_or_else(|| "-".into());
+    let error = || shown_error(&l.status.last_error);
     match l.state {
         "refused" => l.status.refused.as_ref().map(|r| {
             t!(
                 "topo-note-refused",
                 peer = l.peer.as_str(),
                 at = when(Some(r.at_ms)),
-                error = r.error.as_str()
+                error = liudong_sync::link_error_message(&r.error)
             )
         }),
         "failing" if l.role == "upstream" => Some(t!(
@@ -220,7 +227,7 @@ fn units_table(units: &[UnitReport]) -> String {
             count(u.pending_out),
             count(u.pending_in),
             when(u.reported_at_ms),
-            u.last_error.clone().unwrap_or_else(|| "-".into()),
+            shown_error(&u.last_error),
         ]
     };
     for u in units {
@@ -303,10 +310,13 @@ mod tests {
             .lines()
             .find(|l| l.starts_with("REFUSED: "))
             .unwrap_or_else(|| panic!("no refusal note:\n{text}"));
+        // The operator reads the message; the code stays in the JSON.
+        let message = liudong_sync::link_error_message(error);
         assert!(
-            note.contains("410602") && note.contains(error) && note.contains("sync --once"),
+            note.contains("410602") && note.contains(message) && note.contains("sync --once"),
             "{text}"
         );
+        assert!(!text.contains("PermissionDenied"), "{text}");
 
         // Once a session is open the link shows connected, not refused.
         let open = [Link::Parent].into_iter().collect();
@@ -329,7 +339,7 @@ mod tests {
         let text = status_text(&report);
         assert!(
             text.lines()
-                .any(|l| l.starts_with("FAILING: ") && l.contains(error)),
+                .any(|l| l.starts_with("FAILING: ") && l.contains(message)),
             "{text}"
         );
     }

@@ -93,9 +93,10 @@ fn record_add_rejects_bad_json_and_accepts_good_json() {
     );
     // Ids follow the clock (never reissued after a wipe or restore).
     let stdout = String::from_utf8_lossy(&out.stdout);
+    // (In Chinese, the default: "已写入 <id>（hlc …）".)
     let id = stdout
-        .strip_prefix("written ")
-        .and_then(|r| r.split_whitespace().next())
+        .strip_prefix("已写入 ")
+        .and_then(|r| r.split('（').next())
         .and_then(liudong_core::RecordId::parse)
         .unwrap_or_else(|| panic!("no record id in {stdout:?}"));
     assert_eq!(id.node.as_str(), "410602100001");

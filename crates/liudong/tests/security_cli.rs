@@ -9,6 +9,7 @@ fn run(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_liudong"))
         .args(args)
         .current_dir(cwd)
+        .env_remove("LIUDONG_LANG")
         .output()
         .unwrap()
 }
@@ -62,7 +63,7 @@ fn ca_issue_revoke_and_audit_from_the_command_line() {
         ],
         d,
     ));
-    assert!(out.contains("fingerprint sha256:"), "{out}");
+    assert!(out.contains("指纹 sha256:"), "{out}");
     #[cfg(unix)]
     assert_eq!(mode(&d.join("town/node.key")), 0o600);
     // Outside the CA's jurisdiction: refused with the reason.
@@ -81,7 +82,7 @@ fn ca_issue_revoke_and_audit_from_the_command_line() {
     );
     assert!(!out.status.success());
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("outside that CA's jurisdiction"),
+        String::from_utf8_lossy(&out.stderr).contains("超出该 CA 的管辖范围"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -103,7 +104,22 @@ fn ca_issue_revoke_and_audit_from_the_command_line() {
     write_cfg("insecure = true\n");
     let out = run(&["status", "--config", "town.toml"], d);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("insecure = true and a [tls] section"));
+    // The reason is Chinese by default and English with --lang en, from
+    // the same catalogue message, the exit status the same.
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        err.contains("同时设置了 [node] insecure = true 和 [tls]"),
+        "{err}"
+    );
+    assert!(!err.contains("are both set"), "{err}");
+    let en = run(&["status", "--config", "town.toml", "--lang", "en"], d);
+    assert_eq!(en.status.code(), out.status.code());
+    let err = String::from_utf8_lossy(&en.stderr);
+    assert!(
+        err.contains("insecure = true and a [tls] section are both set"),
+        "{err}"
+    );
+    assert!(!err.contains("同时设置"), "{err}");
     // A config still naming the fingerprint list of earlier versions is
     // refused, saying what to write instead.
     write_cfg("");
@@ -171,11 +187,11 @@ fn ca_issue_revoke_and_audit_from_the_command_line() {
         ],
         d,
     ));
-    assert!(out.contains("revoked certificate sha256:"), "{out}");
-    assert!(out.contains("reason keyCompromise"), "{out}");
-    assert!(out.contains("CRL number 2, 1 revoked"), "{out}");
+    assert!(out.contains("的证书 sha256:"), "{out}");
+    assert!(out.contains("原因 keyCompromise"), "{out}");
+    assert!(out.contains("吊销列表编号 2，共吊销 1 个"), "{out}");
     assert!(
-        out.contains("ca/crl.pem") && out.contains("reload it within a second"),
+        out.contains("ca/crl.pem") && out.contains("一秒内重新读取"),
         "{out}"
     );
     let crl = std::fs::read(d.join("ca/crl.pem")).unwrap();
@@ -183,14 +199,14 @@ fn ca_issue_revoke_and_audit_from_the_command_line() {
         &["ca", "revoke", "--dir", "ca", "--cert", "town/node.crt"],
         d,
     ));
-    assert!(out.contains("already revoked"), "{out}");
+    assert!(out.contains("吊销过"), "{out}");
     assert_eq!(std::fs::read(d.join("ca/crl.pem")).unwrap(), crl);
     // The township, configured with that CRL, no longer starts with its
     // revoked certificate.
     let out = run(&["status", "--config", "town.toml"], d);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("is revoked"), "{err}");
+    assert!(err.contains("已被吊销"), "{err}");
 
     // A certificate of another CA is refused, the CRL unchanged.
     ok(&run(
@@ -216,6 +232,6 @@ fn ca_issue_revoke_and_audit_from_the_command_line() {
     );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("was not issued by the CA in ca"), "{err}");
+    assert!(err.contains("不是由 ca 中的 CA"), "{err}");
     assert_eq!(std::fs::read(d.join("ca/crl.pem")).unwrap(), crl);
 }

@@ -38,3 +38,4 @@ record-add-retry = to retry, run the same command again with --request-id { $id 
 record-add-replayed = already written by an earlier attempt with request id { $request }: { $id } (hlc { $hlc }); nothing was written now
 # A streamed admin reply that does not decode.
 reply-not-decoded = the running node's { $what } reply does not decode: the command and the node are different builds or the reply was cut; run the command again, and if it fails again restart the node with this build
+clock-skew = timestamp { $remote_ms } ms is { $ahead_ms } ms ahead of this node's clock (limit { $max_skew_ms } ms); check the sending node's system clock

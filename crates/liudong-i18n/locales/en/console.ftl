@@ -306,3 +306,13 @@ console-accounts-bad-unit = unit { $code } is not within this node (the account 
 console-accounts-other-locked = Other names locked out
 console-role-admin = administrator
 console-role-operator = operator
+
+## Errors of the console and its operators file
+
+console-error-bad-name = operator name "{ $name }": expected 1 to 64 letters, digits, '.', '_' or '-' (no spaces)
+console-error-short-password = the password must have at least { $min } characters
+console-error-random = the system random number generator failed
+console-error-hash = hashing the password failed: { $error }
+console-error-damaged = operators file { $path } is damaged; restore it or remove it and add the operators again
+console-error-tls = [console]: the node's [tls] certificate cannot serve HTTPS
+console-error-needs-tls = [console] listen = { $listen }: the console needs the node's [tls] certificate (HTTPS); without [tls] (insecure = true) it may only listen on loopback

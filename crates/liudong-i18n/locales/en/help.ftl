@@ -199,3 +199,8 @@ help-exchange-nats-config--install-dir = Where OUT will be on the servers (absol
 help-exchange-nats-config--store-dir = JetStream store directory on the servers (default INSTALL_DIR/jetstream)
 help-exchange-nats-config--days = Validity of the servers' certificates in days
 help-exchange-nats-config--max-store-gb = JetStream file store limit per server, GiB
+
+## What clap adds to an option's help
+
+help-note-default = { "[" }default: { $value }]
+help-note-possible-values = { "[" }possible values: { $values }]

@@ -39,3 +39,4 @@ record-add-retry = 如需重试，请再次运行同一命令并加上 --request
 record-add-replayed = 已由请求编号为 { $request } 的上一次尝试写入：{ $id }（hlc { $hlc }）；本次未写入任何记录
 # 分段传回的管理服务答复无法解码。
 reply-not-decoded = 运行中节点的 { $what } 答复无法解码：命令与节点的版本不同，或答复被截断；请重新运行该命令，若仍失败，请用本版本重启节点
+clock-skew = 时间戳 { $remote_ms } 毫秒比本节点时钟快 { $ahead_ms } 毫秒（上限 { $max_skew_ms } 毫秒）；请检查发送节点的系统时钟

@@ -307,3 +307,13 @@ console-accounts-bad-unit = 单位 { $code } 不在本节点辖区内（账户�
 console-accounts-other-locked = 其他被锁定的用户名
 console-role-admin = 管理员
 console-role-operator = 操作员
+
+## 工作台及其操作员文件的错误
+
+console-error-bad-name = 操作员名“{ $name }”：应为 1 到 64 个字母、数字、'.'、'_' 或 '-'（不能有空格）
+console-error-short-password = 密码至少要有 { $min } 个字符
+console-error-random = 系统随机数生成器出错
+console-error-hash = 密码加密失败：{ $error }
+console-error-damaged = 操作员文件 { $path } 已损坏；请从备份恢复，或删除后重新添加操作员
+console-error-tls = [console]：节点的 [tls] 证书无法用于 HTTPS
+console-error-needs-tls = [console] listen = { $listen }：工作台需要节点的 [tls] 证书（HTTPS）；没有 [tls]（insecure = true）时只能监听本机回环地址

@@ -199,3 +199,8 @@ help-exchange-nats-config--install-dir = OUT 在服务器上的位置（绝对�
 help-exchange-nats-config--store-dir = 服务器上的 JetStream 存储目录（默认 INSTALL_DIR/jetstream）
 help-exchange-nats-config--days = 服务器证书的有效天数
 help-exchange-nats-config--max-store-gb = 每台服务器的 JetStream 文件存储上限（GiB）
+
+## clap 附在选项说明后的内容
+
+help-note-default = { "[" }默认：{ $value }]
+help-note-possible-values = { "[" }可选值：{ $values }]

@@ -378,7 +378,7 @@ fn a_reply_missing_a_part_is_refused_naming_it() {
         })),
     })
     .unwrap_err();
-    assert_eq!(e.to_string(), "admin message field records: no records");
+    assert_eq!(e.to_string(), "管理消息字段 records：no records");
     let mut status = NodeReport {
         node: "410602".into(),
         kind: "county",

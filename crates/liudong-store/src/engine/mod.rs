@@ -37,7 +37,7 @@ use std::path::Path;
 pub enum EngineError {
     /// Reading or writing the data directory failed (full disk, permissions,
     /// the directory locked by another process, …).
-    #[error("IO error: {0}")]
+    #[error("{}", liudong_i18n::t!("store-engine-io", error = .0.to_string()))]
     Io(#[from] std::io::Error),
     /// The engine found damaged data on disk.
     #[error("{0}")]
