@@ -46,9 +46,9 @@ use tokio::sync::{RwLock, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, info, info_span, warn};
 
-/// Rule text for an envelope published under another county's name.
-pub const RULE_OWN_ENVELOPES: &str =
-    "a county may publish only envelopes it sealed itself (the subject names the signing county)";
+/// The rule (a catalogue id) an envelope published under another county's
+/// name breaks.
+pub const RULE_OWN_ENVELOPES: &str = "sync-rule-own-envelopes";
 
 /// How the link runs.
 #[derive(Debug, Clone)]
@@ -387,4 +387,24 @@ async fn receive(node: &Arc<Node>, batch: &[Delivery]) -> Result<SessionStats, S
         batches: 1,
         ..SessionStats::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rule_of_relayed_envelopes_is_in_the_catalogue() {
+        use liudong_i18n::{Lang, ids};
+        for lang in [Lang::Zh, Lang::En] {
+            assert!(
+                ids(lang).iter().any(|i| i == RULE_OWN_ENVELOPES),
+                "{lang:?}"
+            );
+        }
+        assert_eq!(
+            message_id("410602100001-7", &Code::parse("440306").unwrap()),
+            "410602100001-7@440306"
+        );
+    }
 }

@@ -263,6 +263,7 @@ pub fn audit_source(source: &str) -> String {
     match source {
         "verify repair: fetched from the upstream" => t!("audit-source-repair-fetched"),
         "recover: fetched from the upstream" => t!("audit-source-recover"),
+        "JetStream exchange" => t!("audit-source-jetstream"),
         other => other.to_string(),
     }
 }
@@ -279,6 +280,7 @@ mod tests {
         assert_eq!(audit_outcome("ok"), t!("audit-outcome-ok"));
         assert_eq!(audit_outcome("超时：x"), "超时：x");
         assert!(audit_source("bundle from 410602").contains("410602"));
+        assert_ne!(audit_source("JetStream exchange"), "JetStream exchange");
         assert_ne!(
             audit_source("recover: fetched from the upstream"),
             "recover: fetched from the upstream"

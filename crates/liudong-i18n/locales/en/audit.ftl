@@ -18,3 +18,4 @@ audit-source-bundle = a bundle from { $from }
 audit-source-repair-fetched = a verify repair (fetched from the upstream)
 audit-source-repair-offered = a verify repair (offered by { $peer })
 audit-source-recover = a recovery (fetched from the upstream)
+audit-source-jetstream = the JetStream exchange cluster (envelopes addressed to this county)

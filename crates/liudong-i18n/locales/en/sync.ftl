@@ -75,6 +75,7 @@ sync-rule-parent-send = an upper node may send only records whose origin or resi
 sync-rule-sealed-source = a lower node may push only envelopes sealed by a county under it, to a county the exchange routes to
 sync-rule-sealed-down = an upper exchange may send only envelopes addressed to a county under the receiving node
 sync-rule-sealed-author = an envelope may carry only a record written under its source county, with the id its header names
+sync-rule-own-envelopes = a county may publish on the exchange cluster only envelopes it sealed itself (the subject names the signing county)
 sync-link-driver-not-running = the link's sync task is not running
 sync-link-driver-stopped = the link's sync task stopped
 

@@ -19,3 +19,4 @@ audit-source-bundle = 来自 { $from } 的数据包
 audit-source-repair-fetched = 核验修复（从上级获取）
 audit-source-repair-offered = 核验修复（由 { $peer } 提供）
 audit-source-recover = 数据恢复（从上级获取）
+audit-source-jetstream = JetStream 交换集群（发往本县的信封）

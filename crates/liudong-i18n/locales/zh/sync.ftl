@@ -74,6 +74,7 @@ sync-rule-parent-send = 上级节点只能下发流出地或居住地在接收�
 sync-rule-sealed-source = 下级节点只能上传由其辖区内的县加密、发往本交换节点所转发的县的信封
 sync-rule-sealed-down = 上级交换节点只能下发收件县在接收节点辖区内的信封
 sync-rule-sealed-author = 信封只能装载在其来源县填写、且编号与信封头一致的记录
+sync-rule-own-envelopes = 县只能在交换集群上发布本县自己封装的信封（主题中的来源县必须是签名的县）
 sync-link-driver-not-running = 该链路的同步任务没有运行
 sync-link-driver-stopped = 该链路的同步任务已停止
 
