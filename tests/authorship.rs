@@ -73,7 +73,10 @@ async fn forged_authorship_is_refused_through_repair_offers_and_from_above() {
     );
     let (code, message) = refusal(offer(vec![bytes(&sibling)]).await);
     assert_eq!(code, StatusCode::PermissionDenied, "{message}");
-    assert!(message.contains(RULE_CHILD_AUTHOR), "{message}");
+    assert!(
+        message.contains(&liudong_i18n::tr(RULE_CHILD_AUTHOR, &[])),
+        "{message}"
+    );
 
     // In the county's own name: it does not hold it, so it is forged.
     let mut in_countys_name = test_record(COUNTY_A, 1, 3, VILLAGE_A1, None, outflow_body());

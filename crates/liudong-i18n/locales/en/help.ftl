@@ -85,7 +85,8 @@ help-bench = Run the benchmark suite (docs/performance.md): initial and incremen
 help-bench--smoke = Tiny sizes, one run: checks that the suite works (used by the tests)
 help-bench--records = Records on the large hub (default 1,000,000)
 help-bench--runs = Runs per scenario; the median is reported (default 3)
-help-bench--only = Only these scenarios (1-5), comma-separated
+help-bench--only = Only these scenarios (1-9), comma-separated
+help-bench--peer-records = Records replicated by the PouchDB peer and by Liudong in scenario 8 (default 100,000)
 help-bench--out = Write the results as JSON here
 help-bench--compression = zstd level for every store in the run, as `store.compression` (0 = off; default 3)
 help-person = A person's derived view: status, episodes, certificate, checks, births
