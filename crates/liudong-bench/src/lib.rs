@@ -459,6 +459,7 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
     let (mut apply_rate, mut read_rate, mut check_rate, mut index_ms) =
         (vec![], vec![], vec![], vec![]);
     let mut raw_disk = vec![];
+    let mut receiver_cpu: Vec<(f64, f64)> = vec![];
     let mut layout = String::new();
     let (mut inc_small, mut inc_large, mut inc_bytes_small, mut inc_bytes_large) =
         (vec![], vec![], vec![], vec![]);
@@ -480,11 +481,17 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
 
         // Diagnostics: the receiver's apply path alone, and the hub's outbox reads alone.
         let probe = open(&dir.join("probe"), TOWNSHIP, Some(COUNTY), 32, o)?;
-        let t = Instant::now();
+        let (t, cpu) = (Instant::now(), process_cpu_s());
         for chunk in items.chunks(batch) {
             probe.apply(chunk, &Source::Peer(liudong_core::Link::Parent), None, true)?;
         }
         apply_rate.push(items.len() as f64 / t.elapsed().as_secs_f64());
+        // The receiver's CPU per record: the apply above, then the views.
+        let apply_cpu = process_cpu_s() - cpu;
+        let cpu = process_cpu_s();
+        probe.catch_up()?;
+        let view_cpu = process_cpu_s() - cpu;
+        receiver_cpu.push((apply_cpu, view_cpu));
         let checker = Node::new(probe.clone(), SyncConfig::default(), system_clock());
         let t = Instant::now();
         for chunk in items.chunks(batch) {
@@ -594,6 +601,16 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
                 (
                     "receiver apply alone rec/s".into(),
                     format!("{:.0}", median(apply_rate)),
+                ),
+                (
+                    "receiver CPU µs per record, apply + views (target ≤ 60)".into(),
+                    {
+                        let us = |f: fn(&(f64, f64)) -> f64| {
+                            median(receiver_cpu.iter().map(f).collect()) * 1e6 / o.records as f64
+                        };
+                        let (a, v) = (us(|c| c.0), us(|c| c.1));
+                        format!("{:.0} ({a:.0} + {v:.0})", a + v)
+                    },
                 ),
                 (
                     "hub outbox read alone rec/s".into(),
