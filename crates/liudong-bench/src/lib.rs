@@ -925,7 +925,7 @@ async fn footprint(o: &BenchOptions, work: &Path) -> Result<Measure> {
     std::fs::write(
         &town_cfg,
         format!(
-            "[node]\ncode = \"{TOWNSHIP}\"\ndata_dir = \"town-data\"\ninsecure = true\n[upstream]\ncode = \"{COUNTY}\"\nurl = \"http://127.0.0.1:{port}\"\n[store]\ncompression = {}\ncache_mb = {TOWN_CACHE_MB}\n",
+            "[node]\ncode = \"{TOWNSHIP}\"\ndata_dir = \"town-data\"\nlisten = \"127.0.0.1:0\"\ninsecure = true\n[upstream]\ncode = \"{COUNTY}\"\nurl = \"http://127.0.0.1:{port}\"\n[store]\ncompression = {}\ncache_mb = {TOWN_CACHE_MB}\n",
             o.compression
         ),
     )?;
@@ -1009,18 +1009,19 @@ const TOWN_CACHE_MB: u64 = 32;
 /// Returns the peak RSS (MB) of each and the CPU seconds of the second.
 async fn receive(exe: &Path, cfg: &Path, records: u64) -> Result<(f64, f64, f64)> {
     let sync = std::process::Command::new(exe)
-        .args(["sync", "--config"])
+        .args(["--lang", "en", "sync", "--once", "--config"])
         .arg(cfg)
         .env("RUST_LOG", "error")
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .spawn()?;
     let (sync_peak, _) = watch(sync.id(), false).await;
     let out = sync.wait_with_output()?;
     let said = String::from_utf8_lossy(&out.stdout);
     ensure!(
         said.contains(&format!("pulled {records} new records")),
-        "township sync: {said}"
+        "township sync: {said} {}",
+        String::from_utf8_lossy(&out.stderr)
     );
     let mut serve = std::process::Command::new(exe)
         .args(["serve", "--config"])
