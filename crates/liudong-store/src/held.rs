@@ -3,9 +3,11 @@
 //! the arrival times of batches.
 //!
 //! Such a record is stored and routed like any other (the next node may hold
-//! the context), and the indexer, which re-derives a subject's view whenever a
-//! record about that subject arrives, re-evaluates the rules for all the
-//! subject's records and keeps one flag per failing record
+//! the context), and the indexer re-evaluates the rules for all the
+//! subject's records whenever it re-derives the subject's view (a record
+//! out of clock order, a correction, a subject already flagged), or checks
+//! the records it folds onto the view otherwise, and keeps one flag per
+//! failing record
 //! ([`keys::held`] → [`HeldRecord`], postcard). A flag disappears as soon as
 //! the context arrives. Records written here never carry a flag: the writer
 //! refuses what breaks a rule.
