@@ -951,7 +951,7 @@ async fn footprint(o: &BenchOptions, work: &Path) -> Result<Measure> {
         tokio::time::sleep(Duration::from_secs(3)).await;
         let kb = proc_status_kb(Some(child.id()), "VmRSS:").unwrap_or(0);
         if cfg == &county_cfg {
-            receiver = Some(receive(&exe, &town_cfg, o.records).await);
+            receiver = Some(receive(&exe, &town_cfg, port, o.records).await);
         }
         let _ = std::process::Command::new("kill")
             .arg("-TERM")
@@ -1007,7 +1007,19 @@ const TOWN_CACHE_MB: u64 = 32;
 /// sync` (one session pulling all `records` from the county process), then
 /// `liudong serve` until its CPU has been idle for 2 s (its views built).
 /// Returns the peak RSS (MB) of each and the CPU seconds of the second.
-async fn receive(exe: &Path, cfg: &Path, records: u64) -> Result<(f64, f64, f64)> {
+async fn receive(exe: &Path, cfg: &Path, port: u16, records: u64) -> Result<(f64, f64, f64)> {
+    // A county holding many records may take a while to open and listen.
+    let t = Instant::now();
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        ensure!(
+            t.elapsed() < Duration::from_secs(300),
+            "the county process does not listen on port {port}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     let sync = std::process::Command::new(exe)
         .args(["--lang", "en", "sync", "--once", "--config"])
         .arg(cfg)
