@@ -113,6 +113,36 @@ impl Grouped {
         out
     }
 
+    /// Positions of the codes starting with `prefix` (at most 12 ASCII
+    /// digits; `None` otherwise), found by number: a search of the parents,
+    /// then of one group's last digits.
+    fn numeric_range(&self, prefix: &str) -> Option<Range<usize>> {
+        let p = prefix.as_bytes();
+        if p.len() > 9 + GROUPED_DIGITS || !p.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let value = p.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+        let groups = |lo: u64, hi: u64| {
+            let first = self.parents.partition_point(|&x| u64::from(x) < lo);
+            let end = self.parents.partition_point(|&x| u64::from(x) < hi);
+            self.starts[first] as usize..self.starts[end] as usize
+        };
+        if p.len() <= 9 {
+            let scale = 10u64.pow((9 - p.len()) as u32);
+            return Some(groups(value * scale, (value + 1) * scale));
+        }
+        let below = p.len() - 9;
+        let parent = value / 10u64.pow(below as u32);
+        let scale = 10u64.pow((GROUPED_DIGITS - below) as u32);
+        let rest = value % 10u64.pow(below as u32);
+        let (lo, hi) = (rest * scale, (rest + 1) * scale);
+        let r = groups(parent, parent + 1);
+        let within = &self.suffixes[r.clone()];
+        let first = within.partition_point(|&x| u64::from(x) < lo);
+        let end = within.partition_point(|&x| u64::from(x) < hi);
+        Some(r.start + first..r.start + end)
+    }
+
     /// The codes of group `g`, concatenated.
     fn text(&self, g: usize, width: usize) -> &str {
         self.text[g].get_or_init(|| {
@@ -179,7 +209,11 @@ impl Tier {
                 })
             }
             Codes::Grouped(g) => {
-                // Compared without writing any group's text.
+                if let Some(r) = g.numeric_range(prefix) {
+                    return r;
+                }
+                // Not all digits: compared as text, without writing any
+                // group's text.
                 let below = |i: usize, or_equal: bool| {
                     let d = g.digits(i, self.width);
                     let key = &d[..p.len()];
