@@ -6,7 +6,12 @@
 //!   may not do, a replayed record id, and the file store searched for clear
 //!   text (one cluster);
 //! - one server killed in the middle of a flow (its own cluster);
-//! - two of three servers stopped, then back (its own cluster).
+//! - two of three servers stopped, then back (its own cluster);
+//! - county nodes configured with `[exchange] nats`: the nine-node demo over
+//!   the cluster, and two counties whose crossing records wait in the
+//!   outbox while the cluster has no quorum (status failing) and flow when
+//!   it returns, with a tampered envelope and one relayed under another
+//!   county's name refused and audited.
 //!
 //! Needs `nats-server` (scripts/setup-test.sh installs it).
 
@@ -518,4 +523,187 @@ async fn without_quorum_publishes_fail_retryably_and_all_flow_when_it_returns() 
     );
     stop_b.cancel();
     task_b.await.unwrap().unwrap();
+}
+
+// ---- county nodes on the cluster ([exchange] nats) -------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_runs_with_a_jetstream_cluster_in_place_of_the_exchange_node() {
+    let t = tempfile::tempdir().unwrap();
+    // `run_with` fails unless every record reaches exactly the nodes
+    // entitled to it.
+    let rows = liudong_testkit::demo::run_with(
+        Some(t.path().to_path_buf()),
+        liudong_testkit::demo::DemoExchange::Nats,
+    )
+    .await
+    .unwrap();
+    assert!(rows.len() >= 5, "the demo's flow: {}", rows.len());
+    let crossing = rows
+        .iter()
+        .filter(|r| {
+            r.arrivals.contains_key(liudong_testkit::demo::COUNTY_A)
+                && r.arrivals.contains_key(liudong_testkit::demo::COUNTY_B)
+        })
+        .count();
+    assert!(crossing >= 3, "records crossed the cluster: {crossing}");
+}
+
+/// The counties A and B as nodes on a cluster of their own.
+async fn counties_on_cluster(
+    dir: &std::path::Path,
+) -> (NatsCluster, liudong_testkit::demo::Topology) {
+    let nodes = [("CN", None), (A, Some("CN")), (B, Some("CN"))];
+    let pki = liudong_testkit::demo_tls::DemoPki::create(dir, &nodes).unwrap();
+    let cluster = NatsCluster::start_with_pki(dir, pki, &[A, B])
+        .await
+        .expect("cluster (needs nats-server: scripts/setup-test.sh)");
+    // The county's config file, as its operator writes it, validates to
+    // what `attach` sets up.
+    let files = cluster
+        .pki()
+        .files(&code(A), liudong_core::NodeKind::County);
+    let list = |p: &[std::path::PathBuf]| format!("{p:?}");
+    let text = format!(
+        "[node]\ncode = \"{A}\"\ndata_dir = \"data\"\nlisten = \"127.0.0.1:0\"\n[upstream]\ncode = \"CN\"\n[tls]\nca_certs = {}\ncert = {:?}\nkey = {:?}\ncrls = {}\n[exchange]\nnats = {:?}\n",
+        list(&files.ca_certs),
+        files.cert,
+        files.key,
+        list(&files.crls),
+        cluster.written.plan.client_urls(),
+    );
+    let path = dir.join("county-a.toml");
+    std::fs::write(&path, text).unwrap();
+    let cfg = liudong_node::config::Config::load(&path).unwrap();
+    let nl = cfg.exchange.nats.as_ref().expect("[exchange] nats");
+    assert_eq!(nl.servers, cluster.written.plan.client_urls());
+    assert_eq!(nl.seed, files.key.parent().unwrap().join("nats.nk"));
+    assert_eq!(nl.exchange.code.to_string(), "CN");
+    assert!(cfg.parent.is_none() && cfg.awaiting_upstream.is_none());
+    assert!(cfg.exchange.sealed && cfg.store.sealed);
+    let topo = liudong_testkit::demo::Topology::start_on(
+        dir,
+        &nodes[1..],
+        true,
+        Some(cluster.pki()),
+        Some(&cluster),
+        |cfg| {
+            cfg.store.compression = None;
+            cfg.link.backoff_max = Duration::from_secs(1);
+        },
+    )
+    .await
+    .unwrap();
+    (cluster, topo)
+}
+
+fn crossing_draft(seed: u64) -> liudong_store::Draft {
+    let who = liudong_tests::person(seed, "410602100001");
+    liudong_tests::outflow(&who, "410602100001", Some("440306018001"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn county_nodes_wait_without_quorum_and_refuse_tampered_or_relayed_envelopes() {
+    let t = tempfile::tempdir().unwrap();
+    let (mut cluster, topo) = counties_on_cluster(t.path()).await;
+    let both = vec![A.to_string(), B.to_string()];
+    let wait = Duration::from_secs(60);
+
+    // A crossing record reaches the destination county through the cluster.
+    let first = topo.write(A, crossing_draft(1)).await.unwrap();
+    topo.wait_for(&first.id, &both, wait).await.unwrap();
+    let a = topo.node(A).node.clone();
+    let b = topo.node(B).node.clone();
+    let link = liudong_core::Link::Parent;
+    let sent_env = a
+        .store()
+        .envelope_bytes(&first.id, &code(B))
+        .unwrap()
+        .expect("A keeps the envelope it published");
+    assert_eq!(
+        b.store().envelope_bytes(&first.id, &code(B)).unwrap(),
+        Some(sent_env.clone()),
+        "B holds the same envelope (what fingerprints compare)"
+    );
+
+    // Two of three servers stopped: the record waits in A's outbox and the
+    // link shows the failure.
+    cluster.kill(1).unwrap();
+    cluster.kill(2).unwrap();
+    let waiting = topo.write(A, crossing_draft(2)).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let s = a.store().link_status(&link).unwrap();
+        if s.last_failure_ms
+            .is_some_and(|f| s.last_success_ms.is_none_or(|ok| f > ok))
+        {
+            println!("A's exchange link without quorum: {:?}", s.last_error);
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "A's link never showed the failure: {s:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(!b.store().holds_item(&waiting.id).unwrap());
+    let out = a
+        .store()
+        .cursor(liudong_store::CursorDir::Out, &link)
+        .unwrap();
+    let pending = a.store().outbox(&link, out, 100, 1 << 20).unwrap();
+    assert!(
+        !pending.records.is_empty(),
+        "the record waits in A's outbox for the exchange"
+    );
+    cluster.restart(1).await.unwrap();
+    cluster.restart(2).await.unwrap();
+    let took = topo.wait_for(&waiting.id, &both, wait).await.unwrap();
+    println!("after quorum returned, the waiting record arrived in {took:?}");
+
+    // A tampered envelope (a byte of the sealed body flipped), published by
+    // A under a new message id: B refuses it for good and audits it.
+    let xa = cluster.connect(A).await.unwrap();
+    let mut tampered = sent_env.clone();
+    let at = tampered.len() - 80;
+    tampered[at] ^= 0x01;
+    xa.publish(&Outgoing {
+        id: "tampered-1".into(),
+        dest: code(B),
+        payload: Bytes::from(tampered),
+    })
+    .await
+    .unwrap();
+    // B relays A's envelope as if B had sealed it (subject source B).
+    let xb = cluster.connect(B).await.unwrap();
+    xb.publish(&Outgoing {
+        id: "relayed-1".into(),
+        dest: code(B),
+        payload: Bytes::from(sent_env.clone()),
+    })
+    .await
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let refused = b
+            .store()
+            .audit_query(&liudong_store::audit::AuditFilter::default())
+            .unwrap()
+            .iter()
+            .filter(|e| matches!(e.event, liudong_store::audit::AuditEvent::Refused { .. }))
+            .count();
+        if refused >= 2 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "B audited {refused} refusals, expected the tampered and the relayed envelope"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Later records still flow (the refused ones were terminated, not retried).
+    let later = topo.write(A, crossing_draft(3)).await.unwrap();
+    topo.wait_for(&later.id, &both, wait).await.unwrap();
+    assert_eq!(b.store().record_count(), 3, "three records, nothing twice");
+    topo.shutdown().await.unwrap();
 }

@@ -31,13 +31,13 @@ pub mod keyring;
 mod trust;
 
 pub use announce::Announcement;
-pub use envelope::{ENVELOPE_OVERHEAD, Envelope, Header, peek_header, seal};
+pub use envelope::{ENVELOPE_OVERHEAD, Envelope, Header, OpenCache, Sealer, peek_header, seal};
 pub use error::SealError;
 pub use keyring::{KeyRing, OwnKey, PeerKey};
 pub use trust::{AnnouncementSigner, CertificateCheck};
 
 /// Version of the envelope format (`EnvelopeHeader.version`).
-pub const ENVELOPE_VERSION: u32 = 1;
+pub const ENVELOPE_VERSION: u32 = 2;
 /// Version of the key announcement format (`KeyAnnouncementBody.version`).
 pub const ANNOUNCEMENT_VERSION: u32 = 1;
 /// Version of the exchange's key directory calls (`KeysRequest.version`).

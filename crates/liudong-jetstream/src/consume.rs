@@ -54,6 +54,16 @@ impl Default for ConsumeOptions {
     }
 }
 
+/// How the handler settles one delivery of a batch it took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settle {
+    /// Applied (or already held): acknowledge, the stream removes it.
+    Ack,
+    /// Refused for good (tampered, forged, not addressed here): terminate,
+    /// it is never delivered again. The handler audits why.
+    Term,
+}
+
 /// What a consumer run did (until it was stopped).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConsumeStats {
@@ -68,6 +78,8 @@ pub struct ConsumeStats {
     /// Messages without a valid id or subject, terminated (never delivered
     /// again) and not handed to the handler.
     pub malformed: u64,
+    /// Messages the handler refused for good, terminated.
+    pub terminated: u64,
     /// Handler calls.
     pub batches: u64,
 }
@@ -87,6 +99,28 @@ impl Exchange {
     where
         F: FnMut(Vec<Delivery>) -> Fut,
         Fut: std::future::Future<Output = Result<(), E>>,
+        E: std::fmt::Display,
+    {
+        self.consume_settled(opts, shutdown, |batch| {
+            let n = batch.len();
+            let fut = handler(batch);
+            async move { fut.await.map(|()| vec![Settle::Ack; n]) }
+        })
+        .await
+    }
+
+    /// [`Exchange::consume`] with a handler that settles each delivery of
+    /// a batch on its own: `Ok` with one [`Settle`] per delivery (in order),
+    /// or `Err` to have the whole batch delivered again.
+    pub async fn consume_settled<F, Fut, E>(
+        &self,
+        opts: &ConsumeOptions,
+        shutdown: CancellationToken,
+        mut handler: F,
+    ) -> Result<ConsumeStats, ExchangeError>
+    where
+        F: FnMut(Vec<Delivery>) -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<Settle>, E>>,
         E: std::fmt::Display,
     {
         let mut stats = ConsumeStats::default();
@@ -179,7 +213,7 @@ impl Exchange {
         stats: &mut ConsumeStats,
     ) where
         F: FnMut(Vec<Delivery>) -> Fut,
-        Fut: std::future::Future<Output = Result<(), E>>,
+        Fut: std::future::Future<Output = Result<Vec<Settle>, E>>,
         E: std::fmt::Display,
     {
         let mut good = Vec::with_capacity(messages.len());
@@ -205,20 +239,33 @@ impl Exchange {
         stats.redelivered += deliveries.iter().filter(|d| d.delivered > 1).count() as u64;
         let n = deliveries.len();
         match handler(deliveries).await {
-            Ok(()) => {
+            Ok(settled) => {
                 // Acknowledgements go out in order on one connection; the
                 // last one waits for the server's confirmation, so the
-                // batch is settled before the next one is handled.
-                let (last, rest) = good.split_last().expect("not empty");
-                for m in rest {
-                    if let Err(e) = m.ack().await {
-                        tracing::warn!(participant = %self.code(), error = %e, "acknowledgement not sent; the message will be delivered again");
+                // batch is settled before the next one is handled. A
+                // delivery the handler did not settle is acknowledged
+                // (the handler answered for the batch).
+                let last = good.len() - 1;
+                for (i, m) in good.iter().enumerate() {
+                    let verdict = settled.get(i).copied().unwrap_or(Settle::Ack);
+                    let r = match verdict {
+                        Settle::Term => {
+                            stats.terminated += 1;
+                            m.ack_with(AckKind::Term).await
+                        }
+                        Settle::Ack if i == last => {
+                            stats.acked += 1;
+                            m.double_ack().await
+                        }
+                        Settle::Ack => {
+                            stats.acked += 1;
+                            m.ack().await
+                        }
+                    };
+                    if let Err(e) = r {
+                        tracing::warn!(participant = %self.code(), error = %e, "acknowledgement not confirmed; the message may be delivered again");
                     }
                 }
-                if let Err(e) = last.double_ack().await {
-                    tracing::warn!(participant = %self.code(), error = %e, "acknowledgement not confirmed; the batch may be delivered again");
-                }
-                stats.acked += n as u64;
             }
             Err(e) => {
                 tracing::warn!(participant = %self.code(), error = %e, records = n, "delivery not applied; it will be delivered again");

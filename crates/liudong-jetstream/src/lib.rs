@@ -11,7 +11,10 @@
 //! - [`identity`]: a participant's nkey and TLS identity (and why nkeys);
 //! - [`client`]: connecting, publishing with acknowledgement;
 //! - [`consume`]: the durable pull consumer and its handler;
-//! - [`stream`]: the stream and consumers the exchange operator sets up;
+//! - [`stream`]: the streams and consumers the exchange operator sets up;
+//! - [`link`]: a county node's link to the cluster (outbox → publish,
+//!   consumer → the node's receive path);
+//! - [`keys`]: the key directory (counties' sealing key announcements);
 //! - [`server_conf`]: the nats-server configuration of the cluster;
 //! - [`error`]: typed errors, retryable or refused.
 //!
@@ -28,12 +31,15 @@ pub mod client;
 pub mod consume;
 pub mod error;
 pub mod identity;
+pub mod keys;
+pub mod link;
 pub mod names;
 pub mod server_conf;
 pub mod stream;
 
 pub use client::{Exchange, ExchangeOptions, Outgoing, Published};
-pub use consume::{ConsumeOptions, ConsumeStats, Delivery};
+pub use consume::{ConsumeOptions, ConsumeStats, Delivery, Settle};
 pub use error::{ExchangeError, SetupError};
 pub use identity::Identity;
+pub use link::{ClusterLink, LinkSettings, start_link};
 pub use stream::StreamSettings;

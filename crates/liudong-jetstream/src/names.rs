@@ -20,6 +20,24 @@ pub const SUBJECT_PREFIX: &str = "liudong.x";
 /// The default stream name.
 pub const DEFAULT_STREAM: &str = "LIUDONG_EXCHANGE";
 
+/// Prefix of the key directory's subjects.
+pub const KEYS_PREFIX: &str = "liudong.k";
+
+/// The key directory's stream: every county's key announcements (public
+/// keys with the certificate that binds them to the county).
+pub const KEYS_STREAM: &str = "LIUDONG_KEYS";
+
+/// The subject of county `county`'s announcement of key `key_id`: one
+/// subject per key, holding its latest copy.
+pub fn key_subject(county: &Code, key_id: &str) -> String {
+    format!("{KEYS_PREFIX}.{county}.{key_id}")
+}
+
+/// The subjects of the key directory's stream.
+pub fn key_subjects() -> String {
+    format!("{KEYS_PREFIX}.*.*")
+}
+
 /// The subject of a payload from `source` to `dest`.
 pub fn subject(dest: &Code, source: &Code) -> String {
     format!("{SUBJECT_PREFIX}.{dest}.{source}")
@@ -77,6 +95,11 @@ pub fn permissions(code: &Code, stream: &str) -> Permissions {
             format!("$JS.API.CONSUMER.INFO.{stream}.{consumer}"),
             format!("$JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer}"),
             format!("$JS.ACK.{stream}.{consumer}.>"),
+            // The key directory: announce only its own keys, read everyone's
+            // (announcements are public: keys and certificates).
+            format!("{KEYS_PREFIX}.{code}.*"),
+            format!("$JS.API.DIRECT.GET.{KEYS_STREAM}"),
+            format!("$JS.API.DIRECT.GET.{KEYS_STREAM}.>"),
         ],
         subscribe: vec![format!("{}.>", inbox_prefix(code))],
     }
@@ -138,6 +161,12 @@ mod tests {
         ] {
             assert!(!may_publish(&denied), "{denied}");
         }
+        assert!(may_publish(&key_subject(&a, "k1")));
+        assert!(!may_publish(&key_subject(&b, "k1")), "another's key");
+        assert!(may_publish(&format!("$JS.API.DIRECT.GET.{KEYS_STREAM}")));
+        assert!(!may_publish(&format!(
+            "$JS.API.DIRECT.GET.{DEFAULT_STREAM}"
+        )));
         assert!(may_subscribe("_INBOX_410602.abc.1"));
         assert!(!may_subscribe("_INBOX_440306.abc.1"));
         assert!(!may_subscribe("_INBOX.abc"));

@@ -82,6 +82,28 @@ impl StreamSettings {
         }
     }
 
+    /// The key directory's stream: the latest copy of each announcement
+    /// (one subject per county and key), replicated like the exchange
+    /// stream, kept until replaced, read by direct get.
+    pub fn keys_config(&self) -> stream::Config {
+        stream::Config {
+            name: names::KEYS_STREAM.to_string(),
+            description: Some("Liudong exchange: counties' sealing key announcements".into()),
+            subjects: vec![names::key_subjects()],
+            retention: stream::RetentionPolicy::Limits,
+            storage: stream::StorageType::File,
+            num_replicas: self.replicas,
+            duplicate_window: self.duplicate_window,
+            max_messages_per_subject: 1,
+            discard: stream::DiscardPolicy::Old,
+            max_message_size: 64 << 10,
+            allow_direct: true,
+            deny_delete: true,
+            deny_purge: true,
+            ..Default::default()
+        }
+    }
+
     /// The durable consumer of participant `code`.
     pub fn consumer_config(&self, code: &Code) -> consumer::pull::Config {
         consumer::pull::Config {
@@ -102,6 +124,7 @@ impl StreamSettings {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Ensured {
     pub stream_created: bool,
+    pub keys_stream_created: bool,
     pub consumers_created: Vec<Code>,
 }
 
@@ -123,13 +146,7 @@ pub async fn ensure(
                 .map_err(|e| api(&e))?;
             s
         }
-        Err(e)
-            if matches!(
-                e.kind(),
-                async_nats::jetstream::context::GetStreamErrorKind::JetStream(ref j)
-                    if j.error_code() == async_nats::jetstream::ErrorCode::STREAM_NOT_FOUND
-            ) =>
-        {
+        Err(e) if not_found(&e) => {
             out.stream_created = true;
             admin
                 .js
@@ -139,6 +156,24 @@ pub async fn ensure(
         }
         Err(e) => return Err(api(&e)),
     };
+    match admin.js.get_stream(names::KEYS_STREAM).await {
+        Ok(_) => {
+            admin
+                .js
+                .update_stream(settings.keys_config())
+                .await
+                .map_err(|e| api(&e))?;
+        }
+        Err(e) if not_found(&e) => {
+            out.keys_stream_created = true;
+            admin
+                .js
+                .create_stream(settings.keys_config())
+                .await
+                .map_err(|e| api(&e))?;
+        }
+        Err(e) => return Err(api(&e)),
+    }
     for code in participants {
         let name = names::consumer_name(code);
         let exists = stream
@@ -159,6 +194,14 @@ pub async fn ensure(
         }
     }
     Ok(out)
+}
+
+fn not_found(e: &async_nats::jetstream::context::GetStreamError) -> bool {
+    matches!(
+        e.kind(),
+        async_nats::jetstream::context::GetStreamErrorKind::JetStream(ref j)
+            if j.error_code() == async_nats::jetstream::ErrorCode::STREAM_NOT_FOUND
+    )
 }
 
 /// The stream's state as the exchange operator sees it: (messages held,

@@ -105,7 +105,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
     }
 }
 
-crate::forward_async_write!(Watched);
+crate::forward::forward_async_write!(Watched);
 
 impl tonic::codegen::Service<tonic::codegen::http::Uri> for TlsDialer {
     type Response = hyper_util::rt::TokioIo<Watched<tokio_rustls::client::TlsStream<TcpStream>>>;

@@ -743,7 +743,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Http2By<S> {
     }
 }
 
-crate::forward_async_write!(Http2By);
+crate::forward::forward_async_write!(Http2By);
 
 /// The peer's identity and address are those of the wrapped stream.
 impl<S: tonic::transport::server::Connected> tonic::transport::server::Connected for Http2By<S> {

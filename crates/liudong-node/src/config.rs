@@ -153,6 +153,20 @@ pub struct ExchangeSection {
     /// at start, after `liudong key rotate`, and whenever a key is missing).
     /// Default 300.
     pub keys_interval_secs: u64,
+    /// A county whose exchange is a NATS JetStream cluster: the servers'
+    /// client URLs (`nats://host:4222` or `tls://host:4222`, every server of
+    /// the cluster; the exchange operator's `cluster.toml` lists them). The
+    /// county then publishes its crossing records to the cluster and
+    /// consumes what is addressed to it, instead of dialling an exchange
+    /// node: `[upstream]` keeps the exchange's code and has no `url`.
+    /// Needs `[tls]` and `sealed = true`. Empty (default): a gRPC exchange.
+    pub nats: Vec<String>,
+    /// The county's NATS key (seed) file; default `nats.nk` beside the
+    /// `[tls] key` (where `liudong exchange nats-key` creates it).
+    pub nats_key: Option<PathBuf>,
+    /// The exchange stream's name (as in the operator's `cluster.toml`).
+    /// Default `LIUDONG_EXCHANGE`.
+    pub nats_stream: Option<String>,
 }
 
 impl Default for ExchangeSection {
@@ -161,6 +175,9 @@ impl Default for ExchangeSection {
             sealed: true,
             key_cas: Vec::new(),
             keys_interval_secs: 300,
+            nats: Vec::new(),
+            nats_key: None,
+            nats_stream: None,
         }
     }
 }
@@ -173,6 +190,19 @@ pub struct ExchangeOptions {
     pub sealed: bool,
     pub key_cas: Vec<PathBuf>,
     pub keys_interval: Duration,
+    /// The JetStream exchange (`[exchange] nats`), if the county uses one.
+    pub nats: Option<NatsLink>,
+}
+
+/// A county's validated JetStream exchange settings.
+#[derive(Debug, Clone)]
+pub struct NatsLink {
+    /// The exchange the cluster stands for (`[upstream] code`).
+    pub exchange: NodeScope,
+    pub servers: Vec<String>,
+    /// The county's NATS seed file.
+    pub seed: PathBuf,
+    pub stream: String,
 }
 
 /// `[workflow]`: thresholds of the overdue lists and the report (DOMAIN.md defaults).
@@ -427,7 +457,7 @@ impl NodeConfig {
     /// sealed` would have: in only where the tier applies (an exchange node,
     /// or a county whose upstream is an exchange).
     pub fn set_sealed(&mut self, sealed: bool) {
-        let sealed = sealed && in_exchange_tier(&self.scope, self.parent.as_ref().map(|(p, _)| p));
+        let sealed = sealed && in_exchange_tier(&self.scope, self.upstream_scope());
         self.sync.sealed = sealed;
         self.store.sealed = sealed;
         self.exchange.sealed = sealed;
@@ -442,6 +472,7 @@ impl NodeConfig {
             .as_ref()
             .map(|(p, _)| p)
             .or(self.awaiting_upstream.as_ref())
+            .or(self.exchange.nats.as_ref().map(|n| &n.exchange))
     }
 }
 
@@ -634,7 +665,13 @@ impl Config {
         if x.keys_interval_secs == 0 {
             bail!("[exchange] keys_interval_secs must be at least 1");
         }
-        let sealed = x.sealed && in_exchange_tier(&scope, parent.as_ref().map(|(p, _)| p));
+        // A county that waits for its exchange's address (or reaches it
+        // through JetStream) is in the tier all the same.
+        let upstream = parent
+            .as_ref()
+            .map(|(p, _)| p)
+            .or(awaiting_upstream.as_ref());
+        let sealed = x.sealed && in_exchange_tier(&scope, upstream);
         let key_cas: Vec<PathBuf> = x
             .key_cas
             .iter()
@@ -651,6 +688,13 @@ impl Config {
             NodeKind::Township => 32,
             _ => 128,
         });
+        let nats = self.nats_link(
+            &scope,
+            parent.is_some(),
+            &mut awaiting_upstream,
+            sealed,
+            base,
+        )?;
         let upstream_unaddressed = awaiting_upstream.is_some();
         Ok(NodeConfig {
             scope,
@@ -714,8 +758,91 @@ impl Config {
                 sealed,
                 key_cas,
                 keys_interval: Duration::from_secs(x.keys_interval_secs),
+                nats,
             },
         })
+    }
+
+    /// Validates `[exchange] nats`: a county under an exchange, with `[tls]`,
+    /// sealed, and `[upstream]` without `url` (the cluster is the exchange).
+    fn nats_link(
+        &self,
+        scope: &NodeScope,
+        upstream_url: bool,
+        awaiting_upstream: &mut Option<NodeScope>,
+        sealed: bool,
+        base: &Path,
+    ) -> Result<Option<NatsLink>> {
+        let x = &self.exchange;
+        if x.nats.is_empty() {
+            if x.nats_key.is_some() || x.nats_stream.is_some() {
+                bail!("[exchange] nats_key and nats_stream are only used with [exchange] nats");
+            }
+            return Ok(None);
+        }
+        if scope.kind != NodeKind::County {
+            bail!(
+                "[exchange] nats is for county hubs; a {} node reaches its exchange through its county",
+                scope.kind.name()
+            );
+        }
+        if upstream_url {
+            bail!(
+                "[exchange] nats and [upstream] url both name the exchange: with a JetStream exchange, remove [upstream] url (keep its code)"
+            );
+        }
+        let Some(exchange) = awaiting_upstream.take().filter(|p| p.is_exchange()) else {
+            bail!(
+                "[exchange] nats needs [upstream] code to name the exchange (e.g. \"CN\" or the province's 2 digits)"
+            );
+        };
+        for url in &x.nats {
+            let rest = url
+                .strip_prefix("nats://")
+                .or_else(|| url.strip_prefix("tls://"));
+            let ok = rest.is_some_and(|r| {
+                r.rsplit_once(':')
+                    .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok())
+            });
+            if !ok {
+                bail!(
+                    "[exchange] nats = {url:?}: expected a server URL like \"nats://host:4222\" (the cluster.toml of the exchange operator lists them)"
+                );
+            }
+        }
+        let Some(tls) = &self.tls else {
+            bail!(
+                "[exchange] nats needs [tls]: the county connects to the cluster with its certificate and its NATS key"
+            );
+        };
+        if !sealed {
+            bail!(
+                "[exchange] nats carries only sealed envelopes: set [exchange] sealed = true (the default)"
+            );
+        }
+        let abs = |p: &PathBuf| {
+            if p.is_absolute() {
+                p.clone()
+            } else {
+                base.join(p)
+            }
+        };
+        let seed = match &x.nats_key {
+            Some(p) => abs(p),
+            None => abs(&tls.key)
+                .parent()
+                .map(|d| d.join("nats.nk"))
+                .unwrap_or_else(|| base.join("nats.nk")),
+        };
+        Ok(Some(NatsLink {
+            exchange,
+            servers: x.nats.clone(),
+            seed,
+            stream: x
+                .nats_stream
+                .clone()
+                .unwrap_or_else(|| "LIUDONG_EXCHANGE".to_string()),
+        }))
     }
 }
 
@@ -1137,6 +1264,34 @@ mod tests {
             format!("{e:#}").contains("[upstream] url is missing"),
             "{e:#}"
         );
+    }
+
+    #[test]
+    fn a_jetstream_exchange_is_for_sealed_counties_with_tls_and_no_upstream_url() {
+        let head = "[node]\ncode = \"410602\"\ndata_dir = \"d\"\ninsecure = true\nlisten = \"127.0.0.1:1\"\n";
+        let nats = "[exchange]\nnats = [\"nats://10.0.0.1:4222\", \"nats://10.0.0.2:4222\", \"nats://10.0.0.3:4222\"]\n";
+        let err = |text: String| format!("{:#}", parse(&text).unwrap_err());
+        let e = err(format!(
+            "{head}[upstream]\ncode = \"CN\"\nurl = \"http://127.0.0.1:1\"\n{nats}"
+        ));
+        assert!(e.contains("remove [upstream] url"), "{e}");
+        let e = err(format!("{head}[upstream]\ncode = \"CN\"\n{nats}"));
+        assert!(e.contains("needs [tls]"), "{e}");
+        let e = err(format!(
+            "{head}[upstream]\ncode = \"CN\"\n[exchange]\nnats = [\"http://10.0.0.1:4222\"]\n"
+        ));
+        assert!(e.contains("nats://host:4222"), "{e}");
+        let e = err(format!(
+            "{head}[upstream]\ncode = \"CN\"\n[exchange]\nnats_key = \"k.nk\"\n"
+        ));
+        assert!(e.contains("only used with [exchange] nats"), "{e}");
+        let town = "[node]\ncode = \"410602100\"\ndata_dir = \"d\"\ninsecure = true\nlisten = \"127.0.0.1:1\"\n[upstream]\ncode = \"410602\"\nurl = \"http://127.0.0.1:1\"\n";
+        let e = err(format!("{town}{nats}"));
+        assert!(e.contains("for county hubs"), "{e}");
+        // Without nats, a county waiting for its exchange's address is in
+        // the sealed tier all the same.
+        let c = parse(&format!("{head}[upstream]\ncode = \"CN\"\n")).unwrap();
+        assert!(c.exchange.sealed && c.exchange.nats.is_none());
     }
 
     #[test]

@@ -59,6 +59,13 @@ pub enum NodeError {
         #[source]
         source: liudong_net::tls::TlsError,
     },
+    /// The county's NATS key for `[exchange] nats` cannot be used.
+    #[error("{}", liudong_i18n::t!("jetstream-node-key", path = path.display().to_string()))]
+    NatsKey {
+        path: PathBuf,
+        #[source]
+        source: liudong_jetstream::SetupError,
+    },
     /// A blocking task of the start or the shutdown panicked.
     #[error(transparent)]
     Task(#[from] tokio::task::JoinError),

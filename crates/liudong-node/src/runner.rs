@@ -159,6 +159,10 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
         link = Some(handle);
     }
 
+    if let Some(nl) = &cfg.exchange.nats {
+        link = Some(start_cluster_link(&node, &cfg, nl)?);
+    }
+
     let mut admin_addr = None;
     if let Some(addr) = cfg.admin_listen {
         let listener = TcpListener::bind(addr)
@@ -200,6 +204,46 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
         link,
         net: cfg.net.clone(),
     })
+}
+
+/// Starts a county's link to its JetStream exchange (`[exchange] nats`)
+/// and its key directory there.
+fn start_cluster_link(
+    node: &Arc<Node>,
+    cfg: &NodeConfig,
+    nl: &crate::config::NatsLink,
+) -> Result<LinkHandle> {
+    use liudong_jetstream::{ConsumeOptions, ExchangeOptions, Identity, LinkSettings};
+    let tls = cfg.net.tls.clone().ok_or_else(|| NodeError::NatsKey {
+        path: nl.seed.clone(),
+        source: liudong_jetstream::SetupError::Key("[tls] is not configured".into()),
+    })?;
+    let identity = Identity::load(cfg.scope.code.clone(), &nl.seed, tls).map_err(|source| {
+        NodeError::NatsKey {
+            path: nl.seed.clone(),
+            source,
+        }
+    })?;
+    let mut opts = ExchangeOptions::new(nl.servers.clone(), nl.exchange.code.clone());
+    opts.stream = nl.stream.clone();
+    let settings = LinkSettings {
+        publish_batch: cfg.sync.max_batch,
+        consume: ConsumeOptions::default(),
+        pacing: cfg.link.clone(),
+    };
+    tracing::info!(node = %cfg.scope.code, exchange = %nl.exchange.code, servers = nl.servers.len(), "exchange: JetStream cluster");
+    let link = liudong_jetstream::start_link(node.clone(), identity, opts, settings);
+    node.spawn(liudong_sync::keys::run_key_sync(
+        node.clone(),
+        nl.exchange.clone(),
+        Arc::new(liudong_jetstream::keys::ClusterKeys::new(
+            link.connection.clone(),
+            nl.exchange.code.clone(),
+        )),
+        cfg.exchange.keys_interval,
+        node.cancel_token(),
+    ));
+    Ok(link.handle)
 }
 
 /// The key ring of a node of the sealed exchange tier: a county's own keys

@@ -67,7 +67,7 @@ pub use config::{SyncConfig, WallClock, system_clock};
 pub use error::{StatusCode, SyncError};
 pub use identity::PeerInfo;
 pub use indexer::{INDEX_MAX_LAG, INDEX_QUIET};
-pub use link::{Connect, LinkConfig, LinkHandle, LinkOutcome, run_link};
+pub use link::{Connect, LinkConfig, LinkHandle, LinkOutcome, LinkRequest, backoff, run_link};
 pub use lower::{LOWER_REPORT_EVERY, MAX_LOWER_ERROR_CHARS};
 pub use msg::{Batch, ClientMsg, Hello, LowerLink, ServerMsg, SessionStats, Welcome};
 pub use node::Node;

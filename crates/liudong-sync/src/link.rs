@@ -68,7 +68,17 @@ pub struct LinkHandle {
     tx: mpsc::Sender<oneshot::Sender<LinkOutcome>>,
 }
 
+/// A request for an immediate one-shot session: the reply goes back on it.
+pub type LinkRequest = oneshot::Sender<LinkOutcome>;
+
 impl LinkHandle {
+    /// A handle and the receiving end of its requests, for a link driver of
+    /// another transport (the JetStream exchange).
+    pub fn channel() -> (LinkHandle, mpsc::Receiver<LinkRequest>) {
+        let (tx, rx) = mpsc::channel(8);
+        (LinkHandle { tx }, rx)
+    }
+
     /// Runs one complete session now (interrupting a live one, or the wait
     /// after a failure or a refusal) and returns its result.
     pub async fn sync_now(&self) -> LinkOutcome {

@@ -316,8 +316,10 @@ impl Node {
         .await
     }
 
-    /// Reads one page of a link's outbox.
-    pub(crate) async fn read_outbox(
+    /// Reads one page of a link's outbox (a transport that keeps no
+    /// session, such as the JetStream exchange, pages it with its own
+    /// durable cursor).
+    pub async fn read_outbox(
         self: &Arc<Self>,
         link: &Link,
         after: u64,
@@ -460,7 +462,7 @@ impl Node {
     /// retryable: the link driver then waits its longest backoff, and
     /// `liudong status` shows the link `REFUSED`). The session itself stores
     /// the peer state, see [`Node::note_peer`].
-    pub(crate) async fn record_session(
+    pub async fn record_session(
         self: &Arc<Self>,
         link: &Link,
         result: Result<&SessionStats, &SyncError>,

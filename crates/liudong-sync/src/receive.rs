@@ -79,6 +79,10 @@ pub enum Via {
     /// this node's own name are admitted (they were written here before the
     /// store was lost) and stored as reclaimed; audited as `Imported`.
     Recover,
+    /// Envelopes delivered by a JetStream exchange (no session: the
+    /// transport's durable consumer keeps the position): audited as
+    /// `Imported` when any was new.
+    Exchange,
 }
 
 /// A batch of records arriving over `link`.
@@ -164,6 +168,8 @@ impl Via {
                 outcome.new as u64,
             ),
             Via::Bundle { from } => (format!("bundle from {from}"), items.len() as u64),
+            Via::Exchange if outcome.new == 0 => return None,
+            Via::Exchange => ("JetStream exchange".to_string(), outcome.new as u64),
             Via::Recover if outcome.new == 0 => return None,
             Via::Recover => (
                 "recover: fetched from the upstream".to_string(),
@@ -420,6 +426,9 @@ impl Node {
         let record_rules = self.rules(&Link::Parent)?;
         let mut items: Vec<Incoming> = Vec::new();
         let mut envelopes = Vec::with_capacity(batch.records.len());
+        // Envelopes sealed in one batch share one encapsulation: its key is
+        // derived once for the received batch.
+        let mut batch_keys = liudong_exchange::OpenCache::default();
         for (index, bytes) in batch.records.iter().enumerate() {
             let env = Envelope::decode(index, bytes)?;
             let h = &env.header;
@@ -475,7 +484,7 @@ impl Node {
                                 key_id: h.recipient_key.clone(),
                             }
                         })?;
-                        let plain = env.open(&key)?;
+                        let plain = env.open_with(&key, &mut batch_keys)?;
                         let record = liudong_proto::decode_record(&plain)
                             .map_err(|error| SyncError::Decode { index, error })?;
                         if record.id != h.record || !record.id.node.is_under(&h.source) {

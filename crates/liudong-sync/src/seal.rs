@@ -18,7 +18,7 @@ use crate::error::SyncError;
 use crate::node::{Node, blocking};
 use liudong_core::code::Level;
 use liudong_core::{Code, Link, routing};
-use liudong_exchange::{KeyRing, SealError, month_of, seal};
+use liudong_exchange::{KeyRing, SealError, Sealer, month_of};
 use liudong_store::{CursorDir, CursorUpdate, Source};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -74,15 +74,24 @@ pub fn seal_pending(node: &Node, keys: &KeyRing) -> Result<SealPass, SyncError> 
     };
     let mut envelopes = Vec::new();
     let mut cursor = after;
+    // One encapsulation per destination for the whole pass (envelope
+    // format 2): the X25519 work is per batch, not per record.
+    let mut sealers: std::collections::HashMap<Code, Sealer> = std::collections::HashMap::new();
     'queue: for (seq, record, bytes) in &queue {
         let mut sealed = Vec::new();
         for dst in destinations(&own, record) {
-            let Some(key) = keys.current_peer(&dst, now) else {
-                pass.missing_key = Some(dst);
-                pass.more = true;
-                break 'queue;
+            let sealer = match sealers.entry(dst) {
+                std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    let Some(key) = keys.current_peer(v.key(), now) else {
+                        pass.missing_key = Some(v.key().clone());
+                        pass.more = true;
+                        break 'queue;
+                    };
+                    v.insert(Sealer::new(&own, &signer, &key, month)?)
+                }
             };
-            let env = seal(bytes, &record.id, &own, &signer, &key, month)?;
+            let env = sealer.seal(&signer, bytes, &record.id)?;
             let header = liudong_exchange::peek_header(&env)?;
             sealed.push(header.item(env));
         }

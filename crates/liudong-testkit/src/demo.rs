@@ -119,9 +119,29 @@ impl Topology {
         pki: Option<&crate::demo_tls::DemoPki>,
         tweak: impl Fn(&mut NodeConfig),
     ) -> Result<Topology> {
+        Topology::start_on(dir, nodes, live, pki, None, tweak).await
+    }
+
+    /// As [`Topology::start_with`]; with `cluster`, the counties whose
+    /// upstream is the exchange [`EXCHANGE`] use the JetStream cluster as
+    /// their exchange (`[exchange] nats`), and no exchange node runs (leave
+    /// it out of `nodes`). `pki` must then be the cluster's.
+    pub async fn start_on(
+        dir: &Path,
+        nodes: &[(&str, Option<&str>)],
+        live: bool,
+        pki: Option<&crate::demo_tls::DemoPki>,
+        cluster: Option<&crate::nats::NatsCluster>,
+        tweak: impl Fn(&mut NodeConfig),
+    ) -> Result<Topology> {
         let mut running: BTreeMap<String, RunningNode> = BTreeMap::new();
         for (code, up) in nodes {
             let upstream = match up {
+                // The cluster stands for the exchange: the address is a
+                // placeholder that `attach` replaces.
+                Some(p) if cluster.is_some() && *p == EXCHANGE => {
+                    Some((*p, "http://127.0.0.1:9".to_string()))
+                }
                 Some(p) => {
                     let parent = running
                         .get(*p)
@@ -136,6 +156,11 @@ impl Topology {
             let mut cfg = local_config(code, upstream, dir.join(code), live)?;
             if let Some(pki) = pki {
                 pki.secure(&mut cfg)?;
+            }
+            if let Some(c) = cluster
+                && *up == Some(EXCHANGE)
+            {
+                c.attach(&mut cfg)?;
             }
             tweak(&mut cfg);
             let node = crate::start_node(cfg)
@@ -305,8 +330,24 @@ fn flow(today: Date, subject: &CitizenId, name: &str) -> Vec<(&'static str, Draf
     ]
 }
 
+/// The exchange the demo's counties use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum DemoExchange {
+    /// The national exchange node (gRPC), the embedded default.
+    #[default]
+    Grpc,
+    /// A three-server NATS JetStream cluster in place of the exchange node
+    /// (needs `nats-server`).
+    Nats,
+}
+
 /// Runs the demo under `dir` (a temporary directory if `None`) and prints the report.
 pub async fn run(dir: Option<PathBuf>) -> Result<Vec<Row>> {
+    run_with(dir, DemoExchange::Grpc).await
+}
+
+/// [`run`] with the exchange `exchange`.
+pub async fn run_with(dir: Option<PathBuf>, exchange: DemoExchange) -> Result<Vec<Row>> {
     let tmp;
     let dir = match dir {
         Some(d) => d,
@@ -315,12 +356,44 @@ pub async fn run(dir: Option<PathBuf>) -> Result<Vec<Row>> {
             tmp.path().to_path_buf()
         }
     };
+    let nodes = match exchange {
+        DemoExchange::Grpc => DEMO_NODES.len(),
+        DemoExchange::Nats => DEMO_NODES.len() - 1,
+    };
     println!(
-        "Liudong demo: 9 nodes on 127.0.0.1, stores under {}",
+        "Liudong demo: {nodes} nodes on 127.0.0.1, stores under {}",
         dir.display()
     );
     let pki = crate::demo_tls::DemoPki::create(&dir, &DEMO_NODES)?;
-    let topo = Topology::start_with(&dir, &DEMO_NODES, true, Some(&pki), |_| {}).await?;
+    let (topo, _cluster) = match exchange {
+        DemoExchange::Grpc => (
+            Topology::start_with(&dir, &DEMO_NODES, true, Some(&pki), |_| {}).await?,
+            None,
+        ),
+        DemoExchange::Nats => {
+            let cluster =
+                crate::nats::NatsCluster::start_with_pki(&dir, pki, &[COUNTY_A, COUNTY_B]).await?;
+            println!(
+                "  exchange: a three-server NATS JetStream cluster ({}), in place of the exchange node {EXCHANGE}",
+                cluster.written.plan.client_urls().join(", ")
+            );
+            let nodes: Vec<(&str, Option<&str>)> = DEMO_NODES
+                .iter()
+                .filter(|(c, _)| *c != EXCHANGE)
+                .copied()
+                .collect();
+            let topo = Topology::start_on(
+                &dir,
+                &nodes,
+                true,
+                Some(cluster.pki()),
+                Some(&cluster),
+                |_| {},
+            )
+            .await?;
+            (topo, Some(cluster))
+        }
+    };
     println!(
         "  every link: mutual TLS 1.3 (CAs and node certificates in {}/pki)",
         dir.display()

