@@ -478,6 +478,7 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
     let (mut apply_rate, mut read_rate, mut check_rate, mut index_ms) =
         (vec![], vec![], vec![], vec![]);
     let mut raw_disk = vec![];
+    let mut receiver_cpu: Vec<(f64, f64)> = vec![];
     let mut layout = String::new();
     let (mut inc_small, mut inc_large, mut inc_bytes_small, mut inc_bytes_large) =
         (vec![], vec![], vec![], vec![]);
@@ -499,11 +500,17 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
 
         // Diagnostics: the receiver's apply path alone, and the hub's outbox reads alone.
         let probe = open(&dir.join("probe"), TOWNSHIP, Some(COUNTY), 32, o)?;
-        let t = Instant::now();
+        let (t, cpu) = (Instant::now(), process_cpu_s());
         for chunk in items.chunks(batch) {
             probe.apply(chunk, &Source::Peer(liudong_core::Link::Parent), None, true)?;
         }
         apply_rate.push(items.len() as f64 / t.elapsed().as_secs_f64());
+        // The receiver's CPU per record: the apply above, then the views.
+        let apply_cpu = process_cpu_s() - cpu;
+        let cpu = process_cpu_s();
+        probe.catch_up()?;
+        let view_cpu = process_cpu_s() - cpu;
+        receiver_cpu.push((apply_cpu, view_cpu));
         let checker = Node::new(probe.clone(), SyncConfig::default(), system_clock());
         let t = Instant::now();
         for chunk in items.chunks(batch) {
@@ -613,6 +620,16 @@ async fn initial_and_incremental(o: &BenchOptions, work: &Path) -> Result<Vec<Me
                 (
                     "receiver apply alone rec/s".into(),
                     format!("{:.0}", median(apply_rate)),
+                ),
+                (
+                    "receiver CPU µs per record, apply + views (target ≤ 60)".into(),
+                    {
+                        let us = |f: fn(&(f64, f64)) -> f64| {
+                            median(receiver_cpu.iter().map(f).collect()) * 1e6 / o.records as f64
+                        };
+                        let (a, v) = (us(|c| c.0), us(|c| c.1));
+                        format!("{:.0} ({a:.0} + {v:.0})", a + v)
+                    },
                 ),
                 (
                     "hub outbox read alone rec/s".into(),
@@ -911,11 +928,23 @@ async fn footprint(o: &BenchOptions, work: &Path) -> Result<Measure> {
             .collect();
         load(&store, &items)?;
     }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let county_cfg = dir.join("county.toml");
     std::fs::write(
         &county_cfg,
         format!(
-            "[node]\ncode = \"{COUNTY}\"\ndata_dir = \"county-data\"\nlisten = \"127.0.0.1:0\"\ninsecure = true\n[upstream]\ncode = \"CN\"\nurl = \"http://127.0.0.1:9\"\n[store]\ncompression = {}\n",
+            "[node]\ncode = \"{COUNTY}\"\ndata_dir = \"county-data\"\nlisten = \"127.0.0.1:{port}\"\ninsecure = true\n[upstream]\ncode = \"CN\"\nurl = \"http://127.0.0.1:9\"\n[store]\ncompression = {}\n",
+            o.compression
+        ),
+    )?;
+    // The township that receives all of them from the county process.
+    let town_cfg = dir.join("town.toml");
+    std::fs::write(
+        &town_cfg,
+        format!(
+            "[node]\ncode = \"{TOWNSHIP}\"\ndata_dir = \"town-data\"\nlisten = \"127.0.0.1:0\"\ninsecure = true\n[upstream]\ncode = \"{COUNTY}\"\nurl = \"http://127.0.0.1:{port}\"\n[store]\ncompression = {}\ncache_mb = {TOWN_CACHE_MB}\n",
             o.compression
         ),
     )?;
@@ -929,6 +958,7 @@ async fn footprint(o: &BenchOptions, work: &Path) -> Result<Measure> {
         ),
     )?;
     let mut rss = Vec::new();
+    let mut receiver = None;
     for cfg in [&village_cfg, &county_cfg] {
         let mut child = std::process::Command::new(&exe)
             .args(["serve", "--config"])
@@ -939,6 +969,9 @@ async fn footprint(o: &BenchOptions, work: &Path) -> Result<Measure> {
             .spawn()?;
         tokio::time::sleep(Duration::from_secs(3)).await;
         let kb = proc_status_kb(Some(child.id()), "VmRSS:").unwrap_or(0);
+        if cfg == &county_cfg {
+            receiver = Some(receive(&exe, &town_cfg, port, o.records).await);
+        }
         let _ = std::process::Command::new("kill")
             .arg("-TERM")
             .arg(child.id().to_string())
@@ -946,6 +979,7 @@ async fn footprint(o: &BenchOptions, work: &Path) -> Result<Measure> {
         let _ = child.wait();
         rss.push(kb as f64 / 1024.0);
     }
+    let (sync_peak, views_peak, views_cpu) = receiver.expect("county measured")?;
     Ok(Measure {
         scenario: "5 footprint".into(),
         records: o.records,
@@ -961,12 +995,113 @@ async fn footprint(o: &BenchOptions, work: &Path) -> Result<Measure> {
                 format!("{:.1}", rss[1]),
             ),
             (
+                format!(
+                    "township RSS MB through a sync of {} records, peak (cache_mb {TOWN_CACHE_MB}, bound {})",
+                    o.records,
+                    TOWN_CACHE_MB + 64
+                ),
+                format!("{sync_peak:.1}"),
+            ),
+            (
+                "township RSS MB while its views are built after the sync, peak".into(),
+                format!("{views_peak:.1}"),
+            ),
+            (
+                "township CPU µs per record building its views".into(),
+                format!("{:.0}", views_cpu * 1e6 / o.records as f64),
+            ),
+            (
                 "county disk bytes per record".into(),
                 format!("{:.0}", dir_size(&county_dir) as f64 / o.records as f64),
             ),
         ],
         ..Measure::default()
     })
+}
+
+/// Store cache of the township that receives in the footprint case.
+const TOWN_CACHE_MB: u64 = 32;
+
+/// The receiving township of the footprint case, as processes: `liudong
+/// sync` (one session pulling all `records` from the county process), then
+/// `liudong serve` until its CPU has been idle for 2 s (its views built).
+/// Returns the peak RSS (MB) of each and the CPU seconds of the second.
+async fn receive(exe: &Path, cfg: &Path, port: u16, records: u64) -> Result<(f64, f64, f64)> {
+    // A county holding many records may take a while to open and listen.
+    let t = Instant::now();
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        ensure!(
+            t.elapsed() < Duration::from_secs(300),
+            "the county process does not listen on port {port}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let sync = std::process::Command::new(exe)
+        .args(["--lang", "en", "sync", "--once", "--config"])
+        .arg(cfg)
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    let (sync_peak, _) = watch(sync.id(), false).await;
+    let out = sync.wait_with_output()?;
+    let said = String::from_utf8_lossy(&out.stdout);
+    ensure!(
+        said.contains(&format!("pulled {records} new records")),
+        "township sync: {said} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut serve = std::process::Command::new(exe)
+        .args(["serve", "--config"])
+        .arg(cfg)
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let (views_peak, cpu) = watch(serve.id(), true).await;
+    let _ = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(serve.id().to_string())
+        .status();
+    let _ = serve.wait();
+    Ok((sync_peak, views_peak, cpu))
+}
+
+/// Samples process `pid` every 50 ms until it exits or, with `until_idle`,
+/// until its CPU time has not moved for 2 s (at most 10 minutes); returns
+/// its peak RSS (MB, `VmHWM`) and CPU seconds.
+async fn watch(pid: u32, until_idle: bool) -> (f64, f64) {
+    let cpu = || {
+        let t = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let f: Vec<String> = t
+            .rsplit_once(')')?
+            .1
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        Some((f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?) as f64 / 100.0)
+    };
+    let (mut peak, mut used) = (0u64, 0.0);
+    let (start, mut moved) = (Instant::now(), Instant::now());
+    while start.elapsed() < Duration::from_secs(600) {
+        let Some(kb) = proc_status_kb(Some(pid), "VmHWM:") else {
+            break;
+        };
+        peak = peak.max(kb);
+        match cpu() {
+            Some(c) if c > used => (used, moved) = (c, Instant::now()),
+            Some(_) => {}
+            None => break,
+        }
+        if until_idle && moved.elapsed() > Duration::from_secs(2) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    (peak as f64 / 1024.0, used)
 }
 
 /// CPU time (user + system) of this process so far, in seconds (Linux

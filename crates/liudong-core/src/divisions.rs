@@ -67,9 +67,109 @@ pub struct Divisions {
 /// The codes of one level.
 struct Tier {
     width: usize,
-    /// All codes of the level, sorted, concatenated (`width` ASCII digits each).
-    codes: String,
+    codes: Codes,
     names: Option<Names>,
+}
+
+/// The codes of a level, sorted.
+enum Codes {
+    /// Concatenated, `width` ASCII digits each.
+    Ascii(String),
+    /// The last level (villages, 12 digits): grouped by parent, three
+    /// digits each (see [`Grouped`]).
+    Grouped(Grouped),
+}
+
+/// The codes of the last level, grouped by their parent (the code without
+/// its last three digits): a parent per group and the last three digits per
+/// code, 2 bytes a village instead of 12. A group's codes as text, which
+/// [`Tier::code`] lends out, are written on first use.
+struct Grouped {
+    /// Each group's parent code, as a number.
+    parents: Vec<u32>,
+    /// `starts[g]..starts[g + 1]` are the positions of group `g`'s codes.
+    starts: Vec<u32>,
+    /// The last three digits of each code.
+    suffixes: Vec<u16>,
+    /// Each group's codes, concatenated, once asked for.
+    text: Box<[OnceLock<Box<str>>]>,
+}
+
+/// Width of the digits [`Grouped`] keeps per code.
+const GROUPED_DIGITS: usize = 3;
+
+impl Grouped {
+    /// The group holding position `i` (`i` below the number of codes).
+    fn group(&self, i: usize) -> usize {
+        partition_point(self.parents.len(), |g| self.starts[g + 1] as usize <= i)
+    }
+
+    /// Code `i` as ASCII digits, `width` of them.
+    fn digits(&self, i: usize, width: usize) -> [u8; 20] {
+        let g = self.group(i);
+        let code = u64::from(self.parents[g]) * 1000 + u64::from(self.suffixes[i]);
+        let mut out = [b'0'; 20];
+        write_digits(&mut out[..width], code);
+        out
+    }
+
+    /// Positions of the codes starting with `prefix` (at most 12 ASCII
+    /// digits; `None` otherwise), found by number: a search of the parents,
+    /// then of one group's last digits.
+    fn numeric_range(&self, prefix: &str) -> Option<Range<usize>> {
+        let p = prefix.as_bytes();
+        if p.len() > 9 + GROUPED_DIGITS || !p.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let value = p.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+        let groups = |lo: u64, hi: u64| {
+            let first = self.parents.partition_point(|&x| u64::from(x) < lo);
+            let end = self.parents.partition_point(|&x| u64::from(x) < hi);
+            self.starts[first] as usize..self.starts[end] as usize
+        };
+        if p.len() <= 9 {
+            let scale = 10u64.pow((9 - p.len()) as u32);
+            return Some(groups(value * scale, (value + 1) * scale));
+        }
+        let below = p.len() - 9;
+        let parent = value / 10u64.pow(below as u32);
+        let scale = 10u64.pow((GROUPED_DIGITS - below) as u32);
+        let rest = value % 10u64.pow(below as u32);
+        let (lo, hi) = (rest * scale, (rest + 1) * scale);
+        let r = groups(parent, parent + 1);
+        let within = &self.suffixes[r.clone()];
+        let first = within.partition_point(|&x| u64::from(x) < lo);
+        let end = within.partition_point(|&x| u64::from(x) < hi);
+        Some(r.start + first..r.start + end)
+    }
+
+    /// The codes of group `g`, concatenated.
+    fn text(&self, g: usize, width: usize) -> &str {
+        self.text[g].get_or_init(|| {
+            let range = self.starts[g] as usize..self.starts[g + 1] as usize;
+            let mut ascii = vec![b'0'; range.len() * width];
+            let parent = u64::from(self.parents[g]) * 1000;
+            for (slot, i) in ascii.chunks_mut(width).zip(range) {
+                write_digits(slot, parent + u64::from(self.suffixes[i]));
+            }
+            String::from_utf8(ascii)
+                .expect("ASCII digits")
+                .into_boxed_str()
+        })
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.parents.capacity() * 4
+            + self.starts.capacity() * 4
+            + self.suffixes.capacity() * 2
+            + self.text.len() * std::mem::size_of::<OnceLock<Box<str>>>()
+            + self
+                .text
+                .iter()
+                .filter_map(|t| t.get())
+                .map(|t| t.len())
+                .sum::<usize>()
+    }
 }
 
 /// Names of one level, in code order.
@@ -81,18 +181,49 @@ struct Names {
 
 impl Tier {
     fn len(&self) -> usize {
-        self.codes.len() / self.width
+        match &self.codes {
+            Codes::Ascii(codes) => codes.len() / self.width,
+            Codes::Grouped(g) => g.suffixes.len(),
+        }
     }
 
     fn code(&self, i: usize) -> &str {
-        &self.codes[i * self.width..(i + 1) * self.width]
+        match &self.codes {
+            Codes::Ascii(codes) => &codes[i * self.width..(i + 1) * self.width],
+            Codes::Grouped(grouped) => {
+                let g = grouped.group(i);
+                let at = (i - grouped.starts[g] as usize) * self.width;
+                &grouped.text(g, self.width)[at..at + self.width]
+            }
+        }
     }
 
     /// Index range of the codes that start with `prefix`.
     fn with_prefix(&self, prefix: &str) -> Range<usize> {
         let p = prefix.as_bytes();
-        let key = |i: usize| &self.code(i).as_bytes()[..p.len()];
-        partition_point(self.len(), |i| key(i) < p)..partition_point(self.len(), |i| key(i) <= p)
+        match &self.codes {
+            Codes::Ascii(_) => {
+                let key = |i: usize| &self.code(i).as_bytes()[..p.len()];
+                partition_point(self.len(), |i| key(i) < p)..partition_point(self.len(), |i| {
+                    key(i) <= p
+                })
+            }
+            Codes::Grouped(g) => {
+                if let Some(r) = g.numeric_range(prefix) {
+                    return r;
+                }
+                // Not all digits: compared as text, without writing any
+                // group's text.
+                let below = |i: usize, or_equal: bool| {
+                    let d = g.digits(i, self.width);
+                    let key = &d[..p.len()];
+                    key < p || (or_equal && key == p)
+                };
+                partition_point(self.len(), |i| below(i, false))..partition_point(self.len(), |i| {
+                    below(i, true)
+                })
+            }
+        }
     }
 
     fn find(&self, code: &str) -> Option<usize> {
@@ -106,6 +237,29 @@ impl Tier {
     fn name(&self, i: usize) -> Option<&str> {
         let n = self.names.as_ref()?;
         Some(&n.text[n.starts[i] as usize..n.starts[i + 1] as usize])
+    }
+
+    /// CRC-32 of the level's codes, concatenated in code order.
+    fn codes_crc(&self) -> u32 {
+        match &self.codes {
+            Codes::Ascii(codes) => crc32(codes.as_bytes()),
+            Codes::Grouped(g) => !(0..self.len()).fold(!0u32, |c, i| {
+                crc32_update(c, &g.digits(i, self.width)[..self.width])
+            }),
+        }
+    }
+
+    /// Heap bytes held.
+    fn heap_bytes(&self) -> usize {
+        let codes = match &self.codes {
+            Codes::Ascii(codes) => codes.capacity(),
+            Codes::Grouped(g) => g.heap_bytes(),
+        };
+        codes
+            + self
+                .names
+                .as_ref()
+                .map_or(0, |n| n.text.capacity() + n.starts.capacity() * 4)
     }
 }
 
@@ -211,9 +365,15 @@ impl Divisions {
         tier.with_prefix(prefix)
     }
 
-    /// All codes of `level`, concatenated in code order.
-    pub(crate) fn level_codes(&self, level: usize) -> &str {
-        &self.tiers[level].codes
+    /// CRC-32 of the codes of `level`, concatenated in code order.
+    pub(crate) fn level_codes_crc(&self, level: usize) -> u32 {
+        self.tiers[level].codes_crc()
+    }
+
+    /// Heap bytes the table holds (the embedded file is not copied; each
+    /// township's village codes are written out only once asked for).
+    pub fn heap_bytes(&self) -> usize {
+        self.tiers.iter().map(Tier::heap_bytes).sum()
     }
 }
 
@@ -229,27 +389,34 @@ impl fmt::Debug for Divisions {
 
 /// CRC-32 (IEEE 802.3, reflected, as Python's `zlib.crc32`).
 pub(crate) fn crc32(bytes: &[u8]) -> u32 {
-    const TABLE: [u32; 256] = {
-        let mut table = [0u32; 256];
-        let mut i = 0;
-        while i < 256 {
-            let mut c = i as u32;
-            let mut k = 0;
-            while k < 8 {
-                c = if c & 1 != 0 {
-                    0xEDB8_8320 ^ (c >> 1)
-                } else {
-                    c >> 1
-                };
-                k += 1;
-            }
-            table[i] = c;
-            i += 1;
+    !crc32_update(!0u32, bytes)
+}
+
+const CRC_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+            k += 1;
         }
-        table
-    };
-    !bytes.iter().fold(!0u32, |c, &b| {
-        TABLE[((c ^ b as u32) & 0xFF) as usize] ^ (c >> 8)
+        table[i] = c;
+        i += 1;
+    }
+    table
+};
+
+/// Feeds `bytes` to a running CRC-32 register (start with `!0`, finish by
+/// inverting): [`crc32`] of a concatenation, a piece at a time.
+pub(crate) fn crc32_update(register: u32, bytes: &[u8]) -> u32 {
+    bytes.iter().fold(register, |c, &b| {
+        CRC_TABLE[((c ^ b as u32) & 0xFF) as usize] ^ (c >> 8)
     })
 }
 
@@ -388,7 +555,13 @@ pub fn decode(bytes: &[u8]) -> Result<Divisions, String> {
         let parent_div = 10u64.pow((width - t.checked_sub(1).map_or(0, |p| WIDTHS[p])) as u32);
         let last = t + 1 == WIDTHS.len();
         let mut numeric = Vec::with_capacity(if last { 0 } else { count });
-        let mut ascii = vec![b'0'; count * width];
+        let mut ascii = vec![b'0'; if last { 0 } else { count * width }];
+        let mut grouped = Grouped {
+            parents: Vec::new(),
+            starts: Vec::new(),
+            suffixes: Vec::with_capacity(if last { count } else { 0 }),
+            text: Box::new([]),
+        };
         let mut code = 0u64;
         let mut parent = 0usize;
         for i in 0..count {
@@ -416,6 +589,17 @@ pub fn decode(bytes: &[u8]) -> Result<Divisions, String> {
                     ));
                 }
             }
+            if last {
+                let parent = code / 1000;
+                if i == 0 || parent != prev / 1000 {
+                    let parent = u32::try_from(parent)
+                        .map_err(|_| format!("{} #{i}: parent too large", what("code")))?;
+                    grouped.parents.push(parent);
+                    grouped.starts.push(i as u32);
+                }
+                grouped.suffixes.push((code % 1000) as u16);
+                continue;
+            }
             let slot = i * width;
             if width > 3 && i > 0 && code / 1000 == prev / 1000 {
                 // Same parent as the previous code (usual for villages):
@@ -430,7 +614,20 @@ pub fn decode(bytes: &[u8]) -> Result<Divisions, String> {
             }
         }
         parents = numeric;
-        let codes = String::from_utf8(ascii).map_err(|_| "internal: non-ASCII code")?;
+        let codes = if last {
+            if width != 9 + GROUPED_DIGITS || u32::try_from(count).is_err() {
+                return Err(format!("{} codes of {width} digits", count));
+            }
+            grouped.starts.push(count as u32);
+            grouped.parents.shrink_to_fit();
+            grouped.starts.shrink_to_fit();
+            grouped.text = (0..grouped.parents.len())
+                .map(|_| OnceLock::new())
+                .collect();
+            Codes::Grouped(grouped)
+        } else {
+            Codes::Ascii(String::from_utf8(ascii).map_err(|_| "internal: non-ASCII code")?)
+        };
 
         let names = if flags & FLAG_NAMES != 0 {
             let mut starts = Vec::with_capacity(count + 1);
@@ -804,5 +1001,48 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Village codes are kept as three digits under their township and
+    /// written out as text per township only when lent: a freshly decoded
+    /// table holds a fraction of the 7.4 MB the codes take as text, and
+    /// answers membership, prefixes and positions exactly as the text would.
+    #[test]
+    fn divisions_village_codes_are_grouped_and_written_per_township_on_use() {
+        let d = decode(BLOB).unwrap();
+        let idle = d.heap_bytes();
+        assert!(idle < 4 << 20, "{idle} bytes held after decoding");
+        let villages = d.children("410602100");
+        assert!(!villages.is_empty());
+        let after = d.heap_bytes();
+        assert_eq!(after - idle, villages.len() * 12, "one township's text");
+        // Lookups agree with the codes as text, at every prefix length.
+        let n = d.level_len(4);
+        let mut concat = Vec::with_capacity(n * 12);
+        for i in (0..n).step_by(997).chain([0, n - 1]) {
+            let code = d.code_at(4, i).to_string();
+            assert_eq!(d.position(&code), Some((4, i)), "{code}");
+            for len in [2, 4, 6, 9, 10, 11, 12] {
+                let r = d.range_under(4, &code[..len]);
+                assert!(r.contains(&i), "{code} under {}", &code[..len]);
+                assert!(r.clone().all(|j| d.code_at(4, j).starts_with(&code[..len])));
+                assert!(r.start == 0 || !d.code_at(4, r.start - 1).starts_with(&code[..len]));
+                assert!(r.end == n || !d.code_at(4, r.end).starts_with(&code[..len]));
+            }
+        }
+        assert!(!d.contains("410602100999"));
+        assert!(!d.contains("41060210000x"));
+        assert!(d.range_under(4, "4106021000x").is_empty());
+        for i in 0..n {
+            concat.extend_from_slice(d.code_at(4, i).as_bytes());
+        }
+        assert_eq!(d.level_codes_crc(4), crc32(&concat));
+        assert_eq!(d.level_codes_crc(3), {
+            let mut t = Vec::new();
+            for i in 0..d.level_len(3) {
+                t.extend_from_slice(d.code_at(3, i).as_bytes());
+            }
+            crc32(&t)
+        });
     }
 }

@@ -36,4 +36,4 @@ pub use hlc::{ClockComparison, Hlc, HlcClock, SkewError};
 pub use record::{Body, Record, RecordId};
 pub use routing::{Crossing, Link, NodeKind, NodeScope};
 pub use validate::ValidationError;
-pub use view::PersonView;
+pub use view::{PersonView, ViewFold};

@@ -12,7 +12,7 @@ use crate::date::{Date, Quarter};
 use crate::hlc::Hlc;
 use crate::record::{AckOutcome, Body, CheckResult, MaritalStatus, Record, RecordId, Sex};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// Where the person is, as far as this node knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -151,66 +151,7 @@ impl PersonView {
     /// Derives the view from all records held about one subject. Returns
     /// `None` for an empty set. Records about other subjects are ignored.
     pub fn derive<'a>(records: impl IntoIterator<Item = &'a Record>) -> Option<PersonView> {
-        let mut all: Vec<&Record> = records.into_iter().collect();
-        let subject = all.first()?.subject.clone();
-        all.retain(|r| r.subject == subject);
-        all.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
-        all.dedup_by(|a, b| a.id == b.id);
-        let first: &Record = all[0];
-
-        // Corrections first: the latest correction of each target decides.
-        let mut effective: HashMap<&RecordId, Option<&Body>> = HashMap::new();
-        for r in &all {
-            if let Body::Correction(c) = &r.body {
-                effective.insert(&c.target, c.amended.as_deref());
-            }
-        }
-
-        let mut v = PersonView {
-            sex: if subject.is_male() {
-                Sex::Male
-            } else {
-                Sex::Female
-            },
-            birth_date: subject.birth_date(),
-            subject,
-            name: None,
-            origin: first.origin.clone(),
-            residence: None,
-            status: Status::Unknown,
-            marital_status: MaritalStatus::Unspecified,
-            married_on: None,
-            phone: None,
-            address: None,
-            employer: None,
-            certificate: None,
-            episodes: Vec::new(),
-            stays: Vec::new(),
-            inflows: Vec::new(),
-            checks: Vec::new(),
-            births: Vec::new(),
-            records: all.len() as u32,
-            voided: 0,
-            last_hlc: all.last().map(|r| r.hlc).unwrap_or_default(),
-        };
-        let mut checks: BTreeMap<(Quarter, Option<Code>), Check> = BTreeMap::new();
-        for r in &all {
-            if matches!(r.body, Body::Correction(_)) {
-                continue;
-            }
-            let body = match effective.get(&r.id) {
-                Some(None) => {
-                    v.voided += 1;
-                    continue;
-                }
-                Some(Some(amended)) if amended.kind() == r.body.kind() => *amended,
-                _ => &r.body,
-            };
-            v.origin = r.origin.clone();
-            v.apply(r, body, &mut checks);
-        }
-        v.checks = checks.into_values().collect();
-        Some(v)
+        ViewFold::derive(records).map(ViewFold::into_view)
     }
 
     fn open_episode(&mut self) -> &mut Episode {
@@ -220,12 +161,7 @@ impl PersonView {
         self.episodes.last_mut().expect("just ensured")
     }
 
-    fn apply(
-        &mut self,
-        r: &Record,
-        body: &Body,
-        checks: &mut BTreeMap<(Quarter, Option<Code>), Check>,
-    ) {
+    fn apply(&mut self, r: &Record, body: &Body) {
         match body {
             Body::PersonRegistered(b) => {
                 self.name = Some(b.name.clone());
@@ -322,15 +258,12 @@ impl PersonView {
             Body::CheckReported(b) => {
                 // One per quarter and residence: a person who moved within a
                 // quarter may have been checked at both.
-                checks.insert(
-                    (b.quarter, r.residence.clone()),
-                    Check {
-                        quarter: b.quarter,
-                        check_date: b.check_date,
-                        result: b.result,
-                        residence: r.residence.clone(),
-                    },
-                );
+                self.put_check(Check {
+                    quarter: b.quarter,
+                    check_date: b.check_date,
+                    result: b.result,
+                    residence: r.residence.clone(),
+                });
             }
             Body::BirthRegistered(b) => self.births.push(Birth {
                 id: r.id.clone(),
@@ -364,6 +297,17 @@ impl PersonView {
                 self.status = Status::AtHome;
             }
             Body::Correction(_) => {}
+        }
+    }
+
+    /// Keeps `check` as the report of its quarter and residence (a later
+    /// report replaces an earlier one); `checks` stays in (quarter,
+    /// residence) order.
+    fn put_check(&mut self, check: Check) {
+        let key = |c: &Check| (c.quarter, c.residence.clone());
+        match self.checks.binary_search_by(|c| key(c).cmp(&key(&check))) {
+            Ok(i) => self.checks[i] = check,
+            Err(i) => self.checks.insert(i, check),
         }
     }
 
@@ -408,6 +352,145 @@ impl PersonView {
         self.certificate.as_ref().is_some_and(|c| {
             c.valid_from.is_none_or(|f| f <= day) && c.valid_until.is_some_and(|u| day <= u)
         })
+    }
+}
+
+/// A person view with what extending it needs: the highest record folded,
+/// the targets of the corrections folded, and whether a migrant episode is
+/// open by the workflow rule ([`crate::workflow::check`]).
+///
+/// [`ViewFold::derive`] folds a set of records from scratch;
+/// [`ViewFold::extend`] folds one more record onto the view when the result
+/// is the one a derivation from all the records would give: the record sorts
+/// after every record folded, is not a correction, and no correction folded
+/// names it. Otherwise the caller derives again from all records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewFold {
+    view: PersonView,
+    /// The highest record folded, in [`Record::order_key`] order.
+    high: (Hlc, RecordId),
+    /// Targets of the corrections folded.
+    corrected: Vec<RecordId>,
+    /// Whether a migrant episode is open after the last record: an outflow
+    /// or inflow opens one, a return closes it (voided records left out).
+    episode_open: bool,
+}
+
+impl ViewFold {
+    /// Derives the view from all records held about one subject (see
+    /// [`PersonView::derive`]).
+    pub fn derive<'a>(records: impl IntoIterator<Item = &'a Record>) -> Option<ViewFold> {
+        let mut all: Vec<&Record> = records.into_iter().collect();
+        let subject = all.first()?.subject.clone();
+        all.retain(|r| r.subject == subject);
+        all.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+        all.dedup_by(|a, b| a.id == b.id);
+        let first: &Record = all[0];
+        let last: &Record = all[all.len() - 1];
+
+        // Corrections first: the latest correction of each target decides.
+        let mut effective: HashMap<&RecordId, Option<&Body>> = HashMap::new();
+        for r in &all {
+            if let Body::Correction(c) = &r.body {
+                effective.insert(&c.target, c.amended.as_deref());
+            }
+        }
+
+        let mut f = ViewFold {
+            view: PersonView {
+                sex: if subject.is_male() {
+                    Sex::Male
+                } else {
+                    Sex::Female
+                },
+                birth_date: subject.birth_date(),
+                subject,
+                name: None,
+                origin: first.origin.clone(),
+                residence: None,
+                status: Status::Unknown,
+                marital_status: MaritalStatus::Unspecified,
+                married_on: None,
+                phone: None,
+                address: None,
+                employer: None,
+                certificate: None,
+                episodes: Vec::new(),
+                stays: Vec::new(),
+                inflows: Vec::new(),
+                checks: Vec::new(),
+                births: Vec::new(),
+                records: all.len() as u32,
+                voided: 0,
+                last_hlc: last.hlc,
+            },
+            high: (last.hlc, last.id.clone()),
+            corrected: effective.keys().map(|id| (*id).clone()).collect(),
+            episode_open: false,
+        };
+        f.corrected.sort();
+        for r in &all {
+            if matches!(r.body, Body::Correction(_)) {
+                continue;
+            }
+            let body = match effective.get(&r.id) {
+                Some(None) => {
+                    f.view.voided += 1;
+                    continue;
+                }
+                Some(Some(amended)) if amended.kind() == r.body.kind() => *amended,
+                _ => &r.body,
+            };
+            f.fold(r, body);
+        }
+        Some(f)
+    }
+
+    /// Folds `r` onto the view if that gives what a derivation from all the
+    /// records would (see [`ViewFold`]); returns `false`, the fold
+    /// unchanged, if it does not: the caller derives again.
+    pub fn extend(&mut self, r: &Record) -> bool {
+        if !self.extends_with(r) {
+            return false;
+        }
+        self.view.records += 1;
+        self.view.last_hlc = r.hlc;
+        self.high = (r.hlc, r.id.clone());
+        self.fold(r, &r.body);
+        true
+    }
+
+    /// True if [`ViewFold::extend`] would fold `r`.
+    pub fn extends_with(&self, r: &Record) -> bool {
+        r.subject == self.view.subject
+            && (r.hlc, &r.id) > (self.high.0, &self.high.1)
+            && !matches!(r.body, Body::Correction(_))
+            && self.corrected.binary_search(&r.id).is_err()
+    }
+
+    /// Applies one record's effective body.
+    fn fold(&mut self, r: &Record, body: &Body) {
+        self.view.origin = r.origin.clone();
+        self.view.apply(r, body);
+        match body {
+            Body::OutflowRegistered(_) | Body::InflowRegistered(_) => self.episode_open = true,
+            Body::Returned(_) => self.episode_open = false,
+            _ => {}
+        }
+    }
+
+    /// Whether a migrant episode is open after the records folded, as
+    /// [`crate::workflow::check`] sees it for a record sorting after them.
+    pub fn episode_open(&self) -> bool {
+        self.episode_open
+    }
+
+    pub fn view(&self) -> &PersonView {
+        &self.view
+    }
+
+    pub fn into_view(self) -> PersonView {
+        self.view
     }
 }
 

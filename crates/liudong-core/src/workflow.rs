@@ -101,6 +101,27 @@ pub fn needs_context(body: &Body) -> bool {
 /// subject (records about other subjects are treated as not about this
 /// person). `r` itself may be in `context`.
 pub fn check(r: &Record, context: &[Record]) -> Result<(), WorkflowIssue> {
+    check_given(r, context, || open_episode_before(r, context))
+}
+
+/// [`check`] for a record `r` that sorts after every other record held
+/// about its subject, given whether a migrant episode is open before it
+/// ([`crate::view::ViewFold::episode_open`] of the records before it):
+/// `context` then needs to hold only the records `r` names (an acknowledged
+/// inflow, a corrected record) that are held.
+pub fn check_following(
+    r: &Record,
+    context: &[Record],
+    episode_open: bool,
+) -> Result<(), WorkflowIssue> {
+    check_given(r, context, || episode_open)
+}
+
+fn check_given(
+    r: &Record,
+    context: &[Record],
+    episode_open: impl FnOnce() -> bool,
+) -> Result<(), WorkflowIssue> {
     let find = |id: &RecordId| context.iter().find(|c| &c.id == id);
     match &r.body {
         Body::InflowAcknowledged(b) => match find(&b.inflow) {
@@ -185,7 +206,7 @@ pub fn check(r: &Record, context: &[Record]) -> Result<(), WorkflowIssue> {
             } else {
                 "residence_changed"
             };
-            if open_episode_before(r, context) {
+            if episode_open() {
                 Ok(())
             } else {
                 Err(WorkflowIssue::missing(

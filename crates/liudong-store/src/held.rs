@@ -3,9 +3,11 @@
 //! the arrival times of batches.
 //!
 //! Such a record is stored and routed like any other (the next node may hold
-//! the context), and the indexer, which re-derives a subject's view whenever a
-//! record about that subject arrives, re-evaluates the rules for all the
-//! subject's records and keeps one flag per failing record
+//! the context), and the indexer re-evaluates the rules for all the
+//! subject's records whenever it re-derives the subject's view (a record
+//! out of clock order, a correction, a subject already flagged), or checks
+//! the records it folds onto the view otherwise, and keeps one flag per
+//! failing record
 //! ([`keys::held`] → [`HeldRecord`], postcard). A flag disappears as soon as
 //! the context arrives. Records written here never carry a flag: the writer
 //! refuses what breaks a rule.
@@ -35,28 +37,47 @@ pub(crate) fn stage_arrival(batch: &mut Batch, seq: u64, now_ms: u64) {
     batch.insert(keys::arrival(seq), now_ms.to_be_bytes());
 }
 
+/// The flag of record `r` about `subject`, held for `issue`.
+fn flag(subject: &str, r: &Record, issue: WorkflowIssue) -> Result<(Vec<u8>, Vec<u8>), StoreError> {
+    let h = HeldRecord {
+        id: r.id.clone(),
+        subject: subject.to_string(),
+        kind: r.body.kind().to_string(),
+        issue,
+    };
+    let v = postcard::to_allocvec(&h)
+        .map_err(|e| StoreError::Corrupt(format!("held flag encoding: {e}")))?;
+    Ok((keys::held(subject, &keys::id(&r.id)), v))
+}
+
+/// Stages the flag of record `r` (of a subject that had none before).
+pub(crate) fn stage_flag(
+    subject: &str,
+    r: &Record,
+    issue: WorkflowIssue,
+    batch: &mut Batch,
+) -> Result<(), StoreError> {
+    let (k, v) = flag(subject, r, issue)?;
+    batch.insert(k, v);
+    Ok(())
+}
+
 /// Re-evaluates the workflow rules for every record of one subject and stages
-/// the flags that changed into `batch`.
+/// the flags that changed into `batch`; returns the subject's number of flags.
 pub(crate) fn reflag(
     tree: &Tree,
     subject: &str,
     records: &[Record],
     batch: &mut Batch,
-) -> Result<(), StoreError> {
+) -> Result<u32, StoreError> {
     let mut now: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
     for r in records {
         if let Err(issue) = workflow::check(r, records) {
-            let h = HeldRecord {
-                id: r.id.clone(),
-                subject: subject.to_string(),
-                kind: r.body.kind().to_string(),
-                issue,
-            };
-            let v = postcard::to_allocvec(&h)
-                .map_err(|e| StoreError::Corrupt(format!("held flag encoding: {e}")))?;
-            now.insert(keys::held(subject, &keys::id(&r.id)), v);
+            let (k, v) = flag(subject, r, issue)?;
+            now.insert(k, v);
         }
     }
+    let count = now.len() as u32;
     for kv in tree.scan_prefix(keys::held_of(subject)) {
         let (k, v) = kv?;
         match now.remove(&*k) {
@@ -68,7 +89,7 @@ pub(crate) fn reflag(
     for (k, v) in now {
         batch.insert(k, v);
     }
-    Ok(())
+    Ok(count)
 }
 
 /// Every flag, in subject order.

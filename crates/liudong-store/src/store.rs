@@ -1096,9 +1096,7 @@ impl Store {
     pub fn view(&self, subject: &CitizenId) -> Result<Option<PersonView>, StoreError> {
         self.catch_up()?;
         match self.tree.get(keys::view(subject.as_str()))? {
-            Some(v) => postcard::from_bytes(&v)
-                .map(Some)
-                .map_err(|e| StoreError::Corrupt(format!("view of a subject: {e}"))),
+            Some(v) => index::decode_view(&v).map(Some),
             None => Ok(None),
         }
     }
@@ -1110,7 +1108,7 @@ impl Store {
         }
         Box::new(self.tree.scan_prefix([keys::VIEW]).map(|kv| {
             let (_, v) = kv?;
-            postcard::from_bytes(&v).map_err(|e| StoreError::Corrupt(format!("view: {e}")))
+            index::decode_view(&v)
         }))
     }
 
@@ -1132,7 +1130,7 @@ impl Store {
         );
         Box::new(self.tree.range(range).map(|kv| {
             let (_, v) = kv?;
-            postcard::from_bytes(&v).map_err(|e| StoreError::Corrupt(format!("view: {e}")))
+            index::decode_view(&v)
         }))
     }
 

@@ -106,7 +106,7 @@ impl<'a> VillageNames<'a> {
         let expect = Expect {
             date: table.data_date(),
             count: table.level_len(VILLAGE),
-            codes_crc: crc32(table.level_codes(VILLAGE).as_bytes()),
+            codes_crc: table.level_codes_crc(VILLAGE),
         };
         Self::decode_for(bytes, &expect)
     }
@@ -298,7 +298,7 @@ mod tests {
         Expect {
             date: table().data_date(),
             count: table().level_len(VILLAGE),
-            codes_crc: crc32(table().level_codes(VILLAGE).as_bytes()),
+            codes_crc: table().level_codes_crc(VILLAGE),
         }
     }
 

@@ -255,3 +255,130 @@ fn contact_details_follow_the_latest_records() {
     let v = PersonView::derive(&rs).unwrap();
     assert_eq!((v.address, v.employer), (None, None));
 }
+
+/// One generated record: a body kind (index into `example_bodies`, the ten
+/// that are not corrections), or a correction of record `target` (1-based
+/// sequence number, which may not exist or come later) amended to a body
+/// of kind `amended` (`None` voids; `Some(None)` takes the target's kind).
+#[derive(Debug, Clone)]
+enum Gen {
+    Plain(usize, usize),
+    Correct(u64, Option<Option<usize>>),
+}
+
+fn gen_item() -> impl Strategy<Value = Gen> {
+    prop_oneof![
+        4 => (0..10usize, 0..3usize).prop_map(|(k, res)| Gen::Plain(k, res)),
+        1 => (1..16u64, prop_oneof![Just(None), Just(Some(None)), (0..10usize).prop_map(|k| Some(Some(k)))])
+            .prop_map(|(t, a)| Gen::Correct(t, a)),
+    ]
+}
+
+fn build(items: &[Gen]) -> Vec<Record> {
+    let bodies = crate::synth::example_bodies(d("2026-10-01"));
+    let residences = [None, Some(R1), Some(R2)];
+    let mut out: Vec<Record> = Vec::new();
+    for (i, g) in items.iter().enumerate() {
+        let seq = i as u64 + 1;
+        let (res, body) = match g {
+            Gen::Plain(k, res) => (residences[*res], bodies[*k].clone()),
+            Gen::Correct(t, a) => {
+                let target = RecordId {
+                    node: Code::parse(O).unwrap(),
+                    seq: *t,
+                };
+                let held = out.iter().find(|r| r.id == target);
+                let amended = match a {
+                    None => None,
+                    Some(None) => held.map(|r| r.body.clone()).map(Box::new),
+                    Some(Some(k)) => Some(Box::new(bodies[*k].clone())),
+                };
+                let res = held.and_then(|r| r.residence.as_ref()).map(|c| c.as_str());
+                let res = residences.iter().find(|r| *r == &res).copied().flatten();
+                (
+                    res,
+                    Body::Correction(Correction {
+                        target,
+                        reason: "更正".into(),
+                        amended,
+                        previous_residence: None,
+                    }),
+                )
+            }
+        };
+        out.push(test_record(O, seq, 7, O, res, body));
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+    /// Folding each arriving batch onto the stored fold (or deriving again
+    /// when it cannot be extended) gives exactly the fold derived from all
+    /// records held, in any arrival order and batching, with amending and
+    /// voiding corrections; and the workflow check of a record folded in
+    /// order, given the fold's episode state, is the full check.
+    #[test]
+    fn extending_gives_the_derived_fold(
+        items in proptest::collection::vec(gen_item(), 1..16),
+        shuffle in any::<bool>(),
+        perm in Just((0..16usize).collect::<Vec<_>>()).prop_shuffle(),
+        cuts in proptest::collection::vec(any::<bool>(), 16),
+    ) {
+        let all = build(&items);
+        let order: Vec<usize> = if shuffle {
+            perm.into_iter().filter(|&i| i < all.len()).collect()
+        } else {
+            (0..all.len()).collect()
+        };
+        let mut held: Vec<Record> = Vec::new();
+        let mut fold: Option<ViewFold> = None;
+        let mut batch: Vec<Record> = Vec::new();
+        for (k, &i) in order.iter().enumerate() {
+            batch.push(all[i].clone());
+            if !(cuts[k] || k + 1 == order.len()) {
+                continue;
+            }
+            batch.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+            let before = held.clone();
+            held.append(&mut batch.clone());
+            let mut extended = fold.clone();
+            let mut ctx = before;
+            for r in &batch {
+                let Some(f) = extended.as_mut() else { break };
+                let open = f.episode_open();
+                if !f.extend(r) {
+                    extended = None;
+                    break;
+                }
+                ctx.push(r.clone());
+                prop_assert_eq!(
+                    crate::workflow::check_following(r, &ctx, open),
+                    crate::workflow::check(r, &held)
+                );
+            }
+            let f = extended.unwrap_or_else(|| ViewFold::derive(&held).unwrap());
+            prop_assert_eq!(&f, &ViewFold::derive(&held).unwrap());
+            prop_assert_eq!(f.view(), &PersonView::derive(&held).unwrap());
+            fold = Some(f);
+            batch.clear();
+        }
+    }
+}
+
+/// Records arriving in clock order extend the fold; one arriving before
+/// others folded, or a correction, does not.
+#[test]
+fn extend_takes_only_records_in_order_and_no_corrections() {
+    let all = history();
+    let mut f = ViewFold::derive(&all[..2]).unwrap();
+    assert!(!f.extend(&all[0]), "already folded");
+    assert!(f.extend(&all[2]));
+    assert!(f.extend(&all[3]));
+    assert!(!f.extend(&all[9]), "a correction");
+    let late = ViewFold::derive([&all[4], &all[5]]).unwrap();
+    let mut g = late.clone();
+    assert!(!g.extend(&all[3]), "before a record folded");
+    assert_eq!(g, late, "a refused record leaves the fold unchanged");
+    assert_eq!(f, ViewFold::derive(&all[..4]).unwrap());
+}

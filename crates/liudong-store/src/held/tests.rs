@@ -138,3 +138,70 @@ fn writers_refuse_workflow_breaches_and_missing_context() {
     unknown.body = ack(&ghost);
     assert_eq!(s.workflow_breach(&unknown, &[]).unwrap(), None);
 }
+
+/// Records arriving in clock order are folded onto the stored view and
+/// checked alone: an acknowledgement finds its indexed inflow, a return
+/// with no open episode is flagged, and the flag goes when an outflow
+/// ordered before it arrives (derived again from all records).
+#[test]
+fn records_folded_in_order_are_checked_and_flagged_like_a_derivation() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path(), T_A, "410602");
+    let inflow = test_record("440306018001", 1, 1, V_A1, Some(V_B1), inflow());
+    from_peer(&s, std::slice::from_ref(&inflow));
+    s.catch_up().unwrap();
+    let mut ack = test_record(V_A1, 1, 1, V_A1, Some(V_B1), ack(&inflow));
+    ack.hlc = liudong_core::Hlc::new(inflow.hlc.wall_ms() + 1000, 0);
+    from_peer(&s, std::slice::from_ref(&ack));
+    s.catch_up().unwrap();
+    assert_eq!(s.held().unwrap(), vec![]);
+    let v = s.view(&ack.subject).unwrap().unwrap();
+    assert!(v.inflows[0].acknowledged.is_some());
+
+    // Another person: registered, then a return with no episode open.
+    let reg = test_record(
+        V_A1,
+        2,
+        2,
+        V_A1,
+        None,
+        liudong_core::synth::example_bodies(Date::new(2026, 10, 1).unwrap()).remove(0),
+    );
+    let outflow = test_record(
+        V_A1,
+        3,
+        2,
+        V_A1,
+        Some(V_B1),
+        liudong_core::synth::outflow_body(),
+    );
+    let mut ret = test_record(
+        V_A1,
+        4,
+        2,
+        V_A1,
+        Some(V_B1),
+        Body::Returned(Returned {
+            return_date: Date::new(2026, 10, 1).unwrap(),
+        }),
+    );
+    ret.hlc = liudong_core::Hlc::new(outflow.hlc.wall_ms() + 1000, 0);
+    from_peer(&s, std::slice::from_ref(&reg));
+    s.catch_up().unwrap();
+    from_peer(&s, std::slice::from_ref(&ret));
+    s.catch_up().unwrap();
+    let held = s.held().unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].id, ret.id);
+    assert_eq!(held[0].issue.kind, IssueKind::MissingContext);
+    from_peer(&s, std::slice::from_ref(&outflow));
+    s.catch_up().unwrap();
+    assert_eq!(s.held().unwrap(), vec![]);
+    let v = s.view(&ret.subject).unwrap().unwrap();
+    assert_eq!(v.episodes.len(), 1);
+    assert!(v.episodes[0].returned.is_some());
+    assert_eq!(
+        Some(v),
+        liudong_core::PersonView::derive(&s.subject_records(ret.subject.as_str()).unwrap())
+    );
+}
