@@ -3,7 +3,8 @@
 # "Peer comparison and fan-in"): express-pouchdb servers with the leveldb
 # adapter (leveldown, on disk) and the PouchDB replicator, at the versions
 # pinned in scripts/pouchdb/package-lock.json, into .tools/pouchdb/ of the
-# repository (no global install). Needs Node.js ≥ 18 and npm on PATH.
+# repository (no global install). Needs Node.js ≥ 18 and npm on PATH;
+# installs Debian's nodejs and npm if they are missing.
 # Idempotent: does nothing when the installed lock file matches.
 #
 # leveldown 6.1.1 (what pouchdb-node 9.0.0 pins) ships N-API prebuilt
@@ -17,8 +18,14 @@ src="$root/scripts/pouchdb"
 dest="$root/.tools/pouchdb"
 
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-    echo "setup-bench: Node.js and npm are needed (e.g. apt-get install nodejs npm)" >&2
-    exit 1
+    # Debian's packages (Node.js 18 in bookworm) are enough.
+    echo "setup-bench: installing Node.js and npm (Debian packages)"
+    sudo_cmd=()
+    if [ "$(id -u)" -ne 0 ]; then
+        sudo_cmd=(sudo)
+    fi
+    "${sudo_cmd[@]}" apt-get update -q
+    "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm
 fi
 if [ -f "$dest/package-lock.json" ] && cmp -s "$src/package-lock.json" "$dest/package-lock.json" \
     && [ -d "$dest/node_modules" ]; then
