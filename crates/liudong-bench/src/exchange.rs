@@ -16,7 +16,6 @@
 use super::*;
 use liudong_core::Link;
 use liudong_jetstream::{ConsumeOptions, Delivery, Exchange, Outgoing};
-use liudong_net::tls::TlsContext;
 use liudong_sync::{Admission, Via};
 use liudong_testkit::nats::{NatsCluster, http_get};
 
@@ -96,21 +95,12 @@ async fn grpc_run(o: &BenchOptions, dir: &Path, items: &[Incoming]) -> Result<Ru
             (COUNTY_B, Some(EXCHANGE)),
         ],
     )?;
-    let tls = |code: &str, kind, up: Option<&str>| -> Result<Arc<TlsContext>> {
-        let c = Code::parse(code)?;
-        let up = up.map(Code::parse).transpose()?;
-        Ok(TlsContext::load(&pki.files(&c, kind), &c, up.as_ref())?)
-    };
-    let net = |ctx| NetOptions {
-        tls: Some(ctx),
-        ..NetOptions::default()
-    };
     let ex_kind = liudong_core::NodeKind::Exchange {
         child_level: liudong_core::Level::County,
     };
     let hub = Hub::start_with(
         open(&dir.join("exchange"), EXCHANGE, None, 128, o)?,
-        net(tls(EXCHANGE, ex_kind, None)?),
+        pki.net(EXCHANGE, ex_kind, None)?,
     )
     .await?;
     let url = format!("https://{}", hub.proxy.addr);
@@ -125,12 +115,12 @@ async fn grpc_run(o: &BenchOptions, dir: &Path, items: &[Incoming]) -> Result<Ru
     let county = liudong_core::NodeKind::County;
     let cpu0 = cpu_secs(None);
     hub.proxy.take();
-    let (d1, _) = session_with(&a, &url, net(tls(COUNTY, county, Some(EXCHANGE))?)).await?;
+    let (d1, _) = session_with(&a, &url, pki.net(COUNTY, county, Some(EXCHANGE))?).await?;
     let first = Hop {
         secs: d1.as_secs_f64(),
         bytes: hub.proxy.take(),
     };
-    let (d2, got) = session_with(&b, &url, net(tls(COUNTY_B, county, Some(EXCHANGE))?)).await?;
+    let (d2, got) = session_with(&b, &url, pki.net(COUNTY_B, county, Some(EXCHANGE))?).await?;
     let second = Hop {
         secs: d2.as_secs_f64(),
         bytes: hub.proxy.take(),

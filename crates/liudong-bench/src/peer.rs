@@ -15,14 +15,11 @@ use super::{
     session_with,
 };
 use anyhow::{Context, Result, bail, ensure};
-use liudong_core::{Code, NodeKind};
-use liudong_net::NetOptions;
-use liudong_net::tls::TlsContext;
+use liudong_core::NodeKind;
 use liudong_store::Incoming;
 use liudong_sync::{Node, SyncConfig, system_clock};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::Arc;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -174,15 +171,6 @@ pub(crate) async fn pouchdb_peer(o: &BenchOptions, work: &Path) -> Result<Measur
         &dir,
         &[(COUNTY, None), (TOWNSHIP, Some(COUNTY))],
     )?;
-    let tls = |code: &str, kind, up: Option<&str>| -> Result<Arc<TlsContext>> {
-        let c = Code::parse(code)?;
-        let up = up.map(Code::parse).transpose()?;
-        Ok(TlsContext::load(&pki.files(&c, kind), &c, up.as_ref())?)
-    };
-    let net = |ctx| NetOptions {
-        tls: Some(ctx),
-        ..NetOptions::default()
-    };
 
     let (mut liudong, mut pouch, mut wire) = (vec![], [vec![], vec![]], vec![]);
     let mut plain = vec![];
@@ -193,8 +181,7 @@ pub(crate) async fn pouchdb_peer(o: &BenchOptions, work: &Path) -> Result<Measur
         let rdir = dir.join(format!("liudong-{run}"));
         let county = open(&rdir.join("county"), COUNTY, Some("CN"), 128, o)?;
         load(&county, &items)?;
-        let hub =
-            Hub::start_with(county.clone(), net(tls(COUNTY, NodeKind::County, None)?)).await?;
+        let hub = Hub::start_with(county.clone(), pki.net(COUNTY, NodeKind::County, None)?).await?;
         let town = Node::new(
             open(&rdir.join("town"), TOWNSHIP, Some(COUNTY), 32, o)?,
             SyncConfig::default(),
@@ -204,7 +191,7 @@ pub(crate) async fn pouchdb_peer(o: &BenchOptions, work: &Path) -> Result<Measur
         let (elapsed, received) = session_with(
             &town,
             &url,
-            net(tls(TOWNSHIP, NodeKind::Township, Some(COUNTY))?),
+            pki.net(TOWNSHIP, NodeKind::Township, Some(COUNTY))?,
         )
         .await?;
         ensure!(

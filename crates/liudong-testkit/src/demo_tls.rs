@@ -90,6 +90,23 @@ impl DemoPki {
         }
     }
 
+    /// The transport options of node `code` (of `kind`, below `upstream`)
+    /// with its mutual TLS identity: what a tool or a benchmark dials with.
+    pub fn net(
+        &self,
+        code: &str,
+        kind: NodeKind,
+        upstream: Option<&str>,
+    ) -> Result<liudong_net::NetOptions> {
+        let c = Code::parse(code)?;
+        let up = upstream.map(Code::parse).transpose()?;
+        let tls = liudong_net::tls::TlsContext::load(&self.files(&c, kind), &c, up.as_ref())?;
+        Ok(liudong_net::NetOptions {
+            tls: Some(tls),
+            ..liudong_net::NetOptions::default()
+        })
+    }
+
     /// The CA certificates of every county of the topology: what a county
     /// lists in `[exchange] key_cas` to accept the others' sealing keys.
     pub fn county_cas(&self) -> Vec<PathBuf> {
