@@ -89,7 +89,7 @@ pub enum Via {
     Recover,
     /// Envelopes delivered by a JetStream exchange (no session: the
     /// transport's durable consumer keeps the position): audited as
-    /// `Imported` when any was new.
+    /// `Imported` when any was new; the link audits what it refuses.
     Exchange,
 }
 
@@ -221,13 +221,14 @@ impl Node {
             let (items, envelopes) = match admitted {
                 Ok(admitted) => admitted,
                 Err(e) => {
-                    // A session audits its refusals when it ends, and
+                    // A session audits its refusals when it ends,
                     // `serve_verify` those of a child's offer (with the
-                    // peer's certificate); the other entries (a repair
+                    // peer's certificate) and the JetStream link every
+                    // envelope it terminates; the other entries (a repair
                     // fetch, a bundle) audit a record forged in this node's
                     // name here.
-                    let audited_by_caller =
-                        via == Via::Session || (via == Via::Repair && link != Link::Parent);
+                    let audited_by_caller = matches!(via, Via::Session | Via::Exchange)
+                        || (via == Via::Repair && link != Link::Parent);
                     if !audited_by_caller && matches!(e, SyncError::ForgedAuthor { .. }) {
                         let peer = node.peer_code(&link);
                         node.store()
