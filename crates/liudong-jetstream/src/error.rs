@@ -129,3 +129,34 @@ impl fmt::Display for ExchangeError {
 }
 
 impl std::error::Error for ExchangeError {}
+
+impl ExchangeError {
+    /// The county's link has not reached the cluster yet (retryable).
+    pub fn not_connected() -> ExchangeError {
+        ExchangeError::Unavailable {
+            reason: t!("jetstream-not-connected"),
+        }
+    }
+}
+
+/// An exchange error as the sync layer classifies it: retryable errors stay
+/// retryable, refusals keep their gRPC-like class.
+impl From<ExchangeError> for liudong_sync::SyncError {
+    fn from(e: ExchangeError) -> Self {
+        use liudong_sync::StatusCode as C;
+        let code = match &e {
+            ExchangeError::PermissionDenied { .. } | ExchangeError::Auth { .. } => {
+                C::PermissionDenied
+            }
+            ExchangeError::NoStream { .. } | ExchangeError::Tls(_) => C::FailedPrecondition,
+            ExchangeError::Rejected { .. } => C::InvalidArgument,
+            ExchangeError::Full { .. } => C::ResourceExhausted,
+            ExchangeError::Timeout { .. } => C::DeadlineExceeded,
+            ExchangeError::Connect { .. } | ExchangeError::Unavailable { .. } => C::Unavailable,
+        };
+        liudong_sync::SyncError::Remote {
+            code,
+            message: e.to_string(),
+        }
+    }
+}

@@ -41,37 +41,17 @@ impl ClusterKeys {
     }
 }
 
-/// An exchange error as the sync layer classifies it (retryable errors stay
-/// retryable).
-pub fn sync_error(e: ExchangeError) -> SyncError {
-    use liudong_sync::StatusCode as C;
-    let code = match &e {
-        ExchangeError::PermissionDenied { .. } | ExchangeError::Auth { .. } => C::PermissionDenied,
-        ExchangeError::NoStream { .. } | ExchangeError::Tls(_) => C::FailedPrecondition,
-        ExchangeError::Rejected { .. } => C::InvalidArgument,
-        ExchangeError::Full { .. } => C::ResourceExhausted,
-        ExchangeError::Timeout { .. } => C::DeadlineExceeded,
-        ExchangeError::Connect { .. } | ExchangeError::Unavailable { .. } => C::Unavailable,
-    };
-    SyncError::Remote {
-        code,
-        message: e.to_string(),
-    }
-}
-
 impl KeysPeer for ClusterKeys {
     fn call(&self, req: KeysRequest) -> BoxFuture<'static, Result<KeysAnswer, SyncError>> {
         let (exchange, upstream) = (self.exchange.clone(), self.upstream.clone());
         async move {
             let Some(x) = exchange.read().await.clone() else {
-                return Err(sync_error(ExchangeError::Unavailable {
-                    reason: "not connected to the exchange cluster yet".into(),
-                }));
+                return Err(ExchangeError::not_connected().into());
             };
             for bytes in &req.publish {
-                announce(&x, bytes).await.map_err(sync_error)?;
+                announce(&x, bytes).await?;
             }
-            let (announcements, next) = read_after(&x, req.after).await.map_err(sync_error)?;
+            let (announcements, next) = read_after(&x, req.after).await?;
             Ok(KeysAnswer {
                 version: EXCHANGE_VERSION,
                 node: upstream.to_string(),

@@ -32,7 +32,6 @@
 use crate::client::{Exchange, ExchangeOptions, Outgoing};
 use crate::consume::{ConsumeOptions, Delivery, Settle};
 use crate::identity::Identity;
-use crate::keys::sync_error;
 use bytes::Bytes;
 use liudong_core::{Code, Link};
 use liudong_store::CursorDir;
@@ -142,7 +141,7 @@ async fn connect(
             Err(e) => {
                 failures += 1;
                 warn!(error = %e, retryable = e.is_retryable(), "cannot reach the exchange cluster");
-                let e = sync_error(e);
+                let e = SyncError::from(e);
                 node.record_session(&Link::Parent, Err(&e)).await;
                 let wait = if e.is_retryable() {
                     backoff(&pacing, failures)
@@ -199,7 +198,7 @@ async fn publish_page(node: &Arc<Node>, x: &Exchange, max: usize) -> Result<u64,
         .collect::<Result<Vec<_>, _>>()?;
     let n = msgs.len() as u64;
     for r in x.publish_all(&msgs).await {
-        r.map_err(sync_error)?;
+        r?;
     }
     // Every envelope of the page is on a quorum of the stream's replicas.
     let store = node.store().clone();
@@ -238,9 +237,7 @@ async fn publish(
         let x = tokio::select! {
             x = connected(&mut ready, &cancel) => match x { Some(x) => x, None => return },
             Some(reply) = requests.recv() => {
-                let _ = reply.send(Err(sync_error(crate::ExchangeError::Unavailable {
-                    reason: "not connected to the exchange cluster yet".into(),
-                }).to_string()));
+                let _ = reply.send(Err(SyncError::from(crate::ExchangeError::not_connected()).to_string()));
                 continue;
             }
         };
@@ -307,7 +304,7 @@ async fn consume(
         ),
         Err(e) => {
             warn!(error = %e, "the exchange cluster refused this county's consumer");
-            node.record_session(&Link::Parent, Err(&sync_error(e)))
+            node.record_session(&Link::Parent, Err(&SyncError::from(e)))
                 .await;
         }
     }

