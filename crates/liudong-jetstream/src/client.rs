@@ -61,7 +61,8 @@ impl ExchangeOptions {
     }
 }
 
-/// A payload to publish: the record id, where it goes, the opaque bytes.
+/// A payload to publish: its message id (a county uses `<record id>@<destination>`,
+/// [`crate::link::message_id`]), where it goes, the opaque bytes.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
     pub id: String,

@@ -1,7 +1,7 @@
 //! The JetStream exchange transport (issue 16): a county hub (or a province
 //! exchange) publishes each crossing record to a replicated JetStream stream
-//! on a subject naming the destination and itself, with the record id as
-//! the message id, and consumes what is addressed to it through its own
+//! on a subject naming the destination and itself, with `<record id>@<destination>`
+//! as the message id, and consumes what is addressed to it through its own
 //! durable consumer, acknowledging only once the handler has applied it.
 //!
 //! The transport carries opaque payloads: what a payload is (a sealed
@@ -20,7 +20,7 @@
 //!
 //! Invariants:
 //! - A publish reports success only after the stream's acknowledgement (the
-//!   message is on a quorum of replicas); a repeated record id is stored
+//!   message is on a quorum of replicas); a repeated message id is stored
 //!   once (de-duplication window).
 //! - A delivery is acknowledged only after the handler returned `Ok`;
 //!   otherwise it is delivered again.
