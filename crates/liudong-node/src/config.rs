@@ -654,11 +654,9 @@ impl Config {
                 compression = self.store.compression.to_string()
             ));
         }
-        let data_dir = if self.node.data_dir.is_absolute() {
-            self.node.data_dir.clone()
-        } else {
-            base.join(&self.node.data_dir)
-        };
+        // Paths are relative to the config file's directory (`join` keeps an
+        // absolute one as it is).
+        let data_dir = base.join(&self.node.data_dir);
         let x = &self.exchange;
         if x.keys_interval_secs == 0 {
             bail!(t!("config-exchange-keys-interval"));
@@ -670,17 +668,7 @@ impl Config {
             .map(|(p, _)| p)
             .or(awaiting_upstream.as_ref());
         let sealed = x.sealed && in_exchange_tier(&scope, upstream);
-        let key_cas: Vec<PathBuf> = x
-            .key_cas
-            .iter()
-            .map(|p| {
-                if p.is_absolute() {
-                    p.clone()
-                } else {
-                    base.join(p)
-                }
-            })
-            .collect();
+        let key_cas: Vec<PathBuf> = x.key_cas.iter().map(|p| base.join(p)).collect();
         let cache_mb = self.store.cache_mb.unwrap_or(match scope.kind {
             NodeKind::Village => 8,
             NodeKind::Township => 32,
@@ -805,16 +793,10 @@ impl Config {
         if !sealed {
             bail!(t!("config-nats-needs-sealed"));
         }
-        let abs = |p: &PathBuf| {
-            if p.is_absolute() {
-                p.clone()
-            } else {
-                base.join(p)
-            }
-        };
         let seed = match &x.nats_key {
-            Some(p) => abs(p),
-            None => abs(&tls.key)
+            Some(p) => base.join(p),
+            None => base
+                .join(&tls.key)
                 .parent()
                 .map(|d| d.join("nats.nk"))
                 .unwrap_or_else(|| base.join("nats.nk")),
@@ -1052,13 +1034,8 @@ impl TlsSection {
         if let Some(path) = &self.revoked {
             return Err(TlsError::RevokedListReplaced { path: path.clone() });
         }
-        let rel = |p: &PathBuf| {
-            if p.is_absolute() {
-                p.clone()
-            } else {
-                base.join(p)
-            }
-        };
+        // Relative to the config file's directory; `join` keeps an absolute path.
+        let rel = |p: &PathBuf| base.join(p);
         Ok(TlsFiles {
             ca_certs: self.ca_certs.iter().map(rel).collect(),
             cert: rel(&self.cert),
