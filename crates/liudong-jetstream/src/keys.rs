@@ -25,27 +25,28 @@ use liudong_exchange::announce::Announcement;
 use liudong_sync::SyncError;
 use liudong_sync::keys::{KeysAnswer, KeysPeer, KeysRequest, MAX_ANNOUNCEMENTS};
 use std::sync::Arc;
-use tokio::sync::RwLock;
+use tokio::sync::watch;
 
 /// A county's key directory calls, answered by the cluster.
 pub struct ClusterKeys {
     /// The connection (set once the link has connected).
-    exchange: Arc<RwLock<Option<Arc<Exchange>>>>,
+    exchange: watch::Receiver<Option<Arc<Exchange>>>,
     /// The exchange the cluster stands for (answers name it).
     upstream: Code,
 }
 
 impl ClusterKeys {
-    pub fn new(exchange: Arc<RwLock<Option<Arc<Exchange>>>>, upstream: Code) -> ClusterKeys {
+    pub fn new(exchange: watch::Receiver<Option<Arc<Exchange>>>, upstream: Code) -> ClusterKeys {
         ClusterKeys { exchange, upstream }
     }
 }
 
 impl KeysPeer for ClusterKeys {
     fn call(&self, req: KeysRequest) -> BoxFuture<'static, Result<KeysAnswer, SyncError>> {
-        let (exchange, upstream) = (self.exchange.clone(), self.upstream.clone());
+        let connected = self.exchange.borrow().clone();
+        let upstream = self.upstream.clone();
         async move {
-            let Some(x) = exchange.read().await.clone() else {
+            let Some(x) = connected else {
                 return Err(ExchangeError::not_connected().into());
             };
             for bytes in &req.publish {

@@ -41,7 +41,7 @@ use liudong_sync::{
     backoff,
 };
 use std::sync::Arc;
-use tokio::sync::{RwLock, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, info, info_span, warn};
 
@@ -64,7 +64,7 @@ pub struct LinkSettings {
 /// (for the key directory).
 pub struct ClusterLink {
     pub handle: LinkHandle,
-    pub connection: Arc<RwLock<Option<Arc<Exchange>>>>,
+    pub connection: watch::Receiver<Option<Arc<Exchange>>>,
 }
 
 /// Starts the link of `node` (a county whose exchange is the cluster named
@@ -75,7 +75,6 @@ pub fn start_link(
     opts: ExchangeOptions,
     settings: LinkSettings,
 ) -> ClusterLink {
-    let connection: Arc<RwLock<Option<Arc<Exchange>>>> = Arc::new(RwLock::new(None));
     let (ready_tx, ready) = watch::channel(None::<Arc<Exchange>>);
     let (handle, requests) = LinkHandle::channel();
     let cancel = node.cancel_token();
@@ -86,7 +85,6 @@ pub fn start_link(
             identity,
             opts,
             settings.pacing.clone(),
-            connection.clone(),
             ready_tx,
             cancel.clone(),
         )
@@ -103,10 +101,13 @@ pub fn start_link(
         .instrument(info_span!("exchange_publish", peer = %exchange)),
     );
     node.spawn(
-        consume(node.clone(), ready, settings, cancel)
+        consume(node.clone(), ready.clone(), settings, cancel)
             .instrument(info_span!("exchange_consume", peer = %exchange)),
     );
-    ClusterLink { handle, connection }
+    ClusterLink {
+        handle,
+        connection: ready,
+    }
 }
 
 async fn connect(
@@ -114,7 +115,6 @@ async fn connect(
     identity: Identity,
     opts: ExchangeOptions,
     pacing: LinkConfig,
-    connection: Arc<RwLock<Option<Arc<Exchange>>>>,
     ready: watch::Sender<Option<Arc<Exchange>>>,
     cancel: CancellationToken,
 ) {
@@ -131,7 +131,6 @@ async fn connect(
                     "connected to the exchange cluster"
                 );
                 let x = Arc::new(x);
-                *connection.write().await = Some(x.clone());
                 let _ = ready.send(Some(x));
                 if let Some(keys) = node.keys() {
                     keys.want_keys();
