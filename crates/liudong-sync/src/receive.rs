@@ -9,6 +9,7 @@
 //! | a record fetched from the upstream (verify repair) | the upstream | — | `Imported` "verify repair: fetched from the upstream" |
 //! | an offline bundle, in batches of at most `max_batch` | the signer's link | its `In` cursor, with the last batch | `Imported` "bundle from …" |
 //! | a record fetched from the upstream by `liudong recover` | the upstream | — | `Imported` "recover: fetched from the upstream" |
+//! | envelopes delivered by a JetStream exchange (`liudong-jetstream` link) | the upstream | — (the stream's consumer keeps the position) | `Imported` "JetStream exchange"; refusals audited by the link |
 //!
 //! — and meets the same checks in the same order: the limits (batch size
 //! and record size, before anything is decoded), then record by record
