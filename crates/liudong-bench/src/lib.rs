@@ -919,7 +919,7 @@ async fn footprint(o: &BenchOptions, work: &Path) -> Result<Measure> {
     let dir = work.join("footprint");
     std::fs::create_dir_all(&dir)?;
     // County store with o.records records, written before the process starts.
-    let county_dir = dir.join("county-data");
+    let county_dir = dir.join(format!("{COUNTY}-data"));
     {
         let store = open(&county_dir, COUNTY, Some("CN"), 128, o)?;
         let items: Vec<Incoming> = gen_records(o.records, 3, TOWNSHIP, 0)?
@@ -931,31 +931,47 @@ async fn footprint(o: &BenchOptions, work: &Path) -> Result<Measure> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
-    let county_cfg = dir.join("county.toml");
-    std::fs::write(
-        &county_cfg,
-        format!(
-            "[node]\ncode = \"{COUNTY}\"\ndata_dir = \"county-data\"\nlisten = \"127.0.0.1:{port}\"\ninsecure = true\n[upstream]\ncode = \"CN\"\nurl = \"http://127.0.0.1:9\"\n[store]\ncompression = {}\n",
-            o.compression
-        ),
+    // Plaintext loopback nodes (`insecure`), each in its own data directory.
+    let write = |file: &str,
+                 code: &str,
+                 listen: Option<String>,
+                 up: (&str, String),
+                 extra: &str| {
+        let path = dir.join(file);
+        let listen = listen
+            .map(|l| format!("listen = \"{l}\"\n"))
+            .unwrap_or_default();
+        std::fs::write(
+            &path,
+            format!(
+                "[node]\ncode = \"{code}\"\ndata_dir = \"{code}-data\"\n{listen}insecure = true\n[upstream]\ncode = \"{}\"\nurl = \"{}\"\n[store]\ncompression = {}\n{extra}",
+                up.0, up.1, o.compression
+            ),
+        )
+        .map(|()| path)
+    };
+    let nowhere = || "http://127.0.0.1:9".to_string();
+    let county_cfg = write(
+        "county.toml",
+        COUNTY,
+        Some(format!("127.0.0.1:{port}")),
+        ("CN", nowhere()),
+        "",
     )?;
     // The township that receives all of them from the county process.
-    let town_cfg = dir.join("town.toml");
-    std::fs::write(
-        &town_cfg,
-        format!(
-            "[node]\ncode = \"{TOWNSHIP}\"\ndata_dir = \"town-data\"\nlisten = \"127.0.0.1:0\"\ninsecure = true\n[upstream]\ncode = \"{COUNTY}\"\nurl = \"http://127.0.0.1:{port}\"\n[store]\ncompression = {}\ncache_mb = {TOWN_CACHE_MB}\n",
-            o.compression
-        ),
+    let town_cfg = write(
+        "town.toml",
+        TOWNSHIP,
+        Some("127.0.0.1:0".into()),
+        (COUNTY, format!("http://127.0.0.1:{port}")),
+        &format!("cache_mb = {TOWN_CACHE_MB}\n"),
     )?;
-    let village_cfg = dir.join("village.toml");
-    std::fs::write(
-        &village_cfg,
-        format!(
-            "[node]\ncode = \"{}\"\ndata_dir = \"village-data\"\ninsecure = true\n[upstream]\ncode = \"{TOWNSHIP}\"\nurl = \"http://127.0.0.1:9\"\n[store]\ncompression = {}\n",
-            demo::VILLAGE_A1,
-            o.compression
-        ),
+    let village_cfg = write(
+        "village.toml",
+        demo::VILLAGE_A1,
+        None,
+        (TOWNSHIP, nowhere()),
+        "",
     )?;
     let mut rss = Vec::new();
     let mut receiver = None;
