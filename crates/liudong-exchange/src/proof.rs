@@ -29,9 +29,9 @@ pub const PROOF_VERSION: u32 = 1;
 /// Most envelopes a month may hold for its ids to be listed.
 pub const MAX_LISTED_PER_MONTH: u64 = 2_000;
 /// Most ids listed in one proof.
-pub const MAX_LISTED: u64 = 8_000;
+pub const MAX_LISTED: u64 = 4_000;
 /// Largest proof accepted (bytes).
-pub const MAX_PROOF_BYTES: usize = 1 << 20;
+pub const MAX_PROOF_BYTES: usize = 512 << 10;
 
 const DOMAIN: &[u8] = b"liudong-proof-v1";
 const SIGNATURE_LEN: usize = 64;
