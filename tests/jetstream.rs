@@ -824,7 +824,10 @@ async fn verify_proves_delivery_over_the_cluster_and_resend_restores_a_total_los
         if sealed && a.store().pending(&link, cursor).unwrap() == 0 {
             break;
         }
-        assert!(Instant::now() < deadline, "A never published its second record");
+        assert!(
+            Instant::now() < deadline,
+            "A never published its second record"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     cluster.lose_everything().await.unwrap();
@@ -885,7 +888,15 @@ async fn verify_proves_delivery_over_the_cluster_and_resend_restores_a_total_los
     // A proof under A's name signed with another key is refused (A is
     // stopped first, or it would soon announce its own again); B may not
     // announce as A at all, nor read proofs addressed to others.
-    let a_key = topo.node(A).node.keys().unwrap().current().unwrap().key_id.clone();
+    let a_key = topo
+        .node(A)
+        .node
+        .keys()
+        .unwrap()
+        .current()
+        .unwrap()
+        .key_id
+        .clone();
     let a_node = topo.take(A).unwrap();
     a_node.shutdown(Duration::from_secs(10)).await.unwrap();
     let xa = cluster.connect(A).await.unwrap();

@@ -66,6 +66,10 @@ pub fn hash_of(hex: &str) -> Option<Hash> {
     (v.len() == HASH_LEN).then(|| v.try_into().ok()).flatten()
 }
 
+/// One month of a route as the source's fingerprints give it: month,
+/// digest, and the members (record id, hash) where listed.
+pub type RouteMonth = (u32, Digest, Option<Vec<(String, Hash)>>);
+
 /// What `source` has handed to the exchange for `destination`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Proof {
@@ -83,7 +87,7 @@ impl Proof {
     pub fn new(
         source: &Code,
         destination: &Code,
-        months: Vec<(u32, Digest, Option<Vec<(String, Hash)>>)>,
+        months: Vec<RouteMonth>,
     ) -> Proof {
         let months = months
             .into_iter()
@@ -159,12 +163,12 @@ impl Proof {
                 route: format!("{}→{}", p.source, p.destination),
             });
         }
-        let key = ring
-            .peer_key(source, &p.signer_key)
-            .ok_or_else(|| SealError::ProofUnknownSigner {
-                from: source.clone(),
-                key_id: p.signer_key.clone(),
-            })?;
+        let key =
+            ring.peer_key(source, &p.signer_key)
+                .ok_or_else(|| SealError::ProofUnknownSigner {
+                    from: source.clone(),
+                    key_id: p.signer_key.clone(),
+                })?;
         ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, &key.signing_public)
             .verify(&signed_message(body), sig)
             .map_err(|_| SealError::ProofBadSignature {

@@ -238,7 +238,9 @@ async fn publish(
     let mut changes = node.subscribe();
     let mut failures = 0u32;
     let mut proofs = std::collections::HashMap::new();
-    let every = settings.proofs_every.max(std::time::Duration::from_millis(100));
+    let every = settings
+        .proofs_every
+        .max(std::time::Duration::from_millis(100));
     let mut proofs_due = tokio::time::Instant::now();
     loop {
         // Until connected, an operator's request is answered at once.

@@ -197,7 +197,10 @@ mod tests {
             proof_subject(&b, &a)
         )));
         for denied in [
-            format!("$JS.API.DIRECT.GET.{PROOFS_STREAM}.{}", proof_subject(&a, &b)),
+            format!(
+                "$JS.API.DIRECT.GET.{PROOFS_STREAM}.{}",
+                proof_subject(&a, &b)
+            ),
             format!("$JS.API.DIRECT.GET.{PROOFS_STREAM}"),
             format!("$JS.API.STREAM.PURGE.{PROOFS_STREAM}"),
         ] {

@@ -23,7 +23,7 @@ use liudong_exchange::Proof;
 use liudong_exchange::proof::{MAX_LISTED, MAX_LISTED_PER_MONTH};
 use liudong_store::fingerprint::{Bucket, Hash};
 use liudong_store::{CursorDir, Store};
-use liudong_sync::proofs::{ExchangeProofs, routes};
+use liudong_sync::proofs::{ExchangeProofs, Found, routes};
 use liudong_sync::{Node, SyncError};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -127,7 +127,11 @@ pub async fn publish(
 }
 
 /// The latest proof of `source` for `own`, if any.
-pub async fn read(x: &Exchange, source: &Code, own: &Code) -> Result<Option<Vec<u8>>, ExchangeError> {
+pub async fn read(
+    x: &Exchange,
+    source: &Code,
+    own: &Code,
+) -> Result<Option<Vec<u8>>, ExchangeError> {
     let stream =
         x.js.get_stream_no_info(names::PROOFS_STREAM)
             .await
@@ -154,9 +158,8 @@ pub async fn read(x: &Exchange, source: &Code, own: &Code) -> Result<Option<Vec<
 /// delivered and not yet acknowledged.
 pub async fn in_flight(x: &Exchange, own: &Code) -> Result<u64, ExchangeError> {
     let name = names::consumer_name(own);
-    let mut c = x
-        .js
-        .get_consumer_from_stream::<async_nats::jetstream::consumer::pull::Config, _, _>(
+    let mut c =
+        x.js.get_consumer_from_stream::<async_nats::jetstream::consumer::pull::Config, _, _>(
             name, &x.stream,
         )
         .await
@@ -192,7 +195,7 @@ impl ExchangeProofs for ClusterProofs {
         &self,
         own: Code,
         sources: Vec<Code>,
-    ) -> BoxFuture<'static, Result<Vec<(Code, Vec<u8>)>, SyncError>> {
+    ) -> BoxFuture<'static, Result<Found, SyncError>> {
         let x = self.connected();
         async move {
             let x = x?;

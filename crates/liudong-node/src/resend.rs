@@ -52,7 +52,13 @@ pub fn resend(cfg: &NodeConfig, operator: &str) -> Result<Resent, NodeError> {
             records,
         })
         .map_err(store_err)?;
-    store.flush().map_err(|source| NodeError::Flush { source })?;
-    tracing::info!(from, records, "outbox for the exchange to be published again");
+    store
+        .flush()
+        .map_err(|source| NodeError::Flush { source })?;
+    tracing::info!(
+        from,
+        records,
+        "outbox for the exchange to be published again"
+    );
     Ok(Resent { from, records })
 }

@@ -199,8 +199,7 @@ pub fn verify_lines(r: &liudong_sync::verify::VerifyReport) -> Vec<String> {
         out.push(format!("  {text}"));
     }
     for c in &r.sources {
-        let (source, sent, received, missing) =
-            (c.source.as_str(), c.sent, c.received, c.missing);
+        let (source, sent, received, missing) = (c.source.as_str(), c.sent, c.received, c.missing);
         out.push(match c.state.as_str() {
             "equal" => t!("verify-source-equal", source = source, received = received),
             "ahead" => t!(
@@ -215,7 +214,11 @@ pub fn verify_lines(r: &liudong_sync::verify::VerifyReport) -> Vec<String> {
                 missing = missing,
                 sent = sent
             ),
-            "no_proof" => t!("verify-source-no-proof", source = source, received = received),
+            "no_proof" => t!(
+                "verify-source-no-proof",
+                source = source,
+                received = received
+            ),
             "refused" => t!(
                 "verify-source-refused",
                 source = source,

@@ -36,6 +36,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use tracing::{info, warn};
 
+/// The proofs found: (source county, proof bytes).
+pub type Found = Vec<(Code, Vec<u8>)>;
+
 /// Where a county reads the proofs addressed to it (implemented by the
 /// transport).
 pub trait ExchangeProofs: Send + Sync + 'static {
@@ -44,7 +47,7 @@ pub trait ExchangeProofs: Send + Sync + 'static {
         &self,
         own: Code,
         sources: Vec<Code>,
-    ) -> BoxFuture<'static, Result<Vec<(Code, Vec<u8>)>, SyncError>>;
+    ) -> BoxFuture<'static, Result<Found, SyncError>>;
     /// Messages addressed to `own` still in its queue: waiting, or delivered
     /// and not yet acknowledged.
     fn in_flight(&self, own: Code) -> BoxFuture<'static, Result<u64, SyncError>>;
@@ -113,10 +116,7 @@ async fn verify_inner(
         blocking(move || routes(&s, &own, false)).await?
     };
     let ring = node.keys().cloned();
-    let mut sources: BTreeSet<Code> = ring
-        .as_ref()
-        .map(|r| r.peer_counties())
-        .unwrap_or_default();
+    let mut sources: BTreeSet<Code> = ring.as_ref().map(|r| r.peer_counties()).unwrap_or_default();
     sources.extend(here.keys().cloned());
     sources.remove(&own);
     node.verify_step("compare", Some(sources.len() as u64), false);

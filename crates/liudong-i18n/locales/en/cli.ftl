@@ -50,6 +50,7 @@ verify-source-no-proof = { "  " }from { $source }: { $received } envelopes here,
 verify-source-refused = { "  " }from { $source }: delivery proof refused: { $reason }
 verify-in-flight = { "  " }{ $count } messages addressed to this county are still in its queue on the exchange
 verify-not-in-step-cluster = { $node } cannot show that it received everything the counties announced to it through { $upstream } (see above)
+verify-cluster-stopped = { $node } verifies against the JetStream cluster through the running node (it reads the delivery proofs over its connection and checks them with the keys it holds): start it, then run `liudong verify` again
 
 ## liudong bundle export / import
 

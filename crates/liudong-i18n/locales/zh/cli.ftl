@@ -49,6 +49,7 @@ verify-source-no-proof = { "  " }来自 { $source }：本县有 { $received } �
 verify-source-refused = { "  " }来自 { $source }：送达证明被拒绝：{ $reason }
 verify-in-flight = { "  " }交换集群上本县队列中仍有 { $count } 条发往本县的消息
 verify-not-in-step-cluster = { $node } 无法证明已收到各县经 { $upstream } 发给它的全部记录（见上文）
+verify-cluster-stopped = { $node } 通过运行中的节点对照 JetStream 集群核验（经其连接读取送达证明，并用其持有的密钥校验）：请先启动节点，再运行 `liudong verify`
 
 ## liudong bundle export / import
 
