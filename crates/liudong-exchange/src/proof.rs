@@ -84,11 +84,7 @@ pub struct Proof {
 
 impl Proof {
     /// A proof of `months` (with their members where listed), oldest first.
-    pub fn new(
-        source: &Code,
-        destination: &Code,
-        months: Vec<RouteMonth>,
-    ) -> Proof {
+    pub fn new(source: &Code, destination: &Code, months: Vec<RouteMonth>) -> Proof {
         let months = months
             .into_iter()
             .map(|(month, d, members)| ProofMonth {

@@ -43,11 +43,8 @@ pub type Found = Vec<(Code, Vec<u8>)>;
 /// transport).
 pub trait ExchangeProofs: Send + Sync + 'static {
     /// The latest proof of each of `sources` for `own` (absent ones left out).
-    fn proofs(
-        &self,
-        own: Code,
-        sources: Vec<Code>,
-    ) -> BoxFuture<'static, Result<Found, SyncError>>;
+    fn proofs(&self, own: Code, sources: Vec<Code>)
+    -> BoxFuture<'static, Result<Found, SyncError>>;
     /// Messages addressed to `own` still in its queue: waiting, or delivered
     /// and not yet acknowledged.
     fn in_flight(&self, own: Code) -> BoxFuture<'static, Result<u64, SyncError>>;
