@@ -97,8 +97,8 @@ pub(crate) async fn announce(
     Ok(n)
 }
 
-/// Publishes one proof (its message id: the hash of its bytes, so that the
-/// same proof again is stored once within the de-duplication window).
+/// Publishes one proof on `source`'s subject for `dest` (message id: the
+/// member hash of its bytes, hex). The stream keeps the latest per subject.
 pub async fn publish(
     x: &Exchange,
     source: &Code,
