@@ -28,9 +28,9 @@
 use crate::code::Code;
 use crate::record::{Body, Record};
 use crate::routing::Places;
-use crate::validate::ValidationError;
+use crate::validate::{Reason, ValidationError};
 use crate::view::PersonView;
-use liudong_i18n::t;
+use liudong_i18n::{Lang, t, t_in};
 
 /// The role of a place in a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,10 +43,15 @@ pub enum Role {
 impl Role {
     /// The role's name, in the operator's language.
     pub fn label(self) -> String {
+        self.label_in(liudong_i18n::lang())
+    }
+
+    /// The role's name in `l`.
+    pub fn label_in(self, l: Lang) -> String {
         match self {
-            Role::Origin => t!("places-role-origin"),
-            Role::Residence => t!("places-role-residence"),
-            Role::PreviousResidence => t!("places-role-previous"),
+            Role::Origin => t_in!(l, "places-role-origin"),
+            Role::Residence => t_in!(l, "places-role-residence"),
+            Role::PreviousResidence => t_in!(l, "places-role-previous"),
         }
     }
 }
@@ -114,7 +119,7 @@ fn follow(
     given: Given,
     want: &Places,
     previous_field: &'static str,
-    refuse: impl Fn(&Difference) -> String,
+    refuse: impl Fn(&Difference) -> Reason,
 ) -> Result<Places, ValidationError> {
     let out = Places {
         origin: given.origin.unwrap_or_else(|| want.origin.clone()),
@@ -139,48 +144,37 @@ struct Given {
     previous_residence: Option<Code>,
 }
 
-/// The message refusing a correction whose place `d` differs from its target's.
-pub fn correction_differs(d: &Difference, target: &crate::RecordId) -> String {
-    t!(
-        "places-correction-differs",
-        found = shown(d.found.as_ref()),
-        role = d.role.label(),
-        expected = shown(d.expected.as_ref()),
-        target = target.to_string()
-    )
+/// The reason refusing a correction whose place `d` differs from its target's.
+pub fn correction_differs(d: &Difference, target: &crate::RecordId) -> Reason {
+    Reason::CorrectionPlace {
+        role: d.role,
+        found: d.found.clone(),
+        expected: d.expected.clone(),
+        target: target.clone(),
+    }
 }
 
-/// The message refusing an acknowledgement whose place `d` differs from its inflow's.
-pub fn ack_differs(d: &Difference, inflow: &crate::RecordId) -> String {
-    t!(
-        "places-ack-differs",
-        found = shown(d.found.as_ref()),
-        role = d.role.label(),
-        expected = shown(d.expected.as_ref()),
-        inflow = inflow.to_string()
-    )
+/// The reason refusing an acknowledgement whose place `d` differs from its inflow's.
+pub fn ack_differs(d: &Difference, inflow: &crate::RecordId) -> Reason {
+    Reason::AckPlace {
+        role: d.role,
+        found: d.found.clone(),
+        expected: d.expected.clone(),
+        inflow: inflow.clone(),
+    }
 }
 
-/// The message refusing an amendment that changes the previous residence
+/// The reason refusing an amendment that changes the previous residence
 /// of residence change `target` (`expected`).
-pub fn amended_previous_differs(expected: Option<&Code>, target: &crate::RecordId) -> String {
-    t!(
-        "places-amended-previous-differs",
-        expected = shown(expected),
-        target = target.to_string()
-    )
-}
-
-/// Why a record naming `id` cannot be checked here (also the workflow rules' word).
-pub(crate) fn not_held_reason(id: &crate::RecordId) -> String {
-    format!("record {id} is not held here")
+pub fn amended_previous_differs(expected: Option<&Code>, target: &crate::RecordId) -> Reason {
+    Reason::AmendedPrevious {
+        expected: expected.cloned(),
+        target: target.clone(),
+    }
 }
 
 fn not_held(field: &str, id: &crate::RecordId) -> ValidationError {
-    ValidationError {
-        field: field.into(),
-        reason: not_held_reason(id),
-    }
+    ValidationError::new(field, Reason::NotHeld { id: id.clone() })
 }
 
 /// Settles the places of a record written here about the person whose
@@ -202,7 +196,7 @@ pub fn settle(
     let required = |origin: Option<Code>| {
         origin.ok_or_else(|| ValidationError {
             field: "origin".into(),
-            reason: t!("places-origin-required"),
+            reason: Reason::OriginRequired,
         })
     };
     match body {
@@ -259,11 +253,10 @@ pub fn settle(
             match (residence, current) {
                 (Some(given), Some(current)) if given != current => Err(ValidationError {
                     field: "residence".into(),
-                    reason: t!(
-                        "places-return-differs",
-                        found = given.to_string(),
-                        current = current.to_string()
-                    ),
+                    reason: Reason::ReturnPlace {
+                        found: given,
+                        current,
+                    },
                 }),
                 (Some(given), _) => Ok((origin, Some(given))),
                 (None, current) => Ok((origin, current)),
@@ -275,11 +268,10 @@ pub fn settle(
             match (&b.previous_residence, current) {
                 (Some(given), Some(current)) if *given != current => Err(ValidationError {
                     field: "residence_changed.previous_residence".into(),
-                    reason: t!(
-                        "places-previous-differs",
-                        found = given.to_string(),
-                        current = current.to_string()
-                    ),
+                    reason: Reason::PreviousPlace {
+                        found: given.clone(),
+                        current,
+                    },
                 }),
                 (Some(_), _) => Ok((origin, residence)),
                 (None, current) => {

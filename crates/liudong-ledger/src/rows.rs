@@ -472,7 +472,7 @@ fn check_drafts(drafts: &[Draft], origin: &Code, ctx: &RowContext) -> Result<(),
                 reason: t!(
                     "ledger-rule",
                     kind = crate::words::kind(r.body.kind(), liudong_i18n::lang()),
-                    reason = e.reason
+                    reason = e.reason.text()
                 ),
             };
             if !errors.contains(&err) {
