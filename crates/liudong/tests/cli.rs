@@ -141,3 +141,51 @@ fn bench_smoke_runs_every_scenario() {
         "{stdout}"
     );
 }
+
+/// A record the node refuses names the field and the reason: in Chinese
+/// by default, in English with `--lang en`.
+#[test]
+fn record_add_refusal_reads_in_the_operators_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("v.toml");
+    std::fs::write(
+        &cfg,
+        "[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\n[upstream]\ncode = \"410602100\"\nurl = \"http://127.0.0.1:9\"\n",
+    )
+    .unwrap();
+    let id = {
+        let first17 = "41060219900101124";
+        let c = liudong_core::citizen::check_char(first17.as_bytes());
+        format!("{first17}{c}")
+    };
+    let json = format!(
+        r#"{{"operator":"c","subject":"{id}","origin":"410602100001","residence":"440306018001","body":{{"outflow_registered":{{"leave_date":"2099-10-01","purpose":"work","expected_months":6}}}}}}"#
+    );
+    let add = |lang: Option<&str>| {
+        let mut c = bin();
+        if let Some(l) = lang {
+            c.args(["--lang", l]);
+        }
+        let out = c
+            .args(["record", "add", "--config"])
+            .arg(&cfg)
+            .args(["--json", &json])
+            .env_remove("LIUDONG_LANG")
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let zh = add(None);
+    assert!(
+        zh.contains("outflow_registered.leave_date") && zh.contains("日期 2099-10-01 晚于今天"),
+        "{zh}"
+    );
+    assert!(!zh.contains("is in the future"), "{zh}");
+    let en = add(Some("en"));
+    assert!(
+        en.contains("outflow_registered.leave_date: 2099-10-01 is in the future"),
+        "{en}"
+    );
+    assert!(!en.contains("晚于今天"), "{en}");
+}
