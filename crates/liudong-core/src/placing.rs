@@ -30,31 +30,9 @@ use crate::record::{Body, Record};
 use crate::routing::Places;
 use crate::validate::{Reason, ValidationError};
 use crate::view::PersonView;
-use liudong_i18n::{Lang, t, t_in};
+use liudong_i18n::t;
 
-/// The role of a place in a record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Origin,
-    Residence,
-    PreviousResidence,
-}
-
-impl Role {
-    /// The role's name, in the operator's language.
-    pub fn label(self) -> String {
-        self.label_in(liudong_i18n::lang())
-    }
-
-    /// The role's name in `l`.
-    pub fn label_in(self, l: Lang) -> String {
-        match self {
-            Role::Origin => t_in!(l, "places-role-origin"),
-            Role::Residence => t_in!(l, "places-role-residence"),
-            Role::PreviousResidence => t_in!(l, "places-role-previous"),
-        }
-    }
-}
+pub use crate::reason::Role;
 
 /// A place of a record that differs from the one it must carry.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,7 +10,6 @@
 
 use crate::code::{Code, Level};
 use crate::date::{Date, Quarter};
-use crate::placing::Role;
 use crate::record::RecordId;
 use liudong_i18n::{Lang, t_in};
 use std::fmt;
@@ -309,6 +308,30 @@ pub fn kind_word(kind: &str, l: Lang) -> String {
         "returned" => t_in!(l, "record-kind-returned"),
         "correction" => t_in!(l, "record-kind-correction"),
         other => other.to_string(),
+    }
+}
+
+/// The role of a place in a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Origin,
+    Residence,
+    PreviousResidence,
+}
+
+impl Role {
+    /// The role's name, in the operator's language.
+    pub fn label(self) -> String {
+        self.label_in(liudong_i18n::lang())
+    }
+
+    /// The role's name in `l`.
+    pub fn label_in(self, l: Lang) -> String {
+        match self {
+            Role::Origin => t_in!(l, "places-role-origin"),
+            Role::Residence => t_in!(l, "places-role-residence"),
+            Role::PreviousResidence => t_in!(l, "places-role-previous"),
+        }
     }
 }
 

@@ -6,20 +6,36 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_liudong"))
 }
 
+/// The demo's report: Chinese by default, English with `--lang en`.
 #[test]
 fn demo_runs_and_reports_deliveries() {
-    let out = bin().arg("demo").output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let demo = |lang: Option<&str>| {
+        let mut c = bin();
+        if let Some(l) = lang {
+            c.args(["--lang", l]);
+        }
+        let out = c.arg("demo").env_remove("LIUDONG_LANG").output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "demo failed:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    };
+    let en = demo(Some("en"));
+    assert!(en.contains("inflow acknowledged"), "{en}");
     assert!(
-        out.status.success(),
-        "demo failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        en.contains("Every record reached exactly the nodes entitled to it"),
+        "{en}"
     );
-    assert!(stdout.contains("inflow_acknowledged"), "{stdout}");
+    let zh = demo(None);
+    assert!(zh.contains("流入反馈"), "{zh}");
     assert!(
-        stdout.contains("Every record reached exactly the nodes entitled to it"),
-        "{stdout}"
+        zh.contains("每条记录都恰好到达了有权接收它的节点"),
+        "{zh}"
     );
+    assert!(!zh.contains("Every record"), "{zh}");
 }
 
 #[test]
