@@ -107,10 +107,7 @@ fn follow(
             .or_else(|| want.previous_residence.clone()),
     };
     match first_difference(&out, want, previous_field) {
-        Some(d) => Err(ValidationError {
-            field: d.field.into(),
-            reason: refuse(&d),
-        }),
+        Some(d) => Err(ValidationError::new(d.field, refuse(&d))),
         None => Ok(out),
     }
 }
@@ -172,10 +169,7 @@ pub fn settle(
 ) -> Result<(Code, Option<Code>), ValidationError> {
     let find = |id: &crate::RecordId| context.iter().find(|r| &r.id == id);
     let required = |origin: Option<Code>| {
-        origin.ok_or_else(|| ValidationError {
-            field: "origin".into(),
-            reason: Reason::OriginRequired,
-        })
+        origin.ok_or_else(|| ValidationError::new("origin", Reason::OriginRequired))
     };
     match body {
         Body::Correction(c) => {
@@ -198,10 +192,10 @@ pub fn settle(
                 match &b.previous_residence {
                     None => b.previous_residence = was.previous_residence.clone(),
                     Some(p) if Some(p) != was.previous_residence.as_ref() => {
-                        return Err(ValidationError {
-                            field: "correction.amended.previous_residence".into(),
-                            reason: amended_previous_differs(was.previous_residence.as_ref(), &id),
-                        });
+                        return Err(ValidationError::new(
+                            "correction.amended.previous_residence",
+                            amended_previous_differs(was.previous_residence.as_ref(), &id),
+                        ));
                     }
                     Some(_) => {}
                 }
@@ -229,13 +223,13 @@ pub fn settle(
             let origin = required(origin)?;
             let current = current_residence(context);
             match (residence, current) {
-                (Some(given), Some(current)) if given != current => Err(ValidationError {
-                    field: "residence".into(),
-                    reason: Reason::ReturnPlace {
+                (Some(given), Some(current)) if given != current => Err(ValidationError::new(
+                    "residence",
+                    Reason::ReturnPlace {
                         found: given,
                         current,
                     },
-                }),
+                )),
                 (Some(given), _) => Ok((origin, Some(given))),
                 (None, current) => Ok((origin, current)),
             }
@@ -244,13 +238,13 @@ pub fn settle(
             let origin = required(origin)?;
             let current = current_residence(context).filter(|c| Some(c) != residence.as_ref());
             match (&b.previous_residence, current) {
-                (Some(given), Some(current)) if *given != current => Err(ValidationError {
-                    field: "residence_changed.previous_residence".into(),
-                    reason: Reason::PreviousPlace {
+                (Some(given), Some(current)) if *given != current => Err(ValidationError::new(
+                    "residence_changed.previous_residence",
+                    Reason::PreviousPlace {
                         found: given.clone(),
                         current,
                     },
-                }),
+                )),
                 (Some(_), _) => Ok((origin, residence)),
                 (None, current) => {
                     b.previous_residence = current;

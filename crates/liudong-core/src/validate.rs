@@ -11,8 +11,8 @@
 
 use crate::code::{Code, Level};
 use crate::date::Date;
-use crate::record::{Body, Record, Sex};
 pub use crate::reason::Reason;
+use crate::record::{Body, Record, Sex};
 use liudong_i18n::Lang;
 use std::fmt;
 
@@ -22,14 +22,16 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ValidationError {
     pub field: String,
-    pub reason: Reason,
+    /// Boxed: a reason carries codes and record ids, and this error travels
+    /// inside the store's and sync's errors.
+    pub reason: Box<Reason>,
 }
 
 impl ValidationError {
     pub fn new(field: impl Into<String>, reason: Reason) -> ValidationError {
         ValidationError {
             field: field.into(),
-            reason,
+            reason: Box::new(reason),
         }
     }
 
@@ -176,10 +178,7 @@ fn not_future(field: &str, d: Date, latest: Date) -> Result<(), ValidationError>
 fn check_body(r: &Record, body: &Body, latest: Date, top: bool) -> Result<(), ValidationError> {
     let needs_residence = || -> Result<(), ValidationError> {
         if r.residence.is_none() {
-            return fail(
-                "residence",
-                Reason::NeedsResidence { kind: body.kind() },
-            );
+            return fail("residence", Reason::NeedsResidence { kind: body.kind() });
         }
         Ok(())
     };
@@ -270,10 +269,7 @@ fn check_body(r: &Record, body: &Body, latest: Date, top: bool) -> Result<(), Va
         Body::Returned(b) => not_future("returned.return_date", b.return_date, latest)?,
         Body::Correction(c) => {
             if !top {
-                return fail(
-                    "correction.amended",
-                    Reason::CorrectionOfCorrection,
-                );
+                return fail("correction.amended", Reason::CorrectionOfCorrection);
             }
             text("correction.reason", &c.reason, true)?;
             if let Some(prev) = &c.previous_residence {
@@ -281,10 +277,7 @@ fn check_body(r: &Record, body: &Body, latest: Date, top: bool) -> Result<(), Va
             }
             if let Some(amended) = &c.amended {
                 if matches!(**amended, Body::Correction(_)) {
-                    return fail(
-                        "correction.amended",
-                        Reason::CorrectionOfCorrection,
-                    );
+                    return fail("correction.amended", Reason::CorrectionOfCorrection);
                 }
                 check_body(r, amended, latest, false)?;
             }
@@ -363,7 +356,7 @@ mod tests {
             r.id.seq = bad;
             let e = check_record(&r, LIMITS).unwrap_err();
             assert_eq!(e.field, "id.seq", "seq {bad}: {e}");
-            assert_eq!(e.reason, Reason::SeqBeyondLimit { seq: bad, limit }, "{e}");
+            assert_eq!(*e.reason, Reason::SeqBeyondLimit { seq: bad, limit }, "{e}");
         }
         // Before the epoch (or with a clock at zero) the plain counters pass.
         assert_eq!(RecordId::seq_limit(0, 0), SEQ_COUNTER_MAX);
@@ -379,7 +372,7 @@ mod tests {
         r.residence = Some(Code::parse("440306018999").unwrap());
         let e = check_record(&r, LIMITS).unwrap_err();
         assert_eq!(e.field, "residence");
-        assert!(matches!(e.reason, Reason::UnknownCode { .. }), "{e}");
+        assert!(matches!(*e.reason, Reason::UnknownCode { .. }), "{e}");
         let mut r = rec(body("outflow_registered"));
         r.origin = Code::parse("410602100999").unwrap();
         r.id.node = Code::parse("410602100").unwrap();

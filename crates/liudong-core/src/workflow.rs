@@ -52,7 +52,7 @@ pub struct WorkflowIssue {
     pub kind: IssueKind,
     pub field: String,
     #[serde(with = "stored_reason")]
-    pub reason: Reason,
+    pub reason: Box<Reason>,
 }
 
 /// A [`Reason`] as the string stores and peers keep.
@@ -64,10 +64,10 @@ mod stored_reason {
         s.serialize_str(&r.text_in(Lang::En))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Reason, D::Error> {
-        Ok(Reason::Recorded {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Box<Reason>, D::Error> {
+        Ok(Box::new(Reason::Recorded {
             text: String::deserialize(d)?,
-        })
+        }))
     }
 }
 
@@ -76,7 +76,7 @@ impl WorkflowIssue {
         WorkflowIssue {
             kind: IssueKind::Breach,
             field: field.into(),
-            reason,
+            reason: Box::new(reason),
         }
     }
 
@@ -84,7 +84,7 @@ impl WorkflowIssue {
         WorkflowIssue {
             kind: IssueKind::MissingContext,
             field: field.into(),
-            reason,
+            reason: Box::new(reason),
         }
     }
 
@@ -237,10 +237,7 @@ fn check_given(
             if episode_open() {
                 Ok(())
             } else {
-                Err(WorkflowIssue::missing(
-                    field,
-                    Reason::NoOpenEpisode,
-                ))
+                Err(WorkflowIssue::missing(field, Reason::NoOpenEpisode))
             }
         }
         _ => Ok(()),
@@ -321,15 +318,15 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.kind, IssueKind::Breach);
         assert_eq!(e.field, "inflow_acknowledged.inflow");
-        assert!(matches!(e.reason, Reason::NotInflow { .. }), "{e}");
+        assert!(matches!(*e.reason, Reason::NotInflow { .. }), "{e}");
         let e = check(&good, &[outflow]).unwrap_err();
         assert_eq!(e.kind, IssueKind::MissingContext);
-        assert!(matches!(e.reason, Reason::InflowNotHeld { .. }), "{e}");
+        assert!(matches!(*e.reason, Reason::InflowNotHeld { .. }), "{e}");
         // Another person's inflow.
         let other = rec(4, 2, body("inflow_registered"));
         let e = check(&rec(5, 1, ack(other.id.clone())), &[other]).unwrap_err();
         assert_eq!(e.kind, IssueKind::Breach);
-        assert!(matches!(e.reason, Reason::OtherPerson { .. }), "{e}");
+        assert!(matches!(*e.reason, Reason::OtherPerson { .. }), "{e}");
     }
 
     #[test]

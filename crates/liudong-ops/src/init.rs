@@ -884,8 +884,12 @@ pub fn enrol(o: &EnrolOptions) -> Result<PathBuf> {
         Some(d) => d.clone(),
         None => base.join(CA_DIR),
     })?;
-    let ca = pki::ca_load(&ca_dir)
-        .with_context(|| t!("ops-context-ca-elsewhere", dir = ca_dir.display().to_string()))?;
+    let ca = pki::ca_load(&ca_dir).with_context(|| {
+        t!(
+            "ops-context-ca-elsewhere",
+            dir = ca_dir.display().to_string()
+        )
+    })?;
     if &ca.code != county {
         refuse!(t!(
             "ops-ca-dir-other-county",
@@ -952,7 +956,12 @@ pub fn enrol(o: &EnrolOptions) -> Result<PathBuf> {
         t!(
             "ops-enrol-step-init",
             kind = kind.as_str(),
-            file = o.out.file_name().unwrap_or_default().to_string_lossy().to_string()
+            file = o
+                .out
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .to_string()
         )
     );
     println!(

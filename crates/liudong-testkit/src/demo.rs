@@ -9,9 +9,9 @@
 //! record arrived and how long it took.
 
 use anyhow::{Context, Result, bail};
+use liudong_core::reason::kind_word;
 use liudong_core::record::*;
 use liudong_core::synth::{self, SynthRng};
-use liudong_core::reason::kind_word;
 use liudong_core::{CitizenId, Code, Date, NodeKind, Record, RecordId};
 use liudong_i18n::t;
 use liudong_node::config::{
@@ -412,7 +412,11 @@ pub async fn run_with(dir: Option<PathBuf>, exchange: DemoExchange) -> Result<Ve
             NodeKind::County => t!("demo-kind-county"),
             NodeKind::Exchange { .. } => t!("demo-kind-exchange"),
         };
-        println!("  {} {} {addr}", pad(code, 14, false), pad(&kind, 12, false));
+        println!(
+            "  {} {} {addr}",
+            pad(code, 14, false),
+            pad(&kind, 12, false)
+        );
     }
     // Let the live sessions open before timing deliveries.
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -506,10 +510,7 @@ pub async fn run_with(dir: Option<PathBuf>, exchange: DemoExchange) -> Result<Ve
 }
 
 fn print_report(topo: &Topology, rows: &[Row], subject: &CitizenId) {
-    println!(
-        "\n{}",
-        t!("demo-report-head", subject = subject.redacted())
-    );
+    println!("\n{}", t!("demo-report-head", subject = subject.redacted()));
     let codes: Vec<&String> = topo.nodes.keys().collect();
     let l = liudong_i18n::lang();
     print!(
@@ -544,7 +545,13 @@ fn print_report(topo: &Topology, rows: &[Row], subject: &CitizenId) {
 fn pad(s: &str, width: usize, right: bool) -> String {
     let w: usize = s
         .chars()
-        .map(|c| if (c as u32) < 0x1100 || c == '—' { 1 } else { 2 })
+        .map(|c| {
+            if (c as u32) < 0x1100 || c == '—' {
+                1
+            } else {
+                2
+            }
+        })
         .sum();
     let fill = " ".repeat(width.saturating_sub(w));
     if right {

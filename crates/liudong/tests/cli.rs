@@ -31,10 +31,7 @@ fn demo_runs_and_reports_deliveries() {
     );
     let zh = demo(None);
     assert!(zh.contains("流入反馈"), "{zh}");
-    assert!(
-        zh.contains("每条记录都恰好到达了有权接收它的节点"),
-        "{zh}"
-    );
+    assert!(zh.contains("每条记录都恰好到达了有权接收它的节点"), "{zh}");
     assert!(!zh.contains("Every record"), "{zh}");
 }
 

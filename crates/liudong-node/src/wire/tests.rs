@@ -45,9 +45,9 @@ fn held(r: &Record) -> HeldRecord {
         issue: WorkflowIssue {
             kind: IssueKind::MissingContext,
             field: "correction.target".into(),
-            reason: liudong_core::Reason::Recorded {
+            reason: Box::new(liudong_core::Reason::Recorded {
                 text: "the corrected record is not held here".into(),
-            },
+            }),
         },
     }
 }

@@ -253,7 +253,7 @@ fn held_flags_written_before_typed_reasons_still_decode() {
     assert_eq!(read.issue.kind, IssueKind::MissingContext);
     assert_eq!(read.issue.field, "returned");
     assert_eq!(
-        read.issue.reason,
+        *read.issue.reason,
         Reason::Recorded {
             text: old_text.into()
         }
@@ -262,7 +262,7 @@ fn held_flags_written_before_typed_reasons_still_decode() {
     assert_eq!(postcard::to_allocvec(&read).unwrap(), bytes);
     // The same issue found now: typed, and stored as the same bytes.
     let issue: WorkflowIssue = workflow::check(&r, &[]).unwrap_err();
-    assert_eq!(issue.reason, Reason::NoOpenEpisode);
+    assert_eq!(*issue.reason, Reason::NoOpenEpisode);
     let now = crate::held::HeldRecord {
         id: r.id.clone(),
         subject: r.subject.as_str().to_string(),
