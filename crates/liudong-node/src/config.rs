@@ -1155,10 +1155,7 @@ mod tests {
                 .replace("\"410602100\"", "\"410699100\""),
         )
         .unwrap_err();
-        assert!(
-            format!("{e:#}").contains("不在区划代码表中"),
-            "{e:#}"
-        );
+        assert!(format!("{e:#}").contains("不在区划代码表中"), "{e:#}");
     }
 
     #[test]
