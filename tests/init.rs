@@ -211,7 +211,7 @@ fn enrolled_township_and_village_reach_the_hub_over_mutual_tls() {
         "--admin-listen",
         &town_admin,
     ]);
-    assert!(out.contains("删除签发文件"), "{out}");
+    assert!(out.contains("删除入网文件"), "{out}");
     #[cfg(unix)]
     assert_eq!(mode(&town.join("tls/node.key")), 0o600);
     let town_cfg = town.join("liudong.toml");

@@ -105,3 +105,4 @@ ops-enrol-step-carry = The file holds the node's private key: carry it by hand (
 ops-enrol-step-init = On the { $kind } machine: `liudong init --enrol { $file } --dir /etc/liudong --data-dir /var/lib/liudong`, then start it.
 ops-enrol-step-nothing = Nothing changes on this hub: it trusts every certificate its CA issues under { $county }. Check the link with `liudong status --config { $config }` once the node runs.
 ops-context-ca-elsewhere = CA in { $dir } (give --ca-dir if the CA is kept elsewhere)
+ops-trust-added-config-bad = the config with the trust added does not load; nothing was changed

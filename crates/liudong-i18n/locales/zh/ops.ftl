@@ -79,7 +79,7 @@ ops-setup-hub =
     { "  " }节点私钥  { $key }（权限 0600）
     { "  " }运营方 CA { $ca }（ca.key 权限 0600；证书吊销列表 { $crl }）
 ops-setup-enrolled =
-    已按县 { $county } 的签发文件（{ $issued_on }）在 { $dir } 建立{ $kind } { $code }（{ $name }）：
+    已按县 { $county } 的入网文件（{ $issued_on }）在 { $dir } 建立{ $kind } { $code }（{ $name }）：
     { "  " }配置文件  { $config }
     { "  " }数据目录  { $data }
     { "  " }节点证书  { $cert }（{ $fingerprint }）
@@ -91,17 +91,18 @@ ops-step-copy-crl = 每次运行 `liudong ca revoke --dir { $ca }` 后，把 { $
 ops-step-start = 启动节点：`liudong serve --config { $config }`，或用 config/liudong.service 作为系统服务运行（docs/operations.md）。
 ops-step-enrol-children = 为每个乡镇签发：`liudong enrol --config { $config } --code <9 位代码> --url-for-child https://<本机地址>:{ $port } --out <代码>.enrol`；村用 --url-for-child https://<所属乡镇的地址>:7300。每个文件都要人工送到对应的机器上。
 ops-step-check = 检查节点：`liudong status --config { $config }`。
-ops-step-delete-enrol = 删除签发文件 { $file } 及其所有副本：其中有本节点的私钥，现已保存在 { $key }。
+ops-step-delete-enrol = 删除入网文件 { $file } 及其所有副本：其中有本节点的私钥，现已保存在 { $key }。
 ops-step-check-upstream = 检查能否连到上级节点 { $upstream }（{ $url }）：`liudong status --config { $config }`（看链路 { $upstream } 一行的最近成功时间）。
 ops-step-keep-crl = 保持 { $crl } 为最新：{ $hint }
 ops-step-villages = { $code } 下的村连接本节点的 { $listen }；由县级运营方为它们签发（`liudong enrol --code { $code }NNN --url-for-child https://<本机地址>:<端口>`）。
 ops-listen-unknown = 其监听地址
 ops-enrol-revocation-hint = 它是县级 CA 证书吊销列表的副本（在县级枢纽上为 { $crl }）；县级运营方每次吊销证书后，用最新文件替换它（节点一秒内重新读取）。该证书在枢纽上保存为 { $kept }；吊销它：liudong ca revoke --dir { $ca } --cert { $kept }
 ops-enrol-written =
-    已写入{ $kind } { $code }（{ $name }）的签发文件：{ $out }（权限 0600）
+    已写入{ $kind } { $code }（{ $name }）的入网文件：{ $out }（权限 0600）
     { "  " }证书 { $fingerprint } 由 CA { $county } 签发，有效期 { $days } 天；副本保存在 { $kept }
     { "  " }它连接上级节点 { $upstream }，地址 { $url }
 ops-enrol-step-carry = 该文件含有节点的私钥：请人工携带（U 盘），不要通过电子邮件或聊天工具发送；解开后删除所有副本。
 ops-enrol-step-init = 在{ $kind }的机器上运行：`liudong init --enrol { $file } --dir /etc/liudong --data-dir /var/lib/liudong`，然后启动节点。
 ops-enrol-step-nothing = 本枢纽无需改动：它信任本 CA 在 { $county } 下签发的所有证书。节点运行后用 `liudong status --config { $config }` 检查链路。
 ops-context-ca-elsewhere = { $dir } 中的 CA（如 CA 保存在别处，请用 --ca-dir 指定）
+ops-trust-added-config-bad = 加入信任后的配置无法加载；未做任何改动
