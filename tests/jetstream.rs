@@ -11,7 +11,10 @@
 //!   the cluster, and two counties whose crossing records wait in the
 //!   outbox while the cluster has no quorum (status failing) and flow when
 //!   it returns, with a tampered envelope and one relayed under another
-//!   county's name refused and audited.
+//!   county's name refused and audited;
+//! - `liudong verify` over the cluster (delivery proofs): equal, a record
+//!   lost with the whole cluster named as missing, `liudong exchange
+//!   resend` restoring it, a forged proof refused.
 //!
 //! Needs `nats-server` (scripts/setup-test.sh installs it).
 
@@ -553,6 +556,20 @@ async fn the_demo_runs_with_a_jetstream_cluster_in_place_of_the_exchange_node() 
 async fn counties_on_cluster(
     dir: &std::path::Path,
 ) -> (NatsCluster, liudong_testkit::demo::Topology) {
+    counties_on_cluster_with(dir, |_| {}).await
+}
+
+/// How the county nodes of these tests are configured, then `more`.
+fn county_tweak(cfg: &mut liudong_node::config::NodeConfig) {
+    cfg.store.compression = None;
+    cfg.link.backoff_max = Duration::from_secs(1);
+}
+
+/// As [`counties_on_cluster`], with `more` applied to each node's config.
+async fn counties_on_cluster_with(
+    dir: &std::path::Path,
+    more: fn(&mut liudong_node::config::NodeConfig),
+) -> (NatsCluster, liudong_testkit::demo::Topology) {
     let nodes = [("CN", None), (A, Some("CN")), (B, Some("CN"))];
     let pki = liudong_testkit::demo_tls::DemoPki::create(dir, &nodes).unwrap();
     let cluster = NatsCluster::start_with_pki(dir, pki, &[A, B])
@@ -588,8 +605,8 @@ async fn counties_on_cluster(
         Some(cluster.pki()),
         Some(&cluster),
         |cfg| {
-            cfg.store.compression = None;
-            cfg.link.backoff_max = Duration::from_secs(1);
+            county_tweak(cfg);
+            more(cfg);
         },
     )
     .await
@@ -705,5 +722,212 @@ async fn county_nodes_wait_without_quorum_and_refuse_tampered_or_relayed_envelop
     let later = topo.write(A, crossing_draft(3)).await.unwrap();
     topo.wait_for(&later.id, &both, wait).await.unwrap();
     assert_eq!(b.store().record_count(), 3, "three records, nothing twice");
+    topo.shutdown().await.unwrap();
+}
+
+/// County `code`'s config as [`counties_on_cluster_with`] starts it (to
+/// start it again).
+fn county_config(
+    dir: &std::path::Path,
+    cluster: &NatsCluster,
+    code: &str,
+    more: fn(&mut liudong_node::config::NodeConfig),
+) -> liudong_node::config::NodeConfig {
+    let mut cfg = liudong_testkit::demo::local_config(
+        code,
+        Some(("CN", "http://127.0.0.1:9".to_string())),
+        dir.join(code),
+        true,
+    )
+    .unwrap();
+    cluster.pki().secure(&mut cfg).unwrap();
+    cluster.attach(&mut cfg).unwrap();
+    county_tweak(&mut cfg);
+    more(&mut cfg);
+    cfg
+}
+
+/// Runs `liudong verify` at `code` until `done` holds for the report (each
+/// attempt's outcome printed), at most `within`.
+async fn verify_until(
+    topo: &liudong_testkit::demo::Topology,
+    code: &str,
+    within: Duration,
+    done: impl Fn(&liudong_sync::verify::VerifyReport) -> bool,
+) -> liudong_sync::verify::VerifyReport {
+    let v = topo.node(code).verifier.clone().expect("a verifier");
+    let deadline = Instant::now() + within;
+    loop {
+        let last = match v.run(false).await {
+            Ok(r) if done(&r) => {
+                for line in liudong_node::text::verify_lines(&r) {
+                    println!("{line}");
+                }
+                return r;
+            }
+            Ok(r) => format!("{:?}", r.sources),
+            Err(e) => e.to_string(),
+        };
+        assert!(
+            Instant::now() < deadline,
+            "verify at {code} did not reach the expected outcome within {within:?}; last: {last}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+fn from_a(r: &liudong_sync::verify::VerifyReport) -> Option<&liudong_sync::verify::SourceCheck> {
+    r.sources.iter().find(|c| c.source == A)
+}
+
+fn quick_proofs(cfg: &mut liudong_node::config::NodeConfig) {
+    cfg.exchange.keys_interval = Duration::from_secs(1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_proves_delivery_over_the_cluster_and_resend_restores_a_total_loss() {
+    let t = tempfile::tempdir().unwrap();
+    let (mut cluster, mut topo) = counties_on_cluster_with(t.path(), quick_proofs).await;
+    let both = vec![A.to_string(), B.to_string()];
+    let wait = Duration::from_secs(60);
+
+    // A record from A reaches B; verify at B: equal to A's proof.
+    let first = topo.write(A, crossing_draft(1)).await.unwrap();
+    topo.wait_for(&first.id, &both, wait).await.unwrap();
+    let r = verify_until(&topo, B, wait, |r| {
+        r.in_step && from_a(r).is_some_and(|c| c.state == "equal")
+    })
+    .await;
+    let c = from_a(&r).unwrap();
+    assert_eq!((c.sent, c.received, c.missing), (1, 1, 0));
+    assert_eq!(r.in_flight, 0);
+
+    // B stopped; A's second record is published (acknowledged by the
+    // stream) and then the whole cluster is lost with its disks.
+    let b = topo.take(B).unwrap();
+    b.shutdown(Duration::from_secs(10)).await.unwrap();
+    let second = topo.write(A, crossing_draft(2)).await.unwrap();
+    let a = topo.node(A).node.clone();
+    let link = liudong_core::Link::Parent;
+    let deadline = Instant::now() + wait;
+    loop {
+        let cursor = a
+            .store()
+            .cursor(liudong_store::CursorDir::Out, &link)
+            .unwrap();
+        // Sealed (sealing runs after the write) and published.
+        let sealed = a
+            .store()
+            .envelope_bytes(&second.id, &code(B))
+            .unwrap()
+            .is_some();
+        if sealed && a.store().pending(&link, cursor).unwrap() == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "A never published its second record"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    cluster.lose_everything().await.unwrap();
+    let b = liudong_testkit::start_node(county_config(t.path(), &cluster, B, quick_proofs))
+        .await
+        .unwrap();
+    topo.put(B, b);
+
+    // A announces its proof again on the new cluster: verify at B names the
+    // record that was lost with the cluster, and its source.
+    let r = verify_until(&topo, B, wait, |r| {
+        from_a(r).is_some_and(|c| c.state == "missing")
+    })
+    .await;
+    assert!(!r.in_step);
+    let c = from_a(&r).unwrap();
+    assert_eq!((c.sent, c.received, c.missing), (2, 1, 1));
+    assert_eq!(c.missing_ids, vec![second.id.to_string()]);
+    assert!(
+        !topo.node(B).node.store().holds_item(&second.id).unwrap(),
+        "the record really is missing at B"
+    );
+    assert!(
+        liudong_node::text::verify_lines(&r)
+            .iter()
+            .any(|l| l.contains(&second.id.to_string()) && l.contains(A)),
+        "the report names the record and its source"
+    );
+
+    // A re-sends: stopped, its publish cursor back, started again.
+    drop(a);
+    let a_node = topo.take(A).unwrap();
+    a_node.shutdown(Duration::from_secs(10)).await.unwrap();
+    let a_cfg = county_config(t.path(), &cluster, A, quick_proofs);
+    let resent = liudong_node::resend::resend(&a_cfg, "operator-1").unwrap();
+    assert!(resent.from > 0 && resent.records >= 2, "{resent:?}");
+    let a_node = liudong_testkit::start_node(a_cfg).await.unwrap();
+    let audited = a_node
+        .node
+        .store()
+        .audit_query(&liudong_store::audit::AuditFilter::default())
+        .unwrap()
+        .into_iter()
+        .any(|e| {
+            matches!(e.event, liudong_store::audit::AuditEvent::Resent { ref operator, records, .. }
+                if operator == "operator-1" && records == resent.records)
+        });
+    assert!(audited, "the re-send is in A's audit trail");
+    topo.put(A, a_node);
+    topo.wait_for(&second.id, &both, wait).await.unwrap();
+    let r = verify_until(&topo, B, wait, |r| {
+        r.in_step && from_a(r).is_some_and(|c| c.state == "equal")
+    })
+    .await;
+    assert_eq!(from_a(&r).unwrap().received, 2);
+    assert_eq!(topo.node(B).node.store().record_count(), 2);
+
+    // A proof under A's name signed with another key is refused (A is
+    // stopped first, or it would soon announce its own again); B may not
+    // announce as A at all, nor read proofs addressed to others.
+    let a_key = topo
+        .node(A)
+        .node
+        .keys()
+        .unwrap()
+        .current()
+        .unwrap()
+        .key_id
+        .clone();
+    let a_node = topo.take(A).unwrap();
+    a_node.shutdown(Duration::from_secs(10)).await.unwrap();
+    let xa = cluster.connect(A).await.unwrap();
+    // The wire form of docs/protocol.md, naming A's key, signed by another.
+    let stranger = liudong_exchange::OwnKey::generate(1).unwrap();
+    let mut claim = liudong_exchange::Proof::new(&code(A), &code(B), Vec::new());
+    claim.signer_key = a_key;
+    let body = serde_json::to_vec(&claim).unwrap();
+    let mut signed = b"liudong-proof-v1".to_vec();
+    signed.extend_from_slice(&(body.len() as u32).to_be_bytes());
+    signed.extend_from_slice(&body);
+    let mut forged = (body.len() as u32).to_be_bytes().to_vec();
+    forged.extend_from_slice(&body);
+    forged.extend_from_slice(&stranger.sign(&signed));
+    liudong_jetstream::proofs::publish(&xa, &code(A), &code(B), &forged)
+        .await
+        .unwrap();
+    let r = verify_until(&topo, B, wait, |r| {
+        from_a(r).is_some_and(|c| c.state == "refused")
+    })
+    .await;
+    assert!(!r.in_step);
+    let bad_signature = liudong_exchange::SealError::ProofBadSignature { from: code(A) };
+    assert_eq!(from_a(&r).unwrap().reason, bad_signature.to_string());
+    let xb = cluster.connect(B).await.unwrap();
+    let as_a = liudong_jetstream::proofs::publish(&xb, &code(A), &code(B), &forged).await;
+    assert!(
+        matches!(as_a, Err(ExchangeError::PermissionDenied { .. })),
+        "B announcing as A: {as_a:?}"
+    );
+    let others = liudong_jetstream::proofs::read(&xb, &code(B), &code(C)).await;
+    assert!(others.is_err(), "B reading a proof for C: {others:?}");
     topo.shutdown().await.unwrap();
 }

@@ -43,6 +43,14 @@ pub enum SealError {
     KeyFile { path: String, reason: String },
     #[error("{}", t!("seal-random"))]
     Random,
+    #[error("{}", t!("seal-proof-malformed", from = from.to_string(), reason = reason.as_str()))]
+    ProofMalformed { from: Code, reason: String },
+    #[error("{}", t!("seal-proof-route", from = from.to_string(), route = route.as_str()))]
+    ProofRoute { from: Code, route: String },
+    #[error("{}", t!("seal-proof-unknown-signer", from = from.to_string(), key_id = key_id.as_str()))]
+    ProofUnknownSigner { from: Code, key_id: String },
+    #[error("{}", t!("seal-proof-bad-signature", from = from.to_string()))]
+    ProofBadSignature { from: Code },
     #[error("HPKE: {0}")]
     Hpke(String),
 }

@@ -399,6 +399,16 @@ impl KeyRing {
             .cloned()
     }
 
+    /// The counties whose keys this node holds (its own included).
+    pub fn peer_counties(&self) -> std::collections::BTreeSet<Code> {
+        self.peers
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .map(|(c, _)| c.clone())
+            .collect()
+    }
+
     /// The key to seal to `county` now: the newest announced key whose
     /// validity has begun.
     pub fn current_peer(&self, county: &Code, now_ms: u64) -> Option<Arc<PeerKey>> {

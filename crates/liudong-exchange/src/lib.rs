@@ -22,18 +22,24 @@
 //! (`liudong-sync`) seals, receives and routes envelopes through its one
 //! receive path, and carries announcements through the exchange tier.
 //!
-//! Modules depend one way: `error`, `trust` ← `keyring` ← `envelope`, `announce`.
+//! Delivery [`proof`]s (signed summaries of what a county handed to the
+//! exchange for one destination) let the destination check it received all
+//! of it where no exchange node answers a verify (the JetStream exchange).
+//!
+//! Modules depend one way: `error`, `trust` ← `keyring` ← `envelope`, `announce`, `proof`.
 
 pub mod announce;
 pub mod envelope;
 mod error;
 pub mod keyring;
+pub mod proof;
 mod trust;
 
 pub use announce::Announcement;
 pub use envelope::{ENVELOPE_OVERHEAD, Envelope, Header, OpenCache, Sealer, peek_header, seal};
 pub use error::SealError;
 pub use keyring::{KeyRing, OwnKey, PeerKey};
+pub use proof::Proof;
 pub use trust::{AnnouncementSigner, CertificateCheck};
 
 /// Version of the envelope format (`EnvelopeHeader.version`).

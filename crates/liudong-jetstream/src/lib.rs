@@ -15,6 +15,7 @@
 //! - [`link`]: a county node's link to the cluster (outbox → publish,
 //!   consumer → the node's receive path);
 //! - [`keys`]: the key directory (counties' sealing key announcements);
+//! - [`proofs`]: delivery proofs (what `liudong verify` compares);
 //! - [`server_conf`]: the nats-server configuration of the cluster;
 //! - [`error`]: typed errors, retryable or refused.
 //!
@@ -34,6 +35,7 @@ pub mod identity;
 pub mod keys;
 pub mod link;
 pub mod names;
+pub mod proofs;
 pub mod server_conf;
 pub mod stream;
 

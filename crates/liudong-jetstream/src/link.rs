@@ -28,6 +28,9 @@
 //!   one bad envelope cannot hold up the others. An envelope whose subject
 //!   names another source than the county that signed it is refused (a
 //!   county relays only what it sealed itself).
+//!
+//! The publish task also announces the county's delivery proofs
+//! ([`crate::proofs`]) after each published page and every `proofs_every`.
 
 use crate::client::{Exchange, ExchangeOptions, Outgoing};
 use crate::consume::{ConsumeOptions, Delivery, Settle};
@@ -58,6 +61,9 @@ pub struct LinkSettings {
     pub consume: ConsumeOptions,
     /// Backoff after a failure (`backoff_min`, `backoff_max` are used).
     pub pacing: LinkConfig,
+    /// How often the county's delivery proofs are announced again even if
+    /// unchanged (they are announced after every published page too).
+    pub proofs_every: std::time::Duration,
 }
 
 /// A running link: the handle for `liudong sync --once` and the connection
@@ -231,6 +237,11 @@ async fn publish(
     let max = settings.publish_batch.max(1);
     let mut changes = node.subscribe();
     let mut failures = 0u32;
+    let mut proofs = std::collections::HashMap::new();
+    let every = settings
+        .proofs_every
+        .max(std::time::Duration::from_millis(100));
+    let mut proofs_due = tokio::time::Instant::now();
     loop {
         // Until connected, an operator's request is answered at once.
         let x = tokio::select! {
@@ -249,6 +260,20 @@ async fn publish(
                     info!(sent = stats.sent, "published to the exchange");
                     node.record_session(&Link::Parent, Ok(stats)).await;
                 }
+                let all = tokio::time::Instant::now() >= proofs_due;
+                if all {
+                    proofs_due = tokio::time::Instant::now() + every;
+                }
+                if stats.sent > 0 || all {
+                    match crate::proofs::announce(&node, &x, &mut proofs, all).await {
+                        Ok(n) if n > 0 => info!(proofs = n, "delivery proofs announced"),
+                        Ok(_) => {}
+                        Err(e) => {
+                            warn!(error = %e, "announcing delivery proofs failed; announced again later");
+                            proofs.clear();
+                        }
+                    }
+                }
                 None
             }
             Err(e) => {
@@ -265,12 +290,17 @@ async fn publish(
         tokio::select! {
             _ = cancel.cancelled() => return,
             r = changes.changed(), if wait.is_none() => if r.is_err() { return },
+            _ = tokio::time::sleep_until(proofs_due), if wait.is_none() => {}
             _ = tokio::time::sleep(wait.unwrap_or_default()), if wait.is_some() => {}
             Some(reply) = requests.recv() => {
                 let r = drain(&node, &x, max).await;
                 node.record_session(&Link::Parent, r.as_ref()).await;
                 if r.is_ok() {
                     failures = 0;
+                    if let Err(e) = crate::proofs::announce(&node, &x, &mut proofs, false).await {
+                        warn!(error = %e, "announcing delivery proofs failed; announced again later");
+                        proofs.clear();
+                    }
                 }
                 let _ = reply.send(r.map_err(|e| e.to_string()));
             }

@@ -38,6 +38,24 @@ pub fn key_subjects() -> String {
     format!("{KEYS_PREFIX}.*.*")
 }
 
+/// Prefix of the delivery proofs' subjects.
+pub const PROOFS_PREFIX: &str = "liudong.f";
+
+/// The delivery proofs' stream: what each county has handed to the
+/// exchange for each destination (signed digests of routing headers).
+pub const PROOFS_STREAM: &str = "LIUDONG_PROOFS";
+
+/// The subject of `source`'s delivery proof for `dest`: the latest copy
+/// kept.
+pub fn proof_subject(source: &Code, dest: &Code) -> String {
+    format!("{PROOFS_PREFIX}.{source}.{dest}")
+}
+
+/// The subjects of the proofs' stream.
+pub fn proof_subjects() -> String {
+    format!("{PROOFS_PREFIX}.*.*")
+}
+
 /// The subject of a payload from `source` to `dest`.
 pub fn subject(dest: &Code, source: &Code) -> String {
     format!("{SUBJECT_PREFIX}.{dest}.{source}")
@@ -100,6 +118,11 @@ pub fn permissions(code: &Code, stream: &str) -> Permissions {
             format!("{KEYS_PREFIX}.{code}.*"),
             format!("$JS.API.DIRECT.GET.{KEYS_STREAM}"),
             format!("$JS.API.DIRECT.GET.{KEYS_STREAM}.>"),
+            // Delivery proofs: announce only as the source, read (the
+            // latest of a subject, by direct get) only those addressed to
+            // itself.
+            format!("{PROOFS_PREFIX}.{code}.*"),
+            format!("$JS.API.DIRECT.GET.{PROOFS_STREAM}.{PROOFS_PREFIX}.*.{code}"),
         ],
         subscribe: vec![format!("{}.>", inbox_prefix(code))],
     }
@@ -167,6 +190,22 @@ mod tests {
         assert!(!may_publish(&format!(
             "$JS.API.DIRECT.GET.{DEFAULT_STREAM}"
         )));
+        assert!(may_publish(&proof_subject(&a, &b)));
+        assert!(!may_publish(&proof_subject(&b, &a)), "as another source");
+        assert!(may_publish(&format!(
+            "$JS.API.DIRECT.GET.{PROOFS_STREAM}.{}",
+            proof_subject(&b, &a)
+        )));
+        for denied in [
+            format!(
+                "$JS.API.DIRECT.GET.{PROOFS_STREAM}.{}",
+                proof_subject(&a, &b)
+            ),
+            format!("$JS.API.DIRECT.GET.{PROOFS_STREAM}"),
+            format!("$JS.API.STREAM.PURGE.{PROOFS_STREAM}"),
+        ] {
+            assert!(!may_publish(&denied), "{denied}");
+        }
         assert!(may_subscribe("_INBOX_410602.abc.1"));
         assert!(!may_subscribe("_INBOX_440306.abc.1"));
         assert!(!may_subscribe("_INBOX.abc"));

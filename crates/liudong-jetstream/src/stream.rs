@@ -104,6 +104,27 @@ impl StreamSettings {
         }
     }
 
+    /// The delivery proofs' stream: the latest proof of each route (one
+    /// subject per source and destination), replicated, read by direct get.
+    pub fn proofs_config(&self) -> stream::Config {
+        stream::Config {
+            name: names::PROOFS_STREAM.to_string(),
+            description: Some("Liudong exchange: counties' delivery proofs".into()),
+            subjects: vec![names::proof_subjects()],
+            retention: stream::RetentionPolicy::Limits,
+            storage: stream::StorageType::File,
+            num_replicas: self.replicas,
+            duplicate_window: self.duplicate_window,
+            max_messages_per_subject: 1,
+            discard: stream::DiscardPolicy::Old,
+            max_message_size: liudong_exchange::proof::MAX_PROOF_BYTES as i32,
+            allow_direct: true,
+            deny_delete: true,
+            deny_purge: true,
+            ..Default::default()
+        }
+    }
+
     /// The durable consumer of participant `code`.
     pub fn consumer_config(&self, code: &Code) -> consumer::pull::Config {
         consumer::pull::Config {
@@ -125,6 +146,7 @@ impl StreamSettings {
 pub struct Ensured {
     pub stream_created: bool,
     pub keys_stream_created: bool,
+    pub proofs_stream_created: bool,
     pub consumers_created: Vec<Code>,
 }
 
@@ -141,6 +163,8 @@ pub async fn ensure(
     out.stream_created = created;
     let (_, created) = create_or_update(admin, settings.keys_config(), &api).await?;
     out.keys_stream_created = created;
+    let (_, created) = create_or_update(admin, settings.proofs_config(), &api).await?;
+    out.proofs_stream_created = created;
     for code in participants {
         let name = names::consumer_name(code);
         let exists = stream

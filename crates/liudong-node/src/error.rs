@@ -65,6 +65,9 @@ pub enum NodeError {
         #[source]
         source: liudong_jetstream::SetupError,
     },
+    /// `liudong exchange resend` on a node whose exchange is not a cluster.
+    #[error("{}", liudong_i18n::t!("jetstream-resend-not-cluster", node = node.to_string()))]
+    NotOnCluster { node: Code },
     /// A blocking task of the start or the shutdown panicked.
     #[error(transparent)]
     Task(#[from] tokio::task::JoinError),

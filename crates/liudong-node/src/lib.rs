@@ -28,6 +28,7 @@ pub mod progress;
 pub mod query;
 pub mod recover;
 pub mod report;
+pub mod resend;
 pub mod runner;
 pub mod status;
 pub mod text;

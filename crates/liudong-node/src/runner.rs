@@ -34,6 +34,8 @@ pub struct RunningNode {
     pub metrics_addr: Option<SocketAddr>,
     /// Handle to the upstream link driver.
     pub link: Option<LinkHandle>,
+    /// Verifies against the upstream (what `liudong verify` runs), if any.
+    pub verifier: Option<liudong_sync::verify::Verifier>,
     /// The node's transport options (its TLS identity included), for tools
     /// and tests that connect to other nodes as this node.
     pub net: liudong_net::NetOptions,
@@ -160,7 +162,13 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
     }
 
     if let Some(nl) = &cfg.exchange.nats {
-        link = Some(start_cluster_link(&node, &cfg, nl)?);
+        let (handle, v) = start_cluster_link(&node, &cfg, nl)?;
+        if let Some(every) = cfg.verify.interval {
+            // Nothing to repair from the cluster: `repair` has no effect.
+            node.spawn(v.clone().run_periodic(every, false, cancel.clone()));
+        }
+        link = Some(handle);
+        verifier = Some(v);
     }
 
     let mut admin_addr = None;
@@ -174,7 +182,7 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
             })?;
         admin_addr = Some(listener.local_addr()?);
         let mut svc = crate::admin::AdminService::new(node.clone(), link.clone());
-        if let Some(v) = verifier {
+        if let Some(v) = verifier.clone() {
             svc = svc.with_verifier(v);
         }
         let cancel = cancel.clone();
@@ -202,17 +210,19 @@ pub async fn start_with_clock(cfg: NodeConfig, clock: WallClock) -> Result<Runni
         console_addr: None,
         metrics_addr,
         link,
+        verifier,
         net: cfg.net.clone(),
     })
 }
 
 /// Starts a county's link to its JetStream exchange (`[exchange] nats`)
-/// and its key directory there.
+/// and its key directory there; the verifier reads the delivery proofs
+/// addressed to it.
 fn start_cluster_link(
     node: &Arc<Node>,
     cfg: &NodeConfig,
     nl: &crate::config::NatsLink,
-) -> Result<LinkHandle> {
+) -> Result<(LinkHandle, liudong_sync::verify::Verifier)> {
     use liudong_jetstream::{ConsumeOptions, ExchangeOptions, Identity, LinkSettings};
     let tls = cfg.net.tls.clone().ok_or_else(|| NodeError::NatsKey {
         path: nl.seed.clone(),
@@ -230,6 +240,7 @@ fn start_cluster_link(
         publish_batch: cfg.sync.max_batch,
         consume: ConsumeOptions::default(),
         pacing: cfg.link.clone(),
+        proofs_every: cfg.exchange.keys_interval,
     };
     tracing::info!(node = %cfg.scope.code, exchange = %nl.exchange.code, servers = nl.servers.len(), "exchange: JetStream cluster");
     let link = liudong_jetstream::start_link(node.clone(), identity, opts, settings);
@@ -243,7 +254,14 @@ fn start_cluster_link(
         cfg.exchange.keys_interval,
         node.cancel_token(),
     ));
-    Ok(link.handle)
+    let verifier = liudong_sync::verify::Verifier::with_proofs(
+        node.clone(),
+        nl.exchange.clone(),
+        Arc::new(liudong_jetstream::proofs::ClusterProofs::new(
+            link.connection.clone(),
+        )),
+    );
+    Ok((link.handle, verifier))
 }
 
 /// The key ring of a node of the sealed exchange tier: a county's own keys

@@ -199,6 +199,52 @@ pub fn verify_lines(r: &liudong_sync::verify::VerifyReport) -> Vec<String> {
         let text = t!("verify-own-records-missing", records = lost.to_string());
         out.push(format!("  {text}"));
     }
+    for c in &r.sources {
+        let (source, sent, received, missing) = (c.source.as_str(), c.sent, c.received, c.missing);
+        out.push(match c.state.as_str() {
+            "equal" => t!("verify-source-equal", source = source, received = received),
+            "ahead" => t!(
+                "verify-source-ahead",
+                source = source,
+                received = received,
+                sent = sent
+            ),
+            "in_flight" => t!(
+                "verify-source-in-flight",
+                source = source,
+                missing = missing,
+                sent = sent
+            ),
+            "no_proof" => t!(
+                "verify-source-no-proof",
+                source = source,
+                received = received
+            ),
+            "refused" => t!(
+                "verify-source-refused",
+                source = source,
+                reason = c.reason.as_str()
+            ),
+            _ if c.missing_ids.is_empty() => t!(
+                "verify-source-missing",
+                source = source,
+                missing = missing,
+                sent = sent,
+                received = received
+            ),
+            _ => t!(
+                "verify-source-missing-ids",
+                source = source,
+                missing = missing,
+                sent = sent,
+                received = received,
+                ids = c.missing_ids.join(", ")
+            ),
+        });
+    }
+    if r.in_flight > 0 {
+        out.push(t!("verify-in-flight", count = r.in_flight));
+    }
     if r.fetched + r.offered > 0 {
         out.push(t!(
             "verify-repaired",
@@ -218,7 +264,13 @@ pub fn verify_lines(r: &liudong_sync::verify::VerifyReport) -> Vec<String> {
 
 /// The error of `liudong verify` when the node is not in step at the end.
 pub fn verify_not_in_step(r: &liudong_sync::verify::VerifyReport, repaired: bool) -> String {
-    if repaired {
+    if !r.sources.is_empty() {
+        t!(
+            "verify-not-in-step-cluster",
+            node = r.node.as_str(),
+            upstream = r.upstream.as_str()
+        )
+    } else if repaired {
         t!(
             "verify-not-in-step-after-repair",
             node = r.node.as_str(),

@@ -21,7 +21,7 @@ use liudong_store::LinkStatus;
 use liudong_store::audit::{AuditEntry, AuditEvent};
 use liudong_store::fingerprint::{AuditReport, Receipt};
 use liudong_store::held::HeldRecord;
-use liudong_sync::verify::{BucketDiff, VerifyReport};
+use liudong_sync::verify::{BucketDiff, SourceCheck, VerifyReport};
 
 /// A message of the admin service that does not carry a well-formed value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -397,6 +397,21 @@ impl Wire for VerifyReport {
             fetched: self.fetched,
             offered: self.offered,
             offered_new: self.offered_new,
+            sources: self
+                .sources
+                .iter()
+                .map(|c| pb::SourceCheck {
+                    source: c.source.clone(),
+                    state: c.state.clone(),
+                    sent: c.sent,
+                    received: c.received,
+                    missing: c.missing,
+                    missing_ids: c.missing_ids.clone(),
+                    buckets: c.buckets.clone(),
+                    reason: c.reason.clone(),
+                })
+                .collect(),
+            in_flight: self.in_flight,
         }
     }
 
@@ -430,6 +445,21 @@ impl Wire for VerifyReport {
             fetched: m.fetched,
             offered: m.offered,
             offered_new: m.offered_new,
+            sources: m
+                .sources
+                .into_iter()
+                .map(|c| SourceCheck {
+                    source: c.source,
+                    state: c.state,
+                    sent: c.sent,
+                    received: c.received,
+                    missing: c.missing,
+                    missing_ids: c.missing_ids,
+                    buckets: c.buckets,
+                    reason: c.reason,
+                })
+                .collect(),
+            in_flight: m.in_flight,
         })
     }
 }
@@ -518,6 +548,17 @@ impl Wire for AuditEntry {
                 records,
                 subjects,
             }),
+            AuditEvent::Resent {
+                operator,
+                peer,
+                from,
+                records,
+            } => e::Event::Resent(e::Resent {
+                operator,
+                peer,
+                from,
+                records,
+            }),
         };
         pb::AuditEntry {
             seq: self.seq,
@@ -569,6 +610,12 @@ impl Wire for AuditEntry {
                 source: i.source,
                 records: i.records,
                 subjects: i.subjects,
+            },
+            e::Event::Resent(r) => AuditEvent::Resent {
+                operator: r.operator,
+                peer: r.peer,
+                from: r.from,
+                records: r.records,
             },
         };
         Ok(AuditEntry {

@@ -84,6 +84,17 @@ pub enum AuditEvent {
         records: u64,
         subjects: Vec<String>,
     },
+    /// An operator moved the node's publish cursor for its exchange back, so
+    /// that its outbox is published again (`liudong exchange resend`).
+    Resent {
+        operator: String,
+        /// The exchange.
+        peer: String,
+        /// The cursor before (outbox position).
+        from: u64,
+        /// Envelopes of the outbox to publish again.
+        records: u64,
+    },
 }
 
 impl AuditEvent {
@@ -93,6 +104,7 @@ impl AuditEvent {
             AuditEvent::Session { peer, .. } | AuditEvent::Disclosed { peer, .. } => Some(peer),
             AuditEvent::Refused { peer, .. } => peer.as_deref(),
             AuditEvent::Imported { source, .. } => Some(source),
+            AuditEvent::Resent { peer, .. } => Some(peer),
             AuditEvent::RecordWritten { .. } | AuditEvent::Viewed { .. } => None,
         }
     }

@@ -325,9 +325,16 @@ pub fn link_error_message(stored: &str) -> &str {
 fn seal_code(e: &liudong_exchange::SealError) -> StatusCode {
     use liudong_exchange::SealError as E;
     match e {
-        E::Malformed { .. } | E::Header { .. } | E::Announcement(_) => StatusCode::InvalidArgument,
-        E::BadSignature { .. } | E::CannotOpen { .. } => StatusCode::PermissionDenied,
-        E::UnknownSigner { .. } | E::NoKey { .. } => StatusCode::Unavailable,
+        E::Malformed { .. } | E::Header { .. } | E::Announcement(_) | E::ProofMalformed { .. } => {
+            StatusCode::InvalidArgument
+        }
+        E::BadSignature { .. }
+        | E::CannotOpen { .. }
+        | E::ProofBadSignature { .. }
+        | E::ProofRoute { .. } => StatusCode::PermissionDenied,
+        E::UnknownSigner { .. } | E::NoKey { .. } | E::ProofUnknownSigner { .. } => {
+            StatusCode::Unavailable
+        }
         E::UnknownRecipientKey { .. } | E::KeyFile { .. } => StatusCode::FailedPrecondition,
         E::Random | E::Hpke(_) => StatusCode::Internal,
     }

@@ -53,6 +53,7 @@ pub mod metrics;
 mod msg;
 mod node;
 mod peers;
+pub mod proofs;
 mod receive;
 pub mod seal;
 mod server;

@@ -88,6 +88,26 @@ pub struct BucketDiff {
     pub conflicting: Vec<String>,
 }
 
+/// Against a JetStream exchange: how the envelopes received from one source
+/// county compare with its delivery proof ([`crate::proofs`]).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SourceCheck {
+    pub source: String,
+    /// `equal`, `ahead`, `in_flight`, `missing`, `no_proof` or `refused`.
+    pub state: String,
+    /// Envelopes the proof counts / held here.
+    pub sent: u64,
+    pub received: u64,
+    /// Envelopes the proof counts that are not here.
+    pub missing: u64,
+    /// Their record ids, where the proof lists them.
+    pub missing_ids: Vec<String>,
+    /// The buckets (month, route) that differ.
+    pub buckets: Vec<String>,
+    /// Why a proof was refused.
+    pub reason: String,
+}
+
 /// The outcome of one verification.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct VerifyReport {
@@ -109,6 +129,14 @@ pub struct VerifyReport {
     /// Records offered to the upstream / newly stored there.
     pub offered: u64,
     pub offered_new: u64,
+    /// Against a JetStream exchange: each source county's deliveries
+    /// compared with its proof (empty against an exchange node).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceCheck>,
+    /// Against a JetStream exchange: messages addressed to this county
+    /// still in its queue.
+    #[serde(default)]
+    pub in_flight: u64,
 }
 
 fn too_many(what: &str, n: usize, max: usize) -> SyncError {
@@ -462,6 +490,8 @@ async fn verify_inner(
         fetched: 0,
         offered: 0,
         offered_new: 0,
+        sources: Vec::new(),
+        in_flight: 0,
     };
     // A recovery expects a store that differs everywhere: no line per bucket.
     for d in report.buckets.iter().filter(|_| !reclaim) {
@@ -590,13 +620,22 @@ fn destination_of(b: &Bucket) -> Option<Code> {
     Code::parse(b.route()?.1).ok()
 }
 
+/// What a node verifies against.
+#[derive(Clone)]
+enum Against {
+    /// Its upstream node (the `Verify` service).
+    Node(Arc<dyn VerifyPeer>),
+    /// A JetStream exchange: the delivery proofs addressed to it.
+    Proofs(Arc<dyn crate::proofs::ExchangeProofs>),
+}
+
 /// Everything needed to verify a node against its upstream, shareable
 /// between the periodic task and the admin service (one run at a time).
 #[derive(Clone)]
 pub struct Verifier {
     node: Arc<Node>,
     parent: NodeScope,
-    peer: Arc<dyn VerifyPeer>,
+    peer: Against,
     running: Arc<tokio::sync::Mutex<()>>,
 }
 
@@ -605,15 +644,40 @@ impl Verifier {
         Verifier {
             node,
             parent,
-            peer,
+            peer: Against::Node(peer),
             running: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 
-    /// Runs one verification now (waiting for one already running).
+    /// A county whose exchange is a JetStream cluster: verifies with the
+    /// delivery proofs addressed to it ([`crate::proofs`]).
+    pub fn with_proofs(
+        node: Arc<Node>,
+        exchange: NodeScope,
+        proofs: Arc<dyn crate::proofs::ExchangeProofs>,
+    ) -> Verifier {
+        Verifier {
+            node,
+            parent: exchange,
+            peer: Against::Proofs(proofs),
+            running: Arc::new(tokio::sync::Mutex::new(())),
+        }
+    }
+
+    /// Runs one verification now (waiting for one already running). Against
+    /// delivery proofs there is nothing to repair from the exchange
+    /// (`repair` is ignored): the source re-sends (`liudong exchange resend`).
     pub async fn run(&self, repair: bool) -> Result<VerifyReport, SyncError> {
         let _one = self.running.lock().await;
-        run_verify(self.node.clone(), &self.parent, self.peer.as_ref(), repair).await
+        match &self.peer {
+            Against::Node(peer) => {
+                run_verify(self.node.clone(), &self.parent, peer.as_ref(), repair).await
+            }
+            Against::Proofs(p) => {
+                crate::proofs::run_exchange_verify(self.node.clone(), &self.parent, p.as_ref())
+                    .await
+            }
+        }
     }
 
     /// Verifies every `interval` until cancelled; failures are logged and

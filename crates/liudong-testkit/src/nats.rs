@@ -57,6 +57,10 @@ pub struct NatsCluster {
     pki: DemoPki,
     seeds: BTreeMap<Code, String>,
     admin_seed: String,
+    /// The exchange node's config and what `nats-config` wrote (to set the
+    /// streams up again).
+    exchange_config: PathBuf,
+    out: PathBuf,
 }
 
 /// `n` distinct free loopback ports: every listener is held until all are
@@ -160,16 +164,24 @@ impl NatsCluster {
             pki,
             seeds,
             admin_seed,
+            exchange_config: config,
+            out,
         };
         for i in 0..cluster.servers.len() {
             cluster.spawn(i)?;
         }
         cluster.wait_healthy(&[0, 1, 2]).await?;
-        // The stream and consumers, as the operator creates them.
+        cluster.set_streams_up().await?;
+        Ok(cluster)
+    }
+
+    /// The streams and consumers, as the operator creates them
+    /// (`nats-stream`), once the servers have elected a meta leader.
+    async fn set_streams_up(&self) -> Result<()> {
         let deadline = Instant::now() + READY_WITHIN;
         loop {
-            match liudong_ops::exchange_nats::nats_stream(&config, &out).await {
-                Ok(_) => break,
+            match liudong_ops::exchange_nats::nats_stream(&self.exchange_config, &self.out).await {
+                Ok(_) => return Ok(()),
                 Err(e) if Instant::now() < deadline => {
                     tracing::debug!(error = %e, "stream not created yet");
                     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -177,7 +189,25 @@ impl NatsCluster {
                 Err(e) => bail!("creating the exchange stream: {e}"),
             }
         }
-        Ok(cluster)
+    }
+
+    /// The whole cluster lost: every server killed and its file store
+    /// deleted; then the servers start again empty (same configuration and
+    /// addresses) and the operator sets the streams up again.
+    pub async fn lose_everything(&mut self) -> Result<()> {
+        for i in 0..self.servers.len() {
+            self.kill(i)?;
+        }
+        for d in self.store_dirs() {
+            if d.exists() {
+                std::fs::remove_dir_all(&d)?;
+            }
+        }
+        for i in 0..self.servers.len() {
+            self.spawn(i)?;
+        }
+        self.wait_healthy(&[0, 1, 2]).await?;
+        self.set_streams_up().await
     }
 
     /// The stream's settings (defaults; tests may not change them).

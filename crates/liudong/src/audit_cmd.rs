@@ -122,6 +122,18 @@ pub fn describe(e: &AuditEntry) -> String {
             record = record.to_string(),
             kind = liudong_node::worklist::record_kind(kind, liudong_i18n::lang())
         ),
+        AuditEvent::Resent {
+            operator,
+            peer,
+            from,
+            records,
+        } => t!(
+            "audit-resent",
+            operator = operator.to_string(),
+            peer = peer.to_string(),
+            from = *from,
+            records = *records
+        ),
         AuditEvent::Imported {
             source, records, ..
         } => t!(

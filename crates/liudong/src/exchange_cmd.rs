@@ -1,5 +1,6 @@
-//! Printing for `liudong exchange nats-key | nats-config`; the work is
-//! `liudong_ops::exchange_nats`'.
+//! Printing for `liudong exchange nats-key | nats-config | nats-stream |
+//! resend`; the work is `liudong_ops::exchange_nats`' (and
+//! `liudong_node::resend`'s).
 
 use anyhow::Result;
 use liudong_i18n::t;
@@ -56,6 +57,30 @@ pub async fn nats_stream(config: &Path, dir: &Path) -> Result<()> {
             "jetstream-stream-ready",
             created = if done.stream_created { 1 } else { 0 },
             consumers = done.consumers_created.len()
+        )
+    );
+    Ok(())
+}
+
+/// `liudong exchange resend`: the county (stopped) publishes its outbox for
+/// the exchange again at its next start (after the cluster lost its disks).
+pub fn resend(config: &Path) -> Result<()> {
+    crate::cli::require_operator()?;
+    let cfg = liudong_node::config::Config::load(config)?;
+    let exchange = cfg
+        .exchange
+        .nats
+        .as_ref()
+        .map(|n| n.exchange.code.to_string())
+        .unwrap_or_default();
+    let r = liudong_node::resend::resend(&cfg, &liudong_node::access::operator())?;
+    println!(
+        "{}",
+        t!(
+            "jetstream-resend-done",
+            exchange = exchange,
+            records = r.records,
+            from = r.from
         )
     );
     Ok(())

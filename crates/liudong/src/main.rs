@@ -447,6 +447,13 @@ enum ExchangeCommand {
         #[arg(long)]
         dir: PathBuf,
     },
+    /// On a county hub whose exchange is the JetStream cluster, stopped:
+    /// publish its whole outbox for the exchange again at the next start
+    /// (after the cluster lost all its servers and disks). Audited.
+    Resend {
+        #[arg(long, short)]
+        config: PathBuf,
+    },
     /// On the exchange: write the nats-server configuration of a JetStream
     /// cluster (one file per server, their certificates, the accounts and
     /// permissions of every county listed) into OUT.
@@ -808,6 +815,7 @@ async fn run(cli: Cli) -> Result<()> {
             init_tracing("warn");
             match command {
                 ExchangeCommand::NatsKey { config } => exchange_cmd::nats_key(&config),
+                ExchangeCommand::Resend { config } => exchange_cmd::resend(&config),
                 ExchangeCommand::NatsStream { config, dir } => {
                     exchange_cmd::nats_stream(&config, &dir).await
                 }

@@ -10,6 +10,7 @@ audit-unknown-peer = unknown peer
 audit-from = { " " }from { $addr }
 audit-written = operator { $operator } wrote { $record } ({ $kind })
 audit-imported = imported { $records } records from { $source }
+audit-resent = operator { $operator } had the outbox for { $peer } published again (cursor { $from } back to 0, { $records } envelopes)
 audit-viewed = operator { $operator } viewed { $query } ({ $subjects } persons shown)
 audit-role-served = served
 audit-role-dialled = dialled

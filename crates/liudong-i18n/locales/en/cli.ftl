@@ -41,6 +41,16 @@ verify-fingerprints = { "  " }{ $in_step ->
 }: fingerprint here { $local }, upstream { $remote }
 verify-not-in-step = { $node } is not in step with { $upstream }; run `liudong verify --repair`
 verify-not-in-step-after-repair = { $node } is not in step with { $upstream } even after repair (see the conflicting records above)
+verify-source-equal = { "  " }from { $source }: complete — { $received } envelopes, as its delivery proof says
+verify-source-ahead = { "  " }from { $source }: complete — { $received } envelopes here, its delivery proof counts { $sent } (the proof predates the newest)
+verify-source-in-flight = { "  " }from { $source }: { $missing } of { $sent } envelopes not here yet, and messages are still in this county's queue: in flight, verify again shortly
+verify-source-missing = { "  " }from { $source }: MISSING { $missing } of { $sent } envelopes (here { $received }); county { $source } re-sends with `liudong exchange resend`
+verify-source-missing-ids = { "  " }from { $source }: MISSING { $missing } of { $sent } envelopes (here { $received }): { $ids }; county { $source } re-sends with `liudong exchange resend`
+verify-source-no-proof = { "  " }from { $source }: { $received } envelopes here, but { $source } has announced no delivery proof (yet)
+verify-source-refused = { "  " }from { $source }: delivery proof refused: { $reason }
+verify-in-flight = { "  " }{ $count } messages addressed to this county are still in its queue on the exchange
+verify-not-in-step-cluster = { $node } cannot show that it received everything the counties announced to it through { $upstream } (see above)
+verify-cluster-stopped = { $node } verifies against the JetStream cluster through the running node (it reads the delivery proofs over its connection and checks them with the keys it holds): start it, then run `liudong verify` again
 
 ## liudong bundle export / import
 

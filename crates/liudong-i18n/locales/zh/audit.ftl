@@ -11,6 +11,7 @@ audit-unknown-peer = 未知节点
 audit-from = { " " }来自 { $addr }
 audit-written = 操作员 { $operator } 写入了 { $record }（{ $kind }）
 audit-imported = 从 { $source } 导入 { $records } 条记录
+audit-resent = 操作员 { $operator } 让本节点把发往 { $peer } 的发件箱重新发送（游标从 { $from } 回到 0，共 { $records } 个信封）
 audit-viewed = 操作员 { $operator } 查看了 { $query }（显示 { $subjects } 人）
 audit-role-served = 作为上级
 audit-role-dialled = 作为下级

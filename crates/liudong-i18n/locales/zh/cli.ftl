@@ -40,6 +40,16 @@ verify-fingerprints = { "  " }{ $in_step ->
 }：本节点指纹 { $local }，上级指纹 { $remote }
 verify-not-in-step = { $node } 与 { $upstream } 不一致；请运行 `liudong verify --repair`
 verify-not-in-step-after-repair = 修复后 { $node } 与 { $upstream } 仍不一致（见上面列出的冲突记录）
+verify-source-equal = { "  " }来自 { $source }：完整——{ $received } 个信封，与其送达证明一致
+verify-source-ahead = { "  " }来自 { $source }：完整——本县有 { $received } 个信封，其送达证明记 { $sent } 个（证明早于最新的信封）
+verify-source-in-flight = { "  " }来自 { $source }：{ $sent } 个信封中有 { $missing } 个尚未到达，本县队列中仍有消息：传送中，请稍后再核验
+verify-source-missing = { "  " }来自 { $source }：缺少 { $sent } 个信封中的 { $missing } 个（本县 { $received } 个）；请县 { $source } 运行 `liudong exchange resend` 重新发送
+verify-source-missing-ids = { "  " }来自 { $source }：缺少 { $sent } 个信封中的 { $missing } 个（本县 { $received } 个）：{ $ids }；请县 { $source } 运行 `liudong exchange resend` 重新发送
+verify-source-no-proof = { "  " }来自 { $source }：本县有 { $received } 个信封，但 { $source } 尚未公布送达证明
+verify-source-refused = { "  " }来自 { $source }：送达证明被拒绝：{ $reason }
+verify-in-flight = { "  " }交换集群上本县队列中仍有 { $count } 条发往本县的消息
+verify-not-in-step-cluster = { $node } 无法证明已收到各县经 { $upstream } 发给它的全部记录（见上文）
+verify-cluster-stopped = { $node } 通过运行中的节点对照 JetStream 集群核验（经其连接读取送达证明，并用其持有的密钥校验）：请先启动节点，再运行 `liudong verify`
 
 ## liudong bundle export / import
 

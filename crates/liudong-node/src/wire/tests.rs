@@ -201,6 +201,17 @@ fn verify_reports_round_trip() {
         fetched: 1,
         offered: 2,
         offered_new: 1,
+        sources: vec![liudong_sync::verify::SourceCheck {
+            source: "410602".into(),
+            state: "missing".into(),
+            sent: 4,
+            received: 3,
+            missing: 1,
+            missing_ids: vec!["410602100001-9".into()],
+            buckets: vec!["envelopes 410602→440306 sealed in 2026-12".into()],
+            reason: String::new(),
+        }],
+        in_flight: 2,
     });
 }
 
