@@ -248,7 +248,7 @@ async fn a_receiver_holding_the_target_refuses_a_correction_going_elsewhere() {
         SyncError::Invalid { id, error } => {
             assert_eq!(id, &forged.id);
             assert_eq!(error.field, "residence", "{e}");
-            assert!(error.reason.contains(VILLAGE_B1), "{e}");
+            assert!(error.reason.to_string().contains(VILLAGE_B1), "{e}");
         }
         other => panic!("expected a refusal of the record, got {other}"),
     }

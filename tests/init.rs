@@ -147,7 +147,7 @@ fn enrolled_township_and_village_reach_the_hub_over_mutual_tls() {
         &hub_admin,
     ]);
     assert!(
-        out.contains("鹤山区") && out.contains("Next steps:\n  1. "),
+        out.contains("鹤山区") && out.contains("下一步：\n  1. "),
         "{out}"
     );
     let config_text = std::fs::read_to_string(&hub_cfg).unwrap();
@@ -196,7 +196,7 @@ fn enrolled_township_and_village_reach_the_hub_over_mutual_tls() {
         "--out",
         s(&town_file),
     ]);
-    assert!(out.contains("by hand"), "{out}");
+    assert!(out.contains("人工携带"), "{out}");
     #[cfg(unix)]
     assert_eq!(mode(&town_file), 0o600);
     let town_admin = format!("127.0.0.1:{}", free_port());
@@ -211,7 +211,7 @@ fn enrolled_township_and_village_reach_the_hub_over_mutual_tls() {
         "--admin-listen",
         &town_admin,
     ]);
-    assert!(out.contains("Delete the enrolment file"), "{out}");
+    assert!(out.contains("删除入网文件"), "{out}");
     #[cfg(unix)]
     assert_eq!(mode(&town.join("tls/node.key")), 0o600);
     let town_cfg = town.join("liudong.toml");

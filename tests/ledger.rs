@@ -402,6 +402,31 @@ fn errors_import_nothing_and_skip_invalid_writes_the_rejects() {
         "{}",
         lines[3]
     );
+
+    // A failure only the record rules know (an operator name too long): its
+    // 错误原因 is the catalogue's Chinese too, not an English text.
+    let long = "张".repeat(201);
+    let again = d.join("rejects-operator.csv");
+    let o = liudong(&[
+        "import",
+        s(&file),
+        "--operator",
+        &long,
+        "--skip-invalid",
+        "--rejects",
+        s(&again),
+        "--config",
+        s(&cfg),
+    ]);
+    assert!(o.ok, "{}", o.stderr);
+    let text = std::fs::read_to_string(&again).unwrap();
+    let first = text.lines().nth(1).expect("a rejected row");
+    let reason = first.rsplit(',').next().unwrap();
+    assert!(
+        reason.contains("不符合记录规则：不能超过 200 个字"),
+        "{first}"
+    );
+    assert!(!reason.chars().any(|c| c.is_ascii_alphabetic()), "{first}");
 }
 
 /// Importing again, whole or after stopping half-way, adds nothing twice.

@@ -285,7 +285,7 @@ async fn county_report_is_the_sum_of_township_reports_and_rules_hold_across_node
         .await
         .unwrap_err();
     assert!(
-        format!("{e:#}").contains("returned: no open migrant episode"),
+        format!("{e:#}").contains("returned: 本节点没有此人未结束的流动经历"),
         "{e:#}"
     );
 

@@ -25,7 +25,7 @@ use liudong_core::record::{
     InflowAcknowledged, InflowRegistered, MaritalStatus, PersonRegistered, ResidenceChanged,
     Returned, Sex,
 };
-use liudong_core::{Body, CitizenId, Code, Date, Quarter, Record, RecordId};
+use liudong_core::{Body, CitizenId, Code, Date, Quarter, Reason, Record, RecordId};
 use liudong_i18n::t_in;
 use liudong_node::query::PersonAnswer;
 use liudong_node::worklist::{marital_word, place_name, record_kind, sex_word};
@@ -1032,7 +1032,7 @@ pub(crate) fn refused(c: &Console, r: &Req, v: &Viewer, e: &SyncError) -> Result
         Err(page) => return Ok(page),
     };
     let mut errs = Errors::default();
-    let message = reason_word(l, &error.field, &error.reason);
+    let message = reason_word(l, &error.reason);
     match form_field(&error.field) {
         Some(name) => errs.field(name, message),
         None => errs.general.push(message),
@@ -1425,42 +1425,34 @@ fn form_field(field: &str) -> Option<&'static str> {
     BODY_FIELDS.into_iter().find(|f| *f == last)
 }
 
-/// A refusal of the write path (`field: reason`, in English) in the
-/// operators' words. The reasons are those of `liudong_core::validate` and
-/// `liudong_core::workflow` (the tests below produce each of them).
-fn reason_word(l: Lang, field: &str, reason: &str) -> String {
-    if reason.contains("must not be empty") {
-        t_in!(l, "console-field-required")
-    } else if reason.contains("longer than") {
-        t_in!(l, "console-field-too-long", max = 200)
-    } else if reason.contains("control characters") {
-        t_in!(l, "console-field-control")
-    } else if reason.contains("is in the future") {
-        t_in!(l, "console-field-future")
-    } else if reason.contains("is before quarter") {
-        t_in!(l, "console-field-before-quarter")
-    } else if reason.contains("must be 1 or more") {
-        t_in!(l, "console-field-order")
-    } else if reason.contains("not in the division table") {
-        t_in!(l, "console-field-unknown-place")
-    } else if reason.contains("does not match") {
-        t_in!(l, "console-field-id-mismatch")
-    } else if reason.contains("is not held here") {
-        t_in!(l, "console-field-not-held")
-    } else if reason.contains("about another person") {
-        t_in!(l, "console-field-other-person")
-    } else if reason.contains("not an inflow registration") {
-        t_in!(l, "console-field-not-inflow")
-    } else if reason.contains("open migrant episode") {
-        t_in!(l, "console-form-no-episode")
-    } else if reason.contains("must name the residence") {
-        t_in!(l, "console-form-no-residence")
-    } else if field == "id.node" {
-        t_in!(l, "console-form-outside-node")
-    } else if field == "hlc" {
-        t_in!(l, "console-form-clock")
-    } else {
-        t_in!(l, "console-form-refused")
+/// A refusal of the write path in the operators' words, from its typed
+/// reason: the console's own wording where the form makes it plainer (it
+/// stands next to the field concerned), else the reason as the catalogue
+/// renders it, in the operator's language.
+fn reason_word(l: Lang, reason: &Reason) -> String {
+    match reason {
+        Reason::Empty => t_in!(l, "console-field-required"),
+        Reason::TooLong { max } => t_in!(l, "console-field-too-long", max = *max),
+        Reason::ControlChars => t_in!(l, "console-field-control"),
+        Reason::Future { .. } | Reason::BirthInFuture { .. } => t_in!(l, "console-field-future"),
+        Reason::BeforeQuarter { .. } => t_in!(l, "console-field-before-quarter"),
+        Reason::NotPositive => t_in!(l, "console-field-order"),
+        Reason::UnknownCode { .. } => t_in!(l, "console-field-unknown-place"),
+        Reason::BirthDateMismatch { .. } | Reason::SexMismatch { .. } => {
+            t_in!(l, "console-field-id-mismatch")
+        }
+        Reason::NotHeld { .. } | Reason::InflowNotHeld { .. } => {
+            t_in!(l, "console-field-not-held")
+        }
+        Reason::OtherPerson { .. } => t_in!(l, "console-field-other-person"),
+        Reason::NotInflow { .. } => t_in!(l, "console-field-not-inflow"),
+        Reason::NoOpenEpisode => t_in!(l, "console-form-no-episode"),
+        Reason::NeedsResidence { .. } => t_in!(l, "console-form-no-residence"),
+        Reason::AuthorLevel { .. } | Reason::AuthorNotAbove { .. } => {
+            t_in!(l, "console-form-outside-node")
+        }
+        Reason::Clock { .. } => t_in!(l, "console-form-clock"),
+        other => other.text_in(l),
     }
 }
 
@@ -1471,7 +1463,7 @@ mod tests {
     use liudong_core::validate::{Limits, check_record};
 
     /// Every refusal the write path gives for what a form can send is
-    /// named in words (not the English reason) and next to a field where
+    /// named in words (from its typed reason) and next to a field where
     /// it concerns one.
     #[test]
     fn refusals_of_the_write_path_are_told_next_to_their_field() {
@@ -1517,7 +1509,7 @@ mod tests {
         cases.push((far, ""));
         for (r, want) in cases {
             let e = check_record(&r, limits).unwrap_err();
-            let words = reason_word(Lang::Zh, &e.field, &e.reason);
+            let words = reason_word(Lang::Zh, &e.reason);
             assert!(
                 !words.is_ascii() && words != t_in!(Lang::Zh, "console-form-refused"),
                 "{e}: {words}"
@@ -1535,13 +1527,13 @@ mod tests {
         let issue = liudong_core::workflow::check(&ack, &[]).unwrap_err();
         assert_eq!(form_field(&issue.field), Some("inflow"));
         assert_eq!(
-            reason_word(Lang::Zh, &issue.field, &issue.reason),
+            reason_word(Lang::Zh, &issue.reason),
             t_in!(Lang::Zh, "console-field-not-held")
         );
         let ret = rec(body("returned"));
         let issue = liudong_core::workflow::check(&ret, &[]).unwrap_err();
         assert_eq!(
-            reason_word(Lang::Zh, &issue.field, &issue.reason),
+            reason_word(Lang::Zh, &issue.reason),
             t_in!(Lang::Zh, "console-form-no-episode")
         );
     }

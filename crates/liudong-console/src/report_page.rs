@@ -3,10 +3,10 @@
 //! unit's own report (county → township → village), the total, and a chart
 //! of the twelve months' flows. Figures are `liudong report`'s.
 
-use crate::render::{ChartMonth, Lang, esc, flow_chart, place_cell, url};
+use crate::render::{ChartMonth, esc, flow_chart, place_cell, url};
 use crate::state::{Console, Page, PageError, Req, Shown, Viewer};
 use axum::http::StatusCode;
-use liudong_core::report::{COLUMNS, Counts, Month, Report, cell};
+use liudong_core::report::{COLUMNS, Counts, Month, Report, cell, column_label};
 use liudong_core::{Code, Date};
 use liudong_i18n::t_in;
 use liudong_node::query::Query;
@@ -25,13 +25,6 @@ pub(crate) fn month_now(c: &Console) -> Month {
 }
 
 /// A column's header in `l` (the report's own labels).
-fn column_label(l: Lang, col: &(&str, &'static str, &'static str)) -> &'static str {
-    match l {
-        Lang::Zh => col.1,
-        Lang::En => col.2,
-    }
-}
-
 /// The report's unit from `?code=`: `v`'s unit by default, else a unit under it.
 fn unit_of(c: &Console, r: &Req, v: &Viewer) -> Result<Code, PageError> {
     let l = r.lang;
@@ -158,7 +151,7 @@ pub(crate) fn report(c: &Console, r: &Req, v: &Viewer) -> Page {
         esc(&t_in!(l, "console-col-unit"))
     );
     for col in COLUMNS {
-        let _ = write!(b, "<th>{}</th>", esc(column_label(l, &col)));
+        let _ = write!(b, "<th>{}</th>", esc(&column_label(&col, l)));
     }
     b.push_str("</tr></thead><tbody>");
     let row = |b: &mut String, code: &Code, name: String, counts: &Counts, total: bool| {

@@ -110,6 +110,21 @@ async fn forms_write_through_the_node_and_refusals_are_shown_by_their_field() {
             .await
             .contains("id=\"err-address\">含有不可见的控制字符")
     );
+    // The same refusal in English after the language switch: from the
+    // reason's type, not its wording.
+    let mut pairs = vec![("csrf", s.1.as_str()), ("action", "save")];
+    pairs.extend(as_refs(&bell));
+    let r = send(
+        &c,
+        request("POST", "/write?lang=en", &s.0, Some(form(&pairs))),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = body(r).await;
+    assert!(
+        page.contains("id=\"err-address\">Contains invisible control characters"),
+        "{page}"
+    );
     assert_eq!(c.node.store().record_count(), 0, "nothing written");
 
     // Saved: the person's registration and the inflow, by the operator.

@@ -28,28 +28,11 @@
 use crate::code::Code;
 use crate::record::{Body, Record};
 use crate::routing::Places;
-use crate::validate::ValidationError;
+use crate::validate::{Reason, ValidationError};
 use crate::view::PersonView;
 use liudong_i18n::t;
 
-/// The role of a place in a record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Origin,
-    Residence,
-    PreviousResidence,
-}
-
-impl Role {
-    /// The role's name, in the operator's language.
-    pub fn label(self) -> String {
-        match self {
-            Role::Origin => t!("places-role-origin"),
-            Role::Residence => t!("places-role-residence"),
-            Role::PreviousResidence => t!("places-role-previous"),
-        }
-    }
-}
+pub use crate::reason::Role;
 
 /// A place of a record that differs from the one it must carry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,7 +97,7 @@ fn follow(
     given: Given,
     want: &Places,
     previous_field: &'static str,
-    refuse: impl Fn(&Difference) -> String,
+    refuse: impl Fn(&Difference) -> Reason,
 ) -> Result<Places, ValidationError> {
     let out = Places {
         origin: given.origin.unwrap_or_else(|| want.origin.clone()),
@@ -124,10 +107,7 @@ fn follow(
             .or_else(|| want.previous_residence.clone()),
     };
     match first_difference(&out, want, previous_field) {
-        Some(d) => Err(ValidationError {
-            field: d.field.into(),
-            reason: refuse(&d),
-        }),
+        Some(d) => Err(ValidationError::new(d.field, refuse(&d))),
         None => Ok(out),
     }
 }
@@ -139,48 +119,37 @@ struct Given {
     previous_residence: Option<Code>,
 }
 
-/// The message refusing a correction whose place `d` differs from its target's.
-pub fn correction_differs(d: &Difference, target: &crate::RecordId) -> String {
-    t!(
-        "places-correction-differs",
-        found = shown(d.found.as_ref()),
-        role = d.role.label(),
-        expected = shown(d.expected.as_ref()),
-        target = target.to_string()
-    )
+/// The reason refusing a correction whose place `d` differs from its target's.
+pub fn correction_differs(d: &Difference, target: &crate::RecordId) -> Reason {
+    Reason::CorrectionPlace {
+        role: d.role,
+        found: d.found.clone(),
+        expected: d.expected.clone(),
+        target: target.clone(),
+    }
 }
 
-/// The message refusing an acknowledgement whose place `d` differs from its inflow's.
-pub fn ack_differs(d: &Difference, inflow: &crate::RecordId) -> String {
-    t!(
-        "places-ack-differs",
-        found = shown(d.found.as_ref()),
-        role = d.role.label(),
-        expected = shown(d.expected.as_ref()),
-        inflow = inflow.to_string()
-    )
+/// The reason refusing an acknowledgement whose place `d` differs from its inflow's.
+pub fn ack_differs(d: &Difference, inflow: &crate::RecordId) -> Reason {
+    Reason::AckPlace {
+        role: d.role,
+        found: d.found.clone(),
+        expected: d.expected.clone(),
+        inflow: inflow.clone(),
+    }
 }
 
-/// The message refusing an amendment that changes the previous residence
+/// The reason refusing an amendment that changes the previous residence
 /// of residence change `target` (`expected`).
-pub fn amended_previous_differs(expected: Option<&Code>, target: &crate::RecordId) -> String {
-    t!(
-        "places-amended-previous-differs",
-        expected = shown(expected),
-        target = target.to_string()
-    )
-}
-
-/// Why a record naming `id` cannot be checked here (also the workflow rules' word).
-pub(crate) fn not_held_reason(id: &crate::RecordId) -> String {
-    format!("record {id} is not held here")
+pub fn amended_previous_differs(expected: Option<&Code>, target: &crate::RecordId) -> Reason {
+    Reason::AmendedPrevious {
+        expected: expected.cloned(),
+        target: target.clone(),
+    }
 }
 
 fn not_held(field: &str, id: &crate::RecordId) -> ValidationError {
-    ValidationError {
-        field: field.into(),
-        reason: not_held_reason(id),
-    }
+    ValidationError::new(field, Reason::NotHeld { id: id.clone() })
 }
 
 /// Settles the places of a record written here about the person whose
@@ -200,10 +169,7 @@ pub fn settle(
 ) -> Result<(Code, Option<Code>), ValidationError> {
     let find = |id: &crate::RecordId| context.iter().find(|r| &r.id == id);
     let required = |origin: Option<Code>| {
-        origin.ok_or_else(|| ValidationError {
-            field: "origin".into(),
-            reason: t!("places-origin-required"),
-        })
+        origin.ok_or_else(|| ValidationError::new("origin", Reason::OriginRequired))
     };
     match body {
         Body::Correction(c) => {
@@ -226,10 +192,10 @@ pub fn settle(
                 match &b.previous_residence {
                     None => b.previous_residence = was.previous_residence.clone(),
                     Some(p) if Some(p) != was.previous_residence.as_ref() => {
-                        return Err(ValidationError {
-                            field: "correction.amended.previous_residence".into(),
-                            reason: amended_previous_differs(was.previous_residence.as_ref(), &id),
-                        });
+                        return Err(ValidationError::new(
+                            "correction.amended.previous_residence",
+                            amended_previous_differs(was.previous_residence.as_ref(), &id),
+                        ));
                     }
                     Some(_) => {}
                 }
@@ -257,14 +223,13 @@ pub fn settle(
             let origin = required(origin)?;
             let current = current_residence(context);
             match (residence, current) {
-                (Some(given), Some(current)) if given != current => Err(ValidationError {
-                    field: "residence".into(),
-                    reason: t!(
-                        "places-return-differs",
-                        found = given.to_string(),
-                        current = current.to_string()
-                    ),
-                }),
+                (Some(given), Some(current)) if given != current => Err(ValidationError::new(
+                    "residence",
+                    Reason::ReturnPlace {
+                        found: given,
+                        current,
+                    },
+                )),
                 (Some(given), _) => Ok((origin, Some(given))),
                 (None, current) => Ok((origin, current)),
             }
@@ -273,14 +238,13 @@ pub fn settle(
             let origin = required(origin)?;
             let current = current_residence(context).filter(|c| Some(c) != residence.as_ref());
             match (&b.previous_residence, current) {
-                (Some(given), Some(current)) if *given != current => Err(ValidationError {
-                    field: "residence_changed.previous_residence".into(),
-                    reason: t!(
-                        "places-previous-differs",
-                        found = given.to_string(),
-                        current = current.to_string()
-                    ),
-                }),
+                (Some(given), Some(current)) if *given != current => Err(ValidationError::new(
+                    "residence_changed.previous_residence",
+                    Reason::PreviousPlace {
+                        found: given.clone(),
+                        current,
+                    },
+                )),
                 (Some(_), _) => Ok((origin, residence)),
                 (None, current) => {
                     b.previous_residence = current;

@@ -373,30 +373,32 @@ pub fn compute<'a>(
     }
 }
 
-/// Column keys, Chinese and English labels, in display order.
-pub const COLUMNS: [(&str, &str, &str); 17] = [
-    ("births", "出生数", "births"),
-    ("boys", "男婴", "boys"),
-    ("girls", "女婴", "girls"),
-    ("sex_ratio", "出生性别比", "sex ratio"),
-    ("population", "户籍人口", "population"),
-    ("birth_rate", "出生率‰", "birth rate ‰"),
-    (
-        "birth_rate_annual",
-        "年化出生率‰",
-        "annualised birth rate ‰",
-    ),
-    ("marriages", "新婚", "new marriages"),
-    ("married_women", "已婚育龄妇女", "married women 15-49"),
-    ("outflows", "流出登记", "outflows"),
-    ("inflows", "流入登记", "inflows"),
-    ("migrants_out", "流出在外", "migrants out"),
-    ("migrants_in", "流入在册", "migrants in"),
-    ("cert_rate", "办证率%", "certificate rate %"),
-    ("feedback_rate", "通报反馈率%", "notice feedback rate %"),
-    ("check_rate", "双查到位率%", "check report rate %"),
-    ("ack_days_avg", "反馈平均天数", "days to acknowledgement"),
+/// Column keys and the catalogue ids of their labels (`report.ftl`), in
+/// display order.
+pub const COLUMNS: [(&str, &str); 17] = [
+    ("births", "report-col-births"),
+    ("boys", "report-col-boys"),
+    ("girls", "report-col-girls"),
+    ("sex_ratio", "report-col-sex-ratio"),
+    ("population", "report-col-population"),
+    ("birth_rate", "report-col-birth-rate"),
+    ("birth_rate_annual", "report-col-birth-rate-annual"),
+    ("marriages", "report-col-marriages"),
+    ("married_women", "report-col-married-women"),
+    ("outflows", "report-col-outflows"),
+    ("inflows", "report-col-inflows"),
+    ("migrants_out", "report-col-migrants-out"),
+    ("migrants_in", "report-col-migrants-in"),
+    ("cert_rate", "report-col-cert-rate"),
+    ("feedback_rate", "report-col-feedback-rate"),
+    ("check_rate", "report-col-check-rate"),
+    ("ack_days_avg", "report-col-ack-days-avg"),
 ];
+
+/// The label of column `col` (of [`COLUMNS`]) in `lang`.
+pub fn column_label(col: &(&str, &str), lang: liudong_i18n::Lang) -> String {
+    liudong_i18n::tr_in(lang, col.1, &[])
+}
 
 /// The cell of column `key` (rates with one decimal, `-` when undefined).
 pub fn cell(c: &Counts, key: &str) -> String {

@@ -11,27 +11,45 @@
 
 use crate::code::{Code, Level};
 use crate::date::Date;
+pub use crate::reason::Reason;
 use crate::record::{Body, Record, Sex};
+use liudong_i18n::Lang;
 use std::fmt;
 
-/// A record that cannot be accepted, naming the field and the reason.
+/// A record that cannot be accepted, naming the field and the reason. The
+/// field is the record's field name (ASCII, as in the protocol); the reason
+/// is typed and rendered through the catalogue when shown.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ValidationError {
     pub field: String,
-    pub reason: String,
+    /// Boxed: a reason carries codes and record ids, and this error travels
+    /// inside the store's and sync's errors.
+    pub reason: Box<Reason>,
 }
 
+impl ValidationError {
+    pub fn new(field: impl Into<String>, reason: Reason) -> ValidationError {
+        ValidationError {
+            field: field.into(),
+            reason: Box::new(reason),
+        }
+    }
+
+    /// `field: reason` in `lang`.
+    pub fn text_in(&self, lang: Lang) -> String {
+        format!("{}: {}", self.field, self.reason.text_in(lang))
+    }
+}
+
+/// `field: reason` in this process's language.
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.field, self.reason)
     }
 }
 
-fn fail<T>(field: impl Into<String>, reason: impl Into<String>) -> Result<T, ValidationError> {
-    Err(ValidationError {
-        field: field.into(),
-        reason: reason.into(),
-    })
+fn fail<T>(field: impl Into<String>, reason: Reason) -> Result<T, ValidationError> {
+    Err(ValidationError::new(field, reason))
 }
 
 /// Limits a record is checked against.
@@ -49,13 +67,13 @@ const MAX_TEXT: usize = 200;
 
 fn text(field: &str, value: &str, required: bool) -> Result<(), ValidationError> {
     if required && value.trim().is_empty() {
-        return fail(field, "must not be empty");
+        return fail(field, Reason::Empty);
     }
     if value.chars().count() > MAX_TEXT {
-        return fail(field, format!("longer than {MAX_TEXT} characters"));
+        return fail(field, Reason::TooLong { max: MAX_TEXT });
     }
     if value.chars().any(char::is_control) {
-        return fail(field, "contains control characters");
+        return fail(field, Reason::ControlChars);
     }
     Ok(())
 }
@@ -63,7 +81,7 @@ fn text(field: &str, value: &str, required: bool) -> Result<(), ValidationError>
 /// Checks a record on its own.
 pub fn check_record(r: &Record, limits: Limits) -> Result<(), ValidationError> {
     if r.id.seq == 0 {
-        return fail("id.seq", "must be 1 or more");
+        return fail("id.seq", Reason::NotPositive);
     }
     let author = &r.id.node;
     if !matches!(
@@ -72,37 +90,30 @@ pub fn check_record(r: &Record, limits: Limits) -> Result<(), ValidationError> {
     ) {
         return fail(
             "id.node",
-            format!(
-                "{author} is a {} code; records are written by village, township or county nodes",
-                author.level().name()
-            ),
+            Reason::AuthorLevel {
+                author: author.clone(),
+            },
         );
     }
     if r.origin.level() != Level::Village {
         return fail(
             "origin",
-            format!(
-                "{} is a {} code; expected a 12-digit village code",
-                r.origin,
-                r.origin.level().name()
-            ),
+            Reason::NotVillage {
+                code: r.origin.clone(),
+            },
         );
     }
     if let Some(res) = &r.residence
         && res.level() != Level::Village
     {
-        return fail(
-            "residence",
-            format!(
-                "{res} is a {} code; expected a 12-digit village code",
-                res.level().name()
-            ),
-        );
+        return fail("residence", Reason::NotVillage { code: res.clone() });
     }
     if !r.origin.is_under(author) && !r.residence.as_ref().is_some_and(|c| c.is_under(author)) {
         return fail(
             "id.node",
-            format!("author {author} is neither above the origin nor the residence of the record"),
+            Reason::AuthorNotAbove {
+                author: author.clone(),
+            },
         );
     }
     known_code("id.node", author)?;
@@ -124,22 +135,19 @@ pub fn check_record(r: &Record, limits: Limits) -> Result<(), ValidationError> {
     if r.id.seq > limit {
         return fail(
             "id.seq",
-            liudong_i18n::t!(
-                "record-seq-beyond-limit",
-                seq = r.id.seq.to_string(),
-                limit = limit.to_string()
-            ),
+            Reason::SeqBeyondLimit {
+                seq: r.id.seq,
+                limit,
+            },
         );
     }
     let latest = Date::from_unix_ms(limits.now_ms + limits.max_skew_ms);
     if r.subject.birth_date() > latest {
         return fail(
             "subject",
-            format!(
-                "{}: birth date {} is in the future",
-                r.subject,
-                r.subject.birth_date()
-            ),
+            Reason::BirthInFuture {
+                date: r.subject.birth_date(),
+            },
         );
     }
     check_body(r, &r.body, latest, true)
@@ -153,27 +161,24 @@ pub fn known_code(field: &str, code: &Code) -> Result<(), ValidationError> {
     }
     fail(
         field,
-        format!(
-            "{code} is not in the division table (NBS, data date {}); use a real statistical division code",
-            t.data_date()
-        ),
+        Reason::UnknownCode {
+            code: code.clone(),
+            data_date: t.data_date().to_string(),
+        },
     )
 }
 
 fn not_future(field: &str, d: Date, latest: Date) -> Result<(), ValidationError> {
     if d > latest {
-        return fail(field, format!("{d} is in the future"));
+        return fail(field, Reason::Future { date: d });
     }
     Ok(())
 }
 
 fn check_body(r: &Record, body: &Body, latest: Date, top: bool) -> Result<(), ValidationError> {
-    let needs_residence = |what: &str| -> Result<(), ValidationError> {
+    let needs_residence = || -> Result<(), ValidationError> {
         if r.residence.is_none() {
-            return fail(
-                "residence",
-                format!("a {what} record must name the residence"),
-            );
+            return fail("residence", Reason::NeedsResidence { kind: body.kind() });
         }
         Ok(())
     };
@@ -185,28 +190,19 @@ fn check_body(r: &Record, body: &Body, latest: Date, top: bool) -> Result<(), Va
             if b.birth_date != r.subject.birth_date() {
                 return fail(
                     "person_registered.birth_date",
-                    format!(
-                        "{} does not match the birth date {} in subject {}",
-                        b.birth_date,
-                        r.subject.birth_date(),
-                        r.subject
-                    ),
+                    Reason::BirthDateMismatch {
+                        given: b.birth_date,
+                        in_id: r.subject.birth_date(),
+                    },
                 );
             }
             let male = b.sex == Sex::Male;
             if male != r.subject.is_male() {
                 return fail(
                     "person_registered.sex",
-                    format!(
-                        "{:?} does not match subject {} (sequence digit says {})",
-                        b.sex,
-                        r.subject,
-                        if r.subject.is_male() {
-                            "male"
-                        } else {
-                            "female"
-                        }
-                    ),
+                    Reason::SexMismatch {
+                        id_says_male: r.subject.is_male(),
+                    },
                 );
             }
         }
@@ -221,15 +217,15 @@ fn check_body(r: &Record, body: &Body, latest: Date, top: bool) -> Result<(), Va
             if b.valid_until <= b.valid_from {
                 return fail(
                     "certificate_issued.valid_until",
-                    format!(
-                        "{} must be after valid_from {}",
-                        b.valid_until, b.valid_from
-                    ),
+                    Reason::NotAfterStart {
+                        until: b.valid_until,
+                        from: b.valid_from,
+                    },
                 );
             }
         }
         Body::InflowRegistered(b) => {
-            needs_residence("inflow")?;
+            needs_residence()?;
             not_future("inflow_registered.arrival_date", b.arrival_date, latest)?;
             text("inflow_registered.address", &b.address, false)?;
             text("inflow_registered.employer", &b.employer, false)?;
@@ -238,16 +234,19 @@ fn check_body(r: &Record, body: &Body, latest: Date, top: bool) -> Result<(), Va
             }
         }
         Body::InflowAcknowledged(b) => {
-            needs_residence("inflow acknowledgement")?;
+            needs_residence()?;
             text("inflow_acknowledged.note", &b.note, false)?;
         }
         Body::CheckReported(b) => {
-            needs_residence("check report")?;
+            needs_residence()?;
             not_future("check_reported.check_date", b.check_date, latest)?;
             if b.check_date < b.quarter.first_day() {
                 return fail(
                     "check_reported.check_date",
-                    format!("{} is before quarter {}", b.check_date, b.quarter),
+                    Reason::BeforeQuarter {
+                        date: b.check_date,
+                        quarter: b.quarter,
+                    },
                 );
             }
         }
@@ -257,11 +256,11 @@ fn check_body(r: &Record, body: &Body, latest: Date, top: bool) -> Result<(), Va
                 known_code("birth_registered.place", place)?;
             }
             if b.birth_order == 0 {
-                return fail("birth_registered.birth_order", "must be 1 or more");
+                return fail("birth_registered.birth_order", Reason::NotPositive);
             }
         }
         Body::ResidenceChanged(b) => {
-            needs_residence("residence change")?;
+            needs_residence()?;
             if let Some(prev) = &b.previous_residence {
                 known_code("residence_changed.previous_residence", prev)?;
             }
@@ -270,10 +269,7 @@ fn check_body(r: &Record, body: &Body, latest: Date, top: bool) -> Result<(), Va
         Body::Returned(b) => not_future("returned.return_date", b.return_date, latest)?,
         Body::Correction(c) => {
             if !top {
-                return fail(
-                    "correction.amended",
-                    "a correction cannot amend with another correction",
-                );
+                return fail("correction.amended", Reason::CorrectionOfCorrection);
             }
             text("correction.reason", &c.reason, true)?;
             if let Some(prev) = &c.previous_residence {
@@ -281,10 +277,7 @@ fn check_body(r: &Record, body: &Body, latest: Date, top: bool) -> Result<(), Va
             }
             if let Some(amended) = &c.amended {
                 if matches!(**amended, Body::Correction(_)) {
-                    return fail(
-                        "correction.amended",
-                        "a correction cannot amend with another correction",
-                    );
+                    return fail("correction.amended", Reason::CorrectionOfCorrection);
                 }
                 check_body(r, amended, latest, false)?;
             }
@@ -363,10 +356,7 @@ mod tests {
             r.id.seq = bad;
             let e = check_record(&r, LIMITS).unwrap_err();
             assert_eq!(e.field, "id.seq", "seq {bad}: {e}");
-            assert!(
-                e.reason.contains(&bad.to_string()) && e.reason.contains(&limit.to_string()),
-                "{e}"
-            );
+            assert_eq!(*e.reason, Reason::SeqBeyondLimit { seq: bad, limit }, "{e}");
         }
         // Before the epoch (or with a clock at zero) the plain counters pass.
         assert_eq!(RecordId::seq_limit(0, 0), SEQ_COUNTER_MAX);
@@ -382,7 +372,7 @@ mod tests {
         r.residence = Some(Code::parse("440306018999").unwrap());
         let e = check_record(&r, LIMITS).unwrap_err();
         assert_eq!(e.field, "residence");
-        assert!(e.reason.contains("not in the division table"), "{e}");
+        assert!(matches!(*e.reason, Reason::UnknownCode { .. }), "{e}");
         let mut r = rec(body("outflow_registered"));
         r.origin = Code::parse("410602100999").unwrap();
         r.id.node = Code::parse("410602100").unwrap();

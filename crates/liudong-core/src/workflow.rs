@@ -25,7 +25,8 @@
 use crate::placing;
 use crate::record::{Body, Record, RecordId};
 use crate::routing::Places;
-use crate::validate::ValidationError;
+use crate::validate::{Reason, ValidationError};
+use liudong_i18n::Lang;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -40,27 +41,50 @@ pub enum IssueKind {
 }
 
 /// A workflow rule a record fails, naming the field and the reason.
+///
+/// Stored (the held flags, postcard) and sent (`HeldRecord` of the access
+/// API) as `{kind, field, reason}` with `reason` a string, as always: the
+/// typed reason is written as its English text (the wording stores have
+/// kept), and a reason read back is [`Reason::Recorded`] (held records are
+/// shown by their field, not by this text).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkflowIssue {
     pub kind: IssueKind,
     pub field: String,
-    pub reason: String,
+    #[serde(with = "stored_reason")]
+    pub reason: Box<Reason>,
+}
+
+/// A [`Reason`] as the string stores and peers keep.
+mod stored_reason {
+    use super::*;
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(r: &Reason, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&r.text_in(Lang::En))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Box<Reason>, D::Error> {
+        Ok(Box::new(Reason::Recorded {
+            text: String::deserialize(d)?,
+        }))
+    }
 }
 
 impl WorkflowIssue {
-    fn breach(field: &str, reason: String) -> WorkflowIssue {
+    fn breach(field: &str, reason: Reason) -> WorkflowIssue {
         WorkflowIssue {
             kind: IssueKind::Breach,
             field: field.into(),
-            reason,
+            reason: Box::new(reason),
         }
     }
 
-    fn missing(field: &str, reason: String) -> WorkflowIssue {
+    fn missing(field: &str, reason: Reason) -> WorkflowIssue {
         WorkflowIssue {
             kind: IssueKind::MissingContext,
             field: field.into(),
-            reason,
+            reason: Box::new(reason),
         }
     }
 
@@ -82,7 +106,7 @@ impl std::fmt::Display for WorkflowIssue {
 /// The missing-context issue of a record naming `id` in `field`, which is
 /// not held here.
 pub(crate) fn not_held(field: &str, id: &RecordId) -> WorkflowIssue {
-    WorkflowIssue::missing(field, placing::not_held_reason(id))
+    WorkflowIssue::missing(field, Reason::NotHeld { id: id.clone() })
 }
 
 /// True if the rules for `body` look at other records (the only bodies
@@ -127,19 +151,22 @@ fn check_given(
         Body::InflowAcknowledged(b) => match find(&b.inflow) {
             None => Err(WorkflowIssue::missing(
                 "inflow_acknowledged.inflow",
-                format!("inflow record {} is not held here", b.inflow),
+                Reason::InflowNotHeld {
+                    id: b.inflow.clone(),
+                },
             )),
             Some(t) if t.subject != r.subject => Err(WorkflowIssue::breach(
                 "inflow_acknowledged.inflow",
-                format!("record {} is about another person", b.inflow),
+                Reason::OtherPerson {
+                    id: b.inflow.clone(),
+                },
             )),
             Some(t) if !matches!(t.body, Body::InflowRegistered(_)) => Err(WorkflowIssue::breach(
                 "inflow_acknowledged.inflow",
-                format!(
-                    "record {} is a {} record, not an inflow registration",
-                    b.inflow,
-                    t.body.kind()
-                ),
+                Reason::NotInflow {
+                    id: b.inflow.clone(),
+                    kind: t.body.kind(),
+                },
             )),
             Some(t) => match placing::first_difference(
                 &Places::of(r),
@@ -157,11 +184,13 @@ fn check_given(
             None => Err(not_held("correction.target", &c.target)),
             Some(t) if t.subject != r.subject => Err(WorkflowIssue::breach(
                 "correction.target",
-                format!("record {} is about another person", c.target),
+                Reason::OtherPerson {
+                    id: c.target.clone(),
+                },
             )),
             Some(t) if t.id == r.id => Err(WorkflowIssue::breach(
                 "correction.target",
-                "a correction cannot correct itself".into(),
+                Reason::SelfCorrection,
             )),
             Some(t) => {
                 // Where the target went, the correction goes: not one node more or less.
@@ -178,12 +207,11 @@ fn check_given(
                 match (c.amended.as_deref(), &t.body) {
                     (Some(a), _) if a.kind() != t.body.kind() => Err(WorkflowIssue::breach(
                         "correction.amended",
-                        format!(
-                            "replacement is a {} body but record {} is a {} record",
-                            a.kind(),
-                            c.target,
-                            t.body.kind()
-                        ),
+                        Reason::AmendedKind {
+                            amended: a.kind(),
+                            target: c.target.clone(),
+                            target_kind: t.body.kind(),
+                        },
                     )),
                     (Some(Body::ResidenceChanged(a)), Body::ResidenceChanged(was))
                         if a.previous_residence != was.previous_residence =>
@@ -209,10 +237,7 @@ fn check_given(
             if episode_open() {
                 Ok(())
             } else {
-                Err(WorkflowIssue::missing(
-                    field,
-                    "no open migrant episode (an outflow or inflow not yet closed by a return) is held for this person".into(),
-                ))
+                Err(WorkflowIssue::missing(field, Reason::NoOpenEpisode))
             }
         }
         _ => Ok(()),
@@ -293,15 +318,15 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.kind, IssueKind::Breach);
         assert_eq!(e.field, "inflow_acknowledged.inflow");
-        assert!(e.reason.contains("not an inflow registration"), "{e}");
+        assert!(matches!(*e.reason, Reason::NotInflow { .. }), "{e}");
         let e = check(&good, &[outflow]).unwrap_err();
         assert_eq!(e.kind, IssueKind::MissingContext);
-        assert!(e.reason.contains("not held here"), "{e}");
+        assert!(matches!(*e.reason, Reason::InflowNotHeld { .. }), "{e}");
         // Another person's inflow.
         let other = rec(4, 2, body("inflow_registered"));
         let e = check(&rec(5, 1, ack(other.id.clone())), &[other]).unwrap_err();
         assert_eq!(e.kind, IssueKind::Breach);
-        assert!(e.reason.contains("another person"), "{e}");
+        assert!(matches!(*e.reason, Reason::OtherPerson { .. }), "{e}");
     }
 
     #[test]

@@ -12,7 +12,7 @@
 use crate::error::{LedgerError, Result};
 use crate::words;
 use crate::write::{Cell, Sheet, sheet_file};
-use liudong_core::report::{COLUMNS, Report, cell};
+use liudong_core::report::{COLUMNS, Report, cell, column_label};
 use liudong_core::{Code, Date, Level, PersonView};
 use liudong_i18n::{Lang, t, t_in};
 use liudong_node::config::Config;
@@ -130,17 +130,12 @@ pub fn person_row(p: &PersonView, today: Date, lang: Lang) -> Vec<Cell> {
 /// The report as a sheet: unit, name, then the report's columns (the
 /// labels `liudong report` prints); the total last.
 pub fn report_sheet(r: &Report, lang: Lang) -> Sheet {
-    let english = lang == Lang::En;
     let mut headers = vec![
         t_in!(lang, "ledger-col-unit"),
         t_in!(lang, "ledger-col-unit-name"),
     ];
-    headers.extend(
-        COLUMNS
-            .iter()
-            .map(|c| if english { c.2 } else { c.1 }.to_string()),
-    );
-    let rows = liudong_node::report::report_rows(r, english)
+    headers.extend(COLUMNS.iter().map(|c| column_label(c, lang)));
+    let rows = liudong_node::report::report_rows(r, lang)
         .into_iter()
         .map(|(code, name, counts)| {
             let mut row: Vec<Cell> = vec![code.into(), name.into()];

@@ -472,7 +472,7 @@ fn check_drafts(drafts: &[Draft], origin: &Code, ctx: &RowContext) -> Result<(),
                 reason: t!(
                     "ledger-rule",
                     kind = crate::words::kind(r.body.kind(), liudong_i18n::lang()),
-                    reason = e.reason
+                    reason = e.reason.text()
                 ),
             };
             if !errors.contains(&err) {
@@ -780,5 +780,13 @@ mod tests {
         let e = row_drafts(&row, &cols, &c).map(|r| r.drafts).unwrap_err();
         assert_eq!(e[0].field, None);
         assert!(e[0].reason.starts_with("人员登记"), "{}", e[0].reason);
+        // The record rule's reason is the catalogue's Chinese too (what the
+        // rejects file's 错误原因 column holds), not an English text.
+        assert!(e[0].reason.contains("不能超过 200 个字"), "{}", e[0].reason);
+        assert!(
+            !e[0].reason.chars().any(|c| c.is_ascii_alphabetic()),
+            "{}",
+            e[0].reason
+        );
     }
 }

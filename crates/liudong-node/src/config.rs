@@ -1148,17 +1148,14 @@ mod tests {
         let e = parse(&ok.replace("410602100001", "410602100999")).unwrap_err();
         let msg = format!("{e:#}");
         assert!(msg.contains("[node] code = 410602100999"), "{msg}");
-        assert!(msg.contains("not in the division table"), "{msg}");
+        assert!(msg.contains("不在区划代码表中"), "{msg}");
         assert!(msg.contains("2023-06-30"), "{msg}");
         let e = parse(
             &ok.replace("410602100001", "410699100001")
                 .replace("\"410602100\"", "\"410699100\""),
         )
         .unwrap_err();
-        assert!(
-            format!("{e:#}").contains("not in the division table"),
-            "{e:#}"
-        );
+        assert!(format!("{e:#}").contains("不在区划代码表中"), "{e:#}");
     }
 
     #[test]
@@ -1187,7 +1184,7 @@ mod tests {
         for (units, want) in [
             ("[\"440306018001\"]", "不是 410602 下属的单位"),
             ("[\"410602\"]", "不是 410602 下属的单位"),
-            ("[\"410602100999\"]", "not in the division table"),
+            ("[\"410602100999\"]", "不在区划代码表中"),
             ("[\"4106021\"]", "units_without_node"),
         ] {
             let e = with(units).unwrap_err();

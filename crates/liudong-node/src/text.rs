@@ -13,7 +13,8 @@ fn date(d: Option<Date>, none: &str) -> String {
     d.map_or(none.to_string(), |d| d.to_string())
 }
 
-fn status_word(s: Status) -> String {
+/// A person's status in the operators' words.
+pub fn status_word(s: Status) -> String {
     match s {
         Status::Unknown => t!("word-status-unknown"),
         Status::AtHome => t!("word-status-at-home"),

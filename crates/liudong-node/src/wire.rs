@@ -726,7 +726,7 @@ fn held_to_pb(h: &HeldRecord) -> pb::HeldRecord {
         issue: Some(pb::WorkflowIssue {
             kind: issue_kind_to_pb(h.issue.kind) as i32,
             field: h.issue.field.clone(),
-            reason: h.issue.reason.clone(),
+            reason: h.issue.reason.text_in(liudong_i18n::Lang::En),
         }),
     }
 }
@@ -740,7 +740,7 @@ fn held_from_pb(h: pb::HeldRecord) -> Result<HeldRecord, WireError> {
         issue: WorkflowIssue {
             kind: issue_kind_from_pb(issue.kind)?,
             field: issue.field,
-            reason: issue.reason,
+            reason: Box::new(liudong_core::Reason::Recorded { text: issue.reason }),
         },
     })
 }

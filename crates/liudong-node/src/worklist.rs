@@ -177,20 +177,7 @@ pub fn held_reason(field: &str, lang: Lang) -> String {
 
 /// A record kind (`outflow_registered`, …) in the operators' words.
 pub fn record_kind(kind: &str, lang: Lang) -> String {
-    match kind {
-        "person_registered" => t_in!(lang, "record-kind-person-registered"),
-        "marriage_registered" => t_in!(lang, "record-kind-marriage-registered"),
-        "outflow_registered" => t_in!(lang, "record-kind-outflow-registered"),
-        "certificate_issued" => t_in!(lang, "record-kind-certificate-issued"),
-        "inflow_registered" => t_in!(lang, "record-kind-inflow-registered"),
-        "inflow_acknowledged" => t_in!(lang, "record-kind-inflow-acknowledged"),
-        "check_reported" => t_in!(lang, "record-kind-check-reported"),
-        "birth_registered" => t_in!(lang, "record-kind-birth-registered"),
-        "residence_changed" => t_in!(lang, "record-kind-residence-changed"),
-        "returned" => t_in!(lang, "record-kind-returned"),
-        "correction" => t_in!(lang, "record-kind-correction"),
-        other => other.to_string(),
-    }
+    liudong_core::reason::kind_word(kind, lang)
 }
 
 /// Sex in the operators' words.

@@ -576,7 +576,7 @@ impl SetUp {
     /// Prints the summary and numbered next steps.
     pub fn print(&self) {
         println!("{}", self.summary);
-        println!("Next steps:");
+        println!("{}", t!("ops-next-steps"));
         for (i, s) in self.steps.iter().enumerate() {
             println!("  {}. {s}", i + 1);
         }
@@ -731,9 +731,7 @@ pub fn init_hub(o: &InitOptions) -> Result<SetUp> {
     write_file(&config, render(&plan).as_bytes(), 0o644, o.force)?;
     let loaded = check_loads(&config)?;
     let cfg = config.display();
-    let mut steps = vec![format!(
-        "Review {cfg}: every option is commented (docs/operations.md explains them)."
-    )];
+    let mut steps = vec![t!("ops-step-review", config = cfg.to_string())];
     match kind {
         NodeKind::County => {
             let exch = &upstream
@@ -756,39 +754,43 @@ pub fn init_hub(o: &InitOptions) -> Result<SetUp> {
             config = cfg.to_string()
         )),
     }
-    steps.push(format!(
-        "Keep {} safe: it is the CA key that certifies every node of {code}. Back it up offline (docs/operations.md, Backups).",
-        ca_dir.join(pki::CA_KEY).display()
+    steps.push(t!(
+        "ops-step-keep-ca-key",
+        key = ca_dir.join(pki::CA_KEY).display().to_string(),
+        code = code.to_string()
     ));
     if crl != ca.crl_path() {
-        steps.push(format!(
-            "After each `liudong ca revoke --dir {}`, copy {} to {} (this hub reloads it within a second), and to the nodes that keep a copy (docs/operations.md, section 8).",
-            ca_dir.display(),
-            ca.crl_path().display(),
-            crl.display()
+        steps.push(t!(
+            "ops-step-copy-crl",
+            ca = ca_dir.display().to_string(),
+            crl = ca.crl_path().display().to_string(),
+            to = crl.display().to_string()
         ));
     }
-    steps.push(format!(
-        "Start the node: `liudong serve --config {cfg}`, or as a service with config/liudong.service (docs/operations.md)."
-    ));
+    steps.push(t!("ops-step-start", config = cfg.to_string()));
     if kind == NodeKind::County {
         let port = loaded.listen.map(|a| a.port()).unwrap_or(7200);
-        steps.push(format!(
-            "Enrol each township: `liudong enrol --config {cfg} --code <9-digit code> --url-for-child https://<this host>:{port} --out <code>.enrol`, and each village with --url-for-child https://<its township's host>:7300. Carry each file by hand to its machine."
+        steps.push(t!(
+            "ops-step-enrol-children",
+            config = cfg.to_string(),
+            port = port.to_string()
         ));
     }
-    steps.push(format!("Check the node: `liudong status --config {cfg}`."));
+    steps.push(t!("ops-step-check", config = cfg.to_string()));
     Ok(SetUp {
-        summary: format!(
-            "Set up {} {code} ({name}) in {}:\n  config       {cfg}\n  data         {}\n  certificate  {} ({})\n  private key  {} (mode 0600)\n  CA           {} (ca.key mode 0600; certificate revocation list {})",
-            kind.name(),
-            dir.display(),
-            data_dir.display(),
-            tls.join(pki::NODE_CERT).display(),
-            issued.fingerprint,
-            tls.join(pki::NODE_KEY).display(),
-            ca_dir.display(),
-            crl.display()
+        summary: t!(
+            "ops-setup-hub",
+            kind = kind.label(),
+            code = code.to_string(),
+            name = name.to_string(),
+            dir = dir.display().to_string(),
+            config = cfg.to_string(),
+            data = data_dir.display().to_string(),
+            cert = tls.join(pki::NODE_CERT).display().to_string(),
+            fingerprint = issued.fingerprint.as_str(),
+            key = tls.join(pki::NODE_KEY).display().to_string(),
+            ca = ca_dir.display().to_string(),
+            crl = crl.display().to_string()
         ),
         config,
         data_dir,
@@ -883,9 +885,9 @@ pub fn enrol(o: &EnrolOptions) -> Result<PathBuf> {
         None => base.join(CA_DIR),
     })?;
     let ca = pki::ca_load(&ca_dir).with_context(|| {
-        format!(
-            "CA in {} (give --ca-dir if the CA is kept elsewhere)",
-            ca_dir.display()
+        t!(
+            "ops-context-ca-elsewhere",
+            dir = ca_dir.display().to_string()
         )
     })?;
     if &ca.code != county {
@@ -917,36 +919,58 @@ pub fn enrol(o: &EnrolOptions) -> Result<PathBuf> {
         node_key: issued.key_pem,
         ca_cert: ca.cert_pem.clone(),
         crl,
-        revocation_hint: format!(
-            "it is a copy of the county CA's certificate revocation list ({} on the county hub); replace it with the current file whenever the county operator revokes a certificate (the node reloads it within a second). This certificate is kept at the hub as {}; to revoke it: liudong ca revoke --dir {} --cert {}",
-            ca.crl_path().display(),
-            kept.display(),
-            ca_dir.display(),
-            kept.display()
+        revocation_hint: t!(
+            "ops-enrol-revocation-hint",
+            crl = ca.crl_path().display().to_string(),
+            kept = kept.display().to_string(),
+            ca = ca_dir.display().to_string()
         ),
     };
     write_file(&o.out, enrol_file::encode(&e).as_bytes(), 0o600, o.force)?;
+    let kind = if code.level() == Level::Township {
+        NodeKind::Township
+    } else {
+        NodeKind::Village
+    }
+    .label();
     println!(
-        "Enrolment file for {} {code} ({name}) written: {} (mode 0600)\n  certificate {} issued by CA {county}, valid {} days; a copy is kept in {}\n  it dials {upstream} at {}",
-        code.level().name(),
-        o.out.display(),
-        issued.fingerprint,
-        o.days,
-        kept.display(),
-        e.upstream_url
+        "{}",
+        t!(
+            "ops-enrol-written",
+            kind = kind.as_str(),
+            code = code.to_string(),
+            name = name.to_string(),
+            out = o.out.display().to_string(),
+            fingerprint = issued.fingerprint.as_str(),
+            county = county.to_string(),
+            days = o.days.to_string(),
+            kept = kept.display().to_string(),
+            upstream = upstream.to_string(),
+            url = e.upstream_url.as_str()
+        )
     );
-    println!("Next steps:");
+    println!("{}", t!("ops-next-steps"));
+    println!("  1. {}", t!("ops-enrol-step-carry"));
     println!(
-        "  1. The file holds the node's private key: carry it by hand (USB stick), never by e-mail or chat; delete every copy once it is unpacked."
+        "  2. {}",
+        t!(
+            "ops-enrol-step-init",
+            kind = kind.as_str(),
+            file = o
+                .out
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .to_string()
+        )
     );
     println!(
-        "  2. On the {} machine: `liudong init --enrol {} --dir /etc/liudong --data-dir /var/lib/liudong`, then start it.",
-        code.level().name(),
-        o.out.file_name().unwrap_or_default().to_string_lossy()
-    );
-    println!(
-        "  3. Nothing changes on this hub: it trusts every certificate its CA issues under {county}. Check the link with `liudong status --config {}` once the node runs.",
-        o.config.display()
+        "  3. {}",
+        t!(
+            "ops-enrol-step-nothing",
+            county = county.to_string(),
+            config = o.config.display().to_string()
+        )
     );
     Ok(o.out.clone())
 }
@@ -1015,44 +1039,51 @@ pub fn unpack(o: &UnpackOptions) -> Result<SetUp> {
     check_loads(&config)?;
     let cfg = config.display();
     let mut steps = vec![
-        format!(
-            "Delete the enrolment file {} and every copy of it: it holds this node's private key, now in {}.",
-            o.file.display(),
-            tls.join(pki::NODE_KEY).display()
+        t!(
+            "ops-step-delete-enrol",
+            file = o.file.display().to_string(),
+            key = tls.join(pki::NODE_KEY).display().to_string()
         ),
-        format!("Review {cfg}: every option is commented (docs/operations.md)."),
-        format!(
-            "Start the node: `liudong serve --config {cfg}`, or as a service with config/liudong.service (docs/operations.md)."
+        t!("ops-step-review", config = cfg.to_string()),
+        t!("ops-step-start", config = cfg.to_string()),
+        t!(
+            "ops-step-check-upstream",
+            upstream = upstream.to_string(),
+            url = e.upstream_url.as_str(),
+            config = cfg.to_string()
         ),
-        format!(
-            "Check that it reaches {upstream} at {}: `liudong status --config {cfg}` (link row {upstream}, last success).",
-            e.upstream_url
-        ),
-        format!(
-            "Keep {} current: {}",
-            tls.join(pki::CRL).display(),
-            e.revocation_hint
+        t!(
+            "ops-step-keep-crl",
+            crl = tls.join(pki::CRL).display().to_string(),
+            hint = e.revocation_hint.as_str()
         ),
     ];
     if kind == NodeKind::Township {
-        steps.push(format!(
-            "Villages of {code} dial this node on {}; the county operator enrols them (`liudong enrol --code {code}NNN --url-for-child https://<this host>:<port>`).",
-            plan.listen.as_deref().unwrap_or("its listen address")
+        steps.push(t!(
+            "ops-step-villages",
+            code = code.to_string(),
+            listen = plan
+                .listen
+                .clone()
+                .unwrap_or_else(|| t!("ops-listen-unknown"))
         ));
     }
     Ok(SetUp {
-        summary: format!(
-            "Set up {} {code} ({}) in {} from the enrolment of county {} ({}):\n  config       {cfg}\n  data         {}\n  certificate  {} ({})\n  private key  {} (mode 0600)\n  upstream     {upstream} at {}",
-            kind.name(),
-            e.name,
-            dir.display(),
-            e.issued_by,
-            e.issued_on,
-            data_dir.display(),
-            tls.join(pki::NODE_CERT).display(),
-            e.fingerprint,
-            tls.join(pki::NODE_KEY).display(),
-            e.upstream_url
+        summary: t!(
+            "ops-setup-enrolled",
+            kind = kind.label(),
+            code = code.to_string(),
+            name = e.name.as_str(),
+            dir = dir.display().to_string(),
+            county = e.issued_by.as_str(),
+            issued_on = e.issued_on.as_str(),
+            config = cfg.to_string(),
+            data = data_dir.display().to_string(),
+            cert = tls.join(pki::NODE_CERT).display().to_string(),
+            fingerprint = e.fingerprint.as_str(),
+            key = tls.join(pki::NODE_KEY).display().to_string(),
+            upstream = upstream.to_string(),
+            url = e.upstream_url.as_str()
         ),
         config,
         data_dir,

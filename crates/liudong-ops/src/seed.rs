@@ -6,7 +6,7 @@
 use crate::error::OpsError;
 use liudong_core::population::{Params, generate};
 use liudong_core::validate::{Limits, check_record};
-use liudong_core::{Date, HlcClock, NodeKind, ValidationError};
+use liudong_core::{Date, HlcClock, NodeKind, Reason, ValidationError};
 use liudong_store::{Incoming, Source};
 
 /// Generates and stores the population; returns the number of records written.
@@ -50,10 +50,14 @@ pub fn seed_store(
         // Nothing stamped ahead of the clock: seeded records are history.
         HlcClock::check(r.hlc, now_ms, 0).map_err(|e| OpsError::Generated {
             id: r.id.clone(),
-            error: ValidationError {
-                field: "hlc".into(),
-                reason: e.to_string(),
-            },
+            error: ValidationError::new(
+                "hlc",
+                Reason::Clock {
+                    remote_ms: e.remote_ms,
+                    ahead_ms: e.ahead_ms,
+                    max_skew_ms: e.max_skew_ms,
+                },
+            ),
         })?;
     }
     for chunk in records.chunks(500) {

@@ -302,7 +302,8 @@ pub fn add(o: &AddOptions) -> Result<Added> {
         .with_context(|| t!("ops-trust-file", file = o.file.display().to_string()))?;
     let code =
         Code::parse(&file.code).context(t!("ops-context-trust-file-field", field = "code"))?;
-    let ca_code = pki::ca_cert_code(&file.ca_cert).context("trust file: ca_cert")?;
+    let ca_code = pki::ca_cert_code(&file.ca_cert)
+        .context(t!("ops-context-trust-file-field", field = "ca_cert"))?;
     if ca_code != code {
         refuse!(
             "{}",
@@ -374,7 +375,7 @@ pub fn add(o: &AddOptions) -> Result<Added> {
                 }
             }
             return Err(OpsError::Config(ConfigError::new(e)))
-                .context("the config with the trust added does not load; nothing was changed");
+                .context(t!("ops-trust-added-config-bad"));
         }
         std::fs::rename(&tmp, &o.config).map_err(io("replace", &o.config))?;
     }

@@ -9,9 +9,11 @@
 //! record arrived and how long it took.
 
 use anyhow::{Context, Result, bail};
+use liudong_core::reason::kind_word;
 use liudong_core::record::*;
 use liudong_core::synth::{self, SynthRng};
-use liudong_core::{CitizenId, Code, Date, Record, RecordId};
+use liudong_core::{CitizenId, Code, Date, NodeKind, Record, RecordId};
+use liudong_i18n::t;
 use liudong_node::config::{
     Config, NetSection, NodeConfig, NodeSection, StoreSection, SyncSection, UpstreamSection,
 };
@@ -361,8 +363,8 @@ pub async fn run_with(dir: Option<PathBuf>, exchange: DemoExchange) -> Result<Ve
         DemoExchange::Nats => DEMO_NODES.len() - 1,
     };
     println!(
-        "Liudong demo: {nodes} nodes on 127.0.0.1, stores under {}",
-        dir.display()
+        "{}",
+        t!("demo-head", nodes = nodes, dir = dir.display().to_string())
     );
     let pki = crate::demo_tls::DemoPki::create(&dir, &DEMO_NODES)?;
     let (topo, _cluster) = match exchange {
@@ -374,8 +376,12 @@ pub async fn run_with(dir: Option<PathBuf>, exchange: DemoExchange) -> Result<Ve
             let cluster =
                 crate::nats::NatsCluster::start_with_pki(&dir, pki, &[COUNTY_A, COUNTY_B]).await?;
             println!(
-                "  exchange: a three-server NATS JetStream cluster ({}), in place of the exchange node {EXCHANGE}",
-                cluster.written.plan.client_urls().join(", ")
+                "{}",
+                t!(
+                    "demo-nats",
+                    urls = cluster.written.plan.client_urls().join(", "),
+                    exchange = EXCHANGE
+                )
             );
             let nodes: Vec<(&str, Option<&str>)> = DEMO_NODES
                 .iter()
@@ -394,16 +400,23 @@ pub async fn run_with(dir: Option<PathBuf>, exchange: DemoExchange) -> Result<Ve
             (topo, Some(cluster))
         }
     };
-    println!(
-        "  every link: mutual TLS 1.3 (CAs and node certificates in {}/pki)",
-        dir.display()
-    );
+    println!("{}", t!("demo-tls", dir = dir.display().to_string()));
     for (code, n) in &topo.nodes {
         let addr = n
             .sync_addr
             .map(|a| a.to_string())
-            .unwrap_or_else(|| "(dials only)".into());
-        println!("  {:<14} {:<9} {}", code, n.node.scope().kind.name(), addr);
+            .unwrap_or_else(|| t!("demo-dials-only"));
+        let kind = match n.node.scope().kind {
+            NodeKind::Village => t!("demo-kind-village"),
+            NodeKind::Township => t!("demo-kind-township"),
+            NodeKind::County => t!("demo-kind-county"),
+            NodeKind::Exchange { .. } => t!("demo-kind-exchange"),
+        };
+        println!(
+            "  {} {} {addr}",
+            pad(code, 14, false),
+            pad(&kind, 12, false)
+        );
     }
     // Let the live sessions open before timing deliveries.
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -473,48 +486,77 @@ pub async fn run_with(dir: Option<PathBuf>, exchange: DemoExchange) -> Result<Ve
     }
     print_report(&topo, &rows, &subject);
     if let Some(v) = topo.node(VILLAGE_B1).node.store().view(&subject)? {
-        println!(
-            "\nPerson view at the residence village {VILLAGE_B1}: status {:?}, residence {}, certificate {} valid until {}",
-            v.status,
-            v.residence.map(|c| c.to_string()).unwrap_or_default(),
-            v.certificate
+        let view = t!(
+            "demo-view",
+            village = VILLAGE_B1,
+            status = liudong_node::text::status_word(v.status),
+            residence = v.residence.map(|c| c.to_string()).unwrap_or_default(),
+            certificate = v
+                .certificate
                 .as_ref()
                 .map(|c| c.number.as_str())
                 .unwrap_or("-"),
-            v.certificate
+            until = v
+                .certificate
                 .as_ref()
                 .and_then(|c| c.valid_until)
                 .map(|d| d.to_string())
-                .unwrap_or_default(),
+                .unwrap_or_default()
         );
+        println!("\n{view}");
     }
     topo.shutdown().await?;
     Ok(rows)
 }
 
 fn print_report(topo: &Topology, rows: &[Row], subject: &CitizenId) {
-    println!(
-        "\nRecords of one synthetic migrant (subject {}), and where each arrived (ms after it was written):",
-        subject.redacted()
-    );
+    println!("\n{}", t!("demo-report-head", subject = subject.redacted()));
     let codes: Vec<&String> = topo.nodes.keys().collect();
-    print!("{:<20} {:<20}", "record", "kind");
+    let l = liudong_i18n::lang();
+    print!(
+        "{} {}",
+        pad(&t!("demo-col-record"), 28, false),
+        pad(&t!("demo-col-kind"), 12, false)
+    );
     for c in &codes {
-        print!(" {:>12}", c);
+        print!(" {}", pad(c, 12, true));
     }
     println!();
     for row in rows {
-        print!("{:<20} {:<20}", row.id.to_string(), row.kind);
+        print!(
+            "{} {}",
+            pad(&row.id.to_string(), 28, false),
+            pad(&kind_word(row.kind, l), 12, false)
+        );
         for c in &codes {
-            match row.arrivals.get(*c) {
-                Some(_) if **c == row.id.node.to_string() => print!(" {:>12}", "written"),
-                Some(d) => print!(" {:>12}", format!("{:.1} ms", d.as_secs_f64() * 1000.0)),
-                None => print!(" {:>12}", "—"),
-            }
+            let cell = match row.arrivals.get(*c) {
+                Some(_) if **c == row.id.node.to_string() => t!("demo-written"),
+                Some(d) => t!("demo-ms", ms = format!("{:.1}", d.as_secs_f64() * 1000.0)),
+                None => "—".to_string(),
+            };
+            print!(" {}", pad(&cell, 12, true));
         }
         println!();
     }
-    println!(
-        "\n— = not entitled, and not received. Every record reached exactly the nodes entitled to it."
-    );
+    println!("\n{}", t!("demo-all-delivered"));
+}
+
+/// `s` padded to `width` terminal columns (a Chinese character takes two).
+fn pad(s: &str, width: usize, right: bool) -> String {
+    let w: usize = s
+        .chars()
+        .map(|c| {
+            if (c as u32) < 0x1100 || c == '—' {
+                1
+            } else {
+                2
+            }
+        })
+        .sum();
+    let fill = " ".repeat(width.saturating_sub(w));
+    if right {
+        format!("{fill}{s}")
+    } else {
+        format!("{s}{fill}")
+    }
 }

@@ -93,11 +93,6 @@ pub async fn sync_once(config: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Whether the operator asked for English (`--lang en`, `LIUDONG_LANG=en`).
-pub fn english() -> bool {
-    liudong_i18n::lang() == liudong_i18n::Lang::En
-}
-
 /// Checks that a command showing personal data is audited under a named
 /// operator: `--operator` or `LIUDONG_OPERATOR`. Without one, the login name
 /// is recorded and a warning says so; with no login name either, the command

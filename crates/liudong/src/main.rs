@@ -916,7 +916,7 @@ async fn run(cli: Cli) -> Result<()> {
         } => {
             init_tracing("warn");
             cli::require_operator()?;
-            report_cmd::report(&config.path()?, &month, code, format, cli::english()).await
+            report_cmd::report(&config.path()?, &month, code, format, liudong_i18n::lang()).await
         }
         Command::Import(o) => {
             init_tracing("warn");

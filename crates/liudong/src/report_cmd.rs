@@ -6,7 +6,7 @@
 use crate::cli::print_json_sorted;
 use anyhow::Result;
 use liudong_core::Code;
-use liudong_core::report::{COLUMNS, Report, cell};
+use liudong_core::report::{COLUMNS, Report, cell, column_label};
 use liudong_i18n::{Lang, t_in};
 use liudong_node::NodeAccess;
 use liudong_node::access::operator;
@@ -99,7 +99,7 @@ pub async fn report(
     month: &str,
     code: Option<String>,
     format: Format,
-    english: bool,
+    lang: Lang,
 ) -> Result<()> {
     let cfg = Config::load(config)?;
     let r: Report = ask(
@@ -111,18 +111,16 @@ pub async fn report(
         },
     )
     .await?;
-    print!("{}", render(&r, format, english)?);
+    print!("{}", render(&r, format, lang)?);
     Ok(())
 }
 
 /// Renders a report.
-pub fn render(r: &Report, format: Format, english: bool) -> Result<String> {
-    let label = |c: &(&'static str, &'static str, &'static str)| -> &'static str {
-        if english { c.2 } else { c.1 }
-    };
-    let unit_label = if english { "unit" } else { "单位" };
-    let name_label = if english { "name" } else { "名称" };
-    let rows = report_rows(r, english);
+pub fn render(r: &Report, format: Format, lang: Lang) -> Result<String> {
+    let label = |c: &(&str, &str)| column_label(c, lang);
+    let unit_label = t_in!(lang, "report-col-unit");
+    let name_label = t_in!(lang, "report-col-name");
+    let rows = report_rows(r, lang);
     let mut out = String::new();
     match format {
         Format::Json => {
@@ -139,7 +137,7 @@ pub fn render(r: &Report, format: Format, english: bool) -> Result<String> {
                 }
             };
             let mut head = vec![unit_label.to_string(), name_label.to_string()];
-            head.extend(COLUMNS.iter().map(|c| esc(label(c))));
+            head.extend(COLUMNS.iter().map(|c| esc(&label(c))));
             out.push_str(&head.join(","));
             out.push('\n');
             for (code, name, c) in &rows {
@@ -150,20 +148,17 @@ pub fn render(r: &Report, format: Format, english: bool) -> Result<String> {
             }
         }
         Format::Table => {
-            out.push_str(&format!(
-                "{} {} {} ({} {})\n",
-                if english { "Monthly report" } else { "月报" },
-                r.month,
-                r.total.name,
-                r.code,
-                if english {
-                    format!("feedback within {} days", r.ack_days)
-                } else {
-                    format!("反馈时限 {} 天", r.ack_days)
-                }
+            out.push_str(&t_in!(
+                lang,
+                "report-title",
+                month = r.month.to_string(),
+                name = r.total.name.as_str(),
+                code = r.code.to_string(),
+                days = r.ack_days
             ));
+            out.push('\n');
             let mut head = vec![unit_label.to_string(), name_label.to_string()];
-            head.extend(COLUMNS.iter().map(|c| label(c).to_string()));
+            head.extend(COLUMNS.iter().map(label));
             let mut table: Vec<Vec<String>> = vec![head];
             for (code, name, c) in &rows {
                 let mut line = vec![code.clone(), name.clone()];
@@ -172,17 +167,13 @@ pub fn render(r: &Report, format: Format, english: bool) -> Result<String> {
             }
             out.push_str(&crate::table::render(&table, 2));
             if let Some(days) = r.arrival.mean_days() {
-                out.push_str(&if english {
-                    format!(
-                        "inflow notices of the month arrived here {days:.2} days after registration on average ({} notices)\n",
-                        r.arrival.notices
-                    )
-                } else {
-                    format!(
-                        "本月流入通报自登记至到达本节点平均 {days:.2} 天（{} 条）\n",
-                        r.arrival.notices
-                    )
-                });
+                out.push_str(&t_in!(
+                    lang,
+                    "report-arrival",
+                    days = format!("{days:.2}"),
+                    notices = r.arrival.notices
+                ));
+                out.push('\n');
             }
         }
     }
@@ -201,12 +192,12 @@ mod tests {
             liudong_core::report::Month::parse("2026-10").unwrap(),
             30,
         );
-        let zh = render(&r, Format::Table, false).unwrap();
+        let zh = render(&r, Format::Table, Lang::Zh).unwrap();
         assert!(
             zh.contains("出生数") && zh.contains("合计") && zh.contains("鹤壁集镇"),
             "{zh}"
         );
-        let en = render(&r, Format::Csv, true).unwrap();
+        let en = render(&r, Format::Csv, Lang::En).unwrap();
         let head = en.lines().next().unwrap();
         assert!(
             head.starts_with("unit,name,births,boys,girls,sex ratio"),
@@ -216,7 +207,7 @@ mod tests {
         let villages = liudong_core::divisions::table().children("410602100").len();
         assert_eq!(en.lines().count(), 1 + villages + 1);
         assert!(
-            render(&r, Format::Json, false)
+            render(&r, Format::Json, Lang::Zh)
                 .unwrap()
                 .contains("\"rows\"")
         );

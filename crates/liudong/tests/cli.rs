@@ -6,20 +6,33 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_liudong"))
 }
 
+/// The demo's report: Chinese by default, English with `--lang en`.
 #[test]
 fn demo_runs_and_reports_deliveries() {
-    let out = bin().arg("demo").output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let demo = |lang: Option<&str>| {
+        let mut c = bin();
+        if let Some(l) = lang {
+            c.args(["--lang", l]);
+        }
+        let out = c.arg("demo").env_remove("LIUDONG_LANG").output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "demo failed:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    };
+    let en = demo(Some("en"));
+    assert!(en.contains("inflow acknowledged"), "{en}");
     assert!(
-        out.status.success(),
-        "demo failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        en.contains("Every record reached exactly the nodes entitled to it"),
+        "{en}"
     );
-    assert!(stdout.contains("inflow_acknowledged"), "{stdout}");
-    assert!(
-        stdout.contains("Every record reached exactly the nodes entitled to it"),
-        "{stdout}"
-    );
+    let zh = demo(None);
+    assert!(zh.contains("流入反馈"), "{zh}");
+    assert!(zh.contains("每条记录都恰好到达了有权接收它的节点"), "{zh}");
+    assert!(!zh.contains("Every record"), "{zh}");
 }
 
 #[test]
@@ -140,4 +153,52 @@ fn bench_smoke_runs_every_scenario() {
         stdout.contains("records read / records sent by hubs: 1.000"),
         "{stdout}"
     );
+}
+
+/// A record the node refuses names the field and the reason: in Chinese
+/// by default, in English with `--lang en`.
+#[test]
+fn record_add_refusal_reads_in_the_operators_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("v.toml");
+    std::fs::write(
+        &cfg,
+        "[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\n[upstream]\ncode = \"410602100\"\nurl = \"http://127.0.0.1:9\"\n",
+    )
+    .unwrap();
+    let id = {
+        let first17 = "41060219900101124";
+        let c = liudong_core::citizen::check_char(first17.as_bytes());
+        format!("{first17}{c}")
+    };
+    let json = format!(
+        r#"{{"operator":"c","subject":"{id}","origin":"410602100001","residence":"440306018001","body":{{"outflow_registered":{{"leave_date":"2099-10-01","purpose":"work","expected_months":6}}}}}}"#
+    );
+    let add = |lang: Option<&str>| {
+        let mut c = bin();
+        if let Some(l) = lang {
+            c.args(["--lang", l]);
+        }
+        let out = c
+            .args(["record", "add", "--config"])
+            .arg(&cfg)
+            .args(["--json", &json])
+            .env_remove("LIUDONG_LANG")
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let zh = add(None);
+    assert!(
+        zh.contains("outflow_registered.leave_date") && zh.contains("日期 2099-10-01 晚于今天"),
+        "{zh}"
+    );
+    assert!(!zh.contains("is in the future"), "{zh}");
+    let en = add(Some("en"));
+    assert!(
+        en.contains("outflow_registered.leave_date: 2099-10-01 is in the future"),
+        "{en}"
+    );
+    assert!(!en.contains("晚于今天"), "{en}");
 }

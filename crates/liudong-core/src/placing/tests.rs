@@ -108,7 +108,7 @@ fn a_correction_takes_its_targets_places() {
     let e = written(Some(O), Some(R1), fix.clone(), &h).unwrap_err();
     assert_eq!(e.field, "residence");
     assert!(
-        e.reason.contains(R1) && e.reason.contains(&h[0].id.to_string()),
+        e.reason.to_string().contains(R1) && e.reason.to_string().contains(&h[0].id.to_string()),
         "{e}"
     );
     let e = written(Some("410602100002"), None, fix, &h).unwrap_err();

@@ -458,3 +458,22 @@ mod additive {
         assert_eq!(c.migrants_in, 0);
     }
 }
+
+/// Every column's label is in the catalogue in both languages.
+#[test]
+fn column_labels_are_in_the_catalogue() {
+    use liudong_i18n::{Lang, ids};
+    for lang in [Lang::Zh, Lang::En] {
+        let known = ids(lang);
+        for col in &COLUMNS {
+            assert!(
+                known.iter().any(|i| i == col.1),
+                "{} {}",
+                lang.code(),
+                col.1
+            );
+        }
+    }
+    assert_eq!(column_label(&COLUMNS[0], Lang::Zh), "出生数");
+    assert_eq!(column_label(&COLUMNS[0], Lang::En), "births");
+}

@@ -68,3 +68,41 @@ enrol-header = header line is damaged ({ $error }); ask the county operator for 
 enrol-truncated = file is truncated: { $got } of { $want } bytes after the header; copy it again (or ask the county operator for a new file)
 enrol-checksum = file is corrupted: its contents do not match the checksum in the header; copy it again (or ask the county operator for a new file)
 enrol-json = file contents cannot be read ({ $error }); ask the county operator for a new file
+
+## liudong init / enrol: the summary and next steps
+ops-next-steps = Next steps:
+ops-setup-hub =
+    Set up { $kind } { $code } ({ $name }) in { $dir }:
+    { "  " }config       { $config }
+    { "  " }data         { $data }
+    { "  " }certificate  { $cert } ({ $fingerprint })
+    { "  " }private key  { $key } (mode 0600)
+    { "  " }CA           { $ca } (ca.key mode 0600; certificate revocation list { $crl })
+ops-setup-enrolled =
+    Set up { $kind } { $code } ({ $name }) in { $dir } from the enrolment of county { $county } ({ $issued_on }):
+    { "  " }config       { $config }
+    { "  " }data         { $data }
+    { "  " }certificate  { $cert } ({ $fingerprint })
+    { "  " }private key  { $key } (mode 0600)
+    { "  " }upstream     { $upstream } at { $url }
+ops-step-review = Review { $config }: every option is commented (docs/operations.md explains them).
+ops-step-keep-ca-key = Keep { $key } safe: it is the CA key that certifies every node of { $code }. Back it up offline (docs/operations.md, Backups).
+ops-step-copy-crl = After each `liudong ca revoke --dir { $ca }`, copy { $crl } to { $to } (this hub reloads it within a second), and to the nodes that keep a copy (docs/operations.md, section 8).
+ops-step-start = Start the node: `liudong serve --config { $config }`, or as a service with config/liudong.service (docs/operations.md).
+ops-step-enrol-children = Enrol each township: `liudong enrol --config { $config } --code <9-digit code> --url-for-child https://<this host>:{ $port } --out <code>.enrol`, and each village with --url-for-child https://<its township's host>:7300. Carry each file by hand to its machine.
+ops-step-check = Check the node: `liudong status --config { $config }`.
+ops-step-delete-enrol = Delete the enrolment file { $file } and every copy of it: it holds this node's private key, now in { $key }.
+ops-step-check-upstream = Check that it reaches { $upstream } at { $url }: `liudong status --config { $config }` (link row { $upstream }, last success).
+ops-step-keep-crl = Keep { $crl } current: { $hint }
+ops-step-villages = Villages of { $code } dial this node on { $listen }; the county operator enrols them (`liudong enrol --code { $code }NNN --url-for-child https://<this host>:<port>`).
+ops-listen-unknown = its listen address
+ops-enrol-revocation-hint = it is a copy of the county CA's certificate revocation list ({ $crl } on the county hub); replace it with the current file whenever the county operator revokes a certificate (the node reloads it within a second). This certificate is kept at the hub as { $kept }; to revoke it: liudong ca revoke --dir { $ca } --cert { $kept }
+ops-enrol-written =
+    Enrolment file for { $kind } { $code } ({ $name }) written: { $out } (mode 0600)
+    { "  " }certificate { $fingerprint } issued by CA { $county }, valid { $days } days; a copy is kept in { $kept }
+    { "  " }it dials { $upstream } at { $url }
+ops-enrol-step-carry = The file holds the node's private key: carry it by hand (USB stick), never by e-mail or chat; delete every copy once it is unpacked.
+ops-enrol-step-init = On the { $kind } machine: `liudong init --enrol { $file } --dir /etc/liudong --data-dir /var/lib/liudong`, then start it.
+ops-enrol-step-nothing = Nothing changes on this hub: it trusts every certificate its CA issues under { $county }. Check the link with `liudong status --config { $config }` once the node runs.
+ops-context-ca-elsewhere = CA in { $dir } (give --ca-dir if the CA is kept elsewhere)
+ops-trust-added-config-bad = the config with the trust added does not load; nothing was changed

@@ -68,3 +68,41 @@ enrol-header = 文件头已损坏（{ $error }）；请向县级管理员索取�
 enrol-truncated = 文件不完整：文件头之后只有 { $got } 字节，应有 { $want } 字节；请重新复制（或向县级管理员索取新文件）
 enrol-checksum = 文件已损坏：内容与文件头中的校验和不符；请重新复制（或向县级管理员索取新文件）
 enrol-json = 无法读取文件内容（{ $error }）；请向县级管理员索取新文件
+
+## liudong init / enrol：完成后的摘要和下一步
+ops-next-steps = 下一步：
+ops-setup-hub =
+    已在 { $dir } 建立{ $kind } { $code }（{ $name }）：
+    { "  " }配置文件  { $config }
+    { "  " }数据目录  { $data }
+    { "  " }节点证书  { $cert }（{ $fingerprint }）
+    { "  " }节点私钥  { $key }（权限 0600）
+    { "  " }运营方 CA { $ca }（ca.key 权限 0600；证书吊销列表 { $crl }）
+ops-setup-enrolled =
+    已按县 { $county } 的入网文件（{ $issued_on }）在 { $dir } 建立{ $kind } { $code }（{ $name }）：
+    { "  " }配置文件  { $config }
+    { "  " }数据目录  { $data }
+    { "  " }节点证书  { $cert }（{ $fingerprint }）
+    { "  " }节点私钥  { $key }（权限 0600）
+    { "  " }上级节点  { $upstream }，地址 { $url }
+ops-step-review = 检查 { $config }：每个选项都有注释（说明见 docs/operations.md）。
+ops-step-keep-ca-key = 妥善保管 { $key }：它是为 { $code } 所有节点签发证书的 CA 私钥。请离线备份（docs/operations.md“备份”）。
+ops-step-copy-crl = 每次运行 `liudong ca revoke --dir { $ca }` 后，把 { $crl } 复制到 { $to }（本枢纽一秒内重新读取），并复制给保存副本的节点（docs/operations.md 第 8 节）。
+ops-step-start = 启动节点：`liudong serve --config { $config }`，或用 config/liudong.service 作为系统服务运行（docs/operations.md）。
+ops-step-enrol-children = 为每个乡镇签发：`liudong enrol --config { $config } --code <9 位代码> --url-for-child https://<本机地址>:{ $port } --out <代码>.enrol`；村用 --url-for-child https://<所属乡镇的地址>:7300。每个文件都要人工送到对应的机器上。
+ops-step-check = 检查节点：`liudong status --config { $config }`。
+ops-step-delete-enrol = 删除入网文件 { $file } 及其所有副本：其中有本节点的私钥，现已保存在 { $key }。
+ops-step-check-upstream = 检查能否连到上级节点 { $upstream }（{ $url }）：`liudong status --config { $config }`（看链路 { $upstream } 一行的最近成功时间）。
+ops-step-keep-crl = 保持 { $crl } 为最新：{ $hint }
+ops-step-villages = { $code } 下的村连接本节点的 { $listen }；由县级运营方为它们签发（`liudong enrol --code { $code }NNN --url-for-child https://<本机地址>:<端口>`）。
+ops-listen-unknown = 其监听地址
+ops-enrol-revocation-hint = 它是县级 CA 证书吊销列表的副本（在县级枢纽上为 { $crl }）；县级运营方每次吊销证书后，用最新文件替换它（节点一秒内重新读取）。该证书在枢纽上保存为 { $kept }；吊销它：liudong ca revoke --dir { $ca } --cert { $kept }
+ops-enrol-written =
+    已写入{ $kind } { $code }（{ $name }）的入网文件：{ $out }（权限 0600）
+    { "  " }证书 { $fingerprint } 由 CA { $county } 签发，有效期 { $days } 天；副本保存在 { $kept }
+    { "  " }它连接上级节点 { $upstream }，地址 { $url }
+ops-enrol-step-carry = 该文件含有节点的私钥：请人工携带（U 盘），不要通过电子邮件或聊天工具发送；解开后删除所有副本。
+ops-enrol-step-init = 在{ $kind }的机器上运行：`liudong init --enrol { $file } --dir /etc/liudong --data-dir /var/lib/liudong`，然后启动节点。
+ops-enrol-step-nothing = 本枢纽无需改动：它信任本 CA 在 { $county } 下签发的所有证书。节点运行后用 `liudong status --config { $config }` 检查链路。
+ops-context-ca-elsewhere = { $dir } 中的 CA（如 CA 保存在别处，请用 --ca-dir 指定）
+ops-trust-added-config-bad = 加入信任后的配置无法加载；未做任何改动

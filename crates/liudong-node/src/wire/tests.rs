@@ -45,7 +45,9 @@ fn held(r: &Record) -> HeldRecord {
         issue: WorkflowIssue {
             kind: IssueKind::MissingContext,
             field: "correction.target".into(),
-            reason: "the corrected record is not held here".into(),
+            reason: Box::new(liudong_core::Reason::Recorded {
+                text: "the corrected record is not held here".into(),
+            }),
         },
     }
 }

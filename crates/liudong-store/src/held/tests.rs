@@ -205,3 +205,69 @@ fn records_folded_in_order_are_checked_and_flagged_like_a_derivation() {
         liudong_core::PersonView::derive(&s.subject_records(ret.subject.as_str()).unwrap())
     );
 }
+
+/// A held flag keeps its stored shape: `{kind, field, reason}` with the
+/// reason a string. Flags written before reasons were typed still decode,
+/// and a typed reason is written as the same bytes (its English text).
+#[test]
+fn held_flags_written_before_typed_reasons_still_decode() {
+    use liudong_core::workflow::{self, WorkflowIssue};
+    use liudong_core::{Reason, RecordId};
+    #[derive(serde::Serialize)]
+    struct OldIssue {
+        kind: IssueKind,
+        field: String,
+        reason: String,
+    }
+    #[derive(serde::Serialize)]
+    struct OldHeld {
+        id: RecordId,
+        subject: String,
+        kind: String,
+        issue: OldIssue,
+    }
+    let r = test_record(
+        V_A1,
+        2,
+        1,
+        V_A1,
+        Some(V_B1),
+        Body::Returned(Returned {
+            return_date: Date::new(2026, 9, 1).unwrap(),
+        }),
+    );
+    let old_text = "no open migrant episode (an outflow or inflow not yet closed by a return) is held for this person";
+    let old = OldHeld {
+        id: r.id.clone(),
+        subject: r.subject.as_str().to_string(),
+        kind: "returned".into(),
+        issue: OldIssue {
+            kind: IssueKind::MissingContext,
+            field: "returned".into(),
+            reason: old_text.into(),
+        },
+    };
+    let bytes = postcard::to_allocvec(&old).unwrap();
+    let read: crate::held::HeldRecord = postcard::from_bytes(&bytes).unwrap();
+    assert_eq!(read.id, r.id);
+    assert_eq!(read.issue.kind, IssueKind::MissingContext);
+    assert_eq!(read.issue.field, "returned");
+    assert_eq!(
+        *read.issue.reason,
+        Reason::Recorded {
+            text: old_text.into()
+        }
+    );
+    // Read back and written again: the same bytes.
+    assert_eq!(postcard::to_allocvec(&read).unwrap(), bytes);
+    // The same issue found now: typed, and stored as the same bytes.
+    let issue: WorkflowIssue = workflow::check(&r, &[]).unwrap_err();
+    assert_eq!(*issue.reason, Reason::NoOpenEpisode);
+    let now = crate::held::HeldRecord {
+        id: r.id.clone(),
+        subject: r.subject.as_str().to_string(),
+        kind: "returned".into(),
+        issue,
+    };
+    assert_eq!(postcard::to_allocvec(&now).unwrap(), bytes);
+}
