@@ -86,38 +86,46 @@ impl StreamSettings {
     /// (one subject per county and key), replicated like the exchange
     /// stream, kept until replaced, read by direct get.
     pub fn keys_config(&self) -> stream::Config {
-        stream::Config {
-            name: names::KEYS_STREAM.to_string(),
-            description: Some("Liudong exchange: counties' sealing key announcements".into()),
-            subjects: vec![names::key_subjects()],
-            retention: stream::RetentionPolicy::Limits,
-            storage: stream::StorageType::File,
-            num_replicas: self.replicas,
-            duplicate_window: self.duplicate_window,
-            max_messages_per_subject: 1,
-            discard: stream::DiscardPolicy::Old,
-            max_message_size: 64 << 10,
-            allow_direct: true,
-            deny_delete: true,
-            deny_purge: true,
-            ..Default::default()
-        }
+        self.latest_per_subject(
+            names::KEYS_STREAM,
+            "Liudong exchange: counties' sealing key announcements",
+            names::key_subjects(),
+            64 << 10,
+        )
     }
 
     /// The delivery proofs' stream: the latest proof of each route (one
     /// subject per source and destination), replicated, read by direct get.
     pub fn proofs_config(&self) -> stream::Config {
+        self.latest_per_subject(
+            names::PROOFS_STREAM,
+            "Liudong exchange: counties' delivery proofs",
+            names::proof_subjects(),
+            liudong_exchange::proof::MAX_PROOF_BYTES as i32,
+        )
+    }
+
+    /// A stream that keeps the latest message of each subject (replicated
+    /// like the exchange stream, read by direct get, never deleted from or
+    /// purged): the key directory and the delivery proofs.
+    fn latest_per_subject(
+        &self,
+        name: &str,
+        description: &str,
+        subjects: String,
+        max_message_size: i32,
+    ) -> stream::Config {
         stream::Config {
-            name: names::PROOFS_STREAM.to_string(),
-            description: Some("Liudong exchange: counties' delivery proofs".into()),
-            subjects: vec![names::proof_subjects()],
+            name: name.to_string(),
+            description: Some(description.into()),
+            subjects: vec![subjects],
             retention: stream::RetentionPolicy::Limits,
             storage: stream::StorageType::File,
             num_replicas: self.replicas,
             duplicate_window: self.duplicate_window,
             max_messages_per_subject: 1,
             discard: stream::DiscardPolicy::Old,
-            max_message_size: liudong_exchange::proof::MAX_PROOF_BYTES as i32,
+            max_message_size,
             allow_direct: true,
             deny_delete: true,
             deny_purge: true,

@@ -2,6 +2,19 @@
 
 use std::process::Command;
 
+/// A plaintext village node's config (its upstream unreachable) in a
+/// fresh temporary directory, which lives as long as the returned guard.
+fn village_config() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("v.toml");
+    std::fs::write(
+        &cfg,
+        "[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\n[upstream]\ncode = \"410602100\"\nurl = \"http://127.0.0.1:9\"\n",
+    )
+    .unwrap();
+    (dir, cfg)
+}
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_liudong"))
 }
@@ -52,13 +65,7 @@ fn bad_config_is_refused_with_the_reason() {
 
 #[test]
 fn record_add_rejects_bad_json_and_accepts_good_json() {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("v.toml");
-    std::fs::write(
-        &cfg,
-        "[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\n[upstream]\ncode = \"410602100\"\nurl = \"http://127.0.0.1:9\"\n",
-    )
-    .unwrap();
+    let (_dir, cfg) = village_config();
     let out = bin()
         .args(["record", "add", "--config"])
         .arg(&cfg)
@@ -159,13 +166,7 @@ fn bench_smoke_runs_every_scenario() {
 /// by default, in English with `--lang en`.
 #[test]
 fn record_add_refusal_reads_in_the_operators_language() {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("v.toml");
-    std::fs::write(
-        &cfg,
-        "[node]\ncode = \"410602100001\"\ndata_dir = \"d\"\ninsecure = true\n[upstream]\ncode = \"410602100\"\nurl = \"http://127.0.0.1:9\"\n",
-    )
-    .unwrap();
+    let (_dir, cfg) = village_config();
     let id = {
         let first17 = "41060219900101124";
         let c = liudong_core::citizen::check_char(first17.as_bytes());
