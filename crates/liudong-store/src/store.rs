@@ -66,6 +66,8 @@ pub struct Store {
     indexer: Mutex<()>,
     /// Serialises the read-modify-write of link statuses and peer states.
     status: Mutex<()>,
+    /// The last outbox count of each link (see [`Store::pending`]).
+    pending_counts: Mutex<HashMap<Vec<u8>, PendingCount>>,
     counters: Counters,
     /// Records held: persisted under [`keys::META_RECORDS`] with every batch
     /// that adds records, recounted once when a store has no count yet.
@@ -104,6 +106,14 @@ impl StoreOptions {
             compression: self.compression,
         }
     }
+}
+
+/// A link's outbox entries with `after < seq <= last`, counted.
+#[derive(Debug, Clone, Copy)]
+struct PendingCount {
+    after: u64,
+    last: u64,
+    count: u64,
 }
 
 impl Store {
@@ -204,6 +214,7 @@ impl Store {
             tree,
             sealed_parent: opts.sealed && parent.as_ref().is_some_and(NodeScope::is_exchange),
             keys: Mutex::new(()),
+            pending_counts: Mutex::new(HashMap::new()),
             scope,
             parent,
             writer: Mutex::new(writer),
@@ -1178,12 +1189,50 @@ impl Store {
 
     /// Number of outbox entries of `link` after `after` (records pending on that link).
     pub fn pending(&self, link: &Link, after: u64) -> Result<u64, StoreError> {
-        let prefix = keys::outbox_of(&keys::link(link));
-        let mut n = 0u64;
-        records::scan_pages(&self.tree, &prefix, after, |_, _| {
-            n += 1;
-            Ok(true)
-        })?;
+        let link_key = keys::link(link);
+        let prefix = keys::outbox_of(&link_key);
+        // Every entry at or below `last` is visible (a batch's pages are
+        // applied before `last_seq` moves past them) and none can appear
+        // there later: counts up to `last` stay true.
+        let last = self.last_seq();
+        let between = |low: u64, high: u64| -> Result<u64, StoreError> {
+            let mut n = 0u64;
+            records::scan_pages(&self.tree, &prefix, low, |seq, _| {
+                if seq > high {
+                    return Ok(false);
+                }
+                n += 1;
+                Ok(true)
+            })?;
+            Ok(n)
+        };
+        let known = self
+            .pending_counts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&link_key)
+            .copied();
+        // A child's cursor and the log only move forward between two
+        // counts, so the last count is corrected by what left below the
+        // cursor and what arrived above the log; a read of a child's
+        // backlog costs what changed, not the size of its outbox.
+        let n = match known {
+            Some(k) if k.after <= after && after <= k.last && k.last <= last => {
+                k.count.saturating_sub(between(k.after, after)?) + between(k.last, last)?
+            }
+            _ => between(after, last)?,
+        };
+        self.pending_counts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(
+                link_key,
+                PendingCount {
+                    after,
+                    last,
+                    count: n,
+                },
+            );
         Ok(n)
     }
 

@@ -403,6 +403,57 @@ fn paged_outbox_reads_resume_inside_a_page_and_count_pending() {
     assert_eq!(log, vec![4, 5, 6, 7]);
 }
 
+/// `pending` remembers its last count per link and corrects it by what
+/// moved; it must agree with reading the outbox whatever the order of
+/// batches and cursors (forward, repeated, backward).
+#[test]
+fn remembered_pending_counts_agree_with_the_outbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path(), T_A, Some("410602"));
+    let from_a1 = Source::Peer(Link::Child(Code::parse(V_A1).unwrap()));
+    let a2 = Link::Child(Code::parse(V_A2).unwrap());
+    let read = |link: &Link, after: u64| {
+        s.outbox(link, after, 100_000, usize::MAX)
+            .unwrap()
+            .records
+            .len() as u64
+    };
+    let (mut seq, mut state) = (0u64, 7u64);
+    let mut next = |n: u64| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) % n
+    };
+    let mut cursors = [0u64, 0u64];
+    for round in 0..60 {
+        let batch: Vec<Incoming> = (0..1 + next(7))
+            .map(|_| {
+                seq += 1;
+                // Some live in A2 (its outbox too), the others only go up.
+                let residence = (next(3) == 0).then_some(V_A2);
+                inc(test_record(V_A1, seq, seq, V_A1, residence, outflow_body()))
+            })
+            .collect();
+        s.apply(&batch, &from_a1, None, true).unwrap();
+        for (i, link) in [Link::Parent, a2.clone()].iter().enumerate() {
+            let last = s.last_seq();
+            cursors[i] = match next(6) {
+                0 => cursors[i].saturating_sub(1 + next(5)),
+                1 | 2 => cursors[i],
+                _ => (cursors[i] + 1 + next(4)).min(last),
+            };
+            assert_eq!(
+                s.pending(link, cursors[i]).unwrap(),
+                read(link, cursors[i]),
+                "round {round}, {link:?} after {}",
+                cursors[i]
+            );
+        }
+    }
+    assert_eq!(s.pending(&Link::Parent, 0).unwrap(), seq);
+}
+
 #[test]
 fn a_record_below_an_authors_high_water_mark_is_still_checked_and_stored() {
     let dir = tempfile::tempdir().unwrap();
