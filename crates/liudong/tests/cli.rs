@@ -15,6 +15,16 @@ fn village_config() -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, cfg)
 }
 
+/// `record add --json` of an outflow registration of a synthetic person
+/// (valid check digit) leaving on `leave_date`.
+fn outflow_json(leave_date: &str) -> String {
+    let first17 = "41060219900101124";
+    let c = liudong_core::citizen::check_char(first17.as_bytes());
+    format!(
+        r#"{{"operator":"c","subject":"{first17}{c}","origin":"410602100001","residence":"440306018001","body":{{"outflow_registered":{{"leave_date":"{leave_date}","purpose":"work","expected_months":6}}}}}}"#
+    )
+}
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_liudong"))
 }
@@ -92,14 +102,7 @@ fn record_add_rejects_bad_json_and_accepts_good_json() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown variant `teleported`"), "{err}");
 
-    let id = {
-        let first17 = "41060219900101124";
-        let c = liudong_core::citizen::check_char(first17.as_bytes());
-        format!("{first17}{c}")
-    };
-    let json = format!(
-        r#"{{"operator":"c","subject":"{id}","origin":"410602100001","residence":"440306018001","body":{{"outflow_registered":{{"leave_date":"2026-10-01","purpose":"work","expected_months":6}}}}}}"#
-    );
+    let json = outflow_json("2026-10-01");
     let out = bin()
         .args(["record", "add", "--config"])
         .arg(&cfg)
@@ -167,14 +170,7 @@ fn bench_smoke_runs_every_scenario() {
 #[test]
 fn record_add_refusal_reads_in_the_operators_language() {
     let (_dir, cfg) = village_config();
-    let id = {
-        let first17 = "41060219900101124";
-        let c = liudong_core::citizen::check_char(first17.as_bytes());
-        format!("{first17}{c}")
-    };
-    let json = format!(
-        r#"{{"operator":"c","subject":"{id}","origin":"410602100001","residence":"440306018001","body":{{"outflow_registered":{{"leave_date":"2099-10-01","purpose":"work","expected_months":6}}}}}}"#
-    );
+    let json = outflow_json("2099-10-01");
     let add = |lang: Option<&str>| {
         let mut c = bin();
         if let Some(l) = lang {
