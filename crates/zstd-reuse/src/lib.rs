@@ -22,6 +22,15 @@ fn error(code: usize) -> io::Error {
     io::Error::other(zstd_safe::get_error_name(code))
 }
 
+/// Runs `f` with this thread's decompression context (a fresh one on a
+/// thread being torn down).
+fn with_decompressor<T>(f: impl FnOnce(&mut zstd_safe::DCtx<'static>) -> T) -> T {
+    let mut f = Some(f);
+    DECOMPRESSOR
+        .try_with(|ctx| (f.take().expect("called once"))(&mut ctx.borrow_mut()))
+        .unwrap_or_else(|_| (f.take().expect("not called"))(&mut zstd_safe::create_dctx()))
+}
+
 fn compress_with(
     ctx: &mut zstd_safe::CCtx<'static>,
     data: &[u8],
@@ -39,15 +48,19 @@ pub mod block {
     /// Compresses `data` into one zstd frame (with its content size) at `level` (`0` is zstd's
     /// default, 3), using this thread's compression context.
     pub fn compress(data: &[u8], level: i32) -> io::Result<Vec<u8>> {
-        COMPRESSOR.with(|ctx| compress_with(&mut ctx.borrow_mut(), data, level))
+        // A thread being torn down (its thread-locals already dropped)
+        // still compresses, with a context of its own.
+        COMPRESSOR
+            .try_with(|ctx| compress_with(&mut ctx.borrow_mut(), data, level))
+            .unwrap_or_else(|_| compress_with(&mut zstd_safe::create_cctx(), data, level))
     }
 
     /// Decompresses one frame whose content is at most `capacity` bytes, using this thread's
     /// decompression context.
     pub fn decompress(data: &[u8], capacity: usize) -> io::Result<Vec<u8>> {
-        DECOMPRESSOR.with(|ctx| {
+        with_decompressor(|ctx| {
             let mut out = Vec::with_capacity(capacity);
-            ctx.borrow_mut().decompress(&mut out, data).map_err(error)?;
+            ctx.decompress(&mut out, data).map_err(error)?;
             Ok(out)
         })
     }
@@ -67,16 +80,13 @@ pub mod stream {
     pub fn decode_all<R: Read>(mut source: R) -> io::Result<Vec<u8>> {
         let mut input = Vec::new();
         source.read_to_end(&mut input)?;
-        DECOMPRESSOR.with(|ctx| {
-            let mut ctx = ctx.borrow_mut();
-            match single_frame_size(&input) {
-                Some(size) => {
-                    let mut out = Vec::with_capacity(size);
-                    ctx.decompress(&mut out, &input).map_err(error)?;
-                    Ok(out)
-                }
-                None => decode_stream(&mut ctx, &input),
+        with_decompressor(|ctx| match single_frame_size(&input) {
+            Some(size) => {
+                let mut out = Vec::with_capacity(size);
+                ctx.decompress(&mut out, &input).map_err(error)?;
+                Ok(out)
             }
+            None => decode_stream(ctx, &input),
         })
     }
 
