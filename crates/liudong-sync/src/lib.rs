@@ -60,6 +60,7 @@ mod server;
 mod session;
 mod turns;
 pub mod verify;
+pub mod verify_report;
 mod window;
 
 pub use client::run_client_session;

@@ -24,7 +24,7 @@
 
 use crate::error::SyncError;
 use crate::node::{Node, blocking};
-use crate::verify::{BucketDiff, SourceCheck, VerifyReport};
+use crate::verify_report::{BucketDiff, SourceCheck, VerifyReport};
 use futures::future::BoxFuture;
 use liudong_core::{Code, Link, NodeScope};
 use liudong_exchange::Proof;

@@ -14,13 +14,13 @@ use crate::error::SyncError;
 use crate::identity::PeerInfo;
 use crate::node::{Node, blocking};
 use crate::receive::Admission;
+pub use crate::verify_report::{BucketDiff, SourceCheck, VerifyReport};
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use liudong_core::{Code, Link, NodeScope, RecordId};
 use liudong_proto::VERIFY_VERSION;
 use liudong_store::CursorDir;
-use liudong_store::fingerprint::{AuditReport, Bucket, Digest, Hash, Receipt};
-use serde::{Deserialize, Serialize};
+use liudong_store::fingerprint::{Bucket, Digest, Hash, Receipt};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -70,73 +70,6 @@ pub struct VerifyAnswer {
 /// Sends verify requests to the upper node (implemented by the transport).
 pub trait VerifyPeer: Send + Sync + 'static {
     fn call(&self, req: VerifyRequest) -> BoxFuture<'static, Result<VerifyAnswer, SyncError>>;
-}
-
-/// How one bucket differs.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct BucketDiff {
-    /// e.g. "origin 410602100001 in 2026-11".
-    pub bucket: String,
-    /// Members held here / at the upper node.
-    pub here: u64,
-    pub there: u64,
-    /// Record ids the upper node holds and this node lacks.
-    pub missing_here: Vec<String>,
-    /// Record ids this node holds and the upper node lacks.
-    pub missing_there: Vec<String>,
-    /// Record ids held on both sides with different content (not repairable).
-    pub conflicting: Vec<String>,
-}
-
-/// Against a JetStream exchange: how the envelopes received from one source
-/// county compare with its delivery proof ([`crate::proofs`]).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct SourceCheck {
-    pub source: String,
-    /// `equal`, `ahead`, `in_flight`, `missing`, `no_proof` or `refused`.
-    pub state: String,
-    /// Envelopes the proof counts / held here.
-    pub sent: u64,
-    pub received: u64,
-    /// Envelopes the proof counts that are not here.
-    pub missing: u64,
-    /// Their record ids, where the proof lists them.
-    pub missing_ids: Vec<String>,
-    /// The buckets (month, route) that differ.
-    pub buckets: Vec<String>,
-    /// Why a proof was refused.
-    pub reason: String,
-}
-
-/// The outcome of one verification.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct VerifyReport {
-    pub node: String,
-    pub upstream: String,
-    /// The scope compared (this node's, as the upstream sees it).
-    pub scope: String,
-    /// What the local audit found and removed from the fingerprints.
-    pub audit: AuditReport,
-    /// Fingerprints equal before any repair.
-    pub in_step_before: bool,
-    /// Fingerprints equal at the end.
-    pub in_step: bool,
-    pub local: String,
-    pub remote: String,
-    pub buckets: Vec<BucketDiff>,
-    /// Records fetched from the upstream and newly stored here.
-    pub fetched: u64,
-    /// Records offered to the upstream / newly stored there.
-    pub offered: u64,
-    pub offered_new: u64,
-    /// Against a JetStream exchange: each source county's deliveries
-    /// compared with its proof (empty against an exchange node).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub sources: Vec<SourceCheck>,
-    /// Against a JetStream exchange: messages addressed to this county
-    /// still in its queue.
-    #[serde(default)]
-    pub in_flight: u64,
 }
 
 fn too_many(what: &str, n: usize, max: usize) -> SyncError {
