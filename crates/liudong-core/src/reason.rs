@@ -269,6 +269,41 @@ impl Reason {
         }
     }
 
+    /// The reason a stored or received English text is (the form
+    /// [`crate::workflow::WorkflowIssue`] keeps): the reasons a record is
+    /// held for — the record or inflow it names not held here, no open
+    /// migrant episode — are recognised by their catalogue wording and come
+    /// back typed, so they read in any language again; any other text stays
+    /// [`Reason::Recorded`].
+    pub fn from_stored(text: String) -> Reason {
+        let probe = RecordId {
+            node: Code::parse("410602").expect("a valid county code"),
+            seq: 987_654_321,
+        };
+        let shown = probe.to_string();
+        let naming_a_record: [fn(RecordId) -> Reason; 2] = [
+            |id| Reason::NotHeld { id },
+            |id| Reason::InflowNotHeld { id },
+        ];
+        for make in naming_a_record {
+            let english = make(probe.clone()).text_in(Lang::En);
+            let Some((before, after)) = english.split_once(&shown) else {
+                continue;
+            };
+            if let Some(id) = text
+                .strip_prefix(before)
+                .and_then(|rest| rest.strip_suffix(after))
+                .and_then(RecordId::parse)
+            {
+                return make(id);
+            }
+        }
+        if text == Reason::NoOpenEpisode.text_in(Lang::En) {
+            return Reason::NoOpenEpisode;
+        }
+        Reason::Recorded { text }
+    }
+
     /// The reason in this process's language.
     pub fn text(&self) -> String {
         self.text_in(liudong_i18n::lang())

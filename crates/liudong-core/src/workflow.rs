@@ -45,8 +45,8 @@ pub enum IssueKind {
 /// Stored (the held flags, postcard) and sent (`HeldRecord` of the access
 /// API) as `{kind, field, reason}` with `reason` a string, as always: the
 /// typed reason is written as its English text (the wording stores have
-/// kept), and a reason read back is [`Reason::Recorded`] (held records are
-/// shown by their field, not by this text).
+/// kept), and read back with [`Reason::from_stored`]: the reasons a record
+/// is held for come back typed, any other text as [`Reason::Recorded`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkflowIssue {
     pub kind: IssueKind,
@@ -65,9 +65,7 @@ mod stored_reason {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Box<Reason>, D::Error> {
-        Ok(Box::new(Reason::Recorded {
-            text: String::deserialize(d)?,
-        }))
+        Ok(Box::new(Reason::from_stored(String::deserialize(d)?)))
     }
 }
 

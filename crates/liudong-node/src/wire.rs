@@ -740,7 +740,7 @@ fn held_from_pb(h: pb::HeldRecord) -> Result<HeldRecord, WireError> {
         issue: WorkflowIssue {
             kind: issue_kind_from_pb(issue.kind)?,
             field: issue.field,
-            reason: Box::new(liudong_core::Reason::Recorded { text: issue.reason }),
+            reason: Box::new(liudong_core::Reason::from_stored(issue.reason)),
         },
     })
 }

@@ -166,3 +166,22 @@ fn every_reason_renders_in_both_languages_with_no_english_in_chinese() {
         Reason::Empty.text_in(liudong_i18n::lang())
     );
 }
+
+/// The reasons a record is held for are stored as their English text and
+/// come back typed; any other text stays as it was.
+#[test]
+fn held_reasons_come_back_typed_from_their_stored_text() {
+    let id = RecordId::parse("440306018001-92257489687001").unwrap();
+    for r in [
+        Reason::NotHeld { id: id.clone() },
+        Reason::InflowNotHeld { id: id.clone() },
+        Reason::NoOpenEpisode,
+    ] {
+        assert_eq!(Reason::from_stored(r.text_in(Lang::En)), r);
+    }
+    let other = "a wording no catalogue has".to_string();
+    assert_eq!(
+        Reason::from_stored(other.clone()),
+        Reason::Recorded { text: other }
+    );
+}

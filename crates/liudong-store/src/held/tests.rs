@@ -252,11 +252,13 @@ fn held_flags_written_before_typed_reasons_still_decode() {
     assert_eq!(read.id, r.id);
     assert_eq!(read.issue.kind, IssueKind::MissingContext);
     assert_eq!(read.issue.field, "returned");
-    assert_eq!(
-        *read.issue.reason,
-        Reason::Recorded {
-            text: old_text.into()
-        }
+    // The reasons a record is held for come back typed from their stored
+    // English text, so they read in Chinese again.
+    assert_eq!(*read.issue.reason, Reason::NoOpenEpisode);
+    assert!(
+        !read.issue.reason.text_in(liudong_i18n::Lang::Zh).is_ascii(),
+        "{}",
+        read.issue.reason.text_in(liudong_i18n::Lang::Zh)
     );
     // Read back and written again: the same bytes.
     assert_eq!(postcard::to_allocvec(&read).unwrap(), bytes);
