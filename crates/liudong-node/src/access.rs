@@ -47,6 +47,11 @@ pub enum AccessError {
     /// The upstream has no address yet (`[upstream]` without `url`).
     #[error("{}", unaddressed(.upstream))]
     UpstreamUnaddressed { upstream: Code },
+    /// A county on the JetStream cluster verifies through its running
+    /// node (the proofs are read over its connection to the cluster and
+    /// checked with the keys it holds).
+    #[error("{}", t!("verify-cluster-stopped", node = node.to_string()))]
+    ClusterStopped { node: Code },
     /// A session or a verification of a stopped node with its upstream failed.
     #[error("{}", if *what == "verify" {
         t!("access-upstream-verify", upstream = upstream.to_string(), url = url.as_str())
@@ -366,6 +371,8 @@ pub enum NodeAccess {
         upstream: Option<Box<Upstream>>,
         /// The upstream it will dial once it has an address.
         awaiting: Option<Code>,
+        /// Its exchange is the JetStream cluster (`[exchange] nats`).
+        on_cluster: bool,
     },
 }
 
@@ -392,6 +399,7 @@ impl NodeAccess {
         let store = crate::runner::open_store(cfg)?;
         Ok(NodeAccess::Stopped {
             awaiting: cfg.awaiting_upstream.as_ref().map(|p| p.code.clone()),
+            on_cluster: cfg.exchange.nats.is_some(),
             node: Node::new(store, cfg.sync.clone(), system_clock()),
             upstream: cfg.parent.as_ref().map(|(scope, url)| {
                 Box::new(Upstream {
@@ -551,6 +559,7 @@ impl NodeAccess {
                 node,
                 upstream,
                 awaiting,
+                ..
             } => {
                 let up = upstream
                     .as_deref()
@@ -601,7 +610,13 @@ impl NodeAccess {
                 node,
                 upstream,
                 awaiting,
+                on_cluster,
             } => {
+                if *on_cluster {
+                    return Err(AccessError::ClusterStopped {
+                        node: node.scope().code.clone(),
+                    });
+                }
                 let up = upstream
                     .as_deref()
                     .ok_or_else(|| no_upstream(awaiting, "verify"))?;
