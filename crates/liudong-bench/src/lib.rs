@@ -976,23 +976,13 @@ async fn footprint(o: &BenchOptions, work: &Path) -> Result<Measure> {
     let mut rss = Vec::new();
     let mut receiver = None;
     for cfg in [&village_cfg, &county_cfg] {
-        let mut child = std::process::Command::new(&exe)
-            .args(["serve", "--config"])
-            .arg(cfg)
-            .env("RUST_LOG", "error")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()?;
+        let mut child = node_process(&exe, &["serve"], cfg, std::process::Stdio::null)?;
         tokio::time::sleep(Duration::from_secs(3)).await;
         let kb = proc_status_kb(Some(child.id()), "VmRSS:").unwrap_or(0);
         if cfg == &county_cfg {
             receiver = Some(receive(&exe, &town_cfg, port, o.records).await);
         }
-        let _ = std::process::Command::new("kill")
-            .arg("-TERM")
-            .arg(child.id().to_string())
-            .status();
-        let _ = child.wait();
+        terminate(&mut child);
         rss.push(kb as f64 / 1024.0);
     }
     let (sync_peak, views_peak, views_cpu) = receiver.expect("county measured")?;
@@ -1035,6 +1025,33 @@ async fn footprint(o: &BenchOptions, work: &Path) -> Result<Measure> {
     })
 }
 
+/// `exe ARGS --config CFG` as a node process logging errors only, its
+/// standard output and error as `output` makes them.
+fn node_process(
+    exe: &Path,
+    args: &[&str],
+    cfg: &Path,
+    output: fn() -> std::process::Stdio,
+) -> std::io::Result<std::process::Child> {
+    std::process::Command::new(exe)
+        .args(args)
+        .arg("--config")
+        .arg(cfg)
+        .env("RUST_LOG", "error")
+        .stdout(output())
+        .stderr(output())
+        .spawn()
+}
+
+/// Stops a node process as an operator would (SIGTERM) and reaps it.
+fn terminate(child: &mut std::process::Child) {
+    let _ = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    let _ = child.wait();
+}
+
 /// Store cache of the township that receives in the footprint case.
 const TOWN_CACHE_MB: u64 = 32;
 
@@ -1055,13 +1072,12 @@ async fn receive(exe: &Path, cfg: &Path, port: u16, records: u64) -> Result<(f64
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let sync = std::process::Command::new(exe)
-        .args(["--lang", "en", "sync", "--once", "--config"])
-        .arg(cfg)
-        .env("RUST_LOG", "error")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()?;
+    let sync = node_process(
+        exe,
+        &["--lang", "en", "sync", "--once"],
+        cfg,
+        std::process::Stdio::piped,
+    )?;
     let (sync_peak, _) = watch(sync.id(), false).await;
     let out = sync.wait_with_output()?;
     let said = String::from_utf8_lossy(&out.stdout);
@@ -1070,19 +1086,9 @@ async fn receive(exe: &Path, cfg: &Path, port: u16, records: u64) -> Result<(f64
         "township sync: {said} {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut serve = std::process::Command::new(exe)
-        .args(["serve", "--config"])
-        .arg(cfg)
-        .env("RUST_LOG", "error")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()?;
+    let mut serve = node_process(exe, &["serve"], cfg, std::process::Stdio::null)?;
     let (views_peak, cpu) = watch(serve.id(), true).await;
-    let _ = std::process::Command::new("kill")
-        .arg("-TERM")
-        .arg(serve.id().to_string())
-        .status();
-    let _ = serve.wait();
+    terminate(&mut serve);
     Ok((sync_peak, views_peak, cpu))
 }
 
