@@ -28,6 +28,12 @@ use crate::types::{Incoming, SealedItem};
 use liudong_core::{Date, Link, NodeScope, Record, RecordId};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+fn xor_into(into: &mut Hash, other: &Hash) {
+    for (a, b) in into.iter_mut().zip(other) {
+        *a ^= b;
+    }
+}
+
 /// A commutative digest of a set of records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub struct Digest {
@@ -38,14 +44,19 @@ pub struct Digest {
 impl Digest {
     /// Adds (`add == true`) or removes one member hash.
     pub fn toggle(&mut self, hash: &Hash, add: bool) {
-        for (a, b) in self.xor.iter_mut().zip(hash) {
-            *a ^= b;
-        }
+        xor_into(&mut self.xor, hash);
         self.count = if add {
             self.count + 1
         } else {
             self.count.saturating_sub(1)
         };
+    }
+
+    /// Adds the members of a disjoint set (another bucket's digest): the
+    /// digest of the union.
+    pub fn merge(&mut self, other: &Digest) {
+        xor_into(&mut self.xor, &other.xor);
+        self.count += other.count;
     }
 
     pub fn encode(&self) -> Vec<u8> {

@@ -75,13 +75,6 @@ pub fn routes(
     Ok(out)
 }
 
-fn merge(into: &mut Digest, d: &Digest) {
-    for (a, b) in into.xor.iter_mut().zip(&d.xor) {
-        *a ^= b;
-    }
-    into.count += d.count;
-}
-
 /// Verifies this county's deliveries from every source against their
 /// proofs (see the module docs); the report's `sources` say how each
 /// compares, `in_step` whether all are `equal` or `ahead`.
@@ -131,7 +124,7 @@ async fn verify_inner(
         let mine = here.get(source).unwrap_or(&empty);
         let received: u64 = mine.values().map(|d| d.count).sum();
         for d in mine.values() {
-            merge(&mut local, d);
+            local.merge(d);
         }
         let mut check = SourceCheck {
             source: source.to_string(),
@@ -165,7 +158,7 @@ async fn verify_inner(
         let mut extra = 0u64;
         for pm in &proof.months {
             let there = pm.digest().unwrap_or_default();
-            merge(&mut remote, &there);
+            remote.merge(&there);
             let mine_m = mine.get(&pm.month).copied().unwrap_or_default();
             if mine_m == there {
                 continue;
